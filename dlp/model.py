@@ -1,0 +1,176 @@
+"""The data that flows through the pipeline: located text in, findings and unscannable items out.
+
+Everything here is frozen: a value made by one stage can be handed to the next (or to another
+process) without anyone changing it underneath.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What kind of protected information a finding is, in the regulation's terms."""
+
+    IDENTIFIER = "IDENTIFIER"  # SSN, student and staff IDs (FERPA non-directory)
+    CONTACT = "CONTACT"  # phone, e-mail, street address (directory info, still "contact information")
+    PERSONAL = "PERSONAL"  # date of birth
+    FINANCIAL = "FINANCIAL"  # card and bank numbers
+    CREDENTIAL = "CREDENTIAL"  # passwords with their context
+    SPECIAL_EDUCATION = "SPECIAL_EDUCATION"  # IEP, 504, accommodations (L.3.a)
+    GRADES = "GRADES"  # transcripts, report cards, grades (L.3.a, FERPA)
+    DISCIPLINE = "DISCIPLINE"  # suspension, expulsion, Ed Code 48900 (L.3.a)
+    HEALTH = "HEALTH"  # diagnosis, medication, immunization
+    PERSONNEL = "PERSONNEL"  # evaluations, reprimands, coaching memos (L.3.b)
+    DEMOGRAPHIC = "DEMOGRAPHIC"  # race/ethnicity, lunch status, EL, foster (FERPA non-directory)
+    ROSTER = "ROSTER"  # a real student or staff member of the district, matched by roster
+
+
+class UnscannableReason(StrEnum):
+    """Why some content could not be turned into text. Policy decides what that means."""
+
+    ENCRYPTED = "encrypted"
+    CORRUPT = "corrupt"
+    TOO_LARGE = "too large"
+    BOMB = "bomb"
+    TIMEOUT = "timeout"
+    UNSUPPORTED = "unsupported"
+    IMAGE_CONTENT = "image content"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a piece of text came from, from the outermost container inwards.
+
+    ``path`` holds the containers: a file, an archive member, a mail attachment, a nested
+    message. The optional fields say where inside the innermost one.
+    """
+
+    path: tuple[str, ...] = ()
+    part: str | None = None  # a mail header or MIME body part, e.g. "Subject", "body"
+    page: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    cell: str | None = None
+
+    def child(self, name: str) -> Location:
+        """The location of something contained in this one (an archive member, an attachment)."""
+        return Location(path=(*self.path, name))
+
+    def with_detail(self, **details: str | int | None) -> Location:
+        """This location with page/sheet/row/column/cell/part filled in."""
+        fields = {
+            "part": self.part,
+            "page": self.page,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+        }
+        fields.update(details)
+        return Location(path=self.path, **fields)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        pieces = list(self.path)
+        if self.part:
+            pieces.append(self.part)
+        if self.page is not None:
+            pieces.append(f"page {self.page}")
+        if self.sheet is not None:
+            pieces.append(f"sheet {self.sheet}")
+        if self.cell is not None:
+            pieces.append(self.cell)
+        else:
+            if self.row is not None:
+                pieces.append(f"row {self.row}")
+            if self.column is not None:
+                pieces.append(f"column {self.column}")
+        return " / ".join(pieces) if pieces else "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Scannable text and where it came from.
+
+    ``context`` is extra text that counts as context for every match in ``text`` without being
+    scanned itself: a table's column header for the cells below it, a form field's label.
+    """
+
+    text: str
+    location: Location = field(default_factory=Location)
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detected piece of protected information, safe to log, store and report.
+
+    It never holds the matched value: only offsets into the caller's own text, a masked preview
+    and a keyed digest (HMAC-SHA256 under the district's secret), which lets two findings of the
+    same value be recognised as the same without revealing it.
+    """
+
+    entity_type: str
+    category: Category
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    pattern: str
+    masked: str
+    digest: str
+    context_words: tuple[str, ...] = ()
+    location: Location = field(default_factory=Location)
+    # For roster matches: a stable keyed digest of the person, shared by all their findings.
+    subject: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": "finding",
+            "location": str(self.location),
+            "entity_type": self.entity_type,
+            "category": self.category.value,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 3),
+            "recognizer": self.recognizer,
+            "pattern": self.pattern,
+            "context_words": list(self.context_words),
+            "masked": self.masked,
+            "digest": self.digest,
+            **({"subject": self.subject} if self.subject else {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Unscannable:
+    """Content that could not become text, and why. Never a silent pass."""
+
+    location: Location
+    reason: UnscannableReason
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": "unscannable",
+            "location": str(self.location),
+            "reason": self.reason.value,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything one scan learned about one message or file."""
+
+    findings: tuple[Finding, ...] = ()
+    unscannable: tuple[Unscannable, ...] = ()
+    segments_scanned: int = 0
+    chars_scanned: int = 0
+
+    @property
+    def is_clean(self) -> bool:
+        """True only when everything was read and nothing was found."""
+        return not self.findings and not self.unscannable
