@@ -1,0 +1,1 @@
+"""Subcommands of the `dlp` CLI, one module each."""
