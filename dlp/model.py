@@ -14,7 +14,7 @@ class Category(StrEnum):
     """What kind of protected information a finding is, in the regulation's terms."""
 
     IDENTIFIER = "IDENTIFIER"  # SSN, student and staff IDs (FERPA non-directory)
-    CONTACT = "CONTACT"  # phone, e-mail, street address (directory info, still "contact information")
+    CONTACT = "CONTACT"  # phone, e-mail, street address: directory info, still "contact information"
     PERSONAL = "PERSONAL"  # date of birth
     FINANCIAL = "FINANCIAL"  # card and bank numbers
     CREDENTIAL = "CREDENTIAL"  # passwords with their context

@@ -1,0 +1,1 @@
+"""Detection: recognizers (Presidio-compatible), the prefilter that makes them fast, and masking."""

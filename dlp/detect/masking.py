@@ -1,0 +1,54 @@
+"""Masked previews and keyed digests: the only forms in which a found value leaves the detector."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+_DIGIT = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def masked_preview(value: str, style: str) -> str:
+    if style == "term":
+        return " ".join(value.split())
+    if style == "hidden":
+        return "********"
+    if style == "email":
+        local, _, domain = value.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    if style == "date":
+        return _DIGIT.sub("*", value)
+    if style == "words":
+        return _WORD.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), value)
+    # last4: every digit but the last four becomes "*", separators stay: ***-**-6789
+    total = len(_NON_DIGITS.sub("", value))
+    if total == 0:
+        return "*" * len(value)
+    keep_from = max(total - 4, total // 2)
+    seen = 0
+    out = []
+    for char in value:
+        if char.isdigit():
+            out.append(char if seen >= keep_from else "*")
+            seen += 1
+        elif char.isalpha():
+            out.append("*")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def canonical_value(entity_type: str, value: str) -> str:
+    """The form that is hashed: equal values written differently give the same digest."""
+    digits = _NON_DIGITS.sub("", value)
+    if digits and len(digits) >= len(value) * 0.6:
+        return digits
+    return " ".join(value.lower().split())
+
+
+def keyed_digest(secret: bytes, entity_type: str, value: str) -> str:
+    message = f"{entity_type}\x1f{canonical_value(entity_type, value)}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]

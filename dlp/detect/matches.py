@@ -1,0 +1,18 @@
+"""The detector-internal form of a match, before it becomes a safe `Finding`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RawMatch:
+    """A match with offsets into the scanned text. Lives only inside the detector."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    pattern: str
+    context_words: tuple[str, ...] = ()

@@ -1,0 +1,126 @@
+"""One Hyperscan pass over the whole text picks the windows where each regex can match.
+
+Every pattern of every pattern recognizer is compiled into a single Hyperscan database in
+prefilter mode (``HS_FLAG_PREFILTER``): Hyperscan then matches a superset of what the Python
+regex matches (lookarounds and back-references are relaxed) and reports the end offset of every
+such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + PAD]`` holds any
+real match of P ending at ``e`` (W is P's maximum match length, which the loader requires to be
+bounded). Overlapping windows are merged, and a window's end is moved to white space so that
+cutting the text there cannot change what a lookahead sees. The Python regex then runs only
+inside the windows with ``finditer(text, start, end)``; since every real match ends where the
+prefilter reported an end, the windows find exactly the matches a whole-text scan finds (the
+Hypothesis test in ``tests/detect/test_equivalence.py`` checks this against Presidio).
+
+Hyperscan works on bytes: non-ASCII characters are given to it as ``?``, one byte each, so byte
+offsets are character offsets. The Python patterns are compiled with ``re.ASCII``, so they never
+treat a non-ASCII character as a digit, letter or space either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import hyperscan
+
+from dlp.detect.specs import SpecError
+
+PAD = 80  # longer than any lookahead in the shipped patterns
+_SNAP_LIMIT = 256
+_WHITESPACE = re.compile(r"\s")
+MAX_PATTERN_WIDTH = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRef:
+    recognizer_index: int
+    pattern_index: int
+    width: int  # maximum match length
+
+
+def pattern_width(regex: str, flags: int) -> int:
+    """Maximum length of a match, or an error if the pattern is unbounded."""
+    import re._parser as sre_parse  # the stdlib's own parser: the only exact answer
+
+    _, maximum = sre_parse.parse(regex, flags).getwidth()
+    if maximum > MAX_PATTERN_WIDTH:
+        raise SpecError(
+            f"pattern {regex!r} can match more than {MAX_PATTERN_WIDTH} characters: "
+            "bound its repetitions ({m,n} instead of * or +)"
+        )
+    return int(maximum)
+
+
+class Prefilter:
+    def __init__(self, patterns: Sequence[tuple[str, int, PatternRef]]) -> None:
+        """``patterns``: (regex, python re flags, reference) for every pattern to prefilter."""
+        self.refs: tuple[PatternRef, ...] = tuple(ref for _, _, ref in patterns)
+        self._database: hyperscan.Database | None = None
+        if not patterns:
+            return
+        expressions, flags = [], []
+        for regex, re_flags, _ in patterns:
+            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+            if re_flags & re.IGNORECASE:
+                hs_flags |= hyperscan.HS_FLAG_CASELESS
+            if re_flags & re.DOTALL:
+                hs_flags |= hyperscan.HS_FLAG_DOTALL
+            if re_flags & re.MULTILINE:
+                hs_flags |= hyperscan.HS_FLAG_MULTILINE
+            expressions.append(regex.encode("ascii"))
+            flags.append(hs_flags)
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            database.compile(
+                expressions=expressions,
+                ids=list(range(len(expressions))),
+                elements=len(expressions),
+                flags=flags,
+            )
+        except hyperscan.error as error:
+            raise SpecError(f"a pattern cannot be compiled for the prefilter: {error}") from None
+        self._database = database
+
+    def windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        """For each pattern id with candidates, the merged windows to run its regex in."""
+        if self._database is None or not text:
+            return {}
+        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+        ends: defaultdict[int, list[int]] = defaultdict(list)
+
+        def on_match(pattern_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
+            ends[pattern_id].append(to)
+
+        self._database.scan(data, match_event_handler=on_match)
+        length = len(text)
+        return {
+            pattern_id: _merge(sorted(hit_ends), self.refs[pattern_id].width, text, length)
+            for pattern_id, hit_ends in ends.items()
+        }
+
+
+def _snap_end(text: str, end: int, length: int) -> int:
+    if end >= length:
+        return length
+    space = _WHITESPACE.search(text, end, min(length, end + _SNAP_LIMIT))
+    return space.start() if space else min(length, end + _SNAP_LIMIT)
+
+
+def _merge(ends: list[int], width: int, text: str, length: int) -> list[tuple[int, int]]:
+    windows: list[tuple[int, int]] = []
+    current_start = current_end = -1
+    for end in ends:
+        start = end - width if end > width else 0
+        stop = end + PAD
+        if current_end >= 0 and start <= current_end:
+            if stop > current_end:
+                current_end = _snap_end(text, stop, length)
+            continue
+        if current_end >= 0:
+            windows.append((current_start, current_end))
+        current_start, current_end = start, _snap_end(text, stop, length)
+    if current_end >= 0:
+        windows.append((current_start, current_end))
+    return windows

@@ -1,0 +1,187 @@
+"""The scanner: segments in, safe findings out.
+
+Assembled in one visible place (``build_scanner``) from a ``DetectionConfig``: data-defined
+pattern recognizers, the keyword dictionaries, optionally a spaCy model for PERSON, and a
+Hyperscan prefilter that lets the pattern recognizers look only where they can match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from dlp.detect.keywords import (
+    KeywordRecognizer,
+    load_dictionaries,
+    merge_extra_terms,
+    to_recognizer_result,
+)
+from dlp.detect.masking import keyed_digest, masked_preview
+from dlp.detect.matches import RawMatch
+from dlp.detect.pattern_recognizer import DataPatternRecognizer
+from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
+from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
+from dlp.model import Category, Finding, Segment
+
+DEFAULT_SCORE_THRESHOLD = 0.4
+
+
+def extra_nlp_artifacts(recognizer: EntityRecognizer, text: str) -> NlpArtifacts:
+    """NLP output for recognizers that need it (PERSON with an installed model)."""
+    engine = getattr(recognizer, "nlp_engine", None)
+    if engine is None:
+        raise TypeError(f"{recognizer.__class__.__name__} needs an nlp_engine attribute")
+    artifacts: NlpArtifacts = engine.process_text(text, "en")
+    return artifacts
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """What to detect and how. ``secret`` keys the digests of found values."""
+
+    secret: bytes
+    recognizers_dir: Path | None = None
+    score_threshold: float = DEFAULT_SCORE_THRESHOLD
+    # {category: [(term, weight), ...]} added to the shipped dictionaries
+    extra_keywords: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Entity types to detect; None means all that the recognizer files define.
+    entities: frozenset[str] | None = None
+    # An installed spaCy model (package name or folder) to turn on PERSON detection.
+    person_model: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < 16:
+            raise ValueError("the digest secret must be at least 16 bytes")
+        if not 0 < self.score_threshold <= 1:
+            raise ValueError("score_threshold must be in (0, 1]")
+
+
+class Scanner:
+    def __init__(
+        self,
+        config: DetectionConfig,
+        pattern_recognizers: Sequence[DataPatternRecognizer],
+        keyword_recognizer: KeywordRecognizer,
+        extra_recognizers: Sequence[EntityRecognizer] = (),
+    ) -> None:
+        self.config = config
+        self.pattern_recognizers = tuple(pattern_recognizers)
+        self.keyword_recognizer = keyword_recognizer
+        self.extra_recognizers = tuple(extra_recognizers)
+        self._categories: dict[str, Category] = {
+            r.spec.entity_type: r.spec.category for r in self.pattern_recognizers
+        }
+        self._masks = {r.spec.entity_type: r.spec.mask for r in self.pattern_recognizers}
+        for name in keyword_recognizer.supported_entities:
+            self._categories[name] = Category(name)
+            self._masks[name] = "term"
+        refs = []
+        for recognizer_index, recognizer in enumerate(self.pattern_recognizers):
+            for pattern_index, pattern in enumerate(recognizer.spec.patterns):
+                try:
+                    width = pattern_width(pattern.regex, recognizer.spec.flags)
+                except SpecError as error:
+                    raise SpecError(f"{recognizer.spec.source}: {error}") from None
+                refs.append(
+                    (
+                        pattern.regex,
+                        recognizer.spec.flags,
+                        PatternRef(recognizer_index, pattern_index, width),
+                    )
+                )
+        self.prefilter = Prefilter(refs)
+
+    @property
+    def recognizers(self) -> list[EntityRecognizer]:
+        """All recognizers, as Presidio objects (for a plain ``AnalyzerEngine``)."""
+        return [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
+
+    def category_of(self, entity_type: str) -> Category:
+        return self._categories.get(entity_type, Category.CONTACT)
+
+    def raw_matches(self, text: str, extra_context: str = "") -> list[RawMatch]:
+        """Every match above nothing: before thresholds and de-duplication."""
+        found = self.keyword_recognizer.find(text)
+        for pattern_id, windows in self.prefilter.windows(text).items():
+            ref = self.prefilter.refs[pattern_id]
+            recognizer = self.pattern_recognizers[ref.recognizer_index]
+            found.extend(
+                recognizer.find_in_windows(text, ref.pattern_index, windows, extra_context)
+            )
+        for extra in self.extra_recognizers:
+            artifacts = extra_nlp_artifacts(extra, text)
+            for result in extra.analyze(text, entities=[], nlp_artifacts=artifacts):
+                found.append(
+                    RawMatch(
+                        entity_type=result.entity_type,
+                        start=result.start,
+                        end=result.end,
+                        score=result.score,
+                        recognizer=extra.__class__.__name__,
+                        pattern=extra.__class__.__name__,
+                    )
+                )
+        return found
+
+    def analyze(self, text: str, extra_context: str = "") -> list[RecognizerResult]:
+        """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
+        wanted = self.config.entities
+        results = [
+            to_recognizer_result(match, "")
+            for match in self.raw_matches(text, extra_context)
+            if match.score >= self.config.score_threshold
+            and (wanted is None or match.entity_type in wanted)
+        ]
+        return EntityRecognizer.remove_duplicates(results)
+
+    def scan(self, segment: Segment) -> list[Finding]:
+        text = segment.text
+        findings = []
+        for result in self.analyze(text, segment.context):
+            value = text[result.start : result.end]
+            metadata = result.recognition_metadata
+            findings.append(
+                Finding(
+                    entity_type=result.entity_type,
+                    category=self.category_of(result.entity_type),
+                    start=result.start,
+                    end=result.end,
+                    score=result.score,
+                    recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
+                    pattern=metadata.get("pattern_name", ""),
+                    masked=masked_preview(value, self._masks.get(result.entity_type, "last4")),
+                    digest=keyed_digest(self.config.secret, result.entity_type, value),
+                    context_words=tuple(metadata.get("context_words", ())),
+                    location=segment.location,
+                )
+            )
+        findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
+        return findings
+
+    def scan_text(self, text: str) -> list[Finding]:
+        return self.scan(Segment(text))
+
+    def scan_all(self, segments: Iterable[Segment]) -> list[Finding]:
+        return [finding for segment in segments for finding in self.scan(segment)]
+
+
+def build_scanner(config: DetectionConfig) -> Scanner:
+    folder = config.recognizers_dir or default_recognizers_dir()
+    specs = load_entity_specs(folder / "entities")
+    wanted = config.entities
+    pattern_recognizers = [
+        DataPatternRecognizer(spec)
+        for spec in specs
+        if wanted is None or spec.entity_type in wanted
+    ]
+    terms = load_dictionaries(folder / "keywords") + merge_extra_terms(config.extra_keywords)
+    extra: list[EntityRecognizer] = []
+    if config.person_model:
+        from dlp.detect.person import build_person_recognizer
+
+        extra.append(build_person_recognizer(config.person_model))
+    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra)
