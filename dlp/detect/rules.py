@@ -91,14 +91,16 @@ def date_is_impossible(text: str) -> bool:
 
 
 def nanp_phone_is_impossible(text: str) -> bool:
-    """Area and exchange codes never start with 0 or 1; N11 area codes are service codes."""
-    number = digits(text)
-    if len(number) == 11:
+    """Area codes never start with 0 or 1; N11 area and exchange codes are service codes."""
+    number = digits(text.lower().split("x")[0].split("ext")[0])
+    if number.startswith("001"):
+        number = number[2:]
+    if len(number) == 11 and number.startswith("1"):
         number = number[1:]
     if len(number) != 10:
         return True
     area, exchange = number[:3], number[3:6]
-    return area[1:] == "11" or exchange[1:] == "11" or len(set(number)) == 1
+    return area[0] in "01" or area[1:] == "11" or exchange[1:] == "11" or len(set(number)) == 1
 
 
 @cache

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+TEST_SECRET = b"test-secret-for-digests-0123456789"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"third-party corpus not found at {CORPUS} (it lives in ../shared/corpus)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def scanner():
+    from dlp.engine import DetectionConfig, build_scanner
+
+    return build_scanner(DetectionConfig(secret=TEST_SECRET))
