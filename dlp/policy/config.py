@@ -1,0 +1,175 @@
+"""The validated, immutable policy: what `load.py` builds and `decision.py` reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from dlp.actions.lookalike import LookalikeDetector
+from dlp.model import Category, UnscannableReason
+from dlp.policy.expression import Node
+
+
+class Verdict(StrEnum):
+    """What happens to one recipient's copy of a message, mildest first."""
+
+    DELIVER = "deliver"
+    ENCRYPT = "encrypt"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def blocks(self) -> bool:
+        return self in (Verdict.QUARANTINE, Verdict.REJECT)
+
+
+_RANK = {Verdict.DELIVER: 0, Verdict.ENCRYPT: 1, Verdict.QUARANTINE: 2, Verdict.REJECT: 3}
+
+
+class Mode(StrEnum):
+    ENFORCE = "enforce"
+    AUDIT = "audit"  # decide and record, never block
+
+
+class WithoutCertificate(StrEnum):
+    """What an ENCRYPT verdict becomes for a recipient with no S/MIME certificate."""
+
+    REQUIRE_TLS = "require_tls"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+
+# Entity types the detector emits; a policy may declare more under [entities].
+KNOWN_ENTITIES: dict[str, Category] = {
+    "US_SSN": Category.IDENTIFIER,
+    "STUDENT_ID": Category.IDENTIFIER,
+    "STAFF_ID": Category.IDENTIFIER,
+    "DATE_OF_BIRTH": Category.PERSONAL,
+    "PHONE_NUMBER": Category.CONTACT,
+    "EMAIL_ADDRESS": Category.CONTACT,
+    "US_STREET_ADDRESS": Category.CONTACT,
+    "CREDIT_CARD": Category.FINANCIAL,
+    "US_BANK_NUMBER": Category.FINANCIAL,
+    "PASSWORD": Category.CREDENTIAL,
+    "GRADE_VALUE": Category.GRADES,
+    "ROSTER_STUDENT_ID": Category.ROSTER,
+    "ROSTER_STUDENT_NAME": Category.ROSTER,
+    "ROSTER_STAFF_ID": Category.ROSTER,
+    "ROSTER_STAFF_NAME": Category.ROSTER,
+    **{category.value: category for category in Category if category is not Category.ROSTER},
+}
+
+# Facts about the recipient, true or false per recipient.
+RECIPIENT_FLAGS = ("INTERNAL", "EXTERNAL", "AUTHORIZED", "LOOKALIKE", "CERTIFICATE")
+# Facts about the message that are not detections.
+MESSAGE_FLAGS = (
+    "SECURE_TAG",
+    "OPTED_OUT",
+    "UNSCANNABLE",
+    *(f"UNSCANNABLE_{reason.name}" for reason in UnscannableReason),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityThreshold:
+    """When findings of one entity type count, and how much they weigh."""
+
+    min_score: float
+    min_count: int
+    weight: float
+    # Instances that add weight: rspamd-style "once per symbol" is cap = 1.
+    weight_cap: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    expression: str
+    node: Node
+    action: Verdict
+    # For recipients whose agreement covers every category the rule matched on.
+    if_authorized: Verdict | None
+    clauses: tuple[str, ...]
+    explain: str
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """An external recipient the district has an approved agreement with (E.6)."""
+
+    name: str
+    domains: tuple[str, ...]
+    addresses: tuple[str, ...]
+    categories: frozenset[Category]
+    agreement: str
+    expires: date | None
+
+    def active(self, today: date) -> bool:
+        return self.expires is None or today <= self.expires
+
+
+@dataclass(frozen=True, slots=True)
+class UnscannablePolicy:
+    """What unreadable content (an encrypted zip, a corrupt file) means, by where it goes."""
+
+    external: Verdict
+    internal: Verdict
+    by_reason: dict[UnscannableReason, Verdict]
+    clauses: tuple[str, ...]
+    explain: str
+
+    def verdict(self, reason: UnscannableReason, external: bool) -> Verdict:
+        if not external:
+            return self.internal
+        return self.by_reason.get(reason, self.external)
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionPolicy:
+    subject_tags: tuple[str, ...]
+    without_certificate: WithoutCertificate
+    neutral_subject: str | None
+    certificates: str | None  # folder of recipients' certificates, relative to the policy file
+    clauses: tuple[str, ...]
+
+    def tag_in(self, subject: str) -> bool:
+        lowered = subject.casefold()
+        return any(tag.casefold() in lowered for tag in self.subject_tags)
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPolicy:
+    sender_subject: str
+    authorization_help: str
+    template: str | None  # a Jinja2 template file, relative to the policy file
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    source: str
+    mode: Mode
+    district_name: str
+    internal_domains: tuple[str, ...]
+    include_subdomains: bool
+    clauses: dict[str, str]
+    default_threshold: EntityThreshold
+    entities: dict[str, EntityThreshold]
+    entity_categories: dict[str, Category]
+    symbols: dict[str, str]
+    rules: tuple[Rule, ...]
+    authorized: tuple[Authorization, ...]
+    unscannable: UnscannablePolicy
+    encryption: EncryptionPolicy
+    notifications: NotificationPolicy
+    lookalike: LookalikeDetector
+
+    def threshold(self, entity_type: str) -> EntityThreshold:
+        return self.entities.get(entity_type, self.default_threshold)
+
+    def clause_title(self, clause: str) -> str:
+        return self.clauses.get(clause, "")

@@ -1,0 +1,278 @@
+"""The decision: one verdict per recipient, each explaining the rules behind it.
+
+Pure: no I/O, no clock unless ``today`` is left out, nothing cached between calls. The gateway
+calls `decide` once per message and splits delivery by `Decision.groups`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+
+from dlp.model import ScanResult
+from dlp.policy.config import Mode, Policy, Rule, Verdict, WithoutCertificate
+from dlp.policy.facts import ContentFacts, RecipientFacts, content_facts
+from dlp.policy.recipients import Recipient, classify
+from dlp.policy.summary import FindingSummary, UnscannableSummary
+
+
+class Encryption(StrEnum):
+    SMIME = "smime"  # enveloped to the recipient's certificate
+    REQUIRE_TLS = "require_tls"  # no certificate: the next hop must accept TLS
+
+
+@dataclass(frozen=True, slots=True)
+class FiredRule:
+    """One rule that matched, for one recipient, in words and in evidence."""
+
+    name: str
+    verdict: Verdict
+    clauses: tuple[str, ...]
+    explanation: str
+    findings: tuple[FindingSummary, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.name,
+            "verdict": self.verdict.value,
+            "clauses": list(self.clauses),
+            "explanation": self.explanation,
+            "findings": [summary.to_dict() for summary in self.findings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientVerdict:
+    address: str
+    kind: str  # internal, authorized, external
+    verdict: Verdict  # what happens (always DELIVER in audit mode)
+    intended: Verdict  # what the policy decided
+    encryption: Encryption | None
+    rules: tuple[FiredRule, ...]
+    authorization: str | None = None  # "<name> (<agreement>)"
+    lookalike: str | None = None
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(clause for rule in self.rules for clause in rule.clauses))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "verdict": self.verdict.value,
+            "intended": self.intended.value,
+            "encryption": self.encryption.value if self.encryption else None,
+            "authorization": self.authorization,
+            "lookalike": self.lookalike,
+            "clauses": list(self.clauses),
+            "rules": [rule.to_dict() for rule in self.rules],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    sender: str
+    mode: Mode
+    per_recipient: Mapping[str, RecipientVerdict]
+    findings: tuple[FindingSummary, ...]
+    unscannable: tuple[UnscannableSummary, ...]
+    score: float
+
+    @property
+    def blocked(self) -> bool:
+        """True when any recipient's copy is held or refused."""
+        return any(verdict.verdict.blocks for verdict in self.per_recipient.values())
+
+    @property
+    def intended_blocked(self) -> bool:
+        return any(verdict.intended.blocks for verdict in self.per_recipient.values())
+
+    def groups(self) -> dict[tuple[Verdict, Encryption | None], tuple[str, ...]]:
+        """Recipients that can share one outgoing copy, by verdict and encryption."""
+        groups: dict[tuple[Verdict, Encryption | None], list[str]] = {}
+        for address, verdict in self.per_recipient.items():
+            groups.setdefault((verdict.verdict, verdict.encryption), []).append(address)
+        return {key: tuple(addresses) for key, addresses in groups.items()}
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sender": self.sender,
+            "mode": self.mode.value,
+            "score": round(self.score, 3),
+            "recipients": [verdict.to_dict() for verdict in self.per_recipient.values()],
+            "findings": [summary.to_dict() for summary in self.findings],
+            "unscannable": [item.to_dict() for item in self.unscannable],
+        }
+
+
+def _found(summaries: Sequence[FindingSummary]) -> str:
+    return "; ".join(summary.describe() for summary in summaries)
+
+
+def _fire(rule: Rule, facts: ContentFacts, recipient: Recipient, view: RecipientFacts) -> FiredRule:
+    names = [name for name in dict.fromkeys(rule.node.names()) if view.flag(name)]
+    summaries = facts.summaries(names)
+    verdict = rule.action
+    notes = [rule.explain]
+    if summaries:
+        notes.append(f"Found: {_found(summaries)}.")
+    if rule.if_authorized is not None and not recipient.internal:
+        involved = {category for name in names if (category := facts.category_of(name))}
+        entry = recipient.authorization
+        if entry is not None:
+            missing = sorted(category.value for category in involved - entry.categories)
+            if missing:
+                notes.append(
+                    f"The agreement with {entry.name} ({entry.agreement}) does not cover: "
+                    f"{', '.join(missing)}."
+                )
+            else:
+                verdict = rule.if_authorized
+                notes.append(f"Covered by the agreement with {entry.name} ({entry.agreement}).")
+        elif recipient.expired is None:
+            notes.append("No approved data-sharing agreement names this recipient.")
+        else:
+            notes.append(
+                f"The agreement with {recipient.expired.name} ({recipient.expired.agreement}) "
+                f"expired on {recipient.expired.expires}."
+            )
+    if recipient.lookalike is not None and "LOOKALIKE" in names:
+        notes.append(f"The recipient's domain {recipient.lookalike.describe()}.")
+    return FiredRule(rule.name, verdict, rule.clauses, " ".join(notes), summaries)
+
+
+def _unscannable_rule(
+    policy: Policy,
+    facts: ContentFacts,
+    recipient: Recipient,
+    unscannable: Sequence[UnscannableSummary],
+) -> FiredRule | None:
+    if not facts.unscannable_reasons:
+        return None
+    verdict = max(
+        (
+            policy.unscannable.verdict(reason, not recipient.internal)
+            for reason in facts.unscannable_reasons
+        ),
+        key=lambda item: item.rank,
+    )
+    if verdict is Verdict.DELIVER:
+        return None
+    items = ", ".join(f"{item.location} ({item.reason})" for item in unscannable[:5])
+    return FiredRule(
+        "unscannable-content",
+        verdict,
+        policy.unscannable.clauses,
+        f"{policy.unscannable.explain} Could not read: {items}.",
+    )
+
+
+def _decide_one(
+    policy: Policy,
+    facts: ContentFacts,
+    recipient: Recipient,
+    has_certificate: bool,
+    unscannable: Sequence[UnscannableSummary],
+) -> RecipientVerdict:
+    view = RecipientFacts(facts, recipient.flags(has_certificate))
+    fired = [
+        _fire(rule, facts, recipient, view) for rule in policy.rules if rule.node.evaluate(view)
+    ]
+    unreadable = _unscannable_rule(policy, facts, recipient, unscannable)
+    if unreadable is not None:
+        fired.append(unreadable)
+    verdict = max(
+        (rule.verdict for rule in fired), key=lambda item: item.rank, default=Verdict.DELIVER
+    )
+
+    # The sender's tag asks for more protection, never for less: it only upgrades DELIVER.
+    if verdict is Verdict.DELIVER and "SECURE_TAG" in facts.flags:
+        fired.append(
+            FiredRule(
+                "sender-requested-encryption",
+                Verdict.ENCRYPT,
+                policy.encryption.clauses,
+                "The sender asked for encryption in the subject line.",
+            )
+        )
+        verdict = Verdict.ENCRYPT
+
+    encryption = None
+    if verdict is Verdict.ENCRYPT:
+        if has_certificate:
+            encryption = Encryption.SMIME
+        elif policy.encryption.without_certificate is WithoutCertificate.REQUIRE_TLS:
+            encryption = Encryption.REQUIRE_TLS
+        else:
+            verdict = Verdict(policy.encryption.without_certificate.value)
+            fired.append(
+                FiredRule(
+                    "no-certificate",
+                    verdict,
+                    policy.encryption.clauses,
+                    "This message must be encrypted, and the district has no certificate for "
+                    "this recipient.",
+                )
+            )
+
+    effective, effective_encryption = verdict, encryption
+    if policy.mode is Mode.AUDIT:
+        effective, effective_encryption = Verdict.DELIVER, None
+    return RecipientVerdict(
+        address=recipient.address,
+        kind=recipient.kind,
+        verdict=effective,
+        intended=verdict,
+        encryption=effective_encryption,
+        rules=tuple(fired),
+        authorization=(
+            f"{recipient.authorization.name} ({recipient.authorization.agreement})"
+            if recipient.authorization
+            else None
+        ),
+        lookalike=recipient.lookalike.describe() if recipient.lookalike else None,
+    )
+
+
+def decide(
+    policy: Policy,
+    sender: str,
+    recipients: Sequence[str],
+    scan: ScanResult,
+    *,
+    subject_tag_present: bool = False,
+    certificates: Collection[str] = frozenset(),
+    opted_out: Collection[str] = frozenset(),
+    today: date | None = None,
+) -> Decision:
+    """Decide what happens to each recipient's copy of one scanned message.
+
+    ``certificates``: lower-cased addresses the district holds an S/MIME certificate for.
+    ``opted_out``: roster subject digests of students whose directory information is restricted.
+    """
+    facts = content_facts(
+        policy, scan, subject_tag_present=subject_tag_present, opted_out=opted_out
+    )
+    unscannable = tuple(UnscannableSummary.of(item) for item in scan.unscannable)
+    day = today or date.today()
+    per_recipient: dict[str, RecipientVerdict] = {}
+    for address in recipients:
+        recipient = classify(policy, address, day)
+        if recipient.address in per_recipient:
+            continue
+        has_certificate = recipient.address.lower() in certificates
+        per_recipient[recipient.address] = _decide_one(
+            policy, facts, recipient, has_certificate, unscannable
+        )
+    return Decision(
+        sender=sender,
+        mode=policy.mode,
+        per_recipient=MappingProxyType(per_recipient),
+        findings=facts.summaries(facts.findings),
+        unscannable=unscannable,
+        score=facts.weight,
+    )

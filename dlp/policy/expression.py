@@ -1,0 +1,357 @@
+"""Rule expressions: a tiny, safe language over detection symbols (never ``eval``).
+
+Grammar (words or rspamd-style signs)::
+
+    expr    := term (("or" | "|") term)*
+    term    := factor (("and" | "&") factor)*
+    factor  := ("not" | "!") factor | compare
+    compare := numeric OP NUMBER | atom
+    numeric := "count" "(" NAME ("," NAME)* ")" | "distinct" "(" NAME ("," NAME)* ")" | "score"
+    atom    := NAME | "true" | "false" | "(" expr ")"
+    OP      := ">=" | ">" | "<=" | "<" | "==" | "!="
+
+A NAME is resolved by the caller (a category, an entity type, a recipient or message flag, or a
+named composite), so this module knows nothing about policies: it parses text into a tree that
+can be evaluated against any `Facts`.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ExpressionError(ValueError):
+    """A rule expression that cannot be used; ``column`` is 1-based within the expression."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.message} (column {self.column})"
+
+
+class Facts(Protocol):
+    """What an expression is evaluated against: one message as seen for one recipient."""
+
+    def flag(self, name: str) -> bool: ...
+
+    def count(self, names: tuple[str, ...]) -> int: ...
+
+    def distinct(self, names: tuple[str, ...]) -> int: ...
+
+    def score(self) -> float: ...
+
+
+class Node(Protocol):
+    def evaluate(self, facts: Facts) -> bool: ...
+
+    def names(self) -> Iterator[str]:
+        """The names whose presence can make this expression true (not those under ``not``)."""
+        ...
+
+
+class Numeric(Protocol):
+    def value(self, facts: Facts) -> float: ...
+
+    def names(self) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    truth: bool
+
+    def evaluate(self, facts: Facts) -> bool:
+        return self.truth
+
+    def names(self) -> Iterator[str]:
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A symbol that is present or not: a detection name, or a recipient or message flag."""
+
+    name: str
+
+    def evaluate(self, facts: Facts) -> bool:
+        return facts.flag(self.name)
+
+    def names(self) -> Iterator[str]:
+        yield self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A named composite, kept by name so explanations can say which one matched."""
+
+    name: str
+    node: Node
+
+    def evaluate(self, facts: Facts) -> bool:
+        return self.node.evaluate(facts)
+
+    def names(self) -> Iterator[str]:
+        return self.node.names()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    node: Node
+
+    def evaluate(self, facts: Facts) -> bool:
+        return not self.node.evaluate(facts)
+
+    def names(self) -> Iterator[str]:
+        # What must be absent is not evidence for anything: nothing to report.
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    nodes: tuple[Node, ...]
+
+    def evaluate(self, facts: Facts) -> bool:
+        return all(node.evaluate(facts) for node in self.nodes)
+
+    def names(self) -> Iterator[str]:
+        for node in self.nodes:
+            yield from node.names()
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+    def evaluate(self, facts: Facts) -> bool:
+        return any(node.evaluate(facts) for node in self.nodes)
+
+    def names(self) -> Iterator[str]:
+        for node in self.nodes:
+            yield from node.names()
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    symbols: tuple[str, ...]
+
+    def value(self, facts: Facts) -> float:
+        return facts.count(self.symbols)
+
+    def names(self) -> Iterator[str]:
+        return iter(self.symbols)
+
+
+@dataclass(frozen=True, slots=True)
+class Distinct:
+    """How many different people (roster subjects) or values (digests) the names cover."""
+
+    symbols: tuple[str, ...]
+
+    def value(self, facts: Facts) -> float:
+        return facts.distinct(self.symbols)
+
+    def names(self) -> Iterator[str]:
+        return iter(self.symbols)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    def value(self, facts: Facts) -> float:
+        return facts.score()
+
+    def names(self) -> Iterator[str]:
+        return iter(())
+
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    numeric: Numeric
+    op: str
+    threshold: float
+
+    def evaluate(self, facts: Facts) -> bool:
+        return _OPERATORS[self.op](self.numeric.value(facts), self.threshold)
+
+    def names(self) -> Iterator[str]:
+        return self.numeric.names()
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>>=|<=|==|!=|>|<)|(?P<sign>[()&|!,]))"
+)
+_KEYWORDS = {"and": "&", "or": "|", "not": "!"}
+_FUNCTIONS: dict[str, type[Count] | type[Distinct]] = {"count": Count, "distinct": Distinct}
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # "number", "name", "op", "sign", "end"
+    text: str
+    column: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(text):
+        if text[position:].isspace():
+            break
+        match = _TOKEN.match(text, position)
+        if match is None:
+            column = len(text) - len(text[position:].lstrip()) + 1
+            raise ExpressionError(f"unexpected character {text[column - 1]!r}", column)
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        column = match.start(kind) + 1
+        if kind == "name" and value in _KEYWORDS:
+            kind, value = "sign", _KEYWORDS[value]
+        tokens.append(_Token(kind, value, column))
+        position = match.end()
+    tokens.append(_Token("end", "", len(text) + 1))
+    return tokens
+
+
+# Resolves a NAME to a node, or raises KeyError when the name means nothing.
+Resolver = Callable[[str], Node]
+# Says whether a NAME may appear inside count()/distinct() (detection names only).
+Countable = Callable[[str], bool]
+
+
+class _Parser:
+    def __init__(self, text: str, resolve: Resolver, countable: Countable) -> None:
+        self.tokens = _tokens(text)
+        self.index = 0
+        self.resolve = resolve
+        self.countable = countable
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expect(self, kind: str, text: str, what: str) -> _Token:
+        token = self.take()
+        if token.kind != kind or token.text != text:
+            raise ExpressionError(f"expected {what}, found {_describe(token)}", token.column)
+        return token
+
+    def parse(self) -> Node:
+        node = self.expr()
+        token = self.peek()
+        if token.kind != "end":
+            raise ExpressionError(f"unexpected {_describe(token)}", token.column)
+        return node
+
+    def expr(self) -> Node:
+        nodes = [self.term()]
+        while self.peek().kind == "sign" and self.peek().text == "|":
+            self.take()
+            nodes.append(self.term())
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def term(self) -> Node:
+        nodes = [self.factor()]
+        while self.peek().kind == "sign" and self.peek().text == "&":
+            self.take()
+            nodes.append(self.factor())
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def factor(self) -> Node:
+        token = self.peek()
+        if token.kind == "sign" and token.text == "!":
+            self.take()
+            return Not(self.factor())
+        return self.compare()
+
+    def compare(self) -> Node:
+        token = self.peek()
+        numeric = self.numeric()
+        if numeric is None:
+            return self.atom()
+        op = self.take()
+        if op.kind != "op":
+            raise ExpressionError(
+                f"{token.text} is a number: compare it with >=, >, <=, <, == or !=", op.column
+            )
+        number = self.take()
+        if number.kind != "number":
+            raise ExpressionError(f"expected a number, found {_describe(number)}", number.column)
+        return Compare(numeric, op.text, float(number.text))
+
+    def numeric(self) -> Numeric | None:
+        token = self.peek()
+        if token.kind != "name":
+            return None
+        if token.text == "score":
+            self.take()
+            return Score()
+        function = _FUNCTIONS.get(token.text)
+        if function is None:
+            return None
+        self.take()
+        self.expect("sign", "(", f"'(' after {token.text}")
+        names: list[str] = []
+        while True:
+            name = self.take()
+            if name.kind != "name":
+                raise ExpressionError(f"expected a name, found {_describe(name)}", name.column)
+            if not self.countable(name.text):
+                raise ExpressionError(
+                    f"{token.text}() takes entity types or categories, not {name.text!r}",
+                    name.column,
+                )
+            names.append(name.text)
+            separator = self.take()
+            if separator.kind == "sign" and separator.text == ")":
+                break
+            if separator.kind != "sign" or separator.text != ",":
+                raise ExpressionError(
+                    f"expected ',' or ')', found {_describe(separator)}", separator.column
+                )
+        return function(tuple(names))
+
+    def atom(self) -> Node:
+        token = self.take()
+        if token.kind == "sign" and token.text == "(":
+            node = self.expr()
+            self.expect("sign", ")", "')'")
+            return node
+        if token.kind == "name":
+            if token.text in ("true", "false"):
+                return Const(token.text == "true")
+            try:
+                return self.resolve(token.text)
+            except KeyError:
+                raise ExpressionError(f"unknown name {token.text!r}", token.column) from None
+        raise ExpressionError(f"expected a name or '(', found {_describe(token)}", token.column)
+
+
+def _describe(token: _Token) -> str:
+    return "end of expression" if token.kind == "end" else repr(token.text)
+
+
+def parse(text: str, resolve: Resolver, countable: Countable) -> Node:
+    """Parse ``text``; names are turned into nodes by ``resolve`` as they are met."""
+    if not text.strip():
+        raise ExpressionError("empty expression", 1)
+    return _Parser(text, resolve, countable).parse()

@@ -1,0 +1,161 @@
+"""From a scan result to the facts rules are evaluated on (the weighting layer).
+
+Findings under their entity's minimum confidence are dropped; an entity type with fewer than
+its minimum count of instances is absent altogether. What remains gives, per entity type and per
+category: a count, the distinct people (roster subjects, else value digests) and a weight.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from dlp.model import Category, Finding, ScanResult, UnscannableReason
+from dlp.policy.config import Policy
+from dlp.policy.summary import FindingSummary
+
+_CATEGORY_NAMES = frozenset(category.value for category in Category)
+
+
+def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
+    """Who or what each finding is about: its roster subject, or the subject matched at the same
+    place (a student ID that is also a roster ID), or else its value digest."""
+    items = list(findings)
+    at_place = {
+        (finding.location, finding.start, finding.end): finding.subject
+        for finding in items
+        if finding.subject
+    }
+    keys: dict[Finding, str] = {}
+    for finding in items:
+        subject = finding.subject or at_place.get((finding.location, finding.start, finding.end))
+        keys[finding] = f"s:{subject}" if subject else f"v:{finding.digest}"
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class ContentFacts:
+    """What one message contains, the same for every recipient."""
+
+    counts: dict[str, int]  # entity types and categories that are present
+    people: dict[str, frozenset[str]]
+    findings: dict[str, tuple[Finding, ...]]  # per present entity type
+    categories: dict[str, Category]  # entity type -> category, for present entity types
+    flags: frozenset[str]  # message flags (SECURE_TAG, UNSCANNABLE_ENCRYPTED, ...)
+    weight: float
+    unscannable_reasons: frozenset[UnscannableReason]
+
+    def present(self, name: str) -> bool:
+        return name in self.counts or name in self.flags
+
+    def category_of(self, name: str) -> Category | None:
+        if name in _CATEGORY_NAMES:
+            return Category(name)
+        return self.categories.get(name)
+
+    def entities_of(self, name: str) -> list[str]:
+        """The present entity types a detection name stands for (itself, or its category's)."""
+        if name in _CATEGORY_NAMES:
+            return [entity for entity, category in self.categories.items() if category == name]
+        return [name] if name in self.findings else []
+
+    def summaries(self, names: Iterable[str]) -> tuple[FindingSummary, ...]:
+        entities: dict[str, None] = {}
+        for name in names:
+            for entity in self.entities_of(name):
+                entities.setdefault(entity)
+        return tuple(
+            FindingSummary.of(entity, self.findings[entity], len(self.people[entity]))
+            for entity in entities
+        )
+
+
+def content_facts(
+    policy: Policy,
+    scan: ScanResult,
+    *,
+    subject_tag_present: bool = False,
+    opted_out: Collection[str] = frozenset(),
+) -> ContentFacts:
+    by_entity: dict[str, list[Finding]] = defaultdict(list)
+    for finding in scan.findings:
+        if finding.score >= policy.threshold(finding.entity_type).min_score:
+            by_entity[finding.entity_type].append(finding)
+    kept = {
+        entity: tuple(items)
+        for entity, items in by_entity.items()
+        if len(items) >= policy.threshold(entity).min_count
+    }
+    keys = _person_keys(finding for items in kept.values() for finding in items)
+
+    counts: dict[str, int] = {}
+    people: dict[str, set[str]] = defaultdict(set)
+    categories: dict[str, Category] = {}
+    weight = 0.0
+    for entity, items in kept.items():
+        category = items[0].category
+        categories[entity] = category
+        entity_people = {keys[finding] for finding in items}
+        # A keyword finding's entity type is its category's name: that name means the category.
+        if entity != category.value:
+            counts[entity] = len(items)
+            people[entity] |= entity_people
+        counts[category.value] = counts.get(category.value, 0) + len(items)
+        people[category.value] |= entity_people
+        threshold = policy.threshold(entity)
+        weight += threshold.weight * min(len(items), threshold.weight_cap)
+
+    reasons = frozenset(item.reason for item in scan.unscannable)
+    flags = {f"UNSCANNABLE_{reason.name}" for reason in reasons}
+    if reasons:
+        flags.add("UNSCANNABLE")
+    if subject_tag_present:
+        flags.add("SECURE_TAG")
+    if opted_out and any(
+        finding.subject in opted_out
+        for items in kept.values()
+        for finding in items
+        if finding.subject
+    ):
+        flags.add("OPTED_OUT")
+    return ContentFacts(
+        counts=counts,
+        people={name: frozenset(found) for name, found in people.items()},
+        findings=kept,
+        categories=categories,
+        flags=frozenset(flags),
+        weight=weight,
+        unscannable_reasons=reasons,
+    )
+
+
+class RecipientFacts:
+    """One message as seen for one recipient: content facts plus the recipient's flags."""
+
+    __slots__ = ("content", "recipient_flags")
+
+    def __init__(self, content: ContentFacts, recipient_flags: frozenset[str]) -> None:
+        self.content = content
+        self.recipient_flags = recipient_flags
+
+    def flag(self, name: str) -> bool:
+        return name in self.recipient_flags or self.content.present(name)
+
+    def count(self, names: tuple[str, ...]) -> int:
+        # An entity type named beside its own category is already in the category's count.
+        named_categories = {name for name in names if name in _CATEGORY_NAMES}
+        return sum(
+            self.content.counts.get(name, 0)
+            for name in dict.fromkeys(names)
+            if name in named_categories or self.content.categories.get(name) not in named_categories
+        )
+
+    def distinct(self, names: tuple[str, ...]) -> int:
+        found: set[str] = set()
+        for name in names:
+            found |= self.content.people.get(name, frozenset())
+        return len(found)
+
+    def score(self) -> float:
+        return self.content.weight

@@ -1,0 +1,456 @@
+"""Loading and validating a policy file. Every error names the file, the line and the key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dlp.actions.lookalike import LookalikeDetector
+from dlp.model import Category, UnscannableReason
+from dlp.policy.config import (
+    KNOWN_ENTITIES,
+    MESSAGE_FLAGS,
+    RECIPIENT_FLAGS,
+    Authorization,
+    EncryptionPolicy,
+    EntityThreshold,
+    Mode,
+    NotificationPolicy,
+    Policy,
+    Rule,
+    UnscannablePolicy,
+    Verdict,
+    WithoutCertificate,
+)
+from dlp.policy.expression import ExpressionError, Flag, Node, Ref, parse
+from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+_RESERVED = frozenset({"and", "or", "not", "true", "false", "count", "distinct", "score"})
+_CATEGORIES = frozenset(category.value for category in Category)
+
+T = TypeVar("T")
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used. ``str()`` reads ``FILE:LINE: KEY: what is wrong``."""
+
+    def __init__(self, source: str, line: int, key: str, message: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.key = key
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class _Context:
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.lines = key_lines(text)
+
+    def error(self, path: KeyPath, message: str) -> PolicyError:
+        return PolicyError(self.source, line_of(self.lines, path), dotted(path), message)
+
+
+_MISSING: Any = object()
+
+
+class _Table:
+    """One TOML table being read: typed getters, and a check that no key was left unread."""
+
+    def __init__(self, context: _Context, path: KeyPath, data: object) -> None:
+        if not isinstance(data, dict):
+            raise context.error(path, "must be a table")
+        self.context = context
+        self.path = path
+        self.data: dict[str, Any] = data
+        self.read: set[str] = set()
+
+    def error(self, key: str | None, message: str) -> PolicyError:
+        return self.context.error((*self.path, key) if key else self.path, message)
+
+    def _get(self, key: str, kinds: tuple[type, ...], what: str, default: Any) -> Any:
+        self.read.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                raise self.error(None, f"missing key '{key}'")
+            return default
+        value = self.data[key]
+        # bool is an int in Python, never in a policy file
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.error(key, f"must be {what}, not {type(value).__name__}")
+        return value
+
+    def string(self, key: str, default: Any = _MISSING) -> Any:
+        return self._get(key, (str,), "a string", default)
+
+    def boolean(self, key: str, default: Any = _MISSING) -> Any:
+        return self._get(key, (bool,), "true or false", default)
+
+    def integer(self, key: str, default: Any = _MISSING, minimum: int = 0) -> Any:
+        value = self._get(key, (int,), "a whole number", default)
+        if isinstance(value, int) and value < minimum:
+            raise self.error(key, f"must be at least {minimum}")
+        return value
+
+    def number(
+        self, key: str, default: Any = _MISSING, low: float = 0.0, high: float | None = None
+    ) -> Any:
+        value = self._get(key, (int, float), "a number", default)
+        if isinstance(value, (int, float)) and (value < low or (high is not None and value > high)):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise self.error(key, f"must be {bound}")
+        return float(value) if isinstance(value, (int, float)) else value
+
+    def strings(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+        value = self._get(key, (list,), "a list of strings", default)
+        for item in value:
+            if not isinstance(item, str):
+                raise self.error(key, f"must be a list of strings, found {type(item).__name__}")
+        return tuple(value)
+
+    def day(self, key: str, default: Any = _MISSING) -> Any:
+        return self._get(key, (date,), "a date (YYYY-MM-DD, without quotes)", default)
+
+    def table(self, key: str) -> _Table:
+        self.read.add(key)
+        return _Table(self.context, (*self.path, key), self.data.get(key, {}))
+
+    def choice(self, key: str, kind: Callable[[str], T], default: Any = _MISSING) -> T:
+        value = self.string(key, default)
+        if not isinstance(value, str):
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(f'"{item}"' for item in getattr(kind, "__members__", {}).values())
+            raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
+
+    def done(self) -> None:
+        for key in self.data:
+            if key not in self.read:
+                raise self.error(key, "unknown key (misspelled?)")
+
+
+def _verdict(table: _Table, key: str, default: Any = _MISSING) -> Verdict:
+    return table.choice(key, Verdict, default)
+
+
+def _domain(table: _Table, key: str, value: str) -> str:
+    domain = value.strip().lower().rstrip(".")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise table.error(key, f"{value!r} is not a domain name") from None
+    if not _DOMAIN.match(ascii_domain):
+        raise table.error(key, f"{value!r} is not a domain name")
+    return ascii_domain
+
+
+def _categories(table: _Table, key: str) -> frozenset[Category]:
+    names = table.strings(key)
+    unknown = [name for name in names if name not in _CATEGORIES]
+    if unknown:
+        allowed = ", ".join(sorted(_CATEGORIES))
+        raise table.error(key, f"unknown category {unknown[0]!r}; categories are {allowed}")
+    return frozenset(Category(name) for name in names)
+
+
+def _clauses(table: _Table, key: str, known: dict[str, str]) -> tuple[str, ...]:
+    clauses = table.strings(key, [])
+    for clause in clauses:
+        if clause not in known:
+            raise table.error(key, f"clause {clause!r} is not declared under [clauses]")
+    return clauses
+
+
+class _Symbols:
+    """Resolves names in expressions, compiling composites on first use (cycles are errors)."""
+
+    def __init__(self, table: _Table, entities: dict[str, Category]) -> None:
+        self.table = table
+        self.entities = entities
+        self.sources: dict[str, str] = {}
+        for name, value in table.data.items():
+            table.read.add(name)
+            if not _NAME.match(name) or name in _RESERVED:
+                raise table.error(name, "a symbol name is a letter or _ then letters, digits, _")
+            if name in entities or name in RECIPIENT_FLAGS or name in MESSAGE_FLAGS:
+                raise table.error(name, f"{name!r} is already a built-in name")
+            if not isinstance(value, str):
+                raise table.error(name, "must be an expression string")
+            self.sources[name] = value
+        self.compiled: dict[str, Node] = {}
+        self.resolving: list[str] = []
+
+    def countable(self, name: str) -> bool:
+        return name in self.entities
+
+    def resolve(self, name: str) -> Node:
+        if name in self.entities or name in RECIPIENT_FLAGS or name in MESSAGE_FLAGS:
+            return Flag(name)
+        if name not in self.sources:
+            raise KeyError(name)
+        if name in self.compiled:
+            return self.compiled[name]
+        if name in self.resolving:
+            cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
+            raise self.table.error(name, f"symbols refer to each other in a loop: {cycle}")
+        self.resolving.append(name)
+        node = Ref(name, self.compile(self.sources[name], (name,)))
+        self.resolving.pop()
+        self.compiled[name] = node
+        return node
+
+    def compile(self, text: str, where: tuple[str, ...], table: _Table | None = None) -> Node:
+        owner = table or self.table
+        try:
+            return parse(text, self.resolve, self.countable)
+        except ExpressionError as error:
+            raise owner.error(where[-1], f"{error} in {text!r}") from None
+
+
+def _threshold(table: _Table, base: EntityThreshold) -> EntityThreshold:
+    threshold = EntityThreshold(
+        min_score=table.number("min_score", base.min_score, 0.0, 1.0),
+        min_count=table.integer("min_count", base.min_count, minimum=1),
+        weight=table.number("weight", base.weight),
+        weight_cap=table.integer("weight_cap", base.weight_cap, minimum=1),
+    )
+    return threshold
+
+
+def _entities(
+    root: _Table, base: EntityThreshold
+) -> tuple[dict[str, EntityThreshold], dict[str, Category]]:
+    table = root.table("entities")
+    thresholds: dict[str, EntityThreshold] = {}
+    categories = dict(KNOWN_ENTITIES)
+    for name in table.data:
+        table.read.add(name)
+        entry = table.table(name)
+        if not _NAME.match(name) or name in _RESERVED:
+            raise entry.error(None, "an entity type is a letter or _ then letters, digits, _")
+        if name not in KNOWN_ENTITIES:
+            # A district's own recognizer: the policy must say what category it reports.
+            categories[name] = entry.choice("category", Category)
+        elif "category" in entry.data:
+            raise entry.error("category", "built-in entity types have a fixed category")
+        thresholds[name] = _threshold(entry, base)
+        entry.done()
+    return thresholds, categories
+
+
+def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rule, ...]:
+    root.read.add("rules")
+    items = root.data.get("rules", [])
+    if not isinstance(items, list):
+        raise root.error("rules", "must be an array of tables: [[rules]]")
+    rules: list[Rule] = []
+    names: set[str] = set()
+    for index, item in enumerate(items):
+        table = _Table(root.context, ("rules", index), item)
+        name = table.string("name")
+        if name in names:
+            raise table.error("name", f"a rule named {name!r} comes earlier")
+        names.add(name)
+        expression = table.string("when")
+        node = symbols.compile(expression, ("when",), table)
+        rules.append(
+            Rule(
+                name=name,
+                expression=expression,
+                node=node,
+                action=_verdict(table, "action"),
+                if_authorized=_verdict(table, "if_authorized", None),
+                clauses=_clauses(table, "clauses", clauses),
+                explain=table.string("explain"),
+            )
+        )
+        table.done()
+    return tuple(rules)
+
+
+def _authorized(root: _Table) -> tuple[Authorization, ...]:
+    root.read.add("authorized")
+    items = root.data.get("authorized", [])
+    if not isinstance(items, list):
+        raise root.error("authorized", "must be an array of tables: [[authorized]]")
+    entries = []
+    for index, item in enumerate(items):
+        table = _Table(root.context, ("authorized", index), item)
+        domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
+        addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
+        for address in addresses:
+            local, at, domain = address.rpartition("@")
+            if not (local and at):
+                raise table.error("addresses", f"{address!r} is not an e-mail address")
+            _domain(table, "addresses", domain)
+        if not domains and not addresses:
+            raise table.error(None, "give at least one of 'domains' or 'addresses'")
+        expires = table.day("expires", None)
+        entries.append(
+            Authorization(
+                name=table.string("name"),
+                domains=domains,
+                addresses=addresses,
+                categories=_categories(table, "categories"),
+                agreement=table.string("agreement"),
+                expires=expires,
+            )
+        )
+        table.done()
+    return tuple(entries)
+
+
+def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
+    table = root.table("unscannable")
+    by_reason: dict[UnscannableReason, Verdict] = {}
+    reasons = table.table("by_reason")
+    for key in reasons.data:
+        try:
+            reason = UnscannableReason(key)
+        except ValueError:
+            allowed = ", ".join(f'"{item.value}"' for item in UnscannableReason)
+            raise reasons.error(key, f"unknown reason; reasons are {allowed}") from None
+        by_reason[reason] = _verdict(reasons, key)
+    reasons.done()
+    policy = UnscannablePolicy(
+        external=_verdict(table, "external", Verdict.QUARANTINE),
+        internal=_verdict(table, "internal", Verdict.DELIVER),
+        by_reason=by_reason,
+        clauses=_clauses(table, "clauses", clauses),
+        explain=table.string(
+            "explain",
+            "Part of this message could not be read, so it cannot be checked for student or "
+            "staff information.",
+        ),
+    )
+    table.done()
+    return policy
+
+
+def _encryption(root: _Table, clauses: dict[str, str]) -> EncryptionPolicy:
+    table = root.table("encryption")
+    policy = EncryptionPolicy(
+        subject_tags=table.strings("subject_tags", ("[secure]",)),
+        without_certificate=table.choice(
+            "without_certificate", WithoutCertificate, WithoutCertificate.REQUIRE_TLS
+        ),
+        neutral_subject=table.string("neutral_subject", None),
+        certificates=table.string("certificates", None),
+        clauses=_clauses(table, "clauses", clauses),
+    )
+    if any(not tag.strip() for tag in policy.subject_tags):
+        raise table.error("subject_tags", "a subject tag cannot be empty")
+    table.done()
+    return policy
+
+
+def _notifications(root: _Table) -> NotificationPolicy:
+    table = root.table("notifications")
+    policy = NotificationPolicy(
+        sender_subject=table.string("sender_subject", "Your message was not delivered as sent"),
+        authorization_help=table.string(
+            "authorization_help",
+            "To send this information outside the district, ask Information Technology "
+            "Services to approve the recipient and the data they may receive.",
+        ),
+        template=table.string("template", None),
+    )
+    table.done()
+    return policy
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """Validate the TOML ``text`` of a policy file; ``source`` names it in errors."""
+    context = _Context(source, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"line (\d+)", str(error))
+        raise PolicyError(source, int(found.group(1)) if found else 1, "", str(error)) from None
+    root = _Table(context, (), data)
+
+    version = root.integer("version", 1, minimum=1)
+    if version != 1:
+        raise root.error("version", "this program reads policy version 1")
+    mode = root.choice("mode", Mode, Mode.ENFORCE)
+
+    district = root.table("district")
+    domains = tuple(_domain(district, "domains", value) for value in district.strings("domains"))
+    if not domains:
+        raise district.error("domains", "list at least one district domain")
+    district_name = district.string("name", "the district")
+    include_subdomains = district.boolean("include_subdomains", True)
+    district.done()
+
+    clause_table = root.table("clauses")
+    clauses: dict[str, str] = {}
+    for key in clause_table.data:
+        clauses[key] = clause_table.string(key)
+    clause_table.done()
+
+    defaults = root.table("defaults")
+    base = _threshold(
+        defaults, EntityThreshold(min_score=0.5, min_count=1, weight=1.0, weight_cap=1)
+    )
+    defaults.done()
+    thresholds, entity_categories = _entities(root, base)
+
+    symbols = _Symbols(root.table("symbols"), entity_categories)
+    for name in symbols.sources:
+        symbols.resolve(name)
+    rules = _rules(root, symbols, clauses)
+    authorized = _authorized(root)
+
+    lookalike = root.table("lookalike")
+    detector = LookalikeDetector(
+        [*domains, *(d for entry in authorized for d in entry.domains)]
+        if lookalike.boolean("include_authorized", True)
+        else domains,
+        max_distance=lookalike.integer("max_distance", 1, minimum=0),
+        min_length=lookalike.integer("min_length", 4, minimum=1),
+        other_suffix=lookalike.boolean("other_suffix", True),
+    )
+    lookalike.done()
+
+    policy = Policy(
+        source=source,
+        mode=mode,
+        district_name=district_name,
+        internal_domains=domains,
+        include_subdomains=include_subdomains,
+        clauses=clauses,
+        default_threshold=base,
+        entities=thresholds,
+        entity_categories=entity_categories,
+        symbols=dict(symbols.sources),
+        rules=rules,
+        authorized=authorized,
+        unscannable=_unscannable(root, clauses),
+        encryption=_encryption(root, clauses),
+        notifications=_notifications(root),
+        lookalike=detector,
+    )
+    root.done()
+    return policy
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file. Raises `PolicyError` (also for an unreadable file)."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(str(file), 1, "", f"cannot read the policy: {error}") from None
+    return parse_policy(text, str(file))

@@ -1,0 +1,140 @@
+"""Safe summaries of findings: types, counts, locations, masked previews and digests only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dlp.model import Finding, Location, Unscannable
+
+# Previews and locations shown per entity type: enough to find them, not a copy of the data.
+MAX_EXAMPLES = 5
+
+# Words a teacher reads instead of entity type names.
+LABELS: dict[str, str] = {
+    "US_SSN": "Social Security number",
+    "STUDENT_ID": "student ID number",
+    "STAFF_ID": "employee ID number",
+    "DATE_OF_BIRTH": "date of birth",
+    "PHONE_NUMBER": "phone number",
+    "EMAIL_ADDRESS": "e-mail address",
+    "US_STREET_ADDRESS": "street address",
+    "CREDIT_CARD": "credit card number",
+    "US_BANK_NUMBER": "bank account number",
+    "PASSWORD": "password",
+    "GRADE_VALUE": "grade",
+    "SPECIAL_EDUCATION": "special-education term (IEP, 504, accommodations)",
+    "GRADES": "grades or transcript term",
+    "DISCIPLINE": "discipline term",
+    "HEALTH": "health term",
+    "PERSONNEL": "personnel-record term",
+    "DEMOGRAPHIC": "demographic term (race, ethnicity, program status)",
+    "ROSTER_STUDENT_ID": "ID of a district student",
+    "ROSTER_STUDENT_NAME": "name of a district student",
+    "ROSTER_STAFF_ID": "ID of a district employee",
+    "ROSTER_STAFF_NAME": "name of a district employee",
+}
+
+# A file or sheet name can carry the very number that is protected ("123-45-6789.pdf"):
+# long digit runs in names are masked before any location is written down.
+_DIGIT_RUN = re.compile(r"\d(?:[\d\s./-]{2,}\d)")
+
+
+def _mask_digits(text: str) -> str:
+    def hide(match: re.Match[str]) -> str:
+        digits = sum(char.isdigit() for char in match.group())
+        if digits < 4:
+            return match.group()
+        return re.sub(r"\d", "#", match.group())
+
+    return _DIGIT_RUN.sub(hide, text)
+
+
+def safe_location(location: Location) -> str:
+    """``str(location)`` with long digit runs in file and sheet names masked."""
+    masked = Location(
+        path=tuple(_mask_digits(name) for name in location.path),
+        part=location.part,
+        page=location.page,
+        sheet=_mask_digits(location.sheet) if location.sheet is not None else None,
+        row=location.row,
+        column=location.column,
+        cell=location.cell,
+    )
+    return str(masked)
+
+
+def label(entity_type: str) -> str:
+    return LABELS.get(entity_type, entity_type.replace("_", " ").lower())
+
+
+def plural(count: int, entity_type: str) -> str:
+    words = label(entity_type)
+    return f"1 {words}" if count == 1 else f"{count} x {words}"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingSummary:
+    """All counted findings of one entity type in one message."""
+
+    entity_type: str
+    category: str
+    count: int
+    people: int  # distinct subjects or values
+    locations: tuple[str, ...]
+    masked: tuple[str, ...]
+    digests: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entity_type: str, findings: Iterable[Finding], people: int) -> FindingSummary:
+        items = list(findings)
+        locations: dict[str, None] = {}
+        masked: dict[str, None] = {}
+        for finding in items:
+            if len(locations) < MAX_EXAMPLES:
+                locations.setdefault(safe_location(finding.location))
+            if len(masked) < MAX_EXAMPLES:
+                masked.setdefault(finding.masked)
+        return cls(
+            entity_type=entity_type,
+            category=items[0].category.value if items else "",
+            count=len(items),
+            people=people,
+            locations=tuple(locations),
+            masked=tuple(masked),
+            digests=tuple(sorted({finding.digest for finding in items})),
+        )
+
+    def describe(self) -> str:
+        where = ", ".join(self.locations)
+        return (
+            f"{plural(self.count, self.entity_type)} (in {where})"
+            if where
+            else plural(self.count, self.entity_type)
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "entity_type": self.entity_type,
+            "category": self.category,
+            "count": self.count,
+            "people": self.people,
+            "locations": list(self.locations),
+            "masked": list(self.masked),
+            "digests": list(self.digests),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UnscannableSummary:
+    location: str
+    reason: str
+
+    @classmethod
+    def of(cls, item: Unscannable) -> UnscannableSummary:
+        # The detail text comes from parsers and may quote content: it is left out.
+        return cls(location=safe_location(item.location), reason=item.reason.value)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"location": self.location, "reason": self.reason}

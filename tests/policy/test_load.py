@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dlp.model import Category, UnscannableReason
+from dlp.policy import Mode, PolicyError, Verdict, load_policy, parse_policy
+from dlp.policy.config import WithoutCertificate
+
+MINIMAL = """\
+version = 1
+mode = "enforce"
+
+[district]
+domains = ["cusd.com"]
+
+[clauses]
+"E.2" = "Outside the district: authorized, encrypted, secure."
+
+[entities.US_SSN]
+min_score = 0.6
+
+[symbols]
+student = "STUDENT_ID or ROSTER_STUDENT_NAME"
+
+[[rules]]
+name = "first"
+when = "EXTERNAL and student"
+action = "quarantine"
+clauses = ["E.2"]
+explain = "Student data outside."
+
+[[rules]]
+name = "second"
+when = "EXTERNAL and US_SSN"
+action = "reject"
+clauses = ["E.2"]
+explain = "SSN outside."
+
+[[authorized]]
+name = "Vendor"
+domains = ["vendor.example"]
+categories = ["IDENTIFIER"]
+agreement = "DPA-1"
+expires = 2030-01-01
+"""
+
+
+def test_sample_policy_loads(sample_policy) -> None:
+    assert sample_policy.mode is Mode.ENFORCE
+    assert "cusd.com" in sample_policy.internal_domains
+    assert {rule.name for rule in sample_policy.rules} >= {
+        "lookalike-recipient",
+        "student-record-outside",
+        "bulk-students-outside",
+    }
+    # every clause a rule cites is declared, with words people read
+    for rule in sample_policy.rules:
+        assert rule.explain
+        for clause in rule.clauses:
+            assert sample_policy.clause_title(clause)
+    assert sample_policy.unscannable.verdict(UnscannableReason.ENCRYPTED, external=True) is (
+        Verdict.QUARANTINE
+    )
+    assert sample_policy.encryption.tag_in("Grades [SECURE] for Period 3")
+
+
+def test_minimal_policy_defaults() -> None:
+    policy = parse_policy(MINIMAL, "minimal.toml")
+    assert policy.threshold("US_SSN").min_score == 0.6
+    assert policy.threshold("STUDENT_ID").min_score == 0.5
+    assert policy.encryption.without_certificate is WithoutCertificate.REQUIRE_TLS
+    assert policy.authorized[0].categories == frozenset({Category.IDENTIFIER})
+    assert [rule.action for rule in policy.rules] == [Verdict.QUARANTINE, Verdict.REJECT]
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "key", "message"),
+    [
+        (
+            'when = "EXTERNAL and US_SSN"',
+            'when = "EXTERNAL and US_SN"',
+            "US_SN",
+            "rules[1].when",
+            "unknown name 'US_SN' (column 14)",
+        ),
+        (
+            'action = "reject"',
+            'action = "bounce"',
+            "bounce",
+            "rules[1].action",
+            'must be one of "deliver", "encrypt", "quarantine", "reject"',
+        ),
+        (
+            'clauses = ["E.2"]\nexplain = "SSN',
+            'clauses = ["E.9"]\nexplain = "SSN',
+            "E.9",
+            "rules[1].clauses",
+            "clause 'E.9' is not declared under [clauses]",
+        ),
+        (
+            "min_score = 0.6",
+            "min_score = 1.6",
+            "1.6",
+            "entities.US_SSN.min_score",
+            "must be between 0.0 and 1.0",
+        ),
+        (
+            "min_score = 0.6",
+            "min_scor = 0.6",
+            "min_scor",
+            "entities.US_SSN.min_scor",
+            "unknown key",
+        ),
+        (
+            'categories = ["IDENTIFIER"]',
+            'categories = ["GRADEZ"]',
+            "GRADEZ",
+            "authorized[0].categories",
+            "unknown category 'GRADEZ'",
+        ),
+        (
+            "expires = 2030-01-01",
+            'expires = "2030-01-01"',
+            "expires",
+            "authorized[0].expires",
+            "must be a date",
+        ),
+        (
+            'domains = ["vendor.example"]',
+            'domains = ["vendor example"]',
+            "vendor example",
+            "authorized[0].domains",
+            "is not a domain name",
+        ),
+        ('mode = "enforce"', 'mode = "test"', "mode", "mode", "must be one of"),
+        (
+            'student = "STUDENT_ID or ROSTER_STUDENT_NAME"',
+            'student = "student or US_SSN"',
+            "student =",
+            "symbols.student",
+            "symbols refer to each other in a loop",
+        ),
+        (
+            'student = "STUDENT_ID or ROSTER_STUDENT_NAME"',
+            'US_SSN = "STUDENT_ID"',
+            "US_SSN =",
+            "symbols.US_SSN",
+            "already a built-in name",
+        ),
+        (
+            'name = "second"',
+            'name = "first"',
+            'name = "first"\nwhen = "EXTERNAL and US',
+            "rules[1].name",
+            "a rule named 'first' comes earlier",
+        ),
+    ],
+)
+def test_errors_name_file_line_and_key(old, new, needle, key, message) -> None:
+    text = MINIMAL.replace(old, new, 1)
+    assert text != MINIMAL
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "district.toml")
+    error = caught.value
+    first = needle.split("\n")[0]
+    expected_line = [n for n, line in enumerate(text.splitlines(), 1) if first in line]
+    expected_line = expected_line[-1] if key == "rules[1].name" else expected_line[0]
+    assert (error.source, error.line, error.key) == ("district.toml", expected_line, key)
+    assert message in error.message
+    assert str(error).startswith(f"district.toml:{expected_line}: {key}: ")
+
+
+def test_missing_key_points_at_its_table() -> None:
+    text = MINIMAL.replace('explain = "SSN outside."\n', "")
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "p.toml")
+    assert caught.value.key == "rules[1]"
+    assert caught.value.line == _line(text, 'name = "second"') - 1
+    assert "missing key 'explain'" in str(caught.value)
+
+
+def test_toml_syntax_error_has_a_line() -> None:
+    text = MINIMAL.replace('name = "second"', 'name = "second')
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "p.toml")
+    assert caught.value.line == _line(text, 'name = "second')
+
+
+def test_unknown_top_level_table() -> None:
+    text = MINIMAL + "\n[notification]\nsender_subject = 'x'\n"
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "p.toml")
+    assert caught.value.key == "notification"
+    assert caught.value.line == _line(text, "[notification]")
+
+
+def test_custom_entity_needs_a_category() -> None:
+    text = MINIMAL.replace("[symbols]", "[entities.LOCKER_CODE]\nweight = 2\n\n[symbols]")
+    with pytest.raises(PolicyError, match=r"entities\.LOCKER_CODE: missing key 'category'"):
+        parse_policy(text, "p.toml")
+    text = text.replace("weight = 2", 'weight = 2\ncategory = "CREDENTIAL"')
+    text = text.replace('"EXTERNAL and US_SSN"', '"EXTERNAL and count(LOCKER_CODE) >= 3"')
+    policy = parse_policy(text, "p.toml")
+    assert policy.entity_categories["LOCKER_CODE"] is Category.CREDENTIAL
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read the policy"):
+        load_policy(tmp_path / "missing.toml")
