@@ -1,0 +1,243 @@
+"""Route content to the extractor for its kind, and turn every failure into a report.
+
+This is the one place where an exception becomes an ``Unscannable``: extractors raise, and
+``_guarded`` reports. Exception messages are never copied into the report, because library
+messages sometimes quote the content they choked on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import IO
+
+from dlp.extract import (
+    compressed,
+    delimited,
+    htmldoc,
+    ical,
+    jsondoc,
+    mbox,
+    mime,
+    ole,
+    pdfdoc,
+    plaintext,
+    rtfdoc,
+    tararchive,
+    xmldoc,
+    ziparchive,
+)
+from dlp.extract.context import Clocks, Context, Item, LimitExceeded, timed
+from dlp.extract.limits import Limits
+from dlp.extract.sniff import CONTAINERS, Kind, sniff, unsupported_reason
+from dlp.extract.source import Source, spool, too_large
+from dlp.model import Location, Segment, Unscannable, UnscannableReason
+
+Extractor = Callable[[Source, Location, Context], Iterator[Item]]
+# Frozen, so sharing one default instance is safe.
+DEFAULT_LIMITS = Limits()
+
+
+def _image(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    yield Unscannable(location, UnscannableReason.IMAGE_CONTENT, "an image: text in it is not read")
+
+
+def _media(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    yield Unscannable(location, UnscannableReason.UNSUPPORTED, "audio or video is not read")
+
+
+def _unsupported(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    reason = unsupported_reason(source.head()) or "binary content of a type that is not read"
+    yield Unscannable(location, UnscannableReason.UNSUPPORTED, reason)
+
+
+EXTRACTORS: dict[Kind, Extractor] = {
+    Kind.ZIP: ziparchive.extract,
+    Kind.OLE: ole.extract,
+    Kind.PDF: pdfdoc.extract,
+    Kind.RTF: rtfdoc.extract,
+    Kind.GZIP: compressed.extract,
+    Kind.BZIP2: compressed.extract,
+    Kind.XZ: compressed.extract,
+    Kind.TAR: tararchive.extract,
+    Kind.IMAGE: _image,
+    Kind.MEDIA: _media,
+    Kind.MBOX: mbox.extract,
+    Kind.MESSAGE: mime.extract,
+    Kind.CSV: delimited.extract,
+    Kind.TSV: delimited.extract,
+    Kind.JSON: jsondoc.extract,
+    Kind.XML: xmldoc.extract,
+    Kind.HTML: htmldoc.extract,
+    Kind.CALENDAR: ical.extract,
+    Kind.TEXT: plaintext.extract,
+    Kind.UNSUPPORTED: _unsupported,
+}
+
+_DESCRIPTION: dict[Kind, str] = {
+    Kind.ZIP: "a zip or Office file",
+    Kind.OLE: "an OLE (legacy Office or Outlook) file",
+    Kind.MESSAGE: "a mail message",
+    Kind.MBOX: "a mailbox",
+    Kind.GZIP: "gzip data",
+    Kind.BZIP2: "bzip2 data",
+    Kind.XZ: "xz data",
+}
+
+
+def extract_source(
+    source: Source, location: Location, ctx: Context, kind: Kind | None = None
+) -> Generator[Item, None, None]:
+    """Extract one piece of content of any kind (the dispatcher that containers call)."""
+    if ctx.depth > ctx.limits.max_depth:
+        yield Unscannable(
+            location,
+            UnscannableReason.BOMB,
+            f"nested more than {ctx.limits.max_depth} archives or attachments deep",
+        )
+        return
+    try:
+        kind = kind or sniff(source.head(), source.name)
+    except OSError:
+        yield Unscannable(location, UnscannableReason.CORRUPT, "could not be read from storage")
+        return
+    limit = ctx.limits.max_archive_bytes if kind in CONTAINERS else ctx.limits.max_file_bytes
+    if source.size > limit:
+        yield Unscannable(
+            location, UnscannableReason.TOO_LARGE, too_large(source.size, limit).detail
+        )
+        return
+    items = EXTRACTORS[kind](source, location, ctx)
+    timed_items = timed(items, ctx.clocks, ctx.limits.max_seconds, location)
+    yield from _guarded(timed_items, location, _DESCRIPTION.get(kind, f"{kind.value}"))
+
+
+def _guarded(items: Iterator[Item], location: Location, what: str) -> Iterator[Item]:
+    try:
+        yield from items
+    except LimitExceeded as stop:
+        yield Unscannable(location, stop.reason, stop.detail)
+    except RecursionError:
+        yield Unscannable(location, UnscannableReason.BOMB, f"{what} nested too deeply to read")
+    except MemoryError:
+        yield Unscannable(location, UnscannableReason.TOO_LARGE, f"{what} needed too much memory")
+    except Exception as error:
+        yield Unscannable(
+            location,
+            UnscannableReason.CORRUPT,
+            f"damaged or malformed: could not be read as {what} ({type(error).__name__})",
+        )
+
+
+def _item(
+    source: Source, location: Location, limits: Limits, kind: Kind | None = None
+) -> Iterator[Item]:
+    """One top-level item: its own clocks and its own character budget."""
+    ctx = Context(limits, extract_source, Clocks())
+    chars = 0
+    items = extract_source(source, location, ctx, kind)
+    try:
+        for item in items:
+            if isinstance(item, Segment):
+                chars += len(item.text)
+                if chars > limits.max_chars:
+                    yield Unscannable(
+                        location,
+                        UnscannableReason.TOO_LARGE,
+                        f"more than {limits.max_chars:,} characters of text; the rest was not read",
+                    )
+                    return
+            yield item
+    finally:
+        items.close()
+        source.close()
+
+
+def extract_bytes(
+    data: bytes, name: str, location: Location, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Item]:
+    """Extract content held in memory. ``name`` is only used to recognise the format;
+    ``location`` is reported as given (include the name in it if it should be shown)."""
+    yield from _item(Source.from_bytes(data, name), location, limits)
+
+
+def extract_stream(
+    stream: IO[bytes], name: str, location: Location, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Item]:
+    """Extract from an open binary stream, spooling it first if it cannot seek."""
+    if stream.seekable():
+        start = stream.tell()
+        size = stream.seek(0, os.SEEK_END) - start
+        stream.seek(start)
+        if start:
+            data = stream.read()
+            yield from _item(Source.from_bytes(data, name), location, limits)
+            return
+        yield from _item(Source(name, spool=stream, size=size, owned=False), location, limits)
+        return
+    try:
+        source = spool(stream, name, limits)
+    except LimitExceeded as stop:
+        yield Unscannable(location, stop.reason, stop.detail)
+        return
+    yield from _item(source, location, limits)
+
+
+def extract_message(
+    raw: bytes, location: Location, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Item]:
+    """Extract an RFC 5322 message: headers, bodies, attachments, nested messages."""
+    yield from _item(Source.from_bytes(raw, "message.eml"), location, limits, Kind.MESSAGE)
+
+
+def extract_path(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """Extract a file, or every file under a folder (sorted, symlinked folders not followed).
+
+    Locations start with the name of ``path`` itself, then the path below it.
+    """
+    path = Path(path)
+    root = Location(path=(path.name or str(path),))
+    if path.is_dir():
+        yield from _walk(path, root, limits)
+    else:
+        yield from _file(path, root, limits)
+
+
+def _walk(folder: Path, root: Location, limits: Limits) -> Iterator[Item]:
+    for directory, subdirs, files in os.walk(folder, onerror=None):
+        subdirs.sort()
+        relative = Path(directory).relative_to(folder).parts
+        for filename in sorted(files):
+            location = Location(path=(*root.path, *relative, filename))
+            yield from _file(Path(directory) / filename, location, limits)
+
+
+def _file(path: Path, location: Location, limits: Limits) -> Iterator[Item]:
+    try:
+        info = path.stat()
+    except OSError as error:
+        yield Unscannable(location, UnscannableReason.UNSUPPORTED, _os_detail(error))
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield Unscannable(location, UnscannableReason.UNSUPPORTED, "not a regular file")
+        return
+    # A size the file could never be read at is refused before a single byte is read.
+    if info.st_size > max(limits.max_file_bytes, limits.max_archive_bytes):
+        limit = max(limits.max_file_bytes, limits.max_archive_bytes)
+        yield Unscannable(
+            location, UnscannableReason.TOO_LARGE, too_large(info.st_size, limit).detail
+        )
+        return
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
+        yield Unscannable(location, UnscannableReason.UNSUPPORTED, _os_detail(error))
+        return
+    yield from _item(Source(path.name, path=path, size=info.st_size), location, limits)
+
+
+def _os_detail(error: OSError) -> str:
+    return f"could not be opened ({error.strerror or type(error).__name__})"

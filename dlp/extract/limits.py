@@ -1,0 +1,37 @@
+"""The explicit bounds every extraction runs under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How far extraction may go before it stops and reports why.
+
+    Sizes are checked before anything is read where the size is known in advance (a file's
+    size on disk, an archive member's declared size) and again while bytes are read, because
+    declared sizes can lie.
+
+    Nesting deeper than ``max_depth`` containers (archives, compressed files, attached
+    messages) is reported as ``BOMB``: real exports do not nest that deep, recursive
+    archives do.
+    """
+
+    # One file, attachment or archive member that is not itself an archive.
+    max_file_bytes: int = 256 * MiB
+    # An archive or mailbox file (zip, tar, gz, mbox): its members obey max_file_bytes.
+    max_archive_bytes: int = 16 * 1024 * MiB
+    # Characters extracted from one item (one file given, one file of a folder, one message).
+    max_chars: int = 64 * MiB
+    max_depth: int = 5
+    max_members: int = 10_000
+    # Uncompressed/compressed size; only judged once the uncompressed size passes ratio_floor.
+    max_ratio: float = 100.0
+    ratio_floor_bytes: int = 1 * MiB
+    # Time spent inside the extractor of one file (not in the caller, not in nested members).
+    max_seconds: float = 60.0
+    # Prose is cut into segments of about this many characters, at line boundaries.
+    segment_chars: int = 64 * 1024

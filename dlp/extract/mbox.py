@@ -1,0 +1,58 @@
+"""mbox mailboxes: messages split at "From " lines and read one at a time, each reported as
+``message N`` inside the mailbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dlp.extract.context import Context, Item
+from dlp.extract.sniff import Kind
+from dlp.extract.source import Source, too_large
+from dlp.model import Location, Unscannable, UnscannableReason
+
+
+def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    number = 0
+    with source.open() as stream:
+        lines: list[bytes] = []
+        size = 0
+        oversized = False
+        previous_blank = True
+        for line in stream:
+            if line.startswith(b"From ") and previous_blank and (lines or oversized):
+                number += 1
+                yield from _message(lines, size, oversized, number, location, ctx)
+                lines, size, oversized = [], 0, False
+            previous_blank = not line.strip()
+            if line.startswith(b"From ") and not lines and not oversized:
+                continue  # the separator line itself is not part of the message
+            size += len(line)
+            if size > ctx.limits.max_file_bytes:
+                oversized, lines = True, []
+            elif not oversized:
+                lines.append(line[1:] if line.startswith(b">From ") else line)
+        if lines or oversized:
+            number += 1
+            yield from _message(lines, size, oversized, number, location, ctx)
+
+
+def _message(
+    lines: list[bytes], size: int, oversized: bool, number: int, location: Location, ctx: Context
+) -> Iterator[Item]:
+    where = location.child(f"message {number}")
+    ctx.lap()
+    if number > ctx.limits.max_members:
+        if number == ctx.limits.max_members + 1:
+            yield Unscannable(
+                location,
+                UnscannableReason.BOMB,
+                f"more than {ctx.limits.max_members:,} messages; the rest were not read",
+            )
+        return
+    if oversized:
+        yield Unscannable(
+            where, UnscannableReason.TOO_LARGE, too_large(size, ctx.limits.max_file_bytes).detail
+        )
+        return
+    message = Source.from_bytes(b"".join(lines), f"message {number}.eml")
+    yield from ctx.dispatch(message, where, ctx.nested(), Kind.MESSAGE)

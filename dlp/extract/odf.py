@@ -1,0 +1,157 @@
+"""OpenDocument files (.odt/.ods/.odp and their templates), streamed from content.xml.
+
+Spreadsheets give one segment per non-empty cell like xlsx; presentations give the page
+number; text documents give paragraphs.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.members import check_member
+from dlp.extract.xlsx import column_letters
+from dlp.extract.xmlparse import iterparse, release
+from dlp.model import Location, Segment, UnscannableReason
+
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_MANIFEST_ENCRYPTION = b"encryption-data"
+
+
+def is_odf(archive: zipfile.ZipFile) -> bool:
+    return archive.read("mimetype")[:80].startswith(b"application/vnd.oasis.opendocument")
+
+
+def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
+    if "META-INF/manifest.xml" in archive.NameToInfo:
+        check_member(archive.getinfo("META-INF/manifest.xml"), ctx, ctx.limits.max_file_bytes)
+        if _MANIFEST_ENCRYPTION in archive.read("META-INF/manifest.xml"):
+            raise LimitExceeded(UnscannableReason.ENCRYPTED, "password-protected OpenDocument file")
+    mimetype = archive.read("mimetype").decode("ascii", "replace")
+    check_member(archive.getinfo("content.xml"), ctx, ctx.limits.max_file_bytes)
+    with archive.open("content.xml") as stream:
+        if "spreadsheet" in mimetype:
+            yield from _spreadsheet(stream, location, ctx)
+        else:
+            yield from _document(stream, location, ctx, pages="presentation" in mimetype)
+
+
+def paragraph_text(element: Any) -> str:
+    """Text of a paragraph with ODF's space, tab and line-break elements put back."""
+    pieces: list[str] = []
+    _collect(element, pieces)
+    return "".join(pieces)
+
+
+def _collect(element: Any, pieces: list[str]) -> None:
+    if element.text:
+        pieces.append(element.text)
+    for child in element:
+        tag = child.tag
+        if tag == TEXT + "s":
+            pieces.append(" " * int(child.get(TEXT + "c", "1") or 1))
+        elif tag == TEXT + "tab":
+            pieces.append("\t")
+        elif tag == TEXT + "line-break":
+            pieces.append("\n")
+        elif tag != TEXT + "note-citation":
+            _collect(child, pieces)
+        if child.tail:
+            pieces.append(child.tail)
+
+
+def _document(stream: Any, location: Location, ctx: Context, pages: bool) -> Iterator[Segment]:
+    page = 0
+    here = location
+    pieces: list[str] = []
+    size = 0
+    events = iterparse(
+        stream, tags=[TEXT + "p", TEXT + "h", DRAW + "page"], events=("start", "end")
+    )
+    depth = 0
+    for event, element in events:
+        if element.tag == DRAW + "page":
+            if event == "start" and pages:
+                if pieces:
+                    yield Segment("".join(pieces), here)
+                    pieces, size = [], 0
+                page += 1
+                here = location.with_detail(page=page)
+            continue
+        # Paragraphs nest (notes, frames): only the outermost one is read, once.
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth:
+            continue
+        text = paragraph_text(element)
+        release(element)
+        pieces.append(text + "\n")
+        size += len(text) + 1
+        if size >= ctx.limits.segment_chars:
+            ctx.check_time()
+            yield Segment("".join(pieces), here)
+            pieces, size = [], 0
+    if "".join(pieces).strip():
+        yield Segment("".join(pieces), here)
+
+
+def _spreadsheet(stream: Any, location: Location, ctx: Context) -> Iterator[Segment]:
+    sheet = ""
+    row_number = 0
+    headers: dict[str, str] | None = None
+    tags = [TABLE + "table", TABLE + "table-row"]
+    for event, element in iterparse(stream, tags=tags, events=("start", "end")):
+        if element.tag == TABLE + "table":
+            if event == "start":
+                sheet = element.get(TABLE + "name", "")
+                row_number, headers = 0, None
+            else:
+                release(element)
+            continue
+        if event == "start":
+            continue
+        repeat = int(element.get(TABLE + "number-rows-repeated", "1") or 1)
+        row_number += 1
+        cells = _row_cells(element)
+        release(element)
+        if cells:
+            if headers is None:
+                headers = dict(cells)
+                for letters, text in cells:
+                    yield Segment(
+                        text, location.with_detail(sheet=sheet, cell=f"{letters}{row_number}")
+                    )
+            else:
+                for letters, text in cells:
+                    header = headers.get(letters, "")
+                    cell = location.with_detail(
+                        sheet=sheet, cell=f"{letters}{row_number}", column=header or None
+                    )
+                    yield Segment(text, cell, header)
+        row_number += repeat - 1
+        if row_number % 1000 == 0:
+            ctx.check_time()
+
+
+def _row_cells(row: Any) -> list[tuple[str, str]]:
+    cells: list[tuple[str, str]] = []
+    column = 0
+    for cell in row:
+        if cell.tag not in (TABLE + "table-cell", TABLE + "covered-table-cell"):
+            continue
+        repeat = int(cell.get(TABLE + "number-columns-repeated", "1") or 1)
+        column += 1
+        text = "\n".join(paragraph_text(p) for p in cell.iter(TEXT + "p")).strip()
+        if not text:
+            text = cell.get(OFFICE + "value", "") or cell.get(OFFICE + "date-value", "")
+        if text:
+            cells.append((column_letters(column), text))
+        column += repeat - 1
+    return cells

@@ -1,0 +1,84 @@
+"""What the three Office Open XML formats share: parts, relationships, embedded files."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import IO
+
+from dlp.extract.context import Context, Item
+from dlp.extract.members import check_member, extract_members
+from dlp.extract.xmlparse import iterparse, local, release
+from dlp.model import Location, Segment
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def open_part(archive: zipfile.ZipFile, name: str, ctx: Context) -> IO[bytes]:
+    info = archive.getinfo(name)
+    check_member(info, ctx, ctx.limits.max_file_bytes)
+    return archive.open(info)
+
+
+def relationships(archive: zipfile.ZipFile, part: str, ctx: Context) -> dict[str, str]:
+    """Relationship id -> the target part's name in the zip, for one part."""
+    folder, filename = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", filename + ".rels")
+    if rels_name not in archive.NameToInfo:
+        return {}
+    targets: dict[str, str] = {}
+    with open_part(archive, rels_name, ctx) as stream:
+        for _, element in iterparse(stream, tags=[PKG_REL]):
+            target = element.get("Target", "")
+            if element.get("TargetMode") != "External" and target:
+                if target.startswith("/"):
+                    resolved = target.lstrip("/")
+                else:
+                    resolved = posixpath.normpath(posixpath.join(folder, target))
+                targets[element.get("Id", "")] = resolved
+            release(element)
+    return targets
+
+
+def embedded(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
+    """Files embedded in the document (a spreadsheet pasted into a letter) are read too."""
+    infos = [
+        info for info in archive.infolist() if "/embeddings/" in info.filename and not info.is_dir()
+    ]
+    yield from extract_members(archive, infos, location, ctx)
+
+
+# Parts around the main text that people write in: document properties (title, subject,
+# comments), charts' cached labels and values, drawings' text boxes, SmartArt.
+_LOOSE_PARTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"docProps/(core|custom)\.xml"), "properties"),
+    (re.compile(r"(word|xl|ppt)/charts/chart\d*\.xml"), "chart"),
+    (re.compile(r"(word|xl|ppt)/drawings/drawing\d*\.xml"), "drawing"),
+    (re.compile(r"(word|xl|ppt)/diagrams/data\d*\.xml"), "diagram"),
+)
+
+
+def loose_text(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
+    for pattern, label in _LOOSE_PARTS:
+        for name in sorted(archive.NameToInfo):
+            if pattern.fullmatch(name):
+                ctx.check_time()
+                lines: list[str] = []
+                with open_part(archive, name, ctx) as stream:
+                    for _, element in iterparse(stream):
+                        if element.text and element.text.strip():
+                            lines.append(element.text.strip())
+                        release(element)
+                if lines:
+                    yield Segment("\n".join(lines), location.with_detail(part=label))
+
+
+def text_of(element: object) -> str:
+    """All text below an element, for small elements such as a shared string."""
+    return "".join(element.itertext())  # type: ignore[attr-defined]
+
+
+__all__ = ["embedded", "iterparse", "local", "open_part", "relationships", "release", "text_of"]

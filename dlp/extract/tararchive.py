@@ -1,0 +1,48 @@
+"""tar archives, read as a stream: one member at a time, never the whole archive."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Iterator
+
+from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.source import Source, spool, too_large
+from dlp.model import Location, Unscannable, UnscannableReason
+
+
+def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    count = 0
+    with source.open() as raw, tarfile.open(fileobj=raw, mode="r|") as archive:
+        for info in archive:
+            if not info.isfile():
+                continue
+            count += 1
+            member = location.child(info.name)
+            if count > ctx.limits.max_members:
+                yield Unscannable(
+                    location,
+                    UnscannableReason.BOMB,
+                    f"more than {ctx.limits.max_members:,} members; the rest were not read",
+                )
+                return
+            ctx.lap()
+            ctx.check_time()
+            if info.size > ctx.limits.max_archive_bytes:
+                yield Unscannable(
+                    member,
+                    UnscannableReason.TOO_LARGE,
+                    too_large(info.size, ctx.limits.max_archive_bytes).detail,
+                )
+                continue
+            stream = archive.extractfile(info)
+            if stream is None:
+                continue
+            try:
+                content = spool(stream, info.name, ctx.limits)
+            except LimitExceeded as stop:
+                yield Unscannable(member, stop.reason, stop.detail)
+                continue
+            try:
+                yield from ctx.dispatch(content, member, ctx.nested())
+            finally:
+                content.close()

@@ -1,0 +1,188 @@
+"""Excel workbooks (.xlsx/.xlsm): every sheet, hidden ones too, one segment per non-empty
+cell located by sheet and cell reference, with its column's header as context.
+
+The header of a column is the text in the first row of the sheet that has any text.
+Dates are stored as numbers and shown the way Excel shows its default date format
+(m/d/yyyy), because that is what date recognisers look for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zipfile
+from collections.abc import Iterator
+
+from dlp.extract import ooxml
+from dlp.extract.context import Context, Item
+from dlp.extract.xmlparse import iterparse, release
+from dlp.model import Location, Segment
+
+S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{" + ooxml.REL_NS + "}id"
+_CELL, _ROW, _VALUE, _INLINE, _TEXT = S + "c", S + "row", S + "v", S + "is", S + "t"
+_PHONETIC = S + "rPh"
+_BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
+_DATE_CODE = re.compile(r"(?<![\\\"])[dmyhs]", re.IGNORECASE)
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+_EPOCH = datetime.datetime(1899, 12, 30)
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
+    strings = _shared_strings(archive, ctx)
+    date_styles = _date_styles(archive, ctx)
+    for sheet_name, part in _sheets(archive, ctx):
+        if part in archive.NameToInfo:
+            yield from sheet_segments(
+                archive, part, sheet_name, strings, date_styles, location, ctx
+            )
+    yield from _comments(archive, location, ctx)
+    yield from ooxml.loose_text(archive, location, ctx)
+    yield from ooxml.embedded(archive, location, ctx)
+
+
+def _sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:
+    rels = ooxml.relationships(archive, "xl/workbook.xml", ctx)
+    sheets: list[tuple[str, str]] = []
+    with ooxml.open_part(archive, "xl/workbook.xml", ctx) as stream:
+        for _, element in iterparse(stream, tags=[S + "sheet"]):
+            target = rels.get(element.get(_REL_ID, ""))
+            if target:
+                sheets.append((element.get("name", target), target))
+    return sheets
+
+
+def _shared_strings(archive: zipfile.ZipFile, ctx: Context) -> list[str]:
+    name = "xl/sharedStrings.xml"
+    if name not in archive.NameToInfo:
+        return []
+    strings: list[str] = []
+    with ooxml.open_part(archive, name, ctx) as stream:
+        for _, element in iterparse(stream, tags=[S + "si"]):
+            for phonetic in element.iter(_PHONETIC):
+                phonetic.clear()
+            strings.append("".join(t.text or "" for t in element.iter(_TEXT)))
+            release(element)
+            if len(strings) % 10_000 == 0:
+                ctx.check_time()
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile, ctx: Context) -> frozenset[int]:
+    """Indexes of the cell styles whose number format shows a date."""
+    name = "xl/styles.xml"
+    if name not in archive.NameToInfo:
+        return frozenset()
+    custom: dict[int, bool] = {}
+    styles: list[int] = []
+    with ooxml.open_part(archive, name, ctx) as stream:
+        for _, element in iterparse(stream, tags=[S + "numFmt", S + "cellXfs"]):
+            if element.tag == S + "numFmt":
+                code = _QUOTED.sub("", element.get("formatCode", ""))
+                custom[int(element.get("numFmtId", "0"))] = bool(_DATE_CODE.search(code))
+            else:
+                styles = [int(xf.get("numFmtId", "0")) for xf in element.iter(S + "xf")]
+                release(element)
+    return frozenset(
+        index for index, fmt in enumerate(styles) if custom.get(fmt, fmt in _BUILTIN_DATE_FORMATS)
+    )
+
+
+def sheet_segments(
+    archive: zipfile.ZipFile,
+    part: str,
+    sheet: str,
+    strings: list[str],
+    date_styles: frozenset[int],
+    location: Location,
+    ctx: Context,
+) -> Iterator[Segment]:
+    headers: dict[str, str] | None = None
+    path = location.path
+    row_number = 0
+    with ooxml.open_part(archive, part, ctx) as stream:
+        for _, row in iterparse(stream, tags=[_ROW]):
+            row_number = int(row.get("r") or row_number + 1)
+            cells: list[tuple[str, str]] = []
+            for column_number, cell in enumerate(row.iter(_CELL), start=1):
+                reference = cell.get("r")
+                if reference:
+                    match = _CELL_REF.match(reference)
+                    letters = match.group(1) if match else column_letters(column_number)
+                else:
+                    letters = column_letters(column_number)
+                    reference = f"{letters}{row_number}"
+                text = _cell_text(cell, strings, date_styles)
+                if text:
+                    cells.append((letters, text))
+            release(row)
+            if not cells:
+                continue
+            if headers is None:
+                headers = dict(cells)
+                for letters, text in cells:
+                    yield Segment(
+                        text, Location(path=path, sheet=sheet, cell=f"{letters}{row_number}")
+                    )
+                continue
+            for letters, text in cells:
+                header = headers.get(letters, "")
+                yield Segment(
+                    text,
+                    Location(
+                        path=path, sheet=sheet, cell=f"{letters}{row_number}", column=header or None
+                    ),
+                    header,
+                )
+            if row_number % 1000 == 0:
+                ctx.check_time()
+
+
+def _cell_text(cell: object, strings: list[str], date_styles: frozenset[int]) -> str:
+    kind = cell.get("t")  # type: ignore[attr-defined]
+    if kind == "inlineStr":
+        inline = cell.find(_INLINE)  # type: ignore[attr-defined]
+        return "".join(t.text or "" for t in inline.iter(_TEXT)) if inline is not None else ""
+    value = cell.findtext(_VALUE)  # type: ignore[attr-defined]
+    if not value:
+        return ""
+    if kind == "s":
+        index = int(value)
+        return strings[index] if 0 <= index < len(strings) else ""
+    if kind in (None, "n") and date_styles:
+        style = cell.get("s")  # type: ignore[attr-defined]
+        if style is not None and int(style) in date_styles:
+            return _date(value)
+    if kind == "b":
+        return "TRUE" if value == "1" else "FALSE"
+    return value
+
+
+def _date(serial: str) -> str:
+    try:
+        moment = _EPOCH + datetime.timedelta(days=float(serial))
+    except (ValueError, OverflowError):
+        return serial
+    return f"{moment.month}/{moment.day}/{moment.year}"
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
+    for name in sorted(archive.NameToInfo):
+        if re.fullmatch(r"xl/comments\d*\.xml", name):
+            with ooxml.open_part(archive, name, ctx) as stream:
+                for _, element in iterparse(stream, tags=[S + "comment"]):
+                    text = ooxml.text_of(element).strip()
+                    if text:
+                        yield Segment(
+                            text, location.with_detail(part="comment", cell=element.get("ref"))
+                        )
+                    release(element)

@@ -1,0 +1,128 @@
+"""Real files built at test time with real libraries (and a tiny hand-written PDF)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+
+from dlp.extract import extract_bytes, extract_path
+from dlp.extract.limits import Limits
+from dlp.model import Location, Segment, Unscannable
+
+
+def collect(items: Iterable[Segment | Unscannable]) -> tuple[list[Segment], list[Unscannable]]:
+    segments: list[Segment] = []
+    reasons: list[Unscannable] = []
+    for item in items:
+        assert isinstance(item, Segment | Unscannable), item
+        (segments if isinstance(item, Segment) else reasons).append(item)
+    return segments, reasons
+
+
+def from_bytes(data: bytes, name: str, limits: Limits | None = None):
+    return collect(extract_bytes(data, name, Location(path=(name,)), limits or Limits()))
+
+
+def from_path(path, limits: Limits | None = None):
+    return collect(extract_path(path, limits or Limits()))
+
+
+def text_of(segments: list[Segment]) -> str:
+    return "\n".join(segment.text for segment in segments)
+
+
+def pdf(pages: list[str | None]) -> bytes:
+    """A valid PDF: a page per entry, with that text, or (None) only an image and no text."""
+    objects: list[bytes] = []
+    kids = []
+    font = 3
+    image = 4
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(b"")  # pages, filled in below
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.append(
+        b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 8 /Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream"
+    )
+    for text in pages:
+        if text is None:
+            content = b"q 200 0 0 200 100 400 cm /Im1 Do Q"
+        else:
+            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            content = b"BT /F1 12 Tf 72 720 Td (" + escaped.encode("latin-1") + b") Tj ET"
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        content_number = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R"
+            b" /Resources << /Font << /F1 %d 0 R >> /XObject << /Im1 %d 0 R >> >> >>"
+            % (content_number, font, image)
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % kid for kid in kids),
+        len(kids),
+    )
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def docx(paragraphs: list[str], header: str | None = None) -> bytes:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def pptx(slides: list[tuple[str, str | None]]) -> bytes:
+    import pptx as python_pptx
+
+    deck = python_pptx.Presentation()
+    for text, notes in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = text
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
