@@ -98,6 +98,37 @@ class Decision:
             groups.setdefault((verdict.verdict, verdict.encryption), []).append(address)
         return {key: tuple(addresses) for key, addresses in groups.items()}
 
+    def audit_fields(self, message_id: str) -> dict[str, object]:
+        """The audit record of this decision: verdicts, rules, clauses, counts and digests."""
+        return {
+            "message_id": message_id,
+            "sender": self.sender,
+            "mode": self.mode.value,
+            "recipients": [
+                {
+                    "address": verdict.address,
+                    "kind": verdict.kind,
+                    "verdict": verdict.verdict.value,
+                    "intended": verdict.intended.value,
+                    "encryption": verdict.encryption.value if verdict.encryption else None,
+                    "rules": [rule.name for rule in verdict.rules],
+                    "clauses": list(verdict.clauses),
+                }
+                for verdict in self.per_recipient.values()
+            ],
+            "findings": [
+                {
+                    "entity_type": summary.entity_type,
+                    "count": summary.count,
+                    "people": summary.people,
+                    "locations": list(summary.locations),
+                    "digests": list(summary.digests),
+                }
+                for summary in self.findings
+            ],
+            "unscannable": [item.to_dict() for item in self.unscannable],
+        }
+
     def to_dict(self) -> dict[str, object]:
         return {
             "sender": self.sender,

@@ -1,0 +1,129 @@
+"""The notice to a sender whose message was held: what was found, which clause, what to do.
+
+It is built from the decision only (types, counts, locations, rule explanations, clause titles),
+never from the message, so it cannot repeat a sensitive value; not even masked previews are
+passed to the template. Templates are Jinja2, rendered in a sandbox: a district edits them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from dlp.policy.config import Policy, Verdict
+from dlp.policy.decision import Decision
+from dlp.policy.summary import label
+
+_WORDS = {
+    Verdict.DELIVER: "delivered",
+    Verdict.ENCRYPT: "delivered encrypted",
+    Verdict.QUARANTINE: "held for review by the district (quarantined)",
+    Verdict.REJECT: "refused",
+}
+
+
+class NoticeError(ValueError):
+    """A notice template that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    subject: str
+    body: str
+
+
+def default_template() -> str:
+    return (resources.files("dlp.actions") / "templates" / "sender_notice.txt.j2").read_text(
+        encoding="utf-8"
+    )
+
+
+def policy_template(policy: Policy) -> str:
+    """The policy's own template (relative to the policy file), or the built-in one."""
+    if policy.notifications.template is None:
+        return default_template()
+    path = Path(policy.source).parent / policy.notifications.template
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise NoticeError(f"{path}: cannot read the notice template: {error}") from None
+
+
+class NoticeRenderer:
+    """A compiled notice template; build once, render per decision."""
+
+    def __init__(self, template: str) -> None:
+        environment = SandboxedEnvironment(
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text mail
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        try:
+            self._template = environment.from_string(template)
+        except TemplateError as error:
+            raise NoticeError(f"notice template: {error}") from None
+
+    def render(self, decision: Decision, policy: Policy, message_id: str = "") -> Notice | None:
+        """The notice for ``decision``, or None when no recipient's copy was (or would be) held."""
+        held = [verdict for verdict in decision.per_recipient.values() if verdict.intended.blocks]
+        if not held:
+            return None
+        clause_ids = dict.fromkeys(clause for verdict in held for clause in verdict.clauses)
+        shown = {
+            summary.entity_type
+            for verdict in held
+            for rule in verdict.rules
+            for summary in rule.findings
+        }
+        context = {
+            "district": policy.district_name,
+            "message_id": message_id or "(no message id)",
+            "audit_only": decision.mode.value == "audit",
+            "recipients": [
+                {
+                    "address": verdict.address,
+                    "kind": verdict.kind,
+                    "verdict": verdict.verdict.value,
+                    "intended": verdict.intended.value,
+                    "intended_words": _WORDS[verdict.intended],
+                    "rules": [
+                        {
+                            "name": rule.name,
+                            "explanation": rule.explanation,
+                            "clauses": [
+                                {"id": clause, "title": policy.clause_title(clause)}
+                                for clause in rule.clauses
+                            ],
+                        }
+                        for rule in verdict.rules
+                        if rule.verdict.rank >= Verdict.QUARANTINE.rank
+                        or rule.verdict == verdict.intended
+                    ],
+                }
+                for verdict in held
+            ],
+            "findings": [
+                {
+                    "label": label(summary.entity_type),
+                    "count": summary.count,
+                    "locations": list(summary.locations),
+                }
+                for summary in decision.findings
+                if summary.entity_type in shown
+            ],
+            "clauses": [
+                {"id": clause, "title": policy.clause_title(clause)} for clause in clause_ids
+            ],
+            "authorization_help": policy.notifications.authorization_help,
+        }
+        try:
+            body = self._template.render(context)
+        except TemplateError as error:
+            raise NoticeError(f"notice template: {error}") from None
+        return Notice(subject=policy.notifications.sender_subject, body=body)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dlp.actions.notify import NoticeError, NoticeRenderer, default_template, policy_template
+from dlp.model import Location
+from dlp.policy import Mode, decide, load_policy
+
+from ..policy.conftest import SAMPLE_POLICY, TODAY, finding, scan
+
+IEP = scan(
+    finding("STUDENT_ID", "4455667", location=Location(path=("message", "iep.pdf"), page=2)),
+    finding("SPECIAL_EDUCATION", "IEP"),
+)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy(SAMPLE_POLICY)
+
+
+def test_notice_explains_what_which_clause_and_how(policy) -> None:
+    decision = decide(policy, "t@cusd.com", ["a@cusd.com", "parent@gmail.com"], IEP, today=TODAY)
+    notice = NoticeRenderer(default_template()).render(decision, policy, "<m1@cusd.com>")
+    assert notice is not None
+    assert notice.subject == policy.notifications.sender_subject
+    body = notice.body
+    assert "Your message <m1@cusd.com> was not delivered as sent" in body
+    assert "- parent@gmail.com: held for review by the district (quarantined)" in body
+    assert "a@cusd.com" not in body  # delivered recipients are not listed
+    assert "1 x student ID number, in message / iep.pdf / page 2" in body
+    assert "AR7203.E.2: Identifiable staff or student data sent outside" in body
+    assert policy.notifications.authorization_help in body
+    assert "4455667" not in body and "*****67" not in body  # not even masked previews
+
+
+def test_no_notice_when_nothing_is_held(policy) -> None:
+    decision = decide(policy, "t@cusd.com", ["a@cusd.com"], IEP, today=TODAY)
+    assert NoticeRenderer(default_template()).render(decision, policy) is None
+
+
+def test_audit_mode_notice_says_it_was_delivered(policy) -> None:
+    decision = decide(
+        replace(policy, mode=Mode.AUDIT), "t@cusd.com", ["p@gmail.com"], IEP, today=TODAY
+    )
+    notice = NoticeRenderer(default_template()).render(decision, policy)
+    assert notice is not None
+    assert "is testing a new check" in notice.body and "was\ndelivered" in notice.body
+
+
+def test_policy_template_is_used_and_sandboxed(tmp_path: Path, policy) -> None:
+    (tmp_path / "notice.j2").write_text(
+        "{{ district }}: {% for r in recipients %}{{ r.address }}={{ r.intended }}{% endfor %}"
+    )
+    custom = replace(
+        policy,
+        source=str(tmp_path / "policy.toml"),
+        notifications=replace(policy.notifications, template="notice.j2"),
+    )
+    decision = decide(custom, "t@cusd.com", ["p@gmail.com"], IEP, today=TODAY)
+    notice = NoticeRenderer(policy_template(custom)).render(decision, custom)
+    assert notice is not None
+    assert notice.body == "Clovis Unified School District: p@gmail.com=quarantine"
+
+    with pytest.raises(NoticeError, match="notice template"):
+        NoticeRenderer("{% for %}")
+    escape = NoticeRenderer("{{ recipients.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(NoticeError):
+        escape.render(decision, custom)
+    with pytest.raises(NoticeError, match="cannot read"):
+        policy_template(
+            replace(custom, notifications=replace(custom.notifications, template="x.j2"))
+        )
