@@ -1,0 +1,99 @@
+"""`dlp roster`: import the district's roster (hashed, never in clear) and inspect it.
+
+dlp roster import PATH --store FILE [--secret-file FILE] [--format auto|oneroster|edfi|csv]
+                       [--map field=Column,...] [--role student|staff] [--json]
+dlp roster info --store FILE [--secret-file FILE]
+
+The secret comes from --secret-file, else $DLP_SECRET, else the file named by $DLP_SECRET_FILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from dlp.cli import UsageError
+from dlp.roster.importers import FORMATS, read_roster
+from dlp.roster.importers.generic_csv import parse_mapping
+from dlp.roster.people import Role, RosterFormatError
+from dlp.roster.secret import SecretError, load_secret
+from dlp.roster.store import RosterStore, RosterStoreError
+
+STORE_ENV = "DLP_ROSTER_STORE"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("roster", help="import or inspect the hashed roster")
+    commands = parser.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+
+    importing = commands.add_parser("import", help="replace the roster with an SIS export")
+    importing.add_argument("path", help="OneRoster folder or zip, Ed-Fi XML folder or file, or CSV")
+    importing.add_argument("--format", choices=FORMATS, default="auto")
+    importing.add_argument("--map", help="for a generic CSV: field=Column,field=Column,...")
+    importing.add_argument(
+        "--role",
+        choices=("student", "staff"),
+        default="student",
+        help="role of generic CSV rows without a role column",
+    )
+    importing.add_argument("--json", action="store_true", help="print the counts as JSON")
+    _common(importing)
+    importing.set_defaults(func=run_import)
+
+    info = commands.add_parser("info", help="show how many people the roster holds")
+    _common(info)
+    info.set_defaults(func=run_info)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", help=f"the roster file (default: ${STORE_ENV})")
+    parser.add_argument("--secret-file", help="the district's secret (default: $DLP_SECRET)")
+
+
+def _store(args: argparse.Namespace) -> RosterStore:
+    path = args.store or os.environ.get(STORE_ENV)
+    if not path:
+        raise UsageError(f"no roster file: pass --store or set {STORE_ENV}")
+    try:
+        secret = load_secret(os.environ, Path(args.secret_file) if args.secret_file else None)
+    except SecretError as error:
+        raise UsageError(str(error)) from None
+    return RosterStore.open(Path(path), secret)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        mapping = parse_mapping(args.map) if args.map else None
+        role = Role.STAFF if args.role == "staff" else Role.STUDENT
+        chosen, people = read_roster(Path(args.path), args.format, mapping, role)
+        report = store.import_people(people, chosen)
+    except (RosterFormatError, RosterStoreError) as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"{error.filename or args.path}: {error.strerror}") from None
+    if args.json:
+        print(json.dumps({"format": chosen, **report.to_dict()}, sort_keys=True))
+        return 0
+    print(f"imported {chosen} roster: {report.forms} hashed forms")
+    for role_name, changes in report.changes.items():
+        print(
+            f"  {role_name}: {changes.added} added, {changes.removed} removed, "
+            f"{changes.changed} changed, {changes.unchanged} unchanged"
+        )
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        tables = store.load()
+    except RosterStoreError as error:
+        raise UsageError(str(error)) from None
+    counts = tables.role_counts()
+    print(
+        ", ".join(f"{n} {role}" for role, n in counts.items()) + f"; {len(tables.form_key)} forms"
+    )
+    return 0

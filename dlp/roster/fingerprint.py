@@ -1,0 +1,170 @@
+"""Short keyed fingerprints of every token in a text, computed in a few numpy passes.
+
+The matcher cannot afford an HMAC per token (millions in a large attachment), so it first
+computes, for all tokens at once, a 24-bit keyed fingerprint of each token's first eight folded
+bytes and keeps only tokens whose fingerprint belongs to the roster; only runs of such tokens
+get a fuller 64-bit token hash, a 24-bit sequence fingerprint, and finally (for the few that
+pass) the authoritative HMAC of the normalized text.
+
+The same functions fingerprint the roster at import (over a text made of the roster's own
+tokens), so both sides agree by construction. The mixing constants come from the district's
+secret; 24 bits leave each stored fingerprint shared by many possible values, so the
+fingerprint files reveal little even to someone who recovers those constants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlp.roster.secret import RosterKeys
+from dlp.roster.text import DROPPED, SEPARATOR, code_table
+
+FP_BITS = 24
+MAX_FORM_TOKENS = 8
+MAX_GAP = 3  # characters allowed between two tokens of one form: ", " ". " " - " '","'
+
+_U64 = np.uint64
+_PAD = b"\0" * 8
+_FP_SHIFT = _U64(64 - FP_BITS)
+_LOWER = _U64(0x2020202020202020)  # lower-cases ASCII letters; digits already have bit 5 set
+_MASK_LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+_MASK_HIGH = np.array([~((1 << (8 * (8 - n))) - 1) & (2**64 - 1) for n in range(9)], np.uint64)
+_UPPER_A = np.uint8(ord("a"))
+_ZERO = np.uint8(ord("0"))
+_BIT5 = np.uint8(0x20)
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintKeys:
+    """Odd 64-bit multipliers derived from the secret (never stored)."""
+
+    prefix: tuple[int, int]
+    token: tuple[int, int, int, int]
+    position: tuple[int, ...]  # one per token position in a form
+    sequence: tuple[int, int, int]
+
+    @classmethod
+    def derive(cls, keys: RosterKeys) -> FingerprintKeys:
+        words: list[int] = []
+        for block in range(5):
+            digest = keys.derive(f"fingerprint/{block}")
+            words += [int.from_bytes(digest[i : i + 8], "little") | 1 for i in range(0, 32, 8)]
+        return cls(
+            prefix=(words[0], words[1]),
+            token=(words[2], words[3], words[4], words[5]),
+            position=tuple(words[6 : 6 + MAX_FORM_TOKENS]),
+            sequence=tuple(words[6 + MAX_FORM_TOKENS : 9 + MAX_FORM_TOKENS]),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTable:
+    """The tokens of one text: spans in the text, spans in the folded code buffer."""
+
+    text_starts: np.ndarray  # intp, offsets into the text given to `tokenize`
+    text_ends: np.ndarray
+    starts: np.ndarray  # intp, offsets into the code buffer (differ once marks are dropped)
+    ends: np.ndarray
+    head: np.ndarray  # uint64 view: head[i] = codes[i : i + 8]
+    tail: np.ndarray  # uint64 view: tail[i] = codes[i - 8 : i]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def _codes(text: str) -> tuple[bytes, np.ndarray, np.ndarray | None]:
+    """The folded code bytes, a token-character mask, and (if marks were dropped) a position map."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        codes = np.frombuffer(raw, dtype=np.uint8)
+        scratch = codes | _BIT5
+        scratch -= _UPPER_A
+        is_token = scratch < 26
+        np.subtract(codes, _ZERO, out=scratch)
+        is_token |= scratch < 10
+        return raw, is_token, None
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes = np.take(code_table(), points)
+    positions = None
+    dropped = codes == DROPPED
+    if dropped.any():
+        positions = np.flatnonzero(~dropped)
+        codes = codes[positions]
+    return codes.tobytes(), codes != SEPARATOR, positions
+
+
+def tokenize(text: str) -> TokenTable:
+    raw, is_token, positions = _codes(text)
+    size = len(raw)
+    bounds = np.flatnonzero(is_token[1:] != is_token[:-1])
+    bounds += 1
+    if size and is_token[0]:
+        bounds = np.concatenate((np.zeros(1, dtype=bounds.dtype), bounds))
+    if size and is_token[-1]:
+        bounds = np.concatenate((bounds, np.full(1, size, dtype=bounds.dtype)))
+    starts = bounds[0::2].copy()
+    ends = bounds[1::2].copy()
+    buffer = _PAD + raw + _PAD
+    head = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=buffer, offset=8, strides=(1,))
+    tail = np.ndarray(shape=(size + 9,), dtype="<u8", buffer=buffer, offset=0, strides=(1,))
+    if positions is None:
+        text_starts, text_ends = starts, ends
+    else:
+        text_starts = positions[starts]
+        # A token ends where the next kept character starts, so trailing marks stay inside it.
+        text_ends = np.append(positions, len(text))[ends]
+    return TokenTable(text_starts, text_ends, starts, ends, head, tail)
+
+
+def _prefixes(table: TokenTable, index: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    starts = table.starts if index is None else table.starts[index]
+    ends = table.ends if index is None else table.ends[index]
+    lengths = ends - starts
+    clipped = np.minimum(lengths, 8)
+    words = np.take(table.head, starts)
+    words |= _LOWER
+    words &= np.take(_MASK_LOW, clipped)
+    return words, lengths
+
+
+def prefix_fingerprints(table: TokenTable, keys: FingerprintKeys) -> np.ndarray:
+    """A 24-bit fingerprint (as intp) of each token's first eight folded bytes."""
+    words, _ = _prefixes(table, None)
+    words *= _U64(keys.prefix[0])
+    words ^= words >> _U64(29)
+    words *= _U64(keys.prefix[1])
+    words >>= _FP_SHIFT
+    return words.view(np.int64)
+
+
+def token_hashes(table: TokenTable, keys: FingerprintKeys, index: np.ndarray) -> np.ndarray:
+    """A 64-bit keyed hash of whole tokens (first eight bytes, last eight bytes, length)."""
+    head, lengths = _prefixes(table, index)
+    tail = np.take(table.tail, table.ends[index])
+    tail |= _LOWER
+    tail &= np.take(_MASK_HIGH, np.minimum(lengths, 8))
+    k0, k1, k2, k3 = (_U64(k) for k in keys.token)
+    mixed = head * k0
+    mixed ^= tail * k1
+    mixed ^= lengths.astype(np.uint64) * k2
+    mixed ^= mixed >> _U64(31)
+    mixed *= k3
+    mixed ^= mixed >> _U64(29)
+    return mixed
+
+
+def sequence_fingerprints(hashes: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
+    """24-bit fingerprints of token sequences; ``hashes`` has one row per sequence."""
+    count, length = hashes.shape
+    start = (length * keys.sequence[0]) % 2**64
+    mixed = np.full(count, start, dtype=np.uint64)
+    for position in range(length):
+        mixed += hashes[:, position] * _U64(keys.position[position])
+    mixed ^= mixed >> _U64(32)
+    mixed *= _U64(keys.sequence[1])
+    mixed ^= mixed >> _U64(29)
+    mixed *= _U64(keys.sequence[2])
+    mixed >>= _FP_SHIFT
+    return mixed

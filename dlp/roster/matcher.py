@@ -1,0 +1,292 @@
+"""Find roster people in text: fingerprint every token with numpy, HMAC-verify the few hits.
+
+Per chunk of text: (1) a 24-bit keyed fingerprint of every token's first eight folded bytes,
+looked up in a 2**24-entry bitmap of the roster's tokens; (2) runs of adjacent surviving tokens
+(at most `MAX_GAP` characters apart) get whole-token hashes and a 24-bit fingerprint per
+candidate sequence length; (3) sequences whose fingerprint is the roster's are normalized in
+Python and HMAC-ed, and only an HMAC found among the roster's forms is a match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlp.roster.dates import dates_in
+from dlp.roster.fingerprint import (
+    FP_BITS,
+    MAX_GAP,
+    FingerprintKeys,
+    prefix_fingerprints,
+    sequence_fingerprints,
+    token_hashes,
+    tokenize,
+)
+from dlp.roster.forms import Field
+from dlp.roster.people import Role
+from dlp.roster.secret import RosterKeys
+from dlp.roster.tables import RosterTables, split_mac
+from dlp.roster.text import code_table, normalize_token, split_tokens
+
+CHUNK_CHARS = 1 << 17  # keeps every per-chunk array inside the CPU cache
+OVERLAP_CHARS = 1024  # a form starting before a chunk's end is read from the overlap
+DOB_WINDOW_CHARS = 80  # how far from a name a birth date still confirms it
+
+ENTITY_TYPES: dict[tuple[Role, str], str] = {
+    (Role.STUDENT, "id"): "ROSTER_STUDENT_ID",
+    (Role.STUDENT, "name"): "ROSTER_STUDENT_NAME",
+    (Role.STAFF, "id"): "ROSTER_STAFF_ID",
+    (Role.STAFF, "name"): "ROSTER_STAFF_NAME",
+    (Role.GUARDIAN, "name"): "ROSTER_GUARDIAN_NAME",
+    (Role.GUARDIAN, "contact"): "ROSTER_GUARDIAN_CONTACT",
+}
+
+SCORE_ID = 0.85
+SCORE_NAME = 0.85
+SCORE_PREFERRED_NAME = 0.75
+SCORE_SHARED_NAME = 0.7  # several roster people carry this name
+SCORE_GUARDIAN_NAME = 0.6
+SCORE_GUARDIAN_CONTACT = 0.7
+SCORE_CONFIRMED_BY_DOB = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMatch:
+    """A roster person found in text; offsets are into the caller's text."""
+
+    start: int
+    end: int
+    entity_type: str
+    subject: str  # keyed digest of the person, the same in every finding about them
+    score: float
+    confirmed_by_dob: bool
+    directory_opt_out: bool
+    kind: str  # "id" | "name" | "contact"
+    field: str  # "local_id", "state_id", "name", "preferred_name", "email", "phone", "address"
+    candidates: int = 1  # roster people this could be; above 1, `subject` names the group
+    related: tuple[str, ...] = ()  # a guardian's students
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    form: int
+
+
+class RosterMatcher:
+    """Loaded from a `RosterStore`; holds no clear value, only hashes and fingerprints."""
+
+    def __init__(self, tables: RosterTables, keys: RosterKeys) -> None:
+        self._tables = tables
+        self._prints = FingerprintKeys.derive(keys)
+        self._form_mac = keys.macer("form")
+        self._birth_mac = keys.macer("birth-date")
+        self._filter = np.zeros(1 << FP_BITS, dtype=bool)
+        self._filter[tables.token_prints.astype(np.intp)] = True
+        self._sequence_prints = tables.sequence_prints.astype(np.uint64)
+        self._lengths = sorted({int(n) for n in np.unique(tables.form_length)})
+        self._empty = len(tables.form_key) == 0
+        code_table()  # build it now rather than inside the first scan
+
+    # -- finding -----------------------------------------------------------------------------
+
+    def find(self, text: str) -> list[RosterMatch]:
+        if self._empty or not text:
+            return []
+        hits: list[_Hit] = []
+        for offset, limit, chunk in _chunks(text):
+            hits += [
+                _Hit(offset + start, offset + end, form)
+                for start, end, form in self._scan(chunk)
+                if start < limit
+            ]
+        return self._resolve(text, _outermost(hits))
+
+    def _scan(self, chunk: str) -> Iterator[tuple[int, int, int]]:
+        table = tokenize(chunk)
+        if not len(table):
+            return
+        hit = np.take(self._filter, prefix_fingerprints(table, self._prints))
+        candidates = np.flatnonzero(hit)
+        if not len(candidates):
+            return
+        count = len(candidates)
+        linked = np.zeros(count, dtype=bool)
+        linked[:-1] = candidates[1:] == candidates[:-1] + 1
+        linked[:-1] &= table.starts[candidates[1:]] - table.ends[candidates[:-1]] <= MAX_GAP
+        breaks = np.flatnonzero(~linked)
+        positions = np.arange(count)
+        runs = breaks[np.searchsorted(breaks, positions)] - positions + 1
+        hashes = token_hashes(table, self._prints, candidates)
+        for length in self._lengths:
+            rows = np.flatnonzero(runs >= length)
+            if not len(rows):
+                break
+            window = rows[:, None] + np.arange(length)
+            prints = sequence_fingerprints(hashes[window], self._prints)
+            slot = np.searchsorted(self._sequence_prints, prints)
+            slot[slot == len(self._sequence_prints)] = 0
+            for row in rows[self._sequence_prints[slot] == prints]:
+                tokens = candidates[row : row + length]
+                starts = table.text_starts[tokens]
+                ends = table.text_ends[tokens]
+                normalized = " ".join(
+                    normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
+                )
+                form = self._lookup(self._form_mac(normalized.encode("utf-8")))
+                if form >= 0:
+                    yield int(starts[0]), int(ends[-1]), form
+
+    def _lookup(self, mac: bytes) -> int:
+        key, check = split_mac(mac)
+        keys = self._tables.form_key
+        slot = int(np.searchsorted(keys, np.uint64(key)))
+        while slot < len(keys) and int(keys[slot]) == key:
+            if int(self._tables.form_check[slot]) == check:
+                return slot
+            slot += 1
+        return -1
+
+    # -- describing --------------------------------------------------------------------------
+
+    def is_roster_id(self, value: str) -> RosterMatch | None:
+        """The roster person whose ID ``value`` is (any spacing or case), if any."""
+        raw = split_tokens(value)
+        norm = [normalize_token(token) for token in raw]
+        for spelling in (" ".join(norm), "".join(norm)):
+            if not spelling:
+                continue
+            form = self._lookup(self._form_mac(spelling.encode("utf-8")))
+            if form < 0:
+                continue
+            for match in self._describe(value, _Hit(0, len(value), form), {}):
+                if match.kind == "id":
+                    return match
+        return None
+
+    def _resolve(self, text: str, hits: list[_Hit]) -> list[RosterMatch]:
+        first = [match for hit in hits for match in self._describe(text, hit, {})]
+        # A shared name resolves to a person named unambiguously elsewhere in the same text.
+        known = {m.subject for m in first if m.candidates == 1}
+        if all(m.candidates == 1 for m in first) or not known:
+            return first
+        return [match for hit in hits for match in self._describe(text, hit, {"known": known})]
+
+    def _subject(self, person: int) -> str:
+        return self._tables.person_subject[person].tobytes().hex()
+
+    def _describe(
+        self, text: str, hit: _Hit, context: dict[str, set[str]]
+    ) -> Iterator[RosterMatch]:
+        tables = self._tables
+        low, high = int(tables.form_start[hit.form]), int(tables.form_start[hit.form + 1])
+        groups: dict[tuple[Role, str], list[tuple[int, Field]]] = {}
+        for entry in range(low, high):
+            field = Field(int(tables.entry_field[entry]))
+            role = Role(int(tables.person_role[tables.entry_person[entry]]))
+            groups.setdefault((role, field.kind), []).append(
+                (int(tables.entry_person[entry]), field)
+            )
+        for (role, kind), members in sorted(groups.items()):
+            entity_type = ENTITY_TYPES.get((role, kind))
+            if entity_type is None:
+                continue
+            people = sorted({person for person, _ in members})
+            field = min(field for _, field in members)
+            confirmed = False
+            if kind == "name" and role != Role.GUARDIAN:
+                born = self._born_near(text, hit, people)
+                if born:
+                    people, confirmed = born, True
+            known = context.get("known", set())
+            if len(people) > 1 and known:
+                chosen = [p for p in people if self._subject(p) in known]
+                if len(chosen) == 1:
+                    people = chosen
+            if len(people) == 1:
+                subject = self._subject(people[0])
+            else:
+                joined = b"".join(tables.person_subject[p].tobytes() for p in people)
+                subject = hashlib.sha256(b"group:" + joined).digest()[:16].hex()
+            related: tuple[str, ...] = ()
+            if role == Role.GUARDIAN:
+                students = {
+                    int(s)
+                    for p in people
+                    for s in tables.link_person[tables.link_start[p] : tables.link_start[p + 1]]
+                }
+                related = tuple(sorted(self._subject(s) for s in students))
+            yield RosterMatch(
+                start=hit.start,
+                end=hit.end,
+                entity_type=entity_type,
+                subject=subject,
+                score=_score(role, field, len(people), confirmed),
+                confirmed_by_dob=confirmed,
+                directory_opt_out=bool(tables.person_opt_out[people].any()),
+                kind=kind,
+                field=field.name.lower(),
+                candidates=len(people),
+                related=related,
+            )
+
+    def _born_near(self, text: str, hit: _Hit, people: list[int]) -> list[int]:
+        window = text[max(0, hit.start - DOB_WINDOW_CHARS) : hit.end + DOB_WINDOW_CHARS]
+        dates = dates_in(window)
+        if not dates:
+            return []
+        births = self._tables.person_birth
+        confirmed = []
+        for person in people:
+            subject = births[person].tobytes()
+            if not any(subject):
+                continue
+            own = self._tables.person_subject[person].tobytes()
+            if any(self._birth_mac(own + d.isoformat().encode()) == subject for d in dates):
+                confirmed.append(person)
+        return confirmed
+
+
+def _score(role: Role, field: Field, people: int, confirmed: bool) -> float:
+    if confirmed:
+        return SCORE_CONFIRMED_BY_DOB
+    if role == Role.GUARDIAN:
+        return SCORE_GUARDIAN_NAME if field.kind == "name" else SCORE_GUARDIAN_CONTACT
+    if field.kind == "id":
+        return SCORE_ID
+    if people > 1:
+        return SCORE_SHARED_NAME
+    return SCORE_PREFERRED_NAME if field == Field.PREFERRED_NAME else SCORE_NAME
+
+
+def _outermost(hits: list[_Hit]) -> list[_Hit]:
+    """Drop hits inside a longer one: "Lisa Sybil Woods" is not also "Sybil Woods"."""
+    kept: list[_Hit] = []
+    reach = -1
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if hit.end <= reach:
+            continue
+        kept.append(hit)
+        reach = hit.end
+    return kept
+
+
+def _chunks(text: str) -> Iterator[tuple[int, int, str]]:
+    """(offset, limit, chunk): report matches starting before ``limit`` (chunk-relative)."""
+    size = len(text)
+    start = 0
+    while start < size:
+        cut = start + CHUNK_CHARS
+        if cut >= size:
+            yield start, size - start, text[start:]
+            return
+        window = cut - OVERLAP_CHARS
+        boundary = max(text.rfind(" ", window, cut), text.rfind("\n", window, cut))
+        if boundary <= start:
+            boundary = cut
+        yield start, boundary - start, text[start : boundary + OVERLAP_CHARS]
+        start = boundary

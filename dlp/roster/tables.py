@@ -1,0 +1,216 @@
+"""The hashed roster: flat numpy arrays, the only thing ever written to disk.
+
+Nothing in here is a clear value. Forms are keyed by the first eight bytes of their HMAC (with
+the next eight kept to confirm); people by a keyed digest of their role and ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from dlp.roster.fingerprint import (
+    FingerprintKeys,
+    prefix_fingerprints,
+    sequence_fingerprints,
+    token_hashes,
+    tokenize,
+)
+from dlp.roster.forms import Field, Form, Spelling, guardian_forms, person_forms
+from dlp.roster.people import Guardian, Person, Role
+from dlp.roster.secret import RosterKeys
+from dlp.roster.text import normalize_token
+
+
+@dataclass(frozen=True, slots=True)
+class RosterTables:
+    # Forms, sorted by `form_key`; entries of form i are entry_*[form_start[i]:form_start[i+1]].
+    form_key: np.ndarray  # uint64: HMAC bytes 0-7 (big-endian)
+    form_check: np.ndarray  # uint64: HMAC bytes 8-15
+    form_start: np.ndarray  # uint32, len = forms + 1
+    form_length: np.ndarray  # uint8: tokens in the form
+    entry_person: np.ndarray  # uint32
+    entry_field: np.ndarray  # uint8 (`Field`)
+    # People (students, staff, then guardians).
+    person_subject: np.ndarray  # uint8 (n, 16): keyed digest of role and ID
+    person_role: np.ndarray  # uint8 (`Role`)
+    person_opt_out: np.ndarray  # bool; for a guardian: any of their students opted out
+    person_birth: np.ndarray  # uint8 (n, 16): keyed digest of subject and birth date, or zeros
+    person_content: np.ndarray  # uint8 (n, 16): keyed digest of the whole record (for diffs)
+    # Guardian -> students, as CSR over people.
+    link_start: np.ndarray  # uint32, len = people + 1
+    link_person: np.ndarray  # uint32
+    # Filters.
+    token_prints: np.ndarray  # uint32, sorted unique 24-bit prefix fingerprints
+    sequence_prints: np.ndarray  # uint32, sorted unique 24-bit sequence fingerprints
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> RosterTables:
+        return cls(**{f.name: arrays[f.name] for f in fields(cls)})
+
+    @property
+    def people(self) -> int:
+        return len(self.person_role)
+
+    def role_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.person_role, minlength=len(Role))
+        return {role.label: int(counts[role]) for role in Role}
+
+
+def split_mac(mac: bytes) -> tuple[int, int]:
+    return int.from_bytes(mac[:8], "big"), int.from_bytes(mac[8:16], "big")
+
+
+def _canonical(*values: object) -> bytes:
+    return "\x1e".join(str(value) for value in values).encode("utf-8")
+
+
+def _hash_spellings(
+    spellings: Sequence[Spelling], fingerprint_keys: FingerprintKeys
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Prefix fingerprints and whole-token hashes of every distinct token, in one numpy pass."""
+    vocabulary = sorted({token for spelling in spellings for token in spelling})
+    table = tokenize(" ".join(vocabulary))
+    if len(table) != len(vocabulary):  # a token the code table splits: hash one at a time
+        raise AssertionError("roster token split differently by the matcher's tokenizer")
+    hashes = token_hashes(table, fingerprint_keys, np.arange(len(table)))
+    prints = prefix_fingerprints(table, fingerprint_keys)
+    index = {token: i for i, token in enumerate(vocabulary)}
+    return np.stack([hashes, prints.view(np.uint64)], axis=1), index
+
+
+def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
+    fingerprint_keys = FingerprintKeys.derive(keys)
+    subject_mac = keys.macer("subject")
+    birth_mac = keys.macer("birth-date")
+    content_mac = keys.macer("content")
+    form_mac = keys.macer("form")
+
+    subjects: list[bytes] = []
+    roles: list[int] = []
+    opt_outs: list[bool] = []
+    births: list[bytes] = []
+    contents: list[bytes] = []
+    person_forms_list: list[list[Form]] = []
+    guardian_index: dict[str, int] = {}
+    guardian_students: list[list[int]] = []
+    guardians: list[Guardian] = []
+    seen_subjects: set[bytes] = set()
+
+    for person in people:
+        identity = person.local_id or person.state_id
+        if not identity:
+            name = person.name
+            identity = "name:" + " ".join(
+                normalize_token(part)
+                for part in (name.first, name.middle, name.last, str(person.birth_date))
+            )
+        subject = subject_mac(_canonical(person.role.label, identity))
+        if subject in seen_subjects:
+            continue  # the same person listed twice (e.g. in two school files)
+        seen_subjects.add(subject)
+        index = len(subjects)
+        subjects.append(subject)
+        roles.append(person.role)
+        opt_outs.append(person.directory_opt_out)
+        births.append(
+            birth_mac(subject + person.birth_date.isoformat().encode())
+            if person.birth_date
+            else bytes(16)
+        )
+        contents.append(
+            content_mac(
+                _canonical(
+                    person.local_id,
+                    person.state_id,
+                    person.name,
+                    person.birth_date,
+                    person.directory_opt_out,
+                    sorted(repr(g) for g in person.guardians),
+                )
+            )
+        )
+        person_forms_list.append(person_forms(person))
+        for guardian in person.guardians:
+            if guardian.key not in guardian_index:
+                guardian_index[guardian.key] = len(guardians)
+                guardians.append(guardian)
+                guardian_students.append([])
+            guardian_students[guardian_index[guardian.key]].append(index)
+
+    students_and_staff = len(subjects)
+    link_start = [0] * (students_and_staff + 1)
+    link_person: list[int] = []
+    for guardian, students in zip(guardians, guardian_students, strict=True):
+        subject = subject_mac(_canonical(Role.GUARDIAN.label, guardian.key))
+        subjects.append(subject)
+        roles.append(Role.GUARDIAN)
+        opt_outs.append(any(opt_outs[s] for s in students))
+        births.append(bytes(16))
+        contents.append(content_mac(_canonical(repr(guardian), sorted(students))))
+        person_forms_list.append(guardian_forms(guardian))
+        link_person.extend(students)
+        link_start.append(len(link_person))
+
+    # Every form, grouped by its HMAC.
+    entries: dict[bytes, list[tuple[int, Field]]] = {}
+    form_tokens: dict[bytes, Form] = {}
+    all_spellings: list[Spelling] = []
+    for person_index, forms in enumerate(person_forms_list):
+        for form in forms:
+            mac = form_mac(form.hashed_text)
+            entries.setdefault(mac, []).append((person_index, form.field))
+            if mac not in form_tokens:
+                form_tokens[mac] = form
+                all_spellings.extend(form.spellings)
+
+    token_prints: np.ndarray = np.zeros(0, dtype=np.uint32)
+    sequence_prints: np.ndarray = np.zeros(0, dtype=np.uint32)
+    if all_spellings:
+        hashed, token_index = _hash_spellings(all_spellings, fingerprint_keys)
+        token_prints = np.unique(hashed[:, 1].astype(np.uint32))
+        by_length: dict[int, list[list[int]]] = {}
+        for spelling in set(all_spellings):
+            by_length.setdefault(len(spelling), []).append([token_index[t] for t in spelling])
+        prints = [
+            sequence_fingerprints(hashed[np.array(rows), 0], fingerprint_keys)
+            for rows in by_length.values()
+        ]
+        sequence_prints = np.unique(np.concatenate(prints).astype(np.uint32))
+
+    order = sorted(entries)
+    form_start = [0]
+    entry_person: list[int] = []
+    entry_field: list[int] = []
+    for mac in order:
+        for person_index, field in entries[mac]:
+            entry_person.append(person_index)
+            entry_field.append(field)
+        form_start.append(len(entry_person))
+    keys_and_checks = [split_mac(mac) for mac in order]
+
+    def digests(values: list[bytes]) -> np.ndarray:
+        return np.frombuffer(b"".join(values), dtype=np.uint8).reshape(-1, 16).copy()
+
+    return RosterTables(
+        form_key=np.array([k for k, _ in keys_and_checks], dtype=np.uint64),
+        form_check=np.array([c for _, c in keys_and_checks], dtype=np.uint64),
+        form_start=np.array(form_start, dtype=np.uint32),
+        form_length=np.array([len(form_tokens[mac].tokens) for mac in order], dtype=np.uint8),
+        entry_person=np.array(entry_person, dtype=np.uint32),
+        entry_field=np.array(entry_field, dtype=np.uint8),
+        person_subject=digests(subjects),
+        person_role=np.array(roles, dtype=np.uint8),
+        person_opt_out=np.array(opt_outs, dtype=bool),
+        person_birth=digests(births),
+        person_content=digests(contents),
+        link_start=np.array(link_start, dtype=np.uint32),
+        link_person=np.array(link_person, dtype=np.uint32),
+        token_prints=token_prints,
+        sequence_prints=sequence_prints,
+    )

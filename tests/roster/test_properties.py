@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlp.roster.matcher import RosterMatcher
+from dlp.roster.text import normalize_token
+
+from .conftest import PEOPLE
+
+NAMES = [f"{p.name.first} {p.name.last}" for p in PEOPLE]
+NAMES += [f"{p.name.last}, {p.name.first}" for p in PEOPLE]
+# Filler that never continues a name: words and characters around it are cut off by a separator.
+filler = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=filler, name=st.sampled_from(NAMES), after=filler, upper=st.booleans())
+def test_planted_name_found_at_its_span(
+    matcher: RosterMatcher, before: str, name: str, after: str, upper: bool
+) -> None:
+    planted = name.upper() if upper else name
+    text = f"{before} {planted}\n{after}"
+    start = len(before) + 1
+    end = start + len(planted)
+    found = matcher.find(text)
+    assert any(m.start == start and m.end == end for m in found) or any(
+        m.start <= start and m.end >= end for m in found
+    ), (start, end, [(m.start, m.end) for m in found])
+    for match in found:
+        assert normalize_token(text[match.start]) and normalize_token(text[match.end - 1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=filler)
+def test_offsets_always_inside_text(matcher: RosterMatcher, text: str) -> None:
+    for match in matcher.find(text):
+        assert 0 <= match.start < match.end <= len(text)
