@@ -1,0 +1,114 @@
+"""`dlp scan`: files, folders, archives, mail or standard input; findings and unreadable items.
+
+Exit status: 0 when everything was read and nothing found, 1 when something was found or could
+not be read (an unscannable item is never a silent pass), 2 on a usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from dlp.cli import UsageError
+from dlp.engine import DetectionConfig, Scanner, build_scanner
+from dlp.extract import Limits, extract_bytes, extract_path
+from dlp.model import Finding, Location, Segment, Unscannable
+from dlp.pipeline import scan_items
+from dlp.roster.secret import SecretError, load_secret
+
+DEFAULT_SECRET_FILE = Path("var/secret.key")
+STDIN_NAME = "<stdin>"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="scan files, folders, archives or mail for student and staff data",
+        description="Scan files, folders, archives and mail (or '-' for standard input).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or '-'")
+    parser.add_argument("--format", choices=("text", "jsonl"), default="text")
+    parser.add_argument(
+        "--secret-file",
+        type=Path,
+        help="key for the digests of found values (default: $DLP_SECRET, $DLP_SECRET_FILE, "
+        f"or {DEFAULT_SECRET_FILE} if it exists)",
+    )
+    parser.add_argument("--recognizers", type=Path, help="folder of detection content")
+    parser.add_argument(
+        "--threshold", type=float, default=0.4, help="minimum score of a finding (0.4)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _secret(path: Path | None, stderr: TextIO) -> bytes:
+    try:
+        if path is None and not (os.environ.get("DLP_SECRET") or os.environ.get("DLP_SECRET_FILE")):
+            if not DEFAULT_SECRET_FILE.exists():
+                print(
+                    "dlp: note: no secret configured; digests are valid for this run only "
+                    "(set DLP_SECRET or --secret-file for stable digests)",
+                    file=stderr,
+                )
+                return secrets.token_bytes(32)
+            path = DEFAULT_SECRET_FILE
+        return load_secret(os.environ, path)
+    except SecretError as error:
+        raise UsageError(str(error)) from None
+
+
+def _items(paths: list[str], limits: Limits) -> Iterator[Segment | Unscannable]:
+    for name in paths:
+        if name == "-":
+            data = sys.stdin.buffer.read()
+            yield from extract_bytes(data, STDIN_NAME, Location((STDIN_NAME,)), limits)
+            continue
+        path = Path(name)
+        if not path.exists():
+            raise UsageError(f"{name}: no such file or folder")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{name}: permission denied")
+        yield from extract_path(path, limits)
+
+
+def _text_line(item: Finding | Unscannable) -> str:
+    if isinstance(item, Unscannable):
+        detail = f" ({item.detail})" if item.detail else ""
+        return f"{item.location}: UNSCANNABLE {item.reason.value}{detail}"
+    context = f" near {', '.join(item.context_words)}" if item.context_words else ""
+    return (
+        f"{item.location}: {item.entity_type} [{item.category.value}] {item.masked} "
+        f"score={item.score:.2f} at {item.start}-{item.end}{context}"
+    )
+
+
+def report(items: Iterable[Finding | Unscannable], output_format: str, out: TextIO) -> int:
+    """Print every item; returns how many there were."""
+    count = 0
+    for item in items:
+        count += 1
+        if output_format == "jsonl":
+            out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(_text_line(item) + "\n")
+    return count
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = DetectionConfig(
+            secret=_secret(args.secret_file, sys.stderr),
+            recognizers_dir=args.recognizers,
+            score_threshold=args.threshold,
+        )
+        scanner: Scanner = build_scanner(config)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
+    return 1 if count else 0
