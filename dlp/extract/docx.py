@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from dlp.extract import ooxml
 from dlp.extract.context import Context, Item
+from dlp.extract.members import extract_members
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment
 
@@ -39,6 +40,13 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
                 yield from part_segments(archive, name, where, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
     yield from ooxml.embedded(archive, location, ctx)
+    # "Alternative format chunks": whole HTML/MHT/RTF/text documents merged into the body.
+    chunks = [
+        info
+        for info in archive.infolist()
+        if re.fullmatch(r"word/[^/]+\.(html?|mht|mhtml|rtf|txt)", info.filename, re.IGNORECASE)
+    ]
+    yield from extract_members(archive, chunks, location, ctx)
 
 
 def part_segments(

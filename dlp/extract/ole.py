@@ -28,6 +28,13 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
                 UnscannableReason.CORRUPT, f"damaged OLE compound file ({type(error).__name__})"
             ) from error
         with ole:
+            if ole.parsing_issues:
+                # olefile reads what it can of a damaged container: say so, then read it.
+                yield Unscannable(
+                    location,
+                    UnscannableReason.CORRUPT,
+                    "damaged OLE compound file: parts of it could not be read",
+                )
             if ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage"):
                 yield Unscannable(
                     location, UnscannableReason.ENCRYPTED, "password-protected Office document"

@@ -1,6 +1,7 @@
 """PDF through pypdfium2 (PDFium): the text layer page by page, ``page`` counting from 1.
 
-Pages that have images but no text (scans) are reported together as IMAGE_CONTENT.
+Pages that have images but no text (scans) are reported together as IMAGE_CONTENT, and so
+is a PDF with no text at all (its text, if any, is drawn as graphics).
 A password that is needed to open the file means ENCRYPTED; PDFs encrypted with an empty
 user password open and are read.
 """
@@ -38,6 +39,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
 
 def _pages(document: pdfium.PdfDocument, location: Location, ctx: Context) -> Iterator[Item]:
     image_only: list[int] = []
+    any_text = False
     for index in range(len(document)):
         ctx.check_time()
         page = document[index]
@@ -48,11 +50,19 @@ def _pages(document: pdfium.PdfDocument, location: Location, ctx: Context) -> It
             finally:
                 textpage.close()
             if text.strip():
+                any_text = True
                 yield Segment(text.replace("\r\n", "\n"), location.with_detail(page=index + 1))
             elif _has_images(page):
                 image_only.append(index + 1)
         finally:
             page.close()
+    if not any_text and len(document) and not image_only:
+        # Text drawn as outlines, or a blank document: either way nothing could be read.
+        yield Unscannable(
+            location,
+            UnscannableReason.IMAGE_CONTENT,
+            "no text layer on any page: any content is drawn as graphics",
+        )
     if image_only:
         yield Unscannable(
             location,

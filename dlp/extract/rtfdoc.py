@@ -11,7 +11,7 @@ from striprtf.striprtf import rtf_to_text
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import Source
-from dlp.model import Location, UnscannableReason
+from dlp.model import Location, Unscannable, UnscannableReason
 
 _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 # Embedded pictures and objects are long runs of hex digits: no text, and slow to strip.
@@ -36,7 +36,14 @@ _UNCOMPRESSED = 0x414C454D  # "MELA"
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    yield from text_segments(rtf_text(source.read_all()), location, ctx)
+    data = source.read_all()
+    yield from text_segments(rtf_text(data), location, ctx)
+    opened = data.count(b"{") - data.count(b"\\{")
+    closed = data.count(b"}") - data.count(b"\\}")
+    if opened > closed:
+        yield Unscannable(
+            location, UnscannableReason.CORRUPT, "the RTF ends before its groups close: truncated"
+        )
 
 
 def rtf_text(data: bytes) -> str:

@@ -17,6 +17,7 @@ from dlp.extract.plaintext import text_segments
 from dlp.model import Location, UnscannableReason
 
 _WORD_IDENT = 0xA5EC
+_WORD6_IDENT = 0xA5DC
 _FIB_CLX_OFFSET = 0x01A2  # fcClx in FibRgFcLcb97
 _F_ENCRYPTED = 0x0100
 _F_WHICH_TABLE = 0x0200
@@ -37,9 +38,11 @@ def extract(
         raise LimitExceeded(UnscannableReason.CORRUPT, "Word file too short to hold its header")
     ident, nfib = struct.unpack_from("<HH", word, 0)
     (flags,) = struct.unpack_from("<H", word, 0x0A)
-    if ident != _WORD_IDENT:
+    if ident == _WORD6_IDENT:
+        nfib = 0  # Word 6/95: handled below
+    elif ident != _WORD_IDENT:
         raise LimitExceeded(UnscannableReason.CORRUPT, "not a valid Word document header")
-    if flags & (_F_ENCRYPTED | _F_OBFUSCATED):
+    if flags & _F_ENCRYPTED or (nfib >= _MIN_NFIB_97 and flags & _F_OBFUSCATED):
         raise LimitExceeded(UnscannableReason.ENCRYPTED, "password-protected Word document")
     if nfib < _MIN_NFIB_97:
         raise LimitExceeded(
