@@ -402,7 +402,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
 
     defaults = root.table("defaults")
     base = _threshold(
-        defaults, EntityThreshold(min_score=0.5, min_count=1, weight=1.0, weight_cap=1)
+        defaults, EntityThreshold(min_score=0.4, min_count=1, weight=1.0, weight_cap=1)
     )
     defaults.done()
     thresholds, entity_categories = _entities(root, base)
