@@ -7,6 +7,7 @@ Hyperscan prefilter that lets the pattern recognizers look only where they can m
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from dlp.detect.context import TextContext
 from dlp.detect.keywords import (
     KeywordRecognizer,
     load_dictionaries,
@@ -25,7 +27,8 @@ from dlp.detect.matches import RawMatch
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
 from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
-from dlp.model import Category, Finding, Segment
+from dlp.detect.text_index import TextIndexer
+from dlp.model import Category, Cell, Finding, Segment
 
 DEFAULT_SCORE_THRESHOLD = 0.4
 
@@ -94,6 +97,20 @@ class Scanner:
                     )
                 )
         self.prefilter = Prefilter(refs)
+        # One automaton for the dictionary terms and every recognizer's context words.
+        self.indexer = TextIndexer(
+            keyword_recognizer.terms,
+            [word for r in self.pattern_recognizers for word in r.spec.context_words],
+        )
+        self._needs_context: list[bool] = []
+        self._context_ids: list[frozenset[int]] = []
+        for ref in self.prefilter.refs:
+            recognizer = self.pattern_recognizers[ref.recognizer_index]
+            base_score = recognizer.spec.patterns[ref.pattern_index].score
+            self._needs_context.append(
+                base_score < config.score_threshold and recognizer.spec.validate is None
+            )
+            self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
 
     @property
     def recognizers(self) -> list[EntityRecognizer]:
@@ -103,15 +120,38 @@ class Scanner:
     def category_of(self, entity_type: str) -> Category:
         return self._categories.get(entity_type, Category.CONTACT)
 
-    def raw_matches(self, text: str, extra_context: str = "") -> list[RawMatch]:
-        """Every match above nothing: before thresholds and de-duplication."""
-        found = self.keyword_recognizer.find(text)
-        for pattern_id, windows in self.prefilter.windows(text).items():
-            ref = self.prefilter.refs[pattern_id]
-            recognizer = self.pattern_recognizers[ref.recognizer_index]
-            found.extend(
-                recognizer.find_in_windows(text, ref.pattern_index, windows, extra_context)
+    def raw_matches(
+        self, text: str, extra_context: str = "", cells: Sequence[Cell] = ()
+    ) -> list[RawMatch]:
+        """Every match that can reach the threshold, before it is applied and duplicates go.
+
+        A pattern whose base score is under the threshold counts only with context; when none
+        of its recognizer's context words occurs anywhere in the text, none of its matches can
+        count, so its regex is not run at all. (This is what makes digit-heavy text cheap.)
+        """
+        found, context_index = self.indexer.index(text)
+        windows_by_pattern = self.prefilter.windows(text)
+        if windows_by_pattern:
+            extra_ids = frozenset(self.indexer.phrases_in(extra_context))
+            cell_extras = self._cell_extras(cells)
+            context = TextContext(
+                self.indexer,
+                context_index,
+                extra_ids,
+                tuple(cell.start for cell in cells),
+                cell_extras,
             )
+            present = extra_ids.union(context_index.phrases, *cell_extras)
+            for pattern_id, windows in windows_by_pattern.items():
+                if self._needs_context[pattern_id] and not (
+                    self._context_ids[pattern_id] & present
+                ):
+                    continue
+                ref = self.prefilter.refs[pattern_id]
+                recognizer = self.pattern_recognizers[ref.recognizer_index]
+                found.extend(
+                    recognizer.find_in_windows(text, ref.pattern_index, windows, context)
+                )
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)
             for result in extra.analyze(text, entities=[], nlp_artifacts=artifacts):
@@ -127,36 +167,55 @@ class Scanner:
                 )
         return found
 
-    def analyze(self, text: str, extra_context: str = "") -> list[RecognizerResult]:
+    def _cell_extras(self, cells: Sequence[Cell]) -> tuple[frozenset[int], ...]:
+        by_header: dict[str, frozenset[int]] = {}
+        extras = []
+        for cell in cells:
+            ids = by_header.get(cell.context)
+            if ids is None:
+                ids = by_header[cell.context] = frozenset(self.indexer.phrases_in(cell.context))
+            extras.append(ids)
+        return tuple(extras)
+
+    def analyze(
+        self, text: str, extra_context: str = "", cells: Sequence[Cell] = ()
+    ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
         wanted = self.config.entities
         results = [
             to_recognizer_result(match, "")
-            for match in self.raw_matches(text, extra_context)
+            for match in self.raw_matches(text, extra_context, cells)
             if match.score >= self.config.score_threshold
             and (wanted is None or match.entity_type in wanted)
         ]
         return EntityRecognizer.remove_duplicates(results)
 
     def scan(self, segment: Segment) -> list[Finding]:
+        """Findings in one segment; in a packed segment, offsets and location are its cell's."""
         text = segment.text
+        cells = segment.cells
+        cell_starts = [cell.start for cell in cells]
         findings = []
-        for result in self.analyze(text, segment.context):
+        for result in self.analyze(text, segment.context, cells):
             value = text[result.start : result.end]
             metadata = result.recognition_metadata
+            location, offset = segment.location, 0
+            if cells:
+                cell = cells[max(0, bisect_right(cell_starts, result.start) - 1)]
+                location, offset = cell.location, cell.start
             findings.append(
                 Finding(
                     entity_type=result.entity_type,
                     category=self.category_of(result.entity_type),
-                    start=result.start,
-                    end=result.end,
+                    start=result.start - offset,
+                    end=result.end - offset,
                     score=result.score,
                     recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
                     pattern=metadata.get("pattern_name", ""),
                     masked=masked_preview(value, self._masks.get(result.entity_type, "last4")),
                     digest=keyed_digest(self.config.secret, result.entity_type, value),
                     context_words=tuple(metadata.get("context_words", ())),
-                    location=segment.location,
+                    location=location,
                 )
             )
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))

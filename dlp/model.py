@@ -14,7 +14,7 @@ class Category(StrEnum):
     """What kind of protected information a finding is, in the regulation's terms."""
 
     IDENTIFIER = "IDENTIFIER"  # SSN, student and staff IDs (FERPA non-directory)
-    CONTACT = "CONTACT"  # phone, e-mail, street address: directory info, still "contact information"
+    CONTACT = "CONTACT"  # phone, e-mail, street address: directory info, still "contact info"
     PERSONAL = "PERSONAL"  # date of birth
     FINANCIAL = "FINANCIAL"  # card and bank numbers
     CREDENTIAL = "CREDENTIAL"  # passwords with their context
@@ -91,16 +91,30 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Cell:
+    """A region of a packed segment's text that came from its own place (a spreadsheet cell)."""
+
+    start: int
+    end: int
+    location: Location
+    context: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """Scannable text and where it came from.
 
     ``context`` is extra text that counts as context for every match in ``text`` without being
     scanned itself: a table's column header for the cells below it, a form field's label.
+    ``cells``, when present, split ``text`` into regions with their own location and context:
+    many small pieces (spreadsheet cells) are scanned as one text, and each finding still
+    names its own cell.
     """
 
     text: str
     location: Location = field(default_factory=Location)
     context: str = ""
+    cells: tuple[Cell, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from dlp.engine import Scanner
 from dlp.extract import Limits, extract_message, extract_path
 from dlp.model import Finding, Location, ScanResult, Segment, Unscannable
+from dlp.packing import pack
 
 MESSAGE_LOCATION = Location(("message",))
 
@@ -16,7 +17,7 @@ def scan_items(
     items: Iterable[Segment | Unscannable], scanner: Scanner
 ) -> Iterator[Finding | Unscannable]:
     """Findings of every segment, in order; unscannable items pass through unchanged."""
-    for item in items:
+    for item in pack(items):
         if isinstance(item, Unscannable):
             yield item
         else:
@@ -27,12 +28,12 @@ def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanRes
     findings: list[Finding] = []
     unscannable: list[Unscannable] = []
     segments = chars = 0
-    for item in items:
+    for item in pack(items):
         if isinstance(item, Unscannable):
             unscannable.append(item)
             continue
-        segments += 1
-        chars += len(item.text)
+        segments += len(item.cells) or 1
+        chars += sum(c.end - c.start for c in item.cells) if item.cells else len(item.text)
         findings.extend(scanner.scan(item))
     return ScanResult(tuple(findings), tuple(unscannable), segments, chars)
 

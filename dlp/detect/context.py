@@ -2,80 +2,67 @@
 
 Presidio's own context enhancer compares lemmas, which a blank (model-free) spaCy pipeline does
 not produce, so context silently does nothing there; and its default matching is by substring.
-This matcher needs no NLP: it looks at a fixed number of characters before and after the match
-and matches whole words only, with the words of a phrase separated by spaces, "_" or "-".
+Here context phrases are found by the same whole-word Aho-Corasick pass as the dictionary terms
+(``text_index``), and a match counts a phrase that lies wholly within ``before`` characters
+before it or ``after`` characters after it, or anywhere in its segment's own context (a column
+header, a form label).
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dlp.detect.normalize import normalize
+from dlp.detect.text_index import ContextIndex, TextIndexer
 
 CONTEXT_BOOST = 0.35
 MIN_SCORE_WITH_CONTEXT = 0.4
 
 
-def _phrase_regex(phrase: str) -> str:
-    words = phrase.lower().split()
-    return r"[\s_-]*".join(re.escape(word) for word in words)
+@dataclass(frozen=True, slots=True)
+class TextContext:
+    """Everything known about context in one text: the phrase index and the segment context.
+
+    ``cell_starts``/``cell_extras``: for a packed text, where each cell starts and the context
+    phrases of that cell's own header; a match gets the extras of the cell it starts in.
+    """
+
+    indexer: TextIndexer
+    index: ContextIndex
+    extra: frozenset[int] = frozenset()
+    cell_starts: tuple[int, ...] = ()
+    cell_extras: tuple[frozenset[int], ...] = ()
+
+    def extra_at(self, position: int) -> frozenset[int]:
+        if not self.cell_starts:
+            return self.extra
+        cell = bisect_right(self.cell_starts, position) - 1
+        return self.extra | self.cell_extras[cell] if cell >= 0 else self.extra
 
 
 @dataclass(frozen=True, slots=True)
-class ContextMatcher:
+class ContextRule:
+    """One recognizer's context words and how far from a match they may be."""
+
     words: tuple[str, ...]
     before: int
     after: int
-    _regex: re.Pattern[str] | None
 
-    @classmethod
-    def build(cls, words: Sequence[str], before: int, after: int) -> ContextMatcher:
-        ordered = sorted({" ".join(w.lower().split()) for w in words if w.strip()}, key=len)
-        ordered.reverse()  # longest first, so "student id" wins over "id"
-        regex = None
-        if ordered:
-            alternatives = "|".join(
-                f"(?P<w{index}>{_phrase_regex(word)})" for index, word in enumerate(ordered)
-            )
-            regex = re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
-        return cls(tuple(ordered), before, after, regex)
-
-    def words_in(self, text: str) -> tuple[str, ...]:
-        if self._regex is None or not text:
+    def words_near(self, context: TextContext, start: int, end: int) -> tuple[str, ...]:
+        wanted = context.indexer.phrase_ids(self.words)
+        if not wanted:
             return ()
-        found = []
-        for match in self._regex.finditer(normalize(text).text):
-            word = self.words[int(match.lastgroup[1:])]  # type: ignore[index]
-            if word not in found:
-                found.append(word)
-        return tuple(found)
-
-    def around(self, text: str, start: int, end: int, extra: str = "") -> tuple[str, ...]:
-        """Context words before/after ``text[start:end]`` and in the segment's own context."""
-        if self._regex is None:
-            return ()
-        found = self.words_in(_whole_words(text, max(0, start - self.before), start))
-        after = _whole_words(text, end, min(len(text), end + self.after))
-        found += tuple(w for w in self.words_in(after) if w not in found)
-        if extra:
-            found += tuple(w for w in self.words_in(extra) if w not in found)
-        return found
+        ids = context.index.near(start, end, self.before, self.after, wanted)
+        ids += [i for i in sorted(context.extra_at(start) & wanted) if i not in ids]
+        return tuple(context.indexer.phrases[i] for i in ids)
 
 
-def _whole_words(text: str, start: int, end: int) -> str:
-    """``text[start:end]`` without a word cut in half at either edge (it would match falsely)."""
-    if start > 0 and text[start - 1].isalnum():
-        while start < end and text[start].isalnum():
-            start += 1
-    if end < len(text) and text[end].isalnum():
-        while end > start and text[end - 1].isalnum():
-            end -= 1
-    return text[start:end]
+def context_of(indexer: TextIndexer, text: str, extra: str = "") -> TextContext:
+    return TextContext(indexer, indexer.index(text)[1], frozenset(indexer.phrases_in(extra)))
 
 
-def boosted(score: float, context_words: tuple[str, ...]) -> float:
+def boosted(score: float, context_words: Sequence[str]) -> float:
     if not context_words:
         return score
     return max(min(score + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT)
