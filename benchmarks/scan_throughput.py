@@ -18,12 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.school_corpus import Document, generate  # noqa: E402
-from dlp.detect.presidio_compat import build_analyzer  # noqa: E402
-from dlp.engine import DetectionConfig, build_scanner  # noqa: E402
+from benchmarks.school_corpus import Document, generate
+from dlp.detect.presidio_compat import build_analyzer
+from dlp.engine import DetectionConfig, build_scanner
 
-PLANTED = ("US_SSN", "STUDENT_ID", "DATE_OF_BIRTH", "PHONE_NUMBER", "EMAIL_ADDRESS",
-           "SPECIAL_EDUCATION")
+PLANTED = (
+    "US_SSN",
+    "STUDENT_ID",
+    "DATE_OF_BIRTH",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "SPECIAL_EDUCATION",
+)
 
 
 def score(documents: list[Document], results: list[list[tuple[str, int, int]]]) -> dict:
@@ -44,7 +50,9 @@ def print_scores(name: str, tally: dict) -> None:
         tp, fp, fn = c["tp"], c["fp"], c["fn"]
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
-        print(f"    {entity:18s} planted={tp + fn:6d} precision={precision:.4f} recall={recall:.4f}")
+        print(
+            f"    {entity:18s} planted={tp + fn:6d} precision={precision:.4f} recall={recall:.4f}"
+        )
 
 
 def main() -> None:
@@ -56,8 +64,10 @@ def main() -> None:
 
     documents = list(generate(int(args.mb * 1_000_000)))
     total = sum(len(d.text) for d in documents)
-    print(f"corpus: {len(documents)} documents, {total / 1e6:.1f} MB, "
-          f"{sum(len(d.labels) for d in documents)} planted labels")
+    print(
+        f"corpus: {len(documents)} documents, {total / 1e6:.1f} MB, "
+        f"{sum(len(d.labels) for d in documents)} planted labels"
+    )
 
     scanner = build_scanner(DetectionConfig(secret=b"benchmark-secret-0123456789"))
     for document in documents[:50]:  # warm up caches (tldextract snapshot, regex compile)
@@ -80,14 +90,18 @@ def main() -> None:
     analyzer.analyze(sample[0].text, language="en", score_threshold=0.4)
     start = time.perf_counter()
     presidio_results = [
-        [(r.entity_type, r.start, r.end)
-         for r in analyzer.analyze(d.text, language="en", score_threshold=0.4)]
+        [
+            (r.entity_type, r.start, r.end)
+            for r in analyzer.analyze(d.text, language="en", score_threshold=0.4)
+        ]
         for d in sample
     ]
     presidio_seconds = time.perf_counter() - start
     presidio_rate = size / 1e6 / presidio_seconds
-    print(f"plain Presidio: {presidio_rate:8.2f} MB/s  ({presidio_seconds:.2f} s on the first "
-          f"{size / 1e6:.1f} MB, same recognizers, blank spaCy pipeline)")
+    print(
+        f"plain Presidio: {presidio_rate:8.2f} MB/s  ({presidio_seconds:.2f} s on the first "
+        f"{size / 1e6:.1f} MB, same recognizers, blank spaCy pipeline)"
+    )
     print(f"ratio:          {fast_rate / presidio_rate:8.1f} x")
     same = all(
         sorted(a) == sorted(b)

@@ -11,12 +11,58 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-FIRST = ["Maria", "James", "Aiden", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava",
-         "Ethan", "Mia", "Lucas", "Isabella", "Elijah", "Camila", "Jayden", "Harper", "Nguyen"]
-LAST = ["Garcia", "Smith", "Hernandez", "Johnson", "Lopez", "Nguyen", "Patel", "Kim", "Brown",
-        "Martinez", "Davis", "Rodriguez", "Wilson", "Anderson", "Thomas", "Moore", "Jackson"]
-SUBJECTS = ["Algebra I", "Biology", "English 10", "World History", "Chemistry", "PE", "Art",
-            "Spanish II", "Geometry", "US Government"]
+FIRST = [
+    "Maria",
+    "James",
+    "Aiden",
+    "Sofia",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Emma",
+    "Mateo",
+    "Ava",
+    "Ethan",
+    "Mia",
+    "Lucas",
+    "Isabella",
+    "Elijah",
+    "Camila",
+    "Jayden",
+    "Harper",
+    "Nguyen",
+]
+LAST = [
+    "Garcia",
+    "Smith",
+    "Hernandez",
+    "Johnson",
+    "Lopez",
+    "Nguyen",
+    "Patel",
+    "Kim",
+    "Brown",
+    "Martinez",
+    "Davis",
+    "Rodriguez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+]
+SUBJECTS = [
+    "Algebra I",
+    "Biology",
+    "English 10",
+    "World History",
+    "Chemistry",
+    "PE",
+    "Art",
+    "Spanish II",
+    "Geometry",
+    "US Government",
+]
 SENTENCES = [
     "Thanks for coming to back-to-school night on {date}; we had {n} families in room {room}.",
     "The field trip to the science center leaves at {time} and returns by {time2}.",
@@ -105,7 +151,7 @@ def _planted_sentence(rng: random.Random, b: _Builder) -> None:
         b.plant("US_SSN", _valid_ssn(rng))
         b.add(" per the enrollment packet.")
     elif kind == 1:
-        b.add(f"Student ID: ")
+        b.add("Student ID: ")
         b.plant("STUDENT_ID", str(rng.randint(10**9, 10**10 - 1)))
         b.add(f" ({first} {last}) was marked absent.")
     elif kind == 2:
@@ -113,14 +159,18 @@ def _planted_sentence(rng: random.Random, b: _Builder) -> None:
         b.plant("STUDENT_ID", str(rng.randint(10**5, 10**7 - 1)))
         b.add(" needs a schedule change.")
     elif kind == 3:
-        b.add(f"DOB ")
-        b.plant("DATE_OF_BIRTH", f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/"
-                f"{rng.randint(2005, 2019)}")
+        b.add("DOB ")
+        b.plant(
+            "DATE_OF_BIRTH",
+            f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(2005, 2019)}",
+        )
         b.add(f" for {first} {last}.")
     elif kind == 4:
         b.add(f"Please call {first}'s mom at ")
-        b.plant("PHONE_NUMBER", f"({rng.randint(200, 989)}) {rng.randint(200, 999)}-"
-                f"{rng.randint(1000, 9999)}")
+        b.plant(
+            "PHONE_NUMBER",
+            f"({rng.randint(200, 989)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+        )
         b.add(" after 3.")
     elif kind == 5:
         b.add("Guardian email: ")
@@ -131,11 +181,11 @@ def _planted_sentence(rng: random.Random, b: _Builder) -> None:
         b.plant("SPECIAL_EDUCATION", "IEP")
         b.add(" and the team meets soon.")
     elif kind == 7:
-        b.add(f"The ")
+        b.add("The ")
         b.plant("SPECIAL_EDUCATION", "504 plan")
         b.add(f" for {first} lists extra time.")
     else:
-        b.add(f"SSN ")
+        b.add("SSN ")
         b.plant("US_SSN", _valid_ssn(rng).replace("-", ""))
         b.add(f" belongs to {first} {last}.")
 
@@ -148,7 +198,7 @@ def generate(total_chars: int, seed: int = 7203, pii_rate: float = 0.03) -> Iter
         b = _Builder()
         teacher = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         b.add(f"Subject: {rng.choice(SUBJECTS)} update for {rng.choice(WEEKDAYS)}\r\n\r\n")
-        b.add(f"Hi all,\r\n\r\n")
+        b.add("Hi all,\r\n\r\n")
         target = rng.randint(1000, 12000)
         while b.length < target:
             if rng.random() < pii_rate:

@@ -60,5 +60,5 @@ def test_packing_never_loses_a_finding(scanner, texts):
     }
     assert alone <= together
     # no term is ever found across two cells ("504" + "plan" in neighbouring cells)
-    for row, entity_type, start, end in together:
+    for row, _entity_type, _start, end in together:
         assert end <= len(texts[row - 1])
