@@ -82,6 +82,10 @@ class Scanner:
         for name in keyword_recognizer.supported_entities:
             self._categories[name] = Category(name)
             self._masks[name] = "term"
+        for extra in self.extra_recognizers:
+            for name in extra.supported_entities:
+                self._categories.setdefault(name, Category.CONTACT)  # a name: directory info
+                self._masks.setdefault(name, "words")
         refs = []
         for recognizer_index, recognizer in enumerate(self.pattern_recognizers):
             for pattern_index, pattern in enumerate(recognizer.spec.patterns):
@@ -154,7 +158,8 @@ class Scanner:
                 )
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)
-            for result in extra.analyze(text, entities=[], nlp_artifacts=artifacts):
+            entities = list(extra.supported_entities)
+            for result in extra.analyze(text, entities=entities, nlp_artifacts=artifacts):
                 found.append(
                     RawMatch(
                         entity_type=result.entity_type,
