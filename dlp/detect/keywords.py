@@ -1,50 +1,26 @@
-"""Keyword dictionaries matched with Aho-Corasick: whole words, case-insensitive, normalized.
+"""Keyword dictionaries: terms by category, matched as whole words (see ``text_index``).
 
 A dictionary is a text file in ``recognizers/keywords/`` named after its category, one term per
-line with an optional ``| weight``. Multi-word terms match across any run of white space or line
-breaks: the automaton holds each term's first word, and the rest is checked with a small regex
-only where that first word occurs.
+line with an optional ``| weight``; a finding's score is 0.5 x weight, at most 1.0.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
+from dlp.detect.text_index import KEYWORD_RECOGNIZER, Term, TextIndexer
 
-KEYWORD_BASE_SCORE = 0.5
-RECOGNIZER_NAME = "KeywordRecognizer"
+__all__ = ["KeywordRecognizer", "Term", "load_dictionaries", "to_recognizer_result"]
 
 
 class DictionaryError(ValueError):
     """A keyword file that cannot be used, with the file and line in the message."""
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    category: str
-    text: str  # normalized: lower case, single spaces
-    weight: float
-
-    @property
-    def score(self) -> float:
-        return min(1.0, KEYWORD_BASE_SCORE * self.weight)
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What to check when a term's first word is found."""
-
-    term: Term
-    rest: re.Pattern[str] | None  # the remaining words, matched right after the first one
 
 
 def normalize_term(term: str) -> str:
@@ -83,74 +59,32 @@ def load_dictionaries(folder: Path) -> list[Term]:
     return terms
 
 
-def _rest_pattern(words: list[str]) -> re.Pattern[str]:
-    body = "".join(r"\s+" + re.escape(word) for word in words)
-    return re.compile(body + r"(?!\w)")
+def merge_extra_terms(extra: Mapping[str, Iterable[tuple[str, float]]]) -> list[Term]:
+    """Terms a district adds in its configuration: {category: [(term, weight), ...]}."""
+    return [
+        Term(category.upper(), normalize_term(text), weight)
+        for category, items in extra.items()
+        for text, weight in items
+    ]
 
 
 class KeywordRecognizer(EntityRecognizer):
     """Finds dictionary terms; the entity type of a finding is the term's category."""
 
     def __init__(self, terms: Iterable[Term]) -> None:
-        terms = list(terms)
-        categories = sorted({term.category for term in terms})
-        super().__init__(
-            supported_entities=categories, name=RECOGNIZER_NAME, supported_language="en"
-        )
-        by_head: dict[str, list[_Entry]] = {}
-        seen: set[tuple[str, str]] = set()
-        for term in terms:
-            if (term.category, term.text) in seen:
-                continue
-            seen.add((term.category, term.text))
-            head, *rest = term.text.split(" ")
-            by_head.setdefault(head, []).append(
-                _Entry(term, _rest_pattern(rest) if rest else None)
-            )
-        self._automaton = ahocorasick.Automaton()
-        for head, entries in by_head.items():
-            self._automaton.add_word(head, (len(head), tuple(entries)))
-        if by_head:
-            self._automaton.make_automaton()
-        self._empty = not by_head
         self.terms: tuple[Term, ...] = tuple(terms)
+        super().__init__(
+            supported_entities=sorted({term.category for term in self.terms}),
+            name=KEYWORD_RECOGNIZER,
+            supported_language="en",
+        )
+        self._indexer = TextIndexer(self.terms, ())
 
     def load(self) -> None:
         """Presidio hook; everything is built in the constructor."""
 
     def find(self, text: str) -> list[RawMatch]:
-        if self._empty:
-            return []
-        normalized = normalize(text)
-        lowered = normalized.text
-        found: list[RawMatch] = []
-        for last, (length, entries) in self._automaton.iter(lowered):
-            start = last - length + 1
-            end = last + 1
-            if start > 0 and lowered[start - 1].isalnum():
-                continue
-            head_ends_word = end >= len(lowered) or not lowered[end].isalnum()
-            for entry in entries:
-                if entry.rest is None:
-                    if not head_ends_word:
-                        continue
-                    term_end = end
-                else:
-                    rest = entry.rest.match(lowered, end)
-                    if rest is None:
-                        continue
-                    term_end = rest.end()
-                found.append(
-                    RawMatch(
-                        entity_type=entry.term.category,
-                        start=normalized.to_original(start),
-                        end=normalized.to_original_end(term_end),
-                        score=entry.term.score,
-                        recognizer=RECOGNIZER_NAME,
-                        pattern=entry.term.text,
-                    )
-                )
-        return found
+        return self._indexer.index(text)[0]
 
     def analyze(
         self,
@@ -180,12 +114,3 @@ def to_recognizer_result(match: RawMatch, recognizer_id: str) -> RecognizerResul
             "context_words": match.context_words,
         },
     )
-
-
-def merge_extra_terms(extra: Mapping[str, Iterable[tuple[str, float]]]) -> list[Term]:
-    """Terms a district adds in its configuration: {category: [(term, weight), ...]}."""
-    return [
-        Term(category.upper(), normalize_term(text), weight)
-        for category, items in extra.items()
-        for text, weight in items
-    ]

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from dlp.detect.context import ContextMatcher, boosted
+from dlp.detect.context import ContextRule, TextContext, boosted, context_of
 from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
+from dlp.detect.text_index import TextIndexer
 
 
 class DataPatternRecognizer(PatternRecognizer):
@@ -37,9 +38,11 @@ class DataPatternRecognizer(PatternRecognizer):
         self.compiled: tuple[re.Pattern[str], ...] = tuple(
             re.compile(p.regex, spec.flags | re.ASCII) for p in spec.patterns
         )
-        self.context_matcher = ContextMatcher.build(
-            spec.context_words, spec.context_before, spec.context_after
+        self.context_rule = ContextRule(
+            tuple(spec.context_words), spec.context_before, spec.context_after
         )
+        # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
+        self._own_indexer = TextIndexer((), spec.context_words)
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
 
@@ -50,7 +53,7 @@ class DataPatternRecognizer(PatternRecognizer):
         return self._invalidate(pattern_text) if self._invalidate else None
 
     def _evaluate(
-        self, text: str, match: re.Match[str], pattern_index: int, extra_context: str
+        self, text: str, match: re.Match[str], pattern_index: int, context: TextContext
     ) -> RawMatch | None:
         start, end = match.span()
         if start == end:
@@ -65,7 +68,7 @@ class DataPatternRecognizer(PatternRecognizer):
             score = 0.0
         if score <= 0.0:
             return None
-        words = self.context_matcher.around(text, start, end, extra_context)
+        words = self.context_rule.words_near(context, start, end)
         return RawMatch(
             entity_type=self.spec.entity_type,
             start=start,
@@ -81,23 +84,24 @@ class DataPatternRecognizer(PatternRecognizer):
         text: str,
         pattern_index: int,
         windows: Iterable[tuple[int, int]],
-        extra_context: str = "",
+        context: TextContext,
     ) -> list[RawMatch]:
         compiled = self.compiled[pattern_index]
         found = []
         for window_start, window_end in windows:
             for match in compiled.finditer(text, window_start, window_end):
-                result = self._evaluate(text, match, pattern_index, extra_context)
+                result = self._evaluate(text, match, pattern_index, context)
                 if result is not None:
                     found.append(result)
         return found
 
     def find(self, text: str, extra_context: str = "") -> list[RawMatch]:
         whole = ((0, len(text)),)
+        context = context_of(self._own_indexer, text, extra_context)
         return [
             result
             for index in range(len(self.compiled))
-            for result in self.find_in_windows(text, index, whole, extra_context)
+            for result in self.find_in_windows(text, index, whole, context)
         ]
 
     def analyze(

@@ -1,0 +1,174 @@
+"""One Aho-Corasick pass that finds dictionary terms and context words together.
+
+Text, terms and context phrases are all reduced to a "word skeleton": lower case, normalized,
+every character other than a letter, a digit or "#" turned into a space (the length and so the
+offsets do not change). Automaton keys are " phrase " with a space at each end, and the
+skeleton is searched with a space added at each end, so only whole words are ever reported:
+"sat" is not found in "Saturday", nor "iep" in "piepan", nor "section 504" in "section 5040".
+The words of a phrase may be separated by runs of up to MAX_SEPARATOR_RUN characters (a line
+break, a CRLF after a trailing space, a quoted-reply marker): each run length is its own key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from dlp.detect.matches import RawMatch
+from dlp.detect.normalize import NormalizedText, normalize
+
+MAX_SEPARATOR_RUN = 4
+_MAX_VARIANTS = 4096
+KEYWORD_RECOGNIZER = "KeywordRecognizer"
+
+_KEPT = {c for c in range(128) if chr(c).isalnum() or chr(c) == "#"}
+_TO_SPACE = bytes.maketrans(
+    bytes(c for c in range(128) if c not in _KEPT), b" " * (128 - len(_KEPT))
+)
+_NOT_KEPT = re.compile(r"[^\w#]|_")
+
+
+def skeleton(normalized: str) -> str:
+    """Letters, digits and "#" stay; everything else becomes a space. Same length."""
+    if normalized.isascii():
+        return normalized.encode("ascii").translate(_TO_SPACE).decode("ascii")
+    return _NOT_KEPT.sub(" ", normalized)
+
+
+def skeleton_words(phrase: str) -> list[str]:
+    return skeleton(normalize(phrase).text).split()
+
+
+def spellings(words: Sequence[str]) -> Iterator[str]:
+    """The phrase as a skeleton can show it: 1 to MAX_SEPARATOR_RUN spaces in each gap."""
+    gaps = len(words) - 1
+    widest = MAX_SEPARATOR_RUN if MAX_SEPARATOR_RUN**gaps <= _MAX_VARIANTS else 2
+    for widths in itertools.product(range(1, widest + 1), repeat=gaps):
+        yield words[0] + "".join(
+            " " * width + word for width, word in zip(widths, words[1:], strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    category: str
+    text: str  # as written in the dictionary, normalized: lower case, single spaces
+    weight: float
+    base_score: float = 0.5
+
+    @property
+    def score(self) -> float:
+        return min(1.0, self.base_score * self.weight)
+
+
+@dataclass(slots=True)
+class ContextIndex:
+    """Where context phrases occur in one text, in original offsets, sorted by start."""
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    phrases: list[int] = field(default_factory=list)
+
+    def near(
+        self, start: int, end: int, before: int, after: int, wanted: frozenset[int]
+    ) -> list[int]:
+        """Phrase ids wholly within ``before`` chars before ``start`` or ``after`` after ``end``."""
+        found: list[int] = []
+        index = bisect_left(self.starts, start - before)
+        limit = end + after
+        starts, ends, phrases = self.starts, self.ends, self.phrases
+        while index < len(starts) and starts[index] < limit:
+            phrase = phrases[index]
+            beside = ends[index] <= start or (starts[index] >= end and ends[index] <= limit)
+            if beside and phrase in wanted and phrase not in found:
+                found.append(phrase)
+            index += 1
+        return found
+
+
+class TextIndexer:
+    """Builds the automaton once; ``index(text)`` makes one pass over a text."""
+
+    def __init__(self, terms: Iterable[Term], context_phrases: Iterable[str]) -> None:
+        self.terms = tuple(terms)
+        phrases = sorted({" ".join(skeleton_words(p)) for p in context_phrases} - {""})
+        self.phrases: tuple[str, ...] = tuple(phrases)
+        self._phrase_ids = {phrase: index for index, phrase in enumerate(phrases)}
+        self._wanted: dict[tuple[str, ...], frozenset[int]] = {}
+        keys: dict[str, tuple[list[Term], list[int]]] = {}
+        seen: set[tuple[str, str]] = set()
+        for term in self.terms:
+            words = skeleton_words(term.text)
+            if not words or (term.category, term.text) in seen:
+                continue
+            seen.add((term.category, term.text))
+            for spelling in spellings(words):
+                keys.setdefault(spelling, ([], []))[0].append(term)
+        for index, phrase in enumerate(phrases):
+            words = phrase.split()
+            variants = [*spellings(words), "".join(words)] if len(words) > 1 else words
+            for spelling in variants:
+                entry = keys.setdefault(spelling, ([], []))
+                if index not in entry[1]:
+                    entry[1].append(index)
+        self._automaton = ahocorasick.Automaton()
+        for spelling, (key_terms, key_phrases) in keys.items():
+            self._automaton.add_word(
+                f" {spelling} ", (len(spelling), tuple(key_terms), tuple(key_phrases))
+            )
+        self._empty = not keys
+        if keys:
+            self._automaton.make_automaton()
+
+    def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:
+        cached = self._wanted.get(phrases)
+        if cached is None:
+            ids = (self._phrase_ids.get(" ".join(skeleton_words(p))) for p in phrases)
+            cached = self._wanted[phrases] = frozenset(i for i in ids if i is not None)
+        return cached
+
+    def index(self, text: str) -> tuple[list[RawMatch], ContextIndex]:
+        """Dictionary matches and the context index of ``text``."""
+        matches: list[RawMatch] = []
+        context = ContextIndex()
+        if self._empty or not text:
+            return matches, context
+        normalized: NormalizedText = normalize(text)
+        padded = f" {skeleton(normalized.text)} "
+        for last, (length, terms, phrases) in self._automaton.iter(padded):
+            # `last` is the trailing pad space; [last - 1 - length, last - 1) in normalized text
+            end = last - 1
+            start = normalized.to_original(end - length)
+            original_end = normalized.to_original_end(end)
+            for term in terms:
+                matches.append(
+                    RawMatch(
+                        term.category,
+                        start,
+                        original_end,
+                        term.score,
+                        KEYWORD_RECOGNIZER,
+                        term.text,
+                    )
+                )
+            for phrase in phrases:
+                context.starts.append(start)
+                context.ends.append(original_end)
+                context.phrases.append(phrase)
+        if context.starts and any(
+            a > b for a, b in zip(context.starts, context.starts[1:], strict=False)
+        ):
+            order = sorted(range(len(context.starts)), key=context.starts.__getitem__)
+            context.starts = [context.starts[i] for i in order]
+            context.ends = [context.ends[i] for i in order]
+            context.phrases = [context.phrases[i] for i in order]
+        return matches, context
+
+    def phrases_in(self, text: str) -> set[int]:
+        """Context phrase ids anywhere in ``text`` (a segment's own context)."""
+        return set(self.index(text)[1].phrases) if text else set()
