@@ -1,0 +1,94 @@
+"""An aiosmtpd server on loopback acting as the next hop: it records what it accepts."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+    tls: bool
+
+
+@dataclass
+class SinkHandler:
+    """Replies can be scripted: ``rcpt_reply(address)`` and ``data_reply()`` return None for OK."""
+
+    received: list[Received] = field(default_factory=list)
+    rcpt_reply: Callable[[str], str | None] = lambda address: None
+    data_reply: Callable[[], str | None] = lambda: None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        reply = self.rcpt_reply(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = self.data_reply()
+        if reply is not None:
+            return reply
+        content = envelope.original_content or b""
+        with self.lock:
+            self.received.append(
+                Received(
+                    envelope.mail_from or "",
+                    list(envelope.rcpt_tos),
+                    bytes(content),
+                    session.ssl is not None,
+                )
+            )
+        return "250 2.0.0 queued"
+
+    def all_recipients(self) -> list[str]:
+        with self.lock:
+            return [address for item in self.received for address in item.recipients]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Sink:
+    """``with Sink() as sink:`` a next hop on ``sink.port``."""
+
+    def __init__(self, tls_context: ssl.SSLContext | None = None, port: int = 0) -> None:
+        self.handler = SinkHandler()
+        self.port = port or free_port()
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=tls_context,
+            server_hostname="localhost",
+            ready_timeout=10,
+            data_size_limit=64 * 1024 * 1024,
+        )
+
+    def __enter__(self) -> Sink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
