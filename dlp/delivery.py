@@ -264,7 +264,11 @@ def _context(hop: _Hop) -> ssl.SSLContext:
 
 
 def _fail_all(
-    recipients: Iterable[str], outcome: Outcome, code: int, detail: str, via: str,
+    recipients: Iterable[str],
+    outcome: Outcome,
+    code: int,
+    detail: str,
+    via: str,
     tls_refused: bool = False,
 ) -> dict[str, RecipientResult]:
     return {
@@ -320,16 +324,24 @@ def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _At
             except smtplib.SMTPResponseException as error:
                 refused = hop.tls is TlsMode.VERIFY
                 attempt.results = _fail_all(
-                    recipients, Outcome.TEMPORARY, error.smtp_code,
-                    f"STARTTLS refused: {_text(error.smtp_error)}", via, refused,
+                    recipients,
+                    Outcome.TEMPORARY,
+                    error.smtp_code,
+                    f"STARTTLS refused: {_text(error.smtp_error)}",
+                    via,
+                    refused,
                 )
                 return attempt
             attempt.tls = TlsState.VERIFIED if hop.tls is TlsMode.VERIFY else TlsState.UNVERIFIED
             client.ehlo()
         elif hop.tls is TlsMode.VERIFY:
             attempt.results = _fail_all(
-                recipients, Outcome.TEMPORARY, 0,
-                "verified TLS is required and the server does not offer STARTTLS", via, True,
+                recipients,
+                Outcome.TEMPORARY,
+                0,
+                "verified TLS is required and the server does not offer STARTTLS",
+                via,
+                True,
             )
             return attempt
         options = []
@@ -382,7 +394,8 @@ def _send(raw: bytes, sender: str, recipients: list[str], hops: Sequence[_Hop]) 
     for hop in hops:
         attempt = _send_once(raw, sender, recipients, hop)
         retry = all(
-            item.outcome is Outcome.TEMPORARY and not item.tls_refused
+            item.outcome is Outcome.TEMPORARY
+            and not item.tls_refused
             and (item.code == 0 or item.code == 421)
             for item in attempt.results.values()
         )

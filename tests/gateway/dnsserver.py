@@ -45,7 +45,10 @@ class DnsServer:
             elif (name, kind) in self.records:
                 response.answer.append(
                     dns.rrset.from_text_list(
-                        question.name, 60, dns.rdataclass.IN, question.rdtype,
+                        question.name,
+                        60,
+                        dns.rdataclass.IN,
+                        question.rdtype,
                         self.records[(name, kind)],
                     )
                 )

@@ -28,7 +28,9 @@ MESSAGE = (
 def test_next_hop_accepts_every_recipient() -> None:
     with Sink() as sink:
         result = deliver(
-            MESSAGE, "teacher@cusd.com", ["a@example.org", "b@example.org"],
+            MESSAGE,
+            "teacher@cusd.com",
+            ["a@example.org", "b@example.org"],
             NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE),
         )
     assert result.all_accepted
@@ -47,7 +49,9 @@ def test_per_recipient_outcomes() -> None:
             "full@example.org": "452 4.2.2 mailbox full",
         }.get(address)
         result = deliver(
-            MESSAGE, "t@cusd.com", ["ok@example.org", "gone@example.org", "full@example.org"],
+            MESSAGE,
+            "t@cusd.com",
+            ["ok@example.org", "gone@example.org", "full@example.org"],
             NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE),
         )
     assert result.accepted == ("ok@example.org",)
@@ -62,7 +66,9 @@ def test_data_refused_temporarily() -> None:
     with Sink() as sink:
         sink.handler.data_reply = lambda: "451 4.3.0 try later"
         result = deliver(
-            MESSAGE, "t@cusd.com", ["a@example.org"],
+            MESSAGE,
+            "t@cusd.com",
+            ["a@example.org"],
             NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE),
         )
     assert result.temporary == ("a@example.org",)
@@ -71,7 +77,9 @@ def test_data_refused_temporarily() -> None:
 
 def test_next_hop_down_is_temporary() -> None:
     result = deliver(
-        MESSAGE, "t@cusd.com", ["a@example.org"],
+        MESSAGE,
+        "t@cusd.com",
+        ["a@example.org"],
         NextHop("127.0.0.1", free_port(), tls=TlsMode.NONE, timeout=5),
     )
     assert result.temporary == ("a@example.org",)
@@ -90,9 +98,12 @@ def test_required_tls_verified(tmp_path: Path) -> None:
     context, ca = _server_context(tmp_path)
     with Sink(tls_context=context) as sink:
         result = deliver(
-            MESSAGE, "t@cusd.com", ["a@example.org"],
-            NextHop("127.0.0.1", sink.port, tls=TlsMode.OPPORTUNISTIC, ca_file=ca,
-                    tls_name="localhost"),
+            MESSAGE,
+            "t@cusd.com",
+            ["a@example.org"],
+            NextHop(
+                "127.0.0.1", sink.port, tls=TlsMode.OPPORTUNISTIC, ca_file=ca, tls_name="localhost"
+            ),
             require_tls=True,
         )
     assert result.all_accepted
@@ -104,7 +115,9 @@ def test_required_tls_with_untrusted_certificate_is_refused(tmp_path: Path) -> N
     context, _ca = _server_context(tmp_path)
     with Sink(tls_context=context) as sink:
         result = deliver(
-            MESSAGE, "t@cusd.com", ["a@example.org"],
+            MESSAGE,
+            "t@cusd.com",
+            ["a@example.org"],
             NextHop("127.0.0.1", sink.port, tls_name="localhost"),  # system CAs only
             require_tls=True,
         )
@@ -116,7 +129,9 @@ def test_required_tls_with_untrusted_certificate_is_refused(tmp_path: Path) -> N
 def test_required_tls_without_starttls_is_refused() -> None:
     with Sink() as sink:
         result = deliver(
-            MESSAGE, "t@cusd.com", ["a@example.org"],
+            MESSAGE,
+            "t@cusd.com",
+            ["a@example.org"],
             NextHop("127.0.0.1", sink.port, tls=TlsMode.VERIFY),
         )
     assert result.tls_refused == ("a@example.org",)
@@ -127,9 +142,7 @@ def test_required_tls_without_starttls_is_refused() -> None:
 def test_opportunistic_tls_takes_any_certificate(tmp_path: Path) -> None:
     context, _ca = _server_context(tmp_path)
     with Sink(tls_context=context) as sink:
-        result = deliver(
-            MESSAGE, "t@cusd.com", ["a@example.org"], NextHop("127.0.0.1", sink.port)
-        )
+        result = deliver(MESSAGE, "t@cusd.com", ["a@example.org"], NextHop("127.0.0.1", sink.port))
     assert result.all_accepted
     assert result.tls is TlsState.UNVERIFIED
     assert sink.received[0].tls
@@ -166,19 +179,26 @@ dns = pytest.importorskip("dns")
 def test_mx_delivery_through_a_loopback_resolver(tmp_path: Path) -> None:
     from tests.gateway.dnsserver import DnsServer
 
-    with Sink() as sink, DnsServer(
-        {
-            ("example.org", "MX"): ["10 localhost."],
-            ("nomail.example", "MX"): ["0 ."],
-        },
-        nxdomain={"missing.example"},
-    ) as server:
+    with (
+        Sink() as sink,
+        DnsServer(
+            {
+                ("example.org", "MX"): ["10 localhost."],
+                ("nomail.example", "MX"): ["0 ."],
+            },
+            nxdomain={"missing.example"},
+        ) as server,
+    ):
         target = MxDelivery(
-            port=sink.port, tls=TlsMode.NONE, nameservers=("127.0.0.1",),
-            dns_port=server.port, dns_timeout=3,
+            port=sink.port,
+            tls=TlsMode.NONE,
+            nameservers=("127.0.0.1",),
+            dns_port=server.port,
+            dns_timeout=3,
         )
         result = deliver(
-            MESSAGE, "t@cusd.com",
+            MESSAGE,
+            "t@cusd.com",
             ["a@example.org", "b@missing.example", "c@nomail.example"],
             target,
         )
@@ -189,6 +209,8 @@ def test_mx_delivery_through_a_loopback_resolver(tmp_path: Path) -> None:
         "c@nomail.example": Outcome.PERMANENT,
     }
     assert [item.address for item in result.recipients] == [
-        "a@example.org", "b@missing.example", "c@nomail.example",
+        "a@example.org",
+        "b@missing.example",
+        "c@nomail.example",
     ]
     assert sink.handler.all_recipients() == ["a@example.org"]
