@@ -73,8 +73,13 @@ def readings(match: re.Match[str]) -> set[date]:
     return {candidate for candidate in candidates if candidate is not None}
 
 
+_FOUR_DIGITS = re.compile(r"\d(?:\D*\d){3}")  # every written date has at least four
+
+
 def dates_in(text: str) -> set[date]:
     found: set[date] = set()
+    if not _FOUR_DIGITS.search(text):
+        return found
     for match in DATE_PATTERN.finditer(text):
         found |= readings(match)
     return found

@@ -157,6 +157,11 @@ def token_hashes(table: TokenTable, keys: FingerprintKeys, index: np.ndarray) ->
 
 def sequence_fingerprints(hashes: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
     """24-bit fingerprints of token sequences; ``hashes`` has one row per sequence."""
+    return sequence_hashes(hashes, keys) >> _FP_SHIFT
+
+
+def sequence_hashes(hashes: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
+    """64-bit keyed hashes of token sequences (their top 24 bits are the fingerprint)."""
     count, length = hashes.shape
     start = (length * keys.sequence[0]) % 2**64
     mixed = np.full(count, start, dtype=np.uint64)
@@ -166,5 +171,4 @@ def sequence_fingerprints(hashes: np.ndarray, keys: FingerprintKeys) -> np.ndarr
     mixed *= _U64(keys.sequence[1])
     mixed ^= mixed >> _U64(29)
     mixed *= _U64(keys.sequence[2])
-    mixed >>= _FP_SHIFT
     return mixed

@@ -21,7 +21,7 @@ from dlp.roster.fingerprint import (
     MAX_GAP,
     FingerprintKeys,
     prefix_fingerprints,
-    sequence_fingerprints,
+    sequence_hashes,
     token_hashes,
     tokenize,
 )
@@ -33,7 +33,8 @@ from dlp.roster.text import code_table, normalize_token, split_tokens
 
 CHUNK_CHARS = 1 << 17  # keeps every per-chunk array inside the CPU cache
 OVERLAP_CHARS = 1024  # a form starting before a chunk's end is read from the overlap
-DOB_WINDOW_CHARS = 80  # how far from a name a birth date still confirms it
+DOB_WINDOW_CHARS = 80
+VERIFIED_CACHE_SIZE = 1 << 16  # how far from a name a birth date still confirms it
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
     (Role.STUDENT, "id"): "ROSTER_STUDENT_ID",
@@ -90,6 +91,9 @@ class RosterMatcher:
         self._sequence_prints = tables.sequence_prints.astype(np.uint64)
         self._lengths = sorted({int(n) for n in np.unique(tables.form_length)})
         self._empty = len(tables.form_key) == 0
+        # 64-bit sequence hash -> form (or -1) already HMAC-checked: a common word whose short
+        # fingerprint happens to collide with the roster's is verified once, not every time.
+        self._verified: dict[int, int] = {}
         code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
@@ -127,17 +131,25 @@ class RosterMatcher:
             if not len(rows):
                 break
             window = rows[:, None] + np.arange(length)
-            prints = sequence_fingerprints(hashes[window], self._prints)
+            full = sequence_hashes(hashes[window], self._prints)
+            prints = full >> np.uint64(64 - FP_BITS)
+            prints |= np.uint64(length << FP_BITS)
             slot = np.searchsorted(self._sequence_prints, prints)
             slot[slot == len(self._sequence_prints)] = 0
-            for row in rows[self._sequence_prints[slot] == prints]:
+            passed = self._sequence_prints[slot] == prints
+            for row, seen in zip(rows[passed].tolist(), full[passed].tolist(), strict=True):
                 tokens = candidates[row : row + length]
                 starts = table.text_starts[tokens]
                 ends = table.text_ends[tokens]
-                normalized = " ".join(
-                    normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
-                )
-                form = self._lookup(self._form_mac(normalized.encode("utf-8")))
+                form = self._verified.get(seen)
+                if form is None:
+                    normalized = " ".join(
+                        normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
+                    )
+                    form = self._lookup(self._form_mac(normalized.encode("utf-8")))
+                    if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                        self._verified.clear()
+                    self._verified[seen] = form
                 if form >= 0:
                     yield int(starts[0]), int(ends[-1]), form
 
@@ -169,12 +181,15 @@ class RosterMatcher:
         return None
 
     def _resolve(self, text: str, hits: list[_Hit]) -> list[RosterMatch]:
-        first = [match for hit in hits for match in self._describe(text, hit, {})]
+        described = [list(self._describe(text, hit, {})) for hit in hits]
         # A shared name resolves to a person named unambiguously elsewhere in the same text.
-        known = {m.subject for m in first if m.candidates == 1}
-        if all(m.candidates == 1 for m in first) or not known:
-            return first
-        return [match for hit in hits for match in self._describe(text, hit, {"known": known})]
+        known = {m.subject for matches in described for m in matches if m.candidates == 1}
+        resolved: list[RosterMatch] = []
+        for hit, matches in zip(hits, described, strict=True):
+            if known and any(m.candidates > 1 for m in matches):
+                matches = list(self._describe(text, hit, {"known": known}))
+            resolved += matches
+        return resolved
 
     def _subject(self, person: int) -> str:
         return self._tables.person_subject[person].tobytes().hex()
@@ -185,12 +200,15 @@ class RosterMatcher:
         tables = self._tables
         low, high = int(tables.form_start[hit.form]), int(tables.form_start[hit.form + 1])
         groups: dict[tuple[Role, str], list[tuple[int, Field]]] = {}
-        for entry in range(low, high):
-            field = Field(int(tables.entry_field[entry]))
-            role = Role(int(tables.person_role[tables.entry_person[entry]]))
-            groups.setdefault((role, field.kind), []).append(
-                (int(tables.entry_person[entry]), field)
-            )
+        persons = tables.entry_person[low:high]
+        for person, field_code, role_code in zip(
+            persons.tolist(),
+            tables.entry_field[low:high].tolist(),
+            tables.person_role[persons].tolist(),
+            strict=True,
+        ):
+            field = Field(field_code)
+            groups.setdefault((Role(role_code), field.kind), []).append((person, field))
         for (role, kind), members in sorted(groups.items()):
             entity_type = ENTITY_TYPES.get((role, kind))
             if entity_type is None:

@@ -26,7 +26,7 @@ from dlp.roster.secret import RosterKeys
 from dlp.roster.tables import RosterTables, compile_roster
 
 FORMAT = "k12-dlp-roster"
-VERSION = 1
+VERSION = 2
 
 
 class RosterStoreError(ValueError):

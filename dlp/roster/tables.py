@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from dlp.roster.fingerprint import (
+    FP_BITS,
     FingerprintKeys,
     prefix_fingerprints,
     sequence_fingerprints,
@@ -44,7 +45,7 @@ class RosterTables:
     link_person: np.ndarray  # uint32
     # Filters.
     token_prints: np.ndarray  # uint32, sorted unique 24-bit prefix fingerprints
-    sequence_prints: np.ndarray  # uint32, sorted unique 24-bit sequence fingerprints
+    sequence_prints: np.ndarray  # uint32, sorted unique: form length << 24 | 24-bit fingerprint
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -177,9 +178,11 @@ def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
         by_length: dict[int, list[list[int]]] = {}
         for spelling in set(all_spellings):
             by_length.setdefault(len(spelling), []).append([token_index[t] for t in spelling])
+        # The length goes above the fingerprint, so each length is filtered on its own.
         prints = [
             sequence_fingerprints(hashed[np.array(rows), 0], fingerprint_keys)
-            for rows in by_length.values()
+            | np.uint64(length << FP_BITS)
+            for length, rows in by_length.items()
         ]
         sequence_prints = np.unique(np.concatenate(prints).astype(np.uint32))
 

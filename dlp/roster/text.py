@@ -14,12 +14,14 @@ Two foldings exist on purpose:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
 import numpy as np
 
 SEPARATOR = 0
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")
 DROPPED = 0xFF
 
 # Letters that NFKD leaves alone but that people type without their stroke or ligature.
@@ -46,6 +48,8 @@ _ASTRAL_RANGES = ((0x1D400, 0x1D800),)
 
 def normalize_token(token: str) -> str:
     """The canonical form of one token: what is hashed, on import and on match alike."""
+    if token.isascii() and token.isalnum():
+        return token.lower()
     decomposed = unicodedata.normalize("NFKD", token)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     folded = stripped.casefold().translate(_BY_HAND)
@@ -91,6 +95,8 @@ def is_token_char(char: str) -> bool:
 
 def split_tokens(value: str) -> list[str]:
     """The raw tokens of a value (NFC, marks kept), in order, as the matcher would cut them."""
+    if value.isascii():
+        return _ASCII_TOKEN.findall(value)
     table = code_table()
     tokens: list[str] = []
     current: list[str] = []
