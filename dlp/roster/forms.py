@@ -75,7 +75,10 @@ def _parts(value: str) -> list[_Part]:
 def _middles(middle: str) -> list[_Part]:
     options = [_Part((), ())]
     for part in _parts(middle)[:1]:
-        options.append(_Part(tuple(t[0] for t in part.raw), tuple(t[0] for t in part.norm)))
+        # "Ana Anita" is written "A.", "A. A." or in full.
+        options.append(_Part((part.raw[0][0],), (part.norm[0][0],)))
+        if len(part.raw) > 1:
+            options.append(_Part(tuple(t[0] for t in part.raw), tuple(t[0] for t in part.norm)))
         options.append(part)
     return options
 

@@ -37,6 +37,7 @@ PEOPLE = [
     Person(Role.STUDENT, "S1004", PersonName("Jürgen", "Strauß"), birth_date=date(2011, 3, 4)),
     Person(Role.STUDENT, "S1005", PersonName("John", "Smith"), birth_date=date(2012, 5, 6)),
     Person(Role.STUDENT, "S1006", PersonName("John", "Smith"), birth_date=date(2013, 7, 8)),
+    Person(Role.STUDENT, "S1007", PersonName("Mathias", "Bogert", "Ana Anita")),
     Person(Role.STAFF, "E2001", PersonName("Barry", "Tanner", preferred_first="Dave")),
 ]
 

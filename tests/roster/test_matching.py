@@ -26,6 +26,9 @@ def spans(matcher: RosterMatcher, text: str) -> list[tuple[str, str]]:
         ("Sean OBrien", [("Sean OBrien", "ROSTER_STUDENT_NAME")]),
         ("Sean P. O'Brien", [("Sean P. O'Brien", "ROSTER_STUDENT_NAME")]),
         ("Jürgen Strauß", [("Jürgen Strauß", "ROSTER_STUDENT_NAME")]),
+        ("Mathias A. Bogert", [("Mathias A. Bogert", "ROSTER_STUDENT_NAME")]),
+        ("Mathias A. A. Bogert", [("Mathias A. A. Bogert", "ROSTER_STUDENT_NAME")]),
+        ("Bogert, Mathias Ana Anita", [("Bogert, Mathias Ana Anita", "ROSTER_STUDENT_NAME")]),
         ("Jurgen Strauss", [("Jurgen Strauss", "ROSTER_STUDENT_NAME")]),
         ("Jürgen Strauß", [("Jürgen Strauß", "ROSTER_STUDENT_NAME")]),  # decomposed ü
         ("id S1001 and s-1001", [("S1001", "ROSTER_STUDENT_ID"), ("s-1001", "ROSTER_STUDENT_ID")]),
