@@ -1,0 +1,121 @@
+"""`dlp scan-export PATH`: a cloud-drive export (Google Takeout or Vault, OneDrive/SharePoint,
+Box; zips or folders) scanned for what AR 7203 section L says cloud storage must never hold.
+
+Exit status: 0 when every file was read and nothing found, 1 when something was found or could
+not be read, 2 on a usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from dlp.cli import UsageError
+from dlp.engine import DetectionConfig
+from dlp.export import reports
+from dlp.export.runner import default_workers
+from dlp.export.scan import STATE_NAME, ExportScan, exit_status, run_scan
+from dlp.export.state import StateError
+from dlp.roster.secret import SECRET_ENV, SECRET_FILE_ENV, SecretError, load_secret
+
+DEFAULT_OUT = Path("export-report")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "scan-export",
+        help="scan a cloud-drive export (Takeout, Vault, OneDrive/SharePoint, Box)",
+        description="Scan a cloud-drive export for confidential student (L.3.a) and personnel "
+        "(L.3.b) records. Writes report.jsonl, files.csv, findings.csv, report.html and the "
+        f"resumable {STATE_NAME} into the output folder.",
+    )
+    parser.add_argument("path", metavar="PATH", type=Path, help="export folder or zip")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder for the reports and state (default: ./{DEFAULT_OUT})")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="local worker processes (default: all cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster (workers read PATH themselves, "
+                        "so it must be on storage they share)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted scan from the state in --out")
+    parser.add_argument("--baseline", type=Path, metavar="FILE",
+                        help="a previous run's report.jsonl or state.sqlite: report only files "
+                        "new or changed since")
+    parser.add_argument("--metadata", type=Path, action="append", default=[], metavar="FILE",
+                        help="an owner/sharing metadata file kept outside the export "
+                        "(Vault *-metadata.xml, a Box or eDiscovery CSV); repeatable")
+    parser.add_argument("--internal-domain", action="append", default=[], metavar="DOMAIN",
+                        help="the district's mail domain (repeatable); sharing with others "
+                        "counts as external (default: the owner's own domain)")
+    parser.add_argument("--secret-file", type=Path,
+                        help=f"key for digests and content hashes (default: ${SECRET_ENV} "
+                        f"or ${SECRET_FILE_ENV})")
+    parser.add_argument("--recognizers", type=Path, help="folder of detection content")
+    parser.add_argument("--threshold", type=float, default=0.4,
+                        help="minimum score of a finding (0.4)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress output")
+    parser.set_defaults(func=run)
+
+
+def _secret(path: Path | None) -> bytes:
+    if path is None and not (os.environ.get(SECRET_ENV) or os.environ.get(SECRET_FILE_ENV)):
+        print(
+            "dlp: note: no secret configured; digests and content hashes are valid for this "
+            f"run only, so it cannot serve as a baseline (set {SECRET_ENV} or --secret-file)",
+            file=sys.stderr,
+        )
+        return secrets.token_bytes(32)
+    try:
+        return load_secret(os.environ, path)
+    except SecretError as error:
+        raise UsageError(str(error)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise UsageError(f"{args.path}: no such file or folder")
+    if not os.access(args.path, os.R_OK):
+        raise UsageError(f"{args.path}: permission denied")
+    for extra in args.metadata:
+        if not extra.is_file():
+            raise UsageError(f"--metadata {extra}: no such file")
+    if args.workers < 0:
+        raise UsageError("--workers must be 0 (all cores) or more")
+    if args.resume and not (args.out / STATE_NAME).exists():
+        raise UsageError(f"--resume: no state to resume in {args.out / STATE_NAME}")
+    try:
+        config = DetectionConfig(
+            secret=_secret(args.secret_file),
+            recognizers_dir=args.recognizers,
+            score_threshold=args.threshold,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    scan = ExportScan(
+        export=args.path,
+        out=args.out,
+        config=config,
+        workers=args.workers or default_workers(),
+        scheduler=args.scheduler,
+        resume=args.resume,
+        baseline=args.baseline,
+        metadata=tuple(args.metadata),
+        internal_domains=frozenset(d.lower().lstrip("@") for d in args.internal_domain),
+        progress=not args.no_progress,
+    )
+    try:
+        outcome = run_scan(scan)
+    except StateError as error:
+        raise UsageError(str(error)) from None
+    summary = outcome.summary
+    print(
+        f"{summary.files} files, {summary.flagged} with findings ({summary.findings} findings), "
+        f"{summary.by_status['unscannable']} not fully read, "
+        f"{summary.by_status['not scanned']} skipped by type; "
+        f"report: {outcome.out / reports.HTML_NAME}"
+    )
+    return exit_status(summary)

@@ -1,0 +1,123 @@
+"""Tasks fanned out to worker processes, locally or on a Dask cluster, results as they finish.
+
+Only a bounded number of tasks is in flight at once (``IN_FLIGHT_PER_WORKER`` per worker), so
+memory does not grow with the size of the export: the walk is consumed as results come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from dlp.engine import DetectionConfig
+from dlp.export import result as r
+from dlp.export.worker import Task, scan_task, warm
+from dlp.extract import Limits
+
+IN_FLIGHT_PER_WORKER = 4
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1
+    )
+
+
+def failed(task: Task, error: BaseException) -> r.FileResult:
+    """A task that raised (a bug, a worker that died) is reported, never dropped."""
+    file = task.file
+    return r.FileResult(
+        key=file.key, drive_key=file.drive_key, location=" / ".join(file.location),
+        folder=file.folder, size=file.size, mtime=file.mtime, content_hash="",
+        owner=task.meta.owner, shared_with=task.meta.shared_with, exposure=task.exposure,
+        status=r.UNSCANNABLE, metadata_source=task.meta.source,
+        unscannable=({"kind": "unscannable", "location": " / ".join(file.location),
+                      "reason": "corrupt", "detail": f"scan failed ({type(error).__name__})"},),
+        unscannable_total=1,
+    )
+
+
+def run_serial(tasks: Iterable[Task], config: DetectionConfig, limits: Limits
+               ) -> Iterator[r.FileResult]:
+    """In this process, one at a time (one worker, tests, debugging)."""
+    for task in tasks:
+        try:
+            yield scan_task(task, config, limits)
+        except Exception as error:
+            yield failed(task, error)
+
+
+def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, workers: int
+              ) -> Iterator[r.FileResult]:
+    if workers <= 1:
+        yield from run_serial(tasks, config, limits)
+        return
+    # "spawn": a fresh interpreter per worker, whatever threads this process has running.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=warm,
+                               initargs=(config,))
+    pending: dict[Future[r.FileResult], Task] = {}
+    source = iter(tasks)
+    try:
+        for task in source:
+            pending[pool.submit(scan_task, task, config, limits)] = task
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield from _drain(pending, until=len(pending) - 1)
+        yield from _drain(pending, until=0)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _drain(pending: dict[Future[r.FileResult], Task], until: int) -> Iterator[r.FileResult]:
+    while len(pending) > until:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = pending.pop(future)
+            error = future.exception()
+            yield failed(task, error) if error is not None else future.result()
+
+
+def run_dask(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, address: Any
+             ) -> Iterator[r.FileResult]:
+    """On a Dask distributed cluster; ``address`` is a scheduler address or a ``Client``.
+
+    Workers read the export from the same paths, so it must be on storage they share.
+    """
+    from distributed import Client, as_completed
+
+    own_client = not isinstance(address, Client)
+    client = Client(address, set_as_default=False) if own_client else address
+    try:
+        client.run(warm, config)  # every current worker builds its scanner once, up front
+        config_future = client.scatter(config, broadcast=True)
+        threads = max(sum(client.nthreads().values()), 1)
+        window = threads * IN_FLIGHT_PER_WORKER
+        pending = as_completed()
+        owners: dict[object, Task] = {}
+        source = iter(tasks)
+
+        def submit(task: Task) -> None:
+            future = client.submit(scan_task, task, config_future, limits, pure=False)
+            owners[future.key] = task
+            pending.add(future)
+
+        for task in source:
+            submit(task)
+            if len(owners) >= window:
+                break
+        for future in pending:
+            task = owners.pop(future.key)
+            if future.status == "error":
+                yield failed(task, future.exception())
+            else:
+                yield future.result()
+            future.release()
+            following = next(source, None)
+            if following is not None:
+                submit(following)
+    finally:
+        if own_client:
+            client.close()

@@ -1,0 +1,231 @@
+"""One file of an export: read once (hashing it as it goes), extracted, scanned.
+
+Runs in a worker process, local or on a Dask worker. The scanner holds a Hyperscan database that
+cannot be pickled, so each process builds it once and keeps it here, keyed by the configuration
+it was built from (``scanner_for``): tasks carry only the small, picklable configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import pickle
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from dlp.engine import DetectionConfig, Scanner, build_scanner
+from dlp.export import result as r
+from dlp.export.clauses import clauses_for, risk_score
+from dlp.export.files import ExportFile
+from dlp.export.metadata import FileMeta
+from dlp.extract import Limits, extract_stream
+from dlp.model import Location, Segment, Unscannable, UnscannableReason
+
+_CHUNK = 1024 * 1024
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# One scanner per configuration per process (see the module's docstring).
+_SCANNERS: dict[str, Scanner] = {}
+
+
+def config_key(config: DetectionConfig) -> str:
+    return hashlib.sha256(pickle.dumps(config)).hexdigest()
+
+
+def content_key(secret: bytes) -> bytes:
+    """The key of files' content hashes: keyed, because a small file's plain SHA-256 could be
+    brute-forced back to the one value it holds."""
+    return hmac.new(secret, b"k12-dlp/export/content", hashlib.sha256).digest()
+
+
+def scanner_for(config: DetectionConfig) -> Scanner:
+    key = config_key(config)
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        scanner = _SCANNERS[key] = build_scanner(config)
+    return scanner
+
+
+def warm(config: DetectionConfig) -> int:
+    """Build this process's scanner now (a process pool's initializer, a Dask ``client.run``)."""
+    scanner_for(config)
+    return len(_SCANNERS)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A unit of work as shipped to a worker: the file, what the metadata says, the baseline."""
+
+    file: ExportFile
+    meta: FileMeta
+    exposure: str
+    baseline_hash: str | None = None
+
+
+def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
+    """Never raises for a bad file: every failure becomes an unscannable entry."""
+    return _Scan(task, scanner_for(config), limits).run()
+
+
+class _Scan:
+    def __init__(self, task: Task, scanner: Scanner, limits: Limits) -> None:
+        self.task = task
+        self.file = task.file
+        self.scanner = scanner
+        self.secret = scanner.config.secret
+        self.limits = limits
+        self.location = Location(self.file.location)
+        self.counts: Counter[str] = Counter()
+        self.categories: Counter[str] = Counter()
+        self.clauses: Counter[str] = Counter()
+        self.findings: list[dict[str, Any]] = []
+        self.unscannable: list[dict[str, Any]] = []
+        self.unscannable_total = 0
+        self.chars = 0
+        self.read = self.extract = self.detect = 0.0
+        self.content_hash = ""
+
+    def run(self) -> r.FileResult:
+        kind = self.file.skip_kind
+        if kind is not None:
+            reason = UnscannableReason.IMAGE_CONTENT if kind == "image" else (
+                UnscannableReason.UNSUPPORTED
+            )
+            detail = "an image, skipped by type (text in images is not read)" if kind == "image" \
+                else "audio or video, skipped by type"
+            self._unscannable(Unscannable(self.location, reason, detail))
+            return self._result(r.NOT_SCANNED)
+        refusal = self._refusal()
+        if refusal is not None:
+            self._unscannable(refusal)
+            return self._result(r.UNSCANNABLE)
+        started = time.perf_counter()
+        try:
+            stream = self._open_hashed()
+        except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
+            self.read += time.perf_counter() - started
+            self._unscannable(Unscannable(
+                self.location, UnscannableReason.CORRUPT,
+                f"could not be read from the export ({type(error).__name__})",
+            ))
+            return self._result(r.UNSCANNABLE)
+        self.read += time.perf_counter() - started
+        with stream:
+            if self.task.baseline_hash == self.content_hash:
+                return self._result(r.UNCHANGED)
+            self._scan(extract_stream(stream, self.file.name, self.location, self.limits))
+        if self.counts:
+            return self._result(r.FINDINGS)
+        return self._result(r.UNSCANNABLE if self.unscannable_total else r.CLEAN)
+
+    def _refusal(self) -> Unscannable | None:
+        """Refused on what the zip's directory says, before a byte is decompressed."""
+        file, limits = self.file, self.limits
+        if file.encrypted:
+            return Unscannable(self.location, UnscannableReason.ENCRYPTED,
+                               "encrypted in the export's zip")
+        limit = max(limits.max_file_bytes, limits.max_archive_bytes)
+        if file.size > limit:
+            return Unscannable(self.location, UnscannableReason.TOO_LARGE,
+                               f"{file.size:,} bytes is over the {limit:,}-byte limit")
+        if (file.member is not None and file.size > limits.ratio_floor_bytes
+                and file.size / max(file.compressed_size, 1) > limits.max_ratio):
+            return Unscannable(self.location, UnscannableReason.BOMB,
+                               f"expands more than {limits.max_ratio:g} times in the zip")
+        return None
+
+    def _open_hashed(self) -> IO[bytes]:
+        """The file's bytes as a seekable stream, hashed on the way (memory stays bounded)."""
+        digest = hmac.new(content_key(self.secret), digestmod=hashlib.sha256)
+        if self.file.member is None:
+            handle = open(self.file.disk_path, "rb")  # noqa: SIM115 - closed by the caller
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+            handle.seek(0)
+            self.content_hash = digest.hexdigest()
+            return handle
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+        try:
+            with zipfile.ZipFile(self.file.disk_path) as archive, \
+                    archive.open(self.file.member) as member:
+                while chunk := member.read(_CHUNK):
+                    digest.update(chunk)
+                    spool.write(chunk)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        self.content_hash = digest.hexdigest()
+        return spool
+
+    def _scan(self, items: Iterator[Segment | Unscannable]) -> None:
+        scanner = self.scanner
+        clock = time.perf_counter
+        while True:
+            started = clock()
+            item = next(items, None)
+            self.extract += clock() - started
+            if item is None:
+                return
+            if isinstance(item, Unscannable):
+                self._unscannable(item)
+                continue
+            self.chars += len(item.text)
+            started = clock()
+            found = scanner.scan(item)
+            self.detect += clock() - started
+            for finding in found:
+                clauses = clauses_for(finding.entity_type, finding.category)
+                self.counts[finding.entity_type] += 1
+                self.categories[finding.category.value] += 1
+                for clause in clauses:
+                    self.clauses[clause] += 1
+                if len(self.findings) < r.MAX_PREVIEWS:
+                    self.findings.append({
+                        "location": str(finding.location),
+                        "entity_type": finding.entity_type,
+                        "category": finding.category.value,
+                        "clauses": list(clauses),
+                        "masked": finding.masked,
+                        "score": round(finding.score, 3),
+                        "digest": finding.digest,
+                    })
+
+    def _unscannable(self, item: Unscannable) -> None:
+        self.unscannable_total += 1
+        if len(self.unscannable) < r.MAX_UNSCANNABLE:
+            self.unscannable.append(item.to_dict())
+
+    def _result(self, status: str) -> r.FileResult:
+        file, meta = self.file, self.task.meta
+        counts = dict(self.counts)
+        return r.FileResult(
+            key=file.key,
+            drive_key=file.drive_key,
+            location=str(self.location),
+            folder=file.folder,
+            size=file.size,
+            mtime=file.mtime,
+            content_hash=self.content_hash,
+            owner=meta.owner,
+            shared_with=meta.shared_with,
+            exposure=self.task.exposure,
+            status=status,
+            metadata_source=meta.source,
+            counts=counts,
+            categories=dict(self.categories),
+            clauses=dict(self.clauses),
+            findings=tuple(self.findings),
+            findings_total=sum(counts.values()),
+            unscannable=tuple(self.unscannable),
+            unscannable_total=self.unscannable_total,
+            risk=risk_score(counts, self.task.exposure),
+            chars=self.chars,
+            seconds_read=round(self.read, 6),
+            seconds_extract=round(self.extract, 6),
+            seconds_detect=round(self.detect, 6),
+        )
