@@ -7,7 +7,6 @@ Hyperscan prefilter that lets the pattern recognizers look only where they can m
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
 from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
 from dlp.detect.text_index import TextIndexer
-from dlp.model import Category, Cell, Finding, Segment
+from dlp.model import Category, CellTable, Finding, Segment
 
 DEFAULT_SCORE_THRESHOLD = 0.4
 
@@ -125,7 +124,7 @@ class Scanner:
         return self._categories.get(entity_type, Category.CONTACT)
 
     def raw_matches(
-        self, text: str, extra_context: str = "", cells: Sequence[Cell] = ()
+        self, text: str, extra_context: str = "", cells: CellTable | None = None
     ) -> list[RawMatch]:
         """Every match that can reach the threshold, before it is applied and duplicates go.
 
@@ -137,15 +136,15 @@ class Scanner:
         windows_by_pattern = self.prefilter.windows(text)
         if windows_by_pattern:
             extra_ids = frozenset(self.indexer.phrases_in(extra_context))
-            cell_extras = self._cell_extras(cells)
+            cell_extras = self._cell_extras(cells) if cells else ()
             context = TextContext(
                 self.indexer,
                 context_index,
                 extra_ids,
-                tuple(cell.start for cell in cells),
+                cells.starts if cells else (),
                 cell_extras,
             )
-            present = extra_ids.union(context_index.phrases, *cell_extras)
+            present = extra_ids.union(context_index.phrases, *set(cell_extras))
             for pattern_id, windows in windows_by_pattern.items():
                 if self._needs_context[pattern_id] and not (
                     self._context_ids[pattern_id] & present
@@ -172,18 +171,21 @@ class Scanner:
                 )
         return found
 
-    def _cell_extras(self, cells: Sequence[Cell]) -> tuple[frozenset[int], ...]:
+    def _cell_extras(self, cells: CellTable) -> tuple[frozenset[int], ...]:
+        """Context phrases of each cell's header; headers repeat, so each is indexed once."""
+        if not cells.headers:
+            return ()
         by_header: dict[str, frozenset[int]] = {}
         extras = []
-        for cell in cells:
-            ids = by_header.get(cell.context)
+        for header in cells.headers:
+            ids = by_header.get(header)
             if ids is None:
-                ids = by_header[cell.context] = frozenset(self.indexer.phrases_in(cell.context))
+                ids = by_header[header] = frozenset(self.indexer.phrases_in(header))
             extras.append(ids)
         return tuple(extras)
 
     def analyze(
-        self, text: str, extra_context: str = "", cells: Sequence[Cell] = ()
+        self, text: str, extra_context: str = "", cells: CellTable | None = None
     ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
         wanted = self.config.entities
@@ -199,15 +201,14 @@ class Scanner:
         """Findings in one segment; in a packed segment, offsets and location are its cell's."""
         text = segment.text
         cells = segment.cells
-        cell_starts = [cell.start for cell in cells]
         findings = []
         for result in self.analyze(text, segment.context, cells):
             value = text[result.start : result.end]
             metadata = result.recognition_metadata
             location, offset = segment.location, 0
             if cells:
-                cell = cells[max(0, bisect_right(cell_starts, result.start) - 1)]
-                location, offset = cell.location, cell.start
+                index = cells.index_of(result.start)
+                location, offset = cells.location(index), cells.starts[index]
             findings.append(
                 Finding(
                     entity_type=result.entity_type,

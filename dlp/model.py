@@ -6,6 +6,8 @@ process) without anyone changing it underneath.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -91,13 +93,42 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
-    """A region of a packed segment's text that came from its own place (a spreadsheet cell)."""
+class CellTable:
+    """The regions of a packed segment's text, each from its own place (spreadsheet cells).
 
-    start: int
-    end: int
-    location: Location
-    context: str = ""
+    Built cheaply as parallel sequences (a large sheet has hundreds of thousands of cells);
+    a region's ``Location`` is made only when a finding needs it. ``locations``, when given,
+    holds each region's location outright; otherwise it is ``base`` plus ``rows[i]`` (0: none),
+    ``refs[i]`` (a cell reference such as "B14"; "": none) and ``headers[i]`` as the column.
+    ``headers[i]`` is also the region's context: its column header.
+    """
+
+    base: Location
+    starts: Sequence[int]
+    ends: Sequence[int]
+    headers: Sequence[str] = ()
+    rows: Sequence[int] = ()
+    refs: Sequence[str] = ()
+    locations: Sequence[Location] = ()
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def index_of(self, offset: int) -> int:
+        """The region containing (or, between regions, preceding) ``offset``."""
+        return max(0, bisect_right(self.starts, offset) - 1)
+
+    def header(self, index: int) -> str:
+        return self.headers[index] if self.headers else ""
+
+    def location(self, index: int) -> Location:
+        if self.locations:
+            return self.locations[index]
+        return self.base.with_detail(
+            row=self.rows[index] or None if self.rows else None,
+            cell=self.refs[index] or None if self.refs else None,
+            column=self.header(index) or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +145,7 @@ class Segment:
     text: str
     location: Location = field(default_factory=Location)
     context: str = ""
-    cells: tuple[Cell, ...] = ()
+    cells: CellTable | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from dlp.model import Cell, Segment, Unscannable
+from dlp.model import CellTable, Segment, Unscannable
 
 SEPARATOR = "\n" * 6  # longer than MAX_SEPARATOR_RUN: no term or pattern crosses it
 SMALL = 4096
@@ -44,11 +44,19 @@ def pack(
 def _joined(segments: list[Segment]) -> Segment:
     if len(segments) == 1:
         return segments[0]
-    cells = []
+    starts, ends = [], []
     position = 0
     for segment in segments:
         end = position + len(segment.text)
-        cells.append(Cell(position, end, segment.location, segment.context))
+        starts.append(position)
+        ends.append(end)
         position = end + len(SEPARATOR)
+    table = CellTable(
+        base=segments[0].location,
+        starts=starts,
+        ends=ends,
+        headers=[segment.context for segment in segments],
+        locations=[segment.location for segment in segments],
+    )
     text = SEPARATOR.join(segment.text for segment in segments)
-    return Segment(text, segments[0].location, "", tuple(cells))
+    return Segment(text, segments[0].location, "", table)

@@ -32,8 +32,8 @@ def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanRes
         if isinstance(item, Unscannable):
             unscannable.append(item)
             continue
-        segments += len(item.cells) or 1
-        chars += sum(c.end - c.start for c in item.cells) if item.cells else len(item.text)
+        segments += len(item.cells) if item.cells else 1
+        chars += len(item.text)
         findings.extend(scanner.scan(item))
     return ScanResult(tuple(findings), tuple(unscannable), segments, chars)
 

@@ -31,7 +31,7 @@ class TextContext:
     indexer: TextIndexer
     index: ContextIndex
     extra: frozenset[int] = frozenset()
-    cell_starts: tuple[int, ...] = ()
+    cell_starts: Sequence[int] = ()
     cell_extras: tuple[frozenset[int], ...] = ()
 
     def extra_at(self, position: int) -> frozenset[int]:
