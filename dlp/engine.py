@@ -25,9 +25,12 @@ from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
+from dlp.detect.roster import ROSTER_ENTITIES, checked_against_roster, from_roster
 from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.model import Category, CellTable, Finding, Segment
+from dlp.roster.matcher import RosterMatcher
+from dlp.roster.store import RosterStore
 
 DEFAULT_SCORE_THRESHOLD = 0.4
 
@@ -54,6 +57,8 @@ class DetectionConfig:
     entities: frozenset[str] | None = None
     # An installed spaCy model (package name or folder) to turn on PERSON detection.
     person_model: str | None = None
+    # A roster store made by `dlp roster import` (hashed under the same secret).
+    roster_path: Path | None = None
 
     def __post_init__(self) -> None:
         if len(self.secret) < 16:
@@ -69,11 +74,13 @@ class Scanner:
         pattern_recognizers: Sequence[DataPatternRecognizer],
         keyword_recognizer: KeywordRecognizer,
         extra_recognizers: Sequence[EntityRecognizer] = (),
+        roster: RosterMatcher | None = None,
     ) -> None:
         self.config = config
         self.pattern_recognizers = tuple(pattern_recognizers)
         self.keyword_recognizer = keyword_recognizer
         self.extra_recognizers = tuple(extra_recognizers)
+        self.roster = roster
         self._categories: dict[str, Category] = {
             r.spec.entity_type: r.spec.category for r in self.pattern_recognizers
         }
@@ -81,6 +88,9 @@ class Scanner:
         for name in keyword_recognizer.supported_entities:
             self._categories[name] = Category(name)
             self._masks[name] = "term"
+        for name in ROSTER_ENTITIES:
+            self._categories[name] = Category.ROSTER
+            self._masks[name] = "words" if name.endswith("NAME") else "last4"
         for extra in self.extra_recognizers:
             for name in extra.supported_entities:
                 self._categories.setdefault(name, Category.CONTACT)  # a name: directory info
@@ -117,7 +127,7 @@ class Scanner:
 
     @property
     def recognizers(self) -> list[EntityRecognizer]:
-        """All recognizers, as Presidio objects (for a plain ``AnalyzerEngine``)."""
+        """The recognizers of the equivalence guarantee, as Presidio objects (roster aside)."""
         return [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
 
     def category_of(self, entity_type: str) -> Category:
@@ -155,6 +165,10 @@ class Scanner:
                 found.extend(
                     recognizer.find_in_windows(text, ref.pattern_index, windows, context)
                 )
+        if self.roster is not None:
+            roster = self.roster
+            found = [checked_against_roster(match, text, roster) for match in found]
+            found.extend(from_roster(match) for match in roster.find(text))
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)
             entities = list(extra.supported_entities)
@@ -222,6 +236,8 @@ class Scanner:
                     digest=keyed_digest(self.config.secret, result.entity_type, value),
                     context_words=tuple(metadata.get("context_words", ())),
                     location=location,
+                    subject=metadata.get("subject"),
+                    directory_opt_out=bool(metadata.get("directory_opt_out")),
                 )
             )
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
@@ -249,4 +265,7 @@ def build_scanner(config: DetectionConfig) -> Scanner:
         from dlp.detect.person import build_person_recognizer
 
         extra.append(build_person_recognizer(config.person_model))
-    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra)
+    roster = None
+    if config.roster_path is not None:
+        roster = RosterStore.open(config.roster_path, config.secret).matcher()
+    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra, roster)

@@ -170,6 +170,9 @@ class Finding:
     location: Location = field(default_factory=Location)
     # For roster matches: a stable keyed digest of the person, shared by all their findings.
     subject: str | None = None
+    # The person's family opted out of directory information (FERPA): even "directory" facts
+    # about them (name, address, phone) are to be treated as non-directory.
+    directory_opt_out: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -186,6 +189,7 @@ class Finding:
             "masked": self.masked,
             "digest": self.digest,
             **({"subject": self.subject} if self.subject else {}),
+            **({"directory_opt_out": True} if self.directory_opt_out else {}),
         }
 
 

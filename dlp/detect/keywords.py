@@ -112,5 +112,7 @@ def to_recognizer_result(match: RawMatch, recognizer_id: str) -> RecognizerResul
             RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,
             "pattern_name": match.pattern,
             "context_words": match.context_words,
+            "subject": match.subject,
+            "directory_opt_out": match.directory_opt_out,
         },
     )

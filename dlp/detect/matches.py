@@ -16,3 +16,5 @@ class RawMatch:
     recognizer: str
     pattern: str
     context_words: tuple[str, ...] = ()
+    subject: str | None = None  # roster person (keyed digest)
+    directory_opt_out: bool = False

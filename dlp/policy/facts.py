@@ -112,11 +112,10 @@ def content_facts(
         flags.add("UNSCANNABLE")
     if subject_tag_present:
         flags.add("SECURE_TAG")
-    if opted_out and any(
-        finding.subject in opted_out
+    if any(
+        finding.directory_opt_out or (finding.subject and finding.subject in opted_out)
         for items in kept.values()
         for finding in items
-        if finding.subject
     ):
         flags.add("OPTED_OUT")
     return ContentFacts(
