@@ -95,7 +95,7 @@ def run_dask(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, add
         config_future = client.scatter(config, broadcast=True)
         threads = max(sum(client.nthreads().values()), 1)
         window = threads * IN_FLIGHT_PER_WORKER
-        pending = as_completed()
+        pending = as_completed(loop=client.loop)
         owners: dict[object, Task] = {}
         source = iter(tasks)
 
