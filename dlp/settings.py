@@ -270,7 +270,7 @@ class _Table:
             return None
         host, separator, port = value.rpartition(":")
         host = host.strip("[]")
-        if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not separator or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise self.error(key, f"must be HOST:PORT (like 127.0.0.1:10025), not {value!r}")
         return Address(host, int(port))
 

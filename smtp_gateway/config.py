@@ -1,0 +1,46 @@
+"""The part of the configuration a SIGHUP reloads: the policy and what is read with it.
+
+A `PolicyBundle` is loaded whole or not at all: a policy that does not validate, a notice
+template that does not compile, leave the running bundle in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlp.actions.notify import NoticeRenderer, policy_template
+from dlp.actions.smime import CertificateStore
+from dlp.policy import Policy, parse_policy
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBundle:
+    policy: Policy
+    version: str  # "sha256:" and the first 12 hex digits of the policy file
+    certificates: CertificateStore
+    renderer: NoticeRenderer
+    notice_from: str
+
+    @classmethod
+    def load(cls, path: Path, notice_from: str | None = None) -> PolicyBundle:
+        """Raises `PolicyError`, `NoticeError` or `OSError` with a message naming the file."""
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise OSError(f"{path}: not UTF-8 text ({error.reason})") from None
+        policy = parse_policy(text, str(path))
+        folder = policy.encryption.certificates
+        certificates = (
+            CertificateStore.load(path.parent / folder) if folder else CertificateStore({}, ())
+        )
+        domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
+        return cls(
+            policy=policy,
+            version="sha256:" + hashlib.sha256(data).hexdigest()[:12],
+            certificates=certificates,
+            renderer=NoticeRenderer(policy_template(policy)),
+            notice_from=notice_from or f"postmaster@{domain}",
+        )

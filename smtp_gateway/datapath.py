@@ -1,0 +1,85 @@
+"""The DATA path: read a message in large chunks, then check and unstuff it in a few passes.
+
+aiosmtpd reads DATA one line at a time (about 75 ms for a 1.5 MB message). Here the bytes are
+read as they arrive and searched only for the one end-of-data sequence RFC 5321 allows,
+CRLF "." CRLF; then the whole message is checked at once with C-speed byte operations:
+
+- strict line endings: every LF is preceded by CR and every CR followed by LF, so no bare LF or
+  bare CR reaches the next hop. That is what closes SMTP smuggling: a client that ends its data
+  with LF "." LF (or CR "." CR) and goes on with a second, hidden transaction gets the whole
+  thing refused as one message, never split into two;
+- the line length limit (RFC 5322 2.1.1: 998 octets, plus the transparency dot);
+- the size limit, enforced while reading: past it, the rest is read and thrown away, and the
+  client gets 552 once its end of data arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smtp_gateway import replies
+
+END = b"\r\n.\r\n"
+CHUNK = 256 * 1024
+
+
+class DataRefused(Exception):
+    """The message was read to its end and is refused; ``reply`` says why."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    stuffed: bytes  # the message as sent: dot-stuffed, ending with CRLF (or empty)
+    leftover: bytes  # bytes after the end of data: the client's next command, if it pipelined
+
+
+async def receive(
+    reader: asyncio.StreamReader, max_bytes: int, progress: Callable[[], None] = lambda: None
+) -> Received:
+    """Read up to and including CRLF "." CRLF. Raises `DataRefused` (552) past ``max_bytes``,
+    after reading to the end; ``ConnectionError`` when the client goes away first."""
+    # The CRLF in front stands for the one that ended the DATA command, so that an empty
+    # message (a lone "." line) ends the same way as any other.
+    buffer = bytearray(b"\r\n")
+    searched = 0
+    too_big = False
+    while True:
+        chunk = await reader.read(CHUNK)
+        if not chunk:
+            raise ConnectionError("connection closed during DATA")
+        progress()
+        buffer += chunk
+        index = buffer.find(END, max(0, searched - len(END) + 1))
+        if index >= 0:
+            leftover = bytes(buffer[index + len(END) :])
+            if too_big or index > max_bytes:
+                raise DataRefused(replies.TOO_BIG)
+            return Received(bytes(buffer[2 : index + 2]), leftover)
+        if not too_big and len(buffer) - 2 > max_bytes + len(END):
+            too_big = True
+        if too_big:
+            # Keep only what could be the start of the end sequence.
+            del buffer[: -(len(END) - 1)]
+        searched = len(buffer)
+
+
+def unstuff(stuffed: bytes, max_line: int) -> bytes:
+    """The message without transparency dots, after the line-ending and line-length checks."""
+    crlf = stuffed.count(b"\r\n")
+    if stuffed.count(b"\n") != crlf:
+        raise DataRefused(replies.BARE_LF)
+    if stuffed.count(b"\r") != crlf:
+        raise DataRefused(replies.BARE_CR)
+    lines = stuffed.split(b"\r\n")
+    if max(map(len, lines)) > max_line and any(
+        len(line) - line.startswith(b".") > max_line for line in lines
+    ):
+        raise DataRefused(replies.LINE_TOO_LONG.format(limit=max_line))
+    content = stuffed.replace(b"\r\n.", b"\r\n")
+    return content[1:] if content.startswith(b".") else content

@@ -1,0 +1,116 @@
+"""The session rules, as aiosmtpd handler hooks: who may relay, how many recipients, and the
+hand-off of a received message to the relay.
+
+The relay's work runs in a task of its own, shielded from the connection: a client that hangs
+up after sending its data does not cut a delivery or a hold in half (it gets no reply, so it
+tries again: at worst a duplicate, never a loss), and shutdown can wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from dlp.settings import Network
+from smtp_gateway import replies
+from smtp_gateway.relay import Message, Relay
+
+
+class InFlight:
+    """The messages being processed, so that shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[str]] = set()
+
+    def start(self, work: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    async def drain(self, seconds: float) -> int:
+        """Wait up to ``seconds`` for the messages in flight; the number still running after."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=seconds)
+        return len(self.tasks)
+
+
+def _peer_address(session: Session) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    peer = session.peer
+    host = peer[0] if isinstance(peer, tuple) else peer
+    try:
+        address = ipaddress.ip_address(str(host).split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+class GatewayHandler:
+    def __init__(
+        self,
+        relay: Relay,
+        client_networks: Sequence[Network],
+        max_recipients: int,
+        busy: Callable[[], str | None],
+        in_flight: InFlight,
+    ) -> None:
+        self.relay = relay
+        self.client_networks = tuple(client_networks)
+        self.max_recipients = max_recipients
+        self.busy = busy
+        self.in_flight = in_flight
+
+    def may_relay(self, session: Session) -> bool:
+        if session.authenticated:
+            return True
+        address = _peer_address(session)
+        return address is not None and any(address in net for net in self.client_networks)
+
+    def busy_reply(self) -> str | None:
+        return self.busy()
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not self.may_relay(session):
+            return replies.RELAY_DENIED
+        busy = self.busy()
+        if busy is not None:
+            return busy
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return replies.MAIL_OK
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not self.may_relay(session):
+            return replies.RELAY_DENIED
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return replies.TOO_MANY_RECIPIENTS
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return replies.RCPT_OK
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        peer = _peer_address(session)
+        sender = envelope.mail_from or ""
+        message = Message(
+            # aiosmtpd keeps the null sender as "<>": a bounce, which must never be answered.
+            sender="" if sender == "<>" else sender,
+            recipients=tuple(envelope.rcpt_tos),
+            raw=bytes(content),
+            peer=str(peer) if peer else "",
+        )
+        task = self.in_flight.start(self.relay.process(message))
+        return await asyncio.shield(task)

@@ -1,0 +1,82 @@
+"""Where held (quarantined) messages go.
+
+`Holder` is the quarantine store's interface as far as the gateway needs it: ``hold`` returns
+an id only once the message is durably stored. `open_holder` uses `dlp.quarantine` when it is
+installed; `FolderHolder` is the fallback: the message and its decision written, fsynced and
+renamed into a folder, for an administrator to look at by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from dlp.delivery import write_durably
+from dlp.model import ScanResult
+from dlp.policy import Decision
+
+log = logging.getLogger("smtp_gateway.holding")
+
+
+class Holder(Protocol):
+    def hold(
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+    ) -> str: ...
+
+
+class FolderHolder:
+    """``<folder>/<id>.eml`` beside ``<folder>/<id>.json`` (envelope and decision, no content)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def hold(
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+    ) -> str:
+        held = time.strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(6)
+        record = {
+            "id": held,
+            "sender": sender,
+            "recipients": list(recipients),
+            "message_id": message_id,
+            "decision": decision.audit_fields(message_id),
+        }
+        staging = self.folder / ".tmp"
+        # The record first: a message file is never there without its record.
+        write_durably(
+            staging / f"{held}.json",
+            self.folder / f"{held}.json",
+            json.dumps(record, indent=2).encode(),
+        )
+        write_durably(staging / f"{held}.eml", self.folder / f"{held}.eml", raw)
+        return held
+
+
+def open_holder(url: str, key: bytes, fallback_folder: Path) -> Holder:
+    try:
+        from dlp.quarantine.store import QuarantineStore
+    except ImportError:
+        log.warning(
+            "no quarantine store installed (dlp.quarantine): held messages go to %s",
+            fallback_folder,
+        )
+        return FolderHolder(fallback_folder)
+    store: Holder = QuarantineStore.open(url, key)
+    return store

@@ -1,0 +1,60 @@
+"""Prometheus metrics, in a registry of the gateway's own (no process-wide default)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.messages = Counter(
+            "dlp_gateway_messages",
+            "Messages by the reply they got: accepted, tempfail, rejected, busy, refused",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.recipients = Counter(
+            "dlp_gateway_recipients",
+            "Recipients by verdict: deliver, encrypt, quarantine, reject",
+            ["verdict"],
+            registry=self.registry,
+        )
+        self.scan_seconds = Histogram(
+            "dlp_gateway_scan_seconds",
+            "Time to scan one message in a worker process, waiting included",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.message_seconds = Histogram(
+            "dlp_gateway_message_seconds",
+            "Time from end of DATA to the reply: scan, decision, delivery or hold",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "dlp_gateway_in_flight", "Messages being processed now", registry=self.registry
+        )
+        self.next_hop_errors = Counter(
+            "dlp_gateway_next_hop_errors",
+            "Deliveries that failed: temporary, permanent, tls",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.scan_failures = Counter(
+            "dlp_gateway_scan_failures",
+            "Scans without a result: timeout, crash, error, saturated",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.policy_reloads = Counter(
+            "dlp_gateway_policy_reloads",
+            "Policy reloads: ok, refused (the old policy was kept)",
+            ["result"],
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

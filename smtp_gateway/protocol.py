@@ -1,0 +1,84 @@
+"""aiosmtpd's SMTP protocol with the gateway's DATA path (`datapath`) in place of its own.
+
+Only ``smtp_DATA`` is replaced; the rest of the session (EHLO, STARTTLS, AUTH, MAIL, RCPT) is
+aiosmtpd's, with the gateway's rules in the handler's hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
+
+from smtp_gateway import replies
+from smtp_gateway.datapath import DataRefused, receive, unstuff
+
+log = logging.getLogger("smtp_gateway.protocol")
+
+
+class DataGate(Protocol):
+    def busy_reply(self) -> str | None:
+        """A 4xx reply when no message should be taken now (saturated, shutting down)."""
+
+
+class GatewaySMTP(SMTP):
+    """One client connection."""
+
+    def __init__(self, handler: Any, *, max_line_length: int = 998, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.max_line_length = max_line_length
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        if await self.check_helo_needed():
+            return
+        if await self.check_auth_needed("DATA"):
+            return
+        envelope = self.envelope
+        assert envelope is not None and self.session is not None
+        if not envelope.rcpt_tos:
+            await self.push(replies.NEED_RCPT)
+            return
+        if arg:
+            await self.push(replies.DATA_SYNTAX)
+            return
+        busy = self.event_handler.busy_reply()
+        if busy is not None:
+            # Before 354: a saturated gateway does not make the client send 35 MB for nothing.
+            await self.push(busy)
+            return
+        await self.push(replies.START_DATA)
+        limit = self.data_size_limit or 2**62
+        try:
+            received = await receive(self._reader, limit, self._reset_timeout)
+        except DataRefused as refused:
+            self._set_post_data_state()
+            await self.push(refused.reply)
+            return
+        if received.leftover:
+            # A client that pipelined its next command: give those bytes back to the reader
+            # aiosmtpd reads commands from (PIPELINING is not offered, yet some send early).
+            self._reader._buffer[0:0] = received.leftover  # type: ignore[attr-defined]
+        try:
+            content = unstuff(received.stuffed, self.max_line_length)
+        except DataRefused as refused:
+            log.warning(
+                "refused DATA from %s: %s", _peer(self.session), refused.reply.split(": ")[-1]
+            )
+            self._set_post_data_state()
+            await self.push(refused.reply)
+            return
+        envelope.content = content
+        envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push(status)
+
+
+def _peer(session: Session) -> str:
+    peer = session.peer
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
+__all__ = ["DataGate", "Envelope", "GatewaySMTP"]

@@ -1,0 +1,369 @@
+"""One message through the gateway: scan, decide, then act per recipient group; one reply.
+
+Order of work, chosen so that a failure leaves the least behind to duplicate:
+
+1. deliveries (plain, S/MIME, TLS-required) to the next hop: a temporary failure of any of
+   them stops here and answers 451, nothing held yet (the sending MTA tries the whole message
+   again; copies already accepted may then arrive twice, none is ever lost);
+   recipients whose TLS-required copy could not travel over verified TLS are held instead;
+2. holds in the quarantine (`Holder.hold` returns only once the message is durable);
+3. the reply: 250 when every recipient was delivered, held or refused by the policy with at
+   least one delivered or held; 550 5.7.1 with the reason when the policy refused every
+   recipient (``on_reject = "smtp"``); the next hop's 5xx when it refused every recipient;
+4. after the reply is decided, in the background: the sender notice (recipients held or
+   refused) and a failure report (recipients the next hop refused for good after a 250).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.header
+import email.parser
+import email.policy
+import functools
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+from dlp.actions.smime import SmimeError, encrypt_message
+from dlp.audit import AuditLog
+from dlp.delivery import DeliveryResult, Outcome, RecipientResult
+from dlp.model import ScanResult, Unscannable, UnscannableReason
+from dlp.pipeline import MESSAGE_LOCATION
+from dlp.policy import Decision, Encryption, Verdict, decide
+from dlp.settings import RejectStyle, ScanFailure
+from smtp_gateway import replies
+from smtp_gateway.config import PolicyBundle
+from smtp_gateway.headers import header_block, stamp
+from smtp_gateway.holding import Holder
+from smtp_gateway.logs import log_event, log_message
+from smtp_gateway.metrics import Metrics
+from smtp_gateway.notices import compose, failure_report
+from smtp_gateway.scanning import Saturated, ScanFailed
+
+log = logging.getLogger("smtp_gateway.relay")
+
+Deliver = Callable[[bytes, str, Sequence[str], bool], DeliveryResult]
+Scan = Callable[[bytes], Awaitable[ScanResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    sender: str
+    recipients: tuple[str, ...]
+    raw: bytes
+    peer: str = ""
+    id: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+@dataclass(frozen=True, slots=True)
+class RelayOptions:
+    on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
+    on_reject: RejectStyle = RejectStyle.SMTP
+    notify_sender: bool = True
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What became of each recipient, filled in as the groups are handled."""
+
+    delivered: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # address -> quarantine id
+    refused: list[str] = field(default_factory=list)  # by the policy
+    failed: list[RecipientResult] = field(default_factory=list)  # permanently, by the next hop
+    temporary: list[RecipientResult] = field(default_factory=list)
+
+
+def _headers(raw: bytes) -> tuple[str, str]:
+    """Subject and Message-ID, from the header block only."""
+    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
+        header_block(raw)
+    )
+
+    def text(name: str) -> str:
+        value = parsed.get(name)
+        if value is None:
+            return ""
+        try:
+            return str(email.header.make_header(email.header.decode_header(str(value))))
+        except (ValueError, LookupError, UnicodeError):
+            return str(value)
+
+    return text("Subject"), text("Message-ID").strip()
+
+
+def _reason(decision: Decision, message: Message) -> str:
+    """The human-readable part of a 550 5.7.1: the first refusing rule, in the policy's words."""
+    for verdict in decision.per_recipient.values():
+        for rule in verdict.rules:
+            if rule.verdict is Verdict.REJECT:
+                clauses = ", ".join(rule.clauses)
+                text = rule.explanation.split(" Found:")[0]
+                return replies.one_line(
+                    f"Refused by the district's data protection policy: {text} "
+                    f"({clauses}; rule {rule.name}; ref {message.id})"
+                )
+    return f"Refused by the district's data protection policy (ref {message.id})"
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        bundle: PolicyBundle,
+        scan: Scan,
+        deliver: Deliver,
+        holder: Holder,
+        executor: Executor,
+        metrics: Metrics,
+        audit: AuditLog | None = None,
+        options: RelayOptions = RelayOptions(),
+    ) -> None:
+        self.bundle = bundle  # replaced whole by a reload; each message reads it once
+        self._scan = scan
+        self._deliver = deliver
+        self.holder = holder
+        self.executor = executor
+        self.metrics = metrics
+        self.audit = audit
+        self.options = options
+        self.background: set[asyncio.Task[None]] = set()
+
+    async def _run(self, function: Callable[..., object], *args: object) -> object:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+    async def process(self, message: Message) -> str:
+        started = time.monotonic()
+        self.metrics.in_flight.inc()
+        record: dict[str, object] = {
+            "id": message.id,
+            "peer": message.peer,
+            "sender": message.sender,
+            "size": len(message.raw),
+            "recipients": len(message.recipients),
+        }
+        try:
+            reply = await self._process(message, record)
+        except Exception as error:
+            # Anything unforeseen: the sending MTA keeps the message.
+            log.exception("message %s failed", message.id)
+            record["error"] = type(error).__name__
+            reply = replies.TRY_LATER_SCAN
+        finally:
+            self.metrics.in_flight.dec()
+        elapsed = time.monotonic() - started
+        self.metrics.message_seconds.observe(elapsed)
+        outcome = {"2": "accepted", "4": "tempfail", "5": "rejected"}.get(reply[:1], "other")
+        if reply == replies.BUSY:
+            outcome = "busy"
+        self.metrics.messages.labels(outcome).inc()
+        record["reply"] = reply[:3]
+        record["outcome"] = outcome
+        record.setdefault("timings_ms", {})
+        timings = record["timings_ms"]
+        assert isinstance(timings, dict)
+        timings["total"] = round(elapsed * 1000, 1)
+        log_message(record)
+        return reply
+
+    async def _process(self, message: Message, record: dict[str, object]) -> str:
+        bundle = self.bundle
+        record["policy_version"] = bundle.version
+        timings: dict[str, float] = {}
+        record["timings_ms"] = timings
+        subject, message_id = _headers(message.raw)
+        record["message_id"] = message_id
+        started = time.monotonic()
+        try:
+            scan = await self._scan(message.raw)
+        except Saturated:
+            self.metrics.scan_failures.labels("saturated").inc()
+            return replies.BUSY
+        except ScanFailed as failure:
+            self.metrics.scan_failures.labels(failure.kind).inc()
+            record["scan_failure"] = failure.kind
+            if self.options.on_scan_failure is ScanFailure.TEMPFAIL:
+                return replies.TRY_LATER_SCAN
+            reason = (
+                UnscannableReason.TIMEOUT
+                if failure.kind == "timeout"
+                else UnscannableReason.CORRUPT
+            )
+            scan = ScanResult(
+                unscannable=(Unscannable(MESSAGE_LOCATION, reason, f"scan {failure.kind}"),)
+            )
+        scan_seconds = time.monotonic() - started
+        self.metrics.scan_seconds.observe(scan_seconds)
+        timings["scan"] = round(scan_seconds * 1000, 1)
+
+        decision = decide(
+            bundle.policy,
+            message.sender,
+            message.recipients,
+            scan,
+            subject_tag_present=bundle.policy.encryption.tag_in(subject),
+            certificates=bundle.certificates.addresses(),
+        )
+        record["findings"] = {s.entity_type: s.count for s in decision.findings}
+        record["unscannable"] = len(scan.unscannable)
+        record["verdicts"] = {
+            address: verdict.verdict.value for address, verdict in decision.per_recipient.items()
+        }
+        for verdict in decision.per_recipient.values():
+            self.metrics.recipients.labels(verdict.verdict.value).inc()
+
+        started = time.monotonic()
+        outcome = await self._act(message, bundle, decision, scan, message_id, record)
+        timings["act"] = round((time.monotonic() - started) * 1000, 1)
+        if outcome.held:
+            record["held"] = outcome.held
+        if outcome.temporary:
+            record["next_hop"] = [item.to_dict() for item in outcome.temporary]
+            return replies.TRY_LATER_NEXT_HOP
+        if outcome.failed:
+            record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
+
+        if self.audit is not None:
+            fields = decision.audit_fields(message_id)
+            fields["gateway_id"] = message.id
+            fields["policy_version"] = bundle.version
+            fields["held"] = dict(outcome.held)
+            await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
+
+        if not outcome.delivered and not outcome.held:
+            if outcome.refused and self.options.on_reject is RejectStyle.SMTP:
+                return replies.POLICY_REJECT.format(reason=_reason(decision, message))
+            if outcome.failed and not outcome.refused:
+                first = outcome.failed[0]
+                code = first.code if 500 <= first.code < 600 else 554
+                return replies.one_line(f"{code} {first.detail or 'refused by the next hop'}")
+        self._after_reply(message, bundle, decision, message_id, outcome)
+        return replies.QUEUED.format(id=message.id)
+
+    async def _act(
+        self,
+        message: Message,
+        bundle: PolicyBundle,
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+        record: dict[str, object],
+    ) -> _Outcome:
+        outcome = _Outcome()
+        groups = sorted(decision.groups().items(), key=lambda item: item[0][0].rank)
+        to_hold: list[str] = []
+        for (verdict, encryption), addresses in groups:
+            if verdict is Verdict.QUARANTINE:
+                to_hold.extend(addresses)
+                continue
+            if verdict is Verdict.REJECT:
+                outcome.refused.extend(addresses)
+                continue
+            fields = [
+                ("X-DLP-Verdict", verdict.value),
+                ("X-DLP-Policy-Version", bundle.version),
+                ("X-DLP-Id", message.id),
+            ]
+            rules = sorted({r.name for a in addresses for r in decision.per_recipient[a].rules})
+            if rules:
+                fields.append(("X-DLP-Rules", ", ".join(rules)))
+            require_tls = False
+            body = message.raw
+            if encryption is Encryption.SMIME:
+                try:
+                    certificates = bundle.certificates.for_recipients(addresses)
+                    body = encrypt_message(
+                        message.raw, certificates, bundle.policy.encryption.neutral_subject
+                    )
+                except SmimeError as error:
+                    # A certificate that vanished between decision and now: hold, never send clear.
+                    log_event("encryption-failed", logging.WARNING, id=message.id, error=str(error))
+                    to_hold.extend(addresses)
+                    continue
+                fields.append(("X-DLP-Encryption", "smime"))
+            elif encryption is Encryption.REQUIRE_TLS:
+                require_tls = True
+                fields.append(("X-DLP-Encryption", "require-tls"))
+            copy = stamp(body, fields)
+            result = await self._run(self._deliver, copy, message.sender, addresses, require_tls)
+            assert isinstance(result, DeliveryResult)
+            for item in result.recipients:
+                if item.outcome is Outcome.ACCEPTED:
+                    outcome.delivered.append(item.address)
+                elif item.tls_refused:
+                    self.metrics.next_hop_errors.labels("tls").inc()
+                    to_hold.append(item.address)
+                elif item.outcome is Outcome.PERMANENT:
+                    self.metrics.next_hop_errors.labels("permanent").inc()
+                    outcome.failed.append(item)
+                else:
+                    self.metrics.next_hop_errors.labels("temporary").inc()
+                    outcome.temporary.append(item)
+            if outcome.temporary:
+                return outcome
+        if to_hold:
+            try:
+                held = await self._run(
+                    self.holder.hold,
+                    message.raw,
+                    message.sender,
+                    tuple(to_hold),
+                    decision,
+                    scan,
+                    message_id or f"<{message.id}@dlp-gateway>",
+                )
+            except Exception as error:
+                log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)
+                outcome.temporary.extend(
+                    RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
+                    for a in to_hold
+                )
+                return outcome
+            for address in to_hold:
+                outcome.held[address] = str(held)
+        return outcome
+
+    def _after_reply(
+        self,
+        message: Message,
+        bundle: PolicyBundle,
+        decision: Decision,
+        message_id: str,
+        outcome: _Outcome,
+    ) -> None:
+        if not message.sender or not self.options.notify_sender:
+            return  # never answer a bounce
+        notices: list[bytes] = []
+        if outcome.held or outcome.refused or decision.intended_blocked:
+            try:
+                notice = bundle.renderer.render(decision, bundle.policy, message_id)
+            except ValueError as error:
+                log_event("notice-failed", logging.ERROR, id=message.id, error=str(error))
+                notice = None
+            if notice is not None:
+                notices.append(
+                    compose(
+                        bundle.notice_from, message.sender, notice.subject, notice.body, message_id
+                    )
+                )
+        if outcome.failed:
+            subject, body = failure_report(message_id, outcome.failed)
+            notices.append(compose(bundle.notice_from, message.sender, subject, body, message_id))
+        for notice_bytes in notices:
+            task = asyncio.get_running_loop().create_task(self._send_notice(message, notice_bytes))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
+
+    async def _send_notice(self, message: Message, notice: bytes) -> None:
+        result = await self._run(self._deliver, notice, "", (message.sender,), False)
+        assert isinstance(result, DeliveryResult)
+        if not result.all_accepted:
+            log_event(
+                "notice-undelivered",
+                logging.WARNING,
+                id=message.id,
+                result=[item.to_dict() for item in result.recipients],
+            )

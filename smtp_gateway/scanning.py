@@ -1,0 +1,208 @@
+"""Scanning off the event loop: a pool of worker processes, one message each at a time.
+
+Not `concurrent.futures.ProcessPoolExecutor`, because a scan that runs out of time must be
+stopped, and only the process running it can be: here each worker has its own pipe, a scan
+that overruns kills exactly its worker, and a fresh worker takes its place. A worker that
+crashes is replaced the same way. When every worker is busy and ``max_pending`` scans already
+wait, `scan` raises `Saturated` at once (the gateway answers 4xx: back-pressure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from dlp.model import ScanResult
+from smtp_gateway.worker import ScanJob, serve
+
+log = logging.getLogger("smtp_gateway.scanning")
+START_SECONDS = 120.0
+
+
+class ScanFailed(Exception):
+    """A scan that gave no result: ``kind`` is "timeout", "crash" or "error"."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+class Saturated(Exception):
+    """Every worker is busy and the waiting line is full."""
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.BaseContext, job: ScanJob) -> None:
+        parent, child = context.Pipe()
+        self.connection: Connection = parent
+        self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+            target=serve, args=(child, job), daemon=True, name="dlp-scan"
+        )
+        self.process.start()
+        child.close()
+        if not parent.poll(START_SECONDS):
+            self.kill()
+            raise RuntimeError("a scanning process did not start in time")
+        status, detail = parent.recv()
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(f"a scanning process could not build its scanner: {detail}")
+
+    def call(self, raw: bytes, timeout: float) -> ScanResult:
+        try:
+            self.connection.send_bytes(raw)
+            if not self.connection.poll(timeout):
+                self.kill()
+                raise ScanFailed("timeout", f"no result after {timeout:g} s")
+            status, payload = self.connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            self.kill()
+            reason = f"the scanning process died ({type(error).__name__})"
+            raise ScanFailed("crash", reason) from None
+        if status == "ok":
+            assert isinstance(payload, ScanResult)
+            return payload
+        raise ScanFailed("error", str(payload))
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.close()  # the worker sees EOF and returns
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+class ScanPool:
+    def __init__(
+        self,
+        job: ScanJob,
+        workers: int = 0,
+        max_pending: int = 0,
+        timeout: float = 30.0,
+        start_method: str = "forkserver",
+    ) -> None:
+        self.job = job
+        self.size = workers or os.cpu_count() or 1
+        self.max_pending = max_pending or 4 * self.size
+        self.timeout = timeout
+        self._context = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            # Workers fork from a process that already imported the detection stack.
+            self._context.set_forkserver_preload(
+                ["smtp_gateway.worker", "dlp.engine", "dlp.pipeline"]
+            )
+        self._threads = ThreadPoolExecutor(self.size + 2, thread_name_prefix="dlp-scan")
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._busy = 0
+        self._replacing: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        workers = await asyncio.gather(
+            *(loop.run_in_executor(self._threads, self._spawn) for _ in range(self.size))
+        )
+        for worker in workers:
+            self._idle.put_nowait(worker)
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context, self.job)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    @property
+    def saturated(self) -> bool:
+        return self._idle.empty() and self._waiting >= self.max_pending
+
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    async def scan(self, raw: bytes) -> ScanResult:
+        if self._closed:
+            raise Saturated("the scanning pool is closed")
+        if self.saturated:
+            raise Saturated(f"{self.size} scans running and {self._waiting} waiting")
+        self._waiting += 1
+        try:
+            worker = await self._idle.get()
+        finally:
+            self._waiting -= 1
+        self._busy += 1
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._threads, worker.call, raw, self.timeout)
+        except ScanFailed as failure:
+            if failure.kind == "error":
+                self._idle.put_nowait(worker)
+            else:
+                self._replace(worker)
+            raise
+        except BaseException:
+            # Cancelled while the worker runs: it is in an unknown state; replace it.
+            self._replace(worker)
+            raise
+        finally:
+            self._busy -= 1
+        self._idle.put_nowait(worker)
+        return result
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        if self._closed:
+            return
+        task = asyncio.get_running_loop().create_task(self._respawn(worker))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def _respawn(self, old: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._threads, old.kill)
+        while not self._closed:
+            try:
+                worker = await loop.run_in_executor(self._threads, self._spawn)
+            except RuntimeError as error:
+                log.error("cannot replace a scanning process: %s", error)
+                await asyncio.sleep(5)
+                continue
+            if self._closed:
+                await loop.run_in_executor(self._threads, worker.stop)
+                return
+            self._idle.put_nowait(worker)
+            return
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._replacing):
+            task.cancel()
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        await asyncio.gather(*(loop.run_in_executor(self._threads, w.stop) for w in workers))
+        self._threads.shutdown(wait=False, cancel_futures=True)

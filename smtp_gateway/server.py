@@ -1,0 +1,256 @@
+"""The gateway assembled from `dlp.settings`: the one place where the parts meet.
+
+`Gateway.start` starts the scanning processes, the SMTP listener and the metrics endpoint;
+`reload` swaps in a new policy (refusing a bad one); `stop` stops taking mail, lets the messages
+in flight finish (up to ``drain_seconds``), then closes connections and processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import ssl
+import weakref
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlp.actions.notify import NoticeError
+from dlp.audit import AuditLog
+from dlp.delivery import DeliveryResult, DeliveryTarget, deliver
+from dlp.extract.limits import Limits
+from dlp.policy import PolicyError
+from dlp.roster.secret import load_secret
+from dlp.settings import Settings
+from smtp_gateway import replies
+from smtp_gateway.config import PolicyBundle
+from smtp_gateway.handler import GatewayHandler, InFlight
+from smtp_gateway.health import HealthServer
+from smtp_gateway.holding import Holder, open_holder
+from smtp_gateway.logs import log_event
+from smtp_gateway.metrics import Metrics
+from smtp_gateway.protocol import GatewaySMTP
+from smtp_gateway.relay import Relay, RelayOptions
+from smtp_gateway.scanning import ScanPool
+from smtp_gateway.worker import ScanJob
+
+log = logging.getLogger("smtp_gateway.server")
+
+
+def ensure_key_file(path: Path, what: str) -> bytes:
+    """The key in ``path``; a new random one (hex, mode 0600) when the file does not exist."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(handle, secrets.token_hex(32).encode() + b"\n")
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        log_event(
+            "key-created",
+            logging.WARNING,
+            what=what,
+            file=str(path),
+            mode="0600",
+            note="keep a copy: data keyed or encrypted with it is unreadable without it",
+        )
+    return path.read_bytes().strip()
+
+
+def quarantine_key(text: bytes) -> bytes:
+    try:
+        return bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """For tests and benchmarks: parts to use instead of the ones the settings describe."""
+
+    holder: Holder | None = None
+    target: DeliveryTarget | None = None
+    scan_builder: str | None = None
+    start_method: str = "forkserver"
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        env: Mapping[str, str] | None = None,
+        overrides: Overrides = Overrides(),
+    ) -> None:
+        self.settings = settings
+        gateway = settings.gateway
+        ensure_key_file(settings.detection.secret_file, "digest secret")
+        secret = load_secret(env or {}, settings.detection.secret_file)
+        self.bundle_path = settings.policy_file
+        bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from)
+        job = ScanJob(
+            secret=secret,
+            recognizers_dir=settings.detection.recognizers,
+            score_threshold=settings.detection.threshold,
+            person_model=settings.detection.person_model,
+            limits=Limits(
+                max_file_bytes=max(gateway.max_message_bytes, Limits().max_file_bytes),
+                max_seconds=gateway.scan_timeout,
+            ),
+            **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
+        )
+        self.pool = ScanPool(
+            job, gateway.workers, gateway.max_pending, gateway.scan_timeout, overrides.start_method
+        )
+        holder = overrides.holder
+        if holder is None:
+            key = quarantine_key(ensure_key_file(settings.quarantine.key_file, "quarantine key"))
+            holder = open_holder(settings.quarantine.url, key, settings.quarantine.folder)
+        self.target = overrides.target or settings.delivery.target()
+        self.executor = ThreadPoolExecutor(settings.delivery.threads, thread_name_prefix="dlp-io")
+        self.metrics = Metrics()
+        self.in_flight = InFlight()
+        self.relay = Relay(
+            bundle=bundle,
+            scan=self.pool.scan,
+            deliver=self._deliver,
+            holder=holder,
+            executor=self.executor,
+            metrics=self.metrics,
+            audit=AuditLog(settings.audit_file) if settings.audit_file else None,
+            options=RelayOptions(gateway.on_scan_failure, gateway.on_reject, gateway.notify_sender),
+        )
+        self.handler = GatewayHandler(
+            self.relay, gateway.client_networks, gateway.max_recipients, self.busy, self.in_flight
+        )
+        self.hostname = gateway.hostname or socket.gethostname()
+        self.tls_context = self._tls_context()
+        self.authenticator = None
+        if gateway.auth.users_file is not None:
+            from smtp_gateway.auth import UsersFile
+
+            self.authenticator = UsersFile(gateway.auth.users_file)
+        self.health = HealthServer(self.metrics, self.status)
+        self.connections: weakref.WeakSet[GatewaySMTP] = weakref.WeakSet()
+        self.server: asyncio.Server | None = None
+        self.draining = False
+        self.smtp_port = 0
+        self.metrics_port = 0
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        tls = self.settings.gateway.tls
+        if tls.cert_file is None or tls.key_file is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.cert_file, tls.key_file)
+        return context
+
+    def _deliver(
+        self, raw: bytes, sender: str, recipients: Sequence[str], require_tls: bool
+    ) -> DeliveryResult:
+        return deliver(raw, sender, recipients, self.target, require_tls)
+
+    def _protocol(self) -> GatewaySMTP:
+        gateway = self.settings.gateway
+        protocol = GatewaySMTP(
+            self.handler,
+            max_line_length=gateway.max_line_length,
+            data_size_limit=gateway.max_message_bytes,
+            hostname=self.hostname,
+            ident="DLP gateway",
+            tls_context=self.tls_context,
+            require_starttls=gateway.tls.required,
+            timeout=gateway.idle_timeout,
+            auth_required=gateway.auth.required,
+            auth_require_tls=True,
+            authenticator=self.authenticator,
+            loop=asyncio.get_running_loop(),
+        )
+        self.connections.add(protocol)
+        return protocol
+
+    def busy(self) -> str | None:
+        if self.draining:
+            return replies.SHUTTING_DOWN
+        if self.pool.saturated:
+            self.metrics.scan_failures.labels("saturated").inc()
+            return replies.BUSY
+        return None
+
+    def status(self) -> tuple[bool, dict[str, object]]:
+        healthy = not self.draining and self.server is not None
+        return healthy, {
+            "status": "ok" if healthy else ("draining" if self.draining else "starting"),
+            "policy_version": self.relay.bundle.version,
+            "in_flight": len(self.in_flight),
+            "scanning": {
+                "workers": self.pool.size,
+                "busy": self.pool.busy,
+                "waiting": self.pool.waiting,
+            },
+        }
+
+    async def start(self) -> None:
+        await self.pool.start()
+        gateway = self.settings.gateway
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(
+            self._protocol, gateway.listen.host, gateway.listen.port, reuse_address=True
+        )
+        self.smtp_port = self.server.sockets[0].getsockname()[1]
+        if gateway.metrics_listen is not None:
+            self.metrics_port = await self.health.start(
+                gateway.metrics_listen.host, gateway.metrics_listen.port
+            )
+        log_event(
+            "started",
+            listen=f"{gateway.listen.host}:{self.smtp_port}",
+            metrics=f"{gateway.metrics_listen.host}:{self.metrics_port}"
+            if gateway.metrics_listen
+            else None,
+            policy=str(self.bundle_path),
+            policy_version=self.relay.bundle.version,
+            delivery=str(self.target),
+            workers=self.pool.size,
+        )
+
+    def reload(self) -> bool:
+        """A new policy for new messages; a policy that does not load is refused, the old kept."""
+        try:
+            bundle = PolicyBundle.load(self.bundle_path, self.settings.gateway.notice_from)
+        except (PolicyError, NoticeError, OSError) as error:
+            self.metrics.policy_reloads.labels("refused").inc()
+            log_event(
+                "policy-reload-refused",
+                logging.ERROR,
+                error=str(error),
+                kept=self.relay.bundle.version,
+            )
+            return False
+        self.relay.bundle = bundle
+        self.metrics.policy_reloads.labels("ok").inc()
+        log_event("policy-reloaded", policy_version=bundle.version)
+        return True
+
+    async def stop(self) -> None:
+        self.draining = True
+        if self.server is not None:
+            self.server.close()
+        left = await self.in_flight.drain(self.settings.gateway.drain_seconds)
+        if self.relay.background:
+            await asyncio.wait(list(self.relay.background), timeout=30)
+        for connection in list(self.connections):
+            if connection.transport is not None:
+                connection.transport.close()
+        log_event("stopped", unfinished=left)
+        await self.health.close()
+        await self.pool.close()
+        self.executor.shutdown(wait=True)
+        if self.server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 5)

@@ -1,0 +1,76 @@
+"""What runs inside a scanning process: build a Scanner once, then scan messages until told to stop.
+
+Hyperscan databases do not pickle, so each process builds its own Scanner from a `ScanJob`
+(plain data). ``ScanJob.builder`` names the function that turns a job into a scan function,
+``module:function``; tests name one that can crash or hang on purpose.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from dlp.extract.limits import Limits
+from dlp.model import ScanResult
+
+ScanFunction = Callable[[bytes], ScanResult]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanJob:
+    secret: bytes = field(repr=False)
+    recognizers_dir: Path | None = None
+    score_threshold: float = 0.4
+    person_model: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    builder: str = "smtp_gateway.worker:build_scan"
+
+
+def build_scan(job: ScanJob) -> ScanFunction:
+    from dlp.engine import DetectionConfig, build_scanner
+    from dlp.pipeline import scan_message
+
+    scanner = build_scanner(
+        DetectionConfig(
+            secret=job.secret,
+            recognizers_dir=job.recognizers_dir,
+            score_threshold=job.score_threshold,
+            person_model=job.person_model,
+        )
+    )
+
+    def scan(raw: bytes) -> ScanResult:
+        return scan_message(raw, scanner, job.limits)
+
+    return scan
+
+
+def load_builder(name: str) -> Callable[[ScanJob], ScanFunction]:
+    module, _, attribute = name.partition(":")
+    builder: Callable[[ScanJob], ScanFunction] = getattr(importlib.import_module(module), attribute)
+    return builder
+
+
+def serve(connection: Connection, job: ScanJob) -> None:
+    """The process's loop: ("ready",), then ("ok", result) or ("error", kind) per message."""
+    try:
+        scan = load_builder(job.builder)(job)
+    except Exception as error:  # reported to the parent, which refuses to start
+        connection.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            raw = connection.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            result = scan(raw)
+        except Exception as error:
+            # The exception's text could quote the message: only its type leaves the process.
+            connection.send(("error", type(error).__name__))
+            continue
+        connection.send(("ok", result))
