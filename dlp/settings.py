@@ -9,6 +9,7 @@ embedded defaults are relative to the working directory. Errors read ``FILE:LINE
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -415,7 +416,9 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None) or 1
+        # Python 3.11's error has no line attribute, only "(at line N, column M)" in its text.
+        found = re.search(r"at line (\d+)", str(error))
+        line = int(found.group(1)) if found else 1
         raise SettingsError(source, line, "", f"not valid TOML: {error}") from None
     root = _Table(source, lines, base or Path("."), (), data)
     policy = root.table("policy")

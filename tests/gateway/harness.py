@@ -55,6 +55,18 @@ def make_settings(tmp: Path, extra: str = "", next_hop_port: int | None = None) 
         if next_hop_port
         else ""
     )
+    values = {
+        "listen": '"127.0.0.1:0"',
+        "metrics_listen": '"127.0.0.1:0"',
+        "workers": "1",
+        "scan_timeout": "20",
+        "drain_seconds": "10",
+    }
+    for line in extra.splitlines():
+        key, _, value = line.partition("=")
+        if value:
+            values[key.strip()] = value.strip()
+    gateway = "\n".join(f"{key} = {value}" for key, value in values.items())
     text = f"""
 [policy]
 file = "{REPO / "samples" / "policy.toml"}"
@@ -67,17 +79,11 @@ folder = "held"
 [audit]
 file = "audit.log"
 [gateway]
-listen = "127.0.0.1:0"
-metrics_listen = "127.0.0.1:0"
-workers = 1
-scan_timeout = 20
-drain_seconds = 10
-{extra}
+{gateway}
 [delivery]
 folder = "delivered"
 {hop}
 """
-    # Sections given in ``extra`` under [gateway] may open tables of their own (last).
     return parse_settings(text, str(tmp / "gateway.toml"), tmp)
 
 

@@ -99,7 +99,7 @@ def test_mx_mode_and_choices() -> None:
         ),
         ('[logging]\nlevel = "loud"\n', "x.toml:2: logging.level: must be one of"),
         ('[gateway]\nworkers = "two"\n', "x.toml:2: gateway.workers: must be a whole number"),
-        ("[gateway\n", "x.toml:1: not valid TOML"),
+        ("\n\n[gateway\n", "x.toml:3: not valid TOML"),
         ("wat = 1\n", "x.toml:1: wat: unknown key"),
     ],
 )

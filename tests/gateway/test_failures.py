@@ -1,0 +1,221 @@
+"""Never lose a message: next hop down, scanner crash and timeout, saturation, a burst of
+clients, a policy reload and a graceful shutdown, all on loopback with real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.gateway.harness import REPO, RunningGateway, make_settings, plain, scenario
+from tests.gateway.sink import Sink, free_port
+
+FAULTY = "tests.gateway.faulty:build"
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[Sink]:
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def faulty(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    tmp = tmp_path_factory.mktemp("faulty")
+    settings = make_settings(tmp, "scan_timeout = 2\n", next_hop_port=sink.port)
+    with RunningGateway(settings, scan_builder=FAULTY) as running:
+        yield running
+
+
+def test_next_hop_down_gives_451_and_nothing_is_lost(tmp_path: Path) -> None:
+    port = free_port()
+    settings = make_settings(tmp_path, next_hop_port=port)
+    with RunningGateway(settings) as running:
+        code, reply = running.send(plain("down"), "a@cusd.com", ["b@example.org"])
+        assert code == 451 and reply.startswith("4.4.1"), reply
+        # The sender keeps it and tries again once the next hop is back: then it goes through.
+        with Sink(port=port) as sink:
+            code, reply = running.send(plain("down"), "a@cusd.com", ["b@example.org"])
+            assert code == 250, reply
+            assert sink.handler.all_recipients() == ["b@example.org"]
+
+
+def test_scanner_crash_gives_451_and_the_worker_is_replaced(
+    faulty: RunningGateway, sink: Sink
+) -> None:
+    code, reply = faulty.send(plain(X_Test_Crash="yes"), "a@cusd.com", ["b@example.org"])
+    assert code == 451 and reply.startswith("4.3.0"), reply
+    code, reply = faulty.send(plain("after crash"), "a@cusd.com", ["b@example.org"])
+    assert code == 250, reply
+
+
+def test_scanner_timeout_gives_451(faulty: RunningGateway) -> None:
+    started = time.monotonic()
+    code, reply = faulty.send(plain(X_Test_Hang="yes"), "a@cusd.com", ["b@example.org"])
+    assert code == 451, reply
+    assert time.monotonic() - started < 15
+    code, reply = faulty.send(plain("after hang"), "a@cusd.com", ["b@example.org"])
+    assert code == 250, reply
+
+
+def test_scanner_error_gives_451(faulty: RunningGateway) -> None:
+    code, reply = faulty.send(plain(X_Test_Raise="yes"), "a@cusd.com", ["b@example.org"])
+    assert code == 451, reply
+
+
+def test_quarantine_down_gives_451(faulty: RunningGateway, sink: Sink) -> None:
+    assert faulty.holder is not None
+    faulty.holder.fail = True
+    try:
+        raw = scenario("iep_to_parent_personal_address.eml")
+        code, reply = faulty.send(raw, "mlopez@cusd.com", ["parent.jones1984@gmail.com"])
+    finally:
+        faulty.holder.fail = False
+    assert code == 451, reply
+
+
+def test_scan_failure_decided_by_policy(tmp_path: Path, sink: Sink) -> None:
+    settings = make_settings(
+        tmp_path, 'scan_timeout = 2\non_scan_failure = "policy"\n', next_hop_port=sink.port
+    )
+    with RunningGateway(settings, scan_builder=FAULTY) as running:
+        code, reply = running.send(
+            plain(X_Test_Crash="yes"), "a@cusd.com", ["inside@cusd.com", "outside@gmail.com"]
+        )
+        assert code == 250, reply
+        # The sample policy: unreadable content is delivered inside, held outside.
+        assert "inside@cusd.com" in sink.handler.all_recipients()
+        assert running.holder is not None
+        assert running.holder.recipients() == ["outside@gmail.com"]
+
+
+def _send_quietly(running: RunningGateway, index: int, raw: bytes) -> tuple[int, str]:
+    try:
+        return running.send(raw, "a@cusd.com", [f"r{index}@example.org"])
+    except (smtplib.SMTPException, OSError) as error:
+        return 0, f"{type(error).__name__}: {error}"
+
+
+def test_saturation_gives_4xx_back_pressure(tmp_path: Path, sink: Sink) -> None:
+    settings = make_settings(tmp_path, "max_pending = 1\n", next_hop_port=sink.port)
+    sink.handler.received.clear()
+    with RunningGateway(settings, scan_builder=FAULTY) as running:
+        raws = [plain(f"slow {i}", X_Test_Slow="yes") for i in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda item: _send_quietly(running, *item), enumerate(raws)))
+    codes = [code for code, _ in results]
+    assert set(codes) <= {250, 451}, results
+    assert 451 in codes and 250 in codes
+    assert len(sink.handler.all_recipients()) == codes.count(250)
+
+
+def test_burst_every_message_accounted_for(tmp_path: Path, sink: Sink) -> None:
+    """Concurrent clients, a mix of verdicts: every message is delivered, held or temp-failed,
+    and the counts match what the next hop and the quarantine have."""
+    settings = make_settings(tmp_path, "workers = 2\n", next_hop_port=sink.port)
+    sink.handler.received.clear()
+    iep = scenario("iep_to_parent_personal_address.eml")
+    jobs = []
+    for index in range(60):
+        if index % 3 == 0:
+            jobs.append((iep, "mlopez@cusd.com", [f"parent{index}@gmail.com"]))
+        else:
+            jobs.append((plain(f"burst {index}"), "a@cusd.com", [f"r{index}@example.org"]))
+    with RunningGateway(settings) as running:
+
+        def send(job: tuple[bytes, str, list[str]]) -> tuple[int, str]:
+            try:
+                return running.send(*job)
+            except (smtplib.SMTPException, OSError) as error:
+                return 0, repr(error)
+
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(send, jobs))
+        assert running.holder is not None
+        held = running.holder.recipients()
+    codes = [code for code, _ in results]
+    # Sender notices (null sender) are the gateway's own mail, not the burst's.
+    delivered = [
+        address for item in sink.received if item.sender != "<>" for address in item.recipients
+    ]
+    for (_, _, recipients), code in zip(jobs, codes, strict=True):
+        address = recipients[0]
+        if code == 250:
+            assert (address in delivered) != (address in held), address
+        else:
+            assert code == 451 and address not in delivered and address not in held
+    assert codes.count(250) >= 50, results  # a small burst on 2 workers: little back-pressure
+    assert len(delivered) + len(held) == codes.count(250)
+
+
+def test_policy_reload(tmp_path: Path, sink: Sink) -> None:
+    policy = tmp_path / "policy.toml"
+    original = (REPO / "samples" / "policy.toml").read_text()
+    policy.write_text(original)
+    settings = make_settings(tmp_path, next_hop_port=sink.port)
+    settings = type(settings)(**{**_fields(settings), "policy_file": policy})
+    with RunningGateway(settings) as running:
+        before = running.gateway.relay.bundle.version
+        policy.write_text(original.replace('mode = "enforce"', "mode = [broken"))
+        assert not running.gateway.reload()
+        assert running.gateway.relay.bundle.version == before
+        code, _ = running.send(plain("kept"), "a@cusd.com", ["b@example.org"])
+        assert code == 250
+        policy.write_text(original.replace('mode = "enforce"', 'mode = "audit"'))
+        assert running.gateway.reload()
+        after = running.gateway.relay.bundle.version
+        assert after != before
+        # Audit mode: the held IEP now goes through, stamped with the new version.
+        sink.handler.received.clear()
+        raw = scenario("iep_to_parent_personal_address.eml")
+        code, reply = running.send(raw, "mlopez@cusd.com", ["parent.jones1984@gmail.com"])
+        assert code == 250, reply
+        copies = [
+            item for item in sink.received if item.recipients == ["parent.jones1984@gmail.com"]
+        ]
+        assert copies and after.encode() in copies[0].data
+
+
+def _fields(settings: object) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+def test_graceful_shutdown_drains_in_flight(tmp_path: Path, sink: Sink) -> None:
+    settings = make_settings(tmp_path, next_hop_port=sink.port)
+    sink.handler.received.clear()
+    release = threading.Event()
+    original = sink.handler.data_reply
+
+    def slow_next_hop() -> None:
+        release.wait(10)
+
+    sink.handler.data_reply = lambda: slow_next_hop()  # type: ignore[func-returns-value]
+    running = RunningGateway(settings).__enter__()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(running.send, plain("in flight"), "a@cusd.com", ["b@example.org"])
+            deadline = time.monotonic() + 10
+            while not len(running.gateway.in_flight) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(running.gateway.in_flight) == 1
+            stopping = asyncio.run_coroutine_threadsafe(running.gateway.stop(), running.loop)
+            time.sleep(0.2)
+            # No new mail while draining...
+            with pytest.raises((smtplib.SMTPException, OSError)):
+                running.send(plain("late"), "a@cusd.com", ["c@example.org"])
+            release.set()
+            # ...and the message in flight finishes with its 250.
+            assert pending.result(20)[0] == 250
+            stopping.result(30)
+    finally:
+        sink.handler.data_reply = original
+        running.loop.call_soon_threadsafe(running.loop.stop)
+        running.thread.join(10)
+        running.loop.close()
+    assert sink.handler.all_recipients() == ["b@example.org"]
