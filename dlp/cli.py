@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 # Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "policy", "check", "roster", "scan_export")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "policy", "check", "roster", "scan_export", "gateway")
 
 
 class UsageError(Exception):

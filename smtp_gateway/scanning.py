@@ -51,7 +51,13 @@ class _Worker:
         if not parent.poll(START_SECONDS):
             self.kill()
             raise RuntimeError("a scanning process did not start in time")
-        status, detail = parent.recv()
+        try:
+            status, detail = parent.recv()
+        except EOFError:
+            self.kill()
+            raise RuntimeError(
+                f"a scanning process exited while starting (code {self.process.exitcode})"
+            ) from None
         if status != "ready":
             self.kill()
             raise RuntimeError(f"a scanning process could not build its scanner: {detail}")
@@ -125,7 +131,14 @@ class ScanPool:
             self._idle.put_nowait(worker)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.job)
+        for attempt in range(3):
+            try:
+                worker = _Worker(self._context, self.job)
+                break
+            except RuntimeError as error:
+                if attempt == 2:
+                    raise
+                log.warning("retrying the start of a scanning process: %s", error)
         with self._lock:
             self._all.add(worker)
         return worker

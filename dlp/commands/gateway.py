@@ -1,0 +1,82 @@
+"""`dlp gateway`: run the SMTP gateway every outbound message passes through.
+
+dlp gateway [--config FILE] [--check]
+
+Without --config it runs on the embedded defaults (see dlp/settings.py): the sample policy,
+an SQLite quarantine and files under ./var/, delivering to ./var/delivered/. SIGHUP reloads
+the policy (a bad one is refused and the running one kept); SIGTERM or Ctrl-C stops taking
+mail, lets the messages in flight finish, then exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from dlp.cli import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "gateway", help="run the SMTP gateway (relay) that scans every outbound message"
+    )
+    parser.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
+    parser.add_argument(
+        "--check", action="store_true", help="check the configuration and policy, then exit"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dlp.actions.notify import NoticeError
+    from dlp.policy import PolicyError
+    from dlp.roster.secret import SecretError
+    from dlp.settings import SettingsError, load_settings
+    from smtp_gateway.config import PolicyBundle
+    from smtp_gateway.logs import configure
+
+    try:
+        settings = load_settings(args.config)
+        bundle = PolicyBundle.load(settings.policy_file, settings.gateway.notice_from)
+    except (SettingsError, PolicyError, NoticeError) as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot read the policy: {error}") from None
+    if args.check:
+        print(f"{settings.source}: ok; policy {settings.policy_file} ({bundle.version})")
+        return 0
+    configure(settings.logging.level, settings.logging.file)
+    try:
+        return asyncio.run(_serve(settings))
+    except (SecretError, PolicyError, NoticeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot start the gateway: {error}") from None
+
+
+async def _serve(settings: object) -> int:
+    from dlp.settings import Settings
+    from smtp_gateway.server import Gateway
+
+    assert isinstance(settings, Settings)
+    gateway = Gateway(settings, os.environ)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, gateway.reload)
+    try:
+        await gateway.start()
+    except BaseException:
+        await gateway.stop()
+        raise
+    print(
+        f"dlp gateway: listening on {settings.gateway.listen.host}:{gateway.smtp_port}",
+        file=sys.stderr,
+    )
+    await stop.wait()
+    await gateway.stop()
+    return 0
