@@ -17,7 +17,13 @@ from dlp.cli import UsageError
 from dlp.engine import DetectionConfig
 from dlp.export import reports
 from dlp.export.runner import default_workers
-from dlp.export.scan import STATE_NAME, ExportScan, exit_status, run_scan
+from dlp.export.scan import (
+    DEFAULT_MAX_FINDINGS,
+    STATE_NAME,
+    ExportScan,
+    exit_status,
+    run_scan,
+)
 from dlp.export.state import StateError
 from dlp.roster.secret import SECRET_ENV, SECRET_FILE_ENV, SecretError, load_secret
 
@@ -57,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--recognizers", type=Path, help="folder of detection content")
     parser.add_argument("--threshold", type=float, default=0.4,
                         help="minimum score of a finding (0.4)")
+    parser.add_argument("--max-findings-per-file", type=int, default=DEFAULT_MAX_FINDINGS,
+                        metavar="N", help="stop reading a file after N findings; its counts "
+                        f"are then lower bounds (default {DEFAULT_MAX_FINDINGS}; 0: no limit)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.set_defaults(func=run)
 
@@ -85,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--metadata {extra}: no such file")
     if args.workers < 0:
         raise UsageError("--workers must be 0 (all cores) or more")
+    if args.max_findings_per_file < 0:
+        raise UsageError("--max-findings-per-file must be 0 (no limit) or more")
     if args.resume and not (args.out / STATE_NAME).exists():
         raise UsageError(f"--resume: no state to resume in {args.out / STATE_NAME}")
     try:
@@ -106,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         metadata=tuple(args.metadata),
         internal_domains=frozenset(d.lower().lstrip("@") for d in args.internal_domain),
         progress=not args.no_progress,
+        max_findings_per_file=args.max_findings_per_file,
     )
     try:
         outcome = run_scan(scan)

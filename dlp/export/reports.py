@@ -27,7 +27,8 @@ HTML_NAME = "report.html"
 CHART_ROWS = 15
 
 FILE_COLUMNS = ("location", "folder", "owner", "shared_with", "exposure", "status", "risk",
-                "findings", "L.3.a", "L.3.b", "categories", "unscannable", "size", "content_hash")
+                "findings", "truncated", "L.3.a", "L.3.b", "categories", "unscannable", "size",
+                "content_hash")
 FINDING_COLUMNS = ("file", "owner", "exposure", "location", "entity_type", "category",
                    "clauses", "masked", "score", "digest")
 
@@ -90,7 +91,7 @@ def write_csv(results: Iterable[r.FileResult], files_path: Path, findings_path: 
                 continue
             file_rows.writerow((
                 item.location, item.folder, item.owner, " ".join(item.shared_with),
-                item.exposure, item.status, item.risk, item.findings_total,
+                item.exposure, item.status, item.risk, item.findings_total, int(item.truncated),
                 item.clauses.get(STUDENT, 0), item.clauses.get(PERSONNEL, 0),
                 " ".join(f"{k}={v}" for k, v in sorted(item.categories.items())),
                 " ".join(item.reasons), item.size, item.content_hash,

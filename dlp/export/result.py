@@ -42,6 +42,8 @@ class FileResult:
     unscannable: tuple[dict[str, Any], ...] = ()
     unscannable_total: int = 0
     risk: float = 0.0
+    # Reading stopped at the per-file finding limit: counts are lower bounds.
+    truncated: bool = False
     chars: int = 0
     seconds_read: float = 0.0
     seconds_extract: float = 0.0

@@ -14,7 +14,7 @@ from dlp.engine import DetectionConfig
 from dlp.export import reports, runner
 from dlp.export import result as r
 from dlp.export.clauses import exposure
-from dlp.export.files import ExportFile, walk_export
+from dlp.export.files import walk_export
 from dlp.export.metadata import MetadataIndex, find_metadata, load_metadata
 from dlp.export.progress import Progress
 from dlp.export.result import FileResult
@@ -24,6 +24,7 @@ from dlp.export.worker import Task
 from dlp.extract import Limits
 
 STATE_NAME = "state.sqlite"
+DEFAULT_MAX_FINDINGS = 500
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ExportScan:
     metadata: tuple[Path, ...] = ()
     internal_domains: frozenset[str] = frozenset()
     progress: bool = True
+    max_findings_per_file: int = DEFAULT_MAX_FINDINGS
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
         files, size, carried = _count(export, skip, state)
         progress = Progress(files, size, stderr, scan.progress)
         progress.files, progress.bytes = carried
-        tasks = _tasks(export, skip, state, index, baseline, scan.internal_domains)
+        tasks = _tasks(export, skip, state, index, baseline, scan.internal_domains,
+                       scan.max_findings_per_file)
         if scan.scheduler is not None:
             results = runner.run_dask(tasks, scan.config, scan.limits, scan.scheduler)
             mode = f"dask scheduler {scan.scheduler}" if isinstance(scan.scheduler, str) \
@@ -111,18 +114,14 @@ def _count(export: Path, skip: frozenset[str], state: ScanState
 
 
 def _tasks(export: Path, skip: frozenset[str], state: ScanState, index: MetadataIndex,
-           baseline: dict[str, str], internal: frozenset[str]) -> Iterator[Task]:
+           baseline: dict[str, str], internal: frozenset[str], max_findings: int
+           ) -> Iterator[Task]:
     for file in walk_export(export, skip):
         if state.is_done(file.key, file.size, file.mtime):
             continue
-        yield _task(file, index, baseline, internal)
-
-
-def _task(file: ExportFile, index: MetadataIndex, baseline: dict[str, str],
-          internal: frozenset[str]) -> Task:
-    meta = index.lookup(file.drive_path)
-    level = exposure(meta.owner, meta.shared_with, meta.known, internal)
-    return Task(file, meta, level, baseline.get(file.drive_key))
+        meta = index.lookup(file.drive_path)
+        level = exposure(meta.owner, meta.shared_with, meta.known, internal)
+        yield Task(file, meta, level, baseline.get(file.drive_key), max_findings)
 
 
 def exit_status(summary: Summary) -> int:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import pickle
 import tempfile
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -20,6 +22,12 @@ from typing import IO, Any
 
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.export import result as r
+from dlp.export.batching import (
+    MAX_BATCH_CHARS,
+    MAX_BATCH_SEGMENTS,
+    MAX_SEGMENT_CHARS,
+    CandidateGate,
+)
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -30,6 +38,13 @@ _CHUNK = 1024 * 1024
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # One scanner per configuration per process (see the module's docstring).
 _SCANNERS: dict[str, Scanner] = {}
+_GATES: dict[str, CandidateGate] = {}
+# The export's zip parts stay open between tasks: opening one parses its whole central
+# directory, which for a part of tens of thousands of members costs more than a small member.
+# Per thread, since a Dask worker may run several tasks at once and one could close a part
+# another is reading.
+_OPEN = threading.local()
+_MAX_OPEN_ARCHIVES = 4
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -47,6 +62,7 @@ def scanner_for(config: DetectionConfig) -> Scanner:
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = build_scanner(config)
+        _GATES[key] = CandidateGate(scanner)
     return scanner
 
 
@@ -54,6 +70,21 @@ def warm(config: DetectionConfig) -> int:
     """Build this process's scanner now (a process pool's initializer, a Dask ``client.run``)."""
     scanner_for(config)
     return len(_SCANNERS)
+
+
+def _archive(path: str) -> zipfile.ZipFile:
+    """An open export zip part, reopened when the file on disk changed."""
+    archives: dict[tuple[str, int, float], zipfile.ZipFile] = _OPEN.__dict__.setdefault(
+        "archives", {}
+    )
+    info = os.stat(path)
+    key = (path, info.st_size, info.st_mtime)
+    archive = archives.get(key)
+    if archive is None:
+        while len(archives) >= _MAX_OPEN_ARCHIVES:
+            archives.pop(next(iter(archives))).close()
+        archive = archives[key] = zipfile.ZipFile(path)
+    return archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +95,25 @@ class Task:
     meta: FileMeta
     exposure: str
     baseline_hash: str | None = None
+    # Stop reading a file once this many findings are in (0: never): a roster with thousands
+    # of student IDs is flagged by its first few hundred, and every finding costs detection
+    # time. The counts are then lower bounds, and the result says so (``truncated``).
+    max_findings: int = 0
 
 
 def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
     """Never raises for a bad file: every failure becomes an unscannable entry."""
-    return _Scan(task, scanner_for(config), limits).run()
+    scanner = scanner_for(config)
+    return _Scan(task, scanner, _GATES[config_key(config)], limits).run()
 
 
 class _Scan:
-    def __init__(self, task: Task, scanner: Scanner, limits: Limits) -> None:
+    def __init__(self, task: Task, scanner: Scanner, gate: CandidateGate, limits: Limits
+                 ) -> None:
         self.task = task
         self.file = task.file
         self.scanner = scanner
+        self.gate = gate
         self.secret = scanner.config.secret
         self.limits = limits
         self.location = Location(self.file.location)
@@ -85,6 +123,8 @@ class _Scan:
         self.findings: list[dict[str, Any]] = []
         self.unscannable: list[dict[str, Any]] = []
         self.unscannable_total = 0
+        self.found = 0
+        self.truncated = False
         self.chars = 0
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
@@ -117,7 +157,14 @@ class _Scan:
         with stream:
             if self.task.baseline_hash == self.content_hash:
                 return self._result(r.UNCHANGED)
-            self._scan(extract_stream(stream, self.file.name, self.location, self.limits))
+            items = extract_stream(stream, self.file.name, self.location, self.limits)
+            try:
+                self._scan(items)
+            finally:
+                # Stopping early must still close the extractor's open members and spools.
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
         if self.counts:
             return self._result(r.FINDINGS)
         return self._result(r.UNSCANNABLE if self.unscannable_total else r.CLEAN)
@@ -150,8 +197,7 @@ class _Scan:
             return handle
         spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
-            with zipfile.ZipFile(self.file.disk_path) as archive, \
-                    archive.open(self.file.member) as member:
+            with _archive(self.file.disk_path).open(self.file.member) as member:
                 while chunk := member.read(_CHUNK):
                     digest.update(chunk)
                     spool.write(chunk)
@@ -163,37 +209,74 @@ class _Scan:
         return spool
 
     def _scan(self, items: Iterator[Segment | Unscannable]) -> None:
-        scanner = self.scanner
+        """Short segments wait in a batch that one gate pass thins out (see batching.py)."""
         clock = time.perf_counter
+        batch: list[Segment] = []
+        batch_chars = 0
         while True:
             started = clock()
             item = next(items, None)
             self.extract += clock() - started
+            if self._full():
+                return
+            if isinstance(item, Segment) and len(item.text) <= MAX_SEGMENT_CHARS:
+                batch.append(item)
+                batch_chars += len(item.text)
+                if len(batch) < MAX_BATCH_SEGMENTS and batch_chars < MAX_BATCH_CHARS:
+                    continue
+                self._scan_batch(batch)
+                batch, batch_chars = [], 0
+                continue
+            if batch:
+                self._scan_batch(batch)
+                batch, batch_chars = [], 0
             if item is None:
                 return
             if isinstance(item, Unscannable):
                 self._unscannable(item)
-                continue
-            self.chars += len(item.text)
-            started = clock()
-            found = scanner.scan(item)
-            self.detect += clock() - started
-            for finding in found:
-                clauses = clauses_for(finding.entity_type, finding.category)
-                self.counts[finding.entity_type] += 1
-                self.categories[finding.category.value] += 1
-                for clause in clauses:
-                    self.clauses[clause] += 1
-                if len(self.findings) < r.MAX_PREVIEWS:
-                    self.findings.append({
-                        "location": str(finding.location),
-                        "entity_type": finding.entity_type,
-                        "category": finding.category.value,
-                        "clauses": list(clauses),
-                        "masked": finding.masked,
-                        "score": round(finding.score, 3),
-                        "digest": finding.digest,
-                    })
+            elif not self._full():
+                self._scan_one(item)
+
+    def _full(self) -> bool:
+        if self.task.max_findings and self.found >= self.task.max_findings:
+            self.truncated = True
+            return True
+        return False
+
+    def _scan_batch(self, batch: list[Segment]) -> None:
+        if self._full():
+            return
+        started = time.perf_counter()
+        marks = self.gate.candidates([segment.text for segment in batch])
+        self.detect += time.perf_counter() - started
+        for segment, candidate in zip(batch, marks, strict=True):
+            if candidate:
+                self._scan_one(segment)
+            else:
+                self.chars += len(segment.text)
+
+    def _scan_one(self, segment: Segment) -> None:
+        self.chars += len(segment.text)
+        started = time.perf_counter()
+        found = self.scanner.scan(segment)
+        self.detect += time.perf_counter() - started
+        self.found += len(found)
+        for finding in found:
+            clauses = clauses_for(finding.entity_type, finding.category)
+            self.counts[finding.entity_type] += 1
+            self.categories[finding.category.value] += 1
+            for clause in clauses:
+                self.clauses[clause] += 1
+            if len(self.findings) < r.MAX_PREVIEWS:
+                self.findings.append({
+                    "location": str(finding.location),
+                    "entity_type": finding.entity_type,
+                    "category": finding.category.value,
+                    "clauses": list(clauses),
+                    "masked": finding.masked,
+                    "score": round(finding.score, 3),
+                    "digest": finding.digest,
+                })
 
     def _unscannable(self, item: Unscannable) -> None:
         self.unscannable_total += 1
@@ -224,6 +307,7 @@ class _Scan:
             unscannable=tuple(self.unscannable),
             unscannable_total=self.unscannable_total,
             risk=risk_score(counts, self.task.exposure),
+            truncated=self.truncated,
             chars=self.chars,
             seconds_read=round(self.read, 6),
             seconds_extract=round(self.extract, 6),

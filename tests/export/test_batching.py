@@ -1,0 +1,73 @@
+"""The candidate gate never hides a finding: every short text with a finding is a candidate."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlp.export.batching import CandidateGate, _anchored
+from dlp.export.files import walk_export
+from dlp.export.metadata import FileMeta
+from dlp.export.worker import Task, scan_task
+from dlp.extract import Limits, extract_path
+from dlp.model import Segment
+from tests.extract.makers import xlsx
+
+PIECES = ["536-22-1234", "536 22 1234", "SSN", "Student ID", "4827163950", "IEP", "504 plan",
+          "(559) 327-4410", "559.327.4410", "maria@gmail.com", "DOB", "03/14/2011", "B+", "A-",
+          "grade", "suspension", "reprimand", "password: hunter22!", "4111 1111 1111 1111",
+          "123 Main St", "Fresno, CA 93710", "-", "\n", " ", "ID", "#", ":", "é", "\u00ad", "x"]
+cell = st.lists(st.sampled_from(PIECES), max_size=5).map(" ".join) | st.text(max_size=12)
+
+
+@pytest.fixture(scope="module")
+def gate(scanner):
+    built = CandidateGate(scanner)
+    assert built.enabled  # the shipped patterns have no anchors
+    return built
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(cell, min_size=1, max_size=12))
+def test_every_cell_with_a_finding_is_a_candidate(scanner, gate, cells):
+    marks = gate.candidates(cells)
+    for text, candidate in zip(cells, marks, strict=True):
+        if scanner.scan(Segment(text, context="Student ID")):
+            assert candidate, text
+
+
+def test_anchors_are_recognised():
+    assert _anchored(r"^\d{9}", 0) and _anchored(r"\d{9}\Z", 0) and _anchored(r"(?:a|$)", 0)
+    assert not _anchored(r"[$^]\d", 0) and not _anchored(r"(?<!\w)\d{9}(?!\w)", 0)
+
+
+def test_spreadsheet_findings_equal_a_direct_scan(tmp_path, scanner, config):
+    rows = [["Student ID", "Name", "DOB", "Grade", "Room"]]
+    rows += [[str(4827163950 + n * 7919), f"Student {n}", f"03/{n % 28 + 1:02d}/2011", "B+",
+              str(100 + n)] for n in range(300)]
+    rows += [["", "", "", "", ""]] * 50 + [["Room", "Period", "Course"]] * 200
+    (tmp_path / "drive").mkdir()
+    (tmp_path / "drive" / "grades.xlsx").write_bytes(xlsx({"Period 3": rows}))
+    direct = Counter(
+        finding.entity_type
+        for item in extract_path(tmp_path / "drive" / "grades.xlsx", Limits())
+        if isinstance(item, Segment)
+        for finding in scanner.scan(item)
+    )
+    file = next(walk_export(tmp_path / "drive"))
+    result = scan_task(Task(file, FileMeta(), "unknown"), config, Limits())
+    assert result.counts == dict(direct) and not result.truncated
+    assert direct["STUDENT_ID"] == 300
+
+
+def test_finding_limit_stops_reading_and_says_so(tmp_path, config):
+    rows = [["Student ID"]] + [[str(4827163950 + n * 7919)] for n in range(3000)]
+    (tmp_path / "drive").mkdir()
+    (tmp_path / "drive" / "ids.xlsx").write_bytes(xlsx({"All": rows}))
+    file = next(walk_export(tmp_path / "drive"))
+    result = scan_task(Task(file, FileMeta(), "unknown", max_findings=100), config, Limits())
+    assert result.truncated
+    assert 100 <= result.counts["STUDENT_ID"] < 3000
