@@ -1,0 +1,126 @@
+"""The quarantine's tables (SQLAlchemy Core), the same for SQLite and PostgreSQL.
+
+Times are whole seconds since the epoch (UTC) in integer columns: both databases compare them
+the same way, with no time-zone conversion in between. Message bytes live only in
+``quarantine_blobs``, encrypted; everything else is metadata, masked previews and digests.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+messages = Table(
+    "quarantine_messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("received", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+    Column("sender", String(998), nullable=False),
+    Column("message_id", String(998), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    # ",A,B," so that one LIKE '%,A,%' finds a member on either database.
+    Column("categories", Text, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("decision", Text, nullable=False),  # JSON: Decision.to_dict(), masked
+    Column("status", String(16), nullable=False),
+    Column("status_time", BigInteger, nullable=False),
+    Column("status_by", String(128), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("legal_hold", Boolean, nullable=False, default=False),
+    Column("delivery", Text, nullable=False, default=""),  # JSON: last release attempt
+    Index("quarantine_messages_received", "received"),
+    Index("quarantine_messages_status", "status"),
+)
+
+recipients = Table(
+    "quarantine_recipients",
+    metadata,
+    Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("address", String(998), nullable=False),
+    Column("lower_address", String(998), nullable=False),
+    Index("quarantine_recipients_address", "lower_address"),
+)
+
+blobs = Table(
+    "quarantine_blobs",
+    metadata,
+    Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key_id", String(16), nullable=False),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+)
+
+findings = Table(
+    "quarantine_findings",
+    metadata,
+    Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("entity_type", String(64), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("location", Text, nullable=False),  # safe_location: digit runs in names masked
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("recognizer", String(128), nullable=False),
+    Column("pattern", String(128), nullable=False),
+    Column("masked", String(256), nullable=False),
+    Column("digest", String(128), nullable=False),
+    Column("context_words", Text, nullable=False),  # JSON list
+    Column("rules", Text, nullable=False),  # JSON list of {"rule", "clauses"}
+)
+
+false_positives = Table(
+    "quarantine_false_positives",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(128), nullable=False),
+    Column("entity_type", String(64), nullable=False),
+    Column("held_id", String(32), nullable=False),
+    Column("recorded", BigInteger, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("note", Text, nullable=False),
+    Index("quarantine_false_positives_digest", "digest"),
+)
+
+accounts = Table(
+    "quarantine_accounts",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
