@@ -8,7 +8,17 @@ import sys
 from collections.abc import Sequence
 
 # Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "policy", "check", "roster", "scan_export", "gateway")
+COMMAND_MODULES: tuple[str, ...] = (
+    "scan",
+    "policy",
+    "check",
+    "roster",
+    "scan_export",
+    "gateway",
+    "quarantine",
+    "web",
+    "audit",
+)
 
 
 class UsageError(Exception):

@@ -97,3 +97,12 @@ def store(store_url: str) -> Iterator[QuarantineStore]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[QuarantineStore]:
+    opened = QuarantineStore.open(f"sqlite:///{tmp_path / 'quarantine.db'}", KEY)
+    try:
+        yield opened
+    finally:
+        opened.close()

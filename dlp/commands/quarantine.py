@@ -1,0 +1,414 @@
+"""`dlp quarantine`: review held messages from the terminal.
+
+dlp quarantine [--config FILE] list [filters] [--sort KEY] [--asc] [--limit N] [--json]
+dlp quarantine show ID [--reveal] [--json]
+dlp quarantine release ID... [--encrypt] [--note TEXT]     (or no ID and filters / --all)
+dlp quarantine reject ID... --note TEXT                     (sends the sender a notice)
+dlp quarantine delete ID... [--note TEXT]
+dlp quarantine export ID [-o FILE] [--reason TEXT]          (or no ID, filters and -o FOLDER)
+dlp quarantine legal-hold ID {on,off} [--note TEXT]
+dlp quarantine purge [--dry-run]                            (retention: destroy expired bytes)
+dlp quarantine rotate-key                                   (re-seal under the current key)
+
+Filters: --since, --until (2026-11-01, 2026-11-01T08:00, or 7d / 12h ago), --sender,
+--recipient (substrings), --category, --rule, --status. Every command is on the audit log,
+as the user running it. Exit status: 0 done, 1 some action failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dlp.cli import UsageError
+
+if TYPE_CHECKING:
+    from dlp.quarantine.records import Filters
+    from dlp.quarantine.reveal import FindingView
+    from dlp.quarantine.triage import Actor, Triage
+
+_RELATIVE = re.compile(r"^(\d+)([dhm])$")
+_UNITS = {"d": 86_400, "h": 3_600, "m": 60}
+
+
+def parse_time(text: str) -> int:
+    """Epoch seconds from an ISO date/time (UTC unless it says otherwise) or ``7d``/``12h``/``30m``
+    (that long ago)."""
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        return int(time.time()) - int(relative.group(1)) * _UNITS[relative.group(2)]
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"not a time: {text!r} (use 2026-11-01, 2026-11-01T08:00 or 7d)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument("--since", help="received at or after (date, date-time, or 7d/12h ago)")
+    group.add_argument("--until", help="received before")
+    group.add_argument("--sender", help="sender address contains this")
+    group.add_argument("--recipient", help="a recipient address contains this")
+    group.add_argument("--category", help="a finding of this category (IDENTIFIER, GRADES, ...)")
+    group.add_argument("--rule", help="held by this policy rule")
+    group.add_argument(
+        "--status",
+        choices=["held", "releasing", "released", "rejected", "deleted", "expired"],
+        help="in this state",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("quarantine", help="review held messages")
+    parser.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="held messages, newest first")
+    _add_filters(listing)
+    listing.add_argument(
+        "--sort", default="received", choices=["received", "sender", "score", "status", "size"]
+    )
+    listing.add_argument("--asc", action="store_true", help="ascending order")
+    listing.add_argument("--limit", type=int, default=200)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    show = actions.add_parser("show", help="one message: decision and findings (masked)")
+    show.add_argument("id")
+    show.add_argument(
+        "--reveal", action="store_true", help="show the matched values (recorded in the audit log)"
+    )
+    show.add_argument("--json", action="store_true")
+
+    for name, text in (
+        ("release", "deliver held messages to their held recipients"),
+        ("reject", "refuse held messages for good and notify their senders"),
+        ("delete", "destroy held messages' bytes (metadata and masked findings stay)"),
+        ("export", "write original messages (.eml) for legal hold or an investigation"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("ids", nargs="*", metavar="ID")
+        _add_filters(action)
+        action.add_argument(
+            "--all", action="store_true", help="every message the filters match (none: all)"
+        )
+        action.add_argument(
+            "--note", "--reason", dest="note", default="", help="why (recorded in the audit log)"
+        )
+        if name == "release":
+            action.add_argument(
+                "--encrypt",
+                action="store_true",
+                help="S/MIME where a certificate exists, otherwise verified TLS only",
+            )
+        if name == "export":
+            action.add_argument(
+                "-o", "--output", help="file (one message) or folder (several); default: stdout"
+            )
+
+    legal = actions.add_parser("legal-hold", help="stop (or allow again) a message's expiry")
+    legal.add_argument("id")
+    legal.add_argument("state", choices=["on", "off"])
+    legal.add_argument("--note", default="")
+
+    purge = actions.add_parser("purge", help="destroy the bytes of messages past retention")
+    purge.add_argument("--dry-run", action="store_true", help="only list what would go")
+
+    actions.add_parser("rotate-key", help="re-encrypt messages sealed under an old key")
+    parser.set_defaults(func=run)
+
+
+def _filters(args: argparse.Namespace, **extra: object) -> Filters:
+    from dlp.quarantine.records import Filters, Status
+
+    try:
+        return Filters(
+            since=parse_time(args.since) if args.since else None,
+            until=parse_time(args.until) if args.until else None,
+            sender=args.sender,
+            recipient=args.recipient,
+            category=args.category,
+            rule=args.rule,
+            status=Status(args.status) if args.status else None,
+            **extra,  # type: ignore[arg-type]
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _has_filter(args: argparse.Namespace) -> bool:
+    keys = ("since", "until", "sender", "recipient", "category", "rule", "status")
+    return any(getattr(args, key) for key in keys)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dlp.audit import AuditError
+    from dlp.policy import PolicyError
+    from dlp.quarantine.crypto import QuarantineKeyError
+    from dlp.quarantine.store import NotFound, QuarantineError
+    from dlp.quarantine.triage import Actor
+    from dlp.quarantine.wiring import build_triage, open_store
+    from dlp.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+        store = open_store(settings, os.environ)
+    except (SettingsError, QuarantineKeyError, QuarantineError) as error:
+        raise UsageError(str(error)) from None
+    actor = Actor(getpass.getuser(), "cli")
+    try:
+        triage = build_triage(settings, store, args.action in ("release", "reject"))
+        return _ACTIONS[args.action](triage, actor, args)
+    except NotFound as error:
+        raise UsageError(str(error)) from None
+    except (PolicyError, AuditError) as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"{error.filename or ''} {error.strerror or error}".strip()) from None
+    finally:
+        store.close()
+
+
+def _when(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _list(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    filters = _filters(args, sort=args.sort, descending=not args.asc, limit=args.limit)
+    messages = triage.queue(actor, filters)
+    if args.json:
+        for message in messages:
+            summary = message.to_dict()
+            summary.pop("decision")
+            print(json.dumps(summary, sort_keys=True))
+        return 0
+    if not messages:
+        print("no messages")
+        return 0
+    print(f"{'ID':<16}  {'RECEIVED (UTC)':<16}  {'STATUS':<9}  {'SENDER':<28}  RULES")
+    for message in messages:
+        hold = " [legal hold]" if message.legal_hold else ""
+        print(
+            f"{message.id:<16}  {_when(message.received):<16}  {message.status.value:<9}  "
+            f"{message.sender[:28]:<28}  {', '.join(message.rules)}{hold}"
+        )
+    return 0
+
+
+def _context(view: FindingView) -> str:
+    text = "".join(f"[[{p.text}]]" if p.kind == "finding" else p.text for p in view.pieces)
+    return " ".join(text.split())
+
+
+def _show(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    if args.reveal:
+        message, views = triage.reveal(actor, args.id)
+    else:
+        message, views = triage.view(actor, args.id)
+    if args.json:
+        data = message.to_dict()
+        data["findings"] = [
+            {
+                **view.finding.to_dict(),
+                "context": [{"kind": p.kind, "text": p.text} for p in view.pieces],
+                **({"revealed": view.value} if view.value is not None else {}),
+            }
+            for view in views
+        ]
+        print(json.dumps(data, indent=2, sort_keys=True))
+        return 0
+    print(f"id:          {message.id}")
+    print(
+        f"status:      {message.status.value} ({_when(message.status_time)}, {message.status_by})"
+    )
+    if message.note:
+        print(f"note:        {message.note}")
+    print(f"received:    {_when(message.received)} UTC; expires {_when(message.expires)} UTC")
+    print(f"legal hold:  {'yes' if message.legal_hold else 'no'}")
+    print(f"sender:      {message.sender}")
+    print(f"recipients:  {', '.join(message.recipients)}")
+    print(f"message-id:  {message.message_id}")
+    print(f"size:        {message.size} bytes, sha256 {message.sha256}")
+    recipients = message.decision.get("recipients", [])
+    for verdict in recipients if isinstance(recipients, list) else []:
+        print(f"\n{verdict['address']}: {verdict['intended']} ({verdict['kind']})")
+        for rule in verdict["rules"]:
+            print(f"  rule {rule['rule']} [{', '.join(rule['clauses'])}]: {rule['explanation']}")
+    print(f"\nfindings ({len(views)}):")
+    for view in views:
+        finding = view.finding
+        rules = ", ".join(f"{r.rule} [{', '.join(r.clauses)}]" for r in finding.rules)
+        print(
+            f"  #{finding.position} {finding.entity_type} {finding.masked} "
+            f"in {finding.location} @{finding.start}-{finding.end} (score {finding.score:.2f})"
+        )
+        if rules:
+            print(f"      held by: {rules}")
+        if view.pieces:
+            print(f"      context: {_context(view)}")
+        if view.value is not None:
+            print(f"      REVEALED: {view.value}")
+    return 0
+
+
+def _targets(triage: Triage, actor: Actor, args: argparse.Namespace, held_only: bool) -> list[str]:
+    if args.ids:
+        if _has_filter(args) or args.all:
+            raise UsageError("give IDs or filters, not both")
+        return list(args.ids)
+    if not (_has_filter(args) or args.all):
+        raise UsageError("give message IDs, or filters (or --all) for a bulk action")
+    extra: dict[str, object] = {}
+    if held_only and not args.status:
+        from dlp.quarantine.records import Status
+
+        extra["status"] = Status.HELD
+    filters = _filters(args, descending=False)
+    if extra:
+        from dataclasses import replace
+
+        filters = replace(filters, **extra)  # type: ignore[arg-type]
+    return [message.id for message in triage.queue(actor, filters)]
+
+
+def _each(ids: list[str], action: str, step: object) -> int:
+    from dlp.quarantine.store import QuarantineError
+
+    failures = 0
+    for held_id in ids:
+        try:
+            line = step(held_id)  # type: ignore[operator]
+        except QuarantineError as error:
+            failures += 1
+            print(f"{held_id}: {action} failed: {error}", file=sys.stderr)
+            continue
+        print(f"{held_id}: {line}")
+    if not ids:
+        print("no messages matched")
+    return 1 if failures else 0
+
+
+def _release(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    from dlp.quarantine.store import QuarantineError
+
+    def step(held_id: str) -> str:
+        released = triage.release(actor, held_id, encrypt=args.encrypt, note=args.note)
+        if released.pending:
+            details = "; ".join(
+                f"{item.address}: {item.outcome.value} {item.code} {item.detail}"
+                for item in released.result.recipients
+                if item.address in released.pending
+            )
+            raise QuarantineError(f"still held for {', '.join(released.pending)} ({details})")
+        how = " encrypted" if args.encrypt else ""
+        return f"released{how} to {', '.join(released.result.accepted)}"
+
+    return _each(_targets(triage, actor, args, True), "release", step)
+
+
+def _reject(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    if not args.note.strip():
+        raise UsageError("reject needs --note TEXT (it goes to the sender)")
+
+    def step(held_id: str) -> str:
+        result = triage.reject(actor, held_id, args.note)
+        if result is None:
+            return "rejected (no notice: no sender)"
+        return "rejected; notice " + ("sent" if result.all_accepted else "NOT delivered")
+
+    return _each(_targets(triage, actor, args, True), "reject", step)
+
+
+def _delete(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    def step(held_id: str) -> str:
+        triage.delete(actor, held_id, args.note)
+        return "deleted"
+
+    return _each(_targets(triage, actor, args, False), "delete", step)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+
+
+def _export(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    ids = _targets(triage, actor, args, False)
+    output = Path(args.output) if args.output else None
+    if len(ids) > 1 and (output is None or not output.is_dir()):
+        raise UsageError("exporting several messages needs -o FOLDER (an existing folder)")
+    if output is None and ids:
+        sys.stdout.buffer.write(triage.export(actor, ids[0], args.note))
+        sys.stdout.buffer.flush()
+        return 0
+
+    def step(held_id: str) -> str:
+        assert output is not None
+        target = output / f"{held_id}.eml" if output.is_dir() else output
+        _write_private(target, triage.export(actor, held_id, args.note))
+        return f"written to {target}"
+
+    return _each(ids, "export", step)
+
+
+def _legal_hold(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    from dlp.quarantine.store import QuarantineError
+
+    try:
+        message = triage.legal_hold(actor, args.id, args.state == "on", args.note)
+    except QuarantineError as error:
+        raise UsageError(str(error)) from None
+    print(f"{message.id}: legal hold {'on' if message.legal_hold else 'off'}")
+    return 0
+
+
+def _purge(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    if args.dry_run:
+        ids = triage.store.expired()
+        for held_id in ids:
+            print(f"{held_id}: would expire")
+        print(f"{len(ids)} message(s) past retention")
+        return 0
+    report = triage.purge(actor)
+    for held_id in report.expired:
+        print(f"{held_id}: expired")
+    for held_id in report.failed:
+        print(f"{held_id}: skipped (changed meanwhile)", file=sys.stderr)
+    print(f"{len(report.expired)} message(s) purged")
+    return 1 if report.failed else 0
+
+
+def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    from dlp.quarantine.store import QuarantineError
+
+    try:
+        count = triage.store.rotate()
+    except QuarantineError as error:
+        raise UsageError(str(error)) from None
+    triage.audit.append("quarantine-rotate-key", **actor.fields(), count=count)
+    print(f"{count} message(s) re-encrypted under key {triage.store.keyring.current.key_id}")
+    return 0
+
+
+_ACTIONS = {
+    "list": _list,
+    "show": _show,
+    "release": _release,
+    "reject": _reject,
+    "delete": _delete,
+    "export": _export,
+    "legal-hold": _legal_hold,
+    "purge": _purge,
+    "rotate-key": _rotate,
+}

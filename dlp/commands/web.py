@@ -1,0 +1,152 @@
+"""`dlp web`: the reviewers' browser application, and its local accounts.
+
+dlp web serve [--config FILE] [--listen 127.0.0.1:8025] [--tls-cert PEM --tls-key PEM]
+dlp web user NAME --role {viewer,reviewer,admin} [--config FILE]   (password from the
+    terminal, or $DLP_WEB_PASSWORD for scripts)
+dlp web user NAME --disable
+
+Without TLS it listens only on a loopback address: its session cookie is Secure, which
+browsers keep over plain HTTP only for loopback origins, and a session must never cross a
+network in clear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import sys
+
+from dlp.cli import UsageError
+
+PASSWORD_ENV = "DLP_WEB_PASSWORD"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("web", help="the quarantine's web application")
+    parser.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    serve = actions.add_parser("serve", help="serve the web application")
+    serve.add_argument("--listen", default="127.0.0.1:8025", help="HOST:PORT (default %(default)s)")
+    serve.add_argument("--tls-cert", help="certificate chain (PEM) to serve HTTPS")
+    serve.add_argument("--tls-key", help="its private key (PEM)")
+    serve.set_defaults(func=run_serve)
+    user = actions.add_parser("user", help="add or change a local account")
+    user.add_argument("name")
+    user.add_argument("--role", choices=["viewer", "reviewer", "admin"])
+    user.add_argument("--disable", action="store_true", help="disable the account")
+    user.set_defaults(func=run_user)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise UsageError(f"--listen must be HOST:PORT, not {text!r}")
+    return host, int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _open(args: argparse.Namespace) -> tuple[object, object]:
+    from dlp.quarantine.crypto import QuarantineKeyError
+    from dlp.quarantine.store import QuarantineError
+    from dlp.quarantine.wiring import open_store
+    from dlp.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+        store = open_store(settings, os.environ)
+    except (SettingsError, QuarantineKeyError, QuarantineError) as error:
+        raise UsageError(str(error)) from None
+    return settings, store
+
+
+def run_user(args: argparse.Namespace) -> int:
+    from dlp.audit import AuditLog
+    from dlp.quarantine.store import QuarantineStore
+    from dlp.quarantine.wiring import DEFAULT_AUDIT
+    from dlp.settings import Settings
+    from dlp.web.accounts import AccountError, Accounts, Role
+
+    settings, store = _open(args)
+    assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
+    audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    actor = {"actor": getpass.getuser(), "via": "cli"}
+    try:
+        accounts = Accounts(store)
+        if args.disable:
+            if not accounts.disable(args.name, True):
+                raise UsageError(f"no account {args.name!r}")
+            audit.append("account-disabled", **actor, username=args.name)
+            print(f"{args.name}: disabled")
+            return 0
+        if not args.role:
+            raise UsageError("give --role (viewer, reviewer or admin) or --disable")
+        password = os.environ.get(PASSWORD_ENV) or _ask_password()
+        try:
+            accounts.put(args.name, password, Role(args.role))
+        except AccountError as error:
+            raise UsageError(str(error)) from None
+        audit.append("account-saved", **actor, username=args.name, role=args.role)
+        print(f"{args.name}: {args.role}")
+        return 0
+    finally:
+        store.close()
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise UsageError(f"no terminal to ask for the password: set {PASSWORD_ENV}")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise UsageError("the passwords differ")
+    return first
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dlp.quarantine.store import QuarantineStore
+    from dlp.quarantine.wiring import build_triage
+    from dlp.settings import Settings
+    from dlp.web.accounts import Accounts
+    from dlp.web.app import create_app
+
+    host, port = _listen(args.listen)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if not args.tls_cert and not _is_loopback(host):
+        raise UsageError(
+            f"without TLS the web application listens only on loopback, not {host}: "
+            "give --tls-cert and --tls-key"
+        )
+    settings, store = _open(args)
+    assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
+    try:
+        try:
+            triage = build_triage(settings, store)
+        except (ValueError, OSError) as error:
+            raise UsageError(str(error)) from None
+        app = create_app(triage, Accounts(store))
+        scheme = "https" if args.tls_cert else "http"
+        print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
+            log_level="warning",
+            access_log=False,  # query strings can carry filter values; the audit log records
+            server_header=False,
+        )
+        return 0
+    finally:
+        store.close()

@@ -1,0 +1,54 @@
+"""Assembling `Triage` from the application's settings: the one place that reads them.
+
+Shared by `dlp quarantine` and `dlp web`. The policy (for encryption certificates and the
+notice's sender address) is read only when a release or a rejection needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from dlp.audit import AuditLog
+from dlp.delivery import deliver
+from dlp.quarantine.crypto import load_keyring
+from dlp.quarantine.release import RejectNotice, Releaser
+from dlp.quarantine.store import DEFAULT_RETENTION_DAYS, QuarantineStore
+from dlp.quarantine.triage import Triage
+from dlp.settings import Settings
+
+DEFAULT_AUDIT = Path("var/audit.log")
+
+
+def open_store(
+    settings: Settings, env: Mapping[str, str], retention_days: int = DEFAULT_RETENTION_DAYS
+) -> QuarantineStore:
+    keyring = load_keyring(env, settings.quarantine.key_file)
+    return QuarantineStore.open(settings.quarantine.url, keyring, retention_days)
+
+
+def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool = True) -> Triage:
+    """``with_delivery``: read the policy now, for releases and reject notices."""
+    audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    if not with_delivery:
+        return Triage(store, audit)
+    from dlp.actions.smime import CertificateStore
+    from dlp.policy import load_policy
+
+    policy = load_policy(settings.policy_file)
+    folder = policy.encryption.certificates
+    certificates = (
+        CertificateStore.load(Path(policy.source).parent / folder)
+        if folder
+        else CertificateStore({}, ())
+    )
+    target = settings.delivery.target()
+    domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
+    releaser = Releaser(deliver, target, certificates, policy.encryption.neutral_subject)
+    notice = RejectNotice(
+        deliver,
+        target,
+        from_address=settings.gateway.notice_from or f"postmaster@{domain}",
+        district=policy.district_name,
+    )
+    return Triage(store, audit, releaser, notice)

@@ -1,0 +1,184 @@
+"""Review actions end to end: real store, real audit log, real SMTP sink on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from dlp.audit import AuditLog, verify
+from dlp.delivery import NextHop, TlsMode, deliver
+from dlp.quarantine.records import Status
+from dlp.quarantine.release import RejectNotice, Releaser
+from dlp.quarantine.store import IntegrityError, QuarantineError, StateError
+from dlp.quarantine.triage import Actor, Triage
+from tests.gateway.sink import Sink
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER
+
+REVIEWER = Actor("rita", "cli")
+
+
+@pytest.fixture
+def sink():
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
+def triage(sqlite_store, tmp_path, sink):
+    target = NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE, timeout=10)
+    return Triage(
+        sqlite_store,
+        AuditLog(tmp_path / "audit.log"),
+        Releaser(deliver, target),
+        RejectNotice(deliver, target, "postmaster@cusd.com", "Clovis Unified School District"),
+    )
+
+
+def _hold(triage, held_decision, held_scan, recipients=(OUTSIDE,)):
+    return triage.store.hold(
+        MESSAGE, SENDER, list(recipients), held_decision, held_scan, "<roster-1@cusd.com>"
+    )
+
+
+def test_release_delivers_original_through_smtp(triage, sink, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    released = triage.release(REVIEWER, held, note="checked with the principal")
+    assert released.pending == ()
+    assert released.message.status is Status.RELEASED
+    assert released.message.delivery["accepted"] == [OUTSIDE]
+    [received] = sink.received
+    assert received.sender == SENDER and received.recipients == [OUTSIDE]
+    assert received.data.endswith(MESSAGE)
+    assert b"X-DLP-Verdict: released" in received.data and held.encode() in received.data
+    with pytest.raises(StateError, match="released"):
+        triage.release(REVIEWER, held)
+    entry = triage.audit.entries()[-1]
+    assert entry["event"] == "quarantine-release" and entry["outcome"] == "released"
+    assert entry["actor"] == "rita" and entry["held_id"] == held
+    assert verify(triage.audit.path).ok
+
+
+def test_release_refused_by_next_hop_stays_held_and_retries_only_the_rest(
+    triage, sink, held_decision, held_scan
+):
+    other = "friend@gmail.example"
+    held = _hold(triage, held_decision, held_scan, recipients=(OUTSIDE, other))
+    sink.handler.rcpt_reply = lambda address: "451 4.3.0 try later" if address == other else None
+    first = triage.release(REVIEWER, held)
+    assert first.pending == (other,)
+    assert first.message.status is Status.HELD
+    assert first.message.delivery["accepted"] == [OUTSIDE]
+    sink.handler.rcpt_reply = lambda address: None
+    second = triage.release(REVIEWER, held)
+    assert second.pending == () and second.message.status is Status.RELEASED
+    assert [item.recipients for item in sink.received] == [[OUTSIDE], [other]]
+    outcomes = [e["outcome"] for e in triage.audit.entries() if e["event"] == "quarantine-release"]
+    assert outcomes == ["failed", "released"]
+
+
+def test_release_checks_integrity_and_keeps_it_held(triage, sink, held_decision, held_scan):
+    from sqlalchemy import update
+
+    from dlp.quarantine import schema
+
+    held = _hold(triage, held_decision, held_scan)
+    with triage.store.engine.begin() as connection:
+        connection.execute(
+            update(schema.messages).where(schema.messages.c.id == held).values(sha256="f" * 64)
+        )
+    with pytest.raises(IntegrityError):
+        triage.release(REVIEWER, held)
+    assert triage.store.get(held).status is Status.HELD
+    assert sink.received == []
+    assert triage.audit.entries()[-1]["outcome"] == "error"
+
+
+def test_encrypted_release_without_certificate_requires_tls(triage, sink, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    released = triage.release(REVIEWER, held, encrypt=True)
+    # The sink offers no STARTTLS: verified TLS is required, so nothing goes out.
+    assert released.pending == (OUTSIDE,)
+    assert released.result.recipients[0].tls_refused
+    assert sink.received == []
+
+
+def test_reject_sends_notice_without_content(triage, sink, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    with pytest.raises(QuarantineError, match="note is required"):
+        triage.reject(REVIEWER, held, "  ")
+    result = triage.reject(REVIEWER, held, "Use the SIS export instead.")
+    assert result is not None and result.all_accepted
+    [notice] = sink.received
+    assert notice.sender in ("", "<>") and notice.recipients == [SENDER]
+    text = notice.data.decode()
+    assert "Use the SIS export instead." in text and "roster-1@cusd.com" in text
+    assert "536-22" not in text and "1234" not in text
+    assert triage.store.get(held).status is Status.REJECTED
+
+
+def test_reveal_is_audited_and_never_logs_the_value(triage, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    message, views = triage.view(REVIEWER, held)
+    assert all(view.value is None for view in views)
+    ssn = views[0]
+    assert [p.kind for p in ssn.pieces].count("finding") == 1
+    shown = "".join(piece.text for piece in ssn.pieces)
+    assert "***-**-1234" in shown and "536-22-1234" not in shown and "536-22-5678" not in shown
+    assert "Student SSN" in shown  # the words around it, for context
+    _, revealed = triage.reveal(REVIEWER, held, [0])
+    assert revealed[0].value == "536-22-1234"
+    assert revealed[2].value is None  # only what was asked for
+    _, everything = triage.reveal(REVIEWER, held)
+    assert [view.value for view in everything][:3] == ["536-22-1234", "04/12/2011", "536-22-5678"]
+    log = triage.audit.path.read_text()
+    assert "536-22-1234" not in log and "04/12/2011" not in log
+    reveals = [e for e in triage.audit.entries() if e["event"] == "quarantine-reveal"]
+    assert reveals[0]["actor"] == "rita" and reveals[0]["held_id"] == held
+    assert reveals[0]["findings"][0]["masked"] == "***-**-1234"
+    assert {e["event"] for e in triage.history(held)} == {"quarantine-view", "quarantine-reveal"}
+
+
+def test_a_look_is_refused_when_the_audit_log_cannot_be_written(
+    triage, held_decision, held_scan, tmp_path
+):
+    held = _hold(triage, held_decision, held_scan)
+    (tmp_path / "audit.log").write_text("not json\n")
+    broken = Triage(triage.store, AuditLog(tmp_path / "audit.log"))
+    with pytest.raises(ValueError, match="damaged"):
+        broken.reveal(REVIEWER, held)
+
+
+def test_delete_export_legal_hold_and_purge(triage, held_decision, held_scan):
+    kept = _hold(triage, held_decision, held_scan)
+    gone = _hold(triage, held_decision, held_scan)
+    deleted = _hold(triage, held_decision, held_scan)
+    assert triage.export(REVIEWER, kept, "subpoena 42") == MESSAGE
+    triage.legal_hold(REVIEWER, kept, True, "litigation hold")
+    triage.delete(REVIEWER, deleted, "sent by mistake")
+    later = int(time.time()) + 400 * 86_400
+    report = triage.purge(Actor("cron", "cli"), now=later)
+    assert report.expired == (gone,)
+    assert triage.store.get(gone).status is Status.EXPIRED
+    assert triage.store.get(kept).status is Status.HELD
+    assert triage.export(REVIEWER, kept) == MESSAGE
+    with pytest.raises(StateError):
+        triage.export(REVIEWER, gone)
+    events = [e["event"] for e in triage.audit.entries()]
+    assert events.count("quarantine-export") == 3  # the failed one was a look too
+    assert "quarantine-purge" in events and "quarantine-delete" in events
+    assert any(e["event"] == "quarantine-purge" for e in triage.history(gone))
+
+
+def test_not_sensitive_records_the_digest(triage, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    finding = triage.not_sensitive(REVIEWER, held, 1, "a date in a lesson plan")
+    [recorded] = triage.store.false_positives()
+    assert recorded["digest"] == finding.digest == held_scan.findings[1].digest
+    assert recorded["entity_type"] == "DATE_OF_BIRTH"
+    with pytest.raises(QuarantineError, match="no finding"):
+        triage.not_sensitive(REVIEWER, held, 99, "x")
+    entry = triage.audit.entries()[-1]
+    assert entry["event"] == "quarantine-not-sensitive"
+    assert json.dumps(entry).count("04/12/2011") == 0
