@@ -120,7 +120,7 @@ def test_reject_sends_notice_without_content(triage, sink, held_decision, held_s
 
 def test_reveal_is_audited_and_never_logs_the_value(triage, held_decision, held_scan):
     held = _hold(triage, held_decision, held_scan)
-    message, views = triage.view(REVIEWER, held)
+    _, views = triage.view(REVIEWER, held)
     assert all(view.value is None for view in views)
     ssn = views[0]
     assert [p.kind for p in ssn.pieces].count("finding") == 1
