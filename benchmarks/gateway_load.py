@@ -1,0 +1,491 @@
+"""Load on the SMTP gateway: messages/s and added latency against a pass-through relay.
+
+    .venv/bin/python benchmarks/gateway_load.py [--seconds 8] [--clients 8] [--quick]
+
+Everything runs on loopback, each server in its own process:
+
+- a sink (the next hop) that accepts everything, with the gateway's fast DATA reader;
+- the gateway (`dlp gateway`, scanning processes one per core, the sample policy);
+- a pass-through relay: stock aiosmtpd that forwards each message to the sink with smtplib,
+  without scanning: the baseline the gateway's added latency is measured against.
+
+For each kind of message (5 KB and 50 KB plain text, 1 MB docx and xlsx attachments, a
+realistic mix with PII that the policy holds) it measures:
+
+- throughput: ``--clients`` smtplib clients in threads, one connection each, sending as fast
+  as the replies come, for ``--seconds``;
+- latency at half the issue's target rate (open loop, a message every 1/rate s): p50 and p99
+  of the time from MAIL to the reply to DATA, through the gateway and through the
+  pass-through relay, and their difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import os
+import random
+import signal
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TARGETS = {"plain-5k": 300.0, "plain-50k": 100.0, "docx-1mb": 12.0, "xlsx-1mb": 12.0}
+WORDS = [
+    "the",
+    "meeting",
+    "agenda",
+    "budget",
+    "field",
+    "trip",
+    "schedule",
+    "bus",
+    "library",
+    "volunteers",
+    "parents",
+    "science",
+    "fair",
+    "rubric",
+    "homework",
+    "reading",
+    "math",
+    "assembly",
+    "cafeteria",
+    "permission",
+    "slip",
+    "chaperone",
+    "gym",
+    "report",
+    "newsletter",
+    "calendar",
+    "conference",
+    "district",
+    "board",
+    "policy",
+    "update",
+]
+
+
+# --- servers (run as separate processes) ----------------------------------------------------
+
+
+def serve_sink(port: int) -> None:
+    from aiosmtpd.smtp import Envelope, Session
+
+    from smtp_gateway.protocol import GatewaySMTP
+
+    class Handler:
+        def busy_reply(self) -> None:
+            return None
+
+        async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:
+            return "250 2.0.0 Ok"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: GatewaySMTP(
+                Handler(), hostname="sink", data_size_limit=64 << 20, max_line_length=100_000
+            ),
+            "127.0.0.1",
+            port,
+        )
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def serve_passthrough(port: int, next_hop: int) -> None:
+    from aiosmtpd.smtp import SMTP, Envelope, Session
+
+    executor = ThreadPoolExecutor(32)
+
+    def forward(raw: bytes, sender: str, recipients: list[str]) -> None:
+        with smtplib.SMTP("127.0.0.1", next_hop, local_hostname="relay") as client:
+            client.sendmail(sender, recipients, raw)
+
+    class Handler:
+        async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+            await asyncio.get_running_loop().run_in_executor(
+                executor,
+                forward,
+                envelope.original_content,
+                envelope.mail_from,
+                envelope.rcpt_tos,
+            )
+            return "250 2.0.0 Ok"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(Handler(), hostname="relay", data_size_limit=64 << 20),
+            "127.0.0.1",
+            port,
+        )
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _text(size: int, rng: random.Random) -> str:
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rng.choice(WORDS) for _ in range(11)).capitalize() + "."
+        lines.append(line)
+        total += len(line) + 2
+    return "\r\n".join(lines)
+
+
+def _message(subject: str, body: str, rng: random.Random) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "teacher@cusd.com"
+    message["To"] = "someone@example.org"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{rng.getrandbits(64):x}@cusd.com>"
+    message.set_content(body)
+    return message
+
+
+def _png(width: int, height: int) -> bytes:
+    """A photo-like image that does not compress: random pixels, as a valid PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 1))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _docx(size: int, rng: random.Random) -> bytes:
+    """A few pages of minutes and a photo: where a real 1 MB Word file's bytes usually are."""
+    import docx
+    from docx.shared import Inches
+
+    document = docx.Document()
+    document.add_heading("PTA meeting minutes", 1)
+    for _ in range(60):
+        document.add_paragraph(" ".join(rng.choice(WORDS) for _ in range(40)) + ".")
+    side = int(((size - 40_000) / 3) ** 0.5)
+    document.add_picture(io.BytesIO(_png(side, side)), width=Inches(5))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx(size: int, rng: random.Random) -> bytes:
+    """A data export: rows of names, numbers and codes until the file is ``size`` bytes, the
+    worst case for a 1 MB attachment (about 100,000 cells, each one extracted and scanned)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Item", "Quantity", "Unit price", "Code", "Note"])
+    while True:
+        for _ in range(2000):
+            sheet.append(
+                [
+                    rng.choice(WORDS),
+                    rng.randint(1, 500),
+                    round(rng.random() * 100, 2),
+                    os.urandom(8).hex(),
+                    " ".join(rng.choice(WORDS) for _ in range(4)),
+                ]
+            )
+        buffer = io.BytesIO()
+        book.save(buffer)
+        if buffer.tell() >= size:
+            return buffer.getvalue()
+
+
+def build_messages(seed: int = 7) -> dict[str, list[tuple[bytes, list[str]]]]:
+    rng = random.Random(seed)
+    out: dict[str, list[tuple[bytes, list[str]]]] = {}
+    out["plain-5k"] = [
+        (_message(f"note {i}", _text(5_000, rng), rng).as_bytes(), ["friend@example.org"])
+        for i in range(20)
+    ]
+    out["plain-50k"] = [
+        (_message(f"report {i}", _text(50_000, rng), rng).as_bytes(), ["friend@example.org"])
+        for i in range(10)
+    ]
+    docx_bytes = _docx(1_000_000, rng)
+    xlsx_bytes = _xlsx(1_000_000, rng)
+    for kind, data, maintype, subtype, name in (
+        (
+            "docx-1mb",
+            docx_bytes,
+            "application",
+            "vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "minutes.docx",
+        ),
+        (
+            "xlsx-1mb",
+            xlsx_bytes,
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "inventory.xlsx",
+        ),
+    ):
+        message = _message(f"attached {name}", "Please see the attached file.", rng)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        out[kind] = [(message.as_bytes(), ["colleague@example.org"])]
+    pii = _message(
+        "Student follow-up",
+        "Student ID: 20231234, DOB 04/12/2011, SSN 536-22-1234. IEP accommodations: "
+        "extended time, 504 plan, medication at noon.\r\n" + _text(3_000, rng),
+        rng,
+    ).as_bytes()
+    out["mix"] = (
+        [(raw, rcpt) for raw, rcpt in out["plain-5k"][:6]]
+        + [(raw, rcpt) for raw, rcpt in out["plain-50k"][:3]]
+        + [(pii, ["parent@gmail.com"]), (pii, ["counselor@cusd.com"])]
+        + [out["docx-1mb"][0]]
+    )
+    return out
+
+
+def crlf(raw: bytes) -> bytes:
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(port: int, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+                client.noop()
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def throughput(
+    port: int, messages: list[tuple[bytes, list[str]]], clients: int, seconds: float
+) -> tuple[float, dict[int, int]]:
+    stop = time.monotonic() + seconds
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client(index: int) -> int:
+        sent = 0
+        connection = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+        try:
+            while time.monotonic() < stop:
+                raw, recipients = messages[(index + sent) % len(messages)]
+                try:
+                    connection.sendmail("teacher@cusd.com", recipients, raw)
+                    code = 250
+                except smtplib.SMTPDataError as error:
+                    code = error.smtp_code
+                except smtplib.SMTPSenderRefused as error:
+                    code = error.smtp_code
+                with lock:
+                    codes[code] = codes.get(code, 0) + 1
+                sent += 1
+        finally:
+            connection.quit()
+        return sent
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        total = sum(pool.map(client, range(clients)))
+    return total / (time.monotonic() - started), codes
+
+
+def latency(
+    port: int, messages: list[tuple[bytes, list[str]]], rate: float, seconds: float
+) -> list[float]:
+    """Open loop: a new message every 1/rate s on a free connection, whatever the replies."""
+    count = max(10, int(rate * seconds))
+    connections: list[smtplib.SMTP] = []
+    free: list[smtplib.SMTP] = []
+    lock = threading.Lock()
+    timings: list[float] = []
+
+    def one(index: int) -> None:
+        with lock:
+            connection = free.pop() if free else None
+        if connection is None:
+            connection = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+            connection.ehlo()
+            with lock:
+                connections.append(connection)
+        raw, recipients = messages[index % len(messages)]
+        started = time.monotonic()
+        with contextlib.suppress(smtplib.SMTPResponseException):
+            connection.sendmail("teacher@cusd.com", recipients, raw)
+        elapsed = time.monotonic() - started
+        with lock:
+            timings.append(elapsed)
+            free.append(connection)
+
+    with ThreadPoolExecutor(64) as pool:
+        start = time.monotonic()
+        for index in range(count):
+            delay = start + index / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, index)
+    for connection in connections:
+        connection.quit()
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def start(arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as sink:
+        return subprocess.Popen([sys.executable, *arguments], stdout=sink, stderr=sink, cwd=REPO)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="2-second runs, for a smoke test")
+    parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-passthrough", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_sink:
+        serve_sink(args.serve_sink)
+        return 0
+    if args.serve_passthrough:
+        serve_passthrough(*args.serve_passthrough)
+        return 0
+    seconds = 2.0 if args.quick else args.seconds
+
+    print("building messages ...", flush=True)
+    messages = {
+        kind: [(crlf(raw), rcpt) for raw, rcpt in items] for kind, items in build_messages().items()
+    }
+    sizes = {
+        kind: statistics.mean(len(raw) for raw, _ in items) for kind, items in messages.items()
+    }
+
+    work = Path(tempfile.mkdtemp(prefix="dlp-gateway-bench-"))
+    log = work / "servers.log"
+    sink_port, relay_port, gateway_port = free_port(), free_port(), free_port()
+    config = work / "gateway.toml"
+    config.write_text(
+        f"""
+[policy]
+file = "{REPO / "samples" / "policy.toml"}"
+[detection]
+secret_file = "secret.key"
+[quarantine]
+url = "sqlite:///quarantine.db"
+key_file = "quarantine.key"
+folder = "held"
+[audit]
+file = "audit.log"
+[gateway]
+listen = "127.0.0.1:{gateway_port}"
+metrics_listen = ""
+notify_sender = false
+[delivery]
+next_hop = "127.0.0.1:{sink_port}"
+tls = "none"
+[logging]
+level = "warning"
+"""
+    )
+    script = str(Path(__file__).resolve())
+    processes = [
+        start([script, "--serve-sink", str(sink_port)], log),
+        start([script, "--serve-passthrough", str(relay_port), str(sink_port)], log),
+        start(["-m", "dlp", "gateway", "--config", str(config)], log),
+    ]
+    try:
+        for port in (sink_port, relay_port, gateway_port):
+            wait_for(port)
+        print(f"cores: {os.cpu_count()}; clients: {args.clients}; {seconds:g} s per run\n")
+        print(
+            f"{'messages':<10} {'size':>9} {'relay msg/s':>12} {'gateway msg/s':>14} "
+            f"{'target':>7}  replies"
+        )
+        for kind, items in messages.items():
+            warm: Callable[[], object] = lambda items=items: throughput(  # noqa: E731
+                gateway_port, items, 2, 0.5
+            )
+            warm()
+            relay_rate, _ = throughput(relay_port, items, args.clients, seconds)
+            rate, codes = throughput(gateway_port, items, args.clients, seconds)
+            target = TARGETS.get(kind)
+            print(
+                f"{kind:<10} {sizes[kind] / 1024:>7.0f}KB {relay_rate:>12.1f} {rate:>14.1f} "
+                f"{target if target else '-':>7}  {codes}",
+                flush=True,
+            )
+        print("\nadded latency at half the target rate (p50 / p99, ms)")
+        print(
+            f"{'messages':<10} {'rate/s':>7} {'relay p50':>10} {'p99':>7} "
+            f"{'gateway p50':>12} {'p99':>7} {'added p50':>10} {'p99':>7}"
+        )
+        for kind, target in TARGETS.items():
+            rate = target / 2
+            base = latency(relay_port, messages[kind], rate, seconds)
+            ours = latency(gateway_port, messages[kind], rate, seconds)
+            b50, b99 = percentile(base, 0.5) * 1000, percentile(base, 0.99) * 1000
+            g50, g99 = percentile(ours, 0.5) * 1000, percentile(ours, 0.99) * 1000
+            print(
+                f"{kind:<10} {rate:>7.1f} {b50:>10.1f} {b99:>7.1f} {g50:>12.1f} {g99:>7.1f} "
+                f"{g50 - b50:>10.1f} {g99 - b99:>7.1f}",
+                flush=True,
+            )
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(f"\nserver logs: {log}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
