@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from dlp.engine import DetectionConfig
 from dlp.export import result as r
+from dlp.export.initializer import start_worker
 from dlp.export.worker import Task, scan_task, warm
 from dlp.extract import Limits
 
@@ -57,8 +59,8 @@ def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, wo
         return
     # "spawn": a fresh interpreter per worker, whatever threads this process has running.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=warm,
-                               initargs=(config,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                               initargs=(pickle.dumps(config),))
     pending: dict[Future[r.FileResult], Task] = {}
     source = iter(tasks)
     try:
