@@ -81,7 +81,10 @@ class Summary:
                 heapq.heappush(self._top, (result.risk, _reverse(result.key), result))
             elif entry[0] > self._top[0][0]:
                 heapq.heapreplace(self._top, (result.risk, _reverse(result.key), result))
-        if result.unscannable_total and len(self.problems) < MAX_PROBLEM_FILES:
+        # Media skipped by type are counted (``by_status``, ``reasons``), not listed: a drive
+        # holds thousands of photos, and they must not crowd out the files that failed.
+        if (result.unscannable_total and result.status != r.NOT_SCANNED
+                and len(self.problems) < MAX_PROBLEM_FILES):
             self.problems.append(result)
 
     @property

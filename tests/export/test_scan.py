@@ -162,3 +162,15 @@ def test_clean_export_exits_zero(tmp_path, make_scan):
     assert exit_status(outcome.summary) == 0
     state = sqlite3.connect(outcome.out / "state.sqlite")
     assert state.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 2
+
+
+def test_media_are_counted_but_not_listed_as_failures(tmp_path, make_scan):
+    export = tmp_path / "drive"
+    export.mkdir()
+    for number in range(5):
+        (export / f"photo{number}.jpg").write_bytes(b"\xff\xd8\xff" + bytes(50))
+    (export / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
+    outcome = run_scan(make_scan(export))
+    assert [item.key for item in outcome.summary.problems] == ["broken.pdf"]
+    assert outcome.summary.by_status[r.NOT_SCANNED] == 5
+    assert outcome.summary.reasons["image content"] == 5
