@@ -54,3 +54,15 @@ def test_dask_scan_with_a_client(tmp_path, make_scan, cluster):
         outcome = run_scan(make_scan(make_box(tmp_path / "box"), scheduler=client))
         assert client.status == "running"  # a client passed in is left open
     assert outcome.summary.flagged == 1 and outcome.info.mode == "dask"
+
+
+def test_cli_scheduler_option(tmp_path, cluster, monkeypatch, capsys):
+    from dlp.cli import main
+
+    monkeypatch.setenv("DLP_SECRET", "cli-test-secret-0123456789")
+    out = tmp_path / "out"
+    status = main(["scan-export", str(make_vault(tmp_path / "vault")), "--out", str(out),
+                   "--scheduler", cluster.scheduler_address, "--no-progress"])
+    assert status == 1 and "5 files, 3 with findings" in capsys.readouterr().out
+    summary = json.loads((out / "report.jsonl").read_text().splitlines()[-1])
+    assert summary["mode"] == f"dask scheduler {cluster.scheduler_address}"
