@@ -19,6 +19,7 @@ import os
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -140,8 +141,11 @@ def deliver(
     recipients: Sequence[str],
     target: DeliveryTarget,
     require_tls: bool = False,
+    connections: ConnectionCache | None = None,
 ) -> DeliveryResult:
-    """Deliver ``raw`` (CRLF line endings, not dot-stuffed) to ``recipients``; see the module."""
+    """Deliver ``raw`` (CRLF line endings, not dot-stuffed) to ``recipients``; see the module.
+
+    ``connections``: keep connections to a next hop open for the next call (the gateway)."""
     wanted = list(dict.fromkeys(recipients))
     if not wanted:
         return DeliveryResult(())
@@ -157,7 +161,7 @@ def deliver(
             timeout=target.timeout,
             helo=target.helo,
         )
-        return _combine([_send(raw, sender, wanted, [hop])])
+        return _combine([_send(raw, sender, wanted, [hop], connections)])
     return _to_mx(raw, sender, wanted, target, require_tls)
 
 
@@ -290,60 +294,179 @@ def _text(reply: bytes | str) -> str:
     return " ".join(text.split())[:300]
 
 
-def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _Attempt:
-    """One SMTP transaction with one host. Connection failures come back as code 0."""
-    attempt = _Attempt()
-    client = _Client(hop)
+class ConnectionCache:
+    """Open connections to next hops, kept between messages: a gateway relaying hundreds of
+    small messages a second spends less on connecting, greeting and quitting than on the
+    messages. A connection is reused after a successful RSET only, for ``max_uses``
+    transactions and ``max_idle_seconds`` of rest at most; thread-safe."""
+
+    def __init__(
+        self, max_idle: int = 32, max_idle_seconds: float = 30.0, max_uses: int = 200
+    ) -> None:
+        self.max_idle = max_idle
+        self.max_idle_seconds = max_idle_seconds
+        self.max_uses = max_uses
+        self._idle: dict[_Hop, list[tuple[_Client, TlsState, float, int]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, hop: _Hop) -> tuple[_Client, TlsState, int] | None:
+        now = time.monotonic()
+        stale = []
+        found = None
+        with self._lock:
+            idle = self._idle.get(hop, [])
+            while idle:
+                client, tls, since, uses = idle.pop()
+                if now - since > self.max_idle_seconds:
+                    stale.append(client)
+                    continue
+                found = (client, tls, uses)
+                break
+        for client in stale:
+            _close(client)
+        return found
+
+    def give(self, hop: _Hop, client: _Client, tls: TlsState, uses: int) -> None:
+        if uses >= self.max_uses:
+            _close(client)
+            return
+        with self._lock:
+            idle = self._idle.setdefault(hop, [])
+            if sum(len(items) for items in self._idle.values()) < self.max_idle:
+                idle.append((client, tls, time.monotonic(), uses))
+                return
+        _close(client)
+
+    def close(self) -> None:
+        with self._lock:
+            clients = [item[0] for items in self._idle.values() for item in items]
+            self._idle.clear()
+        for client in clients:
+            _close(client)
+
+
+def _close(client: _Client) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+class _Refused(Exception):
+    """The connection could not be made ready: every recipient gets ``results``."""
+
+    def __init__(self, results: dict[str, RecipientResult]) -> None:
+        super().__init__("refused")
+        self.results = results
+
+
+def _open(hop: _Hop, recipients: list[str]) -> tuple[_Client, TlsState]:
+    """A connected client past EHLO (and STARTTLS when wanted), or `_Refused`."""
     via = hop.label
+    client = _Client(hop)
     try:
         try:
             code, reply = client.connect(hop.host, hop.port)
         except (OSError, smtplib.SMTPException) as error:
-            attempt.results = _fail_all(
-                recipients, Outcome.TEMPORARY, 0, f"cannot connect: {error}", via
-            )
-            return attempt
+            raise _Refused(
+                _fail_all(recipients, Outcome.TEMPORARY, 0, f"cannot connect: {error}", via)
+            ) from None
         if code != 220:
-            attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
-            return attempt
+            raise _Refused(_fail_all(recipients, _outcome(code), code, _text(reply), via))
         code, reply = client.ehlo()
         if not 200 <= code < 300:
             code, reply = client.helo()
             if not 200 <= code < 300:
-                attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
-                return attempt
+                raise _Refused(_fail_all(recipients, _outcome(code), code, _text(reply), via))
+        tls = TlsState.NONE
         if hop.tls is not TlsMode.NONE and client.has_extn("starttls"):
+            refused = hop.tls is TlsMode.VERIFY
             try:
-                code, reply = client.starttls_for(_context(hop))
+                client.starttls_for(_context(hop))
             except ssl.SSLError as error:
-                refused = hop.tls is TlsMode.VERIFY
-                attempt.results = _fail_all(
-                    recipients, Outcome.TEMPORARY, 0, f"TLS failed: {error.reason}", via, refused
-                )
-                return attempt
+                raise _Refused(
+                    _fail_all(
+                        recipients,
+                        Outcome.TEMPORARY,
+                        0,
+                        f"TLS failed: {error.reason}",
+                        via,
+                        refused,
+                    )
+                ) from None
             except smtplib.SMTPResponseException as error:
-                refused = hop.tls is TlsMode.VERIFY
-                attempt.results = _fail_all(
-                    recipients,
-                    Outcome.TEMPORARY,
-                    error.smtp_code,
-                    f"STARTTLS refused: {_text(error.smtp_error)}",
-                    via,
-                    refused,
-                )
-                return attempt
-            attempt.tls = TlsState.VERIFIED if hop.tls is TlsMode.VERIFY else TlsState.UNVERIFIED
+                raise _Refused(
+                    _fail_all(
+                        recipients,
+                        Outcome.TEMPORARY,
+                        error.smtp_code,
+                        f"STARTTLS refused: {_text(error.smtp_error)}",
+                        via,
+                        refused,
+                    )
+                ) from None
+            tls = TlsState.VERIFIED if hop.tls is TlsMode.VERIFY else TlsState.UNVERIFIED
             client.ehlo()
         elif hop.tls is TlsMode.VERIFY:
-            attempt.results = _fail_all(
-                recipients,
-                Outcome.TEMPORARY,
-                0,
-                "verified TLS is required and the server does not offer STARTTLS",
-                via,
-                True,
+            raise _Refused(
+                _fail_all(
+                    recipients,
+                    Outcome.TEMPORARY,
+                    0,
+                    "verified TLS is required and the server does not offer STARTTLS",
+                    via,
+                    True,
+                )
             )
+        return client, tls
+    except _Refused:
+        _close(client)
+        raise
+    except (OSError, smtplib.SMTPException) as error:
+        _close(client)
+        raise _Refused(
+            _fail_all(recipients, Outcome.TEMPORARY, 0, f"connection lost: {error}", via)
+        ) from None
+
+
+def _reused(hop: _Hop, cache: ConnectionCache | None) -> tuple[_Client, TlsState, int] | None:
+    while cache is not None:
+        taken = cache.take(hop)
+        if taken is None:
+            return None
+        client = taken[0]
+        try:
+            code, _ = client.rset()
+        except (OSError, smtplib.SMTPException):
+            code = 0
+        if code == 250:
+            return taken
+        client.close()
+    return None
+
+
+def _send_once(
+    raw: bytes,
+    sender: str,
+    recipients: list[str],
+    hop: _Hop,
+    cache: ConnectionCache | None = None,
+) -> _Attempt:
+    """One SMTP transaction with one host. Connection failures come back as code 0."""
+    attempt = _Attempt()
+    via = hop.label
+    reused = _reused(hop, cache)
+    if reused is not None:
+        client, attempt.tls, uses = reused
+    else:
+        try:
+            client, attempt.tls = _open(hop, recipients)
+        except _Refused as refused:
+            attempt.results = refused.results
             return attempt
+        uses = 0
+    clean = False
+    try:
         options = []
         if client.has_extn("size"):
             options.append(f"SIZE={len(raw)}")
@@ -352,7 +475,6 @@ def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _At
         code, reply = client.mail(sender, options)
         if not 200 <= code < 300:
             attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
-            client.rset()
             return attempt
         taken = []
         for address in recipients:
@@ -364,7 +486,7 @@ def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _At
                     address, _outcome(code), code, _text(reply), via=via
                 )
         if not taken:
-            client.rset()
+            clean = True
             return attempt
         answer: bytes | str
         try:
@@ -372,6 +494,7 @@ def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _At
         except smtplib.SMTPDataError as error:
             code, answer = error.smtp_code, error.smtp_error
         attempt.results.update(_fail_all(taken, _outcome(code), code, _text(answer), via))
+        clean = code != 421
         return attempt
     except (OSError, smtplib.SMTPException) as error:
         # Lost mid-transaction: whatever has no answer yet may or may not have arrived, and
@@ -382,17 +505,23 @@ def _send_once(raw: bytes, sender: str, recipients: list[str], hop: _Hop) -> _At
         )
         return attempt
     finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
+        if clean and cache is not None:
+            cache.give(hop, client, attempt.tls, uses + 1)
+        else:
+            _close(client)
 
 
-def _send(raw: bytes, sender: str, recipients: list[str], hops: Sequence[_Hop]) -> _Attempt:
+def _send(
+    raw: bytes,
+    sender: str,
+    recipients: list[str],
+    hops: Sequence[_Hop],
+    cache: ConnectionCache | None = None,
+) -> _Attempt:
     """Try each host in turn while the failure is a connection failure or a 4xx greeting."""
     attempt = _Attempt()
     for hop in hops:
-        attempt = _send_once(raw, sender, recipients, hop)
+        attempt = _send_once(raw, sender, recipients, hop, cache)
         retry = all(
             item.outcome is Outcome.TEMPORARY
             and not item.tls_refused

@@ -172,6 +172,8 @@ class Settings:
     policy_file: Path = Path("samples/policy.toml")
     quarantine: QuarantineSettings = field(default_factory=QuarantineSettings)
     audit_file: Path | None = Path("var/audit.log")
+    # Also record messages with nothing found and every copy delivered (the JSON log has them).
+    audit_clean_messages: bool = False
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
@@ -426,6 +428,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
     policy.done()
     audit = root.table("audit")
     audit_file = audit.path_value("file", Settings().audit_file)
+    audit_clean = audit.boolean("clean_messages", False)
     audit.done()
     settings = Settings(
         source=source,
@@ -433,6 +436,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         policy_file=policy_file,
         quarantine=_quarantine(root.table("quarantine")),
         audit_file=audit_file,
+        audit_clean_messages=audit_clean,
         gateway=_gateway(root.table("gateway")),
         delivery=_delivery(root.table("delivery")),
         logging=_logging(root.table("logging")),

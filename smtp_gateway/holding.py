@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -69,8 +69,13 @@ class FolderHolder:
         return held
 
 
-def open_holder(url: str, key: bytes, fallback_folder: Path) -> Holder:
+def open_holder(
+    url: str, key_file: Path, fallback_folder: Path, env: Mapping[str, str] | None = None
+) -> Holder:
+    """The quarantine store at ``url`` (its key from ``$DLP_QUARANTINE_KEY`` or ``key_file``),
+    or `FolderHolder` when `dlp.quarantine` is not installed."""
     try:
+        from dlp.quarantine.crypto import load_keyring
         from dlp.quarantine.store import QuarantineStore
     except ImportError:
         log.warning(
@@ -78,5 +83,5 @@ def open_holder(url: str, key: bytes, fallback_folder: Path) -> Holder:
             fallback_folder,
         )
         return FolderHolder(fallback_folder)
-    store: Holder = QuarantineStore.open(url, key)
+    store: Holder = QuarantineStore.open(url, load_keyring(env or {}, key_file))
     return store

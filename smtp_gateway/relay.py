@@ -64,6 +64,7 @@ class RelayOptions:
     on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
     on_reject: RejectStyle = RejectStyle.SMTP
     notify_sender: bool = True
+    audit_clean_messages: bool = False
 
 
 @dataclass(slots=True)
@@ -226,7 +227,10 @@ class Relay:
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
 
-        if self.audit is not None:
+        clean = scan.is_clean and all(
+            verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
+        )
+        if self.audit is not None and (self.options.audit_clean_messages or not clean):
             fields = decision.audit_fields(message_id)
             fields["gateway_id"] = message.id
             fields["policy_version"] = bundle.version

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dlp.actions.notify import NoticeError
 from dlp.audit import AuditLog
-from dlp.delivery import DeliveryResult, DeliveryTarget, deliver
+from dlp.delivery import ConnectionCache, DeliveryResult, DeliveryTarget, deliver
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
 from dlp.roster.secret import load_secret
@@ -61,13 +61,6 @@ def ensure_key_file(path: Path, what: str) -> bytes:
             note="keep a copy: data keyed or encrypted with it is unreadable without it",
         )
     return path.read_bytes().strip()
-
-
-def quarantine_key(text: bytes) -> bytes:
-    try:
-        return bytes.fromhex(text.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +102,11 @@ class Gateway:
         )
         holder = overrides.holder
         if holder is None:
-            key = quarantine_key(ensure_key_file(settings.quarantine.key_file, "quarantine key"))
-            holder = open_holder(settings.quarantine.url, key, settings.quarantine.folder)
+            quarantine = settings.quarantine
+            ensure_key_file(quarantine.key_file, "quarantine key")
+            holder = open_holder(quarantine.url, quarantine.key_file, quarantine.folder, env)
         self.target = overrides.target or settings.delivery.target()
+        self.outbound = ConnectionCache(max_idle=settings.delivery.threads)
         self.executor = ThreadPoolExecutor(settings.delivery.threads, thread_name_prefix="dlp-io")
         self.metrics = Metrics()
         self.in_flight = InFlight()
@@ -123,7 +118,12 @@ class Gateway:
             executor=self.executor,
             metrics=self.metrics,
             audit=AuditLog(settings.audit_file) if settings.audit_file else None,
-            options=RelayOptions(gateway.on_scan_failure, gateway.on_reject, gateway.notify_sender),
+            options=RelayOptions(
+                gateway.on_scan_failure,
+                gateway.on_reject,
+                gateway.notify_sender,
+                settings.audit_clean_messages,
+            ),
         )
         self.handler = GatewayHandler(
             self.relay, gateway.client_networks, gateway.max_recipients, self.busy, self.in_flight
@@ -153,7 +153,7 @@ class Gateway:
     def _deliver(
         self, raw: bytes, sender: str, recipients: Sequence[str], require_tls: bool
     ) -> DeliveryResult:
-        return deliver(raw, sender, recipients, self.target, require_tls)
+        return deliver(raw, sender, recipients, self.target, require_tls, self.outbound)
 
     def _protocol(self) -> GatewaySMTP:
         gateway = self.settings.gateway
@@ -251,6 +251,7 @@ class Gateway:
         await self.health.close()
         await self.pool.close()
         self.executor.shutdown(wait=True)
+        self.outbound.close()
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

@@ -105,7 +105,7 @@ class RunningGateway:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         if not key_file.exists():
             key_file.write_text("00" * 32)
-        inner = open_holder(quarantine.url, bytes(32), quarantine.folder)
+        inner = open_holder(quarantine.url, key_file, quarantine.folder)
         self.holder = RecordingHolder(inner)
         overrides = Overrides(holder=self.holder, **self.overrides)
 

@@ -28,6 +28,19 @@ class SinkHandler:
     rcpt_reply: Callable[[str], str | None] = lambda address: None
     data_reply: Callable[[], str | None] = lambda: None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    sessions: int = 0
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

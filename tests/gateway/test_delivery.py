@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dlp.delivery import (
+    ConnectionCache,
     LocalFolder,
     MxDelivery,
     NextHop,
@@ -214,3 +215,33 @@ def test_mx_delivery_through_a_loopback_resolver(tmp_path: Path) -> None:
         "c@nomail.example",
     ]
     assert sink.handler.all_recipients() == ["a@example.org"]
+
+
+def test_connections_are_reused(tmp_path: Path) -> None:
+    cache = ConnectionCache()
+    with Sink() as sink:
+        hop = NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE)
+        for index in range(5):
+            result = deliver(MESSAGE, "t@cusd.com", [f"r{index}@example.org"], hop, False, cache)
+            assert result.all_accepted
+        sink.handler.data_reply = lambda: "550 5.7.0 no"
+        refused = deliver(MESSAGE, "t@cusd.com", ["x@example.org"], hop, False, cache)
+        assert refused.permanent == ("x@example.org",)
+        sink.handler.data_reply = lambda: None
+        assert deliver(MESSAGE, "t@cusd.com", ["y@example.org"], hop, False, cache).all_accepted
+        cache.close()
+    assert sink.handler.sessions == 1
+    assert len(sink.received) == 6
+
+
+def test_a_dead_cached_connection_is_replaced() -> None:
+    cache = ConnectionCache()
+    port = free_port()
+    with Sink(port=port) as sink:
+        hop = NextHop("127.0.0.1", port, tls=TlsMode.NONE)
+        assert deliver(MESSAGE, "t@cusd.com", ["a@example.org"], hop, False, cache).all_accepted
+    # The next hop restarted: the idle connection is dead; a new one is made.
+    with Sink(port=port) as sink:
+        assert deliver(MESSAGE, "t@cusd.com", ["b@example.org"], hop, False, cache).all_accepted
+        assert sink.handler.all_recipients() == ["b@example.org"]
+    cache.close()

@@ -70,12 +70,18 @@ def test_verdicts_per_recipient(gateway: RunningGateway, sink: Sink) -> None:
     assert b"20231234" not in head.split(b"Message-ID")[0]
     assert gateway.holder is not None
     assert "parent.jones1984@gmail.com" in gateway.holder.recipients()
+    held_id = gateway.holder.held[-1][0]
     folder = held_folder(gateway.holder)
     if folder is not None:  # the fallback holder: message and record side by side
-        held_id = gateway.holder.held[-1][0]
         assert (folder.folder / f"{held_id}.eml").read_bytes() == raw
         record = json.loads((folder.folder / f"{held_id}.json").read_text())
         assert record["recipients"] == ["parent.jones1984@gmail.com"]
+    else:  # the quarantine store: sealed, and the original bytes come back out
+        store = gateway.holder.inner
+        assert store.content(held_id) == raw  # type: ignore[attr-defined]
+        held = store.get(held_id)  # type: ignore[attr-defined]
+        assert held.recipients == ("parent.jones1984@gmail.com",)
+        assert held.sender == "mlopez@cusd.com"
 
 
 def test_every_recipient_refused_gets_550(gateway: RunningGateway, sink: Sink) -> None:
@@ -259,7 +265,8 @@ def test_metrics_and_health(gateway: RunningGateway) -> None:
 
 
 def test_audit_log_chain(gateway: RunningGateway) -> None:
-    gateway.send(plain("audit"), "a@cusd.com", ["b@example.org"])
+    raw = scenario("iep_to_parent_personal_address.eml")
+    gateway.send(raw, "mlopez@cusd.com", ["parent.jones1984@gmail.com"])
     audit_file = gateway.settings.audit_file
     assert audit_file is not None
     assert verify(audit_file).ok
