@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import os
 import random
@@ -333,7 +332,11 @@ def throughput(
 
 
 def latency(
-    port: int, messages: list[tuple[bytes, list[str]]], rate: float, seconds: float
+    port: int,
+    messages: list[tuple[bytes, list[str]]],
+    rate: float,
+    seconds: float,
+    codes: dict[int, int] | None = None,
 ) -> list[float]:
     """Open loop: a new message every 1/rate s on a free connection, whatever the replies."""
     count = max(10, int(rate * seconds))
@@ -352,11 +355,17 @@ def latency(
                 connections.append(connection)
         raw, recipients = messages[index % len(messages)]
         started = time.monotonic()
-        with contextlib.suppress(smtplib.SMTPResponseException):
+        code = 250
+        try:
             connection.sendmail("teacher@cusd.com", recipients, raw)
+        except smtplib.SMTPResponseException as error:
+            code = error.smtp_code
+            connection.rset()
         elapsed = time.monotonic() - started
         with lock:
             timings.append(elapsed)
+            if codes is not None:
+                codes[code] = codes.get(code, 0) + 1
             free.append(connection)
 
     with ThreadPoolExecutor(64) as pool:
@@ -462,17 +471,18 @@ level = "warning"
         print("\nadded latency at half the target rate (p50 / p99, ms)")
         print(
             f"{'messages':<10} {'rate/s':>7} {'relay p50':>10} {'p99':>7} "
-            f"{'gateway p50':>12} {'p99':>7} {'added p50':>10} {'p99':>7}"
+            f"{'gateway p50':>12} {'p99':>7} {'added p50':>10} {'p99':>7}  gateway replies"
         )
         for kind, target in TARGETS.items():
             rate = target / 2
             base = latency(relay_port, messages[kind], rate, seconds)
-            ours = latency(gateway_port, messages[kind], rate, seconds)
+            replies: dict[int, int] = {}
+            ours = latency(gateway_port, messages[kind], rate, seconds, replies)
             b50, b99 = percentile(base, 0.5) * 1000, percentile(base, 0.99) * 1000
             g50, g99 = percentile(ours, 0.5) * 1000, percentile(ours, 0.99) * 1000
             print(
                 f"{kind:<10} {rate:>7.1f} {b50:>10.1f} {b99:>7.1f} {g50:>12.1f} {g99:>7.1f} "
-                f"{g50 - b50:>10.1f} {g99 - b99:>7.1f}",
+                f"{g50 - b50:>10.1f} {g99 - b99:>7.1f}  {replies}",
                 flush=True,
             )
     finally:

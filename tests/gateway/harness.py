@@ -49,7 +49,13 @@ class RecordingHolder:
             return [address for _, addresses in self.held for address in addresses]
 
 
-def make_settings(tmp: Path, extra: str = "", next_hop_port: int | None = None) -> Settings:
+def make_settings(
+    tmp: Path,
+    extra: str = "",
+    next_hop_port: int | None = None,
+    tables: str = "",
+    policy: Path | None = None,
+) -> Settings:
     hop = (
         f'next_hop = "127.0.0.1:{next_hop_port}"\ntls = "none"\ntimeout = 10\n'
         if next_hop_port
@@ -69,7 +75,7 @@ def make_settings(tmp: Path, extra: str = "", next_hop_port: int | None = None) 
     gateway = "\n".join(f"{key} = {value}" for key, value in values.items())
     text = f"""
 [policy]
-file = "{REPO / "samples" / "policy.toml"}"
+file = "{policy or REPO / "samples" / "policy.toml"}"
 [detection]
 secret_file = "secret.key"
 [quarantine]
@@ -80,6 +86,7 @@ folder = "held"
 file = "audit.log"
 [gateway]
 {gateway}
+{tables}
 [delivery]
 folder = "delivered"
 {hop}

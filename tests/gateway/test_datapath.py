@@ -1,0 +1,121 @@
+"""The DATA path on its own: end-of-data detection, strict line endings, unstuffing, limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtp_gateway import replies
+from smtp_gateway.datapath import DataRefused, Received, receive, unstuff
+from smtp_gateway.headers import stamp
+
+
+def stuff(message: bytes) -> bytes:
+    """What a client sends for ``message`` (CRLF endings): dot-stuffed, then CRLF "." CRLF."""
+    if message and not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    lines = message.split(b"\r\n")[:-1] if message else []
+    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
+
+
+def feed(chunks: list[bytes], max_bytes: int = 1 << 20) -> Received:
+    async def run() -> Received:
+        reader = asyncio.StreamReader()
+        for chunk in chunks:
+            reader.feed_data(chunk)
+        reader.feed_eof()
+        return await receive(reader, max_bytes)
+
+    return asyncio.run(run())
+
+
+lines = st.lists(
+    st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=lines, cuts=st.lists(st.integers(min_value=1, max_value=50), max_size=10))
+def test_round_trip_whatever_the_chunking(lines: list[bytes], cuts: list[int]) -> None:
+    message = b"".join(line + b"\r\n" for line in lines)
+    wire = stuff(message) + b".\r\n" + b"QUIT\r\n"
+    chunks, position = [], 0
+    for cut in cuts:
+        chunks.append(wire[position : position + cut])
+        position += cut
+    chunks.append(wire[position:])
+    received = feed([chunk for chunk in chunks if chunk])
+    assert received.leftover == b"QUIT\r\n"
+    assert unstuff(received.stuffed, 998) == message
+
+
+def test_empty_message() -> None:
+    received = feed([b".\r\n"])
+    assert received.stuffed == b"" and unstuff(received.stuffed, 998) == b""
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        b"a\n.\nMAIL FROM:<x@y>\r\n.\r\n",  # LF.LF smuggling
+        b"a\r\n.\nb\r\n.\r\n",
+        b"a\n.\r\nb\r\n.\r\n",
+        b"a\r.\rb\r\n.\r\n",  # CR.CR
+        b"bare\nlf\r\n.\r\n",
+        b"bare\rcr\r\n.\r\n",
+        b"ends with cr\r\r\n.\r\n",
+    ],
+)
+def test_bare_line_endings_are_refused(wire: bytes) -> None:
+    received = feed([wire])
+    assert received.leftover == b""  # the whole thing up to the one real end was read
+    with pytest.raises(DataRefused) as refused:
+        unstuff(received.stuffed, 998)
+    assert refused.value.reply in (replies.BARE_LF, replies.BARE_CR)
+
+
+def test_lf_dot_lf_never_ends_the_data() -> None:
+    async def run() -> None:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"hello\n.\n")
+        task = asyncio.ensure_future(receive(reader, 1000))
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        reader.feed_data(b"\r\n.\r\n")
+        received = await task
+        assert received.stuffed == b"hello\n.\n\r\n"
+
+    asyncio.run(run())
+
+
+def test_line_length() -> None:
+    assert unstuff(b"x" * 998 + b"\r\n", 998) == b"x" * 998 + b"\r\n"
+    assert unstuff(b".." + b"x" * 997 + b"\r\n", 998) == b"." + b"x" * 997 + b"\r\n"
+    with pytest.raises(DataRefused, match="longer than 998"):
+        unstuff(b"x" * 999 + b"\r\n", 998)
+
+
+def test_too_big_is_read_to_the_end_then_refused() -> None:
+    with pytest.raises(DataRefused) as refused:
+        feed([b"x" * 70 + b"\r\n"] * 100 + [b".\r\n"], max_bytes=1000)
+    assert refused.value.reply == replies.TOO_BIG
+
+
+def test_client_gone_during_data() -> None:
+    with pytest.raises(ConnectionError):
+        feed([b"half a message\r\n"])
+
+
+def test_stamp_replaces_forged_fields() -> None:
+    raw = (
+        b"X-DLP-Verdict: deliver\r\nSubject: hi\r\nx-dlp-policy-version: forged\r\n"
+        b" folded forged\r\nTo: a@b\r\n\r\nbody X-DLP-Verdict: stays\r\n"
+    )
+    out = stamp(raw, [("X-DLP-Verdict", "quarantine")])
+    assert out == (
+        b"X-DLP-Verdict: quarantine\r\nSubject: hi\r\nTo: a@b\r\n\r\nbody X-DLP-Verdict: stays\r\n"
+    )
