@@ -1,0 +1,88 @@
+"""`dlp gateway` as a real process: --check, a bad configuration, SIGHUP reload, SIGTERM stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import smtplib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.gateway.harness import REPO, plain
+from tests.gateway.sink import free_port
+
+
+def dlp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dlp", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def wait_for_event(log: Path, event: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while f'"event": "{event}"' not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+
+
+def test_check_and_errors(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n')
+    done = dlp("gateway", "--config", str(config), "--check", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ok; policy" in done.stdout
+    config.write_text("[gateway]\n\nlisten = 25\n")
+    done = dlp("gateway", "--config", str(config), "--check", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"dlp: {config}:3: gateway.listen: must be a string, not int"
+    assert "Traceback" not in done.stderr
+
+
+def test_reload_and_stop_signals(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    original = (REPO / "samples" / "policy.toml").read_text()
+    policy.write_text(original)
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[policy]\nfile = "policy.toml"\n[gateway]\nlisten = "127.0.0.1:{port}"\n'
+        'metrics_listen = ""\nworkers = 1\n[delivery]\nfolder = "delivered"\n'
+    )
+    log = tmp_path / "log.jsonl"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dlp", "gateway", "--config", str(config)],
+            cwd=tmp_path,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "listening on" not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.1)
+        created = (tmp_path / "var" / "secret.key").stat()
+        assert created.st_mode & 0o777 == 0o600  # made on first start, said so in the log
+        policy.write_text("version = [\n")
+        process.send_signal(signal.SIGHUP)
+        wait_for_event(log, "policy-reload-refused")
+        policy.write_text(original.replace('mode = "enforce"', 'mode = "audit"'))
+        process.send_signal(signal.SIGHUP)
+        wait_for_event(log, "policy-reloaded")
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.sendmail("a@cusd.com", ["b@example.org"], plain())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    names = [event.get("event") for event in events]
+    assert "key-created" in names
+    assert names.index("policy-reload-refused") < names.index("policy-reloaded")
+    message = next(event for event in events if event.get("event") == "message")
+    assert message["verdicts"] == {"b@example.org": "deliver"}
+    assert names[-1] == "stopped"
+    assert len(list((tmp_path / "delivered" / "new").iterdir())) == 1
