@@ -219,3 +219,34 @@ def test_graceful_shutdown_drains_in_flight(tmp_path: Path, sink: Sink) -> None:
         running.thread.join(10)
         running.loop.close()
     assert sink.handler.all_recipients() == ["b@example.org"]
+
+
+def test_refusals_as_notices_when_configured(tmp_path: Path, sink: Sink) -> None:
+    settings = make_settings(tmp_path, 'on_reject = "notice"\n', next_hop_port=sink.port)
+    sink.handler.received.clear()
+    with RunningGateway(settings) as running:
+        raw = scenario("gradebook_export_to_personal_address.eml")
+        code, reply = running.send(raw, "sis-exports@cusd.com", ["jsmith.teacher@yahoo.com"])
+        assert code == 250, reply
+        deadline = time.monotonic() + 20
+        while not sink.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert [item.recipients for item in sink.received] == [["sis-exports@cusd.com"]]
+    notice = sink.received[0].data
+    assert b"jsmith.teacher@yahoo.com" in notice
+    # The notice says what was found, never the values (student IDs, names).
+    assert b"20230101" not in notice and b"Garcia" not in notice
+
+
+def test_clean_messages_audited_only_when_asked(tmp_path: Path, sink: Sink) -> None:
+    for clean_messages in (False, True):
+        folder = tmp_path / str(clean_messages)
+        folder.mkdir()
+        settings = make_settings(folder, next_hop_port=sink.port)
+        settings = type(settings)(**{**_fields(settings), "audit_clean_messages": clean_messages})
+        with RunningGateway(settings) as running:
+            assert running.send(plain("clean"), "a@cusd.com", ["b@example.org"])[0] == 250
+        audit_file = settings.audit_file
+        assert audit_file is not None
+        recorded = audit_file.exists() and "gateway-decision" in audit_file.read_text()
+        assert recorded is clean_messages
