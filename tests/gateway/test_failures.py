@@ -118,7 +118,8 @@ def test_saturation_gives_4xx_back_pressure(tmp_path: Path, sink: Sink) -> None:
 def test_burst_every_message_accounted_for(tmp_path: Path, sink: Sink) -> None:
     """Concurrent clients, a mix of verdicts: every message is delivered, held or temp-failed,
     and the counts match what the next hop and the quarantine have."""
-    settings = make_settings(tmp_path, "workers = 2\n", next_hop_port=sink.port)
+    # Room for every client in the waiting line: this test is about accounting, not back-pressure.
+    settings = make_settings(tmp_path, "workers = 2\nmax_pending = 40\n", next_hop_port=sink.port)
     sink.handler.received.clear()
     iep = scenario("iep_to_parent_personal_address.eml")
     jobs = []
@@ -150,7 +151,7 @@ def test_burst_every_message_accounted_for(tmp_path: Path, sink: Sink) -> None:
             assert (address in delivered) != (address in held), address
         else:
             assert code == 451 and address not in delivered and address not in held
-    assert codes.count(250) >= 50, results  # a small burst on 2 workers: little back-pressure
+    assert codes.count(250) >= 55, results
     assert len(delivered) + len(held) == codes.count(250)
 
 
