@@ -64,6 +64,23 @@ def test_scanner_timeout_gives_451(faulty: RunningGateway) -> None:
     assert code == 250, reply
 
 
+def test_connections_are_served_while_every_worker_is_busy(faulty: RunningGateway) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        hanging = pool.submit(
+            faulty.send, plain("hang", X_Test_Hang="yes"), "a@cusd.com", ["b@example.org"]
+        )
+        deadline = time.monotonic() + 10
+        while not faulty.gateway.pool.busy and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert faulty.gateway.pool.busy == 1  # the only worker is stuck in a scan
+        started = time.monotonic()
+        with faulty.client() as client:
+            assert client.ehlo()[0] == 250
+            assert client.noop()[0] == 250
+        assert time.monotonic() - started < 1.0
+        assert hanging.result(30)[0] == 451
+
+
 def test_scanner_error_gives_451(faulty: RunningGateway) -> None:
     code, reply = faulty.send(plain(X_Test_Raise="yes"), "a@cusd.com", ["b@example.org"])
     assert code == 451, reply
