@@ -395,6 +395,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--quick", action="store_true", help="2-second runs, for a smoke test")
+    parser.add_argument("--only", action="append", help="one kind of message (repeatable)")
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-passthrough", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -410,6 +411,8 @@ def main() -> int:
     messages = {
         kind: [(crlf(raw), rcpt) for raw, rcpt in items] for kind, items in build_messages().items()
     }
+    if args.only:
+        messages = {kind: items for kind, items in messages.items() if kind in args.only}
     sizes = {
         kind: statistics.mean(len(raw) for raw, _ in items) for kind, items in messages.items()
     }
@@ -474,6 +477,8 @@ level = "warning"
             f"{'gateway p50':>12} {'p99':>7} {'added p50':>10} {'p99':>7}  gateway replies"
         )
         for kind, target in TARGETS.items():
+            if kind not in messages:
+                continue
             rate = target / 2
             base = latency(relay_port, messages[kind], rate, seconds)
             replies: dict[int, int] = {}

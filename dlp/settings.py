@@ -118,7 +118,7 @@ class GatewaySettings:
     idle_timeout: float = 300.0
     scan_timeout: float = 30.0
     workers: int = 0  # scanning processes; 0: one per core
-    max_pending: int = 0  # scans waiting for a worker before 4xx; 0: four per worker
+    max_pending: int = 0  # scans waiting for a worker before 4xx; 0: eight per worker
     on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
     on_reject: RejectStyle = RejectStyle.SMTP
     notify_sender: bool = True

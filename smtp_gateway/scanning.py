@@ -105,7 +105,7 @@ class ScanPool:
     ) -> None:
         self.job = job
         self.size = workers or os.cpu_count() or 1
-        self.max_pending = max_pending or 4 * self.size
+        self.max_pending = max_pending or 8 * self.size
         self.timeout = timeout
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":

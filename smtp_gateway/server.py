@@ -22,7 +22,14 @@ from pathlib import Path
 
 from dlp.actions.notify import NoticeError
 from dlp.audit import AuditLog
-from dlp.delivery import ConnectionCache, DeliveryResult, DeliveryTarget, deliver
+from dlp.delivery import (
+    ConnectionCache,
+    DeliveryResult,
+    DeliveryTarget,
+    MxDelivery,
+    NextHop,
+    deliver,
+)
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
 from dlp.roster.secret import load_secret
@@ -61,6 +68,14 @@ def ensure_key_file(path: Path, what: str) -> bytes:
             note="keep a copy: data keyed or encrypted with it is unreadable without it",
         )
     return path.read_bytes().strip()
+
+
+def _describe(target: DeliveryTarget) -> str:
+    if isinstance(target, NextHop):
+        return f"next hop {target.host}:{target.port} (TLS {target.tls.value})"
+    if isinstance(target, MxDelivery):
+        return f"recipient MX hosts (TLS {target.tls.value})"
+    return f"folder {target.path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +230,7 @@ class Gateway:
             else None,
             policy=str(self.bundle_path),
             policy_version=self.relay.bundle.version,
-            delivery=str(self.target),
+            delivery=_describe(self.target),
             workers=self.pool.size,
         )
 
