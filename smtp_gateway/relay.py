@@ -76,6 +76,7 @@ class _Outcome:
     refused: list[str] = field(default_factory=list)  # by the policy
     failed: list[RecipientResult] = field(default_factory=list)  # permanently, by the next hop
     temporary: list[RecipientResult] = field(default_factory=list)
+    hold_failed: bool = False
 
 
 def _headers(raw: bytes) -> tuple[str, str]:
@@ -223,7 +224,7 @@ class Relay:
             record["held"] = outcome.held
         if outcome.temporary:
             record["next_hop"] = [item.to_dict() for item in outcome.temporary]
-            return replies.TRY_LATER_NEXT_HOP
+            return replies.TRY_LATER_HOLD if outcome.hold_failed else replies.TRY_LATER_NEXT_HOP
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
 
@@ -321,6 +322,7 @@ class Relay:
                 )
             except Exception as error:
                 log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)
+                outcome.hold_failed = True
                 outcome.temporary.extend(
                     RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
                     for a in to_hold
