@@ -15,6 +15,7 @@ fingerprint files reveal little even to someone who recovers those constants.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -28,12 +29,8 @@ MAX_GAP = 3  # characters allowed between two tokens of one form: ", " ". " " - 
 _U64 = np.uint64
 _PAD = b"\0" * 8
 _FP_SHIFT = _U64(64 - FP_BITS)
-_LOWER = _U64(0x2020202020202020)  # lower-cases ASCII letters; digits already have bit 5 set
 _MASK_LOW = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 _MASK_HIGH = np.array([~((1 << (8 * (8 - n))) - 1) & (2**64 - 1) for n in range(9)], np.uint64)
-_UPPER_A = np.uint8(ord("a"))
-_ZERO = np.uint8(ord("0"))
-_BIT5 = np.uint8(0x20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,39 +71,49 @@ class TokenTable:
         return len(self.starts)
 
 
-def _codes(text: str) -> tuple[bytes, np.ndarray, np.ndarray | None]:
-    """The folded code bytes, a token-character mask, and (if marks were dropped) a position map."""
+_FOLDED_DROPPED = 0x01
+# ASCII letters and digits to their lower-case byte, everything else to the separator byte.
+_FOLD_ASCII = bytes(c | 0x20 if chr(c).isalnum() else SEPARATOR for c in range(128)) + bytes(128)
+
+
+def _codes(text: str) -> tuple[bytes, np.ndarray | None]:
+    """The folded code bytes (`SEPARATOR` between tokens) and, if marks were dropped, each
+    code's position in the text."""
     if text.isascii():
-        raw = text.encode("ascii")
-        codes = np.frombuffer(raw, dtype=np.uint8)
-        scratch = codes | _BIT5
-        scratch -= _UPPER_A
-        is_token = scratch < 26
-        np.subtract(codes, _ZERO, out=scratch)
-        is_token |= scratch < 10
-        return raw, is_token, None
+        return text.encode("ascii").translate(_FOLD_ASCII), None
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    codes = np.take(code_table(), points)
+    codes = np.take(folded_code_table(), points)
     positions = None
-    dropped = codes == DROPPED
+    dropped = codes == _FOLDED_DROPPED
     if dropped.any():
         positions = np.flatnonzero(~dropped)
         codes = codes[positions]
-    return codes.tobytes(), codes != SEPARATOR, positions
+    return codes.tobytes(), positions
+
+
+@cache
+def folded_code_table() -> np.ndarray:
+    """`code_table` with bit 5 set in every token byte, as ASCII lower case and digits have it,
+    so that fingerprints read any token's bytes as they are; dropped marks become a byte
+    without bit 5 (0xFF would now be ambiguous)."""
+    table = code_table()
+    token = (table != SEPARATOR) & (table != DROPPED)
+    folded = np.where(token, table | 0x20, SEPARATOR).astype(np.uint8)
+    folded[table == DROPPED] = _FOLDED_DROPPED
+    return folded
 
 
 def tokenize(text: str) -> TokenTable:
-    raw, is_token, positions = _codes(text)
-    size = len(raw)
+    # Few numpy calls on purpose: for a short text their fixed cost is most of the time.
+    codes, positions = _codes(text)
+    size = len(codes)
+    buffer = _PAD + codes + _PAD
+    # is_token over the codes with one separator of padding on each side, so tokens always
+    # start and end at a change and bounds alternate start, end, start, end ...
+    is_token = np.frombuffer(buffer, dtype=np.uint8, count=size + 2, offset=7) != SEPARATOR
     bounds = np.flatnonzero(is_token[1:] != is_token[:-1])
-    bounds += 1
-    if size and is_token[0]:
-        bounds = np.concatenate((np.zeros(1, dtype=bounds.dtype), bounds))
-    if size and is_token[-1]:
-        bounds = np.concatenate((bounds, np.full(1, size, dtype=bounds.dtype)))
-    starts = bounds[0::2].copy()
-    ends = bounds[1::2].copy()
-    buffer = _PAD + raw + _PAD
+    starts = bounds[0::2]
+    ends = bounds[1::2]
     head = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=buffer, offset=8, strides=(1,))
     tail = np.ndarray(shape=(size + 9,), dtype="<u8", buffer=buffer, offset=0, strides=(1,))
     if positions is None:
@@ -124,26 +131,44 @@ def _prefixes(table: TokenTable, index: np.ndarray | None) -> tuple[np.ndarray, 
     lengths = ends - starts
     clipped = np.minimum(lengths, 8)
     words = np.take(table.head, starts)
-    words |= _LOWER
     words &= np.take(_MASK_LOW, clipped)
     return words, lengths
 
 
+def prefix_words(table: TokenTable) -> tuple[np.ndarray, np.ndarray]:
+    """Each token's first eight folded bytes (as uint64, zero past its end), and its length."""
+    return _prefixes(table, None)
+
+
 def prefix_fingerprints(table: TokenTable, keys: FingerprintKeys) -> np.ndarray:
     """A 24-bit fingerprint (as intp) of each token's first eight folded bytes."""
-    words, _ = _prefixes(table, None)
-    words *= _U64(keys.prefix[0])
+    return fingerprint_words(prefix_words(table)[0], keys)
+
+
+def fingerprint_words(words: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
+    """`prefix_fingerprints` from `prefix_words` (left unchanged)."""
+    words = words * _U64(keys.prefix[0])
     words ^= words >> _U64(29)
     words *= _U64(keys.prefix[1])
     words >>= _FP_SHIFT
     return words.view(np.int64)
 
 
-def token_hashes(table: TokenTable, keys: FingerprintKeys, index: np.ndarray) -> np.ndarray:
-    """A 64-bit keyed hash of whole tokens (first eight bytes, last eight bytes, length)."""
-    head, lengths = _prefixes(table, index)
+def token_hashes(
+    table: TokenTable,
+    keys: FingerprintKeys,
+    index: np.ndarray,
+    prefixes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """A 64-bit keyed hash of whole tokens (first eight bytes, last eight bytes, length).
+
+    ``prefixes``: `prefix_words` of the whole table, when already computed.
+    """
+    if prefixes is None:
+        head, lengths = _prefixes(table, index)
+    else:
+        head, lengths = prefixes[0][index], prefixes[1][index]
     tail = np.take(table.tail, table.ends[index])
-    tail |= _LOWER
     tail &= np.take(_MASK_HIGH, np.minimum(lengths, 8))
     k0, k1, k2, k3 = (_U64(k) for k in keys.token)
     mixed = head * k0
@@ -167,6 +192,25 @@ def sequence_hashes(hashes: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
     mixed = np.full(count, start, dtype=np.uint64)
     for position in range(length):
         mixed += hashes[:, position] * _U64(keys.position[position])
+    mixed ^= mixed >> _U64(32)
+    mixed *= _U64(keys.sequence[1])
+    mixed ^= mixed >> _U64(29)
+    mixed *= _U64(keys.sequence[2])
+    return mixed
+
+
+def run_hashes(hashes: np.ndarray, longest: int, keys: FingerprintKeys) -> np.ndarray:
+    """Column ``n - 1`` of row ``i``: `sequence_hashes` of the ``n`` tokens from ``i`` on.
+
+    Every length at once (rows near the end hash zeros past the last token; the caller masks
+    them), since for a short text one pass costs less than a pass per length.
+    """
+    padded = np.concatenate((hashes, np.zeros(longest - 1, dtype=np.uint64)))
+    windows = np.ndarray((len(hashes), longest), np.uint64, padded, strides=(8, 8))
+    mixed = windows * np.array(keys.position[:longest], dtype=np.uint64)
+    np.cumsum(mixed, axis=1, out=mixed)
+    lengths = np.arange(1, longest + 1, dtype=np.uint64)
+    mixed += lengths * _U64(keys.sequence[0])
     mixed ^= mixed >> _U64(32)
     mixed *= _U64(keys.sequence[1])
     mixed ^= mixed >> _U64(29)

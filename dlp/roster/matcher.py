@@ -20,8 +20,10 @@ from dlp.roster.fingerprint import (
     FP_BITS,
     MAX_GAP,
     FingerprintKeys,
-    prefix_fingerprints,
-    sequence_hashes,
+    fingerprint_words,
+    folded_code_table,
+    prefix_words,
+    run_hashes,
     token_hashes,
     tokenize,
 )
@@ -29,12 +31,13 @@ from dlp.roster.forms import Field
 from dlp.roster.people import Role
 from dlp.roster.secret import RosterKeys
 from dlp.roster.tables import RosterTables, split_mac
-from dlp.roster.text import code_table, normalize_token, split_tokens
+from dlp.roster.text import normalize_token, split_tokens
 
 CHUNK_CHARS = 1 << 17  # keeps every per-chunk array inside the CPU cache
 OVERLAP_CHARS = 1024  # a form starting before a chunk's end is read from the overlap
-DOB_WINDOW_CHARS = 80
-VERIFIED_CACHE_SIZE = 1 << 16  # how far from a name a birth date still confirms it
+DOB_WINDOW_CHARS = 80  # how far from a name a birth date still confirms it
+VERIFIED_CACHE_SIZE = 1 << 16
+EXACT_RUNS_ABOVE = 1000  # candidates in a chunk above which the longest run is worth measuring
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
     (Role.STUDENT, "id"): "ROSTER_STUDENT_ID",
@@ -88,13 +91,26 @@ class RosterMatcher:
         self._birth_mac = keys.macer("birth-date")
         self._filter = np.zeros(1 << FP_BITS, dtype=bool)
         self._filter[tables.token_prints.astype(np.intp)] = True
-        self._sequence_prints = tables.sequence_prints.astype(np.uint64)
-        self._lengths = sorted({int(n) for n in np.unique(tables.form_length)})
+        lengths = {int(n) for n in np.unique(tables.form_length)}
+        self._longest = max(lengths, default=1)
+        # Sequence fingerprints (length << FP_BITS | print) as a bitset: one cache line per
+        # lookup instead of a binary search through a million entries.
+        prints = tables.sequence_prints.astype(np.int64)
+        top = int(prints.max()) + 1 if len(prints) else 0
+        self._sequence_bits = np.zeros(
+            max(top, (self._longest + 1) << FP_BITS) // 8 + 1, dtype=np.uint8
+        )
+        prints = prints[np.isin(prints >> FP_BITS, list(lengths))]
+        np.bitwise_or.at(
+            self._sequence_bits, prints >> 3, np.left_shift(1, prints & 7).astype(np.uint8)
+        )
+        axis = np.arange(1, self._longest + 1)
+        self._length_bits = (axis << FP_BITS).astype(np.uint64)
         self._empty = len(tables.form_key) == 0
         # 64-bit sequence hash -> form (or -1) already HMAC-checked: a common word whose short
         # fingerprint happens to collide with the roster's is verified once, not every time.
         self._verified: dict[int, int] = {}
-        code_table()  # build it now rather than inside the first scan
+        folded_code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
 
@@ -114,44 +130,52 @@ class RosterMatcher:
         table = tokenize(chunk)
         if not len(table):
             return
-        hit = np.take(self._filter, prefix_fingerprints(table, self._prints))
+        prefixes = prefix_words(table)
+        hit = np.take(self._filter, fingerprint_words(prefixes[0], self._prints))
         candidates = np.flatnonzero(hit)
-        if not len(candidates):
-            return
         count = len(candidates)
-        linked = np.zeros(count, dtype=bool)
-        linked[:-1] = candidates[1:] == candidates[:-1] + 1
-        linked[:-1] &= table.starts[candidates[1:]] - table.ends[candidates[:-1]] <= MAX_GAP
-        breaks = np.flatnonzero(~linked)
-        positions = np.arange(count)
-        runs = breaks[np.searchsorted(breaks, positions)] - positions + 1
-        hashes = token_hashes(table, self._prints, candidates)
-        for length in self._lengths:
-            rows = np.flatnonzero(runs >= length)
-            if not len(rows):
-                break
-            window = rows[:, None] + np.arange(length)
-            full = sequence_hashes(hashes[window], self._prints)
-            prints = full >> np.uint64(64 - FP_BITS)
-            prints |= np.uint64(length << FP_BITS)
-            slot = np.searchsorted(self._sequence_prints, prints)
-            slot[slot == len(self._sequence_prints)] = 0
-            passed = self._sequence_prints[slot] == prints
-            for row, seen in zip(rows[passed].tolist(), full[passed].tolist(), strict=True):
-                tokens = candidates[row : row + length]
-                starts = table.text_starts[tokens]
-                ends = table.text_ends[tokens]
-                form = self._verified.get(seen)
-                if form is None:
-                    normalized = " ".join(
-                        normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
-                    )
-                    form = self._lookup(self._form_mac(normalized.encode("utf-8")))
-                    if len(self._verified) >= VERIFIED_CACHE_SIZE:
-                        self._verified.clear()
-                    self._verified[seen] = form
-                if form >= 0:
-                    yield int(starts[0]), int(ends[-1]), form
+        if not count:
+            return
+        # Sequence (row, n) is the n candidates from the row-th on; it exists when no break
+        # (candidates not adjacent, or more than `MAX_GAP` apart) lies inside it.
+        linked = np.diff(candidates) == 1
+        linked &= table.starts[candidates[1:]] - table.ends[candidates[:-1]] <= MAX_GAP
+        longest = min(self._longest, int(np.count_nonzero(linked)) + 1)
+        if longest > 2 and count > EXACT_RUNS_ABOVE:
+            # Many candidates: hash no longer a sequence than the longest run has.
+            ends = np.flatnonzero(np.append(~linked, True))
+            longest = min(longest, int(np.diff(ends, prepend=-1).max()))
+        breaks = np.zeros(count + longest, dtype=np.intp)
+        np.cumsum(~linked, out=breaks[1:count])
+        breaks[count:] = breaks[count - 1] + 1
+        before = np.ndarray((count, longest), np.intp, breaks, strides=(breaks.itemsize,) * 2)
+        hashes = token_hashes(table, self._prints, candidates, prefixes)
+        full = run_hashes(hashes, longest, self._prints)
+        prints = full >> np.uint64(64 - FP_BITS)
+        prints |= self._length_bits[:longest]
+        known = np.take(self._sequence_bits, prints >> np.uint64(3))
+        known >>= (prints & np.uint64(7)).astype(np.uint8)
+        known &= before == before[:, :1]
+        rows, columns = np.nonzero(known)
+        for row, column, seen in zip(
+            rows.tolist(), columns.tolist(), full[rows, columns].tolist(), strict=True
+        ):
+            form = self._verified.get(seen)
+            if form == -1:
+                continue  # a common word colliding with the filters, checked before
+            tokens = candidates[row : row + column + 1]
+            starts = table.text_starts[tokens]
+            ends = table.text_ends[tokens]
+            if form is None:
+                normalized = " ".join(
+                    normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
+                )
+                form = self._lookup(self._form_mac(normalized.encode("utf-8")))
+                if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                    self._verified.clear()
+                self._verified[seen] = form
+            if form >= 0:
+                yield int(starts[0]), int(ends[-1]), form
 
     def _lookup(self, mac: bytes) -> int:
         key, check = split_mac(mac)
