@@ -37,6 +37,7 @@ CHUNK_CHARS = 1 << 17  # keeps every per-chunk array inside the CPU cache
 OVERLAP_CHARS = 1024  # a form starting before a chunk's end is read from the overlap
 DOB_WINDOW_CHARS = 80  # how far from a name a birth date still confirms it
 VERIFIED_CACHE_SIZE = 1 << 16
+DESCRIBED_CACHE_SIZE = 1 << 14  # forms and people described (no clear value: indices, digests)
 EXACT_RUNS_ABOVE = 1000  # candidates in a chunk above which the longest run is worth measuring
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
@@ -75,6 +76,15 @@ class RosterMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class _Group:
+    role: Role
+    kind: str
+    entity_type: str
+    people: tuple[int, ...]
+    field: Field
+
+
+@dataclass(frozen=True, slots=True)
 class _Hit:
     start: int
     end: int
@@ -110,6 +120,8 @@ class RosterMatcher:
         # 64-bit sequence hash -> form (or -1) already HMAC-checked: a common word whose short
         # fingerprint happens to collide with the roster's is verified once, not every time.
         self._verified: dict[int, int] = {}
+        self._form_groups: dict[int, tuple[_Group, ...]] = {}
+        self._people_facts: dict[tuple[int, ...], tuple[str, bool, tuple[str, ...]]] = {}
         folded_code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
@@ -218,12 +230,14 @@ class RosterMatcher:
     def _subject(self, person: int) -> str:
         return self._tables.person_subject[person].tobytes().hex()
 
-    def _describe(
-        self, text: str, hit: _Hit, context: dict[str, set[str]]
-    ) -> Iterator[RosterMatch]:
+    def _groups(self, form: int) -> tuple[_Group, ...]:
+        """The people a form names, by role and kind (cached: it depends on the form only)."""
+        cached = self._form_groups.get(form)
+        if cached is not None:
+            return cached
         tables = self._tables
-        low, high = int(tables.form_start[hit.form]), int(tables.form_start[hit.form + 1])
-        groups: dict[tuple[Role, str], list[tuple[int, Field]]] = {}
+        low, high = int(tables.form_start[form]), int(tables.form_start[form + 1])
+        members: dict[tuple[Role, str], list[tuple[int, Field]]] = {}
         persons = tables.entry_person[low:high]
         for person, field_code, role_code in zip(
             persons.tolist(),
@@ -232,13 +246,49 @@ class RosterMatcher:
             strict=True,
         ):
             field = Field(field_code)
-            groups.setdefault((Role(role_code), field.kind), []).append((person, field))
-        for (role, kind), members in sorted(groups.items()):
+            members.setdefault((Role(role_code), field.kind), []).append((person, field))
+        groups = []
+        for (role, kind), found in sorted(members.items()):
             entity_type = ENTITY_TYPES.get((role, kind))
-            if entity_type is None:
-                continue
-            people = sorted({person for person, _ in members})
-            field = min(field for _, field in members)
+            if entity_type is not None:
+                people = tuple(sorted({person for person, _ in found}))
+                field = min(field for _, field in found)
+                groups.append(_Group(role, kind, entity_type, people, field))
+        if len(self._form_groups) >= DESCRIBED_CACHE_SIZE:
+            self._form_groups.clear()
+        self._form_groups[form] = cached = tuple(groups)
+        return cached
+
+    def _facts(self, role: Role, people: tuple[int, ...]) -> tuple[str, bool, tuple[str, ...]]:
+        """Subject, directory opt-out and related students of one person or group (cached)."""
+        cached = self._people_facts.get(people)
+        if cached is not None:
+            return cached
+        tables = self._tables
+        if len(people) == 1:
+            subject = self._subject(people[0])
+        else:
+            joined = b"".join(tables.person_subject[p].tobytes() for p in people)
+            subject = hashlib.sha256(b"group:" + joined).digest()[:16].hex()
+        related: tuple[str, ...] = ()
+        if role == Role.GUARDIAN:
+            students = {
+                int(s)
+                for p in people
+                for s in tables.link_person[tables.link_start[p] : tables.link_start[p + 1]]
+            }
+            related = tuple(sorted(self._subject(s) for s in students))
+        opt_out = bool(tables.person_opt_out[list(people)].any())
+        if len(self._people_facts) >= DESCRIBED_CACHE_SIZE:
+            self._people_facts.clear()
+        self._people_facts[people] = cached = (subject, opt_out, related)
+        return cached
+
+    def _describe(
+        self, text: str, hit: _Hit, context: dict[str, set[str]]
+    ) -> Iterator[RosterMatch]:
+        for group in self._groups(hit.form):
+            role, kind, people = group.role, group.kind, group.people
             confirmed = False
             if kind == "name" and role != Role.GUARDIAN:
                 born = self._born_near(text, hit, people)
@@ -246,41 +296,29 @@ class RosterMatcher:
                     people, confirmed = born, True
             known = context.get("known", set())
             if len(people) > 1 and known:
-                chosen = [p for p in people if self._subject(p) in known]
+                chosen = tuple(p for p in people if self._subject(p) in known)
                 if len(chosen) == 1:
                     people = chosen
-            if len(people) == 1:
-                subject = self._subject(people[0])
-            else:
-                joined = b"".join(tables.person_subject[p].tobytes() for p in people)
-                subject = hashlib.sha256(b"group:" + joined).digest()[:16].hex()
-            related: tuple[str, ...] = ()
-            if role == Role.GUARDIAN:
-                students = {
-                    int(s)
-                    for p in people
-                    for s in tables.link_person[tables.link_start[p] : tables.link_start[p + 1]]
-                }
-                related = tuple(sorted(self._subject(s) for s in students))
+            subject, opt_out, related = self._facts(role, people)
             yield RosterMatch(
                 start=hit.start,
                 end=hit.end,
-                entity_type=entity_type,
+                entity_type=group.entity_type,
                 subject=subject,
-                score=_score(role, field, len(people), confirmed),
+                score=_score(role, group.field, len(people), confirmed),
                 confirmed_by_dob=confirmed,
-                directory_opt_out=bool(tables.person_opt_out[people].any()),
+                directory_opt_out=opt_out,
                 kind=kind,
-                field=field.name.lower(),
+                field=group.field.name.lower(),
                 candidates=len(people),
                 related=related,
             )
 
-    def _born_near(self, text: str, hit: _Hit, people: list[int]) -> list[int]:
+    def _born_near(self, text: str, hit: _Hit, people: tuple[int, ...]) -> tuple[int, ...]:
         window = text[max(0, hit.start - DOB_WINDOW_CHARS) : hit.end + DOB_WINDOW_CHARS]
         dates = dates_in(window)
         if not dates:
-            return []
+            return ()
         births = self._tables.person_birth
         confirmed = []
         for person in people:
@@ -290,7 +328,7 @@ class RosterMatcher:
             own = self._tables.person_subject[person].tobytes()
             if any(self._birth_mac(own + d.isoformat().encode()) == subject for d in dates):
                 confirmed.append(person)
-        return confirmed
+        return tuple(confirmed)
 
 
 def _score(role: Role, field: Field, people: int, confirmed: bool) -> float:

@@ -138,3 +138,9 @@ def test_empty_and_separator_only_text(matcher: RosterMatcher) -> None:
     assert matcher.find("") == []
     assert matcher.find("  ,;\n ") == []
     assert matcher.find("\u0301") == []
+
+
+def test_month_matched_only_ignoring_case_the_re_way(matcher: RosterMatcher) -> None:
+    # `re` matches "sep" with a long s (U+017F) to "sep" ignoring case; str.lower() does not.
+    found = matcher.find("Lisa Woods, born \u017fep 13, 2008")
+    assert [(m.confirmed_by_dob, m.score) for m in found] == [(True, SCORE_CONFIRMED_BY_DOB)]
