@@ -150,8 +150,9 @@ class RosterMatcher:
             return
         # Sequence (row, n) is the n candidates from the row-th on; it exists when no break
         # (candidates not adjacent, or more than `MAX_GAP` apart) lies inside it.
+        close = table.starts[1:] - table.ends[:-1] <= MAX_GAP  # token i and token i + 1
         linked = np.diff(candidates) == 1
-        linked &= table.starts[candidates[1:]] - table.ends[candidates[:-1]] <= MAX_GAP
+        linked &= close[candidates[:-1]]
         longest = min(self._longest, int(np.count_nonzero(linked)) + 1)
         if longest > 2 and count > EXACT_RUNS_ABOVE:
             # Many candidates: hash no longer a sequence than the longest run has.
@@ -191,10 +192,10 @@ class RosterMatcher:
 
     def _lookup(self, mac: bytes) -> int:
         key, check = split_mac(mac)
-        keys = self._tables.form_key
-        slot = int(np.searchsorted(keys, np.uint64(key)))
-        while slot < len(keys) and int(keys[slot]) == key:
-            if int(self._tables.form_check[slot]) == check:
+        keys, checks = self._tables.form_key, self._tables.form_check
+        slot = int(keys.searchsorted(np.uint64(key)))
+        while slot < len(keys) and keys.item(slot) == key:
+            if checks.item(slot) == check:
                 return slot
             slot += 1
         return -1
