@@ -82,11 +82,11 @@ def _codes(text: str) -> tuple[bytes, np.ndarray | None]:
     if text.isascii():
         return text.encode("ascii").translate(_FOLD_ASCII), None
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    codes = np.take(folded_code_table(), points)
+    codes = folded_code_table().take(points)
     positions = None
     dropped = codes == _FOLDED_DROPPED
     if dropped.any():
-        positions = np.flatnonzero(~dropped)
+        positions = (~dropped).nonzero()[0]
         codes = codes[positions]
     return codes.tobytes(), positions
 
@@ -104,14 +104,15 @@ def folded_code_table() -> np.ndarray:
 
 
 def tokenize(text: str) -> TokenTable:
-    # Few numpy calls on purpose: for a short text their fixed cost is most of the time.
+    # Few numpy calls, and methods rather than their Python-level np.* wrappers: for a short
+    # text, the fixed cost of each call is most of the time.
     codes, positions = _codes(text)
     size = len(codes)
     buffer = _PAD + codes + _PAD
     # is_token over the codes with one separator of padding on each side, so tokens always
     # start and end at a change and bounds alternate start, end, start, end ...
     is_token = np.frombuffer(buffer, dtype=np.uint8, count=size + 2, offset=7) != SEPARATOR
-    bounds = np.flatnonzero(is_token[1:] != is_token[:-1])
+    bounds = (is_token[1:] != is_token[:-1]).nonzero()[0]
     starts = bounds[0::2]
     ends = bounds[1::2]
     head = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=buffer, offset=8, strides=(1,))
@@ -130,8 +131,8 @@ def _prefixes(table: TokenTable, index: np.ndarray | None) -> tuple[np.ndarray, 
     ends = table.ends if index is None else table.ends[index]
     lengths = ends - starts
     clipped = np.minimum(lengths, 8)
-    words = np.take(table.head, starts)
-    words &= np.take(_MASK_LOW, clipped)
+    words = table.head.take(starts)
+    words &= _MASK_LOW.take(clipped)
     return words, lengths
 
 
@@ -168,8 +169,8 @@ def token_hashes(
         head, lengths = _prefixes(table, index)
     else:
         head, lengths = prefixes[0][index], prefixes[1][index]
-    tail = np.take(table.tail, table.ends[index])
-    tail &= np.take(_MASK_HIGH, np.minimum(lengths, 8))
+    tail = table.tail.take(table.ends[index])
+    tail &= _MASK_HIGH.take(np.minimum(lengths, 8))
     k0, k1, k2, k3 = (_U64(k) for k in keys.token)
     mixed = head * k0
     mixed ^= tail * k1
@@ -208,7 +209,7 @@ def run_hashes(hashes: np.ndarray, longest: int, keys: FingerprintKeys) -> np.nd
     padded = np.concatenate((hashes, np.zeros(longest - 1, dtype=np.uint64)))
     windows = np.ndarray((len(hashes), longest), np.uint64, padded, strides=(8, 8))
     mixed = windows * np.array(keys.position[:longest], dtype=np.uint64)
-    np.cumsum(mixed, axis=1, out=mixed)
+    mixed.cumsum(axis=1, out=mixed)
     lengths = np.arange(1, longest + 1, dtype=np.uint64)
     mixed += lengths * _U64(keys.sequence[0])
     mixed ^= mixed >> _U64(32)

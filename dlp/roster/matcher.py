@@ -143,15 +143,15 @@ class RosterMatcher:
         if not len(table):
             return
         prefixes = prefix_words(table)
-        hit = np.take(self._filter, fingerprint_words(prefixes[0], self._prints))
-        candidates = np.flatnonzero(hit)
+        hit = self._filter.take(fingerprint_words(prefixes[0], self._prints))
+        candidates = hit.nonzero()[0]
         count = len(candidates)
         if not count:
             return
         # Sequence (row, n) is the n candidates from the row-th on; it exists when no break
         # (candidates not adjacent, or more than `MAX_GAP` apart) lies inside it.
         close = table.starts[1:] - table.ends[:-1] <= MAX_GAP  # token i and token i + 1
-        linked = np.diff(candidates) == 1
+        linked = candidates[1:] - candidates[:-1] == 1
         linked &= close[candidates[:-1]]
         longest = min(self._longest, int(np.count_nonzero(linked)) + 1)
         if longest > 2 and count > EXACT_RUNS_ABOVE:
@@ -159,17 +159,17 @@ class RosterMatcher:
             ends = np.flatnonzero(np.append(~linked, True))
             longest = min(longest, int(np.diff(ends, prepend=-1).max()))
         breaks = np.zeros(count + longest, dtype=np.intp)
-        np.cumsum(~linked, out=breaks[1:count])
+        (~linked).cumsum(out=breaks[1:count])
         breaks[count:] = breaks[count - 1] + 1
         before = np.ndarray((count, longest), np.intp, breaks, strides=(breaks.itemsize,) * 2)
         hashes = token_hashes(table, self._prints, candidates, prefixes)
         full = run_hashes(hashes, longest, self._prints)
         prints = full >> np.uint64(64 - FP_BITS)
         prints |= self._length_bits[:longest]
-        known = np.take(self._sequence_bits, prints >> np.uint64(3))
+        known = self._sequence_bits.take(prints >> np.uint64(3))
         known >>= (prints & np.uint64(7)).astype(np.uint8)
         known &= before == before[:, :1]
-        rows, columns = np.nonzero(known)
+        rows, columns = known.nonzero()
         for row, column, seen in zip(
             rows.tolist(), columns.tolist(), full[rows, columns].tolist(), strict=True
         ):
