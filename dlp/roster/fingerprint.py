@@ -217,3 +217,43 @@ def run_hashes(hashes: np.ndarray, longest: int, keys: FingerprintKeys) -> np.nd
     mixed ^= mixed >> _U64(29)
     mixed *= _U64(keys.sequence[2])
     return mixed
+
+
+_M64 = 2**64 - 1
+
+
+def token_values(token: bytes, keys: FingerprintKeys) -> tuple[int, int]:
+    """`prefix_fingerprints` and `token_hashes` of one token of folded code bytes, in Python
+    (for a short text, cheaper than the fixed cost of the numpy calls)."""
+    size = len(token)
+    kept = min(size, 8)
+    head = int.from_bytes(token[:8], "little")
+    tail = int.from_bytes(token[-8:], "little") << (8 * (8 - kept))
+    p0, p1 = keys.prefix
+    word = head * p0 & _M64
+    word ^= word >> 29
+    prefix = (word * p1 & _M64) >> (64 - FP_BITS)
+    k0, k1, k2, k3 = keys.token
+    mixed = (head * k0 ^ tail * k1 ^ size * k2) & _M64
+    mixed ^= mixed >> 31
+    mixed = mixed * k3 & _M64
+    mixed ^= mixed >> 29
+    return prefix, mixed
+
+
+def sequence_hash(hashes: list[int], keys: FingerprintKeys) -> int:
+    """`sequence_hashes` of one sequence, in Python."""
+    mixed = len(hashes) * keys.sequence[0]
+    for value, multiplier in zip(hashes, keys.position, strict=False):
+        mixed += value * multiplier
+    mixed &= _M64
+    mixed ^= mixed >> 32
+    mixed = mixed * keys.sequence[1] & _M64
+    mixed ^= mixed >> 29
+    return mixed * keys.sequence[2] & _M64
+
+
+def fold(text: str) -> tuple[bytes, np.ndarray | None]:
+    """The folded code bytes of a text (`SEPARATOR` between tokens) and, if marks were
+    dropped, each code's position in the text: what `tokenize` reads."""
+    return _codes(text)

@@ -10,6 +10,7 @@ Python and HMAC-ed, and only an HMAC found among the roster's forms is a match.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,10 +22,13 @@ from dlp.roster.fingerprint import (
     MAX_GAP,
     FingerprintKeys,
     fingerprint_words,
+    fold,
     folded_code_table,
     prefix_words,
     run_hashes,
+    sequence_hash,
     token_hashes,
+    token_values,
     tokenize,
 )
 from dlp.roster.forms import Field
@@ -39,6 +43,9 @@ DOB_WINDOW_CHARS = 80  # how far from a name a birth date still confirms it
 VERIFIED_CACHE_SIZE = 1 << 16
 DESCRIBED_CACHE_SIZE = 1 << 14  # forms and people described (no clear value: indices, digests)
 EXACT_RUNS_ABOVE = 1000  # candidates in a chunk above which the longest run is worth measuring
+SHORT_TEXT_CHARS = 512  # up to this, tokens are fingerprinted in Python (see `_scan_short`)
+TOKEN_CACHE_SIZE = 1 << 16
+_CODE_TOKEN = re.compile(rb"[^\x00]+")  # a token in folded code bytes
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
     (Role.STUDENT, "id"): "ROSTER_STUDENT_ID",
@@ -94,8 +101,11 @@ class _Hit:
 class RosterMatcher:
     """Loaded from a `RosterStore`; holds no clear value, only hashes and fingerprints."""
 
-    def __init__(self, tables: RosterTables, keys: RosterKeys) -> None:
+    def __init__(
+        self, tables: RosterTables, keys: RosterKeys, short_text_chars: int = SHORT_TEXT_CHARS
+    ) -> None:
         self._tables = tables
+        self._short_text_chars = short_text_chars
         self._prints = FingerprintKeys.derive(keys)
         self._form_mac = keys.macer("form")
         self._birth_mac = keys.macer("birth-date")
@@ -122,6 +132,12 @@ class RosterMatcher:
         self._verified: dict[int, int] = {}
         self._form_groups: dict[int, tuple[_Group, ...]] = {}
         self._people_facts: dict[tuple[int, ...], tuple[str, bool, tuple[str, ...]]] = {}
+        # Short texts, in Python: folded token -> its 64-bit hash, or -1 when the token filter
+        # rejects it. Only tokens of scanned text, in memory, bounded; never written anywhere.
+        self._token_cache: dict[bytes, int] = {}
+        self._filter_bits = self._filter.data
+        self._sequence_view = self._sequence_bits.data
+        self._length_set = frozenset(lengths)
         folded_code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
@@ -139,6 +155,9 @@ class RosterMatcher:
         return self._resolve(text, _outermost(hits))
 
     def _scan(self, chunk: str) -> Iterator[tuple[int, int, int]]:
+        if len(chunk) <= self._short_text_chars:
+            yield from self._scan_short(chunk)
+            return
         table = tokenize(chunk)
         if not len(table):
             return
@@ -173,22 +192,75 @@ class RosterMatcher:
         for row, column, seen in zip(
             rows.tolist(), columns.tolist(), full[rows, columns].tolist(), strict=True
         ):
-            form = self._verified.get(seen)
-            if form == -1:
+            if self._verified.get(seen) == -1:
                 continue  # a common word colliding with the filters, checked before
             tokens = candidates[row : row + column + 1]
-            starts = table.text_starts[tokens]
-            ends = table.text_ends[tokens]
-            if form is None:
-                normalized = " ".join(
-                    normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
-                )
-                form = self._lookup(self._form_mac(normalized.encode("utf-8")))
-                if len(self._verified) >= VERIFIED_CACHE_SIZE:
-                    self._verified.clear()
-                self._verified[seen] = form
+            starts = table.text_starts[tokens].tolist()
+            ends = table.text_ends[tokens].tolist()
+            form = self._verify(chunk, starts, ends, seen)
             if form >= 0:
-                yield int(starts[0]), int(ends[-1]), form
+                yield starts[0], ends[-1], form
+
+    def _scan_short(self, chunk: str) -> Iterator[tuple[int, int, int]]:
+        """`_scan` without numpy: the same fingerprints, one token at a time."""
+        codes, positions = fold(chunk)
+        cache, keys, passes = self._token_cache, self._prints, self._filter_bits
+        # Candidate runs as lists of (token number, code start, code end, token hash).
+        runs: list[list[tuple[int, int, int, int]]] = []
+        previous = (-2, 0)
+        for number, token in enumerate(_CODE_TOKEN.finditer(codes)):
+            value = token.group()
+            hashed = cache.get(value)
+            if hashed is None:
+                prefix, hashed = token_values(value, keys)
+                if not passes[prefix]:
+                    hashed = -1
+                if len(cache) >= TOKEN_CACHE_SIZE:
+                    cache.clear()
+                cache[value] = hashed
+            if hashed < 0:
+                continue
+            start, end = token.span()
+            if previous[0] == number - 1 and start - previous[1] <= MAX_GAP:
+                runs[-1].append((number, start, end, hashed))
+            else:
+                runs.append([(number, start, end, hashed)])
+            previous = (number, end)
+        if not runs:
+            return
+        ends_at = None if positions is None else [*positions.tolist(), len(chunk)]
+        bits, wanted = self._sequence_view, self._length_set
+        for run in runs:
+            hashes = [item[3] for item in run]
+            for first in range(len(run)):
+                for length in range(1, min(self._longest, len(run) - first) + 1):
+                    if length not in wanted:
+                        continue
+                    seen = sequence_hash(hashes[first : first + length], keys)
+                    slot = length << FP_BITS | seen >> (64 - FP_BITS)
+                    if not bits[slot >> 3] >> (slot & 7) & 1 or self._verified.get(seen) == -1:
+                        continue
+                    starts = [item[1] for item in run[first : first + length]]
+                    ends = [item[2] for item in run[first : first + length]]
+                    if ends_at is not None:
+                        starts = [ends_at[s] for s in starts]
+                        ends = [ends_at[e] for e in ends]
+                    form = self._verify(chunk, starts, ends, seen)
+                    if form >= 0:
+                        yield starts[0], ends[-1], form
+
+    def _verify(self, chunk: str, starts: list[int], ends: list[int], seen: int) -> int:
+        """The form these tokens spell (HMAC of their normalized text), or -1; cached."""
+        form = self._verified.get(seen)
+        if form is None:
+            normalized = " ".join(
+                normalize_token(chunk[s:e]) for s, e in zip(starts, ends, strict=True)
+            )
+            form = self._lookup(self._form_mac(normalized.encode("utf-8")))
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[seen] = form
+        return form
 
     def _lookup(self, mac: bytes) -> int:
         key, check = split_mac(mac)
