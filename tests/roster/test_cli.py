@@ -32,7 +32,9 @@ def test_cli_registers_roster() -> None:
     assert "roster" in COMMAND_MODULES
 
 
-def test_import_and_info(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+def test_import_and_info(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = tmp_path / "secret.key"
     secret.write_bytes(SECRET)
     bundle = write_oneroster(tmp_path / "bundle")
@@ -51,7 +53,7 @@ def test_import_and_info(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
 
 
 def test_errors_are_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DLP_SECRET", raising=False)
     monkeypatch.delenv("DLP_SECRET_FILE", raising=False)

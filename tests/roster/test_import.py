@@ -49,8 +49,8 @@ def test_oneroster_11_folder_and_zip(tmp_path: Path) -> None:
         for file in folder.iterdir():
             bundle.write(file, f"oneroster/{file.name}")
     for source in (folder, archive):
-        chosen, people = read_roster(source)
-        people = list(people)
+        chosen, read = read_roster(source)
+        people = list(read)
         assert chosen == "oneroster"
         by_id = {p.local_id: p for p in people}
         assert sorted(by_id) == ["E2001", "S1001", "S1005"]
@@ -115,8 +115,8 @@ def test_generic_csv_with_mapping(tmp_path: Path) -> None:
 
 
 def test_edfi_grand_bend(grand_bend: Path, tmp_path: Path) -> None:
-    chosen, people = read_roster(grand_bend)
-    people = list(people)
+    chosen, read = read_roster(grand_bend)
+    people = list(read)
     assert chosen == "edfi"
     students = [p for p in people if p.role == Role.STUDENT]
     staff = [p for p in people if p.role == Role.STAFF]

@@ -14,7 +14,7 @@ from .conftest import PEOPLE, SECRET
 NAMES = [f"{p.name.first} {p.name.last}" for p in PEOPLE]
 NAMES += [f"{p.name.last}, {p.name.first}" for p in PEOPLE]
 # Filler that never continues a name: words and characters around it are cut off by a separator.
-filler = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+filler = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300)
 
 
 @settings(max_examples=200, deadline=None)
