@@ -5,6 +5,11 @@ looked up in a 2**24-entry bitmap of the roster's tokens; (2) runs of adjacent s
 (at most `MAX_GAP` characters apart) get whole-token hashes and a 24-bit fingerprint per
 candidate sequence length; (3) sequences whose fingerprint is the roster's are normalized in
 Python and HMAC-ed, and only an HMAC found among the roster's forms is a match.
+
+A scanner calls `find` once per segment, most of them a few kilobytes, so the fixed cost of
+each numpy call counts as much as the per-character work: stages (2) and (3) take every
+sequence length in one pass, and texts up to `SHORT_TEXT_CHARS` are fingerprinted in plain
+Python with the same hashes (a property test holds both paths to the same results).
 """
 
 from __future__ import annotations
