@@ -143,6 +143,7 @@ class RosterMatcher:
         self._filter_bits = self._filter.data
         self._sequence_view = self._sequence_bits.data
         self._length_set = frozenset(lengths)
+        self._roles = frozenset(Role(int(code)) for code in np.unique(tables.person_role))
         folded_code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
@@ -280,8 +281,16 @@ class RosterMatcher:
 
     # -- describing --------------------------------------------------------------------------
 
-    def is_roster_id(self, value: str) -> RosterMatch | None:
-        """The roster person whose ID ``value`` is (any spacing or case), if any."""
+    def has_role(self, role: Role) -> bool:
+        """Whether the roster holds anyone of ``role`` (a staff-only import has no students)."""
+        return role in self._roles
+
+    def is_roster_id(self, value: str, role: Role | None = None) -> RosterMatch | None:
+        """The roster person whose ID ``value`` is (any spacing or case), if any.
+
+        With ``role``, only a person of that role counts: a student's ID is not a staff ID.
+        """
+        wanted = None if role is None else ENTITY_TYPES.get((role, "id"))
         raw = split_tokens(value)
         norm = [normalize_token(token) for token in raw]
         for spelling in (" ".join(norm), "".join(norm)):
@@ -291,7 +300,7 @@ class RosterMatcher:
             if form < 0:
                 continue
             for match in self._describe(value, _Hit(0, len(value), form), {}):
-                if match.kind == "id":
+                if match.kind == "id" and (role is None or match.entity_type == wanted):
                     return match
         return None
 
