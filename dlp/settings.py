@@ -15,10 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+
+if TYPE_CHECKING:
+    from dlp.engine import DetectionConfig
 
 MiB = 1024 * 1024
 T = TypeVar("T")
@@ -70,6 +73,22 @@ class DetectionSettings:
     recognizers: Path | None = None  # None: the shipped recognizers
     threshold: float = 0.4
     person_model: str | None = None
+    roster: Path | None = None  # a roster store made by `dlp roster import`
+    # Terms the district adds to the shipped dictionaries: ((category, ((term, weight), ...)), ...)
+    keywords: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    def config(self, secret: bytes) -> DetectionConfig:
+        """The scanner's configuration these settings describe, keyed by ``secret``."""
+        from dlp.engine import DetectionConfig  # Presidio loads with it: only where it scans
+
+        return DetectionConfig(
+            secret=secret,
+            recognizers_dir=self.recognizers,
+            score_threshold=self.threshold,
+            extra_keywords={category: list(terms) for category, terms in self.keywords},
+            person_model=self.person_model,
+            roster_path=self.roster,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,9 +321,49 @@ def _detection(table: _Table) -> DetectionSettings:
         recognizers=table.path_value("recognizers", default.recognizers),
         threshold=table.number("threshold", default.threshold, 0.0, 1.0),
         person_model=table.optional_string("person_model", None),
+        roster=table.path_value("roster", default.roster),
+        keywords=_keywords(table.table("keywords")),
     )
     table.done()
     return settings
+
+
+# Categories a district can add terms to: the shipped dictionaries' (recognizers/keywords/).
+KEYWORD_CATEGORIES = (
+    "SPECIAL_EDUCATION", "GRADES", "DISCIPLINE", "HEALTH", "PERSONNEL", "DEMOGRAPHIC",
+)
+
+
+def _keywords(table: _Table) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """``CATEGORY = ["term", {term = "other term", weight = 1.5}, ...]`` per category."""
+    added = []
+    for category in table.data:
+        if category.upper() not in KEYWORD_CATEGORIES:
+            raise table.error(
+                category, f"not a keyword category (one of {', '.join(KEYWORD_CATEGORIES)})"
+            )
+        items = table._get(category, (list,), "a list of terms", [])
+        terms = []
+        for item in items:
+            if isinstance(item, str):
+                text, weight = item, 1.0
+            elif isinstance(item, dict) and isinstance(item.get("term"), str) and set(item) <= {
+                "term", "weight"
+            }:
+                text, weight = item["term"], item.get("weight", 1.0)
+                if isinstance(weight, bool) or not isinstance(weight, int | float) or not (
+                    0 < weight <= 10
+                ):
+                    raise table.error(category, f"{text!r}: weight must be a number in (0, 10]")
+            else:
+                raise table.error(
+                    category, 'each term is "text" or {term = "text", weight = 1.5}'
+                )
+            if not text.strip():
+                raise table.error(category, "a term must not be empty")
+            terms.append((text, float(weight)))
+        added.append((category.upper(), tuple(terms)))
+    return tuple(added)
 
 
 def _quarantine(table: _Table) -> QuarantineSettings:

@@ -33,6 +33,7 @@ from dlp.delivery import (
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
 from dlp.roster.secret import load_secret
+from dlp.roster.store import RosterStore
 from dlp.settings import Settings
 from smtp_gateway import replies
 from smtp_gateway.config import PolicyBundle
@@ -99,13 +100,14 @@ class Gateway:
         gateway = settings.gateway
         ensure_key_file(settings.detection.secret_file, "digest secret")
         secret = load_secret(env or {}, settings.detection.secret_file)
+        if settings.detection.roster is not None:
+            # A missing roster or one hashed under another secret stops the start here, with
+            # its reason, rather than in every scanning process.
+            RosterStore.open(settings.detection.roster, secret).load()
         self.bundle_path = settings.policy_file
         bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from)
         job = ScanJob(
-            secret=secret,
-            recognizers_dir=settings.detection.recognizers,
-            score_threshold=settings.detection.threshold,
-            person_model=settings.detection.person_model,
+            detection=settings.detection.config(secret),
             limits=Limits(
                 max_file_bytes=max(gateway.max_message_bytes, Limits().max_file_bytes),
                 max_seconds=gateway.scan_timeout,

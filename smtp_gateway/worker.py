@@ -11,36 +11,29 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlp.extract.limits import Limits
 from dlp.model import ScanResult
+
+if TYPE_CHECKING:
+    from dlp.engine import DetectionConfig
 
 ScanFunction = Callable[[bytes], ScanResult]
 
 
 @dataclass(frozen=True, slots=True)
 class ScanJob:
-    secret: bytes = field(repr=False)
-    recognizers_dir: Path | None = None
-    score_threshold: float = 0.4
-    person_model: str | None = None
+    detection: DetectionConfig = field(repr=False)  # holds the secret: never printed
     limits: Limits = field(default_factory=Limits)
     builder: str = "smtp_gateway.worker:build_scan"
 
 
 def build_scan(job: ScanJob) -> ScanFunction:
-    from dlp.engine import DetectionConfig, build_scanner
+    from dlp.engine import build_scanner
     from dlp.pipeline import scan_message
 
-    scanner = build_scanner(
-        DetectionConfig(
-            secret=job.secret,
-            recognizers_dir=job.recognizers_dir,
-            score_threshold=job.score_threshold,
-            person_model=job.person_model,
-        )
-    )
+    scanner = build_scanner(job.detection)
 
     def scan(raw: bytes) -> ScanResult:
         return scan_message(raw, scanner, job.limits)

@@ -9,20 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from dlp.cli import UsageError
-from dlp.engine import DetectionConfig, Scanner, build_scanner
+from dlp.commands.detection_options import add_detection_options, detection_config
+from dlp.engine import Scanner, build_scanner
 from dlp.extract import Limits, extract_bytes, extract_path
 from dlp.model import Finding, Location, Segment, Unscannable
 from dlp.pipeline import scan_items
-from dlp.roster.secret import SecretError, load_secret
 
-DEFAULT_SECRET_FILE = Path("var/secret.key")
 STDIN_NAME = "<stdin>"
 
 
@@ -34,33 +32,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or '-'")
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
-    parser.add_argument(
-        "--secret-file",
-        type=Path,
-        help="key for the digests of found values (default: $DLP_SECRET, $DLP_SECRET_FILE, "
-        f"or {DEFAULT_SECRET_FILE} if it exists)",
-    )
-    parser.add_argument("--recognizers", type=Path, help="folder of detection content")
-    parser.add_argument(
-        "--threshold", type=float, default=0.4, help="minimum score of a finding (0.4)"
-    )
+    add_detection_options(parser)
     parser.set_defaults(func=run)
-
-
-def _secret(path: Path | None, stderr: TextIO) -> bytes:
-    try:
-        if path is None and not (os.environ.get("DLP_SECRET") or os.environ.get("DLP_SECRET_FILE")):
-            if not DEFAULT_SECRET_FILE.exists():
-                print(
-                    "dlp: note: no secret configured; digests are valid for this run only "
-                    "(set DLP_SECRET or --secret-file for stable digests)",
-                    file=stderr,
-                )
-                return secrets.token_bytes(32)
-            path = DEFAULT_SECRET_FILE
-        return load_secret(os.environ, path)
-    except SecretError as error:
-        raise UsageError(str(error)) from None
 
 
 def _items(paths: list[str], limits: Limits) -> Iterator[Segment | Unscannable]:
@@ -101,14 +74,13 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
 
 
 def run(args: argparse.Namespace) -> int:
+    config = detection_config(
+        args, "digests are valid for this run only (set DLP_SECRET or --secret-file for "
+        "stable digests)"
+    )
     try:
-        config = DetectionConfig(
-            secret=_secret(args.secret_file, sys.stderr),
-            recognizers_dir=args.recognizers,
-            score_threshold=args.threshold,
-        )
         scanner: Scanner = build_scanner(config)
-    except ValueError as error:
+    except ValueError as error:  # a bad recognizer file, a roster that cannot be opened
         raise UsageError(str(error)) from None
     count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
     return 1 if count else 0

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import sys
 from pathlib import Path
 
 from dlp.cli import UsageError
-from dlp.engine import DetectionConfig
+from dlp.commands.detection_options import add_detection_options, detection_config
 from dlp.export import reports
 from dlp.export.runner import default_workers
 from dlp.export.scan import (
@@ -25,7 +23,8 @@ from dlp.export.scan import (
     run_scan,
 )
 from dlp.export.state import StateError
-from dlp.roster.secret import SECRET_ENV, SECRET_FILE_ENV, SecretError, load_secret
+from dlp.roster.secret import SECRET_ENV
+from dlp.roster.store import RosterStore, RosterStoreError
 
 DEFAULT_OUT = Path("export-report")
 
@@ -57,31 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--internal-domain", action="append", default=[], metavar="DOMAIN",
                         help="the district's mail domain (repeatable); sharing with others "
                         "counts as external (default: the owner's own domain)")
-    parser.add_argument("--secret-file", type=Path,
-                        help=f"key for digests and content hashes (default: ${SECRET_ENV} "
-                        f"or ${SECRET_FILE_ENV})")
-    parser.add_argument("--recognizers", type=Path, help="folder of detection content")
-    parser.add_argument("--threshold", type=float, default=0.4,
-                        help="minimum score of a finding (0.4)")
+    add_detection_options(parser)
     parser.add_argument("--max-findings-per-file", type=int, default=DEFAULT_MAX_FINDINGS,
                         metavar="N", help="stop reading a file after N findings; its counts "
                         f"are then lower bounds (default {DEFAULT_MAX_FINDINGS}; 0: no limit)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.set_defaults(func=run)
-
-
-def _secret(path: Path | None) -> bytes:
-    if path is None and not (os.environ.get(SECRET_ENV) or os.environ.get(SECRET_FILE_ENV)):
-        print(
-            "dlp: note: no secret configured; digests and content hashes are valid for this "
-            f"run only, so it cannot serve as a baseline (set {SECRET_ENV} or --secret-file)",
-            file=sys.stderr,
-        )
-        return secrets.token_bytes(32)
-    try:
-        return load_secret(os.environ, path)
-    except SecretError as error:
-        raise UsageError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,14 +78,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-findings-per-file must be 0 (no limit) or more")
     if args.resume and not (args.out / STATE_NAME).exists():
         raise UsageError(f"--resume: no state to resume in {args.out / STATE_NAME}")
-    try:
-        config = DetectionConfig(
-            secret=_secret(args.secret_file),
-            recognizers_dir=args.recognizers,
-            score_threshold=args.threshold,
-        )
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    config = detection_config(
+        args, "digests and content hashes are valid for this run only, so it cannot serve "
+        f"as a baseline (set {SECRET_ENV} or --secret-file)"
+    )
+    if config.roster_path is not None:
+        try:  # here, once, rather than as a failure in every worker
+            RosterStore.open(config.roster_path, config.secret).load()
+        except RosterStoreError as error:
+            raise UsageError(str(error)) from None
     scan = ExportScan(
         export=args.path,
         out=args.out,
