@@ -176,3 +176,55 @@ def test_wrong_secret_and_bad_files(tmp_path: Path) -> None:
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(RosterStoreError, match="not a readable roster"):
         RosterStore.open(tmp_path / "junk.npz", SECRET).load()
+
+
+def write_large_oneroster(folder: Path, students: int) -> dict[str, set[str]]:
+    """A bundle of ``students`` in sibling pairs; returns each student's expected guardians.
+
+    Families link in three ways: the guardians name the students, the students name the
+    guardians, or both (which must not list a guardian twice).
+    """
+    folder.mkdir()
+    header = ["sourcedId", "status", "role", "givenName", "familyName", "identifier"]
+    header += ["email", "phone", "agentSourcedIds"]
+    expected: dict[str, set[str]] = {}
+    rows: list[list[str]] = []
+    for family in range(students // 2):
+        kids = [f"u{2 * family}", f"u{2 * family + 1}"]
+        adults = [f"p{family}a"] + ([f"p{family}b"] if family % 2 == 0 else [])
+        way = family % 3
+        surname = f"Fam{family}"
+        for kid in kids:
+            expected[kid] = set(adults)
+            agents = ",".join(adults) if way in (1, 2) else ""
+            rows.append([kid, "active", "student", "Kid", surname, f"S{kid}", "", "", agents])
+        for adult in adults:
+            agents = ",".join(kids) if way in (0, 2) else ""
+            email = f"{adult}@example.org"
+            rows.append([adult, "active", "guardian", "Pat", surname, "", email, "", agents])
+    rows.append(["t1", "active", "teacher", "Barry", "Tanner", "E2001", "", "", ""])
+    with (folder / "users.csv").open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return expected
+
+
+def test_oneroster_large_bundle_links_every_guardian_once(tmp_path: Path) -> None:
+    # Linking used to scan every guardian for every student: minutes at this size.
+    expected = write_large_oneroster(tmp_path / "large", 20_000)
+    chosen, read = read_roster(tmp_path / "large")
+    people = list(read)
+    assert chosen == "oneroster"
+    students = [p for p in people if p.role == Role.STUDENT]
+    assert len(students) == 20_000
+    assert [p.local_id for p in people if p.role == Role.STAFF] == ["E2001"]
+    for student in students:
+        keys = [g.key for g in student.guardians]
+        assert len(keys) == len(set(keys)), student.local_id
+        assert set(keys) == expected[student.local_id[1:]], student.local_id
+    first = next(p for p in students if p.local_id == "Su0")
+    assert [(g.key, g.emails) for g in first.guardians] == [
+        ("p0a", ("p0a@example.org",)),
+        ("p0b", ("p0b@example.org",)),
+    ]

@@ -134,6 +134,12 @@ def read_oneroster(path: Path) -> Iterator[Person]:
                 phones=phones,
             )
             guardian_agents[sourced] = _agents(user)
+    # The other direction (a guardian naming their students), indexed by student so each
+    # student's guardians are one lookup: import stays linear in the bundle's size.
+    guardians_of: dict[str, list[str]] = {}
+    for guardian_id, students in guardian_agents.items():
+        for student_id in dict.fromkeys(students):
+            guardians_of.setdefault(student_id, []).append(guardian_id)
     for user in live:
         role = role_of(user)
         if role in GUARDIAN_ROLES:
@@ -144,9 +150,7 @@ def read_oneroster(path: Path) -> Iterator[Person]:
         demographic = demographics.get(sourced, {})
         linked = [guardians[a] for a in _agents(user) if a in guardians]
         linked += [
-            guardians[g]
-            for g, students in guardian_agents.items()
-            if sourced in students and guardians[g] not in linked
+            guardians[g] for g in guardians_of.get(sourced, ()) if guardians[g] not in linked
         ]
         yield Person(
             role=Role.STUDENT if role in STUDENT_ROLES else Role.STAFF,
