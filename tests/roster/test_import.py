@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import tracemalloc
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dlp.roster.importers import read_roster
+from dlp.roster.importers.edfi import ROSTER_INTERCHANGES, read_edfi
 from dlp.roster.importers.generic_csv import parse_mapping
 from dlp.roster.people import Person, PersonName, Role, RosterFormatError
 from dlp.roster.store import RosterStore, RosterStoreError
@@ -141,6 +144,57 @@ def test_edfi_grand_bend(grand_bend: Path, tmp_path: Path) -> None:
     ]
     assert found[0].confirmed_by_dob and found[0].subject == found[1].subject
     assert found[0].subject in found[2].related
+
+
+EDFI_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="http://ed-fi.org/5.2.0">\n'
+
+
+def test_edfi_reads_only_roster_interchanges(grand_bend: Path, tmp_path: Path) -> None:
+    # The sample's roster files, plus activity files a full export also holds: one cut off
+    # mid-write, one naming students in the shape of a roster file. Neither is read.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("Student.xml", "Contact.xml", "StaffAssociation.xml"):
+        shutil.copy(grand_bend / name, folder / name)
+    expected = [repr(p) for p in read_edfi(folder)]
+    attendance = (grand_bend / "StudentSchoolAttendance.xml").read_bytes()
+    (folder / "StudentSchoolAttendance.xml").write_bytes(attendance[: len(attendance) // 2])
+    stray = "<Student><StudentUniqueId>999001</StudentUniqueId></Student>"
+    (folder / "StudentHealth.xml").write_text(
+        EDFI_HEAD.format(root="InterchangeStudentHealth") + stray + "</InterchangeStudentHealth>"
+    )
+    assert [repr(p) for p in read_edfi(folder)] == expected
+    assert {"InterchangeStudent", "InterchangeContact"} <= ROSTER_INTERCHANGES
+    # The whole sample folder gives the same people as its roster files alone.
+    assert [repr(p) for p in read_edfi(grand_bend)] == expected
+
+
+def test_edfi_import_memory_follows_the_roster_not_the_file(tmp_path: Path) -> None:
+    students, padding = 600, 80  # about 10 MB of XML, most of it in elements the roster ignores
+    path = tmp_path / "Student.xml"
+    other = "<OtherName><FirstName>" + "x" * 160 + "</FirstName></OtherName>"
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write(EDFI_HEAD.format(root="InterchangeStudent"))
+        for number in range(students):
+            stream.write(
+                f"<Student><StudentUniqueId>{700000 + number}</StudentUniqueId>"
+                f"<Name><FirstName>Kid{number}</FirstName><LastSurname>Fam</LastSurname></Name>"
+                f"<BirthData><BirthDate>2010-01-02</BirthDate></BirthData>"
+                f"{other * padding}</Student>\n"
+            )
+        stream.write("</InterchangeStudent>\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        people = list(read_edfi(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [p.local_id for p in people] == [str(700000 + n) for n in range(students)]
+    assert people[-1].name == PersonName(f"Kid{students - 1}", "Fam")
+    assert people[0].birth_date == date(2010, 1, 2)
+    # Kept elements would hold the whole file's text (and more) in memory at once.
+    assert peak < size / 4, (peak, size)
 
 
 def test_reimport_reports_counts_and_replaces(tmp_path: Path) -> None:

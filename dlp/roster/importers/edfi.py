@@ -1,16 +1,19 @@
 """Ed-Fi XML interchanges: Student, Contact (or Parent) and StaffAssociation files.
 
-Reads every ``*.xml`` in a folder (or one file), streaming, and keeps only what the roster
-needs: unique and state IDs, names, birth dates, guardians with their contact details and the
-student-guardian links. Ed-Fi has no standard FERPA directory opt-out element; an element named
-like one (`OPT_OUT_ELEMENTS`), as district extensions add, is honoured.
+Reads the ``*.xml`` files of a folder (or one file) whose root is a roster interchange
+(`ROSTER_INTERCHANGES`); an export's attendance, assessment or gradebook files are left unread
+after their first element. Each file is streamed: every entity under the root is reduced to
+what the roster needs (unique and state IDs, names, birth dates, guardians with their contact
+details, the student-guardian links) and then cleared, so memory follows the roster, not the
+files. Ed-Fi has no standard FERPA directory opt-out element; an element named like one
+(`OPT_OUT_ELEMENTS`), as district extensions add, is honoured.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dlp.roster.importers.values import header_key, parse_date, parse_flag
@@ -19,7 +22,16 @@ from dlp.roster.people import Guardian, Person, PersonName, Role, RosterFormatEr
 OPT_OUT_ELEMENTS = frozenset(
     {"directoryoptout", "directoryinformationoptout", "ferpadirectoryoptout", "ferpaoptout"}
 )
-_PEOPLE = {"Student", "Staff", "Contact", "Parent"}
+# Ed-Fi 5 (Contact), 3 (Parent) and 2 (StudentParent) names of the files that carry people.
+ROSTER_INTERCHANGES = frozenset(
+    {
+        "InterchangeStudent",
+        "InterchangeContact",
+        "InterchangeParent",
+        "InterchangeStudentParent",
+        "InterchangeStaffAssociation",
+    }
+)
 _LINKS = {"StudentContactAssociation", "StudentParentAssociation"}
 
 
@@ -71,39 +83,82 @@ def _opt_out(element: ET.Element) -> bool:
 
 @dataclass
 class _Interchange:
-    students: list[ET.Element] = field(default_factory=list)
-    staff: list[ET.Element] = field(default_factory=list)
-    contacts: dict[str, ET.Element] = field(default_factory=dict)  # by id attribute and unique ID
+    students: list[Person] = field(default_factory=list)  # guardians added once all is read
+    staff: list[Person] = field(default_factory=list)
+    contacts: dict[str, Guardian] = field(default_factory=dict)  # by id attribute and unique ID
     links: list[tuple[str, str]] = field(default_factory=list)  # (student ID, contact key)
 
 
 def _read(path: Path, into: _Interchange) -> None:
+    """Add the people of one file to ``into``; a file of another interchange is skipped."""
+    depth = 0
+    root: ET.Element | None = None
     try:
-        for _, element in ET.iterparse(path, events=("end",)):
-            tag = _local(element.tag)
-            if tag == "Student" and _children(element, "StudentUniqueId"):
-                into.students.append(element)
-            elif tag == "Staff" and _children(element, "StaffUniqueId"):
-                into.staff.append(element)
-            elif tag in ("Contact", "Parent"):
-                unique = _text(element, f"{tag}UniqueId")
-                if unique:
-                    into.contacts[unique] = element
-                    if element.get("id"):
-                        into.contacts[element.get("id", "")] = element
-            elif tag in _LINKS:
-                student = _text(element, "StudentReference", "StudentIdentity", "StudentUniqueId")
-                for reference in ("ContactReference", "ParentReference"):
-                    for ref in _children(element, reference):
-                        unique = ref.get("ref") or _text(
-                            ref,
-                            reference.replace("Reference", "Identity"),
-                            reference.replace("Reference", "UniqueId"),
-                        )
-                        if student and unique:
-                            into.links.append((student, unique))
+        with path.open("rb") as stream:
+            for event, element in ET.iterparse(stream, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        if _local(element.tag) not in ROSTER_INTERCHANGES:
+                            return
+                        root = element
+                    continue
+                depth -= 1
+                _take(element, into)
+                if depth == 1 and root is not None:
+                    root.clear()  # this entity is read: drop it (and any before it)
     except ET.ParseError as error:
         raise RosterFormatError(f"{path}: not well-formed XML ({error})") from None
+
+
+def _take(element: ET.Element, into: _Interchange) -> None:
+    """Keep what the roster needs of one complete element, if it is a person or a link."""
+    tag = _local(element.tag)
+    if tag == "Student" and _children(element, "StudentUniqueId"):
+        into.students.append(_student(element))
+    elif tag == "Staff" and _children(element, "StaffUniqueId"):
+        into.staff.append(_staff(element))
+    elif tag in ("Contact", "Parent"):
+        unique = _text(element, f"{tag}UniqueId")
+        if unique:
+            guardian = _guardian(element)
+            into.contacts[unique] = guardian
+            if element.get("id"):
+                into.contacts[element.get("id", "")] = guardian
+    elif tag in _LINKS:
+        student = _text(element, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        for reference in ("ContactReference", "ParentReference"):
+            for ref in _children(element, reference):
+                unique = ref.get("ref") or _text(
+                    ref,
+                    reference.replace("Reference", "Identity"),
+                    reference.replace("Reference", "UniqueId"),
+                )
+                if student and unique:
+                    into.links.append((student, unique))
+
+
+def _student(element: ET.Element) -> Person:
+    return Person(
+        role=Role.STUDENT,
+        local_id=_text(element, "StudentUniqueId"),
+        state_id=_state_id(element, "StudentIdentificationCode", "StudentIdentificationSystem"),
+        name=_name(element),
+        birth_date=parse_date(_text(element, "BirthData", "BirthDate")),
+        directory_opt_out=_opt_out(element),
+    )
+
+
+def _staff(element: ET.Element) -> Person:
+    staff_id = _text(element, "StaffUniqueId")
+    state_id = _state_id(element, "StaffIdentificationCode", "StaffIdentificationSystem")
+    return Person(
+        role=Role.STAFF,
+        local_id=staff_id,
+        state_id=state_id if state_id != staff_id else "",
+        name=_name(element),
+        birth_date=parse_date(_text(element, "BirthDate")),
+    )
 
 
 def _guardian(element: ET.Element) -> Guardian:
@@ -144,32 +199,10 @@ def read_edfi(path: Path) -> Iterator[Person]:
     if not interchange.students and not interchange.staff:
         raise RosterFormatError(f"{path}: no Ed-Fi Student or Staff elements found")
     guardians: dict[str, list[Guardian]] = {}
-    built: dict[int, Guardian] = {}
     for student_id, contact_key in interchange.links:
-        element = interchange.contacts.get(contact_key)
-        if element is None:
-            continue
-        if id(element) not in built:
-            built[id(element)] = _guardian(element)
-        guardians.setdefault(student_id, []).append(built[id(element)])
-    for element in interchange.students:
-        student_id = _text(element, "StudentUniqueId")
-        yield Person(
-            role=Role.STUDENT,
-            local_id=student_id,
-            state_id=_state_id(element, "StudentIdentificationCode", "StudentIdentificationSystem"),
-            name=_name(element),
-            birth_date=parse_date(_text(element, "BirthData", "BirthDate")),
-            directory_opt_out=_opt_out(element),
-            guardians=tuple(guardians.get(student_id, ())),
-        )
-    for element in interchange.staff:
-        staff_id = _text(element, "StaffUniqueId")
-        state_id = _state_id(element, "StaffIdentificationCode", "StaffIdentificationSystem")
-        yield Person(
-            role=Role.STAFF,
-            local_id=staff_id,
-            state_id=state_id if state_id != staff_id else "",
-            name=_name(element),
-            birth_date=parse_date(_text(element, "BirthDate")),
-        )
+        guardian = interchange.contacts.get(contact_key)
+        if guardian is not None:
+            guardians.setdefault(student_id, []).append(guardian)
+    for student in interchange.students:
+        yield replace(student, guardians=tuple(guardians.get(student.local_id, ())))
+    yield from interchange.staff
