@@ -167,7 +167,8 @@ class Scanner:
                 )
         if self.roster is not None:
             roster = self.roster
-            found = [checked_against_roster(match, text, roster) for match in found]
+            threshold = self.config.score_threshold
+            found = [checked_against_roster(m, text, roster, threshold) for m in found]
             found.extend(from_roster(match) for match in roster.find(text))
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)
