@@ -6,6 +6,7 @@ process) without anyone changing it underneath.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,41 @@ class Location:
             if self.column is not None:
                 pieces.append(f"column {self.column}")
         return " / ".join(pieces) if pieces else "-"
+
+    def masked(self) -> str:
+        """``str(self)`` fit to be written down: digit runs and e-mail addresses in names masked.
+
+        File, sheet and part names can carry the very value that is protected
+        ("536-22-1234.pdf"), and a table without a header row makes its first row the column
+        names ("column 536-22-1234"). Every report, log, audit record and notice uses this.
+        """
+        return str(
+            Location(
+                path=tuple(mask_name(name) for name in self.path),
+                part=mask_name(self.part) if self.part is not None else None,
+                page=self.page,
+                sheet=mask_name(self.sheet) if self.sheet is not None else None,
+                row=self.row,
+                column=mask_name(self.column) if self.column is not None else None,
+                cell=self.cell,
+            )
+        )
+
+
+# Runs of four digits or more, with the separators numbers are written with.
+_DIGIT_RUN = re.compile(r"\d(?:[\d\s./()-]{2,}\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_name(text: str) -> str:
+    """A name with the values it may carry masked: long digit runs to ``#``, e-mail addresses."""
+
+    def hide(match: re.Match[str]) -> str:
+        if sum(char.isdigit() for char in match.group()) < 4:
+            return match.group()
+        return re.sub(r"\d", "#", match.group())
+
+    return _DIGIT_RUN.sub(hide, _EMAIL.sub("[e-mail]", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +213,7 @@ class Finding:
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": "finding",
-            "location": str(self.location),
+            "location": self.location.masked(),
             "entity_type": self.entity_type,
             "category": self.category.value,
             "start": self.start,
@@ -204,7 +240,7 @@ class Unscannable:
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": "unscannable",
-            "location": str(self.location),
+            "location": self.location.masked(),
             "reason": self.reason.value,
             "detail": self.detail,
         }

@@ -53,10 +53,10 @@ def _items(paths: list[str], limits: Limits) -> Iterator[Segment | Unscannable]:
 def _text_line(item: Finding | Unscannable) -> str:
     if isinstance(item, Unscannable):
         detail = f" ({item.detail})" if item.detail else ""
-        return f"{item.location}: UNSCANNABLE {item.reason.value}{detail}"
+        return f"{item.location.masked()}: UNSCANNABLE {item.reason.value}{detail}"
     context = f" near {', '.join(item.context_words)}" if item.context_words else ""
     return (
-        f"{item.location}: {item.entity_type} [{item.category.value}] {item.masked} "
+        f"{item.location.masked()}: {item.entity_type} [{item.category.value}] {item.masked} "
         f"score={item.score:.2f} at {item.start}-{item.end}{context}"
     )
 

@@ -109,9 +109,18 @@ def extract_source(
             location, UnscannableReason.TOO_LARGE, too_large(source.size, limit).detail
         )
         return
+    if ctx.depth and _is_real_name(source.name):
+        # An attachment's or a member's name is content too: "536-22-1234 IEP.pdf" says what
+        # it holds. (A top-level file's name is its sender's own, and in its location.)
+        yield Segment(source.name, location.with_detail(part="file name"))
     items = EXTRACTORS[kind](source, location, ctx)
     timed_items = timed(items, ctx.clocks, ctx.limits.max_seconds, location)
     yield from _guarded(timed_items, location, _DESCRIPTION.get(kind, f"{kind.value}"))
+
+
+def _is_real_name(name: str) -> bool:
+    """Not one of the names extraction makes up ("part 2 (text/plain)", "<stdin>")."""
+    return bool(name.strip()) and not name.startswith(("<", "part ", "message "))
 
 
 def _guarded(items: Iterator[Item], location: Location, what: str) -> Iterator[Item]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,33 +35,9 @@ LABELS: dict[str, str] = {
     "ROSTER_STAFF_NAME": "name of a district employee",
 }
 
-# A file or sheet name can carry the very number that is protected ("123-45-6789.pdf"):
-# long digit runs in names are masked before any location is written down.
-_DIGIT_RUN = re.compile(r"\d(?:[\d\s./-]{2,}\d)")
-
-
-def _mask_digits(text: str) -> str:
-    def hide(match: re.Match[str]) -> str:
-        digits = sum(char.isdigit() for char in match.group())
-        if digits < 4:
-            return match.group()
-        return re.sub(r"\d", "#", match.group())
-
-    return _DIGIT_RUN.sub(hide, text)
-
-
 def safe_location(location: Location) -> str:
-    """``str(location)`` with long digit runs in file and sheet names masked."""
-    masked = Location(
-        path=tuple(_mask_digits(name) for name in location.path),
-        part=location.part,
-        page=location.page,
-        sheet=_mask_digits(location.sheet) if location.sheet is not None else None,
-        row=location.row,
-        column=location.column,
-        cell=location.cell,
-    )
-    return str(masked)
+    """The location as it may be written down (see ``Location.masked``)."""
+    return location.masked()
 
 
 def label(entity_type: str) -> str:

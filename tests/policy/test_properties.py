@@ -56,7 +56,13 @@ def findings(draw: st.DrawFn) -> tuple[list, list[str]]:
                 value,
                 score=draw(st.sampled_from([0.3, 0.55, 0.7, 1.0])),
                 subject=draw(st.sampled_from(SUBJECTS)) if roster else None,
-                location=draw(st.sampled_from(PLACES)),
+                # A table without a header row names its columns by its first row's values,
+                # and a file name can be the value itself: locations may carry clear values.
+                location=draw(st.sampled_from([
+                    *PLACES,
+                    Location(path=("message", "list.csv"), row=3, column=value),
+                    Location(path=("message", f"{value}.pdf"), page=1),
+                ])),
                 start=index * 40,
             )
         )
