@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
+from dlp.detect.text_index import term_problem
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
 
 if TYPE_CHECKING:
@@ -96,6 +97,9 @@ class QuarantineSettings:
     url: str = "sqlite:///var/quarantine.db"
     key_file: Path = Path("var/quarantine.key")
     folder: Path = Path("var/held")  # used only by the fallback holder (no quarantine store)
+    # Days a held message's bytes are kept before `dlp quarantine purge` destroys them (a legal
+    # hold stops that); the regulation's mail retention is 90 days at least, a year the archive.
+    retention_days: int = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +363,9 @@ def _keywords(table: _Table) -> tuple[tuple[str, tuple[tuple[str, float], ...]],
                 raise table.error(
                     category, 'each term is "text" or {term = "text", weight = 1.5}'
                 )
-            if not text.strip():
-                raise table.error(category, "a term must not be empty")
+            problem = term_problem(text)
+            if problem:
+                raise table.error(category, f"{text!r}: {problem}")
             terms.append((text, float(weight)))
         added.append((category.upper(), tuple(terms)))
     return tuple(added)
@@ -378,7 +383,12 @@ def _quarantine(table: _Table) -> QuarantineSettings:
         url=url,
         key_file=table.required_path("key_file", default.key_file),
         folder=table.required_path("folder", default.folder),
+        retention_days=table.integer("retention_days", default.retention_days),
     )
+    if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's
+        raise table.error(
+            "retention_days", "must be at least 90 (the regulation keeps mail 90 days at least)"
+        )
     table.done()
     return settings
 

@@ -133,7 +133,8 @@ def test_scan_export_with_roster_counts_roster_findings(tmp_path, roster):
         ('[detection.keywords]\nGRADES = "GPA"', "must be a list of terms"),
         ('[detection.keywords]\nGRADES = [{term = "GPA", weight = 11}]', "weight must be"),
         ('[detection.keywords]\nGRADES = [{term = "GPA", colour = 1}]', "each term is"),
-        ('[detection.keywords]\nGRADES = ["  "]', "must not be empty"),
+        ('[detection.keywords]\nGRADES = ["  "]', "empty term"),
+        ('[detection.keywords]\nSPECIAL_EDUCATION = ["§ 504"]', "no letter or digit"),
     ],
 )
 def test_bad_keyword_tables_name_line_and_key(table, message):

@@ -14,7 +14,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
-from dlp.detect.text_index import KEYWORD_RECOGNIZER, Term, TextIndexer
+from dlp.detect.text_index import KEYWORD_RECOGNIZER, Term, TextIndexer, term_problem
 
 __all__ = ["KeywordRecognizer", "Term", "load_dictionaries", "to_recognizer_result"]
 
@@ -45,8 +45,9 @@ def parse_dictionary(path: Path, category: str) -> list[Term]:
                 ) from None
             if not 0 < weight <= 10:
                 raise DictionaryError(f"{path}:{number}: weight must be in (0, 10], got {weight}")
-        if not term:
-            raise DictionaryError(f"{path}:{number}: empty term")
+        problem = term_problem(text)
+        if problem:
+            raise DictionaryError(f"{path}:{number}: {text.strip()!r}: {problem}")
         terms.append(Term(category, term, weight))
     return terms
 
@@ -61,6 +62,11 @@ def load_dictionaries(folder: Path) -> list[Term]:
 
 def merge_extra_terms(extra: Mapping[str, Iterable[tuple[str, float]]]) -> list[Term]:
     """Terms a district adds in its configuration: {category: [(term, weight), ...]}."""
+    for items in extra.values():
+        for text, _ in items:
+            problem = term_problem(text)
+            if problem:
+                raise DictionaryError(f"added term {text!r}: {problem}")
     return [
         Term(category.upper(), normalize_term(text), weight)
         for category, items in extra.items()

@@ -44,6 +44,24 @@ def skeleton_words(phrase: str) -> list[str]:
     return skeleton(normalize(phrase).text).split()
 
 
+def term_problem(text: str) -> str | None:
+    """Why a dictionary term cannot be used as written, or None.
+
+    A word made only of characters the skeleton drops ("§", "&", "-") vanishes from the term:
+    "§ 504" would be looked for as "504", in every room number.
+    """
+    written = normalize(text).text.split()
+    if not written:
+        return "empty term"
+    for word in written:
+        if not skeleton(word).strip():
+            return (
+                f"{word!r} has no letter or digit, so the term would match without it; "
+                "leave it out"
+            )
+    return None
+
+
 def spellings(words: Sequence[str]) -> Iterator[str]:
     """The phrase as a skeleton can show it: 1 to MAX_SEPARATOR_RUN spaces in each gap."""
     gaps = len(words) - 1

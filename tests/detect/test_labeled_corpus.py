@@ -15,8 +15,19 @@ SHARED = {
     "CREDIT_CARD": "CREDIT_CARD",
     "EMAIL_ADDRESS": "EMAIL_ADDRESS",
     "PHONE_NUMBER": "PHONE_NUMBER",
+    "STREET_ADDRESS": "US_STREET_ADDRESS",
 }
-FLOORS = {"US_SSN": 0.95, "CREDIT_CARD": 0.85, "EMAIL_ADDRESS": 0.95, "PHONE_NUMBER": 0.6}
+# (recall, precision) floors, a little under the measured figures (printed by the test).
+FLOORS = {
+    "US_SSN": (0.95, 0.95),
+    "CREDIT_CARD": (0.85, 0.95),
+    "EMAIL_ADDRESS": (0.95, 0.95),
+    "PHONE_NUMBER": (0.6, 0.9),
+    # Most of the corpus's addresses are foreign ("ul. Słowicza 10", "Rua Mina 50") and its
+    # spans often cover only part of one ("Suite 041"): a US street recognizer scores low on
+    # both counts here. The floors guard against regressions; they are not a quality claim.
+    "US_STREET_ADDRESS": (0.12, 0.4),
+}
 
 
 def is_north_american(value: str) -> bool:
@@ -61,10 +72,12 @@ def test_labeled_pii_sentences(scanner, corpus, capsys):
             recall = c["tp"] / max(1, c["tp"] + c["fn"])
             print(f"  {entity:15s} tp={c['tp']:4d} fp={c['fp']:4d} fn={c['fn']:4d} "
                   f"precision={precision:.3f} recall={recall:.3f}")
-    for entity, floor in FLOORS.items():
+    for entity, (recall_floor, precision_floor) in FLOORS.items():
         c = counts[entity]
         recall = c["tp"] / max(1, c["tp"] + c["fn"])
-        assert recall >= floor, (entity, c)
+        precision = c["tp"] / max(1, c["tp"] + c["fp"])
+        assert recall >= recall_floor, (entity, c)
+        assert precision >= precision_floor, (entity, c)
     assert sum(c["tp"] for c in counts.values()) > 300
 
 
