@@ -1,62 +1,171 @@
 """Packing many small segments into one text, so that per-scan costs are paid once per block.
 
-A spreadsheet or CSV file yields one segment per cell (each with its own location and column
-header). Scanning each alone would pay the fixed cost of a scan (two passes over the text, the
-context index) per cell. Consecutive small segments from the same file are joined into one
-text, separated by a run of line breaks longer than any pattern or dictionary term can span,
-with a ``Cell`` per piece so that findings still name their own cell and header.
+Scanning each spreadsheet cell or short piece alone would pay the fixed cost of a scan (two
+passes over the text, the context index) per piece. Consecutive small segments from the same
+file are joined into one text, separated by a run of line breaks longer than any pattern or
+dictionary term can span, with a cell per piece so that findings still name their own cell
+and header.
+
+Tables (CSV files, sheets) arrive already packed by their readers (``dlp.extract.celltable``):
+a packed segment counts as the per-cell segments it stands for, so the blocks are the same
+whichever way the cells arrive. A reader's block that is a whole block here too (the usual
+case: the readers cut by the same rule) passes through as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add
 
-from dlp.model import CellTable, Segment, Unscannable
+from dlp.extract.celltable import (
+    BLOCK,
+    GAP,
+    SEPARATOR,
+    SMALL,
+    CellLocations,
+    ChainedLocations,
+    cell,
+    cell_lengths,
+)
+from dlp.model import CellTable, Location, Segment, Unscannable
 
-SEPARATOR = "\n" * 6  # longer than MAX_SEPARATOR_RUN: no term or pattern crosses it
-SMALL = 4096
-BLOCK = 256 * 1024
+__all__ = ["BLOCK", "SEPARATOR", "SMALL", "pack"]
+
+# A run of one block: a plain segment (lo = hi = -1) or cells lo..hi-1 of a packed one.
+_Run = tuple[Segment, int, int]
 
 
 def pack(
     items: Iterable[Segment | Unscannable], small: int = SMALL, block: int = BLOCK
 ) -> Iterator[Segment | Unscannable]:
-    pending: list[Segment] = []
-    size = 0
+    pending = _Pending(small, block)
     for item in items:
-        if isinstance(item, Segment) and len(item.text) <= small and not item.cells:
-            if pending and (
-                item.location.path != pending[0].location.path or size + len(item.text) > block
-            ):
-                yield _joined(pending)
-                pending, size = [], 0
-            pending.append(item)
-            size += len(item.text) + len(SEPARATOR)
-            continue
-        if pending:
-            yield _joined(pending)
-            pending, size = [], 0
+        if isinstance(item, Segment):
+            if item.cells is not None:
+                yield from pending.add_table(item)
+                continue
+            if len(item.text) <= small:
+                yield from pending.add(item)
+                continue
+        yield from pending.flush()
         yield item
-    if pending:
-        yield _joined(pending)
+    yield from pending.flush()
 
 
-def _joined(segments: list[Segment]) -> Segment:
-    if len(segments) == 1:
-        return segments[0]
-    starts, ends = [], []
+class _Pending:
+    """The block being gathered: a segment joins while the block's size, a separator counted
+    after each piece, stays within ``block`` and it comes from the same file."""
+
+    def __init__(self, small: int, block: int) -> None:
+        self.small = small
+        self.block = block
+        self.runs: list[_Run] = []
+        self.size = 0
+        self.path: tuple[str, ...] = ()
+
+    def add(self, segment: Segment) -> Iterator[Segment]:
+        path = segment.location.path
+        if self.runs and (path != self.path or self.size + len(segment.text) > self.block):
+            yield from self.flush()
+        self.runs.append((segment, -1, -1))
+        self.size += len(segment.text) + GAP
+        self.path = path
+
+    def add_table(self, segment: Segment) -> Iterator[Segment]:
+        """A packed segment's cells, one by one as far as the rule goes (one table's cells all
+        come from one file)."""
+        cells = segment.cells
+        assert cells is not None
+        count = len(cells)
+        if not count:
+            return
+        path = segment.location.path
+        text = segment.text
+        if not self.runs and len(text) <= self.block and (
+            len(text) <= self.small or max(cell_lengths(segment)) <= self.small
+        ):
+            self.runs.append((segment, 0, count))
+            self.size = len(text) + GAP
+            self.path = path
+            return
+        lengths = cell_lengths(segment)
+        totals = list(accumulate(map(add, lengths, repeat(GAP))))
+        bigs = [i for i, length in enumerate(lengths) if length > self.small]
+        bigs.append(count)
+        index = big = 0
+        while index < count:
+            if index == bigs[big]:
+                yield from self.flush()
+                yield cell(segment, index)
+                index += 1
+                big += 1
+                continue
+            if self.runs and (path != self.path or self.size + lengths[index] > self.block):
+                yield from self.flush()
+            before = totals[index - 1] if index else 0
+            # Cell k > index does not fit once totals[k] - GAP - before + size > block.
+            limit = self.block + GAP + before - self.size
+            stop = bisect_right(totals, limit, index + 1, bigs[big])
+            self.runs.append((segment, index, stop))
+            self.size += totals[stop - 1] - before
+            self.path = path
+            index = stop
+
+    def flush(self) -> Iterator[Segment]:
+        runs = self.runs
+        if not runs:
+            return
+        self.runs, self.size = [], 0
+        if len(runs) == 1:
+            segment, lo, hi = runs[0]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                yield segment
+                return
+            if hi - lo == 1:
+                yield cell(segment, lo)
+                return
+            if (lo, hi) == (0, len(cells)):
+                yield segment
+                return
+        yield _joined(runs)
+
+
+def _joined(runs: list[_Run]) -> Segment:
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    headers: list[str] = []
+    locations: list[Sequence[Location]] = []
     position = 0
-    for segment in segments:
-        end = position + len(segment.text)
-        starts.append(position)
-        ends.append(end)
-        position = end + len(SEPARATOR)
-    table = CellTable(
-        base=segments[0].location,
-        starts=starts,
-        ends=ends,
-        headers=[segment.context for segment in segments],
-        locations=[segment.location for segment in segments],
+    for segment, lo, hi in runs:
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            parts.append(segment.text)
+            starts.append(position)
+            ends.append(position + len(segment.text))
+            headers.append(segment.context)
+            locations.append((segment.location,))
+        else:
+            first, last = cells.starts[lo], cells.ends[hi - 1]
+            parts.append(segment.text[first:last])
+            shift = position - first
+            starts.extend(map(shift.__add__, cells.starts[lo:hi]))
+            ends.extend(map(shift.__add__, cells.ends[lo:hi]))
+            headers.extend(cells.headers[lo:hi] if cells.headers else repeat("", hi - lo))
+            if cells.locations:
+                locations.append(cells.locations[lo:hi])
+            else:
+                locations.append([cells.location(i) for i in range(lo, hi)])
+        position = ends[-1] + GAP
+    chained: Sequence[Location] = (
+        locations[0] if len(locations) == 1 and isinstance(locations[0], CellLocations)
+        else ChainedLocations(locations)
     )
-    text = SEPARATOR.join(segment.text for segment in segments)
-    return Segment(text, segments[0].location, "", table)
+    first_location = chained[0]
+    table = CellTable(
+        base=first_location, starts=starts, ends=ends, headers=headers, locations=chained
+    )
+    return Segment(SEPARATOR.join(parts), first_location, "", table)

@@ -73,21 +73,29 @@ class CandidateGate:
 
     def candidates(self, texts: list[str]) -> list[bool]:
         """True for each text the scanner's first passes touch (all True when disabled)."""
-        if not self.enabled:
-            return [True] * len(texts)
         starts: list[int] = []
+        ends: list[int] = []
         position = 0
         for text in texts:
             starts.append(position)
-            position += len(text) + len(SEPARATOR)
-        joined = SEPARATOR.join(texts)
-        marks = [False] * len(texts)
+            position += len(text)
+            ends.append(position)
+            position += len(SEPARATOR)
+        return self.candidates_in(SEPARATOR.join(texts), starts, ends)
+
+    def candidates_in(self, joined: str, starts: list[int], ends: list[int]) -> list[bool]:
+        """The same for texts already joined: text i is ``joined[starts[i]:ends[i]]``, in
+        order, and what lies between two texts is line breaks only."""
+        count = len(starts)
+        if not self.enabled:
+            return [True] * count
+        marks = [False] * count
 
         def touch(start: int, end: int) -> None:
-            # Every text whose span meets [start, end] (a match lies inside its window).
+            # Every non-empty text whose span meets [start, end] (a match lies inside it).
             index = max(bisect_right(starts, start) - 1, 0)
-            while index < len(texts) and starts[index] <= end:
-                if starts[index] + len(texts[index]) >= start and texts[index]:
+            while index < count and starts[index] <= end:
+                if ends[index] >= start and ends[index] > starts[index]:
                     marks[index] = True
                 index += 1
 

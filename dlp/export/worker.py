@@ -15,9 +15,11 @@ import tempfile
 import threading
 import time
 import zipfile
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import IO, Any
 
 from dlp.engine import DetectionConfig, Scanner, build_scanner
@@ -28,10 +30,12 @@ from dlp.export.batching import (
     MAX_SEGMENT_CHARS,
     CandidateGate,
 )
+from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.extract import Limits, extract_stream
+from dlp.extract.celltable import cell, cell_lengths
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 _CHUNK = 1024 * 1024
@@ -45,6 +49,68 @@ _GATES: dict[str, CandidateGate] = {}
 # another is reading.
 _OPEN = threading.local()
 _MAX_OPEN_ARCHIVES = 4
+
+
+class _Batch:
+    """Short texts waiting for the gate: whole segments (lo = hi = -1) and runs of cells
+    lo..hi-1 of packed ones."""
+
+    __slots__ = ("chars", "count", "pieces")
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple[Segment, int, int]] = []
+        self.count = 0
+        self.chars = 0
+
+    def add(self, segment: Segment) -> None:
+        self.pieces.append((segment, -1, -1))
+        self.count += 1
+        self.chars += len(segment.text)
+
+    def add_cells(self, segment: Segment, lo: int, hi: int, chars: int) -> None:
+        self.pieces.append((segment, lo, hi))
+        self.count += hi - lo
+        self.chars += chars
+
+    def take(self) -> tuple[list[tuple[Segment, int, int]], int]:
+        pieces, chars = self.pieces, self.chars
+        self.pieces, self.count, self.chars = [], 0, 0
+        return pieces, chars
+
+
+def _joined(pieces: list[tuple[Segment, int, int]]) -> tuple[str, list[int], list[int]]:
+    """The batch's texts as one, with each text's span: a run of cells is cut from its
+    packed text as it is (its separators are line breaks too)."""
+    if len(pieces) == 1 and pieces[0][1] >= 0:
+        segment, lo, hi = pieces[0]
+        cells = segment.cells
+        assert cells is not None
+        first = cells.starts[lo]
+        text = segment.text[first : cells.ends[hi - 1]]
+        if not first:
+            return text, list(cells.starts[lo:hi]), list(cells.ends[lo:hi])
+        shift = -first
+        return (text, list(map(shift.__add__, cells.starts[lo:hi])),
+                list(map(shift.__add__, cells.ends[lo:hi])))
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    for segment, lo, hi in pieces:
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            parts.append(segment.text)
+            starts.append(position)
+            ends.append(position + len(segment.text))
+            position += len(segment.text) + len(BATCH_SEPARATOR)
+            continue
+        first, last = cells.starts[lo], cells.ends[hi - 1]
+        parts.append(segment.text[first:last])
+        shift = position - first
+        starts.extend(map(shift.__add__, cells.starts[lo:hi]))
+        ends.extend(map(shift.__add__, cells.ends[lo:hi]))
+        position += last - first + len(BATCH_SEPARATOR)
+    return BATCH_SEPARATOR.join(parts), starts, ends
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -209,27 +275,31 @@ class _Scan:
         return spool
 
     def _scan(self, items: Iterator[Segment | Unscannable]) -> None:
-        """Short segments wait in a batch that one gate pass thins out (see batching.py)."""
+        """Short segments wait in a batch that one gate pass thins out (see batching.py).
+
+        A packed table (``dlp.extract.celltable``) counts as the cells it stands for: they
+        join the batch one by one, exactly as if they had come as segments of their own.
+        """
         clock = time.perf_counter
-        batch: list[Segment] = []
-        batch_chars = 0
+        batch = _Batch()
         while True:
             started = clock()
             item = next(items, None)
             self.extract += clock() - started
             if self._full():
                 return
-            if isinstance(item, Segment) and len(item.text) <= MAX_SEGMENT_CHARS:
-                batch.append(item)
-                batch_chars += len(item.text)
-                if len(batch) < MAX_BATCH_SEGMENTS and batch_chars < MAX_BATCH_CHARS:
+            if isinstance(item, Segment):
+                if item.cells is not None:
+                    if not self._table(item, batch):
+                        return
                     continue
+                if len(item.text) <= MAX_SEGMENT_CHARS:
+                    batch.add(item)
+                    if batch.count >= MAX_BATCH_SEGMENTS or batch.chars >= MAX_BATCH_CHARS:
+                        self._scan_batch(batch)
+                    continue
+            if batch.count:
                 self._scan_batch(batch)
-                batch, batch_chars = [], 0
-                continue
-            if batch:
-                self._scan_batch(batch)
-                batch, batch_chars = [], 0
             if item is None:
                 return
             if isinstance(item, Unscannable):
@@ -237,26 +307,76 @@ class _Scan:
             elif not self._full():
                 self._scan_one(item)
 
+    def _table(self, segment: Segment, batch: _Batch) -> bool:
+        """A packed segment's cells into the batch; False once the finding limit stops the
+        file (checked wherever the next cell would have been fetched)."""
+        cells = segment.cells
+        assert cells is not None
+        lengths = cell_lengths(segment)
+        count = len(lengths)
+        totals = list(accumulate(lengths))
+        bigs = [i for i, length in enumerate(lengths) if length > MAX_SEGMENT_CHARS] \
+            if max(lengths) > MAX_SEGMENT_CHARS else []
+        bigs.append(count)
+        index = big = 0
+        while index < count:
+            if index and self._full():
+                return False
+            if index == bigs[big]:
+                if batch.count:
+                    self._scan_batch(batch)
+                if not self._full():
+                    self._scan_one(cell(segment, index))
+                index += 1
+                big += 1
+                continue
+            # Up to the next long cell, or to the cell that fills the batch.
+            stop = bigs[big]
+            before = totals[index - 1] if index else 0
+            filled = min(
+                index + MAX_BATCH_SEGMENTS - batch.count - 1,
+                bisect_left(totals, before + MAX_BATCH_CHARS - batch.chars, index, stop),
+            )
+            if filled < stop:
+                batch.add_cells(segment, index, filled + 1, totals[filled] - before)
+                self._scan_batch(batch)
+                index = filled + 1
+            else:
+                batch.add_cells(segment, index, stop, totals[stop - 1] - before)
+                index = stop
+        return True
+
     def _full(self) -> bool:
         if self.task.max_findings and self.found >= self.task.max_findings:
             self.truncated = True
             return True
         return False
 
-    def _scan_batch(self, batch: list[Segment]) -> None:
+    def _scan_batch(self, batch: _Batch) -> None:
+        """Every text of the batch counts as read; only the gate's candidates are scanned."""
+        pieces, chars = batch.take()
         if self._full():
             return
         started = time.perf_counter()
-        marks = self.gate.candidates([segment.text for segment in batch])
+        text, starts, ends = _joined(pieces)
+        marks = self.gate.candidates_in(text, starts, ends)
         self.detect += time.perf_counter() - started
-        for segment, candidate in zip(batch, marks, strict=True):
-            if candidate:
-                self._scan_one(segment)
-            else:
-                self.chars += len(segment.text)
+        self.chars += chars
+        index = 0
+        for segment, lo, hi in pieces:
+            if lo < 0:
+                if marks[index]:
+                    self._scan_one(segment, counted=True)
+                index += 1
+                continue
+            for position in range(lo, hi):
+                if marks[index]:
+                    self._scan_one(cell(segment, position), counted=True)
+                index += 1
 
-    def _scan_one(self, segment: Segment) -> None:
-        self.chars += len(segment.text)
+    def _scan_one(self, segment: Segment, counted: bool = False) -> None:
+        if not counted:
+            self.chars += len(segment.text)
         started = time.perf_counter()
         found = self.scanner.scan(segment)
         self.detect += time.perf_counter() - started

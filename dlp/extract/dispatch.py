@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+from bisect import bisect_right
 from collections.abc import Callable, Generator, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +31,7 @@ from dlp.extract import (
     xmldoc,
     ziparchive,
 )
+from dlp.extract.celltable import cell_chars, cell_lengths, head
 from dlp.extract.context import Clocks, Context, Item, LimitExceeded, timed
 from dlp.extract.limits import Limits
 from dlp.extract.sniff import CONTAINERS, Kind, sniff, unsupported_reason
@@ -150,8 +153,13 @@ def _item(
     try:
         for item in items:
             if isinstance(item, Segment):
-                chars += len(item.text)
+                # A packed table counts its cells' characters, as when they came one by one.
+                size = cell_chars(item)
+                chars += size
                 if chars > limits.max_chars:
+                    kept = _cells_within(item, limits.max_chars - (chars - size))
+                    if kept is not None:
+                        yield kept
                     yield Unscannable(
                         location,
                         UnscannableReason.TOO_LARGE,
@@ -162,6 +170,14 @@ def _item(
     finally:
         items.close()
         source.close()
+
+
+def _cells_within(segment: Segment, budget: int) -> Segment | None:
+    """The leading cells of a packed segment that fit in ``budget`` characters, if any."""
+    if segment.cells is None:
+        return None
+    fitting = bisect_right(list(accumulate(cell_lengths(segment))), budget)
+    return head(segment, fitting) if fitting else None
 
 
 def extract_bytes(

@@ -1,5 +1,5 @@
-"""Excel workbooks (.xlsx/.xlsm): every sheet, hidden ones too, one segment per non-empty
-cell located by sheet and cell reference, with its column's header as context.
+"""Excel workbooks (.xlsx/.xlsm): every sheet, hidden ones too, every non-empty cell located
+by sheet and cell reference, with its column's header as context (packed: ``celltable``).
 
 The header of a column is the text in the first row of the sheet that has any text.
 Dates are stored as numbers and shown the way Excel shows its default date format
@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 
 from dlp.extract import ooxml
+from dlp.extract.celltable import GAP, TablePacker
 from dlp.extract.context import Context, Item
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment
@@ -32,11 +33,18 @@ _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
     strings = _shared_strings(archive, ctx)
     date_styles = _date_styles(archive, ctx)
-    for sheet_name, part in _sheets(archive, ctx):
-        if part in archive.NameToInfo:
-            yield from sheet_segments(
-                archive, part, sheet_name, strings, date_styles, location, ctx
-            )
+    # One packer for every sheet: blocks run on from one sheet to the next, as ``pack``'s do.
+    table = TablePacker(Location(path=location.path))
+    try:
+        for sheet_name, part in _sheets(archive, ctx):
+            if part in archive.NameToInfo:
+                yield from sheet_cells(archive, part, sheet_name, strings, date_styles, table, ctx)
+    except Exception:
+        # What was read before a stop (a timeout, a damaged sheet) is scanned, as it was
+        # cell by cell.
+        yield from table.blocks(final=True)
+        raise
+    yield from table.blocks(final=True)
     yield from _comments(archive, location, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
     yield from ooxml.embedded(archive, location, ctx)
@@ -89,17 +97,19 @@ def _date_styles(archive: zipfile.ZipFile, ctx: Context) -> frozenset[int]:
     )
 
 
-def sheet_segments(
+def sheet_cells(
     archive: zipfile.ZipFile,
     part: str,
     sheet: str,
     strings: list[str],
     date_styles: frozenset[int],
-    location: Location,
+    table: TablePacker,
     ctx: Context,
 ) -> Iterator[Segment]:
+    """One sheet's cells into ``table``, giving its blocks as they fill up."""
+    table.rebase(Location(path=table.bases[0][1].path, sheet=sheet))
+    texts, contexts, refs = table.texts, table.headers, table.refs
     headers: dict[str, str] | None = None
-    path = location.path
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
         for _, row in iterparse(stream, tags=[_ROW]):
@@ -112,29 +122,30 @@ def sheet_segments(
                     letters = match.group(1) if match else column_letters(column_number)
                 else:
                     letters = column_letters(column_number)
-                    reference = f"{letters}{row_number}"
                 text = _cell_text(cell, strings, date_styles)
                 if text:
                     cells.append((letters, text))
             release(row)
             if not cells:
                 continue
+            number = str(row_number)
+            size = 0
             if headers is None:
                 headers = dict(cells)
                 for letters, text in cells:
-                    yield Segment(
-                        text, Location(path=path, sheet=sheet, cell=f"{letters}{row_number}")
-                    )
-                continue
-            for letters, text in cells:
-                header = headers.get(letters, "")
-                yield Segment(
-                    text,
-                    Location(
-                        path=path, sheet=sheet, cell=f"{letters}{row_number}", column=header or None
-                    ),
-                    header,
-                )
+                    texts.append(text)
+                    contexts.append("")
+                    refs.append(letters + number)
+                    size += len(text)
+            else:
+                for letters, text in cells:
+                    texts.append(text)
+                    contexts.append(headers.get(letters, ""))
+                    refs.append(letters + number)
+                    size += len(text)
+            table.size += size + GAP * len(cells)
+            if table.full():
+                yield from table.blocks()
             if row_number % 1000 == 0:
                 ctx.check_time()
 

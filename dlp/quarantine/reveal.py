@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dlp.extract import Limits, extract_message
+from dlp.extract.celltable import cells_of
 from dlp.model import Segment
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy.summary import safe_location
@@ -40,7 +41,8 @@ def _segments(raw: bytes) -> dict[str, list[str]]:
     texts: dict[str, list[str]] = {}
     for item in extract_message(raw, MESSAGE_LOCATION, Limits()):
         if isinstance(item, Segment):
-            texts.setdefault(safe_location(item.location), []).append(item.text)
+            for piece in cells_of(item):  # a packed table: each cell at its own location
+                texts.setdefault(safe_location(piece.location), []).append(piece.text)
     return texts
 
 

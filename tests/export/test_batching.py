@@ -13,6 +13,7 @@ from dlp.export.files import walk_export
 from dlp.export.metadata import FileMeta
 from dlp.export.worker import Task, scan_task
 from dlp.extract import Limits, extract_path
+from dlp.extract.celltable import cells_of
 from dlp.model import Segment
 from tests.extract.makers import xlsx
 
@@ -55,7 +56,8 @@ def test_spreadsheet_findings_equal_a_direct_scan(tmp_path, scanner, config):
         finding.entity_type
         for item in extract_path(tmp_path / "drive" / "grades.xlsx", Limits())
         if isinstance(item, Segment)
-        for finding in scanner.scan(item)
+        for one in cells_of(item)  # each cell alone, as the worker scans a candidate
+        for finding in scanner.scan(one)
     )
     file = next(walk_export(tmp_path / "drive"))
     result = scan_task(Task(file, FileMeta(), "unknown"), config, Limits())

@@ -7,16 +7,21 @@ import zipfile
 from collections.abc import Iterable
 
 from dlp.extract import extract_bytes, extract_path
+from dlp.extract.celltable import cells_of
 from dlp.extract.limits import Limits
 from dlp.model import Location, Segment, Unscannable
 
 
 def collect(items: Iterable[Segment | Unscannable]) -> tuple[list[Segment], list[Unscannable]]:
+    """Segments (a packed table as the per-cell segments it stands for) and the rest."""
     segments: list[Segment] = []
     reasons: list[Unscannable] = []
     for item in items:
         assert isinstance(item, Segment | Unscannable), item
-        (segments if isinstance(item, Segment) else reasons).append(item)
+        if isinstance(item, Segment):
+            segments.extend(cells_of(item))
+        else:
+            reasons.append(item)
     return segments, reasons
 
 

@@ -1,0 +1,349 @@
+"""Cells of one table (a sheet, a CSV file) packed into a few large segments.
+
+A segment per cell costs a ``Location`` and a ``Segment`` per cell, and a trip through every
+generator of the extraction stack per cell; a sheet has hundreds of thousands of cells.
+Instead the readers append cell texts to plain lists and emit packed segments: the texts
+joined by ``SEPARATOR`` (no pattern or term crosses it), described by a ``CellTable`` whose
+``locations`` are made only when asked for (``CellLocations``).
+
+A packed segment stands for exactly the per-cell segments it was made of (``cells_of`` gives
+them back): each cell's text, its location and its column header as context. Its blocks are
+cut by the same rule as ``dlp.packing.pack`` (see ``TablePacker.blocks``), so that ``pack``
+passes a table's blocks through as they are.
+
+The readers append to the lists directly (a method call per cell is a visible share of a
+cell's cost); ``add`` is there for the slower formats.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add, sub
+from typing import overload
+
+from dlp.model import CellTable, Location, Segment
+
+SEPARATOR = "\n" * 6  # longer than MAX_SEPARATOR_RUN: no term or pattern crosses it
+GAP = len(SEPARATOR)
+SMALL = 4096  # a longer cell is a segment of its own
+BLOCK = 256 * 1024
+
+
+class CellLocations(Sequence[Location]):
+    """Each cell's ``Location``, made when it is asked for from a few parallel lists.
+
+    A cell's location is the base location of its run (``bases``: from which cell on which
+    base applies, e.g. one per sheet) with ``rows[i]`` (when there are rows), ``refs[i]``
+    (when there are cell references) and ``columns[i]`` ("" for none). ``lo``/``hi`` make a
+    view of part of the lists without copying them.
+    """
+
+    __slots__ = ("base_starts", "bases", "columns", "hi", "lo", "refs", "rows")
+
+    def __init__(
+        self,
+        bases: Sequence[tuple[int, Location]],
+        columns: Sequence[str],
+        rows: Sequence[int] = (),
+        refs: Sequence[str] = (),
+        lo: int = 0,
+        hi: int | None = None,
+    ) -> None:
+        self.bases = tuple(bases)
+        self.base_starts = [start for start, _ in self.bases]
+        self.columns = columns
+        self.rows = rows
+        self.refs = refs
+        self.lo = lo
+        self.hi = len(columns) if hi is None else hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> CellLocations: ...
+
+    def __getitem__(self, index: int | slice) -> Location | CellLocations:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("cell locations are sliced in order only")
+            stop = max(start, stop)
+            return CellLocations(
+                self.bases, self.columns, self.rows, self.refs, self.lo + start, self.lo + stop
+            )
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        at = self.lo + index
+        bases = self.bases
+        base = bases[0][1] if len(bases) == 1 else bases[bisect_right(self.base_starts, at) - 1][1]
+        return Location(
+            base.path,
+            base.part,
+            base.page,
+            base.sheet,
+            self.rows[at] if self.rows else base.row,
+            self.columns[at] or None,
+            self.refs[at] if self.refs else base.cell,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CellLocations({len(self)} cells)"
+
+
+class ChainedLocations(Sequence[Location]):
+    """Several sequences of locations read as one (a block ``pack`` put together)."""
+
+    __slots__ = ("offsets", "parts")
+
+    def __init__(self, parts: Sequence[Sequence[Location]]) -> None:
+        self.parts = tuple(part for part in parts if len(part))
+        self.offsets = [0, *accumulate(map(len, self.parts))]
+
+    def __len__(self) -> int:
+        return self.offsets[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        part = bisect_right(self.offsets, index) - 1
+        return self.parts[part][index - self.offsets[part]]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ChainedLocations({len(self)} cells)"
+
+
+def packed(
+    texts: Sequence[str], headers: Sequence[str], locations: Sequence[Location]
+) -> Segment:
+    """The cells as one segment, exactly as ``pack`` joins per-cell segments."""
+    lengths = list(map(len, texts))
+    # Offsets in C: cell i ends at the sum of the lengths so far plus i separators.
+    ends = list(map(add, accumulate(lengths), range(0, GAP * len(lengths), GAP)))
+    starts = list(map(sub, ends, lengths))
+    first = locations[0]
+    table = CellTable(base=first, starts=starts, ends=ends, headers=headers, locations=locations)
+    return Segment(SEPARATOR.join(texts), first, "", table)
+
+
+def cell_lengths(segment: Segment) -> list[int]:
+    cells = segment.cells
+    if cells is None:
+        return [len(segment.text)]
+    return list(map(sub, cells.ends, cells.starts))
+
+
+def cell_chars(segment: Segment) -> int:
+    """Characters of the cells themselves, the separators between them not counted."""
+    cells = segment.cells
+    if cells is None or not len(cells):
+        return len(segment.text)
+    return cells.ends[-1] - cells.starts[0] - GAP * (len(cells) - 1)
+
+
+def cell(segment: Segment, index: int) -> Segment:
+    """One cell of a packed segment as the segment it stands for."""
+    cells = segment.cells
+    if cells is None:
+        raise ValueError("not a packed segment")
+    return Segment(
+        segment.text[cells.starts[index] : cells.ends[index]],
+        cells.location(index),
+        cells.header(index),
+    )
+
+
+def cells_of(segment: Segment) -> Iterator[Segment]:
+    """The per-cell segments a packed segment stands for; any other segment as it is."""
+    if segment.cells is None:
+        yield segment
+        return
+    for index in range(len(segment.cells)):
+        yield cell(segment, index)
+
+
+def head(segment: Segment, count: int) -> Segment:
+    """The first ``count`` cells of a packed segment (1 or more)."""
+    cells = segment.cells
+    if cells is None or count >= len(cells):
+        return segment
+    if count == 1:
+        return cell(segment, 0)
+    end = cells.ends[count - 1]
+    table = CellTable(
+        base=cells.base,
+        starts=cells.starts[:count],
+        ends=cells.ends[:count],
+        headers=cells.headers[:count],
+        rows=cells.rows[:count],
+        refs=cells.refs[:count],
+        locations=cells.locations[:count],
+    )
+    return Segment(segment.text[:end], segment.location, segment.context, table)
+
+
+class TablePacker:
+    """Gathers cells; ``blocks`` cuts them into packed segments as ``pack`` would.
+
+    The readers append to ``texts`` (the cell's text), ``headers`` (its context: the column
+    header, "" for none), ``columns`` (the column its location names, "" for none; the same
+    list as ``headers`` unless ``columns_apart``) and, when they use them, ``rows`` (row
+    numbers, CSV) or ``refs`` (cell references, spreadsheets), and add to ``size`` the
+    length of each text plus ``GAP``. ``rebase`` starts a run of cells with another base
+    location (the next sheet).
+    """
+
+    __slots__ = (
+        "bases",
+        "block",
+        "columns",
+        "columns_apart",
+        "headers",
+        "refs",
+        "rows",
+        "size",
+        "small",
+        "texts",
+    )
+
+    def __init__(
+        self,
+        base: Location,
+        columns_apart: bool = False,
+        block: int = BLOCK,
+        small: int = SMALL,
+    ) -> None:
+        self.block = block
+        self.small = small
+        self.columns_apart = columns_apart
+        self.bases: list[tuple[int, Location]] = [(0, base)]
+        self.size = 0  # characters gathered, a GAP counted after each cell
+        self.texts: list[str] = []
+        self.headers: list[str] = []
+        self.columns: list[str] = [] if columns_apart else self.headers
+        self.rows: list[int] = []
+        self.refs: list[str] = []
+
+    def rebase(self, base: Location) -> None:
+        """The cells appended from now on are located from ``base``."""
+        at = len(self.texts)
+        if self.bases[-1][0] == at:
+            self.bases[-1] = (at, base)
+        else:
+            self.bases.append((at, base))
+
+    def add(self, text: str, header: str, column: str = "", ref: str = "", row: int = 0
+            ) -> None:
+        self.texts.append(text)
+        self.headers.append(header)
+        if self.columns_apart:
+            self.columns.append(column)
+        if ref:
+            self.refs.append(ref)
+        if row:
+            self.rows.append(row)
+        self.size += len(text) + GAP
+
+    def full(self) -> bool:
+        """Enough gathered for ``blocks`` to have at least one complete block to give."""
+        return self.size > 2 * (self.block + GAP)
+
+    def blocks(self, final: bool = False) -> Iterator[Segment]:
+        """The blocks gathered so far that are complete (with ``final``: all of them).
+
+        ``pack``'s rule: a block takes cells while its size (text plus a separator per cell)
+        stays within ``block``; a cell longer than ``small`` is a segment of its own.
+        """
+        texts = self.texts
+        count = len(texts)
+        if not count:
+            return
+        if len(self.refs) not in (0, count) or len(self.rows) not in (0, count):
+            raise ValueError("a table's cells must all have a reference (or a row), or none")
+        lengths = list(map(len, texts))
+        # totals[i]: the size of cells 0..i, a separator counted after each. A block that
+        # starts at cell s (``before`` = totals[s - 1]) stops before the first k > s with
+        # totals[k] - GAP - before > block: the first cell that would not fit.
+        totals = list(accumulate(map(add, lengths, repeat(GAP))))
+        small = self.small
+        bigs = [i for i, length in enumerate(lengths) if length > small] \
+            if max(lengths) > small else []
+        bigs.append(count)
+        start = big = 0
+        while start < count:
+            if start == bigs[big]:
+                yield self._block(start, start + 1)
+                start += 1
+                big += 1
+                continue
+            before = totals[start - 1] if start else 0
+            stop = bisect_right(totals, before + self.block + GAP, start + 1, bigs[big])
+            if stop == count and not final:
+                break
+            yield self._block(start, stop)
+            start = stop
+        self._keep(start)
+
+    def _block(self, start: int, stop: int) -> Segment:
+        """Cells start..stop-1 as one segment (one cell: its own plain segment). The block
+        gets copies of the lists, which go on to gather the next cells."""
+        bases = self.bases
+        froms = [at for at, _ in bases]
+        first = bisect_right(froms, start) - 1
+        last = bisect_right(froms, stop - 1, first)
+        runs = [(max(at - start, 0), base) for at, base in bases[first:last]]
+        locations = CellLocations(
+            runs,
+            self.columns[start:stop],
+            self.rows[start:stop],
+            self.refs[start:stop],
+        )
+        if stop - start == 1:
+            return Segment(self.texts[start], locations[0], self.headers[start])
+        return packed(self.texts[start:stop], self.headers[start:stop], locations)
+
+    def _keep(self, start: int) -> None:
+        """Drop the cells already emitted (in place: the readers hold the lists)."""
+        if not start:
+            return
+        del self.texts[:start]
+        del self.headers[:start]
+        if self.columns_apart:
+            del self.columns[:start]
+        del self.rows[:start]
+        del self.refs[:start]
+        self.size = sum(map(len, self.texts)) + GAP * len(self.texts)
+        bases = self.bases
+        current = [base for at, base in bases if at <= start][-1]
+        self.bases = [(0, current)] + [(at - start, base) for at, base in bases if at > start]
