@@ -70,10 +70,18 @@ class FolderHolder:
 
 
 def open_holder(
-    url: str, key_file: Path, fallback_folder: Path, env: Mapping[str, str] | None = None
+    url: str,
+    key_file: Path,
+    fallback_folder: Path,
+    env: Mapping[str, str] | None = None,
+    retention_days: int | None = None,
 ) -> Holder:
     """The quarantine store at ``url`` (its key from ``$DLP_QUARANTINE_KEY`` or ``key_file``),
-    or `FolderHolder` when `dlp.quarantine` is not installed."""
+    or `FolderHolder` when `dlp.quarantine` is not installed.
+
+    ``retention_days`` (``[quarantine] retention_days``) sets each held message's expiry; None
+    keeps the store's default. The folder fallback has no expiry: its files are for a person.
+    """
     try:
         from dlp.quarantine.crypto import load_keyring
         from dlp.quarantine.store import QuarantineStore
@@ -83,5 +91,10 @@ def open_holder(
             fallback_folder,
         )
         return FolderHolder(fallback_folder)
-    store: Holder = QuarantineStore.open(url, load_keyring(env or {}, key_file))
+    keyring = load_keyring(env or {}, key_file)
+    store: Holder = (
+        QuarantineStore.open(url, keyring)
+        if retention_days is None
+        else QuarantineStore.open(url, keyring, retention_days)
+    )
     return store

@@ -1,6 +1,7 @@
 """`dlp audit verify [FILE]`: check the audit log's hash chain.
 
-Without FILE, the log named by the settings (``--config``, else the embedded default).
+Without FILE, the log named by the settings (``--config``, before or after ``verify``, else the
+embedded default).
 Exit status: 0 the chain holds, 1 it is broken (the first bad line is named), 2 no such file.
 """
 
@@ -13,12 +14,14 @@ from dlp.cli import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dlp.commands.quarantine import add_config_option
+
     parser = subparsers.add_parser("audit", help="the tamper-evident audit log")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     verify = actions.add_parser("verify", help="check every entry's hash chain")
     verify.add_argument("file", nargs="?", help="the audit log (default: from the settings)")
-    verify.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
     verify.set_defaults(func=run_verify)
+    add_config_option(parser, actions)  # `dlp audit --config F verify` or `... verify --config F`
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -9,10 +9,14 @@ dlp quarantine export ID [-o FILE] [--reason TEXT]          (or no ID, filters a
 dlp quarantine legal-hold ID {on,off} [--note TEXT]
 dlp quarantine purge [--dry-run]                            (retention: destroy expired bytes)
 dlp quarantine rotate-key                                   (re-seal under the current key)
+dlp quarantine false-positives [--format json]              ("not sensitive" digests)
 
 Filters: --since, --until (2026-11-01, 2026-11-01T08:00, or 7d / 12h ago), --sender,
---recipient (substrings), --category, --rule, --status. Every command is on the audit log,
-as the user running it. Exit status: 0 done, 1 some action failed, 2 usage or input error.
+--recipient (substrings), --category, --rule, --status. A bulk form (filters, no ID) acts only
+on messages whose state allows the action (release, reject, delete: held; export: bytes still
+there) and says how many it skipped. --config may come before or after the action; the store,
+its key and its retention come from the settings' [quarantine]. Every command is on the audit
+log, as the user running it. Exit status: 0 done, 1 some action failed, 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +36,7 @@ from typing import TYPE_CHECKING
 from dlp.cli import UsageError
 
 if TYPE_CHECKING:
-    from dlp.quarantine.records import Filters
+    from dlp.quarantine.records import Filters, HeldMessage
     from dlp.quarantine.reveal import FindingView
     from dlp.quarantine.triage import Actor, Triage
 
@@ -69,9 +74,23 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CONFIG_HELP = "the gateway's TOML file (default: embedded defaults)"
+
+
+def add_config_option(
+    parser: argparse.ArgumentParser, actions: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """``--config FILE`` before or after the action (``dlp web --config F serve`` and ``dlp web
+    serve --config F`` read the same file): the same settings the gateway runs on, so the
+    store, its key and its retention are the gateway's. Call once every action is added."""
+    parser.add_argument("--config", help=CONFIG_HELP)
+    for action in dict.fromkeys(actions.choices.values()):
+        # SUPPRESS: an action that is not given --config leaves the one before it standing.
+        action.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("quarantine", help="review held messages")
-    parser.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="held messages, newest first")
@@ -125,6 +144,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     purge.add_argument("--dry-run", action="store_true", help="only list what would go")
 
     actions.add_parser("rotate-key", help="re-encrypt messages sealed under an old key")
+
+    positives = actions.add_parser(
+        "false-positives",
+        help='findings reviewers marked "not sensitive", for the policy\'s allow list',
+    )
+    positives.add_argument("--format", choices=["text", "json"], default="text")
+    add_config_option(parser, actions)
     parser.set_defaults(func=run)
 
 
@@ -261,24 +287,41 @@ def _show(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
-def _targets(triage: Triage, actor: Actor, args: argparse.Namespace, held_only: bool) -> list[str]:
+def _skip_reason(action: str, message: HeldMessage) -> str | None:
+    """Why a bulk ``action`` leaves ``message`` alone, or None when its state allows it. A bulk
+    form changes only held messages (never a released or rejected one's status); an export
+    needs the bytes to be there still."""
+    from dlp.quarantine.records import Status
+
+    if action == "export":
+        return None if message.status.has_content else message.status.value
+    if message.status is not Status.HELD:
+        return message.status.value
+    if action == "delete" and message.legal_hold:
+        return "under legal hold"
+    return None
+
+
+def _targets(triage: Triage, actor: Actor, args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The ids to act on, and whether they came from filters (a bulk action)."""
     if args.ids:
         if _has_filter(args) or args.all:
             raise UsageError("give IDs or filters, not both")
-        return list(args.ids)
+        return list(args.ids), False
     if not (_has_filter(args) or args.all):
         raise UsageError("give message IDs, or filters (or --all) for a bulk action")
-    extra: dict[str, object] = {}
-    if held_only and not args.status:
-        from dlp.quarantine.records import Status
-
-        extra["status"] = Status.HELD
-    filters = _filters(args, descending=False)
-    if extra:
-        from dataclasses import replace
-
-        filters = replace(filters, **extra)  # type: ignore[arg-type]
-    return [message.id for message in triage.queue(actor, filters)]
+    ids: list[str] = []
+    skipped: Counter[str] = Counter()
+    for message in triage.queue(actor, _filters(args, descending=False)):
+        reason = _skip_reason(args.action, message)
+        if reason is None:
+            ids.append(message.id)
+        else:
+            skipped[reason] += 1
+    if skipped:
+        why = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items()))
+        print(f"skipped {sum(skipped.values())} message(s) that {args.action} cannot touch: {why}")
+    return ids, True
 
 
 def _each(ids: list[str], action: str, step: object) -> int:
@@ -294,7 +337,7 @@ def _each(ids: list[str], action: str, step: object) -> int:
             continue
         print(f"{held_id}: {line}")
     if not ids:
-        print("no messages matched")
+        print("no messages to act on")
     return 1 if failures else 0
 
 
@@ -313,7 +356,7 @@ def _release(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
         how = " encrypted" if args.encrypt else ""
         return f"released{how} to {', '.join(released.result.accepted)}"
 
-    return _each(_targets(triage, actor, args, True), "release", step)
+    return _each(_targets(triage, actor, args)[0], "release", step)
 
 
 def _reject(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
@@ -326,15 +369,18 @@ def _reject(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
             return "rejected (no notice: no sender)"
         return "rejected; notice " + ("sent" if result.all_accepted else "NOT delivered")
 
-    return _each(_targets(triage, actor, args, True), "reject", step)
+    return _each(_targets(triage, actor, args)[0], "reject", step)
 
 
 def _delete(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    ids, bulk = _targets(triage, actor, args)
+
     def step(held_id: str) -> str:
-        triage.delete(actor, held_id, args.note)
+        # In bulk, only from held, in the same statement: one released meanwhile stays so.
+        triage.delete(actor, held_id, args.note, held_only=bulk)
         return "deleted"
 
-    return _each(_targets(triage, actor, args, False), "delete", step)
+    return _each(ids, "delete", step)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -344,7 +390,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _export(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
-    ids = _targets(triage, actor, args, False)
+    ids, _ = _targets(triage, actor, args)
     output = Path(args.output) if args.output else None
     if len(ids) > 1 and (output is None or not output.is_dir()):
         raise UsageError("exporting several messages needs -o FOLDER (an existing folder)")
@@ -389,6 +435,37 @@ def _purge(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _false_positives(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    """The "not sensitive" records. ``--format json`` writes one JSON document::
+
+        {"false_positives": [{"digest": "...", "entity_type": "US_SSN", "masked": "***-**-1234",
+          "held_id": "...", "recorded": 1767225600, "recorded_by": "rita", "note": "..."}]}
+
+    The digest is the finding's keyed digest (`Finding.digest`: HMAC-SHA256 of the entity type
+    and value under the district's secret), the same one every scan computes for that value:
+    an allow list keyed by ``(entity_type, digest)`` can take these entries as they are. The
+    policy has no allow list yet (nothing in `dlp.policy` reads one), so this is the input for
+    it; nothing here changes what the gateway holds.
+    """
+    entries = triage.false_positives(actor)
+    if args.format == "json":
+        print(json.dumps({"false_positives": entries}, indent=2, sort_keys=True))
+        return 0
+    if not entries:
+        print("no false positives recorded")
+        return 0
+    for entry in entries:
+        recorded = entry["recorded"]
+        when = _when(recorded) if isinstance(recorded, int) else "?"
+        print(
+            f"{entry['entity_type']} {entry['masked'] or '(no preview)'}  digest {entry['digest']}"
+        )
+        print(
+            f"    message {entry['held_id']}, {when} UTC by {entry['recorded_by']}: {entry['note']}"
+        )
+    return 0
+
+
 def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     from dlp.quarantine.store import QuarantineError
 
@@ -411,4 +488,5 @@ _ACTIONS = {
     "legal-hold": _legal_hold,
     "purge": _purge,
     "rotate-key": _rotate,
+    "false-positives": _false_positives,
 }

@@ -1,13 +1,15 @@
 """`dlp web`: the reviewers' browser application, and its local accounts.
 
-dlp web serve [--config FILE] [--listen 127.0.0.1:8025] [--tls-cert PEM --tls-key PEM]
+dlp web [--config FILE] [--listen 127.0.0.1:8025] [--tls-cert PEM --tls-key PEM]
+dlp web serve [the same options]                  (the same as bare `dlp web`)
 dlp web user NAME --role {viewer,reviewer,admin} [--config FILE]   (password from the
     terminal, or $DLP_WEB_PASSWORD for scripts)
 dlp web user NAME --disable
 
-Without TLS it listens only on a loopback address: its session cookie is Secure, which
-browsers keep over plain HTTP only for loopback origins, and a session must never cross a
-network in clear.
+--config may come before or after the action; the store, its key and its retention come from
+the settings' [quarantine], as the gateway's. Without TLS it listens only on a loopback
+address: its session cookie is Secure, which browsers keep over plain HTTP only for loopback
+origins, and a session must never cross a network in clear.
 """
 
 from __future__ import annotations
@@ -21,22 +23,39 @@ import sys
 from dlp.cli import UsageError
 
 PASSWORD_ENV = "DLP_WEB_PASSWORD"
+DEFAULT_LISTEN = "127.0.0.1:8025"
+
+
+def _add_serve_options(parser: argparse.ArgumentParser, nested: bool) -> None:
+    # Nested (``dlp web serve``): SUPPRESS, so options given before ``serve`` are kept.
+    default = argparse.SUPPRESS if nested else None
+    parser.add_argument(
+        "--listen",
+        default=argparse.SUPPRESS if nested else DEFAULT_LISTEN,
+        help=f"HOST:PORT (default {DEFAULT_LISTEN})",
+    )
+    parser.add_argument("--tls-cert", default=default, help="certificate chain (PEM) for HTTPS")
+    parser.add_argument("--tls-key", default=default, help="its private key (PEM)")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("web", help="the quarantine's web application")
-    parser.add_argument("--config", help="the gateway's TOML file (default: embedded defaults)")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    serve = actions.add_parser("serve", help="serve the web application")
-    serve.add_argument("--listen", default="127.0.0.1:8025", help="HOST:PORT (default %(default)s)")
-    serve.add_argument("--tls-cert", help="certificate chain (PEM) to serve HTTPS")
-    serve.add_argument("--tls-key", help="its private key (PEM)")
+    from dlp.commands.quarantine import add_config_option
+
+    parser = subparsers.add_parser(
+        "web", help="the quarantine's web application (serves it when no action is given)"
+    )
+    _add_serve_options(parser, nested=False)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve the web application (the same as no action)")
+    _add_serve_options(serve, nested=True)
     serve.set_defaults(func=run_serve)
     user = actions.add_parser("user", help="add or change a local account")
     user.add_argument("name")
     user.add_argument("--role", choices=["viewer", "reviewer", "admin"])
     user.add_argument("--disable", action="store_true", help="disable the account")
     user.set_defaults(func=run_user)
+    add_config_option(parser, actions)
+    parser.set_defaults(func=run_serve)
 
 
 def _listen(text: str) -> tuple[str, int]:

@@ -3,6 +3,8 @@ optionally encrypted, and the reviewer's reject notice to the sender.
 
 Encrypted release follows the policy's rule for encryption: S/MIME to the recipients the
 district holds a certificate for, and for the others delivery only over verified TLS.
+Every copy is stamped by the gateway's own `smtp_gateway.headers.stamp`, which first removes
+any ``X-DLP-*`` field the sender wrote: a released copy carries only the verdict given here.
 """
 
 from __future__ import annotations
@@ -19,14 +21,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.actions.smime import CertificateStore, encrypt_message
 from dlp.delivery import DeliveryResult, DeliveryTarget, RecipientResult
+from smtp_gateway.headers import stamp
 
 Deliver = Callable[[bytes, str, Sequence[str], DeliveryTarget, bool], DeliveryResult]
-
-
-def _stamp(raw: bytes, fields: Sequence[tuple[str, str]]) -> bytes:
-    """``raw`` with header fields put in front (the original bytes after them unchanged)."""
-    head = b"".join(f"{name}: {value}\r\n".encode("ascii", "replace") for name, value in fields)
-    return head + raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +39,7 @@ class Releaser:
         """Deliver to ``recipients``; never raises for what the network does."""
         fields = [("X-DLP-Verdict", "released"), ("X-DLP-Id", held_id)]
         if not encrypt:
-            return self.deliver(_stamp(raw, fields), sender, recipients, self.target, False)
+            return self.deliver(stamp(raw, fields), sender, recipients, self.target, False)
         with_certificate = [a for a in recipients if self.certificates.lookup(a) is not None]
         without = [a for a in recipients if a not in with_certificate]
         results: list[RecipientResult] = []
@@ -50,12 +47,12 @@ class Releaser:
             enveloped = encrypt_message(
                 raw, self.certificates.for_recipients(with_certificate), self.neutral_subject
             )
-            copy = _stamp(enveloped, [*fields, ("X-DLP-Encryption", "smime")])
+            copy = stamp(enveloped, [*fields, ("X-DLP-Encryption", "smime")])
             results.extend(
                 self.deliver(copy, sender, with_certificate, self.target, False).recipients
             )
         if without:
-            copy = _stamp(raw, [*fields, ("X-DLP-Encryption", "require-tls")])
+            copy = stamp(raw, [*fields, ("X-DLP-Encryption", "require-tls")])
             results.extend(self.deliver(copy, sender, without, self.target, True).recipients)
         return DeliveryResult(tuple(results))
 

@@ -319,6 +319,7 @@ class QuarantineStore:
             return self._message(row, self._recipients(connection, [held_id])[held_id])
 
     def _where(self, filters: Filters) -> list[Any]:
+        # Filter values are substrings, never patterns: autoescape keeps % and _ literal.
         table = schema.messages
         conditions: list[Any] = []
         if filters.since is not None:
@@ -326,21 +327,27 @@ class QuarantineStore:
         if filters.until is not None:
             conditions.append(table.c.received < filters.until)
         if filters.sender:
-            conditions.append(func.lower(table.c.sender).contains(filters.sender.lower()))
+            conditions.append(
+                func.lower(table.c.sender).contains(filters.sender.lower(), autoescape=True)
+            )
         if filters.recipient:
             recipient = schema.recipients
             conditions.append(
                 exists().where(
                     and_(
                         recipient.c.held_id == table.c.id,
-                        recipient.c.lower_address.contains(filters.recipient.lower()),
+                        recipient.c.lower_address.contains(
+                            filters.recipient.lower(), autoescape=True
+                        ),
                     )
                 )
             )
         if filters.category:
-            conditions.append(table.c.categories.contains(f",{filters.category.upper()},"))
+            conditions.append(
+                table.c.categories.contains(f",{filters.category.upper()},", autoescape=True)
+            )
         if filters.rule:
-            conditions.append(table.c.rules.contains(f",{filters.rule},"))
+            conditions.append(table.c.rules.contains(f",{filters.rule},", autoescape=True))
         if filters.status is not None:
             conditions.append(table.c.status == filters.status.value)
         return conditions
@@ -451,22 +458,41 @@ class QuarantineStore:
             )
         return self.get(held_id)
 
-    def destroy(self, held_id: str, by: str, note: str, status: Status = Status.DELETED) -> None:
-        """Destroy the message bytes (metadata and masked findings stay for the record)."""
+    def destroy(
+        self,
+        held_id: str,
+        by: str,
+        note: str,
+        status: Status = Status.DELETED,
+        allowed: Iterable[Status] | None = None,
+    ) -> None:
+        """Destroy the message bytes (metadata and masked findings stay for the record).
+
+        ``allowed``: only from these states (checked in the same statement that changes it, so
+        a message released meanwhile keeps its status); None: any but ``releasing``.
+        """
         message = self.get(held_id)
+        states = None if allowed is None else [state.value for state in allowed]
         if message.legal_hold:
             raise StateError(f"message {held_id} is under legal hold: lift the hold first")
         if message.status is Status.RELEASING:
             raise StateError(f"message {held_id} is being released")
+        if states is not None and message.status.value not in states:
+            raise StateError(
+                f"message {held_id} is {message.status.value}: cannot become {status.value}"
+            )
         table = schema.messages
+        conditions = [
+            table.c.id == held_id,
+            table.c.legal_hold.is_(False),
+            table.c.status != Status.RELEASING.value,
+        ]
+        if states is not None:
+            conditions.append(table.c.status.in_(states))
         with self._begin() as connection:
             changed = connection.execute(
                 update(table)
-                .where(
-                    table.c.id == held_id,
-                    table.c.legal_hold.is_(False),
-                    table.c.status != Status.RELEASING.value,
-                )
+                .where(*conditions)
                 .values(status=status.value, status_time=int(time.time()), status_by=by, note=note)
             ).rowcount
             if changed:
@@ -545,13 +571,22 @@ class QuarantineStore:
             )
 
     def false_positives(self) -> list[dict[str, object]]:
-        table = schema.false_positives
+        """Every "not sensitive" record, oldest first, with the finding's masked preview."""
+        table, found = schema.false_positives, schema.findings
+        masked = (
+            select(func.min(found.c.masked))
+            .where(found.c.held_id == table.c.held_id, found.c.digest == table.c.digest)
+            .scalar_subquery()
+        )
         with self.engine.connect() as connection:
-            rows = connection.execute(select(table).order_by(table.c.id)).all()
+            rows = connection.execute(
+                select(table, masked.label("masked")).order_by(table.c.id)
+            ).all()
         return [
             {
                 "digest": row.digest,
                 "entity_type": row.entity_type,
+                "masked": row.masked or "",
                 "held_id": row.held_id,
                 "recorded": int(row.recorded),
                 "recorded_by": row.recorded_by,

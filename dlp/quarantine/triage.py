@@ -8,6 +8,7 @@ anywhere: the log names the finding (position, type, masked preview, digest), no
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -131,11 +132,21 @@ class Triage:
         return self.store.content(held_id)
 
     def history(self, held_id: str) -> list[dict[str, object]]:
-        """Audit entries about one message: its gateway decision and every action since."""
+        """Audit entries about one message: its gateway decision and every action since.
+
+        Still one pass over the whole log per message page, but streamed, and only lines that
+        contain the id are parsed. If the log grows too large for that, the fix is an index
+        (held id -> line offsets) kept beside the log, not a bound on the scan: a bound would
+        silently hide old decisions from the reviewer.
+        """
         if not self.audit.path.exists():
             return []
+        needle = held_id.encode("ascii", "replace")
         found = []
-        for entry in self.audit.entries():
+        with self.audit.path.open("rb") as file:
+            lines = [line for line in file if needle in line]
+        for line in lines:
+            entry = json.loads(line)
             held, many = entry.get("held"), entry.get("held_ids")
             if (
                 entry.get("held_id") == held_id
@@ -210,9 +221,20 @@ class Triage:
         )
         return result
 
-    def delete(self, actor: Actor, held_id: str, note: str = "", required: bool = False) -> None:
+    def delete(
+        self,
+        actor: Actor,
+        held_id: str,
+        note: str = "",
+        required: bool = False,
+        held_only: bool = False,
+    ) -> None:
+        """``held_only``: refuse (`StateError`) a message already released or rejected, as a
+        bulk deletion must, rather than overwrite its status."""
         cleaned = _note(note, required)
-        self.store.destroy(held_id, actor.name, cleaned)
+        self.store.destroy(
+            held_id, actor.name, cleaned, allowed=[Status.HELD] if held_only else None
+        )
         self.audit.append("quarantine-delete", **actor.fields(), held_id=held_id, note=cleaned)
 
     def legal_hold(self, actor: Actor, held_id: str, on: bool, note: str = "") -> HeldMessage:
@@ -242,6 +264,12 @@ class Triage:
             note=cleaned,
         )
         return finding
+
+    def false_positives(self, actor: Actor) -> list[dict[str, object]]:
+        """Every "not sensitive" record (digest, type, masked preview, who, when, note)."""
+        found = self.store.false_positives()
+        self.audit.append("quarantine-false-positives", **actor.fields(), count=len(found))
+        return found
 
     def purge(self, actor: Actor, now: int | None = None) -> PurgeReport:
         """Destroy the bytes of every message past its retention (legal holds excepted)."""

@@ -13,18 +13,18 @@ from dlp.audit import AuditLog
 from dlp.delivery import deliver
 from dlp.quarantine.crypto import load_keyring
 from dlp.quarantine.release import RejectNotice, Releaser
-from dlp.quarantine.store import DEFAULT_RETENTION_DAYS, QuarantineStore
+from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Triage
 from dlp.settings import Settings
 
 DEFAULT_AUDIT = Path("var/audit.log")
 
 
-def open_store(
-    settings: Settings, env: Mapping[str, str], retention_days: int = DEFAULT_RETENTION_DAYS
-) -> QuarantineStore:
-    keyring = load_keyring(env, settings.quarantine.key_file)
-    return QuarantineStore.open(settings.quarantine.url, keyring, retention_days)
+def open_store(settings: Settings, env: Mapping[str, str]) -> QuarantineStore:
+    """The store ``[quarantine]`` names, with its retention (as the gateway's holder has it)."""
+    quarantine = settings.quarantine
+    keyring = load_keyring(env, quarantine.key_file)
+    return QuarantineStore.open(quarantine.url, keyring, quarantine.retention_days)
 
 
 def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool = True) -> Triage:

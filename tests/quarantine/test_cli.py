@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
 from dlp.cli import main
 from dlp.quarantine.crypto import KEY_ENV, load_keyring, parse_key
+from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, SAMPLE_POLICY, SENDER
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER
 
 
 @pytest.fixture
@@ -115,3 +122,141 @@ def test_keyring_from_environment_and_old_keys(tmp_path):
     assert ring.current.material == bytes.fromhex("11" * 32) and len(ring.old) == 2
     from_env = load_keyring({KEY_ENV: "44" * 32}, tmp_path / "k")
     assert from_env.current.material == bytes.fromhex("44" * 32)
+
+
+def _status(config, held_id):
+    store = QuarantineStore.open(
+        f"sqlite:///{config.parent / 'q.db'}", parse_key((config.parent / "q.key").read_bytes())
+    )
+    try:
+        return store.get(held_id).status
+    finally:
+        store.close()
+
+
+def test_bulk_actions_touch_only_held_messages(config, held_decision, held_scan, capsys):
+    released, rejected, held, expired = _held(config, held_decision, held_scan, 4)
+    c = ["quarantine", "--config", str(config)]
+    assert run(capsys, *c, "release", released)[0] == 0
+    assert run(capsys, *c, "reject", rejected, "--note", "no")[0] == 0
+    assert run(capsys, *c, "delete", expired, "--note", "gone")[0] == 0
+    code, out, err = run(capsys, *c, "delete", "--sender", "teacher@", "--note", "tidy")
+    assert code == 0 and err == ""
+    assert f"{held}: deleted" in out
+    assert "skipped 3 message(s) that delete cannot touch: 1 deleted, 1 rejected, 1 released" in out
+    assert _status(config, released) is Status.RELEASED
+    assert _status(config, rejected) is Status.REJECTED
+    assert _status(config, held) is Status.DELETED
+    # Asking for another state in bulk skips rather than overwrites.
+    code, out, _ = run(capsys, *c, "reject", "--status", "released", "--note", "late")
+    assert code == 0 and "skipped 1 message(s) that reject cannot touch: 1 released" in out
+    assert "no messages to act on" in out and _status(config, released) is Status.RELEASED
+    # A bulk export takes what still has its bytes.
+    folder = config.parent / "exported"
+    folder.mkdir()
+    code, out, _ = run(capsys, *c, "export", "--all", "-o", str(folder))
+    assert code == 0 and "skipped 2 message(s) that export cannot touch: 2 deleted" in out
+    assert sorted(p.stem for p in folder.iterdir()) == sorted([released, rejected])
+    log = [json.loads(line) for line in (config.parent / "audit.log").read_text().splitlines()]
+    assert [e["held_id"] for e in log if e["event"] == "quarantine-delete"] == [expired, held]
+
+
+def test_bulk_delete_keeps_a_legal_hold_as_skipped(config, held_decision, held_scan, capsys):
+    kept, gone = _held(config, held_decision, held_scan, 2)
+    c = ["quarantine", "--config", str(config)]
+    assert run(capsys, *c, "legal-hold", kept, "on", "--note", "subpoena")[0] == 0
+    code, out, _ = run(capsys, *c, "delete", "--all")
+    assert code == 0 and f"{gone}: deleted" in out and "1 under legal hold" in out
+    assert _status(config, kept) is Status.HELD
+
+
+def test_false_positives_command(config, held_decision, held_scan, capsys):
+    [held] = _held(config, held_decision, held_scan)
+    c = ["quarantine", "--config", str(config)]
+    code, out, _ = run(capsys, *c, "false-positives")
+    assert code == 0 and "no false positives recorded" in out
+    from dlp.audit import AuditLog
+    from dlp.quarantine.triage import Actor, Triage
+
+    store = QuarantineStore.open(
+        f"sqlite:///{config.parent / 'q.db'}", parse_key((config.parent / "q.key").read_bytes())
+    )
+    try:
+        triage = Triage(store, AuditLog(config.parent / "audit.log"))
+        finding = triage.not_sensitive(Actor("rita", "web"), held, 0, "a worksheet's sample")
+    finally:
+        store.close()
+    code, out, _ = run(capsys, *c, "false-positives", "--format", "json")
+    assert code == 0
+    [entry] = json.loads(out)["false_positives"]
+    assert entry == {
+        "digest": finding.digest,
+        "entity_type": finding.entity_type,
+        "masked": "***-**-1234",
+        "held_id": held,
+        "recorded": entry["recorded"],
+        "recorded_by": "rita",
+        "note": "a worksheet's sample",
+    }
+    assert abs(entry["recorded"] - time.time()) < 600
+    code, out, _ = run(capsys, "quarantine", "false-positives", "--config", str(config))
+    assert code == 0 and f"US_SSN ***-**-1234  digest {finding.digest}" in out
+    assert f"message {held}" in out and "by rita: a worksheet's sample" in out
+    assert "536-22-1234" not in out
+    log = (config.parent / "audit.log").read_text()
+    assert log.count('"event":"quarantine-false-positives"') == 3
+
+
+def test_config_before_or_after_the_action(config, held_decision, held_scan, capsys, monkeypatch):
+    [held] = _held(config, held_decision, held_scan)
+    code, out, _ = run(capsys, "quarantine", "list", "--config", str(config), "--json")
+    assert code == 0 and json.loads(out)["id"] == held
+    monkeypatch.setenv("DLP_WEB_PASSWORD", "a long enough password")
+    code, out, _ = run(capsys, "web", "user", "ann", "--role", "viewer", "--config", str(config))
+    assert code == 0 and "ann: viewer" in out
+    code, out, _ = run(capsys, "audit", "--config", str(config), "verify")
+    assert code == 0 and "chain intact" in out
+    for argv in (
+        ["web", "--config", str(config), "--listen", "0.0.0.0:8025"],
+        ["web", "serve", "--config", str(config), "--listen", "0.0.0.0:8025"],
+        ["web", "--listen", "0.0.0.0:8025", "--config", str(config), "serve"],
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "loopback" in err and "0.0.0.0" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("action", [[], ["serve"]])
+def test_bare_dlp_web_serves(config, action):
+    port = _free_port()
+    listen = f"127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dlp", "web", *action, "--config", str(config), "--listen", listen],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+                    assert page.status == 200 and b'name="csrf"' in page.read()
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "dlp web did not start serving"
+                time.sleep(0.2)
+        # The queue sends an anonymous visitor to the login page.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+            assert page.url.endswith("/login") and b"536-22" not in page.read()
+    finally:
+        server.terminate()
+        server.wait(20)
+        if server.stderr:
+            server.stderr.close()

@@ -237,3 +237,42 @@ def test_expired_excludes_legal_hold(store, held_decision, held_scan):
     store.set_legal_hold(b, True, "admin")
     assert store.expired(later) == [a]
     assert store.expired() == []
+
+
+def test_filter_values_are_substrings_not_like_patterns(store, held_decision, held_scan):
+    underscore = _hold(store, held_decision, held_scan, sender="a_b@cusd.com")
+    plain = _hold(store, held_decision, held_scan, sender="axb@cusd.com")
+    percent = _hold(store, held_decision, held_scan, recipients=["100%off@shop.example"])
+    assert [m.id for m in store.search(Filters(sender="a_b"))] == [underscore]
+    assert store.count(Filters(sender="%")) == 0
+    assert store.count(Filters(sender="a%b")) == 0
+    assert [m.id for m in store.search(Filters(recipient="0%o"))] == [percent]
+    assert store.count(Filters(recipient="_")) == 0
+    assert store.count(Filters(rule="secrets_outside")) == 0  # "_" is not "-"
+    assert store.count(Filters(rule="%")) == 0
+    assert store.count(Filters(category="IDENT_FIER")) == 0
+    assert [m.id for m in store.search(Filters(sender="axb"))] == [plain]
+
+
+def test_destroy_only_from_allowed_states_keeps_status(store, held_decision, held_scan):
+    released = _hold(store, held_decision, held_scan)
+    held = _hold(store, held_decision, held_scan)
+    store.transition(released, [Status.HELD], Status.RELEASED, "rev", "fine")
+    with pytest.raises(StateError, match="released: cannot become deleted"):
+        store.destroy(released, "rev", "cleanup", allowed=[Status.HELD])
+    message = store.get(released)
+    assert message.status is Status.RELEASED and message.status_by == "rev"
+    assert store.content(released) == MESSAGE
+    store.destroy(held, "rev", "cleanup", allowed=[Status.HELD])
+    assert store.get(held).status is Status.DELETED
+
+
+def test_false_positives_carry_the_masked_preview(store, held_decision, held_scan):
+    held = _hold(store, held_decision, held_scan)
+    finding = store.findings(held)[0]
+    store.record_false_positive(held, finding.digest, finding.entity_type, "rita", "test data")
+    store.record_false_positive(held, "0" * 32, "US_SSN", "rita", "no such finding")
+    first, second = store.false_positives()
+    assert first["masked"] == finding.masked == "***-**-1234"
+    assert first["digest"] == finding.digest and first["recorded_by"] == "rita"
+    assert second["masked"] == ""

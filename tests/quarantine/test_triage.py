@@ -182,3 +182,68 @@ def test_not_sensitive_records_the_digest(triage, held_decision, held_scan):
     entry = triage.audit.entries()[-1]
     assert entry["event"] == "quarantine-not-sensitive"
     assert json.dumps(entry).count("04/12/2011") == 0
+
+
+FORGED = (
+    b"X-DLP-Verdict: deliver\r\n"
+    b"x-dlp-id:\r\n forged-continuation\r\n"
+    + MESSAGE.replace(b"Subject: roster\r\n", b"Subject: roster\r\nX-Dlp-Policy: none\r\n")
+)
+
+
+def _dlp_fields(data: bytes) -> list[bytes]:
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return [line for line in head.split(b"\r\n") if line.lower().startswith(b"x-dlp-")]
+
+
+def test_released_copy_carries_only_the_gateways_own_dlp_fields(
+    triage, sink, held_decision, held_scan
+):
+    held = triage.store.hold(
+        FORGED, SENDER, [OUTSIDE], held_decision, held_scan, "<roster-1@cusd.com>"
+    )
+    assert triage.release(REVIEWER, held).pending == ()
+    [received] = sink.received
+    assert _dlp_fields(received.data) == [b"X-DLP-Verdict: released", b"X-DLP-Id: " + held.encode()]
+    assert b"deliver" not in received.data and b"forged-continuation" not in received.data
+    # Everything else the sender wrote is delivered as it was.
+    assert received.data.endswith(MESSAGE.split(b"\r\n", 3)[3])
+    assert b"Subject: roster\r\n" in received.data
+
+
+def test_history_finds_every_entry_about_the_message_and_no_other(
+    triage, held_decision, held_scan
+):
+    mine = _hold(triage, held_decision, held_scan)
+    other = _hold(triage, held_decision, held_scan)
+    triage.audit.append("gateway-decision", held={OUTSIDE: mine}, note=f"not {other}")
+    triage.view(REVIEWER, mine)
+    triage.view(REVIEWER, other)
+    triage.delete(REVIEWER, other, f"duplicate of {mine}")  # names mine, but is about other
+    triage.purge(Actor("cron", "cli"), now=int(time.time()) + 400 * 86_400)
+    events = [entry["event"] for entry in triage.history(mine)]
+    assert events == ["gateway-decision", "quarantine-view", "quarantine-purge"]
+    assert [entry["event"] for entry in triage.history(other)] == [
+        "quarantine-view",
+        "quarantine-delete",
+    ]
+    assert triage.history("0000000000000000") == []
+
+
+def test_delete_held_only_refuses_a_released_message(triage, sink, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    triage.release(REVIEWER, held)
+    with pytest.raises(StateError, match="released"):
+        triage.delete(REVIEWER, held, "tidy up", held_only=True)
+    assert triage.store.get(held).status is Status.RELEASED
+    assert "quarantine-delete" not in [e["event"] for e in triage.audit.entries()]
+
+
+def test_false_positives_listing_is_a_recorded_look(triage, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    finding = triage.not_sensitive(REVIEWER, held, 0, "a made-up number in a worksheet")
+    [entry] = triage.false_positives(Actor("adam", "cli"))
+    assert entry["digest"] == finding.digest and entry["masked"] == finding.masked
+    last = triage.audit.entries()[-1]
+    assert last["event"] == "quarantine-false-positives" and last["actor"] == "adam"
+    assert last["count"] == 1
