@@ -128,7 +128,10 @@ def _split(name: str) -> tuple[str, str]:
 
 
 class LookalikeDetector:
-    """Checks recipient domains against the protected ones given at construction."""
+    """Checks recipient domains against the protected ones given at construction.
+
+    ``protected`` holds domains or e-mail addresses; an address protects its domain.
+    """
 
     __slots__ = ("_protected", "max_distance", "min_length", "other_suffix")
 
@@ -144,8 +147,10 @@ class LookalikeDetector:
         # Same name under another suffix (cusd.org for cusd.com) counts as a look-alike.
         self.other_suffix = other_suffix
         entries: dict[str, _Protected] = {}
-        for domain in protected:
-            decoded = decode_domain(domain)
+        for item in protected:
+            # A partner named only by an address (sped-records@fcoe.example) is imitated
+            # through its domain just the same.
+            decoded = decode_domain(item.rpartition("@")[2])
             name = registrable(decoded)
             label, suffix = _split(name)
             entries.setdefault(name, _Protected(decoded, name, label, suffix, skeleton(name)))

@@ -15,7 +15,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.policy.config import Policy, Verdict
-from dlp.policy.decision import Decision
+from dlp.policy.decision import UNSCANNABLE_RULE, Decision, RecipientVerdict
 from dlp.policy.summary import label
 
 _WORDS = {
@@ -126,4 +126,18 @@ class NoticeRenderer:
             body = self._template.render(context)
         except TemplateError as error:
             raise NoticeError(f"notice template: {error}") from None
-        return Notice(subject=policy.notifications.sender_subject, body=body)
+        return Notice(subject=_subject(held, policy), body=body)
+
+
+def _subject(held: list[RecipientVerdict], policy: Policy) -> str:
+    """The sender subject; the unscannable one when unreadable content alone held the message:
+    then nothing protected was found, and the subject must not say so."""
+    holding = [
+        rule.name
+        for verdict in held
+        for rule in verdict.rules
+        if rule.verdict.rank >= Verdict.QUARANTINE.rank
+    ]
+    if holding and all(name == UNSCANNABLE_RULE for name in holding):
+        return policy.notifications.unscannable_subject
+    return policy.notifications.sender_subject

@@ -1,6 +1,10 @@
 """`dlp check`: what would the policy do with this message? Try a policy before enforcing it.
 
 dlp check --policy FILE --from ADDR --to ADDR [--to ADDR ...] [--format json] < message.eml
+
+The detection options are `dlp scan`'s (--config, --roster, --recognizers, --threshold,
+--secret-file, and $DLP_SECRET / $DLP_SECRET_FILE / var/secret.key), so roster rules
+(ROSTER_STUDENT_NAME, OPTED_OUT) can be tried with the district's roster.
 """
 
 from __future__ import annotations
@@ -9,12 +13,12 @@ import argparse
 import email
 import email.policy
 import json
-import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
+from dlp.commands.detection_options import add_detection_options, detection_config
 
 if TYPE_CHECKING:
     from dlp.policy import Decision
@@ -38,23 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--opted-out",
         help="file of roster subject digests with restricted directory information, one a line",
     )
-    parser.add_argument(
-        "--secret-file",
-        help="the district's digest secret (default: a random one, digests then differ per run)",
-    )
+    add_detection_options(parser)
     parser.set_defaults(func=run)
-
-
-def _read_secret(path: str | None) -> bytes:
-    if path is None:
-        return secrets.token_bytes(32)
-    try:
-        secret = Path(path).read_bytes().strip()
-    except OSError as error:
-        raise UsageError(f"cannot read the secret file: {error}") from None
-    if len(secret) < 16:
-        raise UsageError(f"{path}: the digest secret must be at least 16 bytes")
-    return secret
 
 
 def _read_lines(path: str | None) -> frozenset[str]:
@@ -86,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     except (PolicyError, NoticeError) as error:
         raise UsageError(str(error)) from None
     try:
-        from dlp.engine import DetectionConfig, build_scanner
+        from dlp.engine import build_scanner
         from dlp.extract.limits import Limits
         from dlp.pipeline import scan_message
     except ImportError as error:
@@ -100,7 +89,17 @@ def run(args: argparse.Namespace) -> int:
         folder = str(Path(policy.source).parent / policy.encryption.certificates)
     certificates = CertificateStore.load(folder).addresses() if folder else frozenset()
 
-    scanner = build_scanner(DetectionConfig(secret=_read_secret(args.secret_file)))
+    # stderr passed explicitly: the helper's default is the stream of its import time.
+    config = detection_config(
+        args,
+        "digests in this decision are valid for this run only (set DLP_SECRET or "
+        "--secret-file to compare them with the audit log)",
+        stderr=sys.stderr,
+    )
+    try:
+        scanner = build_scanner(config)
+    except ValueError as error:  # a bad recognizer file, a roster that cannot be opened
+        raise UsageError(str(error)) from None
     scan = scan_message(raw, scanner, Limits())
     message_id = _header(raw, "Message-ID")
     decision = decide(

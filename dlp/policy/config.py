@@ -64,6 +64,11 @@ KNOWN_ENTITIES: dict[str, Category] = {
     **{category.value: category for category in Category if category is not Category.ROSTER},
 }
 
+# Entity types an agreement covers only when it names them in `entities`, not through their
+# category: a gradebook agreement covering IDENTIFIER (student IDs) does not cover Social
+# Security numbers, which no vendor of the district receives by default.
+NAMED_ONLY_ENTITIES = frozenset({"US_SSN"})
+
 # Facts about the recipient, true or false per recipient.
 RECIPIENT_FLAGS = ("INTERNAL", "EXTERNAL", "AUTHORIZED", "LOOKALIKE", "CERTIFICATE")
 # Facts about the message that are not detections.
@@ -108,9 +113,23 @@ class Authorization:
     categories: frozenset[Category]
     agreement: str
     expires: date | None
+    # Entity types the agreement names outright (needed for `NAMED_ONLY_ENTITIES`).
+    entities: frozenset[str] = frozenset()
 
     def active(self, today: date) -> bool:
         return self.expires is None or today <= self.expires
+
+    def covers(self, entity_type: str, category: Category) -> bool:
+        """Whether findings of ``entity_type`` (of ``category``) may go to this recipient."""
+        if entity_type in self.entities:
+            return True
+        return category in self.categories and entity_type not in NAMED_ONLY_ENTITIES
+
+    def uncovered(self, entity_type: str, category: Category) -> str | None:
+        """What to name when ``entity_type`` is not covered: the entity or its category."""
+        if self.covers(entity_type, category):
+            return None
+        return entity_type if category in self.categories else category.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +164,8 @@ class EncryptionPolicy:
 @dataclass(frozen=True, slots=True)
 class NotificationPolicy:
     sender_subject: str
+    # For a message held only because part of it could not be read: nothing was found in it.
+    unscannable_subject: str
     authorization_help: str
     template: str | None  # a Jinja2 template file, relative to the policy file
 

@@ -13,10 +13,14 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from dlp.model import ScanResult
-from dlp.policy.config import Mode, Policy, Rule, Verdict, WithoutCertificate
+from dlp.policy.config import Authorization, Mode, Policy, Rule, Verdict, WithoutCertificate
+from dlp.policy.expression import SCORE
 from dlp.policy.facts import ContentFacts, RecipientFacts, content_facts
 from dlp.policy.recipients import Recipient, classify
 from dlp.policy.summary import FindingSummary, UnscannableSummary
+
+# The rule name of a verdict that rests on content that could not be read.
+UNSCANNABLE_RULE = "unscannable-content"
 
 
 class Encryption(StrEnum):
@@ -144,18 +148,42 @@ def _found(summaries: Sequence[FindingSummary]) -> str:
     return "; ".join(summary.describe() for summary in summaries)
 
 
+def _behind(rule: Rule, facts: ContentFacts, view: RecipientFacts) -> list[str]:
+    """The present entity types a matched rule rests on.
+
+    Those it names; but a rule on ``score`` rests on every counted finding, and so does a rule
+    that names no detection at all (only flags): an agreement must cover all of them.
+    """
+    names = list(dict.fromkeys(rule.node.names()))
+    entities = [
+        entity for name in names if view.flag(name) for entity in facts.entities_of(name)
+    ]
+    if SCORE in names or not any(facts.category_of(name) for name in names):
+        entities += list(facts.findings)
+    return list(dict.fromkeys(entities))
+
+
+def _uncovered(entry: Authorization, facts: ContentFacts, entities: list[str]) -> list[str]:
+    missing = {
+        name
+        for entity in entities
+        if (name := entry.uncovered(entity, facts.categories[entity])) is not None
+    }
+    return sorted(missing)
+
+
 def _fire(rule: Rule, facts: ContentFacts, recipient: Recipient, view: RecipientFacts) -> FiredRule:
     names = [name for name in dict.fromkeys(rule.node.names()) if view.flag(name)]
-    summaries = facts.summaries(names)
+    entities = _behind(rule, facts, view)
+    summaries = facts.summaries(entities)
     verdict = rule.action
     notes = [rule.explain]
     if summaries:
         notes.append(f"Found: {_found(summaries)}.")
     if rule.if_authorized is not None and not recipient.internal:
-        involved = {category for name in names if (category := facts.category_of(name))}
         entry = recipient.authorization
         if entry is not None:
-            missing = sorted(category.value for category in involved - entry.categories)
+            missing = _uncovered(entry, facts, entities)
             if missing:
                 notes.append(
                     f"The agreement with {entry.name} ({entry.agreement}) does not cover: "
@@ -195,7 +223,7 @@ def _unscannable_rule(
         return None
     items = ", ".join(f"{item.location} ({item.reason})" for item in unscannable[:5])
     return FiredRule(
-        "unscannable-content",
+        UNSCANNABLE_RULE,
         verdict,
         policy.unscannable.clauses,
         f"{policy.unscannable.explain} Could not read: {items}.",

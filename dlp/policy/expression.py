@@ -160,13 +160,17 @@ class Distinct:
         return iter(self.symbols)
 
 
+# What `Score.names` yields: the score rests on every counted finding, not on named ones.
+SCORE = "score"
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     def value(self, facts: Facts) -> float:
         return facts.score()
 
     def names(self) -> Iterator[str]:
-        return iter(())
+        yield SCORE
 
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {

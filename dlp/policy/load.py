@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from dlp.actions.lookalike import LookalikeDetector
 from dlp.model import Category, UnscannableReason
@@ -35,30 +35,70 @@ _RESERVED = frozenset({"and", "or", "not", "true", "false", "count", "distinct",
 _CATEGORIES = frozenset(category.value for category in Category)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class PolicyError(ValueError):
-    """A policy that cannot be used. ``str()`` reads ``FILE:LINE: KEY: what is wrong``."""
+    """A policy that cannot be used. ``str()`` reads ``FILE:LINE: KEY: what is wrong``.
 
-    def __init__(self, source: str, line: int, key: str, message: str) -> None:
+    The loader reports every error it finds: the first one is this error's own source, line,
+    key and message, and ``errors`` holds them all (one line each in ``str()``).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        line: int,
+        key: str,
+        message: str,
+        others: tuple[PolicyError, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.source = source
         self.line = line
         self.key = key
         self.message = message
+        self.errors: tuple[PolicyError, ...] = (self, *others)
 
-    def __str__(self) -> str:
+    @classmethod
+    def combined(cls, errors: list[PolicyError]) -> PolicyError:
+        first, *others = errors
+        return cls(first.source, first.line, first.key, first.message, tuple(others))
+
+    def line_text(self) -> str:
         where = f"{self.source}:{self.line}"
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
+    def __str__(self) -> str:
+        return "\n".join(error.line_text() for error in self.errors)
+
 
 class _Context:
+    """The file being read, and the errors found so far (reading goes on past each one)."""
+
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.lines = key_lines(text)
+        self.errors: list[PolicyError] = []
 
     def error(self, path: KeyPath, message: str) -> PolicyError:
         return PolicyError(self.source, line_of(self.lines, path), dotted(path), message)
+
+    def report(self, error: PolicyError) -> None:
+        # A name that fails once (a broken symbol) fails again wherever it is used.
+        if all(str(error) != str(known) for known in self.errors):
+            self.errors.append(error)
+
+    def attempt(
+        self, fallback: T, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``read(...)``, or ``fallback`` once its error is recorded, so reading can go on."""
+        try:
+            return read(*args, **kwargs)
+        except PolicyError as error:
+            for each in error.errors:
+                self.report(each)
+            return fallback
 
 
 _MISSING: Any = object()
@@ -122,8 +162,13 @@ class _Table:
         return self._get(key, (date,), "a date (YYYY-MM-DD, without quotes)", default)
 
     def table(self, key: str) -> _Table:
+        """The sub-table ``key``; one that is not a table is an error, read on as empty."""
         self.read.add(key)
-        return _Table(self.context, (*self.path, key), self.data.get(key, {}))
+        data = self.data.get(key, {})
+        if not isinstance(data, dict):
+            self.context.report(self.error(key, "must be a table"))
+            data = {}
+        return _Table(self.context, (*self.path, key), data)
 
     def choice(self, key: str, kind: Callable[[str], T], default: Any = _MISSING) -> T:
         value = self.string(key, default)
@@ -136,9 +181,10 @@ class _Table:
             raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
 
     def done(self) -> None:
+        """Record every key nobody read (they are errors, but reading goes on)."""
         for key in self.data:
             if key not in self.read:
-                raise self.error(key, "unknown key (misspelled?)")
+                self.context.report(self.error(key, "unknown key (misspelled?)"))
 
 
 def _verdict(table: _Table, key: str, default: Any = _MISSING) -> Verdict:
@@ -157,7 +203,7 @@ def _domain(table: _Table, key: str, value: str) -> str:
 
 
 def _categories(table: _Table, key: str) -> frozenset[Category]:
-    names = table.strings(key)
+    names = table.strings(key, [])
     unknown = [name for name in names if name not in _CATEGORIES]
     if unknown:
         allowed = ", ".join(sorted(_CATEGORIES))
@@ -183,12 +229,15 @@ class _Symbols:
         for name, value in table.data.items():
             table.read.add(name)
             if not _NAME.match(name) or name in _RESERVED:
-                raise table.error(name, "a symbol name is a letter or _ then letters, digits, _")
-            if name in entities or name in RECIPIENT_FLAGS or name in MESSAGE_FLAGS:
-                raise table.error(name, f"{name!r} is already a built-in name")
-            if not isinstance(value, str):
-                raise table.error(name, "must be an expression string")
-            self.sources[name] = value
+                problem = "a symbol name is a letter or _ then letters, digits, _"
+            elif name in entities or name in RECIPIENT_FLAGS or name in MESSAGE_FLAGS:
+                problem = f"{name!r} is already a built-in name"
+            elif not isinstance(value, str):
+                problem = "must be an expression string"
+            else:
+                self.sources[name] = value
+                continue
+            table.context.report(table.error(name, problem))
         self.compiled: dict[str, Node] = {}
         self.resolving: list[str] = []
 
@@ -206,8 +255,10 @@ class _Symbols:
             cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
             raise self.table.error(name, f"symbols refer to each other in a loop: {cycle}")
         self.resolving.append(name)
-        node = Ref(name, self.compile(self.sources[name], (name,)))
-        self.resolving.pop()
+        try:
+            node = Ref(name, self.compile(self.sources[name], (name,)))
+        finally:
+            self.resolving.pop()
         self.compiled[name] = node
         return node
 
@@ -235,8 +286,8 @@ def _entities(
     table = root.table("entities")
     thresholds: dict[str, EntityThreshold] = {}
     categories = dict(KNOWN_ENTITIES)
-    for name in table.data:
-        table.read.add(name)
+
+    def read(name: str) -> None:
         entry = table.table(name)
         if not _NAME.match(name) or name in _RESERVED:
             raise entry.error(None, "an entity type is a letter or _ then letters, digits, _")
@@ -247,6 +298,10 @@ def _entities(
             raise entry.error("category", "built-in entity types have a fixed category")
         thresholds[name] = _threshold(entry, base)
         entry.done()
+
+    for name in table.data:
+        table.read.add(name)
+        table.context.attempt(None, read, name)
     return thresholds, categories
 
 
@@ -255,9 +310,9 @@ def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Ru
     items = root.data.get("rules", [])
     if not isinstance(items, list):
         raise root.error("rules", "must be an array of tables: [[rules]]")
-    rules: list[Rule] = []
     names: set[str] = set()
-    for index, item in enumerate(items):
+
+    def read(index: int, item: object) -> Rule:
         table = _Table(root.context, ("rules", index), item)
         name = table.string("name")
         if name in names:
@@ -265,28 +320,39 @@ def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Ru
         names.add(name)
         expression = table.string("when")
         node = symbols.compile(expression, ("when",), table)
-        rules.append(
-            Rule(
-                name=name,
-                expression=expression,
-                node=node,
-                action=_verdict(table, "action"),
-                if_authorized=_verdict(table, "if_authorized", None),
-                clauses=_clauses(table, "clauses", clauses),
-                explain=table.string("explain"),
-            )
+        rule = Rule(
+            name=name,
+            expression=expression,
+            node=node,
+            action=_verdict(table, "action"),
+            if_authorized=_verdict(table, "if_authorized", None),
+            clauses=_clauses(table, "clauses", clauses),
+            explain=table.string("explain"),
         )
         table.done()
-    return tuple(rules)
+        return rule
+
+    read_rules = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
+    return tuple(rule for rule in read_rules if rule is not None)
 
 
-def _authorized(root: _Table) -> tuple[Authorization, ...]:
+def _entity_names(table: _Table, key: str, known: dict[str, Category]) -> frozenset[str]:
+    names = table.strings(key, [])
+    unknown = [name for name in names if name not in known or name in _CATEGORIES]
+    if unknown:
+        raise table.error(
+            key, f"{unknown[0]!r} is not an entity type (categories go under 'categories')"
+        )
+    return frozenset(names)
+
+
+def _authorized(root: _Table, known: dict[str, Category]) -> tuple[Authorization, ...]:
     root.read.add("authorized")
     items = root.data.get("authorized", [])
     if not isinstance(items, list):
         raise root.error("authorized", "must be an array of tables: [[authorized]]")
-    entries = []
-    for index, item in enumerate(items):
+
+    def read(index: int, item: object) -> Authorization:
         table = _Table(root.context, ("authorized", index), item)
         domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
         addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
@@ -298,18 +364,24 @@ def _authorized(root: _Table) -> tuple[Authorization, ...]:
         if not domains and not addresses:
             raise table.error(None, "give at least one of 'domains' or 'addresses'")
         expires = table.day("expires", None)
-        entries.append(
-            Authorization(
-                name=table.string("name"),
-                domains=domains,
-                addresses=addresses,
-                categories=_categories(table, "categories"),
-                agreement=table.string("agreement"),
-                expires=expires,
-            )
+        categories = _categories(table, "categories")
+        entities = _entity_names(table, "entities", known)
+        if not categories and not entities:
+            raise table.error(None, "give at least one of 'categories' or 'entities'")
+        entry = Authorization(
+            name=table.string("name"),
+            domains=domains,
+            addresses=addresses,
+            categories=categories,
+            agreement=table.string("agreement"),
+            expires=expires,
+            entities=entities,
         )
         table.done()
-    return tuple(entries)
+        return entry
+
+    entries = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
+    return tuple(entry for entry in entries if entry is not None)
 
 
 def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
@@ -321,7 +393,9 @@ def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
             reason = UnscannableReason(key)
         except ValueError:
             allowed = ", ".join(f'"{item.value}"' for item in UnscannableReason)
-            raise reasons.error(key, f"unknown reason; reasons are {allowed}") from None
+            reasons.read.add(key)
+            reasons.context.report(reasons.error(key, f"unknown reason; reasons are {allowed}"))
+            continue
         by_reason[reason] = _verdict(reasons, key)
     reasons.done()
     policy = UnscannablePolicy(
@@ -360,6 +434,10 @@ def _notifications(root: _Table) -> NotificationPolicy:
     table = root.table("notifications")
     policy = NotificationPolicy(
         sender_subject=table.string("sender_subject", "Your message was not delivered as sent"),
+        unscannable_subject=table.string(
+            "unscannable_subject",
+            "Your message was held: part of it could not be read to check it",
+        ),
         authorization_help=table.string(
             "authorization_help",
             "To send this information outside the district, ask Information Technology "
@@ -371,60 +449,91 @@ def _notifications(root: _Table) -> NotificationPolicy:
     return policy
 
 
+def _district(root: _Table) -> tuple[str, tuple[str, ...], bool]:
+    district = root.table("district")
+    attempt = root.context.attempt
+
+    def domains() -> list[str]:
+        found = [_domain(district, "domains", value) for value in district.strings("domains")]
+        if not found:
+            raise district.error("domains", "list at least one district domain")
+        return found
+
+    name: str = attempt("the district", district.string, "name", "the district")
+    found = attempt([], domains)
+    include_subdomains: bool = attempt(True, district.boolean, "include_subdomains", True)
+    district.done()
+    return name, tuple(found), include_subdomains
+
+
+def _lookalike(root: _Table, protected: list[str], authorized: list[str]) -> LookalikeDetector:
+    table = root.table("lookalike")
+    attempt = root.context.attempt
+    include: bool = attempt(True, table.boolean, "include_authorized", True)
+    detector = LookalikeDetector(
+        [*protected, *authorized] if include else protected,
+        max_distance=attempt(1, table.integer, "max_distance", 1, minimum=0),
+        min_length=attempt(4, table.integer, "min_length", 4, minimum=1),
+        other_suffix=attempt(True, table.boolean, "other_suffix", True),
+    )
+    table.done()
+    return detector
+
+
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    """Validate the TOML ``text`` of a policy file; ``source`` names it in errors."""
+    """Validate the TOML ``text`` of a policy file; ``source`` names it in errors.
+
+    Reading goes on past an error, so that the `PolicyError` raised lists every one found.
+    """
     context = _Context(source, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"line (\d+)", str(error))
         raise PolicyError(source, int(found.group(1)) if found else 1, "", str(error)) from None
-    root = _Table(context, (), data)
+    attempt = context.attempt
+    root = _Table(context, (), data)  # tomllib's top level is always a table
 
-    version = root.integer("version", 1, minimum=1)
-    if version != 1:
-        raise root.error("version", "this program reads policy version 1")
-    mode = root.choice("mode", Mode, Mode.ENFORCE)
+    def version() -> None:
+        if root.integer("version", 1, minimum=1) != 1:
+            raise root.error("version", "this program reads policy version 1")
 
-    district = root.table("district")
-    domains = tuple(_domain(district, "domains", value) for value in district.strings("domains"))
-    if not domains:
-        raise district.error("domains", "list at least one district domain")
-    district_name = district.string("name", "the district")
-    include_subdomains = district.boolean("include_subdomains", True)
-    district.done()
+    attempt(None, version)
+    mode = attempt(Mode.ENFORCE, root.choice, "mode", Mode, Mode.ENFORCE)
+    district_name, domains, include_subdomains = _district(root)
 
     clause_table = root.table("clauses")
     clauses: dict[str, str] = {}
     for key in clause_table.data:
-        clauses[key] = clause_table.string(key)
+        # A clause that is not text is still declared: rules citing it are not errors too.
+        clauses[key] = attempt("", clause_table.string, key)
     clause_table.done()
 
+    fallback = EntityThreshold(min_score=0.4, min_count=1, weight=1.0, weight_cap=1)
     defaults = root.table("defaults")
-    base = _threshold(
-        defaults, EntityThreshold(min_score=0.4, min_count=1, weight=1.0, weight_cap=1)
-    )
+    base = attempt(fallback, _threshold, defaults, fallback)
     defaults.done()
     thresholds, entity_categories = _entities(root, base)
 
     symbols = _Symbols(root.table("symbols"), entity_categories)
-    for name in symbols.sources:
-        symbols.resolve(name)
-    rules = _rules(root, symbols, clauses)
-    authorized = _authorized(root)
-
-    lookalike = root.table("lookalike")
-    detector = LookalikeDetector(
-        [*domains, *(d for entry in authorized for d in entry.domains)]
-        if lookalike.boolean("include_authorized", True)
-        else domains,
-        max_distance=lookalike.integer("max_distance", 1, minimum=0),
-        min_length=lookalike.integer("min_length", 4, minimum=1),
-        other_suffix=lookalike.boolean("other_suffix", True),
+    for name in list(symbols.sources):
+        attempt(None, symbols.resolve, name)
+    no_rules: tuple[Rule, ...] = ()
+    rules = attempt(no_rules, _rules, root, symbols, clauses)
+    nobody: tuple[Authorization, ...] = ()
+    authorized = attempt(nobody, _authorized, root, entity_categories)
+    lookalike = _lookalike(
+        root,
+        list(domains),
+        [item for entry in authorized for item in (*entry.domains, *entry.addresses)],
     )
-    lookalike.done()
-
-    policy = Policy(
+    unscannable = attempt(None, _unscannable, root, clauses)
+    encryption = attempt(None, _encryption, root, clauses)
+    notifications = attempt(None, _notifications, root)
+    root.done()
+    if context.errors or unscannable is None or encryption is None or notifications is None:
+        raise PolicyError.combined(context.errors)
+    return Policy(
         source=source,
         mode=mode,
         district_name=district_name,
@@ -437,13 +546,11 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         symbols=dict(symbols.sources),
         rules=rules,
         authorized=authorized,
-        unscannable=_unscannable(root, clauses),
-        encryption=_encryption(root, clauses),
-        notifications=_notifications(root),
-        lookalike=detector,
+        unscannable=unscannable,
+        encryption=encryption,
+        notifications=notifications,
+        lookalike=lookalike,
     )
-    root.done()
-    return policy
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -66,8 +66,10 @@ class FindingSummary:
         items = list(findings)
         locations: dict[str, None] = {}
         masked: dict[str, None] = {}
+        seen: set[Location] = set()  # many findings share a place: mask each place once
         for finding in items:
-            if len(locations) < MAX_EXAMPLES:
+            if len(locations) < MAX_EXAMPLES and finding.location not in seen:
+                seen.add(finding.location)
                 locations.setdefault(safe_location(finding.location))
             if len(masked) < MAX_EXAMPLES:
                 masked.setdefault(finding.masked)

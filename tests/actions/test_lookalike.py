@@ -110,3 +110,14 @@ def test_one_transposition_is_one_edit(text: str, where: int) -> None:
     i = where % (len(text) - 1)
     swapped = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     assert damerau_levenshtein(text, swapped, 2) == (0 if swapped == text else 1)
+
+
+def test_an_address_protects_its_domain() -> None:
+    # A partner named by one address only: its domain is imitated just the same.
+    detector = LookalikeDetector(["cusd.com", "sped-records@fcoe.example"])
+    assert detector.protected == ("cusd.com", "fcoe.example")
+    match = detector.check("fc0e.example")
+    assert match is not None
+    assert (match.resembles, match.reason) == ("fcoe.example", "look-alike characters")
+    assert detector.check("fcoe.example") is None  # the partner's own domain is not a look-alike
+    assert detector.check("fcoee.example") is not None

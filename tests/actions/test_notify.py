@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from dlp.actions.notify import NoticeError, NoticeRenderer, default_template, policy_template
-from dlp.model import Location
-from dlp.policy import Mode, decide, load_policy
+from dlp.model import Location, UnscannableReason
+from dlp.policy import Mode, decide, load_policy, parse_policy
 
 from ..policy.conftest import SAMPLE_POLICY, TODAY, finding, scan
 
@@ -74,3 +74,34 @@ def test_policy_template_is_used_and_sandboxed(tmp_path: Path, policy) -> None:
         policy_template(
             replace(custom, notifications=replace(custom.notifications, template="x.j2"))
         )
+
+
+def test_unscannable_only_notice_does_not_claim_protected_information(policy) -> None:
+    locked = scan(unscannable=(UnscannableReason.ENCRYPTED,))
+    decision = decide(policy, "t@cusd.com", ["club@gmail.com"], locked, today=TODAY)
+    notice = NoticeRenderer(default_template()).render(decision, policy)
+    assert notice is not None
+    assert notice.subject == policy.notifications.unscannable_subject
+    assert "could not be read" in notice.subject and "protected" not in notice.subject
+    assert "could not be read" in notice.body
+
+    # Protected data found as well: the ordinary subject.
+    both = scan(*IEP.findings, unscannable=(UnscannableReason.ENCRYPTED,))
+    decision = decide(policy, "t@cusd.com", ["club@gmail.com"], both, today=TODAY)
+    notice = NoticeRenderer(default_template()).render(decision, policy)
+    assert notice is not None and notice.subject == policy.notifications.sender_subject
+
+
+def test_unscannable_subject_is_configurable_with_a_default() -> None:
+    text = SAMPLE_POLICY.read_text(encoding="utf-8")
+    custom = parse_policy(
+        text.replace(
+            'unscannable_subject = "Your message was held: part of it could not be read to '
+            'check it"',
+            'unscannable_subject = "Held: unreadable attachment"',
+        ),
+        "p.toml",
+    )
+    assert custom.notifications.unscannable_subject == "Held: unreadable attachment"
+    default = parse_policy(text.replace("unscannable_subject =", "# unscannable_subject ="))
+    assert "could not be read" in default.notifications.unscannable_subject

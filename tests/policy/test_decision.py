@@ -340,3 +340,109 @@ agreement = "A-1"
         policy, "t@d.org", ["ok@v.example", "no@v.example"], scan(finding("STAFF_ID")), today=TODAY
     )
     assert verdicts(decision) == {"ok@v.example": Verdict.DELIVER, "no@v.example": Verdict.REJECT}
+
+
+def test_staff_ssns_to_the_gradebook_vendor_are_held(sample_policy) -> None:
+    # The vendor's agreement covers IDENTIFIER (student IDs); an SSN is an IDENTIFIER too, but
+    # only an agreement that names US_SSN covers it.
+    vendor = "sync@gradebook-vendor.example"
+    staff = scan(
+        *(finding("STAFF_ID", f"20443{i}", start=i * 40) for i in range(3)),
+        *(finding("US_SSN", f"523-41-612{i}", start=i * 40 + 20) for i in range(3)),
+    )
+    verdict = decide(sample_policy, SENDER, [vendor], staff, today=TODAY).per_recipient[vendor]
+    assert verdict.verdict is Verdict.QUARANTINE
+    fired = {rule.name: rule for rule in verdict.rules}
+    assert {"staff-ssn-outside", "secrets-outside"} <= set(fired)
+    assert "student-non-directory-outside" not in fired
+    assert fired["staff-ssn-outside"].verdict is Verdict.QUARANTINE
+    assert "does not cover: US_SSN." in fired["staff-ssn-outside"].explanation
+
+
+AGREEMENTS = """
+[district]
+domains = ["d.org"]
+[defaults]
+weight_cap = 10
+[[rules]]
+name = "heavy"
+when = "EXTERNAL and score >= 5"
+action = "reject"
+if_authorized = "encrypt"
+explain = "Much sensitive data."
+[[rules]]
+name = "ids"
+when = "EXTERNAL and IDENTIFIER"
+action = "quarantine"
+if_authorized = "deliver"
+explain = "IDs outside."
+[[authorized]]
+name = "Grades only"
+domains = ["grades.example"]
+categories = ["IDENTIFIER", "GRADES"]
+agreement = "A-1"
+[[authorized]]
+name = "Payroll processor"
+domains = ["payroll.example"]
+categories = ["IDENTIFIER"]
+entities = ["US_SSN"]
+agreement = "A-2"
+"""
+
+
+def test_an_agreement_naming_us_ssn_covers_it() -> None:
+    policy = parse_policy(AGREEMENTS, "p.toml")
+    assert policy.authorized[1].entities == frozenset({"US_SSN"})
+    ssn = scan(finding("US_SSN", "523-41-6120"))
+    recipients = ["a@payroll.example", "a@grades.example"]
+    decision = decide(policy, "t@d.org", recipients, ssn, today=TODAY)
+    assert verdicts(decision) == {
+        "a@payroll.example": Verdict.DELIVER,
+        "a@grades.example": Verdict.QUARANTINE,
+    }
+    # the category alone still covers the other identifiers
+    ids = scan(finding("STUDENT_ID"))
+    decision = decide(policy, "t@d.org", ["a@grades.example"], ids, today=TODAY)
+    assert verdicts(decision) == {"a@grades.example": Verdict.DELIVER}
+
+
+def test_a_score_rule_is_covered_only_when_every_finding_is() -> None:
+    policy = parse_policy(AGREEMENTS, "p.toml")
+    grades = scan(*(finding("GRADE_VALUE", f"B{i}", start=i * 5) for i in range(5)))
+    covered = decide(policy, "t@d.org", ["a@grades.example"], grades, today=TODAY)
+    heavy = covered.per_recipient["a@grades.example"].rules[0]
+    assert (heavy.name, heavy.verdict) == ("heavy", Verdict.ENCRYPT)
+    # the findings behind a score rule are all the counted ones
+    assert {summary.entity_type for summary in heavy.findings} == {"GRADE_VALUE"}
+
+    with_health = scan(*grades.findings, finding("HEALTH", "asthma", start=90))
+    held = decide(policy, "t@d.org", ["a@grades.example"], with_health, today=TODAY)
+    heavy = held.per_recipient["a@grades.example"].rules[0]
+    assert (heavy.name, heavy.verdict) == ("heavy", Verdict.REJECT)
+    assert "does not cover: HEALTH." in heavy.explanation
+
+
+def test_lookalike_of_a_partner_named_by_address_only(sample_policy) -> None:
+    # The SELPA agreement names sped-records@fcoe.example, no domain: fcoe.example is protected.
+    decision = decide(sample_policy, SENDER, ["sped-records@fc0e.example"], scan(*IEP), today=TODAY)
+    verdict = decision.per_recipient["sped-records@fc0e.example"]
+    assert verdict.verdict is Verdict.QUARANTINE
+    assert verdict.lookalike == "fc0e.example looks like fcoe.example (look-alike characters)"
+    assert "lookalike-recipient" in rules(decision, "sped-records@fc0e.example")
+
+
+def test_staff_home_contact_outside_is_encrypted_at_least(sample_policy) -> None:
+    contact = scan(
+        finding("STAFF_ID", "204418"),
+        finding("US_STREET_ADDRESS", "1482 North Willow Avenue", start=20),
+        finding("PHONE_NUMBER", "(559) 555-0148", start=60),
+    )
+    decision = decide(sample_policy, SENDER, ["p@gmail.com", "x@cusd.com"], contact, today=TODAY)
+    assert decision.per_recipient["p@gmail.com"].verdict.rank >= Verdict.ENCRYPT.rank
+    assert "staff-contact-outside" in rules(decision, "p@gmail.com")
+    assert "AR7203.L.3.b" in decision.per_recipient["p@gmail.com"].clauses
+    assert decision.per_recipient["x@cusd.com"].verdict is Verdict.DELIVER
+    # a student's address and phone are FERPA directory information: no staff rule
+    student = scan(finding("STUDENT_ID"), *contact.findings[1:])
+    decision = decide(sample_policy, SENDER, ["p@gmail.com"], student, today=TODAY)
+    assert "staff-contact-outside" not in rules(decision, "p@gmail.com")

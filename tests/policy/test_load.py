@@ -213,3 +213,78 @@ def test_custom_entity_needs_a_category() -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read the policy"):
         load_policy(tmp_path / "missing.toml")
+
+
+def test_every_error_is_reported_with_file_line_and_key() -> None:
+    text = (
+        MINIMAL.replace('mode = "enforce"', 'mode = "enforcing"')
+        .replace('when = "EXTERNAL and student"', 'when = "EXTERNAL and studnet"')
+        .replace('action = "reject"', 'action = "block"')
+        .replace('expires = 2030-01-01', 'expires = 2030-01-01\ncategory = ["GRADES"]')
+    )
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "district.toml")
+    error = caught.value
+    found = [(item.line, item.key) for item in error.errors]
+    assert found == [
+        (_line(text, "mode ="), "mode"),
+        (_line(text, "studnet"), "rules[0].when"),
+        (_line(text, '"block"'), "rules[1].action"),
+        (_line(text, "category = "), "authorized[0].category"),
+    ]
+    # the first error is the error itself; str() has one line per error
+    assert (error.line, error.key) == found[0]
+    lines = str(error).splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith("district.toml:") for line in lines)
+    assert lines[1] == (
+        f"district.toml:{found[1][0]}: rules[0].when: unknown name 'studnet' (column 14) in "
+        "'EXTERNAL and studnet'"
+    )
+
+
+def test_a_broken_symbol_is_reported_once_not_as_a_loop() -> None:
+    text = MINIMAL.replace(
+        'student = "STUDENT_ID or ROSTER_STUDENT_NAME"',
+        'student = "STUDENT_ID or broken"\nbroken = "STUDENT_ID and and"\nuser = "student"',
+    )
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "p.toml")
+    messages = [str(item) for item in caught.value.errors]
+    assert len(messages) == 1, messages
+    assert "symbols.broken" in messages[0] and "loop" not in messages[0]
+
+
+def test_an_agreement_lists_entity_types_or_categories() -> None:
+    base = MINIMAL.replace('categories = ["IDENTIFIER"]', 'entities = ["US_SSN"]')
+    policy = parse_policy(base, "p.toml")
+    assert policy.authorized[0].entities == frozenset({"US_SSN"})
+    assert policy.authorized[0].categories == frozenset()
+    assert policy.authorized[0].covers("US_SSN", Category.IDENTIFIER)
+    assert not policy.authorized[0].covers("STUDENT_ID", Category.IDENTIFIER)
+
+    by_category = parse_policy(MINIMAL, "p.toml").authorized[0]
+    assert by_category.covers("STUDENT_ID", Category.IDENTIFIER)
+    assert not by_category.covers("US_SSN", Category.IDENTIFIER)  # SSNs must be named
+    assert by_category.uncovered("US_SSN", Category.IDENTIFIER) == "US_SSN"
+    assert by_category.uncovered("HEALTH", Category.HEALTH) == "HEALTH"
+
+    for entities, message in [
+        ('["SSN"]', "'SSN' is not an entity type"),
+        ('["GRADES"]', "'GRADES' is not an entity type (categories go under 'categories')"),
+    ]:
+        text = MINIMAL.replace('categories = ["IDENTIFIER"]', f"entities = {entities}")
+        with pytest.raises(PolicyError) as caught:
+            parse_policy(text, "p.toml")
+        assert caught.value.key == "authorized[0].entities"
+        assert message in caught.value.message
+    with pytest.raises(PolicyError, match="give at least one of 'categories' or 'entities'"):
+        parse_policy(MINIMAL.replace('categories = ["IDENTIFIER"]\n', ""), "p.toml")
+
+
+def test_partners_named_by_address_are_protected_from_lookalikes(sample_policy) -> None:
+    assert "fcoe.example" in sample_policy.lookalike.protected
+    text = MINIMAL.replace('domains = ["vendor.example"]', 'addresses = ["one@partner.example"]')
+    assert "partner.example" in parse_policy(text, "p.toml").lookalike.protected
+    off = parse_policy(text + "\n[lookalike]\ninclude_authorized = false\n", "p.toml")
+    assert off.lookalike.protected == ("cusd.com",)

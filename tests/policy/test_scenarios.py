@@ -39,6 +39,7 @@ def test_expected_file_is_consistent() -> None:
             # every verdict other than deliver names the rules that must explain it
             assert Verdict(verdict) is Verdict.DELIVER or item["rules"][recipient]
         assert set(item.get("rules", {})) <= set(item["expect"])
+        assert set(item.get("absent", {})) <= set(item["expect"])
 
 
 @needs_pipeline
@@ -63,6 +64,9 @@ def test_scenario(item, scanner, sample_policy) -> None:
     for recipient, names in item.get("rules", {}).items():
         fired = {rule.name for rule in decision.per_recipient[recipient].rules}
         assert set(names) <= fired, (recipient, fired)
+    for recipient, names in item.get("absent", {}).items():
+        fired = {rule.name for rule in decision.per_recipient[recipient].rules}
+        assert not set(names) & fired, (recipient, fired)
 
 
 @needs_pipeline
