@@ -10,13 +10,20 @@ from collections.abc import Sequence
 _OURS = re.compile(rb"^x-dlp-", re.IGNORECASE)
 
 
+# The end of the header block: the first empty line, whichever line endings the message uses
+# (SMTP gives CRLF; a message handed over as a file may have bare LF).
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
 def _split(raw: bytes) -> tuple[bytes, bytes]:
-    if raw.startswith(b"\r\n"):
+    """The header block (with its last line's ending) and the rest (the empty line onwards)."""
+    if raw.startswith((b"\r\n", b"\n")):
         return b"", raw
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        return raw, b""
-    return raw[: end + 2], raw[end + 2 :]
+    blank = _BLANK_LINE.search(raw)
+    if blank is None:
+        return raw, b""  # headers only
+    end = raw.index(b"\n", blank.start()) + 1
+    return raw[:end], raw[end:]
 
 
 def header_block(raw: bytes) -> bytes:
@@ -24,11 +31,12 @@ def header_block(raw: bytes) -> bytes:
 
 
 def strip_ours(head: bytes) -> bytes:
+    """``head`` without X-DLP-* fields (and their folded lines); every other byte kept."""
     if b"x-dlp-" not in head.lower():
         return head
     kept: list[bytes] = []
     dropping = False
-    for line in head.split(b"\r\n")[:-1]:
+    for line in head.splitlines(keepends=True):
         if line[:1] in (b" ", b"\t"):
             if not dropping:
                 kept.append(line)
@@ -36,7 +44,7 @@ def strip_ours(head: bytes) -> bytes:
         dropping = bool(_OURS.match(line))
         if not dropping:
             kept.append(line)
-    return b"".join(line + b"\r\n" for line in kept)
+    return b"".join(kept)
 
 
 def stamp(raw: bytes, fields: Sequence[tuple[str, str]]) -> bytes:

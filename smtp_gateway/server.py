@@ -110,6 +110,7 @@ class Gateway:
             detection=settings.detection.config(secret),
             limits=Limits(
                 max_file_bytes=max(gateway.max_message_bytes, Limits().max_file_bytes),
+                max_message_bytes=max(gateway.max_message_bytes, Limits().max_message_bytes),
                 max_seconds=gateway.scan_timeout,
             ),
             **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
@@ -121,7 +122,10 @@ class Gateway:
         if holder is None:
             quarantine = settings.quarantine
             ensure_key_file(quarantine.key_file, "quarantine key")
-            holder = open_holder(quarantine.url, quarantine.key_file, quarantine.folder, env)
+            holder = open_holder(
+                quarantine.url, quarantine.key_file, quarantine.folder, env,
+                retention_days=quarantine.retention_days,
+            )
         self.target = overrides.target or settings.delivery.target()
         self.outbound = ConnectionCache(max_idle=settings.delivery.threads)
         self.executor = ThreadPoolExecutor(settings.delivery.threads, thread_name_prefix="dlp-io")

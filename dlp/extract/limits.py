@@ -22,6 +22,9 @@ class Limits:
 
     # One file, attachment or archive member that is not itself an archive.
     max_file_bytes: int = 256 * MiB
+    # One mail message (an .eml, a message of a mailbox, an attached message): the mail parser
+    # holds a message in memory several times over, so its bound is lower than a file's.
+    max_message_bytes: int = 64 * MiB
     # An archive or mailbox file (zip, tar, gz, mbox): its members obey max_file_bytes.
     max_archive_bytes: int = 16 * 1024 * MiB
     # Characters extracted from one item (one file given, one file of a folder, one message).

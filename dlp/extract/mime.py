@@ -30,6 +30,15 @@ _PGP_BLOCK = "-----BEGIN PGP MESSAGE-----"
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    limit = ctx.limits.max_message_bytes
+    if source.size > limit:
+        yield Unscannable(
+            location,
+            UnscannableReason.TOO_LARGE,
+            f"a mail message of {source.size:,} bytes is over the {limit:,}-byte limit for "
+            "messages",
+        )
+        return
     message = BytesParser(policy=compat32).parsebytes(source.read_all())
     yield from message_items(message, location, ctx)
 

@@ -147,3 +147,43 @@ def test_unreadable_and_special_files(tmp_path):
     assert time.perf_counter() - started < 1
     assert [r.reason for r in reasons] == [UnscannableReason.UNSUPPORTED]
     collect(extract_bytes(b"", "empty.docx", Location(), Limits()))
+
+
+def test_mailbox_without_line_breaks_is_refused_in_bounded_memory(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "damaged.mbox"
+    with open(path, "wb") as handle:
+        handle.write(b"From a@b.example Mon Jan  1 00:00:00 2024\nSubject: x\n\n")
+        handle.truncate(200 * 1024 * 1024)  # then 200 MB of NUL bytes and no line break
+    # In a process of its own, so the peak memory measured is this extraction's alone.
+    script = (
+        "import sys; from pathlib import Path; from dlp.extract import extract_path;"
+        "items = list(extract_path(Path(sys.argv[1])));"
+        "print([(i.location.path[-1], i.reason.value) for i in items]);"
+        # VmHWM, not ru_maxrss: after a fork the latter can still count the parent's pages.
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
+        "print(int(hwm.split()[1]) // 1024)"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                            text=True, timeout=120, check=True)
+    found, peak_mib = result.stdout.splitlines()
+    assert found == "[('message 1', 'too large')]"
+    assert int(peak_mib) < 200  # the interpreter and its imports, plus one bounded message
+
+
+def test_mailbox_long_lines_are_read_in_pieces_without_losing_messages():
+    # A line of blanks exactly as long as one read, then "From " inside the same line: a
+    # piece that starts with "From " after a blank piece is still not a separator.
+    long_body = b" " * (1024 * 1024) + b"From here on, no separator\n"
+    mailbox = (
+        b"From a@b.example Mon Jan  1 00:00:00 2024\nSubject: first\n\n" + long_body
+        + b"\nFrom c@d.example Mon Jan  1 00:00:01 2024\nSubject: second SSN 536-22-1234\n\n"
+        b"body two\n"
+    )
+    segments, reasons = from_bytes(mailbox, "box.mbox")
+    assert not reasons
+    subjects = [s.text for s in segments if s.location.part == "Subject"]
+    assert subjects == ["first", "second SSN 536-22-1234"]
+    assert "From here on" in text_of([s for s in segments if s.location.path[-1] == "message 1"])

@@ -119,3 +119,33 @@ def test_stamp_replaces_forged_fields() -> None:
     assert out == (
         b"X-DLP-Verdict: quarantine\r\nSubject: hi\r\nTo: a@b\r\n\r\nbody X-DLP-Verdict: stays\r\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # bare LF endings: the body is kept, only the forged field goes
+        (b"X-DLP-Verdict: deliver\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n",
+         b"X-DLP-Verdict: quarantine\r\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n"),
+        # headers only, the last line without its line ending
+        (b"x-dlp-verdict: deliver\r\nSubject: no body",
+         b"X-DLP-Verdict: quarantine\r\nSubject: no body"),
+        (b"Subject: hi\r\nX-Dlp-Score: 1\r\n\tfolded\r\n\r\n",
+         b"X-DLP-Verdict: quarantine\r\nSubject: hi\r\n\r\n"),
+    ],
+)
+def test_stamp_keeps_every_other_byte(raw: bytes, expected: bytes) -> None:
+    assert stamp(raw, [("X-DLP-Verdict", "quarantine")]) == expected
+
+
+@given(
+    head=st.lists(st.sampled_from([b"Subject: a", b"X-DLP-Verdict: x", b" fold", b"To: b@c"]),
+                  max_size=8),
+    body=st.binary(max_size=40),
+    newline=st.sampled_from([b"\r\n", b"\n"]),
+)
+def test_stamp_never_loses_the_body(head: list[bytes], body: bytes, newline: bytes) -> None:
+    raw = b"".join(line + newline for line in head) + newline + body
+    out = stamp(raw, [("X-DLP-Verdict", "deliver")])
+    assert out.endswith(newline + body)
+    assert out.lower().count(b"x-dlp-verdict") == 1 + body.lower().count(b"x-dlp-verdict")
