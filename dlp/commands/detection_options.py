@@ -50,7 +50,7 @@ def add_detection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def detection_config(
-    args: argparse.Namespace, note: str, stderr: TextIO = sys.stderr
+    args: argparse.Namespace, note: str, stderr: TextIO | None = None
 ) -> DetectionConfig:
     """The scanner's configuration from the flags over the settings file over the defaults.
 
@@ -67,7 +67,8 @@ def detection_config(
         threshold=base.threshold if args.threshold is None else args.threshold,
         roster=roster or base.roster,
     )
-    secret = _secret(args.secret_file, settings, note, stderr)
+    # sys.stderr as it is now, not as it was when this module was imported.
+    secret = _secret(args.secret_file, settings, note, stderr or sys.stderr)
     try:
         return settings.config(secret)
     except ValueError as error:
