@@ -73,3 +73,46 @@ def test_finding_limit_stops_reading_and_says_so(tmp_path, config):
     result = scan_task(Task(file, FileMeta(), "unknown", max_findings=100), config, Limits())
     assert result.truncated
     assert 100 <= result.counts["STUDENT_ID"] < 3000
+
+
+def _scan_result(items, config, max_findings: int):
+    from dlp.export.files import ExportFile
+    from dlp.export.worker import _GATES, _Scan, config_key, scanner_for
+
+    file = ExportFile(("roster.csv",), ("roster.csv",), "/nonexistent", None, 0, 0.0)
+    scanner = scanner_for(config)
+    scan = _Scan(Task(file, FileMeta(), "unknown", max_findings=max_findings), scanner,
+                 _GATES[config_key(config)], Limits())
+    scan._scan(iter(items))
+    result = scan._result("x")
+    return (result.counts, result.findings, result.truncated, result.chars,
+            result.unscannable)
+
+
+# A cell too long for the gate (it ends the batch) now and then, so that batches fill up.
+ROSTER_CELLS = st.sampled_from(["4827163950", "536-22-1234", "Ana", "B+", "", "03/14/2011",
+                                "has an IEP", "(559) 327-4410", "12", "room"] * 30 + ["x" * 2100])
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(ROSTER_CELLS, min_size=2, max_size=4), min_size=300,
+                     max_size=900),
+       max_findings=st.sampled_from([0, 1, 5, 40, 300]), around=st.booleans())
+def test_worker_reads_a_packed_table_as_the_cells_one_by_one(config, rows, max_findings,
+                                                              around):
+    """Same batches, same candidates, same stop at the finding limit, same counts."""
+    from dlp.extract import extract_bytes
+    from dlp.model import Location, Unscannable, UnscannableReason
+
+    data = "\r\n".join(",".join(["Student ID", "Name", "DOB", "Notes"][: len(row)]
+                                if n == 0 else row) for n, row in enumerate(rows)).encode()
+    items = list(extract_bytes(data, "roster.csv", Location(("roster.csv",)), Limits()))
+    if around:  # plain segments and a report before and after the table
+        here = Location(("roster.csv",))
+        items = [Segment("SSN 536-22-1234", here), *items,
+                 Unscannable(here, UnscannableReason.CORRUPT), Segment("Perm ID 4512345", here)]
+    one_by_one = [one for item in items
+                  for one in (cells_of(item) if isinstance(item, Segment) else [item])]
+    assert _scan_result(items, config, max_findings) == _scan_result(
+        one_by_one, config, max_findings)
