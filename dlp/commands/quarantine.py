@@ -149,7 +149,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "false-positives",
         help='findings reviewers marked "not sensitive", for the policy\'s allow list',
     )
-    positives.add_argument("--format", choices=["text", "json"], default="text")
+    positives.add_argument(
+        "--format", choices=["text", "json", "toml"], default="text",
+        help="toml: [[allow]] entries to append to the policy file",
+    )
     add_config_option(parser, actions)
     parser.set_defaults(func=run)
 
@@ -442,14 +445,16 @@ def _false_positives(triage: Triage, actor: Actor, args: argparse.Namespace) -> 
           "held_id": "...", "recorded": 1767225600, "recorded_by": "rita", "note": "..."}]}
 
     The digest is the finding's keyed digest (`Finding.digest`: HMAC-SHA256 of the entity type
-    and value under the district's secret), the same one every scan computes for that value:
-    an allow list keyed by ``(entity_type, digest)`` can take these entries as they are. The
-    policy has no allow list yet (nothing in `dlp.policy` reads one), so this is the input for
-    it; nothing here changes what the gateway holds.
+    and value under the district's secret), the same one every scan computes for that value.
+    ``--format toml`` writes them as the policy's ``[[allow]]`` entries: appended to the policy
+    file (and the gateway reloaded), those values no longer count in any decision.
     """
     entries = triage.false_positives(actor)
     if args.format == "json":
         print(json.dumps({"false_positives": entries}, indent=2, sort_keys=True))
+        return 0
+    if args.format == "toml":
+        print(_allow_entries(entries), end="")
         return 0
     if not entries:
         print("no false positives recorded")
@@ -464,6 +469,28 @@ def _false_positives(triage: Triage, actor: Actor, args: argparse.Namespace) -> 
             f"    message {entry['held_id']}, {when} UTC by {entry['recorded_by']}: {entry['note']}"
         )
     return 0
+
+
+def _allow_entries(entries: list[dict[str, object]]) -> str:
+    """The policy's ``[[allow]]`` tables for ``entries``, one per distinct value."""
+    seen: set[tuple[object, object]] = set()
+    blocks = []
+    for entry in entries:
+        key = (entry["entity_type"], entry["digest"])
+        if key in seen:
+            continue
+        seen.add(key)
+        recorded = entry["recorded"]
+        when = _when(recorded) if isinstance(recorded, int) else "?"
+        blocks.append(
+            "[[allow]]\n"
+            f"entity_type = {json.dumps(entry['entity_type'])}\n"
+            f"digest = {json.dumps(entry['digest'])}\n"
+            f"masked = {json.dumps(entry['masked'] or '')}\n"
+            f"recorded_by = {json.dumps(entry['recorded_by'])}\n"
+            f"note = {json.dumps(f'{when} UTC: ' + str(entry['note']))}\n"
+        )
+    return "\n".join(blocks)
 
 
 def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:

@@ -188,6 +188,8 @@ class Policy:
     encryption: EncryptionPolicy
     notifications: NotificationPolicy
     lookalike: LookalikeDetector
+    # Values security staff marked "not sensitive" (a false positive): (entity type, digest).
+    allowed: frozenset[tuple[str, str]] = frozenset()
 
     def threshold(self, entity_type: str) -> EntityThreshold:
         return self.entities.get(entity_type, self.default_threshold)

@@ -79,7 +79,10 @@ def content_facts(
     opted_out: Collection[str] = frozenset(),
 ) -> ContentFacts:
     by_entity: dict[str, list[Finding]] = defaultdict(list)
+    allowed = policy.allowed
     for finding in scan.findings:
+        if allowed and (finding.entity_type, finding.digest) in allowed:
+            continue  # marked "not sensitive" by security staff: see [[allow]]
         if finding.score >= policy.threshold(finding.entity_type).min_score:
             by_entity[finding.entity_type].append(finding)
     kept = {

@@ -384,6 +384,39 @@ def _authorized(root: _Table, known: dict[str, Category]) -> tuple[Authorization
     return tuple(entry for entry in entries if entry is not None)
 
 
+_DIGEST = re.compile(r"[0-9a-f]{32}")  # as dlp.detect.masking.keyed_digest writes it
+
+
+def _allowed(root: _Table) -> frozenset[tuple[str, str]]:
+    """``[[allow]]`` entries: a value marked "not sensitive", by its keyed digest.
+
+    The digest is ``Finding.digest`` (HMAC-SHA256 under the district's secret), as
+    ``dlp quarantine false-positives --format toml`` prints it: the value itself is never
+    written down, and an entry means nothing under another secret.
+    """
+    root.read.add("allow")
+    items = root.data.get("allow", [])
+    if not isinstance(items, list):
+        raise root.error("allow", "must be an array of tables: [[allow]]")
+
+    def read(index: int, item: object) -> tuple[str, str]:
+        table = _Table(root.context, ("allow", index), item)
+        entity_type = table.string("entity_type").strip()
+        digest = table.string("digest").strip().lower()
+        table.string("note", "")
+        table.string("recorded_by", "")
+        table.string("masked", "")
+        if not entity_type:
+            raise table.error("entity_type", "must name the finding's entity type")
+        if not _DIGEST.fullmatch(digest):
+            raise table.error("digest", "must be the finding's 32-hex-digit digest")
+        table.done()
+        return entity_type, digest
+
+    entries = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
+    return frozenset(entry for entry in entries if entry is not None)
+
+
 def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
     table = root.table("unscannable")
     by_reason: dict[UnscannableReason, Verdict] = {}
@@ -527,6 +560,8 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         list(domains),
         [item for entry in authorized for item in (*entry.domains, *entry.addresses)],
     )
+    no_allowed: frozenset[tuple[str, str]] = frozenset()
+    allowed = attempt(no_allowed, _allowed, root)
     unscannable = attempt(None, _unscannable, root, clauses)
     encryption = attempt(None, _encryption, root, clauses)
     notifications = attempt(None, _notifications, root)
@@ -550,6 +585,7 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         encryption=encryption,
         notifications=notifications,
         lookalike=lookalike,
+        allowed=allowed,
     )
 
 

@@ -288,3 +288,19 @@ def test_partners_named_by_address_are_protected_from_lookalikes(sample_policy) 
     assert "partner.example" in parse_policy(text, "p.toml").lookalike.protected
     off = parse_policy(text + "\n[lookalike]\ninclude_authorized = false\n", "p.toml")
     assert off.lookalike.protected == ("cusd.com",)
+
+
+def test_allow_entries_are_read_and_checked() -> None:
+    digest = "0123456789abcdef0123456789abcdef"
+    allowing = MINIMAL + f'\n[[allow]]\nentity_type = "US_SSN"\ndigest = "{digest.upper()}"\n' \
+        'note = "sample number on a worksheet"\n'
+    assert parse_policy(allowing, "p.toml").allowed == {("US_SSN", digest)}
+    assert parse_policy(MINIMAL, "p.toml").allowed == frozenset()
+    bad = MINIMAL + '\n[[allow]]\nentity_type = "US_SSN"\ndigest = "536-22-1234"\n'
+    with pytest.raises(PolicyError) as error:
+        parse_policy(bad, "p.toml")
+    assert f"p.toml:{_line(bad, 'digest = ')}: allow[0].digest: must be the finding's" in str(
+        error.value
+    )
+    with pytest.raises(PolicyError, match=r"allow\[0\]\.colour: unknown key"):
+        parse_policy(allowing + 'colour = "red"\n', "p.toml")

@@ -205,6 +205,19 @@ def test_false_positives_command(config, held_decision, held_scan, capsys):
     assert "536-22-1234" not in out
     log = (config.parent / "audit.log").read_text()
     assert log.count('"event":"quarantine-false-positives"') == 3
+    # The TOML form goes into the policy's allow list, and the value stops counting there.
+    code, out, _ = run(capsys, *c, "false-positives", "--format", "toml")
+    assert code == 0 and out.startswith("[[allow]]\n") and "536-22-1234" not in out
+    from dlp.policy import load_policy
+    from dlp.policy.facts import content_facts
+
+    allowing = config.parent / "policy.toml"
+    allowing.write_text(SAMPLE_POLICY.read_text() + "\n" + out)
+    before, after = load_policy(SAMPLE_POLICY), load_policy(allowing)
+    assert after.allowed == {(finding.entity_type, finding.digest)}
+    # The message holds two SSNs; the one marked "not sensitive" no longer counts.
+    assert content_facts(before, held_scan).counts["US_SSN"] == 2
+    assert content_facts(after, held_scan).counts["US_SSN"] == 1
 
 
 def test_config_before_or_after_the_action(config, held_decision, held_scan, capsys, monkeypatch):
