@@ -227,14 +227,17 @@ class TablePacker:
     __slots__ = (
         "bases",
         "block",
+        "carry",
         "columns",
         "columns_apart",
         "headers",
         "refs",
+        "regular",
         "rows",
         "size",
         "small",
         "texts",
+        "threshold",
     )
 
     def __init__(
@@ -243,9 +246,13 @@ class TablePacker:
         columns_apart: bool = False,
         block: int = BLOCK,
         small: int = SMALL,
+        first: int = 8 * 1024,
     ) -> None:
         self.block = block
         self.small = small
+        self.regular = 2 * (block + GAP)  # then at least one complete block to hand over
+        self.threshold = min(first, self.regular)
+        self.carry = 0
         self.columns_apart = columns_apart
         self.bases: list[tuple[int, Location]] = [(0, base)]
         self.size = 0  # characters gathered, a GAP counted after each cell
@@ -276,14 +283,20 @@ class TablePacker:
         self.size += len(text) + GAP
 
     def full(self) -> bool:
-        """Enough gathered for ``blocks`` to have at least one complete block to give."""
-        return self.size > 2 * (self.block + GAP)
+        """Time for the reader to hand over what it has (``blocks``)."""
+        return self.size > self.threshold
 
     def blocks(self, final: bool = False) -> Iterator[Segment]:
         """The blocks gathered so far that are complete (with ``final``: all of them).
 
         ``pack``'s rule: a block takes cells while its size (text plus a separator per cell)
         stays within ``block``; a cell longer than ``small`` is a segment of its own.
+
+        While a table is young (its size under ``first`` times a power of 4, up to a few
+        blocks) the cells of an incomplete block are handed over too: a reader that stops
+        early (the export's finding limit, usually reached in a roster's first rows) has not
+        read the whole table for nothing. ``carry`` remembers the part of the block already
+        given, so that the blocks stay ``pack``'s; ``pack`` joins the pieces back.
         """
         texts = self.texts
         count = len(texts)
@@ -291,28 +304,43 @@ class TablePacker:
             return
         if len(self.refs) not in (0, count) or len(self.rows) not in (0, count):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
+        early = not final and self.threshold < self.regular
+        self.threshold = min(self.threshold * 4, self.regular)
         lengths = list(map(len, texts))
         # totals[i]: the size of cells 0..i, a separator counted after each. A block that
         # starts at cell s (``before`` = totals[s - 1]) stops before the first k > s with
-        # totals[k] - GAP - before > block: the first cell that would not fit.
+        # totals[k] - GAP - before > block: the first cell that would not fit. A block
+        # begun in an earlier hand-over started ``carry`` before cell 0, so that even cell 0
+        # may not fit.
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
         small = self.small
         bigs = [i for i, length in enumerate(lengths) if length > small] \
             if max(lengths) > small else []
         bigs.append(count)
         start = big = 0
+        carry = self.carry
         while start < count:
             if start == bigs[big]:
+                carry = 0  # ``pack`` ends the block before a long cell
                 yield self._block(start, start + 1)
                 start += 1
                 big += 1
                 continue
-            before = totals[start - 1] if start else 0
-            stop = bisect_right(totals, before + self.block + GAP, start + 1, bigs[big])
+            before = (totals[start - 1] if start else 0) - carry
+            stop = bisect_right(
+                totals, before + self.block + GAP, start if carry else start + 1, bigs[big]
+            )
             if stop == count and not final:
+                if early:
+                    yield self._block(start, count)
+                    carry = totals[count - 1] - before
+                    start = count
                 break
-            yield self._block(start, stop)
+            if stop > start:
+                yield self._block(start, stop)
+            carry = 0
             start = stop
+        self.carry = carry
         self._keep(start)
 
     def _block(self, start: int, stop: int) -> Segment:
