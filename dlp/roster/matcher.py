@@ -50,6 +50,10 @@ DESCRIBED_CACHE_SIZE = 1 << 14  # forms and people described (no clear value: in
 EXACT_RUNS_ABOVE = 1000  # candidates in a chunk above which the longest run is worth measuring
 SHORT_TEXT_CHARS = 512  # up to this, tokens are fingerprinted in Python (see `_scan_short`)
 TOKEN_CACHE_SIZE = 1 << 16
+# ID-shaped values from scanned text -> their roster ID matches: the scanner checks each
+# pattern ID twice (its role, then any role). In memory only, bounded; never written or logged.
+ID_CACHE_SIZE = 1 << 14
+FORM_KEY_BITS = 24  # a bitmap over the forms' key tops answers most `_lookup` misses at once
 _CODE_TOKEN = re.compile(rb"[^\x00]+")  # a token in folded code bytes
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
@@ -144,6 +148,13 @@ class RosterMatcher:
         self._sequence_view = self._sequence_bits.data
         self._length_set = frozenset(lengths)
         self._roles = frozenset(Role(int(code)) for code in np.unique(tables.person_role))
+        # A miss costs a binary search through every form's key (cold cache lines, several
+        # microseconds); a bit per key top (2 MiB) turns most misses into one read.
+        tops = (tables.form_key >> np.uint64(64 - FORM_KEY_BITS)).astype(np.int64)
+        key_bits = np.zeros((1 << FORM_KEY_BITS) // 8, dtype=np.uint8)
+        np.bitwise_or.at(key_bits, tops >> 3, np.left_shift(1, tops & 7).astype(np.uint8))
+        self._key_bits = key_bits.data
+        self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
         folded_code_table()  # build it now rather than inside the first scan
 
     # -- finding -----------------------------------------------------------------------------
@@ -186,12 +197,16 @@ class RosterMatcher:
         breaks = np.zeros(count + longest, dtype=np.intp)
         (~linked).cumsum(out=breaks[1:count])
         breaks[count:] = breaks[count - 1] + 1
-        before = np.ndarray((count, longest), np.intp, breaks, strides=(breaks.itemsize,) * 2)
+        # after[n, row]: breaks before candidate row + n (one length per row, as in
+        # `run_hashes`, so the comparison's inner loop runs over candidates).
+        after = np.ndarray((longest, count), np.intp, breaks, strides=(breaks.itemsize,) * 2)
         hashes = token_hashes(table, self._prints, candidates, prefixes)
-        full = run_hashes(hashes, longest, self._prints)
-        # Look up only the sequences that exist: far fewer random reads of the bitset.
-        rows, columns = (before == before[:, :1]).nonzero()
-        full = full[rows, columns]
+        full = run_hashes(hashes, longest, self._prints).T
+        # Look up only the sequences that exist: far fewer random reads of the bitset. They
+        # come shortest first; `find` orders hits by span, so the order here does not matter.
+        exists = (after == breaks[:count]).ravel().nonzero()[0]
+        full = full.ravel().take(exists)
+        columns, rows = np.divmod(exists, count)
         prints = full >> np.uint64(64 - FP_BITS)
         prints |= self._length_bits.take(columns)
         known = self._sequence_bits.take(prints >> np.uint64(3))
@@ -271,6 +286,9 @@ class RosterMatcher:
 
     def _lookup(self, mac: bytes) -> int:
         key, check = split_mac(mac)
+        top = key >> (64 - FORM_KEY_BITS)
+        if not self._key_bits[top >> 3] >> (top & 7) & 1:
+            return -1
         keys, checks = self._tables.form_key, self._tables.form_check
         slot = int(keys.searchsorted(np.uint64(key)))
         while slot < len(keys) and keys.item(slot) == key:
@@ -290,19 +308,30 @@ class RosterMatcher:
 
         With ``role``, only a person of that role counts: a student's ID is not a staff ID.
         """
+        matches = self._id_cache.get(value)
+        if matches is None:
+            matches = self._id_matches(value)
+            if len(self._id_cache) >= ID_CACHE_SIZE:
+                self._id_cache.clear()
+            self._id_cache[value] = matches
         wanted = None if role is None else ENTITY_TYPES.get((role, "id"))
-        raw = split_tokens(value)
-        norm = [normalize_token(token) for token in raw]
-        for spelling in (" ".join(norm), "".join(norm)):
+        for match in matches:
+            if role is None or match.entity_type == wanted:
+                return match
+        return None
+
+    def _id_matches(self, value: str) -> tuple[RosterMatch, ...]:
+        """Every roster ID match ``value`` is, spaced then joined (one HMAC when they agree)."""
+        norm = [normalize_token(token) for token in split_tokens(value)]
+        found: list[RosterMatch] = []
+        for spelling in dict.fromkeys((" ".join(norm), "".join(norm))):
             if not spelling:
                 continue
             form = self._lookup(self._form_mac(spelling.encode("utf-8")))
-            if form < 0:
-                continue
-            for match in self._describe(value, _Hit(0, len(value), form), {}):
-                if match.kind == "id" and (role is None or match.entity_type == wanted):
-                    return match
-        return None
+            if form >= 0:
+                hit = _Hit(0, len(value), form)
+                found += [m for m in self._describe(value, hit, {}) if m.kind == "id"]
+        return tuple(found)
 
     def _resolve(self, text: str, hits: list[_Hit]) -> list[RosterMatch]:
         described = [list(self._describe(text, hit, {})) for hit in hits]
