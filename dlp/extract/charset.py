@@ -14,7 +14,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 
 # Single-byte charsets decode almost anything, so they are no evidence of being right; mail
 # that says latin-1 but is really UTF-8 is common, so UTF-8 gets tried before these.
-_LAX = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15", "cp437"})
+# Held as the names codecs.lookup gives ("iso8859-1", not "latin_1"), which codec_name returns.
+_LAX = frozenset(
+    codecs.lookup(label).name for label in ("ascii", "latin-1", "cp1252", "iso-8859-15", "cp437")
+)
 
 
 def codec_name(label: str | None) -> str | None:
@@ -37,31 +40,32 @@ def bom_codec(data: bytes) -> str | None:
     return None
 
 
-def guess_codec(sample: bytes, declared: str | None = None) -> str:
-    """The codec to read content with, judged from a sample of its first bytes."""
+def guess_codec(sample: bytes, declared: str | None = None, whole: bool = False) -> str:
+    """The codec to read content with, judged from a sample of its first bytes (or, with
+    ``whole``, from all of it: then a multi-byte character cut off at the end is an error)."""
     bom = bom_codec(sample)
     if bom:
         return bom
     name = codec_name(declared)
-    if name and name not in _LAX and _decodes(sample, name):
+    if name and name not in _LAX and _decodes(sample, name, whole):
         return name
-    if _decodes(sample, "utf-8"):
+    if _decodes(sample, "utf-8", whole):
         return "utf-8"
-    if name and _decodes(sample, name):
+    if name and _decodes(sample, name, whole):
         return name
     return "cp1252"
 
 
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode with the best guess; bytes no charset explains become U+FFFD, never an error."""
-    codec = guess_codec(data, declared)
+    codec = guess_codec(data, declared, whole=True)
     return data.decode(codec, errors="replace")
 
 
-def _decodes(sample: bytes, codec: str) -> bool:
+def _decodes(sample: bytes, codec: str, whole: bool) -> bool:
     try:
         # A sample may end inside a multi-byte character: judge it as an incremental decoder.
-        codecs.getincrementaldecoder(codec)("strict").decode(sample, final=False)
+        codecs.getincrementaldecoder(codec)("strict").decode(sample, final=whole)
     except (UnicodeDecodeError, LookupError, ValueError):
         return False
     return True

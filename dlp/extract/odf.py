@@ -39,6 +39,34 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
             yield from _spreadsheet(stream, location, ctx)
         else:
             yield from _document(stream, location, ctx, pages="presentation" in mimetype)
+    # Page headers and footers live in the master pages of styles.xml ("Confidential: IEP of
+    # ..."), the title and keywords in meta.xml: content too.
+    for name, part in (("styles.xml", "headers and footers"), ("meta.xml", "properties")):
+        if name in archive.NameToInfo:
+            check_member(archive.getinfo(name), ctx, ctx.limits.max_file_bytes)
+            with archive.open(name) as stream:
+                where = location.with_detail(part=part)
+                if name == "meta.xml":
+                    yield from _properties(stream, where)
+                else:
+                    yield from _document(stream, where, ctx, pages=False)
+
+
+_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_PROPERTIES = (
+    _DC + "title", _DC + "subject", _DC + "description", _META + "keyword", _META + "user-defined"
+)
+
+
+def _properties(stream: Any, location: Location) -> Iterator[Segment]:
+    texts = []
+    for _, element in iterparse(stream, tags=list(_PROPERTIES), events=("end",)):
+        if element.text and element.text.strip():
+            texts.append(element.text.strip())
+        release(element)
+    if texts:
+        yield Segment("\n".join(texts), location)
 
 
 def paragraph_text(element: Any) -> str:
