@@ -6,7 +6,9 @@ yield a finding where the scanner's own first passes find something in its text:
 term (the Aho-Corasick index) or a place a pattern could match (the Hyperscan prefilter, which
 never misses a match of its pattern). So those two passes run once over the cells joined by
 newlines, and only the cells they touch go through the full ``Scanner.scan``: every finding is
-the scanner's own, and a cell they do not touch has none.
+the scanner's own, and a cell they do not touch has none. A roster finds names without either
+pass: with one, the cells left over are also given to the roster's own ``find``, one by one
+(as the scan would), and the ones it matches are candidates too.
 
 Why joining cannot hide a candidate: a newline is neither a word character nor one any pattern
 edge accepts, exactly like the start or end of a text, and the patterns are checked for anchors
@@ -24,6 +26,9 @@ import re
 import re._constants as sre_constants
 import re._parser as sre_parse
 from bisect import bisect_right
+from collections.abc import Sequence
+
+import hyperscan
 
 from dlp.engine import Scanner
 
@@ -60,19 +65,86 @@ def _anchored(regex: str, flags: int) -> bool:
         return True
 
 
+class MatchEnds:
+    """Where the scanner's patterns can end a match: every end offset Hyperscan reports, in
+    prefilter mode, for each pattern (the same database as ``dlp.detect.prefilter`` builds,
+    by the scanner's pattern references). The prefilter's windows reach a pattern's width
+    before an end and ``PAD`` after it, and neighbouring windows merge: over a row of short
+    cells they cover the names and grades between two IDs. The ends themselves do not."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self._database: hyperscan.Database | None = None
+        expressions: list[bytes] = []
+        flags: list[int] = []
+        for ref in scanner.prefilter.refs:
+            spec = scanner.pattern_recognizers[ref.recognizer_index].spec
+            regex = spec.patterns[ref.pattern_index].regex
+            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+            if spec.flags & re.IGNORECASE:
+                hs_flags |= hyperscan.HS_FLAG_CASELESS
+            if spec.flags & re.DOTALL:
+                hs_flags |= hyperscan.HS_FLAG_DOTALL
+            if spec.flags & re.MULTILINE:
+                hs_flags |= hyperscan.HS_FLAG_MULTILINE
+            try:
+                expressions.append(regex.encode("ascii"))
+            except UnicodeEncodeError:
+                return  # not what the prefilter compiles either: the windows are used
+            flags.append(hs_flags)
+        if not expressions:
+            return
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            database.compile(expressions=expressions, ids=list(range(len(expressions))),
+                             elements=len(expressions), flags=flags)
+        except hyperscan.error:
+            return
+        self._database = database
+
+    def ends(self, text: str) -> dict[int, list[int]] | None:
+        """{pattern id: end offsets} (None: no database, use the windows)."""
+        if self._database is None:
+            return None
+        found: dict[int, list[int]] = {}
+        if not text:
+            return found
+        # As the prefilter: a non-ASCII character is one "?" byte, so offsets are characters.
+        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+
+        def on_match(pattern: int, _from: int, to: int, _flags: int, _context: object) -> None:
+            found.setdefault(pattern, []).append(to)
+
+        self._database.scan(data, match_event_handler=on_match)
+        return found
+
+
+def _context_bound(scanner: Scanner) -> list[frozenset[int] | None] | None:
+    """For each prefilter pattern, the context phrase ids without one of which the scan does
+    not run it (None: it runs regardless). The scanner's own table, read as it is; None when
+    the scanner has no such table (then no pattern is taken to need context)."""
+    needs = getattr(scanner, "_needs_context", None)
+    ids = getattr(scanner, "_context_ids", None)
+    if not isinstance(needs, list) or not isinstance(ids, list) or len(needs) != len(ids):
+        return None
+    return [words if needed else None for needed, words in zip(needs, ids, strict=True)]
+
+
 class CandidateGate:
     """Which of many short texts could hold a finding, in two passes over all of them."""
 
     def __init__(self, scanner: Scanner) -> None:
         self.scanner = scanner
+        self.context_bound = _context_bound(scanner)
+        self.match_ends = MatchEnds(scanner)
         self.enabled = not scanner.extra_recognizers and not any(
             _anchored(pattern.regex, recognizer.spec.flags)
             for recognizer in scanner.pattern_recognizers
             for pattern in recognizer.spec.patterns
         )
 
-    def candidates(self, texts: list[str]) -> list[bool]:
-        """True for each text the scanner's first passes touch (all True when disabled)."""
+    def candidates(self, texts: list[str], headers: Sequence[str] | None = None) -> list[bool]:
+        """True for each text the scanner's first passes touch (all True when disabled).
+        ``headers``: each text's context, as its segment would carry it."""
         starts: list[int] = []
         ends: list[int] = []
         position = 0
@@ -81,28 +153,77 @@ class CandidateGate:
             position += len(text)
             ends.append(position)
             position += len(SEPARATOR)
-        return self.candidates_in(SEPARATOR.join(texts), starts, ends)
+        return self.candidates_in(SEPARATOR.join(texts), starts, ends, headers)
 
-    def candidates_in(self, joined: str, starts: list[int], ends: list[int]) -> list[bool]:
+    def candidates_in(
+        self,
+        joined: str,
+        starts: list[int],
+        ends: list[int],
+        headers: Sequence[str] | None = None,
+    ) -> list[bool]:
         """The same for texts already joined: text i is ``joined[starts[i]:ends[i]]``, in
-        order, and what lies between two texts is line breaks only."""
+        order, and what lies between two texts is line breaks only.
+
+        With ``headers`` (each text's context), a text touched only by windows of patterns
+        that count only with context is a candidate only when one of their context words is
+        in the text or its header: otherwise the scan would not run those patterns on it
+        (``Scanner.raw_matches``), and a column of room numbers costs no scans.
+        """
         count = len(starts)
         if not self.enabled:
             return [True] * count
         marks = [False] * count
+        # Texts touched only by context-bound patterns: text index -> those patterns.
+        weak: dict[int, set[int]] = {}
 
-        def touch(start: int, end: int) -> None:
+        def touch(start: int, end: int, pattern: int = -1) -> None:
             # Every non-empty text whose span meets [start, end] (a match lies inside it).
             index = max(bisect_right(starts, start) - 1, 0)
             while index < count and starts[index] <= end:
-                if ends[index] >= start and ends[index] > starts[index]:
-                    marks[index] = True
+                if ends[index] >= start and ends[index] > starts[index] and not marks[index]:
+                    if pattern < 0:
+                        marks[index] = True
+                        weak.pop(index, None)
+                    else:
+                        weak.setdefault(index, set()).add(pattern)
                 index += 1
 
-        terms, _ = self.scanner.indexer.index(joined)
+        scanner = self.scanner
+        terms, _ = scanner.indexer.index(joined)
         for match in terms:
             touch(match.start, match.end)
-        for windows in self.scanner.prefilter.windows(joined).values():
-            for start, end in windows:
-                touch(start, end)
+        bound_table = self.context_bound if headers is not None else None
+        reported = self.match_ends.ends(joined)
+        if reported is not None:
+            # A match of the scan's, in a text alone, ends where the prefilter reports an end
+            # in that text here: only the texts holding a reported end are touched.
+            for pattern, offsets in reported.items():
+                bound = bound_table is not None and bound_table[pattern] is not None
+                for offset in offsets:
+                    touch(offset, offset, pattern if bound else -1)
+        else:
+            for pattern, windows in scanner.prefilter.windows(joined).items():
+                bound = bound_table is not None and bound_table[pattern] is not None
+                for start, end in windows:
+                    touch(start, end, pattern if bound else -1)
+        if weak:
+            assert headers is not None and bound_table is not None
+            by_header: dict[str, set[int]] = {}
+            for index, patterns in weak.items():
+                header = headers[index]
+                present = by_header.get(header)
+                if present is None:
+                    present = by_header[header] = scanner.indexer.phrases_in(header)
+                present = present | scanner.indexer.phrases_in(joined[starts[index]:ends[index]])
+                marks[index] = any(
+                    (bound_table[pattern] or frozenset()) & present for pattern in patterns
+                )
+        roster = scanner.roster
+        if roster is not None:
+            # A roster name ("Lisa Woods") needs no term or pattern: the roster's own pass
+            # decides, on each text the first two passes left out, exactly as the scan would.
+            for index in range(count):
+                if not marks[index] and ends[index] > starts[index]:
+                    marks[index] = bool(roster.find(joined[starts[index] : ends[index]]))
         return marks

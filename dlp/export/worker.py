@@ -78,23 +78,15 @@ class _Batch:
         return pieces, chars
 
 
-def _joined(pieces: list[tuple[Segment, int, int]]) -> tuple[str, list[int], list[int]]:
-    """The batch's texts as one, with each text's span: a run of cells is cut from its
-    packed text as it is (its separators are line breaks too)."""
-    if len(pieces) == 1 and pieces[0][1] >= 0:
-        segment, lo, hi = pieces[0]
-        cells = segment.cells
-        assert cells is not None
-        first = cells.starts[lo]
-        text = segment.text[first : cells.ends[hi - 1]]
-        if not first:
-            return text, list(cells.starts[lo:hi]), list(cells.ends[lo:hi])
-        shift = -first
-        return (text, list(map(shift.__add__, cells.starts[lo:hi])),
-                list(map(shift.__add__, cells.ends[lo:hi])))
+def _joined(
+    pieces: list[tuple[Segment, int, int]],
+) -> tuple[str, list[int], list[int], list[str]]:
+    """The batch's texts as one, with each text's span and context: a run of cells is cut
+    from its packed text as it is (its separators are line breaks too)."""
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    headers: list[str] = []
     position = 0
     for segment, lo, hi in pieces:
         cells = segment.cells
@@ -102,6 +94,7 @@ def _joined(pieces: list[tuple[Segment, int, int]]) -> tuple[str, list[int], lis
             parts.append(segment.text)
             starts.append(position)
             ends.append(position + len(segment.text))
+            headers.append(segment.context)
             position += len(segment.text) + len(BATCH_SEPARATOR)
             continue
         first, last = cells.starts[lo], cells.ends[hi - 1]
@@ -109,8 +102,9 @@ def _joined(pieces: list[tuple[Segment, int, int]]) -> tuple[str, list[int], lis
         shift = position - first
         starts.extend(map(shift.__add__, cells.starts[lo:hi]))
         ends.extend(map(shift.__add__, cells.ends[lo:hi]))
+        headers.extend(cells.headers[lo:hi] if cells.headers else [""] * (hi - lo))
         position += last - first + len(BATCH_SEPARATOR)
-    return BATCH_SEPARATOR.join(parts), starts, ends
+    return BATCH_SEPARATOR.join(parts), starts, ends, headers
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -358,8 +352,8 @@ class _Scan:
         if self._full():
             return
         started = time.perf_counter()
-        text, starts, ends = _joined(pieces)
-        marks = self.gate.candidates_in(text, starts, ends)
+        text, starts, ends, headers = _joined(pieces)
+        marks = self.gate.candidates_in(text, starts, ends, headers)
         self.detect += time.perf_counter() - started
         self.chars += chars
         index = 0

@@ -40,6 +40,27 @@ def test_every_cell_with_a_finding_is_a_candidate(scanner, gate, cells):
             assert candidate, text
 
 
+HEADERS = st.sampled_from(["", "Student ID", "Room", "DOB", "Phone", "SSN", "Notes", "Perm ID"])
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(cell, HEADERS), min_size=1, max_size=12))
+def test_with_headers_every_cell_with_a_finding_is_still_a_candidate(scanner, gate, cells):
+    """Context-bound patterns count a cell only with a context word in it or its header."""
+    texts = [text for text, _ in cells]
+    headers = [header for _, header in cells]
+    marks = gate.candidates(texts, headers)
+    for (text, header), candidate in zip(cells, marks, strict=True):
+        if scanner.scan(Segment(text, context=header)):
+            assert candidate, (text, header)
+
+
+def test_a_column_of_room_numbers_is_not_scanned_but_student_ids_are(gate):
+    rooms = [str(100 + n) for n in range(50)]
+    assert gate.candidates(rooms, ["Room"] * 50) == [False] * 50
+    assert gate.candidates(["4827163950"], ["Student ID"]) == [True]
+
+
 def test_anchors_are_recognised():
     assert _anchored(r"^\d{9}", 0) and _anchored(r"\d{9}\Z", 0) and _anchored(r"(?:a|$)", 0)
     assert not _anchored(r"[$^]\d", 0) and not _anchored(r"(?<!\w)\d{9}(?!\w)", 0)
@@ -116,3 +137,36 @@ def test_worker_reads_a_packed_table_as_the_cells_one_by_one(config, rows, max_f
                   for one in (cells_of(item) if isinstance(item, Segment) else [item])]
     assert _scan_result(items, config, max_findings) == _scan_result(
         one_by_one, config, max_findings)
+
+
+@pytest.fixture(scope="module")
+def roster_gate(tmp_path_factory):
+    from datetime import date
+
+    from dlp.engine import DetectionConfig, build_scanner
+    from dlp.roster.people import Person, PersonName, Role
+    from dlp.roster.store import RosterStore
+    from tests.conftest import TEST_SECRET
+
+    path = tmp_path_factory.mktemp("roster") / "roster.npz"
+    RosterStore.open(path, TEST_SECRET).import_people([
+        Person(Role.STUDENT, "4512345", PersonName("Lisa", "Woods"), state_id="8765432109",
+               birth_date=date(2008, 9, 13)),
+        Person(Role.STAFF, "204417", PersonName("Barry", "Tanner")),
+    ], "test")
+    return CandidateGate(build_scanner(DetectionConfig(secret=TEST_SECRET, roster_path=path)))
+
+
+ROSTER_PIECES = ["Lisa Woods", "Woods, Lisa", "Barry Tanner", "Lisa", "Tanner", "4512345",
+                 "8765432109", "Mr. Tanner", "room 12", "B+", "\n", " "]
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(ROSTER_PIECES), max_size=3).map(" ".join),
+                min_size=1, max_size=10))
+def test_with_a_roster_every_cell_with_a_roster_finding_is_a_candidate(roster_gate, cells):
+    marks = roster_gate.candidates(cells)
+    for text, candidate in zip(cells, marks, strict=True):
+        if roster_gate.scanner.scan(Segment(text, context="Name")):
+            assert candidate, text
+    assert roster_gate.candidates(["Lisa Woods"]) == [True]
