@@ -3,9 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+# The suite runs on two shared cores, often beside other work: an example's first call builds
+# caches (a scanner, a Hyperscan database) and can take longer than Hypothesis's default
+# 200 ms deadline without anything being wrong. Properties are judged on results, not time.
+settings.register_profile("dlp", deadline=None)
+settings.load_profile("dlp")
+
 TEST_SECRET = b"test-secret-for-digests-0123456789"
 
 

@@ -8,7 +8,6 @@ Dates are stored as numbers and shown the way Excel shows its default date forma
 
 from __future__ import annotations
 
-import datetime
 import re
 import zipfile
 from collections.abc import Iterator
@@ -16,18 +15,18 @@ from collections.abc import Iterator
 from dlp.extract import ooxml
 from dlp.extract.celltable import GAP, TablePacker
 from dlp.extract.context import Context, Item
+from dlp.extract.sheetxml import _CELL, _CELL_REF, _ROW, S, column_letters, sheet_rows
+from dlp.extract.sheetxml import cell_text as _cell_text
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment
 
-S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{" + ooxml.REL_NS + "}id"
-_CELL, _ROW, _VALUE, _INLINE, _TEXT = S + "c", S + "row", S + "v", S + "is", S + "t"
-_PHONETIC = S + "rPh"
+_TEXT, _PHONETIC = S + "t", S + "rPh"
+# Re-exported: the per-cell reference reader in the tests reads sheets with these.
+__all__ = ["_CELL", "_CELL_REF", "_ROW", "_cell_text", "column_letters", "extract"]
 _BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
 _DATE_CODE = re.compile(r"(?<![\\\"])[dmyhs]", re.IGNORECASE)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
-_EPOCH = datetime.datetime(1899, 12, 30)
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
@@ -112,20 +111,8 @@ def sheet_cells(
     headers: dict[str, str] | None = None
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
-        for _, row in iterparse(stream, tags=[_ROW]):
-            row_number = int(row.get("r") or row_number + 1)
-            cells: list[tuple[str, str]] = []
-            for column_number, cell in enumerate(row.iter(_CELL), start=1):
-                reference = cell.get("r")
-                if reference:
-                    match = _CELL_REF.match(reference)
-                    letters = match.group(1) if match else column_letters(column_number)
-                else:
-                    letters = column_letters(column_number)
-                text = _cell_text(cell, strings, date_styles)
-                if text:
-                    cells.append((letters, text))
-            release(row)
+        for numbered, cells in sheet_rows(stream, strings, date_styles):
+            row_number = numbered if numbered is not None else row_number + 1
             if not cells:
                 continue
             number = str(row_number)
@@ -148,42 +135,6 @@ def sheet_cells(
                 yield from table.blocks()
             if row_number % 1000 == 0:
                 ctx.check_time()
-
-
-def _cell_text(cell: object, strings: list[str], date_styles: frozenset[int]) -> str:
-    kind = cell.get("t")  # type: ignore[attr-defined]
-    if kind == "inlineStr":
-        inline = cell.find(_INLINE)  # type: ignore[attr-defined]
-        return "".join(t.text or "" for t in inline.iter(_TEXT)) if inline is not None else ""
-    value = cell.findtext(_VALUE)  # type: ignore[attr-defined]
-    if not value:
-        return ""
-    if kind == "s":
-        index = int(value)
-        return strings[index] if 0 <= index < len(strings) else ""
-    if kind in (None, "n") and date_styles:
-        style = cell.get("s")  # type: ignore[attr-defined]
-        if style is not None and int(style) in date_styles:
-            return _date(value)
-    if kind == "b":
-        return "TRUE" if value == "1" else "FALSE"
-    return value
-
-
-def _date(serial: str) -> str:
-    try:
-        moment = _EPOCH + datetime.timedelta(days=float(serial))
-    except (ValueError, OverflowError):
-        return serial
-    return f"{moment.month}/{moment.day}/{moment.year}"
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
