@@ -73,14 +73,14 @@ class TokenTable:
 
 _FOLDED_DROPPED = 0x01
 # ASCII letters and digits to their lower-case byte, everything else to the separator byte.
-_FOLD_ASCII = bytes(c | 0x20 if chr(c).isalnum() else SEPARATOR for c in range(128)) + bytes(128)
+ASCII_FOLDING = bytes(c | 0x20 if chr(c).isalnum() else SEPARATOR for c in range(128)) + bytes(128)
 
 
 def _codes(text: str) -> tuple[bytes, np.ndarray | None]:
     """The folded code bytes (`SEPARATOR` between tokens) and, if marks were dropped, each
     code's position in the text."""
     if text.isascii():
-        return text.encode("ascii").translate(_FOLD_ASCII), None
+        return text.encode("ascii").translate(ASCII_FOLDING), None
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     codes = folded_code_table().take(points)
     positions = None

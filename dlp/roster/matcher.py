@@ -9,7 +9,8 @@ Python and HMAC-ed, and only an HMAC found among the roster's forms is a match.
 A scanner calls `find` once per segment, most of them a few kilobytes, so the fixed cost of
 each numpy call counts as much as the per-character work: stages (2) and (3) take every
 sequence length in one pass, and texts up to `SHORT_TEXT_CHARS` are fingerprinted in plain
-Python with the same hashes (a property test holds both paths to the same results).
+Python with the same hashes. With numba installed, `kernel` does stages (1) and (2) for every
+text in one compiled pass instead (property tests hold the three paths to the same results).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlp.roster import kernel
 from dlp.roster.dates import dates_in
 from dlp.roster.fingerprint import (
     FP_BITS,
@@ -55,6 +57,7 @@ TOKEN_CACHE_SIZE = 1 << 16
 ID_CACHE_SIZE = 1 << 14
 FORM_KEY_BITS = 24  # a bitmap over the forms' key tops answers most `_lookup` misses at once
 _CODE_TOKEN = re.compile(rb"[^\x00]+")  # a token in folded code bytes
+_M64 = (1 << 64) - 1
 
 ENTITY_TYPES: dict[tuple[Role, str], str] = {
     (Role.STUDENT, "id"): "ROSTER_STUDENT_ID",
@@ -111,10 +114,18 @@ class RosterMatcher:
     """Loaded from a `RosterStore`; holds no clear value, only hashes and fingerprints."""
 
     def __init__(
-        self, tables: RosterTables, keys: RosterKeys, short_text_chars: int = SHORT_TEXT_CHARS
+        self,
+        tables: RosterTables,
+        keys: RosterKeys,
+        short_text_chars: int = SHORT_TEXT_CHARS,
+        compiled: bool = True,
     ) -> None:
+        """``compiled``: scan with the compiled kernel (`kernel`) when numba is installed;
+        otherwise, and with False, texts up to ``short_text_chars`` are scanned in Python and
+        longer ones with numpy."""
         self._tables = tables
         self._short_text_chars = short_text_chars
+        self._use_kernel = compiled
         self._prints = FingerprintKeys.derive(keys)
         self._form_mac = keys.macer("form")
         self._birth_mac = keys.macer("birth-date")
@@ -155,7 +166,14 @@ class RosterMatcher:
         np.bitwise_or.at(key_bits, tops >> 3, np.left_shift(1, tops & 7).astype(np.uint8))
         self._key_bits = key_bits.data
         self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
+        self._kernel_keys = kernel.constants(self._prints)
         folded_code_table()  # build it now rather than inside the first scan
+
+    def warm(self) -> None:
+        """Compile the kernel (or load it from numba's cache) now, not in the first `find`:
+        once per process."""
+        if self._use_kernel:
+            kernel.warm()
 
     # -- finding -----------------------------------------------------------------------------
 
@@ -172,6 +190,11 @@ class RosterMatcher:
         return self._resolve(text, _outermost(hits))
 
     def _scan(self, chunk: str) -> Iterator[tuple[int, int, int]]:
+        if self._use_kernel:
+            scan = kernel.compiled()
+            if scan is not None:
+                yield from self._scan_compiled(chunk, scan)
+                return
         if len(chunk) <= self._short_text_chars:
             yield from self._scan_short(chunk)
             return
@@ -219,6 +242,38 @@ class RosterMatcher:
             tokens = candidates[row : row + column + 1]
             starts = table.text_starts[tokens].tolist()
             ends = table.text_ends[tokens].tolist()
+            form = self._verify(chunk, starts, ends, seen)
+            if form >= 0:
+                yield starts[0], ends[-1], form
+
+    def _scan_compiled(self, chunk: str, scan: kernel.Kernel) -> Iterator[tuple[int, int, int]]:
+        """`_scan` in one compiled pass: the same candidate sequences, in the same order."""
+        ends_at = None
+        if chunk.isascii():  # the kernel folds ASCII as it reads it, as `fold` would
+            codes, folding = chunk.encode("ascii"), kernel.ascii_folding()
+        else:
+            codes, positions = fold(chunk)
+            folding = kernel.IDENTITY
+            if positions is not None:
+                ends_at = [*positions.tolist(), len(chunk)]
+        found = scan(
+            codes, folding, self._filter, self._sequence_bits, self._kernel_keys, self._longest
+        )
+        if not len(found):
+            return
+        values = found.tolist()
+        at = 0
+        while at < len(values):
+            length, seen = values[at], values[at + 1] & _M64  # int64 bits of a uint64 hash
+            starts = values[at + 2 : at + 2 + length]
+            ends = values[at + 2 + length : at + 2 + 2 * length]
+            at += 2 + 2 * length
+            if self._verified.get(seen) == -1:
+                continue  # a common word colliding with the filters, checked before
+            if ends_at is not None:
+                # A token ends where the next kept character starts (as in `tokenize`).
+                starts = [ends_at[s] for s in starts]
+                ends = [ends_at[e] for e in ends]
             form = self._verify(chunk, starts, ends, seen)
             if form >= 0:
                 yield starts[0], ends[-1], form

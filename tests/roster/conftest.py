@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from dlp.roster import kernel
 from dlp.roster.matcher import RosterMatcher
 from dlp.roster.people import Guardian, Person, PersonName, Role
+from dlp.roster.secret import RosterKeys
 from dlp.roster.store import RosterStore
 
 SECRET = b"roster-test-secret-0123456789abcdef"
@@ -52,6 +54,13 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> RosterStore:
 @pytest.fixture(scope="session")
 def matcher(small_store: RosterStore) -> RosterMatcher:
     return small_store.matcher()
+
+
+@pytest.fixture(scope="session")
+def compiled(small_store: RosterStore) -> RosterMatcher:
+    """A matcher on the compiled kernel (numba is a pinned dependency: it must be there)."""
+    assert kernel.compiled() is not None, "numba is not importable"
+    return RosterMatcher(small_store.load(), RosterKeys(SECRET), compiled=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """The matcher's fast paths against their references, on texts full of roster people.
 
-`find` fingerprints short texts in plain Python and longer ones in numpy; both must give the
-same matches (spans, people, scores, DOB confirmation) however the people are written. The
-ID check caches its answer per value and skips most misses with a bitmap: it must answer as a
-matcher that has seen nothing yet.
+`find` fingerprints texts with a compiled kernel, or without numba short texts in plain Python
+and longer ones in numpy; all three must give the same matches (spans, people, scores, DOB
+confirmation) however the people are written. The ID check caches its answer per value and
+skips most misses with a bitmap: it must answer as a matcher that has seen nothing yet.
 """
 
 from __future__ import annotations
@@ -105,24 +105,28 @@ texts = st.lists(st.one_of(mention(), mention(), words, noise), min_size=1, max_
 
 @pytest.fixture(scope="module")
 def in_python(small_store: RosterStore) -> RosterMatcher:
-    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=1 << 30)
+    return RosterMatcher(
+        small_store.load(), RosterKeys(SECRET), short_text_chars=1 << 30, compiled=False
+    )
 
 
 @pytest.fixture(scope="module")
 def with_numpy(small_store: RosterStore) -> RosterMatcher:
-    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=0)
+    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=0, compiled=False)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=texts)
-def test_numpy_path_equals_python_path_on_roster_mentions(
-    in_python: RosterMatcher, with_numpy: RosterMatcher, text: str
+def test_numpy_and_compiled_paths_equal_python_path_on_roster_mentions(
+    in_python: RosterMatcher, with_numpy: RosterMatcher, compiled: RosterMatcher, text: str
 ) -> None:
-    assert with_numpy.find(text) == in_python.find(text)
+    expected = in_python.find(text)
+    assert with_numpy.find(text) == expected
+    assert compiled.find(text) == expected
 
 
 def test_the_generated_mentions_are_found(
-    in_python: RosterMatcher, with_numpy: RosterMatcher
+    in_python: RosterMatcher, with_numpy: RosterMatcher, compiled: RosterMatcher
 ) -> None:
     # The property above would pass on two matchers that find nothing: make sure they find.
     for person in PEOPLE:
@@ -132,9 +136,11 @@ def test_the_generated_mentions_are_found(
                     text = f"Re: {marks(case(form))} today"
                     found = with_numpy.find(text)
                     assert found == in_python.find(text)
+                    assert compiled.find(text) == found
                     assert any(m.kind == "name" for m in found), text
-    confirmed = with_numpy.find("Lisa S. Woods, DOB 09/13/2008")
-    assert [m.confirmed_by_dob for m in confirmed] == [True]
+    for matcher in (with_numpy, compiled):
+        confirmed = matcher.find("Lisa S. Woods, DOB 09/13/2008")
+        assert [m.confirmed_by_dob for m in confirmed] == [True]
 
 
 @settings(max_examples=100, deadline=None)

@@ -59,18 +59,26 @@ pieces = st.lists(st.one_of(st.sampled_from(PIECES), filler.map(lambda t: t[:40]
 
 @pytest.fixture(scope="module")
 def in_python(small_store: RosterStore) -> RosterMatcher:
-    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=1 << 30)
+    return RosterMatcher(
+        small_store.load(), RosterKeys(SECRET), short_text_chars=1 << 30, compiled=False
+    )
 
 
 @pytest.fixture(scope="module")
 def with_numpy(small_store: RosterStore) -> RosterMatcher:
-    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=0)
+    return RosterMatcher(small_store.load(), RosterKeys(SECRET), short_text_chars=0, compiled=False)
 
 
 @settings(max_examples=300, deadline=None)
 @given(parts=pieces, separator=st.sampled_from([" ", ", ", "\n", " - ", "", "..."]))
-def test_python_and_numpy_paths_agree(
-    in_python: RosterMatcher, with_numpy: RosterMatcher, parts: list[str], separator: str
+def test_python_numpy_and_compiled_paths_agree(
+    in_python: RosterMatcher,
+    with_numpy: RosterMatcher,
+    compiled: RosterMatcher,
+    parts: list[str],
+    separator: str,
 ) -> None:
     text = separator.join(parts)
-    assert in_python.find(text) == with_numpy.find(text)
+    expected = in_python.find(text)
+    assert with_numpy.find(text) == expected
+    assert compiled.find(text) == expected
