@@ -269,4 +269,7 @@ def build_scanner(config: DetectionConfig) -> Scanner:
     roster = None
     if config.roster_path is not None:
         roster = RosterStore.open(config.roster_path, config.secret).matcher()
+        # Its compiled kernel is built (or loaded from numba's cache) with the scanner, once
+        # per process, rather than inside the first message's scan time limit.
+        roster.warm()
     return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra, roster)
