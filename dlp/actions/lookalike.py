@@ -110,7 +110,8 @@ def damerau_levenshtein(a: str, b: str, limit: int) -> int:
         if min(current) > limit:
             return limit + 1
         previous2, previous = previous, current
-    return previous[-1]
+    # The last row can still end above the limit when its smallest entry did not.
+    return min(previous[-1], limit + 1)
 
 
 @dataclass(frozen=True, slots=True)
