@@ -3,8 +3,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import pytest
-
 from dlp.model import Location, UnscannableReason
 from dlp.policy import Encryption, Mode, Verdict, decide, parse_policy
 from dlp.policy.config import WithoutCertificate
@@ -300,21 +298,6 @@ def test_to_dict_is_json_ready(sample_policy) -> None:
     recipient = document["recipients"][0]
     assert recipient["verdict"] == "quarantine"
     assert recipient["rules"][0]["findings"][0]["masked"] == ["*****67"]
-
-
-@pytest.mark.parametrize("count", [1, 50])
-def test_decision_is_fast(sample_policy, count) -> None:
-    import time
-
-    findings = scan(
-        *(finding("STUDENT_ID", f"8000{i:03}", start=i * 9) for i in range(count)), *IEP[1:]
-    )
-    recipients = ["a@cusd.com", "parent@gmail.com", "sync@gradebook-vendor.example"]
-    started = time.perf_counter()
-    for _ in range(200):
-        decide(sample_policy, SENDER, recipients, findings, today=TODAY)
-    per_decision = (time.perf_counter() - started) / 200
-    assert per_decision < 0.005, f"{per_decision * 1e6:.0f} µs per decision"
 
 
 def test_custom_minimal_policy_rule_with_if_authorized() -> None:
