@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -101,6 +101,13 @@ class Rule:
     if_authorized: Verdict | None
     clauses: tuple[str, ...]
     explain: str
+    # The names the expression mentions (as evidence), in order, once: a decision asks for
+    # them for every rule that fires, for every recipient.
+    names: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            object.__setattr__(self, "names", tuple(dict.fromkeys(self.node.names())))
 
 
 @dataclass(frozen=True, slots=True)

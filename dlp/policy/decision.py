@@ -154,7 +154,7 @@ def _behind(rule: Rule, facts: ContentFacts, view: RecipientFacts) -> list[str]:
     Those it names; but a rule on ``score`` rests on every counted finding, and so does a rule
     that names no detection at all (only flags): an agreement must cover all of them.
     """
-    names = list(dict.fromkeys(rule.node.names()))
+    names = rule.names
     entities = [
         entity for name in names if view.flag(name) for entity in facts.entities_of(name)
     ]
@@ -173,7 +173,7 @@ def _uncovered(entry: Authorization, facts: ContentFacts, entities: list[str]) -
 
 
 def _fire(rule: Rule, facts: ContentFacts, recipient: Recipient, view: RecipientFacts) -> FiredRule:
-    names = [name for name in dict.fromkeys(rule.node.names()) if view.flag(name)]
+    names = [name for name in rule.names if view.flag(name)]
     entities = _behind(rule, facts, view)
     summaries = facts.summaries(entities)
     verdict = rule.action

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
 from dlp.policy.config import Policy
@@ -45,6 +45,10 @@ class ContentFacts:
     flags: frozenset[str]  # message flags (SECURE_TAG, UNSCANNABLE_ENCRYPTED, ...)
     weight: float
     unscannable_reasons: frozenset[UnscannableReason]
+    # Each entity's summary, made once: every rule that fires, for every recipient, asks.
+    _summaries: dict[str, FindingSummary] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def present(self, name: str) -> bool:
         return name in self.counts or name in self.flags
@@ -65,10 +69,15 @@ class ContentFacts:
         for name in names:
             for entity in self.entities_of(name):
                 entities.setdefault(entity)
-        return tuple(
-            FindingSummary.of(entity, self.findings[entity], len(self.people[entity]))
-            for entity in entities
-        )
+        return tuple(self._summary(entity) for entity in entities)
+
+    def _summary(self, entity: str) -> FindingSummary:
+        summary = self._summaries.get(entity)
+        if summary is None:
+            summary = self._summaries[entity] = FindingSummary.of(
+                entity, self.findings[entity], len(self.people[entity])
+            )
+        return summary
 
 
 def content_facts(
