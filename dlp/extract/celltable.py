@@ -31,7 +31,20 @@ SMALL = 4096  # a longer cell is a segment of its own
 BLOCK = 256 * 1024
 
 
-class CellLocations(Sequence[Location]):
+class _Locations(Sequence[Location]):
+    """Equal to any sequence of the same locations (a list of them, as ``pack`` kept)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CellLocations(_Locations):
     """Each cell's ``Location``, made when it is asked for from a few parallel lists.
 
     A cell's location is the base location of its run (``bases``: from which cell on which
@@ -94,18 +107,11 @@ class CellLocations(Sequence[Location]):
             self.refs[at] if self.refs else base.cell,
         )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"CellLocations({len(self)} cells)"
 
 
-class ChainedLocations(Sequence[Location]):
+class ChainedLocations(_Locations):
     """Several sequences of locations read as one (a block ``pack`` put together)."""
 
     __slots__ = ("offsets", "parts")
@@ -132,13 +138,6 @@ class ChainedLocations(Sequence[Location]):
             raise IndexError(index)
         part = bisect_right(self.offsets, index) - 1
         return self.parts[part][index - self.offsets[part]]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"ChainedLocations({len(self)} cells)"

@@ -270,13 +270,9 @@ class RosterMatcher:
             at += 2 + 2 * length
             if self._verified.get(seen) == -1:
                 continue  # a common word colliding with the filters, checked before
-            if ends_at is not None:
-                # A token ends where the next kept character starts (as in `tokenize`).
-                starts = [ends_at[s] for s in starts]
-                ends = [ends_at[e] for e in ends]
-            form = self._verify(chunk, starts, ends, seen)
-            if form >= 0:
-                yield starts[0], ends[-1], form
+            span = self._verified_span(chunk, starts, ends, ends_at, seen)
+            if span is not None:
+                yield span
 
     def _scan_short(self, chunk: str) -> Iterator[tuple[int, int, int]]:
         """`_scan` without numpy: the same fingerprints, one token at a time."""
@@ -319,12 +315,28 @@ class RosterMatcher:
                         continue
                     starts = [item[1] for item in run[first : first + length]]
                     ends = [item[2] for item in run[first : first + length]]
-                    if ends_at is not None:
-                        starts = [ends_at[s] for s in starts]
-                        ends = [ends_at[e] for e in ends]
-                    form = self._verify(chunk, starts, ends, seen)
-                    if form >= 0:
-                        yield starts[0], ends[-1], form
+                    span = self._verified_span(chunk, starts, ends, ends_at, seen)
+                    if span is not None:
+                        yield span
+
+    def _verified_span(
+        self,
+        chunk: str,
+        starts: list[int],
+        ends: list[int],
+        ends_at: list[int] | None,
+        seen: int,
+    ) -> tuple[int, int, int] | None:
+        """(start, end, form) in ``chunk`` of tokens found at these code offsets, if verified.
+
+        With ``ends_at`` the offsets are in folded codes: a token ends where the next kept
+        character starts (as in `tokenize`), and that is where it is mapped back to.
+        """
+        if ends_at is not None:
+            starts = [ends_at[s] for s in starts]
+            ends = [ends_at[e] for e in ends]
+        form = self._verify(chunk, starts, ends, seen)
+        return (starts[0], ends[-1], form) if form >= 0 else None
 
     def _verify(self, chunk: str, starts: list[int], ends: list[int], seen: int) -> int:
         """The form these tokens spell (HMAC of their normalized text), or -1; cached."""
