@@ -109,21 +109,45 @@ class Scanner:
                         PatternRef(recognizer_index, pattern_index, width),
                     )
                 )
-        self.prefilter = Prefilter(refs)
-        # One automaton for the dictionary terms and every recognizer's context words.
-        self.indexer = TextIndexer(
-            keyword_recognizer.terms,
-            [word for r in self.pattern_recognizers for word in r.spec.context_words],
-        )
+        # A pattern whose base score is under the threshold counts only with context (a
+        # validator can raise it, so a validated pattern always runs).
         self._needs_context: list[bool] = []
-        self._context_ids: list[frozenset[int]] = []
-        for ref in self.prefilter.refs:
+        for _, _, ref in refs:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
             base_score = recognizer.spec.patterns[ref.pattern_index].score
             self._needs_context.append(
                 base_score < config.score_threshold and recognizer.spec.validate is None
             )
+        self.prefilter = Prefilter(
+            refs, core=[i for i, needs in enumerate(self._needs_context) if not needs]
+        )
+        # One automaton for the dictionary terms and every recognizer's context words.
+        self.indexer = TextIndexer(
+            keyword_recognizer.terms,
+            [word for r in self.pattern_recognizers for word in r.spec.context_words],
+        )
+        self._context_ids: list[frozenset[int]] = []
+        for ref in self.prefilter.refs:
+            recognizer = self.pattern_recognizers[ref.recognizer_index]
             self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
+        self._free_patterns = frozenset(
+            i for i, needs in enumerate(self._needs_context) if not needs
+        )
+        self._possible: dict[frozenset[int], frozenset[int]] = {}
+
+    def _possible_patterns(self, present: frozenset[int]) -> frozenset[int]:
+        """The patterns that can count in a text where these context phrases occur."""
+        possible = self._possible.get(present)
+        if possible is None:
+            possible = self._free_patterns.union(
+                i
+                for i, needs in enumerate(self._needs_context)
+                if needs and not self._context_ids[i].isdisjoint(present)
+            )
+            if len(self._possible) >= 4096:
+                self._possible.clear()
+            self._possible[present] = possible
+        return possible
 
     @property
     def recognizers(self) -> list[EntityRecognizer]:
@@ -140,13 +164,17 @@ class Scanner:
 
         A pattern whose base score is under the threshold counts only with context; when none
         of its recognizer's context words occurs anywhere in the text, none of its matches can
-        count, so its regex is not run at all. (This is what makes digit-heavy text cheap.)
+        count, so its regex is not run at all, and when that holds for every such pattern, the
+        prefilter does not scan for them either. (This is what makes digit-heavy text cheap.)
         """
         found, context_index = self.indexer.index(text)
-        windows_by_pattern = self.prefilter.windows(text)
+        extra_ids = (
+            frozenset(self.indexer.phrases_in(extra_context)) if extra_context else frozenset()
+        )
+        cell_extras = self._cell_extras(cells) if cells else ()
+        present = extra_ids.union(context_index.phrases, *set(cell_extras))
+        windows_by_pattern = self.prefilter.windows(text, self._possible_patterns(present))
         if windows_by_pattern:
-            extra_ids = frozenset(self.indexer.phrases_in(extra_context))
-            cell_extras = self._cell_extras(cells) if cells else ()
             context = TextContext(
                 self.indexer,
                 context_index,
@@ -154,12 +182,7 @@ class Scanner:
                 cells.starts if cells else (),
                 cell_extras,
             )
-            present = extra_ids.union(context_index.phrases, *set(cell_extras))
             for pattern_id, windows in windows_by_pattern.items():
-                if self._needs_context[pattern_id] and not (
-                    self._context_ids[pattern_id] & present
-                ):
-                    continue
                 ref = self.prefilter.refs[pattern_id]
                 recognizer = self.pattern_recognizers[ref.recognizer_index]
                 found.extend(

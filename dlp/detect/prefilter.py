@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import hyperscan
@@ -54,51 +54,76 @@ def pattern_width(regex: str, flags: int) -> int:
 
 
 class Prefilter:
-    def __init__(self, patterns: Sequence[tuple[str, int, PatternRef]]) -> None:
-        """``patterns``: (regex, python re flags, reference) for every pattern to prefilter."""
+    def __init__(
+        self,
+        patterns: Sequence[tuple[str, int, PatternRef]],
+        core: Collection[int] | None = None,
+    ) -> None:
+        """``patterns``: (regex, python re flags, reference) for every pattern to prefilter.
+
+        ``core``: pattern ids that a caller often needs alone. They get a database of their
+        own besides the one of all patterns, so that in a text where the caller knows no other
+        pattern can count (those that need context words, in a text with none), the others
+        are not scanned for: in digit-heavy text they report an end at almost every digit.
+        One database of everything is scanned otherwise (one pass costs less than two).
+        """
         self.refs: tuple[PatternRef, ...] = tuple(ref for _, _, ref in patterns)
-        self._database: hyperscan.Database | None = None
+        self._all: hyperscan.Database | None = None
+        self._core: hyperscan.Database | None = None
+        self._core_ids: frozenset[int] = frozenset(core or ())
         if not patterns:
             return
-        expressions, flags = [], []
-        for regex, re_flags, _ in patterns:
-            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
-            if re_flags & re.IGNORECASE:
-                hs_flags |= hyperscan.HS_FLAG_CASELESS
-            if re_flags & re.DOTALL:
-                hs_flags |= hyperscan.HS_FLAG_DOTALL
-            if re_flags & re.MULTILINE:
-                hs_flags |= hyperscan.HS_FLAG_MULTILINE
-            expressions.append(regex.encode("ascii"))
-            flags.append(hs_flags)
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            database.compile(
-                expressions=expressions,
-                ids=list(range(len(expressions))),
-                elements=len(expressions),
-                flags=flags,
-            )
-        except hyperscan.error as error:
-            raise SpecError(f"a pattern cannot be compiled for the prefilter: {error}") from None
-        self._database = database
+        everything = range(len(patterns))
+        self._all = _compile([(regex, flags) for regex, flags, _ in patterns], everything)
+        if self._core_ids and len(self._core_ids) < len(patterns):
+            ids = sorted(self._core_ids)
+            self._core = _compile([(patterns[i][0], patterns[i][1]) for i in ids], ids)
 
-    def windows(self, text: str) -> dict[int, list[tuple[int, int]]]:
-        """For each pattern id with candidates, the merged windows to run its regex in."""
-        if self._database is None or not text:
+    def windows(
+        self, text: str, wanted: frozenset[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]]:
+        """For each pattern id with candidates, the merged windows to run its regex in;
+        with ``wanted``, only for those pattern ids."""
+        if self._all is None or not text or (wanted is not None and not wanted):
             return {}
+        database = self._all
+        if self._core is not None and wanted is not None and wanted <= self._core_ids:
+            database = self._core
         data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
         ends: defaultdict[int, list[int]] = defaultdict(list)
 
         def on_match(pattern_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
             ends[pattern_id].append(to)
 
-        self._database.scan(data, match_event_handler=on_match)
+        database.scan(data, match_event_handler=on_match)
         length = len(text)
         return {
             pattern_id: _merge(sorted(hit_ends), self.refs[pattern_id].width, text, length)
             for pattern_id, hit_ends in ends.items()
+            if wanted is None or pattern_id in wanted
         }
+
+
+def _compile(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
+    expressions, flags = [], []
+    for regex, re_flags in patterns:
+        hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+        if re_flags & re.IGNORECASE:
+            hs_flags |= hyperscan.HS_FLAG_CASELESS
+        if re_flags & re.DOTALL:
+            hs_flags |= hyperscan.HS_FLAG_DOTALL
+        if re_flags & re.MULTILINE:
+            hs_flags |= hyperscan.HS_FLAG_MULTILINE
+        expressions.append(regex.encode("ascii"))
+        flags.append(hs_flags)
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    try:
+        database.compile(
+            expressions=expressions, ids=list(ids), elements=len(expressions), flags=flags
+        )
+    except hyperscan.error as error:
+        raise SpecError(f"a pattern cannot be compiled for the prefilter: {error}") from None
+    return database
 
 
 def _snap_end(text: str, end: int, length: int) -> int:
