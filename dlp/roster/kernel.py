@@ -137,33 +137,39 @@ def scan(
     longest_run = 0
     at = 0
     while at < size:
-        code = folding[codes[at]]
-        if code == 0:
+        if folding[codes[at]] == 0:
             at += 1
             continue
-        # One read per byte: the first eight bytes shift into ``head``; ``tail`` keeps the
-        # last eight in its top bytes (zeros below for a shorter token), as `token_hashes`
-        # reads them.
+        # The first eight bytes make ``head``; the rest of the token is only skipped over.
         start = at
         head = np.uint64(0)
-        tail = np.uint64(0)
-        while True:
-            byte = np.uint64(code)
-            if at - start < 8:
-                head |= byte << np.uint64(8 * (at - start))
-            tail = (tail >> np.uint64(8)) | (byte << np.uint64(56))
-            at += 1
-            if at == size:
-                break
+        shift = np.uint64(0)
+        limit = min(size, start + 8)
+        while at < limit:
             code = folding[codes[at]]
             if code == 0:
                 break
+            head |= np.uint64(code) << shift
+            shift += np.uint64(8)
+            at += 1
+        else:
+            while at < size and folding[codes[at]] != 0:
+                at += 1
         number += 1
         length = at - start
         word = head * p0
         word ^= word >> np.uint64(29)
         word *= p1
         if passes[word >> fp_shift]:
+            # ``tail``: the last eight bytes in its top bytes (zeros below for a shorter
+            # token), as `token_hashes` reads them.
+            if length <= 8:
+                tail = head << np.uint64(8 * (8 - length))
+            else:
+                tail = np.uint64(0)
+                for back in range(at - 8, at):
+                    byte = np.uint64(folding[codes[back]])
+                    tail = (tail >> np.uint64(8)) | (byte << np.uint64(56))
             mixed = head * k0
             mixed ^= tail * k1
             mixed ^= np.uint64(length) * k2
