@@ -31,9 +31,12 @@ class ScanJob:
 
 def build_scan(job: ScanJob) -> ScanFunction:
     from dlp.engine import build_scanner
+    from dlp.extract import sheetkernel
     from dlp.pipeline import scan_message
 
     scanner = build_scanner(job.detection)
+    # Compiled (or loaded from numba's cache) now, not inside the first spreadsheet's time limit.
+    sheetkernel.warm()
 
     def scan(raw: bytes) -> ScanResult:
         return scan_message(raw, scanner, job.limits)

@@ -127,8 +127,12 @@ def scanner_for(config: DetectionConfig) -> Scanner:
 
 
 def warm(config: DetectionConfig) -> int:
-    """Build this process's scanner now (a process pool's initializer, a Dask ``client.run``)."""
+    """Build this process's scanner now (a process pool's initializer, a Dask ``client.run``),
+    and the worksheet reader's compiled kernel (loaded from numba's cache, or compiled)."""
+    from dlp.extract import sheetkernel
+
     scanner_for(config)
+    sheetkernel.warm()
     return len(_SCANNERS)
 
 

@@ -16,8 +16,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+import numpy as np
 from lxml import etree
 
+from dlp.extract import sheetkernel
 from dlp.extract.xmlparse import iterparse, release
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -133,6 +135,12 @@ _OPENINGS = re.compile(r"<(?:c|row)[\s/>]")
 def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
                 ) -> list[Row] | None:
     """The block's rows by ``_QUICK``, or None when any row or cell has another shape."""
+    if rows.isascii():
+        kernel = sheetkernel.compiled()
+        if kernel is not None:
+            records = kernel(rows)
+            if not (len(records) == 1 and records[0] == sheetkernel.NOT_UNDERSTOOD):
+                return _kernel_rows(rows.decode("ascii"), records, strings, date_styles)
     try:
         text = rows.decode("utf-8")
     except UnicodeDecodeError:
@@ -171,6 +179,53 @@ def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
                 cell = value
         if cell:
             cells.append((letters, cell))
+    return out
+
+
+def _kernel_rows(
+    text: str, records: np.ndarray, strings: list[str], date_styles: frozenset[int]
+) -> list[Row]:
+    """``_quick_rows``'s loop over the kernel's records (see `sheetkernel`), by columns: the
+    per-cell work left in Python is one slice for the text and one for the column letters."""
+    table = records.reshape(-1, sheetkernel.FIELDS)
+    tags, letters, styles, kinds, starts, ends, sources, specials = table.T
+    is_row = tags == sheetkernel.ROW
+    inline = kinds == sheetkernel.KIND_INLINE
+    wanted = ~is_row & (starts < ends) & np.where(
+        inline, sources == sheetkernel.FROM_INLINE, sources == sheetkernel.FROM_V
+    )
+    row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
+    picked = wanted.nonzero()[0]
+    texts = [text[a:b] for a, b in zip(starts[picked].tolist(), ends[picked].tolist(),
+                                          strict=True)]
+    kind_of = kinds[picked]
+    # The cells whose text is not their value as written, each fixed in Python.
+    for index in (specials[picked] != 0).nonzero()[0].tolist():
+        texts[index] = _resolved(texts[index])
+    for index in (kind_of == sheetkernel.KIND_S).nonzero()[0].tolist():
+        number = int(texts[index])
+        texts[index] = strings[number] if 0 <= number < len(strings) else ""
+    for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
+        texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
+    if date_styles:
+        style_of = styles[picked]
+        numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
+        dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
+        for index in dated.nonzero()[0].tolist():
+            texts[index] = _date(texts[index])
+    at = letters[picked]
+    columns = [text[a : a + n] for a, n in zip((at >> 2).tolist(), (at & 3).tolist(),
+                                               strict=True)]
+    numbers = letters[is_row].tolist()
+    bounds = np.searchsorted(row_of, np.arange(len(numbers) + 1)).tolist()
+    blanks = "" in texts  # a shared string that is empty, or a reference that is nothing
+    out: list[Row] = []
+    for row, number in enumerate(numbers):
+        first, last = bounds[row], bounds[row + 1]
+        cells = list(zip(columns[first:last], texts[first:last], strict=True))
+        if blanks:
+            cells = [cell for cell in cells if cell[1]]
+        out.append((number if number >= 0 else None, cells))
     return out
 
 

@@ -129,3 +129,71 @@ def test_generated_workbooks_read_the_same(rows):
     strings = [f"s{n}" for n in range(strings_xml.count(b"<si>"))]
     reference, fast = both(sheet, strings, frozenset({1, 2, 3, 4}))
     assert fast == reference
+
+
+CELL_SHAPES = [
+    '<c r="A{n}" t="s"><v>{k}</v></c>',
+    '<c r="B{n}" s="1"><v>45000.5</v></c>',
+    '<c r="C{n}" s="0" t="n"><v>0</v></c>',
+    '<c r="D{n}" t="inlineStr"><is><t>x &lt; y &#65;</t></is></c>',
+    '<c r="E{n}" t="inlineStr"><is><t xml:space="preserve"> two\r\nlines </t></is></c>',
+    '<c r="F{n}" t="b"><v>1</v></c>',
+    '<c r="G{n}" t="b"><v>0</v></c>',
+    '<c r="H{n}"><f>SUM(A1:B2)</f><v>7</v></c>',
+    '<c r="I{n}" t="str"><f t="shared" ref="I1:I9" si="0"/><v>a&amp;b</v></c>',
+    '<c r="J{n}" t="e"><f t="shared" si="0">1/0</f><v>#DIV/0!</v></c>',
+    '<c r="K{n}" s="2"/>',
+    '<c r="L{n}"><v></v></c>',
+    '<c r="M{n}" t="inlineStr"><v>ignored</v></c>',
+    '<c r="N{n}" t="s"><is><t>not a value</t></is></c>',
+    '<c r="AB{n}" s="3" t="n" cm="1"><v>36526</v></c>',
+    '<c r="XFD{n}"><v>536-22-1234</v></c>',
+    # shapes the kernel gives up on (and so does the pattern, but for the kernel's sake)
+    '<c t="s" r="O{n}"><v>1</v></c>',
+    '<c\tr="P{n}"><v>9</v></c>',
+    '<c r="Q{n}" t="n" s="1"><v>2</v></c>',
+    '<c r="ABCD{n}"><v>1</v></c>',
+    '<c r="R{n}"><v>3</v><extLst><ext uri="u"/></extLst></c>',
+    '<!-- <c r="S{n}"><v>5</v></c> -->',
+    '<c r="T{n}" t=""><v>5</v></c>',
+]
+ROW_SHAPES = ['<row r="{n}">{cells}</row>', '<row r="{n}" spans="1:9" ht="15">{cells}</row>',
+              "<row>{cells}</row>", '<row r="{n}"/>', '<row r="{n}"></row><cols/>']
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(ROW_SHAPES),
+                          st.lists(st.sampled_from(CELL_SHAPES), max_size=6)), max_size=8),
+       st.integers(0, 45))
+def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
+    from dlp.extract import sheetkernel
+
+    block = "".join(
+        shape.format(n=n + 1, cells="".join(c.format(n=n + 1, k=index) for c in cells))
+        for n, (shape, cells) in enumerate(rows)
+    ).encode()
+    fast = sheetxml._quick_rows(block, STRINGS, DATES)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "_state", {"kernel": None})
+        assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
+
+
+def test_the_kernel_takes_the_usual_shapes():
+    from dlp.extract import sheetkernel
+
+    usual = "".join(
+        '<row r="{n}" spans="1:16">{cells}</row>'.format(
+            n=n, cells="".join(c.format(n=n, k=n) for c in CELL_SHAPES[:16]))
+        for n in range(1, 30)
+    ).encode()
+    kernel = sheetkernel.compiled()
+    assert kernel is not None
+    records = kernel(usual)
+    assert records[0] != sheetkernel.NOT_UNDERSTOOD
+    assert len(records) == sheetkernel.FIELDS * 29 * 17  # a row tag and 16 cells per row
+    rows = sheetxml._quick_rows(usual, STRINGS, DATES)
+    assert rows is not None and len(rows) == 29
+    assert rows[0][1][0] == ("A", STRINGS[1]) and rows[0][1][3] == ("D", "x < y A")
+    for shape in CELL_SHAPES[16:]:
+        assert kernel(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
+            sheetkernel.NOT_UNDERSTOOD), shape

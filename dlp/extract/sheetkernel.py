@@ -1,0 +1,318 @@
+"""``sheetxml._QUICK``'s reading of a block of worksheet rows, in one compiled pass (numba).
+
+The regular expression reads a block as a list of 7-tuples of strings, and a Python loop then
+turns them into rows: most of the time a 1 MB sheet takes. This kernel walks the ASCII bytes of
+the block once and hands back one flat int64 array: per row start tag (``ROW``, number or -1,
+1 when the tag closes itself) and per cell (``CELL``, where its column letters are, its style
+or -1, its type, where its value is and whether it came from ``<v>`` or an inline string, and
+whether the value holds a character reference or a carriage return).
+
+It accepts only what ``_QUICK`` reads one for one, and gives up (``NOT_UNDERSTOOD``) on
+anything else: a comment, a processing instruction, white space other than single spaces
+inside a row or cell tag, attributes out of order, a cell outside a row. The caller then
+reads the block as before, so a give-up costs time, never a cell (tests/extract/
+test_sheetxml.py holds both readers to each other and to lxml's reading).
+
+numba is imported and the kernel compiled on first use, cached like the roster's kernel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+ROW, CELL = 0, 1
+FIELDS = 8  # int64s per record
+NOT_UNDERSTOOD = -1
+# The type attribute, as the reader needs it.
+KIND_NONE, KIND_N, KIND_S, KIND_B, KIND_INLINE, KIND_OTHER = range(6)
+FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
+
+Kernel = Callable[[bytes], np.ndarray]
+
+
+def _bytes(text: bytes) -> np.ndarray:
+    return np.frombuffer(text, dtype=np.uint8)
+
+
+# The fixed pieces of the shape, as arrays: numba freezes global arrays into the kernel.
+_ROW_TAG = _bytes(b"<row")
+_SELF_CLOSE = _bytes(b"/>")
+_CELL_TAG = _bytes(b'<c r="')
+_STYLE = _bytes(b' s="')
+_TYPE = _bytes(b' t="')
+_INLINE_STR = _bytes(b"inlineStr")
+_FORMULA = _bytes(b"<f")
+_FORMULA_END = _bytes(b"</f>")
+_VALUE = _bytes(b"<v>")
+_VALUE_END = _bytes(b"</v>")
+_INLINE = _bytes(b"<is><t>")
+_INLINE_PRESERVED = _bytes(b'<is><t xml:space="preserve">')
+_INLINE_END = _bytes(b"</t></is>")
+_CELL_END = _bytes(b"</c>")
+_lock = threading.Lock()
+_state: dict[str, Kernel | None] = {}
+_HELPERS = ("_is_name", "_is_space", "_digits", "_number", "_literal", "_attribute",
+            "_text_until_tag")
+
+
+def compiled() -> Kernel | None:
+    """The compiled kernel, or None without numba."""
+    if "kernel" in _state:
+        return _state["kernel"]
+    with _lock:
+        if "kernel" not in _state:
+            _state["kernel"] = _build()
+    return _state["kernel"]
+
+
+def _build() -> Kernel | None:
+    try:
+        import numba
+    except ImportError:
+        return None
+    for cache in (True, False):  # False: no writable cache location
+        try:
+            for name in _HELPERS:  # the kernel calls them: compiled first, in its globals
+                function = globals()[name]
+                python = getattr(function, "py_func", function)
+                globals()[name] = numba.njit(cache=cache, nogil=True)(python)
+            return numba.njit(cache=cache, nogil=True)(scan)
+        except RuntimeError:
+            continue
+    return None
+
+
+def warm() -> None:
+    kernel = compiled()
+    if kernel is not None:
+        kernel(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+
+
+def _is_name(byte: int) -> bool:
+    # [\w:] in ASCII: letters, digits, "_" and ":"
+    return (
+        48 <= byte <= 58 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte == 95
+    )
+
+
+def _is_space(byte: int) -> bool:
+    # str.isspace in ASCII, as the regular expressions' \s sees it
+    return byte == 32 or 9 <= byte <= 13 or 28 <= byte <= 31
+
+
+def _digits(data: bytes, at: int, size: int) -> int:
+    """Where a run of ASCII digits starting at ``at`` ends."""
+    while at < size and 48 <= data[at] <= 57:
+        at += 1
+    return at
+
+
+def _number(data: bytes, start: int, end: int) -> int:
+    value = 0
+    for at in range(start, end):
+        value = value * 10 + (data[at] - 48)
+    return value
+
+
+def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
+    if at + len(text) > size:
+        return False
+    for offset in range(len(text)):  # noqa: SIM110 (a generator does not compile)
+        if data[at + offset] != text[offset]:
+            return False
+    return True
+
+
+def _attribute(data: bytes, at: int, size: int) -> tuple[int, int, int, int, int]:
+    """`` name="value"`` at ``at``: (name start, name end, value start, value end, next), or
+    next = -1 when what is there is not one."""
+    if at >= size or data[at] != 32:
+        return 0, 0, 0, 0, -1
+    name = at + 1
+    end = name
+    while end < size and _is_name(data[end]):
+        end += 1
+    if end == name or end + 1 >= size or data[end] != 61 or data[end + 1] != 34:
+        return 0, 0, 0, 0, -1
+    value = end + 2
+    close = value
+    while close < size and data[close] != 34:
+        close += 1
+    if close >= size:
+        return 0, 0, 0, 0, -1
+    return name, end, value, close, close + 1
+
+
+def _text_until_tag(data: bytes, at: int, size: int) -> tuple[int, int]:
+    """[^<]* from ``at``: (end, 1 when it holds "&" or a carriage return)."""
+    special = 0
+    while at < size and data[at] != 60:
+        if data[at] == 38 or data[at] == 13:
+            special = 1
+        at += 1
+    return at, special
+
+
+def scan(data: bytes) -> np.ndarray:
+    size = len(data)
+    out = np.empty(FIELDS * 64, dtype=np.int64)
+    used = 0
+    open_row = False
+    at = 0
+    failed = np.full(1, NOT_UNDERSTOOD, dtype=np.int64)
+    while at < size:
+        if data[at] != 60:  # "<"
+            at += 1
+            continue
+        if at + 1 < size and (data[at + 1] == 33 or data[at + 1] == 63):  # "<!", "<?"
+            return failed
+        if used + FIELDS > len(out):
+            grown = np.empty(2 * len(out), dtype=np.int64)
+            grown[:used] = out[:used]
+            out = grown
+        follow = data[at + 4] if at + 4 < size else 0
+        if _literal(data, at, size, _ROW_TAG) and (
+            _is_space(follow) or follow == 47 or follow == 62
+        ):
+            at += 4
+            number = -1
+            while at < size and data[at] == 32:
+                name, name_end, value, value_end, after = _attribute(data, at, size)
+                if after < 0:
+                    return failed
+                if number < 0 and name_end - name == 1 and data[name] == 114:  # r
+                    if value == value_end or _digits(data, value, value_end) != value_end:
+                        return failed
+                    if value_end - value > 18:
+                        return failed
+                    number = _number(data, value, value_end)
+                at = after
+            empty = 0
+            if _literal(data, at, size, _SELF_CLOSE):
+                empty = 1
+                at += 2
+            elif at < size and data[at] == 62:
+                at += 1
+            else:
+                return failed
+            out[used] = ROW
+            out[used + 1] = number
+            out[used + 2] = empty
+            for k in range(3, FIELDS):
+                out[used + k] = 0
+            used += FIELDS
+            open_row = empty == 0
+            continue
+        follow = data[at + 2] if at + 2 < size else 0
+        if at + 1 < size and data[at + 1] == 99:  # "<c"
+            if not (_is_space(follow) or follow == 47 or follow == 62):
+                at += 2  # "<col", "<cfRule": not a cell
+                continue
+            if not open_row or not _literal(data, at, size, _CELL_TAG):
+                return failed
+            letters = at + 6
+            letters_end = letters
+            while letters_end < size and 65 <= data[letters_end] <= 90:
+                letters_end += 1
+            if not 1 <= letters_end - letters <= 3:
+                return failed
+            digits_end = _digits(data, letters_end, size)
+            if digits_end == letters_end or digits_end >= size or data[digits_end] != 34:
+                return failed
+            at = digits_end + 1
+            style = -1
+            if _literal(data, at, size, _STYLE):
+                end = _digits(data, at + 4, size)
+                if end == at + 4 or end >= size or data[end] != 34 or end - at - 4 > 18:
+                    return failed
+                style = _number(data, at + 4, end)
+                at = end + 1
+            kind = KIND_NONE
+            if _literal(data, at, size, _TYPE):
+                start = at + 4
+                end = start
+                while end < size and (_is_name(data[end]) and data[end] != 58):
+                    end += 1
+                if end == start or end >= size or data[end] != 34:
+                    return failed
+                length = end - start
+                if length == 1 and data[start] == 110:
+                    kind = KIND_N
+                elif length == 1 and data[start] == 115:
+                    kind = KIND_S
+                elif length == 1 and data[start] == 98:
+                    kind = KIND_B
+                elif length == 9 and _literal(data, start, size, _INLINE_STR):
+                    kind = KIND_INLINE
+                else:
+                    kind = KIND_OTHER
+                at = end + 1
+            while at < size and data[at] == 32:
+                name, name_end, value, value_end, after = _attribute(data, at, size)
+                if after < 0:
+                    return failed
+                if name_end - name == 1 and (data[name] == 115 or data[name] == 116):
+                    return failed  # "s" or "t" again, or out of order
+                at = after
+            source = NO_VALUE
+            value = value_end = 0
+            special = 0
+            if _literal(data, at, size, _SELF_CLOSE):
+                at += 2
+            elif at < size and data[at] == 62:
+                at += 1
+                # An optional formula: <f>...</f>, <f .../> or <f ...>...</f>.
+                if _literal(data, at, size, _FORMULA) and at + 2 < size and (
+                    data[at + 2] == 32 or data[at + 2] == 62 or data[at + 2] == 47
+                ):
+                    at += 2
+                    while at < size and data[at] == 32:
+                        _, _, _, _, after = _attribute(data, at, size)
+                        if after < 0:
+                            return failed
+                        at = after
+                    if _literal(data, at, size, _SELF_CLOSE):
+                        at += 2
+                    elif at < size and data[at] == 62:
+                        at, _ = _text_until_tag(data, at + 1, size)
+                        if not _literal(data, at, size, _FORMULA_END):
+                            return failed
+                        at += 4
+                    else:
+                        return failed
+                if _literal(data, at, size, _VALUE):
+                    value = at + 3
+                    value_end, special = _text_until_tag(data, value, size)
+                    if not _literal(data, value_end, size, _VALUE_END):
+                        return failed
+                    source = FROM_V
+                    at = value_end + 4
+                elif _literal(data, at, size, _INLINE) or _literal(
+                    data, at, size, _INLINE_PRESERVED
+                ):
+                    value = at + (7 if data[at + 6] == 62 else 28)
+                    value_end, special = _text_until_tag(data, value, size)
+                    if not _literal(data, value_end, size, _INLINE_END):
+                        return failed
+                    source = FROM_INLINE
+                    at = value_end + 9
+                if not _literal(data, at, size, _CELL_END):
+                    return failed
+                at += 4
+            else:
+                return failed
+            out[used] = CELL
+            out[used + 1] = letters * 4 + (letters_end - letters)  # start and count
+            out[used + 2] = style
+            out[used + 3] = kind
+            out[used + 4] = value
+            out[used + 5] = value_end
+            out[used + 6] = source
+            out[used + 7] = special
+            used += FIELDS
+            continue
+        at += 1
+    return out[:used]
