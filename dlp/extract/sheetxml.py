@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -39,9 +40,47 @@ _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["'
 _ROW_START = re.compile(rb"<row[\s/>]")  # not <rowBreaks>
 
 
+@dataclass(frozen=True, slots=True)
+class RowBlock:
+    """Consecutive rows of a sheet by columns: ``numbers`` has each row's number (None: not
+    given), and cell i, ``texts[i]`` in column ``columns[i]``, is in row ``cell_rows[i]`` (an
+    index into ``numbers``; ascending). Lists of strings cost the garbage collector nothing,
+    where a tuple per cell and a list per row made it walk the heap again and again."""
+
+    numbers: list[int | None]
+    cell_rows: list[int]
+    columns: list[str]
+    texts: list[str]
+
+    def rows(self) -> list[Row]:
+        out: list[Row] = [(number, []) for number in self.numbers]
+        for row, column, text in zip(self.cell_rows, self.columns, self.texts, strict=True):
+            out[row][1].append((column, text))
+        return out
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> RowBlock:
+        cell_rows: list[int] = []
+        columns: list[str] = []
+        texts: list[str] = []
+        for index, (_, cells) in enumerate(rows):
+            for column, text in cells:
+                cell_rows.append(index)
+                columns.append(column)
+                texts.append(text)
+        return cls([number for number, _ in rows], cell_rows, columns, texts)
+
+
 def sheet_rows(stream: IO[bytes], strings: list[str], date_styles: frozenset[int]
                ) -> Iterator[Row]:
     """The sheet's rows, by the fast reader where the sheet allows it."""
+    for block in sheet_blocks(stream, strings, date_styles):
+        yield from block.rows()
+
+
+def sheet_blocks(stream: IO[bytes], strings: list[str], date_styles: frozenset[int]
+                 ) -> Iterator[RowBlock]:
+    """The sheet's rows in blocks, by the fast reader where the sheet allows it."""
     head = stream.read(_HEAD)
     root = _ROOT.search(head)
     declared = _DECLARED_ENCODING.match(head)
@@ -53,10 +92,21 @@ def sheet_rows(stream: IO[bytes], strings: list[str], date_styles: frozenset[int
         and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
     )
     if not plain or root is None:
-        yield from lxml_rows(_Rejoined(head, stream), strings, date_styles)
+        yield from _in_blocks(lxml_rows(_Rejoined(head, stream), strings, date_styles))
         return
     declarations = b"".join(match.group() for match in _XMLNS.finditer(root.group()))
-    yield from fast_rows(head[root.end():], stream, strings, date_styles, declarations)
+    yield from fast_blocks(head[root.end():], stream, strings, date_styles, declarations)
+
+
+def _in_blocks(rows: Iterable[Row], size: int = 1000) -> Iterator[RowBlock]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield RowBlock.of(batch)
+            batch = []
+    if batch:
+        yield RowBlock.of(batch)
 
 
 def lxml_rows(stream: Any, strings: list[str], date_styles: frozenset[int]) -> Iterator[Row]:
@@ -88,6 +138,17 @@ def fast_rows(
     date_styles: frozenset[int],
     declarations: bytes,
 ) -> Iterator[Row]:
+    for block in fast_blocks(first, stream, strings, date_styles, declarations):
+        yield from block.rows()
+
+
+def fast_blocks(
+    first: bytes,
+    stream: IO[bytes],
+    strings: list[str],
+    date_styles: frozenset[int],
+    declarations: bytes,
+) -> Iterator[RowBlock]:
     pending = first
     while True:
         chunk = stream.read(_BLOCK)
@@ -96,25 +157,26 @@ def fast_rows(
         if chunk and end < len(b"</row>"):
             continue  # not one whole row yet
         block, pending = pending[:end], pending[end:]
-        yield from _block_rows(block, strings, date_styles, declarations)
+        rows = _block_rows(block, strings, date_styles, declarations)
+        if rows is not None:
+            yield rows
         if not chunk:
             return
 
 
 def _block_rows(
     block: bytes, strings: list[str], date_styles: frozenset[int], declarations: bytes
-) -> Iterator[Row]:
+) -> RowBlock | None:
     first = _ROW_START.search(block)
     if first is None:
-        return
+        return None
     start = first.start()
     stop = block.rfind(b"</sheetData")
     rows = block[start:] if stop < start else block[start:stop]
-    quick = _quick_rows(rows, strings, date_styles)
+    quick = _quick_block(rows, strings, date_styles)
     if quick is not None:
-        yield from quick
-    else:
-        yield from _fragment_rows(rows, strings, date_styles, declarations)
+        return quick
+    return RowBlock.of(list(_fragment_rows(rows, strings, date_styles, declarations)))
 
 
 # The shape Excel, LibreOffice and openpyxl write, as one pattern, so that a block of rows is
@@ -134,13 +196,26 @@ _OPENINGS = re.compile(r"<(?:c|row)[\s/>]")
 
 def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
                 ) -> list[Row] | None:
-    """The block's rows by ``_QUICK``, or None when any row or cell has another shape."""
+    """The block's rows by ``_QUICK`` (or the kernel that reads the same), or None when any
+    row or cell has another shape."""
+    block = _quick_block(rows, strings, date_styles)
+    return None if block is None else block.rows()
+
+
+def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]
+                 ) -> RowBlock | None:
     if rows.isascii():
         kernel = sheetkernel.compiled()
         if kernel is not None:
             records = kernel(rows)
             if not (len(records) == 1 and records[0] == sheetkernel.NOT_UNDERSTOOD):
-                return _kernel_rows(rows.decode("ascii"), records, strings, date_styles)
+                return _kernel_block(rows.decode("ascii"), records, strings, date_styles)
+    found = _pattern_rows(rows, strings, date_styles)
+    return None if found is None else RowBlock.of(found)
+
+
+def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
+                  ) -> list[Row] | None:
     try:
         text = rows.decode("utf-8")
     except UnicodeDecodeError:
@@ -182,9 +257,9 @@ def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
     return out
 
 
-def _kernel_rows(
+def _kernel_block(
     text: str, records: np.ndarray, strings: list[str], date_styles: frozenset[int]
-) -> list[Row]:
+) -> RowBlock:
     """``_quick_rows``'s loop over the kernel's records (see `sheetkernel`), by columns: the
     per-cell work left in Python is one slice for the text and one for the column letters."""
     table = records.reshape(-1, sheetkernel.FIELDS)
@@ -216,17 +291,14 @@ def _kernel_rows(
     at = letters[picked]
     columns = [text[a : a + n] for a, n in zip((at >> 2).tolist(), (at & 3).tolist(),
                                                strict=True)]
-    numbers = letters[is_row].tolist()
-    bounds = np.searchsorted(row_of, np.arange(len(numbers) + 1)).tolist()
-    blanks = "" in texts  # a shared string that is empty, or a reference that is nothing
-    out: list[Row] = []
-    for row, number in enumerate(numbers):
-        first, last = bounds[row], bounds[row + 1]
-        cells = list(zip(columns[first:last], texts[first:last], strict=True))
-        if blanks:
-            cells = [cell for cell in cells if cell[1]]
-        out.append((number if number >= 0 else None, cells))
-    return out
+    numbers = [number if number >= 0 else None for number in letters[is_row].tolist()]
+    cell_rows = row_of.tolist()
+    if "" in texts:  # a shared string that is empty, or a reference to nothing
+        kept = [i for i, cell in enumerate(texts) if cell]
+        texts = [texts[i] for i in kept]
+        columns = [columns[i] for i in kept]
+        cell_rows = [cell_rows[i] for i in kept]
+    return RowBlock(numbers, cell_rows, columns, texts)
 
 
 def _resolved(text: str) -> str:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import repeat
+from operator import add
 
 from dlp.extract import ooxml
 from dlp.extract.celltable import GAP, TablePacker
 from dlp.extract.context import Context, Item
-from dlp.extract.sheetxml import _CELL, _CELL_REF, _ROW, S, column_letters, sheet_rows
+from dlp.extract.sheetxml import _CELL, _CELL_REF, _ROW, S, column_letters, sheet_blocks
 from dlp.extract.sheetxml import cell_text as _cell_text
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment
@@ -105,36 +108,37 @@ def sheet_cells(
     table: TablePacker,
     ctx: Context,
 ) -> Iterator[Segment]:
-    """One sheet's cells into ``table``, giving its blocks as they fill up."""
+    """One sheet's cells into ``table``, giving its blocks as they fill up.
+
+    A block of rows at a time: each cell's reference is its column and its row's number (the
+    row's own, or one more than the row before), its context its column's header.
+    """
     table.rebase(Location(path=table.bases[0][1].path, sheet=sheet))
     texts, contexts, refs = table.texts, table.headers, table.refs
     headers: dict[str, str] | None = None
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
-        for numbered, cells in sheet_rows(stream, strings, date_styles):
-            row_number = numbered if numbered is not None else row_number + 1
-            if not cells:
+        for block in sheet_blocks(stream, strings, date_styles):
+            labels = []
+            for numbered in block.numbers:
+                row_number = numbered if numbered is not None else row_number + 1
+                labels.append(str(row_number))
+            columns, cell_texts = block.columns, block.texts
+            if not cell_texts:
                 continue
-            number = str(row_number)
-            size = 0
+            first = 0
             if headers is None:
-                headers = dict(cells)
-                for letters, text in cells:
-                    texts.append(text)
-                    contexts.append("")
-                    refs.append(letters + number)
-                    size += len(text)
-            else:
-                for letters, text in cells:
-                    texts.append(text)
-                    contexts.append(headers.get(letters, ""))
-                    refs.append(letters + number)
-                    size += len(text)
-            table.size += size + GAP * len(cells)
+                # The first row with any cell names the columns; its own cells have no header.
+                first = bisect_right(block.cell_rows, block.cell_rows[0])
+                headers = dict(zip(columns[:first], cell_texts[:first], strict=True))
+                contexts.extend(repeat("", first))
+            contexts.extend(map(headers.get, columns[first:], repeat("")))
+            texts.extend(cell_texts)
+            refs.extend(map(add, columns, map(labels.__getitem__, block.cell_rows)))
+            table.size += sum(map(len, cell_texts)) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
-            if row_number % 1000 == 0:
-                ctx.check_time()
+            ctx.check_time()
 
 
 def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
