@@ -171,8 +171,8 @@ class Scanner:
         extra_ids = (
             frozenset(self.indexer.phrases_in(extra_context)) if extra_context else frozenset()
         )
-        cell_extras = self._cell_extras(cells) if cells else ()
-        present = extra_ids.union(context_index.phrases, *set(cell_extras))
+        cell_extras, header_ids = self._cell_extras(cells) if cells else ((), frozenset())
+        present = extra_ids.union(context_index.phrases, header_ids)
         windows_by_pattern = self.prefilter.windows(text, self._possible_patterns(present))
         if windows_by_pattern:
             context = TextContext(
@@ -209,18 +209,19 @@ class Scanner:
                 )
         return found
 
-    def _cell_extras(self, cells: CellTable) -> tuple[frozenset[int], ...]:
-        """Context phrases of each cell's header; headers repeat, so each is indexed once."""
+    def _cell_extras(
+        self, cells: CellTable
+    ) -> tuple[tuple[frozenset[int], ...], frozenset[int]]:
+        """Context phrases of each cell's header, and of all headers together; headers
+        repeat (a column's), so each distinct one is indexed once."""
         if not cells.headers:
-            return ()
-        by_header: dict[str, frozenset[int]] = {}
-        extras = []
-        for header in cells.headers:
-            ids = by_header.get(header)
-            if ids is None:
-                ids = by_header[header] = frozenset(self.indexer.phrases_in(header))
-            extras.append(ids)
-        return tuple(extras)
+            return (), frozenset()
+        by_header = {
+            header: frozenset(self.indexer.phrases_in(header)) for header in set(cells.headers)
+        }
+        return tuple(map(by_header.__getitem__, cells.headers)), frozenset().union(
+            *by_header.values()
+        )
 
     def analyze(
         self, text: str, extra_context: str = "", cells: CellTable | None = None

@@ -92,7 +92,9 @@ class _Pending:
             return
         lengths = cell_lengths(segment)
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
-        bigs = [i for i, length in enumerate(lengths) if length > self.small]
+        small = self.small
+        bigs = [i for i, length in enumerate(lengths) if length > small] \
+            if max(lengths) > small else []
         bigs.append(count)
         index = big = 0
         while index < count:

@@ -3,7 +3,7 @@
 The regular expression reads a block as a list of 7-tuples of strings, and a Python loop then
 turns them into rows: most of the time a 1 MB sheet takes. This kernel walks the ASCII bytes of
 the block once and hands back one flat int64 array: per row start tag (``ROW``, number or -1,
-1 when the tag closes itself) and per cell (``CELL``, where its column letters are, its style
+1 when the tag closes itself) and per cell (``CELL``, its column's number, its style
 or -1, its type, where its value is and whether it came from ``<v>`` or an inline string, and
 whether the value holds a character reference or a carriage return).
 
@@ -219,6 +219,9 @@ def scan(data: bytes) -> np.ndarray:
                 letters_end += 1
             if not 1 <= letters_end - letters <= 3:
                 return failed
+            column = 0  # "A" is 1, "Z" 26, "AA" 27
+            for letter in range(letters, letters_end):
+                column = column * 26 + (data[letter] - 64)
             digits_end = _digits(data, letters_end, size)
             if digits_end == letters_end or digits_end >= size or data[digits_end] != 34:
                 return failed
@@ -305,7 +308,7 @@ def scan(data: bytes) -> np.ndarray:
             else:
                 return failed
             out[used] = CELL
-            out[used + 1] = letters * 4 + (letters_end - letters)  # start and count
+            out[used + 1] = column
             out[used + 2] = style
             out[used + 3] = kind
             out[used + 4] = value

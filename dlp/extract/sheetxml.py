@@ -261,7 +261,8 @@ def _kernel_block(
     text: str, records: np.ndarray, strings: list[str], date_styles: frozenset[int]
 ) -> RowBlock:
     """``_quick_rows``'s loop over the kernel's records (see `sheetkernel`), by columns: the
-    per-cell work left in Python is one slice for the text and one for the column letters."""
+    per-cell work left in Python is one slice for the text and a look-up of the column's
+    letters by number."""
     table = records.reshape(-1, sheetkernel.FIELDS)
     tags, letters, styles, kinds, starts, ends, sources, specials = table.T
     is_row = tags == sheetkernel.ROW
@@ -288,9 +289,9 @@ def _kernel_block(
         dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
-    at = letters[picked]
-    columns = [text[a : a + n] for a, n in zip((at >> 2).tolist(), (at & 3).tolist(),
-                                               strict=True)]
+    numbered_columns = letters[picked]
+    names = _column_names(int(numbered_columns.max()) if len(numbered_columns) else 0)
+    columns = list(map(names.__getitem__, numbered_columns.tolist()))
     numbers = [number if number >= 0 else None for number in letters[is_row].tolist()]
     cell_rows = row_of.tolist()
     if "" in texts:  # a shared string that is empty, or a reference to nothing
@@ -299,6 +300,20 @@ def _kernel_block(
         columns = [columns[i] for i in kept]
         cell_rows = [cell_rows[i] for i in kept]
     return RowBlock(numbers, cell_rows, columns, texts)
+
+
+_COLUMN_NAMES: tuple[str, ...] = ("",)  # "", "A", "B", ... as far as a sheet has needed
+
+
+def _column_names(last: int) -> tuple[str, ...]:
+    """Column letters by number, up to ``last`` at least (a new tuple replaces the old one
+    whole, so a thread reading the old one never sees it half grown)."""
+    global _COLUMN_NAMES
+    names = _COLUMN_NAMES
+    if last >= len(names):
+        names += tuple(column_letters(n) for n in range(len(names), last + 1))
+        _COLUMN_NAMES = names
+    return names
 
 
 def _resolved(text: str) -> str:
