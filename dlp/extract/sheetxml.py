@@ -250,6 +250,8 @@ def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
                 cell = "TRUE" if value == "1" else "FALSE"
             elif (not kind or kind == "n") and date_styles and style and int(style) in date_styles:
                 cell = _date(value)
+            elif (not kind or kind == "n") and len(value) > SHOWN_DIGITS + 1:
+                cell = shown_number(value)
             else:
                 cell = value
         if cell:
@@ -283,12 +285,16 @@ def _kernel_block(
         texts[index] = strings[number] if 0 <= number < len(strings) else ""
     for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
+    numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
     if date_styles:
         style_of = styles[picked]
-        numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
         dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
+        numeric &= ~dated
+    long_numbers = numeric & (ends[picked] - starts[picked] > SHOWN_DIGITS + 1)
+    for index in long_numbers.nonzero()[0].tolist():
+        texts[index] = shown_number(texts[index])
     numbered_columns = letters[picked]
     names = _column_names(int(numbered_columns.max()) if len(numbered_columns) else 0)
     columns = list(map(names.__getitem__, numbered_columns.tolist()))
@@ -362,7 +368,34 @@ def cell_text(cell: Any, strings: list[str], date_styles: frozenset[int]) -> str
             return _date(value)
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
+    if kind in (None, "n") and len(value) > SHOWN_DIGITS + 1:
+        return shown_number(value)
     return value
+
+
+# Excel keeps 15 significant digits and shows no more, but writes the binary double's 17 into
+# the file: "66.06999999999999" for the 66.07 on screen, "0.30000000000000004" for 0.3. Read
+# as written, such a cell is a long run of digits that the card and account patterns look at.
+SHOWN_DIGITS = 15
+_FRACTION_OR_EXPONENT = re.compile(r"[.eE]")
+_EXPONENT = re.compile(r"[eE]")
+
+
+def shown_number(value: str) -> str:
+    """A number cell's value as Excel shows it: with at most 15 significant digits when it
+    has a fraction or an exponent (a whole number is left as written, every digit of it)."""
+    marker = _FRACTION_OR_EXPONENT.search(value)
+    if marker is None:
+        return value
+    exponent = _EXPONENT.search(value, marker.start())
+    mantissa = value[: exponent.start()] if exponent else value
+    if sum(c.isdigit() for c in mantissa) <= SHOWN_DIGITS:
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return f"{number:.{SHOWN_DIGITS}g}" if number == number else value  # NaN as written
 
 
 def _date(serial: str) -> str:

@@ -3,7 +3,8 @@ by sheet and cell reference, with its column's header as context (packed: ``cell
 
 The header of a column is the text in the first row of the sheet that has any text.
 Dates are stored as numbers and shown the way Excel shows its default date format
-(m/d/yyyy), because that is what date recognisers look for.
+(m/d/yyyy), because that is what date recognisers look for. Other numbers are shown with the
+15 significant digits Excel keeps (see ``sheetxml.shown_number``).
 """
 
 from __future__ import annotations

@@ -197,3 +197,39 @@ def test_the_kernel_takes_the_usual_shapes():
     for shape in CELL_SHAPES[16:]:
         assert kernel(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
             sheetkernel.NOT_UNDERSTOOD), shape
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("66.06999999999999", "66.07"),
+        ("0.30000000000000004", "0.3"),
+        ("88.51000000000001", "88.51"),
+        ("1.2345678901234567E+19", "1.23456789012346e+19"),
+        ("87.7", "87.7"),  # short: as written
+        ("4111111111111111", "4111111111111111"),  # whole: every digit kept
+        ("536221234", "536221234"),
+        ("-1.23456789012345E-10", "-1.23456789012345E-10"),  # 15 digits: as written
+    ],
+)
+def test_numbers_are_read_as_excel_shows_them(written, shown):
+    assert sheetxml.shown_number(written) == shown
+    row = f'<row r="1"><c r="A1"><v>{written}</v></c><c r="B1" t="n"><v>{written}</v></c></row>'
+    reference, fast = both(_sheet(row))
+    assert fast == reference == [(1, [("A", shown), ("B", shown)])]
+
+
+def test_a_fraction_written_with_its_binary_digits_is_no_card_number(scanner, tmp_path):
+    from dlp.extract import Limits, extract_path
+    from dlp.pipeline import collect
+
+    # 0.411111111111111 on screen; the file holds 0.4111111111111111, whose fraction read as
+    # written is the Luhn-valid test card 4111 1111 1111 1111.
+    rows = [["Item", "Unit price"]] + [[f"item {n}", 0.4111111111111111] for n in range(1, 20)]
+    path = tmp_path / "prices.xlsx"
+    path.write_bytes(makers.xlsx({"Prices": rows}))
+    with zipfile.ZipFile(path) as archive:
+        assert b"<v>0.4111111111111111</v>" in archive.read("xl/worksheets/sheet1.xml")
+    result = collect(extract_path(path, Limits()), scanner)
+    assert result.findings == ()
+    assert any("0.411111111111111" in segment.text for segment in extract_path(path, Limits()))
