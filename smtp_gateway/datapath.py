@@ -19,6 +19,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from smtp_gateway import replies
 
 END = b"\r\n.\r\n"
@@ -69,6 +71,22 @@ async def receive(
         searched = len(buffer)
 
 
+def _longest_line(stuffed: bytes) -> int:
+    """Length of the longest line, its CRLF not counted (line endings already checked). By
+    the positions of the LFs, without a bytes object per line."""
+    if len(stuffed) < 2:
+        return len(stuffed)
+    feeds = np.flatnonzero(np.frombuffer(stuffed, dtype=np.uint8) == 10)
+    if not len(feeds):
+        return len(stuffed)
+    # Line i ends at feeds[i] - 1 (its CR) and starts after feeds[i - 1]; the last line, after
+    # the last LF, runs to the end.
+    longest = int(feeds[0]) - 1
+    if len(feeds) > 1:
+        longest = max(longest, int((feeds[1:] - feeds[:-1]).max()) - 2)
+    return max(longest, len(stuffed) - int(feeds[-1]) - 1)
+
+
 def unstuff(stuffed: bytes, max_line: int) -> bytes:
     """The message without transparency dots, after the line-ending and line-length checks."""
     crlf = stuffed.count(b"\r\n")
@@ -76,9 +94,8 @@ def unstuff(stuffed: bytes, max_line: int) -> bytes:
         raise DataRefused(replies.BARE_LF)
     if stuffed.count(b"\r") != crlf:
         raise DataRefused(replies.BARE_CR)
-    lines = stuffed.split(b"\r\n")
-    if max(map(len, lines)) > max_line and any(
-        len(line) - line.startswith(b".") > max_line for line in lines
+    if _longest_line(stuffed) > max_line and any(
+        len(line) - line.startswith(b".") > max_line for line in stuffed.split(b"\r\n")
     ):
         raise DataRefused(replies.LINE_TOO_LONG.format(limit=max_line))
     content = stuffed.replace(b"\r\n.", b"\r\n")

@@ -149,3 +149,13 @@ def test_stamp_never_loses_the_body(head: list[bytes], body: bytes, newline: byt
     out = stamp(raw, [("X-DLP-Verdict", "deliver")])
     assert out.endswith(newline + body)
     assert out.lower().count(b"x-dlp-verdict") == 1 + body.lower().count(b"x-dlp-verdict")
+
+
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+                max_size=20), st.booleans())
+def test_the_longest_line_is_measured_without_splitting(lines, final_crlf):
+    from smtp_gateway.datapath import _longest_line
+
+    stuffed = b"\r\n".join(lines) + (b"\r\n" if final_crlf else b"")
+    expected = max((len(line) for line in stuffed.split(b"\r\n")), default=0)
+    assert _longest_line(stuffed) == expected
