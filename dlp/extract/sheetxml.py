@@ -389,7 +389,9 @@ def shown_number(value: str) -> str:
         return value
     exponent = _EXPONENT.search(value, marker.start())
     mantissa = value[: exponent.start()] if exponent else value
-    if sum(c.isdigit() for c in mantissa) <= SHOWN_DIGITS:
+    # Digits of the mantissa: all of it but a sign and the point (anything else is not a
+    # number, and float() below leaves it as written).
+    if len(mantissa) - mantissa.count(".") - mantissa.startswith(("-", "+")) <= SHOWN_DIGITS:
         return value
     try:
         number = float(value)
