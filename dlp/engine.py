@@ -25,7 +25,12 @@ from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
-from dlp.detect.roster import ROSTER_ENTITIES, checked_against_roster, from_roster
+from dlp.detect.roster import (
+    CHECKED_PATTERN_ROLES,
+    ROSTER_ENTITIES,
+    checked_against_roster,
+    from_roster,
+)
 from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.model import Category, CellTable, Finding, Segment
@@ -191,7 +196,12 @@ class Scanner:
         if self.roster is not None:
             roster = self.roster
             threshold = self.config.score_threshold
-            found = [checked_against_roster(m, text, roster, threshold) for m in found]
+            found = [
+                checked_against_roster(m, text, roster, threshold)
+                if m.entity_type in CHECKED_PATTERN_ROLES
+                else m
+                for m in found
+            ]
             found.extend(from_roster(match) for match in roster.find(text))
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)

@@ -20,6 +20,9 @@ from dlp.roster.text import normalize_token, split_tokens
 
 MIN_ID_CHARS = 4  # shorter IDs ("7") would match everywhere
 MIN_PHONE_DIGITS = 7
+# No form is a single token shorter than this: the matcher does not look up one-token
+# sequences of shorter tokens ("10", "a", "C": a third of a school text's candidates).
+MIN_SINGLE_TOKEN_CHARS = MIN_ID_CHARS
 
 Spelling = tuple[str, ...]
 _LETTERS_OR_DIGITS = re.compile(r"[^\W\d_]+|\d+")
@@ -93,6 +96,8 @@ class _Collector:
         raw = tuple(token for piece in pieces for token in piece.raw)
         if not norm or len(norm) > MAX_FORM_TOKENS:
             return
+        if len(norm) == 1 and len(norm[0]) < MIN_SINGLE_TOKEN_CHARS:
+            return  # none is made (IDs and phones are longer); the matcher relies on it
         known = self._forms.get(norm)
         if known is None:
             self._forms[norm] = (field, {raw, norm})

@@ -89,10 +89,11 @@ def warm() -> bool:
     kernel(
         b"warm up",
         ascii_folding(),
-        np.zeros(1 << FP_BITS, dtype=np.bool_),
+        np.zeros((1 << FP_BITS) // 8, dtype=np.uint8),
         np.zeros(2, dtype=np.uint8),
         np.ones(_SEQUENCE + 3, dtype=np.uint64),
         1,
+        0,  # as the matcher calls it: numba compiles a call that omits it apart
     )
     return True
 
@@ -104,13 +105,18 @@ def scan(
     sequence_bits: np.ndarray,
     keys: np.ndarray,
     longest: int,
+    shortest_single: int = 0,
 ) -> np.ndarray:
     """Candidate sequences of one text's bytes, mapped through ``folding`` (256 entries) to the
     folded code bytes `fingerprint.fold` gives: `ascii_folding` for ASCII text, `IDENTITY` for
     bytes `fold` already folded.
 
-    ``passes``: the token filter (bool per 24-bit prefix fingerprint); ``sequence_bits``: the
+    ``passes``: the token filter, a bitset over 24-bit prefix fingerprints (2 MiB: a bool per
+    fingerprint made 16, and its reads pushed the scanner's own tables out of the cache);
+    ``sequence_bits``: the
     bitset of ``length << FP_BITS | sequence fingerprint``; ``keys``: `constants`.
+    ``shortest_single``: one-token sequences of fewer code bytes are not looked up (0: all
+    are; only for ASCII text, where a token's code bytes are its normalized characters).
 
     Returns, for each sequence found in the bitset, ordered by length, then first token (as
     `RosterMatcher._scan` orders them): its length ``n`` in tokens, its 64-bit sequence hash
@@ -160,7 +166,8 @@ def scan(
         word = head * p0
         word ^= word >> np.uint64(29)
         word *= p1
-        if passes[word >> fp_shift]:
+        token_slot = word >> fp_shift
+        if (passes[token_slot >> np.uint64(3)] >> (token_slot & np.uint64(7))) & np.uint64(1):
             # ``tail``: the last eight bytes in its top bytes (zeros below for a shorter
             # token), as `token_hashes` reads them.
             if length <= 8:
@@ -203,6 +210,8 @@ def scan(
             if row + n > run_ends[row]:
                 continue
             sums[row] += hashes[row + n - 1] * position
+            if n == 1 and ends[row] - starts[row] < shortest_single:
+                continue  # no one-token form is this short (`forms.MIN_SINGLE_TOKEN_CHARS`)
             mixed = sums[row] + start_value
             mixed ^= mixed >> np.uint64(32)
             mixed *= s1

@@ -38,7 +38,7 @@ from dlp.roster.fingerprint import (
     token_values,
     tokenize,
 )
-from dlp.roster.forms import Field
+from dlp.roster.forms import MIN_SINGLE_TOKEN_CHARS, Field
 from dlp.roster.people import Role
 from dlp.roster.secret import RosterKeys
 from dlp.roster.tables import RosterTables, split_mac
@@ -156,6 +156,7 @@ class RosterMatcher:
         # rejects it. Only tokens of scanned text, in memory, bounded; never written anywhere.
         self._token_cache: dict[bytes, int] = {}
         self._filter_bits = self._filter.data
+        self._filter_packed = np.packbits(self._filter, bitorder="little")  # the kernel's
         self._sequence_view = self._sequence_bits.data
         self._length_set = frozenset(lengths)
         self._roles = frozenset(Role(int(code)) for code in np.unique(tables.person_role))
@@ -249,15 +250,23 @@ class RosterMatcher:
     def _scan_compiled(self, chunk: str, scan: kernel.Kernel) -> Iterator[tuple[int, int, int]]:
         """`_scan` in one compiled pass: the same candidate sequences, in the same order."""
         ends_at = None
+        shortest_single = 0
         if chunk.isascii():  # the kernel folds ASCII as it reads it, as `fold` would
             codes, folding = chunk.encode("ascii"), kernel.ascii_folding()
+            shortest_single = MIN_SINGLE_TOKEN_CHARS
         else:
             codes, positions = fold(chunk)
             folding = kernel.IDENTITY
             if positions is not None:
                 ends_at = [*positions.tolist(), len(chunk)]
         found = scan(
-            codes, folding, self._filter, self._sequence_bits, self._kernel_keys, self._longest
+            codes,
+            folding,
+            self._filter_packed,
+            self._sequence_bits,
+            self._kernel_keys,
+            self._longest,
+            shortest_single,
         )
         if not len(found):
             return

@@ -156,3 +156,13 @@ def test_directory_opt_out_reaches_the_policy(roster_scanner):
     policy = load_policy(REPO / "samples" / "policy.toml")
     facts = content_facts(policy, ScanResult(findings=tuple(findings)))
     assert "OPTED_OUT" in facts.flags
+
+
+def test_a_doubted_id_keeps_every_other_field(roster_scanner):
+    text = "student id 99999999 and more"
+    match = RawMatch(
+        "STUDENT_ID", 11, 19, 0.6, "StudentIdRecognizer", "local", ("student id",), None, True
+    )
+    doubted = checked_against_roster(match, text, roster_scanner.roster, 0.4)
+    assert doubted == replace(match, score=doubted_score(0.6, 0.4))
+    assert doubted.score < match.score

@@ -39,7 +39,7 @@ from .test_equivalence import texts
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = FingerprintKeys.derive(RosterKeys(SECRET))
-ALL_PASS = np.ones(1 << FP_BITS, dtype=np.bool_)
+ALL_PASS = np.full((1 << FP_BITS) // 8, 0xFF, dtype=np.uint8)  # a bitset: every token passes
 ALL_SEQUENCES = np.full(((MAX_FORM_TOKENS + 1) << FP_BITS) // 8 + 1, 0xFF, dtype=np.uint8)
 
 # Tokens of every length around the 8 bytes a prefix reads, marks, other scripts, gaps of 0..5
