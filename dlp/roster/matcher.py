@@ -181,7 +181,10 @@ class RosterMatcher:
     def find(self, text: str) -> list[RosterMatch]:
         if self._empty or not text:
             return []
-        hits: list[_Hit] = []
+        if len(text) <= CHUNK_CHARS:  # one chunk (most segments): no chunking, no copies
+            hits = [_Hit(start, end, form) for start, end, form in self._scan(text)]
+            return self._resolve(text, _outermost(hits)) if hits else []
+        hits = []
         for offset, limit, chunk in _chunks(text):
             hits += [
                 _Hit(offset + start, offset + end, form)
