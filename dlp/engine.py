@@ -178,7 +178,11 @@ class Scanner:
         )
         cell_extras, header_ids = self._cell_extras(cells) if cells else ((), frozenset())
         present = extra_ids.union(context_index.phrases, header_ids)
-        windows_by_pattern = self.prefilter.windows(text, self._possible_patterns(present))
+        # Encoded once for the Hyperscan pass and the roster's kernel, which both read bytes.
+        ascii_bytes = text.encode("ascii") if text.isascii() else None
+        windows_by_pattern = self.prefilter.windows(
+            text, self._possible_patterns(present), ascii_bytes
+        )
         if windows_by_pattern:
             context = TextContext(
                 self.indexer,
@@ -187,22 +191,24 @@ class Scanner:
                 cells.starts if cells else (),
                 cell_extras,
             )
+            roster, threshold = self.roster, self.config.score_threshold
             for pattern_id, windows in windows_by_pattern.items():
                 ref = self.prefilter.refs[pattern_id]
                 recognizer = self.pattern_recognizers[ref.recognizer_index]
-                found.extend(
-                    recognizer.find_in_windows(text, ref.pattern_index, windows, context)
-                )
+                matches = recognizer.find_in_windows(text, ref.pattern_index, windows, context)
+                if roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES:
+                    # Only ID patterns' matches are checked against the roster.
+                    matches = [
+                        checked_against_roster(m, text, roster, threshold)
+                        if m.entity_type in CHECKED_PATTERN_ROLES
+                        else m
+                        for m in matches
+                    ]
+                found.extend(matches)
         if self.roster is not None:
-            roster = self.roster
-            threshold = self.config.score_threshold
-            found = [
-                checked_against_roster(m, text, roster, threshold)
-                if m.entity_type in CHECKED_PATTERN_ROLES
-                else m
-                for m in found
-            ]
-            found.extend(from_roster(match) for match in roster.find(text))
+            people = self.roster.find(text, ascii_bytes)
+            if people:
+                found.extend(map(from_roster, people))
         for extra in self.extra_recognizers:
             artifacts = extra_nlp_artifacts(extra, text)
             entities = list(extra.supported_entities)

@@ -80,16 +80,19 @@ class Prefilter:
             self._core = _compile([(patterns[i][0], patterns[i][1]) for i in ids], ids)
 
     def windows(
-        self, text: str, wanted: frozenset[int] | None = None
+        self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
     ) -> dict[int, list[tuple[int, int]]]:
         """For each pattern id with candidates, the merged windows to run its regex in;
-        with ``wanted``, only for those pattern ids."""
+        with ``wanted``, only for those pattern ids. ``ascii_bytes``: ``text`` encoded, when
+        the caller has it (an ASCII text)."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
         if self._core is not None and wanted is not None and wanted <= self._core_ids:
             database = self._core
-        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+        data = ascii_bytes
+        if data is None:
+            data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
         ends: defaultdict[int, list[int]] = defaultdict(list)
 
         def on_match(pattern_id: int, _from: int, to: int, _flags: int, _context: object) -> None:

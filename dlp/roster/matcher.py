@@ -178,11 +178,13 @@ class RosterMatcher:
 
     # -- finding -----------------------------------------------------------------------------
 
-    def find(self, text: str) -> list[RosterMatch]:
+    def find(self, text: str, ascii_bytes: bytes | None = None) -> list[RosterMatch]:
+        """The roster people in ``text``; ``ascii_bytes``: ``text`` encoded, when the caller
+        has it (an ASCII text)."""
         if self._empty or not text:
             return []
         if len(text) <= CHUNK_CHARS:  # one chunk (most segments): no chunking, no copies
-            hits = [_Hit(start, end, form) for start, end, form in self._scan(text)]
+            hits = [_Hit(start, end, form) for start, end, form in self._scan(text, ascii_bytes)]
             return self._resolve(text, _outermost(hits)) if hits else []
         hits = []
         for offset, limit, chunk in _chunks(text):
@@ -193,11 +195,12 @@ class RosterMatcher:
             ]
         return self._resolve(text, _outermost(hits))
 
-    def _scan(self, chunk: str) -> Iterator[tuple[int, int, int]]:
+    def _scan(self, chunk: str, ascii_bytes: bytes | None = None
+              ) -> Iterator[tuple[int, int, int]]:
         if self._use_kernel:
             scan = kernel.compiled()
             if scan is not None:
-                yield from self._scan_compiled(chunk, scan)
+                yield from self._scan_compiled(chunk, scan, ascii_bytes)
                 return
         if len(chunk) <= self._short_text_chars:
             yield from self._scan_short(chunk)
@@ -250,12 +253,16 @@ class RosterMatcher:
             if form >= 0:
                 yield starts[0], ends[-1], form
 
-    def _scan_compiled(self, chunk: str, scan: kernel.Kernel) -> Iterator[tuple[int, int, int]]:
+    def _scan_compiled(
+        self, chunk: str, scan: kernel.Kernel, ascii_bytes: bytes | None = None
+    ) -> Iterator[tuple[int, int, int]]:
         """`_scan` in one compiled pass: the same candidate sequences, in the same order."""
         ends_at = None
         shortest_single = 0
-        if chunk.isascii():  # the kernel folds ASCII as it reads it, as `fold` would
-            codes, folding = chunk.encode("ascii"), kernel.ascii_folding()
+        if ascii_bytes is not None or chunk.isascii():
+            # The kernel folds ASCII as it reads it, as `fold` would.
+            codes = ascii_bytes if ascii_bytes is not None else chunk.encode("ascii")
+            folding = kernel.ascii_folding()
             shortest_single = MIN_SINGLE_TOKEN_CHARS
         else:
             codes, positions = fold(chunk)
