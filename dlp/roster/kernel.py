@@ -143,24 +143,21 @@ def scan(
     longest_run = 0
     at = 0
     while at < size:
-        if folding[codes[at]] == 0:
+        code = folding[codes[at]]
+        if code == 0:
             at += 1
             continue
         # The first eight bytes make ``head``; the rest of the token is only skipped over.
         start = at
-        head = np.uint64(0)
-        shift = np.uint64(0)
-        limit = min(size, start + 8)
-        while at < limit:
+        head = np.uint64(code)
+        at += 1
+        while at < size:
             code = folding[codes[at]]
             if code == 0:
                 break
-            head |= np.uint64(code) << shift
-            shift += np.uint64(8)
+            if at - start < 8:
+                head |= np.uint64(code) << np.uint64(8 * (at - start))
             at += 1
-        else:
-            while at < size and folding[codes[at]] != 0:
-                at += 1
         number += 1
         length = at - start
         word = head * p0
