@@ -168,6 +168,7 @@ class RosterMatcher:
         self._key_bits = key_bits.data
         self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
         self._kernel_keys = kernel.constants(self._prints)
+        self._ascii_folding = kernel.ascii_folding()
         folded_code_table()  # build it now rather than inside the first scan
 
     def warm(self) -> None:
@@ -197,14 +198,16 @@ class RosterMatcher:
 
     def _scan(self, chunk: str, ascii_bytes: bytes | None = None
               ) -> Iterator[tuple[int, int, int]]:
+        """(start, end, form) of each verified candidate sequence in ``chunk``."""
         if self._use_kernel:
             scan = kernel.compiled()
             if scan is not None:
-                yield from self._scan_compiled(chunk, scan, ascii_bytes)
-                return
+                return self._scan_compiled(chunk, scan, ascii_bytes)
         if len(chunk) <= self._short_text_chars:
-            yield from self._scan_short(chunk)
-            return
+            return self._scan_short(chunk)
+        return self._scan_numpy(chunk)
+
+    def _scan_numpy(self, chunk: str) -> Iterator[tuple[int, int, int]]:
         table = tokenize(chunk)
         if not len(table):
             return
@@ -262,7 +265,7 @@ class RosterMatcher:
         if ascii_bytes is not None or chunk.isascii():
             # The kernel folds ASCII as it reads it, as `fold` would.
             codes = ascii_bytes if ascii_bytes is not None else chunk.encode("ascii")
-            folding = kernel.ascii_folding()
+            folding = self._ascii_folding
             shortest_single = MIN_SINGLE_TOKEN_CHARS
         else:
             codes, positions = fold(chunk)
