@@ -44,6 +44,38 @@ class _Locations(Sequence[Location]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class JoinedRefs(Sequence[str]):
+    """Cell references kept as their two parts, column letters and row label, joined only
+    when one is asked for (a location is made for a finding's cell, not for every cell)."""
+
+    __slots__ = ("columns", "rows")
+
+    def __init__(self, columns: Sequence[str], rows: Sequence[str]) -> None:
+        self.columns = columns
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> JoinedRefs: ...
+
+    def __getitem__(self, index: int | slice) -> str | JoinedRefs:
+        if isinstance(index, slice):
+            return JoinedRefs(self.columns[index], self.rows[index])
+        return self.columns[index] + self.rows[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class CellLocations(_Locations):
     """Each cell's ``Location``, made when it is asked for from a few parallel lists.
 
@@ -218,7 +250,9 @@ class TablePacker:
     The readers append to ``texts`` (the cell's text), ``headers`` (its context: the column
     header, "" for none), ``columns`` (the column its location names, "" for none; the same
     list as ``headers`` unless ``columns_apart``) and, when they use them, ``rows`` (row
-    numbers, CSV) or ``refs`` (cell references, spreadsheets), and add to ``size`` the
+    numbers, CSV) or ``refs`` (cell references, spreadsheets; or their column letters, with
+    the row labels in ``ref_rows``, joined only for the cells that need a location), and add
+    to ``size`` the
     length of each text plus ``GAP``. ``rebase`` starts a run of cells with another base
     location (the next sheet).
     """
@@ -230,6 +264,7 @@ class TablePacker:
         "columns",
         "columns_apart",
         "headers",
+        "ref_rows",
         "refs",
         "regular",
         "rows",
@@ -260,6 +295,7 @@ class TablePacker:
         self.columns: list[str] = [] if columns_apart else self.headers
         self.rows: list[int] = []
         self.refs: list[str] = []
+        self.ref_rows: list[str] = []
 
     def rebase(self, base: Location) -> None:
         """The cells appended from now on are located from ``base``."""
@@ -301,7 +337,9 @@ class TablePacker:
         count = len(texts)
         if not count:
             return
-        if len(self.refs) not in (0, count) or len(self.rows) not in (0, count):
+        if len(self.refs) not in (0, count) or len(self.rows) not in (0, count) or len(
+            self.ref_rows
+        ) not in (0, len(self.refs)):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
@@ -350,12 +388,10 @@ class TablePacker:
         first = bisect_right(froms, start) - 1
         last = bisect_right(froms, stop - 1, first)
         runs = [(max(at - start, 0), base) for at, base in bases[first:last]]
-        locations = CellLocations(
-            runs,
-            self.columns[start:stop],
-            self.rows[start:stop],
-            self.refs[start:stop],
-        )
+        refs: Sequence[str] = self.refs[start:stop]
+        if self.ref_rows:
+            refs = JoinedRefs(refs, self.ref_rows[start:stop])
+        locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
         if stop - start == 1:
             return Segment(self.texts[start], locations[0], self.headers[start])
         return packed(self.texts[start:stop], self.headers[start:stop], locations)
@@ -370,6 +406,7 @@ class TablePacker:
             del self.columns[:start]
         del self.rows[:start]
         del self.refs[:start]
+        del self.ref_rows[:start]
         self.size = sum(map(len, self.texts)) + GAP * len(self.texts)
         bases = self.bases
         current = [base for at, base in bases if at <= start][-1]

@@ -14,7 +14,6 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import repeat
-from operator import add
 
 from dlp.extract import ooxml
 from dlp.extract.celltable import GAP, TablePacker
@@ -115,7 +114,7 @@ def sheet_cells(
     row's own, or one more than the row before), its context its column's header.
     """
     table.rebase(Location(path=table.bases[0][1].path, sheet=sheet))
-    texts, contexts, refs = table.texts, table.headers, table.refs
+    texts, contexts, refs, ref_rows = table.texts, table.headers, table.refs, table.ref_rows
     headers: dict[str, str] | None = None
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
@@ -135,7 +134,8 @@ def sheet_cells(
                 contexts.extend(repeat("", first))
             contexts.extend(map(headers.get, columns[first:], repeat("")))
             texts.extend(cell_texts)
-            refs.extend(map(add, columns, map(labels.__getitem__, block.cell_rows)))
+            refs.extend(columns)  # a reference's column; its row label goes beside it
+            ref_rows.extend(map(labels.__getitem__, block.cell_rows))
             table.size += sum(map(len, cell_texts)) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
