@@ -377,18 +377,17 @@ def cell_text(cell: Any, strings: list[str], date_styles: frozenset[int]) -> str
 # the file: "66.06999999999999" for the 66.07 on screen, "0.30000000000000004" for 0.3. Read
 # as written, such a cell is a long run of digits that the card and account patterns look at.
 SHOWN_DIGITS = 15
-_FRACTION_OR_EXPONENT = re.compile(r"[.eE]")
-_EXPONENT = re.compile(r"[eE]")
 
 
 def shown_number(value: str) -> str:
     """A number cell's value as Excel shows it: with at most 15 significant digits when it
     has a fraction or an exponent (a whole number is left as written, every digit of it)."""
-    marker = _FRACTION_OR_EXPONENT.search(value)
-    if marker is None:
+    mark = value.find("e")
+    if mark < 0:
+        mark = value.find("E")
+    mantissa = value if mark < 0 else value[:mark]
+    if mark < 0 and "." not in value:
         return value
-    exponent = _EXPONENT.search(value, marker.start())
-    mantissa = value[: exponent.start()] if exponent else value
     # Digits of the mantissa: all of it but a sign and the point (anything else is not a
     # number, and float() below leaves it as written).
     if len(mantissa) - mantissa.count(".") - mantissa.startswith(("-", "+")) <= SHOWN_DIGITS:
