@@ -274,8 +274,8 @@ def _kernel_block(
     )
     row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
     picked = wanted.nonzero()[0]
-    texts = [text[a:b] for a, b in zip(starts[picked].tolist(), ends[picked].tolist(),
-                                          strict=True)]
+    texts = list(map(text.__getitem__, map(slice, starts[picked].tolist(),
+                                           ends[picked].tolist())))
     kind_of = kinds[picked]
     # The cells whose text is not their value as written, each fixed in Python.
     for index in (specials[picked] != 0).nonzero()[0].tolist():
