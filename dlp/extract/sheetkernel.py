@@ -18,10 +18,11 @@ numba is imported and the kernel compiled on first use, cached like the roster's
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
+
+from dlp.jit import LazyKernel
 
 ROW, CELL = 0, 1
 FIELDS = 8  # int64s per record
@@ -52,37 +53,8 @@ _INLINE = _bytes(b"<is><t>")
 _INLINE_PRESERVED = _bytes(b'<is><t xml:space="preserve">')
 _INLINE_END = _bytes(b"</t></is>")
 _CELL_END = _bytes(b"</c>")
-_lock = threading.Lock()
-_state: dict[str, Kernel | None] = {}
 _HELPERS = ("_is_name", "_is_space", "_digits", "_number", "_literal", "_attribute",
             "_text_until_tag")
-
-
-def compiled() -> Kernel | None:
-    """The compiled kernel, or None without numba."""
-    if "kernel" in _state:
-        return _state["kernel"]
-    with _lock:
-        if "kernel" not in _state:
-            _state["kernel"] = _build()
-    return _state["kernel"]
-
-
-def _build() -> Kernel | None:
-    try:
-        import numba
-    except ImportError:
-        return None
-    for cache in (True, False):  # False: no writable cache location
-        try:
-            for name in _HELPERS:  # the kernel calls them: compiled first, in its globals
-                function = globals()[name]
-                python = getattr(function, "py_func", function)
-                globals()[name] = numba.njit(cache=cache, nogil=True)(python)
-            return numba.njit(cache=cache, nogil=True)(scan)
-        except RuntimeError:
-            continue
-    return None
 
 
 def warm() -> None:
@@ -319,3 +291,6 @@ def scan(data: bytes) -> np.ndarray:
             continue
         at += 1
     return out[:used]
+
+
+compiled = LazyKernel(scan, _HELPERS)  # the kernel, compiled on its first call

@@ -16,12 +16,12 @@ memory for the process. Without numba, `compiled` is None and the matcher keeps 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import cache
 
 import numpy as np
 
+from dlp.jit import LazyKernel
 from dlp.roster.fingerprint import (
     ASCII_FOLDING,
     FP_BITS,
@@ -37,8 +37,6 @@ _SEQUENCE = _POSITION + MAX_FORM_TOKENS
 
 Kernel = Callable[..., np.ndarray]
 
-_lock = threading.Lock()
-_state: dict[str, Kernel | None] = {}  # "kernel": built on first use
 
 
 def constants(keys: FingerprintKeys) -> np.ndarray:
@@ -54,31 +52,6 @@ IDENTITY = np.arange(256, dtype=np.uint8)
 def ascii_folding() -> np.ndarray:
     """`fingerprint.fold`'s byte mapping of ASCII text (so the kernel folds it as it reads)."""
     return np.frombuffer(ASCII_FOLDING, dtype=np.uint8)
-
-
-def compiled() -> Kernel | None:
-    """The compiled kernel (numba imported and the kernel built on the first call), or None
-    when numba is not installed."""
-    kernel = _state.get("kernel")
-    if kernel is not None or "kernel" in _state:
-        return kernel
-    with _lock:
-        if "kernel" not in _state:
-            _state["kernel"] = _build()
-    return _state["kernel"]
-
-
-def _build() -> Kernel | None:
-    try:
-        import numba
-    except ImportError:
-        return None
-    try:
-        return numba.njit(cache=True, nogil=True)(scan)
-    except RuntimeError:
-        # No writable cache location (a read-only install, no writable home): compile in
-        # memory, once per process.
-        return numba.njit(nogil=True)(scan)
 
 
 def warm() -> bool:
@@ -226,3 +199,6 @@ def scan(
                 out[used + 2 + n : used + 2 + 2 * n] = ends[row : row + n]
                 used += 2 + 2 * n
     return out[:used]
+
+
+compiled = LazyKernel(scan)  # the kernel, compiled on its first call (None without numba)

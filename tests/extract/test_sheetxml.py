@@ -174,7 +174,7 @@ def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
     ).encode()
     fast = sheetxml._quick_rows(block, STRINGS, DATES)
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(sheetkernel, "_state", {"kernel": None})
+        patched.setattr(sheetkernel, "compiled", lambda: None)
         assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
 
 
