@@ -123,9 +123,10 @@ class Scanner:
             self._needs_context.append(
                 base_score < config.score_threshold and recognizer.spec.validate is None
             )
-        self.prefilter = Prefilter(
-            refs, core=[i for i, needs in enumerate(self._needs_context) if not needs]
+        self._free_patterns = frozenset(
+            i for i, needs in enumerate(self._needs_context) if not needs
         )
+        self.prefilter = Prefilter(refs, core=self._free_patterns)
         # One automaton for the dictionary terms and every recognizer's context words.
         self.indexer = TextIndexer(
             keyword_recognizer.terms,
@@ -135,9 +136,6 @@ class Scanner:
         for ref in self.prefilter.refs:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
             self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
-        self._free_patterns = frozenset(
-            i for i, needs in enumerate(self._needs_context) if not needs
-        )
         self._possible: dict[frozenset[int], frozenset[int]] = {}
 
     def _possible_patterns(self, present: frozenset[int]) -> frozenset[int]:

@@ -1,7 +1,9 @@
 """One Hyperscan pass over the whole text picks the windows where each regex can match.
 
-Every pattern of every pattern recognizer is compiled into a single Hyperscan database in
-prefilter mode (``HS_FLAG_PREFILTER``): Hyperscan then matches a superset of what the Python
+Every pattern of every pattern recognizer is compiled into one Hyperscan database in
+prefilter mode (``HS_FLAG_PREFILTER``), and the patterns that count without context words into
+a second one, scanned instead when a text has no context word for any other pattern (see
+``Prefilter``). Hyperscan then matches a superset of what the Python
 regex matches (lookarounds and back-references are relaxed) and reports the end offset of every
 such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + PAD]`` holds any
 real match of P ending at ``e`` (W is P's maximum match length, which the loader requires to be
