@@ -81,12 +81,13 @@ class Prefilter:
             ids = sorted(self._core_ids)
             self._core = _compile([(patterns[i][0], patterns[i][1]) for i in ids], ids)
 
-    def windows(
+    def ends(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
-    ) -> dict[int, list[tuple[int, int]]]:
-        """For each pattern id with candidates, the merged windows to run its regex in;
-        with ``wanted``, only for those pattern ids. ``ascii_bytes``: ``text`` encoded, when
-        the caller has it (an ASCII text)."""
+    ) -> dict[int, list[int]]:
+        """For each pattern id with candidates, every end offset Hyperscan reports for it, in
+        order; with ``wanted``, only for those pattern ids (the core database alone when they
+        are all in it). ``ascii_bytes``: ``text`` encoded, when the caller has it (an ASCII
+        text). A non-ASCII character is one "?" byte, so offsets are characters."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
@@ -101,11 +102,19 @@ class Prefilter:
             ends[pattern_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
+        if wanted is None:
+            return ends
+        return {pattern_id: found for pattern_id, found in ends.items() if pattern_id in wanted}
+
+    def windows(
+        self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
+    ) -> dict[int, list[tuple[int, int]]]:
+        """For each pattern id with candidates, the merged windows to run its regex in (see
+        `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         return {
             pattern_id: _merge(sorted(hit_ends), self.refs[pattern_id].width, text, length)
-            for pattern_id, hit_ends in ends.items()
-            if wanted is None or pattern_id in wanted
+            for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items()
         }
 
 

@@ -28,8 +28,6 @@ import re._parser as sre_parse
 from bisect import bisect_right
 from collections.abc import Sequence
 
-import hyperscan
-
 from dlp.engine import Scanner
 
 SEPARATOR = "\n"
@@ -65,59 +63,6 @@ def _anchored(regex: str, flags: int) -> bool:
         return True
 
 
-class MatchEnds:
-    """Where the scanner's patterns can end a match: every end offset Hyperscan reports, in
-    prefilter mode, for each pattern (the same database as ``dlp.detect.prefilter`` builds,
-    by the scanner's pattern references). The prefilter's windows reach a pattern's width
-    before an end and ``PAD`` after it, and neighbouring windows merge: over a row of short
-    cells they cover the names and grades between two IDs. The ends themselves do not."""
-
-    def __init__(self, scanner: Scanner) -> None:
-        self._database: hyperscan.Database | None = None
-        expressions: list[bytes] = []
-        flags: list[int] = []
-        for ref in scanner.prefilter.refs:
-            spec = scanner.pattern_recognizers[ref.recognizer_index].spec
-            regex = spec.patterns[ref.pattern_index].regex
-            hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
-            if spec.flags & re.IGNORECASE:
-                hs_flags |= hyperscan.HS_FLAG_CASELESS
-            if spec.flags & re.DOTALL:
-                hs_flags |= hyperscan.HS_FLAG_DOTALL
-            if spec.flags & re.MULTILINE:
-                hs_flags |= hyperscan.HS_FLAG_MULTILINE
-            try:
-                expressions.append(regex.encode("ascii"))
-            except UnicodeEncodeError:
-                return  # not what the prefilter compiles either: the windows are used
-            flags.append(hs_flags)
-        if not expressions:
-            return
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            database.compile(expressions=expressions, ids=list(range(len(expressions))),
-                             elements=len(expressions), flags=flags)
-        except hyperscan.error:
-            return
-        self._database = database
-
-    def ends(self, text: str) -> dict[int, list[int]] | None:
-        """{pattern id: end offsets} (None: no database, use the windows)."""
-        if self._database is None:
-            return None
-        found: dict[int, list[int]] = {}
-        if not text:
-            return found
-        # As the prefilter: a non-ASCII character is one "?" byte, so offsets are characters.
-        data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
-
-        def on_match(pattern: int, _from: int, to: int, _flags: int, _context: object) -> None:
-            found.setdefault(pattern, []).append(to)
-
-        self._database.scan(data, match_event_handler=on_match)
-        return found
-
-
 def _context_bound(scanner: Scanner) -> list[frozenset[int] | None] | None:
     """For each prefilter pattern, the context phrase ids without one of which the scan does
     not run it (None: it runs regardless). The scanner's own table, read as it is; None when
@@ -135,7 +80,6 @@ class CandidateGate:
     def __init__(self, scanner: Scanner) -> None:
         self.scanner = scanner
         self.context_bound = _context_bound(scanner)
-        self.match_ends = MatchEnds(scanner)
         self.enabled = not scanner.extra_recognizers and not any(
             _anchored(pattern.regex, recognizer.spec.flags)
             for recognizer in scanner.pattern_recognizers
@@ -194,19 +138,15 @@ class CandidateGate:
         for match in terms:
             touch(match.start, match.end)
         bound_table = self.context_bound if headers is not None else None
-        reported = self.match_ends.ends(joined)
-        if reported is not None:
-            # A match of the scan's, in a text alone, ends where the prefilter reports an end
-            # in that text here: only the texts holding a reported end are touched.
-            for pattern, offsets in reported.items():
-                bound = bound_table is not None and bound_table[pattern] is not None
-                for offset in offsets:
-                    touch(offset, offset, pattern if bound else -1)
-        else:
-            for pattern, windows in scanner.prefilter.windows(joined).items():
-                bound = bound_table is not None and bound_table[pattern] is not None
-                for start, end in windows:
-                    touch(start, end, pattern if bound else -1)
+        # A match of the scan's, in a text alone, ends where the prefilter reports an end in
+        # that text here: only the texts holding a reported end are touched. (The windows
+        # reach a pattern's width before an end and PAD after it, and neighbouring ones
+        # merge: over a row of short cells they would cover the names and grades between two
+        # IDs. The ends themselves do not.)
+        for pattern, offsets in scanner.prefilter.ends(joined).items():
+            bound = bound_table is not None and bound_table[pattern] is not None
+            for offset in offsets:
+                touch(offset, offset, pattern if bound else -1)
         if weak:
             assert headers is not None and bound_table is not None
             by_header: dict[str, set[int]] = {}
