@@ -146,6 +146,9 @@ class CellTable:
     rows: Sequence[int] = ()
     refs: Sequence[str] = ()
     locations: Sequence[Location] = ()
+    # The longest region's length when whoever built the table knew it (-1: not known):
+    # ``pack`` asks it of every table, and a block of 40,000 cells need not be measured again.
+    longest: int = field(default=-1, compare=False)
 
     def __len__(self) -> int:
         return len(self.starts)

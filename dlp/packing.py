@@ -83,8 +83,15 @@ class _Pending:
             return
         path = segment.location.path
         text = segment.text
+        if self.runs and (
+            path != self.path or self.size + cells.ends[0] - cells.starts[0] > self.block
+        ):
+            # What the cell-by-cell loop below would do first: the table starts a new block
+            # (and so a table's own blocks, cut by the same rule, pass through as they are).
+            yield from self.flush()
         if not self.runs and len(text) <= self.block and (
-            len(text) <= self.small or max(cell_lengths(segment)) <= self.small
+            len(text) <= self.small
+            or (cells.longest if cells.longest >= 0 else max(cell_lengths(segment))) <= self.small
         ):
             self.runs.append((segment, 0, count))
             self.size = len(text) + GAP

@@ -184,7 +184,14 @@ def packed(
     ends = list(map(add, accumulate(lengths), range(0, GAP * len(lengths), GAP)))
     starts = list(map(sub, ends, lengths))
     first = locations[0]
-    table = CellTable(base=first, starts=starts, ends=ends, headers=headers, locations=locations)
+    table = CellTable(
+        base=first,
+        starts=starts,
+        ends=ends,
+        headers=headers,
+        locations=locations,
+        longest=max(lengths, default=0),
+    )
     return Segment(SEPARATOR.join(texts), first, "", table)
 
 
