@@ -112,6 +112,7 @@ class Gateway:
                 max_file_bytes=max(gateway.max_message_bytes, Limits().max_file_bytes),
                 max_message_bytes=max(gateway.max_message_bytes, Limits().max_message_bytes),
                 max_seconds=gateway.scan_timeout,
+                early_blocks=False,  # every cell is scanned: whole blocks, never re-joined
             ),
             **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
         )

@@ -29,6 +29,8 @@ SEPARATOR = "\n" * 6  # longer than MAX_SEPARATOR_RUN: no term or pattern crosse
 GAP = len(SEPARATOR)
 SMALL = 4096  # a longer cell is a segment of its own
 BLOCK = 256 * 1024
+FIRST = 8 * 1024  # a young table's first hand-over (see ``TablePacker.blocks``)
+NEVER_EARLY = 1 << 62  # as ``first``: whole blocks only
 
 
 class _Locations(Sequence[Location]):
@@ -287,7 +289,7 @@ class TablePacker:
         columns_apart: bool = False,
         block: int = BLOCK,
         small: int = SMALL,
-        first: int = 8 * 1024,
+        first: int = FIRST,
     ) -> None:
         self.block = block
         self.small = small

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from itertools import repeat
 
-from dlp.extract.celltable import GAP, TablePacker
+from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.charset import guess_codec
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.sniff import Kind, sniff
@@ -42,7 +42,11 @@ def _delimiter(sample: str, source: Source) -> str:
 
 def _rows(rows: Iterator[list[str]], location: Location, ctx: Context) -> Iterator[Segment]:
     """The cells into a ``TablePacker``, a row at a time (see ``celltable``)."""
-    table = TablePacker(Location(path=location.path), columns_apart=True)
+    table = TablePacker(
+        Location(path=location.path),
+        columns_apart=True,
+        first=FIRST if ctx.limits.early_blocks else NEVER_EARLY,
+    )
     texts, contexts, columns, numbers = table.texts, table.headers, table.columns, table.rows
     headers: list[str] | None = None
     # By column index: the context a cell gets (its header) and the column its location

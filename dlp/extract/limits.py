@@ -36,5 +36,9 @@ class Limits:
     ratio_floor_bytes: int = 1 * MiB
     # Time spent inside the extractor of one file (not in the caller, not in nested members).
     max_seconds: float = 60.0
+    # A table's first cells are handed over before their block is complete, for a consumer
+    # that may stop at its first findings (the export's finding limit); one that reads every
+    # cell anyway (the gateway) turns this off and gets whole blocks, never re-joined.
+    early_blocks: bool = True
     # Prose is cut into segments of about this many characters, at line boundaries.
     segment_chars: int = 64 * 1024

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from itertools import repeat
 
 from dlp.extract import ooxml
-from dlp.extract.celltable import GAP, TablePacker
+from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item
 from dlp.extract.sheetxml import _CELL, _CELL_REF, _ROW, S, column_letters, sheet_blocks
 from dlp.extract.sheetxml import cell_text as _cell_text
@@ -36,7 +36,9 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
     strings = _shared_strings(archive, ctx)
     date_styles = _date_styles(archive, ctx)
     # One packer for every sheet: blocks run on from one sheet to the next, as ``pack``'s do.
-    table = TablePacker(Location(path=location.path))
+    table = TablePacker(
+        Location(path=location.path), first=FIRST if ctx.limits.early_blocks else NEVER_EARLY
+    )
     try:
         for sheet_name, part in _sheets(archive, ctx):
             if part in archive.NameToInfo:

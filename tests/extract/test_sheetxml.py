@@ -233,3 +233,22 @@ def test_a_fraction_written_with_its_binary_digits_is_no_card_number(scanner, tm
     result = collect(extract_path(path, Limits()), scanner)
     assert result.findings == ()
     assert any("0.411111111111111" in segment.text for segment in extract_path(path, Limits()))
+
+
+def test_whole_blocks_only_give_the_same_packed_cells(tmp_path):
+    from dlp.extract import Limits, extract_path
+    from dlp.packing import pack
+
+    rows = [["Student", "Grade"]] + [[f"student {n}", f"{n % 100}%"] for n in range(30_000)]
+    path = tmp_path / "grades.xlsx"
+    path.write_bytes(makers.xlsx({"Grades": rows}))
+    early = list(extract_path(path, Limits()))
+    whole = list(extract_path(path, Limits(early_blocks=False)))
+    assert len(whole) < len(early)  # the young table's pieces are not handed over
+    packed_early, packed_whole = list(pack(early)), list(pack(whole))
+    assert [s.text for s in packed_whole] == [s.text for s in packed_early]
+    def last_cells(segments):
+        return [s.cells.location(len(s.cells) - 1).cell for s in segments if s.cells]
+
+    assert last_cells(packed_whole) == last_cells(packed_early)
+    assert len(last_cells(packed_whole)) >= 3  # several blocks, each ending where it did
