@@ -16,7 +16,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from dlp.detect.context import MIN_SCORE_WITH_CONTEXT
 from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
-from dlp.roster.matcher import RosterMatch, RosterMatcher
+from dlp.roster.matcher import ENTITY_TYPES, RosterMatch, RosterMatcher
 from dlp.roster.people import Role
 
 RECOGNIZER_NAME = "RosterRecognizer"
@@ -30,6 +30,7 @@ ROSTER_ENTITIES = (
 )
 CHECKED_PATTERN_ROLES = {"STUDENT_ID": Role.STUDENT, "STAFF_ID": Role.STAFF}
 CHECKED_PATTERN_ENTITIES = tuple(CHECKED_PATTERN_ROLES)
+ID_ENTITIES = {role: ENTITY_TYPES[role, "id"] for role in CHECKED_PATTERN_ROLES.values()}
 ROSTER_CONFIRMED_SCORE = 0.95
 NOT_ON_ROSTER_DECREMENT = 0.1
 # The threshold a doubt must not push a reportable ID under when the caller names none: the
@@ -84,16 +85,17 @@ def checked_against_roster(
     role = CHECKED_PATTERN_ROLES.get(match.entity_type)
     if role is None or not roster.has_role(role):
         return match
-    value = text[match.start : match.end]
-    known = roster.is_roster_id(value, role)
-    if known is not None:
-        return replace(
-            match,
-            score=max(match.score, ROSTER_CONFIRMED_SCORE),
-            subject=known.subject,
-            directory_opt_out=known.directory_opt_out,
-        )
-    if roster.is_roster_id(value) is not None:
+    ids = roster.roster_ids(text[match.start : match.end])  # one cached look-up for both
+    wanted = ID_ENTITIES[role]
+    for known in ids:
+        if known.entity_type == wanted:
+            return replace(
+                match,
+                score=max(match.score, ROSTER_CONFIRMED_SCORE),
+                subject=known.subject,
+                directory_opt_out=known.directory_opt_out,
+            )
+    if ids:
         return match
     # Built directly: dataclasses.replace costs three times as much, on most ID findings.
     return RawMatch(

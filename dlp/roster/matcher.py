@@ -397,17 +397,22 @@ class RosterMatcher:
 
         With ``role``, only a person of that role counts: a student's ID is not a staff ID.
         """
+        matches = self.roster_ids(value)
+        wanted = None if role is None else ENTITY_TYPES.get((role, "id"))
+        for match in matches:
+            if role is None or match.entity_type == wanted:
+                return match
+        return None
+
+    def roster_ids(self, value: str) -> tuple[RosterMatch, ...]:
+        """Every roster ID ``value`` is (any spacing or case), of any role; cached."""
         matches = self._id_cache.get(value)
         if matches is None:
             matches = self._id_matches(value)
             if len(self._id_cache) >= ID_CACHE_SIZE:
                 self._id_cache.clear()
             self._id_cache[value] = matches
-        wanted = None if role is None else ENTITY_TYPES.get((role, "id"))
-        for match in matches:
-            if role is None or match.entity_type == wanted:
-                return match
-        return None
+        return matches
 
     def _id_matches(self, value: str) -> tuple[RosterMatch, ...]:
         """Every roster ID match ``value`` is, spaced then joined (one HMAC when they agree)."""
