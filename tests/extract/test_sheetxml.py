@@ -252,3 +252,23 @@ def test_whole_blocks_only_give_the_same_packed_cells(tmp_path):
 
     assert last_cells(packed_whole) == last_cells(packed_early)
     assert len(last_cells(packed_whole)) >= 3  # several blocks, each ending where it did
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(ROW_SHAPES),
+                          st.lists(st.sampled_from(CELL_SHAPES[:16]), max_size=4)),
+                min_size=1, max_size=4),
+       st.floats(0, 1))
+def test_a_block_cut_anywhere_reads_as_the_pattern_reads_it(rows, where):
+    """The kernel's end-of-buffer paths: every tag, attribute and value cut short."""
+    from dlp.extract import sheetkernel
+
+    block = "".join(
+        shape.format(n=n + 1, cells="".join(c.format(n=n + 1, k=3) for c in cells))
+        for n, (shape, cells) in enumerate(rows)
+    ).encode()
+    cut = block[: int(len(block) * where)]
+    fast = sheetxml._quick_rows(cut, STRINGS, DATES)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "compiled", lambda: None)
+        assert sheetxml._quick_rows(cut, STRINGS, DATES) == fast
