@@ -97,12 +97,15 @@ def checked_against_roster(
             )
     if ids:
         return match
+    doubted = doubted_score(match.score, threshold)
+    if doubted == match.score:
+        return match  # an ID with context only, already at the threshold: nothing to lower
     # Built directly: dataclasses.replace costs three times as much, on most ID findings.
     return RawMatch(
         match.entity_type,
         match.start,
         match.end,
-        doubted_score(match.score, threshold),
+        doubted,
         match.recognizer,
         match.pattern,
         match.context_words,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +126,8 @@ class RosterMatcher:
         self._tables = tables
         self._short_text_chars = short_text_chars
         self._use_kernel = compiled
+        self._candidate_scan: kernel.CandidateScan | None = None
+        self._looked_up_kernel = False
         self._prints = FingerprintKeys.derive(keys)
         self._form_mac = keys.macer("form")
         self._birth_mac = keys.macer("birth-date")
@@ -168,7 +170,6 @@ class RosterMatcher:
         self._key_bits = key_bits.data
         self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
         self._kernel_keys = kernel.constants(self._prints)
-        self._ascii_folding = kernel.ascii_folding()
         folded_code_table()  # build it now rather than inside the first scan
 
     def warm(self) -> None:
@@ -196,13 +197,16 @@ class RosterMatcher:
             ]
         return self._resolve(text, _outermost(hits))
 
-    def _scan(self, chunk: str, ascii_bytes: bytes | None = None
-              ) -> Iterator[tuple[int, int, int]]:
+    def _scan(
+        self, chunk: str, ascii_bytes: bytes | None = None
+    ) -> Iterable[tuple[int, int, int]]:
         """(start, end, form) of each verified candidate sequence in ``chunk``."""
-        if self._use_kernel:
-            scan = kernel.compiled()
-            if scan is not None:
-                return self._scan_compiled(chunk, scan, ascii_bytes)
+        if not self._looked_up_kernel:  # on the first scan: numba is imported only then
+            self._candidate_scan = kernel.candidate_scan() if self._use_kernel else None
+            self._looked_up_kernel = True
+        scan = self._candidate_scan
+        if scan is not None:
+            return self._scan_compiled(chunk, scan, ascii_bytes)
         if len(chunk) <= self._short_text_chars:
             return self._scan_short(chunk)
         return self._scan_numpy(chunk)
@@ -257,44 +261,46 @@ class RosterMatcher:
                 yield starts[0], ends[-1], form
 
     def _scan_compiled(
-        self, chunk: str, scan: kernel.Kernel, ascii_bytes: bytes | None = None
-    ) -> Iterator[tuple[int, int, int]]:
-        """`_scan` in one compiled pass: the same candidate sequences, in the same order."""
+        self, chunk: str, scan: kernel.CandidateScan, ascii_bytes: bytes | None = None
+    ) -> list[tuple[int, int, int]]:
+        """`_scan` in one compiled pass: the same candidate sequences, in the same order (a
+        list: most texts have none, and a generator would cost more than the answer)."""
         ends_at = None
         shortest_single = 0
-        if ascii_bytes is not None or chunk.isascii():
+        ascii_text = ascii_bytes is not None or chunk.isascii()
+        if ascii_text:
             # The kernel folds ASCII as it reads it, as `fold` would.
             codes = ascii_bytes if ascii_bytes is not None else chunk.encode("ascii")
-            folding = self._ascii_folding
             shortest_single = MIN_SINGLE_TOKEN_CHARS
         else:
             codes, positions = fold(chunk)
-            folding = kernel.IDENTITY
             if positions is not None:
                 ends_at = [*positions.tolist(), len(chunk)]
-        found = scan(
+        values = scan(
             codes,
-            folding,
+            ascii_text,
             self._filter_packed,
             self._sequence_bits,
             self._kernel_keys,
             self._longest,
             shortest_single,
         )
-        if not len(found):
-            return
-        values = found.tolist()
+        spans: list[tuple[int, int, int]] = []
+        if not values:
+            return spans
+        verified = self._verified
         at = 0
         while at < len(values):
             length, seen = values[at], values[at + 1] & _M64  # int64 bits of a uint64 hash
-            starts = values[at + 2 : at + 2 + length]
-            ends = values[at + 2 + length : at + 2 + 2 * length]
             at += 2 + 2 * length
-            if self._verified.get(seen) == -1:
+            if verified.get(seen) == -1:
                 continue  # a common word colliding with the filters, checked before
+            starts = values[at - 2 * length : at - length]
+            ends = values[at - length : at]
             span = self._verified_span(chunk, starts, ends, ends_at, seen)
             if span is not None:
-                yield span
+                spans.append(span)
+        return spans
 
     def _scan_short(self, chunk: str) -> Iterator[tuple[int, int, int]]:
         """`_scan` without numpy: the same fingerprints, one token at a time."""

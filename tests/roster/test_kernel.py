@@ -81,23 +81,27 @@ def _numpy_sequences(text: str, longest: int) -> tuple[list[tuple[int, int]], li
 
 
 @pytest.fixture(scope="module")
-def scan() -> kernel.Kernel:
+def scan() -> kernel.CandidateScan:
     compiled = kernel.compiled()
     assert compiled is not None, "numba is not importable"
-    return compiled
+    # A fresh one, starting from a buffer too short for most texts below: each must be
+    # grown into, and read the same.
+    scan = kernel.CandidateScan(compiled)
+    scan._local.out = np.empty(4, dtype=np.int64)
+    return scan
 
 
-def _kernel_sequences(scan: kernel.Kernel, text: str, longest: int) -> list[tuple]:
+def _kernel_sequences(scan: kernel.CandidateScan, text: str, longest: int) -> list[tuple]:
     """The kernel's output, every filter letting everything through, as `_numpy_sequences`."""
     codes, _ = fold(text)
     # Fed twice: as folded codes, and (ASCII text) as the raw text it folds itself.
-    inputs = [(codes, kernel.IDENTITY)]
+    inputs = [(codes, False)]
     if text.isascii():
-        inputs.append((text.encode("ascii"), kernel.ascii_folding()))
+        inputs.append((text.encode("ascii"), True))
     results = []
-    for raw, folding in inputs:
-        out = scan(raw, folding, ALL_PASS, ALL_SEQUENCES, kernel.constants(KEYS), longest)
-        values, at, sequences = out.tolist(), 0, []
+    for raw, ascii_text in inputs:
+        values = scan(raw, ascii_text, ALL_PASS, ALL_SEQUENCES, kernel.constants(KEYS), longest)
+        at, sequences = 0, []
         while at < len(values):
             n, seen = values[at], values[at + 1] % 2**64
             starts, ends = values[at + 2 : at + 2 + n], values[at + 2 + n : at + 2 + 2 * n]
@@ -118,7 +122,7 @@ def _as_spans(spans: list[tuple[int, int]], sequences: list[tuple]) -> list[tupl
 @settings(max_examples=300, deadline=None)
 @given(text=token_text, longest=st.integers(1, MAX_FORM_TOKENS))
 def test_kernel_hashes_every_token_and_sequence_as_numpy(
-    scan: kernel.Kernel, text: str, longest: int
+    scan: kernel.CandidateScan, text: str, longest: int
 ) -> None:
     spans, sequences = _numpy_sequences(text, longest)
     got = _kernel_sequences(scan, text, longest)
@@ -127,12 +131,43 @@ def test_kernel_hashes_every_token_and_sequence_as_numpy(
     assert [(s[0], e[0]) for s, e, _ in got[: len(spans)]] == spans
 
 
-def test_kernel_sees_sequences_across_many_tokens(scan: kernel.Kernel) -> None:
+def test_kernel_sees_sequences_across_many_tokens(scan: kernel.CandidateScan) -> None:
     # More hits than its first output buffer holds, and long runs: every sequence, in order.
     text = " ".join(f"w{n % 97}" for n in range(3000))
     spans, sequences = _numpy_sequences(text, MAX_FORM_TOKENS)
     assert len(sequences) > 20_000
     assert _kernel_sequences(scan, text, MAX_FORM_TOKENS) == _as_spans(spans, sequences)
+
+
+# Every ASCII byte, with tokens of 1..20 letters or digits: the kernel folds ASCII eight bytes
+# at a time with range tests whose neighbours ("@", "[", "`", "{", "/", ":", and the control
+# bytes 0x10-0x19, which setting the case bit would turn into digits) must all stay separators.
+ascii_text = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=20),
+        st.text(alphabet="aZz09AM", min_size=1, max_size=20),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=ascii_text, longest=st.integers(1, MAX_FORM_TOKENS))
+def test_kernel_folds_any_ascii_as_fold_does(
+    scan: kernel.CandidateScan, text: str, longest: int
+) -> None:
+    spans, sequences = _numpy_sequences(text, longest)
+    assert _kernel_sequences(scan, text, longest) == _as_spans(spans, sequences)
+
+
+@pytest.mark.parametrize("size", [7, 8, 9, 63, 64, 65, 127, 128, 129])
+def test_kernel_tokens_at_word_and_block_edges(scan: kernel.CandidateScan, size: int) -> None:
+    # Tokens that start, end or run across the 8-byte words and 64-byte blocks the kernel
+    # reads, up to the text's last byte.
+    for token in (1, 7, 8, 9, 20):
+        text = ("x" * token + " ") * (size // (token + 1)) + "y" * (size % (token + 1))
+        spans, sequences = _numpy_sequences(text, 3)
+        assert _kernel_sequences(scan, text, 3) == _as_spans(spans, sequences), text
 
 
 def _verified(matcher: RosterMatcher, text: str) -> list[tuple[list[int], list[int], int]]:
