@@ -200,7 +200,10 @@ def scan(
     starts = np.empty(count, dtype=np.int64)
     ends = np.empty(count, dtype=np.int64)
     hashes = np.empty(count, dtype=np.uint64)
-    run_ends = np.empty(count, dtype=np.int64)  # candidate after the last of its run
+    # Runs as [first, last + 1) candidate ranges, in order.
+    run_firsts = np.empty(count + 1, dtype=np.int64)
+    run_stops = np.empty(count + 1, dtype=np.int64)
+    runs = 0
     run_start = 0
     longest_run = 0
     for c in range(count):
@@ -226,12 +229,13 @@ def scan(
         mixed ^= mixed >> np.uint64(29)
         starts[c], ends[c], hashes[c] = start, end, mixed
         if c and not (number == passed[c - 1] + 1 and start - ends[c - 1] <= MAX_GAP):
-            for r in range(run_start, c):
-                run_ends[r] = c
+            run_firsts[runs], run_stops[runs] = run_start, c
+            runs += 1
             longest_run = max(longest_run, c - run_start)
             run_start = c
-    for c in range(run_start, count):
-        run_ends[c] = count
+    if count:
+        run_firsts[runs], run_stops[runs] = run_start, count
+        runs += 1
     longest_run = max(longest_run, count - run_start)
 
     # Every sequence inside a run, up to the roster's longest form, as (length, first
@@ -249,22 +253,28 @@ def scan(
         position = keys[_POSITION + n - 1]
         start_value = np.uint64(n) * s0
         length_bits = np.uint64(n) << np.uint64(FP_BITS)
-        for row in range(count - n + 1):
-            if row + n > run_ends[row]:
+        kept = 0  # runs long enough for this length (and so for every shorter one)
+        for r in range(runs):
+            first, stop = run_firsts[r], run_stops[r]
+            if stop - first < n:
                 continue
-            sums[row] += hashes[row + n - 1] * position
-            if n == 1 and ends[row] - starts[row] < shortest_single:
-                continue  # no one-token form is this short (`forms.MIN_SINGLE_TOKEN_CHARS`)
-            mixed = sums[row] + start_value
-            mixed ^= mixed >> np.uint64(32)
-            mixed *= s1
-            mixed ^= mixed >> np.uint64(29)
-            mixed *= s2
-            seq_length[sequences] = n
-            seq_row[sequences] = row
-            seq_hash[sequences] = mixed
-            seq_slot[sequences] = (mixed >> fp_shift) | length_bits
-            sequences += 1
+            run_firsts[kept], run_stops[kept] = first, stop
+            kept += 1
+            for row in range(first, stop - n + 1):
+                sums[row] += hashes[row + n - 1] * position
+                if n == 1 and ends[row] - starts[row] < shortest_single:
+                    continue  # no one-token form is this short (`MIN_SINGLE_TOKEN_CHARS`)
+                mixed = sums[row] + start_value
+                mixed ^= mixed >> np.uint64(32)
+                mixed *= s1
+                mixed ^= mixed >> np.uint64(29)
+                mixed *= s2
+                seq_length[sequences] = n
+                seq_row[sequences] = row
+                seq_hash[sequences] = mixed
+                seq_slot[sequences] = (mixed >> fp_shift) | length_bits
+                sequences += 1
+        runs = kept
     found = np.empty(sequences + 1, dtype=np.int64)
     hits = 0
     for i in range(sequences):
