@@ -12,6 +12,7 @@ from typing import Any
 
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.members import check_member
+from dlp.extract.sheetxml import shown_number
 from dlp.extract.xlsx import column_letters
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment, UnscannableReason
@@ -177,8 +178,9 @@ def _row_cells(row: Any) -> list[tuple[str, str]]:
         repeat = int(cell.get(TABLE + "number-columns-repeated", "1") or 1)
         column += 1
         text = "\n".join(paragraph_text(p) for p in cell.iter(TEXT + "p")).strip()
-        if not text:
-            text = cell.get(OFFICE + "value", "") or cell.get(OFFICE + "date-value", "")
+        if not text:  # no shown text (a file written by a program): the typed value
+            value = cell.get(OFFICE + "value", "")
+            text = shown_number(value) if value else cell.get(OFFICE + "date-value", "")
         if text:
             cells.append((column_letters(column), text))
         column += repeat - 1

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import xlrd
 
 from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.sheetxml import shown_number
 from dlp.extract.source import Source
 from dlp.extract.xlsx import column_letters
 from dlp.model import Location, Segment, UnscannableReason
@@ -68,7 +69,9 @@ def _sheet(
 def _text(book: xlrd.Book, cell: xlrd.sheet.Cell) -> str:
     if cell.ctype == xlrd.XL_CELL_NUMBER:
         value = float(cell.value)
-        return str(int(value)) if value.is_integer() else repr(value)
+        # The shortest repr that reads back is still 17 digits for a computed value
+        # (0.1 + 0.2 is 0.30000000000000004): shown as Excel shows it.
+        return str(int(value)) if value.is_integer() else shown_number(repr(value))
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
             moment = xlrd.xldate_as_datetime(cell.value, book.datemode)

@@ -262,3 +262,57 @@ def test_zip_member_names_are_not_confused_with_office(tmp_path):
     data = makers.zip_of({"word/notes.txt": b"just text"}, zipfile.ZIP_STORED)
     segments, _ = from_bytes(data, "x.zip")
     assert segments[0].location.path == ("x.zip", "word/notes.txt")
+
+
+def _xls(rows: list[list[object]]) -> bytes:
+    import xlwt  # writes BIFF8, the format xlrd reads
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Prices")
+    for row_number, row in enumerate(rows):
+        for column, value in enumerate(row):
+            sheet.write(row_number, column, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xls_numbers_are_read_as_excel_shows_them(scanner):
+    from dlp.pipeline import collect
+
+    # Computed totals keep the double's 17 digits: 4.85 * 3 is 14.549999999999999, whose
+    # digits read as written are a Luhn-valid card number; Excel shows 14.55.
+    rows: list[list[object]] = [["Item", "Total"], ["Lunch x3", 4.85 * 3], ["Sum", 0.1 + 0.2]]
+    rows += [["Card on file", 4111111111111111], ["Whole", 536221234]]
+    data = _xls(rows)
+    segments, _ = from_bytes(data, "prices.xls")
+    shown = {s.location.cell: s.text for s in segments}
+    assert (shown["B2"], shown["B3"]) == ("14.55", "0.3")
+    assert (shown["B4"], shown["B5"]) == ("4111111111111111", "536221234")  # every digit
+    found = collect(iter(from_bytes(_xls(rows[:3]), "totals.xls")[0]), scanner).findings
+    assert [f.entity_type for f in found] == []
+    # ... where the digits as written would be one.
+    assert [r.entity_type for r in scanner.analyze(repr(4.85 * 3))] == ["CREDIT_CARD"]
+
+
+def test_ods_typed_values_are_read_as_shown():
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    )
+    # A program wrote the typed value with no shown text: its double's digits.
+    cells = "".join(
+        f"<table:table-cell office:value-type='float' office:value='{value}'/>"
+        for value in ("14.549999999999999", "4111111111111111", "87.7")
+    )
+    ods = makers.zip_of(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": f"<office:document-content {ns}><office:body><office:spreadsheet>"
+            f"<table:table table:name='Totals'><table:table-row>{cells}</table:table-row>"
+            "</table:table></office:spreadsheet></office:body></office:document-content>".encode(),
+        }
+    )
+    segments, _ = from_bytes(ods, "totals.ods")
+    assert [s.text for s in segments] == ["14.55", "4111111111111111", "87.7"]
