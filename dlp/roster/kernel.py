@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 
@@ -305,36 +304,36 @@ FIRST_OUT_VALUES = 1024  # a thread's first output buffer; grown for a text that
 
 
 class CandidateScan:
-    """`scan` with an output buffer per thread (the kernel runs without the GIL)."""
+    """`scan` bound to one roster's filters, with an output buffer per thread (the kernel
+    runs without the GIL)."""
 
-    def __init__(self, kernel: Kernel) -> None:
-        self._kernel = kernel
-        self._local = threading.local()
-
-    def __call__(
+    def __init__(
         self,
-        text: bytes,
-        ascii_text: bool,
+        kernel: Kernel,
         passes: np.ndarray,
         sequence_bits: np.ndarray,
         keys: np.ndarray,
         longest: int,
-        shortest_single: int = 0,
-    ) -> list[int]:
+    ) -> None:
+        self._kernel = kernel
+        self._tables = (passes, sequence_bits, keys, longest)
+        self._local = threading.local()
+
+    def __call__(self, text: bytes, ascii_text: bool, shortest_single: int = 0) -> list[int]:
         """`scan`'s values, as a list."""
         out = getattr(self._local, "out", None)
         if out is None:
             out = self._local.out = np.empty(FIRST_OUT_VALUES, dtype=np.int64)
-        args = (text, ascii_text, passes, sequence_bits, keys, longest, shortest_single)
-        used = self._kernel(*args, out)
+        used = self._kernel(text, ascii_text, *self._tables, shortest_single, out)
         if used < 0:
             out = self._local.out = np.empty(max(-used, 2 * len(out)), dtype=np.int64)
-            used = self._kernel(*args, out)
+            used = self._kernel(text, ascii_text, *self._tables, shortest_single, out)
         return out[:used].tolist() if used else []
 
 
-@cache
-def candidate_scan() -> CandidateScan | None:
-    """The process's `CandidateScan` (None without numba)."""
+def bound(
+    passes: np.ndarray, sequence_bits: np.ndarray, keys: np.ndarray, longest: int
+) -> CandidateScan | None:
+    """A `CandidateScan` over these filters (None without numba)."""
     kernel = compiled()
-    return None if kernel is None else CandidateScan(kernel)
+    return None if kernel is None else CandidateScan(kernel, passes, sequence_bits, keys, longest)

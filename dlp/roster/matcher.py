@@ -186,7 +186,17 @@ class RosterMatcher:
         if self._empty or not text:
             return []
         if len(text) <= CHUNK_CHARS:  # one chunk (most segments): no chunking, no copies
-            hits = [_Hit(start, end, form) for start, end, form in self._scan(text, ascii_bytes)]
+            if not self._looked_up_kernel:
+                self._look_up_kernel()
+            scan = self._candidate_scan
+            if scan is not None and ascii_bytes is not None:  # most texts: called directly
+                values = scan(ascii_bytes, True, MIN_SINGLE_TOKEN_CHARS)
+                if not values:
+                    return []
+                spans: Iterable[tuple[int, int, int]] = self._spans(text, values, None)
+            else:
+                spans = self._scan(text, ascii_bytes)
+            hits = [_Hit(start, end, form) for start, end, form in spans]
             return self._resolve(text, _outermost(hits)) if hits else []
         hits = []
         for offset, limit, chunk in _chunks(text):
@@ -201,15 +211,22 @@ class RosterMatcher:
         self, chunk: str, ascii_bytes: bytes | None = None
     ) -> Iterable[tuple[int, int, int]]:
         """(start, end, form) of each verified candidate sequence in ``chunk``."""
-        if not self._looked_up_kernel:  # on the first scan: numba is imported only then
-            self._candidate_scan = kernel.candidate_scan() if self._use_kernel else None
-            self._looked_up_kernel = True
+        if not self._looked_up_kernel:
+            self._look_up_kernel()
         scan = self._candidate_scan
         if scan is not None:
             return self._scan_compiled(chunk, scan, ascii_bytes)
         if len(chunk) <= self._short_text_chars:
             return self._scan_short(chunk)
         return self._scan_numpy(chunk)
+
+    def _look_up_kernel(self) -> None:
+        """On the first scan, not on loading: numba is imported only then."""
+        if self._use_kernel:
+            self._candidate_scan = kernel.bound(
+                self._filter_packed, self._sequence_bits, self._kernel_keys, self._longest
+            )
+        self._looked_up_kernel = True
 
     def _scan_numpy(self, chunk: str) -> Iterator[tuple[int, int, int]]:
         table = tokenize(chunk)
@@ -276,18 +293,14 @@ class RosterMatcher:
             codes, positions = fold(chunk)
             if positions is not None:
                 ends_at = [*positions.tolist(), len(chunk)]
-        values = scan(
-            codes,
-            ascii_text,
-            self._filter_packed,
-            self._sequence_bits,
-            self._kernel_keys,
-            self._longest,
-            shortest_single,
-        )
+        values = scan(codes, ascii_text, shortest_single)
+        return self._spans(chunk, values, ends_at) if values else []
+
+    def _spans(
+        self, chunk: str, values: list[int], ends_at: list[int] | None
+    ) -> list[tuple[int, int, int]]:
+        """(start, end, form) of the kernel's candidate sequences that verify."""
         spans: list[tuple[int, int, int]] = []
-        if not values:
-            return spans
         verified = self._verified
         at = 0
         while at < len(values):

@@ -81,17 +81,13 @@ def _numpy_sequences(text: str, longest: int) -> tuple[list[tuple[int, int]], li
 
 
 @pytest.fixture(scope="module")
-def scan() -> kernel.CandidateScan:
+def scan() -> kernel.Kernel:
     compiled = kernel.compiled()
     assert compiled is not None, "numba is not importable"
-    # A fresh one, starting from a buffer too short for most texts below: each must be
-    # grown into, and read the same.
-    scan = kernel.CandidateScan(compiled)
-    scan._local.out = np.empty(4, dtype=np.int64)
-    return scan
+    return compiled
 
 
-def _kernel_sequences(scan: kernel.CandidateScan, text: str, longest: int) -> list[tuple]:
+def _kernel_sequences(scan: kernel.Kernel, text: str, longest: int) -> list[tuple]:
     """The kernel's output, every filter letting everything through, as `_numpy_sequences`."""
     codes, _ = fold(text)
     # Fed twice: as folded codes, and (ASCII text) as the raw text it folds itself.
@@ -99,8 +95,12 @@ def _kernel_sequences(scan: kernel.CandidateScan, text: str, longest: int) -> li
     if text.isascii():
         inputs.append((text.encode("ascii"), True))
     results = []
+    # A buffer too short for most texts here: each must be grown into, and read the same.
+    keys = kernel.constants(KEYS)
+    candidates = kernel.CandidateScan(scan, ALL_PASS, ALL_SEQUENCES, keys, longest)
+    candidates._local.out = np.empty(4, dtype=np.int64)
     for raw, ascii_text in inputs:
-        values = scan(raw, ascii_text, ALL_PASS, ALL_SEQUENCES, kernel.constants(KEYS), longest)
+        values = candidates(raw, ascii_text)
         at, sequences = 0, []
         while at < len(values):
             n, seen = values[at], values[at + 1] % 2**64
@@ -122,7 +122,7 @@ def _as_spans(spans: list[tuple[int, int]], sequences: list[tuple]) -> list[tupl
 @settings(max_examples=300, deadline=None)
 @given(text=token_text, longest=st.integers(1, MAX_FORM_TOKENS))
 def test_kernel_hashes_every_token_and_sequence_as_numpy(
-    scan: kernel.CandidateScan, text: str, longest: int
+    scan: kernel.Kernel, text: str, longest: int
 ) -> None:
     spans, sequences = _numpy_sequences(text, longest)
     got = _kernel_sequences(scan, text, longest)
@@ -131,7 +131,7 @@ def test_kernel_hashes_every_token_and_sequence_as_numpy(
     assert [(s[0], e[0]) for s, e, _ in got[: len(spans)]] == spans
 
 
-def test_kernel_sees_sequences_across_many_tokens(scan: kernel.CandidateScan) -> None:
+def test_kernel_sees_sequences_across_many_tokens(scan: kernel.Kernel) -> None:
     # More hits than its first output buffer holds, and long runs: every sequence, in order.
     text = " ".join(f"w{n % 97}" for n in range(3000))
     spans, sequences = _numpy_sequences(text, MAX_FORM_TOKENS)
@@ -154,14 +154,14 @@ ascii_text = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(text=ascii_text, longest=st.integers(1, MAX_FORM_TOKENS))
 def test_kernel_folds_any_ascii_as_fold_does(
-    scan: kernel.CandidateScan, text: str, longest: int
+    scan: kernel.Kernel, text: str, longest: int
 ) -> None:
     spans, sequences = _numpy_sequences(text, longest)
     assert _kernel_sequences(scan, text, longest) == _as_spans(spans, sequences)
 
 
 @pytest.mark.parametrize("size", [7, 8, 9, 63, 64, 65, 127, 128, 129])
-def test_kernel_tokens_at_word_and_block_edges(scan: kernel.CandidateScan, size: int) -> None:
+def test_kernel_tokens_at_word_and_block_edges(scan: kernel.Kernel, size: int) -> None:
     # Tokens that start, end or run across the 8-byte words and 64-byte blocks the kernel
     # reads, up to the text's last byte.
     for token in (1, 7, 8, 9, 20):
