@@ -145,6 +145,26 @@ def prefix_fingerprints(table: TokenTable, keys: FingerprintKeys) -> np.ndarray:
     return fingerprint_words(prefix_words(table)[0], keys)
 
 
+# A weak token: one code byte, or two or three ASCII digits. Times, house numbers, days and
+# initials are most of the tokens a school text shares with a roster; no form is made of weak
+# tokens alone (`forms`), so a run of them is never looked up.
+WEAK_DIGITS = 3
+
+
+def is_weak(codes: bytes) -> bool:
+    """Whether a token, as its folded code bytes, is weak."""
+    return len(codes) == 1 or (len(codes) <= WEAK_DIGITS and all(0x30 <= b <= 0x39 for b in codes))
+
+
+def weak_words(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`is_weak` of tokens given as `prefix_words` (first eight bytes, zero past the end)."""
+    digits = np.ones(len(words), dtype=bool)
+    for byte in range(WEAK_DIGITS):
+        value = (words >> _U64(8 * byte)) & _U64(0xFF)
+        digits &= (byte >= lengths) | ((value >= 0x30) & (value <= 0x39))
+    return (lengths == 1) | ((lengths <= WEAK_DIGITS) & digits)
+
+
 def fingerprint_words(words: np.ndarray, keys: FingerprintKeys) -> np.ndarray:
     """`prefix_fingerprints` from `prefix_words` (left unchanged)."""
     words = words * _U64(keys.prefix[0])

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from dlp.roster.fingerprint import MAX_FORM_TOKENS
+from dlp.roster.fingerprint import MAX_FORM_TOKENS, WEAK_DIGITS, fold, is_weak
 from dlp.roster.people import Guardian, Person, PersonName
 from dlp.roster.text import normalize_token, split_tokens
 
@@ -63,6 +63,13 @@ class _Part:
     norm: Spelling
 
 
+def _weak(token: str) -> bool:
+    """`fingerprint.is_weak` of a raw token, as the matcher will see it in text."""
+    if token.isascii():  # a raw ASCII token is letters and digits: its codes are itself
+        return len(token) == 1 or (len(token) <= WEAK_DIGITS and token.isdigit())
+    return is_weak(fold(token)[0])
+
+
 def _parts(value: str) -> list[_Part]:
     """A name part split into tokens, plus its joined spelling ("O'Brien" -> "obrien")."""
     raw = tuple(split_tokens(value))
@@ -106,9 +113,12 @@ class _Collector:
             self._forms[norm] = (min(known[0], field), known[1] | {raw, norm})
 
     def forms(self) -> list[Form]:
+        # A form none of whose spellings has a token that is not weak could not be found: the
+        # matcher does not look up runs of weak tokens (`fingerprint.is_weak`).
         return [
             Form(field, norm, tuple(sorted(spellings)))
             for norm, (field, spellings) in self._forms.items()
+            if any(not all(map(_weak, spelling)) for spelling in spellings)
         ]
 
 

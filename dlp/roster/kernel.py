@@ -193,20 +193,56 @@ def scan(
         passed[count] = number
         count += int((passes[slot >> np.uint64(3)] >> (slot & np.uint64(7))) & np.uint64(1))
 
-    # The candidates' whole-token hashes, and their runs: adjacent tokens at most `MAX_GAP`
-    # apart.
-    k0, k1, k2, k3 = keys[_TOKEN], keys[_TOKEN + 1], keys[_TOKEN + 2], keys[_TOKEN + 3]
-    starts = np.empty(count, dtype=np.int64)
-    ends = np.empty(count, dtype=np.int64)
-    hashes = np.empty(count, dtype=np.uint64)
-    # Runs as [first, last + 1) candidate ranges, in order.
-    run_firsts = np.empty(count + 1, dtype=np.int64)
+    # Runs of candidates: adjacent tokens at most `MAX_GAP` apart. A run of weak tokens only
+    # (`fingerprint.is_weak`: one character, or up to three digits) is dropped, since no form
+    # is made of them alone (`forms`); they are nine in ten of a school text's candidates
+    # (times, house numbers, initials), nearly all in runs of their own.
+    kept_numbers = np.empty(count + 1, dtype=np.int64)  # token numbers in the kept runs
+    run_firsts = np.empty(count + 1, dtype=np.int64)  # runs as [first, stop) of those
     run_stops = np.empty(count + 1, dtype=np.int64)
+    kept = 0
     runs = 0
-    run_start = 0
     longest_run = 0
-    for c in range(count):
-        number = passed[c]
+    run_start = 0
+    strong = False
+    for c in range(count + 1):
+        number = passed[c] if c < count else -1
+        if c == count or (
+            c
+            and not (
+                number == passed[c - 1] + 1
+                and token_starts[number] - token_ends[passed[c - 1]] <= MAX_GAP
+            )
+        ):
+            if strong:
+                run_firsts[runs] = kept
+                for r in range(run_start, c):
+                    kept_numbers[kept] = passed[r]
+                    kept += 1
+                run_stops[runs] = kept
+                runs += 1
+                longest_run = max(longest_run, c - run_start)
+            run_start = c
+            strong = False
+            if c == count:
+                break
+        if not strong:
+            length = token_ends[number] - token_starts[number]
+            strong = length > 3
+            if length == 2 or length == 3:
+                head = heads[number]
+                for b in range(length):
+                    byte = (head >> np.uint64(8 * b)) & np.uint64(0xFF)
+                    if byte < np.uint64(0x30) or byte > np.uint64(0x39):
+                        strong = True
+
+    # The kept candidates' whole-token hashes.
+    k0, k1, k2, k3 = keys[_TOKEN], keys[_TOKEN + 1], keys[_TOKEN + 2], keys[_TOKEN + 3]
+    starts = np.empty(kept, dtype=np.int64)
+    ends = np.empty(kept, dtype=np.int64)
+    hashes = np.empty(kept, dtype=np.uint64)
+    for c in range(kept):
+        number = kept_numbers[c]
         start, end = token_starts[number], token_ends[number]
         length = end - start
         head = heads[number]
@@ -227,15 +263,7 @@ def scan(
         mixed *= k3
         mixed ^= mixed >> np.uint64(29)
         starts[c], ends[c], hashes[c] = start, end, mixed
-        if c and not (number == passed[c - 1] + 1 and start - ends[c - 1] <= MAX_GAP):
-            run_firsts[runs], run_stops[runs] = run_start, c
-            runs += 1
-            longest_run = max(longest_run, c - run_start)
-            run_start = c
-    if count:
-        run_firsts[runs], run_stops[runs] = run_start, count
-        runs += 1
-    longest_run = max(longest_run, count - run_start)
+    count = kept
 
     # Every sequence inside a run, up to the roster's longest form, as (length, first
     # candidate, hash, bitset slot); then the bitset's answers, again in a loop of their own

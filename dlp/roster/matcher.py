@@ -31,12 +31,14 @@ from dlp.roster.fingerprint import (
     fingerprint_words,
     fold,
     folded_code_table,
+    is_weak,
     prefix_words,
     run_hashes,
     sequence_hash,
     token_hashes,
     token_values,
     tokenize,
+    weak_words,
 )
 from dlp.roster.forms import MIN_SINGLE_TOKEN_CHARS, Field
 from dlp.roster.people import Role
@@ -235,14 +237,27 @@ class RosterMatcher:
         prefixes = prefix_words(table)
         hit = self._filter.take(fingerprint_words(prefixes[0], self._prints))
         candidates = hit.nonzero()[0]
-        count = len(candidates)
-        if not count:
+        if not len(candidates):
             return
         # Sequence (row, n) is the n candidates from the row-th on; it exists when no break
         # (candidates not adjacent, or more than `MAX_GAP` apart) lies inside it.
         close = table.starts[1:] - table.ends[:-1] <= MAX_GAP  # token i and token i + 1
         linked = candidates[1:] - candidates[:-1] == 1
         linked &= close[candidates[:-1]]
+        # Runs of weak tokens only go (`is_weak`); the runs left keep their breaks.
+        run = np.zeros(len(candidates), dtype=np.intp)
+        np.cumsum(~linked, out=run[1:])
+        strong = ~weak_words(prefixes[0].take(candidates), prefixes[1].take(candidates))
+        keep = np.bincount(run, weights=strong)[run] > 0
+        if not keep.all():
+            # Two runs left side by side were apart before (a run ends where the next token
+            # is not a candidate or is too far), so the breaks come out the same.
+            candidates = candidates[keep]
+            linked = candidates[1:] - candidates[:-1] == 1
+            linked &= close[candidates[:-1]]
+        count = len(candidates)
+        if not count:
+            return
         longest = min(self._longest, int(np.count_nonzero(linked)) + 1)
         if longest > 2 and count > EXACT_RUNS_ABOVE:
             # Many candidates: hash no longer a sequence than the longest run has.
@@ -321,6 +336,7 @@ class RosterMatcher:
         cache, keys, passes = self._token_cache, self._prints, self._filter_bits
         # Candidate runs as lists of (token number, code start, code end, token hash).
         runs: list[list[tuple[int, int, int, int]]] = []
+        strong: list[bool] = []  # whether each run has a token that is not weak
         previous = (-2, 0)
         for number, token in enumerate(_CODE_TOKEN.finditer(codes)):
             value = token.group()
@@ -339,7 +355,11 @@ class RosterMatcher:
                 runs[-1].append((number, start, end, hashed))
             else:
                 runs.append([(number, start, end, hashed)])
+                strong.append(False)
             previous = (number, end)
+            if not strong[-1]:
+                strong[-1] = not is_weak(value)
+        runs = [run for run, kept in zip(runs, strong, strict=True) if kept]  # see `is_weak`
         if not runs:
             return
         ends_at = None if positions is None else [*positions.tolist(), len(chunk)]

@@ -26,6 +26,7 @@ from dlp.roster.fingerprint import (
     MAX_GAP,
     FingerprintKeys,
     fold,
+    is_weak,
     run_hashes,
     token_hashes,
     tokenize,
@@ -72,10 +73,18 @@ def _numpy_sequences(text: str, longest: int) -> tuple[list[tuple[int, int]], li
     hashes = token_hashes(table, KEYS, index)
     full = run_hashes(hashes, longest, KEYS)
     linked = [table.starts[i + 1] - table.ends[i] <= MAX_GAP for i in range(count - 1)]
+    # Every token passes: a run is a stretch of linked tokens, and one of weak tokens only
+    # is not looked up.
+    codes, _ = fold(text)
+    weak = [is_weak(codes[s:e]) for s, e in spans]
+    run = [0]
+    for i in range(count - 1):
+        run.append(run[-1] + (not linked[i]))
+    strong_runs = {run[i] for i in range(count) if not weak[i]}
     sequences = []
     for length in range(1, longest + 1):
         for row in range(count - length + 1):
-            if all(linked[row : row + length - 1]):
+            if all(linked[row : row + length - 1]) and run[row] in strong_runs:
                 sequences.append((row, length, int(full[row, length - 1])))
     return spans, sequences
 
@@ -127,8 +136,9 @@ def test_kernel_hashes_every_token_and_sequence_as_numpy(
     spans, sequences = _numpy_sequences(text, longest)
     got = _kernel_sequences(scan, text, longest)
     assert got == _as_spans(spans, sequences)
-    # Length-1 sequences are the tokens themselves: every one of them, in order.
-    assert [(s[0], e[0]) for s, e, _ in got[: len(spans)]] == spans
+    # Length-1 sequences are the tokens themselves: every one in a run that is looked up.
+    singles = [(row, n) for row, n, _ in sequences if n == 1]
+    assert [(s[0], e[0]) for s, e, _ in got[: len(singles)]] == [spans[r] for r, _ in singles]
 
 
 def test_kernel_sees_sequences_across_many_tokens(scan: kernel.Kernel) -> None:

@@ -48,6 +48,12 @@ def spans(matcher: RosterMatcher, text: str) -> list[tuple[str, str]]:
             "lives at 54 Rocky Clarendon Ave.",
             [("54 Rocky Clarendon Ave", "ROSTER_GUARDIAN_CONTACT")],
         ),
+        # Weak tokens (times, house numbers, initials) count beside a strong one.
+        (
+            "at 8:30 on 2 3, 54 Rocky Clarendon Ave",
+            [("54 Rocky Clarendon Ave", "ROSTER_GUARDIAN_CONTACT")],
+        ),
+        ("A. A. Bogert, Mathias A A", [("Bogert, Mathias A A", "ROSTER_STUDENT_NAME")]),
         # Not the roster: another surname, a lone first name, a name split by a long gap.
         ("Lisa Simpson and Woods", []),
         ("Lisa", []),
@@ -144,3 +150,28 @@ def test_month_matched_only_ignoring_case_the_re_way(matcher: RosterMatcher) -> 
     # `re` matches "sep" with a long s (U+017F) to "sep" ignoring case; str.lower() does not.
     found = matcher.find("Lisa Woods, born \u017fep 13, 2008")
     assert [(m.confirmed_by_dob, m.score) for m in found] == [(True, SCORE_CONFIRMED_BY_DOB)]
+
+
+def test_no_form_is_made_of_weak_tokens_only() -> None:
+    from datetime import date
+
+    from dlp.roster.fingerprint import fold, is_weak
+    from dlp.roster.forms import guardian_forms, person_forms
+    from dlp.roster.people import Guardian, Person, PersonName, Role
+
+    # The matcher never looks up a run of weak tokens, so a form of them alone could not be
+    # found; the collector makes none (and keeps "Al Li" and "J. Smith").
+    initials = Person(Role.STUDENT, "S9001", PersonName("J", "K"), birth_date=date(2010, 1, 1))
+    short = Person(Role.STUDENT, "S9002", PersonName("Al", "Li", "J"))
+    assert [f.tokens for f in person_forms(initials)] == [("s9001",), ("s", "9001")]
+    assert {("al", "li"), ("al", "j", "li"), ("li", "al", "j")} <= {
+        f.tokens for f in person_forms(short)
+    }
+    guardian = Guardian("g9", PersonName("J", "Smith"), addresses=("12 5",), emails=("a.b@c.d",))
+    assert {f.tokens for f in guardian_forms(guardian)} == {
+        ("j", "smith"),
+        ("smith", "j"),
+    }
+    for person in (initials, short):
+        for form in person_forms(person):
+            assert any(not all(is_weak(fold(t)[0]) for t in s) for s in form.spellings)
