@@ -8,9 +8,10 @@ home) it is compiled in memory instead.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 Kernel = Callable[..., Any]
@@ -19,11 +20,20 @@ Kernel = Callable[..., Any]
 class LazyKernel:
     """``kernel()`` is the compiled ``function`` (or None without numba), built on the first
     call. ``helpers``: names of functions in ``function``'s module that it calls; they are
-    compiled first and put in the module's globals, where numba looks for them."""
+    compiled first and put in the module's globals, where numba looks for them.
+    ``intrinsics``: {name: "numba.module.attribute"} of numba intrinsics (one machine
+    instruction, such as ``trailing_zeros``) that ``function`` calls by that name; imported
+    only when the kernel is built, and put in the module's globals likewise."""
 
-    def __init__(self, function: Callable[..., Any], helpers: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        helpers: Sequence[str] = (),
+        intrinsics: Mapping[str, str] | None = None,
+    ) -> None:
         self._function = function
         self._helpers = tuple(helpers)
+        self._intrinsics = dict(intrinsics or {})
         self._lock = threading.Lock()
         self._built = False
         self._kernel: Kernel | None = None
@@ -46,6 +56,9 @@ class LazyKernel:
         except ImportError:
             return None
         module = vars(sys.modules[self._function.__module__])
+        for name, where in self._intrinsics.items():
+            owner, _, attribute = where.rpartition(".")
+            module[name] = getattr(importlib.import_module(owner), attribute)
         for cache in (True, False):  # False: no writable cache location
             try:
                 for name in self._helpers:

@@ -25,8 +25,10 @@ from dlp.roster.fingerprint import (
     MAX_FORM_TOKENS,
     MAX_GAP,
     FingerprintKeys,
+    fingerprint_words,
     fold,
     is_weak,
+    prefix_words,
     run_hashes,
     token_hashes,
     tokenize,
@@ -61,9 +63,12 @@ token_text = st.lists(
 )
 
 
-def _numpy_sequences(text: str, longest: int) -> tuple[list[tuple[int, int]], list[tuple]]:
+def _numpy_sequences(
+    text: str, longest: int, passing: set[int] | None = None
+) -> tuple[list[tuple[int, int]], list[tuple]]:
     """Every token (code span) and every (first token, length, hash) the numpy stages give
-    when every token passes, in `RosterMatcher._scan`'s order (length, then first token)."""
+    when every token passes (or the tokens whose prefix fingerprint is in ``passing``), in
+    `RosterMatcher._scan`'s order (length, then first token)."""
     table = tokenize(text)
     count = len(table)
     spans = list(zip(table.starts.tolist(), table.ends.tolist(), strict=True))
@@ -72,19 +77,24 @@ def _numpy_sequences(text: str, longest: int) -> tuple[list[tuple[int, int]], li
     index = np.arange(count)
     hashes = token_hashes(table, KEYS, index)
     full = run_hashes(hashes, longest, KEYS)
-    linked = [table.starts[i + 1] - table.ends[i] <= MAX_GAP for i in range(count - 1)]
-    # Every token passes: a run is a stretch of linked tokens, and one of weak tokens only
-    # is not looked up.
+    prints = fingerprint_words(prefix_words(table)[0], KEYS).tolist()
+    passes = [passing is None or prints[i] in passing for i in range(count)]
+    # Two tokens are linked when both pass and they are close: a run is a stretch of linked
+    # tokens, and one of weak tokens only is not looked up.
+    linked = [
+        passes[i] and passes[i + 1] and table.starts[i + 1] - table.ends[i] <= MAX_GAP
+        for i in range(count - 1)
+    ]
     codes, _ = fold(text)
     weak = [is_weak(codes[s:e]) for s, e in spans]
     run = [0]
     for i in range(count - 1):
         run.append(run[-1] + (not linked[i]))
-    strong_runs = {run[i] for i in range(count) if not weak[i]}
+    strong_runs = {run[i] for i in range(count) if passes[i] and not weak[i]}
     sequences = []
     for length in range(1, longest + 1):
         for row in range(count - length + 1):
-            if all(linked[row : row + length - 1]) and run[row] in strong_runs:
+            if passes[row] and all(linked[row : row + length - 1]) and run[row] in strong_runs:
                 sequences.append((row, length, int(full[row, length - 1])))
     return spans, sequences
 
@@ -96,8 +106,11 @@ def scan() -> kernel.Kernel:
     return compiled
 
 
-def _kernel_sequences(scan: kernel.Kernel, text: str, longest: int) -> list[tuple]:
-    """The kernel's output, every filter letting everything through, as `_numpy_sequences`."""
+def _kernel_sequences(
+    scan: kernel.Kernel, text: str, longest: int, passing: set[int] | None = None
+) -> list[tuple]:
+    """The kernel's output, as `_numpy_sequences`: the sequence bitset lets everything
+    through, the token filter every token (or those whose fingerprints are in ``passing``)."""
     codes, _ = fold(text)
     # Fed twice: as folded codes, and (ASCII text) as the raw text it folds itself.
     inputs = [(codes, False)]
@@ -106,7 +119,12 @@ def _kernel_sequences(scan: kernel.Kernel, text: str, longest: int) -> list[tupl
     results = []
     # A buffer too short for most texts here: each must be grown into, and read the same.
     keys = kernel.constants(KEYS)
-    candidates = kernel.CandidateScan(scan, ALL_PASS, ALL_SEQUENCES, keys, longest)
+    token_filter = ALL_PASS
+    if passing is not None:
+        token_filter = np.zeros_like(ALL_PASS)
+        for slot in passing:
+            token_filter[slot >> 3] |= 1 << (slot & 7)
+    candidates = kernel.CandidateScan(scan, token_filter, ALL_SEQUENCES, keys, longest)
     candidates._local.out = np.empty(4, dtype=np.int64)
     for raw, ascii_text in inputs:
         values = candidates(raw, ascii_text)
@@ -141,6 +159,19 @@ def test_kernel_hashes_every_token_and_sequence_as_numpy(
     assert [(s[0], e[0]) for s, e, _ in got[: len(singles)]] == [spans[r] for r, _ in singles]
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=token_text, longest=st.integers(1, MAX_FORM_TOKENS), data=st.data())
+def test_kernel_grows_runs_between_tokens_the_filter_drops(
+    scan: kernel.Kernel, text: str, longest: int, data: st.DataObject
+) -> None:
+    # The kernel grows each run from its strong tokens and stops at a token the filter
+    # drops; the model cuts runs there. Any subset of the text's tokens may pass.
+    prints = fingerprint_words(prefix_words(tokenize(text))[0], KEYS).tolist()
+    passing = data.draw(st.sets(st.sampled_from(prints)) if prints else st.just(set()))
+    spans, sequences = _numpy_sequences(text, longest, passing)
+    assert _kernel_sequences(scan, text, longest, passing) == _as_spans(spans, sequences)
+
+
 def test_kernel_sees_sequences_across_many_tokens(scan: kernel.Kernel) -> None:
     # More hits than its first output buffer holds, and long runs: every sequence, in order.
     text = " ".join(f"w{n % 97}" for n in range(3000))
@@ -163,9 +194,7 @@ ascii_text = st.lists(
 
 @settings(max_examples=400, deadline=None)
 @given(text=ascii_text, longest=st.integers(1, MAX_FORM_TOKENS))
-def test_kernel_folds_any_ascii_as_fold_does(
-    scan: kernel.Kernel, text: str, longest: int
-) -> None:
+def test_kernel_folds_any_ascii_as_fold_does(scan: kernel.Kernel, text: str, longest: int) -> None:
     spans, sequences = _numpy_sequences(text, longest)
     assert _kernel_sequences(scan, text, longest) == _as_spans(spans, sequences)
 
