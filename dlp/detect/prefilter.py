@@ -76,10 +76,10 @@ class Prefilter:
         if not patterns:
             return
         everything = range(len(patterns))
-        self._all = _compile([(regex, flags) for regex, flags, _ in patterns], everything)
+        self._all = compile_database([(regex, flags) for regex, flags, _ in patterns], everything)
         if self._core_ids and len(self._core_ids) < len(patterns):
             ids = sorted(self._core_ids)
-            self._core = _compile([(patterns[i][0], patterns[i][1]) for i in ids], ids)
+            self._core = compile_database([(patterns[i][0], patterns[i][1]) for i in ids], ids)
 
     def ends(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -118,7 +118,10 @@ class Prefilter:
         }
 
 
-def _compile(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
+def compile_database(
+    patterns: Sequence[tuple[str, int]], ids: Sequence[int]
+) -> hyperscan.Database:
+    """One Hyperscan database, in prefilter mode, of (regex, python re flags) patterns."""
     expressions, flags = [], []
     for regex, re_flags in patterns:
         hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
