@@ -83,7 +83,7 @@ def open_holder(
     keeps the store's default. The folder fallback has no expiry: its files are for a person.
     """
     try:
-        from dlp.quarantine.crypto import load_keyring
+        from dlp.quarantine.crypto import KEY_ENV, load_keyring
         from dlp.quarantine.store import QuarantineStore
     except ImportError:
         log.warning(
@@ -92,9 +92,18 @@ def open_holder(
         )
         return FolderHolder(fallback_folder)
     keyring = load_keyring(env or {}, key_file)
-    store: Holder = (
+    store = (
         QuarantineStore.open(url, keyring)
         if retention_days is None
         else QuarantineStore.open(url, keyring, retention_days)
     )
-    return store
+    from_env = bool((env or {}).get(KEY_ENV))
+    source = f"the key in ${KEY_ENV}" if from_env else f"the quarantine key file {key_file}"
+    try:
+        # Before this gateway seals anything under a key the quarantine's other users lack.
+        store.check_key(source)
+    except BaseException:
+        store.close()
+        raise
+    holder: Holder = store
+    return holder

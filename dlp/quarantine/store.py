@@ -176,6 +176,36 @@ class QuarantineStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def check_key(self, source: str = "this key") -> None:
+        """Refuse a key under which nothing this quarantine holds was sealed.
+
+        A second gateway sharing a PostgreSQL quarantine, started without a copy of the
+        first one's key file, would otherwise make a key of its own and seal under it: its
+        held messages would not open on the other instance's triage, nor the other's on its
+        own, and they would be lost with that one host. So a quarantine that holds sealed
+        messages must hold some under a key of this keyring (the current one, or an old one
+        loaded for rotation); an empty one takes any key. ``source`` names where the key came
+        from, for the message.
+        """
+        blobs = schema.blobs
+        known = sorted(key.key_id for key in (*self.keyring.old, self.keyring.current))
+        with self.engine.connect() as connection:
+            if connection.execute(select(blobs.c.held_id).limit(1)).first() is None:
+                return
+            if (
+                connection.execute(
+                    select(blobs.c.held_id).where(blobs.c.key_id.in_(known)).limit(1)
+                ).first()
+                is not None
+            ):
+                return
+        raise QuarantineKeyError(
+            f"{source} (key id {self.keyring.current.key_id}) is not this quarantine's key: "
+            "it holds sealed messages, none of them under this key or an old key loaded with "
+            "it. Use the quarantine key of the instances that already share this quarantine "
+            "(and their old keys, if they rotated) in place of this one."
+        )
+
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:

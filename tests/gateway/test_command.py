@@ -86,3 +86,64 @@ def test_reload_and_stop_signals(tmp_path: Path) -> None:
     assert message["verdicts"] == {"b@example.org": "deliver"}
     assert names[-1] == "stopped"
     assert len(list((tmp_path / "delivered" / "new").iterdir())) == 1
+
+
+def test_a_second_gateway_without_the_quarantine_key_refuses_to_start(tmp_path: Path) -> None:
+    # Two instances share one quarantine; the second was set up without a copy of the first
+    # one's key file. It would make a key of its own and seal under it: refused, with why.
+    port = free_port()
+
+    def config(name: str) -> Path:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(
+            f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n'
+            f'[gateway]\nlisten = "127.0.0.1:{port}"\nmetrics_listen = ""\nworkers = 1\n'
+            '[delivery]\nfolder = "delivered"\n'
+            f'[quarantine]\nurl = "sqlite:///{tmp_path / "shared.db"}"\nkey_file = "{name}.key"\n'
+        )
+        return path
+
+    log = tmp_path / "first.jsonl"
+    with log.open("w") as stderr:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "dlp", "gateway", "--config", str(config("first"))],
+            cwd=tmp_path,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "listening on" not in log.read_text() and time.monotonic() < deadline:
+            assert first.poll() is None, log.read_text()
+            time.sleep(0.1)
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.sendmail(
+                "teacher@cusd.com",
+                ["parent@gmail.com"],
+                b"Subject: test\r\n\r\nSSN 536-22-1234, student ID: 20231234, IEP.\r\n",
+            )
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(60) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(10)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    message = next(event for event in events if event.get("event") == "message")
+    assert message["verdicts"] == {"parent@gmail.com": "quarantine"}
+
+    done = dlp("gateway", "--config", str(config("second")), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "second.key" in done.stderr
+    assert "is not this quarantine's key" in done.stderr
+    assert "Traceback" not in done.stderr
+    # The first instance's key still opens everything the quarantine holds.
+    from dlp.quarantine.crypto import load_keyring
+    from dlp.quarantine.store import QuarantineStore
+
+    store = QuarantineStore.open(
+        f"sqlite:///{tmp_path / 'shared.db'}", load_keyring({}, tmp_path / "first.key")
+    )
+    try:
+        store.check_key()
+    finally:
+        store.close()

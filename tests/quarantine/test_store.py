@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dlp.quarantine import schema
+from dlp.quarantine.crypto import QuarantineKeyError
 from dlp.quarantine.records import Filters, Status
 from dlp.quarantine.store import (
     IntegrityError,
@@ -194,6 +195,31 @@ def test_key_rotation(store_url, held_decision, held_scan):
     assert rotating.rotate() == 0
     rotating.close()
     after = QuarantineStore.open(store_url, new_key)
+    assert after.content(held) == MESSAGE
+    after.close()
+
+
+def test_a_key_that_sealed_nothing_here_is_refused(store_url, held_decision, held_scan):
+    first, stranger = b"f" * 32, b"s" * 32
+    empty = QuarantineStore.open(store_url, stranger)
+    empty.check_key()  # an empty quarantine takes any key
+    empty.close()
+    with_first = QuarantineStore.open(store_url, first)
+    held = _hold(with_first, held_decision, held_scan)
+    with_first.check_key()
+    with_first.close()
+    other = QuarantineStore.open(store_url, stranger)
+    with pytest.raises(QuarantineKeyError, match=r"^the key file k2 \(key id \w+\) is not this"):
+        other.check_key("the key file k2")
+    other.close()
+    # The stranger key with the first one loaded as an old key (a rotation) is accepted, and
+    # once everything is re-sealed under it, alone too.
+    rotating = QuarantineStore.open(store_url, stranger, old_keys=[first])
+    rotating.check_key()
+    assert rotating.rotate() == 1
+    rotating.close()
+    after = QuarantineStore.open(store_url, stranger)
+    after.check_key()
     assert after.content(held) == MESSAGE
     after.close()
 
