@@ -1,4 +1,5 @@
-"""Legacy Excel workbooks (.xls, BIFF8) through xlrd: one segment per non-empty cell."""
+"""Legacy Excel workbooks (.xls, BIFF8) through xlrd: every non-empty cell, located by sheet
+and cell reference, with its column's header as context (packed: ``celltable``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 import xlrd
 
+from dlp.extract.celltable import FIRST, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.sheetxml import shown_number
 from dlp.extract.source import Source
@@ -29,18 +31,33 @@ def workbook(data: bytes, location: Location, ctx: Context) -> Iterator[Item]:
                 UnscannableReason.ENCRYPTED, "password-protected Excel workbook"
             ) from error
         raise
+    # One packer for every sheet: blocks run on from one sheet to the next, as ``pack``'s do.
+    table = TablePacker(location, first=FIRST if ctx.limits.early_blocks else NEVER_EARLY)
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            yield from _sheet(book, sheet, location, ctx)
+            yield from _sheet(book, sheet, location, table, ctx)
             book.unload_sheet(index)
+    except Exception:
+        # What was read before a stop (a timeout, a damaged sheet) is scanned, as it was
+        # cell by cell.
+        yield from table.blocks(final=True)
+        raise
     finally:
         book.release_resources()
+    yield from table.blocks(final=True)
 
 
 def _sheet(
-    book: xlrd.Book, sheet: xlrd.sheet.Sheet, location: Location, ctx: Context
+    book: xlrd.Book,
+    sheet: xlrd.sheet.Sheet,
+    location: Location,
+    table: TablePacker,
+    ctx: Context,
 ) -> Iterator[Segment]:
+    """One sheet's cells into ``table``, giving its blocks as they fill up. The first row with
+    any text names the columns; its own cells have no header."""
+    table.rebase(location.with_detail(sheet=sheet.name))
     headers: dict[int, str] | None = None
     for row in range(sheet.nrows):
         if row % 1000 == 0:
@@ -56,14 +73,14 @@ def _sheet(
         first = headers is None
         if headers is None:
             headers = dict(cells)
+        label = str(row + 1)
         for column, text in cells:
-            header = "" if first else headers.get(column, "")
-            where = location.with_detail(
-                sheet=sheet.name,
-                cell=f"{column_letters(column + 1)}{row + 1}",
-                column=header or None,
+            table.add(
+                text, "" if first else headers.get(column, ""), ref=column_letters(column + 1)
             )
-            yield Segment(text, where, header)
+            table.ref_rows.append(label)
+        if table.full():
+            yield from table.blocks()
 
 
 def _text(book: xlrd.Book, cell: xlrd.sheet.Cell) -> str:

@@ -155,3 +155,50 @@ def _joined(segments: list[Segment]) -> Segment:
     )
     text = SEPARATOR.join(segment.text for segment in segments)
     return Segment(text, segments[0].location, "", table)
+
+
+def xls_cells(data: bytes, location: Location) -> Iterator[Segment]:
+    """The .xls reader as it was before its cells came packed: one segment per cell."""
+    import xlrd
+
+    from dlp.extract.xls import _Quiet
+
+    book = xlrd.open_workbook(
+        file_contents=data, on_demand=True, logfile=_Quiet(), formatting_info=False
+    )
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            yield from _xls_sheet(book, sheet, location)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
+def _xls_sheet(book, sheet, location: Location) -> Iterator[Segment]:
+    import xlrd
+
+    from dlp.extract.xls import _text
+    from dlp.extract.xlsx import column_letters
+
+    headers: dict[int, str] | None = None
+    for row in range(sheet.nrows):
+        cells = [
+            (column, _text(book, cell))
+            for column, cell in enumerate(sheet.row(row))
+            if cell.ctype not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+        ]
+        cells = [(column, text) for column, text in cells if text]
+        if not cells:
+            continue
+        first = headers is None
+        if headers is None:
+            headers = dict(cells)
+        for column, text in cells:
+            header = "" if first else headers.get(column, "")
+            where = location.with_detail(
+                sheet=sheet.name,
+                cell=f"{column_letters(column + 1)}{row + 1}",
+                column=header or None,
+            )
+            yield Segment(text, where, header)

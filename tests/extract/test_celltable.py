@@ -121,6 +121,35 @@ def test_xlsx_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, comm
     assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
 
 
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ROWS, min_size=1, max_size=3), st.booleans())
+def test_xls_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, long_cell):
+    import xlwt
+
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="M/D/YYYY")
+    for number, rows in enumerate(sheets, 1):
+        sheet = book.add_sheet(f"Period {number}")
+        for row_number, row in enumerate(sheet_rows(rows)):
+            for column, value in enumerate(row):
+                if isinstance(value, datetime.date):
+                    sheet.write(row_number, column, value, dates)
+                elif value is not None:
+                    sheet.write(row_number, column, value)
+        if long_cell:  # longer than a block's small cell: a segment of its own
+            sheet.write(len(rows) + 1, 0, "SSN 536-22-1234 " * 300)
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    location = Location(path=("grades.xls",))
+    old = list(percell.xls_cells(data, location))
+    new = new_items(data, "grades.xls")
+    assert unfolded(new) == old
+    assert list(pack(new)) == list(percell.pack(old))
+    assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
+
+
 def xlsx_with(sheets: dict[str, list[list[object]]], annotate) -> bytes:
     import openpyxl
 
