@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+from dlp.extract.celltable import FIRST, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.members import check_member
 from dlp.extract.sheetxml import shown_number
@@ -132,14 +133,31 @@ def _document(stream: Any, location: Location, ctx: Context, pages: bool) -> Ite
 
 
 def _spreadsheet(stream: Any, location: Location, ctx: Context) -> Iterator[Segment]:
-    sheet = ""
+    """Every sheet's cells, packed (``celltable``): one packer for every sheet, so blocks run
+    on from one sheet to the next, as ``pack``'s do."""
+    table = TablePacker(location, first=FIRST if ctx.limits.early_blocks else NEVER_EARLY)
+    try:
+        yield from _sheets(stream, location, table, ctx)
+    except Exception:
+        # What was read before a stop (a timeout, damaged XML) is scanned, as it was cell by
+        # cell.
+        yield from table.blocks(final=True)
+        raise
+    yield from table.blocks(final=True)
+
+
+def _sheets(
+    stream: Any, location: Location, table: TablePacker, ctx: Context
+) -> Iterator[Segment]:
+    """The cells into ``table``, giving its blocks as they fill up. The first row of a sheet
+    with any text names the columns; its own cells have no header."""
     row_number = 0
     headers: dict[str, str] | None = None
     tags = [TABLE + "table", TABLE + "table-row"]
     for event, element in iterparse(stream, tags=tags, events=("start", "end")):
         if element.tag == TABLE + "table":
             if event == "start":
-                sheet = element.get(TABLE + "name", "")
+                table.rebase(location.with_detail(sheet=element.get(TABLE + "name", "")))
                 row_number, headers = 0, None
             else:
                 release(element)
@@ -151,19 +169,15 @@ def _spreadsheet(stream: Any, location: Location, ctx: Context) -> Iterator[Segm
         cells = _row_cells(element)
         release(element)
         if cells:
+            first = headers is None
             if headers is None:
                 headers = dict(cells)
-                for letters, text in cells:
-                    yield Segment(
-                        text, location.with_detail(sheet=sheet, cell=f"{letters}{row_number}")
-                    )
-            else:
-                for letters, text in cells:
-                    header = headers.get(letters, "")
-                    cell = location.with_detail(
-                        sheet=sheet, cell=f"{letters}{row_number}", column=header or None
-                    )
-                    yield Segment(text, cell, header)
+            label = str(row_number)
+            for letters, text in cells:
+                table.add(text, "" if first else headers.get(letters, ""), ref=letters)
+                table.ref_rows.append(label)
+            if table.full():
+                yield from table.blocks()
         row_number += repeat - 1
         if row_number % 1000 == 0:
             ctx.check_time()

@@ -8,11 +8,13 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from dlp.extract import ooxml, xlsx
 from dlp.extract.charset import guess_codec
 from dlp.extract.context import Context, Item
 from dlp.extract.delimited import _delimiter
+from dlp.extract.odf import TABLE, _row_cells
 from dlp.extract.source import Source
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import CellTable, Location, Segment, Unscannable
@@ -202,3 +204,40 @@ def _xls_sheet(book, sheet, location: Location) -> Iterator[Segment]:
                 column=header or None,
             )
             yield Segment(text, where, header)
+
+
+def ods_cells(stream: Any, location: Location) -> Iterator[Segment]:
+    """The ODS sheet reader as it was before its cells came packed: one segment per cell."""
+    sheet = ""
+    row_number = 0
+    headers: dict[str, str] | None = None
+    tags = [TABLE + "table", TABLE + "table-row"]
+    for event, element in iterparse(stream, tags=tags, events=("start", "end")):
+        if element.tag == TABLE + "table":
+            if event == "start":
+                sheet = element.get(TABLE + "name", "")
+                row_number, headers = 0, None
+            else:
+                release(element)
+            continue
+        if event == "start":
+            continue
+        repeat = int(element.get(TABLE + "number-rows-repeated", "1") or 1)
+        row_number += 1
+        cells = _row_cells(element)
+        release(element)
+        if cells:
+            if headers is None:
+                headers = dict(cells)
+                for letters, text in cells:
+                    yield Segment(
+                        text, location.with_detail(sheet=sheet, cell=f"{letters}{row_number}")
+                    )
+            else:
+                for letters, text in cells:
+                    header = headers.get(letters, "")
+                    cell = location.with_detail(
+                        sheet=sheet, cell=f"{letters}{row_number}", column=header or None
+                    )
+                    yield Segment(text, cell, header)
+        row_number += repeat - 1

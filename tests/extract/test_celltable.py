@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 from itertools import accumulate
+from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -145,6 +146,57 @@ def test_xls_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, long_
     location = Location(path=("grades.xls",))
     old = list(percell.xls_cells(data, location))
     new = new_items(data, "grades.xls")
+    assert unfolded(new) == old
+    assert list(pack(new)) == list(percell.pack(old))
+    assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
+
+
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+)
+
+
+def ods_cell(text: str, repeat: int) -> str:
+    """A cell as LibreOffice writes it: shown text in paragraphs, or a typed value only."""
+    spread = f" table:number-columns-repeated='{repeat}'" if repeat > 1 else ""
+    if text.isascii() and text.isdigit():
+        return f"<table:table-cell{spread} office:value-type='float' office:value='{text}'/>"
+    paragraphs = "".join(
+        f"<text:p>{escape(line)}</text:p>" for line in text.split("\n") if line or text
+    )
+    return f"<table:table-cell{spread}>{paragraphs}</table:table-cell>"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(ROWS, st.lists(st.integers(1, 3), min_size=60, max_size=60)),
+                min_size=1, max_size=3))
+def test_ods_cells_and_findings_equal_the_per_cell_reader(scanner, sheets):
+    tables = []
+    for number, (rows, repeats) in enumerate(sheets, 1):
+        body = []
+        for index, row in enumerate(rows):
+            kept = ["".join(c for c in cell if c >= " " or c == "\n") for cell in row]
+            cells = "".join(
+                ods_cell(cell, repeats[(index + column) % 60])
+                for column, cell in enumerate(kept)
+            )
+            spread = repeats[index % 60]
+            rows_repeated = f" table:number-rows-repeated='{spread}'" if spread > 1 else ""
+            body.append(f"<table:table-row{rows_repeated}>{cells}</table:table-row>")
+        tables.append(f"<table:table table:name='Period {number}'>{''.join(body)}</table:table>")
+    content = (
+        f"<office:document-content {ODS_NS}><office:body><office:spreadsheet>"
+        f"{''.join(tables)}</office:spreadsheet></office:body></office:document-content>"
+    ).encode()
+    data = makers.zip_of(
+        {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": content}
+    )
+    location = Location(path=("grades.ods",))
+    old = list(percell.ods_cells(io.BytesIO(content), location))
+    new = new_items(data, "grades.ods")
     assert unfolded(new) == old
     assert list(pack(new)) == list(percell.pack(old))
     assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
