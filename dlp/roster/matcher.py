@@ -57,13 +57,6 @@ TOKEN_CACHE_SIZE = 1 << 16
 # ID-shaped values from scanned text -> their roster ID matches: the scanner checks each
 # pattern ID twice (its role, then any role). In memory only, bounded; never written or logged.
 ID_CACHE_SIZE = 1 << 14
-# Texts up to this long -> their matches, in memory only, bounded, never written or logged (as
-# the ID and token caches): a dict read (0.2 us) instead of a kernel call (1.3 us, mostly fixed
-# cost) on segments the scanner itself reads in about 8 us. On the mail and documents of the
-# shared corpus, 99,000 segments, most of them a sheet's cells: with a 52,500-person roster the
-# scan kept 80 to 84% of its speed without one, and keeps 92 to 93% with this cache.
-SMALL_TEXT_CHARS = 64
-SMALL_CACHE_SIZE = 1 << 15
 FORM_KEY_BITS = 24  # a bitmap over the forms' key tops answers most `_lookup` misses at once
 _CODE_TOKEN = re.compile(rb"[^\x00]+")  # a token in folded code bytes
 _M64 = (1 << 64) - 1
@@ -178,8 +171,6 @@ class RosterMatcher:
         np.bitwise_or.at(key_bits, tops >> 3, np.left_shift(1, tops & 7).astype(np.uint8))
         self._key_bits = key_bits.data
         self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
-        # Short texts -> what `find` found in them (see `SMALL_TEXT_CHARS`).
-        self._small_texts: dict[str, tuple[RosterMatch, ...]] = {}
         self._kernel_keys = kernel.constants(self._prints)
         folded_code_table()  # build it now rather than inside the first scan
 
@@ -196,19 +187,6 @@ class RosterMatcher:
         has it (an ASCII text)."""
         if self._empty or not text:
             return []
-        if len(text) <= SMALL_TEXT_CHARS:
-            # A sheet's cells and a message's header fields: a few characters each, the same
-            # ones again and again, where the kernel's fixed cost is most of the scanner's.
-            known = self._small_texts.get(text)
-            if known is None:
-                known = tuple(self._find(text, ascii_bytes))
-                if len(self._small_texts) >= SMALL_CACHE_SIZE:
-                    self._small_texts.clear()
-                self._small_texts[text] = known
-            return list(known)
-        return self._find(text, ascii_bytes)
-
-    def _find(self, text: str, ascii_bytes: bytes | None) -> list[RosterMatch]:
         if len(text) <= CHUNK_CHARS:  # one chunk (most segments): no chunking, no copies
             if not self._looked_up_kernel:
                 self._look_up_kernel()

@@ -16,9 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.roster import matcher as matcher_module
 from dlp.roster.fingerprint import FingerprintKeys, run_hashes, sequence_hashes
-from dlp.roster.matcher import SMALL_TEXT_CHARS, RosterMatcher
+from dlp.roster.matcher import RosterMatcher
 from dlp.roster.people import Person, Role
 from dlp.roster.secret import RosterKeys
 from dlp.roster.store import RosterStore
@@ -169,41 +168,6 @@ def test_cached_id_check_answers_as_a_fresh_matcher(
         for value in values:
             for role in ROLES:
                 assert reused.is_roster_id(value, role) == expected[value, role]
-
-
-short_texts = st.one_of(
-    mention(),
-    words,
-    st.text(alphabet="LisaWod. S1009-", max_size=12),
-).filter(lambda text: len(text) <= SMALL_TEXT_CHARS)
-
-
-@settings(max_examples=200, deadline=None)
-@given(values=st.lists(short_texts, min_size=1, max_size=8))
-def test_short_texts_answer_from_the_cache_as_a_fresh_matcher(
-    small_store: RosterStore, values: list[str]
-) -> None:
-    tables, keys = small_store.load(), RosterKeys(SECRET)
-    reused = RosterMatcher(tables, keys)
-    expected = [RosterMatcher(tables, keys).find(value) for value in values]
-    for _ in range(2):  # the second pass is answered from the cache
-        assert [reused.find(value) for value in values] == expected
-    found = reused.find(values[0])
-    found.clear()  # a caller's list is its own: the cached answer stays whole
-    assert reused.find(values[0]) == expected[0]
-
-
-def test_the_short_text_cache_is_bounded(
-    small_store: RosterStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(matcher_module, "SMALL_CACHE_SIZE", 8)
-    matcher = RosterMatcher(small_store.load(), RosterKeys(SECRET))
-    for number in range(50):
-        matcher.find(f"Lisa Woods {number}")
-        assert len(matcher._small_texts) <= 8
-    assert matcher.find("Lisa Woods") == RosterMatcher(
-        small_store.load(), RosterKeys(SECRET)
-    ).find("Lisa Woods")
 
 
 def _lookup_without_bitmap(tables: RosterTables, mac: bytes) -> int:

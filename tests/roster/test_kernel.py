@@ -210,7 +210,7 @@ def test_kernel_tokens_at_word_and_block_edges(scan: kernel.Kernel, size: int) -
 
 
 def _verified(matcher: RosterMatcher, text: str) -> list[tuple[list[int], list[int], int]]:
-    """What ``find`` sends to HMAC verification, from cold caches."""
+    """What ``find`` sends to HMAC verification, from a cold verification cache."""
     calls: list[tuple[list[int], list[int], int]] = []
     verify = RosterMatcher._verify
 
@@ -219,7 +219,6 @@ def _verified(matcher: RosterMatcher, text: str) -> list[tuple[list[int], list[i
         return verify(matcher, chunk, starts, ends, seen)
 
     matcher._verified.clear()
-    matcher._small_texts.clear()
     matcher._verify = recording  # type: ignore[method-assign]
     try:
         matcher.find(text)
