@@ -172,6 +172,8 @@ def scan(
         base = 64 * block
         # Eight edges written whatever the count (past it, values nobody reads), then the
         # rest: the loop's end is mispredicted only in the rare block with more than eight.
+        # Written out twice, for starts and for ends: as one numba helper it cost a tenth of
+        # the kernel (11.2 against 10.2 us per 6.6 KB document).
         count = popcount(rising)
         for i in range(8):
             token_starts[tokens + i] = base + np.int64(trailing_zeros(rising))

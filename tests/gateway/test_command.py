@@ -27,6 +27,40 @@ def wait_for_event(log: Path, event: str, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+def start_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``dlp gateway --config config`` run from the config's folder, its standard error into
+    ``log``, once it listens."""
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dlp", "gateway", "--config", str(config)],
+            cwd=config.parent,
+            stderr=stderr,
+        )
+    deadline = time.monotonic() + 60
+    while "listening on" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait(10)
+            raise AssertionError(f"the gateway did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+    return process
+
+
+def stop_gateway(process: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM, and its exit status once it has drained (killed after a minute: None)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+        return None
+
+
+def events_of(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
 def test_check_and_errors(tmp_path: Path) -> None:
     config = tmp_path / "gateway.toml"
     config.write_text(f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n')
@@ -51,17 +85,8 @@ def test_reload_and_stop_signals(tmp_path: Path) -> None:
         'metrics_listen = ""\nworkers = 1\n[delivery]\nfolder = "delivered"\n'
     )
     log = tmp_path / "log.jsonl"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dlp", "gateway", "--config", str(config)],
-            cwd=tmp_path,
-            stderr=stderr,
-        )
+    process = start_gateway(config, log)
     try:
-        deadline = time.monotonic() + 60
-        while "listening on" not in log.read_text() and time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.1)
         created = (tmp_path / "var" / "secret.key").stat()
         assert created.st_mode & 0o777 == 0o600  # made on first start, said so in the log
         policy.write_text("version = [\n")
@@ -72,13 +97,9 @@ def test_reload_and_stop_signals(tmp_path: Path) -> None:
         wait_for_event(log, "policy-reloaded")
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
             client.sendmail("a@cusd.com", ["b@example.org"], plain())
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+        assert stop_gateway(process) == 0
+    events = events_of(log)
     names = [event.get("event") for event in events]
     assert "key-created" in names
     assert names.index("policy-reload-refused") < names.index("policy-reloaded")
@@ -104,31 +125,17 @@ def test_a_second_gateway_without_the_quarantine_key_refuses_to_start(tmp_path: 
         return path
 
     log = tmp_path / "first.jsonl"
-    with log.open("w") as stderr:
-        first = subprocess.Popen(
-            [sys.executable, "-m", "dlp", "gateway", "--config", str(config("first"))],
-            cwd=tmp_path,
-            stderr=stderr,
-        )
+    first = start_gateway(config("first"), log)
     try:
-        deadline = time.monotonic() + 60
-        while "listening on" not in log.read_text() and time.monotonic() < deadline:
-            assert first.poll() is None, log.read_text()
-            time.sleep(0.1)
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
             client.sendmail(
                 "teacher@cusd.com",
                 ["parent@gmail.com"],
                 b"Subject: test\r\n\r\nSSN 536-22-1234, student ID: 20231234, IEP.\r\n",
             )
-        first.send_signal(signal.SIGTERM)
-        assert first.wait(60) == 0
     finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait(10)
-    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    message = next(event for event in events if event.get("event") == "message")
+        assert stop_gateway(first) == 0
+    message = next(event for event in events_of(log) if event.get("event") == "message")
     assert message["verdicts"] == {"parent@gmail.com": "quarantine"}
 
     done = dlp("gateway", "--config", str(config("second")), cwd=tmp_path)
