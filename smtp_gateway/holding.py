@@ -75,14 +75,18 @@ def open_holder(
     fallback_folder: Path,
     env: Mapping[str, str] | None = None,
     retention_days: int | None = None,
+    digest_secret: tuple[bytes, str] | None = None,
 ) -> Holder:
     """The quarantine store at ``url`` (its key from ``$DLP_QUARANTINE_KEY`` or ``key_file``),
     or `FolderHolder` when `dlp.quarantine` is not installed.
 
     ``retention_days`` (``[quarantine] retention_days``) sets each held message's expiry; None
     keeps the store's default. The folder fallback has no expiry: its files are for a person.
+    ``digest_secret``: the gateway's digest secret and where it came from, checked against the
+    one the quarantine's findings are keyed with (`QuarantineStore.check_digest_secret`).
     """
     try:
+        from dlp.detect.masking import secret_fingerprint
         from dlp.quarantine.crypto import KEY_ENV, load_keyring
         from dlp.quarantine.store import QuarantineStore
     except ImportError:
@@ -102,6 +106,9 @@ def open_holder(
     try:
         # Before this gateway seals anything under a key the quarantine's other users lack.
         store.check_key(source)
+        if digest_secret is not None:
+            secret, secret_source = digest_secret
+            store.check_digest_secret(secret_fingerprint(secret), secret_source)
     except BaseException:
         store.close()
         raise

@@ -126,6 +126,7 @@ class Gateway:
             holder = open_holder(
                 quarantine.url, quarantine.key_file, quarantine.folder, env,
                 retention_days=quarantine.retention_days,
+                digest_secret=(secret, f"the digest secret in {settings.detection.secret_file}"),
             )
         self.target = overrides.target or settings.delivery.target()
         self.outbound = ConnectionCache(max_idle=settings.delivery.threads)

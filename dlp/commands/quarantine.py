@@ -9,6 +9,7 @@ dlp quarantine export ID [-o FILE] [--reason TEXT]          (or no ID, filters a
 dlp quarantine legal-hold ID {on,off} [--note TEXT]
 dlp quarantine purge [--dry-run]                            (retention: destroy expired bytes)
 dlp quarantine rotate-key                                   (re-seal under the current key)
+dlp quarantine adopt-secret                                 (after changing the digest secret)
 dlp quarantine false-positives [--format json]              ("not sensitive" digests)
 
 Filters: --since, --until (2026-11-01, 2026-11-01T08:00, or 7d / 12h ago), --sender,
@@ -144,6 +145,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     purge.add_argument("--dry-run", action="store_true", help="only list what would go")
 
     actions.add_parser("rotate-key", help="re-encrypt messages sealed under an old key")
+    actions.add_parser(
+        "adopt-secret",
+        help="record the settings' digest secret as the quarantine's (after changing it)",
+    )
 
     positives = actions.add_parser(
         "false-positives",
@@ -505,6 +510,31 @@ def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def _adopt_secret(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    from dlp.detect.masking import secret_fingerprint
+    from dlp.roster.secret import SecretError, load_secret
+    from dlp.settings import load_settings
+
+    path = load_settings(args.config).detection.secret_file
+    try:
+        fingerprint = secret_fingerprint(load_secret(os.environ, path))
+    except SecretError as error:
+        raise UsageError(str(error)) from None
+    before = triage.store.adopt_digest_secret(fingerprint)
+    triage.audit.append(
+        "quarantine-adopt-secret", **actor.fields(), fingerprint=fingerprint, replaced=before
+    )
+    if before in (None, fingerprint):
+        print(f"the quarantine's digest secret is {fingerprint} ({path})")
+    else:
+        print(
+            f"the quarantine's digest secret is now {fingerprint} ({path}), was {before}: "
+            "digests made under the old one (allow-list entries, earlier findings) no longer "
+            "match new findings"
+        )
+    return 0
+
+
 _ACTIONS = {
     "list": _list,
     "show": _show,
@@ -515,5 +545,6 @@ _ACTIONS = {
     "legal-hold": _legal_hold,
     "purge": _purge,
     "rotate-key": _rotate,
+    "adopt-secret": _adopt_secret,
     "false-positives": _false_positives,
 }

@@ -52,3 +52,9 @@ def canonical_value(entity_type: str, value: str) -> str:
 def keyed_digest(secret: bytes, entity_type: str, value: str) -> str:
     message = f"{entity_type}\x1f{canonical_value(entity_type, value)}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    """A name for the digest secret that reveals nothing about it: two places that show the
+    same fingerprint key their digests alike."""
+    return hmac.new(secret, b"k12-dlp/secret-fingerprint", hashlib.sha256).hexdigest()[:16]

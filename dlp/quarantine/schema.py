@@ -102,6 +102,14 @@ findings = Table(
     Column("rules", Text, nullable=False),  # JSON list of {"rule", "clauses"}
 )
 
+# Facts about the quarantine as a whole, by name (the digest secret's fingerprint).
+settings = Table(
+    "quarantine_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
 false_positives = Table(
     "quarantine_false_positives",
     metadata,

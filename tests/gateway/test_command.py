@@ -154,3 +154,37 @@ def test_a_second_gateway_without_the_quarantine_key_refuses_to_start(tmp_path: 
         store.check_key()
     finally:
         store.close()
+
+
+def test_a_gateway_whose_digest_secret_was_lost_refuses_until_the_new_one_is_adopted(
+    tmp_path: Path,
+) -> None:
+    # The host was rebuilt without its secret file: the gateway would make a new secret, and
+    # its digests would no longer match the quarantine's, the audit log's or the allow list's.
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n'
+        f'[gateway]\nlisten = "127.0.0.1:{port}"\nmetrics_listen = ""\nworkers = 1\n'
+        '[delivery]\nfolder = "delivered"\n'
+    )
+    assert stop_gateway(start_gateway(config, tmp_path / "first.jsonl")) == 0
+    secret = tmp_path / "var" / "secret.key"
+    secret.unlink()
+
+    done = dlp("gateway", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "the digest secret in var/secret.key (fingerprint" in done.stderr
+    assert "adopt-secret" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert secret.read_bytes() not in done.stderr.encode()  # its fingerprint only
+
+    adopted = dlp("quarantine", "--config", str(config), "adopt-secret", cwd=tmp_path)
+    assert adopted.returncode == 0, adopted.stderr
+    assert "no longer match" in adopted.stdout
+    log = tmp_path / "second.jsonl"
+    assert stop_gateway(start_gateway(config, log)) == 0
+    audit = [json.loads(line) for line in (tmp_path / "var" / "audit.log").read_text().splitlines()]
+    assert [entry["event"] for entry in audit if "secret" in entry["event"]] == [
+        "quarantine-adopt-secret"
+    ]

@@ -224,6 +224,24 @@ def test_a_key_that_sealed_nothing_here_is_refused(store_url, held_decision, hel
     after.close()
 
 
+def test_the_first_digest_secret_is_recorded_and_another_refused(store_url):
+    first = QuarantineStore.open(store_url, KEY)
+    assert first.digest_secret() is None
+    first.check_digest_secret("aaaa000011112222", "secret one")  # recorded
+    first.check_digest_secret("aaaa000011112222", "secret one")
+    assert first.digest_secret() == "aaaa000011112222"
+    first.close()
+    second = QuarantineStore.open(store_url, KEY)
+    with pytest.raises(QuarantineError, match=r"^secret two \(fingerprint bbbb\w+\) is not"):
+        second.check_digest_secret("bbbb000011112222", "secret two")
+    # A district that changed its secret on purpose records the new one.
+    assert second.adopt_digest_secret("bbbb000011112222") == "aaaa000011112222"
+    second.check_digest_secret("bbbb000011112222", "secret two")
+    with pytest.raises(QuarantineError, match="adopt-secret"):
+        second.check_digest_secret("aaaa000011112222", "secret one")
+    second.close()
+
+
 def test_false_positives_and_accounts(store, held_decision, held_scan):
     held = _hold(store, held_decision, held_scan)
     finding = store.findings(held)[0]
