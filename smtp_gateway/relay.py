@@ -4,7 +4,8 @@ Order of work, chosen so that a failure leaves the least behind to duplicate:
 
 1. deliveries (plain, S/MIME, TLS-required) to the next hop: a temporary failure of any of
    them stops here and answers 451, nothing held yet (the sending MTA tries the whole message
-   again; copies already accepted may then arrive twice, none is ever lost);
+   again; the recipients whose copies were accepted are remembered, `accepted`, and not sent
+   another on that retry; none is ever lost);
    recipients whose TLS-required copy could not travel over verified TLS are held instead;
 2. holds in the quarantine (`Holder.hold` returns only once the message is durable);
 3. the reply: 250 when every recipient was delivered, held or refused by the policy with at
@@ -36,6 +37,7 @@ from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Encryption, Verdict, decide
 from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
+from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.headers import header_block, stamp
 from smtp_gateway.holding import Holder
@@ -123,6 +125,7 @@ class Relay:
         metrics: Metrics,
         audit: AuditLog | None = None,
         options: RelayOptions = RelayOptions(),
+        accepted: AcceptedCopies | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._scan = scan
@@ -132,6 +135,7 @@ class Relay:
         self.metrics = metrics
         self.audit = audit
         self.options = options
+        self.accepted = accepted if accepted is not None else AcceptedCopies()
         self.background: set[asyncio.Task[None]] = set()
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -224,7 +228,9 @@ class Relay:
             record["held"] = outcome.held
         if outcome.temporary:
             record["next_hop"] = [item.to_dict() for item in outcome.temporary]
+            self.accepted.remember(message.sender, message.raw, outcome.delivered)
             return replies.TRY_LATER_HOLD if outcome.hold_failed else replies.TRY_LATER_NEXT_HOP
+        self.accepted.forget(message.sender, message.raw)
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
 
@@ -260,13 +266,24 @@ class Relay:
         outcome = _Outcome()
         groups = sorted(decision.groups().items(), key=lambda item: item[0][0].rank)
         to_hold: list[str] = []
-        for (verdict, encryption), addresses in groups:
+        # Recipients the next hop took this very message for before the sender's retry.
+        already = self.accepted.already(message.sender, message.raw)
+        for (verdict, encryption), group in groups:
             if verdict is Verdict.QUARANTINE:
-                to_hold.extend(addresses)
+                to_hold.extend(group)
                 continue
             if verdict is Verdict.REJECT:
-                outcome.refused.extend(addresses)
+                outcome.refused.extend(group)
                 continue
+            addresses = [address for address in group if address not in already]
+            if len(addresses) < len(group):
+                accepted_before = [address for address in group if address in already]
+                outcome.delivered.extend(accepted_before)
+                logged = record.setdefault("accepted_before", [])
+                assert isinstance(logged, list)
+                logged.extend(accepted_before)
+                if not addresses:
+                    continue
             fields = [
                 ("X-DLP-Verdict", verdict.value),
                 ("X-DLP-Policy-Version", bundle.version),

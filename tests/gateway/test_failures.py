@@ -46,6 +46,36 @@ def test_next_hop_down_gives_451_and_nothing_is_lost(tmp_path: Path) -> None:
             assert sink.handler.all_recipients() == ["b@example.org"]
 
 
+def test_a_retry_after_a_partial_failure_sends_no_second_copy(tmp_path: Path) -> None:
+    # The next hop takes the first recipient and puts the second off once: the gateway
+    # answers 451 and the sender tries the whole message again. The retry reaches only the
+    # recipient still waiting; the first has its one copy.
+    with Sink() as sink:
+        refusals = ["later@example.org"]
+
+        def rcpt_reply(address: str) -> str | None:
+            if address in refusals:
+                refusals.remove(address)
+                return "451 4.3.0 try again later"
+            return None
+
+        sink.handler.rcpt_reply = rcpt_reply
+        settings = make_settings(tmp_path, next_hop_port=sink.port)
+        with RunningGateway(settings) as running:
+            message = plain("partial")
+            recipients = ["first@example.org", "later@example.org"]
+            code, reply = running.send(message, "a@cusd.com", recipients)
+            assert code == 451, reply
+            assert sink.handler.all_recipients() == ["first@example.org"]
+            code, reply = running.send(message, "a@cusd.com", recipients)
+            assert code == 250, reply
+            assert sink.handler.all_recipients() == ["first@example.org", "later@example.org"]
+            # Another message, or the same one from another sender, is not a retry.
+            code, reply = running.send(message, "b@cusd.com", recipients)
+            assert code == 250, reply
+            assert sink.handler.all_recipients()[2:] == recipients
+
+
 def test_scanner_crash_gives_451_and_the_worker_is_replaced(
     faulty: RunningGateway, sink: Sink
 ) -> None:
