@@ -58,7 +58,10 @@ class LazyKernel:
         module = vars(sys.modules[self._function.__module__])
         for name, where in self._intrinsics.items():
             owner, _, attribute = where.rpartition(".")
-            module[name] = getattr(importlib.import_module(owner), attribute)
+            try:
+                module[name] = getattr(importlib.import_module(owner), attribute)
+            except (ImportError, AttributeError):
+                return None  # a numba without it: the callers' path without the kernel
         for cache in (True, False):  # False: no writable cache location
             try:
                 for name in self._helpers:

@@ -59,22 +59,34 @@ class AcceptedCopies:
         return entry.addresses if entry is not None else frozenset()
 
     def remember(self, sender: str, raw: bytes, addresses: Iterable[str]) -> None:
-        """After a 4xx: these recipients have their copy."""
+        """Before a 4xx: these recipients have their copy. Added to what is known already,
+        since one message may come in several transactions (an MTA's recipient limit)."""
         kept = frozenset(addresses)
-        key = _key(sender, raw)
-        self._drop(key)
         if not kept:
             return
-        shape = (sender, len(raw))
-        self._entries[key] = _Entry(shape, self._clock() + self._keep, kept)
+        key = _key(sender, raw)
+        known = self._entries.get(key)
+        self._put(key, (sender, len(raw)), kept | known.addresses if known else kept)
+
+    def forget(self, sender: str, raw: bytes, addresses: Iterable[str]) -> None:
+        """After an attempt that completed the message for these recipients; what is known
+        of the message's other recipients (another transaction's) stays."""
+        if not self._shapes[sender, len(raw)]:
+            return
+        key = _key(sender, raw)
+        known = self._entries.get(key)
+        if known is not None:
+            self._put(key, known.shape, known.addresses.difference(addresses))
+
+    def _put(self, key: bytes, shape: tuple[str, int], addresses: frozenset[str]) -> None:
+        """Stored anew (so that the oldest come first), or dropped when empty."""
+        self._drop(key)
+        if not addresses:
+            return
+        self._entries[key] = _Entry(shape, self._clock() + self._keep, addresses)
         self._shapes[shape] += 1
         while len(self._entries) > self._max:
             self._drop(next(iter(self._entries)))
-
-    def forget(self, sender: str, raw: bytes) -> None:
-        """After the attempt that completed the message."""
-        if self._shapes[sender, len(raw)]:
-            self._drop(_key(sender, raw))
 
     def _drop(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)

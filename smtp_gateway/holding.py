@@ -83,11 +83,12 @@ def open_holder(
     ``retention_days`` (``[quarantine] retention_days``) sets each held message's expiry; None
     keeps the store's default. The folder fallback has no expiry: its files are for a person.
     ``digest_secret``: the gateway's digest secret and where it came from, checked against the
-    one the quarantine's findings are keyed with (`QuarantineStore.check_digest_secret`).
+    one the quarantine's findings are keyed with (`dlp.quarantine.sharing`).
     """
     try:
         from dlp.detect.masking import secret_fingerprint
         from dlp.quarantine.crypto import KEY_ENV, load_keyring
+        from dlp.quarantine.sharing import check_digest_secret, check_key
         from dlp.quarantine.store import QuarantineStore
     except ImportError:
         log.warning(
@@ -105,10 +106,10 @@ def open_holder(
     source = f"the key in ${KEY_ENV}" if from_env else f"the quarantine key file {key_file}"
     try:
         # Before this gateway seals anything under a key the quarantine's other users lack.
-        store.check_key(source)
+        check_key(store, source)
         if digest_secret is not None:
             secret, secret_source = digest_secret
-            store.check_digest_secret(secret_fingerprint(secret), secret_source)
+            check_digest_secret(store, secret_fingerprint(secret), secret_source)
     except BaseException:
         store.close()
         raise

@@ -79,6 +79,7 @@ class _Outcome:
     failed: list[RecipientResult] = field(default_factory=list)  # permanently, by the next hop
     temporary: list[RecipientResult] = field(default_factory=list)
     hold_failed: bool = False
+    before: list[str] = field(default_factory=list)  # had their copy from an earlier attempt
 
 
 def _headers(raw: bytes) -> tuple[str, str]:
@@ -153,6 +154,9 @@ class Relay:
         }
         try:
             reply = await self._process(message, record)
+            if not reply.startswith("4"):
+                # Done with these recipients: a later retry of theirs would be a new message.
+                self.accepted.forget(message.sender, message.raw, message.recipients)
         except Exception as error:
             # Anything unforeseen: the sending MTA keeps the message.
             log.exception("message %s failed", message.id)
@@ -222,15 +226,41 @@ class Relay:
             self.metrics.recipients.labels(verdict.verdict.value).inc()
 
         started = time.monotonic()
-        outcome = await self._act(message, bundle, decision, scan, message_id, record)
-        timings["act"] = round((time.monotonic() - started) * 1000, 1)
+        # Filled in by `_act` as it goes, so that whatever fails after a delivery, the
+        # recipients that have their copy are known when the sender tries again.
+        outcome = _Outcome()
+        try:
+            await self._act(message, bundle, decision, scan, message_id, record, outcome)
+            timings["act"] = round((time.monotonic() - started) * 1000, 1)
+            return await self._finish(message, bundle, decision, scan, message_id, record, outcome)
+        except BaseException:
+            self._remember(message, outcome)
+            raise
+
+    def _remember(self, message: Message, outcome: _Outcome) -> None:
+        """Before a 4xx: who already has a copy (delivered or held) of this very message."""
+        self.accepted.remember(
+            message.sender, message.raw, [*outcome.delivered, *outcome.held, *outcome.before]
+        )
+
+    async def _finish(
+        self,
+        message: Message,
+        bundle: PolicyBundle,
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+        record: dict[str, object],
+        outcome: _Outcome,
+    ) -> str:
         if outcome.held:
             record["held"] = outcome.held
+        if outcome.before:
+            record["accepted_before"] = outcome.before
         if outcome.temporary:
             record["next_hop"] = [item.to_dict() for item in outcome.temporary]
-            self.accepted.remember(message.sender, message.raw, outcome.delivered)
+            self._remember(message, outcome)
             return replies.TRY_LATER_HOLD if outcome.hold_failed else replies.TRY_LATER_NEXT_HOP
-        self.accepted.forget(message.sender, message.raw)
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
 
@@ -244,7 +274,7 @@ class Relay:
             fields["held"] = dict(outcome.held)
             await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
 
-        if not outcome.delivered and not outcome.held:
+        if not outcome.delivered and not outcome.held and not outcome.before:
             if outcome.refused and self.options.on_reject is RejectStyle.SMTP:
                 return replies.POLICY_REJECT.format(reason=_reason(decision, message))
             if outcome.failed and not outcome.refused:
@@ -262,28 +292,25 @@ class Relay:
         scan: ScanResult,
         message_id: str,
         record: dict[str, object],
-    ) -> _Outcome:
-        outcome = _Outcome()
+        outcome: _Outcome,
+    ) -> None:
         groups = sorted(decision.groups().items(), key=lambda item: item[0][0].rank)
         to_hold: list[str] = []
-        # Recipients the next hop took this very message for before the sender's retry.
+        # Recipients that have their copy (delivered or held) from an earlier attempt at this
+        # very message, answered 4xx: the sender's retry does not give them a second one.
         already = self.accepted.already(message.sender, message.raw)
+        if already:
+            outcome.before.extend(a for a in message.recipients if a in already)
         for (verdict, encryption), group in groups:
-            if verdict is Verdict.QUARANTINE:
-                to_hold.extend(group)
-                continue
             if verdict is Verdict.REJECT:
                 outcome.refused.extend(group)
                 continue
             addresses = [address for address in group if address not in already]
-            if len(addresses) < len(group):
-                accepted_before = [address for address in group if address in already]
-                outcome.delivered.extend(accepted_before)
-                logged = record.setdefault("accepted_before", [])
-                assert isinstance(logged, list)
-                logged.extend(accepted_before)
-                if not addresses:
-                    continue
+            if not addresses:
+                continue
+            if verdict is Verdict.QUARANTINE:
+                to_hold.extend(addresses)
+                continue
             fields = [
                 ("X-DLP-Verdict", verdict.value),
                 ("X-DLP-Policy-Version", bundle.version),
@@ -325,7 +352,7 @@ class Relay:
                     self.metrics.next_hop_errors.labels("temporary").inc()
                     outcome.temporary.append(item)
             if outcome.temporary:
-                return outcome
+                return
         if to_hold:
             try:
                 held = await self._run(
@@ -344,10 +371,9 @@ class Relay:
                     RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
                     for a in to_hold
                 )
-                return outcome
+                return
             for address in to_hold:
                 outcome.held[address] = str(held)
-        return outcome
 
     def _after_reply(
         self,

@@ -499,12 +499,14 @@ def _allow_entries(entries: list[dict[str, object]]) -> str:
 
 
 def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
+    from dlp.quarantine.sharing import record_current_key
     from dlp.quarantine.store import QuarantineError
 
     try:
         count = triage.store.rotate()
     except QuarantineError as error:
         raise UsageError(str(error)) from None
+    record_current_key(triage.store)  # gateways with the new key are this quarantine's
     triage.audit.append("quarantine-rotate-key", **actor.fields(), count=count)
     print(f"{count} message(s) re-encrypted under key {triage.store.keyring.current.key_id}")
     return 0
@@ -512,6 +514,7 @@ def _rotate(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
 
 def _adopt_secret(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     from dlp.detect.masking import secret_fingerprint
+    from dlp.quarantine.sharing import adopt_digest_secret
     from dlp.roster.secret import SecretError, load_secret
     from dlp.settings import load_settings
 
@@ -520,7 +523,7 @@ def _adopt_secret(triage: Triage, actor: Actor, args: argparse.Namespace) -> int
         fingerprint = secret_fingerprint(load_secret(os.environ, path))
     except SecretError as error:
         raise UsageError(str(error)) from None
-    before = triage.store.adopt_digest_secret(fingerprint)
+    before = adopt_digest_secret(triage.store, fingerprint)
     triage.audit.append(
         "quarantine-adopt-secret", **actor.fields(), fingerprint=fingerprint, replaced=before
     )

@@ -164,7 +164,7 @@ def _sheets(
             continue
         if event == "start":
             continue
-        repeat = int(element.get(TABLE + "number-rows-repeated", "1") or 1)
+        repeat = _repeat(element.get(TABLE + "number-rows-repeated"))
         row_number += 1
         cells = _row_cells(element)
         release(element)
@@ -183,13 +183,22 @@ def _sheets(
             ctx.check_time()
 
 
+def _repeat(value: str | None) -> int:
+    """A row's or cell's repeat count; at least 1. A file that says 0, -1 or "x" (no writer
+    does) would otherwise number the next cells 0 or below, where no reference exists."""
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
 def _row_cells(row: Any) -> list[tuple[str, str]]:
     cells: list[tuple[str, str]] = []
     column = 0
     for cell in row:
         if cell.tag not in (TABLE + "table-cell", TABLE + "covered-table-cell"):
             continue
-        repeat = int(cell.get(TABLE + "number-columns-repeated", "1") or 1)
+        repeat = _repeat(cell.get(TABLE + "number-columns-repeated"))
         column += 1
         text = "\n".join(paragraph_text(p) for p in cell.iter(TEXT + "p")).strip()
         if not text:  # no shown text (a file written by a program): the typed value

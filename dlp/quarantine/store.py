@@ -36,7 +36,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError as DuplicateRow
 from sqlalchemy.exc import SQLAlchemyError
 
 from dlp.model import ScanResult
@@ -53,7 +52,6 @@ from dlp.quarantine.records import (
 )
 
 DAY = 86_400
-DIGEST_SECRET = "digest_secret"  # the name of the secret's fingerprint in quarantine_settings
 # The regulation keeps mail at least 90 days; a year is the archive period.
 MIN_RETENTION_DAYS = 90
 DEFAULT_RETENTION_DAYS = 365
@@ -178,89 +176,10 @@ class QuarantineStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def check_key(self, source: str = "this key") -> None:
-        """Refuse a key under which nothing this quarantine holds was sealed.
-
-        A second gateway sharing a PostgreSQL quarantine, started without a copy of the
-        first one's key file, would otherwise make a key of its own and seal under it: its
-        held messages would not open on the other instance's triage, nor the other's on its
-        own, and they would be lost with that one host. So a quarantine that holds sealed
-        messages must hold some under a key of this keyring (the current one, or an old one
-        loaded for rotation); an empty one takes any key. ``source`` names where the key came
-        from, for the message.
-        """
-        blobs = schema.blobs
-        known = sorted(key.key_id for key in (*self.keyring.old, self.keyring.current))
-        with self.engine.connect() as connection:
-            if connection.execute(select(blobs.c.held_id).limit(1)).first() is None:
-                return
-            if (
-                connection.execute(
-                    select(blobs.c.held_id).where(blobs.c.key_id.in_(known)).limit(1)
-                ).first()
-                is not None
-            ):
-                return
-        raise QuarantineKeyError(
-            f"{source} (key id {self.keyring.current.key_id}) is not this quarantine's key: "
-            "it holds sealed messages, none of them under this key or an old key loaded with "
-            "it. Use the quarantine key of the instances that already share this quarantine "
-            "(and their old keys, if they rotated) in place of this one."
-        )
-
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
-
-    def digest_secret(self) -> str | None:
-        """The fingerprint of the digest secret this quarantine's findings are keyed with."""
-        table = schema.settings
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(table.c.value).where(table.c.name == DIGEST_SECRET)
-            ).scalar()
-
-    def check_digest_secret(self, fingerprint: str, source: str) -> None:
-        """Refuse a gateway whose digests would not match the quarantine's (its first
-        gateway's secret is recorded): a second instance set up without a copy of the secret
-        file, or a host rebuilt without it, would make a new one. Its findings would then
-        carry other digests than the quarantine's and the audit log's, and the policy's allow
-        list (by digest) would silently stop matching on it."""
-        recorded = self.digest_secret()
-        if recorded is None:
-            try:
-                with self._begin() as connection:
-                    connection.execute(
-                        insert(schema.settings).values(name=DIGEST_SECRET, value=fingerprint)
-                    )
-                return
-            except DuplicateRow:  # another gateway recorded its own just now
-                recorded = self.digest_secret()
-        if recorded != fingerprint:
-            raise QuarantineError(
-                f"{source} (fingerprint {fingerprint}) is not the secret this "
-                f"quarantine's findings are keyed with (fingerprint {recorded}): their digests, "
-                "the audit log's and the allow list's would not match. Use a copy of the secret "
-                "file of the gateways that already use this quarantine; or, if the district "
-                "changed its secret on purpose, record the new one with `dlp quarantine "
-                "adopt-secret`."
-            )
-
-    def adopt_digest_secret(self, fingerprint: str) -> str | None:
-        """Record ``fingerprint`` as the digest secret's; returns the one it replaces."""
-        table = schema.settings
-        with self._begin() as connection:
-            before = connection.execute(
-                select(table.c.value).where(table.c.name == DIGEST_SECRET)
-            ).scalar()
-            if before is None:
-                connection.execute(insert(table).values(name=DIGEST_SECRET, value=fingerprint))
-            else:
-                connection.execute(
-                    update(table).where(table.c.name == DIGEST_SECRET).values(value=fingerprint)
-                )
-        return before
 
     # --- holding --------------------------------------------------------------------------
 

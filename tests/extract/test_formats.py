@@ -8,6 +8,8 @@ import json
 import tarfile
 import zipfile
 
+import pytest
+
 from dlp.model import Location, UnscannableReason
 from tests.extract import makers
 from tests.extract.makers import from_bytes, text_of
@@ -316,3 +318,35 @@ def test_ods_typed_values_are_read_as_shown():
     )
     segments, _ = from_bytes(ods, "totals.ods")
     assert [s.text for s in segments] == ["14.55", "4111111111111111", "87.7"]
+
+
+@pytest.mark.parametrize("count", ["-2", "-1", "0", "x", ""])
+def test_ods_odd_repeat_counts_read_every_cell(count):
+    # No writer says a row or cell repeats -2 times, but a file may: the cells after it are
+    # still read and located (it once made the whole sheet unreadable, and -2 hung the reader).
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    )
+    cells = (
+        f"<table:table-cell table:number-columns-repeated='{count}'><text:p>a</text:p>"
+        "</table:table-cell><table:table-cell><text:p>SSN 536-22-1234</text:p></table:table-cell>"
+    )
+    rows = (
+        f"<table:table-row table:number-rows-repeated='{count}'>{cells}</table:table-row>"
+        f"<table:table-row>{cells}</table:table-row>"
+    )
+    ods = makers.zip_of(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": f"<office:document-content {ns}><office:body><office:spreadsheet>"
+            f"<table:table table:name='T'>{rows}</table:table></office:spreadsheet>"
+            "</office:body></office:document-content>".encode(),
+        }
+    )
+    segments, reasons = from_bytes(ods, "odd.ods")
+    assert reasons == []
+    assert [(s.location.cell, s.text) for s in segments] == [
+        ("A1", "a"), ("B1", "SSN 536-22-1234"), ("A2", "a"), ("B2", "SSN 536-22-1234")
+    ]

@@ -21,10 +21,12 @@ def test_a_message_is_known_only_as_exactly_the_same_bytes_and_sender(remembered
     copies = AcceptedCopies()
     expected: dict[tuple[str, bytes], frozenset[str]] = {}
     for sender, raw, kept in remembered:
-        copies.remember(sender, raw, kept)
-        expected[sender, raw] = kept
+        copies.remember(sender, raw, kept)  # added to what is known of that message
+        expected[sender, raw] = expected.get((sender, raw), frozenset()) | kept
     assert copies.already(*asked) == expected.get(asked, frozenset())
-    copies.forget(*asked)
+    copies.forget(*asked, ["a@x.org"])  # done for one recipient: the others stay known
+    assert copies.already(*asked) == expected.get(asked, frozenset()) - {"a@x.org"}
+    copies.forget(*asked, ["a@x.org", "b@x.org", "c@y.org"])
     assert copies.already(*asked) == frozenset()
     assert len(copies) == sum(1 for key, kept in expected.items() if kept and key != asked)
 

@@ -76,6 +76,52 @@ def test_a_retry_after_a_partial_failure_sends_no_second_copy(tmp_path: Path) ->
             assert sink.handler.all_recipients()[2:] == recipients
 
 
+def test_a_message_split_over_transactions_keeps_each_ones_record(tmp_path: Path) -> None:
+    # An MTA with a recipient limit sends one message in two transactions. The second
+    # completing must not make the first one's retry send its delivered recipient a copy again.
+    with Sink() as sink:
+        refusals = ["later@example.org"]
+
+        def rcpt_reply(address: str) -> str | None:
+            if address in refusals:
+                refusals.remove(address)
+                return "451 4.3.0 try again later"
+            return None
+
+        sink.handler.rcpt_reply = rcpt_reply
+        with RunningGateway(make_settings(tmp_path, next_hop_port=sink.port)) as running:
+            message = plain("split")
+            first = ["first@example.org", "later@example.org"]
+            assert running.send(message, "a@cusd.com", first)[0] == 451
+            assert running.send(message, "a@cusd.com", ["third@example.org"])[0] == 250
+            assert running.send(message, "a@cusd.com", first)[0] == 250
+            assert sorted(sink.handler.all_recipients()) == [
+                "first@example.org", "later@example.org", "third@example.org"
+            ]
+
+
+def test_a_failure_after_delivery_leaves_no_second_copy(tmp_path: Path) -> None:
+    # The audit log cannot be written after the copies went out: 451, and the sender's retry
+    # (once the log is back) reaches nobody twice.
+    with (
+        Sink() as sink,
+        RunningGateway(make_settings(tmp_path, next_hop_port=sink.port)) as running,
+    ):
+        audit = tmp_path / "audit.log"
+        audit.unlink(missing_ok=True)
+        audit.mkdir()  # appending to it fails
+        message = plain("audited", "Student SSN 536-22-1234")
+        recipients = ["b@cusd.com", "c@cusd.com"]
+        code, reply = running.send(message, "a@cusd.com", recipients)
+        assert code == 451, reply
+        assert sorted(sink.handler.all_recipients()) == recipients
+        audit.rmdir()
+        code, reply = running.send(message, "a@cusd.com", recipients)
+        assert code == 250, reply
+        assert sorted(sink.handler.all_recipients()) == recipients
+        assert "gateway-decision" in audit.read_text()
+
+
 def test_scanner_crash_gives_451_and_the_worker_is_replaced(
     faulty: RunningGateway, sink: Sink
 ) -> None:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, update
 
 from dlp.quarantine import schema
-from dlp.quarantine.crypto import QuarantineKeyError
 from dlp.quarantine.records import Filters, Status
 from dlp.quarantine.store import (
     IntegrityError,
@@ -197,49 +196,6 @@ def test_key_rotation(store_url, held_decision, held_scan):
     after = QuarantineStore.open(store_url, new_key)
     assert after.content(held) == MESSAGE
     after.close()
-
-
-def test_a_key_that_sealed_nothing_here_is_refused(store_url, held_decision, held_scan):
-    first, stranger = b"f" * 32, b"s" * 32
-    empty = QuarantineStore.open(store_url, stranger)
-    empty.check_key()  # an empty quarantine takes any key
-    empty.close()
-    with_first = QuarantineStore.open(store_url, first)
-    held = _hold(with_first, held_decision, held_scan)
-    with_first.check_key()
-    with_first.close()
-    other = QuarantineStore.open(store_url, stranger)
-    with pytest.raises(QuarantineKeyError, match=r"^the key file k2 \(key id \w+\) is not this"):
-        other.check_key("the key file k2")
-    other.close()
-    # The stranger key with the first one loaded as an old key (a rotation) is accepted, and
-    # once everything is re-sealed under it, alone too.
-    rotating = QuarantineStore.open(store_url, stranger, old_keys=[first])
-    rotating.check_key()
-    assert rotating.rotate() == 1
-    rotating.close()
-    after = QuarantineStore.open(store_url, stranger)
-    after.check_key()
-    assert after.content(held) == MESSAGE
-    after.close()
-
-
-def test_the_first_digest_secret_is_recorded_and_another_refused(store_url):
-    first = QuarantineStore.open(store_url, KEY)
-    assert first.digest_secret() is None
-    first.check_digest_secret("aaaa000011112222", "secret one")  # recorded
-    first.check_digest_secret("aaaa000011112222", "secret one")
-    assert first.digest_secret() == "aaaa000011112222"
-    first.close()
-    second = QuarantineStore.open(store_url, KEY)
-    with pytest.raises(QuarantineError, match=r"^secret two \(fingerprint bbbb\w+\) is not"):
-        second.check_digest_secret("bbbb000011112222", "secret two")
-    # A district that changed its secret on purpose records the new one.
-    assert second.adopt_digest_secret("bbbb000011112222") == "aaaa000011112222"
-    second.check_digest_secret("bbbb000011112222", "secret two")
-    with pytest.raises(QuarantineError, match="adopt-secret"):
-        second.check_digest_secret("aaaa000011112222", "secret one")
-    second.close()
 
 
 def test_false_positives_and_accounts(store, held_decision, held_scan):
