@@ -7,7 +7,7 @@ import asyncio
 import smtplib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,20 +46,25 @@ def test_next_hop_down_gives_451_and_nothing_is_lost(tmp_path: Path) -> None:
             assert sink.handler.all_recipients() == ["b@example.org"]
 
 
+def puts_off_once(address: str) -> Callable[[str], str | None]:
+    """A next hop's RCPT reply: 451 the first time it sees ``address``, then OK."""
+    seen: set[str] = set()
+
+    def reply(recipient: str) -> str | None:
+        if recipient == address and recipient not in seen:
+            seen.add(recipient)
+            return "451 4.3.0 try again later"
+        return None
+
+    return reply
+
+
 def test_a_retry_after_a_partial_failure_sends_no_second_copy(tmp_path: Path) -> None:
     # The next hop takes the first recipient and puts the second off once: the gateway
     # answers 451 and the sender tries the whole message again. The retry reaches only the
     # recipient still waiting; the first has its one copy.
     with Sink() as sink:
-        refusals = ["later@example.org"]
-
-        def rcpt_reply(address: str) -> str | None:
-            if address in refusals:
-                refusals.remove(address)
-                return "451 4.3.0 try again later"
-            return None
-
-        sink.handler.rcpt_reply = rcpt_reply
+        sink.handler.rcpt_reply = puts_off_once("later@example.org")
         settings = make_settings(tmp_path, next_hop_port=sink.port)
         with RunningGateway(settings) as running:
             message = plain("partial")
@@ -80,15 +85,7 @@ def test_a_message_split_over_transactions_keeps_each_ones_record(tmp_path: Path
     # An MTA with a recipient limit sends one message in two transactions. The second
     # completing must not make the first one's retry send its delivered recipient a copy again.
     with Sink() as sink:
-        refusals = ["later@example.org"]
-
-        def rcpt_reply(address: str) -> str | None:
-            if address in refusals:
-                refusals.remove(address)
-                return "451 4.3.0 try again later"
-            return None
-
-        sink.handler.rcpt_reply = rcpt_reply
+        sink.handler.rcpt_reply = puts_off_once("later@example.org")
         with RunningGateway(make_settings(tmp_path, next_hop_port=sink.port)) as running:
             message = plain("split")
             first = ["first@example.org", "later@example.org"]
