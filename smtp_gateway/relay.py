@@ -82,6 +82,21 @@ class _Outcome:
     before: list[str] = field(default_factory=list)  # had their copy from an earlier attempt
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """One message's pass through `Relay._act` and `Relay._finish`."""
+
+    message: Message
+    bundle: PolicyBundle
+    decision: Decision
+    scan: ScanResult
+    message_id: str
+    record: dict[str, object]
+    # Filled in by `_act` as it goes, so that whatever fails after a delivery, the
+    # recipients that have their copy are known when the sender tries again.
+    outcome: _Outcome = field(default_factory=_Outcome)
+
+
 def _headers(raw: bytes) -> tuple[str, str]:
     """Subject and Message-ID, from the header block only."""
     parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
@@ -226,15 +241,13 @@ class Relay:
             self.metrics.recipients.labels(verdict.verdict.value).inc()
 
         started = time.monotonic()
-        # Filled in by `_act` as it goes, so that whatever fails after a delivery, the
-        # recipients that have their copy are known when the sender tries again.
-        outcome = _Outcome()
+        attempt = _Attempt(message, bundle, decision, scan, message_id, record)
         try:
-            await self._act(message, bundle, decision, scan, message_id, record, outcome)
+            await self._act(attempt)
             timings["act"] = round((time.monotonic() - started) * 1000, 1)
-            return await self._finish(message, bundle, decision, scan, message_id, record, outcome)
+            return await self._finish(attempt)
         except BaseException:
-            self._remember(message, outcome)
+            self._remember(message, attempt.outcome)
             raise
 
     def _remember(self, message: Message, outcome: _Outcome) -> None:
@@ -243,16 +256,10 @@ class Relay:
             message.sender, message.raw, [*outcome.delivered, *outcome.held, *outcome.before]
         )
 
-    async def _finish(
-        self,
-        message: Message,
-        bundle: PolicyBundle,
-        decision: Decision,
-        scan: ScanResult,
-        message_id: str,
-        record: dict[str, object],
-        outcome: _Outcome,
-    ) -> str:
+    async def _finish(self, attempt: _Attempt) -> str:
+        """The reply, once every recipient was acted on; the audit entry on the way."""
+        message, bundle, decision = attempt.message, attempt.bundle, attempt.decision
+        message_id, record, outcome = attempt.message_id, attempt.record, attempt.outcome
         if outcome.held:
             record["held"] = outcome.held
         if outcome.before:
@@ -264,7 +271,7 @@ class Relay:
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
 
-        clean = scan.is_clean and all(
+        clean = attempt.scan.is_clean and all(
             verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
         )
         if self.audit is not None and (self.options.audit_clean_messages or not clean):
@@ -284,16 +291,10 @@ class Relay:
         self._after_reply(message, bundle, decision, message_id, outcome)
         return replies.QUEUED.format(id=message.id)
 
-    async def _act(
-        self,
-        message: Message,
-        bundle: PolicyBundle,
-        decision: Decision,
-        scan: ScanResult,
-        message_id: str,
-        record: dict[str, object],
-        outcome: _Outcome,
-    ) -> None:
+    async def _act(self, attempt: _Attempt) -> None:
+        """Deliveries group by group, then the holds (see the module's order of work)."""
+        message, bundle, decision = attempt.message, attempt.bundle, attempt.decision
+        outcome = attempt.outcome
         groups = sorted(decision.groups().items(), key=lambda item: item[0][0].rank)
         to_hold: list[str] = []
         # Recipients that have their copy (delivered or held) from an earlier attempt at this
@@ -361,8 +362,8 @@ class Relay:
                     message.sender,
                     tuple(to_hold),
                     decision,
-                    scan,
-                    message_id or f"<{message.id}@dlp-gateway>",
+                    attempt.scan,
+                    attempt.message_id or f"<{message.id}@dlp-gateway>",
                 )
             except Exception as error:
                 log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)

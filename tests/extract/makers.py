@@ -131,3 +131,28 @@ def pptx(slides: list[tuple[str, str | None]]) -> bytes:
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
+
+
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+)
+
+
+def ods_content(tables: str) -> bytes:
+    """An ODS content.xml around ``tables`` (``<table:table>`` elements, as written)."""
+    return (
+        f"<office:document-content {ODS_NAMESPACES}><office:body><office:spreadsheet>"
+        f"{tables}</office:spreadsheet></office:body></office:document-content>"
+    ).encode()
+
+
+def ods(tables: str) -> bytes:
+    """An .ods file of ``tables``: its mimetype and content.xml, as a spreadsheet reads it."""
+    return zip_of(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": ods_content(tables),
+        }
+    )

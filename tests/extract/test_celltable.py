@@ -151,13 +151,6 @@ def test_xls_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, long_
     assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
 
 
-ODS_NS = (
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-)
-
-
 def ods_cell(text: str, repeat: int) -> str:
     """A cell as LibreOffice writes it: shown text in paragraphs, or a typed value only."""
     spread = f" table:number-columns-repeated='{repeat}'" if repeat > 1 else ""
@@ -187,13 +180,8 @@ def test_ods_cells_and_findings_equal_the_per_cell_reader(scanner, sheets):
             rows_repeated = f" table:number-rows-repeated='{spread}'" if spread > 1 else ""
             body.append(f"<table:table-row{rows_repeated}>{cells}</table:table-row>")
         tables.append(f"<table:table table:name='Period {number}'>{''.join(body)}</table:table>")
-    content = (
-        f"<office:document-content {ODS_NS}><office:body><office:spreadsheet>"
-        f"{''.join(tables)}</office:spreadsheet></office:body></office:document-content>"
-    ).encode()
-    data = makers.zip_of(
-        {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": content}
-    )
+    content = makers.ods_content("".join(tables))
+    data = makers.ods("".join(tables))
     location = Location(path=("grades.ods",))
     old = list(percell.ods_cells(io.BytesIO(content), location))
     new = new_items(data, "grades.ods")

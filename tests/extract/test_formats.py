@@ -298,23 +298,13 @@ def test_xls_numbers_are_read_as_excel_shows_them(scanner):
 
 
 def test_ods_typed_values_are_read_as_shown():
-    ns = (
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-    )
     # A program wrote the typed value with no shown text: its double's digits.
     cells = "".join(
         f"<table:table-cell office:value-type='float' office:value='{value}'/>"
         for value in ("14.549999999999999", "4111111111111111", "87.7")
     )
-    ods = makers.zip_of(
-        {
-            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-            "content.xml": f"<office:document-content {ns}><office:body><office:spreadsheet>"
-            f"<table:table table:name='Totals'><table:table-row>{cells}</table:table-row>"
-            "</table:table></office:spreadsheet></office:body></office:document-content>".encode(),
-        }
+    ods = makers.ods(
+        f"<table:table table:name='Totals'><table:table-row>{cells}</table:table-row></table:table>"
     )
     segments, _ = from_bytes(ods, "totals.ods")
     assert [s.text for s in segments] == ["14.55", "4111111111111111", "87.7"]
@@ -324,11 +314,6 @@ def test_ods_typed_values_are_read_as_shown():
 def test_ods_odd_repeat_counts_read_every_cell(count):
     # No writer says a row or cell repeats -2 times, but a file may: the cells after it are
     # still read and located (it once made the whole sheet unreadable, and -2 hung the reader).
-    ns = (
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-    )
     cells = (
         f"<table:table-cell table:number-columns-repeated='{count}'><text:p>a</text:p>"
         "</table:table-cell><table:table-cell><text:p>SSN 536-22-1234</text:p></table:table-cell>"
@@ -337,14 +322,7 @@ def test_ods_odd_repeat_counts_read_every_cell(count):
         f"<table:table-row table:number-rows-repeated='{count}'>{cells}</table:table-row>"
         f"<table:table-row>{cells}</table:table-row>"
     )
-    ods = makers.zip_of(
-        {
-            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-            "content.xml": f"<office:document-content {ns}><office:body><office:spreadsheet>"
-            f"<table:table table:name='T'>{rows}</table:table></office:spreadsheet>"
-            "</office:body></office:document-content>".encode(),
-        }
-    )
+    ods = makers.ods(f"<table:table table:name='T'>{rows}</table:table>")
     segments, reasons = from_bytes(ods, "odd.ods")
     assert reasons == []
     assert [(s.location.cell, s.text) for s in segments] == [
