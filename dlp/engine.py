@@ -8,7 +8,7 @@ Hyperscan prefilter that lets the pattern recognizers look only where they can m
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -23,6 +23,7 @@ from dlp.detect.keywords import (
 )
 from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
+from dlp.detect.normalize import fold
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
 from dlp.detect.roster import (
@@ -251,23 +252,38 @@ class Scanner:
         return EntityRecognizer.remove_duplicates(results)
 
     def scan(self, segment: Segment) -> list[Finding]:
-        """Findings in one segment; in a packed segment, offsets and location are its cell's."""
-        text = segment.text
-        cells = segment.cells
+        """Findings in one segment; in a packed segment, offsets and location are its cell's.
+
+        Every recognizer reads the folded text (``dlp.detect.normalize.fold``), so a zero-width
+        space or a full-width digit cannot hide a value; offsets are mapped back to the
+        segment's own text, and the masked preview and digest are of the value as folded (the
+        same SSN has the same digest however it was disguised).
+        """
+        folded = fold(segment.text)
+        text = folded.text
+        original_cells = segment.cells
+        cells = original_cells
+        if original_cells and not folded.is_identity:
+            cells = replace(
+                original_cells,
+                starts=[folded.to_normalized(s) for s in original_cells.starts],
+                ends=[folded.to_normalized(e) for e in original_cells.ends],
+                longest=-1,
+            )
         findings = []
         for result in self.analyze(text, segment.context, cells):
             value = text[result.start : result.end]
             metadata = result.recognition_metadata
             location, offset = segment.location, 0
-            if cells:
+            if cells and original_cells:
                 index = cells.index_of(result.start)
-                location, offset = cells.location(index), cells.starts[index]
+                location, offset = cells.location(index), original_cells.starts[index]
             findings.append(
                 Finding(
                     entity_type=result.entity_type,
                     category=self.category_of(result.entity_type),
-                    start=result.start - offset,
-                    end=result.end - offset,
+                    start=folded.to_original(result.start) - offset,
+                    end=folded.to_original_end(result.end) - offset,
                     score=result.score,
                     recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
                     pattern=metadata.get("pattern_name", ""),

@@ -159,12 +159,14 @@ class _Walker:
         where = self.location.with_detail(part=label)
         charset = part.get_content_charset()
         if content_type == "text/html":
-            text = htmldoc.html_text(data, charset)
+            html = htmldoc.html_texts(data, charset)
+            text = html.whole
+            yield from htmldoc.html_segments(html, where, self.ctx)
         else:
             text = decode(data, charset)
             if content_type == "text/calendar":
                 text = ical.calendar_text(text)
-        yield from text_segments(text, where, self.ctx)
+            yield from text_segments(text, where, self.ctx)
         if _PGP_BLOCK in text:
             yield Unscannable(where, UnscannableReason.ENCRYPTED, "contains a PGP-encrypted block")
 

@@ -45,8 +45,11 @@ def _message(
         html_text = _string(ole, prefix, _HTML)
         rtf = _binary(ole, prefix, _RTF)
         if html is not None or html_text is not None:
-            text = htmldoc.html_text(html_text if html_text is not None else html or b"", None)
-            yield from text_segments(text, location.with_detail(part="html body"), ctx)
+            yield from htmldoc.html_segments(
+                htmldoc.html_texts(html_text if html_text is not None else html or b"", None),
+                location.with_detail(part="html body"),
+                ctx,
+            )
         elif rtf is not None:
             text = rtfdoc.rtf_text(rtfdoc.decompress(rtf, ctx.limits.max_file_bytes))
             yield from text_segments(text, location.with_detail(part="body"), ctx)
