@@ -131,7 +131,11 @@ class Scanner:
         # One automaton for the dictionary terms and every recognizer's context words.
         self.indexer = TextIndexer(
             keyword_recognizer.terms,
-            [word for r in self.pattern_recognizers for word in r.spec.context_words],
+            [
+                word
+                for r in self.pattern_recognizers
+                for word in (*r.spec.context_words, *r.spec.negative_words)
+            ],
         )
         self._context_ids: list[frozenset[int]] = []
         for ref in self.prefilter.refs:
@@ -189,6 +193,7 @@ class Scanner:
                 extra_ids,
                 cells.starts if cells else (),
                 cell_extras,
+                text,
             )
             roster, threshold = self.roster, self.config.score_threshold
             for pattern_id, windows in windows_by_pattern.items():

@@ -6,10 +6,17 @@ Here context phrases are found by the same whole-word Aho-Corasick pass as the d
 (``text_index``), and a match counts a phrase that lies wholly within ``before`` characters
 before it or ``after`` characters after it, or anywhere in its segment's own context (a column
 header, a form label).
+
+Context does not reach across the end of a sentence, a blank line or the edge of a cell (packed
+cells are blank lines apart): "SSID" in one sentence says nothing about a room number in the
+next. A label on its own line directly above its value still counts (forms and OCR put labels
+there). Negative context words (invoice, order, room...) take a pattern's score down when one
+is nearer the match than any positive word: "order 4481902" is not a student ID.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +25,20 @@ from dlp.detect.text_index import ContextIndex, TextIndexer
 
 CONTEXT_BOOST = 0.35
 MIN_SCORE_WITH_CONTEXT = 0.4
+# A score with a negative word nearer than any positive one: a value that counted alone at 0.5
+# falls under the default threshold of 0.4; a checksum-validated one (1.0) still counts.
+NEGATIVE_FACTOR = 0.3
+# A blank line (quoted-reply markers allowed on it), or the end of a sentence: a stop followed
+# by white space and a capital letter, an opening quote or a Spanish opening mark.
+_BOUNDARY = re.compile(r"\n[ \t\r>]*\n|[.!?][\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
+
+
+def crosses_boundary(text: str, left: int, right: int) -> bool:
+    """Whether the gap ``text[left:right]`` between a context word and a match ends a sentence
+    or a paragraph (the character after the gap is looked at: a capital starts a sentence)."""
+    if right <= left or not text:
+        return False
+    return _BOUNDARY.search(text, left, min(right + 1, len(text))) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +54,10 @@ class TextContext:
     extra: frozenset[int] = frozenset()
     cell_starts: Sequence[int] = ()
     cell_extras: tuple[frozenset[int], ...] = ()
+    text: str = ""  # the text the offsets refer to, for sentence and paragraph boundaries
 
     def extra_at(self, position: int) -> frozenset[int]:
-        if not self.cell_starts:
+        if not self.cell_extras:
             return self.extra
         cell = bisect_right(self.cell_starts, position) - 1
         return self.extra | self.cell_extras[cell] if cell >= 0 else self.extra
@@ -43,23 +65,66 @@ class TextContext:
 
 @dataclass(frozen=True, slots=True)
 class ContextRule:
-    """One recognizer's context words and how far from a match they may be."""
+    """One recognizer's context words, negative words and how far from a match they may be."""
 
     words: tuple[str, ...]
     before: int
     after: int
+    negative: tuple[str, ...] = ()
+
+    def _nearest(
+        self, context: TextContext, start: int, end: int, phrases: tuple[str, ...]
+    ) -> dict[int, int]:
+        """Each phrase near the match, with its distance, not across a boundary."""
+        wanted = context.indexer.phrase_ids(phrases)
+        if not wanted:
+            return {}
+        text = context.text
+        nearest: dict[int, int] = {}
+        for phrase, phrase_start, phrase_end in context.index.near(
+            start, end, self.before, self.after, wanted
+        ):
+            if phrase_end <= start:
+                left, right = phrase_end, start
+            else:
+                left, right = end, phrase_start
+            if crosses_boundary(text, left, right):
+                continue
+            distance = right - left
+            if distance < nearest.get(phrase, distance + 1):
+                nearest[phrase] = distance
+        return nearest
 
     def words_near(self, context: TextContext, start: int, end: int) -> tuple[str, ...]:
+        return self._positive(context, start, end)[0]
+
+    def _positive(
+        self, context: TextContext, start: int, end: int
+    ) -> tuple[tuple[str, ...], int | None]:
+        """The context words that count, and the distance of the nearest in the text."""
+        near = self._nearest(context, start, end, self.words)
+        ids = list(near)
         wanted = context.indexer.phrase_ids(self.words)
-        if not wanted:
-            return ()
-        ids = context.index.near(start, end, self.before, self.after, wanted)
-        ids += [i for i in sorted(context.extra_at(start) & wanted) if i not in ids]
-        return tuple(context.indexer.phrases[i] for i in ids)
+        ids += [i for i in sorted(context.extra_at(start) & wanted) if i not in near]
+        closest = min(near.values()) if near else None
+        return tuple(context.indexer.phrases[i] for i in ids), closest
+
+    def score(
+        self, context: TextContext, start: int, end: int, base: float
+    ) -> tuple[float, tuple[str, ...]]:
+        """The match's score after its context, and the context words that raised it."""
+        words, closest = self._positive(context, start, end)
+        if self.negative:
+            against = self._nearest(context, start, end, self.negative)
+            if against and (closest is None or min(against.values()) < closest):
+                return base * NEGATIVE_FACTOR, ()
+        return boosted(base, words), words
 
 
 def context_of(indexer: TextIndexer, text: str, extra: str = "") -> TextContext:
-    return TextContext(indexer, indexer.index(text)[1], frozenset(indexer.phrases_in(extra)))
+    return TextContext(
+        indexer, indexer.index(text)[1], frozenset(indexer.phrases_in(extra)), text=text
+    )
 
 
 def boosted(score: float, context_words: Sequence[str]) -> float:

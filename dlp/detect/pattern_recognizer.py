@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from dlp.detect.context import ContextRule, TextContext, boosted, context_of
+from dlp.detect.context import ContextRule, TextContext, context_of
 from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
 from dlp.detect.rules import Rule, resolve_rule
@@ -39,10 +39,13 @@ class DataPatternRecognizer(PatternRecognizer):
             re.compile(p.regex, spec.flags | re.ASCII) for p in spec.patterns
         )
         self.context_rule = ContextRule(
-            tuple(spec.context_words), spec.context_before, spec.context_after
+            tuple(spec.context_words),
+            spec.context_before,
+            spec.context_after,
+            tuple(spec.negative_words),
         )
         # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
-        self._own_indexer = TextIndexer((), spec.context_words)
+        self._own_indexer = TextIndexer((), (*spec.context_words, *spec.negative_words))
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
 
@@ -68,12 +71,12 @@ class DataPatternRecognizer(PatternRecognizer):
             score = 0.0
         if score <= 0.0:
             return None
-        words = self.context_rule.words_near(context, start, end)
+        score, words = self.context_rule.score(context, start, end, score)
         return RawMatch(
             entity_type=self.spec.entity_type,
             start=start,
             end=end,
-            score=boosted(score, words),
+            score=score,
             recognizer=self.spec.recognizer,
             pattern=self.spec.patterns[pattern_index].name,
             context_words=words,

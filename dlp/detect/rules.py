@@ -91,7 +91,11 @@ def date_is_impossible(text: str) -> bool:
 
 
 def nanp_phone_is_impossible(text: str) -> bool:
-    """Area codes never start with 0 or 1; N11 area and exchange codes are service codes."""
+    """Area codes never start with 0 or 1; N11 area and exchange codes are service codes.
+    An international number (``+`` and a country code other than 1) has 8 to 15 digits."""
+    if text.startswith("+") and not text.startswith("+1"):
+        number = digits(text)
+        return not 8 <= len(number) <= 15 or len(set(number)) == 1
     number = digits(text.lower().split("x")[0].split("ext")[0])
     if number.startswith("001"):
         number = number[2:]

@@ -32,6 +32,8 @@ class EntitySpec:
     recognizer: str
     patterns: tuple[PatternSpec, ...]
     context_words: tuple[str, ...]
+    # Words that make a match less believable ("invoice", "room"): see dlp.detect.context.
+    negative_words: tuple[str, ...]
     context_before: int
     context_after: int
     flags: int
@@ -104,6 +106,7 @@ def parse_entity_spec(text: str, source: str) -> EntitySpec:
         recognizer=data.get("recognizer", default_name),
         patterns=tuple(patterns),
         context_words=tuple(context.get("words", ())),
+        negative_words=tuple(context.get("negative", ())),
         context_before=int(context.get("before", 64)),
         context_after=int(context.get("after", 24)),
         flags=flags,

@@ -7,6 +7,12 @@ skeleton is searched with a space added at each end, so only whole words are eve
 "sat" is not found in "Saturday", nor "iep" in "piepan", nor "section 504" in "section 5040".
 The words of a phrase may be separated by runs of up to MAX_SEPARATOR_RUN characters (a line
 break, a CRLF after a trailing space, a quoted-reply marker): each run length is its own key.
+
+Context phrases are also found glued to the number they label (``SSN536-22-1234``,
+``student #3381022``, ``StudentID:4685687``: forms, spreadsheets and above all OCR output drop
+the space), and written as one word (``SocialSecurityNumber``). Neither terms nor context
+phrases are looked for inside web addresses and e-mail addresses: ``?sid=02/09/12/1234567`` in
+a link is no student ID label, nor is ``iep.office@`` an IEP.
 """
 
 from __future__ import annotations
@@ -31,6 +37,38 @@ _TO_SPACE = bytes.maketrans(
     bytes(c for c in range(128) if c not in _KEPT), b" " * (128 - len(_KEPT))
 )
 _NOT_KEPT = re.compile(r"[^\w#]|_")
+# How far to look for the edges of the token around a match (a URL or a path is shorter).
+_TOKEN_REACH = 512
+_OPENERS = "(<[\"'"
+
+
+def _token_around(text: str, start: int, end: int) -> str:
+    """The run of non-space characters that holds ``text[start:end]``."""
+    left, floor = start, max(0, start - _TOKEN_REACH)
+    while left > floor and not text[left - 1].isspace():
+        left -= 1
+    right, ceiling = end, min(len(text), end + _TOKEN_REACH)
+    while right < ceiling and not text[right].isspace():
+        right += 1
+    return text[left:right]
+
+
+def in_address(normalized: str, start: int, end: int) -> bool:
+    """Whether ``normalized[start:end]`` lies in a web or e-mail address or a file path.
+
+    Asked only of the few places where a term or context phrase was found, not of the whole
+    text: finding every address in a text first cost a tenth of the scanner's time.
+    """
+    token = _token_around(normalized, start, end)
+    if "://" in token or "www." in token:
+        return True
+    at = token.find("@")
+    if at > 0 and "." in token[at:]:
+        return True
+    token = token.lstrip(_OPENERS)
+    if token.startswith(("/", "~/", "./", "\\\\")) or token[1:3] == ":\\":
+        return token.count("/") + token.count("\\") >= 2
+    return False
 
 
 def skeleton(normalized: str) -> str:
@@ -94,17 +132,18 @@ class ContextIndex:
 
     def near(
         self, start: int, end: int, before: int, after: int, wanted: frozenset[int]
-    ) -> list[int]:
-        """Phrase ids wholly within ``before`` chars before ``start`` or ``after`` after ``end``."""
-        found: list[int] = []
+    ) -> list[tuple[int, int, int]]:
+        """(phrase id, start, end) of each occurrence of a wanted phrase wholly within
+        ``before`` chars before ``start`` or ``after`` chars after ``end``."""
+        found: list[tuple[int, int, int]] = []
         index = bisect_left(self.starts, start - before)
         limit = end + after
         starts, ends, phrases = self.starts, self.ends, self.phrases
         while index < len(starts) and starts[index] < limit:
             phrase = phrases[index]
             beside = ends[index] <= start or (starts[index] >= end and ends[index] <= limit)
-            if beside and phrase in wanted and phrase not in found:
-                found.append(phrase)
+            if beside and phrase in wanted:
+                found.append((phrase, starts[index], ends[index]))
             index += 1
         return found
 
@@ -137,8 +176,20 @@ class TextIndexer:
         self._automaton = ahocorasick.Automaton()
         for spelling, (key_terms, key_phrases) in keys.items():
             self._automaton.add_word(
-                f" {spelling} ", (len(spelling), tuple(key_terms), tuple(key_phrases))
+                f" {spelling} ", (len(spelling), tuple(key_terms), tuple(key_phrases), False)
             )
+        # A context phrase glued to the number it labels: one key per digit that can follow,
+        # so that the automaton reports it only then (a key without the digit would fire on
+        # every "sides", "posted" and "telling" for "sid", "po" and "tel").
+        glued: dict[str, list[int]] = {}
+        for index, phrase in enumerate(phrases):
+            words = phrase.split()
+            for spelling in {" ".join(words), "".join(words)}:
+                glued.setdefault(spelling, []).append(index)
+        for spelling, glued_phrases in glued.items():
+            value = (len(spelling), (), tuple(glued_phrases), True)
+            for digit in "0123456789":
+                self._automaton.add_word(f" {spelling}{digit}", value)
         self._empty = not keys
         if keys:
             self._automaton.make_automaton()
@@ -158,9 +209,12 @@ class TextIndexer:
             return matches, context
         normalized: NormalizedText = normalize(text)
         padded = f" {skeleton(normalized.text)} "
-        for last, (length, terms, phrases) in self._automaton.iter(padded):
-            # `last` is the trailing pad space; [last - 1 - length, last - 1) in normalized text
+        for last, (length, terms, phrases, _glued) in self._automaton.iter(padded):
+            # `last` is the trailing pad space (or the digit after a glued phrase);
+            # [last - 1 - length, last - 1) in normalized text
             end = last - 1
+            if in_address(normalized.text, end - length, end):
+                continue
             start = normalized.to_original(end - length)
             original_end = normalized.to_original_end(end)
             for term in terms:
