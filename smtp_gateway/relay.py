@@ -11,8 +11,12 @@ Order of work, chosen so that a failure leaves the least behind to duplicate:
 3. the reply: 250 when every recipient was delivered, held or refused by the policy with at
    least one delivered or held; 550 5.7.1 with the reason when the policy refused every
    recipient (``on_reject = "smtp"``); the next hop's 5xx when it refused every recipient;
-4. after the reply is decided, in the background: the sender notice (recipients held or
-   refused) and a failure report (recipients the next hop refused for good after a 250).
+4. once the reply is decided, and before it is given: the sender notice (recipients held or
+   refused) and a failure report (recipients the next hop refused for good after a 250) are
+   stored in the durable outbound queue; their first attempt runs in the background.
+
+Deliveries (stamp, encrypt, deliver) and notices go through `dlp.actions.step.ActionStep`,
+the step a release from the quarantine takes too.
 """
 
 from __future__ import annotations
