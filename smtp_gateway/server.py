@@ -252,7 +252,8 @@ class Gateway:
     async def start(self) -> None:
         await self.pool.start()
         if self.outbox_worker is not None:
-            # Notices left from before a restart go out now, before new mail comes in.
+            # Notices left in the queue (before a restart, or by another gateway) are tried
+            # from now on, as they come due.
             self.outbox_worker.start()
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
