@@ -1,4 +1,4 @@
-"""The `dlp` command: one subcommand per module in `dlp.commands`."""
+"""The `dlp` command: one subcommand per module in `COMMAND_MODULES`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`.
+# Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`. A bare name
+# is a module of `dlp.commands`. `dlp gateway` lives with the gateway (`smtp_gateway.command`):
+# this table, where the program is put together, is the one place in `dlp` that names the SMTP
+# layer, and only by name.
 COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "policy",
     "check",
     "roster",
     "scan_export",
-    "gateway",
+    "smtp_gateway.command",
     "quarantine",
     "web",
     "audit",
@@ -31,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"dlp.commands.{name}").register(subparsers)
+        module = name if "." in name else f"dlp.commands.{name}"
+        importlib.import_module(module).register(subparsers)
     return parser
 
 

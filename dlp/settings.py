@@ -148,6 +148,11 @@ class GatewaySettings:
     notice_from: str | None = None  # default: postmaster@ the policy's first district domain
     metrics_listen: Address | None = Address("127.0.0.1", 9425)
     drain_seconds: float = 60.0
+    # The outbound queue of notices (`dlp.actions.outbox`): first retry, longest wait between
+    # retries, and the age of the oldest waiting notice past which an error is logged.
+    notice_retry_seconds: float = 60.0
+    notice_retry_max_seconds: float = 3600.0
+    notice_alert_seconds: float = 4 * 3600.0
     tls: TlsSettings = field(default_factory=TlsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
@@ -442,6 +447,11 @@ def _gateway(table: _Table) -> GatewaySettings:
         notice_from=table.optional_string("notice_from", None),
         metrics_listen=table.address("metrics_listen", default.metrics_listen, optional=True),
         drain_seconds=table.number("drain_seconds", default.drain_seconds),
+        notice_retry_seconds=table.number("notice_retry_seconds", default.notice_retry_seconds),
+        notice_retry_max_seconds=table.number(
+            "notice_retry_max_seconds", default.notice_retry_max_seconds
+        ),
+        notice_alert_seconds=table.number("notice_alert_seconds", default.notice_alert_seconds),
         tls=tls,
         auth=_auth(table.table("auth"), tls),
     )

@@ -56,5 +56,22 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.notices = Counter(
+            "dlp_gateway_notices",
+            "Attempts at the gateway's own mail (notices, failure reports): sent, retry, refused",
+            ["result"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "dlp_gateway_outbox_depth",
+            "Notices and failure reports waiting in the outbound queue",
+            registry=self.registry,
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "dlp_gateway_outbox_oldest_seconds",
+            "Age of the oldest entry waiting in the outbound queue (0 when it is empty)",
+            registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

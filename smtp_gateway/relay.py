@@ -11,8 +11,12 @@ Order of work, chosen so that a failure leaves the least behind to duplicate:
 3. the reply: 250 when every recipient was delivered, held or refused by the policy with at
    least one delivered or held; 550 5.7.1 with the reason when the policy refused every
    recipient (``on_reject = "smtp"``); the next hop's 5xx when it refused every recipient;
-4. after the reply is decided, in the background: the sender notice (recipients held or
-   refused) and a failure report (recipients the next hop refused for good after a 250).
+4. once the reply is decided, and before it is given: the sender notice (recipients held or
+   refused) and a failure report (recipients the next hop refused for good after a 250) are
+   stored in the durable outbound queue; their first attempt runs in the background.
+
+Deliveries (stamp, encrypt, deliver) and notices go through `dlp.actions.step.ActionStep`,
+the step a release from the quarantine takes too.
 """
 
 from __future__ import annotations
@@ -29,21 +33,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from dlp.actions.smime import SmimeError, encrypt_message
+from dlp.actions.headers import header_block
+from dlp.actions.mail import NoticeMail, compose, failure_report
+from dlp.actions.outbox import QueuedMail, Tried
+from dlp.actions.step import ActionStep, Encryptor, Sent
 from dlp.audit import AuditLog
 from dlp.delivery import DeliveryResult, Outcome, RecipientResult
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
-from dlp.policy import Decision, Encryption, Verdict, decide
+from dlp.policy import Decision, Verdict, decide
 from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.config import PolicyBundle
-from smtp_gateway.headers import header_block, stamp
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
-from smtp_gateway.notices import compose, failure_report
 from smtp_gateway.scanning import Saturated, ScanFailed
 
 log = logging.getLogger("smtp_gateway.relay")
@@ -142,16 +147,18 @@ class Relay:
         audit: AuditLog | None = None,
         options: RelayOptions = RelayOptions(),
         accepted: AcceptedCopies | None = None,
+        step: ActionStep | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._scan = scan
-        self._deliver = deliver
         self.holder = holder
         self.executor = executor
         self.metrics = metrics
         self.audit = audit
         self.options = options
         self.accepted = accepted if accepted is not None else AcceptedCopies()
+        # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
+        self.step = step if step is not None else ActionStep(deliver)
         self.background: set[asyncio.Task[None]] = set()
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -288,7 +295,7 @@ class Relay:
                 first = outcome.failed[0]
                 code = first.code if 500 <= first.code < 600 else 554
                 return replies.one_line(f"{code} {first.detail or 'refused by the next hop'}")
-        self._after_reply(message, bundle, decision, message_id, outcome)
+        await self._notify(message, bundle, decision, message_id, outcome)
         return replies.QUEUED.format(id=message.id)
 
     async def _act(self, attempt: _Attempt) -> None:
@@ -320,27 +327,22 @@ class Relay:
             rules = sorted({r.name for a in addresses for r in decision.per_recipient[a].rules})
             if rules:
                 fields.append(("X-DLP-Rules", ", ".join(rules)))
-            require_tls = False
-            body = message.raw
-            if encryption is Encryption.SMIME:
-                try:
-                    certificates = bundle.certificates.for_recipients(addresses)
-                    body = encrypt_message(
-                        message.raw, certificates, bundle.policy.encryption.neutral_subject
-                    )
-                except SmimeError as error:
-                    # A certificate that vanished between decision and now: hold, never send clear.
-                    log_event("encryption-failed", logging.WARNING, id=message.id, error=str(error))
-                    to_hold.extend(addresses)
-                    continue
-                fields.append(("X-DLP-Encryption", "smime"))
-            elif encryption is Encryption.REQUIRE_TLS:
-                require_tls = True
-                fields.append(("X-DLP-Encryption", "require-tls"))
-            copy = stamp(body, fields)
-            result = await self._run(self._deliver, copy, message.sender, addresses, require_tls)
-            assert isinstance(result, DeliveryResult)
-            for item in result.recipients:
+            encryptor = Encryptor(bundle.certificates, bundle.policy.encryption.neutral_subject)
+            sent = await self._run(
+                self.step.send,
+                message.raw,
+                message.sender,
+                addresses,
+                fields,
+                encryption,
+                encryptor,
+            )
+            assert isinstance(sent, Sent)
+            if sent.unsent:
+                # A certificate that vanished or cannot be used: hold, never send in clear.
+                log_event("encryption-failed", logging.WARNING, id=message.id, error=sent.reason)
+                to_hold.extend(sent.unsent)
+            for item in sent.result.recipients:
                 if item.outcome is Outcome.ACCEPTED:
                     outcome.delivered.append(item.address)
                 elif item.tls_refused:
@@ -376,7 +378,7 @@ class Relay:
             for address in to_hold:
                 outcome.held[address] = str(held)
 
-    def _after_reply(
+    async def _notify(
         self,
         message: Message,
         bundle: PolicyBundle,
@@ -384,9 +386,11 @@ class Relay:
         message_id: str,
         outcome: _Outcome,
     ) -> None:
+        """Queue the sender's notices (durably: this runs after every delivery and hold, and
+        before the reply); their first attempt runs in the background."""
         if not message.sender or not self.options.notify_sender:
             return  # never answer a bounce
-        notices: list[bytes] = []
+        mails: list[NoticeMail] = []
         if outcome.held or outcome.refused or decision.intended_blocked:
             try:
                 notice = bundle.renderer.render(decision, bundle.policy, message_id)
@@ -394,26 +398,24 @@ class Relay:
                 log_event("notice-failed", logging.ERROR, id=message.id, error=str(error))
                 notice = None
             if notice is not None:
-                notices.append(
-                    compose(
-                        bundle.notice_from, message.sender, notice.subject, notice.body, message_id
-                    )
+                data = compose(
+                    bundle.notice_from, message.sender, notice.subject, notice.body, message_id
                 )
+                mails.append(NoticeMail(message.sender, data, "notice", message.id))
         if outcome.failed:
             subject, body = failure_report(message_id, outcome.failed)
-            notices.append(compose(bundle.notice_from, message.sender, subject, body, message_id))
-        for notice_bytes in notices:
-            task = asyncio.get_running_loop().create_task(self._send_notice(message, notice_bytes))
+            data = compose(bundle.notice_from, message.sender, subject, body, message_id)
+            mails.append(NoticeMail(message.sender, data, "failure-report", message.id))
+        if not mails:
+            return
+        queued = await self._run(self.step.queue, mails)
+        assert isinstance(queued, list)
+        for entry in queued:
+            task = asyncio.get_running_loop().create_task(self._attempt(entry))
             self.background.add(task)
             task.add_done_callback(self.background.discard)
 
-    async def _send_notice(self, message: Message, notice: bytes) -> None:
-        result = await self._run(self._deliver, notice, "", (message.sender,), False)
-        assert isinstance(result, DeliveryResult)
-        if not result.all_accepted:
-            log_event(
-                "notice-undelivered",
-                logging.WARNING,
-                id=message.id,
-                result=[item.to_dict() for item in result.recipients],
-            )
+    async def _attempt(self, entry: QueuedMail) -> None:
+        tried = await self._run(self.step.attempt, entry)
+        assert isinstance(tried, Tried)
+        self.metrics.notices.labels(tried.attempt.value).inc()

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlp.actions.notify import NoticeError
+from dlp.actions.outbox import Backoff, Outbox
+from dlp.actions.step import ActionStep
 from dlp.audit import AuditLog
 from dlp.delivery import (
     ConnectionCache,
@@ -42,6 +44,7 @@ from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
 from smtp_gateway.relay import Relay, RelayOptions
 from smtp_gateway.scanning import ScanPool
@@ -133,6 +136,18 @@ class Gateway:
         self.executor = ThreadPoolExecutor(settings.delivery.threads, thread_name_prefix="dlp-io")
         self.metrics = Metrics()
         self.in_flight = InFlight()
+        self.outbox = self._outbox()
+        self.outbox_worker = (
+            OutboxWorker(
+                self.outbox,
+                self.executor,
+                self.metrics,
+                gateway.notice_alert_seconds,
+                poll=min(5.0, gateway.notice_retry_seconds),
+            )
+            if self.outbox is not None
+            else None
+        )
         self.relay = Relay(
             bundle=bundle,
             scan=self.pool.scan,
@@ -147,6 +162,7 @@ class Gateway:
                 gateway.notify_sender,
                 settings.audit_clean_messages,
             ),
+            step=ActionStep(self._deliver, self.outbox),
         )
         self.handler = GatewayHandler(
             self.relay, gateway.client_networks, gateway.max_recipients, self.busy, self.in_flight
@@ -172,6 +188,21 @@ class Gateway:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls.cert_file, tls.key_file)
         return context
+
+    def _outbox(self) -> Outbox | None:
+        """The outbound queue of notices, in the quarantine's database; None (one attempt
+        per notice, as before the queue) when `dlp.quarantine` is not installed."""
+        try:
+            from dlp.quarantine.outbox import OutboxStore
+        except ImportError:
+            log_event("outbox-unavailable", logging.WARNING, note="notices get one attempt")
+            return None
+        gateway = self.settings.gateway
+        return Outbox(
+            OutboxStore.open(self.settings.quarantine.url),
+            self._deliver,
+            Backoff(gateway.notice_retry_seconds, gateway.notice_retry_max_seconds),
+        )
 
     def _deliver(
         self, raw: bytes, sender: str, recipients: Sequence[str], require_tls: bool
@@ -220,6 +251,10 @@ class Gateway:
 
     async def start(self) -> None:
         await self.pool.start()
+        if self.outbox_worker is not None:
+            # Notices left in the queue (before a restart, or by another gateway) are tried
+            # from now on, as they come due.
+            self.outbox_worker.start()
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
@@ -267,6 +302,8 @@ class Gateway:
         left = await self.in_flight.drain(self.settings.gateway.drain_seconds)
         if self.relay.background:
             await asyncio.wait(list(self.relay.background), timeout=30)
+        if self.outbox_worker is not None:
+            await self.outbox_worker.stop()
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
@@ -275,6 +312,8 @@ class Gateway:
         await self.pool.close()
         self.executor.shutdown(wait=True)
         self.outbound.close()
+        if self.outbox is not None:
+            self.outbox.close()
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

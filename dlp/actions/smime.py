@@ -75,7 +75,12 @@ def encrypt_message(
     entity = b"\n".join(inner) + b"\n\n" + body
     builder = pkcs7.PKCS7EnvelopeBuilder().set_data(_crlf(entity))
     for certificate in certificates:
-        builder = builder.add_recipient(certificate)
+        try:
+            builder = builder.add_recipient(certificate)
+        except (TypeError, ValueError) as error:
+            # cryptography takes RSA keys only: an EC certificate in the folder is found here.
+            owners = ", ".join(sorted(certificate_addresses(certificate))) or "a recipient"
+            raise SmimeError(f"the certificate for {owners} cannot be used: {error}") from None
     enveloped = builder.set_content_encryption_algorithm(pkcs7.algorithms.AES256).encrypt(
         Encoding.SMIME, []
     )

@@ -375,7 +375,11 @@ def _reject(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
         result = triage.reject(actor, held_id, args.note)
         if result is None:
             return "rejected (no notice: no sender)"
-        return "rejected; notice " + ("sent" if result.all_accepted else "NOT delivered")
+        if result.all_accepted:
+            return "rejected; notice sent"
+        if result.temporary and not result.permanent:
+            return "rejected; notice put off by the next hop, queued to be tried again"
+        return "rejected; notice NOT delivered"
 
     return _each(_targets(triage, actor, args)[0], "reject", step)
 

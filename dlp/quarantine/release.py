@@ -1,27 +1,30 @@
-"""Releasing a held message: through the gateway's own delivery code (`dlp.delivery.deliver`),
-optionally encrypted, and the reviewer's reject notice to the sender.
+"""Releasing a held message, and the reviewer's reject notice to the sender: both through the
+one action step the gateway uses (`dlp.actions.step`), over `dlp.delivery.deliver`.
 
 Encrypted release follows the policy's rule for encryption: S/MIME to the recipients the
-district holds a certificate for, and for the others delivery only over verified TLS.
-Every copy is stamped by the gateway's own `smtp_gateway.headers.stamp`, which first removes
-any ``X-DLP-*`` field the sender wrote: a released copy carries only the verdict given here.
+district holds a certificate for, and for the others delivery only over verified TLS. A copy
+whose S/MIME encryption fails is not sent: those recipients stay pending, with the reason in
+the release's result, and the message stays held for them. Every copy is stamped by
+`dlp.actions.headers.stamp`, which first removes any ``X-DLP-*`` field the sender wrote: a
+released copy carries only the verdict given here.
 """
 
 from __future__ import annotations
 
-import email.policy
-import email.utils
-import socket
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from dlp.actions.smime import CertificateStore, encrypt_message
-from dlp.delivery import DeliveryResult, DeliveryTarget, RecipientResult
-from smtp_gateway.headers import stamp
+from dlp.actions.mail import NoticeMail, compose
+from dlp.actions.outbox import Deliver as StepDeliver
+from dlp.actions.outbox import Outbox, Tried
+from dlp.actions.smime import CertificateStore
+from dlp.actions.step import NOTHING_SENT, ActionStep, Encryptor
+from dlp.delivery import DeliveryResult, DeliveryTarget
+from dlp.policy.decision import Encryption
 
 Deliver = Callable[[bytes, str, Sequence[str], DeliveryTarget, bool], DeliveryResult]
 
@@ -36,25 +39,38 @@ class Releaser:
     def send(
         self, held_id: str, raw: bytes, sender: str, recipients: Sequence[str], encrypt: bool
     ) -> DeliveryResult:
-        """Deliver to ``recipients``; never raises for what the network does."""
+        """Deliver to ``recipients``; never raises for what the network or a certificate does
+        (a recipient whose copy could not be encrypted is in the result as put off, code 0)."""
+        step = ActionStep(bind(self.deliver, self.target))
+        encryptor = Encryptor(self.certificates, self.neutral_subject)
         fields = [("X-DLP-Verdict", "released"), ("X-DLP-Id", held_id)]
         if not encrypt:
-            return self.deliver(stamp(raw, fields), sender, recipients, self.target, False)
+            return step.send(raw, sender, recipients, fields, None, encryptor).result
         with_certificate = [a for a in recipients if self.certificates.lookup(a) is not None]
         without = [a for a in recipients if a not in with_certificate]
-        results: list[RecipientResult] = []
-        if with_certificate:
-            enveloped = encrypt_message(
-                raw, self.certificates.for_recipients(with_certificate), self.neutral_subject
-            )
-            copy = stamp(enveloped, [*fields, ("X-DLP-Encryption", "smime")])
-            results.extend(
-                self.deliver(copy, sender, with_certificate, self.target, False).recipients
-            )
-        if without:
-            copy = stamp(raw, [*fields, ("X-DLP-Encryption", "require-tls")])
-            results.extend(self.deliver(copy, sender, without, self.target, True).recipients)
-        return DeliveryResult(tuple(results))
+        sent = NOTHING_SENT
+        for group, encryption in (
+            (with_certificate, Encryption.SMIME),
+            (without, Encryption.REQUIRE_TLS),
+        ):
+            sent = sent.plus(step.send(raw, sender, group, fields, encryption, encryptor))
+        return sent.as_result()
+
+
+def bind(deliver: Deliver, target: DeliveryTarget) -> StepDeliver:
+    """``deliver`` to ``target``, in the shape the action step and the outbox call."""
+    return functools.partial(_bound, deliver, target)
+
+
+def _bound(
+    deliver: Deliver,
+    target: DeliveryTarget,
+    raw: bytes,
+    sender: str,
+    recipients: Sequence[str],
+    require_tls: bool,
+) -> DeliveryResult:
+    return deliver(raw, sender, recipients, target, require_tls)
 
 
 REJECT_TEMPLATE = """\
@@ -78,7 +94,10 @@ or contact the district's data-protection office.
 
 @dataclass(frozen=True, slots=True)
 class RejectNotice:
-    """The notice a reviewer's rejection sends; built from the stored (masked) decision only."""
+    """The notice a reviewer's rejection sends; built from the stored (masked) decision only.
+
+    ``outbox``: the quarantine's outbound queue; a notice the next hop puts off then stays
+    there for the gateway's worker to retry (without one it gets its one attempt)."""
 
     deliver: Deliver
     target: DeliveryTarget
@@ -86,6 +105,7 @@ class RejectNotice:
     district: str
     subject: str = "Your message was not delivered"
     template: str = REJECT_TEMPLATE
+    outbox: Outbox | None = None
 
     def compose(
         self,
@@ -111,18 +131,7 @@ class RejectNotice:
             rules=list(rules.values()),
             note=note,
         )
-        message = EmailMessage(policy=email.policy.SMTP)
-        message["From"] = self.from_address
-        message["To"] = sender
-        message["Subject"] = self.subject
-        message["Date"] = email.utils.formatdate(usegmt=True)
-        message["Message-ID"] = email.utils.make_msgid("dlp", domain=socket.gethostname())
-        message["Auto-Submitted"] = "auto-replied"
-        if message_id:
-            message["In-Reply-To"] = message_id
-            message["References"] = message_id
-        message.set_content(body, cte="quoted-printable")
-        return message.as_bytes()
+        return compose(self.from_address, sender, self.subject, body, message_id)
 
     def send(
         self,
@@ -131,7 +140,11 @@ class RejectNotice:
         recipients: Sequence[str],
         decision: Mapping[str, object],
         note: str,
-    ) -> DeliveryResult:
+        about: str = "",
+    ) -> Tried:
+        """Queue the notice and make its first attempt (the rejection is already committed);
+        ``about``: the held message's id, for the queue's log lines."""
         raw = self.compose(sender, message_id, recipients, decision, note)
-        # The null envelope sender, as for any bounce: a notice never loops.
-        return self.deliver(raw, "", [sender], self.target, False)
+        step = ActionStep(bind(self.deliver, self.target), self.outbox)
+        (tried,) = step.notify([NoticeMail(sender, raw, "reject-notice", about)])
+        return tried

@@ -132,3 +132,20 @@ accounts = Table(
     Column("created", BigInteger, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
 )
+
+# Mail the district's systems write themselves (notices, failure reports), waiting to go out:
+# `dlp.actions.outbox`. ``next_try`` is also the lease of whoever is attempting it now.
+outbox = Table(
+    "quarantine_outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created", BigInteger, nullable=False),
+    Column("next_try", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("recipient", String(998), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("about", String(998), nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # built from decisions only: no content
+    Index("quarantine_outbox_next_try", "next_try"),
+)

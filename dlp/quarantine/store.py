@@ -83,6 +83,26 @@ def engine_url(url: str) -> str:
     raise QuarantineError(f"quarantine url must start with sqlite:/// or postgresql://: {url!r}")
 
 
+def open_engine(url: str) -> Engine:
+    """An engine for the quarantine's database (the SQLite file and the tables made when
+    missing); shared by the store and the outbound queue (`dlp.quarantine.outbox`)."""
+    target = engine_url(url)
+    if target.startswith("sqlite:///"):
+        database = make_url(target).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(target)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(target, pool_pre_ping=True)
+    try:
+        schema.metadata.create_all(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise QuarantineError(f"cannot open the quarantine at {_safe_url(url)}: {error}") from None
+    return engine
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -155,23 +175,7 @@ class QuarantineStore:
     ) -> QuarantineStore:
         """Connect (creating the SQLite file and the tables when missing)."""
         keyring = key if isinstance(key, Keyring) else Keyring.of(key, old_keys)
-        target = engine_url(url)
-        if target.startswith("sqlite:///"):
-            database = make_url(target).database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(target)
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = create_engine(target, pool_pre_ping=True)
-        try:
-            schema.metadata.create_all(engine)
-        except SQLAlchemyError as error:
-            engine.dispose()
-            raise QuarantineError(
-                f"cannot open the quarantine at {_safe_url(url)}: {error}"
-            ) from None
-        return cls(engine, keyring, retention_days)
+        return cls(open_engine(url), keyring, retention_days)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dlp.actions.outbox import Attempt
 from dlp.audit import AuditLog
 from dlp.delivery import DeliveryResult
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
@@ -21,6 +22,8 @@ from dlp.quarantine.reveal import FindingView, locate
 from dlp.quarantine.store import QuarantineError, QuarantineStore, StateError
 
 MAX_NOTE = 1000
+# What became of a reject notice, in the audit log's words ("queued": the queue retries it).
+_NOTICE_WORDS = {Attempt.SENT: "sent", Attempt.RETRY: "queued", Attempt.REFUSED: "undelivered"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,21 +208,24 @@ class Triage:
         message = self.store.transition(
             held_id, [Status.HELD], Status.REJECTED, actor.name, cleaned
         )
-        result = None
+        tried = None
         if self.notice is not None and message.sender:
-            result = self.notice.send(
-                message.sender, message.message_id, message.recipients, message.decision, cleaned
+            tried = self.notice.send(
+                message.sender,
+                message.message_id,
+                message.recipients,
+                message.decision,
+                cleaned,
+                about=held_id,
             )
         self.audit.append(
             "quarantine-reject",
             **actor.fields(),
             held_id=held_id,
             note=cleaned,
-            notice=(
-                "not sent" if result is None else ("sent" if result.all_accepted else "undelivered")
-            ),
+            notice="not sent" if tried is None else _NOTICE_WORDS[tried.attempt],
         )
-        return result
+        return None if tried is None else tried.result
 
     def delete(
         self,

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from dlp.actions.outbox import Backoff, Outbox
 from dlp.audit import AuditLog
 from dlp.delivery import deliver
 from dlp.quarantine.crypto import load_keyring
-from dlp.quarantine.release import RejectNotice, Releaser
+from dlp.quarantine.outbox import OutboxStore
+from dlp.quarantine.release import RejectNotice, Releaser, bind
 from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Triage
 from dlp.settings import Settings
@@ -45,10 +47,19 @@ def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool
     target = settings.delivery.target()
     domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
     releaser = Releaser(deliver, target, certificates, policy.encryption.neutral_subject)
+    gateway = settings.gateway
+    # A reject notice the next hop puts off waits in the quarantine's outbound queue, which
+    # the gateway's worker drains.
+    outbox = Outbox(
+        OutboxStore(store.engine),
+        bind(deliver, target),
+        Backoff(gateway.notice_retry_seconds, gateway.notice_retry_max_seconds),
+    )
     notice = RejectNotice(
         deliver,
         target,
-        from_address=settings.gateway.notice_from or f"postmaster@{domain}",
+        from_address=gateway.notice_from or f"postmaster@{domain}",
         district=policy.district_name,
+        outbox=outbox,
     )
     return Triage(store, audit, releaser, notice)

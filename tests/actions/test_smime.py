@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from dlp.actions.smime import CertificateStore, SmimeError, certificate_addresses, encrypt_message
@@ -66,6 +66,29 @@ def make_certificate(
             x509.SubjectAlternativeName([x509.RFC822Name(address)]), critical=False
         )
     return builder.sign(key, hashes.SHA256()), key
+
+
+def make_unusable_certificate(address: str) -> x509.Certificate:
+    """A valid certificate for ``address`` with an EC key: S/MIME here encrypts to RSA only."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(address)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def write_unusable_certificate(folder: Path, address: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate = make_unusable_certificate(address)
+    (folder / "unusable.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +207,19 @@ def test_certificate_store(tmp_path: Path, vendor) -> None:
     with pytest.raises(SmimeError, match=r"no certificate for old@x\.example"):
         store.for_recipients(["nurse@county.example", "old@x.example"])
     assert CertificateStore.load(tmp_path / "missing").addresses() == frozenset()
+
+
+def test_a_certificate_that_cannot_be_used_is_an_smime_error_naming_it() -> None:
+    # An EC certificate loads and is valid, but cannot be encrypted to: before, that was a
+    # TypeError, which the relay did not expect (451 for ever) and a release raised.
+    store = CertificateStore(
+        {
+            "sync@gradebook-vendor.example": make_unusable_certificate(
+                "sync@gradebook-vendor.example"
+            )
+        },
+        (),
+    )
+    certificates = store.for_recipients(["sync@gradebook-vendor.example"])
+    with pytest.raises(SmimeError, match=r"certificate for sync@gradebook-vendor\.example cannot"):
+        encrypt_message(MESSAGE, certificates)

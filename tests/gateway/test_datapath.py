@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlp.actions.headers import stamp
 from smtp_gateway import replies
 from smtp_gateway.datapath import DataRefused, Received, receive, unstuff
-from smtp_gateway.headers import stamp
 
 
 def stuff(message: bytes) -> bytes:

@@ -18,6 +18,7 @@ from dlp.cli import main
 from dlp.quarantine.crypto import KEY_ENV, load_keyring, parse_key
 from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
+from tests.actions.test_smime import write_unusable_certificate
 from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER
 
 
@@ -273,3 +274,20 @@ def test_bare_dlp_web_serves(config, action):
         server.wait(20)
         if server.stderr:
             server.stderr.close()
+
+
+def test_encrypted_release_that_cannot_encrypt_says_why_and_keeps_it_held(
+    tmp_path, config, held_decision, held_scan, capsys
+):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(SAMPLE_POLICY.read_text())
+    write_unusable_certificate(tmp_path / "certs", OUTSIDE)
+    config.write_text(config.read_text().replace(str(SAMPLE_POLICY), str(policy)))
+    [held] = _held(config, held_decision, held_scan)
+    c = ["quarantine", "--config", str(config)]
+    code, out, err = run(capsys, *c, "release", held, "--encrypt", "--note", "ok")
+    assert code == 1, out
+    assert f"{held}: release failed: still held for {OUTSIDE}" in err
+    assert f"not sent: S/MIME encryption: the certificate for {OUTSIDE} cannot be used" in err
+    assert _status(config, held) is Status.HELD
+    assert not (tmp_path / "out" / "new").exists()  # nothing written, in clear or otherwise

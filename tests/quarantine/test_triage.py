@@ -7,12 +7,16 @@ import time
 
 import pytest
 
+from dlp.actions.outbox import Attempt, Backoff, Outbox
+from dlp.actions.smime import CertificateStore
 from dlp.audit import AuditLog, verify
-from dlp.delivery import NextHop, TlsMode, deliver
+from dlp.delivery import NextHop, Outcome, TlsMode, deliver
+from dlp.quarantine.outbox import OutboxStore
 from dlp.quarantine.records import Status
-from dlp.quarantine.release import RejectNotice, Releaser
+from dlp.quarantine.release import RejectNotice, Releaser, bind
 from dlp.quarantine.store import IntegrityError, QuarantineError, StateError
 from dlp.quarantine.triage import Actor, Triage
+from tests.actions.test_smime import make_unusable_certificate
 from tests.gateway.sink import Sink
 from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER
 
@@ -247,3 +251,49 @@ def test_false_positives_listing_is_a_recorded_look(triage, held_decision, held_
     last = triage.audit.entries()[-1]
     assert last["event"] == "quarantine-false-positives" and last["actor"] == "adam"
     assert last["count"] == 1
+
+
+def test_encrypted_release_with_an_unusable_certificate_stays_held_with_the_reason(
+    triage, sink, held_decision, held_scan
+):
+    # The relay holds a copy it cannot encrypt; a release used to raise a TypeError instead.
+    certificates = CertificateStore({OUTSIDE: make_unusable_certificate(OUTSIDE)}, ())
+    target = NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE, timeout=10)
+    triage.releaser = Releaser(deliver, target, certificates)
+    held = _hold(triage, held_decision, held_scan)
+    released = triage.release(REVIEWER, held, encrypt=True, note="encrypt it")
+    assert released.pending == (OUTSIDE,)
+    assert released.message.status is Status.HELD
+    [item] = released.result.recipients
+    assert item.outcome is Outcome.TEMPORARY
+    assert f"the certificate for {OUTSIDE} cannot be used" in item.detail
+    assert sink.received == []  # never in clear
+    stored = triage.store.get(held).delivery["results"]
+    assert stored[0]["detail"] == item.detail  # what the message page shows
+    entry = triage.audit.entries()[-1]
+    assert entry["outcome"] == "failed" and entry["results"][0]["detail"] == item.detail
+
+
+def test_a_reject_notice_the_next_hop_puts_off_waits_in_the_queue(
+    triage, sink, held_decision, held_scan
+):
+    target = NextHop("127.0.0.1", sink.port, tls=TlsMode.NONE, timeout=10)
+    store = OutboxStore(triage.store.engine)
+    outbox = Outbox(store, bind(deliver, target), Backoff(1, 2))
+    triage.notice = RejectNotice(
+        deliver, target, "postmaster@cusd.com", "Clovis Unified School District", outbox=outbox
+    )
+    sink.handler.rcpt_reply = lambda address: "451 4.3.0 try later"
+    held = _hold(triage, held_decision, held_scan)
+    result = triage.reject(REVIEWER, held, "Use the SIS export instead.")
+    assert result is not None and result.temporary == (SENDER,)
+    assert triage.audit.entries()[-1]["notice"] == "queued"
+    assert store.depth()[0] == 1
+    sink.handler.rcpt_reply = lambda address: None
+    # The gateway's worker, once the entry is due.
+    later = Outbox(store, bind(deliver, target), Backoff(1, 2), clock=lambda: time.time() + 5)
+    assert later.drain()[Attempt.SENT] == 1
+    [notice] = sink.received
+    assert notice.recipients == [SENDER] and b"Use the SIS export instead." in notice.data
+    assert b"536-22" not in notice.data
+    assert store.depth() == (0, None)

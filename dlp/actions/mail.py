@@ -1,7 +1,10 @@
-"""Messages the gateway itself sends to a sender: the policy notice, and a delivery failure
-report for recipients the next hop refused after the gateway had already said 250.
+"""Mail the district's systems write themselves: a notice to a sender (the gateway's policy
+notice, a reviewer's rejection) and a delivery failure report for recipients the next hop
+refused after the gateway had already said 250.
 
-Both go out with the null envelope sender (``<>``), like any bounce, so they never loop."""
+All of it goes out with the null envelope sender (``<>``), like any bounce, so it never loops,
+and it is built from decisions and reply codes only, never from the message's content.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,24 @@ import email.policy
 import email.utils
 import socket
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from dlp.delivery import RecipientResult
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeMail:
+    """One composed notice and whom it goes to; what the outbound queue stores."""
+
+    to: str
+    data: bytes
+    kind: str  # "notice", "failure-report", "reject-notice": for logs and metrics
+    about: str = ""  # the id (gateway id or held id) of the message it is about
+
+
 def compose(sender: str, to: str, subject: str, body: str, about: str) -> bytes:
+    """The notice's bytes; ``about`` (a Message-ID) threads it under the sender's message."""
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = sender
     message["To"] = to

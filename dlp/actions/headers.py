@@ -1,6 +1,6 @@
-"""The ``X-DLP-*`` header fields a relayed copy carries: verdict, policy version, ids; never a
-value that was found. Fields of that name already in the message are removed first, so a
-sender cannot pass a forged verdict downstream."""
+"""The ``X-DLP-*`` header fields a relayed or released copy carries: verdict, policy version,
+ids; never a value that was found. Fields of that name already in the message are removed
+first, so a sender cannot pass a forged verdict downstream."""
 
 from __future__ import annotations
 
