@@ -34,6 +34,7 @@ from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.quarantine.store import NotFound, QuarantineError
 from dlp.quarantine.triage import Actor, Triage
 from dlp.web.accounts import AccountError, Accounts, Role, User
+from dlp.web.paging import page_number
 from dlp.web.ratelimit import LoginLimiter
 from dlp.web.sessions import Session, Sessions
 
@@ -244,7 +245,7 @@ class WebApp:
         status = query.get("status", "held")
         sort = query.get("sort", "received")
         try:
-            page = max(0, int(query.get("page", "0")))
+            page = page_number(query, "page")
             filters = Filters(
                 since=_day(query.get("since")),
                 until=_day(query.get("until")),

@@ -101,3 +101,15 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 create_app(triage, accounts), store, triage, accounts, sink, audit_path, portal
             )
     store.close()
+
+
+def login(site: Site, username: str, password: str = PASSWORD) -> Client:
+    """A client signed in as ``username``."""
+    browser = site.client()
+    page = browser.get("/login")
+    response = browser.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "username": username, "password": password},
+    )
+    assert response.status_code == 303, response.text
+    return browser

@@ -7,7 +7,7 @@ import pytest
 from dlp.audit import verify
 from dlp.cli import main
 from dlp.quarantine.records import Status
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.web.conftest import PASSWORD, csrf_of, login
 
 ROUTES_GET = ["/", "/messages/{id}", "/accounts"]
 ROUTES_POST = [
@@ -24,17 +24,6 @@ ROUTES_POST = [
 
 def client(site):
     return site.client()
-
-
-def login(site, username: str, password: str = PASSWORD):
-    browser = client(site)
-    page = browser.get("/login")
-    response = browser.post(
-        "/login",
-        data={"csrf": csrf_of(page.text), "username": username, "password": password},
-    )
-    assert response.status_code == 303, response.text
-    return browser
 
 
 def test_anonymous_users_are_refused_everywhere(site, held_decision, held_scan):
