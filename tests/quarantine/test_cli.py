@@ -18,7 +18,7 @@ from dlp.cli import main
 from dlp.quarantine.crypto import KEY_ENV, load_keyring, parse_key
 from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER, another
 
 
 @pytest.fixture
@@ -38,7 +38,8 @@ def _held(config, decision, scan, count=1):
     key = parse_key((config.parent / "q.key").read_bytes())
     store = QuarantineStore.open(f"sqlite:///{config.parent / 'q.db'}", key)
     ids = [
-        store.hold(MESSAGE, SENDER, [OUTSIDE], decision, scan, "<m@cusd.com>") for _ in range(count)
+        store.hold(another(n), SENDER, [OUTSIDE], decision, scan, "<m@cusd.com>")
+        for n in range(count)
     ]
     store.close()
     return ids
@@ -71,7 +72,7 @@ def test_list_show_reveal_release_reject_export(config, held_decision, held_scan
     code, _, err = run(capsys, *c, "reject", second)
     assert code == 2 and "--note" in err
     code, out, _ = run(capsys, *c, "export", third, "-o", str(config.parent / "x.eml"))
-    assert code == 0 and (config.parent / "x.eml").read_bytes() == MESSAGE
+    assert code == 0 and (config.parent / "x.eml").read_bytes() == another(2)
     assert oct((config.parent / "x.eml").stat().st_mode & 0o777) == "0o600"
     code, out, _ = run(capsys, *c, "legal-hold", third, "on")
     assert code == 0 and "legal hold on" in out

@@ -76,8 +76,8 @@ class Site:
     def client(self) -> Client:
         return Client(self.app, self.portal)
 
-    def hold(self, decision, scan) -> str:
-        return self.store.hold(MESSAGE, SENDER, [OUTSIDE], decision, scan, "<roster-1@cusd.com>")
+    def hold(self, decision, scan, raw: bytes = MESSAGE) -> str:
+        return self.store.hold(raw, SENDER, [OUTSIDE], decision, scan, "<roster-1@cusd.com>")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from dlp.audit import verify
 from dlp.cli import main
 from dlp.quarantine.records import Status
+from tests.quarantine.conftest import another
 from tests.web.conftest import PASSWORD, csrf_of, login
 
 ROUTES_GET = ["/", "/messages/{id}", "/accounts"]
@@ -141,7 +142,8 @@ def test_release_needs_a_note_then_delivers(site, held_decision, held_scan):
 
 
 def test_reject_delete_and_not_sensitive(site, held_decision, held_scan):
-    first, second = site.hold(held_decision, held_scan), site.hold(held_decision, held_scan)
+    first = site.hold(held_decision, held_scan)
+    second = site.hold(held_decision, held_scan, another(1))
     reviewer = login(site, "rita")
     token = csrf_of(reviewer.get(f"/messages/{first}").text)
     ok = reviewer.post(
