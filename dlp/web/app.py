@@ -187,9 +187,9 @@ class WebApp:
             raise Refused(403, "the form's security token is missing or stale: reload the page")
         username = str(form.get("username") or "")[:64]
         password = str(form.get("password") or "")
+        # The connection's address, or a trusted proxy's X-Forwarded-For (uvicorn's job).
         client = request.client.host if request.client else ""
-        keys = (f"user:{username.lower()}", f"client:{client}")
-        wait = self.limiter.retry_after(*keys)
+        wait = self.limiter.retry_after(username, client)
         if wait:
             await run_in_threadpool(
                 self.triage.audit.append,
@@ -204,7 +204,7 @@ class WebApp:
             return response
         user = await run_in_threadpool(self.accounts.authenticate, username, password)
         if user is None:
-            self.limiter.failed(*keys)
+            self.limiter.failed(username, client)
             await run_in_threadpool(
                 self.triage.audit.append,
                 "web-login-failed",
@@ -212,7 +212,7 @@ class WebApp:
                 client=client,
             )
             return await self.login_page(request, "Wrong user name or password.", 401)
-        self.limiter.succeeded(keys[0])
+        self.limiter.succeeded(username, client)
         session = self.sessions.create(user.username)
         await run_in_threadpool(
             self.triage.audit.append,
