@@ -188,6 +188,15 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """`dlp web`. X-Forwarded-For and X-Forwarded-Proto are believed only from a connection
+    out of ``trusted_proxies``; by default from none, so the address the login limit and the
+    audit log use is the connection's own, never one a client wrote in a header."""
+
+    trusted_proxies: tuple[Network, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     level: str = "info"
     file: Path | None = None  # None: standard error
@@ -204,6 +213,7 @@ class Settings:
     audit_clean_messages: bool = False
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    web: WebSettings = field(default_factory=WebSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
@@ -482,6 +492,12 @@ def _delivery(table: _Table) -> DeliverySettings:
     return settings
 
 
+def _web(table: _Table) -> WebSettings:
+    settings = WebSettings(trusted_proxies=table.networks("trusted_proxies", ()))
+    table.done()
+    return settings
+
+
 def _logging(table: _Table) -> LoggingSettings:
     level = table.string("level", "info").lower()
     if level not in _LEVELS:
@@ -518,6 +534,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         audit_clean_messages=audit_clean,
         gateway=_gateway(root.table("gateway")),
         delivery=_delivery(root.table("delivery")),
+        web=_web(root.table("web")),
         logging=_logging(root.table("logging")),
     )
     root.done()

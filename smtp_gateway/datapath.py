@@ -8,6 +8,7 @@ CRLF "." CRLF; then the whole message is checked at once with C-speed byte opera
   bare CR reaches the next hop. That is what closes SMTP smuggling: a client that ends its data
   with LF "." LF (or CR "." CR) and goes on with a second, hidden transaction gets the whole
   thing refused as one message, never split into two;
+- no NUL byte (the gateway offers no BINARYMIME);
 - the line length limit (RFC 5322 2.1.1: 998 octets, plus the transparency dot);
 - the size limit, enforced while reading: past it, the rest is read and thrown away, and the
   client gets 552 once its end of data arrives.
@@ -94,6 +95,8 @@ def unstuff(stuffed: bytes, max_line: int) -> bytes:
         raise DataRefused(replies.BARE_LF)
     if stuffed.count(b"\r") != crlf:
         raise DataRefused(replies.BARE_CR)
+    if b"\x00" in stuffed:
+        raise DataRefused(replies.NUL_IN_DATA)
     if _longest_line(stuffed) > max_line and any(
         len(line) - line.startswith(b".") > max_line for line in stuffed.split(b"\r\n")
     ):

@@ -1,12 +1,15 @@
 """aiosmtpd's SMTP protocol with the gateway's DATA path (`datapath`) in place of its own.
 
 Only ``smtp_DATA`` is replaced; the rest of the session (EHLO, STARTTLS, AUTH, MAIL, RCPT) is
-aiosmtpd's, with the gateway's rules in the handler's hooks.
+aiosmtpd's, with the gateway's rules in the handler's hooks. HELO, EHLO, MAIL and RCPT first
+refuse an argument with a NUL byte, which aiosmtpd would take as part of a name or an address.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
@@ -22,12 +25,36 @@ class DataGate(Protocol):
         """A 4xx reply when no message should be taken now (saturated, shutting down)."""
 
 
+Command = Callable[[SMTP, str], Awaitable[None]]
+
+
+def _refusing_nul(command: Command) -> Command:
+    """``command``, first refusing an argument that holds a NUL byte (5xx, nothing recorded).
+    `functools.wraps` carries aiosmtpd's ``@syntax`` help text over to the wrapper."""
+
+    @functools.wraps(command)
+    async def checked(self: SMTP, arg: str) -> None:
+        if arg and "\x00" in arg:
+            assert self.session is not None
+            log.warning("refused a command with a NUL byte from %s", _peer(self.session))
+            await self.push(replies.NUL_IN_COMMAND)
+            return
+        await command(self, arg)
+
+    return checked
+
+
 class GatewaySMTP(SMTP):
     """One client connection."""
 
     def __init__(self, handler: Any, *, max_line_length: int = 998, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.max_line_length = max_line_length
+
+    smtp_HELO = _refusing_nul(SMTP.smtp_HELO)
+    smtp_EHLO = _refusing_nul(SMTP.smtp_EHLO)
+    smtp_MAIL = _refusing_nul(SMTP.smtp_MAIL)
+    smtp_RCPT = _refusing_nul(SMTP.smtp_RCPT)
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:

@@ -21,6 +21,11 @@ TOO_BIG: Final = "552 5.3.4 Message too big for this gateway"
 LINE_TOO_LONG: Final = "550 5.6.0 Message refused: a line is longer than {limit} octets"
 BARE_LF: Final = "550 5.6.0 Message refused: bare LF in message data (line endings must be CRLF)"
 BARE_CR: Final = "550 5.6.0 Message refused: bare CR in message data (line endings must be CRLF)"
+# The gateway offers no BINARYMIME (RFC 3030), so a NUL byte is never valid: not in a command
+# argument, not in the message data. Refused rather than relayed, since a NUL also breaks holding
+# on PostgreSQL (a text column cannot store it).
+NUL_IN_COMMAND: Final = "501 5.5.2 Syntax error: NUL byte in the command (not allowed)"
+NUL_IN_DATA: Final = "550 5.6.0 Message refused: NUL byte in message data (no BINARYMIME here)"
 NEED_RCPT: Final = "503 5.5.1 Error: need RCPT command"
 DATA_SYNTAX: Final = "501 5.5.4 Syntax: DATA"
 START_DATA: Final = "354 End data with <CR><LF>.<CR><LF>"

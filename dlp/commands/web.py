@@ -156,6 +156,7 @@ def run_serve(args: argparse.Namespace) -> int:
         app = create_app(triage, Accounts(store))
         scheme = "https" if args.tls_cert else "http"
         print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
+        proxies = [str(network) for network in settings.web.trusted_proxies]
         uvicorn.run(
             app,
             host=host,
@@ -165,6 +166,10 @@ def run_serve(args: argparse.Namespace) -> int:
             log_level="warning",
             access_log=False,  # query strings can carry filter values; the audit log records
             server_header=False,
+            # uvicorn's default believes X-Forwarded-For from loopback (or $FORWARDED_ALLOW_IPS):
+            # only the proxies the settings name, none by default.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies,
         )
         return 0
     finally:

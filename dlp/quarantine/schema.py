@@ -47,6 +47,7 @@ messages = Table(
     Column("delivery", Text, nullable=False, default=""),  # JSON: last release attempt
     Index("quarantine_messages_received", "received"),
     Index("quarantine_messages_status", "status"),
+    Index("quarantine_messages_sha256", "sha256"),  # the same message held again is merged
 )
 
 recipients = Table(

@@ -97,6 +97,10 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(target, pool_pre_ping=True)
     try:
         schema.metadata.create_all(engine)
+        # create_all makes a missing table with its indexes, but not an index added later
+        # to a table that already exists (the digest index, for merging holds).
+        for index in schema.messages.indexes:
+            index.create(engine, checkfirst=True)
     except SQLAlchemyError as error:
         engine.dispose()
         raise QuarantineError(f"cannot open the quarantine at {_safe_url(url)}: {error}") from None
@@ -140,6 +144,18 @@ def _held_rules(decision: Decision, recipients: Sequence[str]) -> list[str]:
         verdict for address, verdict in decision.per_recipient.items() if address.lower() in wanted
     ] or [verdict for verdict in decision.per_recipient.values() if verdict.intended.blocks]
     return [rule.name for verdict in verdicts for rule in verdict.rules]
+
+
+def _recipient_rows(held_id: str, addresses: Sequence[str], first: int) -> list[dict[str, object]]:
+    return [
+        {
+            "held_id": held_id,
+            "position": position,
+            "address": address[:998],
+            "lower_address": address[:998].lower(),
+        }
+        for position, address in enumerate(addresses, first)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,83 +212,155 @@ class QuarantineStore:
         scan: ScanResult,
         message_id: str,
     ) -> str:
-        """Store one message for review; the id is returned once the commit is durable."""
+        """Store one message for review; the id is returned once the commit is durable.
+
+        The same message (sender and SHA-256) still held is not held twice: its recipients are
+        added to the first hold, whose id is returned. A gateway killed after holding but before
+        its reply gets the message again from the sending MTA; a reviewer then decides once.
+        """
+        sha256 = hashlib.sha256(raw).hexdigest()
+        addresses = list(dict.fromkeys(recipients))
+        with self._begin() as connection:
+            self._lock_digest(connection, sha256)
+            earlier = connection.execute(
+                select(schema.messages.c.id, schema.messages.c.decision, schema.messages.c.rules)
+                .where(
+                    schema.messages.c.sender == sender[:998],
+                    schema.messages.c.sha256 == sha256,
+                    schema.messages.c.status == Status.HELD.value,
+                )
+                .order_by(schema.messages.c.received, schema.messages.c.id)
+                .limit(1)
+            ).first()
+            if earlier is not None:
+                self._merge(connection, earlier, addresses, decision)
+                return str(earlier.id)
+            return self._insert(
+                connection, raw, sha256, sender, addresses, decision, scan, message_id
+            )
+
+    def _lock_digest(self, connection: Connection, sha256: str) -> None:
+        """Lock before looking for an earlier hold, to the end of the transaction, so that two
+        holds of the same message at once cannot both miss each other.
+
+        PostgreSQL: an advisory lock on the digest. SQLite: the database's write lock, taken by
+        a write that changes nothing (the driver would otherwise begin the transaction only at
+        the first insert, after the look)."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(int(sha256[:15], 16))))
+        else:
+            table = schema.messages
+            connection.execute(update(table).where(table.c.id == "").values(note=table.c.note))
+
+    def _merge(
+        self, connection: Connection, earlier: Any, addresses: Sequence[str], decision: Decision
+    ) -> None:
+        """Add the recipients ``earlier`` does not have yet, with their verdicts and rules."""
+        table = schema.recipients
+        rows = connection.execute(
+            select(table.c.position, table.c.lower_address).where(table.c.held_id == earlier.id)
+        ).all()
+        known = {row.lower_address for row in rows}
+        new: dict[str, str] = {}
+        for address in addresses:
+            if address[:998].lower() not in known:
+                new.setdefault(address[:998].lower(), address)
+        if not new:
+            return
+        added = list(new.values())
+        first = max((int(row.position) for row in rows), default=-1) + 1
+        connection.execute(insert(table), _recipient_rows(earlier.id, added, first))
+        stored = json.loads(earlier.decision)
+        wanted = set(new)
+        stored["recipients"] = [
+            *stored.get("recipients", []),
+            *(
+                verdict.to_dict()
+                for address, verdict in decision.per_recipient.items()
+                if address.lower() in wanted
+            ),
+        ]
+        rules = [*_split(earlier.rules), *_held_rules(decision, added)]
+        connection.execute(
+            update(schema.messages)
+            .where(schema.messages.c.id == earlier.id)
+            .values(decision=json.dumps(stored, sort_keys=True), rules=_joined(rules))
+        )
+
+    def _insert(
+        self,
+        connection: Connection,
+        raw: bytes,
+        sha256: str,
+        sender: str,
+        addresses: Sequence[str],
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+    ) -> str:
         held_id = secrets.token_hex(8)
         now = int(time.time())
         sealed = self.keyring.seal(held_id, raw)
         by_entity = _rules_by_entity(decision)
-        addresses = list(dict.fromkeys(recipients))
-        with self._begin() as connection:
-            connection.execute(
-                insert(schema.messages).values(
-                    id=held_id,
-                    received=now,
-                    expires=now + self.retention_days * DAY,
-                    sender=sender[:998],
-                    message_id=message_id[:998],
-                    size=len(raw),
-                    sha256=hashlib.sha256(raw).hexdigest(),
-                    score=float(decision.score),
-                    categories=_joined(finding.category.value for finding in scan.findings),
-                    rules=_joined(_held_rules(decision, addresses)),
-                    decision=json.dumps(decision.to_dict(), sort_keys=True),
-                    status=Status.HELD.value,
-                    status_time=now,
-                    status_by="gateway",
-                    note="",
-                    legal_hold=False,
-                    delivery="",
-                )
+        connection.execute(
+            insert(schema.messages).values(
+                id=held_id,
+                received=now,
+                expires=now + self.retention_days * DAY,
+                sender=sender[:998],
+                message_id=message_id[:998],
+                size=len(raw),
+                sha256=sha256,
+                score=float(decision.score),
+                categories=_joined(finding.category.value for finding in scan.findings),
+                rules=_joined(_held_rules(decision, addresses)),
+                decision=json.dumps(decision.to_dict(), sort_keys=True),
+                status=Status.HELD.value,
+                status_time=now,
+                status_by="gateway",
+                note="",
+                legal_hold=False,
+                delivery="",
             )
-            connection.execute(
-                insert(schema.blobs).values(
-                    held_id=held_id,
-                    key_id=sealed.key_id,
-                    nonce=sealed.nonce,
-                    ciphertext=sealed.ciphertext,
-                )
+        )
+        connection.execute(
+            insert(schema.blobs).values(
+                held_id=held_id,
+                key_id=sealed.key_id,
+                nonce=sealed.nonce,
+                ciphertext=sealed.ciphertext,
             )
-            if addresses:
-                connection.execute(
-                    insert(schema.recipients),
-                    [
-                        {
-                            "held_id": held_id,
-                            "position": position,
-                            "address": address[:998],
-                            "lower_address": address[:998].lower(),
-                        }
-                        for position, address in enumerate(addresses)
-                    ],
-                )
-            if scan.findings:
-                connection.execute(
-                    insert(schema.findings),
-                    [
-                        {
-                            "held_id": held_id,
-                            "position": position,
-                            "entity_type": finding.entity_type,
-                            "category": finding.category.value,
-                            "location": safe_location(finding.location),
-                            "start": finding.start,
-                            "end": finding.end,
-                            "score": float(finding.score),
-                            "recognizer": finding.recognizer[:128],
-                            "pattern": finding.pattern[:128],
-                            "masked": finding.masked[:256],
-                            "digest": finding.digest,
-                            "context_words": json.dumps(list(finding.context_words)),
-                            "rules": json.dumps(
-                                [
-                                    {"rule": item.rule, "clauses": list(item.clauses)}
-                                    for item in by_entity.get(finding.entity_type, [])
-                                ]
-                            ),
-                        }
-                        for position, finding in enumerate(scan.findings)
-                    ],
-                )
+        )
+        if addresses:
+            connection.execute(insert(schema.recipients), _recipient_rows(held_id, addresses, 0))
+        if scan.findings:
+            connection.execute(
+                insert(schema.findings),
+                [
+                    {
+                        "held_id": held_id,
+                        "position": position,
+                        "entity_type": finding.entity_type,
+                        "category": finding.category.value,
+                        "location": safe_location(finding.location),
+                        "start": finding.start,
+                        "end": finding.end,
+                        "score": float(finding.score),
+                        "recognizer": finding.recognizer[:128],
+                        "pattern": finding.pattern[:128],
+                        "masked": finding.masked[:256],
+                        "digest": finding.digest,
+                        "context_words": json.dumps(list(finding.context_words)),
+                        "rules": json.dumps(
+                            [
+                                {"rule": item.rule, "clauses": list(item.clauses)}
+                                for item in by_entity.get(finding.entity_type, [])
+                            ]
+                        ),
+                    }
+                    for position, finding in enumerate(scan.findings)
+                ],
+            )
         return held_id
 
     # --- reading --------------------------------------------------------------------------

@@ -34,12 +34,15 @@ from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.quarantine.store import NotFound, QuarantineError
 from dlp.quarantine.triage import Actor, Triage
 from dlp.web.accounts import AccountError, Accounts, Role, User
+from dlp.web.paging import page_number, page_of
 from dlp.web.ratelimit import LoginLimiter
 from dlp.web.sessions import Session, Sessions
 
 SESSION_COOKIE = "__Host-dlp-session"
 LOGIN_COOKIE = "__Host-dlp-login"
 PAGE_SIZE = 100
+# Findings shown on one message page: a message with 250,000 findings was 268 MB of HTML.
+FINDINGS_PAGE = 200
 _ID = re.compile(r"^[0-9a-f]{16}$")
 _SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
@@ -186,9 +189,9 @@ class WebApp:
             raise Refused(403, "the form's security token is missing or stale: reload the page")
         username = str(form.get("username") or "")[:64]
         password = str(form.get("password") or "")
+        # The connection's address, or a trusted proxy's X-Forwarded-For (uvicorn's job).
         client = request.client.host if request.client else ""
-        keys = (f"user:{username.lower()}", f"client:{client}")
-        wait = self.limiter.retry_after(*keys)
+        wait = self.limiter.retry_after(username, client)
         if wait:
             await run_in_threadpool(
                 self.triage.audit.append,
@@ -203,7 +206,7 @@ class WebApp:
             return response
         user = await run_in_threadpool(self.accounts.authenticate, username, password)
         if user is None:
-            self.limiter.failed(*keys)
+            self.limiter.failed(username, client)
             await run_in_threadpool(
                 self.triage.audit.append,
                 "web-login-failed",
@@ -211,7 +214,7 @@ class WebApp:
                 client=client,
             )
             return await self.login_page(request, "Wrong user name or password.", 401)
-        self.limiter.succeeded(keys[0])
+        self.limiter.succeeded(username, client)
         session = self.sessions.create(user.username)
         await run_in_threadpool(
             self.triage.audit.append,
@@ -244,7 +247,7 @@ class WebApp:
         status = query.get("status", "held")
         sort = query.get("sort", "received")
         try:
-            page = max(0, int(query.get("page", "0")))
+            page = page_number(query, "page")
             filters = Filters(
                 since=_day(query.get("since")),
                 until=_day(query.get("until")),
@@ -289,6 +292,10 @@ class WebApp:
     ) -> Response:
         visitor = visitor or await self.visitor(request, Role.VIEWER)
         held_id = self._held_id(request)
+        try:
+            wanted = page_number(request.query_params, "findings")
+        except ValueError as problem:
+            raise Refused(400, str(problem)) from None
         actor = self.actor(request, visitor)
         if revealed:
             message, views = await run_in_threadpool(self.triage.reveal, actor, held_id)
@@ -302,7 +309,7 @@ class WebApp:
             status=status,
             visitor=visitor,
             message=message,
-            views=views,
+            findings=page_of(views, wanted, FINDINGS_PAGE),
             history=history,
             revealed=revealed,
             notice=notice,

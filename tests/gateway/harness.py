@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -155,6 +156,35 @@ class RunningGateway:
             except smtplib.SMTPDataError as error:
                 return error.smtp_code, error.smtp_error.decode()
             return code, reply.decode()
+
+
+class RawSession:
+    """An SMTP session on a plain socket, for bytes smtplib would not send as they are."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.stream = self.connection.makefile("rwb")
+
+    def __enter__(self) -> RawSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+        self.connection.close()
+
+    def reply(self) -> bytes:
+        """One whole reply, every line of a multi-line one."""
+        lines = []
+        while True:
+            line = self.stream.readline()
+            lines.append(line)
+            if line[3:4] != b"-":
+                return b"".join(lines)
+
+    def command(self, text: bytes) -> bytes:
+        self.stream.write(text)
+        self.stream.flush()
+        return self.reply()
 
 
 def held_folder(holder: RecordingHolder) -> FolderHolder | None:

@@ -33,7 +33,9 @@ def feed(chunks: list[bytes], max_bytes: int = 1 << 20) -> Received:
 
 
 lines = st.lists(
-    st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+    st.binary(max_size=60).map(
+        lambda b: b.replace(b"\r", b"").replace(b"\n", b"").replace(b"\x00", b"")
+    ),
     max_size=30,
 )
 
@@ -76,6 +78,18 @@ def test_bare_line_endings_are_refused(wire: bytes) -> None:
     with pytest.raises(DataRefused) as refused:
         unstuff(received.stuffed, 998)
     assert refused.value.reply in (replies.BARE_LF, replies.BARE_CR)
+
+
+@given(lines=lines, row=st.integers(min_value=0), column=st.integers(min_value=0))
+def test_a_nul_anywhere_is_refused(lines: list[bytes], row: int, column: int) -> None:
+    lines = [*lines, b""]
+    row %= len(lines)
+    column %= len(lines[row]) + 1
+    lines[row] = lines[row][:column] + b"\x00" + lines[row][column:]
+    wire = stuff(b"".join(line + b"\r\n" for line in lines)) + b".\r\n"
+    with pytest.raises(DataRefused) as refused:
+        unstuff(feed([wire]).stuffed, 998)
+    assert refused.value.reply == replies.NUL_IN_DATA
 
 
 def test_lf_dot_lf_never_ends_the_data() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from dlp.audit import verify
 from tests.gateway.harness import (
+    RawSession,
     RunningGateway,
     held_folder,
     make_settings,
@@ -164,23 +164,9 @@ def test_bare_lf_and_smuggling_are_refused(gateway: RunningGateway, sink: Sink) 
 def test_smuggling_on_a_raw_socket_never_splits(gateway: RunningGateway, sink: Sink) -> None:
     """The hidden second transaction after LF.LF is not run: one refusal, then the session
     carries on from the real end of data."""
-    with socket.create_connection(("127.0.0.1", gateway.port), timeout=30) as connection:
-        stream = connection.makefile("rwb")
-
-        def reply() -> bytes:
-            lines = []
-            while True:
-                line = stream.readline()
-                lines.append(line)
-                if line[3:4] != b"-":
-                    return b"".join(lines)
-
-        def command(text: bytes) -> bytes:
-            stream.write(text)
-            stream.flush()
-            return reply()
-
-        assert reply().startswith(b"220")
+    with RawSession(gateway.port) as session:
+        command = session.command
+        assert session.reply().startswith(b"220")
         assert command(b"EHLO client.test\r\n").startswith(b"250")
         assert command(b"MAIL FROM:<a@cusd.com>\r\n").startswith(b"250")
         assert command(b"RCPT TO:<b@example.org>\r\n").startswith(b"250")

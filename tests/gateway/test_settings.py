@@ -78,6 +78,15 @@ def test_mx_mode_and_choices() -> None:
     assert len(settings.gateway.client_networks) == 2
 
 
+def test_web_trusts_no_proxy_unless_told() -> None:
+    assert load_settings(None).web.trusted_proxies == ()
+    settings = parse_settings('[web]\ntrusted_proxies = ["10.0.0.5", "fd00::/64"]\n')
+    assert settings.web.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.5/32"),
+        ipaddress.ip_network("fd00::/64"),
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -98,6 +107,8 @@ def test_mx_mode_and_choices() -> None:
             "x.toml:2: gateway.auth.users_file: AUTH is offered",
         ),
         ('[logging]\nlevel = "loud"\n', "x.toml:2: logging.level: must be one of"),
+        ('[web]\ntrusted_proxies = ["proxy.example"]\n', "x.toml:2: web.trusted_proxies: "),
+        ('[web]\ntrusted_proxy = ["10.0.0.5"]\n', "x.toml:2: web.trusted_proxy: unknown key"),
         ('[gateway]\nworkers = "two"\n', "x.toml:2: gateway.workers: must be a whole number"),
         ("\n\n[gateway\n", "x.toml:3: not valid TOML"),
         ("wat = 1\n", "x.toml:1: wat: unknown key"),

@@ -33,6 +33,15 @@ MESSAGE = (
 )
 
 
+def another(n: int) -> bytes:
+    """The n-th of several different messages, 0 being MESSAGE itself (only its Message-ID
+    differs). The store merges the same message held twice, so tests that need several holds
+    hold several messages."""
+    if n == 0:
+        return MESSAGE
+    return MESSAGE.replace(b"<roster-1@cusd.com>", f"<roster-1.{n}@cusd.com>".encode())
+
+
 def postgres_url_or_skip() -> str:
     """The test server's URL, or a skip that says why the PostgreSQL tests did not run."""
     try:

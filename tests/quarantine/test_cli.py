@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +16,8 @@ from dlp.quarantine.crypto import KEY_ENV, load_keyring, parse_key
 from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
 from tests.actions.test_smime import write_unusable_certificate
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, SAMPLE_POLICY, SENDER, another
+from tests.web.served import dlp_web
 
 
 @pytest.fixture
@@ -39,7 +37,8 @@ def _held(config, decision, scan, count=1):
     key = parse_key((config.parent / "q.key").read_bytes())
     store = QuarantineStore.open(f"sqlite:///{config.parent / 'q.db'}", key)
     ids = [
-        store.hold(MESSAGE, SENDER, [OUTSIDE], decision, scan, "<m@cusd.com>") for _ in range(count)
+        store.hold(another(n), SENDER, [OUTSIDE], decision, scan, "<m@cusd.com>")
+        for n in range(count)
     ]
     store.close()
     return ids
@@ -72,7 +71,7 @@ def test_list_show_reveal_release_reject_export(config, held_decision, held_scan
     code, _, err = run(capsys, *c, "reject", second)
     assert code == 2 and "--note" in err
     code, out, _ = run(capsys, *c, "export", third, "-o", str(config.parent / "x.eml"))
-    assert code == 0 and (config.parent / "x.eml").read_bytes() == MESSAGE
+    assert code == 0 and (config.parent / "x.eml").read_bytes() == another(2)
     assert oct((config.parent / "x.eml").stat().st_mode & 0o777) == "0o600"
     code, out, _ = run(capsys, *c, "legal-hold", third, "on")
     assert code == 0 and "legal hold on" in out
@@ -239,41 +238,14 @@ def test_config_before_or_after_the_action(config, held_decision, held_scan, cap
         assert code == 2 and "loopback" in err and "0.0.0.0" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("action", [[], ["serve"]])
 def test_bare_dlp_web_serves(config, action):
-    port = _free_port()
-    listen = f"127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dlp", "web", *action, "--config", str(config), "--listen", listen],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
-                    assert page.status == 200 and b'name="csrf"' in page.read()
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "dlp web did not start serving"
-                time.sleep(0.2)
+    with dlp_web(config, *action) as base:
+        with urllib.request.urlopen(f"{base}/login", timeout=5) as page:
+            assert page.status == 200 and b'name="csrf"' in page.read()
         # The queue sends an anonymous visitor to the login page.
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+        with urllib.request.urlopen(f"{base}/", timeout=5) as page:
             assert page.url.endswith("/login") and b"536-22" not in page.read()
-    finally:
-        server.terminate()
-        server.wait(20)
-        if server.stderr:
-            server.stderr.close()
 
 
 def test_encrypted_release_that_cannot_encrypt_says_why_and_keeps_it_held(

@@ -11,7 +11,7 @@ from dlp.quarantine.store import DAY, MIN_RETENTION_DAYS, QuarantineStore
 from dlp.quarantine.wiring import open_store
 from dlp.settings import QuarantineSettings, SettingsError, load_settings, parse_settings
 from smtp_gateway.holding import open_holder
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER, another
 from tests.quarantine.test_cli import run
 
 
@@ -26,8 +26,8 @@ def _settings_file(tmp_path, retention: str) -> str:
     return str(path)
 
 
-def _kept_days(store: QuarantineStore, held_decision, held_scan) -> float:
-    held = store.hold(MESSAGE, SENDER, [OUTSIDE], held_decision, held_scan, "<r@cusd.com>")
+def _kept_days(store: QuarantineStore, held_decision, held_scan, n: int = 0) -> float:
+    held = store.hold(another(n), SENDER, [OUTSIDE], held_decision, held_scan, "<r@cusd.com>")
     message = store.get(held)
     return (message.expires - message.received) / DAY
 
@@ -80,7 +80,7 @@ def test_gateway_holder_uses_the_configured_retention(tmp_path, held_decision, h
     default = open_holder(quarantine.url, quarantine.key_file, quarantine.folder, {})
     assert isinstance(default, QuarantineStore)
     try:
-        assert _kept_days(default, held_decision, held_scan) == 365
+        assert _kept_days(default, held_decision, held_scan, 1) == 365
     finally:
         default.close()
 

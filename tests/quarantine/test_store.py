@@ -18,7 +18,7 @@ from dlp.quarantine.store import (
     QuarantineStore,
     StateError,
 )
-from tests.quarantine.conftest import KEY, MESSAGE, OUTSIDE, SENDER
+from tests.quarantine.conftest import KEY, MESSAGE, OUTSIDE, SENDER, another
 
 
 def _hold(store, held_decision, held_scan, raw=MESSAGE, sender=SENDER, recipients=(OUTSIDE,)):
@@ -147,20 +147,20 @@ def test_concurrent_holds_from_threads(store, held_decision, held_scan):
     ids: list[str] = []
     lock = threading.Lock()
 
-    def hold() -> None:
-        for _ in range(5):
-            held = _hold(store, held_decision, held_scan)
+    def hold(first: int) -> None:
+        for n in range(first, first + 5):
+            held = _hold(store, held_decision, held_scan, raw=another(n))
             with lock:
                 ids.append(held)
 
-    threads = [threading.Thread(target=hold) for _ in range(4)]
+    threads = [threading.Thread(target=hold, args=(n * 5,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(set(ids)) == 20
     assert store.count() == 20
-    assert all(store.content(held) == MESSAGE for held in ids[:3])
+    assert {store.content(held) for held in ids} == {another(n) for n in range(20)}
 
 
 def test_delete_destroys_bytes_and_respects_legal_hold(store, held_decision, held_scan):
@@ -232,7 +232,7 @@ def test_sqlite_is_wal_and_fully_synchronous(tmp_path):
 
 def test_expired_excludes_legal_hold(store, held_decision, held_scan):
     a = _hold(store, held_decision, held_scan)
-    b = _hold(store, held_decision, held_scan)
+    b = _hold(store, held_decision, held_scan, raw=another(1))
     later = int(time.time()) + 366 * 86_400
     store.set_legal_hold(b, True, "admin")
     assert store.expired(later) == [a]
@@ -256,7 +256,7 @@ def test_filter_values_are_substrings_not_like_patterns(store, held_decision, he
 
 def test_destroy_only_from_allowed_states_keeps_status(store, held_decision, held_scan):
     released = _hold(store, held_decision, held_scan)
-    held = _hold(store, held_decision, held_scan)
+    held = _hold(store, held_decision, held_scan, raw=another(1))
     store.transition(released, [Status.HELD], Status.RELEASED, "rev", "fine")
     with pytest.raises(StateError, match="released: cannot become deleted"):
         store.destroy(released, "rev", "cleanup", allowed=[Status.HELD])
@@ -276,3 +276,74 @@ def test_false_positives_carry_the_masked_preview(store, held_decision, held_sca
     assert first["masked"] == finding.masked == "***-**-1234"
     assert first["digest"] == finding.digest and first["recorded_by"] == "rita"
     assert second["masked"] == ""
+
+
+def test_the_same_message_held_again_is_merged(store, held_decision, held_scan):
+    """A gateway killed after holding, before its 250, gets the message again: one hold, the
+    union of the recipients, one decision for a reviewer to make."""
+    other = "parent@mail.example"
+    first = _hold(store, held_decision, held_scan, recipients=[OUTSIDE])
+    again = _hold(store, held_decision, held_scan, recipients=[OUTSIDE.upper(), other])
+    assert again == first
+    assert store.count() == 1
+    message = store.get(first)
+    assert message.recipients == (OUTSIDE, other)
+    assert [f.position for f in store.findings(first)] == list(range(len(held_scan.findings)))
+    assert store.content(first) == MESSAGE
+    assert store.search(Filters(recipient="parent@"))[0].id == first
+
+
+def test_a_merged_hold_carries_the_new_recipients_verdicts(
+    store, policy, held_scan, held_decision
+):
+    from dlp.policy import decide
+
+    other = "parent@mail.example"
+    first = _hold(store, held_decision, held_scan)
+    second_decision = decide(policy, SENDER, [OUTSIDE, other], held_scan)
+    assert _hold(store, second_decision, held_scan, recipients=[OUTSIDE, other]) == first
+    verdicts = [item["address"] for item in store.get(first).decision["recipients"]]
+    assert verdicts == [OUTSIDE, other]  # the first recipient's verdict is not repeated
+
+
+@pytest.mark.parametrize(
+    "differs",
+    ["sender", "content", "released"],
+)
+def test_holds_that_are_not_the_same_message_stay_apart(
+    store, held_decision, held_scan, differs
+):
+    first = _hold(store, held_decision, held_scan)
+    if differs == "released":  # a decision made: the next copy is a new case
+        store.transition(first, [Status.HELD], Status.RELEASED, "rev", "fine")
+    second = _hold(
+        store,
+        held_decision,
+        held_scan,
+        sender="other@cusd.com" if differs == "sender" else SENDER,
+        raw=another(1) if differs == "content" else MESSAGE,
+        recipients=["parent@mail.example"],
+    )
+    assert second != first
+    assert store.get(first).recipients == (OUTSIDE,)
+    assert store.get(second).recipients == ("parent@mail.example",)
+
+
+def test_the_same_message_held_at_once_from_threads_is_one_hold(store, held_decision, held_scan):
+    ids: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(6)
+
+    def hold(n: int) -> None:
+        start.wait()
+        held = _hold(store, held_decision, held_scan, recipients=[f"r{n}@mail.example"])
+        with lock:
+            ids.append(held)
+
+    threads = [threading.Thread(target=hold, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(ids)) == 1 and store.count() == 1
+    assert sorted(store.get(ids[0]).recipients) == [f"r{n}@mail.example" for n in range(6)]

@@ -18,7 +18,7 @@ from dlp.quarantine.store import IntegrityError, QuarantineError, StateError
 from dlp.quarantine.triage import Actor, Triage
 from tests.actions.test_smime import make_unusable_certificate
 from tests.gateway.sink import Sink
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, SENDER, another
 
 REVIEWER = Actor("rita", "cli")
 
@@ -40,9 +40,9 @@ def triage(sqlite_store, tmp_path, sink):
     )
 
 
-def _hold(triage, held_decision, held_scan, recipients=(OUTSIDE,)):
+def _hold(triage, held_decision, held_scan, recipients=(OUTSIDE,), raw=MESSAGE):
     return triage.store.hold(
-        MESSAGE, SENDER, list(recipients), held_decision, held_scan, "<roster-1@cusd.com>"
+        raw, SENDER, list(recipients), held_decision, held_scan, "<roster-1@cusd.com>"
     )
 
 
@@ -156,8 +156,8 @@ def test_a_look_is_refused_when_the_audit_log_cannot_be_written(
 
 def test_delete_export_legal_hold_and_purge(triage, held_decision, held_scan):
     kept = _hold(triage, held_decision, held_scan)
-    gone = _hold(triage, held_decision, held_scan)
-    deleted = _hold(triage, held_decision, held_scan)
+    gone = _hold(triage, held_decision, held_scan, raw=another(1))
+    deleted = _hold(triage, held_decision, held_scan, raw=another(2))
     assert triage.export(REVIEWER, kept, "subpoena 42") == MESSAGE
     triage.legal_hold(REVIEWER, kept, True, "litigation hold")
     triage.delete(REVIEWER, deleted, "sent by mistake")
@@ -219,7 +219,7 @@ def test_history_finds_every_entry_about_the_message_and_no_other(
     triage, held_decision, held_scan
 ):
     mine = _hold(triage, held_decision, held_scan)
-    other = _hold(triage, held_decision, held_scan)
+    other = _hold(triage, held_decision, held_scan, raw=another(1))
     triage.audit.append("gateway-decision", held={OUTSIDE: mine}, note=f"not {other}")
     triage.view(REVIEWER, mine)
     triage.view(REVIEWER, other)

@@ -48,10 +48,10 @@ class Client:
     Starlette's own TestClient now asks for another package; this is the same idea in a few
     lines. The base URL is https: the session cookie is Secure, and httpx honours that."""
 
-    def __init__(self, app: object, portal: BlockingPortal) -> None:
+    def __init__(self, app: object, portal: BlockingPortal, address: str = "192.0.2.7") -> None:
         self.portal = portal
         self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("192.0.2.7", 50000)),  # type: ignore[arg-type]
+            transport=httpx.ASGITransport(app=app, client=(address, 50000)),  # type: ignore[arg-type]
             base_url="https://testserver",
             follow_redirects=False,
         )
@@ -73,11 +73,11 @@ class Site:
     audit_path: Path
     portal: BlockingPortal
 
-    def client(self) -> Client:
-        return Client(self.app, self.portal)
+    def client(self, address: str = "192.0.2.7") -> Client:
+        return Client(self.app, self.portal, address)
 
-    def hold(self, decision, scan) -> str:
-        return self.store.hold(MESSAGE, SENDER, [OUTSIDE], decision, scan, "<roster-1@cusd.com>")
+    def hold(self, decision, scan, raw: bytes = MESSAGE) -> str:
+        return self.store.hold(raw, SENDER, [OUTSIDE], decision, scan, "<roster-1@cusd.com>")
 
 
 @pytest.fixture
@@ -101,3 +101,15 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 create_app(triage, accounts), store, triage, accounts, sink, audit_path, portal
             )
     store.close()
+
+
+def login(site: Site, username: str, password: str = PASSWORD) -> Client:
+    """A client signed in as ``username``."""
+    browser = site.client()
+    page = browser.get("/login")
+    response = browser.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "username": username, "password": password},
+    )
+    assert response.status_code == 303, response.text
+    return browser

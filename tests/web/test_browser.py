@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dlp.quarantine.records import Status
-from tests.web.conftest import MESSAGE, OUTSIDE, PASSWORD
+from tests.web.conftest import MESSAGE, OUTSIDE, PASSWORD, SENDER
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
@@ -90,3 +90,50 @@ def test_login_queue_message_release_in_chromium(site, server, held_decision, he
     assert site.store.get(held).status is Status.RELEASED
     events = [(e["event"], e.get("actor")) for e in site.triage.audit.entries()]
     assert ("web-login", "rita") in events and ("quarantine-release", "rita") in events
+
+
+def _many_ssns(count: int) -> bytes:
+    lines = [f"Row {n}: student SSN 536-22-{n:04d}" for n in range(1, count + 1)]
+    return MESSAGE.split(b"\r\n\r\n")[0] + b"\r\n\r\n" + "\r\n".join(lines).encode() + b"\r\n"
+
+
+def test_findings_pages_in_chromium(site, server, scanner, policy):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from dlp.pipeline import scan_message
+    from dlp.policy import decide
+
+    raw = _many_ssns(450)
+    scan = scan_message(raw, scanner)
+    assert len(scan.findings) >= 450
+    held = site.hold(decide(policy, SENDER, [OUTSIDE], scan), scan, raw)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/login")
+            page.fill("input[name=username]", "rita")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server}/")
+            page.goto(f"{server}/messages/{held}")
+
+            def positions() -> list[int]:
+                cells = page.locator("table.findings tbody tr td:first-child").all_inner_texts()
+                return [int(cell) for cell in cells]
+
+            assert positions() == list(range(200))
+            assert page.locator(".findings-previous").count() == 0
+            page.locator("#findings-pages-top .findings-next").click()
+            page.wait_for_url(f"{server}/messages/{held}?findings=1")
+            assert positions() == list(range(200, 400))
+            page.locator("#findings-pages-bottom .findings-next").click()
+            page.wait_for_url(f"{server}/messages/{held}?findings=2")
+            assert positions() == list(range(400, len(scan.findings)))
+            assert page.locator(".findings-next").count() == 0
+            page.locator("#findings-pages-top .findings-previous").click()
+            page.wait_for_url(f"{server}/messages/{held}?findings=1")
+            assert positions()[0] == 200
+            assert "***-**-0201" in page.inner_text("table.findings")
+            assert "536-22-0201" not in page.inner_text("body")
+        finally:
+            browser.close()

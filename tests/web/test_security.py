@@ -7,7 +7,8 @@ import pytest
 from dlp.audit import verify
 from dlp.cli import main
 from dlp.quarantine.records import Status
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.quarantine.conftest import another
+from tests.web.conftest import PASSWORD, csrf_of, login
 
 ROUTES_GET = ["/", "/messages/{id}", "/accounts"]
 ROUTES_POST = [
@@ -24,17 +25,6 @@ ROUTES_POST = [
 
 def client(site):
     return site.client()
-
-
-def login(site, username: str, password: str = PASSWORD):
-    browser = client(site)
-    page = browser.get("/login")
-    response = browser.post(
-        "/login",
-        data={"csrf": csrf_of(page.text), "username": username, "password": password},
-    )
-    assert response.status_code == 303, response.text
-    return browser
 
 
 def test_anonymous_users_are_refused_everywhere(site, held_decision, held_scan):
@@ -152,7 +142,8 @@ def test_release_needs_a_note_then_delivers(site, held_decision, held_scan):
 
 
 def test_reject_delete_and_not_sensitive(site, held_decision, held_scan):
-    first, second = site.hold(held_decision, held_scan), site.hold(held_decision, held_scan)
+    first = site.hold(held_decision, held_scan)
+    second = site.hold(held_decision, held_scan, another(1))
     reviewer = login(site, "rita")
     token = csrf_of(reviewer.get(f"/messages/{first}").text)
     ok = reviewer.post(
