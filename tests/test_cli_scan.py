@@ -73,3 +73,14 @@ def test_unreadable_path_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert b"no such file or folder" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def test_a_closed_standard_output_ends_quietly_with_status_141(tmp_path):
+    """`dlp scan samples/ | head -1`: no traceback, and the status coreutils and git end with
+    when their reader goes away (128 + SIGPIPE), so `set -o pipefail` scripts see the same."""
+    from tests.closed_pipe import run_into_closed_pipe
+
+    (tmp_path / "ids.txt").write_text("His SSN is 536-22-1234.\n")
+    result = run_into_closed_pipe("scan", str(tmp_path), env=SECRET)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == b""

@@ -207,6 +207,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     except (PolicyError, AuditError) as error:
         raise UsageError(str(error)) from None
+    except BrokenPipeError:
+        raise  # our reader went away: not a usage error (`dlp` ends it quietly)
     except OSError as error:
         raise UsageError(f"{error.filename or ''} {error.strerror or error}".strip()) from None
     finally:

@@ -273,3 +273,14 @@ def test_bare_dlp_web_serves(config, action):
         server.wait(20)
         if server.stderr:
             server.stderr.close()
+
+
+def test_show_into_a_closed_pipe_is_not_a_usage_error(config, held_decision, held_scan):
+    """`dlp quarantine show ID | head -1` exited 2 (the broken pipe taken for a bad input)."""
+    from tests.closed_pipe import run_into_closed_pipe
+
+    (held,) = _held(config, held_decision, held_scan)
+    for argv in (["show", held], ["list"]):
+        result = run_into_closed_pipe("quarantine", "--config", str(config), *argv, cwd=REPO)
+        assert result.returncode == 141, result.stderr
+        assert b"Traceback" not in result.stderr and b"dlp:" not in result.stderr
