@@ -284,3 +284,42 @@ def test_show_into_a_closed_pipe_is_not_a_usage_error(config, held_decision, hel
         result = run_into_closed_pipe("quarantine", "--config", str(config), *argv, cwd=REPO)
         assert result.returncode == 141, result.stderr
         assert b"Traceback" not in result.stderr and b"dlp:" not in result.stderr
+
+
+def _dlp_process(*argv: str, stdin: bytes, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dlp", *argv],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_web_user_takes_a_piped_password_with_password_stdin(config):
+    """`echo "$PW" | dlp web user ann --role admin --password-stdin`, through a real pipe:
+    the password is the line without its line break (spaces kept), and nothing else works."""
+    from dlp.web.accounts import Accounts
+
+    env = {"DLP_WEB_PASSWORD": ""}
+    c = ["web", "--config", str(config), "user"]
+    piped = b" a long enough password \n"
+    result = _dlp_process(*c, "ann", "--role", "admin", "--password-stdin", stdin=piped, env=env)
+    assert result.returncode == 0, result.stderr
+    assert b"ann: admin" in result.stdout
+    # Without the flag, a pipe is not a terminal: a one-line error that names both ways.
+    result = _dlp_process(*c, "bob", "--role", "viewer", stdin=piped, env=env)
+    assert result.returncode == 2
+    assert b"--password-stdin" in result.stderr and b"DLP_WEB_PASSWORD" in result.stderr
+    result = _dlp_process(*c, "cy", "--role", "viewer", "--password-stdin", stdin=b"", env=env)
+    assert result.returncode == 2 and b"no password" in result.stderr
+    key = parse_key((config.parent / "q.key").read_bytes())
+    store = QuarantineStore.open(f"sqlite:///{config.parent / 'q.db'}", key)
+    try:
+        accounts = Accounts(store)
+        assert accounts.authenticate("ann", " a long enough password ") is not None
+        assert accounts.authenticate("ann", " a long enough password \n") is None
+        assert accounts.current("bob") is None and accounts.current("cy") is None
+    finally:
+        store.close()
