@@ -323,3 +323,40 @@ def test_web_user_takes_a_piped_password_with_password_stdin(config):
         assert accounts.current("bob") is None and accounts.current("cy") is None
     finally:
         store.close()
+
+
+def test_encrypted_release_to_a_folder_never_writes_a_clear_copy(
+    config, held_decision, held_scan, capsys
+):
+    """The folder sink has no TLS: `release --encrypt` printed "released encrypted" and wrote
+    the message in clear. Without a certificate it is now refused and stays held; with one,
+    the line says S/MIME and the written copy is enveloped."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.actions.test_smime import make_certificate
+
+    (held,) = _held(config, held_decision, held_scan)
+    c = ["quarantine", "--config", str(config)]
+    code, out, err = run(capsys, *c, "release", held, "--encrypt")
+    assert code == 1 and "in clear" in err and "no S/MIME certificate" in err
+    assert "released" not in out
+    assert not (config.parent / "out" / "new").exists()
+    assert _status(config, held) is Status.HELD
+
+    policy = config.parent / "policy.toml"
+    policy.write_text(
+        SAMPLE_POLICY.read_text().replace('certificates = "certs"', 'certificates = "mine"')
+    )
+    (config.parent / "mine").mkdir()
+    certificate, _ = make_certificate(OUTSIDE)
+    (config.parent / "mine" / "outside.pem").write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    config.write_text(config.read_text().replace(str(SAMPLE_POLICY), "policy.toml"))
+    code, out, err = run(capsys, *c, "release", held, "--encrypt")
+    assert code == 0, err
+    assert out.strip() == f"{held}: released to {OUTSIDE} (S/MIME)"
+    [written] = (config.parent / "out" / "new").iterdir()
+    copy = written.read_bytes()
+    assert b"application/pkcs7-mime" in copy and b"X-DLP-Encryption: smime" in copy
+    assert MESSAGE.split(b"\r\n\r\n", 1)[1] not in copy
