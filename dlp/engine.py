@@ -262,6 +262,8 @@ class Scanner:
             if cells:
                 index = cells.index_of(result.start)
                 location, offset = cells.location(index), cells.starts[index]
+            # In a text file: the match's line and column in the whole file.
+            at = location.text_at.advance(text, offset, result.start) if location.text_at else None
             findings.append(
                 Finding(
                     entity_type=result.entity_type,
@@ -277,6 +279,7 @@ class Scanner:
                     location=location,
                     subject=metadata.get("subject"),
                     directory_opt_out=bool(metadata.get("directory_opt_out")),
+                    at=at,
                 )
             )
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
