@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from dlp.cli import UsageError
@@ -85,7 +84,7 @@ def _store(args: argparse.Namespace) -> RosterStore:
             f"no roster file: pass --store, set {ROSTER_ENV}, or name it in --config's [detection]"
         )
     # Never a random secret (note None): a roster hashed under one would match nothing.
-    secret = district_secret(args.secret_file, replace(settings, roster=path), None, sys.stderr)
+    secret = district_secret(args.secret_file, settings, None, sys.stderr)
     return RosterStore.open(path, secret)
 
 
