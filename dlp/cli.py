@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "web",
     "audit",
 )
+
+
+# The status a shell reports for a process killed by SIGPIPE (128 + 13), as it does for
+# `seq 100000 | head -1` or `git log | head -1`: the reader went away before the end.
+BROKEN_PIPE_STATUS = 141
 
 
 class UsageError(Exception):
@@ -43,13 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, so that a reader gone at the last line is caught below
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except UsageError as error:
         print(f"dlp: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dlp: interrupted", file=sys.stderr)
         return 130
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (`dlp scan . | head -1`): stop quietly, as coreutils
+    and git do, with the status they end with then. Not by letting SIGPIPE kill the process
+    (SIG_DFL): that could stop a release or an audit append halfway through a write, where an
+    exception unwinds through the code's ``finally`` blocks first. Standard output is pointed at
+    /dev/null so that the interpreter's last flush at exit does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return BROKEN_PIPE_STATUS
 
 
 if __name__ == "__main__":

@@ -283,11 +283,18 @@ class Scanner:
             if cells and original_cells:
                 index = cells.index_of(result.start)
                 location, offset = cells.location(index), original_cells.starts[index]
+            start = folded.to_original(result.start)
+            # In a text file: the match's line and column in the whole file.
+            at = (
+                location.text_at.advance(segment.text, offset, start)
+                if location.text_at
+                else None
+            )
             findings.append(
                 Finding(
                     entity_type=result.entity_type,
                     category=self.category_of(result.entity_type),
-                    start=folded.to_original(result.start) - offset,
+                    start=start - offset,
                     end=folded.to_original_end(result.end) - offset,
                     score=result.score,
                     recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
@@ -298,6 +305,7 @@ class Scanner:
                     location=location,
                     subject=metadata.get("subject"),
                     directory_opt_out=bool(metadata.get("directory_opt_out")),
+                    at=at,
                 )
             )
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))

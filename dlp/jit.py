@@ -4,17 +4,28 @@ numba is an optional speed-up: without it `LazyKernel` gives None and callers ke
 pure-Python path. The compiled code is cached beside its module where that is writable (or in
 numba's user cache); with no writable cache location at all (a read-only install, no writable
 home) it is compiled in memory instead.
+
+Compiling takes long enough (some 17 s for the roster's kernel on a slow machine) that a first
+`dlp scan` looked hung: the first real compilation of a kernel is announced with a warning on
+the ``dlp.jit`` logger ("compiling the roster kernel (first run only)..."). It is the
+compilation itself that is announced (numba's ``numba:compile`` event, which fires only when
+the disk cache had nothing to load), so a cached start says nothing. Without logging set up
+(`dlp scan`), Python prints a warning as its bare message on standard error; the gateway's
+log configuration takes it like any other.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 Kernel = Callable[..., Any]
+
+logger = logging.getLogger(__name__)
 
 
 class LazyKernel:
@@ -30,8 +41,11 @@ class LazyKernel:
         function: Callable[..., Any],
         helpers: Sequence[str] = (),
         intrinsics: Mapping[str, str] | None = None,
+        name: str = "",
     ) -> None:
         self._function = function
+        # What the compilation message calls it: "roster" gives "the roster kernel".
+        self._name = name or function.__module__
         self._helpers = tuple(helpers)
         self._intrinsics = dict(intrinsics or {})
         self._lock = threading.Lock()
@@ -68,7 +82,43 @@ class LazyKernel:
                     python = getattr(module[name], "py_func", module[name])
                     module[name] = numba.njit(cache=cache, nogil=True)(python)
                 kernel: Kernel = numba.njit(cache=cache, nogil=True)(self._function)
+                when = "first run only" if cache else "no writable cache: on every run"
+                _announce_compilation(kernel, f"compiling the {self._name} kernel ({when})...")
                 return kernel
             except RuntimeError:
                 continue
         return None
+
+
+
+class _Announcements:
+    """Messages to log when a kernel is really compiled, once each: numba says so with its
+    ``numba:compile`` event, which it raises only after its cache had nothing to load."""
+
+    def __init__(self) -> None:
+        self._messages: dict[int, str] = {}  # id(dispatcher): its message, until compiled
+        self._lock = threading.Lock()
+        self._listening = False
+
+    def expect(self, dispatcher: Kernel, message: str) -> None:
+        from numba.core import event
+
+        messages = self._messages
+
+        class Announcer(event.Listener):
+            def on_start(self, started: event.Event) -> None:
+                said = messages.pop(id(started.data["dispatcher"]), None)
+                if said is not None:
+                    logger.warning("dlp: %s", said)
+
+            def on_end(self, ended: event.Event) -> None:
+                pass
+
+        with self._lock:
+            if not self._listening:  # one listener for every kernel
+                event.register("numba:compile", Announcer())
+                self._listening = True
+            messages[id(dispatcher)] = message
+
+
+_announce_compilation = _Announcements().expect

@@ -43,6 +43,25 @@ class UnscannableReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class TextAt:
+    """Where a character sits in a text file as read: ``line`` and ``column`` from 1, and
+    ``offset``, the characters before it from the start of the file (a line end counted as
+    one, whichever it was). What a person needs to find a finding in an editor."""
+
+    line: int = 1
+    column: int = 1
+    offset: int = 0
+
+    def advance(self, text: str, start: int, stop: int) -> TextAt:
+        """The position of ``text[stop]``, when ``text[start]`` is at this one."""
+        newlines = text.count("\n", start, stop)
+        if not newlines:
+            return TextAt(self.line, self.column + stop - start, self.offset + stop - start)
+        line_start = text.rfind("\n", start, stop) + 1
+        return TextAt(self.line + newlines, 1 + stop - line_start, self.offset + stop - start)
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a piece of text came from, from the outermost container inwards.
 
@@ -57,13 +76,16 @@ class Location:
     row: int | None = None
     column: str | None = None
     cell: str | None = None
+    # In a text file, where this text's first character is; not part of the written form
+    # (``row`` says which block of lines), only of the findings made in it.
+    text_at: TextAt | None = None
 
     def child(self, name: str) -> Location:
         """The location of something contained in this one (an archive member, an attachment)."""
         return Location(path=(*self.path, name))
 
-    def with_detail(self, **details: str | int | None) -> Location:
-        """This location with page/sheet/row/column/cell/part filled in."""
+    def with_detail(self, **details: str | int | TextAt | None) -> Location:
+        """This location with page/sheet/row/column/cell/part/text_at filled in."""
         fields = {
             "part": self.part,
             "page": self.page,
@@ -71,6 +93,7 @@ class Location:
             "row": self.row,
             "column": self.column,
             "cell": self.cell,
+            "text_at": self.text_at,
         }
         fields.update(details)
         return Location(path=self.path, **fields)  # type: ignore[arg-type]
@@ -212,6 +235,9 @@ class Finding:
     # The person's family opted out of directory information (FERPA): even "directory" facts
     # about them (name, address, phone) are to be treated as non-directory.
     directory_opt_out: bool = False
+    # In a text file: where the match starts in the whole file (``start`` and ``end`` are
+    # within its segment, as everywhere else).
+    at: TextAt | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -229,6 +255,16 @@ class Finding:
             "digest": self.digest,
             **({"subject": self.subject} if self.subject else {}),
             **({"directory_opt_out": True} if self.directory_opt_out else {}),
+            **(self._position() if self.at else {}),
+        }
+
+    def _position(self) -> dict[str, object]:
+        assert self.at is not None
+        return {
+            "line": self.at.line,
+            "column": self.at.column,
+            "absolute_start": self.at.offset,
+            "absolute_end": self.at.offset + self.end - self.start,
         }
 
 

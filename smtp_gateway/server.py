@@ -118,6 +118,8 @@ class Gateway:
                 early_blocks=False,  # every cell is scanned: whole blocks, never re-joined
             ),
             **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
+            log_level=settings.logging.level,
+            log_file=settings.logging.file,
         )
         self.pool = ScanPool(
             job, gateway.workers, gateway.max_pending, gateway.scan_timeout, overrides.start_method

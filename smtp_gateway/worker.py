@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.extract.limits import Limits
@@ -27,6 +28,10 @@ class ScanJob:
     detection: DetectionConfig = field(repr=False)  # holds the secret: never printed
     limits: Limits = field(default_factory=Limits)
     builder: str = "smtp_gateway.worker:build_scan"
+    # The gateway's [logging]: a worker is a fresh process (forkserver), and what it logs (a
+    # kernel being compiled on the first start) goes where the gateway's own lines go, as JSON.
+    log_level: str = "info"
+    log_file: Path | None = None
 
 
 def build_scan(job: ScanJob) -> ScanFunction:
@@ -52,6 +57,9 @@ def load_builder(name: str) -> Callable[[ScanJob], ScanFunction]:
 
 def serve(connection: Connection, job: ScanJob) -> None:
     """The process's loop: ("ready",), then ("ok", result) or ("error", kind) per message."""
+    from smtp_gateway.logs import configure
+
+    configure(job.log_level, job.log_file)
     try:
         scan = load_builder(job.builder)(job)
     except Exception as error:  # reported to the parent, which refuses to start

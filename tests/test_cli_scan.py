@@ -73,3 +73,35 @@ def test_unreadable_path_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert b"no such file or folder" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def test_a_closed_standard_output_ends_quietly_with_status_141(tmp_path):
+    """`dlp scan samples/ | head -1`: no traceback, and the status coreutils and git end with
+    when their reader goes away (128 + SIGPIPE), so `set -o pipefail` scripts see the same."""
+    from tests.closed_pipe import run_into_closed_pipe
+
+    (tmp_path / "ids.txt").write_text("His SSN is 536-22-1234.\n")
+    result = run_into_closed_pipe("scan", str(tmp_path), env=SECRET)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == b""
+
+
+def test_text_findings_say_line_column_and_offset_in_the_file(tmp_path):
+    """`dlp scan letter.txt`: an SSN on line 4 was "row 1", offsets inside a block of lines.
+    Now FILE:LINE:COLUMN in text, and line, column and offsets from the start of the file in
+    JSON, also far into a file read in many blocks."""
+    letter = "Dear parent,\n\nWe have your records.\nSSN: 536-22-1234 on file.\n"
+    (tmp_path / "letter.txt").write_text(letter)
+    result = dlp("scan", str(tmp_path / "letter.txt"))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.decode().startswith("letter.txt:4:6: US_SSN [IDENTIFIER] ***-**-1234 ")
+    assert " at 41-52" in result.stdout.decode()
+
+    filler = "".join(f"line {n} of the minutes, nothing to see.\n" for n in range(1, 4001))
+    big = filler + "   Her SSN is 536-22-1234.\n"
+    (tmp_path / "minutes.txt").write_text(big)
+    result = dlp("scan", "--format", "jsonl", str(tmp_path / "minutes.txt"))
+    [finding] = [json.loads(line) for line in result.stdout.splitlines()]
+    start = big.index("536-22-1234")
+    assert (finding["line"], finding["column"]) == (4001, 15)
+    assert (finding["absolute_start"], finding["absolute_end"]) == (start, start + 11)

@@ -49,6 +49,20 @@ def add_detection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def settings_detection(config: Path | None) -> DetectionSettings:
+    """The ``[detection]`` table of the settings file ``config`` (the defaults without one)."""
+    try:
+        return load_settings(config).detection if config else DetectionSettings()
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+
+
+def roster_path(flag: Path | None, settings: DetectionSettings) -> Path | None:
+    """The roster file: the flag, else $DLP_ROSTER_STORE, else the settings' ``roster``."""
+    from_env = os.environ.get(ROSTER_ENV)
+    return flag or (Path(from_env) if from_env else None) or settings.roster
+
+
 def detection_config(
     args: argparse.Namespace, note: str, stderr: TextIO | None = None
 ) -> DetectionConfig:
@@ -56,34 +70,41 @@ def detection_config(
 
     ``note`` is printed when no secret is configured and a random one is used for this run.
     """
-    try:
-        base = load_settings(args.config).detection if args.config else DetectionSettings()
-    except SettingsError as error:
-        raise UsageError(str(error)) from None
-    roster = args.roster or (Path(os.environ[ROSTER_ENV]) if os.environ.get(ROSTER_ENV) else None)
+    base = settings_detection(args.config)
     settings = replace(
         base,
         recognizers=args.recognizers or base.recognizers,
         threshold=base.threshold if args.threshold is None else args.threshold,
-        roster=roster or base.roster,
+        roster=roster_path(args.roster, base),
     )
     # sys.stderr as it is now, not as it was when this module was imported.
-    secret = _secret(args.secret_file, settings, note, stderr or sys.stderr)
+    secret = district_secret(args.secret_file, settings, note, stderr or sys.stderr)
     try:
         return settings.config(secret)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
 
-def _secret(path: Path | None, settings: DetectionSettings, note: str, stderr: TextIO) -> bytes:
+def district_secret(
+    path: Path | None, settings: DetectionSettings, note: str | None, stderr: TextIO
+) -> bytes:
+    """The digest secret: ``path`` (--secret-file), else $DLP_SECRET, else $DLP_SECRET_FILE,
+    else the settings' ``secret_file`` (``var/secret.key``) if it exists. With none of them, a
+    random one for this run (saying ``note``), unless ``note`` is None or a roster is set:
+    a roster is hashed under the district's secret, and one made or read with a random
+    secret would match nothing."""
     if path is None and not (os.environ.get(SECRET_ENV) or os.environ.get(SECRET_FILE_ENV)):
         if settings.secret_file.exists():
             path = settings.secret_file
-        elif settings.roster is not None:
-            # A roster is hashed under the district's secret: a random one would match nothing.
+        elif settings.roster is not None or note is None:
+            needs = (
+                "no secret (the roster is hashed under the district's secret)"
+                if note is None
+                else "--roster needs the secret the roster was imported with"
+            )
             raise UsageError(
-                f"--roster needs the secret the roster was imported with: pass --secret-file "
-                f"or set {SECRET_ENV} or {SECRET_FILE_ENV}"
+                f"{needs}: pass --secret-file, set {SECRET_ENV} or {SECRET_FILE_ENV}, "
+                f"or keep it in {settings.secret_file}"
             )
         else:
             print(f"dlp: note: no secret configured; {note}", file=stderr)

@@ -207,6 +207,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     except (PolicyError, AuditError) as error:
         raise UsageError(str(error)) from None
+    except BrokenPipeError:
+        raise  # our reader went away: not a usage error (`dlp` ends it quietly)
     except OSError as error:
         raise UsageError(f"{error.filename or ''} {error.strerror or error}".strip()) from None
     finally:
@@ -353,6 +355,8 @@ def _release(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
     from dlp.quarantine.store import QuarantineError
 
     def step(held_id: str) -> str:
+        if args.encrypt:
+            _refuse_clear_copies(triage, held_id)
         released = triage.release(actor, held_id, encrypt=args.encrypt, note=args.note)
         if released.pending:
             details = "; ".join(
@@ -361,10 +365,51 @@ def _release(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
                 if item.address in released.pending
             )
             raise QuarantineError(f"still held for {', '.join(released.pending)} ({details})")
-        how = " encrypted" if args.encrypt else ""
-        return f"released{how} to {', '.join(released.result.accepted)}"
+        accepted = released.result.accepted
+        if not args.encrypt:
+            return f"released to {', '.join(accepted)}"
+        return "released to " + ", ".join(f"{a} ({_protection(triage, a)})" for a in accepted)
 
     return _each(_targets(triage, actor, args)[0], "release", step)
+
+
+def _protection(triage: Triage, address: str) -> str:
+    """How an encrypted release's copy to ``address`` was protected: the releaser enveloped it
+    (S/MIME) when it holds the address's certificate, and otherwise delivered it only over
+    verified TLS (a copy that could not have it is not accepted, so it stays held)."""
+    assert triage.releaser is not None
+    return "S/MIME" if triage.releaser.certificates.lookup(address) else "verified TLS"
+
+
+def _refuse_clear_copies(triage: Triage, held_id: str) -> None:
+    """Refuse an encrypted release that would write a copy in clear.
+
+    Without a certificate, an encrypted release relies on verified TLS; a local folder
+    (``[delivery] mode = "folder"``) has no TLS at all, and would be given the copy as it is.
+    Saying "released encrypted" then was false; writing the copy in clear anyway is not what
+    the reviewer asked for, so the message stays held and the reviewer chooses: a certificate,
+    or a release without --encrypt.
+    """
+    from dlp.delivery import LocalFolder
+    from dlp.quarantine.store import QuarantineError
+
+    releaser = triage.releaser
+    if releaser is None or not isinstance(releaser.target, LocalFolder):
+        return
+    message = triage.store.get(held_id)
+    before = message.delivery.get("accepted", [])
+    clear = [
+        address
+        for address in message.recipients
+        if address not in before  # type: ignore[operator]
+        and releaser.certificates.lookup(address) is None
+    ]
+    if clear:
+        raise QuarantineError(
+            f"not released: --encrypt, but {', '.join(clear)} has no S/MIME certificate and "
+            f"the delivery is the local folder {releaser.target.path}, which has no TLS: the "
+            "copy would be written in clear (add a certificate, or release without --encrypt)"
+        )
 
 
 def _reject(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:

@@ -1,27 +1,36 @@
 """`dlp roster`: import the district's roster (hashed, never in clear) and inspect it.
 
-dlp roster import PATH --store FILE [--secret-file FILE] [--format auto|oneroster|edfi|csv]
-                       [--map field=Column,...] [--role student|staff] [--json]
-dlp roster info --store FILE [--secret-file FILE]
+dlp roster import PATH [--store FILE] [--config FILE] [--secret-file FILE]
+                       [--format auto|oneroster|edfi|csv] [--map field=Column,...]
+                       [--role student|staff] [--json]
+dlp roster info [--store FILE] [--config FILE] [--secret-file FILE]
 
-The secret comes from --secret-file, else $DLP_SECRET, else the file named by $DLP_SECRET_FILE.
+The roster file and the secret are found as `dlp scan` finds them (one lookup,
+`dlp.commands.detection_options`): the store from --store, else $DLP_ROSTER_STORE, else the
+settings' [detection] roster; the secret from --secret-file, else $DLP_SECRET, else the file
+named by $DLP_SECRET_FILE, else the settings' secret_file (var/secret.key) if it exists.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 from pathlib import Path
 
 from dlp.cli import UsageError
+from dlp.commands.detection_options import (
+    DEFAULT_SECRET_FILE,
+    ROSTER_ENV,
+    district_secret,
+    roster_path,
+    settings_detection,
+)
 from dlp.roster.importers import FORMATS, read_roster
 from dlp.roster.importers.generic_csv import parse_mapping
 from dlp.roster.people import Role, RosterFormatError
-from dlp.roster.secret import SecretError, load_secret
+from dlp.roster.secret import SECRET_ENV
 from dlp.roster.store import RosterStore, RosterStoreError
-
-STORE_ENV = "DLP_ROSTER_STORE"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,19 +57,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", help=f"the roster file (default: ${STORE_ENV})")
-    parser.add_argument("--secret-file", help="the district's secret (default: $DLP_SECRET)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help=f"the roster file (default: ${ROSTER_ENV}, or the settings' roster)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a settings file (as for dlp gateway) whose [detection] roster and secret apply",
+    )
+    parser.add_argument(
+        "--secret-file",
+        type=Path,
+        help=f"the district's secret (default: ${SECRET_ENV}, the settings' secret_file, "
+        f"or {DEFAULT_SECRET_FILE} if it exists)",
+    )
 
 
 def _store(args: argparse.Namespace) -> RosterStore:
-    path = args.store or os.environ.get(STORE_ENV)
-    if not path:
-        raise UsageError(f"no roster file: pass --store or set {STORE_ENV}")
-    try:
-        secret = load_secret(os.environ, Path(args.secret_file) if args.secret_file else None)
-    except SecretError as error:
-        raise UsageError(str(error)) from None
-    return RosterStore.open(Path(path), secret)
+    settings = settings_detection(args.config)
+    path = roster_path(args.store, settings)
+    if path is None:
+        raise UsageError(
+            f"no roster file: pass --store, set {ROSTER_ENV}, or name it in --config's [detection]"
+        )
+    # Never a random secret (note None): a roster hashed under one would match nothing.
+    secret = district_secret(args.secret_file, settings, None, sys.stderr)
+    return RosterStore.open(path, secret)
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -1,7 +1,12 @@
 """`dlp scan`: files, folders, archives, mail or standard input; findings and unreadable items.
 
+A finding in a text file is written FILE:LINE:COLUMN (``--format jsonl``: ``line``,
+``column``, and ``absolute_start``/``absolute_end``, characters from the start of the file);
+elsewhere, its place in the container and its offsets in that place.
+
 Exit status: 0 when everything was read and nothing found, 1 when something was found or could
-not be read (an unscannable item is never a silent pass), 2 on a usage or input error.
+not be read (an unscannable item is never a silent pass), 2 on a usage or input error, 141
+when the reader of the output went away (`| head`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -55,9 +61,15 @@ def _text_line(item: Finding | Unscannable) -> str:
         detail = f" ({item.detail})" if item.detail else ""
         return f"{item.location.masked()}: UNSCANNABLE {item.reason.value}{detail}"
     context = f" near {', '.join(item.context_words)}" if item.context_words else ""
+    where, start, end = item.location.masked(), item.start, item.end
+    if item.at is not None:
+        # In a text file: FILE:LINE:COLUMN as compilers write it (editors jump there), and
+        # the characters from the start of the file, not the block the scan read it in.
+        where = f"{replace(item.location, row=None).masked()}:{item.at.line}:{item.at.column}"
+        start, end = item.at.offset, item.at.offset + item.end - item.start
     return (
-        f"{item.location.masked()}: {item.entity_type} [{item.category.value}] {item.masked} "
-        f"score={item.score:.2f} at {item.start}-{item.end}{context}"
+        f"{where}: {item.entity_type} [{item.category.value}] {item.masked} "
+        f"score={item.score:.2f} at {start}-{end}{context}"
     )
 
 

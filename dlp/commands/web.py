@@ -2,9 +2,13 @@
 
 dlp web [--config FILE] [--listen 127.0.0.1:8025] [--tls-cert PEM --tls-key PEM]
 dlp web serve [the same options]                  (the same as bare `dlp web`)
-dlp web user NAME --role {viewer,reviewer,admin} [--config FILE]   (password from the
-    terminal, or $DLP_WEB_PASSWORD for scripts)
+dlp web user NAME --role {viewer,reviewer,admin} [--config FILE] [--password-stdin]
 dlp web user NAME --disable
+
+The password comes from the first line of standard input with --password-stdin
+(`echo "$PW" | dlp web user ann --role viewer --password-stdin`), else from
+$DLP_WEB_PASSWORD, else it is asked twice on the terminal. Standard input rather than an
+argument, so that it never shows in `ps` or the shell's history.
 
 --config may come before or after the action; the store, its key and its retention come from
 the settings' [quarantine], as the gateway's. Without TLS it listens only on a loopback
@@ -53,6 +57,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     user.add_argument("name")
     user.add_argument("--role", choices=["viewer", "reviewer", "admin"])
     user.add_argument("--disable", action="store_true", help="disable the account")
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the password from the first line of standard input (else ${PASSWORD_ENV}, "
+        "else the terminal)",
+    )
     user.set_defaults(func=run_user)
     add_config_option(parser, actions)
     parser.set_defaults(func=run_serve)
@@ -108,7 +118,7 @@ def run_user(args: argparse.Namespace) -> int:
             return 0
         if not args.role:
             raise UsageError("give --role (viewer, reviewer or admin) or --disable")
-        password = os.environ.get(PASSWORD_ENV) or _ask_password()
+        password = _password(args.password_stdin)
         try:
             accounts.put(args.name, password, Role(args.role))
         except AccountError as error:
@@ -120,9 +130,21 @@ def run_user(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line, its line break removed and nothing else: spaces may be part of a password.
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise UsageError("--password-stdin: standard input holds no password")
+        return password
+    return os.environ.get(PASSWORD_ENV) or _ask_password()
+
+
 def _ask_password() -> str:
     if not sys.stdin.isatty():
-        raise UsageError(f"no terminal to ask for the password: set {PASSWORD_ENV}")
+        raise UsageError(
+            f"no terminal to ask for the password: pass --password-stdin or set {PASSWORD_ENV}"
+        )
     first = getpass.getpass("password: ")
     if first != getpass.getpass("again: "):
         raise UsageError("the passwords differ")

@@ -1,6 +1,8 @@
 """Plain text, read in blocks and cut into segments at line boundaries.
 
-``row`` in a plain-text location is the line the segment starts on.
+``row`` in a plain-text location is the line the segment starts on. A text file's segments
+also carry where their first character is in the file (`TextAt`: line, column, offset), so
+each finding can say where it is in the file, not only in its segment.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dlp.extract.charset import guess_codec
 from dlp.extract.context import Context, Item
 from dlp.extract.source import Source
-from dlp.model import Location, Segment
+from dlp.model import Location, Segment, TextAt
 
 _SAMPLE = 64 * 1024
 
@@ -23,13 +25,16 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
         codec = guess_codec(sample)
         reader = io.TextIOWrapper(raw, encoding=codec, errors="replace", newline=None)
         blocks = iter(lambda: reader.read(ctx.limits.segment_chars), "")
-        yield from segments(blocks, location, ctx)
+        yield from segments(blocks, location, ctx, TextAt())
         reader.detach()
 
 
-def segments(blocks: Iterable[str], location: Location, ctx: Context) -> Iterator[Segment]:
+def segments(
+    blocks: Iterable[str], location: Location, ctx: Context, at: TextAt | None = None
+) -> Iterator[Segment]:
     """Re-cut blocks of text at line ends so a segment never splits a line (unless the line
-    alone is longer than a segment)."""
+    alone is longer than a segment). ``at``: where the first block starts in its file, for
+    text that is the file itself (not text derived from it, whose lines are not the file's)."""
     line = 1
     carry = ""
     for block in blocks:
@@ -43,10 +48,12 @@ def segments(blocks: Iterable[str], location: Location, ctx: Context) -> Iterato
             cut = len(text) - 1
         chunk, carry = text[: cut + 1], text[cut + 1 :]
         if chunk.strip():
-            yield Segment(chunk, location.with_detail(row=line))
+            yield Segment(chunk, location.with_detail(row=line, text_at=at))
         line += chunk.count("\n")
+        if at is not None:
+            at = at.advance(chunk, 0, len(chunk))
     if carry.strip():
-        yield Segment(carry, location.with_detail(row=line))
+        yield Segment(carry, location.with_detail(row=line, text_at=at))
 
 
 def text_segments(text: str, location: Location, ctx: Context) -> Iterator[Segment]:

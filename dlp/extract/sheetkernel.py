@@ -293,4 +293,4 @@ def scan(data: bytes) -> np.ndarray:
     return out[:used]
 
 
-compiled = LazyKernel(scan, _HELPERS)  # the kernel, compiled on its first call
+compiled = LazyKernel(scan, _HELPERS, name="spreadsheet")  # compiled on its first call

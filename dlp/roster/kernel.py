@@ -377,6 +377,7 @@ compiled = LazyKernel(
     scan,
     ("popcount",),
     intrinsics={"trailing_zeros": "numba.cpython.unsafe.numbers.trailing_zeros"},
+    name="roster",
 )
 
 FIRST_OUT_VALUES = 1024  # a thread's first output buffer; grown for a text that needs more

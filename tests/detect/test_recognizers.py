@@ -17,6 +17,17 @@ CASES = [
     ("SSN 000-12-3456", "US_SSN", None),  # area 000
     ("SSN 666-12-3456", "US_SSN", None),  # area 666
     ("SSN 912-12-3456", "US_SSN", None),  # area 9xx (Presidio accepts these)
+    # Area boundaries, each side of each rule (SSA: never 000, 666 or 900-999).
+    ("SSN 001-12-3456", "US_SSN", "001-12-3456"),
+    ("SSN 665-12-3456", "US_SSN", "665-12-3456"),
+    ("SSN 667-12-3456", "US_SSN", "667-12-3456"),
+    ("SSN 899-12-3456", "US_SSN", "899-12-3456"),
+    ("SSN 900-12-3456", "US_SSN", None),
+    ("SSN 999-12-3456", "US_SSN", None),
+    ("SSN 900123456", "US_SSN", None),
+    ("SSN 899123456", "US_SSN", "899123456"),
+    ("SSN 536-01-1234", "US_SSN", "536-01-1234"),  # group 01
+    ("SSN 536-22-0001", "US_SSN", "536-22-0001"),  # serial 0001
     ("SSN 536-00-1234", "US_SSN", None),  # group 00
     ("SSN 536-22-0000", "US_SSN", None),  # serial 0000
     ("SSN 078-05-1120", "US_SSN", None),  # the Woolworth wallet card
@@ -172,3 +183,16 @@ def test_a_dictionary_term_that_would_lose_a_word_is_refused(tmp_path):
     (tmp_path / "special_education.txt").write_text("# terms\nsection 504 | 2\n\u00a7 504 | 2\n")
     with pytest.raises(DictionaryError, match=r"special_education.txt:3: '\u00a7 504'"):
         parse_dictionary(tmp_path / "special_education.txt", "SPECIAL_EDUCATION")
+
+
+@pytest.mark.parametrize(
+    ("area", "impossible"),
+    [("000", True), ("001", False), ("665", False), ("666", True), ("667", False),
+     ("899", False), ("900", True), ("999", True)],
+)
+def test_ssn_area_boundaries(area: str, impossible: bool) -> None:
+    """The rule itself, in every way an SSN is written: Hypothesis reaches these only by chance."""
+    from dlp.detect.rules import us_ssn_is_impossible
+
+    for written in (f"{area}-12-3456", f"{area} 12 3456", f"{area}123456", f"{area}.12.3456"):
+        assert us_ssn_is_impossible(written) is impossible, written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import smtplib
 import subprocess
@@ -27,7 +28,9 @@ def wait_for_event(log: Path, event: str, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-def start_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_gateway(
+    config: Path, log: Path, env: dict[str, str] | None = None, seconds: float = 60
+) -> subprocess.Popen[bytes]:
     """``dlp gateway --config config`` run from the config's folder, its standard error into
     ``log``, once it listens."""
     with log.open("w") as stderr:
@@ -35,8 +38,9 @@ def start_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
             [sys.executable, "-m", "dlp", "gateway", "--config", str(config)],
             cwd=config.parent,
             stderr=stderr,
+            env={**os.environ, **(env or {})},
         )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while "listening on" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
@@ -191,3 +195,31 @@ def test_a_gateway_whose_digest_secret_was_lost_refuses_until_the_new_one_is_ado
     assert [entry["event"] for entry in audit if "secret" in entry["event"]] == [
         "quarantine-adopt-secret"
     ]
+
+
+def test_the_first_start_says_it_compiles_and_a_cached_one_does_not(tmp_path: Path) -> None:
+    """The first start was silent for some 17 s while the scanning processes compiled their
+    kernels. Now they say so, as JSON lines in the gateway's own log; the second start loads
+    numba's cache and says nothing about it."""
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n'
+        f'[gateway]\nlisten = "127.0.0.1:{port}"\nmetrics_listen = ""\nworkers = 1\n'
+        '[delivery]\nfolder = "delivered"\n'
+    )
+    cache = {"NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    said = []
+    for run in ("first", "second"):
+        log = tmp_path / f"{run}.jsonl"
+        assert stop_gateway(start_gateway(config, log, cache, seconds=300)) == 0
+        # JSON, the workers' lines too (but the one line that says where it listens).
+        lines = [line for line in log.read_text().splitlines() if "listening on" not in line]
+        assert all(line.startswith("{") for line in lines), lines
+        said.append([e for e in events_of(log) if "compiling" in str(e.get("message", ""))])
+    first, second = said
+    assert [e["message"] for e in first] == [
+        "dlp: compiling the spreadsheet kernel (first run only)..."
+    ]
+    assert first[0]["level"] == "warning" and first[0]["logger"] == "dlp.jit"
+    assert second == []

@@ -9,8 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from dlp.audit import verify
+from dlp.quarantine import schema
+from dlp.quarantine.store import QuarantineStore
 from tests.gateway.harness import (
     RawSession,
     RunningGateway,
@@ -73,17 +77,28 @@ def test_verdicts_per_recipient(gateway: RunningGateway, sink: Sink) -> None:
     assert gateway.holder is not None
     assert "parent.jones1984@gmail.com" in gateway.holder.recipients()
     held_id = gateway.holder.held[-1][0]
-    folder = held_folder(gateway.holder)
-    if folder is not None:  # the fallback holder: message and record side by side
-        assert (folder.folder / f"{held_id}.eml").read_bytes() == raw
-        record = json.loads((folder.folder / f"{held_id}.json").read_text())
-        assert record["recipients"] == ["parent.jones1984@gmail.com"]
-    else:  # the quarantine store: sealed, and the original bytes come back out
-        store = gateway.holder.inner
-        assert store.content(held_id) == raw  # type: ignore[attr-defined]
-        held = store.get(held_id)  # type: ignore[attr-defined]
-        assert held.recipients == ("parent.jones1984@gmail.com",)
-        assert held.sender == "mlopez@cusd.com"
+    # The quarantine store, never the plain-text folder fallback: the fallback is what the
+    # gateway silently uses when `dlp.quarantine` fails to import, so a test that accepted
+    # either would pass with every held message written in clear.
+    assert held_folder(gateway.holder) is None
+    store = gateway.holder.inner
+    assert isinstance(store, QuarantineStore)
+    assert not gateway.settings.quarantine.folder.exists()
+    # Sealed: neither the message nor a value from it is in the database's bytes.
+    with store.engine.connect() as connection:
+        blob = connection.execute(
+            select(schema.blobs).where(schema.blobs.c.held_id == held_id)
+        ).one()
+    assert blob.key_id == store.keyring.current.key_id
+    assert raw not in bytes(blob.ciphertext) and b"20231234" not in bytes(blob.ciphertext)
+    database = Path(make_url(gateway.settings.quarantine.url).database or "")
+    assert database.is_file()
+    assert b"20231234" not in database.read_bytes()
+    # And the original bytes come back out.
+    assert store.content(held_id) == raw
+    held = store.get(held_id)
+    assert held.recipients == ("parent.jones1984@gmail.com",)
+    assert held.sender == "mlopez@cusd.com"
 
 
 def test_every_recipient_refused_gets_550(gateway: RunningGateway, sink: Sink) -> None:

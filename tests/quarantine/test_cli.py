@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +18,7 @@ from dlp.quarantine.crypto import KEY_ENV, load_keyring, parse_key
 from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
 from tests.actions.test_smime import write_unusable_certificate
-from tests.quarantine.conftest import MESSAGE, OUTSIDE, SAMPLE_POLICY, SENDER, another
+from tests.quarantine.conftest import MESSAGE, OUTSIDE, REPO, SAMPLE_POLICY, SENDER, another
 from tests.web.served import dlp_web
 
 
@@ -263,3 +265,90 @@ def test_encrypted_release_that_cannot_encrypt_says_why_and_keeps_it_held(
     assert f"not sent: S/MIME encryption: the certificate for {OUTSIDE} cannot be used" in err
     assert _status(config, held) is Status.HELD
     assert not (tmp_path / "out" / "new").exists()  # nothing written, in clear or otherwise
+
+
+def test_show_into_a_closed_pipe_is_not_a_usage_error(config, held_decision, held_scan):
+    """`dlp quarantine show ID | head -1` exited 2 (the broken pipe taken for a bad input)."""
+    from tests.closed_pipe import run_into_closed_pipe
+
+    (held,) = _held(config, held_decision, held_scan)
+    for argv in (["show", held], ["list"]):
+        result = run_into_closed_pipe("quarantine", "--config", str(config), *argv, cwd=REPO)
+        assert result.returncode == 141, result.stderr
+        assert b"Traceback" not in result.stderr and b"dlp:" not in result.stderr
+
+
+def _dlp_process(*argv: str, stdin: bytes, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dlp", *argv],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_web_user_takes_a_piped_password_with_password_stdin(config):
+    """`echo "$PW" | dlp web user ann --role admin --password-stdin`, through a real pipe:
+    the password is the line without its line break (spaces kept), and nothing else works."""
+    from dlp.web.accounts import Accounts
+
+    env = {"DLP_WEB_PASSWORD": ""}
+    c = ["web", "--config", str(config), "user"]
+    piped = b" a long enough password \n"
+    result = _dlp_process(*c, "ann", "--role", "admin", "--password-stdin", stdin=piped, env=env)
+    assert result.returncode == 0, result.stderr
+    assert b"ann: admin" in result.stdout
+    # Without the flag, a pipe is not a terminal: a one-line error that names both ways.
+    result = _dlp_process(*c, "bob", "--role", "viewer", stdin=piped, env=env)
+    assert result.returncode == 2
+    assert b"--password-stdin" in result.stderr and b"DLP_WEB_PASSWORD" in result.stderr
+    result = _dlp_process(*c, "cy", "--role", "viewer", "--password-stdin", stdin=b"", env=env)
+    assert result.returncode == 2 and b"no password" in result.stderr
+    key = parse_key((config.parent / "q.key").read_bytes())
+    store = QuarantineStore.open(f"sqlite:///{config.parent / 'q.db'}", key)
+    try:
+        accounts = Accounts(store)
+        assert accounts.authenticate("ann", " a long enough password ") is not None
+        assert accounts.authenticate("ann", " a long enough password \n") is None
+        assert accounts.current("bob") is None and accounts.current("cy") is None
+    finally:
+        store.close()
+
+
+def test_encrypted_release_to_a_folder_never_writes_a_clear_copy(
+    config, held_decision, held_scan, capsys
+):
+    """The folder sink has no TLS: `release --encrypt` printed "released encrypted" and wrote
+    the message in clear. Without a certificate it is now refused and stays held; with one,
+    the line says S/MIME and the written copy is enveloped."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.actions.test_smime import make_certificate
+
+    (held,) = _held(config, held_decision, held_scan)
+    c = ["quarantine", "--config", str(config)]
+    code, out, err = run(capsys, *c, "release", held, "--encrypt")
+    assert code == 1 and "in clear" in err and "no S/MIME certificate" in err
+    assert "released" not in out
+    assert not (config.parent / "out" / "new").exists()
+    assert _status(config, held) is Status.HELD
+
+    policy = config.parent / "policy.toml"
+    policy.write_text(
+        SAMPLE_POLICY.read_text().replace('certificates = "certs"', 'certificates = "mine"')
+    )
+    (config.parent / "mine").mkdir()
+    certificate, _ = make_certificate(OUTSIDE)
+    (config.parent / "mine" / "outside.pem").write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    config.write_text(config.read_text().replace(str(SAMPLE_POLICY), "policy.toml"))
+    code, out, err = run(capsys, *c, "release", held, "--encrypt")
+    assert code == 0, err
+    assert out.strip() == f"{held}: released to {OUTSIDE} (S/MIME)"
+    [written] = (config.parent / "out" / "new").iterdir()
+    copy = written.read_bytes()
+    assert b"application/pkcs7-mime" in copy and b"X-DLP-Encryption: smime" in copy
+    assert MESSAGE.split(b"\r\n\r\n", 1)[1] not in copy

@@ -67,3 +67,37 @@ def test_errors_are_one_line(
     assert "not a OneRoster bundle or Ed-Fi XML" in capsys.readouterr().err
     assert main(["roster", "info", "--store", store]) == 2
     assert "no roster" in capsys.readouterr().err
+
+
+def test_import_and_info_find_the_secret_and_store_as_scan_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No flags and no environment: `var/secret.key` in the working folder, as `dlp scan`
+    reads it; and a settings file whose [detection] names the roster and the secret."""
+    for name in ("DLP_SECRET", "DLP_SECRET_FILE", "DLP_ROSTER_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    bundle = write_oneroster(tmp_path / "bundle")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret.key").write_bytes(SECRET)
+    assert main(["roster", "import", str(bundle), "--store", "roster.npz"]) == 0, (
+        capsys.readouterr().err
+    )
+    assert main(["roster", "info", "--store", "roster.npz"]) == 0
+    assert "2 student, 1 staff" in capsys.readouterr().out
+
+    elsewhere = tmp_path / "district"
+    elsewhere.mkdir()
+    (elsewhere / "digest.key").write_bytes(SECRET)
+    config = elsewhere / "gateway.toml"
+    config.write_text('[detection]\nsecret_file = "digest.key"\nroster = "people.npz"\n')
+    (tmp_path / "var" / "secret.key").unlink()
+    assert main(["roster", "import", str(bundle), "--config", str(config)]) == 0, (
+        capsys.readouterr().err
+    )
+    assert (elsewhere / "people.npz").is_file()
+    assert main(["roster", "info", "--config", str(config)]) == 0
+    assert "2 student, 1 staff" in capsys.readouterr().out
+    # The same roster read under another secret is refused, not silently empty.
+    (elsewhere / "digest.key").write_bytes(b"another-secret-entirely-0123456789")
+    assert main(["roster", "info", "--config", str(config)]) == 2
