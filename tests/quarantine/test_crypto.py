@@ -54,10 +54,14 @@ def test_the_associated_data_is_really_used() -> None:
 def test_a_row_copied_onto_a_hold_of_the_same_message_does_not_open(
     store, held_decision, held_scan
 ) -> None:
-    """The same message held twice (same SHA-256): one's sealed bytes moved onto the other's row
-    pass the hash check, so only the binding refuses them."""
+    """The same message held twice (same SHA-256; from two senders, or the holds would merge):
+    one's sealed bytes moved onto the other's row pass the hash check, so only the binding
+    refuses them."""
     first = store.hold(MESSAGE, SENDER, [OUTSIDE], held_decision, held_scan, "<m@cusd.com>")
-    second = store.hold(MESSAGE, SENDER, [OUTSIDE], held_decision, held_scan, "<m@cusd.com>")
+    second = store.hold(
+        MESSAGE, "other.sender@cusd.com", [OUTSIDE], held_decision, held_scan, "<m@cusd.com>"
+    )
+    assert first != second
     assert store.get(first).sha256 == store.get(second).sha256
     with store.engine.begin() as connection:
         other = connection.execute(
