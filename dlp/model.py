@@ -250,6 +250,15 @@ class Unscannable:
 
 
 @dataclass(frozen=True, slots=True)
+class MaskedIdentifier:
+    """A value that names a message or file (a Message-ID): masked as its findings are, and a
+    keyed digest of the whole value, so that staff can search for it without it being kept."""
+
+    masked: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Everything one scan learned about one message or file."""
 
@@ -257,6 +266,7 @@ class ScanResult:
     unscannable: tuple[Unscannable, ...] = ()
     segments_scanned: int = 0
     chars_scanned: int = 0
+    message_id: MaskedIdentifier | None = None  # a message's own Message-ID, when it has one
 
     @property
     def is_clean(self) -> bool:

@@ -18,8 +18,10 @@ from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.headers import display_names, header_text
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import Source
+from dlp.identifiers import message_id_text
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
+MESSAGE_ID_PART = "Message-ID"
 _BODY_LABELS = {"text/plain": "body", "text/html": "html body", "text/calendar": "calendar"}
 _ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To")
 _SIGNATURES = frozenset(
@@ -49,6 +51,11 @@ def message_items(message: Message, location: Location, ctx: Context) -> Iterato
         text = header_text(value)
         if text.strip():
             yield Segment(text, location.with_detail(part="Subject"))
+    # A Message-ID is made by the sender's software, which may build it from anything
+    # ("<ssn.536-29-0555@...>"), and it is kept in logs and records: content like the rest.
+    message_id = header_text(message.get("Message-ID", "")).strip()
+    if message_id:
+        yield Segment(message_id_text(message_id), location.with_detail(part=MESSAGE_ID_PART))
     for name in _ADDRESS_HEADERS:
         values = [str(v) for v in message.get_all(name) or []]
         names = display_names(values) if values else ""

@@ -228,6 +228,12 @@ class QuarantineStore:
                     ciphertext=sealed.ciphertext,
                 )
             )
+            if scan.message_id is not None:
+                connection.execute(
+                    insert(schema.message_digests).values(
+                        held_id=held_id, message_id_digest=scan.message_id.digest
+                    )
+                )
             if addresses:
                 connection.execute(
                     insert(schema.recipients),
@@ -350,6 +356,16 @@ class QuarantineStore:
             conditions.append(table.c.rules.contains(f",{filters.rule},", autoescape=True))
         if filters.status is not None:
             conditions.append(table.c.status == filters.status.value)
+        if filters.message_id_digest:
+            digests = schema.message_digests
+            conditions.append(
+                exists().where(
+                    and_(
+                        digests.c.held_id == table.c.id,
+                        digests.c.message_id_digest == filters.message_id_digest,
+                    )
+                )
+            )
         return conditions
 
     def search(self, filters: Filters | None = None) -> list[HeldMessage]:

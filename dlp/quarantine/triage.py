@@ -301,6 +301,7 @@ def _filters(filters: Filters) -> dict[str, object]:
             "category": filters.category,
             "rule": filters.rule,
             "status": filters.status.value if filters.status else None,
+            "message_id_digest": filters.message_id_digest,
         }.items()
         if value is not None
     }
