@@ -223,7 +223,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     actor = Actor(getpass.getuser(), "cli")
     try:
-        triage = build_triage(settings, store, args.action in ("release", "reject"))
+        triage = build_triage(
+            settings, store, args.action in ("release", "reject"), os.environ
+        )
         return _ACTIONS[args.action](triage, actor, args)
     except NotFound as error:
         raise UsageError(str(error)) from None

@@ -17,7 +17,7 @@ from dlp.audit import AuditLog
 from dlp.delivery import DeliveryResult
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
 from dlp.quarantine.release import RejectNotice, Releaser
-from dlp.quarantine.reveal import FindingView, locate
+from dlp.quarantine.reveal import ContextMask, FindingView, locate
 from dlp.quarantine.store import QuarantineError, QuarantineStore, StateError
 
 MAX_NOTE = 1000
@@ -74,11 +74,15 @@ class Triage:
         audit: AuditLog,
         releaser: Releaser | None = None,
         notice: RejectNotice | None = None,
+        mask: ContextMask | None = None,
     ) -> None:
+        """``mask``: the district's scanner over the text shown around findings without a
+        reveal (`dlp.quarantine.wiring.context_mask`), so that names it knows are masked."""
         self.store = store
         self.audit = audit
         self.releaser = releaser
         self.notice = notice
+        self.mask = mask
 
     # --- looks ----------------------------------------------------------------------------
 
@@ -121,7 +125,7 @@ class Triage:
         findings = self.store.findings(message.id)
         if not message.status.has_content:
             return [FindingView(finding, ()) for finding in findings]
-        return locate(self.store.content(message.id), findings, reveal=reveal)
+        return locate(self.store.content(message.id), findings, reveal=reveal, mask=self.mask)
 
     def export(self, actor: Actor, held_id: str, reason: str = "") -> bytes:
         """The original message, as received (for legal hold or an investigation)."""
