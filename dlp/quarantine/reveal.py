@@ -13,7 +13,7 @@ so that a look at the context is no reveal of the student it is about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from dlp.extract import Limits, extract_message
@@ -111,11 +111,11 @@ def _window(
 def locate(
     raw: bytes,
     findings: Sequence[StoredFinding],
-    reveal: bool = False,
+    reveal: bool | Collection[int] = False,
     mask: ContextMask | None = None,
 ) -> list[FindingView]:
-    """One view per finding, in order; values only when ``reveal`` is set. Without a reveal,
-    what ``mask`` finds in the text around a finding is masked too."""
+    """One view per finding, in order; values only for those ``reveal`` names (True: all, or
+    their positions). Around every other one, what ``mask`` finds in the text is masked too."""
     by_location: dict[str, list[StoredFinding]] = {}
     for finding in findings:
         by_location.setdefault(finding.location, []).append(finding)
@@ -123,10 +123,12 @@ def locate(
     chosen = {
         location: _pick(texts.get(location, ()), placed) for location, placed in by_location.items()
     }
+    revealed = {f.position for f in findings} if reveal is True else set(reveal or ())
     masks: dict[str, list[StoredFinding | _Masked]] = {}
     for location, placed in by_location.items():
         text = chosen[location]
-        extra = mask(text) if mask is not None and text is not None and not reveal else ()
+        masked = any(finding.position not in revealed for finding in placed)
+        extra = mask(text) if mask is not None and text is not None and masked else ()
         masks[location] = [
             *placed, *(_Masked(span.start, span.end, span.masked) for span in extra)
         ]
@@ -135,8 +137,10 @@ def locate(
         text = chosen[finding.location]
         if text is None:
             views.append(FindingView(finding, ()))
-            continue
-        pieces = _window(text, finding, masks[finding.location])
-        value = text[finding.start : finding.end] if reveal else None
-        views.append(FindingView(finding, tuple(pieces), value))
+        elif finding.position in revealed:
+            pieces = _window(text, finding, by_location[finding.location])
+            views.append(FindingView(finding, tuple(pieces), text[finding.start : finding.end]))
+        else:
+            pieces = _window(text, finding, masks[finding.location])
+            views.append(FindingView(finding, tuple(pieces)))
     return views

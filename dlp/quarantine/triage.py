@@ -114,14 +114,9 @@ class Triage:
             held_id=held_id,
             findings=[_finding_fields(finding) for finding in chosen],
         )
-        views = self._views(message, reveal=True)
-        wanted = {finding.position for finding in chosen}
-        return message, [
-            view if view.finding.position in wanted else FindingView(view.finding, view.pieces)
-            for view in views
-        ]
+        return message, self._views(message, reveal={finding.position for finding in chosen})
 
-    def _views(self, message: HeldMessage, reveal: bool) -> list[FindingView]:
+    def _views(self, message: HeldMessage, reveal: bool | set[int]) -> list[FindingView]:
         findings = self.store.findings(message.id)
         if not message.status.has_content:
             return [FindingView(finding, ()) for finding in findings]

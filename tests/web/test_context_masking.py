@@ -18,7 +18,7 @@ from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.pipeline import scan_message
 from dlp.policy import decide, load_policy
 from dlp.quarantine.store import QuarantineStore
-from dlp.quarantine.triage import Triage
+from dlp.quarantine.triage import Actor, Triage
 from dlp.quarantine.wiring import context_mask
 from dlp.roster.people import Person, PersonName, Role
 from dlp.roster.store import RosterStore
@@ -50,6 +50,7 @@ ATTACHED_MESSAGE = (
 class Setup:
     client: Client
     store: QuarantineStore
+    triage: Triage
     roster_scanner: Scanner
     plain_scanner: Scanner
 
@@ -84,6 +85,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         yield Setup(
             client,
             store,
+            triage,
             build_scanner(DetectionConfig(secret=SECRET, roster_path=roster)),
             build_scanner(DetectionConfig(secret=SECRET)),
         )
@@ -119,3 +121,17 @@ def test_findings_in_a_masked_attachment_name_are_located_and_shown_masked(
     assert "Reading goal met; SSN <mark>***-**-1234</mark> on file." in page.text
     assert "Marisol" not in page.text and "Quintanilla" not in page.text
     assert "536-22-1234" not in page.text
+
+
+def test_revealing_one_finding_leaves_the_others_context_masked(setup: Setup) -> None:
+    held = _hold(setup.store, BODY_MESSAGE, setup.plain_scanner)
+    findings = setup.store.findings(held)
+    term = next(f for f in findings if f.entity_type == "SPECIAL_EDUCATION")
+    _, views = setup.triage.reveal(Actor("rita", "cli"), held, [term.position])
+    by_position = {view.finding.position: view for view in views}
+    assert by_position[term.position].value == term.masked  # a term's preview is the term
+    for view in views:
+        if view.finding.position != term.position:
+            assert view.value is None and view.pieces
+            shown = "".join(piece.text for piece in view.pieces)
+            assert "Marisol" not in shown and "536-22-1234" not in shown
