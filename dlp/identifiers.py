@@ -9,14 +9,26 @@ addresses). A whole Message-ID is kept only as a keyed digest, which staff can s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from dlp.detect.masking import keyed_digest
-from dlp.model import Finding, Location, MaskedIdentifier, ScanResult, mask_name
+from dlp.model import (
+    FILE_NAME_PART,
+    SUBJECT_PART,
+    Finding,
+    Location,
+    MaskedIdentifier,
+    ScanResult,
+    mask_name,
+)
 
-FILE_NAME = "file name"  # the part of a name's own segment (dlp.extract.dispatch)
+FILE_NAME = FILE_NAME_PART
+_NAME_PARTS = (FILE_NAME_PART, SUBJECT_PART)
+# How `dlp.extract.mime` names an attached message without a file name: after its Subject.
+_ATTACHED_MESSAGE = re.compile(r"(attached message \d+ \()(.*)\)", re.DOTALL)
 _MESSAGE_ID_DIGEST = "MESSAGE_ID"  # the digest's entity type: keys it apart from findings'
 
 # A container's path (raw) -> its own name, masked: the last element of the path replaced.
@@ -76,14 +88,32 @@ def mask_message_id(value: str) -> str:
     return "@".join(mask_name(half) for half in value.split("@"))
 
 
+def masked_name(name: str, part: str | None, spans: Iterable[Span]) -> str | None:
+    """``name`` masked by the findings of its own segment: an attachment's or member's name
+    (``file name``), or the Subject an attached message is named after (`dlp.extract.mime`);
+    None for any other part."""
+    if part == FILE_NAME:
+        return mask_spans(name, spans)
+    named = _ATTACHED_MESSAGE.fullmatch(name) if part == SUBJECT_PART else None
+    if named is None:
+        return None
+    return f"{named.group(1)}{mask_spans(named.group(2), spans)})"
+
+
 def names_of(findings: Iterable[Finding]) -> Names:
     """The masked form of every name that holds a finding."""
     grouped: dict[tuple[str, ...], list[Finding]] = {}
     for finding in findings:
         location = finding.location
-        if location.part == FILE_NAME and location.path:
-            grouped.setdefault(location.path, []).append(finding)
-    return {path: mask_spans(path[-1], found) for path, found in grouped.items()}
+        if location.part in _NAME_PARTS and location.path:
+            grouped.setdefault((*location.path, location.part or ""), []).append(finding)
+    names: Names = {}
+    for key, found in grouped.items():
+        path, part = key[:-1], key[-1]
+        masked = masked_name(path[-1], part, found)
+        if masked is not None:
+            names[path] = masked
+    return names
 
 
 def renamed(location: Location, names: Mapping[tuple[str, ...], str]) -> Location:
@@ -114,15 +144,21 @@ def match_names(
     """The names a scan masked, found again from what was stored: for a message extracted
     anew, the raw name whose masking by the findings stored under a location gives that very
     location. ``locations`` in extraction order (a container's name before its members')."""
-    candidates = {key: spans for key, spans in stored.items() if key.endswith(FILE_NAME)}
+    candidates = {
+        key: spans
+        for key, spans in stored.items()
+        if key.endswith(tuple(f" / {part}" for part in _NAME_PARTS))
+    }
     names: Names = {}
     for location in locations:
-        if location.part != FILE_NAME or not location.path or not candidates:
+        if location.part not in _NAME_PARTS or not location.path or not candidates:
             continue
         outer = renamed(Location(location.path[:-1]), names).path
         for key, spans in candidates.items():
-            masked = mask_spans(location.path[-1], spans)
-            if Location((*outer, masked), part=FILE_NAME).masked() == key:
+            masked = masked_name(location.path[-1], location.part, spans)
+            if masked is None:
+                break
+            if Location((*outer, masked), part=location.part).masked() == key:
                 names[location.path] = masked
                 break
     return names

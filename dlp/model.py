@@ -42,6 +42,12 @@ class UnscannableReason(StrEnum):
     IMAGE_CONTENT = "image content"
 
 
+# Parts of a location that hold a name as content: an attachment's or member's own name, and
+# the Subject an attached message is named after (`dlp.identifiers` masks names by them).
+FILE_NAME_PART = "file name"
+SUBJECT_PART = "Subject"
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a piece of text came from, from the outermost container inwards.
