@@ -10,7 +10,14 @@ from dlp.engine import Scanner
 from dlp.extract import Limits, extract_message, extract_path
 from dlp.extract.headers import message_id_of
 from dlp.extract.mime import MESSAGE_ID_PART
-from dlp.identifiers import masked_message_id, message_id_text, rename_result
+from dlp.identifiers import (
+    Names,
+    masked_message_id,
+    message_id_text,
+    names_of,
+    rename_result,
+    renamed,
+)
 from dlp.model import Finding, Location, ScanResult, Segment, Unscannable
 from dlp.packing import pack
 
@@ -20,12 +27,17 @@ MESSAGE_LOCATION = Location(("message",))
 def scan_items(
     items: Iterable[Segment | Unscannable], scanner: Scanner
 ) -> Iterator[Finding | Unscannable]:
-    """Findings of every segment, in order; unscannable items pass through unchanged."""
+    """Findings of every segment, in order; unscannable items pass through. A name comes
+    before what it names, so names that hold findings are masked from then on."""
+    names: Names = {}
     for item in pack(items):
         if isinstance(item, Unscannable):
-            yield item
-        else:
-            yield from scanner.scan(item)
+            yield replace(item, location=renamed(item.location, names)) if names else item
+            continue
+        found = scanner.scan(item)
+        names.update(names_of(found))
+        for finding in found:
+            yield replace(finding, location=renamed(finding.location, names)) if names else finding
 
 
 def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanResult:

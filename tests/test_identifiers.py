@@ -3,6 +3,8 @@ scanned, and their findings mask them in every location, and are found again for
 
 from __future__ import annotations
 
+import json
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dlp.cli import main
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.identifiers import mask_spans
 from dlp.pipeline import scan_message
@@ -35,14 +38,19 @@ def _outer(disposition: bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def scanner(tmp_path_factory: pytest.TempPathFactory) -> Scanner:
-    roster = tmp_path_factory.mktemp("roster") / "roster.npz"
-    RosterStore.open(roster, SECRET).import_people(
+def roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("roster") / "roster.npz"
+    RosterStore.open(path, SECRET).import_people(
         [Person(Role.STUDENT, "4512345", PersonName("Marisol", "Quintanilla"),
                 birth_date=date(2009, 3, 14))],
         "test",
     )
-    return build_scanner(DetectionConfig(secret=SECRET, roster_path=Path(roster)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def scanner(roster: Path) -> Scanner:
+    return build_scanner(DetectionConfig(secret=SECRET, roster_path=roster))
 
 
 def _stored(raw: bytes, scanner: Scanner) -> list[StoredFinding]:
@@ -75,6 +83,29 @@ def test_attached_message_names_are_masked_and_found_again(
     body = next(v for v in views if v.finding.location.endswith("/ body"))
     assert "".join(piece.text for piece in body.pieces).strip() == (
         "Her reading plan, SSN ***-**-9876."
+    )
+
+
+def test_dlp_scan_masks_member_names_as_it_streams(
+    roster: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "secret.key").write_bytes(SECRET)
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("IEP/Marisol Quintanilla.txt", "Reading plan; SSN 536-22-1234.")
+        archive.writestr("IEP/locked.docx", b"not really a document")
+    status = main(["scan", "--format", "jsonl", "--roster", str(roster), "--secret-file",
+                   str(tmp_path / "secret.key"), str(tmp_path / "export.zip")])
+    assert status == 1
+    out = capsys.readouterr().out
+    records = [json.loads(line) for line in out.splitlines()]
+    assert {r["entity_type"] for r in records if r["kind"] == "finding"} >= {
+        "ROSTER_STUDENT_NAME", "US_SSN"
+    }
+    assert "Marisol" not in out and "Quintanilla" not in out and "536-22" not in out
+    assert all(
+        "IEP/M****** Q**********.txt" in r["location"]
+        for r in records
+        if r["kind"] == "finding" and "locked" not in r["location"]
     )
 
 
