@@ -42,6 +42,12 @@ class UnscannableReason(StrEnum):
     IMAGE_CONTENT = "image content"
 
 
+# Parts of a location that hold a name as content: an attachment's or member's own name, and
+# the Subject an attached message is named after (`dlp.identifiers` masks names by them).
+FILE_NAME_PART = "file name"
+SUBJECT_PART = "Subject"
+
+
 @dataclass(frozen=True, slots=True)
 class TextAt:
     """Where a character sits in a text file as read: ``line`` and ``column`` from 1, and
@@ -286,6 +292,15 @@ class Unscannable:
 
 
 @dataclass(frozen=True, slots=True)
+class MaskedIdentifier:
+    """A value that names a message or file (a Message-ID): masked as its findings are, and a
+    keyed digest of the whole value, so that staff can search for it without it being kept."""
+
+    masked: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Everything one scan learned about one message or file."""
 
@@ -293,6 +308,7 @@ class ScanResult:
     unscannable: tuple[Unscannable, ...] = ()
     segments_scanned: int = 0
     chars_scanned: int = 0
+    message_id: MaskedIdentifier | None = None  # a message's own Message-ID, when it has one
 
     @property
     def is_clean(self) -> bool:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from dlp.engine import Scanner
 from dlp.extract import Limits, extract_message, extract_path
+from dlp.extract.headers import message_id_of
+from dlp.extract.mime import MESSAGE_ID_PART
+from dlp.identifiers import (
+    Names,
+    masked_message_id,
+    message_id_text,
+    names_of,
+    rename_result,
+    renamed,
+)
 from dlp.model import Finding, Location, ScanResult, Segment, Unscannable
 from dlp.packing import pack
 
@@ -16,15 +27,22 @@ MESSAGE_LOCATION = Location(("message",))
 def scan_items(
     items: Iterable[Segment | Unscannable], scanner: Scanner
 ) -> Iterator[Finding | Unscannable]:
-    """Findings of every segment, in order; unscannable items pass through unchanged."""
+    """Findings of every segment, in order; unscannable items pass through. A name comes
+    before what it names, so names that hold findings are masked from then on."""
+    names: Names = {}
     for item in pack(items):
         if isinstance(item, Unscannable):
-            yield item
-        else:
-            yield from scanner.scan(item)
+            yield replace(item, location=renamed(item.location, names)) if names else item
+            continue
+        found = scanner.scan(item)
+        names.update(names_of(found))
+        for finding in found:
+            yield replace(finding, location=renamed(finding.location, names)) if names else finding
 
 
 def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanResult:
+    """Every finding and unscannable item, with names that hold findings masked in every
+    location (`dlp.identifiers`)."""
     findings: list[Finding] = []
     unscannable: list[Unscannable] = []
     segments = chars = 0
@@ -35,7 +53,7 @@ def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanRes
         segments += len(item.cells) if item.cells else 1
         chars += len(item.text)
         findings.extend(scanner.scan(item))
-    return ScanResult(tuple(findings), tuple(unscannable), segments, chars)
+    return rename_result(ScanResult(tuple(findings), tuple(unscannable), segments, chars))
 
 
 def scan_message(
@@ -44,8 +62,26 @@ def scan_message(
     limits: Limits | None = None,
     location: Location = MESSAGE_LOCATION,
 ) -> ScanResult:
-    """Everything found in one RFC 5322 message, its headers, bodies and attachments."""
-    return collect(extract_message(raw, location, limits or Limits()), scanner)
+    """Everything found in one RFC 5322 message, its headers, bodies and attachments; its own
+    Message-ID masked by the findings in it, with the whole value's keyed digest."""
+    where = location.with_detail(part=MESSAGE_ID_PART)
+    seen: list[str] = []
+
+    def noting(items: Iterable[Segment | Unscannable]) -> Iterator[Segment | Unscannable]:
+        for item in items:
+            if not seen and isinstance(item, Segment) and item.location == where:
+                seen.append(item.text)
+            yield item
+
+    result = collect(noting(extract_message(raw, location, limits or Limits())), scanner)
+    if not seen:
+        return result
+    spans = [finding for finding in result.findings if finding.location == where]
+    value = message_id_of(raw)
+    if message_id_text(value) != seen[0]:  # read apart differently: mask what was scanned
+        value = seen[0]
+    identifier = masked_message_id(scanner.config.secret, value, spans)
+    return replace(result, message_id=identifier)
 
 
 def scan_path(path: Path, scanner: Scanner, limits: Limits | None = None) -> ScanResult:

@@ -56,6 +56,7 @@ class FolderHolder:
             "sender": sender,
             "recipients": list(recipients),
             "message_id": message_id,
+            "message_id_digest": scan.message_id.digest if scan.message_id else "",
             "decision": decision.audit_fields(message_id),
         }
         staging = self.folder / ".tmp"

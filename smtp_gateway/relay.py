@@ -39,6 +39,7 @@ from dlp.actions.outbox import QueuedMail, Tried
 from dlp.actions.step import ActionStep, Encryptor, Sent
 from dlp.audit import AuditLog
 from dlp.delivery import DeliveryResult, Outcome, RecipientResult
+from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict, decide
@@ -207,7 +208,7 @@ class Relay:
         timings: dict[str, float] = {}
         record["timings_ms"] = timings
         subject, message_id = _headers(message.raw)
-        record["message_id"] = message_id
+        record["message_id"] = mask_message_id(message_id)
         started = time.monotonic()
         try:
             scan = await self._scan(message.raw)
@@ -227,6 +228,9 @@ class Relay:
             scan = ScanResult(
                 unscannable=(Unscannable(MESSAGE_LOCATION, reason, f"scan {failure.kind}"),)
             )
+        # From here on only the masked Message-ID is written anywhere (log, audit, quarantine).
+        message_id = scan.message_id.masked if scan.message_id else mask_message_id(message_id)
+        record["message_id"] = message_id
         scan_seconds = time.monotonic() - started
         self.metrics.scan_seconds.observe(scan_seconds)
         timings["scan"] = round(scan_seconds * 1000, 1)
@@ -284,6 +288,8 @@ class Relay:
         if self.audit is not None and (self.options.audit_clean_messages or not clean):
             fields = decision.audit_fields(message_id)
             fields["gateway_id"] = message.id
+            if attempt.scan.message_id is not None:
+                fields["message_id_digest"] = attempt.scan.message_id.digest
             fields["policy_version"] = bundle.version
             fields["held"] = dict(outcome.held)
             await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))

@@ -13,11 +13,13 @@ dlp quarantine adopt-secret                                 (after changing the 
 dlp quarantine false-positives [--format json]              ("not sensitive" digests)
 
 Filters: --since, --until (2026-11-01, 2026-11-01T08:00, or 7d / 12h ago), --sender,
---recipient (substrings), --category, --rule, --status. A bulk form (filters, no ID) acts only
-on messages whose state allows the action (release, reject, delete: held; export: bytes still
-there) and says how many it skipped. --config may come before or after the action; the store,
-its key and its retention come from the settings' [quarantine]. Every command is on the audit
-log, as the user running it. Exit status: 0 done, 1 some action failed, 2 usage or input error.
+--recipient (substrings), --category, --rule, --status, --message-id (the whole value:
+Message-IDs are kept masked, with a keyed digest to find them by). A bulk form (filters, no
+ID) acts only on messages whose state allows the action (release, reject, delete: held;
+export: bytes still there) and says how many it skipped. --config may come before or after the
+action; the store, its key and its retention come from the settings' [quarantine]. Every
+command is on the audit log, as the user running it. Exit status: 0 done, 1 some action
+failed, 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--recipient", help="a recipient address contains this")
     group.add_argument("--category", help="a finding of this category (IDENTIFIER, GRADES, ...)")
     group.add_argument("--rule", help="held by this policy rule")
+    group.add_argument(
+        "--message-id",
+        help="this whole Message-ID (kept masked; found by its keyed digest under the secret)",
+    )
     group.add_argument(
         "--status",
         choices=["held", "releasing", "released", "rejected", "deleted", "expired"],
@@ -174,14 +180,30 @@ def _filters(args: argparse.Namespace, **extra: object) -> Filters:
             category=args.category,
             rule=args.rule,
             status=Status(args.status) if args.status else None,
+            message_id_digest=_message_id_digest(args),
             **extra,  # type: ignore[arg-type]
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
 
 
+def _message_id_digest(args: argparse.Namespace) -> str | None:
+    """The keyed digest a held message's Message-ID is searched by (the settings' secret)."""
+    if not getattr(args, "message_id", None):
+        return None
+    from dlp.identifiers import message_id_digest
+    from dlp.roster.secret import SecretError, load_secret
+    from dlp.settings import load_settings
+
+    path = load_settings(args.config).detection.secret_file
+    try:
+        return message_id_digest(load_secret(os.environ, path), args.message_id)
+    except SecretError as error:
+        raise UsageError(str(error)) from None
+
+
 def _has_filter(args: argparse.Namespace) -> bool:
-    keys = ("since", "until", "sender", "recipient", "category", "rule", "status")
+    keys = ("since", "until", "sender", "recipient", "category", "rule", "status", "message_id")
     return any(getattr(args, key) for key in keys)
 
 
@@ -201,7 +223,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     actor = Actor(getpass.getuser(), "cli")
     try:
-        triage = build_triage(settings, store, args.action in ("release", "reject"))
+        triage = build_triage(
+            settings, store, args.action in ("release", "reject"), os.environ
+        )
         return _ACTIONS[args.action](triage, actor, args)
     except NotFound as error:
         raise UsageError(str(error)) from None

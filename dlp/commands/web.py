@@ -172,7 +172,7 @@ def run_serve(args: argparse.Namespace) -> int:
     assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
     try:
         try:
-            triage = build_triage(settings, store)
+            triage = build_triage(settings, store, env=os.environ)
         except (ValueError, OSError) as error:
             raise UsageError(str(error)) from None
         app = create_app(triage, Accounts(store))

@@ -16,6 +16,7 @@ from typing import Any
 from dlp.engine import DetectionConfig
 from dlp.export import result as r
 from dlp.export.initializer import start_worker
+from dlp.export.naming import path_digest, shown_path
 from dlp.export.worker import Task, scan_task, warm
 from dlp.extract import Limits
 
@@ -28,15 +29,18 @@ def default_workers() -> int:
     )
 
 
-def failed(task: Task, error: BaseException) -> r.FileResult:
-    """A task that raised (a bug, a worker that died) is reported, never dropped."""
+def failed(task: Task, error: BaseException, secret: bytes) -> r.FileResult:
+    """A task that raised (a bug, a worker that died) is reported, never dropped (its name
+    unscanned, so masked as any name is: digit runs and e-mail addresses)."""
     file = task.file
+    shown = shown_path(file.location, file.drive_path)
     return r.FileResult(
-        key=file.key, drive_key=file.drive_key, location=" / ".join(file.location),
-        folder=file.folder, size=file.size, mtime=file.mtime, content_hash="",
+        key=path_digest(secret, file.key), drive_key=path_digest(secret, file.drive_key),
+        location=shown.location, folder=shown.folder, size=file.size, mtime=file.mtime,
+        content_hash="",
         owner=task.meta.owner, shared_with=task.meta.shared_with, exposure=task.exposure,
         status=r.UNSCANNABLE, metadata_source=task.meta.source,
-        unscannable=({"kind": "unscannable", "location": " / ".join(file.location),
+        unscannable=({"kind": "unscannable", "location": shown.location,
                       "reason": "corrupt", "detail": f"scan failed ({type(error).__name__})"},),
         unscannable_total=1,
     )
@@ -49,7 +53,7 @@ def run_serial(tasks: Iterable[Task], config: DetectionConfig, limits: Limits
         try:
             yield scan_task(task, config, limits)
         except Exception as error:
-            yield failed(task, error)
+            yield failed(task, error, config.secret)
 
 
 def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, workers: int
@@ -67,19 +71,20 @@ def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, wo
         for task in source:
             pending[pool.submit(scan_task, task, config, limits)] = task
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield from _drain(pending, until=len(pending) - 1)
-        yield from _drain(pending, until=0)
+                yield from _drain(pending, len(pending) - 1, config.secret)
+        yield from _drain(pending, 0, config.secret)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(pending: dict[Future[r.FileResult], Task], until: int) -> Iterator[r.FileResult]:
+def _drain(pending: dict[Future[r.FileResult], Task], until: int, secret: bytes
+           ) -> Iterator[r.FileResult]:
     while len(pending) > until:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             task = pending.pop(future)
             error = future.exception()
-            yield failed(task, error) if error is not None else future.result()
+            yield failed(task, error, secret) if error is not None else future.result()
 
 
 def run_dask(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, address: Any
@@ -113,7 +118,7 @@ def run_dask(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, add
         for future in pending:
             task = owners.pop(future.key)
             if future.status == "error":
-                yield failed(task, future.exception())
+                yield failed(task, future.exception(), config.secret)
             else:
                 yield future.result()
             future.release()

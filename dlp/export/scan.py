@@ -16,6 +16,7 @@ from dlp.export import result as r
 from dlp.export.clauses import exposure
 from dlp.export.files import walk_export
 from dlp.export.metadata import MetadataIndex, find_metadata, load_metadata
+from dlp.export.naming import path_digest
 from dlp.export.progress import Progress
 from dlp.export.result import FileResult
 from dlp.export.state import ScanState, load_baseline
@@ -62,11 +63,12 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
     baseline = load_baseline(scan.baseline) if scan.baseline else {}
     state = ScanState(scan.out / STATE_NAME, str(export), scan.resume)
     try:
-        files, size, carried = _count(export, skip, state)
+        secret = scan.config.secret
+        files, size, carried = _count(export, skip, state, secret)
         progress = Progress(files, size, stderr, scan.progress)
         progress.files, progress.bytes = carried
         tasks = _tasks(export, skip, state, index, baseline, scan.internal_domains,
-                       scan.max_findings_per_file)
+                       scan.max_findings_per_file, secret)
         if scan.scheduler is not None:
             results = runner.run_dask(tasks, scan.config, scan.limits, scan.scheduler)
             mode = f"dask scheduler {scan.scheduler}" if isinstance(scan.scheduler, str) \
@@ -100,28 +102,30 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
     return Outcome(summary, info, scan.out)
 
 
-def _count(export: Path, skip: frozenset[str], state: ScanState
+def _count(export: Path, skip: frozenset[str], state: ScanState, secret: bytes
            ) -> tuple[int, int, tuple[int, int]]:
     """Files and bytes in the export (for time left), and how many a resumed run has done."""
     files = size = done_files = done_bytes = 0
     for file in walk_export(export, skip):
         files += 1
         size += file.size
-        if state.is_done(file.key, file.size, file.mtime):
+        if state.is_done(path_digest(secret, file.key), file.size, file.mtime):
             done_files += 1
             done_bytes += file.size
     return files, size, (done_files, done_bytes)
 
 
 def _tasks(export: Path, skip: frozenset[str], state: ScanState, index: MetadataIndex,
-           baseline: dict[str, str], internal: frozenset[str], max_findings: int
+           baseline: dict[str, str], internal: frozenset[str], max_findings: int, secret: bytes
            ) -> Iterator[Task]:
+    """``baseline`` and the state know files by keyed digests of their paths (`naming`)."""
     for file in walk_export(export, skip):
-        if state.is_done(file.key, file.size, file.mtime):
+        if state.is_done(path_digest(secret, file.key), file.size, file.mtime):
             continue
         meta = index.lookup(file.drive_path)
         level = exposure(meta.owner, meta.shared_with, meta.known, internal)
-        yield Task(file, meta, level, baseline.get(file.drive_key), max_findings)
+        yield Task(file, meta, level, baseline.get(path_digest(secret, file.drive_key)),
+                   max_findings)
 
 
 def exit_status(summary: Summary) -> int:

@@ -70,8 +70,10 @@ class ScanState:
         self._last_commit = time.monotonic()
 
     def results(self) -> Iterator[FileResult]:
-        """Every result, in the export's order (the walk's), streamed from disk."""
-        for (text,) in self.db.execute("SELECT result FROM files ORDER BY key"):
+        """Every result, in the export's order (the walk's, by the shown path: the key is a
+        digest), streamed from disk."""
+        query = "SELECT result FROM files ORDER BY json_extract(result, '$.location'), key"
+        for (text,) in self.db.execute(query):
             yield FileResult.from_json(text)
 
     def count(self) -> int:
@@ -83,7 +85,8 @@ class ScanState:
 
 
 def load_baseline(path: Path) -> dict[str, str]:
-    """{drive path: content hash} from a previous run's state file or JSON lines report."""
+    """{drive path's keyed digest: content hash} from a previous run's state file or JSON
+    lines report."""
     try:
         with open(path, "rb") as stream:
             magic = stream.read(len(SQLITE_MAGIC))

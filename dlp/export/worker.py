@@ -18,7 +18,7 @@ import zipfile
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import IO, Any
 
@@ -34,8 +34,10 @@ from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
+from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import cell, cell_lengths
+from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 _CHUNK = 1024 * 1024
@@ -192,8 +194,10 @@ class _Scan:
         self.chars = 0
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
+        self.names: Names = {}  # names that held findings, masked by them
 
     def run(self) -> r.FileResult:
+        self._scan_names()
         kind = self.file.skip_kind
         if kind is not None:
             reason = UnscannableReason.IMAGE_CONTENT if kind == "image" else (
@@ -202,7 +206,7 @@ class _Scan:
             detail = "an image, skipped by type (text in images is not read)" if kind == "image" \
                 else "audio or video, skipped by type"
             self._unscannable(Unscannable(self.location, reason, detail))
-            return self._result(r.NOT_SCANNED)
+            return self._result(r.FINDINGS if self.counts else r.NOT_SCANNED)
         refusal = self._refusal()
         if refusal is not None:
             self._unscannable(refusal)
@@ -220,6 +224,7 @@ class _Scan:
         self.read += time.perf_counter() - started
         with stream:
             if self.task.baseline_hash == self.content_hash:
+                self._forget_findings()  # its name's too: reported with the baseline
                 return self._result(r.UNCHANGED)
             items = extract_stream(stream, self.file.name, self.location, self.limits)
             try:
@@ -232,6 +237,24 @@ class _Scan:
         if self.counts:
             return self._result(r.FINDINGS)
         return self._result(r.UNSCANNABLE if self.unscannable_total else r.CLEAN)
+
+    def _scan_names(self) -> None:
+        """The file's path is content too: its own name's findings count as the file's, and
+        every name that holds one (a folder's too) is shown masked by it."""
+        path = self.location.path
+        for index in range(len(path)):
+            segment = Segment(path[index], Location(path[: index + 1], part=FILE_NAME))
+            if index == len(path) - 1:
+                self._scan_one(segment)
+            else:
+                self.names.update(names_of(self.scanner.scan(segment)))
+
+    def _forget_findings(self) -> None:
+        self.counts.clear()
+        self.categories.clear()
+        self.clauses.clear()
+        self.findings.clear()
+        self.found = 0
 
     def _refusal(self) -> Unscannable | None:
         """Refused on what the zip's directory says, before a byte is decompressed."""
@@ -379,6 +402,8 @@ class _Scan:
         found = self.scanner.scan(segment)
         self.detect += time.perf_counter() - started
         self.found += len(found)
+        # A member's name comes before what it holds: masked from here on (dlp.identifiers).
+        self.names.update(names_of(found))
         for finding in found:
             clauses = clauses_for(finding.entity_type, finding.category)
             self.counts[finding.entity_type] += 1
@@ -387,7 +412,7 @@ class _Scan:
                 self.clauses[clause] += 1
             if len(self.findings) < r.MAX_PREVIEWS:
                 self.findings.append({
-                    "location": str(finding.location),
+                    "location": renamed(finding.location, self.names).masked(),
                     "entity_type": finding.entity_type,
                     "category": finding.category.value,
                     "clauses": list(clauses),
@@ -399,16 +424,19 @@ class _Scan:
     def _unscannable(self, item: Unscannable) -> None:
         self.unscannable_total += 1
         if len(self.unscannable) < r.MAX_UNSCANNABLE:
-            self.unscannable.append(item.to_dict())
+            self.unscannable.append(
+                replace(item, location=renamed(item.location, self.names)).to_dict()
+            )
 
     def _result(self, status: str) -> r.FileResult:
         file, meta = self.file, self.task.meta
         counts = dict(self.counts)
+        shown = shown_path(file.location, file.drive_path, self.names)
         return r.FileResult(
-            key=file.key,
-            drive_key=file.drive_key,
-            location=str(self.location),
-            folder=file.folder,
+            key=path_digest(self.secret, file.key),
+            drive_key=path_digest(self.secret, file.drive_key),
+            location=shown.location,
+            folder=shown.folder,
             size=file.size,
             mtime=file.mtime,
             content_hash=self.content_hash,

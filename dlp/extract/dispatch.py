@@ -36,7 +36,7 @@ from dlp.extract.context import Clocks, Context, Item, LimitExceeded, timed
 from dlp.extract.limits import Limits
 from dlp.extract.sniff import CONTAINERS, Kind, sniff, unsupported_reason
 from dlp.extract.source import Source, spool, too_large
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, UnscannableReason
 
 Extractor = Callable[[Source, Location, Context], Iterator[Item]]
 # Frozen, so sharing one default instance is safe.
@@ -115,7 +115,7 @@ def extract_source(
     if ctx.depth and _is_real_name(source.name):
         # An attachment's or a member's name is content too: "536-22-1234 IEP.pdf" says what
         # it holds. (A top-level file's name is its sender's own, and in its location.)
-        yield Segment(source.name, location.with_detail(part="file name"))
+        yield Segment(source.name, location.with_detail(part=FILE_NAME_PART))
     items = EXTRACTORS[kind](source, location, ctx)
     timed_items = timed(items, ctx.clocks, ctx.limits.max_seconds, location)
     yield from _guarded(timed_items, location, _DESCRIPTION.get(kind, f"{kind.value}"))

@@ -7,10 +7,13 @@ import binascii
 import quopri
 import re
 from email.header import Header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import getaddresses
 
 from dlp.extract.charset import decode
 
+_END_OF_HEADERS = re.compile(rb"\r?\n\r?\n")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 
@@ -52,3 +55,10 @@ def display_names(values: list[str]) -> str:
     """Just the names from address headers: the addresses themselves are the envelope's."""
     names = [name.strip() for name, _ in getaddresses([header_text(v) for v in values])]
     return "; ".join(name for name in names if name)
+
+
+def message_id_of(raw: bytes) -> str:
+    """A message's Message-ID as `dlp.extract.mime` reads it, from the header block only."""
+    end = _END_OF_HEADERS.search(raw)
+    parsed = BytesHeaderParser(policy=compat32).parsebytes(raw[: end.end()] if end else raw)
+    return header_text(parsed.get("Message-ID", "")).strip()

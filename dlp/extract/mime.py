@@ -18,8 +18,17 @@ from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.headers import display_names, header_text
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import Source
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.identifiers import message_id_text
+from dlp.model import (
+    FILE_NAME_PART,
+    SUBJECT_PART,
+    Location,
+    Segment,
+    Unscannable,
+    UnscannableReason,
+)
 
+MESSAGE_ID_PART = "Message-ID"
 _BODY_LABELS = {"text/plain": "body", "text/html": "html body", "text/calendar": "calendar"}
 _ADDRESS_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To")
 _SIGNATURES = frozenset(
@@ -48,7 +57,12 @@ def message_items(message: Message, location: Location, ctx: Context) -> Iterato
     for value in subject:
         text = header_text(value)
         if text.strip():
-            yield Segment(text, location.with_detail(part="Subject"))
+            yield Segment(text, location.with_detail(part=SUBJECT_PART))
+    # A Message-ID is made by the sender's software, which may build it from anything
+    # ("<ssn.536-29-0555@...>"), and it is kept in logs and records: content like the rest.
+    message_id = header_text(message.get("Message-ID", "")).strip()
+    if message_id:
+        yield Segment(message_id_text(message_id), location.with_detail(part=MESSAGE_ID_PART))
     for name in _ADDRESS_HEADERS:
         values = [str(v) for v in message.get_all(name) or []]
         names = display_names(values) if values else ""
@@ -106,9 +120,12 @@ class _Walker:
         messages = (
             [m for m in payload if isinstance(m, Message)] if isinstance(payload, list) else []
         )
+        filename = _filename(part)
         for inner in messages:
-            name = _filename(part) or _message_name(inner, number)
+            name = filename or _message_name(inner, number)
             where = self.location.child(name)
+            if filename:  # content, as an attachment's name is (dlp.extract.dispatch)
+                yield Segment(filename, where.with_detail(part=FILE_NAME_PART))
             nested = self.ctx.nested()
             if nested.depth > self.ctx.limits.max_depth:
                 yield Unscannable(
@@ -186,5 +203,7 @@ def _filename(part: Message) -> str | None:
 
 
 def _message_name(message: Message, number: int) -> str:
-    subject = header_text(message.get("Subject", "")).strip()
-    return f"attached message {number}" + (f" ({subject[:80]})" if subject else "")
+    """Named after its first Subject, which is scanned as its own segment: the findings there
+    mask the name too (`dlp.identifiers.masked_name`), their offsets the same."""
+    subject = header_text(message.get("Subject", "")).rstrip()
+    return f"attached message {number}" + (f" ({subject[:80]})" if subject.strip() else "")

@@ -117,6 +117,7 @@ class Filters:
     category: str | None = None
     rule: str | None = None
     status: Status | None = None
+    message_id_digest: str | None = None  # the keyed digest of a whole Message-ID
     sort: str = "received"
     descending: bool = True
     limit: int | None = None

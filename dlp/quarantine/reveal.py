@@ -3,20 +3,29 @@ when asked, and audited by the caller) the matched value itself.
 
 The store keeps findings' offsets into their segment's text, not the text. The original is
 extracted again, with the same extractor the scan used, and each finding is matched to the
-segment at its (masked) location whose text is long enough to hold it.
+segment at its (masked) location whose text is long enough to hold it. Names that a finding
+masked in the stored locations (`dlp.identifiers`) are found again the same way.
+
+Text shown without a reveal is masked as the names are: the stored findings, and whatever the
+district's scanner finds in that text now (``mask``: a roster's names, a name recognizer's),
+so that a look at the context is no reveal of the student it is about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from dlp.extract import Limits, extract_message
 from dlp.extract.celltable import cells_of
-from dlp.model import Segment
+from dlp.identifiers import Span, match_names, renamed
+from dlp.model import Location, Segment
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy.summary import safe_location
 from dlp.quarantine.records import StoredFinding
+
+# What the scanner finds in a text, as spans to mask (`dlp.quarantine.wiring.context_mask`).
+ContextMask = Callable[[str], Sequence[Span]]
 
 WINDOW = 80  # characters shown on each side of a finding
 
@@ -37,12 +46,28 @@ class FindingView:
     value: str | None = None  # the clear value: only from `locate(..., reveal=True)`
 
 
-def _segments(raw: bytes) -> dict[str, list[str]]:
-    texts: dict[str, list[str]] = {}
+@dataclass(frozen=True, slots=True)
+class _Masked:
+    """A span the scanner finds in the text now, shown masked like another finding."""
+
+    start: int
+    end: int
+    masked: str
+    position: int = -1
+
+
+def _segments(
+    raw: bytes, by_location: dict[str, list[StoredFinding]]
+) -> dict[str, list[str]]:
+    pieces: list[tuple[Location, str]] = []
     for item in extract_message(raw, MESSAGE_LOCATION, Limits()):
         if isinstance(item, Segment):
-            for piece in cells_of(item):  # a packed table: each cell at its own location
-                texts.setdefault(safe_location(piece.location), []).append(piece.text)
+            # A packed table: each cell at its own location.
+            pieces.extend((piece.location, piece.text) for piece in cells_of(item))
+    names = match_names((location for location, _ in pieces), by_location)
+    texts: dict[str, list[str]] = {}
+    for location, text in pieces:
+        texts.setdefault(safe_location(renamed(location, names)), []).append(text)
     return texts
 
 
@@ -52,7 +77,9 @@ def _pick(candidates: Sequence[str], findings: Sequence[StoredFinding]) -> str |
     return next((text for text in candidates if len(text) >= needed), None)
 
 
-def _window(text: str, finding: StoredFinding, others: Sequence[StoredFinding]) -> list[Piece]:
+def _window(
+    text: str, finding: StoredFinding, others: Sequence[StoredFinding | _Masked]
+) -> list[Piece]:
     start, end = max(0, finding.start - WINDOW), min(len(text), finding.end + WINDOW)
     spans = sorted(
         (item for item in others if item.start < end and item.end > start),
@@ -64,7 +91,8 @@ def _window(text: str, finding: StoredFinding, others: Sequence[StoredFinding]) 
     pieces: list[Piece] = []
     position = start
     for item in spans:
-        if item.start < position:  # overlapping findings: the first one shown covers it
+        if item.start < position:  # overlapping findings: the first one shown covers it all
+            position = max(position, item.end)
             continue
         if item.start > position:
             pieces.append(Piece("text", text[position : item.start]))
@@ -81,23 +109,38 @@ def _window(text: str, finding: StoredFinding, others: Sequence[StoredFinding]) 
 
 
 def locate(
-    raw: bytes, findings: Sequence[StoredFinding], reveal: bool = False
+    raw: bytes,
+    findings: Sequence[StoredFinding],
+    reveal: bool | Collection[int] = False,
+    mask: ContextMask | None = None,
 ) -> list[FindingView]:
-    """One view per finding, in order; values only when ``reveal`` is set."""
-    texts = _segments(raw)
+    """One view per finding, in order; values only for those ``reveal`` names (True: all, or
+    their positions). Around every other one, what ``mask`` finds in the text is masked too."""
     by_location: dict[str, list[StoredFinding]] = {}
     for finding in findings:
         by_location.setdefault(finding.location, []).append(finding)
+    texts = _segments(raw, by_location)
     chosen = {
         location: _pick(texts.get(location, ()), placed) for location, placed in by_location.items()
     }
+    revealed = {f.position for f in findings} if reveal is True else set(reveal or ())
+    masks: dict[str, list[StoredFinding | _Masked]] = {}
+    for location, placed in by_location.items():
+        text = chosen[location]
+        masked = any(finding.position not in revealed for finding in placed)
+        extra = mask(text) if mask is not None and text is not None and masked else ()
+        masks[location] = [
+            *placed, *(_Masked(span.start, span.end, span.masked) for span in extra)
+        ]
     views = []
     for finding in findings:
         text = chosen[finding.location]
         if text is None:
             views.append(FindingView(finding, ()))
-            continue
-        pieces = _window(text, finding, by_location[finding.location])
-        value = text[finding.start : finding.end] if reveal else None
-        views.append(FindingView(finding, tuple(pieces), value))
+        elif finding.position in revealed:
+            pieces = _window(text, finding, by_location[finding.location])
+            views.append(FindingView(finding, tuple(pieces), text[finding.start : finding.end]))
+        else:
+            pieces = _window(text, finding, masks[finding.location])
+            views.append(FindingView(finding, tuple(pieces)))
     return views

@@ -103,6 +103,22 @@ findings = Table(
     Column("rules", Text, nullable=False),  # JSON list of {"rule", "clauses"}
 )
 
+# A held message's Message-ID is kept masked in ``quarantine_messages``; staff find a message
+# by the whole value through its keyed digest here (`dlp.identifiers.message_id_digest`). A
+# table of its own, so that a quarantine made before it gains it by ``create_all``.
+message_digests = Table(
+    "quarantine_message_digests",
+    metadata,
+    Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("message_id_digest", String(64), nullable=False),
+    Index("quarantine_message_digests_digest", "message_id_digest"),
+)
+
 # Facts about the quarantine as a whole, by name (the digest secret's fingerprint).
 settings = Table(
     "quarantine_settings",

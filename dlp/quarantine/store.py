@@ -361,6 +361,12 @@ class QuarantineStore:
                     for position, finding in enumerate(scan.findings)
                 ],
             )
+        if scan.message_id is not None:
+            connection.execute(
+                insert(schema.message_digests).values(
+                    held_id=held_id, message_id_digest=scan.message_id.digest
+                )
+            )
         return held_id
 
     # --- reading --------------------------------------------------------------------------
@@ -442,6 +448,16 @@ class QuarantineStore:
             conditions.append(table.c.rules.contains(f",{filters.rule},", autoescape=True))
         if filters.status is not None:
             conditions.append(table.c.status == filters.status.value)
+        if filters.message_id_digest:
+            digests = schema.message_digests
+            conditions.append(
+                exists().where(
+                    and_(
+                        digests.c.held_id == table.c.id,
+                        digests.c.message_id_digest == filters.message_id_digest,
+                    )
+                )
+            )
         return conditions
 
     def search(self, filters: Filters | None = None) -> list[HeldMessage]:

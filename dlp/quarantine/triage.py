@@ -18,7 +18,7 @@ from dlp.audit import AuditLog
 from dlp.delivery import DeliveryResult
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
 from dlp.quarantine.release import RejectNotice, Releaser
-from dlp.quarantine.reveal import FindingView, locate
+from dlp.quarantine.reveal import ContextMask, FindingView, locate
 from dlp.quarantine.store import QuarantineError, QuarantineStore, StateError
 
 MAX_NOTE = 1000
@@ -77,11 +77,15 @@ class Triage:
         audit: AuditLog,
         releaser: Releaser | None = None,
         notice: RejectNotice | None = None,
+        mask: ContextMask | None = None,
     ) -> None:
+        """``mask``: the district's scanner over the text shown around findings without a
+        reveal (`dlp.quarantine.wiring.context_mask`), so that names it knows are masked."""
         self.store = store
         self.audit = audit
         self.releaser = releaser
         self.notice = notice
+        self.mask = mask
 
     # --- looks ----------------------------------------------------------------------------
 
@@ -113,18 +117,13 @@ class Triage:
             held_id=held_id,
             findings=[_finding_fields(finding) for finding in chosen],
         )
-        views = self._views(message, reveal=True)
-        wanted = {finding.position for finding in chosen}
-        return message, [
-            view if view.finding.position in wanted else FindingView(view.finding, view.pieces)
-            for view in views
-        ]
+        return message, self._views(message, reveal={finding.position for finding in chosen})
 
-    def _views(self, message: HeldMessage, reveal: bool) -> list[FindingView]:
+    def _views(self, message: HeldMessage, reveal: bool | set[int]) -> list[FindingView]:
         findings = self.store.findings(message.id)
         if not message.status.has_content:
             return [FindingView(finding, ()) for finding in findings]
-        return locate(self.store.content(message.id), findings, reveal=reveal)
+        return locate(self.store.content(message.id), findings, reveal=reveal, mask=self.mask)
 
     def export(self, actor: Actor, held_id: str, reason: str = "") -> bytes:
         """The original message, as received (for legal hold or an investigation)."""
@@ -307,6 +306,7 @@ def _filters(filters: Filters) -> dict[str, object]:
             "category": filters.category,
             "rule": filters.rule,
             "status": filters.status.value if filters.status else None,
+            "message_id_digest": filters.message_id_digest,
         }.items()
         if value is not None
     }

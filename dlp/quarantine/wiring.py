@@ -6,18 +6,27 @@ notice's sender address) is read only when a release or a rejection needs it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.audit import AuditLog
 from dlp.delivery import deliver
+from dlp.identifiers import Span
+from dlp.model import Segment
 from dlp.quarantine.crypto import load_keyring
 from dlp.quarantine.outbox import OutboxStore
 from dlp.quarantine.release import RejectNotice, Releaser, bind
+from dlp.quarantine.reveal import ContextMask
 from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Triage
+from dlp.roster.secret import SecretError, load_secret
 from dlp.settings import Settings
+
+if TYPE_CHECKING:
+    from dlp.engine import Scanner
 
 DEFAULT_AUDIT = Path("var/audit.log")
 
@@ -29,11 +38,46 @@ def open_store(settings: Settings, env: Mapping[str, str]) -> QuarantineStore:
     return QuarantineStore.open(quarantine.url, keyring, quarantine.retention_days)
 
 
-def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool = True) -> Triage:
-    """``with_delivery``: read the policy now, for releases and reject notices."""
+class _ContextMask:
+    """The district's scanner over a text shown around findings: built on first use, since
+    building it (Hyperscan databases, the roster) takes seconds most commands never need."""
+
+    def __init__(self, settings: Settings, secret: bytes) -> None:
+        self.config = settings.detection.config(secret)
+        self.lock = threading.Lock()
+        self.scanner: Scanner | None = None
+
+    def __call__(self, text: str) -> Sequence[Span]:
+        with self.lock:
+            if self.scanner is None:
+                from dlp.engine import build_scanner
+
+                self.scanner = build_scanner(self.config)
+        return self.scanner.scan(Segment(text))
+
+
+def context_mask(settings: Settings, env: Mapping[str, str]) -> ContextMask | None:
+    """What masks the context of a finding shown without a reveal; None where no digest
+    secret is set up (then no roster can be loaded either, and stored findings still mask)."""
+    try:
+        secret = load_secret(env, settings.detection.secret_file)
+    except SecretError:
+        return None
+    return _ContextMask(settings, secret)
+
+
+def build_triage(
+    settings: Settings,
+    store: QuarantineStore,
+    with_delivery: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Triage:
+    """``with_delivery``: read the policy now, for releases and reject notices. ``env``: where
+    the digest secret may come from, for the scanner that masks context (`context_mask`)."""
     audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    mask = context_mask(settings, env or {})
     if not with_delivery:
-        return Triage(store, audit)
+        return Triage(store, audit, mask=mask)
     from dlp.actions.smime import CertificateStore
     from dlp.policy import load_policy
 
@@ -62,4 +106,4 @@ def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool
         district=policy.district_name,
         outbox=outbox,
     )
-    return Triage(store, audit, releaser, notice)
+    return Triage(store, audit, releaser, notice, mask)

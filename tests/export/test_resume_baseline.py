@@ -24,8 +24,10 @@ def make_drive(root, count=6):
 
 
 def rows(out):
+    """{shown path: stored result}: the state's keys are keyed digests of the paths."""
     with sqlite3.connect(out / "state.sqlite") as db:
-        return dict(db.execute("SELECT key, result FROM files").fetchall())
+        query = "SELECT json_extract(result, '$.location'), result FROM files"
+        return dict(db.execute(query).fetchall())
 
 
 def test_interrupted_scan_resumes_where_it_stopped(tmp_path, make_scan, monkeypatch):
@@ -89,7 +91,7 @@ def test_baseline_reports_only_new_or_changed_files(tmp_path, make_scan, baselin
 
     records = [json.loads(x) for x in (tmp_path / "november" / "report.jsonl").read_text()
                .splitlines()]
-    status = {rec["key"]: rec["status"] for rec in records if rec["kind"] == "file"}
+    status = {rec["location"]: rec["status"] for rec in records if rec["kind"] == "file"}
     assert status["doc1.txt"] == r.FINDINGS
     assert status["new.txt"] == r.FINDINGS
     assert status["doc3.txt"] == r.UNCHANGED

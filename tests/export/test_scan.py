@@ -26,7 +26,7 @@ def records(out):
 
 
 def by_name(out):
-    return {rec["drive_key"].rsplit("/", 1)[-1]: rec for rec in records(out)
+    return {rec["location"].rsplit(" / ", 1)[-1]: rec for rec in records(out)
             if rec["kind"] == "file"}
 
 
@@ -59,7 +59,8 @@ def test_vault_export_owner_sharing_and_clauses(vault_scan):
     assert iep["counts"]["STUDENT_ID"] == 1 and iep["counts"]["SPECIAL_EDUCATION"] >= 2
     assert iep["clauses"]["L.3.a"] >= 3
     assert {f["masked"] for f in iep["findings"]} >= {"******3950", "IEP"}
-    assert iep["location"] == "export_0.zip / jsmith@cusd.com / IEP notes_1AbCdEfGhIjK.docx"
+    # A folder named after an address is shown masked like one (its owner is in "owner").
+    assert iep["location"] == "export_0.zip / j***@cusd.com / IEP notes_1AbCdEfGhIjK.docx"
 
     reprimand = files["Reprimand_1RePrImAnD.pdf"]
     assert reprimand["exposure"] == "internal" and reprimand["clauses"].get("L.3.b", 0) >= 1
@@ -127,8 +128,9 @@ def test_takeout_zip_without_metadata(tmp_path, make_scan):
     assert files["notes.txt"]["owner"] == "unknown" and files["notes.txt"]["exposure"] == "unknown"
     nested = files["backup.zip"]
     assert nested["counts"]["STUDENT_ID"] == 1
+    # Shown as every location is (long digit runs in names masked), in every record alike.
     assert nested["findings"][0]["location"] == (
-        "takeout-20261101T000000Z-001.zip / Takeout / Drive / Class / backup.zip / old/roster.csv"
+        "takeout-########T######Z-001.zip / Takeout / Drive / Class / backup.zip / old/roster.csv"
         " / row 2 / column Student ID"
     )
     assert files["talk.mp3"]["status"] == r.NOT_SCANNED
@@ -171,6 +173,6 @@ def test_media_are_counted_but_not_listed_as_failures(tmp_path, make_scan):
         (export / f"photo{number}.jpg").write_bytes(b"\xff\xd8\xff" + bytes(50))
     (export / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
     outcome = run_scan(make_scan(export))
-    assert [item.key for item in outcome.summary.problems] == ["broken.pdf"]
+    assert [item.location for item in outcome.summary.problems] == ["broken.pdf"]
     assert outcome.summary.by_status[r.NOT_SCANNED] == 5
     assert outcome.summary.reasons["image content"] == 5
