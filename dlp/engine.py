@@ -23,6 +23,7 @@ from dlp.detect.keywords import (
 )
 from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
+from dlp.detect.names import PERSON, NameFinder, NameLists
 from dlp.detect.normalize import fold
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
@@ -65,6 +66,9 @@ class DetectionConfig:
     person_model: str | None = None
     # A roster store made by `dlp roster import` (hashed under the same secret).
     roster_path: Path | None = None
+    # PERSON from the shipped name lists (recognizers/names/), with no model: see
+    # dlp.detect.names. Off when a spaCy model is named (it finds PERSON itself).
+    name_lists: bool = True
 
     def __post_init__(self) -> None:
         if len(self.secret) < 16:
@@ -81,8 +85,10 @@ class Scanner:
         keyword_recognizer: KeywordRecognizer,
         extra_recognizers: Sequence[EntityRecognizer] = (),
         roster: RosterMatcher | None = None,
+        names: NameFinder | None = None,
     ) -> None:
         self.config = config
+        self.names = names
         self.pattern_recognizers = tuple(pattern_recognizers)
         self.keyword_recognizer = keyword_recognizer
         self.extra_recognizers = tuple(extra_recognizers)
@@ -97,6 +103,9 @@ class Scanner:
         for name in ROSTER_ENTITIES:
             self._categories[name] = Category.ROSTER
             self._masks[name] = "words" if name.endswith("NAME") else "last4"
+        if names is not None:
+            self._categories[PERSON] = Category.CONTACT  # a name: directory information
+            self._masks[PERSON] = "words"
         for extra in self.extra_recognizers:
             for name in extra.supported_entities:
                 self._categories.setdefault(name, Category.CONTACT)  # a name: directory info
@@ -132,10 +141,14 @@ class Scanner:
         self.indexer = TextIndexer(
             keyword_recognizer.terms,
             [
-                word
-                for r in self.pattern_recognizers
-                for word in (*r.spec.context_words, *r.spec.negative_words)
+                *(
+                    word
+                    for r in self.pattern_recognizers
+                    for word in (*r.spec.context_words, *r.spec.negative_words)
+                ),
+                *(names.context_rule.words if names else ()),
             ],
+            names.lists.given if names else (),
         )
         self._context_ids: list[frozenset[int]] = []
         for ref in self.prefilter.refs:
@@ -186,7 +199,8 @@ class Scanner:
         windows_by_pattern = self.prefilter.windows(
             text, self._possible_patterns(present), ascii_bytes
         )
-        if windows_by_pattern:
+        context = None
+        if windows_by_pattern or context_index.given_names:
             context = TextContext(
                 self.indexer,
                 context_index,
@@ -195,6 +209,7 @@ class Scanner:
                 cell_extras,
                 text,
             )
+        if windows_by_pattern and context is not None:
             roster, threshold = self.roster, self.config.score_threshold
             for pattern_id, windows in windows_by_pattern.items():
                 ref = self.prefilter.refs[pattern_id]
@@ -209,6 +224,8 @@ class Scanner:
                         for m in matches
                     ]
                 found.extend(matches)
+        if self.names is not None and context is not None and context_index.given_names:
+            found.extend(self.names.find(text, context_index.given_names, context))
         if self.roster is not None:
             people = self.roster.find(text, ascii_bytes)
             if people:
@@ -333,10 +350,13 @@ def build_scanner(config: DetectionConfig) -> Scanner:
         from dlp.detect.person import build_person_recognizer
 
         extra.append(build_person_recognizer(config.person_model))
+    names = None
+    if config.name_lists and not config.person_model and (folder / "names").is_dir():
+        names = NameFinder(NameLists.load(folder / "names"))
     roster = None
     if config.roster_path is not None:
         roster = RosterStore.open(config.roster_path, config.secret).matcher()
         # Its compiled kernel is built (or loaded from numba's cache) with the scanner, once
         # per process, rather than inside the first message's scan time limit.
         roster.warm()
-    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra, roster)
+    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra, roster, names)

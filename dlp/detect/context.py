@@ -29,8 +29,15 @@ MIN_SCORE_WITH_CONTEXT = 0.4
 # falls under the default threshold of 0.4; a checksum-validated one (1.0) still counts.
 NEGATIVE_FACTOR = 0.3
 # A blank line (quoted-reply markers allowed on it), or the end of a sentence: a stop followed
-# by white space and a capital letter, an opening quote or a Spanish opening mark.
-_BOUNDARY = re.compile(r"\n[ \t\r>]*\n|[.!?][\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
+# by white space and a capital letter, an opening quote or a Spanish opening mark; not the
+# stop of a title or an initial ("Mrs. Lee", "Sra. López", "Ana M. Ruiz").
+_NOT_AFTER = "".join(
+    f"(?<!\\b{word})"
+    for word in ("Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
+)
+_BOUNDARY = re.compile(
+    rf"\n[ \t\r>]*\n|(?<!\b[A-Z]){_NOT_AFTER}[.!?][\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])"
+)
 
 
 def crosses_boundary(text: str, left: int, right: int) -> bool:

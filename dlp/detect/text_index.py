@@ -40,6 +40,7 @@ _NOT_KEPT = re.compile(r"[^\w#]|_")
 # How far to look for the edges of the token around a match (a URL or a path is shorter).
 _TOKEN_REACH = 512
 _OPENERS = "(<[\"'"
+_CLOSERS = ")>]\"';:!?"
 
 
 def _token_around(text: str, start: int, end: int) -> str:
@@ -59,6 +60,12 @@ def in_address(normalized: str, start: int, end: int) -> bool:
     Asked only of the few places where a term or context phrase was found, not of the whole
     text: finding every address in a text first cost a tenth of the scanner's time.
     """
+    before = normalized[start - 1] if start else " "
+    after = normalized[end] if end < len(normalized) else " "
+    if after in ".," and end + 1 < len(normalized):
+        after = normalized[end + 1]  # "...his IEP." ends a sentence, not a domain
+    if (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS):
+        return False  # the match is its token (or the end of one): no room for an address
     token = _token_around(normalized, start, end)
     if "://" in token or "www." in token:
         return True
@@ -129,6 +136,8 @@ class ContextIndex:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     phrases: list[int] = field(default_factory=list)
+    # Where a given name occurs (start, end), for the PERSON recognizer (``dlp.detect.names``).
+    given_names: list[tuple[int, int]] = field(default_factory=list)
 
     def near(
         self, start: int, end: int, before: int, after: int, wanted: frozenset[int]
@@ -151,7 +160,14 @@ class ContextIndex:
 class TextIndexer:
     """Builds the automaton once; ``index(text)`` makes one pass over a text."""
 
-    def __init__(self, terms: Iterable[Term], context_phrases: Iterable[str]) -> None:
+    def __init__(
+        self,
+        terms: Iterable[Term],
+        context_phrases: Iterable[str],
+        given_names: Iterable[str] = (),
+    ) -> None:
+        """``given_names``: one-word names whose places the index also records (the PERSON
+        recognizer's first pass rides on this one instead of reading the text again)."""
         self.terms = tuple(terms)
         phrases = sorted({" ".join(skeleton_words(p)) for p in context_phrases} - {""})
         self.phrases: tuple[str, ...] = tuple(phrases)
@@ -173,10 +189,14 @@ class TextIndexer:
                 entry = keys.setdefault(spelling, ([], []))
                 if index not in entry[1]:
                     entry[1].append(index)
+        names = {word for name in given_names for word in skeleton_words(name)[:1]}
+        for name in names:
+            keys.setdefault(name, ([], []))
         self._automaton = ahocorasick.Automaton()
         for spelling, (key_terms, key_phrases) in keys.items():
             self._automaton.add_word(
-                f" {spelling} ", (len(spelling), tuple(key_terms), tuple(key_phrases), False)
+                f" {spelling} ",
+                (len(spelling), tuple(key_terms), tuple(key_phrases), spelling in names),
             )
         # A context phrase glued to the number it labels: one key per digit that can follow,
         # so that the automaton reports it only then (a key without the digit would fire on
@@ -187,7 +207,7 @@ class TextIndexer:
             for spelling in {" ".join(words), "".join(words)}:
                 glued.setdefault(spelling, []).append(index)
         for spelling, glued_phrases in glued.items():
-            value = (len(spelling), (), tuple(glued_phrases), True)
+            value = (len(spelling), (), tuple(glued_phrases), False)
             for digit in "0123456789":
                 self._automaton.add_word(f" {spelling}{digit}", value)
         self._empty = not keys
@@ -209,13 +229,15 @@ class TextIndexer:
             return matches, context
         normalized: NormalizedText = normalize(text)
         padded = f" {skeleton(normalized.text)} "
-        for last, (length, terms, phrases, _glued) in self._automaton.iter(padded):
+        for last, (length, terms, phrases, given_name) in self._automaton.iter(padded):
             # `last` is the trailing pad space (or the digit after a glued phrase);
             # [last - 1 - length, last - 1) in normalized text
             end = last - 1
+            start = normalized.to_original(end - length)
+            if given_name and not terms and not phrases and not text[start].isupper():
+                continue  # only a capitalized given name can start a name
             if in_address(normalized.text, end - length, end):
                 continue
-            start = normalized.to_original(end - length)
             original_end = normalized.to_original_end(end)
             for term in terms:
                 matches.append(
@@ -232,6 +254,8 @@ class TextIndexer:
                 context.starts.append(start)
                 context.ends.append(original_end)
                 context.phrases.append(phrase)
+            if given_name:
+                context.given_names.append((start, original_end))
         if context.starts and any(
             a > b for a, b in zip(context.starts, context.starts[1:], strict=False)
         ):

@@ -57,6 +57,7 @@ KNOWN_ENTITIES: dict[str, Category] = {
     "US_BANK_NUMBER": Category.FINANCIAL,
     "PASSWORD": Category.CREDENTIAL,
     "GRADE_VALUE": Category.GRADES,
+    "PERSON": Category.CONTACT,
     "ROSTER_STUDENT_ID": Category.ROSTER,
     "ROSTER_STUDENT_NAME": Category.ROSTER,
     "ROSTER_STAFF_ID": Category.ROSTER,

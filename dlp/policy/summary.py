@@ -23,6 +23,7 @@ LABELS: dict[str, str] = {
     "US_BANK_NUMBER": "bank account number",
     "PASSWORD": "password",
     "GRADE_VALUE": "grade",
+    "PERSON": "person's name",
     "SPECIAL_EDUCATION": "special-education term (IEP, 504, accommodations)",
     "GRADES": "grades or transcript term",
     "DISCIPLINE": "discipline term",
