@@ -64,6 +64,7 @@ KNOWN_TEXT = (
     ("docs/tika/microsoft/testWPSAttachment.doc", "pdf_content"),
     ("docs/tika/microsoft/testAltChunkHTML.docx", "emphasized"),
     ("docs/tika/pkg/testZipEncrypted.zip", "hello world"),
+    ("docs/tika/pkg/test-documents.7z", "Sample Excel Worksheet"),
     ("docs/pdfminer-samples/samples/encryption/base.pdf", "Secret!"),
     ("mail/tika/microsoft/test-outlook2003.msg", "Welcome to Microsoft Office Outlook 2003"),
     ("mail/tika/mail/testRFC822_multipart_attachments.eml", "This is Test TXTA File for parser"),
@@ -78,7 +79,8 @@ KNOWN_REASONS = (
     ("docs/tika/miscoffice/testODTEncrypted.odt", UnscannableReason.ENCRYPTED),
     ("docs/pdfminer-samples/samples/encryption/aes-256.pdf", UnscannableReason.ENCRYPTED),
     ("docs/tika/pkg/testZipEncrypted.zip", UnscannableReason.ENCRYPTED),
-    ("docs/tika/pkg/test7Z_protected_passTika.7z", UnscannableReason.UNSUPPORTED),
+    ("docs/tika/pkg/test7Z_protected_passTika.7z", UnscannableReason.ENCRYPTED),
+    ("docs/tika/pkg/full_encrypted.7z", UnscannableReason.ENCRYPTED),
     ("mail/tika/crypto/testPKCS7_enveloped_def.p7m", UnscannableReason.UNSUPPORTED),
 )
 

@@ -1,0 +1,217 @@
+"""Apple iWork files (Pages, Numbers, Keynote, 2013 on): zips of ``Index/*.iwa`` files.
+
+An IWA file is a run of Snappy chunks (Apple's framing: a zero byte and a 3-byte length before
+each raw Snappy block, no stream header), and the decompressed bytes are protobuf messages,
+each after a length-prefixed ``ArchiveInfo`` that gives the lengths of its payloads. Apple's
+message schemas are not public, so the text is read generically: every length-delimited field
+that is valid, printable UTF-8 is text, and every other one is tried as a nested message.
+That finds the typed words of a Pages body, a Keynote slide or note, and a Numbers cell
+(whose strings live in the table's string list), alongside style and font names, which
+are harmless to scan.
+
+Some writers zip the package folder itself (``Name.key/Index.zip``): the inner ``Index.zip``
+is opened as a member, under the same limits. Files under ``Data/`` (pictures, attached
+files) are extracted as members; previews are renders of the document and are skipped.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+import cramjam
+
+from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.members import check_member, extract_members, is_encrypted
+from dlp.extract.plaintext import text_segments
+from dlp.extract.source import spool
+from dlp.model import Location, Unscannable, UnscannableReason
+
+# Protobuf nests rarely deeper than this in IWA; deeper "messages" are misread strings.
+_MAX_NESTING = 24
+_SKIPPED = ("Metadata/", "preview", "QuickLook/")
+
+
+def is_iwork(names: set[str]) -> bool:
+    return any(_is_iwa(name) for name in names) or any(name.endswith("Index.zip") for name in names)
+
+
+def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
+    infos = archive.infolist()
+    if any(is_encrypted(info) for info in infos if _is_iwa(info.filename)) or any(
+        info.filename.rsplit("/", 1)[-1] == ".iwpv2" for info in infos
+    ):
+        yield Unscannable(location, UnscannableReason.ENCRYPTED, "password-protected iWork file")
+        return
+    indexes = [info for info in infos if info.filename.endswith("Index.zip")]
+    for info in infos:
+        if _is_iwa(info.filename):
+            yield from _iwa(archive, info, location, ctx)
+    for info in indexes:
+        yield from _inner_index(archive, info, location, ctx)
+    data = [info for info in infos if _is_attached(info.filename)]
+    yield from extract_members(archive, data, location, ctx)
+
+
+def _inner_index(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, location: Location, ctx: Context
+) -> Iterator[Item]:
+    check_member(info, ctx, ctx.limits.max_archive_bytes)
+    with archive.open(info) as stream:
+        index = spool(stream, info.filename, ctx.limits)
+    try:
+        with index.open() as raw, zipfile.ZipFile(raw) as inner:
+            for member in inner.infolist():
+                if _is_iwa(member.filename):
+                    yield from _iwa(inner, member, location, ctx)
+    finally:
+        index.close()
+
+
+def _iwa(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, location: Location, ctx: Context
+) -> Iterator[Item]:
+    ctx.check_time()
+    check_member(info, ctx, ctx.limits.max_file_bytes)
+    with archive.open(info) as stream:
+        data = stream.read(ctx.limits.max_file_bytes + 1)
+    where = location.with_detail(part=PurePosixPath(info.filename).stem)
+    texts = list(iwa_texts(unsnappy(data, ctx.limits.max_file_bytes)))
+    if texts:
+        yield from text_segments("\n".join(texts), where, ctx)
+
+
+def unsnappy(data: bytes, limit: int) -> bytes:
+    """The decompressed bytes of an IWA file's Snappy chunks."""
+    out = bytearray()
+    position = 0
+    while position < len(data):
+        if data[position] != 0 or position + 4 > len(data):
+            raise LimitExceeded(UnscannableReason.CORRUPT, "damaged iWork data (bad chunk)")
+        length = int.from_bytes(data[position + 1 : position + 4], "little")
+        chunk = data[position + 4 : position + 4 + length]
+        position += 4 + length
+        # A raw Snappy block states its decompressed length first; refuse before inflating.
+        if len(out) + _varint(chunk, 0)[0] > limit:
+            raise LimitExceeded(
+                UnscannableReason.TOO_LARGE, f"iWork data over the {limit:,}-byte limit"
+            )
+        out += bytes(cramjam.snappy.decompress_raw(chunk))
+    return bytes(out)
+
+
+def iwa_texts(data: bytes) -> Iterator[str]:
+    """The text fields of the protobuf messages in decompressed IWA bytes."""
+    position = 0
+    while position < len(data):
+        info_length, position = _varint(data, position)
+        info = data[position : position + info_length]
+        position += info_length
+        for length in _payload_lengths(info):
+            yield from _strings(data[position : position + length], 0)
+            position += length
+
+
+def _payload_lengths(info: bytes) -> list[int]:
+    """ArchiveInfo: field 2 holds MessageInfo records, whose field 3 is a payload's length."""
+    lengths = []
+    for number, wire, value in _fields(info):
+        if number == 2 and wire == 2 and isinstance(value, bytes):
+            for inner_number, inner_wire, inner_value in _fields(value):
+                if inner_number == 3 and inner_wire == 0 and isinstance(inner_value, int):
+                    lengths.append(inner_value)
+    return lengths
+
+
+def _strings(message: bytes, depth: int) -> list[str]:
+    found: list[str] = []
+    for _number, wire, value in _fields(message):
+        if wire != 2 or not isinstance(value, bytes) or not value:
+            continue
+        if value[0] in _PRINTABLE_TAGS and depth < _MAX_NESTING:
+            # "\n" or '"' then a length byte: a nested message that reads as text too.
+            try:
+                found.extend(_strings(value, depth + 1))
+                continue
+            except _NotMessage:
+                pass
+        text = _as_text(value)
+        if text is not None:
+            found.append(text)
+        elif depth < _MAX_NESTING:
+            try:
+                found.extend(_strings(value, depth + 1))
+            except _NotMessage:
+                continue
+    return found
+
+
+# Tags of length-delimited fields 1 and 4, the two that are printable characters.
+_PRINTABLE_TAGS = frozenset({0x0A, 0x22})
+
+
+class _NotMessage(ValueError):
+    """These bytes do not parse as a protobuf message."""
+
+
+def _fields(message: bytes) -> Iterator[tuple[int, int, int | bytes]]:
+    position = 0
+    end = len(message)
+    while position < end:
+        key, position = _varint(message, position)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise _NotMessage
+        if wire == 0:
+            value, position = _varint(message, position)
+            yield number, wire, value
+        elif wire == 2:
+            length, position = _varint(message, position)
+            if position + length > end:
+                raise _NotMessage
+            yield number, wire, message[position : position + length]
+            position += length
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+            if position > end:
+                raise _NotMessage
+        else:
+            raise _NotMessage
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if position >= len(data) or shift > 63:
+            raise _NotMessage
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, position
+        shift += 7
+
+
+# Paragraph and line separators and the object placeholder stand in a Pages text run.
+_TEXT_CONTROLS = frozenset("\n\r\t\u2028\u2029\ufffc")
+
+
+def _as_text(value: bytes) -> str | None:
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not any(ch.isalnum() for ch in text):
+        return None
+    if all(ch.isprintable() or ch in _TEXT_CONTROLS for ch in text):
+        return text.replace("\ufffc", " ")
+    return None
+
+
+def _is_iwa(name: str) -> bool:
+    return name.endswith(".iwa") and "Index/" in name
+
+
+def _is_attached(name: str) -> bool:
+    return "Data/" in name and not name.endswith("/") and not any(s in name for s in _SKIPPED)

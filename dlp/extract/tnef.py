@@ -1,0 +1,60 @@
+"""TNEF (``winmail.dat``, application/ms-tnef): how Outlook wraps a message's rich body and
+its attachments for other mail systems. Read with tnefparse: subject, body (plain, HTML or
+compressed RTF, as in .msg files) and each attachment, extracted as a file of its own.
+
+An attached Outlook message inside TNEF is TNEF again; it is extracted like any attachment,
+one level deeper, so the depth limit bounds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tnefparse import TNEF
+
+from dlp.extract.charset import decode
+from dlp.extract.context import Context, Item
+from dlp.extract.mailbody import body_items
+from dlp.extract.members import too_many
+from dlp.extract.source import Source
+from dlp.model import Location, Segment
+
+
+def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+    # TNEF is read whole by its parser; it arrives as one mail attachment, within the
+    # message size limit.
+    tnef = TNEF(source.read_all(), do_checksum=False)
+    for prop in tnef.msgprops:
+        if prop.name == TNEF.ATTSUBJECT and isinstance(prop.data, str) and prop.data.strip():
+            yield Segment(prop.data, location.with_detail(part="Subject"))
+    yield from body_items(
+        _text(tnef.body), _html(tnef.htmlbody), tnef.rtfbody or None, location, ctx
+    )
+    for number, attachment in enumerate(tnef.attachments, start=1):
+        excess = too_many(number, location, ctx)
+        if excess is not None:
+            yield excess
+            return
+        ctx.check_time()
+        data = attachment.data
+        if not isinstance(data, bytes) or not data:
+            continue
+        name = _name(attachment.long_filename()) or f"attachment {number}"
+        yield from ctx.dispatch(Source.from_bytes(data, name), location.child(name), ctx.nested())
+
+
+def _text(body: str | bytes | None) -> str | None:
+    if isinstance(body, bytes):
+        return decode(body.rstrip(b"\x00"))
+    return body
+
+
+def _html(body: str | bytes | None) -> str | bytes | None:
+    if isinstance(body, bytes):
+        return body.rstrip(b"\x00")
+    return body
+
+
+def _name(value: str | bytes | None) -> str:
+    text = decode(value) if isinstance(value, bytes) else value or ""
+    return text.replace("\x00", "").strip()
