@@ -40,7 +40,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
         yield Unscannable(location, UnscannableReason.UNSUPPORTED, _MISSING)
         return
     with source.open() as raw:
-        archive = rarfile.RarFile(raw)
+        archive = rarfile.RarFile(raw, errors="strict")
         infos = [info for info in archive.infolist() if not info.is_dir()]
         if archive.needs_password() and not infos:
             yield Unscannable(

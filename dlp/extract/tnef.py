@@ -17,13 +17,14 @@ from dlp.extract.context import Context, Item
 from dlp.extract.mailbody import body_items
 from dlp.extract.members import too_many
 from dlp.extract.source import Source
-from dlp.model import Location, Segment
+from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     # TNEF is read whole by its parser; it arrives as one mail attachment, within the
     # message size limit.
-    tnef = TNEF(source.read_all(), do_checksum=False)
+    raw = source.read_all()
+    tnef = TNEF(raw, do_checksum=False)
     for prop in tnef.msgprops:
         if prop.name == TNEF.ATTSUBJECT and isinstance(prop.data, str) and prop.data.strip():
             yield Segment(prop.data, location.with_detail(part="Subject"))
@@ -41,6 +42,21 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
             continue
         name = _name(attachment.long_filename()) or f"attachment {number}"
         yield from ctx.dispatch(Source.from_bytes(data, name), location.child(name), ctx.nested())
+    if _truncated(raw):
+        # tnefparse reads a cut-off last object as far as it goes, without a word.
+        yield Unscannable(
+            location, UnscannableReason.CORRUPT, "the TNEF data is cut off: the rest was not read"
+        )
+
+
+def _truncated(data: bytes) -> bool:
+    """Whether an object's declared length runs past the end (6-byte header, then objects
+    of a level byte, two 2-byte ids, a 4-byte length, the data and a 2-byte checksum)."""
+    position = 6
+    while position + 9 <= len(data):
+        length = int.from_bytes(data[position + 5 : position + 9], "little")
+        position += 9 + length + 2
+    return position > len(data)
 
 
 def _text(body: str | bytes | None) -> str | None:
