@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 import cramjam
 
 from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.limits import Limits
 from dlp.extract.members import check_member, extract_members, is_encrypted
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import spool
@@ -77,13 +78,14 @@ def _iwa(
     with archive.open(info) as stream:
         data = stream.read(ctx.limits.max_file_bytes + 1)
     where = location.with_detail(part=PurePosixPath(info.filename).stem)
-    texts = list(iwa_texts(unsnappy(data, ctx.limits.max_file_bytes)))
+    texts = list(iwa_texts(unsnappy(data, ctx.limits)))
     if texts:
         yield from text_segments("\n".join(texts), where, ctx)
 
 
-def unsnappy(data: bytes, limit: int) -> bytes:
-    """The decompressed bytes of an IWA file's Snappy chunks."""
+def unsnappy(data: bytes, limits: Limits) -> bytes:
+    """The decompressed bytes of an IWA file's Snappy chunks, within the size and ratio limits."""
+    limit = limits.max_file_bytes
     out = bytearray()
     position = 0
     while position < len(data):
@@ -98,6 +100,11 @@ def unsnappy(data: bytes, limit: int) -> bytes:
                 UnscannableReason.TOO_LARGE, f"iWork data over the {limit:,}-byte limit"
             )
         out += bytes(cramjam.snappy.decompress_raw(chunk))
+        if len(out) > limits.ratio_floor_bytes and len(out) / len(data) > limits.max_ratio:
+            raise LimitExceeded(
+                UnscannableReason.BOMB,
+                f"iWork data expands more than {limits.max_ratio:g} times its compressed size",
+            )
     return bytes(out)
 
 

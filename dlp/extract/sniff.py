@@ -125,8 +125,7 @@ def sniff(head: bytes, name: str) -> Kind:
     if len(head) > 262 and head[257:262] == b"ustar":
         return Kind.TAR
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        return Kind.IMAGE if brand in _IMAGE_BRANDS else Kind.MEDIA
+        return Kind.IMAGE if _ftyp_brands(head) & _IMAGE_BRANDS else Kind.MEDIA
     if head.startswith(b"RIFF") and head[8:12] in (b"WEBP",):
         return Kind.IMAGE
     if head.startswith(b"RIFF"):
@@ -144,6 +143,15 @@ def unsupported_reason(head: bytes) -> str | None:
         if head.startswith(magic):
             return reason
     return None
+
+
+def _ftyp_brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO media file's ftyp box: a phone's HEIC photo
+    may name a generic major brand and say it is an image only among the compatible ones."""
+    size = min(int.from_bytes(head[0:4], "big"), len(head), 256)
+    brands = {head[8:12]}
+    brands.update(head[start : start + 4] for start in range(16, size - 3, 4))
+    return brands
 
 
 def _looks_like_bmp(head: bytes) -> bool:

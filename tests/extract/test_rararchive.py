@@ -70,7 +70,7 @@ def test_limits_apply_as_for_zip():
     # Declared sizes add up to 24 times the archive's size.
     _, reasons = from_path(DATA / "rar5-solid.rar", Limits(ratio_floor_bytes=100, max_ratio=10))
     assert [r.reason for r in reasons] == [UnscannableReason.BOMB]
-    segments, reasons = from_path(DATA / "rar5-solid.rar", Limits(max_file_bytes=1000))
+    _, reasons = from_path(DATA / "rar5-solid.rar", Limits(max_file_bytes=1000))
     assert {r.reason for r in reasons} == {UnscannableReason.TOO_LARGE}
     assert len(reasons) == 2 and all(len(r.location.path) == 2 for r in reasons)
     _, reasons = from_path(DATA / "rar5-solid.rar", Limits(max_depth=0))
