@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import py7zr
-import pytest
 
 from dlp.extract import Limits
 from dlp.model import UnscannableReason
 from tests.extract.makers import from_bytes, from_path, text_of, zip_of
-
-CORPUS = Path(__file__).resolve().parents[2] / "../shared/corpus/docs/tika/pkg"
 
 
 def seven(members: dict[str, bytes], password: str | None = None, header: bool = False) -> bytes:
@@ -96,11 +92,11 @@ def test_a_damaged_archive_is_corrupt():
     assert "7-Zip" in reasons[0].detail
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
-def test_real_7z_files_from_tika():
-    segments, reasons = from_path(CORPUS / "test-documents.7z")
+def test_real_7z_files_from_tika(corpus):
+    pkg = corpus / "docs/tika/pkg"
+    segments, reasons = from_path(pkg / "test-documents.7z")
     assert not reasons
     assert "Sample Excel Worksheet" in text_of(segments)
     for name in ("full_encrypted.7z", "test7Z_protected_passTika.7z"):
-        _, reasons = from_path(CORPUS / name)
+        _, reasons = from_path(pkg / name)
         assert reasons and {r.reason for r in reasons} == {UnscannableReason.ENCRYPTED}, name
