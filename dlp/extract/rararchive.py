@@ -29,18 +29,22 @@ _MISSING = (
     "RAR archives need the libarchive library to be read: install Debian's libarchive13"
     " (or set LIBARCHIVE to the library's path) beside the Python package libarchive-c"
 )
+# Each part of a multi-volume archive travels as a file of its own; parts are not joined.
+_VOLUME = "one part of a multi-volume RAR archive: its parts are not joined, so it is not read"
 # libarchive's own words for what it cannot do (never copied into a report: matched only).
 _UNSUPPORTED_WORDS = ("support unavailable", "not supported", "unsupported")
 _ENCRYPTED_WORDS = ("encrypt", "passphrase", "password")
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    backend = _libarchive()
-    if backend is None:
-        yield Unscannable(location, UnscannableReason.UNSUPPORTED, _MISSING)
-        return
     with source.open() as raw:
-        archive = rarfile.RarFile(raw, errors="strict")
+        try:
+            archive = rarfile.RarFile(raw, errors="strict")
+        except rarfile.Error as error:
+            if not isinstance(error, rarfile.NeedFirstVolume) and "volume" not in str(error):
+                raise
+            yield Unscannable(location, UnscannableReason.UNSUPPORTED, _VOLUME)
+            return
         infos = [info for info in archive.infolist() if not info.is_dir()]
         if archive.needs_password() and not infos:
             yield Unscannable(
@@ -67,8 +71,13 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
             yield Unscannable(member, refused.reason, refused.detail)
             continue
         wanted[name] = info.compress_size or 0
-    if wanted:
-        yield from _decompressed(backend, source, wanted, location, ctx)
+    if not wanted:
+        return
+    backend = libarchive_module()
+    if backend is None:
+        yield Unscannable(location, UnscannableReason.UNSUPPORTED, _MISSING)
+        return
+    yield from _decompressed(backend, source, wanted, location, ctx)
 
 
 def _decompressed(
@@ -107,7 +116,7 @@ def _decompressed(
             raise
 
 
-def _libarchive() -> ModuleType | None:
+def libarchive_module() -> ModuleType | None:
     """libarchive-c, or None where the C library is missing (it is loaded on import)."""
     try:
         import libarchive
