@@ -29,6 +29,12 @@ _MISSING = (
     "RAR archives need the libarchive library to be read: install Debian's libarchive13"
     " (or set LIBARCHIVE to the library's path) beside the Python package libarchive-c"
 )
+# rarfile unpacks a RAR 4 (or older) archive's compressed comment while it reads the list of
+# members, and only through an external program.
+_COMMENT = (
+    "a RAR 4 (or older) archive with a compressed comment: reading it needs an unrar or bsdtar"
+    " program (install Debian's libarchive-tools)"
+)
 # Each part of a multi-volume archive travels as a file of its own; parts are not joined.
 _VOLUME = "one part of a multi-volume RAR archive: its parts are not joined, so it is not read"
 # libarchive's own words for what it cannot do (never copied into a report: matched only).
@@ -40,6 +46,9 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     with source.open() as raw:
         try:
             archive = rarfile.RarFile(raw, errors="strict")
+        except rarfile.RarCannotExec:
+            yield Unscannable(location, UnscannableReason.UNSUPPORTED, _COMMENT)
+            return
         except rarfile.Error as error:
             if not isinstance(error, rarfile.NeedFirstVolume) and "volume" not in str(error):
                 raise

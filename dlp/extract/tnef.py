@@ -28,9 +28,11 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     for prop in tnef.msgprops:
         if prop.name == TNEF.ATTSUBJECT and isinstance(prop.data, str) and prop.data.strip():
             yield Segment(prop.data, location.with_detail(part="Subject"))
-    yield from body_items(
-        _text(tnef.body), _html(tnef.htmlbody), tnef.rtfbody or None, location, ctx
-    )
+    plain, html = _text(tnef.body), _html(tnef.htmlbody)
+    # Read only when it is the body used: tnefparse logs a warning each time it hands over
+    # RTF still compressed (it leaves that to another package; rtfdoc decompresses it here).
+    rtf = tnef.rtfbody or None if not (plain and plain.strip()) and html is None else None
+    yield from body_items(plain, html, rtf, location, ctx)
     for number, attachment in enumerate(tnef.attachments, start=1):
         excess = too_many(number, location, ctx)
         if excess is not None:
@@ -50,13 +52,14 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
 
 
 def _truncated(data: bytes) -> bool:
-    """Whether an object's declared length runs past the end (6-byte header, then objects
-    of a level byte, two 2-byte ids, a 4-byte length, the data and a 2-byte checksum)."""
+    """Whether the last object is cut off (6-byte header, then objects of a level byte, two
+    2-byte ids, a 4-byte length, the data and a 2-byte checksum). Line ends or NULs after the
+    last object are padding that mail transport adds, not a cut."""
     position = 6
     while position + 9 <= len(data):
         length = int.from_bytes(data[position + 5 : position + 9], "little")
         position += 9 + length + 2
-    return position > len(data)
+    return position > len(data) or bool(data[position:].strip(b"\r\n\x00"))
 
 
 def _text(body: str | bytes | None) -> str | None:

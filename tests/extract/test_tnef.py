@@ -69,3 +69,10 @@ def test_a_damaged_tnef_is_corrupt():
     assert [(r.location.path, r.reason) for r in reasons] == [
         (("winmail.dat",), UnscannableReason.CORRUPT)
     ]
+
+
+def test_line_ends_after_the_last_object_are_padding_not_a_cut():
+    data = (DATA / "testWINMAIL.dat").read_bytes()
+    assert from_bytes(data + b"\r\n", "winmail.dat")[1] == []
+    _, reasons = from_bytes(data + b"\x02\x0d\x80", "winmail.dat")
+    assert [r.reason for r in reasons] == [UnscannableReason.CORRUPT]
