@@ -21,8 +21,16 @@ from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    # TNEF is read whole by its parser; it arrives as one mail attachment, within the
-    # message size limit.
+    # tnefparse reads the whole of it, as the mail parser reads a message: the same bound.
+    limit = ctx.limits.max_message_bytes
+    if source.size > limit:
+        yield Unscannable(
+            location,
+            UnscannableReason.TOO_LARGE,
+            f"Outlook TNEF data of {source.size:,} bytes is over the {limit:,}-byte limit for"
+            " messages",
+        )
+        return
     raw = source.read_all()
     tnef = TNEF(raw, do_checksum=False)
     for prop in tnef.msgprops:
@@ -31,7 +39,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     plain, html = _text(tnef.body), _html(tnef.htmlbody)
     # Read only when it is the body used: tnefparse logs a warning each time it hands over
     # RTF still compressed (it leaves that to another package; rtfdoc decompresses it here).
-    rtf = tnef.rtfbody or None if not (plain and plain.strip()) and html is None else None
+    rtf = (tnef.rtfbody or None) if not (plain and plain.strip()) and html is None else None
     yield from body_items(plain, html, rtf, location, ctx)
     for number, attachment in enumerate(tnef.attachments, start=1):
         excess = too_many(number, location, ctx)

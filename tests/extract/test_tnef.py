@@ -51,7 +51,9 @@ def test_winmail_dat_attached_to_a_message_is_read():
     assert "The quick brown fox" in text_of(inside)
 
 
-def test_attachment_count_and_depth_are_bounded():
+def test_attachment_count_size_and_depth_are_bounded():
+    _, reasons = from_path(DATA / "testWINMAIL.dat", Limits(max_message_bytes=10_000))
+    assert [r.reason for r in reasons] == [UnscannableReason.TOO_LARGE]
     _, reasons = from_path(DATA / "two-files.tnef", Limits(max_members=1))
     assert [r.reason for r in reasons] == [UnscannableReason.BOMB]
     _, reasons = from_path(DATA / "one-file.tnef", Limits(max_depth=0))
