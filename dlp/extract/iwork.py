@@ -24,35 +24,45 @@ import cramjam
 
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.limits import Limits
-from dlp.extract.members import check_member, extract_members, is_encrypted
+from dlp.extract.members import check_member, extract_members, is_encrypted, too_many
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import spool
 from dlp.model import Location, Unscannable, UnscannableReason
 
 # Protobuf nests rarely deeper than this in IWA; deeper "messages" are misread strings.
 _MAX_NESTING = 24
-_SKIPPED = ("Metadata/", "preview", "QuickLook/")
+_PACKAGE_FOLDERS = ("Metadata/", "QuickLook/")
 
 
 def is_iwork(names: set[str]) -> bool:
-    return any(_is_iwa(name) for name in names) or any(name.endswith("Index.zip") for name in names)
+    """Index/*.iwa files, or a zipped package folder: its Index.zip beside its Metadata/."""
+    return any(_is_iwa(name) for name in names) or (
+        any(_is_index_zip(name) for name in names) and any("Metadata/" in name for name in names)
+    )
 
 
 def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
     infos = archive.infolist()
     if any(is_encrypted(info) for info in infos if _is_iwa(info.filename)) or any(
-        info.filename.rsplit("/", 1)[-1] == ".iwpv2" for info in infos
+        PurePosixPath(info.filename).name == ".iwpv2" for info in infos
     ):
         yield Unscannable(location, UnscannableReason.ENCRYPTED, "password-protected iWork file")
         return
-    indexes = [info for info in infos if info.filename.endswith("Index.zip")]
-    for info in infos:
+    # Anything that is not the package's own (pictures under Data/, or other files zipped
+    # with the document) is extracted as a member, so nothing is dropped unread.
+    others = []
+    for count, info in enumerate(infos, start=1):
+        excess = too_many(count, location, ctx)
+        if excess is not None:
+            yield excess
+            return
         if _is_iwa(info.filename):
             yield from _iwa(archive, info, location, ctx)
-    for info in indexes:
-        yield from _inner_index(archive, info, location, ctx)
-    data = [info for info in infos if _is_attached(info.filename)]
-    yield from extract_members(archive, data, location, ctx)
+        elif _is_index_zip(info.filename):
+            yield from _inner_index(archive, info, location, ctx)
+        elif not _is_package_part(info.filename):
+            others.append(info)
+    yield from extract_members(archive, others, location, ctx)
 
 
 def _inner_index(
@@ -63,7 +73,11 @@ def _inner_index(
         index = spool(stream, info.filename, ctx.limits)
     try:
         with index.open() as raw, zipfile.ZipFile(raw) as inner:
-            for member in inner.infolist():
+            for count, member in enumerate(inner.infolist(), start=1):
+                excess = too_many(count, location, ctx)
+                if excess is not None:
+                    yield excess
+                    return
                 if _is_iwa(member.filename):
                     yield from _iwa(inner, member, location, ctx)
     finally:
@@ -77,7 +91,8 @@ def _iwa(
     check_member(info, ctx, ctx.limits.max_file_bytes)
     with archive.open(info) as stream:
         data = stream.read(ctx.limits.max_file_bytes + 1)
-    where = location.with_detail(part=PurePosixPath(info.filename).stem)
+    # "Document", "Slide-2652176", "Tables/DataList-5": the part of the package it came from.
+    where = location.with_detail(part=info.filename.split("Index/", 1)[-1].removesuffix(".iwa"))
     texts = list(iwa_texts(unsnappy(data, ctx.limits)))
     if texts:
         yield from text_segments("\n".join(texts), where, ctx)
@@ -220,5 +235,16 @@ def _is_iwa(name: str) -> bool:
     return name.endswith(".iwa") and "Index/" in name
 
 
-def _is_attached(name: str) -> bool:
-    return "Data/" in name and not name.endswith("/") and not any(s in name for s in _SKIPPED)
+def _is_index_zip(name: str) -> bool:
+    return name == "Index.zip" or name.endswith("/Index.zip")
+
+
+def _is_package_part(name: str) -> bool:
+    """Folders, metadata and previews (renders of the document itself) of the package."""
+    base = PurePosixPath(name).name
+    return (
+        name.endswith("/")
+        or any(part in name for part in _PACKAGE_FOLDERS)
+        or base.startswith("preview")
+        or base in (".iwpv2", ".iwph")
+    )

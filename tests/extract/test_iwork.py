@@ -112,3 +112,30 @@ def test_bounds_of_the_zip_apply():
     data = package({"Index/Document.iwa": iwa(field(1, b"x")), **pictures})
     _, reasons = from_bytes(data, "many.pages", Limits(max_members=2))
     assert [r.reason for r in reasons] == [UnscannableReason.BOMB]
+
+
+def test_other_files_zipped_with_a_document_are_not_dropped():
+    # A Mac zips a folder: the .pages package is a folder of its own inside it.
+    data = package(
+        {
+            "IEP folder/plan.pages/Index/Document.iwa": iwa(field(1, b"Plan 504 for Ana")),
+            "IEP folder/plan.pages/Metadata/Properties.plist": b"<plist/>",
+            "IEP folder/plan.pages/preview.jpg": b"\xff\xd8\xff\xe0 preview",
+            "IEP folder/plan.pages/Data/scan.txt": b"Student ID 4481902",
+            "IEP folder/roster.csv": b"Name\nAna Ruiz\n",
+        }
+    )
+    segments, reasons = from_bytes(data, "IEP folder.zip")
+    assert not reasons  # the preview (a render of the document) is not reported as an image
+    text = text_of(segments)
+    assert "Plan 504 for Ana" in text and "Student ID 4481902" in text and "Ana Ruiz" in text
+    part = next(s.location.part for s in segments if s.text == "Plan 504 for Ana")
+    assert part == "Document"
+
+
+def test_a_zip_that_merely_holds_a_file_named_index_zip_is_a_plain_zip():
+    inner = package({"notes.txt": b"IEP meeting notes"})
+    data = package({"backup/Index.zip": inner, "backup/grades.csv": b"Grade\nB+\n"})
+    segments, reasons = from_bytes(data, "backup.zip")
+    assert not reasons
+    assert {"IEP meeting notes", "B+"} <= {s.text for s in segments}
