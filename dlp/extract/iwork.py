@@ -32,12 +32,30 @@ from dlp.model import Location, Unscannable, UnscannableReason
 # Protobuf nests rarely deeper than this in IWA; deeper "messages" are misread strings.
 _MAX_NESTING = 24
 _PACKAGE_FOLDERS = ("Metadata/", "QuickLook/")
+_IWORK09_INDEXES = frozenset({"index.xml", "index.xml.gz", "index.apxl", "index.apxl.gz"})
+_ZIP_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
 
 
 def is_iwork(names: set[str]) -> bool:
     """Index/*.iwa files, or a zipped package folder: its Index.zip beside its Metadata/."""
     return any(_is_iwa(name) for name in names) or (
         any(_is_index_zip(name) for name in names) and any("Metadata/" in name for name in names)
+    )
+
+
+def is_locked_iwork09(infos: list[zipfile.ZipInfo]) -> bool:
+    """A password-protected iWork '09 file (XML inside, before IWA): its encryption garbles
+    the main entry's compression method, as Tika also relies on. An unlocked one is a plain
+    zip of XML and is read as one."""
+    names = {PurePosixPath(info.filename).name for info in infos}
+    if not names & {"buildVersionHistory.plist", "BuildVersionHistory.plist"}:
+        return False
+    return any(
+        PurePosixPath(info.filename).name in _IWORK09_INDEXES
+        and info.compress_type not in _ZIP_METHODS
+        for info in infos
     )
 
 

@@ -9,7 +9,7 @@ from dlp.extract import docx, iwork, odf, pptx, xlsx
 from dlp.extract.context import Context, Item
 from dlp.extract.members import check_total, extract_members
 from dlp.extract.source import Source
-from dlp.model import Location
+from dlp.model import Location, Unscannable, UnscannableReason
 
 # macOS adds resource-fork copies of every file here; they hold metadata, not content.
 _SKIPPED_PREFIXES = ("__MACOSX/",)
@@ -30,6 +30,10 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
             yield from odf.extract(archive, location, ctx)
         elif iwork.is_iwork(names):
             yield from iwork.extract(archive, location, ctx)
+        elif iwork.is_locked_iwork09(infos):
+            yield Unscannable(
+                location, UnscannableReason.ENCRYPTED, "password-protected iWork '09 document"
+            )
         else:
             members = [i for i in infos if not i.filename.startswith(_SKIPPED_PREFIXES)]
             yield from extract_members(archive, members, location, ctx)

@@ -93,6 +93,11 @@ def test_password_protected_and_damaged_iwork_files():
     locked = package({"Index/Document.iwa": b"\x00\x01\x02", ".iwpv2": b"hint"})
     _, reasons = from_bytes(locked, "locked.pages")
     assert [r.reason for r in reasons] == [UnscannableReason.ENCRYPTED]
+    segments, reasons = from_path(DATA / "testPagesPwdProtected.pages")  # iWork '09
+    assert not segments
+    assert [(r.location.path, r.reason) for r in reasons] == [
+        (("testPagesPwdProtected.pages",), UnscannableReason.ENCRYPTED)
+    ]
     _, reasons = from_path(DATA / "corrupted.numbers")
     assert [r.reason for r in reasons] == [UnscannableReason.CORRUPT]
 
