@@ -26,8 +26,11 @@ from dlp.extract import (
     ole,
     pdfdoc,
     plaintext,
+    rararchive,
     rtfdoc,
+    sevenzip,
     tararchive,
+    tnef,
     xmldoc,
     ziparchive,
 )
@@ -65,6 +68,9 @@ EXTRACTORS: dict[Kind, Extractor] = {
     Kind.BZIP2: compressed.extract,
     Kind.XZ: compressed.extract,
     Kind.TAR: tararchive.extract,
+    Kind.SEVENZIP: sevenzip.extract,
+    Kind.RAR: rararchive.extract,
+    Kind.TNEF: tnef.extract,
     Kind.IMAGE: _image,
     Kind.MEDIA: _media,
     Kind.MBOX: mbox.extract,
@@ -87,6 +93,9 @@ _DESCRIPTION: dict[Kind, str] = {
     Kind.GZIP: "gzip data",
     Kind.BZIP2: "bzip2 data",
     Kind.XZ: "xz data",
+    Kind.SEVENZIP: "a 7-Zip archive",
+    Kind.RAR: "a RAR archive",
+    Kind.TNEF: "an Outlook TNEF (winmail.dat) attachment",
 }
 
 

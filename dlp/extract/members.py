@@ -18,21 +18,51 @@ def is_encrypted(info: zipfile.ZipInfo) -> bool:
 
 def check_member(info: zipfile.ZipInfo, ctx: Context, limit: int) -> None:
     """Refuse a member on its declared sizes (zipfile never reads past the declared size)."""
+    check_sizes(info.file_size, info.compress_size, ctx, limit)
+
+
+def check_sizes(size: int, compressed: int | None, ctx: Context, limit: int) -> None:
+    """Refuse an archive member on the sizes its archive declares, before reading it.
+
+    ``compressed`` is None where the format does not say (members of a solid block): then only
+    the whole archive's ratio (``check_total``) and the spool's running ratio judge it.
+    """
     limits = ctx.limits
-    if info.file_size > limit:
+    if size > limit:
         raise LimitExceeded(
             UnscannableReason.TOO_LARGE,
-            f"{info.file_size:,} bytes uncompressed is over the {limit:,}-byte limit",
+            f"{size:,} bytes uncompressed is over the {limit:,}-byte limit",
         )
-    if (
-        info.file_size > limits.ratio_floor_bytes
-        and info.file_size / max(info.compress_size, 1) > limits.max_ratio
-    ):
+    if compressed is None:
+        return
+    if size > limits.ratio_floor_bytes and size / max(compressed, 1) > limits.max_ratio:
         raise LimitExceeded(
             UnscannableReason.BOMB,
-            f"expands {info.file_size / max(info.compress_size, 1):,.0f} times its compressed size"
+            f"expands {size / max(compressed, 1):,.0f} times its compressed size"
             f" (limit {limits.max_ratio:g})",
         )
+
+
+def check_total(total: int, size: int, ctx: Context) -> None:
+    """Overlapping-member bombs keep each member's ratio modest; the sum gives them away."""
+    limits = ctx.limits
+    if total > limits.ratio_floor_bytes and total / max(size, 1) > limits.max_ratio:
+        raise LimitExceeded(
+            UnscannableReason.BOMB,
+            f"members add up to {total:,} bytes, {total / max(size, 1):,.0f} times the archive's"
+            f" size (limit {limits.max_ratio:g})",
+        )
+
+
+def too_many(count: int, location: Location, ctx: Context) -> Unscannable | None:
+    """The report for the member past the limit on members, or None while within it."""
+    if count <= ctx.limits.max_members:
+        return None
+    return Unscannable(
+        location,
+        UnscannableReason.BOMB,
+        f"more than {ctx.limits.max_members:,} members; the rest were not read",
+    )
 
 
 def extract_members(
@@ -46,12 +76,9 @@ def extract_members(
             continue
         count += 1
         member = location.child(info.filename)
-        if count > ctx.limits.max_members:
-            yield Unscannable(
-                location,
-                UnscannableReason.BOMB,
-                f"more than {ctx.limits.max_members:,} members; the rest were not read",
-            )
+        excess = too_many(count, location, ctx)
+        if excess is not None:
+            yield excess
             return
         ctx.lap()
         ctx.check_time()
@@ -61,7 +88,7 @@ def extract_members(
         try:
             check_member(info, ctx, ctx.limits.max_archive_bytes)
             with archive.open(info) as stream:
-                source = spool(stream, info.filename, ctx.limits, _constant(info.compress_size))
+                source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
         except LimitExceeded as stop:
             yield Unscannable(member, stop.reason, stop.detail)
             continue
@@ -84,5 +111,5 @@ def extract_members(
             source.close()
 
 
-def _constant(value: int) -> Callable[[], int]:
+def constant(value: int) -> Callable[[], int]:
     return lambda: value

@@ -13,6 +13,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 
 from dlp.extract import htmldoc, ical
+from dlp.extract.armor import has_pgp_message
 from dlp.extract.charset import decode
 from dlp.extract.context import Context, Item, LimitExceeded
 from dlp.extract.headers import display_names, header_text
@@ -35,7 +36,6 @@ _SIGNATURES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
 _SMIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
-_PGP_BLOCK = "-----BEGIN PGP MESSAGE-----"
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -184,7 +184,7 @@ class _Walker:
             if content_type == "text/calendar":
                 text = ical.calendar_text(text)
             yield from text_segments(text, where, self.ctx)
-        if _PGP_BLOCK in text:
+        if has_pgp_message(text):
             yield Unscannable(where, UnscannableReason.ENCRYPTED, "contains a PGP-encrypted block")
 
 

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import olefile
 
-from dlp.extract import htmldoc, rtfdoc
 from dlp.extract.charset import decode
 from dlp.extract.context import Context, Item
-from dlp.extract.plaintext import text_segments
+from dlp.extract.mailbody import body_items
 from dlp.extract.source import Source
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
@@ -37,22 +36,14 @@ def _message(
         value = _string(ole, prefix, prop)
         if value and value.strip():
             yield Segment(value, location.with_detail(part=part))
-    body = _string(ole, prefix, _BODY)
-    if body and body.strip():
-        yield from text_segments(body, location.with_detail(part="body"), ctx)
-    else:
-        html = _binary(ole, prefix, _HTML)
-        html_text = _string(ole, prefix, _HTML)
-        rtf = _binary(ole, prefix, _RTF)
-        if html is not None or html_text is not None:
-            yield from htmldoc.html_segments(
-                htmldoc.html_texts(html_text if html_text is not None else html or b"", None),
-                location.with_detail(part="html body"),
-                ctx,
-            )
-        elif rtf is not None:
-            text = rtfdoc.rtf_text(rtfdoc.decompress(rtf, ctx.limits.max_file_bytes))
-            yield from text_segments(text, location.with_detail(part="body"), ctx)
+    html_text = _string(ole, prefix, _HTML)
+    yield from body_items(
+        _string(ole, prefix, _BODY),
+        html_text if html_text is not None else _binary(ole, prefix, _HTML),
+        _binary(ole, prefix, _RTF),
+        location,
+        ctx,
+    )
     attachments = sorted(
         entry
         for entry in entries

@@ -16,6 +16,9 @@ class Kind(StrEnum):
     BZIP2 = "bzip2"
     XZ = "xz"
     TAR = "tar"
+    SEVENZIP = "7z"
+    RAR = "rar"
+    TNEF = "tnef"  # Outlook's winmail.dat
     IMAGE = "image"
     MEDIA = "media"
     MBOX = "mbox"
@@ -30,7 +33,9 @@ class Kind(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
-CONTAINERS = frozenset({Kind.ZIP, Kind.GZIP, Kind.BZIP2, Kind.XZ, Kind.TAR, Kind.MBOX})
+CONTAINERS = frozenset(
+    {Kind.ZIP, Kind.GZIP, Kind.BZIP2, Kind.XZ, Kind.TAR, Kind.SEVENZIP, Kind.RAR, Kind.MBOX}
+)
 
 _MAGIC: tuple[tuple[bytes, Kind], ...] = (
     (b"PK\x03\x04", Kind.ZIP),
@@ -41,6 +46,9 @@ _MAGIC: tuple[tuple[bytes, Kind], ...] = (
     (b"\x1f\x8b", Kind.GZIP),
     (b"BZh", Kind.BZIP2),
     (b"\xfd7zXZ\x00", Kind.XZ),
+    (b"7z\xbc\xaf\x27\x1c", Kind.SEVENZIP),
+    (b"Rar!\x1a\x07", Kind.RAR),  # RAR 4 ends in \x00, RAR 5 in \x01\x00
+    (b"\x78\x9f\x3e\x22", Kind.TNEF),
     (b"\x89PNG", Kind.IMAGE),
     (b"\xff\xd8\xff", Kind.IMAGE),
     (b"GIF87a", Kind.IMAGE),
@@ -57,11 +65,15 @@ _MAGIC: tuple[tuple[bytes, Kind], ...] = (
 
 # Formats recognised only to say plainly why they are not read.
 UNSUPPORTED_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archives are not supported"),
-    (b"Rar!\x1a\x07", "RAR archives are not supported"),
     (b"!BDN", "Outlook .pst mail stores are not supported"),
     (b"MZ", "executable program"),
     (b"\x7fELF", "executable program"),
+)
+
+# ISO media files that hold still images (HEIF/HEIC from phones, AVIF); the rest are video.
+# iPhones write "heic"; bursts and live photos "heis"/"hevc"/"msf1"; others "mif1".
+_IMAGE_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
 )
 
 _EXTENSIONS: dict[str, Kind] = {
@@ -113,8 +125,7 @@ def sniff(head: bytes, name: str) -> Kind:
     if len(head) > 262 and head[257:262] == b"ustar":
         return Kind.TAR
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        return Kind.IMAGE if brand in (b"heic", b"heix", b"mif1", b"avif") else Kind.MEDIA
+        return Kind.IMAGE if _ftyp_brands(head) & _IMAGE_BRANDS else Kind.MEDIA
     if head.startswith(b"RIFF") and head[8:12] in (b"WEBP",):
         return Kind.IMAGE
     if head.startswith(b"RIFF"):
@@ -132,6 +143,15 @@ def unsupported_reason(head: bytes) -> str | None:
         if head.startswith(magic):
             return reason
     return None
+
+
+def _ftyp_brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO media file's ftyp box: a phone's HEIC photo
+    may name a generic major brand and say it is an image only among the compatible ones."""
+    size = min(int.from_bytes(head[0:4], "big"), len(head), 256)
+    brands = {head[8:12]}
+    brands.update(head[start : start + 4] for start in range(16, size - 3, 4))
+    return brands
 
 
 def _looks_like_bmp(head: bytes) -> bool:

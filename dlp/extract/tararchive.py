@@ -6,6 +6,7 @@ import tarfile
 from collections.abc import Iterator
 
 from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.members import too_many
 from dlp.extract.source import Source, spool, too_large
 from dlp.model import Location, Unscannable, UnscannableReason
 
@@ -18,12 +19,9 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
                 continue
             count += 1
             member = location.child(info.name)
-            if count > ctx.limits.max_members:
-                yield Unscannable(
-                    location,
-                    UnscannableReason.BOMB,
-                    f"more than {ctx.limits.max_members:,} members; the rest were not read",
-                )
+            excess = too_many(count, location, ctx)
+            if excess is not None:
+                yield excess
                 return
             ctx.lap()
             ctx.check_time()

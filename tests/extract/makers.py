@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dlp.extract import extract_bytes, extract_path
 from dlp.extract.celltable import cells_of
 from dlp.extract.limits import Limits
-from dlp.model import Location, Segment, Unscannable
+from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 
 def collect(items: Iterable[Segment | Unscannable]) -> tuple[list[Segment], list[Unscannable]]:
@@ -23,6 +23,15 @@ def collect(items: Iterable[Segment | Unscannable]) -> tuple[list[Segment], list
         else:
             reasons.append(item)
     return segments, reasons
+
+
+def well_formed(items: list[Segment | Unscannable]) -> None:
+    """Every report has a reason and a detail; every segment is text."""
+    for item in items:
+        if isinstance(item, Unscannable):
+            assert item.detail and isinstance(item.reason, UnscannableReason)
+        else:
+            assert isinstance(item.text, str)
 
 
 def from_bytes(data: bytes, name: str, limits: Limits | None = None):

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dlp.extract import Limits, extract_message
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
-from tests.extract.makers import collect, from_bytes, from_path, text_of
+from dlp.model import Location, UnscannableReason
+from tests.extract.makers import collect, from_bytes, from_path, text_of, well_formed
 
 # Files that hold no text at all and no unreadable content: empty documents, header-only
 # messages, archives of empty files. Anything else that yields nothing is a silent pass.
@@ -64,6 +64,7 @@ KNOWN_TEXT = (
     ("docs/tika/microsoft/testWPSAttachment.doc", "pdf_content"),
     ("docs/tika/microsoft/testAltChunkHTML.docx", "emphasized"),
     ("docs/tika/pkg/testZipEncrypted.zip", "hello world"),
+    ("docs/tika/pkg/test-documents.7z", "Sample Excel Worksheet"),
     ("docs/pdfminer-samples/samples/encryption/base.pdf", "Secret!"),
     ("mail/tika/microsoft/test-outlook2003.msg", "Welcome to Microsoft Office Outlook 2003"),
     ("mail/tika/mail/testRFC822_multipart_attachments.eml", "This is Test TXTA File for parser"),
@@ -78,7 +79,8 @@ KNOWN_REASONS = (
     ("docs/tika/miscoffice/testODTEncrypted.odt", UnscannableReason.ENCRYPTED),
     ("docs/pdfminer-samples/samples/encryption/aes-256.pdf", UnscannableReason.ENCRYPTED),
     ("docs/tika/pkg/testZipEncrypted.zip", UnscannableReason.ENCRYPTED),
-    ("docs/tika/pkg/test7Z_protected_passTika.7z", UnscannableReason.UNSUPPORTED),
+    ("docs/tika/pkg/test7Z_protected_passTika.7z", UnscannableReason.ENCRYPTED),
+    ("docs/tika/pkg/full_encrypted.7z", UnscannableReason.ENCRYPTED),
     ("mail/tika/crypto/testPKCS7_enveloped_def.p7m", UnscannableReason.UNSUPPORTED),
 )
 
@@ -148,14 +150,6 @@ def test_known_files_get_their_reason(corpus, name, reason):
     assert reason in {r.reason for r in reasons}
 
 
-def _well_formed(items: list[Segment | Unscannable]) -> None:
-    for item in items:
-        if isinstance(item, Unscannable):
-            assert item.detail and isinstance(item.reason, UnscannableReason)
-        else:
-            assert isinstance(item.text, str)
-
-
 @pytest.fixture(scope="module")
 def samples(corpus) -> _Samples:
     return _Samples({name: (corpus / name).read_bytes() for name in DAMAGE_SAMPLES})
@@ -182,7 +176,7 @@ def test_truncated_real_files_give_text_or_a_reason(samples, pick, fraction):
     data = samples[name]
     cut = data[: max(1, int(len(data) * fraction))]
     segments, reasons = from_bytes(cut, Path(name).name)
-    _well_formed([*segments, *reasons])
+    well_formed([*segments, *reasons])
     assert segments or reasons, name
 
 
@@ -199,7 +193,7 @@ def test_bit_flipped_real_files_never_raise(samples, pick, flips):
     for where, bit in flips:
         data[int(where * len(data))] ^= 1 << bit
     segments, reasons = from_bytes(bytes(data), Path(name).name)
-    _well_formed([*segments, *reasons])
+    well_formed([*segments, *reasons])
 
 
 _text = st.text(

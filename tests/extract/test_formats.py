@@ -230,7 +230,7 @@ def test_images_and_unknown_binaries_are_reported():
     ]
     seven = b"7z\xbc\xaf\x27\x1c" + b"\x00" * 40
     _, reasons = from_bytes(seven, "a.7z")
-    assert reasons[0].reason is UnscannableReason.UNSUPPORTED and "7-Zip" in reasons[0].detail
+    assert reasons[0].reason is UnscannableReason.CORRUPT and "7-Zip" in reasons[0].detail
 
 
 def test_magic_bytes_beat_the_extension():
