@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "roster",
     "scan_export",
     "gateway",
+    "postfix_check",
     "quarantine",
     "web",
     "audit",

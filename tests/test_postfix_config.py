@@ -1,0 +1,131 @@
+"""`dlp postfix-check` against Debian's stock master.cf, the doc's configuration and ways to get
+it wrong, each read through the real `postconf`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dlp.cli import main
+from dlp.postfix_config import check_instance, parse_master
+from tests.gateway.postfix_doc import STOCK_MASTER_CF, doc_blocks
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("postconf") is None or not STOCK_MASTER_CF.exists(),
+    reason="no Postfix (apt-get install postfix)",
+)
+
+# The previous docs/postfix.md, pasted below Debian's lines as it told the reader to.
+OLD_DOC = """\
+smtp      inet  n       -       y       -       -       smtpd
+  -o content_filter=scan:[127.0.0.1]:10025
+scan      unix  -       -       n       -       10      smtp
+  -o smtp_send_xforward_command=yes
+127.0.0.1:10026 inet n  -       n       -       10      smtpd
+  -o content_filter=
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+"""
+
+
+def stock(tmp_path: Path, main_cf: str = "message_size_limit = 36700160\n") -> Path:
+    (tmp_path / "main.cf").write_text(main_cf)
+    shutil.copy(STOCK_MASTER_CF, tmp_path / "master.cf")
+    return tmp_path
+
+
+def with_doc(tmp_path: Path) -> Path:
+    """The doc's master.cf commands (the `sh postfix-test` blocks that edit it) on the stock."""
+    folder = stock(tmp_path)
+    for block in doc_blocks():
+        if block.kind == "sh" and "postconf -" in block.text and "postmap" not in block.text:
+            subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", block.text],
+                env={"MAIL_CONFIG": str(folder), "PATH": "/usr/sbin:/usr/bin:/bin"},
+                check=True,
+            )
+    return folder
+
+
+def postconf(folder: Path, *args: str) -> None:
+    subprocess.run(["postconf", "-c", str(folder), *args], check=True)
+
+
+def texts(folder: Path) -> list[str]:
+    return [str(finding) for finding in check_instance(folder)]
+
+
+def test_debian_stock_lets_port_25_and_sendmail_around(tmp_path: Path) -> None:
+    found = texts(stock(tmp_path))
+    assert any(text.startswith("smtp/inet: no content_filter") for text in found)
+    assert any(text.startswith("pickup/unix: no content_filter") for text in found)
+    assert any("no re-injection listener" in text for text in found)
+
+
+def test_the_doc_configuration_has_no_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = with_doc(tmp_path)
+    assert texts(folder) == []
+    assert main(["postfix-check", "--config-dir", str(folder)]) == 0
+    assert "every way in passes" in capsys.readouterr().out
+
+
+def test_the_old_doc_pasted_a_second_smtp_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = stock(tmp_path)
+    with (folder / "master.cf").open("a") as master:
+        master.write(OLD_DOC)
+    found = texts(folder)
+    assert any(text.startswith("smtp/inet: 2 entries") for text in found)
+    assert any(text.startswith("smtp/inet: no content_filter") for text in found)  # Debian's
+    assert any(text.startswith("pickup/unix: no content_filter") for text in found)
+    assert any("message_size_limit 36700160 on the re-injection path" in t for t in found)
+    assert main(["postfix-check", "--config-dir", str(folder)]) == 1
+    assert "smtp/inet: 2 entries" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("-P", "submission/inet/content_filter="), "submission/inet: no content_filter"),
+        (
+            ("-M", "smtps/inet=smtps inet n - n - - smtpd"),
+            "smtps/inet: no content_filter",
+        ),
+        (
+            ("-P", "127.0.0.1:10026/inet/content_filter=scan:[127.0.0.1]:10025"),
+            "filters again",
+        ),
+        (("-P", "cleanup-reinject/unix/message_size_limit=36700160"), "re-injection path"),
+        (("-P", "127.0.0.1:10026/inet/cleanup_service_name=cleanup"), "re-injection path"),
+        (("-PX", "127.0.0.1:10026/inet/mynetworks"), "limit it with -o mynetworks"),
+        (("-P", "pickup/unix/content_filter=filter:[127.0.0.1]:10025"), "'filter'"),
+    ],
+)
+def test_each_way_around_is_named(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    folder = with_doc(tmp_path)
+    postconf(folder, *change)
+    assert any(expected in text for text in texts(folder)), texts(folder)
+
+
+def test_a_reinjection_listener_off_loopback(tmp_path: Path) -> None:
+    folder = with_doc(tmp_path)
+    master = (folder / "master.cf").read_text().replace("127.0.0.1:10026 inet", "10026 inet")
+    (folder / "master.cf").write_text(master)
+    assert any("not on loopback" in str(finding) for finding in check_instance(folder, "10026"))
+
+
+def test_options_in_braces_are_read() -> None:
+    [service] = parse_master(
+        "submission inet n - n - - smtpd -o { content_filter = scan:[127.0.0.1]:10025 }"
+        " -o syslog_name=postfix/submission"
+    )
+    assert service.options == {
+        "content_filter": "scan:[127.0.0.1]:10025",
+        "syslog_name": "postfix/submission",
+    }
