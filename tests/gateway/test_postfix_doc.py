@@ -4,6 +4,7 @@ gateway is down and leaves on `postqueue -f`, big messages pass, the TLS policy 
 
 from __future__ import annotations
 
+import shutil
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from tests.gateway.postfix_doc import DocPostfix, Ports, doc_blocks
 from tests.gateway.sink import Sink, free_port
 from tests.gateway.test_postfix import wait_until
 
-REASON = available()
+REASON = available() or (
+    None if shutil.which("saslpasswd2") else "no saslpasswd2 (apt-get install sasl2-bin)"
+)
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"no Postfix: {REASON}")
 
 SIZE_LIMIT = 36700160  # the doc's message_size_limit and the gateway's max_message_bytes
