@@ -74,11 +74,13 @@ def _is_loopback(host: str) -> bool:
 
 
 def _open(args: argparse.Namespace) -> tuple[object, object]:
+    from dlp.file_modes import use_private_umask
     from dlp.quarantine.crypto import QuarantineKeyError
     from dlp.quarantine.store import QuarantineError
     from dlp.quarantine.wiring import open_store
     from dlp.settings import SettingsError, load_settings
 
+    use_private_umask()  # a database or key it creates is its user's only, as the gateway's
     try:
         settings = load_settings(args.config)
         store = open_store(settings, os.environ)
