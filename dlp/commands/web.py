@@ -74,13 +74,11 @@ def _is_loopback(host: str) -> bool:
 
 
 def _open(args: argparse.Namespace) -> tuple[object, object]:
-    from dlp.file_modes import use_private_umask
     from dlp.quarantine.crypto import QuarantineKeyError
     from dlp.quarantine.store import QuarantineError
     from dlp.quarantine.wiring import open_store
     from dlp.settings import SettingsError, load_settings
 
-    use_private_umask()  # a database or key it creates is its user's only, as the gateway's
     try:
         settings = load_settings(args.config)
         store = open_store(settings, os.environ)
@@ -134,6 +132,7 @@ def _ask_password() -> str:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from dlp.file_modes import use_private_umask
     from dlp.quarantine.store import QuarantineStore
     from dlp.quarantine.wiring import build_triage
     from dlp.settings import Settings
@@ -148,6 +147,7 @@ def run_serve(args: argparse.Namespace) -> int:
             f"without TLS the web application listens only on loopback, not {host}: "
             "give --tls-cert and --tls-key"
         )
+    use_private_umask()  # a database or key it creates is its user's only, as the gateway's
     settings, store = _open(args)
     assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
     try:
