@@ -17,7 +17,9 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
+from collections.abc import Mapping
 
 from dlp.cli import UsageError
 
@@ -67,6 +69,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot start the gateway: {error}") from None
 
 
+def notify_ready(env: Mapping[str, str]) -> None:
+    """Tell systemd (``Type=notify``) that mail is being taken: the unit's ExecStartPost
+    (``postqueue -f``, deploy/systemd) then finds the gateway listening."""
+    path = env.get("NOTIFY_SOCKET", "")
+    if not path:
+        return
+    address = "\0" + path[1:] if path.startswith("@") else path  # "@": an abstract socket
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.sendto(b"READY=1", address)
+
+
 async def _serve(settings: object) -> int:
     from dlp.settings import Settings
     from smtp_gateway.server import Gateway
@@ -87,6 +100,7 @@ async def _serve(settings: object) -> int:
         f"dlp gateway: listening on {settings.gateway.listen.host}:{gateway.smtp_port}",
         file=sys.stderr,
     )
+    notify_ready(os.environ)
     await stop.wait()
     await gateway.stop()
     return 0
