@@ -445,6 +445,28 @@ def _reused(hop: _Hop, cache: ConnectionCache | None) -> tuple[_Client, TlsState
     return None
 
 
+NO_SMTPUTF8 = "5.6.7 {via} does not offer SMTPUTF8, which this address needs"
+
+
+def _smtputf8(
+    client: _Client, raw: bytes, sender: str, recipients: list[str], options: list[str]
+) -> list[str]:
+    """Ask for SMTPUTF8 (RFC 6531) when the message needs it and the host offers it: a
+    non-ASCII address, or UTF-8 in the header section. Without the extension a non-ASCII
+    address cannot be sent: the recipients that cannot be sent (all of them when the sender's
+    address is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME, as before."""
+    envelope_ascii = sender.isascii() and all(address.isascii() for address in recipients)
+    header = raw.split(b"\r\n\r\n", 1)[0]
+    if envelope_ascii and header.isascii():
+        return []
+    if client.has_extn("smtputf8"):
+        options.append("SMTPUTF8")
+        return []
+    if not sender.isascii():
+        return list(recipients)
+    return [address for address in recipients if not address.isascii()]
+
+
 def _send_once(
     raw: bytes,
     sender: str,
@@ -472,6 +494,15 @@ def _send_once(
             options.append(f"SIZE={len(raw)}")
         if client.has_extn("8bitmime") and not raw.isascii():
             options.append("BODY=8BITMIME")
+        unsendable = _smtputf8(client, raw, sender, recipients, options)
+        if unsendable:
+            attempt.results = _fail_all(
+                unsendable, Outcome.PERMANENT, 553, NO_SMTPUTF8.format(via=via), via
+            )
+            recipients = [address for address in recipients if address not in unsendable]
+            if not recipients:
+                clean = True
+                return attempt
         code, reply = client.mail(sender, options)
         if not 200 <= code < 300:
             attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)

@@ -54,6 +54,19 @@ def _peer_address(session: Session) -> ipaddress.IPv4Address | ipaddress.IPv6Add
     return address
 
 
+def address_problem(address: str, smtputf8: bool) -> str | None:
+    """The reply refusing ``address``, or None. With SMTPUTF8 aiosmtpd decodes commands as
+    UTF-8 with surrogate escapes: bytes that were not UTF-8 are refused here, before they can
+    reach a log line or a next hop."""
+    if address.isascii():
+        return None
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return replies.ADDRESS_NOT_UTF8
+    return None if smtputf8 else replies.NEEDS_SMTPUTF8
+
+
 class GatewayHandler:
     def __init__(
         self,
@@ -86,6 +99,9 @@ class GatewayHandler:
         busy = self.busy()
         if busy is not None:
             return busy
+        problem = address_problem(address, envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return replies.MAIL_OK
@@ -97,6 +113,9 @@ class GatewayHandler:
             return replies.RELAY_DENIED
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return replies.TOO_MANY_RECIPIENTS
+        problem = address_problem(address, envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return replies.RCPT_OK

@@ -192,6 +192,9 @@ class Gateway:
             auth_required=gateway.auth.required,
             auth_require_tls=True,
             authenticator=self.authenticator,
+            # Internationalized addresses (josé@example.org, RFC 6531): offered to every client;
+            # the delivery asks the next hop for it when an address needs it.
+            enable_SMTPUTF8=True,
             loop=asyncio.get_running_loop(),
         )
         self.connections.add(protocol)

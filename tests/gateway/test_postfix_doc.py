@@ -62,7 +62,7 @@ class Topology:
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     tmp = tmp_path_factory.mktemp("postfix-doc")
     tls = make_tls_files(tmp / "tls")
-    with Sink() as sink:
+    with Sink(smtputf8=True) as sink:  # the internet: it speaks SMTPUTF8
         ports = Ports(free_port(), free_port(), free_port(), free_port(), sink.port, free_port())
         postfix = DocPostfix(ports, tls)
         try:
@@ -118,6 +118,23 @@ def test_port_25_submission_and_sendmail_pass_the_gateway(topology: Topology) ->
         for recipient in ("port25@example.org", "submission@example.org", "pickup@example.org"):
             assert b"X-DLP-Verdict: deliver" in topology.wait_for(recipient), recipient
     assert topology.arrived("x@example.org") is None
+
+
+def test_an_internationalized_address_passes_the_gateway(topology: Topology) -> None:
+    """The doc does not turn SMTPUTF8 off: josé@example.org goes through the gateway and on."""
+    ports = topology.postfix.ports
+    raw = "From: renée@cusd.com\r\nSubject: Café\r\n\r\nNoon, José.\r\n".encode()
+    with (
+        RunningGateway(topology.gateway_settings("smtputf8")),
+        smtplib.SMTP("127.0.0.1", ports.smtp, local_hostname="client.test") as client,
+    ):
+        client.ehlo()
+        assert client.has_extn("smtputf8")
+        client.sendmail("renée@cusd.com", ["josé@example.org"], raw, ["SMTPUTF8"])
+        data = topology.wait_for("josé@example.org")
+    assert b"X-DLP-Verdict: deliver" in data
+    copy = next(item for item in topology.sink.received if "josé@example.org" in item.recipients)
+    assert copy.smtputf8 and copy.sender == "renée@cusd.com"
 
 
 def test_mail_waits_while_the_gateway_is_down_and_leaves_on_postqueue_f(
