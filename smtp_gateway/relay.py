@@ -45,10 +45,12 @@ from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.notices import compose, failure_report
 from smtp_gateway.scanning import Saturated, ScanFailed
+from smtp_gateway.xforward import Client
 
 log = logging.getLogger("smtp_gateway.relay")
 
-Deliver = Callable[[bytes, str, Sequence[str], bool], DeliveryResult]
+# raw, sender, recipients, require_tls, the original client (XFORWARD, for the next hop)
+Deliver = Callable[[bytes, str, Sequence[str], bool, Client | None], DeliveryResult]
 Scan = Callable[[bytes], Awaitable[ScanResult]]
 
 
@@ -58,6 +60,7 @@ class Message:
     recipients: tuple[str, ...]
     raw: bytes
     peer: str = ""
+    client: Client | None = None  # who the MTA in front received it from (XFORWARD)
     id: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
@@ -163,6 +166,7 @@ class Relay:
         record: dict[str, object] = {
             "id": message.id,
             "peer": message.peer,
+            **({"client": message.client.to_dict()} if message.client else {}),
             "sender": message.sender,
             "size": len(message.raw),
             "recipients": len(message.recipients),
@@ -277,6 +281,8 @@ class Relay:
         if self.audit is not None and (self.options.audit_clean_messages or not clean):
             fields = decision.audit_fields(message_id)
             fields["gateway_id"] = message.id
+            if message.client is not None:
+                fields["client"] = message.client.to_dict()
             fields["policy_version"] = bundle.version
             fields["held"] = dict(outcome.held)
             await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
@@ -338,7 +344,9 @@ class Relay:
                 require_tls = True
                 fields.append(("X-DLP-Encryption", "require-tls"))
             copy = stamp(body, fields)
-            result = await self._run(self._deliver, copy, message.sender, addresses, require_tls)
+            result = await self._run(
+                self._deliver, copy, message.sender, addresses, require_tls, message.client
+            )
             assert isinstance(result, DeliveryResult)
             for item in result.recipients:
                 if item.outcome is Outcome.ACCEPTED:
@@ -408,7 +416,7 @@ class Relay:
             task.add_done_callback(self.background.discard)
 
     async def _send_notice(self, message: Message, notice: bytes) -> None:
-        result = await self._run(self._deliver, notice, "", (message.sender,), False)
+        result = await self._run(self._deliver, notice, "", (message.sender,), False, None)
         assert isinstance(result, DeliveryResult)
         if not result.all_accepted:
             log_event(

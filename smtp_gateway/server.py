@@ -46,6 +46,7 @@ from smtp_gateway.protocol import GatewaySMTP
 from smtp_gateway.relay import Relay, RelayOptions
 from smtp_gateway.scanning import ScanPool
 from smtp_gateway.worker import ScanJob
+from smtp_gateway.xforward import Client
 
 log = logging.getLogger("smtp_gateway.server")
 
@@ -124,7 +125,10 @@ class Gateway:
             quarantine = settings.quarantine
             ensure_key_file(quarantine.key_file, "quarantine key")
             holder = open_holder(
-                quarantine.url, quarantine.key_file, quarantine.folder, env,
+                quarantine.url,
+                quarantine.key_file,
+                quarantine.folder,
+                env,
                 retention_days=quarantine.retention_days,
                 digest_secret=(secret, f"the digest secret in {settings.detection.secret_file}"),
             )
@@ -174,9 +178,15 @@ class Gateway:
         return context
 
     def _deliver(
-        self, raw: bytes, sender: str, recipients: Sequence[str], require_tls: bool
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        require_tls: bool,
+        client: Client | None,
     ) -> DeliveryResult:
-        return deliver(raw, sender, recipients, self.target, require_tls, self.outbound)
+        forward = client.attributes() if client is not None else None
+        return deliver(raw, sender, recipients, self.target, require_tls, self.outbound, forward)
 
     def _protocol(self) -> GatewaySMTP:
         gateway = self.settings.gateway

@@ -137,6 +137,24 @@ def test_an_internationalized_address_passes_the_gateway(topology: Topology) -> 
     assert copy.smtputf8 and copy.sender == "renée@cusd.com"
 
 
+def test_the_original_client_is_passed_on_to_the_reinjection(topology: Topology) -> None:
+    """Postfix's scan transport tells the gateway who the client was (XFORWARD); the gateway
+    tells the re-injection listener, which logs that client beside its own."""
+    postfix = topology.postfix
+    with (
+        RunningGateway(topology.gateway_settings("xforward")) as running,
+        running.client() as client,
+    ):
+        client.ehlo()
+        assert client.has_extn("xforward")
+        client.docmd("XFORWARD", "NAME=laptop.cusd.com ADDR=10.1.2.3 PROTO=ESMTP HELO=laptop")
+        client.sendmail("teacher@cusd.com", ["forwarded@example.org"], plain("forwarded"))
+        assert b"X-DLP-Verdict: deliver" in topology.wait_for("forwarded@example.org")
+    assert wait_until(lambda: "orig_client=laptop.cusd.com[10.1.2.3]" in postfix.log(), 10), (
+        postfix.log()
+    )
+
+
 def test_mail_waits_while_the_gateway_is_down_and_leaves_on_postqueue_f(
     topology: Topology,
 ) -> None:
