@@ -129,3 +129,15 @@ def test_options_in_braces_are_read() -> None:
         "content_filter": "scan:[127.0.0.1]:10025",
         "syslog_name": "postfix/submission",
     }
+
+
+def test_content_filter_in_main_cf_covers_every_service_but_the_reinjection(
+    tmp_path: Path,
+) -> None:
+    folder = with_doc(tmp_path)
+    postconf(folder, "-PX", "pickup/unix/content_filter", "smtp/inet/content_filter")
+    assert any(text.startswith("pickup/unix: no content_filter") for text in texts(folder))
+    postconf(folder, "-e", "content_filter = scan:[127.0.0.1]:10025")
+    assert texts(folder) == []
+    postconf(folder, "-PX", "127.0.0.1:10026/inet/content_filter")
+    assert any("filters again" in text for text in texts(folder))

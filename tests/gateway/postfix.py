@@ -120,7 +120,7 @@ maillog_file = /dev/stdout
         self.config.mkdir()
         (self.config / "main.cf").write_text(
             self.base_main_cf()
-            + "smtputf8_enable = no\nqueue_run_delay = 1s\nminimal_backoff_time = 1s\n"
+            + "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
         )
         (self.config / "master.cf").write_text(f"""\
 127.0.0.1:{self.inbound_port} inet n - n - - smtpd
