@@ -119,8 +119,7 @@ maillog_file = /dev/stdout
     def _write_config(self) -> None:
         self.config.mkdir()
         (self.config / "main.cf").write_text(
-            self.base_main_cf()
-            + "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
+            self.base_main_cf() + "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
         )
         (self.config / "master.cf").write_text(f"""\
 127.0.0.1:{self.inbound_port} inet n - n - - smtpd
