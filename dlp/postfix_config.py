@@ -13,7 +13,10 @@ The rules:
   must listen on loopback only;
 - its ``message_size_limit`` leaves room for the gateway's headers and an S/MIME copy (base64
   grows a message by about 37%): 0 (none) or at least 1.4 x main.cf's;
-- the transport a ``content_filter`` names exists in master.cf.
+- the transport a ``content_filter`` names exists in master.cf;
+- a listener the district names as inbound only (``--inbound``) may go unfiltered, but must
+  relay for nobody: ``reject_unauth_destination`` and no ``permit_mynetworks`` or
+  ``permit_sasl_authenticated`` in its relay restrictions.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,10 +103,14 @@ def _limit(value: str) -> int | None:
 
 
 def findings(
-    services: list[Service], main: dict[str, str], reinject: str = DEFAULT_REINJECT
+    services: list[Service],
+    main: dict[str, str],
+    reinject: str = DEFAULT_REINJECT,
+    inbound: Collection[str] = (),
 ) -> list[Finding]:
     """Every way around the gateway; ``reinject`` is the gateway's next hop (``host:port``),
-    the one listener that must not filter."""
+    the one listener that must not filter; ``inbound``: listeners (``host:port``) that take
+    only inbound mail, unfiltered on purpose, as long as they relay for nobody."""
     found = [
         Finding(
             key,
@@ -128,6 +136,8 @@ def findings(
         effective = main.get("content_filter", "") if own is None else own
         if service.key == f"{reinject}/inet":
             found.extend(_reinjection(service, services, effective, main_limit, main))
+        elif service.type == "inet" and service.name in inbound:
+            found.extend(_inbound(service, main))
         elif not effective:
             found.append(
                 Finding(service.key, "no content_filter: mail it takes in goes around the gateway")
@@ -141,6 +151,26 @@ def findings(
                 )
             )
     return found
+
+
+def _inbound(service: Service, main: dict[str, str]) -> list[Finding]:
+    restrictions = service.options.get("smtpd_relay_restrictions")
+    if restrictions is None:
+        restrictions = main.get("smtpd_relay_restrictions", "")
+    relays_for = [
+        word for word in ("permit_mynetworks", "permit_sasl_authenticated") if word in restrictions
+    ]
+    if relays_for or "reject_unauth_destination" not in restrictions:
+        return [
+            Finding(
+                service.key,
+                "an unfiltered inbound listener that relays "
+                f"({', '.join(relays_for) or 'no reject_unauth_destination'}): outbound mail can "
+                "go around the gateway through it; set -o "
+                "smtpd_relay_restrictions=reject_unauth_destination",
+            )
+        ]
+    return []
 
 
 def _too_small(service: Service, main_limit: int, main: dict[str, str]) -> Finding | None:
@@ -203,7 +233,9 @@ def _reinjection(
     return found
 
 
-def check_instance(config_dir: Path, reinject: str = DEFAULT_REINJECT) -> list[Finding]:
+def check_instance(
+    config_dir: Path, reinject: str = DEFAULT_REINJECT, inbound: Collection[str] = ()
+) -> list[Finding]:
     """The findings for the Postfix instance whose main.cf and master.cf are in
     ``config_dir``, read through its own ``postconf``."""
     master = _postconf(config_dir, "-M")
@@ -217,7 +249,7 @@ def check_instance(config_dir: Path, reinject: str = DEFAULT_REINJECT) -> list[F
             strict=False,
         )
     )
-    return findings(parse_master(master), main, reinject)
+    return findings(parse_master(master), main, reinject, inbound)
 
 
 def _postconf(config_dir: Path, *args: str) -> str:

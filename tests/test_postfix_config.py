@@ -37,10 +37,12 @@ def stock(tmp_path: Path, main_cf: str = "message_size_limit = 36700160\n") -> P
     return tmp_path
 
 
-def with_doc(tmp_path: Path) -> Path:
-    """The doc's master.cf commands (the `sh postfix-test` blocks that edit it) on the stock."""
+def with_doc(tmp_path: Path, *tags: str) -> Path:
+    """The doc's master.cf commands (the `sh postfix-test` blocks that edit it, then those of
+    ``tags``) on the stock."""
     folder = stock(tmp_path)
-    for block in doc_blocks():
+    blocks = [block for tag in ("postfix-test", *tags) for block in doc_blocks(tag)]
+    for block in blocks:
         if block.kind == "sh" and "postconf -" in block.text and "postmap" not in block.text:
             subprocess.run(
                 ["bash", "-euo", "pipefail", "-c", block.text],
@@ -141,3 +143,23 @@ def test_content_filter_in_main_cf_covers_every_service_but_the_reinjection(
     assert texts(folder) == []
     postconf(folder, "-PX", "127.0.0.1:10026/inet/content_filter")
     assert any("filters again" in text for text in texts(folder))
+
+
+def test_the_doc_split_for_an_inbound_mx(tmp_path: Path) -> None:
+    folder = with_doc(tmp_path, "postfix-inbound")
+    master = (folder / "master.cf").read_text()
+    assert "\nsmtp      inet" not in master and "10.0.0.25:smtp inet" in master
+    assert check_instance(folder, inbound=["203.0.113.25:smtp"]) == []
+    # Unnamed, the inbound listener is what it is: a way in without the filter.
+    assert [str(finding) for finding in check_instance(folder)] == [
+        "203.0.113.25:smtp/inet: no content_filter: mail it takes in goes around the gateway"
+    ]
+    # Named inbound but relaying for mynetworks: outbound mail could use it.
+    postconf(
+        folder,
+        "-P",
+        "203.0.113.25:smtp/inet/smtpd_relay_restrictions=permit_mynetworks,"
+        "reject_unauth_destination",
+    )
+    [finding] = check_instance(folder, inbound=["203.0.113.25:smtp"])
+    assert "relays (permit_mynetworks)" in str(finding)

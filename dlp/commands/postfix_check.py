@@ -1,6 +1,6 @@
 """`dlp postfix-check`: say where mail can go around the gateway in a Postfix configuration.
 
-dlp postfix-check [--config-dir /etc/postfix] [--reinject 127.0.0.1:10026]
+dlp postfix-check [--config-dir /etc/postfix] [--reinject 127.0.0.1:10026] [--inbound HOST:PORT]
 
 Exit status 0 when every way in passes the filter, 1 with one line per finding otherwise.
 The rules are in `dlp.postfix_config`.
@@ -26,6 +26,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="127.0.0.1:10026",
         help="the re-injection listener, the gateway's [delivery] next_hop (HOST:PORT)",
     )
+    parser.add_argument(
+        "--inbound",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="a listener that takes only inbound mail, unfiltered on purpose (repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -36,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if not (folder / "master.cf").is_file():
         raise UsageError(f"{folder}: no master.cf there")
     try:
-        found = check_instance(folder, args.reinject)
+        found = check_instance(folder, args.reinject, args.inbound)
     except (OSError, ValueError) as error:
         raise UsageError(str(error)) from None
     for finding in found:

@@ -29,7 +29,7 @@ from tests.gateway.postfix import Postfix
 
 DOC = REPO / "docs" / "postfix.md"
 STOCK_MASTER_CF = Path("/usr/share/postfix/master.cf.dist")
-FENCE = re.compile(r"^```(\w+) postfix-test(?: file=(\S+))?\n(.*?)^```$", re.M | re.S)
+FENCE = re.compile(r"^```(\w+) (postfix-[\w-]+)(?: file=(\S+))?\n(.*?)^```$", re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,14 @@ class Block:
     text: str
 
 
-def doc_blocks(doc: Path = DOC) -> list[Block]:
-    return [Block(kind, file, text) for kind, file, text in FENCE.findall(doc.read_text())]
+def doc_blocks(tag: str = "postfix-test", doc: Path = DOC) -> list[Block]:
+    """The blocks marked ``tag``: ``postfix-test`` (the setup), ``postfix-inbound`` (the split
+    of port 25 for an inbound MX, applied by tests/test_postfix_config.py)."""
+    return [
+        Block(kind, file, text)
+        for kind, found, file, text in FENCE.findall(doc.read_text())
+        if found == tag
+    ]
 
 
 @dataclass(frozen=True)
