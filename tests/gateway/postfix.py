@@ -180,12 +180,14 @@ scan      unix  -       -       n       -       4       smtp
                 time.sleep(0.1)
         raise RuntimeError(f"postfix did not start: {self.log()}")
 
-    def log(self) -> str:
+    def log(self, tail: int | None = 4000) -> str:
+        """The end of Postfix's log (all of it with ``tail=None``)."""
         parts = []
         for name in ("master.out", "maillog"):
             path = self.root / name
             if path.exists():
-                parts.append(path.read_text(errors="replace")[-4000:])
+                text = path.read_text(errors="replace")
+                parts.append(text if tail is None else text[-tail:])
         return "\n".join(parts)
 
     def queued(self, *folders: str) -> list[Path]:

@@ -4,6 +4,7 @@ gateway is down and leaves on `postqueue -f`, big messages pass, the TLS policy 
 
 from __future__ import annotations
 
+import re
 import shutil
 import smtplib
 import ssl
@@ -15,7 +16,7 @@ import pytest
 from dlp.postfix_config import check_instance
 from dlp.settings import Settings
 from tests.gateway.certs import make_tls_files
-from tests.gateway.harness import RunningGateway, make_settings, plain
+from tests.gateway.harness import REPO, RunningGateway, make_settings, plain, scenario
 from tests.gateway.postfix import available
 from tests.gateway.postfix_doc import DocPostfix, Ports, doc_blocks
 from tests.gateway.sink import Sink, free_port
@@ -150,7 +151,7 @@ def test_the_original_client_is_passed_on_to_the_reinjection(topology: Topology)
         client.docmd("XFORWARD", "NAME=laptop.cusd.com ADDR=10.1.2.3 PROTO=ESMTP HELO=laptop")
         client.sendmail("teacher@cusd.com", ["forwarded@example.org"], plain("forwarded"))
         assert b"X-DLP-Verdict: deliver" in topology.wait_for("forwarded@example.org")
-    assert wait_until(lambda: "orig_client=laptop.cusd.com[10.1.2.3]" in postfix.log(), 10), (
+    assert wait_until(lambda: "orig_client=laptop.cusd.com[10.1.2.3]" in postfix.log(None), 10), (
         postfix.log()
     )
 
@@ -188,6 +189,51 @@ def test_a_message_at_the_size_limit_passes(topology: Topology) -> None:
     assert len(data) > len(raw)
 
 
+def test_an_smime_copy_of_a_message_at_the_limit_is_reinjected(topology: Topology) -> None:
+    """The gateway encrypts a message at port 25's limit for a partner with a certificate; the
+    copy, about 37% larger, is taken by the re-injection listener (then waits for the
+    partner's verified TLS)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.actions.test_smime import make_certificate
+
+    postfix = topology.postfix
+    folder = topology.tmp / "smime"
+    (folder / "certs").mkdir(parents=True)
+    policy = folder / "policy.toml"
+    policy.write_text((REPO / "samples" / "policy.toml").read_text())
+    certificate, _key = make_certificate("sync@gradebook-vendor.example")
+    (folder / "certs" / "vendor.pem").write_bytes(certificate.public_bytes(Encoding.PEM))
+    settings = make_settings(
+        folder,
+        f'listen = "127.0.0.1:{postfix.ports.gateway}"\n'
+        f"max_message_bytes = {SIZE_LIMIT}\nscan_timeout = 120\n",
+        next_hop_port=postfix.ports.reinject,
+        policy=policy,
+    )
+    raw = scenario("gradebook_export_to_authorized_vendor.eml")
+    anchor = b"DPA-2024-017.\r\n"
+    line = b"Attendance for the fall term is summarized in the attached export.\r\n"
+    padding = line * ((SIZE_LIMIT - 4096 - len(raw)) // len(line))
+    raw = raw.replace(anchor, anchor + padding)
+    with RunningGateway(settings):
+        with smtplib.SMTP("127.0.0.1", postfix.ports.smtp, local_hostname="client.test") as client:
+            client.sendmail("sis-exports@cusd.com", ["sync@gradebook-vendor.example"], raw)
+
+        def reinjected() -> list[int]:
+            return [
+                int(size)
+                for size in re.findall(
+                    r"from=<sis-exports@cusd.com>, size=(\d+)", postfix.log(None)
+                )
+            ]
+
+        assert wait_until(lambda: any(size > SIZE_LIMIT for size in reinjected()), 180), (
+            postfix.log()
+        )
+    assert max(reinjected()) > SIZE_LIMIT * 1.3
+
+
 def test_the_reinjection_listener_takes_an_smime_sized_copy(topology: Topology) -> None:
     """An S/MIME copy of a message at the limit is about 37% larger (base64): the re-injection
     listener must take it although port 25 would not."""
@@ -212,6 +258,6 @@ def test_the_partner_gets_verified_tls_or_nothing(topology: Topology) -> None:
             client.sendmail(
                 "teacher@cusd.com", ["sync@gradebook-vendor.example"], plain("released copy")
             )
-        assert wait_until(lambda: "TLS is required" in postfix.log(), 30), postfix.log()
+        assert wait_until(lambda: "TLS is required" in postfix.log(None), 30), postfix.log()
         assert partner.received == []
     assert topology.arrived("sync@gradebook-vendor.example") is None
