@@ -48,11 +48,19 @@ def unsafe_modes(settings: Settings) -> list[str]:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             continue  # created 0600 by the gateway when it starts
+        except PermissionError:
+            # A folder this user may not enter (--check run by someone else): closed to
+            # them at least; the folder itself is checked below.
+            folders.setdefault(path.parent, what)
+            continue
         if mode & 0o077:
             found.append(f"{what} {path} is mode {mode:04o}: chmod 600 {path}")
         folders.setdefault(path.parent, what)
     for folder, what in folders.items():
-        mode = stat.S_IMODE(folder.stat().st_mode)
+        try:
+            mode = stat.S_IMODE(folder.stat().st_mode)
+        except OSError:
+            continue
         if mode & 0o007:
             found.append(
                 f"folder {folder} (of the {what}) is mode {mode:04o}: others may enter it; "
