@@ -475,13 +475,14 @@ def _send_xforward(client: _Client, attributes: Mapping[str, str]) -> None:
     not a reason to keep the message: the host then logs the gateway as the client."""
     offered = set(client.esmtp_features.get("xforward", "").upper().split())
     argument = " ".join(
-        f"{name}={_xtext(value)}" for name, value in attributes.items() if name in offered
+        f"{name}={xtext(value)}" for name, value in attributes.items() if name in offered
     )
     if argument:
         client.docmd("XFORWARD", argument)
 
 
-def _xtext(value: str) -> str:
+def xtext(value: str) -> str:
+    """``value`` as RFC 3461 xtext: printable ASCII but ``+`` and ``=``, the rest ``+HH``."""
     return "".join(
         char if "!" <= char <= "~" and char not in "+=" else f"+{ord(char):02X}" for char in value
     )

@@ -8,8 +8,11 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from smtp_gateway.xforward import Client, XforwardSyntax, parse
+from dlp.delivery import xtext
+from smtp_gateway.xforward import UNAVAILABLE, Client, XforwardSyntax, parse
 from tests.gateway.harness import RunningGateway, make_settings
 
 SENSITIVE = b"Subject: records\r\n\r\nStudent ID: 20231234, SSN 536-22-1234. IEP attached.\r\n"
@@ -49,6 +52,17 @@ def test_client_attributes_round_trip() -> None:
         "ADDR": "10.1.2.3",
     }
     assert Client.of({}) is None
+
+
+@given(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=80),
+    st.sampled_from(["NAME", "HELO", "PROTO"]),
+)
+def test_what_delivery_encodes_the_gateway_decodes(value: str, name: str) -> None:
+    """The next hop (another gateway, or Postfix) reads back exactly what was forwarded."""
+    encoded = xtext(value)
+    assert " " not in encoded and "=" not in encoded
+    assert parse(f"{name}={encoded}") == ({} if value in UNAVAILABLE else {name: value})
 
 
 def message_records(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
