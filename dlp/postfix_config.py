@@ -13,7 +13,9 @@ The rules:
   must listen on loopback only;
 - its ``message_size_limit`` leaves room for the gateway's headers and an S/MIME copy (base64
   grows a message by about 37%): 0 (none) or at least 1.4 x main.cf's;
-- the transport a ``content_filter`` names exists in master.cf;
+- the transport a ``content_filter`` names exists in master.cf, and (given the gateway's
+  settings) its destination is the gateway's ``listen`` and the gateway takes messages as
+  large as ``message_size_limit``;
 - a listener the district names as inbound only (``--inbound``) may go unfiltered, but must
   relay for nobody: ``reject_unauth_destination`` and no ``permit_mynetworks`` or
   ``permit_sasl_authenticated`` in its relay restrictions.
@@ -54,6 +56,20 @@ class Service:
             return ipaddress.ip_address(host).is_loopback
         except ValueError:
             return False  # "smtp", "0.0.0.0:25", a host name: every interface in inet_interfaces
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What the Postfix configuration must agree with. ``reinject``: the gateway's next hop
+    (``host:port``), the one listener that must not filter; ``inbound``: listeners that take
+    only inbound mail, unfiltered on purpose, as long as they relay for nobody. From the
+    gateway's settings, when given: ``gateway`` (its ``host:port``, where every
+    content_filter must point) and ``max_message_bytes`` (at least Postfix's limit)."""
+
+    reinject: str = DEFAULT_REINJECT
+    inbound: Collection[str] = ()
+    gateway: str | None = None
+    max_message_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +119,10 @@ def _limit(value: str) -> int | None:
 
 
 def findings(
-    services: list[Service],
-    main: dict[str, str],
-    reinject: str = DEFAULT_REINJECT,
-    inbound: Collection[str] = (),
+    services: list[Service], main: dict[str, str], expected: Expected = Expected()
 ) -> list[Finding]:
-    """Every way around the gateway; ``reinject`` is the gateway's next hop (``host:port``),
-    the one listener that must not filter; ``inbound``: listeners (``host:port``) that take
-    only inbound mail, unfiltered on purpose, as long as they relay for nobody."""
+    """Every way around the gateway, and every disagreement with it."""
+    reinject, inbound = expected.reinject, expected.inbound
     found = [
         Finding(
             key,
@@ -122,6 +134,17 @@ def findings(
     ]
     transports = {service.name for service in services if service.type == "unix"}
     main_limit = _limit(main.get("message_size_limit", "")) or 0
+    if expected.max_message_bytes is not None and (
+        main_limit == 0 or expected.max_message_bytes < main_limit
+    ):
+        found.append(
+            Finding(
+                "main.cf",
+                f"message_size_limit {main_limit or 'unlimited'} is more than the gateway's "
+                f"max_message_bytes {expected.max_message_bytes}: Postfix would accept mail "
+                "the gateway refuses (552), and bounce it",
+            )
+        )
     if not any(service.key == f"{reinject}/inet" for service in services):
         found.append(
             Finding(
@@ -142,6 +165,14 @@ def findings(
             found.append(
                 Finding(service.key, "no content_filter: mail it takes in goes around the gateway")
             )
+        elif expected.gateway and not _points_at(effective, expected.gateway):
+            found.append(
+                Finding(
+                    service.key,
+                    f"content_filter {effective} does not name the gateway "
+                    f"({expected.gateway}): mail waits in the queue",
+                )
+            )
         elif (transport := effective.partition(":")[0]) not in transports:
             found.append(
                 Finding(
@@ -151,6 +182,14 @@ def findings(
                 )
             )
     return found
+
+
+def _points_at(content_filter: str, gateway: str) -> bool:
+    """``scan:[127.0.0.1]:10025`` against ``127.0.0.1:10025``."""
+    destination = content_filter.partition(":")[2]
+    host, _, port = destination.rpartition(":")
+    want_host, _, want_port = gateway.rpartition(":")
+    return host.strip("[]") == want_host.strip("[]") and port == want_port
 
 
 def _inbound(service: Service, main: dict[str, str]) -> list[Finding]:
@@ -233,9 +272,7 @@ def _reinjection(
     return found
 
 
-def check_instance(
-    config_dir: Path, reinject: str = DEFAULT_REINJECT, inbound: Collection[str] = ()
-) -> list[Finding]:
+def check_instance(config_dir: Path, expected: Expected = Expected()) -> list[Finding]:
     """The findings for the Postfix instance whose main.cf and master.cf are in
     ``config_dir``, read through its own ``postconf``."""
     master = _postconf(config_dir, "-M")
@@ -249,7 +286,7 @@ def check_instance(
             strict=False,
         )
     )
-    return findings(parse_master(master), main, reinject, inbound)
+    return findings(parse_master(master), main, expected)
 
 
 def _postconf(config_dir: Path, *args: str) -> str:

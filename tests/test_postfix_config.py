@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dlp.cli import main
-from dlp.postfix_config import check_instance, parse_master
+from dlp.postfix_config import Expected, check_instance, parse_master
+from tests.gateway.harness import REPO
 from tests.gateway.postfix_doc import STOCK_MASTER_CF, doc_blocks
 
 pytestmark = pytest.mark.skipif(
@@ -119,7 +120,10 @@ def test_a_reinjection_listener_off_loopback(tmp_path: Path) -> None:
     folder = with_doc(tmp_path)
     master = (folder / "master.cf").read_text().replace("127.0.0.1:10026 inet", "10026 inet")
     (folder / "master.cf").write_text(master)
-    assert any("not on loopback" in str(finding) for finding in check_instance(folder, "10026"))
+    assert any(
+        "not on loopback" in str(finding)
+        for finding in check_instance(folder, Expected(reinject="10026"))
+    )
 
 
 def test_options_in_braces_are_read() -> None:
@@ -149,7 +153,7 @@ def test_the_doc_split_for_an_inbound_mx(tmp_path: Path) -> None:
     folder = with_doc(tmp_path, "postfix-inbound")
     master = (folder / "master.cf").read_text()
     assert "\nsmtp      inet" not in master and "10.0.0.25:smtp inet" in master
-    assert check_instance(folder, inbound=["203.0.113.25:smtp"]) == []
+    assert check_instance(folder, Expected(inbound=["203.0.113.25:smtp"])) == []
     # Unnamed, the inbound listener is what it is: a way in without the filter.
     assert [str(finding) for finding in check_instance(folder)] == [
         "203.0.113.25:smtp/inet: no content_filter: mail it takes in goes around the gateway"
@@ -161,5 +165,27 @@ def test_the_doc_split_for_an_inbound_mx(tmp_path: Path) -> None:
         "203.0.113.25:smtp/inet/smtpd_relay_restrictions=permit_mynetworks,"
         "reject_unauth_destination",
     )
-    [finding] = check_instance(folder, inbound=["203.0.113.25:smtp"])
+    [finding] = check_instance(folder, Expected(inbound=["203.0.113.25:smtp"]))
     assert "relays (permit_mynetworks)" in str(finding)
+
+
+def test_checked_against_the_gateway_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "postfix").mkdir()
+    folder = with_doc(tmp_path / "postfix")
+    sample = REPO / "deploy" / "etc-dlp" / "gateway.toml"
+    # The doc's Postfix and deploy/'s sample gateway agree on ports and sizes.
+    assert main(["postfix-check", "--config-dir", str(folder), "--config", str(sample)]) == 0
+    capsys.readouterr()
+    gateway = tmp_path / "gateway.toml"
+    gateway.write_text(
+        sample.read_text()
+        .replace('listen = "127.0.0.1:10025"', 'listen = "127.0.0.1:10027"')
+        .replace("max_message_bytes = 36700160", "max_message_bytes = 10485760")
+    )
+    assert main(["postfix-check", "--config-dir", str(folder), "--config", str(gateway)]) == 1
+    out = capsys.readouterr().out
+    assert "smtp/inet: content_filter scan:[127.0.0.1]:10025 does not name the gateway" in out
+    assert "pickup/unix: content_filter" in out
+    assert "main.cf: message_size_limit 36700160 is more than the gateway's" in out

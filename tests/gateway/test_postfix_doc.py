@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dlp.postfix_config import check_instance
+from dlp.postfix_config import Expected, check_instance
 from dlp.settings import Settings
 from tests.gateway.certs import make_tls_files
 from tests.gateway.harness import REPO, RunningGateway, make_settings, plain, scenario
@@ -92,7 +92,14 @@ def test_nothing_goes_around_the_filter(topology: Topology) -> None:
     # One entry per service: the doc edited Debian's smtp line, it did not add a second one.
     names = [tuple(line.split()[:2]) for line in master.splitlines() if line.strip()]
     assert len(names) == len(set(names))
-    findings = check_instance(postfix.config, f"127.0.0.1:{postfix.ports.reinject}")
+    findings = check_instance(
+        postfix.config,
+        Expected(
+            reinject=f"127.0.0.1:{postfix.ports.reinject}",
+            gateway=f"127.0.0.1:{postfix.ports.gateway}",
+            max_message_bytes=SIZE_LIMIT,
+        ),
+    )
     assert [finding.text for finding in findings] == []
 
 
