@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "roster",
     "scan_export",
     "smtp_gateway.command",
+    "postfix_check",
     "quarantine",
     "web",
     "audit",

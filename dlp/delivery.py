@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -142,10 +142,13 @@ def deliver(
     target: DeliveryTarget,
     require_tls: bool = False,
     connections: ConnectionCache | None = None,
+    xforward: Mapping[str, str] | None = None,
 ) -> DeliveryResult:
     """Deliver ``raw`` (CRLF line endings, not dot-stuffed) to ``recipients``; see the module.
 
-    ``connections``: keep connections to a next hop open for the next call (the gateway)."""
+    ``connections``: keep connections to a next hop open for the next call (the gateway).
+    ``xforward``: the original client's XFORWARD attributes (NAME, ADDR, PROTO, HELO), sent
+    to a next hop that offers XFORWARD (Postfix's re-injection listener), never to MX hosts."""
     wanted = list(dict.fromkeys(recipients))
     if not wanted:
         return DeliveryResult(())
@@ -161,7 +164,7 @@ def deliver(
             timeout=target.timeout,
             helo=target.helo,
         )
-        return _combine([_send(raw, sender, wanted, [hop], connections)])
+        return _combine([_send(raw, sender, wanted, [hop], connections, xforward)])
     return _to_mx(raw, sender, wanted, target, require_tls)
 
 
@@ -445,12 +448,53 @@ def _reused(hop: _Hop, cache: ConnectionCache | None) -> tuple[_Client, TlsState
     return None
 
 
+NO_SMTPUTF8 = "5.6.7 {via} does not offer SMTPUTF8, which this address needs"
+
+
+def _smtputf8(
+    client: _Client, raw: bytes, sender: str, recipients: list[str], options: list[str]
+) -> list[str]:
+    """Ask for SMTPUTF8 (RFC 6531) when the message needs it and the host offers it: a
+    non-ASCII address, or UTF-8 in the header section. Without the extension a non-ASCII
+    address cannot be sent: the recipients that cannot be sent (all of them when the sender's
+    address is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME, as before."""
+    envelope_ascii = sender.isascii() and all(address.isascii() for address in recipients)
+    header = raw.split(b"\r\n\r\n", 1)[0]
+    if envelope_ascii and header.isascii():
+        return []
+    if client.has_extn("smtputf8"):
+        options.append("SMTPUTF8")
+        return []
+    if not sender.isascii():
+        return list(recipients)
+    return [address for address in recipients if not address.isascii()]
+
+
+def _send_xforward(client: _Client, attributes: Mapping[str, str]) -> None:
+    """The original client, in the attributes the host offers, xtext-encoded. A refusal is
+    not a reason to keep the message: the host then logs the gateway as the client."""
+    offered = set(client.esmtp_features.get("xforward", "").upper().split())
+    argument = " ".join(
+        f"{name}={xtext(value)}" for name, value in attributes.items() if name in offered
+    )
+    if argument:
+        client.docmd("XFORWARD", argument)
+
+
+def xtext(value: str) -> str:
+    """``value`` as RFC 3461 xtext: printable ASCII but ``+`` and ``=``, the rest ``+HH``."""
+    return "".join(
+        char if "!" <= char <= "~" and char not in "+=" else f"+{ord(char):02X}" for char in value
+    )
+
+
 def _send_once(
     raw: bytes,
     sender: str,
     recipients: list[str],
     hop: _Hop,
     cache: ConnectionCache | None = None,
+    xforward: Mapping[str, str] | None = None,
 ) -> _Attempt:
     """One SMTP transaction with one host. Connection failures come back as code 0."""
     attempt = _Attempt()
@@ -472,6 +516,17 @@ def _send_once(
             options.append(f"SIZE={len(raw)}")
         if client.has_extn("8bitmime") and not raw.isascii():
             options.append("BODY=8BITMIME")
+        unsendable = _smtputf8(client, raw, sender, recipients, options)
+        if unsendable:
+            attempt.results = _fail_all(
+                unsendable, Outcome.PERMANENT, 553, NO_SMTPUTF8.format(via=via), via
+            )
+            recipients = [address for address in recipients if address not in unsendable]
+            if not recipients:
+                clean = True
+                return attempt
+        if xforward and client.has_extn("xforward"):
+            _send_xforward(client, xforward)
         code, reply = client.mail(sender, options)
         if not 200 <= code < 300:
             attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
@@ -517,11 +572,12 @@ def _send(
     recipients: list[str],
     hops: Sequence[_Hop],
     cache: ConnectionCache | None = None,
+    xforward: Mapping[str, str] | None = None,
 ) -> _Attempt:
     """Try each host in turn while the failure is a connection failure or a 4xx greeting."""
     attempt = _Attempt()
     for hop in hops:
-        attempt = _send_once(raw, sender, recipients, hop, cache)
+        attempt = _send_once(raw, sender, recipients, hop, cache, xforward)
         retry = all(
             item.outcome is Outcome.TEMPORARY
             and not item.tls_refused

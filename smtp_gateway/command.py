@@ -5,7 +5,10 @@ dlp gateway [--config FILE] [--check]
 Without --config it runs on the embedded defaults (see dlp/settings.py): the sample policy,
 an SQLite quarantine and files under ./var/, delivering to ./var/delivered/. SIGHUP reloads
 the policy (a bad one is refused and the running one kept); SIGTERM or Ctrl-C stops taking
-mail, lets the messages in flight finish, then exits.
+mail, lets the messages in flight finish, then exits. What it creates (keys, the quarantine
+database, the audit log, their folders) is its user's only: umask 077. --check also fails
+(exit 1) when one of those files, or the TLS key or password file, is open to others
+(`dlp.file_modes`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
+from collections.abc import Mapping
 
 from dlp.cli import UsageError
 
@@ -32,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from dlp.actions.notify import NoticeError
+    from dlp.file_modes import unsafe_modes, use_private_umask
     from dlp.policy import PolicyError
     from dlp.roster.secret import SecretError
     from dlp.settings import SettingsError, load_settings
@@ -46,8 +52,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot read the policy: {error}") from None
     if args.check:
+        unsafe = unsafe_modes(settings)
+        for line in unsafe:
+            print(f"unsafe: {line}")
+        if unsafe:
+            return 1
         print(f"{settings.source}: ok; policy {settings.policy_file} ({bundle.version})")
         return 0
+    use_private_umask()  # the keys, the database and the audit log it creates: 0600, 0700
     configure(settings.logging.level, settings.logging.file)
     try:
         return asyncio.run(_serve(settings))
@@ -55,6 +67,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot start the gateway: {error}") from None
+
+
+def notify_ready(env: Mapping[str, str]) -> None:
+    """Tell systemd (``Type=notify``) that mail is being taken: the unit's ExecStartPost
+    (``postqueue -f``, deploy/systemd) then finds the gateway listening."""
+    path = env.get("NOTIFY_SOCKET", "")
+    if not path:
+        return
+    address = "\0" + path[1:] if path.startswith("@") else path  # "@": an abstract socket
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.sendto(b"READY=1", address)
 
 
 async def _serve(settings: object) -> int:
@@ -77,6 +100,7 @@ async def _serve(settings: object) -> int:
         f"dlp gateway: listening on {settings.gateway.listen.host}:{gateway.smtp_port}",
         file=sys.stderr,
     )
+    notify_ready(os.environ)
     await stop.wait()
     await gateway.stop()
     return 0

@@ -17,7 +17,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from dlp.settings import Network
 from smtp_gateway import replies
+from smtp_gateway.protocol import GatewayEnvelope
 from smtp_gateway.relay import Message, Relay
+from smtp_gateway.xforward import Client
 
 
 class InFlight:
@@ -54,6 +56,19 @@ def _peer_address(session: Session) -> ipaddress.IPv4Address | ipaddress.IPv6Add
     return address
 
 
+def address_problem(address: str, smtputf8: bool) -> str | None:
+    """The reply refusing ``address``, or None. With SMTPUTF8 aiosmtpd decodes commands as
+    UTF-8 with surrogate escapes: bytes that were not UTF-8 are refused here, before they can
+    reach a log line or a next hop."""
+    if address.isascii():
+        return None
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return replies.ADDRESS_NOT_UTF8
+    return None if smtputf8 else replies.NEEDS_SMTPUTF8
+
+
 class GatewayHandler:
     def __init__(
         self,
@@ -69,11 +84,29 @@ class GatewayHandler:
         self.busy = busy
         self.in_flight = in_flight
 
-    def may_relay(self, session: Session) -> bool:
-        if session.authenticated:
-            return True
+    def in_client_networks(self, session: Session) -> bool:
         address = _peer_address(session)
         return address is not None and any(address in net for net in self.client_networks)
+
+    def may_relay(self, session: Session) -> bool:
+        return bool(session.authenticated) or self.in_client_networks(session)
+
+    def may_xforward(self, session: Session) -> bool:
+        # The MTA in front, by its address: a logged-in user could make up any client.
+        return self.in_client_networks(session)
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.may_xforward(session):
+            responses.insert(len(responses) - 1, replies.XFORWARD_OFFER)  # before "250 HELP"
+        return responses
 
     def busy_reply(self) -> str | None:
         return self.busy()
@@ -86,6 +119,9 @@ class GatewayHandler:
         busy = self.busy()
         if busy is not None:
             return busy
+        problem = address_problem(address, envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return replies.MAIL_OK
@@ -97,6 +133,9 @@ class GatewayHandler:
             return replies.RELAY_DENIED
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return replies.TOO_MANY_RECIPIENTS
+        problem = address_problem(address, envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return replies.RCPT_OK
@@ -111,6 +150,7 @@ class GatewayHandler:
             recipients=tuple(envelope.rcpt_tos),
             raw=bytes(content),
             peer=str(peer) if peer else "",
+            client=Client.of(envelope.xforward) if isinstance(envelope, GatewayEnvelope) else None,
         )
         task = self.in_flight.start(self.relay.process(message))
         return await asyncio.shield(task)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
-from smtp_gateway import replies
+from smtp_gateway import replies, xforward
 from smtp_gateway.datapath import DataRefused, receive, unstuff
 
 log = logging.getLogger("smtp_gateway.protocol")
@@ -23,6 +23,18 @@ log = logging.getLogger("smtp_gateway.protocol")
 class DataGate(Protocol):
     def busy_reply(self) -> str | None:
         """A 4xx reply when no message should be taken now (saturated, shutting down)."""
+
+    def may_xforward(self, session: Session) -> bool:
+        """Whether this client may say who its own client was (XFORWARD)."""
+
+
+class GatewayEnvelope(Envelope):
+    """aiosmtpd's envelope, plus the XFORWARD attributes of this transaction (a new envelope
+    after each message and RSET, so they never carry over to the next one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.xforward: dict[str, str] = {}
 
 
 Command = Callable[[SMTP, str], Awaitable[None]]
@@ -55,6 +67,27 @@ class GatewaySMTP(SMTP):
     smtp_EHLO = _refusing_nul(SMTP.smtp_EHLO)
     smtp_MAIL = _refusing_nul(SMTP.smtp_MAIL)
     smtp_RCPT = _refusing_nul(SMTP.smtp_RCPT)
+
+    def _create_envelope(self) -> GatewayEnvelope:
+        return GatewayEnvelope()
+
+    @syntax("XFORWARD attribute=value ...")
+    async def smtp_XFORWARD(self, arg: str) -> None:
+        if await self.check_helo_needed():
+            return
+        assert self.session is not None and isinstance(self.envelope, GatewayEnvelope)
+        if not self.event_handler.may_xforward(self.session):
+            await self.push(replies.XFORWARD_DENIED)
+            return
+        if self.envelope.mail_from is not None:
+            await self.push(replies.XFORWARD_IN_TRANSACTION)
+            return
+        try:
+            self.envelope.xforward.update(xforward.parse(arg))
+        except xforward.XforwardSyntax:
+            await self.push(replies.XFORWARD_SYNTAX)
+            return
+        await self.push(replies.XFORWARD_OK)
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
@@ -108,4 +141,4 @@ def _peer(session: Session) -> str:
     return str(peer[0]) if isinstance(peer, tuple) else str(peer)
 
 
-__all__ = ["DataGate", "Envelope", "GatewaySMTP"]
+__all__ = ["DataGate", "Envelope", "GatewayEnvelope", "GatewaySMTP"]

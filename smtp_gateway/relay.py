@@ -29,16 +29,16 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from dlp.actions.headers import header_block
 from dlp.actions.mail import NoticeMail, compose, failure_report
-from dlp.actions.outbox import QueuedMail, Tried
+from dlp.actions.outbox import Deliver, QueuedMail, Tried
 from dlp.actions.step import ActionStep, Encryptor, Sent
 from dlp.audit import AuditLog
-from dlp.delivery import DeliveryResult, Outcome, RecipientResult
+from dlp.delivery import Outcome, RecipientResult
 from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
@@ -51,10 +51,11 @@ from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.scanning import Saturated, ScanFailed
+from smtp_gateway.xforward import Client
 
 log = logging.getLogger("smtp_gateway.relay")
 
-Deliver = Callable[[bytes, str, Sequence[str], bool], DeliveryResult]
+# raw, sender, recipients, require_tls, the original client (XFORWARD, for the next hop)
 Scan = Callable[[bytes], Awaitable[ScanResult]]
 
 
@@ -64,6 +65,7 @@ class Message:
     recipients: tuple[str, ...]
     raw: bytes
     peer: str = ""
+    client: Client | None = None  # who the MTA in front received it from (XFORWARD)
     id: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
@@ -171,6 +173,7 @@ class Relay:
         record: dict[str, object] = {
             "id": message.id,
             "peer": message.peer,
+            **({"client": message.client.to_dict()} if message.client else {}),
             "sender": message.sender,
             "size": len(message.raw),
             "recipients": len(message.recipients),
@@ -290,6 +293,8 @@ class Relay:
             fields["gateway_id"] = message.id
             if attempt.scan.message_id is not None:
                 fields["message_id_digest"] = attempt.scan.message_id.digest
+            if message.client is not None:
+                fields["client"] = message.client.to_dict()
             fields["policy_version"] = bundle.version
             fields["held"] = dict(outcome.held)
             await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
@@ -342,6 +347,7 @@ class Relay:
                 fields,
                 encryption,
                 encryptor,
+                message.client.attributes() if message.client is not None else None,
             )
             assert isinstance(sent, Sent)
             if sent.unsent:

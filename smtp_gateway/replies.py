@@ -26,6 +26,13 @@ BARE_CR: Final = "550 5.6.0 Message refused: bare CR in message data (line endin
 # on PostgreSQL (a text column cannot store it).
 NUL_IN_COMMAND: Final = "501 5.5.2 Syntax error: NUL byte in the command (not allowed)"
 NUL_IN_DATA: Final = "550 5.6.0 Message refused: NUL byte in message data (no BINARYMIME here)"
+NEEDS_SMTPUTF8: Final = "553 5.6.7 A non-ASCII address needs MAIL FROM ... SMTPUTF8"
+ADDRESS_NOT_UTF8: Final = "553 5.1.7 The address is not valid UTF-8"
+XFORWARD_OK: Final = "250 2.0.0 Ok"
+XFORWARD_DENIED: Final = "550 5.7.0 Error: insufficient authorization"
+XFORWARD_IN_TRANSACTION: Final = "503 5.5.1 Error: XFORWARD not allowed within transaction"
+XFORWARD_SYNTAX: Final = "501 5.5.4 Syntax: XFORWARD attribute=value..."
+XFORWARD_OFFER: Final = "250-XFORWARD NAME ADDR PROTO HELO"
 NEED_RCPT: Final = "503 5.5.1 Error: need RCPT command"
 DATA_SYNTAX: Final = "501 5.5.4 Syntax: DATA"
 START_DATA: Final = "354 End data with <CR><LF>.<CR><LF>"

@@ -129,7 +129,10 @@ class Gateway:
             quarantine = settings.quarantine
             ensure_key_file(quarantine.key_file, "quarantine key")
             holder = open_holder(
-                quarantine.url, quarantine.key_file, quarantine.folder, env,
+                quarantine.url,
+                quarantine.key_file,
+                quarantine.folder,
+                env,
                 retention_days=quarantine.retention_days,
                 digest_secret=(secret, f"the digest secret in {settings.detection.secret_file}"),
             )
@@ -207,9 +210,15 @@ class Gateway:
         )
 
     def _deliver(
-        self, raw: bytes, sender: str, recipients: Sequence[str], require_tls: bool
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        require_tls: bool,
+        xforward: Mapping[str, str] | None = None,
+        /,
     ) -> DeliveryResult:
-        return deliver(raw, sender, recipients, self.target, require_tls, self.outbound)
+        return deliver(raw, sender, recipients, self.target, require_tls, self.outbound, xforward)
 
     def _protocol(self) -> GatewaySMTP:
         gateway = self.settings.gateway
@@ -225,6 +234,9 @@ class Gateway:
             auth_required=gateway.auth.required,
             auth_require_tls=True,
             authenticator=self.authenticator,
+            # Internationalized addresses (josé@example.org, RFC 6531): offered to every client;
+            # the delivery asks the next hop for it when an address needs it.
+            enable_SMTPUTF8=True,
             loop=asyncio.get_running_loop(),
         )
         self.connections.add(protocol)

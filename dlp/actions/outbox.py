@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -25,8 +25,20 @@ from dlp.delivery import DeliveryResult, Outcome
 
 log = logging.getLogger("dlp.actions.outbox")
 
-# ``deliver(raw, envelope sender, recipients, require_tls)``, bound to a delivery target.
-Deliver = Callable[[bytes, str, Sequence[str], bool], DeliveryResult]
+class Deliver(Protocol):
+    """``deliver(raw, envelope sender, recipients, require_tls[, xforward])``, bound to a
+    delivery target; ``xforward``: the original client's attributes, passed on to the next hop
+    (the gateway's copies only)."""
+
+    def __call__(
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        require_tls: bool,
+        xforward: Mapping[str, str] | None = None,
+        /,
+    ) -> DeliveryResult: ...
 
 
 @dataclass(frozen=True, slots=True)

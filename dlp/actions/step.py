@@ -15,7 +15,7 @@ durable (delivered, or held and committed); `ActionStep.attempt` is the first tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dlp.actions.headers import stamp
@@ -80,9 +80,11 @@ class ActionStep:
         fields: Fields,
         encryption: Encryption | None,
         encryptor: Encryptor,
+        xforward: Mapping[str, str] | None = None,
     ) -> Sent:
         """One copy of ``raw`` to ``recipients``: stamped with ``fields``, encrypted as asked,
-        delivered. Never raises for what the network or a certificate does."""
+        delivered (with the original client's XFORWARD attributes, when the gateway has them).
+        Never raises for what the network or a certificate does."""
         if not recipients:
             return NOTHING_SENT
         stamped = list(fields)
@@ -98,7 +100,10 @@ class ActionStep:
         elif encryption is Encryption.REQUIRE_TLS:
             require_tls = True
             stamped.append(("X-DLP-Encryption", "require-tls"))
-        return Sent(self.deliver(stamp(body, stamped), sender, recipients, require_tls))
+        copy = stamp(body, stamped)
+        if xforward:
+            return Sent(self.deliver(copy, sender, recipients, require_tls, xforward))
+        return Sent(self.deliver(copy, sender, recipients, require_tls))
 
     def queue(self, mails: Sequence[NoticeMail]) -> list[QueuedMail]:
         """Store ``mails`` for sending; durable once this returns, when there is a queue.

@@ -154,6 +154,7 @@ def _ask_password() -> str:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from dlp.file_modes import use_private_umask
     from dlp.quarantine.store import QuarantineStore
     from dlp.quarantine.wiring import build_triage
     from dlp.settings import Settings
@@ -168,6 +169,7 @@ def run_serve(args: argparse.Namespace) -> int:
             f"without TLS the web application listens only on loopback, not {host}: "
             "give --tls-cert and --tls-key"
         )
+    use_private_umask()  # a database or key it creates is its user's only, as the gateway's
     settings, store = _open(args)
     assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
     try:

@@ -10,6 +10,7 @@ import grp
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -87,9 +88,10 @@ class Postfix:
         self.relay_port = relay_port
         self.process: subprocess.Popen[bytes] | None = None
 
-    def _write_config(self) -> None:
-        self.config.mkdir()
-        (self.config / "main.cf").write_text(f"""\
+    def base_main_cf(self) -> str:
+        """What every private instance needs: its own folders, loopback only, no local
+        delivery, everything relayed to the sink."""
+        return f"""\
 compatibility_level = 3.6
 config_directory = {self.config}
 queue_directory = {self.queue}
@@ -109,13 +111,16 @@ relayhost = [127.0.0.1]:{self.relay_port}
 smtpd_relay_restrictions = permit_mynetworks, reject
 alias_maps =
 alias_database =
-smtputf8_enable = no
 smtp_tls_security_level = none
 smtpd_tls_security_level = none
 maillog_file = /dev/stdout
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-""")
+"""
+
+    def _write_config(self) -> None:
+        self.config.mkdir()
+        (self.config / "main.cf").write_text(
+            self.base_main_cf() + "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
+        )
         (self.config / "master.cf").write_text(f"""\
 127.0.0.1:{self.inbound_port} inet n - n - - smtpd
   -o content_filter=scan:[127.0.0.1]:{self.filter_port}
@@ -148,6 +153,15 @@ scan      unix  -       -       n       -       4       smtp
         self.data.mkdir(mode=0o700)
         os.chown(self.data, postfix, -1)
 
+    def postconf(self, *args: str) -> str:
+        """``postconf`` on this instance's configuration (``MAIL_CONFIG``), as the doc runs it."""
+        return subprocess.run(
+            ["postconf", *args], env=self.env(), check=True, capture_output=True, text=True
+        ).stdout
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "MAIL_CONFIG": str(self.config)}
+
     def start(self) -> None:
         self._write_config()
         self._make_queue()
@@ -156,8 +170,6 @@ scan      unix  -       -       n       -       4       smtp
                 [str(MASTER), "-c", str(self.config), "-d"], stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + 20
-        import socket
-
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"postfix master exited: {self.log()}")
@@ -168,12 +180,14 @@ scan      unix  -       -       n       -       4       smtp
                 time.sleep(0.1)
         raise RuntimeError(f"postfix did not start: {self.log()}")
 
-    def log(self) -> str:
+    def log(self, tail: int | None = 4000) -> str:
+        """The end of Postfix's log (all of it with ``tail=None``)."""
         parts = []
         for name in ("master.out", "maillog"):
             path = self.root / name
             if path.exists():
-                parts.append(path.read_text(errors="replace")[-4000:])
+                text = path.read_text(errors="replace")
+                parts.append(text if tail is None else text[-tail:])
         return "\n".join(parts)
 
     def queued(self, *folders: str) -> list[Path]:

@@ -18,6 +18,7 @@ class Received:
     recipients: list[str]
     data: bytes
     tls: bool
+    smtputf8: bool = False  # MAIL FROM carried SMTPUTF8
 
 
 @dataclass
@@ -63,6 +64,7 @@ class SinkHandler:
                     list(envelope.rcpt_tos),
                     bytes(content),
                     session.ssl is not None,
+                    envelope.smtp_utf8,
                 )
             )
         return "250 2.0.0 queued"
@@ -82,7 +84,9 @@ def free_port() -> int:
 class Sink:
     """``with Sink() as sink:`` a next hop on ``sink.port``."""
 
-    def __init__(self, tls_context: ssl.SSLContext | None = None, port: int = 0) -> None:
+    def __init__(
+        self, tls_context: ssl.SSLContext | None = None, port: int = 0, smtputf8: bool = False
+    ) -> None:
         self.handler = SinkHandler()
         self.port = port or free_port()
         self.controller = Controller(
@@ -93,6 +97,7 @@ class Sink:
             server_hostname="localhost",
             ready_timeout=10,
             data_size_limit=64 * 1024 * 1024,
+            enable_SMTPUTF8=smtputf8,
         )
 
     def __enter__(self) -> Sink:
