@@ -1,0 +1,100 @@
+"""PERSON from the shipped name lists: spans, what does not count, and what the policy makes of it."""
+
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlp.detect.names import NameLists
+from dlp.detect.specs import default_recognizers_dir
+from dlp.extract.limits import Limits
+from dlp.pipeline import scan_message
+from dlp.policy import Verdict, decide, load_policy
+
+from ..conftest import REPO
+
+FOUND = [
+    ("Daniel Kim's Section 504 plan: diagnosis ADHD", "Daniel Kim"),
+    ("Dear Maria Garcia-Lopez,", "Maria Garcia-Lopez"),
+    ("The student Jose A. Martinez was late.", "Jose A. Martinez"),
+    ("Student Name: DANIEL KIM", "DANIEL KIM"),
+    ("Estimada Sra. Ana López:", "Ana López"),
+    ("Dear Sean O'Neil,", "Sean O'Neil"),
+    ("Dear Mrs. Mary McDonald,", "Mary McDonald"),
+    ("Her son Michael Johnson has a fever", "Michael Johnson"),
+]
+
+NOT_FOUND = [
+    "Will Smith and May Day",  # given names that are everyday words are not in the list
+    "Best regards,\nAnn Lee\nTeacher",  # a pair alone, no context: under the threshold
+    "Grant Writing Workshop",
+    "New York City",
+    "dear daniel kim",  # not capitalized
+    "Write to daniel.kim@example.org about it",
+    "Dear ANA Lopez",  # capitals that do not agree: a heading, not a name
+    "The student Xqzt Vrrbl",  # neither name is in the lists
+]
+
+
+@pytest.mark.parametrize(("text", "name"), FOUND, ids=[row[0] for row in FOUND])
+def test_a_name_is_found_at_its_span(scanner, text, name) -> None:
+    start = text.index(name)
+    spans = [(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "PERSON"]
+    assert spans == [(start, start + len(name))]
+    [finding] = [f for f in scanner.scan_text(text) if f.entity_type == "PERSON"]
+    assert name not in finding.masked and finding.masked[0] == name[0]
+
+
+@pytest.mark.parametrize("text", NOT_FOUND)
+def test_not_a_name(scanner, text) -> None:
+    assert not [f for f in scanner.scan_text(text) if f.entity_type == "PERSON"]
+
+
+@pytest.fixture(scope="module")
+def lists() -> NameLists:
+    return NameLists.load(default_recognizers_dir() / "names")
+
+
+@settings(max_examples=200)
+@given(data=st.data(), lead=st.sampled_from(["Dear", "The student", "Re: student", "Estimado"]))
+def test_any_listed_pair_with_context_is_found(scanner, lists, data, lead) -> None:
+    first = data.draw(st.sampled_from(sorted(lists.given)[:2000])).title()
+    last = data.draw(st.sampled_from(sorted(lists.surnames)[:5000])).title()
+    text = f"{lead} {first} {last}, welcome back"
+    start = len(lead) + 1
+    spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "PERSON"}
+    assert (start, start + len(first) + 1 + len(last)) in spans
+
+
+def _mail(body: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "mlopez@cusd.com"
+    message["To"] = "parent@gmail.com"
+    message["Subject"] = "Update"
+    message.set_content(body)
+    return message.as_bytes()
+
+
+DECISIONS = [
+    ("Daniel Kim's Section 504 plan: diagnosis ADHD. Accommodations attached.",
+     Verdict.QUARANTINE),
+    ("Dear Maria Lopez, the book fair is on Friday in the library. Thanks!", Verdict.DELIVER),
+    # a name beside a health term alone: staff's own mail as often as a student's
+    ("Dear Dr. Mary Smith, I will miss school for a medical diagnosis appointment.",
+     Verdict.DELIVER),
+    ("Re: student Jose Martinez, his report card shows two failing grades this term.",
+     Verdict.QUARANTINE),
+]
+
+
+@pytest.mark.parametrize(("body", "verdict"), DECISIONS, ids=[row[0][:30] for row in DECISIONS])
+def test_the_sample_policy_on_names(scanner, body, verdict) -> None:
+    policy = load_policy(REPO / "samples" / "policy.toml")
+    result = scan_message(_mail(body), scanner, Limits())
+    decision = decide(policy, "mlopez@cusd.com", ["parent@gmail.com"], result,
+                      subject_tag_present=False, today=date(2025, 3, 4))
+    assert decision.per_recipient["parent@gmail.com"].verdict is verdict
