@@ -1,4 +1,4 @@
-"""PERSON from the shipped name lists: spans, what does not count, and what the policy makes of it."""
+"""PERSON from the name lists: spans, what does not count, what the policy makes of it."""
 
 from __future__ import annotations
 
