@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dlp.detect.text_index import ContextIndex, TextIndexer
 
@@ -78,12 +78,26 @@ class ContextRule:
     before: int
     after: int
     negative: tuple[str, ...] = ()
+    # The phrase ids of ``words`` and ``negative`` in each indexer asked (by its id): a rule
+    # is asked for them at every match, and hashing the word tuples each time showed.
+    _ids: dict[int, tuple[TextIndexer, frozenset[int], frozenset[int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _phrase_ids(self, indexer: TextIndexer) -> tuple[frozenset[int], frozenset[int]]:
+        entry = self._ids.get(id(indexer))
+        if entry is None or entry[0] is not indexer:  # (an id can be reused once freed)
+            entry = self._ids[id(indexer)] = (
+                indexer,
+                indexer.phrase_ids(self.words),
+                indexer.phrase_ids(self.negative),
+            )
+        return entry[1], entry[2]
 
     def _nearest(
-        self, context: TextContext, start: int, end: int, phrases: tuple[str, ...]
+        self, context: TextContext, start: int, end: int, wanted: frozenset[int]
     ) -> dict[int, int]:
         """Each phrase near the match, with its distance, not across a boundary."""
-        wanted = context.indexer.phrase_ids(phrases)
         if not wanted:
             return {}
         text = context.text
@@ -109,10 +123,12 @@ class ContextRule:
         self, context: TextContext, start: int, end: int
     ) -> tuple[tuple[str, ...], int | None]:
         """The context words that count, and the distance of the nearest in the text."""
-        near = self._nearest(context, start, end, self.words)
+        wanted = self._phrase_ids(context.indexer)[0]
+        near = self._nearest(context, start, end, wanted)
         ids = list(near)
-        wanted = context.indexer.phrase_ids(self.words)
-        ids += [i for i in sorted(context.extra_at(start) & wanted) if i not in near]
+        extra = context.extra_at(start)
+        if extra:
+            ids += [i for i in sorted(extra & wanted) if i not in near]
         closest = min(near.values()) if near else None
         return tuple(context.indexer.phrases[i] for i in ids), closest
 
@@ -122,7 +138,7 @@ class ContextRule:
         """The match's score after its context, and the context words that raised it."""
         words, closest = self._positive(context, start, end)
         if self.negative:
-            against = self._nearest(context, start, end, self.negative)
+            against = self._nearest(context, start, end, self._phrase_ids(context.indexer)[1])
             if against and (closest is None or min(against.values()) < closest):
                 return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words

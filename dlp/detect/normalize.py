@@ -42,6 +42,9 @@ _INVISIBLE = frozenset(
 )
 # Control characters other than the white space a text is laid out with.
 _CONTROL_ASCII = rb"[\x00-\x08\x0e-\x1f\x7f]"
+# Under this length the call into Hyperscan costs more than ``re`` reading the text.
+_SHORT = 256
+_CONTROL_SHORT = re.compile(_CONTROL_ASCII.decode("ascii"))
 _SPECIAL_RUN = re.compile(r"[^\x09-\x0d\x20-\x7e]+")
 _QUOTES = {
     "\u2018": "'",
@@ -200,6 +203,8 @@ def needs_folding(text: str) -> bool:
         return True
     if "\x00" in text:
         return True
+    if len(text) < _SHORT:
+        return _CONTROL_SHORT.search(text) is not None
     found: list[bool] = []
     _control_database().scan(
         text.encode("ascii"), match_event_handler=lambda *_: found.append(True)
