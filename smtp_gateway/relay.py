@@ -21,7 +21,6 @@ import asyncio
 import email.header
 import email.parser
 import email.policy
-import functools
 import logging
 import secrets
 import time
@@ -38,6 +37,7 @@ from dlp.policy import Decision, Encryption, Verdict, decide
 from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
+from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.headers import header_block, stamp
 from smtp_gateway.holding import Holder
@@ -153,6 +153,7 @@ class Relay:
         self.options = options
         self.accepted = accepted if accepted is not None else AcceptedCopies()
         self.background: set[asyncio.Task[None]] = set()
+        self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
@@ -242,13 +243,49 @@ class Relay:
 
         started = time.monotonic()
         attempt = _Attempt(message, bundle, decision, scan, message_id, record)
+        decision_seq = await self._audit_decision(attempt)  # before any action; raises: 451
         try:
             await self._act(attempt)
             timings["act"] = round((time.monotonic() - started) * 1000, 1)
-            return await self._finish(attempt)
+            reply = await self._finish(attempt)
         except BaseException:
             self._remember(message, attempt.outcome)
             raise
+        if decision_seq is not None:
+            await self._audit_outcome(attempt, decision_seq, reply)  # never raises
+        return reply
+
+    async def _audit_decision(self, attempt: _Attempt) -> int | None:
+        """The decision's audit entry, durable before any copy goes out (`MessageAudit`);
+        None when this message is not audited."""
+        decision = attempt.decision
+        clean = attempt.scan.is_clean and all(
+            verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
+        )
+        if self._audit is None or (clean and not self.options.audit_clean_messages):
+            return None
+        fields = decision.audit_fields(attempt.message_id)
+        fields["gateway_id"] = attempt.message.id
+        fields["policy_version"] = attempt.bundle.version
+        return await self._audit.decision(fields)
+
+    async def _audit_outcome(self, attempt: _Attempt, decision_seq: int, reply: str) -> None:
+        assert self._audit is not None
+        outcome = attempt.outcome
+        await self._audit.outcome(
+            {
+                "gateway_id": attempt.message.id,
+                "message_id": attempt.message_id,
+                "decision_seq": decision_seq,
+                "delivered": list(outcome.delivered),
+                "held": dict(outcome.held),
+                "refused": list(outcome.refused),
+                "refused_by_next_hop": [item.to_dict() for item in outcome.failed],
+                "put_off": [item.to_dict() for item in outcome.temporary],
+                "accepted_before": list(outcome.before),
+                "reply": reply[:3],
+            }
+        )
 
     def _remember(self, message: Message, outcome: _Outcome) -> None:
         """Before a 4xx: who already has a copy (delivered or held) of this very message."""
@@ -257,7 +294,7 @@ class Relay:
         )
 
     async def _finish(self, attempt: _Attempt) -> str:
-        """The reply, once every recipient was acted on; the audit entry on the way."""
+        """The reply, once every recipient was acted on."""
         message, bundle, decision = attempt.message, attempt.bundle, attempt.decision
         message_id, record, outcome = attempt.message_id, attempt.record, attempt.outcome
         if outcome.held:
@@ -270,16 +307,6 @@ class Relay:
             return replies.TRY_LATER_HOLD if outcome.hold_failed else replies.TRY_LATER_NEXT_HOP
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
-
-        clean = attempt.scan.is_clean and all(
-            verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
-        )
-        if self.audit is not None and (self.options.audit_clean_messages or not clean):
-            fields = decision.audit_fields(message_id)
-            fields["gateway_id"] = message.id
-            fields["policy_version"] = bundle.version
-            fields["held"] = dict(outcome.held)
-            await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
 
         if not outcome.delivered and not outcome.held and not outcome.before:
             if outcome.refused and self.options.on_reject is RejectStyle.SMTP:

@@ -92,6 +92,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def open_engine(url: str) -> Engine:
+    """The quarantine database at ``url``, its tables created when missing."""
+    target = engine_url(url)
+    if target.startswith("sqlite:///"):
+        database = make_url(target).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(target)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(target, pool_pre_ping=True)
+    try:
+        schema.metadata.create_all(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise QuarantineError(f"cannot open the quarantine at {_safe_url(url)}: {error}") from None
+    return engine
+
+
 def _joined(values: Iterable[str]) -> str:
     items = sorted({value for value in values if value})
     return "," + ",".join(items) + "," if items else ""
@@ -155,23 +174,7 @@ class QuarantineStore:
     ) -> QuarantineStore:
         """Connect (creating the SQLite file and the tables when missing)."""
         keyring = key if isinstance(key, Keyring) else Keyring.of(key, old_keys)
-        target = engine_url(url)
-        if target.startswith("sqlite:///"):
-            database = make_url(target).database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(target)
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = create_engine(target, pool_pre_ping=True)
-        try:
-            schema.metadata.create_all(engine)
-        except SQLAlchemyError as error:
-            engine.dispose()
-            raise QuarantineError(
-                f"cannot open the quarantine at {_safe_url(url)}: {error}"
-            ) from None
-        return cls(engine, keyring, retention_days)
+        return cls(open_engine(url), keyring, retention_days)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,11 +6,17 @@ notice's sender address) is read only when a release or a rejection needs it.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from dlp.audit import AuditLog
+from dlp.audit_checkpoints import Sink, syslog_handler, syslog_sink
+from dlp.audit_keys import AuditKeys
 from dlp.delivery import deliver
+from dlp.quarantine.checkpoints import CheckpointBook
 from dlp.quarantine.crypto import load_keyring
 from dlp.quarantine.release import RejectNotice, Releaser
 from dlp.quarantine.store import QuarantineStore
@@ -27,9 +33,27 @@ def open_store(settings: Settings, env: Mapping[str, str]) -> QuarantineStore:
     return QuarantineStore.open(quarantine.url, keyring, quarantine.retention_days)
 
 
+def open_audit(settings: Settings, engine: Engine) -> AuditLog:
+    """The audit log with its keys (created when missing), this host's name, and checkpoints
+    to the quarantine database at ``engine`` and to syslog when ``[logging] syslog`` names one.
+    """
+    chain = settings.audit
+    sinks: list[Sink] = [CheckpointBook(engine).record]
+    if settings.logging.syslog:
+        sinks.append(syslog_sink(syslog_handler(settings.logging.syslog)))
+    return AuditLog(
+        settings.audit_file or DEFAULT_AUDIT,
+        AuditKeys.load(chain.key_file, chain.signing_key_file),
+        host=chain.host or socket.gethostname(),
+        checkpoint_every=chain.checkpoint_every,
+        sinks=sinks,
+        rotate_bytes=chain.rotate_bytes,
+    )
+
+
 def build_triage(settings: Settings, store: QuarantineStore, with_delivery: bool = True) -> Triage:
     """``with_delivery``: read the policy now, for releases and reject notices."""
-    audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    audit = open_audit(settings, store.engine)
     if not with_delivery:
         return Triage(store, audit)
     from dlp.actions.smime import CertificateStore

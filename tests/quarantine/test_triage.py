@@ -144,9 +144,11 @@ def test_a_look_is_refused_when_the_audit_log_cannot_be_written(
     triage, held_decision, held_scan, tmp_path
 ):
     held = _hold(triage, held_decision, held_scan)
-    (tmp_path / "audit.log").write_text("not json\n")
-    broken = Triage(triage.store, AuditLog(tmp_path / "audit.log"))
-    with pytest.raises(ValueError, match="damaged"):
+    # A damaged tail is set aside and the log goes on (tests/test_audit.py); a log that cannot
+    # be written at all (here a folder in its place) refuses the look.
+    (tmp_path / "unwritable.log").mkdir()
+    broken = Triage(triage.store, AuditLog(tmp_path / "unwritable.log"))
+    with pytest.raises(OSError):
         broken.reveal(REVIEWER, held)
 
 
