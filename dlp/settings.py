@@ -518,6 +518,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
     audit = root.table("audit")
     audit_file = audit.path_value("file", Settings().audit_file)
     audit_clean = audit.boolean("clean_messages", False)
+    # The audit keys sit beside the digest secret: apart from the log, which may be shipped.
     keys = detection.secret_file.parent
     chain = AuditSettings(
         key_file=audit.required_path("key_file", keys / "audit.key"),
