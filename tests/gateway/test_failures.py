@@ -136,7 +136,8 @@ def test_an_audit_failure_after_delivery_keeps_the_250(
     def break_the_log() -> None:
         # The copy reaches the next hop: the decision is on the log already. Now the log
         # cannot be appended to (a folder in its place) until the test puts it back.
-        audit.rename(away)
+        if audit.exists():
+            audit.rename(away)
         audit.mkdir()
 
     caplog.set_level(logging.WARNING)
