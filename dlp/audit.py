@@ -294,6 +294,7 @@ class AuditLog:
         return int(str(last["seq"])) + 1, link_of(last)
 
     def _set_aside(self, handle: int, end: int, torn: bytes) -> SetAside:
+        """Move ``torn`` (the bytes after ``end``) to a side file; alert; record it in the chain."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         side = self.path.with_name(f"{self.path.name}.torn-{stamp}")
         fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
@@ -318,18 +319,18 @@ class AuditLog:
                 }
             },
         )
+        self._write(
+            handle,
+            SET_ASIDE_EVENT,
+            {"set_aside": side.name, "bytes": found.size, "sha256": found.sha256},
+        )
         return found
 
     def _write(self, handle: int, event: str, fields: dict[str, object]) -> dict[str, object]:
         """One entry after the last whole one, fsynced; a torn tail is set aside first."""
         end, last, torn = _tail(handle)
         if torn:
-            aside = self._set_aside(handle, end, torn)
-            self._write(
-                handle,
-                SET_ASIDE_EVENT,
-                {"set_aside": aside.file.name, "bytes": aside.size, "sha256": aside.sha256},
-            )
+            self._set_aside(handle, end, torn)
             end, last, torn = _tail(handle)
         if last is None:
             seq, prev = self._previous_file_head()
@@ -377,15 +378,7 @@ class AuditLog:
             return None
         with self._locked() as handle:
             end, _, torn = _tail(handle)
-            if not torn:
-                return None
-            aside = self._set_aside(handle, end, torn)
-            self._write(
-                handle,
-                SET_ASIDE_EVENT,
-                {"set_aside": aside.file.name, "bytes": aside.size, "sha256": aside.sha256},
-            )
-            return aside
+            return self._set_aside(handle, end, torn) if torn else None
 
     def rotate(self) -> None:
         """``path`` becomes ``path.1`` (``.1`` becomes ``.2`` …), after a checkpoint of its head.

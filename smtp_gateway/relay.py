@@ -2,6 +2,9 @@
 
 Order of work, chosen so that a failure leaves the least behind to duplicate:
 
+0. the decision on the audit log, fsynced, when the message is audited (`auditing`): if it
+   cannot be written nothing has been done and the reply is 451; its outcome is recorded after
+   the reply is decided and a failure there never changes the reply;
 1. deliveries (plain, S/MIME, TLS-required) to the next hop: a temporary failure of any of
    them stops here and answers 451, nothing held yet (the sending MTA tries the whole message
    again; the recipients whose copies were accepted are remembered, `accepted`, and not sent
