@@ -326,8 +326,11 @@ class AuditLog:
         )
         return found
 
-    def _write(self, handle: int, event: str, fields: dict[str, object]) -> dict[str, object]:
-        """One entry after the last whole one, fsynced; a torn tail is set aside first."""
+    def _write(
+        self, handle: int, event: str, fields: dict[str, object], sync: bool = True
+    ) -> dict[str, object]:
+        """One entry after the last whole one (fsynced with ``sync``); a torn tail is set
+        aside first."""
         end, last, torn = _tail(handle)
         if torn:
             self._set_aside(handle, end, torn)
@@ -345,11 +348,20 @@ class AuditLog:
         }
         entry["mac"] = entry_mac(self.keys.chain_key, entry)
         os.write(handle, _canonical(entry) + b"\n")
-        os.fsync(handle)
+        if sync:
+            os.fsync(handle)
         return entry
 
     def append(self, event: str, **fields: object) -> dict[str, object]:
-        """Append one entry of kind ``event`` and return it as written."""
+        """Append one entry of kind ``event``, fsynced, and return it as written."""
+        return self.record(event, fields)
+
+    def record(
+        self, event: str, fields: Mapping[str, object], sync: bool = True
+    ) -> dict[str, object]:
+        """`append` with the fields as a mapping. ``sync=False`` leaves the fsync to the next
+        synced entry (or the system): for a record whose loss in a power cut is acceptable
+        because an entry written before it, synced, already says what matters."""
         if not event or len(event) > 64:
             raise AuditError("an audit event is a short name")
         for key in fields:
@@ -359,7 +371,7 @@ class AuditLog:
                 raise AuditError(f"audit field {key!r}: the audit log takes no content")
         cleaned = bounded({key: _clean(value, key) for key, value in fields.items()})
         with self._locked() as handle:
-            entry = self._write(handle, event, cleaned)
+            entry = self._write(handle, event, cleaned, sync)
             size = os.fstat(handle).st_size
         seq = int(str(entry["seq"]))
         if seq > 0 and size == len(_canonical(entry)) + 1:

@@ -95,14 +95,15 @@ def syslog_handler(address: str) -> logging.Handler:
 
 
 def syslog_sink(handler: logging.Handler) -> Sink:
-    """Each checkpoint as one syslog line of JSON: a copy outside the district's database."""
-    logger = logging.getLogger("dlp.audit.syslog")
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    if handler not in logger.handlers:
-        logger.addHandler(handler)
+    """Each checkpoint as one syslog line of JSON: a copy outside the district's database.
+    Straight to ``handler``, not through a logger: the operational log does not need it."""
 
     def send(checkpoint: Checkpoint) -> None:
-        logger.info("checkpoint %s", json.dumps(checkpoint.to_dict(), sort_keys=True))
+        body = json.dumps(checkpoint.to_dict(), sort_keys=True)
+        handler.handle(
+            logging.LogRecord(
+                "dlp.audit", logging.INFO, __file__, 0, "checkpoint %s", (body,), None
+            )
+        )
 
     return send

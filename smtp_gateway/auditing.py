@@ -8,11 +8,14 @@ Why two, and in this order:
   unaudited. If this record cannot be written, nothing has happened yet: the reply is 451 and
   the sending MTA keeps the message.
 - ``gateway-outcome`` (who got a copy, which quarantine ids, who the next hop refused, the
-  reply) is written after the action. Its failure never changes the reply: the copies are
-  out, and a 4xx would only make the sender try again and duplicate them. It is logged as an
-  error at once (the outcome's ids and counts, no content) and tried again in the background;
-  the gateway's stop waits for those tries. A decision with no outcome after it means the
-  gateway stopped, or could not write, between the action and the reply.
+  reply) is written after the action, without an fsync of its own: the decision before it
+  already is durable, and one fsync per message keeps the log's lock (which serializes every
+  writer) short; the next decision's fsync, or the system's, makes it durable. Its failure
+  never changes the reply: the copies are out, and a 4xx would only make the sender try again
+  and duplicate them. It is logged as an error at once (the outcome's ids and counts, no
+  content) and tried again in the background; the gateway's stop waits for those tries.
+  A decision with no outcome after it means the gateway stopped, or could not write, between
+  the action and the reply.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class MessageAudit:
 
     async def _try(self, fields: dict[str, object], attempt: int) -> bool:
         try:
-            await self._run(functools.partial(self.log.append, "gateway-outcome", **fields))
+            await self._run(self.log.record, "gateway-outcome", fields, False)
         except Exception as error:
             log_event(
                 "audit-append-failed",

@@ -114,6 +114,9 @@ def test_dlp_audit_verify_for_the_district_and_for_an_auditor(
     assert "chain intact" in out and f"count 7, head {logs['gw1'].entries()[-1]['mac']}" in out
     assert "3 checkpoints of host 'gw1' match" in out
     assert "host gw2: 3 checkpoints, last 7 entries" in out and "signatures good" in out
+    logs["gw1"].append("view", index=7)  # after the last checkpoint: one entry unanchored
+    assert main(["audit", "checkpoint", "--config", str(district)]) == 0
+    assert "host gw1, 8 entries" in capsys.readouterr().out
     assert main(["audit", "public-key", "--config", str(district)]) == 0
     public = tmp_path / "audit-public.pem"
     public.write_text(capsys.readouterr().out)
