@@ -267,8 +267,8 @@ def test_rotation_continues_the_chain_across_files(tmp_path: Path) -> None:
     assert not missing.ok and "missing" in missing.reason
 
 
-def test_a_log_from_before_keyed_chains_is_continued(tmp_path: Path) -> None:
-    path = tmp_path / "audit.log"
+def _old_log(path: Path) -> list[dict[str, object]]:
+    """A log as written before keyed chains: unkeyed SHA-256 hashes."""
     old: list[dict[str, object]] = []
     prev = GENESIS
     for seq in range(3):
@@ -276,7 +276,14 @@ def test_a_log_from_before_keyed_chains_is_continued(tmp_path: Path) -> None:
         entry["hash"] = entry_hash(entry)
         prev = str(entry["hash"])
         old.append(entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, old)
+    return old
+
+
+def test_a_log_from_before_keyed_chains_is_continued(tmp_path: Path) -> None:
+    path = tmp_path / "audit.log"
+    old = _old_log(path)
     log = AuditLog(path)
     first_keyed = log.append("new")
     assert (first_keyed["seq"], first_keyed["prev"]) == (3, old[-1]["hash"])
@@ -322,3 +329,22 @@ def test_checkpoints_go_to_syslog(tmp_path: Path) -> None:
     assert sent is not None and "dlp-audit: checkpoint" in datagram
     body = json.loads(datagram.split("checkpoint ", 1)[1].rstrip("\x00"))
     assert Checkpoint.from_dict(body) == sent and body["host"] == "gw1"
+
+
+def test_dlp_audit_verify_wants_the_key_of_a_keyed_log_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlp.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no var/audit.key here
+    path = tmp_path / "logs" / "audit.log"
+    _old_log(path)
+    assert main(["audit", "verify", str(path)]) == 0
+    assert "3 entries from before keyed chains" in capsys.readouterr().out
+    AuditLog(path).append("new")  # the keyed chain starts; its keys beside the log
+    key = tmp_path / "apart.key"
+    (path.parent / "audit.key").rename(key)
+    assert main(["audit", "verify", str(path)]) == 2
+    assert "give --key FILE" in capsys.readouterr().err
+    assert main(["audit", "verify", str(path), "--key", str(key)]) == 0
+    assert "ok, 4 entries, chain intact" in capsys.readouterr().out

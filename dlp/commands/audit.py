@@ -85,7 +85,7 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         if args.public_key:
             public = load_public_key(Path(args.public_key).read_bytes(), args.public_key)
-        if key_file.is_file() or not args.public_key:
+        if key_file.is_file():
             signing = settings.audit.signing_key_file
             keys = AuditKeys.load(key_file, signing if signing.is_file() else None, create=False)
     except (AuditKeyError, OSError) as error:
@@ -108,6 +108,13 @@ def run_verify(args: argparse.Namespace) -> int:
             book.close()
     mine = [checkpoint for checkpoint in every if checkpoint.host == host]
     result = verify(path, keys, mine, public)
+    if keys is None and public is None and result.entries > result.legacy:
+        # A log from before keyed chains needs no key; a keyed one checked with none would
+        # prove nothing.
+        raise UsageError(
+            f"no audit key at {key_file}: give --key FILE, or --public-key FILE to check the "
+            "links and the checkpoints only"
+        )
     if not result.ok:
         where = (
             f"{result.file}: BROKEN at line {result.first_bad_line}"
