@@ -4,6 +4,7 @@ import gzip
 import json
 import multiprocessing
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -348,3 +349,31 @@ def test_dlp_audit_verify_wants_the_key_of_a_keyed_log_only(
     assert "give --key FILE" in capsys.readouterr().err
     assert main(["audit", "verify", str(path), "--key", str(key)]) == 0
     assert "ok, 4 entries, chain intact" in capsys.readouterr().out
+
+
+def test_an_auditor_checks_with_openssl_alone(tmp_path: Path) -> None:
+    # The MAC is plain HMAC-SHA256 and the checkpoint a plain Ed25519 signature: both check
+    # out with openssl and the documented inputs, without this code.
+    log, recorded = _checkpointed(tmp_path, 5)
+    entry = _lines(log.path)[-1]
+    unsigned = {key: value for key, value in entry.items() if key != "mac"}
+    body = b"k12-dlp audit v2\n" + json.dumps(
+        unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    mac = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-mac", "HMAC", "-macopt",
+         f"hexkey:{log.keys.chain_key.hex()}"],
+        input=body, capture_output=True, check=True,
+    ).stdout.decode()
+    assert mac.strip().endswith(str(entry["mac"]))
+    (checkpoint,) = recorded
+    (tmp_path / "public.pem").write_bytes(log.keys.public_pem())
+    (tmp_path / "payload").write_bytes(checkpoint.payload())
+    (tmp_path / "signature").write_bytes(bytes.fromhex(checkpoint.signature))
+    command = [
+        "openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "public.pem"),
+        "-rawin", "-in", str(tmp_path / "payload"), "-sigfile", str(tmp_path / "signature"),
+    ]
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    (tmp_path / "payload").write_bytes(checkpoint.payload().replace(b'"count":5', b'"count":6'))
+    assert subprocess.run(command, capture_output=True).returncode != 0
