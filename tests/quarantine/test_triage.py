@@ -249,3 +249,14 @@ def test_false_positives_listing_is_a_recorded_look(triage, held_decision, held_
     last = triage.audit.entries()[-1]
     assert last["event"] == "quarantine-false-positives" and last["actor"] == "adam"
     assert last["count"] == 1
+
+
+def test_history_reads_the_rotated_files_too(triage, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    triage.audit.append("gateway-outcome", held={OUTSIDE: held})
+    triage.audit.rotate()
+    triage.view(REVIEWER, held)
+    assert [entry["event"] for entry in triage.history(held)] == [
+        "gateway-outcome",
+        "quarantine-view",
+    ]
