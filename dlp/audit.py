@@ -28,10 +28,7 @@ an error line goes to the operational log. Appends go on.
 Writers in several processes may append at once: each append holds an exclusive `flock` on the
 file while it reads the last entry and writes its own, and fsyncs before letting go.
 
-The log never takes clear values: fields are JSON data built from findings' masked previews and
-digests; raw bytes, text segments, over-long strings and keys that name content are refused. An
-entry is at most ``MAX_LINE`` bytes: longer lists and tables are cut, each with a count of what
-was left out (``{"omitted": N}`` as the last item, ``"omitted": N`` in a table).
+The log never takes clear values, and an entry is at most ``MAX_LINE`` bytes (`dlp.audit_fields`).
 """
 
 from __future__ import annotations
@@ -52,8 +49,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.audit_checkpoints import Checkpoint, Sink
+from dlp.audit_fields import FORBIDDEN_KEYS, MAX_LINE, MAX_STRING, AuditError, bounded, clean
+from dlp.audit_fields import canonical as _canonical
 from dlp.audit_keys import KEY_FILE, AuditKeys
-from dlp.model import Finding, Segment, Unscannable
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,27 +61,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("dlp.audit")
 
 GENESIS = "0" * 64
-# Anything longer is not a summary: a message body, a document, a pasted list.
-MAX_STRING = 2048
-# One entry, as written. A decision with a million findings is still one bounded line.
-MAX_LINE = 64 * 1024
-# Keys whose values would be content rather than facts about content.
-FORBIDDEN_KEYS = frozenset(
-    {"text", "value", "values", "body", "raw", "content", "clear", "plaintext", "segment"}
-)
 _RESERVED = frozenset({"seq", "time", "event", "prev", "hash", "mac"})
 _MAC_CONTEXT = b"k12-dlp audit v2\n"
 _TAIL_WINDOW = 4 * 1024 * 1024  # how far back a torn tail is looked for
 _ROTATED = re.compile(r"\.(\d+)(\.gz)?$")
 SET_ASIDE_EVENT = "audit-tail-set-aside"
-
-
-class AuditError(ValueError):
-    """A field the audit log refuses, or a log it cannot continue."""
-
-
-def _canonical(entry: Mapping[str, object]) -> bytes:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def entry_hash(entry: Mapping[str, object]) -> str:
@@ -99,63 +81,6 @@ def entry_mac(key: bytes, entry: Mapping[str, object]) -> str:
 def link_of(entry: Mapping[str, object]) -> str:
     """What the next entry's ``prev`` is: the MAC, or an old entry's hash."""
     return str(entry["mac"] if "mac" in entry else entry["hash"])
-
-
-def _clean(value: object, key: str) -> object:
-    """``value`` as JSON data, or AuditError if it could carry clear content."""
-    if isinstance(value, Segment | bytes | bytearray | memoryview):
-        raise AuditError(f"audit field {key!r}: {type(value).__name__} holds clear content")
-    if isinstance(value, Finding | Unscannable):
-        return value.to_dict()
-    if hasattr(value, "to_dict") and callable(value.to_dict):
-        return _clean(value.to_dict(), key)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise AuditError(f"audit field {key!r}: {len(value)} characters is content, not a fact")
-        return value
-    if isinstance(value, Mapping):
-        cleaned: dict[str, object] = {}
-        for name, item in value.items():
-            if not isinstance(name, str):
-                raise AuditError(f"audit field {key!r}: keys must be strings")
-            if name.lower() in FORBIDDEN_KEYS:
-                raise AuditError(f"audit field {key}.{name}: the audit log takes no content")
-            cleaned[name] = _clean(item, f"{key}.{name}")
-        return cleaned
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return [_clean(item, key) for item in items]
-    raise AuditError(f"audit field {key!r}: {type(value).__name__} is not audit data")
-
-
-def _shorten(value: object, limit: int) -> object:
-    """``value`` with every list and table cut to ``limit`` items, each cut counted."""
-    if isinstance(value, list):
-        kept: list[object] = [_shorten(item, limit) for item in value[:limit]]
-        if len(value) > limit:
-            kept.append({"omitted": len(value) - limit})
-        return kept
-    if isinstance(value, dict):
-        names = list(value)
-        table = {name: _shorten(value[name], limit) for name in names[:limit]}
-        if len(names) > limit:
-            table["omitted"] = len(names) - limit
-        return table
-    return value
-
-
-def bounded(fields: dict[str, object], budget: int = MAX_LINE) -> dict[str, object]:
-    """``fields`` as they are when they fit in ``budget`` bytes, else with lists cut shorter
-    and shorter (100, 20, 5, 1, 0 items) until they do."""
-    if len(_canonical(fields)) <= budget:
-        return fields
-    for limit in (100, 20, 5, 1, 0):
-        shorter = {key: _shorten(value, limit) for key, value in fields.items()}
-        if len(_canonical(shorter)) <= budget:
-            return shorter
-    raise AuditError(f"an audit entry of over {budget} bytes, even with every list cut")
 
 
 def chain_files(path: Path) -> list[Path]:
@@ -369,7 +294,7 @@ class AuditLog:
                 raise AuditError(f"audit field {key!r} is reserved")
             if key.lower() in FORBIDDEN_KEYS:
                 raise AuditError(f"audit field {key!r}: the audit log takes no content")
-        cleaned = bounded({key: _clean(value, key) for key, value in fields.items()})
+        cleaned = bounded({key: clean(value, key) for key, value in fields.items()})
         with self._locked() as handle:
             entry = self._write(handle, event, cleaned, sync)
             size = os.fstat(handle).st_size
@@ -464,3 +389,18 @@ def verify(
     if keys is None and (path.parent / KEY_FILE).is_file():
         keys = AuditKeys.load(path.parent / KEY_FILE, None, create=False)
     return verify_chain(path, keys, checkpoints, public_key)
+
+
+__all__ = [
+    "FORBIDDEN_KEYS",
+    "GENESIS",
+    "MAX_LINE",
+    "MAX_STRING",
+    "AuditError",
+    "AuditLog",
+    "chain_files",
+    "entry_hash",
+    "entry_mac",
+    "read_lines",
+    "verify",
+]
