@@ -200,6 +200,20 @@ class WebSettings:
 class LoggingSettings:
     level: str = "info"
     file: Path | None = None  # None: standard error
+    # Where the audit chain's signed checkpoints also go: "/dev/log" or "host:port" (UDP).
+    syslog: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """The audit chain's keys and checkpoints (`dlp.audit`); the keys default to files beside
+    the digest secret, apart from the log."""
+
+    key_file: Path = Path("var/audit.key")
+    signing_key_file: Path = Path("var/audit-signing.key")
+    host: str | None = None  # names this host's chain in the checkpoints; None: the hostname
+    checkpoint_every: int = 100  # entries; also at each rotation and when the gateway stops
+    rotate_bytes: int = 0  # rotate the log past this size; 0: never (logrotate may)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +225,7 @@ class Settings:
     audit_file: Path | None = Path("var/audit.log")
     # Also record messages with nothing found and every copy delivered (the JSON log has them).
     audit_clean_messages: bool = False
+    audit: AuditSettings = field(default_factory=AuditSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -502,7 +517,11 @@ def _logging(table: _Table) -> LoggingSettings:
     level = table.string("level", "info").lower()
     if level not in _LEVELS:
         raise table.error("level", f"must be one of {', '.join(_LEVELS)}")
-    settings = LoggingSettings(level=level, file=table.path_value("file", None))
+    settings = LoggingSettings(
+        level=level,
+        file=table.path_value("file", None),
+        syslog=table.optional_string("syslog", None),
+    )
     table.done()
     return settings
 
@@ -521,17 +540,28 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
     policy = root.table("policy")
     policy_file = policy.required_path("file", Settings().policy_file)
     policy.done()
+    detection = _detection(root.table("detection"))
     audit = root.table("audit")
     audit_file = audit.path_value("file", Settings().audit_file)
     audit_clean = audit.boolean("clean_messages", False)
+    # The audit keys sit beside the digest secret: apart from the log, which may be shipped.
+    keys = detection.secret_file.parent
+    chain = AuditSettings(
+        key_file=audit.required_path("key_file", keys / "audit.key"),
+        signing_key_file=audit.required_path("signing_key_file", keys / "audit-signing.key"),
+        host=audit.optional_string("host", None),
+        checkpoint_every=audit.integer("checkpoint_every", AuditSettings().checkpoint_every, 1),
+        rotate_bytes=audit.integer("rotate_bytes", 0),
+    )
     audit.done()
     settings = Settings(
         source=source,
-        detection=_detection(root.table("detection")),
+        detection=detection,
         policy_file=policy_file,
         quarantine=_quarantine(root.table("quarantine")),
         audit_file=audit_file,
         audit_clean_messages=audit_clean,
+        audit=chain,
         gateway=_gateway(root.table("gateway")),
         delivery=_delivery(root.table("delivery")),
         web=_web(root.table("web")),

@@ -2,6 +2,9 @@
 
 Order of work, chosen so that a failure leaves the least behind to duplicate:
 
+0. the decision on the audit log, fsynced, when the message is audited (`auditing`): if it
+   cannot be written nothing has been done and the reply is 451; its outcome is recorded after
+   the reply is decided and a failure there never changes the reply;
 1. deliveries (plain, S/MIME, TLS-required) to the next hop: a temporary failure of any of
    them stops here and answers 451, nothing held yet (the sending MTA tries the whole message
    again; the recipients whose copies were accepted are remembered, `accepted`, and not sent
@@ -25,7 +28,6 @@ import asyncio
 import email.header
 import email.parser
 import email.policy
-import functools
 import logging
 import secrets
 import time
@@ -46,6 +48,7 @@ from dlp.policy import Decision, Verdict, decide
 from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
+from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
@@ -163,6 +166,7 @@ class Relay:
         # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
         self.step = step if step is not None else ActionStep(deliver)
         self.background: set[asyncio.Task[None]] = set()
+        self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
@@ -256,13 +260,53 @@ class Relay:
 
         started = time.monotonic()
         attempt = _Attempt(message, bundle, decision, scan, message_id, record)
+        decision_seq = await self._audit_decision(attempt)  # before any action; raises: 451
         try:
             await self._act(attempt)
             timings["act"] = round((time.monotonic() - started) * 1000, 1)
-            return await self._finish(attempt)
+            reply = await self._finish(attempt)
         except BaseException:
             self._remember(message, attempt.outcome)
             raise
+        if decision_seq is not None:
+            await self._audit_outcome(attempt, decision_seq, reply)  # never raises
+        return reply
+
+    async def _audit_decision(self, attempt: _Attempt) -> int | None:
+        """The decision's audit entry, durable before any copy goes out (`MessageAudit`);
+        None when this message is not audited."""
+        decision = attempt.decision
+        clean = attempt.scan.is_clean and all(
+            verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
+        )
+        if self._audit is None or (clean and not self.options.audit_clean_messages):
+            return None
+        fields = decision.audit_fields(attempt.message_id)
+        fields["gateway_id"] = attempt.message.id
+        if attempt.scan.message_id is not None:
+            fields["message_id_digest"] = attempt.scan.message_id.digest
+        if attempt.message.client is not None:
+            fields["client"] = attempt.message.client.to_dict()
+        fields["policy_version"] = attempt.bundle.version
+        return await self._audit.decision(fields)
+
+    async def _audit_outcome(self, attempt: _Attempt, decision_seq: int, reply: str) -> None:
+        assert self._audit is not None
+        outcome = attempt.outcome
+        await self._audit.outcome(
+            {
+                "gateway_id": attempt.message.id,
+                "message_id": attempt.message_id,
+                "decision_seq": decision_seq,
+                "delivered": list(outcome.delivered),
+                "held": dict(outcome.held),
+                "refused": list(outcome.refused),
+                "refused_by_next_hop": [item.to_dict() for item in outcome.failed],
+                "put_off": [item.to_dict() for item in outcome.temporary],
+                "accepted_before": list(outcome.before),
+                "reply": reply[:3],
+            }
+        )
 
     def _remember(self, message: Message, outcome: _Outcome) -> None:
         """Before a 4xx: who already has a copy (delivered or held) of this very message."""
@@ -271,7 +315,7 @@ class Relay:
         )
 
     async def _finish(self, attempt: _Attempt) -> str:
-        """The reply, once every recipient was acted on; the audit entry on the way."""
+        """The reply, once every recipient was acted on."""
         message, bundle, decision = attempt.message, attempt.bundle, attempt.decision
         message_id, record, outcome = attempt.message_id, attempt.record, attempt.outcome
         if outcome.held:
@@ -284,20 +328,6 @@ class Relay:
             return replies.TRY_LATER_HOLD if outcome.hold_failed else replies.TRY_LATER_NEXT_HOP
         if outcome.failed:
             record["refused_by_next_hop"] = [item.to_dict() for item in outcome.failed]
-
-        clean = attempt.scan.is_clean and all(
-            verdict.intended is Verdict.DELIVER for verdict in decision.per_recipient.values()
-        )
-        if self.audit is not None and (self.options.audit_clean_messages or not clean):
-            fields = decision.audit_fields(message_id)
-            fields["gateway_id"] = message.id
-            if attempt.scan.message_id is not None:
-                fields["message_id_digest"] = attempt.scan.message_id.digest
-            if message.client is not None:
-                fields["client"] = message.client.to_dict()
-            fields["policy_version"] = bundle.version
-            fields["held"] = dict(outcome.held)
-            await self._run(functools.partial(self.audit.append, "gateway-decision", **fields))
 
         if not outcome.delivered and not outcome.held and not outcome.before:
             if outcome.refused and self.options.on_reject is RejectStyle.SMTP:

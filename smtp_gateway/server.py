@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 import socket
 import ssl
@@ -20,10 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from dlp.actions.notify import NoticeError
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.actions.step import ActionStep
 from dlp.audit import AuditLog
+from dlp.audit_keys import create_key_file
 from dlp.delivery import (
     ConnectionCache,
     DeliveryResult,
@@ -55,14 +57,7 @@ log = logging.getLogger("smtp_gateway.server")
 
 def ensure_key_file(path: Path, what: str) -> bytes:
     """The key in ``path``; a new random one (hex, mode 0600) when the file does not exist."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(handle, secrets.token_hex(32).encode() + b"\n")
-            os.fsync(handle)
-        finally:
-            os.close(handle)
+    if create_key_file(path, secrets.token_hex(32).encode() + b"\n"):
         log_event(
             "key-created",
             logging.WARNING,
@@ -72,6 +67,17 @@ def ensure_key_file(path: Path, what: str) -> bytes:
             note="keep a copy: data keyed or encrypted with it is unreadable without it",
         )
     return path.read_bytes().strip()
+
+
+def _open_audit(settings: Settings) -> tuple[AuditLog | None, Engine | None]:
+    """The audit log, checkpointed into the quarantine database (`open_audit`)."""
+    if settings.audit_file is None:
+        return None, None
+    from dlp.quarantine.store import open_engine
+    from dlp.quarantine.wiring import open_audit
+
+    engine = open_engine(settings.quarantine.url)
+    return open_audit(settings, engine), engine
 
 
 def _describe(target: DeliveryTarget) -> str:
@@ -141,6 +147,7 @@ class Gateway:
         self.executor = ThreadPoolExecutor(settings.delivery.threads, thread_name_prefix="dlp-io")
         self.metrics = Metrics()
         self.in_flight = InFlight()
+        self.audit, self.audit_engine = _open_audit(settings)
         self.outbox = self._outbox()
         self.outbox_worker = (
             OutboxWorker(
@@ -160,7 +167,7 @@ class Gateway:
             holder=holder,
             executor=self.executor,
             metrics=self.metrics,
-            audit=AuditLog(settings.audit_file) if settings.audit_file else None,
+            audit=self.audit,
             options=RelayOptions(
                 gateway.on_scan_failure,
                 gateway.on_reject,
@@ -264,6 +271,8 @@ class Gateway:
         }
 
     async def start(self) -> None:
+        if self.audit is not None:
+            self.audit.recover()  # a torn tail set aside, audited and alerted, before any mail
         await self.pool.start()
         if self.outbox_worker is not None:
             # Notices left in the queue (before a restart, or by another gateway) are tried
@@ -322,10 +331,17 @@ class Gateway:
             if connection.transport is not None:
                 connection.transport.close()
         log_event("stopped", unfinished=left)
+        if self.audit is not None:
+            with contextlib.suppress(Exception):  # _emit logs a sink's failure itself
+                await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.audit.checkpoint
+                )
         await self.health.close()
         await self.pool.close()
         self.executor.shutdown(wait=True)
         self.outbound.close()
+        if self.audit_engine is not None:
+            self.audit_engine.dispose()
         if self.outbox is not None:
             self.outbox.close()
         if self.server is not None:

@@ -98,15 +98,14 @@ def _open(args: argparse.Namespace) -> tuple[object, object]:
 
 
 def run_user(args: argparse.Namespace) -> int:
-    from dlp.audit import AuditLog
     from dlp.quarantine.store import QuarantineStore
-    from dlp.quarantine.wiring import DEFAULT_AUDIT
+    from dlp.quarantine.wiring import open_audit
     from dlp.settings import Settings
     from dlp.web.accounts import AccountError, Accounts, Role
 
     settings, store = _open(args)
     assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
-    audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    audit = open_audit(settings, store.engine)
     actor = {"actor": getpass.getuser(), "via": "cli"}
     try:
         accounts = Accounts(store)

@@ -166,3 +166,16 @@ outbox = Table(
     Column("data", LargeBinary, nullable=False),  # built from decisions only: no content
     Index("quarantine_outbox_next_try", "next_try"),
 )
+
+# Signed checkpoints of each host's audit chain (`dlp.audit_checkpoints`). The head is part of
+# the key: a chain started over after a truncation keeps the old checkpoint as evidence.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("count", BigInteger, primary_key=True),
+    Column("head", String(64), primary_key=True),
+    Column("time", BigInteger, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+)

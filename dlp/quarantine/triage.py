@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dlp.actions.outbox import Attempt
-from dlp.audit import AuditLog
+from dlp.audit import AuditLog, chain_files, read_lines
 from dlp.delivery import DeliveryResult
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
 from dlp.quarantine.release import RejectNotice, Releaser
@@ -141,12 +141,16 @@ class Triage:
         (held id -> line offsets) kept beside the log, not a bound on the scan: a bound would
         silently hide old decisions from the reviewer.
         """
-        if not self.audit.path.exists():
-            return []
         needle = held_id.encode("ascii", "replace")
         found = []
-        with self.audit.path.open("rb") as file:
-            lines = [line for line in file if needle in line]
+        # Rotated files too (`dlp.audit.chain_files`), oldest first: a decision is not hidden
+        # from the reviewer because its file was rotated.
+        lines = [
+            line
+            for file in chain_files(self.audit.path)
+            for line in read_lines(file)
+            if needle in line
+        ]
         for line in lines:
             entry = json.loads(line)
             held, many = entry.get("held"), entry.get("held_ids")

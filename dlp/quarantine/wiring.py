@@ -6,16 +6,22 @@ notice's sender address) is read only when a release or a rejection needs it.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.audit import AuditLog
+from dlp.audit_checkpoints import Sink, syslog_handler, syslog_sink
+from dlp.audit_keys import AuditKeys
 from dlp.delivery import deliver
 from dlp.identifiers import Span
 from dlp.model import Segment
+from dlp.quarantine.checkpoints import CheckpointBook
 from dlp.quarantine.crypto import load_keyring
 from dlp.quarantine.outbox import OutboxStore
 from dlp.quarantine.release import RejectNotice, Releaser, bind
@@ -36,6 +42,26 @@ def open_store(settings: Settings, env: Mapping[str, str]) -> QuarantineStore:
     quarantine = settings.quarantine
     keyring = load_keyring(env, quarantine.key_file)
     return QuarantineStore.open(quarantine.url, keyring, quarantine.retention_days)
+
+
+def open_audit(settings: Settings, engine: Engine) -> AuditLog:
+    """The audit log with its keys (created when missing), this host's name, and checkpoints
+    to the quarantine database at ``engine`` and to syslog when ``[logging] syslog`` names one.
+    """
+    chain = settings.audit
+    sinks: list[Sink] = [CheckpointBook(engine).record]
+    if settings.logging.syslog:
+        sinks.append(syslog_sink(syslog_handler(settings.logging.syslog)))
+    return AuditLog(
+        settings.audit_file or DEFAULT_AUDIT,
+        AuditKeys.load(chain.key_file, chain.signing_key_file),
+        host=chain.host or socket.gethostname(),
+        checkpoint_every=chain.checkpoint_every,
+        sinks=sinks,
+        rotate_bytes=chain.rotate_bytes,
+    )
+
+
 
 
 class _ContextMask:
@@ -74,7 +100,7 @@ def build_triage(
 ) -> Triage:
     """``with_delivery``: read the policy now, for releases and reject notices. ``env``: where
     the digest secret may come from, for the scanner that masks context (`context_mask`)."""
-    audit = AuditLog(settings.audit_file or DEFAULT_AUDIT)
+    audit = open_audit(settings, store.engine)
     mask = context_mask(settings, env or {})
     if not with_delivery:
         return Triage(store, audit, mask=mask)

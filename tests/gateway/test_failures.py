@@ -4,6 +4,8 @@ clients, a policy reload and a graceful shutdown, all on loopback with real proc
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import smtplib
 import threading
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dlp.audit import verify
 from tests.gateway.harness import REPO, RunningGateway, make_settings, plain, scenario
 from tests.gateway.sink import Sink, free_port
 
@@ -97,9 +100,9 @@ def test_a_message_split_over_transactions_keeps_each_ones_record(tmp_path: Path
             ]
 
 
-def test_a_failure_after_delivery_leaves_no_second_copy(tmp_path: Path) -> None:
-    # The audit log cannot be written after the copies went out: 451, and the sender's retry
-    # (once the log is back) reaches nobody twice.
+def test_an_unwritable_audit_log_stops_a_message_before_any_copy(tmp_path: Path) -> None:
+    # The decision goes on the audit log before any action: when it cannot be written, nothing
+    # is done (451) and the sender's retry, once the log is back, delivers each copy once.
     with (
         Sink() as sink,
         RunningGateway(make_settings(tmp_path, next_hop_port=sink.port)) as running,
@@ -111,12 +114,98 @@ def test_a_failure_after_delivery_leaves_no_second_copy(tmp_path: Path) -> None:
         recipients = ["b@cusd.com", "c@cusd.com"]
         code, reply = running.send(message, "a@cusd.com", recipients)
         assert code == 451, reply
-        assert sorted(sink.handler.all_recipients()) == recipients
+        assert sink.handler.all_recipients() == []
         audit.rmdir()
         code, reply = running.send(message, "a@cusd.com", recipients)
         assert code == 250, reply
         assert sorted(sink.handler.all_recipients()) == recipients
         assert "gateway-decision" in audit.read_text()
+
+
+def _events(records: list[logging.LogRecord], event: str) -> list[dict[str, object]]:
+    found = [getattr(record, "fields", {}) for record in records]
+    return [fields for fields in found if fields.get("event") == event]
+
+
+def test_an_audit_failure_after_delivery_keeps_the_250(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    audit = tmp_path / "audit.log"
+    away = tmp_path / "audit.log.away"
+
+    def break_the_log() -> None:
+        # The copy reaches the next hop: the decision is on the log already. Now the log
+        # cannot be appended to (a folder in its place) until the test puts it back.
+        if audit.exists():
+            audit.rename(away)
+        audit.mkdir()
+
+    caplog.set_level(logging.WARNING)
+    with (
+        Sink() as sink,
+        RunningGateway(make_settings(tmp_path, next_hop_port=sink.port)) as running,
+    ):
+        sink.handler.data_reply = break_the_log
+        code, reply = running.send(
+            plain("audited", "Student SSN 536-22-1234"), "a@cusd.com", ["b@cusd.com"]
+        )
+        sink.handler.data_reply = lambda: None
+        assert code == 250, reply
+        assert sink.handler.all_recipients() == ["b@cusd.com"]
+        (failed,) = _events(caplog.records, "audit-append-failed")
+        assert failed["record"] == "gateway-outcome"
+        audit.rmdir()
+        away.rename(audit)
+        # Tried again in the background: the outcome joins the chain once the log is back.
+        deadline = time.monotonic() + 20
+        while "gateway-outcome" not in audit.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    events = [json.loads(line)["event"] for line in audit.read_text().splitlines()]
+    assert events == ["gateway-decision", "gateway-outcome"]
+    assert verify(audit).ok
+
+
+def test_a_torn_audit_log_is_set_aside_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 40 bytes cut off the end of the log: found at start, the torn tail moved aside, the fact
+    # audited and alerted, and mail goes on with 250 (it was 451 for every flagged message).
+    port = free_port()
+    settings = make_settings(tmp_path, next_hop_port=port)
+    audit = tmp_path / "audit.log"
+    flagged = plain("audited", "Student SSN 536-22-1234")
+    with Sink(port=port) as sink:
+        with RunningGateway(settings) as running:
+            assert running.send(flagged, "a@cusd.com", ["b@cusd.com"])[0] == 250
+        whole = audit.read_bytes()
+        audit.write_bytes(whole[:-40])
+        torn = whole[whole.rstrip(b"\n").rfind(b"\n") + 1 : -40]
+        caplog.set_level(logging.WARNING)
+        with RunningGateway(settings) as running:
+            (aside,) = tmp_path.glob("audit.log.torn-*")
+            assert aside.read_bytes() == torn
+            assert _events(caplog.records, "audit-log-damaged")
+            assert [r.levelno for r in caplog.records if "set aside" in r.getMessage()] == [
+                logging.ERROR
+            ]
+            code, reply = running.send(flagged, "a@cusd.com", ["c@cusd.com"])
+            assert code == 250, reply
+        assert sorted(sink.handler.all_recipients()) == ["b@cusd.com", "c@cusd.com"]
+    entries = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [entry["event"] for entry in entries] == [
+        "gateway-decision", "audit-tail-set-aside", "gateway-decision", "gateway-outcome"
+    ]
+    assert entries[1]["set_aside"] == aside.name and entries[1]["bytes"] == len(torn)
+    assert verify(audit).ok
+    # The checkpoint signed when the first gateway stopped still vouches for the lost entry.
+    from dlp.quarantine.checkpoints import CheckpointBook
+
+    book = CheckpointBook.open(settings.quarantine.url)
+    try:
+        signed = book.checkpoints()
+    finally:
+        book.close()
+    assert signed and not verify(audit, None, signed).ok
 
 
 def test_scanner_crash_gives_451_and_the_worker_is_replaced(

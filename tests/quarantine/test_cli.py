@@ -29,6 +29,7 @@ def config(tmp_path):
     path = tmp_path / "gateway.toml"
     path.write_text(
         f'[policy]\nfile = "{SAMPLE_POLICY}"\n'
+        '[detection]\nsecret_file = "secret.key"\n'  # the audit keys go beside it
         '[quarantine]\nurl = "sqlite:///q.db"\nkey_file = "q.key"\n'
         '[audit]\nfile = "audit.log"\n[delivery]\nmode = "folder"\nfolder = "out"\n'
     )

@@ -22,6 +22,7 @@ def _settings_file(tmp_path, retention: str) -> str:
         '[quarantine]\nurl = "sqlite:///q.db"\nkey_file = "q.key"\n'
         f"{retention}"
         '[audit]\nfile = "audit.log"\n'
+        '[detection]\nsecret_file = "secret.key"\n'  # the audit keys go beside it
     )
     return str(path)
 

@@ -148,9 +148,11 @@ def test_a_look_is_refused_when_the_audit_log_cannot_be_written(
     triage, held_decision, held_scan, tmp_path
 ):
     held = _hold(triage, held_decision, held_scan)
-    (tmp_path / "audit.log").write_text("not json\n")
-    broken = Triage(triage.store, AuditLog(tmp_path / "audit.log"))
-    with pytest.raises(ValueError, match="damaged"):
+    # A damaged tail is set aside and the log goes on (tests/test_audit.py); a log that cannot
+    # be written at all (here a folder in its place) refuses the look.
+    (tmp_path / "unwritable.log").mkdir()
+    broken = Triage(triage.store, AuditLog(tmp_path / "unwritable.log"))
+    with pytest.raises(OSError):
         broken.reveal(REVIEWER, held)
 
 
@@ -297,3 +299,14 @@ def test_a_reject_notice_the_next_hop_puts_off_waits_in_the_queue(
     assert notice.recipients == [SENDER] and b"Use the SIS export instead." in notice.data
     assert b"536-22" not in notice.data
     assert store.depth() == (0, None)
+
+
+def test_history_reads_the_rotated_files_too(triage, held_decision, held_scan):
+    held = _hold(triage, held_decision, held_scan)
+    triage.audit.append("gateway-outcome", held={OUTSIDE: held})
+    triage.audit.rotate()
+    triage.view(REVIEWER, held)
+    assert [entry["event"] for entry in triage.history(held)] == [
+        "gateway-outcome",
+        "quarantine-view",
+    ]
