@@ -32,11 +32,12 @@ NEGATIVE_FACTOR = 0.3
 # by white space and a capital letter, an opening quote or a Spanish opening mark; not the
 # stop of a title or an initial ("Mrs. Lee", "Sra. López", "Ana M. Ruiz").
 _NOT_AFTER = "".join(
-    f"(?<!\\b{word})"
-    for word in ("Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
+    f"(?<!\\b{word}[.])"
+    for word in ("[A-Z]", "Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
 )
+# The stop first and the titles looked for behind it: the expression does work only at stops.
 _BOUNDARY = re.compile(
-    rf"\n[ \t\r>]*\n|(?<!\b[A-Z]){_NOT_AFTER}[.!?][\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])"
+    rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])"
 )
 
 

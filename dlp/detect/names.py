@@ -90,7 +90,15 @@ class NameFinder:
         self, text: str, given_places: list[tuple[int, int]], context: TextContext
     ) -> list[RawMatch]:
         found: list[RawMatch] = []
+        length = len(text)
         for start, end in given_places:
+            # Most capitalized given names are followed by a lower-case word or punctuation:
+            # look one character past the space before running the surname expression.
+            if end + 2 >= length or not text[end].isspace():
+                continue
+            after = text[end + 1]
+            if not after.isupper() and not (after.isspace() and text[end + 2].isupper()):
+                continue
             first = text[start:end]
             if not first[:1].isupper() or (len(first) > 1 and not first[1:].islower()
                                            and not first.isupper()):

@@ -54,21 +54,31 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
-_ANCHOR = re.compile(r"@|://|www\.|\\|(?:^|(?<=[\s(<\"'~.]))/")
+_PATH_STARTS = frozenset(" \t\n\r(<\"'~.")
+
+
+def _every(text: str, needle: str, found: list[int]) -> None:
+    position = text.find(needle)
+    while position >= 0:
+        found.append(position)
+        position = text.find(needle, position + 1)
 
 
 def address_anchors(normalized: str) -> list[int]:
     """Where an address or a path can show itself ("@", "://", "www.", a backslash, a "/"
     after a space): an address holds one within reach of any of its words. Dates
-    ("03/14/2025") and "and/or" hold none."""
-    if (
-        "@" not in normalized
-        and "/" not in normalized
-        and "\\" not in normalized
-        and "www." not in normalized
-    ):
-        return []
-    return [match.start() for match in _ANCHOR.finditer(normalized)]
+    ("03/14/2025") and "and/or" hold none. Found with ``str.find`` (memchr speed); a regular
+    expression over the whole text cost more than the scan it was saving."""
+    found: list[int] = []
+    for needle in ("@", "://", "www.", "\\"):
+        _every(normalized, needle, found)
+    slash = normalized.find("/")
+    while slash >= 0:
+        if slash == 0 or normalized[slash - 1] in _PATH_STARTS:
+            found.append(slash)
+        slash = normalized.find("/", slash + 1)
+    found.sort()
+    return found
 
 
 def in_address(
