@@ -8,7 +8,8 @@ never misses a match of its pattern). So those two passes run once over the cell
 newlines, and only the cells they touch go through the full ``Scanner.scan``: every finding is
 the scanner's own, and a cell they do not touch has none. A roster finds names without either
 pass: with one, the cells left over are also given to the roster's own ``find``, one by one
-(as the scan would), and the ones it matches are candidates too.
+(as the scan would), and the ones it matches are candidates too. A name from the shipped name
+lists starts at a given name, whose places the index records: those cells are candidates.
 
 Why joining cannot hide a candidate: a newline is neither a word character nor one any pattern
 edge accepts, exactly like the start or end of a text, and the patterns are checked for anchors
@@ -134,9 +135,13 @@ class CandidateGate:
                 index += 1
 
         scanner = self.scanner
-        terms, _ = scanner.indexer.index(joined)
+        terms, places = scanner.indexer.index(joined)
         for match in terms:
             touch(match.start, match.end)
+        if scanner.names is not None:
+            # A name ("Lisa Woods") starts at a capitalized given name the index recorded.
+            for start, end in places.given_names:
+                touch(start, end)
         bound_table = self.context_bound if headers is not None else None
         # A match of the scan's, in a text alone, ends where the prefilter reports an end in
         # that text here: only the texts holding a reported end are touched. (The windows

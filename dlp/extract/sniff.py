@@ -140,9 +140,15 @@ def sniff(head: bytes, name: str) -> Kind:
 
 def unsupported_reason(head: bytes) -> str | None:
     for magic, reason in UNSUPPORTED_MAGIC:
-        if head.startswith(magic):
+        if head.startswith(magic) and (magic != b"MZ" or _is_dos_executable(head)):
             return reason
     return None
+
+
+def _is_dos_executable(head: bytes) -> bool:
+    """A DOS or Windows program has a 64-byte header after "MZ": two letters alone ("MZ" in a
+    text attachment) are text."""
+    return len(head) >= 64
 
 
 def _ftyp_brands(head: bytes) -> set[bytes]:
