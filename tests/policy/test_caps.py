@@ -145,3 +145,21 @@ explain = "x"
     assert beyond_the_cap(policy, 1000) == ["rule huge-list: > 1000", "rule huge-list: < 5000"]
     assert beyond_the_cap(policy, 5000) == []
     assert beyond_the_cap(sample_policy, 1000) == []
+
+
+def test_findings_in_names_are_kept_past_the_cap(scanner) -> None:
+    """A name is masked by its own findings (`dlp.identifiers`): past the cap they still count."""
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "t@cusd.com", "p@example.org", "list"
+    mail.set_content("\n".join(f"Call 415-555-{1000 + n} today." for n in range(5)))
+    mail.add_attachment(
+        b"Employee SSN: 536-22-1234", maintype="text", subtype="plain", filename="415-555-0199.txt"
+    )
+    result = scan_message(mail.as_bytes(), scanner, max_per_type=2)
+    assert result.beyond_cap == {"PHONE_NUMBER": 3}
+    named = [f for f in result.findings if f.location.part == "file name"]
+    assert [f.entity_type for f in named] == ["PHONE_NUMBER"]
+    [ssn] = [f for f in result.findings if f.entity_type == "US_SSN"]
+    assert "415-555-0199" not in str(ssn.location)  # the member's name, masked in its location
