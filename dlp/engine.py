@@ -7,7 +7,7 @@ Hyperscan prefilter that lets the pattern recognizers look only where they can m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from dlp.detect.roster import (
 )
 from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
 from dlp.detect.text_index import TextIndexer
-from dlp.model import Category, CellTable, Finding, Segment
+from dlp.model import Category, CellTable, Finding, Location, Segment
 from dlp.roster.matcher import RosterMatcher
 from dlp.roster.store import RosterStore
 
@@ -273,13 +273,19 @@ class Scanner:
         ]
         return EntityRecognizer.remove_duplicates(results)
 
-    def scan(self, segment: Segment) -> list[Finding]:
+    def scan(
+        self, segment: Segment, take: Callable[[str, Location], bool] | None = None
+    ) -> list[Finding]:
         """Findings in one segment; in a packed segment, offsets and location are its cell's.
 
         Every recognizer reads the folded text (``dlp.detect.normalize.fold``), so a zero-width
         space or a full-width digit cannot hide a value; offsets are mapped back to the
         segment's own text, and the masked preview and digest are of the value as folded (the
         same SSN has the same digest however it was disguised).
+
+        ``take``, when given, is asked for each result's entity type and location in the order
+        of the text; a result it refuses is not made into a finding (a caller past its cap of
+        one type: the masked preview and the digest are most of what a finding costs).
         """
         folded = fold(segment.text)
         text = folded.text
@@ -293,13 +299,18 @@ class Scanner:
                 longest=-1,
             )
         findings = []
-        for result in self.analyze(text, segment.context, cells):
-            value = text[result.start : result.end]
-            metadata = result.recognition_metadata
+        results = self.analyze(text, segment.context, cells)
+        if take is not None:
+            results.sort(key=lambda r: (r.start, r.end, r.entity_type))
+        for result in results:
             location, offset = segment.location, 0
             if cells and original_cells:
                 index = cells.index_of(result.start)
                 location, offset = cells.location(index), original_cells.starts[index]
+            if take is not None and not take(result.entity_type, location):
+                continue
+            value = text[result.start : result.end]
+            metadata = result.recognition_metadata
             start = folded.to_original(result.start)
             # In a text file: the match's line and column in the whole file.
             at = (

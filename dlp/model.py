@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -302,13 +302,20 @@ class MaskedIdentifier:
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """Everything one scan learned about one message or file."""
+    """Everything one scan learned about one message or file.
+
+    ``findings`` holds at most a set number of each entity type (`dlp.pipeline.collect`: a
+    message of a million phone numbers must not take a million findings through the decision,
+    the audit log and the quarantine); ``beyond_cap`` counts, per entity type, those found past
+    that cap and not kept. Counts made from ``findings`` are then lower bounds.
+    """
 
     findings: tuple[Finding, ...] = ()
     unscannable: tuple[Unscannable, ...] = ()
     segments_scanned: int = 0
     chars_scanned: int = 0
     message_id: MaskedIdentifier | None = None  # a message's own Message-ID, when it has one
+    beyond_cap: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     @property
     def is_clean(self) -> bool:

@@ -18,10 +18,25 @@ from dlp.identifiers import (
     rename_result,
     renamed,
 )
-from dlp.model import Finding, Location, ScanResult, Segment, Unscannable
+from dlp.model import (
+    FILE_NAME_PART,
+    SUBJECT_PART,
+    Finding,
+    Location,
+    ScanResult,
+    Segment,
+    Unscannable,
+)
 from dlp.packing import pack
 
 MESSAGE_LOCATION = Location(("message",))
+# The parts that name a message or file: their findings mask the name (`dlp.identifiers`).
+_NAME_PARTS = frozenset({FILE_NAME_PART, SUBJECT_PART, MESSAGE_ID_PART})
+
+# Findings kept per entity type in one message or file. Enough for every count a policy asks
+# about and for a person to review; a message of a million phone numbers still costs the
+# decision, the audit record and the quarantine a thousand.
+MAX_FINDINGS_PER_TYPE = 1000
 
 
 def scan_items(
@@ -40,11 +55,32 @@ def scan_items(
             yield replace(finding, location=renamed(finding.location, names)) if names else finding
 
 
-def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanResult:
-    """Every finding and unscannable item, with names that hold findings masked in every
-    location (`dlp.identifiers`)."""
+def collect(
+    items: Iterable[Segment | Unscannable],
+    scanner: Scanner,
+    max_per_type: int = MAX_FINDINGS_PER_TYPE,
+) -> ScanResult:
+    """Every unscannable item and every segment's findings, at most ``max_per_type`` of each
+    entity type, with names that hold findings masked in every location (`dlp.identifiers`).
+
+    The cap is per type, so the first of each type is always kept: an SSN after ten thousand
+    phone numbers is in the result. Those past the cap are counted in ``beyond_cap``. Findings
+    in names are kept past it too: they are what masks a name wherever it appears.
+    """
+    if max_per_type < 1:
+        raise ValueError("max_per_type must be at least 1: one of each type is always kept")
     findings: list[Finding] = []
     unscannable: list[Unscannable] = []
+    kept: dict[str, int] = {}
+    beyond: dict[str, int] = {}
+
+    def take(entity: str, location: Location) -> bool:
+        if kept.get(entity, 0) < max_per_type or location.part in _NAME_PARTS:
+            kept[entity] = kept.get(entity, 0) + 1
+            return True
+        beyond[entity] = beyond.get(entity, 0) + 1
+        return False
+
     segments = chars = 0
     for item in pack(items):
         if isinstance(item, Unscannable):
@@ -52,8 +88,9 @@ def collect(items: Iterable[Segment | Unscannable], scanner: Scanner) -> ScanRes
             continue
         segments += len(item.cells) if item.cells else 1
         chars += len(item.text)
-        findings.extend(scanner.scan(item))
-    return rename_result(ScanResult(tuple(findings), tuple(unscannable), segments, chars))
+        findings.extend(scanner.scan(item, take))
+    result = ScanResult(tuple(findings), tuple(unscannable), segments, chars, beyond_cap=beyond)
+    return rename_result(result)
 
 
 def scan_message(
@@ -61,6 +98,7 @@ def scan_message(
     scanner: Scanner,
     limits: Limits | None = None,
     location: Location = MESSAGE_LOCATION,
+    max_per_type: int = MAX_FINDINGS_PER_TYPE,
 ) -> ScanResult:
     """Everything found in one RFC 5322 message, its headers, bodies and attachments; its own
     Message-ID masked by the findings in it, with the whole value's keyed digest."""
@@ -73,7 +111,8 @@ def scan_message(
                 seen.append(item.text)
             yield item
 
-    result = collect(noting(extract_message(raw, location, limits or Limits())), scanner)
+    extracted = noting(extract_message(raw, location, limits or Limits()))
+    result = collect(extracted, scanner, max_per_type)
     if not seen:
         return result
     spans = [finding for finding in result.findings if finding.location == where]
@@ -84,5 +123,10 @@ def scan_message(
     return replace(result, message_id=identifier)
 
 
-def scan_path(path: Path, scanner: Scanner, limits: Limits | None = None) -> ScanResult:
-    return collect(extract_path(path, limits or Limits()), scanner)
+def scan_path(
+    path: Path,
+    scanner: Scanner,
+    limits: Limits | None = None,
+    max_per_type: int = MAX_FINDINGS_PER_TYPE,
+) -> ScanResult:
+    return collect(extract_path(path, limits or Limits()), scanner, max_per_type)

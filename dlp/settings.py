@@ -139,7 +139,12 @@ class GatewaySettings:
     max_recipients: int = 100
     max_line_length: int = 998  # octets without CRLF and without a transparency dot
     idle_timeout: float = 300.0
+    # Seconds for one message's scan and decision, from its hand-off to a scanning process
+    # until its answer is back; past it the process is stopped (see on_scan_failure).
     scan_timeout: float = 30.0
+    # Findings kept of each entity type in one message (at least 1: one of each type is always
+    # kept); counts past it are lower bounds ("at least") in decisions and records.
+    max_findings_per_type: int = 1000
     workers: int = 0  # scanning processes; 0: one per core
     max_pending: int = 0  # scans waiting for a worker before 4xx; 0: eight per worker
     on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
@@ -464,6 +469,9 @@ def _gateway(table: _Table) -> GatewaySettings:
         max_line_length=table.integer("max_line_length", default.max_line_length, 78),
         idle_timeout=table.number("idle_timeout", default.idle_timeout),
         scan_timeout=table.number("scan_timeout", default.scan_timeout),
+        max_findings_per_type=table.integer(
+            "max_findings_per_type", default.max_findings_per_type, 1
+        ),
         workers=table.integer("workers", default.workers),
         max_pending=table.integer("max_pending", default.max_pending),
         on_scan_failure=table.choice("on_scan_failure", ScanFailure, default.on_scan_failure),

@@ -7,12 +7,14 @@ template that does not compile, leave the running bundle in place.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from dlp.actions.notify import NoticeRenderer, policy_template
 from dlp.actions.smime import CertificateStore
 from dlp.policy import Policy, parse_policy
+from smtp_gateway.checking import DecisionRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class PolicyBundle:
     certificates: CertificateStore
     renderer: NoticeRenderer
     notice_from: str
+    rules: DecisionRules  # what the scanning processes decide with
 
     @classmethod
     def load(cls, path: Path, notice_from: str | None = None) -> PolicyBundle:
@@ -37,10 +40,16 @@ class PolicyBundle:
             CertificateStore.load(path.parent / folder) if folder else CertificateStore({}, ())
         )
         domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
+        version = "sha256:" + hashlib.sha256(data).hexdigest()[:12]
         return cls(
             policy=policy,
-            version="sha256:" + hashlib.sha256(data).hexdigest()[:12],
+            version=version,
             certificates=certificates,
             renderer=NoticeRenderer(policy_template(policy)),
             notice_from=notice_from or f"postmaster@{domain}",
+            # Its own version per load: a reload sends it to the scanning processes again even
+            # when only the certificates changed.
+            rules=DecisionRules(
+                f"{version}/{secrets.token_hex(4)}", policy, certificates.addresses()
+            ),
         )

@@ -44,11 +44,12 @@ from dlp.delivery import Outcome, RecipientResult
 from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
-from dlp.policy import Decision, Verdict, decide
+from dlp.policy import Decision, Verdict
 from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
+from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
@@ -58,8 +59,8 @@ from smtp_gateway.xforward import Client
 
 log = logging.getLogger("smtp_gateway.relay")
 
-# raw, sender, recipients, require_tls, the original client (XFORWARD, for the next hop)
-Scan = Callable[[bytes], Awaitable[ScanResult]]
+# Scans and decides one message within the scan time limit (`ScanPool.check`).
+Check = Callable[[bytes, Ask, DecisionRules], Awaitable[Checked]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class Relay:
         self,
         *,
         bundle: PolicyBundle,
-        scan: Scan,
+        check: Check,
         deliver: Deliver,
         holder: Holder,
         executor: Executor,
@@ -156,7 +157,7 @@ class Relay:
         step: ActionStep | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
-        self._scan = scan
+        self._check = check
         self.holder = holder
         self.executor = executor
         self.metrics = metrics
@@ -217,8 +218,13 @@ class Relay:
         subject, message_id = _headers(message.raw)
         record["message_id"] = mask_message_id(message_id)
         started = time.monotonic()
+        ask = Ask(
+            message.sender,
+            message.recipients,
+            subject_tag_present=bundle.policy.encryption.tag_in(subject),
+        )
         try:
-            scan = await self._scan(message.raw)
+            checked = await self._check(message.raw, ask, bundle.rules)
         except Saturated:
             self.metrics.scan_failures.labels("saturated").inc()
             return replies.BUSY
@@ -235,6 +241,8 @@ class Relay:
             scan = ScanResult(
                 unscannable=(Unscannable(MESSAGE_LOCATION, reason, f"scan {failure.kind}"),)
             )
+            checked = Checked.of(scan, ask, bundle.rules)  # nothing found: quick on the loop
+        scan, decision = checked.scan, checked.decision
         # From here on only the masked Message-ID is written anywhere (log, audit, quarantine).
         message_id = scan.message_id.masked if scan.message_id else mask_message_id(message_id)
         record["message_id"] = message_id
@@ -242,15 +250,9 @@ class Relay:
         self.metrics.scan_seconds.observe(scan_seconds)
         timings["scan"] = round(scan_seconds * 1000, 1)
 
-        decision = decide(
-            bundle.policy,
-            message.sender,
-            message.recipients,
-            scan,
-            subject_tag_present=bundle.policy.encryption.tag_in(subject),
-            certificates=bundle.certificates.addresses(),
-        )
         record["findings"] = {s.entity_type: s.count for s in decision.findings}
+        if scan.beyond_cap:
+            record["beyond_cap"] = dict(scan.beyond_cap)  # those counts are lower bounds
         record["unscannable"] = len(scan.unscannable)
         record["verdicts"] = {
             address: verdict.verdict.value for address, verdict in decision.per_recipient.items()

@@ -4,7 +4,11 @@ Not `concurrent.futures.ProcessPoolExecutor`, because a scan that runs out of ti
 stopped, and only the process running it can be: here each worker has its own pipe, a scan
 that overruns kills exactly its worker, and a fresh worker takes its place. A worker that
 crashes is replaced the same way. When every worker is busy and ``max_pending`` scans already
-wait, `scan` raises `Saturated` at once (the gateway answers 4xx: back-pressure).
+wait, `check` raises `Saturated` at once (the gateway answers 4xx: back-pressure).
+
+A worker scans and decides (`smtp_gateway.checking`): the time limit runs from the moment the
+message is handed to it until its whole answer is read back, so it covers extraction,
+detection, the decision and the transfer, and nothing of that runs on the event loop.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from dlp.model import ScanResult
+from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.worker import ScanJob, serve
 
 log = logging.getLogger("smtp_gateway.scanning")
@@ -61,20 +66,30 @@ class _Worker:
         if status != "ready":
             self.kill()
             raise RuntimeError(f"a scanning process could not build its scanner: {detail}")
+        self.policy_version: str | None = None  # the policy this process was last sent
 
-    def call(self, raw: bytes, timeout: float) -> ScanResult:
+    def call(self, raw: bytes, ask: Ask, rules: DecisionRules, timeout: float) -> Checked:
+        deadline = time.monotonic() + timeout
+        sent = None if rules.version == self.policy_version else rules
         try:
+            self.connection.send((ask, sent))
+            self.policy_version = rules.version
             self.connection.send_bytes(raw)
-            if not self.connection.poll(timeout):
+            if not self.connection.poll(max(0.0, deadline - time.monotonic())):
                 self.kill()
                 raise ScanFailed("timeout", f"no result after {timeout:g} s")
+            # The answer is small (findings are capped per type), so reading it stays within
+            # the limit; a process that keeps writing past the deadline is stopped all the same.
             status, payload = self.connection.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             self.kill()
             reason = f"the scanning process died ({type(error).__name__})"
             raise ScanFailed("crash", reason) from None
+        if time.monotonic() > deadline:
+            self.kill()
+            raise ScanFailed("timeout", f"the result took longer than {timeout:g} s")
         if status == "ok":
-            assert isinstance(payload, ScanResult)
+            assert isinstance(payload, Checked)
             return payload
         raise ScanFailed("error", str(payload))
 
@@ -155,7 +170,8 @@ class ScanPool:
     def waiting(self) -> int:
         return self._waiting
 
-    async def scan(self, raw: bytes) -> ScanResult:
+    async def check(self, raw: bytes, ask: Ask, rules: DecisionRules) -> Checked:
+        """The message scanned and decided in a worker, within ``timeout`` seconds."""
         if self._closed:
             raise Saturated("the scanning pool is closed")
         if self.saturated:
@@ -168,7 +184,9 @@ class ScanPool:
         self._busy += 1
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self._threads, worker.call, raw, self.timeout)
+            result = await loop.run_in_executor(
+                self._threads, worker.call, raw, ask, rules, self.timeout
+            )
         except ScanFailed as failure:
             if failure.kind == "error":
                 self._idle.put_nowait(worker)

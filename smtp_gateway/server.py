@@ -36,6 +36,7 @@ from dlp.delivery import (
 )
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
+from dlp.policy.facts import beyond_the_cap
 from dlp.roster.secret import load_secret
 from dlp.roster.store import RosterStore
 from dlp.settings import Settings
@@ -115,6 +116,7 @@ class Gateway:
             RosterStore.open(settings.detection.roster, secret).load()
         self.bundle_path = settings.policy_file
         bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from)
+        self._check_counts(bundle)
         job = ScanJob(
             detection=settings.detection.config(secret),
             limits=Limits(
@@ -123,6 +125,7 @@ class Gateway:
                 max_seconds=gateway.scan_timeout,
                 early_blocks=False,  # every cell is scanned: whole blocks, never re-joined
             ),
+            max_findings_per_type=gateway.max_findings_per_type,
             **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
             log_level=settings.logging.level,
             log_file=settings.logging.file,
@@ -162,7 +165,7 @@ class Gateway:
         )
         self.relay = Relay(
             bundle=bundle,
-            scan=self.pool.scan,
+            check=self.pool.check,
             deliver=self._deliver,
             holder=holder,
             executor=self.executor,
@@ -192,6 +195,18 @@ class Gateway:
         self.draining = False
         self.smtp_port = 0
         self.metrics_port = 0
+
+    def _check_counts(self, bundle: PolicyBundle) -> None:
+        cap = self.settings.gateway.max_findings_per_type
+        misjudged = beyond_the_cap(bundle.policy, cap)
+        if misjudged:
+            log_event(
+                "policy-counts-past-cap",
+                logging.WARNING,
+                max_findings_per_type=cap,
+                comparisons=misjudged,
+                note="counts past the cap are lower bounds: raise the cap or lower these numbers",
+            )
 
     def _tls_context(self) -> ssl.SSLContext | None:
         tls = self.settings.gateway.tls
@@ -313,6 +328,7 @@ class Gateway:
                 kept=self.relay.bundle.version,
             )
             return False
+        self._check_counts(bundle)
         self.relay.bundle = bundle
         self.metrics.policy_reloads.labels("ok").inc()
         log_event("policy-reloaded", policy_version=bundle.version)

@@ -1,8 +1,9 @@
-"""What runs inside a scanning process: build a Scanner once, then scan messages until told to stop.
+"""Inside a scanning process: build a Scanner once, then check messages until told to stop.
 
 Hyperscan databases do not pickle, so each process builds its own Scanner from a `ScanJob`
 (plain data). ``ScanJob.builder`` names the function that turns a job into a scan function,
-``module:function``; tests name one that can crash or hang on purpose.
+``module:function``; tests name one that can crash or hang on purpose. Each message is scanned
+and then decided here (`smtp_gateway.checking`), within the same time limit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from dlp.extract.limits import Limits
 from dlp.model import ScanResult
+from dlp.pipeline import MAX_FINDINGS_PER_TYPE
+from smtp_gateway.checking import Ask, Checked, DecisionRules
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig
@@ -32,6 +35,7 @@ class ScanJob:
     # kernel being compiled on the first start) goes where the gateway's own lines go, as JSON.
     log_level: str = "info"
     log_file: Path | None = None
+    max_findings_per_type: int = MAX_FINDINGS_PER_TYPE
 
 
 def build_scan(job: ScanJob) -> ScanFunction:
@@ -44,7 +48,7 @@ def build_scan(job: ScanJob) -> ScanFunction:
     sheetkernel.warm()
 
     def scan(raw: bytes) -> ScanResult:
-        return scan_message(raw, scanner, job.limits)
+        return scan_message(raw, scanner, job.limits, max_per_type=job.max_findings_per_type)
 
     return scan
 
@@ -56,7 +60,11 @@ def load_builder(name: str) -> Callable[[ScanJob], ScanFunction]:
 
 
 def serve(connection: Connection, job: ScanJob) -> None:
-    """The process's loop: ("ready",), then ("ok", result) or ("error", kind) per message."""
+    """The process's loop: ("ready",), then per message ("ok", `Checked`) or ("error", kind).
+
+    Each message comes as ``(ask, rules)`` then its bytes; ``rules`` is None when the policy
+    is the one this process was last sent.
+    """
     from smtp_gateway.logs import configure
 
     configure(job.log_level, job.log_file)
@@ -66,15 +74,21 @@ def serve(connection: Connection, job: ScanJob) -> None:
         connection.send(("failed", f"{type(error).__name__}: {error}"))
         return
     connection.send(("ready", None))
+    current: DecisionRules | None = None
     while True:
         try:
+            ask, rules = connection.recv()
             raw = connection.recv_bytes()
         except (EOFError, OSError):
             return
+        assert isinstance(ask, Ask)
+        current = rules or current
         try:
-            result = scan(raw)
+            if current is None:
+                raise LookupError("no policy was sent")
+            checked = Checked.of(scan(raw), ask, current)
         except Exception as error:
             # The exception's text could quote the message: only its type leaves the process.
             connection.send(("error", type(error).__name__))
             continue
-        connection.send(("ok", result))
+        connection.send(("ok", checked))

@@ -112,6 +112,7 @@ class NoticeRenderer:
                 {
                     "label": label(summary.entity_type),
                     "count": summary.count,
+                    "lower_bound": summary.lower_bound,  # more were found than kept
                     "locations": list(summary.locations),
                 }
                 for summary in decision.findings

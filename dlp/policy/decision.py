@@ -86,6 +86,21 @@ class Decision:
     unscannable: tuple[UnscannableSummary, ...]
     score: float
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # A mappingproxy does not pickle, and a decision made in a scanning process crosses
+        # to the gateway's: it travels as a dict and is wrapped again on arrival.
+        return (
+            _rebuild,
+            (
+                self.sender,
+                self.mode,
+                dict(self.per_recipient),
+                self.findings,
+                self.unscannable,
+                self.score,
+            ),
+        )
+
     @property
     def blocked(self) -> bool:
         """True when any recipient's copy is held or refused."""
@@ -127,6 +142,7 @@ class Decision:
                     "people": summary.people,
                     "locations": list(summary.locations),
                     "digests": list(summary.digests),
+                    **summary.bound(),
                 }
                 for summary in self.findings
             ],
@@ -142,6 +158,19 @@ class Decision:
             "findings": [summary.to_dict() for summary in self.findings],
             "unscannable": [item.to_dict() for item in self.unscannable],
         }
+
+
+def _rebuild(
+    sender: str,
+    mode: Mode,
+    per_recipient: dict[str, RecipientVerdict],
+    findings: tuple[FindingSummary, ...],
+    unscannable: tuple[UnscannableSummary, ...],
+    score: float,
+) -> Decision:
+    return Decision(
+        sender, mode, MappingProxyType(per_recipient), findings, unscannable, score
+    )
 
 
 def _found(summaries: Sequence[FindingSummary]) -> str:

@@ -173,6 +173,18 @@ class Score:
         yield SCORE
 
 
+def counted_comparisons(node: Node) -> Iterator[Compare]:
+    """Every comparison of a count() or distinct() in ``node``, composites included."""
+    if isinstance(node, Compare):
+        if isinstance(node.numeric, Count | Distinct):
+            yield node
+    elif isinstance(node, And | Or):
+        for child in node.nodes:
+            yield from counted_comparisons(child)
+    elif isinstance(node, Not | Ref):
+        yield from counted_comparisons(node.node)
+
+
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,

@@ -3,6 +3,10 @@
 Findings under their entity's minimum confidence are dropped; an entity type with fewer than
 its minimum count of instances is absent altogether. What remains gives, per entity type and per
 category: a count, the distinct people (roster subjects, else value digests) and a weight.
+
+A scan keeps a set number of findings of each type (`dlp.pipeline.collect`). For a type it found
+more of, count, people and weight are lower bounds, made from the findings kept: a rule on
+"10 or more" still fires as long as the cap is above 10; each summary says "at least".
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
 from dlp.policy.config import Policy
+from dlp.policy.expression import counted_comparisons
 from dlp.policy.summary import FindingSummary
 
 _CATEGORY_NAMES = frozenset(category.value for category in Category)
@@ -45,6 +50,8 @@ class ContentFacts:
     flags: frozenset[str]  # message flags (SECURE_TAG, UNSCANNABLE_ENCRYPTED, ...)
     weight: float
     unscannable_reasons: frozenset[UnscannableReason]
+    # Present entity types the scan found more of than it kept: their counts are lower bounds.
+    beyond_cap: dict[str, int] = field(default_factory=dict)
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
     _summaries: dict[str, FindingSummary] = field(
         default_factory=dict, compare=False, repr=False
@@ -75,7 +82,10 @@ class ContentFacts:
         summary = self._summaries.get(entity)
         if summary is None:
             summary = self._summaries[entity] = FindingSummary.of(
-                entity, self.findings[entity], len(self.people[entity])
+                entity,
+                self.findings[entity],
+                len(self.people[entity]),
+                self.beyond_cap.get(entity, 0),
             )
         return summary
 
@@ -138,7 +148,28 @@ def content_facts(
         flags=frozenset(flags),
         weight=weight,
         unscannable_reasons=reasons,
+        beyond_cap={
+            entity: count for entity, count in scan.beyond_cap.items() if entity in kept
+        },
     )
+
+
+def beyond_the_cap(policy: Policy, cap: int) -> list[str]:
+    """The rules' count()/distinct() comparisons a cap of ``cap`` findings per type can misjudge.
+
+    Past the cap, a type's count is a lower bound equal to the cap: ``count(X) >= cap`` is judged
+    right, ``count(X) > cap`` or ``count(X) >= 5 * cap`` is not. Named for an operator to fix
+    (raise the cap or lower the number).
+    """
+    found: list[str] = []
+    for rule in policy.rules:
+        for compare in counted_comparisons(rule.node):
+            # At the cap, the true count is the cap or more: only >= and < judge that right.
+            if compare.threshold > cap or (
+                compare.threshold == cap and compare.op not in (">=", "<")
+            ):
+                found.append(f"rule {rule.name}: {compare.op} {compare.threshold:g}")
+    return found
 
 
 class RecipientFacts:

@@ -45,8 +45,10 @@ def label(entity_type: str) -> str:
     return LABELS.get(entity_type, entity_type.replace("_", " ").lower())
 
 
-def plural(count: int, entity_type: str) -> str:
+def plural(count: int, entity_type: str, lower_bound: bool = False) -> str:
     words = label(entity_type)
+    if lower_bound:
+        return f"at least {count} x {words}"
     return f"1 {words}" if count == 1 else f"{count} x {words}"
 
 
@@ -61,9 +63,18 @@ class FindingSummary:
     locations: tuple[str, ...]
     masked: tuple[str, ...]
     digests: tuple[str, ...]
+    # Findings of this type the scan found past its per-type cap and did not keep: when not
+    # 0, ``count`` and ``people`` are lower bounds ("at least").
+    beyond_cap: int = 0
+
+    @property
+    def lower_bound(self) -> bool:
+        return self.beyond_cap > 0
 
     @classmethod
-    def of(cls, entity_type: str, findings: Iterable[Finding], people: int) -> FindingSummary:
+    def of(
+        cls, entity_type: str, findings: Iterable[Finding], people: int, beyond_cap: int = 0
+    ) -> FindingSummary:
         items = list(findings)
         locations: dict[str, None] = {}
         masked: dict[str, None] = {}
@@ -82,15 +93,19 @@ class FindingSummary:
             locations=tuple(locations),
             masked=tuple(masked),
             digests=tuple(sorted({finding.digest for finding in items})),
+            beyond_cap=beyond_cap,
         )
 
     def describe(self) -> str:
         where = ", ".join(self.locations)
-        return (
-            f"{plural(self.count, self.entity_type)} (in {where})"
-            if where
-            else plural(self.count, self.entity_type)
-        )
+        found = plural(self.count, self.entity_type, self.lower_bound)
+        return f"{found} (in {where})" if where else found
+
+    def bound(self) -> dict[str, object]:
+        """The marks of a lower-bound count, for a record: nothing when the count is exact."""
+        if not self.beyond_cap:
+            return {}
+        return {"lower_bound": True, "beyond_cap": self.beyond_cap}
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -101,6 +116,7 @@ class FindingSummary:
             "locations": list(self.locations),
             "masked": list(self.masked),
             "digests": list(self.digests),
+            **self.bound(),
         }
 
 

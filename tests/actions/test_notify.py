@@ -105,3 +105,13 @@ def test_unscannable_subject_is_configurable_with_a_default() -> None:
     assert custom.notifications.unscannable_subject == "Held: unreadable attachment"
     default = parse_policy(text.replace("unscannable_subject =", "# unscannable_subject ="))
     assert "could not be read" in default.notifications.unscannable_subject
+
+
+def test_notice_says_at_least_when_more_were_found_than_kept(policy) -> None:
+    ids = tuple(finding("STUDENT_ID", f"44556{n:02d}", start=n * 10) for n in range(3))
+    capped = replace(scan(*ids, finding("SPECIAL_EDUCATION", "IEP")), beyond_cap={"STUDENT_ID": 40})
+    decision = decide(policy, "t@cusd.com", ["parent@gmail.com"], capped, today=TODAY)
+    notice = NoticeRenderer(default_template()).render(decision, policy, "<m1@cusd.com>")
+    assert notice is not None
+    assert "- at least 3 x student ID number" in notice.body
+    assert "- 1 x special-education term" in notice.body

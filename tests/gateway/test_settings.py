@@ -44,6 +44,7 @@ def test_the_sample_file_loads() -> None:
     settings = load_settings(REPO / "samples" / "gateway.toml")
     assert settings.policy_file.resolve() == (REPO / "samples" / "policy.toml").resolve()
     assert settings.gateway.listen.port == 10025
+    assert settings.gateway.max_findings_per_type == 1000
 
 
 def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
@@ -94,6 +95,10 @@ def test_web_trusts_no_proxy_unless_told() -> None:
         (
             "[gateway]\n\nmax_recipients = 0\n",
             "x.toml:3: gateway.max_recipients: must be at least 1",
+        ),
+        (
+            "[gateway]\nmax_findings_per_type = 0\n",
+            "x.toml:2: gateway.max_findings_per_type: must be at least 1",
         ),
         ('[gateway]\nclient_networks = ["300.1.1.1/8"]\n', "x.toml:2: gateway.client_networks:"),
         ('[gateway]\non_reject = "bounce"\n', 'x.toml:2: gateway.on_reject: must be one of "smtp"'),
