@@ -141,11 +141,7 @@ class Scanner:
         self.indexer = TextIndexer(
             keyword_recognizer.terms,
             [
-                *(
-                    word
-                    for r in self.pattern_recognizers
-                    for word in (*r.spec.context_words, *r.spec.negative_words)
-                ),
+                *(word for r in self.pattern_recognizers for word in r.spec.context_words),
                 *(names.context_rule.words if names else ()),
             ],
             names.lists.given if names else (),

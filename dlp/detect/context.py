@@ -79,21 +79,41 @@ class ContextRule:
     before: int
     after: int
     negative: tuple[str, ...] = ()
-    # The phrase ids of ``words`` and ``negative`` in each indexer asked (by its id): a rule
-    # is asked for them at every match, and hashing the word tuples each time showed.
-    _ids: dict[int, tuple[TextIndexer, frozenset[int], frozenset[int]]] = field(
+    # The phrase ids of ``words`` in each indexer asked (by its id): a rule is asked for them
+    # at every match, and hashing the word tuple each time showed.
+    _ids: dict[int, tuple[TextIndexer, frozenset[int]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Negative words are not in the shared index: "room" and "lot" are common words, and
+    # each place the index reports costs the whole scan a little. They matter only next to
+    # a match, so they are looked for there, in the few characters around it.
+    _negative: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
-    def _phrase_ids(self, indexer: TextIndexer) -> tuple[frozenset[int], frozenset[int]]:
+    def __post_init__(self) -> None:
+        if self.negative:
+            object.__setattr__(self, "_negative", negative_pattern(self.negative))
+
+    def _phrase_ids(self, indexer: TextIndexer) -> frozenset[int]:
         entry = self._ids.get(id(indexer))
         if entry is None or entry[0] is not indexer:  # (an id can be reused once freed)
-            entry = self._ids[id(indexer)] = (
-                indexer,
-                indexer.phrase_ids(self.words),
-                indexer.phrase_ids(self.negative),
-            )
-        return entry[1], entry[2]
+            entry = self._ids[id(indexer)] = (indexer, indexer.phrase_ids(self.words))
+        return entry[1]
+
+    def _nearest_negative(self, text: str, start: int, end: int) -> int | None:
+        """The distance of the nearest negative word around the match, not across a
+        boundary; None when there is none."""
+        pattern = self._negative
+        if pattern is None:
+            return None
+        nearest: int | None = None
+        for found in pattern.finditer(text, max(0, start - self.before), start):
+            if not crosses_boundary(text, found.end(), start):
+                nearest = start - found.end()  # the last one before is the nearest
+        following = pattern.search(text, end, min(len(text), end + self.after))
+        if following is not None and not crosses_boundary(text, end, following.start()):
+            distance = following.start() - end
+            nearest = distance if nearest is None else min(nearest, distance)
+        return nearest
 
     def _nearest(
         self, context: TextContext, start: int, end: int, wanted: frozenset[int]
@@ -124,7 +144,7 @@ class ContextRule:
         self, context: TextContext, start: int, end: int
     ) -> tuple[tuple[str, ...], int | None]:
         """The context words that count, and the distance of the nearest in the text."""
-        wanted = self._phrase_ids(context.indexer)[0]
+        wanted = self._phrase_ids(context.indexer)
         near = self._nearest(context, start, end, wanted)
         ids = list(near)
         extra = context.extra_at(start)
@@ -138,11 +158,26 @@ class ContextRule:
     ) -> tuple[float, tuple[str, ...]]:
         """The match's score after its context, and the context words that raised it."""
         words, closest = self._positive(context, start, end)
-        if self.negative:
-            against = self._nearest(context, start, end, self._phrase_ids(context.indexer)[1])
-            if against and (closest is None or min(against.values()) < closest):
+        if self._negative is not None:
+            against = self._nearest_negative(context.text, start, end)
+            if against is not None and (closest is None or against < closest):
                 return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
+
+
+def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """The negative words as one expression over the text as written: whole words, any case,
+    the words of a phrase apart by white space or a little punctuation ("order #", "P.O.")."""
+    alternatives = set()
+    for word in words:
+        parts = word.split()
+        if not parts:
+            continue
+        written = r"[\s.:-]{0,3}".join(re.escape(part) for part in parts)
+        # A word ends at a non-word character; "#" may touch the number it labels.
+        alternatives.add(written + (r"(?![^\W_])" if parts[-1][-1].isalnum() else ""))
+    ordered = sorted(alternatives, key=len, reverse=True)
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(ordered)})", re.IGNORECASE)
 
 
 def context_of(indexer: TextIndexer, text: str, extra: str = "") -> TextContext:

@@ -31,7 +31,7 @@ POSSESSIVE_SCORE = 0.45
 CONTEXT_WORDS = (
     "student", "students", "student name", "name", "names", "dear", "mr", "mrs", "ms", "miss",
     "dr", "son", "daughter", "child", "children", "kid", "grandson", "granddaughter", "pupil",
-    "parent of", "guardian of", "mother of", "father of", "about", "regarding", "re",
+    "parent of", "guardian of", "mother of", "father of",
     # Spanish
     "estudiante", "alumno", "alumna", "hijo", "hija", "estimado", "estimada", "sr", "sra",
     "srta", "nombre",

@@ -45,7 +45,7 @@ class DataPatternRecognizer(PatternRecognizer):
             tuple(spec.negative_words),
         )
         # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
-        self._own_indexer = TextIndexer((), (*spec.context_words, *spec.negative_words))
+        self._own_indexer = TextIndexer((), spec.context_words)
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
 
