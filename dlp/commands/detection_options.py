@@ -39,6 +39,12 @@ def add_detection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--recognizers", type=Path, help="folder of detection content")
     parser.add_argument(
+        "--recognizers-overlay",
+        type=Path,
+        metavar="FOLDER",
+        help="the district's additions over the detection content (as [detection] overlay)",
+    )
+    parser.add_argument(
         "--threshold", type=float, help="minimum score of a finding (default 0.4)"
     )
     parser.add_argument(
@@ -74,6 +80,7 @@ def detection_config(
     settings = replace(
         base,
         recognizers=args.recognizers or base.recognizers,
+        overlay=args.recognizers_overlay or base.overlay,
         threshold=base.threshold if args.threshold is None else args.threshold,
         roster=roster_path(args.roster, base),
     )

@@ -8,14 +8,12 @@ category: a count, the distinct people (roster subjects, else value digests) and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
 from dlp.policy.config import Policy
 from dlp.policy.summary import FindingSummary
-
-_CATEGORY_NAMES = frozenset(category.value for category in Category)
 
 
 def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
@@ -45,6 +43,10 @@ class ContentFacts:
     flags: frozenset[str]  # message flags (SECURE_TAG, UNSCANNABLE_ENCRYPTED, ...)
     weight: float
     unscannable_reasons: frozenset[UnscannableReason]
+    # The names that are categories (the policy's, as recognizers/ declares them), and the
+    # words a teacher reads for each entity type.
+    category_names: frozenset[str] = frozenset()
+    labels: Mapping[str, str] = field(default_factory=dict)
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
     _summaries: dict[str, FindingSummary] = field(
         default_factory=dict, compare=False, repr=False
@@ -54,13 +56,13 @@ class ContentFacts:
         return name in self.counts or name in self.flags
 
     def category_of(self, name: str) -> Category | None:
-        if name in _CATEGORY_NAMES:
+        if name in self.category_names:
             return Category(name)
         return self.categories.get(name)
 
     def entities_of(self, name: str) -> list[str]:
         """The present entity types a detection name stands for (itself, or its category's)."""
-        if name in _CATEGORY_NAMES:
+        if name in self.category_names:
             return [entity for entity, category in self.categories.items() if category == name]
         return [name] if name in self.findings else []
 
@@ -75,7 +77,7 @@ class ContentFacts:
         summary = self._summaries.get(entity)
         if summary is None:
             summary = self._summaries[entity] = FindingSummary.of(
-                entity, self.findings[entity], len(self.people[entity])
+                entity, self.findings[entity], len(self.people[entity]), self.labels
             )
         return summary
 
@@ -138,6 +140,8 @@ def content_facts(
         flags=frozenset(flags),
         weight=weight,
         unscannable_reasons=reasons,
+        category_names=policy.categories,
+        labels=policy.labels,
     )
 
 
@@ -155,7 +159,7 @@ class RecipientFacts:
 
     def count(self, names: tuple[str, ...]) -> int:
         # An entity type named beside its own category is already in the category's count.
-        named_categories = {name for name in names if name in _CATEGORY_NAMES}
+        named_categories = {name for name in names if name in self.content.category_names}
         return sum(
             self.content.counts.get(name, 0)
             for name in dict.fromkeys(names)
