@@ -14,7 +14,7 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from dlp.detect.categories import CategoryInfo, load_categories
+from dlp.detect.categories import CategoryInfo, load_categories, recognizer_folders
 from dlp.detect.context import TextContext
 from dlp.detect.keywords import (
     KeywordRecognizer,
@@ -34,7 +34,7 @@ from dlp.detect.roster import (
     checked_against_roster,
     from_roster,
 )
-from dlp.detect.specs import EntitySpec, SpecError, default_recognizers_dir, load_entity_specs
+from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.model import Category, CellTable, Finding, Segment
 from dlp.roster.matcher import RosterMatcher
@@ -341,16 +341,6 @@ class Scanner:
         return [finding for segment in segments for finding in self.scan(segment)]
 
 
-def recognizer_folders(config: DetectionConfig) -> list[Path]:
-    """The recognizer folders in the order they are read: the shipped (or configured) one,
-    then the district's overlay, whose files add to it and override it."""
-    folder = config.recognizers_dir or default_recognizers_dir()
-    overlay = config.recognizers_overlay
-    if overlay is not None and not overlay.is_dir():
-        raise SpecError(f"{overlay}: recognizer overlay folder not found")
-    return [folder] if overlay is None else [folder, overlay]
-
-
 def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:
     # A keyword finding's entity type is its category's name: an entity may not take one.
     for spec in specs:
@@ -362,8 +352,8 @@ def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]
 
 
 def build_scanner(config: DetectionConfig) -> Scanner:
-    folders = recognizer_folders(config)
-    folder, overlay = folders[0], (folders[1] if len(folders) > 1 else None)
+    folders = recognizer_folders(config.recognizers_dir, config.recognizers_overlay)
+    folder, overlay = folders[0], config.recognizers_overlay
     categories = load_categories(folders)
     specs = load_entity_specs(
         folder / "entities", categories, overlay / "entities" if overlay else None

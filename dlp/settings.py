@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
-from dlp.detect.categories import keyword_categories
+from dlp.detect.categories import (
+    CategoryInfo,
+    keyword_categories,
+    load_categories,
+    recognizer_folders,
+)
 from dlp.detect.text_index import term_problem
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
 
@@ -79,6 +84,10 @@ class DetectionSettings:
     roster: Path | None = None  # a roster store made by `dlp roster import`
     # Terms the district adds to the shipped dictionaries: ((category, ((term, weight), ...)), ...)
     keywords: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    def categories(self) -> dict[str, CategoryInfo]:
+        """The categories the recognizer folders declare: the names a policy may use."""
+        return load_categories(recognizer_folders(self.recognizers, self.overlay))
 
     def config(self, secret: bytes) -> DetectionConfig:
         """The scanner's configuration these settings describe, keyed by ``secret``."""

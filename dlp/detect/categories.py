@@ -192,9 +192,18 @@ def dictionary_files(folders: Iterable[Path]) -> dict[str, list[Path]]:
 
 
 def load_categories(folders: Sequence[Path]) -> dict[str, CategoryInfo]:
-    """Every category the folders declare (shipped first, then an overlay), by name."""
+    """Every category the folders declare (a recognizers folder, then an overlay), by name.
+
+    The shipped declarations come first even when ``[detection] recognizers`` replaces the
+    shipped folder: a district's copy made before categories were declared in files (its
+    dictionaries without headers) keeps every category, and a category whose dictionary it
+    left out stays a name its policy may use (as when categories were code).
+    """
+    from dlp.detect.specs import default_recognizers_dir
+
+    shipped = default_recognizers_dir()
     declarations = _Declarations()
-    for folder in folders:
+    for folder in dict.fromkeys([shipped, *folders]):
         if (folder / CATEGORIES_FILE).is_file():
             _read_categories_file(folder / CATEGORIES_FILE, declarations)
         for path in sorted((folder / "keywords").glob("*.txt")):
@@ -203,17 +212,23 @@ def load_categories(folders: Sequence[Path]) -> dict[str, CategoryInfo]:
     return declarations.finish()
 
 
-def keyword_categories(folder: Path | None = None, overlay: Path | None = None) -> tuple[str, ...]:
-    """The categories with a dictionary in ``folder`` (None: the shipped one) and ``overlay``:
-    those a district can add terms to in its settings."""
+def recognizer_folders(folder: Path | None = None, overlay: Path | None = None) -> list[Path]:
+    """The recognizer folders in the order they are read: ``folder`` (None: the shipped one),
+    then the district's ``overlay``, whose files add to it and override it."""
     from dlp.detect.specs import default_recognizers_dir
 
-    folders = [folder or default_recognizers_dir(), *([overlay] if overlay else [])]
-    return tuple(sorted({dictionary_category(Path(name)) for name in dictionary_files(folders)}))
+    if overlay is not None and not overlay.is_dir():
+        raise CategoryError(f"{overlay}: recognizer overlay folder not found")
+    return [folder or default_recognizers_dir(), *([overlay] if overlay else [])]
+
+
+def keyword_categories(folder: Path | None = None, overlay: Path | None = None) -> tuple[str, ...]:
+    """The categories with a dictionary in ``folder`` (None: the shipped one) or ``overlay``:
+    those a district can add terms to in its settings."""
+    files = dictionary_files(recognizer_folders(folder, overlay))
+    return tuple(sorted({dictionary_category(Path(name)) for name in files}))
 
 
 def shipped_categories() -> dict[str, CategoryInfo]:
     """The categories of the shipped recognizers alone."""
-    from dlp.detect.specs import default_recognizers_dir
-
-    return load_categories([default_recognizers_dir()])
+    return load_categories(recognizer_folders())
