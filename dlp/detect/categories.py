@@ -225,7 +225,10 @@ def recognizer_folders(folder: Path | None = None, overlay: Path | None = None) 
 def keyword_categories(folder: Path | None = None, overlay: Path | None = None) -> tuple[str, ...]:
     """The categories with a dictionary in ``folder`` (None: the shipped one) or ``overlay``:
     those a district can add terms to in its settings."""
-    files = dictionary_files(recognizer_folders(folder, overlay))
+    from dlp.detect.specs import default_recognizers_dir
+
+    # Not recognizer_folders: a missing overlay is the scanner's error to report, not this.
+    files = dictionary_files([folder or default_recognizers_dir(), *([overlay] if overlay else [])])
     return tuple(sorted({dictionary_category(Path(name)) for name in files}))
 
 

@@ -261,3 +261,8 @@ def test_the_overlay_setting_and_terms_for_an_overlay_category(tmp_path: Path) -
         "keyword category",
     ):
         parse_settings(text.replace('overlay = "recognizers.d"', ""), "dlp.toml", tmp_path)
+
+
+def test_a_missing_overlay_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(CategoryError, match=r"nowhere: recognizer overlay folder not found"):
+        scanner(tmp_path / "nowhere")
