@@ -7,13 +7,14 @@ Hyperscan prefilter that lets the pattern recognizers look only where they can m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from dlp.detect.categories import CategoryInfo, load_categories, recognizer_folders
 from dlp.detect.context import TextContext
 from dlp.detect.keywords import (
     KeywordRecognizer,
@@ -33,7 +34,7 @@ from dlp.detect.roster import (
     checked_against_roster,
     from_roster,
 )
-from dlp.detect.specs import SpecError, default_recognizers_dir, load_entity_specs
+from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.model import Category, CellTable, Finding, Location, Segment
 from dlp.roster.matcher import RosterMatcher
@@ -57,6 +58,8 @@ class DetectionConfig:
 
     secret: bytes
     recognizers_dir: Path | None = None
+    # A district's additions, read over the recognizers (``dlp.detect.categories``).
+    recognizers_overlay: Path | None = None
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     # {category: [(term, weight), ...]} added to the shipped dictionaries
     extra_keywords: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
@@ -86,8 +89,11 @@ class Scanner:
         extra_recognizers: Sequence[EntityRecognizer] = (),
         roster: RosterMatcher | None = None,
         names: NameFinder | None = None,
+        categories: dict[str, CategoryInfo] | None = None,
     ) -> None:
         self.config = config
+        # What each category means (label, kind, clauses), as the recognizer folders declare.
+        self.categories = categories or {}
         self.names = names
         self.pattern_recognizers = tuple(pattern_recognizers)
         self.keyword_recognizer = keyword_recognizer
@@ -342,16 +348,31 @@ class Scanner:
         return [finding for segment in segments for finding in self.scan(segment)]
 
 
+def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:
+    # A keyword finding's entity type is its category's name: an entity may not take one.
+    for spec in specs:
+        if spec.entity_type in categories:
+            raise SpecError(
+                f"{spec.source}: entity_type {spec.entity_type!r} is a category's name; "
+                "give the entity a name of its own"
+            )
+
+
 def build_scanner(config: DetectionConfig) -> Scanner:
-    folder = config.recognizers_dir or default_recognizers_dir()
-    specs = load_entity_specs(folder / "entities")
+    folders = recognizer_folders(config.recognizers_dir, config.recognizers_overlay)
+    folder, overlay = folders[0], config.recognizers_overlay
+    categories = load_categories(folders)
+    specs = load_entity_specs(
+        folder / "entities", categories, overlay / "entities" if overlay else None
+    )
+    _check_entity_names(specs, categories)
     wanted = config.entities
     pattern_recognizers = [
         DataPatternRecognizer(spec)
         for spec in specs
         if wanted is None or spec.entity_type in wanted
     ]
-    terms = load_dictionaries(folder / "keywords") + merge_extra_terms(config.extra_keywords)
+    terms = load_dictionaries(folders) + merge_extra_terms(config.extra_keywords)
     extra: list[EntityRecognizer] = []
     if config.person_model:
         from dlp.detect.person import build_person_recognizer
@@ -359,11 +380,13 @@ def build_scanner(config: DetectionConfig) -> Scanner:
         extra.append(build_person_recognizer(config.person_model))
     names = None
     if config.name_lists and not config.person_model and (folder / "names").is_dir():
-        names = NameFinder(NameLists.load(folder / "names"))
+        names = NameFinder(NameLists.load(folder / "names", overlay / "names" if overlay else None))
     roster = None
     if config.roster_path is not None:
         roster = RosterStore.open(config.roster_path, config.secret).matcher()
         # Its compiled kernel is built (or loaded from numba's cache) with the scanner, once
         # per process, rather than inside the first message's scan time limit.
         roster.warm()
-    return Scanner(config, pattern_recognizers, KeywordRecognizer(terms), extra, roster, names)
+    return Scanner(
+        config, pattern_recognizers, KeywordRecognizer(terms), extra, roster, names, categories
+    )

@@ -11,23 +11,56 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 
-class Category(StrEnum):
-    """What kind of protected information a finding is, in the regulation's terms."""
+class Category(str):
+    """What kind of protected information a finding is, in the regulation's terms: its name.
 
-    IDENTIFIER = "IDENTIFIER"  # SSN, student and staff IDs (FERPA non-directory)
-    CONTACT = "CONTACT"  # phone, e-mail, street address: directory info, still "contact info"
-    PERSONAL = "PERSONAL"  # date of birth
-    FINANCIAL = "FINANCIAL"  # card and bank numbers
-    CREDENTIAL = "CREDENTIAL"  # passwords with their context
-    SPECIAL_EDUCATION = "SPECIAL_EDUCATION"  # IEP, 504, accommodations (L.3.a)
-    GRADES = "GRADES"  # transcripts, report cards, grades (L.3.a, FERPA)
-    DISCIPLINE = "DISCIPLINE"  # suspension, expulsion, Ed Code 48900 (L.3.a)
-    HEALTH = "HEALTH"  # diagnosis, medication, immunization
-    PERSONNEL = "PERSONNEL"  # evaluations, reprimands, coaching memos (L.3.b)
-    DEMOGRAPHIC = "DEMOGRAPHIC"  # race/ethnicity, lunch status, EL, foster (FERPA non-directory)
-    ROSTER = "ROSTER"  # a real student or staff member of the district, matched by roster
+    The set of categories is data, not code: each keyword dictionary in ``recognizers/keywords/``
+    declares its own, ``recognizers/categories.toml`` the rest, and a district's overlay folder
+    adds more (``dlp.detect.categories`` reads them, with what each means: label, kind,
+    regulation clauses). The constants below are the ones code refers to by name. One object
+    per name (``Category("GRADES") is Category.GRADES``), so a category compares, hashes and
+    crosses a process boundary as the plain string it is.
+    """
+
+    __slots__ = ()
+    _interned: ClassVar[dict[str, Category]] = {}
+
+    IDENTIFIER: ClassVar[Category]  # SSN, student and staff IDs (FERPA non-directory)
+    CONTACT: ClassVar[Category]  # phone, e-mail, street address, a name: directory information
+    PERSONAL: ClassVar[Category]  # date of birth
+    FINANCIAL: ClassVar[Category]  # card and bank numbers
+    CREDENTIAL: ClassVar[Category]  # passwords with their context
+    SPECIAL_EDUCATION: ClassVar[Category]  # IEP, 504, accommodations (L.3.a)
+    GRADES: ClassVar[Category]  # transcripts, report cards, grades (L.3.a, FERPA)
+    DISCIPLINE: ClassVar[Category]  # suspension, expulsion, Ed Code 48900 (L.3.a)
+    HEALTH: ClassVar[Category]  # diagnosis, medication, immunization
+    PERSONNEL: ClassVar[Category]  # evaluations, reprimands, coaching memos (L.3.b)
+    DEMOGRAPHIC: ClassVar[Category]  # race/ethnicity, lunch status, EL, foster
+    ROSTER: ClassVar[Category]  # a real student or staff member, matched by roster
+
+    def __new__(cls, name: str) -> Category:
+        interned = cls._interned.get(name)
+        if interned is None:
+            interned = cls._interned[name] = super().__new__(cls, name)
+        return interned
+
+    @property
+    def value(self) -> str:
+        """The name, as an enum member would give it (callers write ``category.value``)."""
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Category({str.__str__(self)!r})"
+
+
+for _name in (
+    "IDENTIFIER", "CONTACT", "PERSONAL", "FINANCIAL", "CREDENTIAL", "SPECIAL_EDUCATION",
+    "GRADES", "DISCIPLINE", "HEALTH", "PERSONNEL", "DEMOGRAPHIC", "ROSTER",
+):  # fmt: skip
+    setattr(Category, _name, Category(_name))
 
 
 class UnscannableReason(StrEnum):

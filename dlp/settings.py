@@ -18,6 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
+from dlp.detect.categories import (
+    CategoryInfo,
+    keyword_categories,
+    load_categories,
+    recognizer_folders,
+)
 from dlp.detect.text_index import term_problem
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
 
@@ -72,11 +78,16 @@ class Address:
 class DetectionSettings:
     secret_file: Path = Path("var/secret.key")
     recognizers: Path | None = None  # None: the shipped recognizers
+    overlay: Path | None = None  # the district's additions over them (recognizers/README.md)
     threshold: float = 0.4
     person_model: str | None = None
     roster: Path | None = None  # a roster store made by `dlp roster import`
     # Terms the district adds to the shipped dictionaries: ((category, ((term, weight), ...)), ...)
     keywords: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    def categories(self) -> dict[str, CategoryInfo]:
+        """The categories the recognizer folders declare: the names a policy may use."""
+        return load_categories(recognizer_folders(self.recognizers, self.overlay))
 
     def config(self, secret: bytes) -> DetectionConfig:
         """The scanner's configuration these settings describe, keyed by ``secret``."""
@@ -85,6 +96,7 @@ class DetectionSettings:
         return DetectionConfig(
             secret=secret,
             recognizers_dir=self.recognizers,
+            recognizers_overlay=self.overlay,
             score_threshold=self.threshold,
             extra_keywords={category: list(terms) for category, terms in self.keywords},
             person_model=self.person_model,
@@ -355,32 +367,29 @@ class _Table:
 
 def _detection(table: _Table) -> DetectionSettings:
     default = DetectionSettings()
+    folders = table.path_value("recognizers", None), table.path_value("overlay", None)
     settings = DetectionSettings(
         secret_file=table.required_path("secret_file", default.secret_file),
-        recognizers=table.path_value("recognizers", default.recognizers),
+        recognizers=folders[0],
+        overlay=folders[1],
         threshold=table.number("threshold", default.threshold, 0.0, 1.0),
         person_model=table.optional_string("person_model", None),
         roster=table.path_value("roster", default.roster),
-        keywords=_keywords(table.table("keywords")),
+        keywords=_keywords(table.table("keywords"), keyword_categories(*folders)),
     )
     table.done()
     return settings
 
 
-# Categories a district can add terms to: the shipped dictionaries' (recognizers/keywords/).
-KEYWORD_CATEGORIES = (
-    "SPECIAL_EDUCATION", "GRADES", "DISCIPLINE", "HEALTH", "PERSONNEL", "DEMOGRAPHIC",
-)
-
-
-def _keywords(table: _Table) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
-    """``CATEGORY = ["term", {term = "other term", weight = 1.5}, ...]`` per category."""
+def _keywords(
+    table: _Table, known: tuple[str, ...]
+) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """``CATEGORY = ["term", {term = "other term", weight = 1.5}, ...]`` per category of
+    ``known`` (those with a dictionary)."""
     added = []
     for category in table.data:
-        if category.upper() not in KEYWORD_CATEGORIES:
-            raise table.error(
-                category, f"not a keyword category (one of {', '.join(KEYWORD_CATEGORIES)})"
-            )
+        if category.upper() not in known:
+            raise table.error(category, f"not a keyword category (one of {', '.join(known)})")
         items = table._get(category, (list,), "a list of terms", [])
         terms = []
         for item in items:

@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from dlp.actions.notify import NoticeError
+    from dlp.detect.categories import CategoryError
     from dlp.file_modes import unsafe_modes, use_private_umask
     from dlp.policy import PolicyError
     from dlp.roster.secret import SecretError
@@ -46,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args.config)
-        bundle = PolicyBundle.load(settings.policy_file, settings.gateway.notice_from)
-    except (SettingsError, PolicyError, NoticeError) as error:
+        bundle = PolicyBundle.load(
+            settings.policy_file, settings.gateway.notice_from, settings.detection.categories()
+        )
+    except (SettingsError, PolicyError, NoticeError, CategoryError) as error:
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot read the policy: {error}") from None

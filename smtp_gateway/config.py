@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from dlp.actions.notify import NoticeRenderer, policy_template
 from dlp.actions.smime import CertificateStore
+from dlp.detect.categories import CategoryInfo
 from dlp.policy import Policy, parse_policy
 from smtp_gateway.checking import DecisionRules
 
@@ -27,14 +29,20 @@ class PolicyBundle:
     rules: DecisionRules  # what the scanning processes decide with
 
     @classmethod
-    def load(cls, path: Path, notice_from: str | None = None) -> PolicyBundle:
-        """Raises `PolicyError`, `NoticeError` or `OSError` with a message naming the file."""
+    def load(
+        cls,
+        path: Path,
+        notice_from: str | None = None,
+        categories: Mapping[str, CategoryInfo] | None = None,
+    ) -> PolicyBundle:
+        """Raises `PolicyError`, `NoticeError` or `OSError` with a message naming the file.
+        ``categories``: the scanner's (``DetectionSettings.categories``); None: the shipped."""
         data = path.read_bytes()
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise OSError(f"{path}: not UTF-8 text ({error.reason})") from None
-        policy = parse_policy(text, str(path))
+        policy = parse_policy(text, str(path), categories)
         folder = policy.encryption.certificates
         certificates = (
             CertificateStore.load(path.parent / folder) if folder else CertificateStore({}, ())

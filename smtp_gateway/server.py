@@ -115,7 +115,9 @@ class Gateway:
             # its reason, rather than in every scanning process.
             RosterStore.open(settings.detection.roster, secret).load()
         self.bundle_path = settings.policy_file
-        bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from)
+        # The scanner's categories, fixed while it runs: a reloaded policy is held to them.
+        self.categories = settings.detection.categories()
+        bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from, self.categories)
         self._check_counts(bundle)
         job = ScanJob(
             detection=settings.detection.config(secret),
@@ -318,7 +320,9 @@ class Gateway:
     def reload(self) -> bool:
         """A new policy for new messages; a policy that does not load is refused, the old kept."""
         try:
-            bundle = PolicyBundle.load(self.bundle_path, self.settings.gateway.notice_from)
+            bundle = PolicyBundle.load(
+                self.bundle_path, self.settings.gateway.notice_from, self.categories
+            )
         except (PolicyError, NoticeError, OSError) as error:
             self.metrics.policy_reloads.labels("refused").inc()
             log_event(

@@ -16,7 +16,6 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.policy.config import Policy, Verdict
 from dlp.policy.decision import UNSCANNABLE_RULE, Decision, RecipientVerdict
-from dlp.policy.summary import label
 
 _WORDS = {
     Verdict.DELIVER: "delivered",
@@ -110,7 +109,7 @@ class NoticeRenderer:
             ],
             "findings": [
                 {
-                    "label": label(summary.entity_type),
+                    "label": summary.label,
                     "count": summary.count,
                     "lower_bound": summary.lower_bound,  # more were found than kept
                     "locations": list(summary.locations),

@@ -2,9 +2,10 @@
 
 dlp check --policy FILE --from ADDR --to ADDR [--to ADDR ...] [--format json] < message.eml
 
-The detection options are `dlp scan`'s (--config, --roster, --recognizers, --threshold,
---secret-file, and $DLP_SECRET / $DLP_SECRET_FILE / var/secret.key), so roster rules
-(ROSTER_STUDENT_NAME, OPTED_OUT) can be tried with the district's roster.
+The detection options are `dlp scan`'s (--config, --roster, --recognizers,
+--recognizers-overlay, --threshold, --secret-file, and $DLP_SECRET / $DLP_SECRET_FILE /
+var/secret.key), so roster rules (ROSTER_STUDENT_NAME, OPTED_OUT) can be tried with the
+district's roster, and a category the overlay adds with a rule that names it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
-from dlp.commands.detection_options import add_detection_options, detection_config
+from dlp.commands.detection_options import (
+    add_detection_options,
+    detection_config,
+    detection_settings,
+)
 
 if TYPE_CHECKING:
     from dlp.policy import Decision
@@ -67,12 +72,14 @@ def _header(raw: bytes, name: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from dlp.actions.notify import NoticeError, NoticeRenderer, policy_template
     from dlp.actions.smime import CertificateStore
+    from dlp.detect.categories import CategoryError
     from dlp.policy import PolicyError, decide, load_policy
 
     try:
-        policy = load_policy(args.policy)
+        # The categories the scanner's recognizer folders declare are the policy's names.
+        policy = load_policy(args.policy, detection_settings(args).categories())
         renderer = NoticeRenderer(policy_template(policy))
-    except (PolicyError, NoticeError) as error:
+    except (PolicyError, NoticeError, CategoryError) as error:
         raise UsageError(str(error)) from None
     try:
         from dlp.engine import build_scanner

@@ -39,6 +39,12 @@ def add_detection_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--recognizers", type=Path, help="folder of detection content")
     parser.add_argument(
+        "--recognizers-overlay",
+        type=Path,
+        metavar="FOLDER",
+        help="the district's additions over the detection content (as [detection] overlay)",
+    )
+    parser.add_argument(
         "--threshold", type=float, help="minimum score of a finding (default 0.4)"
     )
     parser.add_argument(
@@ -63,6 +69,18 @@ def roster_path(flag: Path | None, settings: DetectionSettings) -> Path | None:
     return flag or (Path(from_env) if from_env else None) or settings.roster
 
 
+def detection_settings(args: argparse.Namespace) -> DetectionSettings:
+    """The ``[detection]`` settings with the flags over them."""
+    base = settings_detection(args.config)
+    return replace(
+        base,
+        recognizers=args.recognizers or base.recognizers,
+        overlay=args.recognizers_overlay or base.overlay,
+        threshold=base.threshold if args.threshold is None else args.threshold,
+        roster=roster_path(args.roster, base),
+    )
+
+
 def detection_config(
     args: argparse.Namespace, note: str, stderr: TextIO | None = None
 ) -> DetectionConfig:
@@ -70,13 +88,7 @@ def detection_config(
 
     ``note`` is printed when no secret is configured and a random one is used for this run.
     """
-    base = settings_detection(args.config)
-    settings = replace(
-        base,
-        recognizers=args.recognizers or base.recognizers,
-        threshold=base.threshold if args.threshold is None else args.threshold,
-        roster=roster_path(args.roster, base),
-    )
+    settings = detection_settings(args)
     # sys.stderr as it is now, not as it was when this module was imported.
     secret = district_secret(args.secret_file, settings, note, stderr or sys.stderr)
     try:

@@ -209,6 +209,7 @@ def _has_filter(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from dlp.audit import AuditError
+    from dlp.detect.categories import CategoryError
     from dlp.policy import PolicyError
     from dlp.quarantine.crypto import QuarantineKeyError
     from dlp.quarantine.store import NotFound, QuarantineError
@@ -229,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         return _ACTIONS[args.action](triage, actor, args)
     except NotFound as error:
         raise UsageError(str(error)) from None
-    except (PolicyError, AuditError) as error:
+    except (PolicyError, AuditError, CategoryError) as error:
         raise UsageError(str(error)) from None
     except BrokenPipeError:
         raise  # our reader went away: not a usage error (`dlp` ends it quietly)

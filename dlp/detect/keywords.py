@@ -1,17 +1,20 @@
 """Keyword dictionaries: terms by category, matched as whole words (see ``text_index``).
 
 A dictionary is a text file in ``recognizers/keywords/`` named after its category, one term per
-line with an optional ``| weight``; a finding's score is 0.5 x weight, at most 1.0.
+line with an optional ``| weight``; a finding's score is 0.5 x weight, at most 1.0. Its header
+declares the category (``dlp.detect.categories``); a file of the same name in an overlay folder
+adds its terms to the shipped file's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from dlp.detect.categories import dictionary_category, dictionary_files
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
 from dlp.detect.text_index import KEYWORD_RECOGNIZER, Term, TextIndexer, term_problem
@@ -52,12 +55,15 @@ def parse_dictionary(path: Path, category: str) -> list[Term]:
     return terms
 
 
-def load_dictionaries(folder: Path) -> list[Term]:
-    """Every ``*.txt`` file in ``folder``; the file name (upper-cased) is the category."""
-    terms: list[Term] = []
-    for path in sorted(folder.glob("*.txt")):
-        terms.extend(parse_dictionary(path, path.stem.upper()))
-    return terms
+def load_dictionaries(folders: Sequence[Path]) -> list[Term]:
+    """Every ``keywords/*.txt`` of the recognizer folders (shipped, then overlay); the file name
+    (upper-cased) is the category."""
+    return [
+        term
+        for paths in dictionary_files(folders).values()
+        for path in paths
+        for term in parse_dictionary(path, dictionary_category(path))
+    ]
 
 
 def merge_extra_terms(extra: Mapping[str, Iterable[tuple[str, float]]]) -> list[Term]:

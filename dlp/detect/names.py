@@ -65,8 +65,15 @@ class NameLists:
     surnames: frozenset[str]
 
     @classmethod
-    def load(cls, folder: Path) -> NameLists:
-        return cls(read_names(folder / "first_names.txt"), read_names(folder / "surnames.txt"))
+    def load(cls, folder: Path, overlay: Path | None = None) -> NameLists:
+        """The lists in ``folder``, with the names of the same files in ``overlay`` added."""
+
+        def names(file: str) -> frozenset[str]:
+            added = overlay / file if overlay is not None else None
+            extra = read_names(added) if added is not None and added.is_file() else frozenset()
+            return read_names(folder / file) | extra
+
+        return cls(names("first_names.txt"), names("surnames.txt"))
 
 
 class NameFinder:

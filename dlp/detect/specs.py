@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,21 +60,24 @@ def _line_of(text: str, needle: str) -> int:
     return 0
 
 
-def parse_entity_spec(text: str, source: str) -> EntitySpec:
+def parse_entity_spec(
+    text: str, source: str, categories: Collection[str] | None = None
+) -> EntitySpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{source}: {error}") from None
     entity_type = _require(data, "entity_type", str, source)
     category_name = _require(data, "category", str, source)
-    try:
-        category = Category(category_name)
-    except ValueError:
-        known = ", ".join(c.value for c in Category)
+    # --- the category: one of those recognizers/ declares (dlp.detect.categories) ---
+    if categories is not None and category_name not in categories:
+        known = ", ".join(sorted(categories))
         raise SpecError(
             f"{source}:{_line_of(text, 'category')}: key 'category': unknown {category_name!r}"
-            f" (one of {known})"
-        ) from None
+            f" (one of {known}; a new one is declared in categories.toml or a dictionary)"
+        )
+    category = Category(category_name)
+    # --- end of the category ---
     flags = 0
     for flag in data.get("flags", ["IGNORECASE"]):
         if flag not in _FLAG_NAMES:
@@ -117,12 +121,18 @@ def parse_entity_spec(text: str, source: str) -> EntitySpec:
     )
 
 
-def load_entity_specs(folder: Path) -> list[EntitySpec]:
+def load_entity_specs(
+    folder: Path, categories: Collection[str] | None = None, overlay: Path | None = None
+) -> list[EntitySpec]:
+    """The entity files of ``folder``; one of the same name in ``overlay`` replaces it."""
     if not folder.is_dir():
         raise SpecError(f"{folder}: recognizer folder not found")
+    paths = {path.name: path for path in sorted(folder.glob("*.toml"))}
+    if overlay is not None:
+        paths.update((path.name, path) for path in sorted(overlay.glob("*.toml")))
     return [
-        parse_entity_spec(path.read_text(encoding="utf-8"), str(path))
-        for path in sorted(folder.glob("*.toml"))
+        parse_entity_spec(path.read_text(encoding="utf-8"), str(path), categories)
+        for _, path in sorted(paths.items())
     ]
 
 

@@ -5,15 +5,19 @@ L.3.a forbids confidential student records in cloud storage (contact information
 transcripts, discipline records, 504 documentation, accommodations, grades); L.3.b confidential
 personnel information (contact information, evaluations, discipline records, employment
 history, coaching memos, letters of reprimand). Both clauses list contact information and
-discipline records, so those count under both. The weights are the sample policy's
-(``samples/policy.toml``), so that the export report ranks files as mail decisions would.
+discipline records, so those count under both. Which clauses a category falls under is
+declared with the category in ``recognizers/`` (``dlp.detect.categories``). The weights are the
+sample policy's (``samples/policy.toml``), so that the export report ranks files as mail
+decisions would.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import cache
 
+from dlp.detect.categories import CategoryInfo, shipped_categories
 from dlp.model import Category
 
 STUDENT = "L.3.a"
@@ -25,21 +29,6 @@ CLAUSE_TEXT = {
     "(AR 7203 L.3.b).",
 }
 
-BY_CATEGORY: dict[Category, tuple[str, ...]] = {
-    Category.SPECIAL_EDUCATION: (STUDENT,),
-    Category.GRADES: (STUDENT,),
-    Category.DEMOGRAPHIC: (STUDENT,),
-    Category.HEALTH: (STUDENT, PERSONNEL),
-    Category.DISCIPLINE: (STUDENT, PERSONNEL),
-    Category.CONTACT: (STUDENT, PERSONNEL),
-    Category.PERSONAL: (STUDENT, PERSONNEL),
-    Category.IDENTIFIER: (STUDENT, PERSONNEL),
-    Category.PERSONNEL: (PERSONNEL,),
-    Category.ROSTER: (STUDENT, PERSONNEL),
-    # Card and bank numbers and passwords are sensitive, but not what section L lists.
-    Category.FINANCIAL: (),
-    Category.CREDENTIAL: (),
-}
 # Entity types that say whose record it is.
 BY_ENTITY: dict[str, tuple[str, ...]] = {
     "STUDENT_ID": (STUDENT,),
@@ -82,8 +71,17 @@ PUBLIC_PRINCIPALS = frozenset({"anyone", "anyonewithlink", "anyone_with_link", "
                                "open", "anyoneinternet", "everyone"})
 
 
-def clauses_for(entity_type: str, category: Category) -> tuple[str, ...]:
-    return BY_ENTITY.get(entity_type) or BY_CATEGORY.get(category, ())
+# The shipped categories, read once: what ``clauses_for`` falls back on without a scanner's.
+_shipped = cache(shipped_categories)
+
+
+def clauses_for(
+    entity_type: str, category: Category, categories: Mapping[str, CategoryInfo] | None = None
+) -> tuple[str, ...]:
+    """The clauses the entity type names (a student ID: L.3.a), else those its category
+    declares in recognizers/ (``categories``: the scanner's; None: the shipped ones)."""
+    info = (_shipped() if categories is None else categories).get(category)
+    return BY_ENTITY.get(entity_type) or (info.clauses if info else ())
 
 
 def risk_score(counts: dict[str, int], exposure: str) -> float:

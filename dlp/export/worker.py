@@ -405,7 +405,9 @@ class _Scan:
         # A member's name comes before what it holds: masked from here on (dlp.identifiers).
         self.names.update(names_of(found))
         for finding in found:
-            clauses = clauses_for(finding.entity_type, finding.category)
+            clauses = clauses_for(
+                finding.entity_type, finding.category, self.scanner.categories
+            )
             self.counts[finding.entity_type] += 1
             self.categories[finding.category.value] += 1
             for clause in clauses:

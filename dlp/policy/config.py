@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -44,7 +45,9 @@ class WithoutCertificate(StrEnum):
     REJECT = "reject"
 
 
-# Entity types the detector emits; a policy may declare more under [entities].
+# Entity types the detector's code and shipped entity files emit; with them, every category
+# recognizers/ declares is a name (`known_entities`), and a policy may declare more entity
+# types under [entities].
 KNOWN_ENTITIES: dict[str, Category] = {
     "US_SSN": Category.IDENTIFIER,
     "STUDENT_ID": Category.IDENTIFIER,
@@ -62,8 +65,16 @@ KNOWN_ENTITIES: dict[str, Category] = {
     "ROSTER_STUDENT_NAME": Category.ROSTER,
     "ROSTER_STAFF_ID": Category.ROSTER,
     "ROSTER_STAFF_NAME": Category.ROSTER,
-    **{category.value: category for category in Category if category is not Category.ROSTER},
 }
+
+
+def known_entities(categories: Iterable[str]) -> dict[str, Category]:
+    """The entity types a policy may name: the detector's, and each category's own name (a
+    keyword finding's entity type is its category's; ROSTER's findings have their own)."""
+    return {
+        **KNOWN_ENTITIES,
+        **{name: Category(name) for name in categories if name != Category.ROSTER},
+    }
 
 # Entity types an agreement covers only when it names them in `entities`, not through their
 # category: a gradebook agreement covering IDENTIFIER (student IDs) does not cover Social
@@ -198,6 +209,9 @@ class Policy:
     lookalike: LookalikeDetector
     # Values security staff marked "not sensitive" (a false positive): (entity type, digest).
     allowed: frozenset[tuple[str, str]] = frozenset()
+    # The categories recognizers/ declares, and what a teacher reads for each entity type.
+    categories: frozenset[str] = frozenset()
+    labels: dict[str, str] = field(default_factory=dict)
 
     def threshold(self, entity_type: str) -> EntityThreshold:
         return self.entities.get(entity_type, self.default_threshold)

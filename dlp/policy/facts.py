@@ -12,15 +12,13 @@ more of, count, people and weight are lower bounds, made from the findings kept:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
 from dlp.policy.config import Policy
 from dlp.policy.expression import counted_comparisons
 from dlp.policy.summary import FindingSummary
-
-_CATEGORY_NAMES = frozenset(category.value for category in Category)
 
 
 def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
@@ -52,6 +50,10 @@ class ContentFacts:
     unscannable_reasons: frozenset[UnscannableReason]
     # Present entity types the scan found more of than it kept: their counts are lower bounds.
     beyond_cap: dict[str, int] = field(default_factory=dict)
+    # The names that are categories (the policy's, as recognizers/ declares them), and the
+    # words a teacher reads for each entity type.
+    category_names: frozenset[str] = frozenset()
+    labels: Mapping[str, str] = field(default_factory=dict)
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
     _summaries: dict[str, FindingSummary] = field(
         default_factory=dict, compare=False, repr=False
@@ -61,13 +63,13 @@ class ContentFacts:
         return name in self.counts or name in self.flags
 
     def category_of(self, name: str) -> Category | None:
-        if name in _CATEGORY_NAMES:
+        if name in self.category_names:
             return Category(name)
         return self.categories.get(name)
 
     def entities_of(self, name: str) -> list[str]:
         """The present entity types a detection name stands for (itself, or its category's)."""
-        if name in _CATEGORY_NAMES:
+        if name in self.category_names:
             return [entity for entity, category in self.categories.items() if category == name]
         return [name] if name in self.findings else []
 
@@ -86,6 +88,7 @@ class ContentFacts:
                 self.findings[entity],
                 len(self.people[entity]),
                 self.beyond_cap.get(entity, 0),
+                self.labels,
             )
         return summary
 
@@ -151,6 +154,8 @@ def content_facts(
         beyond_cap={
             entity: count for entity, count in scan.beyond_cap.items() if entity in kept
         },
+        category_names=policy.categories,
+        labels=policy.labels,
     )
 
 
@@ -186,7 +191,7 @@ class RecipientFacts:
 
     def count(self, names: tuple[str, ...]) -> int:
         # An entity type named beside its own category is already in the category's count.
-        named_categories = {name for name in names if name in _CATEGORY_NAMES}
+        named_categories = {name for name in names if name in self.content.category_names}
         return sum(
             self.content.counts.get(name, 0)
             for name in dict.fromkeys(names)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from dlp.actions.lookalike import LookalikeDetector
+from dlp.detect.categories import CategoryInfo, shipped_categories
 from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
-    KNOWN_ENTITIES,
     MESSAGE_FLAGS,
     RECIPIENT_FLAGS,
     Authorization,
@@ -25,14 +25,15 @@ from dlp.policy.config import (
     UnscannablePolicy,
     Verdict,
     WithoutCertificate,
+    known_entities,
 )
 from dlp.policy.expression import ExpressionError, Flag, Node, Ref, parse
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+from dlp.policy.summary import LABELS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _RESERVED = frozenset({"and", "or", "not", "true", "false", "count", "distinct", "score"})
-_CATEGORIES = frozenset(category.value for category in Category)
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -76,10 +77,11 @@ class PolicyError(ValueError):
 class _Context:
     """The file being read, and the errors found so far (reading goes on past each one)."""
 
-    def __init__(self, source: str, text: str) -> None:
+    def __init__(self, source: str, text: str, categories: frozenset[str]) -> None:
         self.source = source
         self.lines = key_lines(text)
         self.errors: list[PolicyError] = []
+        self.categories = categories  # the names recognizers/ declares as categories
 
     def error(self, path: KeyPath, message: str) -> PolicyError:
         return PolicyError(self.source, line_of(self.lines, path), dotted(path), message)
@@ -202,13 +204,15 @@ def _domain(table: _Table, key: str, value: str) -> str:
     return ascii_domain
 
 
+def _category(table: _Table, key: str, name: str) -> Category:
+    if name not in table.context.categories:
+        allowed = ", ".join(sorted(table.context.categories))
+        raise table.error(key, f"unknown category {name!r}; categories are {allowed}")
+    return Category(name)
+
+
 def _categories(table: _Table, key: str) -> frozenset[Category]:
-    names = table.strings(key, [])
-    unknown = [name for name in names if name not in _CATEGORIES]
-    if unknown:
-        allowed = ", ".join(sorted(_CATEGORIES))
-        raise table.error(key, f"unknown category {unknown[0]!r}; categories are {allowed}")
-    return frozenset(Category(name) for name in names)
+    return frozenset(_category(table, key, name) for name in table.strings(key, []))
 
 
 def _clauses(table: _Table, key: str, known: dict[str, str]) -> tuple[str, ...]:
@@ -285,15 +289,16 @@ def _entities(
 ) -> tuple[dict[str, EntityThreshold], dict[str, Category]]:
     table = root.table("entities")
     thresholds: dict[str, EntityThreshold] = {}
-    categories = dict(KNOWN_ENTITIES)
+    known = known_entities(root.context.categories)
+    categories = dict(known)
 
     def read(name: str) -> None:
         entry = table.table(name)
         if not _NAME.match(name) or name in _RESERVED:
             raise entry.error(None, "an entity type is a letter or _ then letters, digits, _")
-        if name not in KNOWN_ENTITIES:
+        if name not in known:
             # A district's own recognizer: the policy must say what category it reports.
-            categories[name] = entry.choice("category", Category)
+            categories[name] = _category(entry, "category", entry.string("category"))
         elif "category" in entry.data:
             raise entry.error("category", "built-in entity types have a fixed category")
         thresholds[name] = _threshold(entry, base)
@@ -338,7 +343,7 @@ def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Ru
 
 def _entity_names(table: _Table, key: str, known: dict[str, Category]) -> frozenset[str]:
     names = table.strings(key, [])
-    unknown = [name for name in names if name not in known or name in _CATEGORIES]
+    unknown = [name for name in names if name not in known or name in table.context.categories]
     if unknown:
         raise table.error(
             key, f"{unknown[0]!r} is not an entity type (categories go under 'categories')"
@@ -513,12 +518,17 @@ def _lookalike(root: _Table, protected: list[str], authorized: list[str]) -> Loo
     return detector
 
 
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
+def parse_policy(
+    text: str, source: str = "<policy>", categories: Mapping[str, CategoryInfo] | None = None
+) -> Policy:
     """Validate the TOML ``text`` of a policy file; ``source`` names it in errors.
 
-    Reading goes on past an error, so that the `PolicyError` raised lists every one found.
+    ``categories`` are the ones the scanner's recognizer folders declare (``build_scanner``'s
+    ``Scanner.categories``); None: the shipped recognizers'. Reading goes on past an error,
+    so that the `PolicyError` raised lists every one found.
     """
-    context = _Context(source, text)
+    declared = shipped_categories() if categories is None else categories
+    context = _Context(source, text, frozenset(declared))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -586,14 +596,18 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         notifications=notifications,
         lookalike=lookalike,
         allowed=allowed,
+        categories=context.categories,
+        labels={**{name: info.label for name, info in declared.items()}, **LABELS},
     )
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(
+    path: str | Path, categories: Mapping[str, CategoryInfo] | None = None
+) -> Policy:
     """Read and validate a policy file. Raises `PolicyError` (also for an unreadable file)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(str(file), 1, "", f"cannot read the policy: {error}") from None
-    return parse_policy(text, str(file))
+    return parse_policy(text, str(file), categories)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dlp.model import Finding, Location, Unscannable
@@ -10,7 +10,9 @@ from dlp.model import Finding, Location, Unscannable
 # Previews and locations shown per entity type: enough to find them, not a copy of the data.
 MAX_EXAMPLES = 5
 
-# Words a teacher reads instead of entity type names.
+# Words a teacher reads instead of entity type names. A category's own (a keyword finding's
+# entity type is its category's name) is declared with the category in recognizers/ (the
+# policy holds both: ``Policy.labels``).
 LABELS: dict[str, str] = {
     "US_SSN": "Social Security number",
     "STUDENT_ID": "student ID number",
@@ -24,29 +26,26 @@ LABELS: dict[str, str] = {
     "PASSWORD": "password",
     "GRADE_VALUE": "grade",
     "PERSON": "person's name",
-    "SPECIAL_EDUCATION": "special-education term (IEP, 504, accommodations)",
-    "GRADES": "grades or transcript term",
-    "DISCIPLINE": "discipline term",
-    "HEALTH": "health term",
-    "PERSONNEL": "personnel-record term",
-    "DEMOGRAPHIC": "demographic term (race, ethnicity, program status)",
     "ROSTER_STUDENT_ID": "ID of a district student",
     "ROSTER_STUDENT_NAME": "name of a district student",
     "ROSTER_STAFF_ID": "ID of a district employee",
     "ROSTER_STAFF_NAME": "name of a district employee",
 }
 
+
 def safe_location(location: Location) -> str:
     """The location as it may be written down (see ``Location.masked``)."""
     return location.masked()
 
 
-def label(entity_type: str) -> str:
-    return LABELS.get(entity_type, entity_type.replace("_", " ").lower())
+def label(entity_type: str, labels: Mapping[str, str] = LABELS) -> str:
+    return labels.get(entity_type, entity_type.replace("_", " ").lower())
 
 
-def plural(count: int, entity_type: str, lower_bound: bool = False) -> str:
-    words = label(entity_type)
+def plural(
+    count: int, entity_type: str, lower_bound: bool = False, labels: Mapping[str, str] = LABELS
+) -> str:
+    words = label(entity_type, labels)
     if lower_bound:
         return f"at least {count} x {words}"
     return f"1 {words}" if count == 1 else f"{count} x {words}"
@@ -66,6 +65,7 @@ class FindingSummary:
     # Findings of this type the scan found past its per-type cap and did not keep: when not
     # 0, ``count`` and ``people`` are lower bounds ("at least").
     beyond_cap: int = 0
+    label: str = ""  # what a teacher reads for the entity type (``Policy.labels``)
 
     @property
     def lower_bound(self) -> bool:
@@ -73,7 +73,12 @@ class FindingSummary:
 
     @classmethod
     def of(
-        cls, entity_type: str, findings: Iterable[Finding], people: int, beyond_cap: int = 0
+        cls,
+        entity_type: str,
+        findings: Iterable[Finding],
+        people: int,
+        beyond_cap: int = 0,
+        labels: Mapping[str, str] = LABELS,
     ) -> FindingSummary:
         items = list(findings)
         locations: dict[str, None] = {}
@@ -94,11 +99,17 @@ class FindingSummary:
             masked=tuple(masked),
             digests=tuple(sorted({finding.digest for finding in items})),
             beyond_cap=beyond_cap,
+            label=label(entity_type, labels),
         )
 
     def describe(self) -> str:
         where = ", ".join(self.locations)
-        found = plural(self.count, self.entity_type, self.lower_bound)
+        found = plural(
+            self.count,
+            self.entity_type,
+            self.lower_bound,
+            {self.entity_type: self.label} if self.label else LABELS,
+        )
         return f"{found} (in {where})" if where else found
 
     def bound(self) -> dict[str, object]:

@@ -107,7 +107,7 @@ def build_triage(
     from dlp.actions.smime import CertificateStore
     from dlp.policy import load_policy
 
-    policy = load_policy(settings.policy_file)
+    policy = load_policy(settings.policy_file, settings.detection.categories())
     folder = policy.encryption.certificates
     certificates = (
         CertificateStore.load(Path(policy.source).parent / folder)

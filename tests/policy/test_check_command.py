@@ -141,3 +141,45 @@ def test_recognizers_and_threshold_options(env, monkeypatch, capsys, tmp_path):
 def test_without_a_secret_a_note_says_digests_are_for_this_run(env, monkeypatch, capsys):
     assert check(monkeypatch, IEP, "--from", "cm@cusd.com", "--to", "a@cusd.com") == 0
     assert "dlp: note: no secret configured" in capsys.readouterr().err
+
+
+BUS = b"""\
+From: Transportation <transport@cusd.com>
+To: parent@gmail.com
+Subject: Fall routes
+Message-ID: <bus-1@cusd.com>
+Content-Type: text/plain; charset=utf-8
+
+Maya rides bus route 14; her pick-up stop is Elm and 3rd.
+"""
+
+
+def test_a_category_from_the_overlay_folder_in_a_rule_through_dlp_check(
+    env, monkeypatch, capsys, tmp_path
+):
+    """`--recognizers-overlay`: one file adds a category the policy's rules may name."""
+    monkeypatch.setenv(SECRET_ENV, TEST_SECRET.decode())
+    overlay = tmp_path / "recognizers.d" / "keywords"
+    overlay.mkdir(parents=True)
+    (overlay / "transport.txt").write_text(
+        "# label: school transportation term\n# kind: student record\n# clauses: L.3.a\n"
+        "bus route | 2\npick-up stop | 2\n"
+    )
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        SAMPLE_POLICY.read_text()
+        + '\n[[rules]]\nname = "transport-outside"\nwhen = "EXTERNAL and TRANSPORT"\n'
+        'action = "quarantine"\nclauses = ["AR7203.L.3.a"]\nexplain = "Bus details."\n'
+    )
+    argv = ["--policy", str(policy), "--from", "transport@cusd.com", "--to", "parent@gmail.com"]
+    assert check(monkeypatch, BUS, *argv, "--recognizers-overlay", str(overlay.parent)) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert rules_of(document, "parent@gmail.com") == ["transport-outside"]
+    assert document["findings"][0]["entity_type"] == "TRANSPORT"
+    assert document["recipients"][0]["rules"][0]["explanation"].endswith(
+        "2 x school transportation term (in message / body)."
+    )
+    # Without the overlay the rule names nothing the recognizers declare: a usage error.
+    assert check(monkeypatch, BUS, *argv) == 2
+    err = capsys.readouterr().err
+    assert "unknown name 'TRANSPORT'" in err and "Traceback" not in err
