@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from dlp.actions.lookalike import LookalikeDetector
 from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
     KNOWN_ENTITIES,
@@ -28,6 +27,7 @@ from dlp.policy.config import (
 )
 from dlp.policy.expression import ExpressionError, Flag, Node, Ref, parse
 from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+from dlp.policy.lookalike import LookalikeDetector
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
