@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
 from dlp.detect.text_index import term_problem
-from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+from dlp.tomllines import KeyPath, dotted, key_lines, line_of
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig
