@@ -28,14 +28,15 @@ MISSING: Any = object()  # a getter's default when the key must be there
 class ConfigError(ValueError):
     """A file that cannot be used. ``str()`` reads ``FILE:LINE: KEY: what is wrong``, one line
     per error: the first is this error's own source, line, key and message, and ``errors``
-    holds them all. ``line`` is None when the error is about the file as a whole."""
+    holds them all. ``line`` is None when the error is about the file as a whole (and a bare
+    ``ConfigError("what")`` is a message alone)."""
 
     def __init__(
         self,
         source: str,
-        line: int | None,
-        key: str,
-        message: str,
+        line: int | None = None,
+        key: str = "",
+        message: str = "",
         others: tuple[ConfigError, ...] = (),
     ) -> None:
         super().__init__(message)
@@ -52,7 +53,7 @@ class ConfigError(ValueError):
 
     def line_text(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return ": ".join(part for part in (where, self.key, self.message) if part)
 
     def __str__(self) -> str:
         return "\n".join(error.line_text() for error in self.errors)
@@ -91,9 +92,7 @@ class Reader:
         if all(str(error) != str(known) for known in self.errors):
             self.errors.append(error)
 
-    def attempt(
-        self, fallback: T, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
+    def attempt(self, fallback: T, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``read(...)``, or ``fallback`` once its error is recorded, so reading can go on."""
         try:
             return read(*args, **kwargs)
@@ -215,14 +214,14 @@ class Table:
         """One of an enum's values."""
         value = self.string(key, default)
         if not isinstance(value, str):
-            return value  # type: ignore[no-any-return]
+            return value
         try:
             return kind(value)
         except ValueError:
             allowed = ", ".join(f'"{item}"' for item in getattr(kind, "__members__", {}).values())
             raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
 
-    def path(self, key: str, default: Path | None) -> Path | None:
+    def path_value(self, key: str, default: Path | None) -> Path | None:
         """A file or folder; a relative one is taken from the file's folder, "" is none."""
         value = self.string(key, default)
         if value is None or value == "":
@@ -233,7 +232,7 @@ class Table:
         return path if path.is_absolute() else self.reader.base / path
 
     def required_path(self, key: str, default: Path) -> Path:
-        value = self.path(key, default)
+        value = self.path_value(key, default)
         if value is None:
             raise self.error(key, "must name a file or folder")
         return value
@@ -246,17 +245,6 @@ class Table:
             self.reader.report(self.error(key, "must be a table"))
             data = {}
         return Table(self.reader, (*self.path, key), data)
-
-    def array(self, key: str) -> list[Table | None]:
-        """``[[key]]``: its tables; an entry that is not a table is an error, read as None."""
-        self.read.add(key)
-        items = self.data.get(key, [])
-        if not isinstance(items, list):
-            raise self.error(key, f"must be an array of tables: [[{key}]]")
-        return [
-            self.reader.attempt(None, Table, self.reader, (*self.path, key, index), item)
-            for index, item in enumerate(items)
-        ]
 
     def done(self) -> None:
         """Record every key nobody read (they are errors, but reading goes on)."""
