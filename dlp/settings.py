@@ -30,16 +30,11 @@ class SettingsError(ConfigError):
     """``str()`` reads ``FILE:LINE: KEY: what is wrong``, one line per error found."""
 
 
-class ScanFailure(StrEnum):
-    """What a message whose scan crashed or ran out of time gets."""
-
-    TEMPFAIL = "tempfail"  # 4xx: the sending MTA keeps it and tries again (fail closed)
-    POLICY = "policy"  # decided as unreadable content: the policy's [unscannable] section says
-
-
-class RejectStyle(StrEnum):
-    SMTP = "smtp"  # 550 5.7.1 when every recipient is refused; a notice when only some are
-    NOTICE = "notice"  # always accept, and tell the sender in a notice
+# What the gateway does when a scan fails, and when it refuses recipients: the words the file
+# takes. They are the values of the gateway's own enums (`smtp_gateway.options.ScanFailure`,
+# `RejectStyle`), which `dlp` does not import.
+SCAN_FAILURE_CHOICES = ("tempfail", "policy")
+REJECT_STYLE_CHOICES = ("smtp", "notice")
 
 
 class DeliveryMode(StrEnum):
@@ -131,8 +126,8 @@ class GatewaySettings:
     scan_timeout: float = 30.0
     workers: int = 0  # scanning processes; 0: one per core
     max_pending: int = 0  # scans waiting for a worker before 4xx; 0: eight per worker
-    on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
-    on_reject: RejectStyle = RejectStyle.SMTP
+    on_scan_failure: str = "tempfail"  # one of SCAN_FAILURE_CHOICES
+    on_reject: str = "smtp"  # one of REJECT_STYLE_CHOICES
     notify_sender: bool = True
     notice_from: str | None = None  # default: postmaster@ the policy's first district domain
     metrics_listen: Address | None = Address("127.0.0.1", 9425)
@@ -377,8 +372,10 @@ def _gateway(table: Table) -> GatewaySettings:
         scan_timeout=seconds("scan_timeout"),
         workers=table.integer("workers", default.workers, minimum=0),
         max_pending=table.integer("max_pending", default.max_pending, minimum=0),
-        on_scan_failure=table.choice("on_scan_failure", ScanFailure, default.on_scan_failure),
-        on_reject=table.choice("on_reject", RejectStyle, default.on_reject),
+        on_scan_failure=table.one_of(
+            "on_scan_failure", SCAN_FAILURE_CHOICES, default.on_scan_failure
+        ),
+        on_reject=table.one_of("on_reject", REJECT_STYLE_CHOICES, default.on_reject),
         notify_sender=table.boolean("notify_sender", default.notify_sender),
         notice_from=table.optional_string("notice_from", None),
         metrics_listen=_address(table, "metrics_listen", default.metrics_listen, optional=True),

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -21,6 +22,7 @@ from dlp.tomllines import KeyPath, dotted, key_lines, line_of
 T = TypeVar("T")
 P = ParamSpec("P")
 E = TypeVar("E", bound="ConfigError")
+E2 = TypeVar("E2", bound=StrEnum)
 
 MISSING: Any = object()  # a getter's default when the key must be there
 
@@ -210,16 +212,18 @@ class Table:
     def day(self, key: str, default: Any = MISSING) -> Any:
         return self.get(key, (date,), "a date (YYYY-MM-DD, without quotes)", default)
 
-    def choice(self, key: str, kind: Callable[[str], T], default: Any = MISSING) -> T:
-        """One of an enum's values."""
+    def one_of(self, key: str, allowed: tuple[str, ...], default: Any = MISSING) -> Any:
+        """One of the strings ``allowed``."""
         value = self.string(key, default)
-        if not isinstance(value, str):
-            return value
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = ", ".join(f'"{item}"' for item in getattr(kind, "__members__", {}).values())
-            raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
+        if isinstance(value, str) and value not in allowed:
+            listed = ", ".join(f'"{item}"' for item in allowed)
+            raise self.error(key, f"must be one of {listed}, not {value!r}")
+        return value
+
+    def choice(self, key: str, kind: type[E2], default: Any = MISSING) -> E2:
+        """One of an enum's values, as the enum."""
+        value = self.one_of(key, tuple(item.value for item in kind), default)
+        return kind(value) if isinstance(value, str) else value
 
     def path_value(self, key: str, default: Path | None) -> Path | None:
         """A file or folder; a relative one is taken from the file's folder, "" is none."""
@@ -246,8 +250,30 @@ class Table:
             data = {}
         return Table(self.reader, (*self.path, key), data)
 
+    def array(self, key: str, read: Callable[[Table], T]) -> list[T]:
+        """``[[key]]``: ``read`` of each of its tables. One in error is recorded and left out,
+        so that reading goes on; a ``key`` that is not an array of tables is raised."""
+        self.read.add(key)
+        items = self.data.get(key, [])
+        if not isinstance(items, list):
+            raise self.error(key, f"must be an array of tables: [[{key}]]")
+        found: list[T] = []
+        for index, item in enumerate(items):
+            where = (*self.path, key, index)
+            result = self.reader.attempt(_LEFT_OUT, _read_table, self.reader, where, item, read)
+            if result is not _LEFT_OUT:
+                found.append(result)
+        return found
+
     def done(self) -> None:
         """Record every key nobody read (they are errors, but reading goes on)."""
         for key in self.data:
             if key not in self.read:
                 self.reader.report(self.error(key, "unknown key (misspelled?)"))
+
+
+_LEFT_OUT: Any = object()
+
+
+def _read_table(reader: Reader, path: KeyPath, data: object, read: Callable[[Table], T]) -> T:
+    return read(Table(reader, path, data))

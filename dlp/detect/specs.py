@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from dlp.model import Category
-from dlp.tomllines import KeyPath
 from dlp.tomlreader import ConfigError, Reader, Table
 
 _FLAG_NAMES = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}
@@ -43,8 +43,7 @@ class EntitySpec:
     source: str
 
 
-def _pattern(reader: Reader, where: KeyPath, data: object, flags: int) -> PatternSpec:
-    table = Table(reader, where, data)
+def _pattern(table: Table, flags: int) -> PatternSpec:
     name = table.string("name")
     regex = table.string("regex")
     score = table.number("score", 0.5, exclusive_minimum=0.0, maximum=1.0)
@@ -75,19 +74,13 @@ def parse_entity_spec(text: str, source: str) -> EntitySpec:
     entity_type: str = attempt("", root.string, "entity_type")
     category: Category | None = attempt(None, root.choice, "category", Category)
     flags = attempt(re.IGNORECASE, _flags, root)
-    root.read.add("patterns")
-    items = root.data.get("patterns")
     patterns: list[PatternSpec] = []
-    if items is None:
+    if "patterns" not in root.data:
         reader.report(root.error(None, "missing key 'patterns'"))
-    elif not isinstance(items, list):
-        reader.report(root.error("patterns", "must be an array of tables: [[patterns]]"))
-    elif not items:
+    elif root.data["patterns"] == []:
         reader.report(root.error("patterns", "is empty"))
-    for index, item in enumerate(items if isinstance(items, list) else ()):
-        found = attempt(None, _pattern, reader, ("patterns", index), item, flags)
-        if found is not None:
-            patterns.append(found)
+    else:
+        patterns = attempt([], root.array, "patterns", partial(_pattern, flags=flags))
     context = root.table("context")
     words: tuple[str, ...] = attempt((), context.strings, "words", ())
     negative: tuple[str, ...] = attempt((), context.strings, "negative", ())

@@ -159,14 +159,9 @@ def _entities(
 
 
 def _rules(root: Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rule, ...]:
-    root.read.add("rules")
-    items = root.data.get("rules", [])
-    if not isinstance(items, list):
-        raise root.error("rules", "must be an array of tables: [[rules]]")
     names: set[str] = set()
 
-    def read(index: int, item: object) -> Rule:
-        table = Table(root.reader, ("rules", index), item)
+    def read(table: Table) -> Rule:
         name = table.string("name")
         if name in names:
             raise table.error("name", f"a rule named {name!r} comes earlier")
@@ -185,8 +180,7 @@ def _rules(root: Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rul
         table.done()
         return rule
 
-    read_rules = [root.reader.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return tuple(rule for rule in read_rules if rule is not None)
+    return tuple(root.array("rules", read))
 
 
 def _entity_names(table: Table, key: str, known: dict[str, Category]) -> frozenset[str]:
@@ -200,13 +194,8 @@ def _entity_names(table: Table, key: str, known: dict[str, Category]) -> frozens
 
 
 def _authorized(root: Table, known: dict[str, Category]) -> tuple[Authorization, ...]:
-    root.read.add("authorized")
-    items = root.data.get("authorized", [])
-    if not isinstance(items, list):
-        raise root.error("authorized", "must be an array of tables: [[authorized]]")
 
-    def read(index: int, item: object) -> Authorization:
-        table = Table(root.reader, ("authorized", index), item)
+    def read(table: Table) -> Authorization:
         domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
         addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
         for address in addresses:
@@ -233,8 +222,7 @@ def _authorized(root: Table, known: dict[str, Category]) -> tuple[Authorization,
         table.done()
         return entry
 
-    entries = [root.reader.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return tuple(entry for entry in entries if entry is not None)
+    return tuple(root.array("authorized", read))
 
 
 _DIGEST = re.compile(r"[0-9a-f]{32}")  # as dlp.detect.masking.keyed_digest writes it
@@ -247,13 +235,8 @@ def _allowed(root: Table) -> frozenset[tuple[str, str]]:
     ``dlp quarantine false-positives --format toml`` prints it: the value itself is never
     written down, and an entry means nothing under another secret.
     """
-    root.read.add("allow")
-    items = root.data.get("allow", [])
-    if not isinstance(items, list):
-        raise root.error("allow", "must be an array of tables: [[allow]]")
 
-    def read(index: int, item: object) -> tuple[str, str]:
-        table = Table(root.reader, ("allow", index), item)
+    def read(table: Table) -> tuple[str, str]:
         entity_type = table.string("entity_type").strip()
         digest = table.string("digest").strip().lower()
         table.string("note", "")
@@ -266,8 +249,7 @@ def _allowed(root: Table) -> frozenset[tuple[str, str]]:
         table.done()
         return entity_type, digest
 
-    entries = [root.reader.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return frozenset(entry for entry in entries if entry is not None)
+    return frozenset(root.array("allow", read))
 
 
 def _unscannable(root: Table, clauses: dict[str, str]) -> UnscannablePolicy:
