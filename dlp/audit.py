@@ -34,13 +34,10 @@ The log never takes clear values, and an entry is at most ``MAX_LINE`` bytes (`d
 from __future__ import annotations
 
 import fcntl
-import gzip
 import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,59 +45,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dlp.audit_chain import (
+    GENESIS,
+    ROTATED,
+    chain_files,
+    entry_hash,
+    entry_mac,
+    link_of,
+    read_lines,
+)
 from dlp.audit_checkpoints import Checkpoint, Sink
 from dlp.audit_fields import FORBIDDEN_KEYS, MAX_LINE, MAX_STRING, AuditError, bounded, clean
 from dlp.audit_fields import canonical as _canonical
 from dlp.audit_keys import KEY_FILE, AuditKeys
+from dlp.audit_verify import Verification, verify_chain
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from dlp.audit_verify import Verification
-
 log = logging.getLogger("dlp.audit")
 
-GENESIS = "0" * 64
 _RESERVED = frozenset({"seq", "time", "event", "prev", "hash", "mac"})
-_MAC_CONTEXT = b"k12-dlp audit v2\n"
 _TAIL_WINDOW = 4 * 1024 * 1024  # how far back a torn tail is looked for
-_ROTATED = re.compile(r"\.(\d+)(\.gz)?$")
 SET_ASIDE_EVENT = "audit-tail-set-aside"
-
-
-def entry_hash(entry: Mapping[str, object]) -> str:
-    """The unkeyed SHA-256 of logs written before keyed chains (verified, never written)."""
-    return hashlib.sha256(_canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
-
-
-def entry_mac(key: bytes, entry: Mapping[str, object]) -> str:
-    body = _canonical({k: v for k, v in entry.items() if k != "mac"})
-    return hmac.new(key, _MAC_CONTEXT + body, hashlib.sha256).hexdigest()
-
-
-def link_of(entry: Mapping[str, object]) -> str:
-    """What the next entry's ``prev`` is: the MAC, or an old entry's hash."""
-    return str(entry["mac"] if "mac" in entry else entry["hash"])
-
-
-def chain_files(path: Path) -> list[Path]:
-    """The files of the chain, oldest first: ``path.N[.gz]`` … ``path.1[.gz]``, then ``path``."""
-    rotated: list[tuple[int, Path]] = []
-    if path.parent.is_dir():
-        for candidate in path.parent.iterdir():
-            if not candidate.name.startswith(path.name + "."):
-                continue
-            found = _ROTATED.fullmatch(candidate.name[len(path.name) :])
-            if found:
-                rotated.append((int(found.group(1)), candidate))
-    ordered = [file for _, file in sorted(rotated, key=lambda item: -item[0])]
-    return [*ordered, path] if path.exists() else ordered
-
-
-def read_lines(file: Path) -> Iterator[bytes]:
-    opener = gzip.open if file.name.endswith(".gz") else open
-    with opener(file, "rb") as handle:
-        yield from handle
 
 
 def _entry(line: bytes) -> dict[str, object] | None:
@@ -325,7 +292,7 @@ class AuditLog:
             if last is None:
                 return
             for file in chain_files(self.path)[:-1]:  # the oldest (highest number) first
-                found = _ROTATED.fullmatch(file.name[len(self.path.name) :])
+                found = ROTATED.fullmatch(file.name[len(self.path.name) :])
                 assert found is not None
                 number = int(found.group(1)) + 1
                 file.rename(self.path.with_name(f"{self.path.name}.{number}{found.group(2) or ''}"))
@@ -383,8 +350,6 @@ def verify(
     public_key: Ed25519PublicKey | None = None,
 ) -> Verification:
     """`dlp.audit_verify.verify_chain`; without ``keys``, those beside the log if there."""
-    from dlp.audit_verify import verify_chain
-
     path = Path(path)
     if keys is None and (path.parent / KEY_FILE).is_file():
         keys = AuditKeys.load(path.parent / KEY_FILE, None, create=False)

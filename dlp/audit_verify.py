@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from dlp.audit import GENESIS, chain_files, entry_hash, entry_mac, link_of, read_lines
+from dlp.audit_chain import GENESIS, chain_files, entry_hash, entry_mac, link_of, read_lines
 from dlp.audit_checkpoints import Checkpoint
 from dlp.audit_keys import AuditKeys
 

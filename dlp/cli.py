@@ -1,4 +1,5 @@
-"""The `dlp` command: one subcommand per module in `COMMAND_MODULES`."""
+"""The `dlp` command: one subcommand per module in `COMMAND_MODULES`, and one per entry point
+of the group `dlp.commands` (`COMMAND_GROUP`)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,25 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
-# Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`. A bare name
-# is a module of `dlp.commands`. `dlp gateway` lives with the gateway (`smtp_gateway.command`):
-# this table, where the program is put together, is the one place in `dlp` that names the SMTP
-# layer, and only by name.
+# Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`. These are
+# modules of `dlp.commands`.
 COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "policy",
     "check",
     "roster",
     "scan_export",
-    "smtp_gateway.command",
     "postfix_check",
     "quarantine",
     "web",
     "audit",
 )
+# Commands of the layers built on `dlp`, which `dlp` does not import: each installed package
+# names its command modules under this entry-point group (`dlp gateway` is the SMTP gateway's,
+# `smtp_gateway.command`, declared in pyproject.toml). They come after `dlp`'s own.
+COMMAND_GROUP = "dlp.commands"
 
 
 # The status a shell reports for a process killed by SIGPIPE (128 + 13), as it does for
@@ -41,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        module = name if "." in name else f"dlp.commands.{name}"
-        importlib.import_module(module).register(subparsers)
+        importlib.import_module(f"dlp.commands.{name}").register(subparsers)
+    # By name: one package installed twice (an editable copy and a wheel) registers once.
+    plugins = {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
+    for entry in plugins.values():
+        entry.load().register(subparsers)
     return parser
 
 

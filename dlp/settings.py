@@ -9,9 +9,6 @@ embedded defaults are relative to the working directory. Errors read ``FILE:LINE
 from __future__ import annotations
 
 import ipaddress
-import re
-import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +22,7 @@ from dlp.detect.categories import (
     recognizer_folders,
 )
 from dlp.detect.text_index import term_problem
-from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+from dlp.tomlreader import ConfigError, Reader, Table
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig
@@ -35,28 +32,15 @@ T = TypeVar("T")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class SettingsError(ValueError):
-    """``str()`` reads ``FILE:LINE: KEY: what is wrong``."""
-
-    def __init__(self, source: str, line: int, key: str, message: str) -> None:
-        super().__init__(message)
-        self.source, self.line, self.key, self.message = source, line, key, message
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+class SettingsError(ConfigError):
+    """``str()`` reads ``FILE:LINE: KEY: what is wrong``, one line per error found."""
 
 
-class ScanFailure(StrEnum):
-    """What a message whose scan crashed or ran out of time gets."""
-
-    TEMPFAIL = "tempfail"  # 4xx: the sending MTA keeps it and tries again (fail closed)
-    POLICY = "policy"  # decided as unreadable content: the policy's [unscannable] section says
-
-
-class RejectStyle(StrEnum):
-    SMTP = "smtp"  # 550 5.7.1 when every recipient is refused; a notice when only some are
-    NOTICE = "notice"  # always accept, and tell the sender in a notice
+# What the gateway does when a scan fails, and when it refuses recipients: the words the file
+# takes. They are the values of the gateway's own enums (`smtp_gateway.options.ScanFailure`,
+# `RejectStyle`), which `dlp` does not import.
+SCAN_FAILURE_CHOICES = ("tempfail", "policy")
+REJECT_STYLE_CHOICES = ("smtp", "notice")
 
 
 class DeliveryMode(StrEnum):
@@ -159,8 +143,8 @@ class GatewaySettings:
     max_findings_per_type: int = 1000
     workers: int = 0  # scanning processes; 0: one per core
     max_pending: int = 0  # scans waiting for a worker before 4xx; 0: eight per worker
-    on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
-    on_reject: RejectStyle = RejectStyle.SMTP
+    on_scan_failure: str = "tempfail"  # one of SCAN_FAILURE_CHOICES
+    on_reject: str = "smtp"  # one of REJECT_STYLE_CHOICES
     notify_sender: bool = True
     notice_from: str | None = None  # default: postmaster@ the policy's first district domain
     metrics_listen: Address | None = Address("127.0.0.1", 9425)
@@ -251,128 +235,43 @@ class Settings:
 
 # --- reading --------------------------------------------------------------------------------
 
-_MISSING: Any = object()
 _LEVELS = ("debug", "info", "warning", "error")
 
 
-class _Table:
-    """One TOML table: typed getters that remember what was read, so unknown keys are errors."""
-
-    def __init__(
-        self, source: str, lines: dict[KeyPath, int], base: Path, path: KeyPath, data: object
-    ) -> None:
-        self.source, self.lines, self.base, self.path = source, lines, base, path
-        if not isinstance(data, dict):
-            raise self.error(None, "must be a table")
-        self.data: dict[str, Any] = data
-        self.read: set[str] = set()
-
-    def error(self, key: str | None, message: str) -> SettingsError:
-        path = (*self.path, key) if key else self.path
-        return SettingsError(self.source, line_of(self.lines, path), dotted(path), message)
-
-    def table(self, key: str) -> _Table:
-        self.read.add(key)
-        return _Table(self.source, self.lines, self.base, (*self.path, key), self.data.get(key, {}))
-
-    def _get(self, key: str, kinds: tuple[type, ...], what: str, default: Any) -> Any:
-        self.read.add(key)
-        if key not in self.data:
-            return default
-        value = self.data[key]
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise self.error(key, f"must be {what}, not {type(value).__name__}")
+def _address(table: Table, key: str, default: Address | None, optional: bool = False) -> Any:
+    value = table.string(key, default)
+    if not isinstance(value, str):
         return value
+    if value == "" and optional:
+        return None
+    host, separator, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not separator or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise table.error(key, f"must be HOST:PORT (like 127.0.0.1:10025), not {value!r}")
+    return Address(host, int(port))
 
-    def string(self, key: str, default: Any) -> Any:
-        return self._get(key, (str,), "a string", default)
 
-    def optional_string(self, key: str, default: str | None) -> str | None:
-        value = self.string(key, default)
-        return value or None
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value: bool = self._get(key, (bool,), "true or false", default)
-        return value
-
-    def integer(self, key: str, default: int, minimum: int = 0) -> int:
-        value: int = self._get(key, (int,), "a whole number", default)
-        if value < minimum:
-            raise self.error(key, f"must be at least {minimum}")
-        return value
-
-    def number(
-        self, key: str, default: float, low: float = 0.0, high: float | None = None
-    ) -> float:
-        value = self._get(key, (int, float), "a number", default)
-        if value <= low or (high is not None and value > high):
-            bound = f"more than {low}" + (f" and at most {high}" if high is not None else "")
-            raise self.error(key, f"must be {bound}")
-        return float(value)
-
-    def path_value(self, key: str, default: Path | None) -> Path | None:
-        value = self.string(key, default)
-        if value is None or value == "":
-            return None
-        if isinstance(value, Path):
-            return value
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self.base / path
-
-    def required_path(self, key: str, default: Path) -> Path:
-        value = self.path_value(key, default)
-        if value is None:
-            raise self.error(key, "must name a file or folder")
-        return value
-
-    def choice(self, key: str, kind: Callable[[str], T], default: T) -> T:
-        value = self.string(key, default)
-        if not isinstance(value, str):
-            return value
+def _networks(table: Table, key: str, default: tuple[Network, ...]) -> tuple[Network, ...]:
+    value = table.get(key, (list,), "a list of networks", None)
+    if value is None:
+        return default
+    networks = []
+    for item in value:
         try:
-            return kind(value)
+            networks.append(ipaddress.ip_network(str(item), strict=False))
         except ValueError:
-            allowed = ", ".join(f'"{item}"' for item in getattr(kind, "__members__", {}).values())
-            raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
-
-    def address(self, key: str, default: Address | None, optional: bool = False) -> Address | None:
-        value = self.string(key, default)
-        if not isinstance(value, str):
-            return value
-        if value == "" and optional:
-            return None
-        host, separator, port = value.rpartition(":")
-        host = host.strip("[]")
-        if not separator or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-            raise self.error(key, f"must be HOST:PORT (like 127.0.0.1:10025), not {value!r}")
-        return Address(host, int(port))
-
-    def networks(self, key: str, default: tuple[Network, ...]) -> tuple[Network, ...]:
-        value = self._get(key, (list,), "a list of networks", _MISSING)
-        if value is _MISSING:
-            return default
-        networks = []
-        for item in value:
-            try:
-                networks.append(ipaddress.ip_network(str(item), strict=False))
-            except ValueError:
-                raise self.error(key, f"{item!r} is not a network like 10.0.0.0/8") from None
-        return tuple(networks)
-
-    def done(self) -> None:
-        for key in self.data:
-            if key not in self.read:
-                raise self.error(key, "unknown key (misspelled?)")
+            raise table.error(key, f"{item!r} is not a network like 10.0.0.0/8") from None
+    return tuple(networks)
 
 
-def _detection(table: _Table) -> DetectionSettings:
+def _detection(table: Table) -> DetectionSettings:
     default = DetectionSettings()
     folders = table.path_value("recognizers", None), table.path_value("overlay", None)
     settings = DetectionSettings(
         secret_file=table.required_path("secret_file", default.secret_file),
         recognizers=folders[0],
         overlay=folders[1],
-        threshold=table.number("threshold", default.threshold, 0.0, 1.0),
+        threshold=table.number("threshold", default.threshold, exclusive_minimum=0.0, maximum=1.0),
         person_model=table.optional_string("person_model", None),
         roster=table.path_value("roster", default.roster),
         keywords=_keywords(table.table("keywords"), keyword_categories(*folders)),
@@ -382,7 +281,7 @@ def _detection(table: _Table) -> DetectionSettings:
 
 
 def _keywords(
-    table: _Table, known: tuple[str, ...]
+    table: Table, known: tuple[str, ...]
 ) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
     """``CATEGORY = ["term", {term = "other term", weight = 1.5}, ...]`` per category of
     ``known`` (those with a dictionary)."""
@@ -390,7 +289,7 @@ def _keywords(
     for category in table.data:
         if category.upper() not in known:
             raise table.error(category, f"not a keyword category (one of {', '.join(known)})")
-        items = table._get(category, (list,), "a list of terms", [])
+        items = table.get(category, (list,), "a list of terms", [])
         terms = []
         for item in items:
             if isinstance(item, str):
@@ -415,19 +314,19 @@ def _keywords(
     return tuple(added)
 
 
-def _quarantine(table: _Table) -> QuarantineSettings:
+def _quarantine(table: Table) -> QuarantineSettings:
     default = QuarantineSettings()
     url = table.string("url", default.url)
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise table.error("url", "must start with sqlite:/// or postgresql://")
     if "url" in table.data and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         # A relative SQLite path follows the same rule as every other path here.
-        url = "sqlite:///" + str(table.base / url.removeprefix("sqlite:///"))
+        url = "sqlite:///" + str(table.reader.base / url.removeprefix("sqlite:///"))
     settings = QuarantineSettings(
         url=url,
         key_file=table.required_path("key_file", default.key_file),
         folder=table.required_path("folder", default.folder),
-        retention_days=table.integer("retention_days", default.retention_days),
+        retention_days=table.integer("retention_days", default.retention_days, minimum=0),
     )
     if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's
         raise table.error(
@@ -437,7 +336,7 @@ def _quarantine(table: _Table) -> QuarantineSettings:
     return settings
 
 
-def _tls(table: _Table) -> TlsSettings:
+def _tls(table: Table) -> TlsSettings:
     settings = TlsSettings(
         cert_file=table.path_value("cert_file", None),
         key_file=table.path_value("key_file", None),
@@ -451,7 +350,7 @@ def _tls(table: _Table) -> TlsSettings:
     return settings
 
 
-def _auth(table: _Table, tls: TlsSettings) -> AuthSettings:
+def _auth(table: Table, tls: TlsSettings) -> AuthSettings:
     settings = AuthSettings(
         users_file=table.path_value("users_file", None),
         required=table.boolean("required", False),
@@ -464,46 +363,53 @@ def _auth(table: _Table, tls: TlsSettings) -> AuthSettings:
     return settings
 
 
-def _gateway(table: _Table) -> GatewaySettings:
+def _gateway(table: Table) -> GatewaySettings:
     default = GatewaySettings()
-    listen = table.address("listen", default.listen)
+
+    def seconds(key: str) -> Any:
+        """A duration: more than 0 seconds."""
+        return table.number(key, getattr(default, key), exclusive_minimum=0.0)
+
+    listen = _address(table, "listen", default.listen)
     assert listen is not None
-    tls = _tls(table.table("tls"))
+    tls = table.reader.attempt(TlsSettings(), _tls, table.table("tls"))
     settings = GatewaySettings(
         listen=listen,
         hostname=table.optional_string("hostname", None),
-        client_networks=table.networks("client_networks", default.client_networks),
-        max_message_bytes=table.integer("max_message_bytes", default.max_message_bytes, 1024),
-        max_recipients=table.integer("max_recipients", default.max_recipients, 1),
-        max_line_length=table.integer("max_line_length", default.max_line_length, 78),
-        idle_timeout=table.number("idle_timeout", default.idle_timeout),
-        scan_timeout=table.number("scan_timeout", default.scan_timeout),
-        max_findings_per_type=table.integer(
-            "max_findings_per_type", default.max_findings_per_type, 1
+        client_networks=_networks(table, "client_networks", default.client_networks),
+        max_message_bytes=table.integer(
+            "max_message_bytes", default.max_message_bytes, minimum=1024
         ),
-        workers=table.integer("workers", default.workers),
-        max_pending=table.integer("max_pending", default.max_pending),
-        on_scan_failure=table.choice("on_scan_failure", ScanFailure, default.on_scan_failure),
-        on_reject=table.choice("on_reject", RejectStyle, default.on_reject),
+        max_recipients=table.integer("max_recipients", default.max_recipients, minimum=1),
+        max_line_length=table.integer("max_line_length", default.max_line_length, minimum=78),
+        idle_timeout=seconds("idle_timeout"),
+        scan_timeout=seconds("scan_timeout"),
+        max_findings_per_type=table.integer(
+            "max_findings_per_type", default.max_findings_per_type, minimum=1
+        ),
+        workers=table.integer("workers", default.workers, minimum=0),
+        max_pending=table.integer("max_pending", default.max_pending, minimum=0),
+        on_scan_failure=table.one_of(
+            "on_scan_failure", SCAN_FAILURE_CHOICES, default.on_scan_failure
+        ),
+        on_reject=table.one_of("on_reject", REJECT_STYLE_CHOICES, default.on_reject),
         notify_sender=table.boolean("notify_sender", default.notify_sender),
         notice_from=table.optional_string("notice_from", None),
-        metrics_listen=table.address("metrics_listen", default.metrics_listen, optional=True),
-        drain_seconds=table.number("drain_seconds", default.drain_seconds),
-        notice_retry_seconds=table.number("notice_retry_seconds", default.notice_retry_seconds),
-        notice_retry_max_seconds=table.number(
-            "notice_retry_max_seconds", default.notice_retry_max_seconds
-        ),
-        notice_alert_seconds=table.number("notice_alert_seconds", default.notice_alert_seconds),
+        metrics_listen=_address(table, "metrics_listen", default.metrics_listen, optional=True),
+        drain_seconds=seconds("drain_seconds"),
+        notice_retry_seconds=seconds("notice_retry_seconds"),
+        notice_retry_max_seconds=seconds("notice_retry_max_seconds"),
+        notice_alert_seconds=seconds("notice_alert_seconds"),
         tls=tls,
-        auth=_auth(table.table("auth"), tls),
+        auth=table.reader.attempt(AuthSettings(), _auth, table.table("auth"), tls),
     )
     table.done()
     return settings
 
 
-def _delivery(table: _Table) -> DeliverySettings:
+def _delivery(table: Table) -> DeliverySettings:
     default = DeliverySettings()
-    next_hop = table.address("next_hop", None, optional=True)
+    next_hop = _address(table, "next_hop", None, optional=True)
     mode = table.choice(
         "mode", DeliveryMode, DeliveryMode.NEXT_HOP if next_hop else DeliveryMode.FOLDER
     )
@@ -515,22 +421,22 @@ def _delivery(table: _Table) -> DeliverySettings:
         tls=table.choice("tls", TlsMode, default.tls),
         ca_file=table.path_value("ca_file", None),
         tls_name=table.optional_string("tls_name", None),
-        timeout=table.number("timeout", default.timeout),
+        timeout=table.number("timeout", default.timeout, exclusive_minimum=0.0),
         helo=table.optional_string("helo", None),
         folder=table.required_path("folder", default.folder),
-        threads=table.integer("threads", default.threads, 1),
+        threads=table.integer("threads", default.threads, minimum=1),
     )
     table.done()
     return settings
 
 
-def _web(table: _Table) -> WebSettings:
-    settings = WebSettings(trusted_proxies=table.networks("trusted_proxies", ()))
+def _web(table: Table) -> WebSettings:
+    settings = WebSettings(trusted_proxies=_networks(table, "trusted_proxies", ()))
     table.done()
     return settings
 
 
-def _logging(table: _Table) -> LoggingSettings:
+def _logging(table: Table) -> LoggingSettings:
     level = table.string("level", "info").lower()
     if level not in _LEVELS:
         raise table.error("level", f"must be one of {', '.join(_LEVELS)}")
@@ -543,48 +449,63 @@ def _logging(table: _Table) -> LoggingSettings:
     return settings
 
 
-def parse_settings(text: str, source: str = "<settings>", base: Path | None = None) -> Settings:
-    """Settings from TOML ``text``; relative paths are taken from ``base``."""
-    lines = key_lines(text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        # Python 3.11's error has no line attribute, only "(at line N, column M)" in its text.
-        found = re.search(r"at line (\d+)", str(error))
-        line = int(found.group(1)) if found else 1
-        raise SettingsError(source, line, "", f"not valid TOML: {error}") from None
-    root = _Table(source, lines, base or Path("."), (), data)
-    policy = root.table("policy")
-    policy_file = policy.required_path("file", Settings().policy_file)
-    policy.done()
-    detection = _detection(root.table("detection"))
-    audit = root.table("audit")
-    audit_file = audit.path_value("file", Settings().audit_file)
-    audit_clean = audit.boolean("clean_messages", False)
-    # The audit keys sit beside the digest secret: apart from the log, which may be shipped.
-    keys = detection.secret_file.parent
+def _policy_file(table: Table) -> Path:
+    policy_file = table.required_path("file", Settings().policy_file)
+    table.done()
+    return policy_file
+
+
+def _audit(table: Table, keys: Path) -> tuple[Path | None, bool, AuditSettings]:
+    """``[audit]``: the log, whether clean messages go on it, and the chain's keys (``keys``
+    is their default folder: beside the digest secret, apart from the log, which may be
+    shipped)."""
+    audit_file = table.path_value("file", Settings().audit_file)
+    audit_clean = table.boolean("clean_messages", False)
     chain = AuditSettings(
-        key_file=audit.required_path("key_file", keys / "audit.key"),
-        signing_key_file=audit.required_path("signing_key_file", keys / "audit-signing.key"),
-        host=audit.optional_string("host", None),
-        checkpoint_every=audit.integer("checkpoint_every", AuditSettings().checkpoint_every, 1),
-        rotate_bytes=audit.integer("rotate_bytes", 0),
+        key_file=table.required_path("key_file", keys / "audit.key"),
+        signing_key_file=table.required_path("signing_key_file", keys / "audit-signing.key"),
+        host=table.optional_string("host", None),
+        checkpoint_every=table.integer(
+            "checkpoint_every", AuditSettings().checkpoint_every, minimum=1
+        ),
+        rotate_bytes=table.integer("rotate_bytes", 0, minimum=0),
     )
-    audit.done()
+    table.done()
+    return audit_file, audit_clean, chain
+
+
+def parse_settings(text: str, source: str = "<settings>", base: Path | None = None) -> Settings:
+    """Settings from TOML ``text``; relative paths are taken from ``base``.
+
+    Reading goes on past an error (a section with one is read as its defaults), so that the
+    `SettingsError` raised lists every one found."""
+    reader = Reader(source, text, SettingsError, base)
+    root = reader.parse()
+    attempt = reader.attempt
+    defaults = Settings()
+    policy_file = attempt(defaults.policy_file, _policy_file, root.table("policy"))
+    detection = attempt(defaults.detection, _detection, root.table("detection"))
+    audit_file, audit_clean, chain = attempt(
+        (defaults.audit_file, defaults.audit_clean_messages, defaults.audit),
+        _audit,
+        root.table("audit"),
+        detection.secret_file.parent,
+    )
     settings = Settings(
         source=source,
         detection=detection,
         policy_file=policy_file,
-        quarantine=_quarantine(root.table("quarantine")),
+        quarantine=attempt(defaults.quarantine, _quarantine, root.table("quarantine")),
         audit_file=audit_file,
         audit_clean_messages=audit_clean,
         audit=chain,
-        gateway=_gateway(root.table("gateway")),
-        delivery=_delivery(root.table("delivery")),
-        web=_web(root.table("web")),
-        logging=_logging(root.table("logging")),
+        gateway=attempt(defaults.gateway, _gateway, root.table("gateway")),
+        delivery=attempt(defaults.delivery, _delivery, root.table("delivery")),
+        web=attempt(defaults.web, _web, root.table("web")),
+        logging=attempt(defaults.logging, _logging, root.table("logging")),
     )
     root.done()
+    reader.check()
     return settings
 
 

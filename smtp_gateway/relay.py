@@ -45,7 +45,6 @@ from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
-from dlp.settings import RejectStyle, ScanFailure
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
@@ -54,6 +53,7 @@ from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.options import RejectStyle, RelayOptions, ScanFailure
 from smtp_gateway.scanning import Saturated, ScanFailed
 from smtp_gateway.xforward import Client
 
@@ -73,12 +73,7 @@ class Message:
     id: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
-@dataclass(frozen=True, slots=True)
-class RelayOptions:
-    on_scan_failure: ScanFailure = ScanFailure.TEMPFAIL
-    on_reject: RejectStyle = RejectStyle.SMTP
-    notify_sender: bool = True
-    audit_clean_messages: bool = False
+_DEFAULT_OPTIONS = RelayOptions()
 
 
 @dataclass(slots=True)
@@ -152,7 +147,7 @@ class Relay:
         executor: Executor,
         metrics: Metrics,
         audit: AuditLog | None = None,
-        options: RelayOptions = RelayOptions(),
+        options: RelayOptions = _DEFAULT_OPTIONS,
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
     ) -> None:

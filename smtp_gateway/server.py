@@ -47,9 +47,10 @@ from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.options import RelayOptions
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
-from smtp_gateway.relay import Relay, RelayOptions
+from smtp_gateway.relay import Relay
 from smtp_gateway.scanning import ScanPool
 from smtp_gateway.worker import ScanJob
 
@@ -173,12 +174,7 @@ class Gateway:
             executor=self.executor,
             metrics=self.metrics,
             audit=self.audit,
-            options=RelayOptions(
-                gateway.on_scan_failure,
-                gateway.on_reject,
-                gateway.notify_sender,
-                settings.audit_clean_messages,
-            ),
+            options=RelayOptions.of(settings),
             step=ActionStep(self._deliver, self.outbox),
         )
         self.handler = GatewayHandler(

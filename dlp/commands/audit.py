@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from dlp.commands.quarantine import add_config_option
+    from dlp.commands.config_option import add_config_option
 
     parser = subparsers.add_parser("audit", help="the tamper-evident audit log")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
+from dlp.commands.config_option import add_config_option
 
 if TYPE_CHECKING:
     from dlp.quarantine.records import Filters, HeldMessage
@@ -79,21 +80,6 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         choices=["held", "releasing", "released", "rejected", "deleted", "expired"],
         help="in this state",
     )
-
-
-CONFIG_HELP = "the gateway's TOML file (default: embedded defaults)"
-
-
-def add_config_option(
-    parser: argparse.ArgumentParser, actions: argparse._SubParsersAction[argparse.ArgumentParser]
-) -> None:
-    """``--config FILE`` before or after the action (``dlp web --config F serve`` and ``dlp web
-    serve --config F`` read the same file): the same settings the gateway runs on, so the
-    store, its key and its retention are the gateway's. Call once every action is added."""
-    parser.add_argument("--config", help=CONFIG_HELP)
-    for action in dict.fromkeys(actions.choices.values()):
-        # SUPPRESS: an action that is not given --config leaves the one before it standing.
-        action.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

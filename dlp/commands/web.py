@@ -43,7 +43,7 @@ def _add_serve_options(parser: argparse.ArgumentParser, nested: bool) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from dlp.commands.quarantine import add_config_option
+    from dlp.commands.config_option import add_config_option
 
     parser = subparsers.add_parser(
         "web", help="the quarantine's web application (serves it when no action is given)"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from dlp.model import Category
+from dlp.tomlreader import ConfigError, Reader, Table
 
 _FLAG_NAMES = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}
 MASK_STYLES = ("last4", "email", "date", "words", "hidden", "term")
 
 
-class SpecError(ValueError):
-    """An entity file that cannot be used; the message names the file and the key."""
+class SpecError(ConfigError):
+    """An entity file that cannot be used: ``FILE:LINE: KEY: what is wrong``, one line each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,79 +44,84 @@ class EntitySpec:
     source: str
 
 
-def _require(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
-    if key not in data:
-        raise SpecError(f"{source}: missing key '{key}'")
-    value = data[key]
-    if not isinstance(value, kind):
-        raise SpecError(f"{source}: key '{key}' must be a {kind.__name__}")
-    return value
+def _pattern(table: Table, flags: int) -> PatternSpec:
+    name = table.string("name")
+    regex = table.string("regex")
+    score = table.number("score", 0.5, exclusive_minimum=0.0, maximum=1.0)
+    try:
+        re.compile(regex, flags | re.ASCII)
+    except re.error as error:
+        raise table.error("regex", f"pattern {name!r}: bad regex: {error}") from None
+    return PatternSpec(name, regex, score)
 
 
-def _line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return 0
+def _flags(table: Table) -> int:
+    flags = 0
+    for flag in table.strings("flags", ("IGNORECASE",)):
+        if flag not in _FLAG_NAMES:
+            raise table.error("flags", f"unknown flag {flag!r}")
+        flags |= _FLAG_NAMES[flag]
+    return flags
 
 
 def parse_entity_spec(
     text: str, source: str, categories: Collection[str] | None = None
 ) -> EntitySpec:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{source}: {error}") from None
-    entity_type = _require(data, "entity_type", str, source)
-    category_name = _require(data, "category", str, source)
+    """The recognizer ``text`` declares; a `SpecError` lists every error found in it.
+
+    Keys this reader does not know are passed over, as they always were (a district's file
+    may carry notes of its own)."""
+    reader = Reader(source, text, SpecError)
+    root = reader.parse()
+    attempt = reader.attempt
+    entity_type: str = attempt("", root.string, "entity_type")
+    category_name: str = attempt("", root.string, "category")
     # --- the category: one of those recognizers/ declares (dlp.detect.categories) ---
-    if categories is not None and category_name not in categories:
+    if category_name and categories is not None and category_name not in categories:
         known = ", ".join(sorted(categories))
-        raise SpecError(
-            f"{source}:{_line_of(text, 'category')}: key 'category': unknown {category_name!r}"
-            f" (one of {known}; a new one is declared in categories.toml or a dictionary)"
+        reader.report(
+            root.error(
+                "category",
+                f"unknown {category_name!r} (one of {known}; a new one is declared in "
+                "categories.toml or a dictionary)",
+            )
         )
-    category = Category(category_name)
     # --- end of the category ---
-    flags = 0
-    for flag in data.get("flags", ["IGNORECASE"]):
-        if flag not in _FLAG_NAMES:
-            raise SpecError(f"{source}: key 'flags': unknown flag {flag!r}")
-        flags |= _FLAG_NAMES[flag]
-    patterns = []
-    for index, raw in enumerate(_require(data, "patterns", list, source)):
-        where = f"{source}: patterns[{index}]"
-        name = _require(raw, "name", str, where)
-        regex = _require(raw, "regex", str, where)
-        score = raw.get("score", 0.5)
-        if not isinstance(score, int | float) or not 0 < score <= 1:
-            raise SpecError(f"{where}: key 'score' must be a number in (0, 1]")
-        try:
-            re.compile(regex, flags | re.ASCII)
-        except re.error as error:
-            line = _line_of(text, regex[:40])
-            raise SpecError(f"{source}:{line}: pattern {name!r}: bad regex: {error}") from None
-        patterns.append(PatternSpec(name, regex, float(score)))
-    if not patterns:
-        raise SpecError(f"{source}: key 'patterns' is empty")
-    context = data.get("context", {})
-    mask = data.get("mask", "last4")
+    flags = attempt(re.IGNORECASE, _flags, root)
+    patterns: list[PatternSpec] = []
+    if "patterns" not in root.data:
+        reader.report(root.error(None, "missing key 'patterns'"))
+    elif root.data["patterns"] == []:
+        reader.report(root.error("patterns", "is empty"))
+    else:
+        patterns = attempt([], root.array, "patterns", partial(_pattern, flags=flags))
+    context = root.table("context")
+    words: tuple[str, ...] = attempt((), context.strings, "words", ())
+    negative: tuple[str, ...] = attempt((), context.strings, "negative", ())
+    # No bounds: the window sizes have never had any.
+    before: int = attempt(64, context.integer, "before", 64)
+    after: int = attempt(24, context.integer, "after", 24)
+    mask: str = attempt("last4", root.string, "mask", "last4")
     if mask not in MASK_STYLES:
-        raise SpecError(f"{source}: key 'mask': unknown style {mask!r} (one of {MASK_STYLES})")
+        reader.report(root.error("mask", f"unknown style {mask!r} (one of {MASK_STYLES})"))
     default_name = "".join(part.title() for part in entity_type.split("_")) + "Recognizer"
+    recognizer: str = attempt(default_name, root.string, "recognizer", default_name)
+    validate: str | None = attempt(None, root.string, "validate", None)
+    invalidate: str | None = attempt(None, root.string, "invalidate", None)
+    reader.check()
     return EntitySpec(
         entity_type=entity_type,
-        category=category,
-        recognizer=data.get("recognizer", default_name),
+        category=Category(category_name),
+        recognizer=recognizer,
         patterns=tuple(patterns),
-        context_words=tuple(context.get("words", ())),
-        negative_words=tuple(context.get("negative", ())),
-        context_before=int(context.get("before", 64)),
-        context_after=int(context.get("after", 24)),
+        context_words=words,
+        negative_words=negative,
+        context_before=before,
+        context_after=after,
         flags=flags,
         mask=mask,
-        validate=data.get("validate"),
-        invalidate=data.get("invalidate"),
+        validate=validate,
+        invalidate=invalidate,
         source=source,
     )
 
@@ -126,7 +131,7 @@ def load_entity_specs(
 ) -> list[EntitySpec]:
     """The entity files of ``folder``; one of the same name in ``overlay`` replaces it."""
     if not folder.is_dir():
-        raise SpecError(f"{folder}: recognizer folder not found")
+        raise SpecError(str(folder), None, "", "recognizer folder not found")
     paths = {path.name: path for path in sorted(folder.glob("*.toml"))}
     if overlay is not None:
         paths.update((path.name, path) for path in sorted(overlay.glob("*.toml")))

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from dlp.extract.limits import Limits
+from dlp.extract.limits import LimitExceeded, Limits
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 if TYPE_CHECKING:
@@ -25,15 +25,6 @@ if TYPE_CHECKING:
     from dlp.extract.source import Source
 
 Item = Segment | Unscannable
-
-
-class LimitExceeded(Exception):
-    """Raised inside an extractor to stop it and report an Unscannable."""
-
-    def __init__(self, reason: UnscannableReason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 class Stopwatch:

@@ -11,7 +11,8 @@ from itertools import repeat
 
 from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.charset import guess_codec
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.sniff import Kind, sniff
 from dlp.extract.source import Source
 from dlp.model import Location, Segment, UnscannableReason

@@ -35,8 +35,8 @@ from dlp.extract import (
     ziparchive,
 )
 from dlp.extract.celltable import cell_chars, cell_lengths, head
-from dlp.extract.context import Clocks, Context, Item, LimitExceeded, timed
-from dlp.extract.limits import Limits
+from dlp.extract.context import Clocks, Context, Item, timed
+from dlp.extract.limits import LimitExceeded, Limits
 from dlp.extract.sniff import CONTAINERS, Kind, sniff, unsupported_reason
 from dlp.extract.source import Source, spool, too_large
 from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, UnscannableReason

@@ -22,8 +22,8 @@ from pathlib import PurePosixPath
 
 import cramjam
 
-from dlp.extract.context import Context, Item, LimitExceeded
-from dlp.extract.limits import Limits
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded, Limits
 from dlp.extract.members import check_member, extract_members, is_encrypted, too_many
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import spool

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlp.model import UnscannableReason
+
 MiB = 1024 * 1024
 
 
@@ -42,3 +44,12 @@ class Limits:
     early_blocks: bool = True
     # Prose is cut into segments of about this many characters, at line boundaries.
     segment_chars: int = 64 * 1024
+
+
+class LimitExceeded(Exception):
+    """Raised inside an extractor to stop it and report an Unscannable."""
+
+    def __init__(self, reason: UnscannableReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail

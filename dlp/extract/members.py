@@ -5,7 +5,8 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.source import spool
 from dlp.model import Location, Unscannable, UnscannableReason
 

@@ -15,8 +15,9 @@ from email.policy import compat32
 from dlp.extract import htmldoc, ical
 from dlp.extract.armor import has_pgp_message
 from dlp.extract.charset import decode
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
 from dlp.extract.headers import display_names, header_text
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import Source
 from dlp.identifiers import message_id_text

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from dlp.extract.celltable import FIRST, NEVER_EARLY, TablePacker
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.members import check_member
 from dlp.extract.sheetxml import shown_number
 from dlp.extract.xlsx import column_letters

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import olefile
 
 from dlp.extract import outlook, package, pptdoc, worddoc, xls
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.source import Source
 from dlp.model import Location, Unscannable, UnscannableReason
 

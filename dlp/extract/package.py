@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from dlp.extract.context import LimitExceeded
+from dlp.extract.limits import LimitExceeded
 from dlp.model import UnscannableReason
 
 

@@ -20,7 +20,8 @@ from types import ModuleType
 
 import rarfile
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.members import check_sizes, check_total, constant, too_many
 from dlp.extract.source import Source, spool
 from dlp.model import Location, Unscannable, UnscannableReason

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from striprtf.striprtf import rtf_to_text
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import Source
 from dlp.model import Location, Unscannable, UnscannableReason

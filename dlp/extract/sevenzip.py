@@ -21,7 +21,8 @@ import py7zr
 import py7zr.exceptions
 import py7zr.io
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.members import check_sizes, check_total, too_many
 from dlp.extract.source import HEAD_BYTES, Source, byte_limit, too_large
 from dlp.model import Location, Unscannable, UnscannableReason

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
-from dlp.extract.context import LimitExceeded
-from dlp.extract.limits import Limits
+from dlp.extract.limits import LimitExceeded, Limits
 from dlp.extract.sniff import CONTAINERS, sniff
 from dlp.model import UnscannableReason
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import tarfile
 from collections.abc import Iterator
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.members import too_many
 from dlp.extract.source import Source, spool, too_large
 from dlp.model import Location, Unscannable, UnscannableReason

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import olefile
 
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.plaintext import text_segments
 from dlp.model import Location, UnscannableReason
 

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import xlrd
 
 from dlp.extract.celltable import FIRST, NEVER_EARLY, TablePacker
-from dlp.extract.context import Context, Item, LimitExceeded
+from dlp.extract.context import Context, Item
+from dlp.extract.limits import LimitExceeded
 from dlp.extract.sheetxml import shown_number
 from dlp.extract.source import Source
 from dlp.extract.xlsx import column_letters

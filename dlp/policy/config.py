@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from dlp.actions.lookalike import LookalikeDetector
 from dlp.model import Category, UnscannableReason
 from dlp.policy.expression import Node
+from dlp.policy.lookalike import LookalikeDetector
 
 
 class Verdict(StrEnum):

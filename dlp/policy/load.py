@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from dlp.actions.lookalike import LookalikeDetector
 from dlp.detect.categories import CategoryInfo, shipped_categories
 from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
@@ -28,172 +25,41 @@ from dlp.policy.config import (
     known_entities,
 )
 from dlp.policy.expression import ExpressionError, Flag, Node, Ref, parse
-from dlp.policy.lines import KeyPath, dotted, key_lines, line_of
+from dlp.policy.lookalike import LookalikeDetector
 from dlp.policy.summary import LABELS
+from dlp.tomlreader import MISSING, ConfigError, Reader, Table
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 _RESERVED = frozenset({"and", "or", "not", "true", "false", "count", "distinct", "score"})
 
-T = TypeVar("T")
-P = ParamSpec("P")
+
+class _PolicyReader(Reader):
+    """The policy file being read, with the category names recognizers/ declares."""
+
+    def __init__(self, source: str, text: str, categories: frozenset[str]) -> None:
+        super().__init__(source, text, PolicyError)
+        self.categories = categories
 
 
-class PolicyError(ValueError):
+def _declared(table: Table) -> frozenset[str]:
+    reader = table.reader
+    return reader.categories if isinstance(reader, _PolicyReader) else frozenset()
+
+
+class PolicyError(ConfigError):
     """A policy that cannot be used. ``str()`` reads ``FILE:LINE: KEY: what is wrong``.
 
     The loader reports every error it finds: the first one is this error's own source, line,
     key and message, and ``errors`` holds them all (one line each in ``str()``).
     """
 
-    def __init__(
-        self,
-        source: str,
-        line: int,
-        key: str,
-        message: str,
-        others: tuple[PolicyError, ...] = (),
-    ) -> None:
-        super().__init__(message)
-        self.source = source
-        self.line = line
-        self.key = key
-        self.message = message
-        self.errors: tuple[PolicyError, ...] = (self, *others)
 
-    @classmethod
-    def combined(cls, errors: list[PolicyError]) -> PolicyError:
-        first, *others = errors
-        return cls(first.source, first.line, first.key, first.message, tuple(others))
-
-    def line_text(self) -> str:
-        where = f"{self.source}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-    def __str__(self) -> str:
-        return "\n".join(error.line_text() for error in self.errors)
-
-
-class _Context:
-    """The file being read, and the errors found so far (reading goes on past each one)."""
-
-    def __init__(self, source: str, text: str, categories: frozenset[str]) -> None:
-        self.source = source
-        self.lines = key_lines(text)
-        self.errors: list[PolicyError] = []
-        self.categories = categories  # the names recognizers/ declares as categories
-
-    def error(self, path: KeyPath, message: str) -> PolicyError:
-        return PolicyError(self.source, line_of(self.lines, path), dotted(path), message)
-
-    def report(self, error: PolicyError) -> None:
-        # A name that fails once (a broken symbol) fails again wherever it is used.
-        if all(str(error) != str(known) for known in self.errors):
-            self.errors.append(error)
-
-    def attempt(
-        self, fallback: T, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """``read(...)``, or ``fallback`` once its error is recorded, so reading can go on."""
-        try:
-            return read(*args, **kwargs)
-        except PolicyError as error:
-            for each in error.errors:
-                self.report(each)
-            return fallback
-
-
-_MISSING: Any = object()
-
-
-class _Table:
-    """One TOML table being read: typed getters, and a check that no key was left unread."""
-
-    def __init__(self, context: _Context, path: KeyPath, data: object) -> None:
-        if not isinstance(data, dict):
-            raise context.error(path, "must be a table")
-        self.context = context
-        self.path = path
-        self.data: dict[str, Any] = data
-        self.read: set[str] = set()
-
-    def error(self, key: str | None, message: str) -> PolicyError:
-        return self.context.error((*self.path, key) if key else self.path, message)
-
-    def _get(self, key: str, kinds: tuple[type, ...], what: str, default: Any) -> Any:
-        self.read.add(key)
-        if key not in self.data:
-            if default is _MISSING:
-                raise self.error(None, f"missing key '{key}'")
-            return default
-        value = self.data[key]
-        # bool is an int in Python, never in a policy file
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise self.error(key, f"must be {what}, not {type(value).__name__}")
-        return value
-
-    def string(self, key: str, default: Any = _MISSING) -> Any:
-        return self._get(key, (str,), "a string", default)
-
-    def boolean(self, key: str, default: Any = _MISSING) -> Any:
-        return self._get(key, (bool,), "true or false", default)
-
-    def integer(self, key: str, default: Any = _MISSING, minimum: int = 0) -> Any:
-        value = self._get(key, (int,), "a whole number", default)
-        if isinstance(value, int) and value < minimum:
-            raise self.error(key, f"must be at least {minimum}")
-        return value
-
-    def number(
-        self, key: str, default: Any = _MISSING, low: float = 0.0, high: float | None = None
-    ) -> Any:
-        value = self._get(key, (int, float), "a number", default)
-        if isinstance(value, (int, float)) and (value < low or (high is not None and value > high)):
-            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise self.error(key, f"must be {bound}")
-        return float(value) if isinstance(value, (int, float)) else value
-
-    def strings(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
-        value = self._get(key, (list,), "a list of strings", default)
-        for item in value:
-            if not isinstance(item, str):
-                raise self.error(key, f"must be a list of strings, found {type(item).__name__}")
-        return tuple(value)
-
-    def day(self, key: str, default: Any = _MISSING) -> Any:
-        return self._get(key, (date,), "a date (YYYY-MM-DD, without quotes)", default)
-
-    def table(self, key: str) -> _Table:
-        """The sub-table ``key``; one that is not a table is an error, read on as empty."""
-        self.read.add(key)
-        data = self.data.get(key, {})
-        if not isinstance(data, dict):
-            self.context.report(self.error(key, "must be a table"))
-            data = {}
-        return _Table(self.context, (*self.path, key), data)
-
-    def choice(self, key: str, kind: Callable[[str], T], default: Any = _MISSING) -> T:
-        value = self.string(key, default)
-        if not isinstance(value, str):
-            return value
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = ", ".join(f'"{item}"' for item in getattr(kind, "__members__", {}).values())
-            raise self.error(key, f"must be one of {allowed}, not {value!r}") from None
-
-    def done(self) -> None:
-        """Record every key nobody read (they are errors, but reading goes on)."""
-        for key in self.data:
-            if key not in self.read:
-                self.context.report(self.error(key, "unknown key (misspelled?)"))
-
-
-def _verdict(table: _Table, key: str, default: Any = _MISSING) -> Verdict:
+def _verdict(table: Table, key: str, default: Any = MISSING) -> Verdict:
     return table.choice(key, Verdict, default)
 
 
-def _domain(table: _Table, key: str, value: str) -> str:
+def _domain(table: Table, key: str, value: str) -> str:
     domain = value.strip().lower().rstrip(".")
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
@@ -204,18 +70,19 @@ def _domain(table: _Table, key: str, value: str) -> str:
     return ascii_domain
 
 
-def _category(table: _Table, key: str, name: str) -> Category:
-    if name not in table.context.categories:
-        allowed = ", ".join(sorted(table.context.categories))
+def _category(table: Table, key: str, name: str) -> Category:
+    declared = _declared(table)
+    if name not in declared:
+        allowed = ", ".join(sorted(declared))
         raise table.error(key, f"unknown category {name!r}; categories are {allowed}")
     return Category(name)
 
 
-def _categories(table: _Table, key: str) -> frozenset[Category]:
+def _categories(table: Table, key: str) -> frozenset[Category]:
     return frozenset(_category(table, key, name) for name in table.strings(key, []))
 
 
-def _clauses(table: _Table, key: str, known: dict[str, str]) -> tuple[str, ...]:
+def _clauses(table: Table, key: str, known: dict[str, str]) -> tuple[str, ...]:
     clauses = table.strings(key, [])
     for clause in clauses:
         if clause not in known:
@@ -226,7 +93,7 @@ def _clauses(table: _Table, key: str, known: dict[str, str]) -> tuple[str, ...]:
 class _Symbols:
     """Resolves names in expressions, compiling composites on first use (cycles are errors)."""
 
-    def __init__(self, table: _Table, entities: dict[str, Category]) -> None:
+    def __init__(self, table: Table, entities: dict[str, Category]) -> None:
         self.table = table
         self.entities = entities
         self.sources: dict[str, str] = {}
@@ -241,7 +108,7 @@ class _Symbols:
             else:
                 self.sources[name] = value
                 continue
-            table.context.report(table.error(name, problem))
+            table.reader.report(table.error(name, problem))
         self.compiled: dict[str, Node] = {}
         self.resolving: list[str] = []
 
@@ -266,7 +133,7 @@ class _Symbols:
         self.compiled[name] = node
         return node
 
-    def compile(self, text: str, where: tuple[str, ...], table: _Table | None = None) -> Node:
+    def compile(self, text: str, where: tuple[str, ...], table: Table | None = None) -> Node:
         owner = table or self.table
         try:
             return parse(text, self.resolve, self.countable)
@@ -274,22 +141,22 @@ class _Symbols:
             raise owner.error(where[-1], f"{error} in {text!r}") from None
 
 
-def _threshold(table: _Table, base: EntityThreshold) -> EntityThreshold:
+def _threshold(table: Table, base: EntityThreshold) -> EntityThreshold:
     threshold = EntityThreshold(
-        min_score=table.number("min_score", base.min_score, 0.0, 1.0),
+        min_score=table.number("min_score", base.min_score, minimum=0.0, maximum=1.0),
         min_count=table.integer("min_count", base.min_count, minimum=1),
-        weight=table.number("weight", base.weight),
+        weight=table.number("weight", base.weight, minimum=0.0),
         weight_cap=table.integer("weight_cap", base.weight_cap, minimum=1),
     )
     return threshold
 
 
 def _entities(
-    root: _Table, base: EntityThreshold
+    root: Table, base: EntityThreshold
 ) -> tuple[dict[str, EntityThreshold], dict[str, Category]]:
     table = root.table("entities")
     thresholds: dict[str, EntityThreshold] = {}
-    known = known_entities(root.context.categories)
+    known = known_entities(_declared(root))
     categories = dict(known)
 
     def read(name: str) -> None:
@@ -306,19 +173,14 @@ def _entities(
 
     for name in table.data:
         table.read.add(name)
-        table.context.attempt(None, read, name)
+        table.reader.attempt(None, read, name)
     return thresholds, categories
 
 
-def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rule, ...]:
-    root.read.add("rules")
-    items = root.data.get("rules", [])
-    if not isinstance(items, list):
-        raise root.error("rules", "must be an array of tables: [[rules]]")
+def _rules(root: Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rule, ...]:
     names: set[str] = set()
 
-    def read(index: int, item: object) -> Rule:
-        table = _Table(root.context, ("rules", index), item)
+    def read(table: Table) -> Rule:
         name = table.string("name")
         if name in names:
             raise table.error("name", f"a rule named {name!r} comes earlier")
@@ -337,13 +199,13 @@ def _rules(root: _Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Ru
         table.done()
         return rule
 
-    read_rules = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return tuple(rule for rule in read_rules if rule is not None)
+    return tuple(root.array("rules", read))
 
 
-def _entity_names(table: _Table, key: str, known: dict[str, Category]) -> frozenset[str]:
+def _entity_names(table: Table, key: str, known: dict[str, Category]) -> frozenset[str]:
     names = table.strings(key, [])
-    unknown = [name for name in names if name not in known or name in table.context.categories]
+    declared = _declared(table)
+    unknown = [name for name in names if name not in known or name in declared]
     if unknown:
         raise table.error(
             key, f"{unknown[0]!r} is not an entity type (categories go under 'categories')"
@@ -351,14 +213,9 @@ def _entity_names(table: _Table, key: str, known: dict[str, Category]) -> frozen
     return frozenset(names)
 
 
-def _authorized(root: _Table, known: dict[str, Category]) -> tuple[Authorization, ...]:
-    root.read.add("authorized")
-    items = root.data.get("authorized", [])
-    if not isinstance(items, list):
-        raise root.error("authorized", "must be an array of tables: [[authorized]]")
+def _authorized(root: Table, known: dict[str, Category]) -> tuple[Authorization, ...]:
 
-    def read(index: int, item: object) -> Authorization:
-        table = _Table(root.context, ("authorized", index), item)
+    def read(table: Table) -> Authorization:
         domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
         addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
         for address in addresses:
@@ -385,27 +242,21 @@ def _authorized(root: _Table, known: dict[str, Category]) -> tuple[Authorization
         table.done()
         return entry
 
-    entries = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return tuple(entry for entry in entries if entry is not None)
+    return tuple(root.array("authorized", read))
 
 
 _DIGEST = re.compile(r"[0-9a-f]{32}")  # as dlp.detect.masking.keyed_digest writes it
 
 
-def _allowed(root: _Table) -> frozenset[tuple[str, str]]:
+def _allowed(root: Table) -> frozenset[tuple[str, str]]:
     """``[[allow]]`` entries: a value marked "not sensitive", by its keyed digest.
 
     The digest is ``Finding.digest`` (HMAC-SHA256 under the district's secret), as
     ``dlp quarantine false-positives --format toml`` prints it: the value itself is never
     written down, and an entry means nothing under another secret.
     """
-    root.read.add("allow")
-    items = root.data.get("allow", [])
-    if not isinstance(items, list):
-        raise root.error("allow", "must be an array of tables: [[allow]]")
 
-    def read(index: int, item: object) -> tuple[str, str]:
-        table = _Table(root.context, ("allow", index), item)
+    def read(table: Table) -> tuple[str, str]:
         entity_type = table.string("entity_type").strip()
         digest = table.string("digest").strip().lower()
         table.string("note", "")
@@ -418,11 +269,10 @@ def _allowed(root: _Table) -> frozenset[tuple[str, str]]:
         table.done()
         return entity_type, digest
 
-    entries = [root.context.attempt(None, read, i, item) for i, item in enumerate(items)]
-    return frozenset(entry for entry in entries if entry is not None)
+    return frozenset(root.array("allow", read))
 
 
-def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
+def _unscannable(root: Table, clauses: dict[str, str]) -> UnscannablePolicy:
     table = root.table("unscannable")
     by_reason: dict[UnscannableReason, Verdict] = {}
     reasons = table.table("by_reason")
@@ -432,7 +282,7 @@ def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
         except ValueError:
             allowed = ", ".join(f'"{item.value}"' for item in UnscannableReason)
             reasons.read.add(key)
-            reasons.context.report(reasons.error(key, f"unknown reason; reasons are {allowed}"))
+            reasons.reader.report(reasons.error(key, f"unknown reason; reasons are {allowed}"))
             continue
         by_reason[reason] = _verdict(reasons, key)
     reasons.done()
@@ -451,7 +301,7 @@ def _unscannable(root: _Table, clauses: dict[str, str]) -> UnscannablePolicy:
     return policy
 
 
-def _encryption(root: _Table, clauses: dict[str, str]) -> EncryptionPolicy:
+def _encryption(root: Table, clauses: dict[str, str]) -> EncryptionPolicy:
     table = root.table("encryption")
     policy = EncryptionPolicy(
         subject_tags=table.strings("subject_tags", ("[secure]",)),
@@ -468,7 +318,7 @@ def _encryption(root: _Table, clauses: dict[str, str]) -> EncryptionPolicy:
     return policy
 
 
-def _notifications(root: _Table) -> NotificationPolicy:
+def _notifications(root: Table) -> NotificationPolicy:
     table = root.table("notifications")
     policy = NotificationPolicy(
         sender_subject=table.string("sender_subject", "Your message was not delivered as sent"),
@@ -487,9 +337,9 @@ def _notifications(root: _Table) -> NotificationPolicy:
     return policy
 
 
-def _district(root: _Table) -> tuple[str, tuple[str, ...], bool]:
+def _district(root: Table) -> tuple[str, tuple[str, ...], bool]:
     district = root.table("district")
-    attempt = root.context.attempt
+    attempt = root.reader.attempt
 
     def domains() -> list[str]:
         found = [_domain(district, "domains", value) for value in district.strings("domains")]
@@ -504,9 +354,9 @@ def _district(root: _Table) -> tuple[str, tuple[str, ...], bool]:
     return name, tuple(found), include_subdomains
 
 
-def _lookalike(root: _Table, protected: list[str], authorized: list[str]) -> LookalikeDetector:
+def _lookalike(root: Table, protected: list[str], authorized: list[str]) -> LookalikeDetector:
     table = root.table("lookalike")
-    attempt = root.context.attempt
+    attempt = root.reader.attempt
     include: bool = attempt(True, table.boolean, "include_authorized", True)
     detector = LookalikeDetector(
         [*protected, *authorized] if include else protected,
@@ -528,14 +378,9 @@ def parse_policy(
     so that the `PolicyError` raised lists every one found.
     """
     declared = shipped_categories() if categories is None else categories
-    context = _Context(source, text, frozenset(declared))
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        raise PolicyError(source, int(found.group(1)) if found else 1, "", str(error)) from None
-    attempt = context.attempt
-    root = _Table(context, (), data)  # tomllib's top level is always a table
+    reader = _PolicyReader(source, text, frozenset(declared))
+    root = reader.parse()
+    attempt = reader.attempt
 
     def version() -> None:
         if root.integer("version", 1, minimum=1) != 1:
@@ -576,8 +421,8 @@ def parse_policy(
     encryption = attempt(None, _encryption, root, clauses)
     notifications = attempt(None, _notifications, root)
     root.done()
-    if context.errors or unscannable is None or encryption is None or notifications is None:
-        raise PolicyError.combined(context.errors)
+    if reader.errors or unscannable is None or encryption is None or notifications is None:
+        raise PolicyError.combined(reader.errors)
     return Policy(
         source=source,
         mode=mode,
@@ -596,7 +441,7 @@ def parse_policy(
         notifications=notifications,
         lookalike=lookalike,
         allowed=allowed,
-        categories=context.categories,
+        categories=reader.categories,
         labels={**{name: info.label for name, info in declared.items()}, **LABELS},
     )
 

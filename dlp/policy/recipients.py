@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from email.utils import parseaddr
 
-from dlp.actions.lookalike import LookalikeMatch
 from dlp.policy.config import Authorization, Policy
+from dlp.policy.lookalike import LookalikeMatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -156,15 +155,6 @@ def _recipient_rows(held_id: str, addresses: Sequence[str], first: int) -> list[
         }
         for position, address in enumerate(addresses, first)
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    username: str
-    password_hash: str
-    role: str
-    created: int
-    disabled: bool
 
 
 class QuarantineStore:
@@ -702,53 +692,6 @@ class QuarantineStore:
             }
             for row in rows
         ]
-
-    # --- accounts (the web application's) ----------------------------------------------------
-
-    def put_account(self, username: str, password_hash: str, role: str) -> None:
-        table = schema.accounts
-        with self._begin() as connection:
-            changed = connection.execute(
-                update(table)
-                .where(table.c.username == username)
-                .values(password_hash=password_hash, role=role, disabled=False)
-            ).rowcount
-            if not changed:
-                connection.execute(
-                    insert(table).values(
-                        username=username,
-                        password_hash=password_hash,
-                        role=role,
-                        created=int(time.time()),
-                        disabled=False,
-                    )
-                )
-
-    def account(self, username: str) -> Account | None:
-        table = schema.accounts
-        with self.engine.connect() as connection:
-            row = connection.execute(select(table).where(table.c.username == username)).first()
-        if row is None:
-            return None
-        return Account(row.username, row.password_hash, row.role, int(row.created), row.disabled)
-
-    def accounts(self) -> list[Account]:
-        table = schema.accounts
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(table).order_by(table.c.username)).all()
-        return [
-            Account(row.username, row.password_hash, row.role, int(row.created), row.disabled)
-            for row in rows
-        ]
-
-    def set_account_disabled(self, username: str, disabled: bool) -> bool:
-        table = schema.accounts
-        with self._begin() as connection:
-            return bool(
-                connection.execute(
-                    update(table).where(table.c.username == username).values(disabled=disabled)
-                ).rowcount
-            )
 
 
 def _safe_url(url: str) -> str:

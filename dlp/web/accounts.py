@@ -9,7 +9,8 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dlp.quarantine.store import Account, QuarantineStore
+from dlp.quarantine.store import QuarantineStore
+from dlp.web.account_store import Account, AccountStore
 
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -40,7 +41,7 @@ class User:
 
 class Accounts:
     def __init__(self, store: QuarantineStore, hasher: PasswordHasher | None = None) -> None:
-        self.store = store
+        self.store = AccountStore(store.engine)
         # argon2-cffi's defaults: argon2id, 64 MiB, 3 passes (RFC 9106's second recommendation).
         self.hasher = hasher or PasswordHasher()
         # Unknown users still cost one verification: response time does not tell who exists.

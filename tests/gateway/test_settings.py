@@ -9,14 +9,15 @@ import pytest
 
 from dlp.delivery import LocalFolder, MxDelivery, NextHop, TlsMode
 from dlp.settings import (
+    REJECT_STYLE_CHOICES,
+    SCAN_FAILURE_CHOICES,
     Address,
     DeliveryMode,
-    RejectStyle,
-    ScanFailure,
     SettingsError,
     load_settings,
     parse_settings,
 )
+from smtp_gateway.options import RejectStyle, RelayOptions, ScanFailure
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ def test_embedded_defaults_work_on_a_fresh_machine() -> None:
     assert settings.gateway.listen == Address("127.0.0.1", 10025)
     assert settings.delivery.mode is DeliveryMode.FOLDER
     assert settings.delivery.target() == LocalFolder(Path("var/delivered"))
-    assert settings.gateway.on_scan_failure is ScanFailure.TEMPFAIL
+    assert RelayOptions.of(settings).on_scan_failure is ScanFailure.TEMPFAIL
     assert ipaddress.ip_address("127.0.0.1") in settings.gateway.client_networks[0]
 
 
@@ -73,10 +74,17 @@ def test_mx_mode_and_choices() -> None:
         'metrics_listen = ""\n'
     )
     assert settings.delivery.target() == MxDelivery(tls=TlsMode.VERIFY)
-    assert settings.gateway.on_reject is RejectStyle.NOTICE
-    assert settings.gateway.on_scan_failure is ScanFailure.POLICY
+    assert RelayOptions.of(settings).on_reject is RejectStyle.NOTICE
+    assert RelayOptions.of(settings).on_scan_failure is ScanFailure.POLICY
     assert settings.gateway.metrics_listen is None
     assert len(settings.gateway.client_networks) == 2
+
+
+def test_the_words_the_file_takes_are_the_gateways_choices() -> None:
+    """`dlp.settings` checks the words without importing the gateway's enums: the two lists
+    are one list."""
+    assert tuple(choice.value for choice in ScanFailure) == SCAN_FAILURE_CHOICES
+    assert tuple(choice.value for choice in RejectStyle) == REJECT_STYLE_CHOICES
 
 
 def test_web_trusts_no_proxy_unless_told() -> None:

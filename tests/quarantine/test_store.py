@@ -18,6 +18,7 @@ from dlp.quarantine.store import (
     QuarantineStore,
     StateError,
 )
+from dlp.web.account_store import AccountStore
 from tests.quarantine.conftest import KEY, MESSAGE, OUTSIDE, SENDER, another
 
 
@@ -204,13 +205,15 @@ def test_false_positives_and_accounts(store, held_decision, held_scan):
     store.record_false_positive(held, finding.digest, finding.entity_type, "rev", "test data")
     recorded = store.false_positives()
     assert recorded[0]["digest"] == finding.digest and recorded[0]["recorded_by"] == "rev"
-    store.put_account("ann", "hash1", "viewer")
-    store.put_account("ann", "hash2", "admin")
-    account = store.account("ann")
+    # The web application's accounts live in the same database, through their own module.
+    accounts = AccountStore(store.engine)
+    accounts.put_account("ann", "hash1", "viewer")
+    accounts.put_account("ann", "hash2", "admin")
+    account = accounts.account("ann")
     assert account is not None and account.password_hash == "hash2" and account.role == "admin"
-    assert store.set_account_disabled("ann", True)
-    assert store.account("ann").disabled
-    assert store.account("nobody") is None
+    assert accounts.set_account_disabled("ann", True)
+    assert accounts.account("ann").disabled
+    assert accounts.account("nobody") is None
 
 
 def test_retention_below_minimum_and_bad_urls(tmp_path):

@@ -34,7 +34,7 @@ def _revealed_in_the_audit_log(site: Site, held: str) -> bool:
 
 def _account_is(username: str, role: str) -> Effect:
     def check(site: Site, held: str) -> bool:
-        account = site.store.account(username)
+        account = site.accounts.store.account(username)
         return account is not None and account.role == role
 
     return check
@@ -114,7 +114,7 @@ MATRIX = [
         "/accounts/disable",
         Role.ADMIN,
         303,
-        lambda site, held: bool(site.store.account("rita").disabled),
+        lambda site, held: bool(site.accounts.store.account("rita").disabled),
         {"username": "rita"},
     ),
 ]
@@ -142,7 +142,7 @@ def test_role_matrix(site: Site, held_decision, held_scan, row: Row, username: s
         assert site.store.get(held).status is Status.HELD
         assert site.sink.received == []
         assert "536-22-1234" not in response.text
-        assert {a.username: a.role for a in site.store.accounts()} == {
+        assert {a.username: a.role for a in site.accounts.store.accounts()} == {
             name: role.value for name, role in USERS.items()
         }
 

@@ -201,7 +201,7 @@ def test_admin_manages_accounts_and_a_disabled_user_is_signed_out(site):
         "/accounts",
         data={"csrf": token, "username": "nina", "password": PASSWORD, "role": "viewer"},
     )
-    assert saved.status_code == 303 and site.store.account("nina").role == "viewer"
+    assert saved.status_code == 303 and site.accounts.store.account("nina").role == "viewer"
     disabled = admin.post("/accounts/disable", data={"csrf": token, "username": "rita"})
     assert disabled.status_code == 303
     assert reviewer.get("/").status_code == 303  # back to the login page

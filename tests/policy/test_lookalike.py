@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dlp.actions.lookalike import (
+from dlp.policy.lookalike import (
     LookalikeDetector,
     damerau_levenshtein,
     decode_domain,
