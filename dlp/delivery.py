@@ -109,6 +109,10 @@ class NextHop:
     tls_name: str | None = None  # the name the certificate must carry, when not ``host``
     timeout: float = 60.0
     helo: str | None = None  # our name in EHLO; default: this machine's name
+    # Relaying back through a cloud service: (certificate, key) presented in STARTTLS, and
+    # (user, password file) for AUTH, sent only after TLS (smtplib refuses nothing: we check).
+    client_cert: tuple[Path, Path] | None = None
+    login: tuple[str, Path] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,8 @@ def deliver(
             tls_name=target.tls_name or target.host,
             timeout=target.timeout,
             helo=target.helo,
+            client_cert=target.client_cert,
+            login=target.login,
         )
         return _combine([_send(raw, sender, wanted, [hop], connections, xforward)])
     return _to_mx(raw, sender, wanted, target, require_tls)
@@ -235,6 +241,8 @@ class _Hop:
     tls_name: str
     timeout: float
     helo: str | None
+    client_cert: tuple[Path, Path] | None = None
+    login: tuple[str, Path] | None = None
 
     @property
     def label(self) -> str:
@@ -263,11 +271,45 @@ class _Client(smtplib.SMTP):
 
 def _context(hop: _Hop) -> ssl.SSLContext:
     if hop.tls is TlsMode.VERIFY:
-        return ssl.create_default_context(cafile=str(hop.ca_file) if hop.ca_file else None)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+        context = ssl.create_default_context(cafile=str(hop.ca_file) if hop.ca_file else None)
+    else:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if hop.client_cert is not None:
+        context.load_cert_chain(*hop.client_cert)
     return context
+
+
+def _login(client: _Client, hop: _Hop, tls: TlsState, recipients: list[str]) -> None:
+    """AUTH to the next hop, only over verified TLS: a password never crosses in clear."""
+    if hop.login is None:
+        return
+    via = hop.label
+    if tls is not TlsState.VERIFIED:
+        raise _Refused(
+            _fail_all(recipients, Outcome.TEMPORARY, 0, "AUTH needs verified TLS", via, True)
+        )
+    user, password_file = hop.login
+    try:
+        password = password_file.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise _Refused(
+            _fail_all(recipients, Outcome.TEMPORARY, 0, f"AUTH password: {error}", via)
+        ) from None
+    try:
+        client.login(user, password)
+    except smtplib.SMTPAuthenticationError as error:
+        # Held for now (4xx): a wrong password is fixed by the administrator, not the sender.
+        raise _Refused(
+            _fail_all(
+                recipients,
+                Outcome.TEMPORARY,
+                error.smtp_code,
+                f"AUTH refused: {_text(error.smtp_error)}",
+                via,
+            )
+        ) from None
 
 
 def _fail_all(
@@ -410,6 +452,7 @@ def _open(hop: _Hop, recipients: list[str]) -> tuple[_Client, TlsState]:
                 ) from None
             tls = TlsState.VERIFIED if hop.tls is TlsMode.VERIFY else TlsState.UNVERIFIED
             client.ehlo()
+            _login(client, hop, tls, recipients)
         elif hop.tls is TlsMode.VERIFY:
             raise _Refused(
                 _fail_all(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from dlp.actions.lookalike import LookalikeDetector
+from dlp.domains import ascii_address, ascii_domain
 from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
     KNOWN_ENTITIES,
@@ -192,14 +193,10 @@ def _verdict(table: _Table, key: str, default: Any = _MISSING) -> Verdict:
 
 
 def _domain(table: _Table, key: str, value: str) -> str:
-    domain = value.strip().lower().rstrip(".")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise table.error(key, f"{value!r} is not a domain name") from None
-    if not _DOMAIN.match(ascii_domain):
+    normalized = ascii_domain(value)  # the one form recipients are compared in
+    if not _DOMAIN.match(normalized):
         raise table.error(key, f"{value!r} is not a domain name")
-    return ascii_domain
+    return normalized
 
 
 def _categories(table: _Table, key: str) -> frozenset[Category]:
@@ -355,7 +352,9 @@ def _authorized(root: _Table, known: dict[str, Category]) -> tuple[Authorization
     def read(index: int, item: object) -> Authorization:
         table = _Table(root.context, ("authorized", index), item)
         domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
-        addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
+        addresses = tuple(
+            ascii_address(value.strip().lower()) for value in table.strings("addresses", [])
+        )
         for address in addresses:
             local, at, domain = address.rpartition("@")
             if not (local and at):
