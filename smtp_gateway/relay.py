@@ -52,6 +52,7 @@ from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
+from smtp_gateway.loopstamp import LoopStamp
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.scanning import Saturated, ScanFailed
 from smtp_gateway.xforward import Client
@@ -154,6 +155,7 @@ class Relay:
         options: RelayOptions = RelayOptions(),
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
+        loop_stamp: LoopStamp | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._scan = scan
@@ -165,6 +167,7 @@ class Relay:
         self.accepted = accepted if accepted is not None else AcceptedCopies()
         # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
         self.step = step if step is not None else ActionStep(deliver)
+        self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`smtp_gateway.loopstamp`)
         self.background: set[asyncio.Task[None]] = set()
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
@@ -365,6 +368,8 @@ class Relay:
                 ("X-DLP-Policy-Version", bundle.version),
                 ("X-DLP-Id", message.id),
             ]
+            if self.loop_stamp is not None:
+                fields.append(self.loop_stamp.field(message.id))
             rules = sorted({r.name for a in addresses for r in decision.per_recipient[a].rules})
             if rules:
                 fields.append(("X-DLP-Rules", ", ".join(rules)))

@@ -45,11 +45,13 @@ from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
 from smtp_gateway.logs import log_event
+from smtp_gateway.loopstamp import LoopStamp
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
 from smtp_gateway.relay import Relay, RelayOptions
 from smtp_gateway.scanning import ScanPool
+from smtp_gateway.tenant import Admission, TenantCheck
 from smtp_gateway.worker import ScanJob
 
 log = logging.getLogger("smtp_gateway.server")
@@ -160,6 +162,7 @@ class Gateway:
             if self.outbox is not None
             else None
         )
+        stamp = LoopStamp(gateway.hostname or socket.gethostname(), secret)
         self.relay = Relay(
             bundle=bundle,
             scan=self.pool.scan,
@@ -175,9 +178,15 @@ class Gateway:
                 settings.audit_clean_messages,
             ),
             step=ActionStep(self._deliver, self.outbox),
+            loop_stamp=stamp,
         )
         self.handler = GatewayHandler(
-            self.relay, gateway.client_networks, gateway.max_recipients, self.busy, self.in_flight
+            self.relay,
+            gateway.client_networks,
+            gateway.max_recipients,
+            self.busy,
+            self.in_flight,
+            Admission(stamp, self._tenant_check(), self.executor),
         )
         self.hostname = gateway.hostname or socket.gethostname()
         self.tls_context = self._tls_context()
@@ -192,6 +201,13 @@ class Gateway:
         self.draining = False
         self.smtp_port = 0
         self.metrics_port = 0
+
+    def _tenant_check(self) -> TenantCheck | None:
+        tenant = self.settings.gateway.tenant
+        if not tenant.enabled:
+            return None
+        # The policy's district domains, read at each message: a reload changes them too.
+        return TenantCheck.of(tenant, lambda: self.relay.bundle.policy.internal_domains)
 
     def _tls_context(self) -> ssl.SSLContext | None:
         tls = self.settings.gateway.tls

@@ -1,0 +1,170 @@
+"""The tenant check over real loopback SMTP: forged Exchange headers, foreign senders and
+signatures that do not verify are refused with 550; only the district's DKIM-signed mail from
+its own tenant is relayed. DKIM keys come from a DNS server on loopback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dlp.settings import TenantSettings
+from smtp_gateway import replies
+from smtp_gateway.tenant import TenantCheck, resolver_lookup
+from tests.gateway.dkimkeys import DkimKey
+from tests.gateway.dnsserver import DnsServer
+from tests.gateway.harness import RunningGateway, make_settings, plain
+
+DISTRICT_TENANT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
+DISTRICT = DkimKey.make("cusd.com")
+ATTACKER = DkimKey.make("evil.example")
+ROGUE = DkimKey.make("cusd.com", "rogue")  # a key the attacker made; not in cusd.com's DNS
+
+
+def _message(sender: str = "teacher@cusd.com", subject: str = "Lunch") -> bytes:
+    return plain(subject).replace(b"From: teacher@cusd.com", f"From: {sender}".encode())
+
+
+def _tenant(raw: bytes, *ids: str) -> bytes:
+    """``raw`` as Exchange Online hands it over: its stamps on top, the newest first."""
+    return b"".join(f"X-MS-Exchange-CrossTenant-Id: {i}\r\n".encode() for i in ids) + raw
+
+
+@pytest.fixture(scope="module")
+def dns() -> Iterator[DnsServer]:
+    records = dict([DISTRICT.record, ATTACKER.record])
+    with DnsServer(records, nxdomain={"rogue._domainkey.cusd.com"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, dns: DnsServer) -> Iterator[RunningGateway]:
+    tmp = tmp_path_factory.mktemp("tenant")
+    tables = f"""
+[gateway.tenant]
+microsoft_tenant_ids = ["{DISTRICT_TENANT.upper()}"]
+dkim_domains = ["cusd.com"]
+dns_servers = ["127.0.0.1:{dns.port}"]
+"""
+    with RunningGateway(make_settings(tmp, tables=tables)) as running:
+        yield running
+
+
+# (case, envelope sender, message) -> the reply's first words
+SIGNED = DISTRICT.sign(_message())
+CASES = [
+    ("district tenant, district DKIM", "teacher@cusd.com", _tenant(SIGNED, DISTRICT_TENANT), "250"),
+    (
+        "district stamp below the sender's own tenant's (forged history)",
+        "teacher@cusd.com",
+        _tenant(SIGNED, OTHER_TENANT, DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: X-MS-Exchange-CrossTenant-Id is another",
+    ),
+    (
+        "no Exchange stamp at all",
+        "teacher@cusd.com",
+        SIGNED,
+        "550 5.7.1 Not relayed for this tenant: no X-MS-Exchange-CrossTenant-Id",
+    ),
+    (
+        "forged district tenant id, no signature",
+        "teacher@cusd.com",
+        _tenant(_message(), DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: no valid DKIM signature of cusd.com",
+    ),
+    (
+        "forged tenant id, signed by the attacker's own domain",
+        "teacher@cusd.com",
+        _tenant(ATTACKER.sign(_message()), DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: no valid DKIM signature",
+    ),
+    (
+        "forged tenant id, d=cusd.com with a key not in cusd.com's DNS",
+        "teacher@cusd.com",
+        _tenant(ROGUE.sign(_message()), DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: no valid DKIM signature",
+    ),
+    (
+        "a district signature, the body changed after signing",
+        "teacher@cusd.com",
+        _tenant(SIGNED.replace(b"See you at noon.", b"SSN 536-22-1234"), DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: no valid DKIM signature",
+    ),
+    (
+        "foreign envelope sender",
+        "someone@evil.example",
+        _tenant(SIGNED, DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: the envelope sender's domain evil.example",
+    ),
+    (
+        "foreign From header",
+        "teacher@cusd.com",
+        _tenant(ATTACKER.sign(_message("boss@evil.example")), DISTRICT_TENANT),
+        "550 5.7.1 Not relayed for this tenant: the From header",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "sender", "raw", "reply"), CASES, ids=[c[0] for c in CASES])
+def test_tenant_check_over_smtp(
+    gateway: RunningGateway, case: str, sender: str, raw: bytes, reply: str
+) -> None:
+    code, text = gateway.send(raw, sender, ["parent@example.org"])
+    assert f"{code} {text}".startswith(reply), (case, code, text)
+
+
+def test_a_dkim_key_that_cannot_be_looked_up_is_a_4xx() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))  # bound, never answers: the look-up times out
+        port = silent.getsockname()[1]
+        check = TenantCheck(
+            TenantSettings(dkim_domains=("cusd.com",)),
+            lambda: ("cusd.com",),
+            resolver_lookup([f"127.0.0.1:{port}"], timeout=0.5),
+        )
+        assert check.refusal(SIGNED, "teacher@cusd.com") == replies.TENANT_TRY_LATER
+
+
+def test_sender_domains_default_to_the_policys_district_and_compare_as_a_labels() -> None:
+    check = TenantCheck(
+        TenantSettings(microsoft_tenant_ids=(DISTRICT_TENANT,)),
+        lambda: ("xn--bcher-kva.example",),
+        lambda *a, **k: None,
+    )
+    raw = _tenant(plain().replace(b"teacher@cusd.com", b"t@B\xc3\xbccher.example"), DISTRICT_TENANT)
+    assert check.refusal(raw, "t@bücher.example") is None
+    assert check.refusal(raw, "t@cusd.com") is not None
+
+
+def test_the_gateways_copy_coming_back_is_a_loop(gateway: RunningGateway) -> None:
+    raw = _tenant(DISTRICT.sign(_message(subject="Loop")), DISTRICT_TENANT)
+    assert gateway.send(raw, "teacher@cusd.com", ["parent@example.org"])[0] == 250
+    copy = _delivered(gateway, b"Subject: Loop")
+    assert copy.count(b"X-DLP-Scanned:") == 1
+    # Exchange Online hands it over again (its rule exception missing): refused, not relayed.
+    code, text = gateway.send(_tenant(copy, DISTRICT_TENANT), "teacher@cusd.com", ["p@example.org"])
+    assert (code, text) == (554, replies.LOOP[4:])
+
+
+def test_a_forged_stamp_is_not_a_pass(gateway: RunningGateway) -> None:
+    forged = b"X-DLP-Scanned: by=dlp-gw.cusd.com; id=0011223344556677; mac=" + b"0" * 32 + b"\r\n"
+    raw = _tenant(forged + DISTRICT.sign(_message(subject="Forged stamp")), DISTRICT_TENANT)
+    assert gateway.send(raw, "teacher@cusd.com", ["parent@example.org"])[0] == 250
+    copy = _delivered(gateway, b"Subject: Forged stamp")
+    assert copy.count(b"X-DLP-Scanned:") == 1 and b"mac=" + b"0" * 32 not in copy
+    assert b"X-DLP-Verdict: deliver" in copy  # scanned and decided like any other message
+
+
+def _delivered(gateway: RunningGateway, marker: bytes) -> bytes:
+    folder = Path(gateway.settings.delivery.folder) / "new"
+    found = [p.read_bytes() for p in folder.iterdir() if marker in p.read_bytes()]
+    assert len(found) == 1
+    # The folder's envelope lines (Return-Path, Delivered-To) are not part of the message.
+    return b"".join(
+        line
+        for line in found[0].splitlines(keepends=True)
+        if not line.startswith((b"Return-Path:", b"Delivered-To:"))
+    )
