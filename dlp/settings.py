@@ -204,7 +204,9 @@ class DeliverySettings:
                 client_cert=(self.client_cert_file, self.client_key_file or self.client_cert_file)
                 if self.client_cert_file
                 else None,
-                login=(self.auth_user, self.auth_password_file) if self.auth_user else None,
+                login=(self.auth_user, self.auth_password_file)
+                if self.auth_user and self.auth_password_file
+                else None,
             )
         if self.mode is DeliveryMode.MX:
             return MxDelivery(

@@ -182,7 +182,8 @@ class LookalikeDetector:
             if len(entry.label) >= self.min_length and len(label) >= self.min_length:
                 distance = damerau_levenshtein(name, entry.name, self.max_distance)
                 if distance <= self.max_distance:
-                    return LookalikeMatch(domain, entry.name, f"{distance} character(s) apart")
+                    apart = f"{distance} character(s) apart{mixed}"
+                    return LookalikeMatch(domain, entry.name, apart)
                 if damerau_levenshtein(shape, entry.skeleton, self.max_distance) <= (
                     self.max_distance
                 ):
