@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from dlp.domains import ascii_address
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -498,9 +500,9 @@ def _smtputf8(
     client: _Client, raw: bytes, sender: str, recipients: list[str], options: list[str]
 ) -> list[str]:
     """Ask for SMTPUTF8 (RFC 6531) when the message needs it and the host offers it: a
-    non-ASCII address, or UTF-8 in the header section. Without the extension a non-ASCII
-    address cannot be sent: the recipients that cannot be sent (all of them when the sender's
-    address is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME, as before."""
+    non-ASCII address, or UTF-8 in the header section. Without the extension an address with a
+    non-ASCII local part cannot be sent: the recipients that cannot be sent (all of them when
+    the sender's local part is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME."""
     envelope_ascii = sender.isascii() and all(address.isascii() for address in recipients)
     header = raw.split(b"\r\n\r\n", 1)[0]
     if envelope_ascii and header.isascii():
@@ -508,9 +510,21 @@ def _smtputf8(
     if client.has_extn("smtputf8"):
         options.append("SMTPUTF8")
         return []
-    if not sender.isascii():
+    # Without it, only a non-ASCII local part is unsendable: a domain goes as its A-labels
+    # (`wire_address`), the same address in the form every MTA understands.
+    if not _local_ascii(sender):
         return list(recipients)
-    return [address for address in recipients if not address.isascii()]
+    return [address for address in recipients if not _local_ascii(address)]
+
+
+def _local_ascii(address: str) -> bool:
+    return address.rpartition("@")[0].isascii()
+
+
+def wire_address(address: str, options: Sequence[str]) -> str:
+    """``address`` as sent in MAIL or RCPT: as it is with SMTPUTF8, else with its domain in
+    A-labels (``a@bücher.example`` -> ``a@xn--bcher-kva.example``)."""
+    return address if "SMTPUTF8" in options or address.isascii() else ascii_address(address)
 
 
 def _send_xforward(client: _Client, attributes: Mapping[str, str]) -> None:
@@ -570,13 +584,13 @@ def _send_once(
                 return attempt
         if xforward and client.has_extn("xforward"):
             _send_xforward(client, xforward)
-        code, reply = client.mail(sender, options)
+        code, reply = client.mail(wire_address(sender, options), options)
         if not 200 <= code < 300:
             attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
             return attempt
         taken = []
         for address in recipients:
-            code, reply = client.rcpt(address)
+            code, reply = client.rcpt(wire_address(address, options))
             if 200 <= code < 300:
                 taken.append(address)
             else:
