@@ -4,65 +4,17 @@ is an aiosmtpd server on loopback that requires a client certificate, or a login
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from dlp.delivery import NextHop, Outcome, TlsMode, TlsState, deliver
 from dlp.settings import SettingsError, parse_settings
 from tests.gateway.certs import TlsFiles, make_tls_files
-from tests.gateway.sink import SinkHandler, free_port
+from tests.gateway.relayhop import PASSWORD, Logins, next_hop
 
 MESSAGE = b"From: t@cusd.com\r\nTo: a@example.org\r\nSubject: back\r\n\r\nHello.\r\n"
-PASSWORD = "correct horse battery staple"
-
-
-class Logins:
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def __call__(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        if isinstance(data, LoginPassword) and data.password.decode() == PASSWORD:
-            self.names.append(data.login.decode())
-            return AuthResult(success=True)
-        return AuthResult(success=False, handled=False)
-
-
-@contextmanager
-def next_hop(
-    server: TlsFiles, client_ca: Path | None, logins: Logins | None
-) -> Iterator[tuple[int, SinkHandler]]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(server.cert, server.key)
-    if client_ca is not None:  # Exchange Online's inbound connector: no certificate, no entry
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_verify_locations(client_ca)
-    handler = SinkHandler()
-    port = free_port()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        server_hostname="localhost",
-        ready_timeout=10,
-        authenticator=logins,
-        auth_required=logins is not None,
-    )
-    controller.start()
-    try:
-        yield port, handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture()
