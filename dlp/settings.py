@@ -514,12 +514,11 @@ def _gateway(table: _Table) -> GatewaySettings:
 
 
 def _tenant(table: _Table) -> TenantSettings:
-    names = {
-        key: tuple(table._get(key, (list,), "a list of strings", []))
-        for key in ("microsoft_tenant_ids", "sender_domains", "dkim_domains", "dns_servers")
-    }
-    if any(not isinstance(item, str) or not item for value in names.values() for item in value):
-        raise table.error(None, "microsoft_tenant_ids, *_domains, dns_servers: non-empty strings")
+    names = {}
+    for key in ("microsoft_tenant_ids", "sender_domains", "dkim_domains", "dns_servers"):
+        names[key] = tuple(table._get(key, (list,), "a list of strings", []))
+        if not all(isinstance(item, str) and item for item in names[key]):
+            raise table.error(key, "must be a list of non-empty strings")
     table.done()
     return TenantSettings(**names)
 

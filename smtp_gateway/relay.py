@@ -36,6 +36,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from dlp.actions.headers import header_block
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose, failure_report
 from dlp.actions.outbox import Deliver, QueuedMail, Tried
 from dlp.actions.step import ActionStep, Encryptor, Sent
@@ -52,7 +53,6 @@ from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
-from smtp_gateway.loopstamp import LoopStamp
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.scanning import Saturated, ScanFailed
 from smtp_gateway.xforward import Client

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.notify import NoticeError
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.actions.step import ActionStep
@@ -45,7 +46,6 @@ from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
 from smtp_gateway.logs import log_event
-from smtp_gateway.loopstamp import LoopStamp
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP

@@ -40,11 +40,11 @@ import dns.nameserver
 import dns.resolver
 
 from dlp.actions.headers import header_block
+from dlp.actions.loopstamp import LoopStamp
 from dlp.domains import ascii_domain
 from dlp.settings import TenantSettings
 from smtp_gateway import replies
 from smtp_gateway.logs import log_event
-from smtp_gateway.loopstamp import LoopStamp
 
 TxtLookup = Callable[..., bytes | None]
 _D_TAG = re.compile(rb"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)

@@ -5,12 +5,15 @@ its own tenant is relayed. DKIM keys come from a DNS server on loopback."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from dlp.settings import TenantSettings
+from dlp.actions.loopstamp import LoopStamp
+from dlp.delivery import DeliveryResult, LocalFolder
+from dlp.quarantine.release import Releaser
+from dlp.settings import SettingsError, TenantSettings, parse_settings
 from smtp_gateway import replies
 from smtp_gateway.tenant import TenantCheck, resolver_lookup
 from tests.gateway.dkimkeys import DkimKey
@@ -168,3 +171,36 @@ def _delivered(gateway: RunningGateway, marker: bytes) -> bytes:
         for line in found[0].splitlines(keepends=True)
         if not line.startswith((b"Return-Path:", b"Delivered-To:"))
     )
+
+
+def test_a_released_copy_carries_the_stamp_too(tmp_path: Path) -> None:
+    """Released back through Exchange Online, a copy passes the rule's exception (and comes
+    back as a loop, not as a message to hold again, when the exception is missing)."""
+    sent: list[bytes] = []
+
+    def deliver(
+        raw: bytes, sender: str, recipients: Sequence[str], *rest: object
+    ) -> DeliveryResult:
+        sent.append(raw)
+        return DeliveryResult(())
+
+    stamp = LoopStamp("dlp-gw.cusd.com", b"secret")
+    Releaser(deliver, LocalFolder(tmp_path), stamp=stamp).send(
+        "held42", plain(), "teacher@cusd.com", ["parent@example.org"], encrypt=False
+    )
+    assert stamp.seen(sent[0]) and b"id=held42;" in sent[0]
+    assert not LoopStamp("dlp-gw.cusd.com", b"another key").seen(sent[0])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('microsoft_tenant_ids = "0f1e"', "gateway.tenant.microsoft_tenant_ids: must be a list"),
+        ("dkim_domains = [1]", "gateway.tenant.dkim_domains: must be a list of non-empty"),
+        ('dkim_domain = ["cusd.com"]', "gateway.tenant.dkim_domain: unknown key"),
+    ],
+)
+def test_tenant_settings_errors_name_the_key(table: str, message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parse_settings(f"[gateway.tenant]\n{table}\n", "g.toml")
+    assert message in str(error.value) and str(error.value).startswith("g.toml:2:")
