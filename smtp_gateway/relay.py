@@ -167,7 +167,7 @@ class Relay:
         self.accepted = accepted if accepted is not None else AcceptedCopies()
         # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
         self.step = step if step is not None else ActionStep(deliver)
-        self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`smtp_gateway.loopstamp`)
+        self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
         self.background: set[asyncio.Task[None]] = set()
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 

@@ -33,7 +33,7 @@ XFORWARD_DENIED: Final = "550 5.7.0 Error: insufficient authorization"
 XFORWARD_IN_TRANSACTION: Final = "503 5.5.1 Error: XFORWARD not allowed within transaction"
 XFORWARD_SYNTAX: Final = "501 5.5.4 Syntax: XFORWARD attribute=value..."
 XFORWARD_OFFER: Final = "250-XFORWARD NAME ADDR PROTO HELO"
-# The tenant check (smtp_gateway.tenant) and the loop stamp (smtp_gateway.loopstamp).
+# The tenant check (smtp_gateway.tenant) and the loop stamp (dlp.actions.loopstamp).
 TENANT_REFUSED: Final = "550 5.7.1 Not relayed for this tenant: {reason}"
 TENANT_TRY_LATER: Final = "451 4.7.5 The DKIM key could not be looked up; try again later"
 LOOP: Final = "554 5.4.6 Routing loop: this message already passed this gateway (X-DLP-Scanned)"

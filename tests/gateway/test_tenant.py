@@ -5,6 +5,7 @@ its own tenant is relayed. DKIM keys come from a DNS server on loopback."""
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from dlp.delivery import DeliveryResult, LocalFolder
 from dlp.quarantine.release import Releaser
 from dlp.settings import SettingsError, TenantSettings, parse_settings
 from smtp_gateway import replies
+from smtp_gateway.auth import hash_password
 from smtp_gateway.tenant import TenantCheck, resolver_lookup
+from tests.gateway.certs import make_tls_files
 from tests.gateway.dkimkeys import DkimKey
 from tests.gateway.dnsserver import DnsServer
 from tests.gateway.harness import RunningGateway, make_settings, plain
@@ -204,3 +207,21 @@ def test_tenant_settings_errors_name_the_key(table: str, message: str) -> None:
     with pytest.raises(SettingsError) as error:
         parse_settings(f"[gateway.tenant]\n{table}\n", "g.toml")
     assert message in str(error.value) and str(error.value).startswith("g.toml:2:")
+
+
+def test_a_logged_in_session_is_identified_by_its_login(tmp_path: Path, dns: DnsServer) -> None:
+    files = make_tls_files(tmp_path / "tls")
+    users = tmp_path / "users"
+    users.write_text(f"copier:{hash_password('s3cret-copier')}\n")
+    tables = (
+        f'[gateway.tls]\ncert_file = "{files.cert}"\nkey_file = "{files.key}"\n'
+        f'[gateway.auth]\nusers_file = "{users}"\n'
+        f'[gateway.tenant]\ndkim_domains = ["cusd.com"]\ndns_servers = ["127.0.0.1:{dns.port}"]\n'
+    )
+    unsigned = _message(subject="Copier")
+    with RunningGateway(make_settings(tmp_path, tables=tables)) as running:
+        assert running.send(unsigned, "teacher@cusd.com", ["p@example.org"])[0] == 550
+        with running.client() as client:
+            client.starttls(context=ssl.create_default_context(cafile=str(files.ca)))
+            client.login("copier", "s3cret-copier")
+            assert client.sendmail("teacher@cusd.com", ["p@example.org"], unsigned) == {}
