@@ -78,7 +78,7 @@ class GatewayHandler:
         busy: Callable[[], str | None],
         in_flight: InFlight,
         # Before the relay: refuse a loop or another tenant's message (`smtp_gateway.tenant`).
-        admit: Callable[[bytes, str, bool], Awaitable[str | None]] | None = None,
+        admit: Callable[[bytes, str, Sequence[str], bool], Awaitable[str | None]] | None = None,
     ) -> None:
         self.relay = relay
         self.admit = admit
@@ -149,7 +149,9 @@ class GatewayHandler:
         sender = envelope.mail_from or ""
         sender = "" if sender == "<>" else sender  # aiosmtpd's null sender: never answered
         if self.admit is not None:
-            refusal = await self.admit(bytes(content), sender, bool(session.authenticated))
+            refusal = await self.admit(
+                bytes(content), sender, tuple(envelope.rcpt_tos), bool(session.authenticated)
+            )
             if refusal is not None:
                 return refusal
         message = Message(

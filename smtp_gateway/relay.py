@@ -369,7 +369,7 @@ class Relay:
                 ("X-DLP-Id", message.id),
             ]
             if self.loop_stamp is not None:
-                fields.append(self.loop_stamp.field(message.id))
+                fields.append(self.loop_stamp.field(message.id, addresses))
             rules = sorted({r.name for a in addresses for r in decision.per_recipient[a].rules})
             if rules:
                 fields.append(("X-DLP-Rules", ", ".join(rules)))

@@ -173,8 +173,10 @@ class Admission:
     check: TenantCheck | None
     executor: Executor
 
-    async def __call__(self, raw: bytes, sender: str, authenticated: bool) -> str | None:
-        if self.stamp.seen(raw):
+    async def __call__(
+        self, raw: bytes, sender: str, recipients: Sequence[str], authenticated: bool
+    ) -> str | None:
+        if self.stamp.seen(raw, recipients):
             log_event("loop-refused", logging.WARNING, reply=replies.LOOP[:3])
             return replies.LOOP
         if self.check is None or authenticated:

@@ -49,7 +49,7 @@ class Releaser:
         encryptor = Encryptor(self.certificates, self.neutral_subject)
         fields = [("X-DLP-Verdict", "released"), ("X-DLP-Id", held_id)]
         if self.stamp is not None:
-            fields.append(self.stamp.field(held_id))
+            fields.append(self.stamp.field(held_id, recipients))
         if not encrypt:
             return step.send(raw, sender, recipients, fields, None, encryptor).result
         with_certificate = [a for a in recipients if self.certificates.lookup(a) is not None]

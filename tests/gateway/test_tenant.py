@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dlp.actions.loopstamp import LoopStamp
 from dlp.delivery import DeliveryResult, LocalFolder
@@ -151,12 +153,16 @@ def test_the_gateways_copy_coming_back_is_a_loop(gateway: RunningGateway) -> Non
     copy = _delivered(gateway, b"Subject: Loop")
     assert copy.count(b"X-DLP-Scanned:") == 1
     # Exchange Online hands it over again (its rule exception missing): refused, not relayed.
-    code, text = gateway.send(_tenant(copy, DISTRICT_TENANT), "teacher@cusd.com", ["p@example.org"])
+    back = _tenant(copy, DISTRICT_TENANT)
+    code, text = gateway.send(back, "teacher@cusd.com", ["Parent@EXAMPLE.org"])
     assert (code, text) == (554, replies.LOOP[4:])
+    # The same copy redirected by its recipient to someone new is mail, scanned as any other.
+    assert gateway.send(back, "teacher@cusd.com", ["grandparent@example.org"])[0] == 250
 
 
 def test_a_forged_stamp_is_not_a_pass(gateway: RunningGateway) -> None:
-    forged = b"X-DLP-Scanned: by=dlp-gw.cusd.com; id=0011223344556677; mac=" + b"0" * 32 + b"\r\n"
+    forged = b"X-DLP-Scanned: by=dlp-gw.cusd.com; id=0011223344556677; rcpt=; mac=" + b"0" * 32
+    forged += b"\r\n"
     raw = _tenant(forged + DISTRICT.sign(_message(subject="Forged stamp")), DISTRICT_TENANT)
     assert gateway.send(raw, "teacher@cusd.com", ["parent@example.org"])[0] == 250
     copy = _delivered(gateway, b"Subject: Forged stamp")
@@ -191,8 +197,9 @@ def test_a_released_copy_carries_the_stamp_too(tmp_path: Path) -> None:
     Releaser(deliver, LocalFolder(tmp_path), stamp=stamp).send(
         "held42", plain(), "teacher@cusd.com", ["parent@example.org"], encrypt=False
     )
-    assert stamp.seen(sent[0]) and b"id=held42;" in sent[0]
-    assert not LoopStamp("dlp-gw.cusd.com", b"another key").seen(sent[0])
+    assert stamp.seen(sent[0], ["parent@example.org"]) and b"id=held42;" in sent[0]
+    assert not stamp.seen(sent[0], ["parent@example.org", "other@example.org"])
+    assert not LoopStamp("dlp-gw.cusd.com", b"another key").seen(sent[0], ["parent@example.org"])
 
 
 @pytest.mark.parametrize(
@@ -225,3 +232,20 @@ def test_a_logged_in_session_is_identified_by_its_login(tmp_path: Path, dns: Dns
             client.starttls(context=ssl.create_default_context(cafile=str(files.ca)))
             client.login("copier", "s3cret-copier")
             assert client.sendmail("teacher@cusd.com", ["p@example.org"], unsigned) == {}
+
+
+@given(
+    st.lists(st.emails(), min_size=1, max_size=40, unique=True),
+    st.lists(st.emails(), min_size=1, max_size=3),
+)
+def test_a_stamp_is_a_loop_exactly_for_its_own_recipients(
+    recipients: list[str], others: list[str]
+) -> None:
+    stamp = LoopStamp("dlp-gw.cusd.com", b"k")
+    name, value = stamp.field("0123456789abcdef", recipients)
+    raw = f"{name}: {value}\r\n".encode() + plain()
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert stamp.seen(raw, recipients) and stamp.seen(raw, recipients[:1])
+    assert stamp.seen(raw, [r.upper() for r in recipients])  # one form of an address
+    new = [o for o in others if o.lower() not in {r.lower() for r in recipients}]
+    assert not new or not stamp.seen(raw, [*recipients, *new])
