@@ -161,7 +161,8 @@ class TenantCheck:
 
 
 def _refuse(reason: str) -> str:
-    return replies.TENANT_REFUSED.format(reason=reason)
+    # A domain as written (an invalid IDN stays Unicode) must not put non-ASCII in a reply.
+    return replies.TENANT_REFUSED.format(reason=replies.one_line(reason, 300))
 
 
 @dataclass(frozen=True, slots=True)

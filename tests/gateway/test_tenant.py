@@ -249,3 +249,10 @@ def test_a_stamp_is_a_loop_exactly_for_its_own_recipients(
     assert stamp.seen(raw, [r.upper() for r in recipients])  # one form of an address
     new = [o for o in others if o.lower() not in {r.lower() for r in recipients}]
     assert not new or not stamp.seen(raw, [*recipients, *new])
+
+
+def test_a_refusal_is_one_ascii_line() -> None:
+    check = TenantCheck(TenantSettings(dkim_domains=("cusd.com",)), lambda: ("cusd.com",), print)
+    reply = check.refusal(plain(), "x@b\u00fccher_\r\n.example")
+    assert reply is not None and reply.startswith("550 5.7.1") and reply.isascii()
+    assert "\r" not in reply and "\n" not in reply
