@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from dlp.domains import ascii_address
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -109,6 +111,10 @@ class NextHop:
     tls_name: str | None = None  # the name the certificate must carry, when not ``host``
     timeout: float = 60.0
     helo: str | None = None  # our name in EHLO; default: this machine's name
+    # Relaying back through a cloud service: (certificate, key) presented in STARTTLS, and
+    # (user, password file) for AUTH, sent only after TLS (smtplib refuses nothing: we check).
+    client_cert: tuple[Path, Path] | None = None
+    login: tuple[str, Path] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,8 @@ def deliver(
             tls_name=target.tls_name or target.host,
             timeout=target.timeout,
             helo=target.helo,
+            client_cert=target.client_cert,
+            login=target.login,
         )
         return _combine([_send(raw, sender, wanted, [hop], connections, xforward)])
     return _to_mx(raw, sender, wanted, target, require_tls)
@@ -235,6 +243,8 @@ class _Hop:
     tls_name: str
     timeout: float
     helo: str | None
+    client_cert: tuple[Path, Path] | None = None
+    login: tuple[str, Path] | None = None
 
     @property
     def label(self) -> str:
@@ -263,11 +273,45 @@ class _Client(smtplib.SMTP):
 
 def _context(hop: _Hop) -> ssl.SSLContext:
     if hop.tls is TlsMode.VERIFY:
-        return ssl.create_default_context(cafile=str(hop.ca_file) if hop.ca_file else None)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+        context = ssl.create_default_context(cafile=str(hop.ca_file) if hop.ca_file else None)
+    else:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if hop.client_cert is not None:
+        context.load_cert_chain(*hop.client_cert)
     return context
+
+
+def _login(client: _Client, hop: _Hop, tls: TlsState, recipients: list[str]) -> None:
+    """AUTH to the next hop, only over verified TLS: a password never crosses in clear."""
+    if hop.login is None:
+        return
+    via = hop.label
+    if tls is not TlsState.VERIFIED:
+        raise _Refused(
+            _fail_all(recipients, Outcome.TEMPORARY, 0, "AUTH needs verified TLS", via, True)
+        )
+    user, password_file = hop.login
+    try:
+        password = password_file.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise _Refused(
+            _fail_all(recipients, Outcome.TEMPORARY, 0, f"AUTH password: {error}", via)
+        ) from None
+    try:
+        client.login(user, password)
+    except smtplib.SMTPAuthenticationError as error:
+        # Held for now (4xx): a wrong password is fixed by the administrator, not the sender.
+        raise _Refused(
+            _fail_all(
+                recipients,
+                Outcome.TEMPORARY,
+                error.smtp_code,
+                f"AUTH refused: {_text(error.smtp_error)}",
+                via,
+            )
+        ) from None
 
 
 def _fail_all(
@@ -410,6 +454,7 @@ def _open(hop: _Hop, recipients: list[str]) -> tuple[_Client, TlsState]:
                 ) from None
             tls = TlsState.VERIFIED if hop.tls is TlsMode.VERIFY else TlsState.UNVERIFIED
             client.ehlo()
+            _login(client, hop, tls, recipients)
         elif hop.tls is TlsMode.VERIFY:
             raise _Refused(
                 _fail_all(
@@ -455,9 +500,9 @@ def _smtputf8(
     client: _Client, raw: bytes, sender: str, recipients: list[str], options: list[str]
 ) -> list[str]:
     """Ask for SMTPUTF8 (RFC 6531) when the message needs it and the host offers it: a
-    non-ASCII address, or UTF-8 in the header section. Without the extension a non-ASCII
-    address cannot be sent: the recipients that cannot be sent (all of them when the sender's
-    address is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME, as before."""
+    non-ASCII address, or UTF-8 in the header section. Without the extension an address with a
+    non-ASCII local part cannot be sent: the recipients that cannot be sent (all of them when
+    the sender's local part is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME."""
     envelope_ascii = sender.isascii() and all(address.isascii() for address in recipients)
     header = raw.split(b"\r\n\r\n", 1)[0]
     if envelope_ascii and header.isascii():
@@ -465,9 +510,21 @@ def _smtputf8(
     if client.has_extn("smtputf8"):
         options.append("SMTPUTF8")
         return []
-    if not sender.isascii():
+    # Without it, only a non-ASCII local part is unsendable: a domain goes as its A-labels
+    # (`wire_address`), the same address in the form every MTA understands.
+    if not _local_ascii(sender):
         return list(recipients)
-    return [address for address in recipients if not address.isascii()]
+    return [address for address in recipients if not _local_ascii(address)]
+
+
+def _local_ascii(address: str) -> bool:
+    return address.rpartition("@")[0].isascii()
+
+
+def wire_address(address: str, options: Sequence[str]) -> str:
+    """``address`` as sent in MAIL or RCPT: as it is with SMTPUTF8, else with its domain in
+    A-labels (``a@bücher.example`` -> ``a@xn--bcher-kva.example``)."""
+    return address if "SMTPUTF8" in options or address.isascii() else ascii_address(address)
 
 
 def _send_xforward(client: _Client, attributes: Mapping[str, str]) -> None:
@@ -527,13 +584,13 @@ def _send_once(
                 return attempt
         if xforward and client.has_extn("xforward"):
             _send_xforward(client, xforward)
-        code, reply = client.mail(sender, options)
+        code, reply = client.mail(wire_address(sender, options), options)
         if not 200 <= code < 300:
             attempt.results = _fail_all(recipients, _outcome(code), code, _text(reply), via)
             return attempt
         taken = []
         for address in recipients:
-            code, reply = client.rcpt(address)
+            code, reply = client.rcpt(wire_address(address, options))
             if 200 <= code < 300:
                 taken.append(address)
             else:

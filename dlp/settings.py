@@ -124,6 +124,21 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TenantSettings:
+    """Which cloud tenant may relay (`smtp_gateway.tenant`): Google's and Exchange Online's
+    netblocks are shared by every customer, so an address in them identifies no one."""
+
+    microsoft_tenant_ids: tuple[str, ...] = ()  # the topmost X-MS-Exchange-CrossTenant-Id
+    sender_domains: tuple[str, ...] = ()  # envelope sender and From; () the policy's district
+    dkim_domains: tuple[str, ...] = ()  # a valid DKIM signature by one of these is required
+    dns_servers: tuple[str, ...] = ()  # "HOST:PORT" for DKIM keys; () the system's resolvers
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.microsoft_tenant_ids or self.sender_domains or self.dkim_domains)
+
+
+@dataclass(frozen=True, slots=True)
 class GatewaySettings:
     listen: Address = Address("127.0.0.1", 10025)
     hostname: str | None = None  # the name in the greeting; default: this machine's
@@ -156,6 +171,7 @@ class GatewaySettings:
     notice_alert_seconds: float = 4 * 3600.0
     tls: TlsSettings = field(default_factory=TlsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    tenant: TenantSettings = field(default_factory=TenantSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +185,12 @@ class DeliverySettings:
     helo: str | None = None
     folder: Path = Path("var/delivered")
     threads: int = 32  # deliveries at once
+    # Relaying back through the cloud: a client certificate (Exchange Online's inbound
+    # connector) and SMTP AUTH over verified TLS (smtp-relay.gmail.com), for next_hop only.
+    client_cert_file: Path | None = None
+    client_key_file: Path | None = None
+    auth_user: str | None = None
+    auth_password_file: Path | None = None
 
     def target(self) -> DeliveryTarget:
         if self.mode is DeliveryMode.NEXT_HOP and self.next_hop is not None:
@@ -180,6 +202,12 @@ class DeliverySettings:
                 tls_name=self.tls_name,
                 timeout=self.timeout,
                 helo=self.helo,
+                client_cert=(self.client_cert_file, self.client_key_file or self.client_cert_file)
+                if self.client_cert_file
+                else None,
+                login=(self.auth_user, self.auth_password_file)
+                if self.auth_user and self.auth_password_file
+                else None,
             )
         if self.mode is DeliveryMode.MX:
             return MxDelivery(
@@ -402,9 +430,20 @@ def _gateway(table: Table) -> GatewaySettings:
         notice_alert_seconds=seconds("notice_alert_seconds"),
         tls=tls,
         auth=table.reader.attempt(AuthSettings(), _auth, table.table("auth"), tls),
+        tenant=table.reader.attempt(TenantSettings(), _tenant, table.table("tenant")),
     )
     table.done()
     return settings
+
+
+def _tenant(table: Table) -> TenantSettings:
+    names = {}
+    for key in ("microsoft_tenant_ids", "sender_domains", "dkim_domains", "dns_servers"):
+        names[key] = tuple(table.get(key, (list,), "a list of strings", []))
+        if not all(isinstance(item, str) and item for item in names[key]):
+            raise table.error(key, "must be a list of non-empty strings")
+    table.done()
+    return TenantSettings(**names)
 
 
 def _delivery(table: Table) -> DeliverySettings:
@@ -425,7 +464,13 @@ def _delivery(table: Table) -> DeliverySettings:
         helo=table.optional_string("helo", None),
         folder=table.required_path("folder", default.folder),
         threads=table.integer("threads", default.threads, minimum=1),
+        client_cert_file=table.path_value("client_cert_file", None),
+        client_key_file=table.path_value("client_key_file", None),
+        auth_user=table.optional_string("auth_user", None),
+        auth_password_file=table.path_value("auth_password_file", None),
     )
+    if settings.auth_user and (settings.auth_password_file is None or settings.tls != "verify"):
+        raise table.error("auth_user", 'needs auth_password_file and tls = "verify"')
     table.done()
     return settings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -77,8 +77,11 @@ class GatewayHandler:
         max_recipients: int,
         busy: Callable[[], str | None],
         in_flight: InFlight,
+        # Before the relay: refuse a loop or another tenant's message (`smtp_gateway.tenant`).
+        admit: Callable[[bytes, str, Sequence[str], bool], Awaitable[str | None]] | None = None,
     ) -> None:
         self.relay = relay
+        self.admit = admit
         self.client_networks = tuple(client_networks)
         self.max_recipients = max_recipients
         self.busy = busy
@@ -144,9 +147,15 @@ class GatewayHandler:
         content = envelope.original_content or b""
         peer = _peer_address(session)
         sender = envelope.mail_from or ""
+        sender = "" if sender == "<>" else sender  # aiosmtpd's null sender: never answered
+        if self.admit is not None:
+            refusal = await self.admit(
+                bytes(content), sender, tuple(envelope.rcpt_tos), bool(session.authenticated)
+            )
+            if refusal is not None:
+                return refusal
         message = Message(
-            # aiosmtpd keeps the null sender as "<>": a bounce, which must never be answered.
-            sender="" if sender == "<>" else sender,
+            sender=sender,
             recipients=tuple(envelope.rcpt_tos),
             raw=bytes(content),
             peer=str(peer) if peer else "",

@@ -36,6 +36,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from dlp.actions.headers import header_block
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose, failure_report
 from dlp.actions.outbox import Deliver, QueuedMail, Tried
 from dlp.actions.step import ActionStep, Encryptor, Sent
@@ -150,6 +151,7 @@ class Relay:
         options: RelayOptions = _DEFAULT_OPTIONS,
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
+        loop_stamp: LoopStamp | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._check = check
@@ -161,6 +163,7 @@ class Relay:
         self.accepted = accepted if accepted is not None else AcceptedCopies()
         # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
         self.step = step if step is not None else ActionStep(deliver)
+        self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
         self.background: set[asyncio.Task[None]] = set()
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
@@ -362,6 +365,8 @@ class Relay:
                 ("X-DLP-Policy-Version", bundle.version),
                 ("X-DLP-Id", message.id),
             ]
+            if self.loop_stamp is not None:
+                fields.append(self.loop_stamp.field(message.id, addresses))
             rules = sorted({r.name for a in addresses for r in decision.per_recipient[a].rules})
             if rules:
                 fields.append(("X-DLP-Rules", ", ".join(rules)))

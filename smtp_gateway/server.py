@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.notify import NoticeError
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.actions.step import ActionStep
@@ -52,6 +53,7 @@ from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
 from smtp_gateway.relay import Relay
 from smtp_gateway.scanning import ScanPool
+from smtp_gateway.tenant import Admission, TenantCheck
 from smtp_gateway.worker import ScanJob
 
 log = logging.getLogger("smtp_gateway.server")
@@ -166,6 +168,7 @@ class Gateway:
             if self.outbox is not None
             else None
         )
+        stamp = LoopStamp(gateway.hostname or socket.gethostname(), secret)
         self.relay = Relay(
             bundle=bundle,
             check=self.pool.check,
@@ -176,9 +179,15 @@ class Gateway:
             audit=self.audit,
             options=RelayOptions.of(settings),
             step=ActionStep(self._deliver, self.outbox),
+            loop_stamp=stamp,
         )
         self.handler = GatewayHandler(
-            self.relay, gateway.client_networks, gateway.max_recipients, self.busy, self.in_flight
+            self.relay,
+            gateway.client_networks,
+            gateway.max_recipients,
+            self.busy,
+            self.in_flight,
+            Admission(stamp, self._tenant_check(), self.executor),
         )
         self.hostname = gateway.hostname or socket.gethostname()
         self.tls_context = self._tls_context()
@@ -205,6 +214,13 @@ class Gateway:
                 comparisons=misjudged,
                 note="counts past the cap are lower bounds: raise the cap or lower these numbers",
             )
+
+    def _tenant_check(self) -> TenantCheck | None:
+        tenant = self.settings.gateway.tenant
+        if not tenant.enabled:
+            return None
+        # The policy's district domains, read at each message: a reload changes them too.
+        return TenantCheck.of(tenant, lambda: self.relay.bundle.policy.internal_domains)
 
     def _tls_context(self) -> ssl.SSLContext | None:
         tls = self.settings.gateway.tls

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dlp.detect.categories import CategoryInfo, shipped_categories
+from dlp.domains import ascii_address, ascii_domain
 from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
     MESSAGE_FLAGS,
@@ -60,14 +61,10 @@ def _verdict(table: Table, key: str, default: Any = MISSING) -> Verdict:
 
 
 def _domain(table: Table, key: str, value: str) -> str:
-    domain = value.strip().lower().rstrip(".")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise table.error(key, f"{value!r} is not a domain name") from None
-    if not _DOMAIN.match(ascii_domain):
+    normalized = ascii_domain(value)  # the one form recipients are compared in
+    if not _DOMAIN.match(normalized):
         raise table.error(key, f"{value!r} is not a domain name")
-    return ascii_domain
+    return normalized
 
 
 def _category(table: Table, key: str, name: str) -> Category:
@@ -217,7 +214,9 @@ def _authorized(root: Table, known: dict[str, Category]) -> tuple[Authorization,
 
     def read(table: Table) -> Authorization:
         domains = tuple(_domain(table, "domains", value) for value in table.strings("domains", []))
-        addresses = tuple(value.strip().lower() for value in table.strings("addresses", []))
+        addresses = tuple(
+            ascii_address(value.strip().lower()) for value in table.strings("addresses", [])
+        )
         for address in addresses:
             local, at, domain = address.rpartition("@")
             if not (local and at):

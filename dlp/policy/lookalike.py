@@ -14,10 +14,11 @@ the registrable part of the domain (no public-suffix download: a small built-in 
 
 from __future__ import annotations
 
-import contextlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from dlp.domains import unicode_domain
 
 # Second-level labels under which registration happens one level down (co.uk, k12.ca.us ...).
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "sch", "k12", "mil"})
@@ -56,15 +57,16 @@ class LookalikeMatch:
 
 
 def decode_domain(domain: str) -> str:
-    """Lower-case, without trailing dot, with punycode labels (``xn--``) decoded."""
-    labels = []
-    for label in domain.strip().rstrip(".").lower().split("."):
-        if label.startswith("xn--"):
-            # Invalid punycode is compared as written.
-            with contextlib.suppress(UnicodeError, ValueError):
-                label = label[4:].encode("ascii").decode("punycode")
-        labels.append(label)
-    return ".".join(labels)
+    """Lower-case, without trailing dot, with punycode labels (``xn--``) decoded: the U-label
+    form of the one normalization (`dlp.domains.ascii_domain`) every match uses."""
+    return unicode_domain(domain)
+
+
+def scripts(text: str) -> frozenset[str]:
+    """The scripts of ``text``'s letters (``LATIN``, ``CYRILLIC`` ...), from their names."""
+    return frozenset(
+        unicodedata.name(char, "UNKNOWN").split(" ", 1)[0] for char in text if char.isalpha()
+    )
 
 
 def registrable(domain: str) -> str:
@@ -169,20 +171,23 @@ class LookalikeDetector:
             return None
         label, suffix = _split(name)
         shape = skeleton(name)
+        used = scripts(label)
+        # A label mixing scripts (Latin with Cyrillic) is what a homograph looks like: say so.
+        mixed = f" ({' and '.join(sorted(n.title() for n in used))} mixed)" if len(used) > 1 else ""
+        chars = f"look-alike characters{mixed}"
         for entry in self._protected:
             if shape == entry.skeleton:
-                return LookalikeMatch(domain, entry.name, "look-alike characters")
+                return LookalikeMatch(domain, entry.name, chars)
         for entry in self._protected:
             if len(entry.label) >= self.min_length and len(label) >= self.min_length:
                 distance = damerau_levenshtein(name, entry.name, self.max_distance)
                 if distance <= self.max_distance:
-                    return LookalikeMatch(domain, entry.name, f"{distance} character(s) apart")
+                    apart = f"{distance} character(s) apart{mixed}"
+                    return LookalikeMatch(domain, entry.name, apart)
                 if damerau_levenshtein(shape, entry.skeleton, self.max_distance) <= (
                     self.max_distance
                 ):
-                    return LookalikeMatch(
-                        domain, entry.name, "look-alike characters and a small misspelling"
-                    )
+                    return LookalikeMatch(domain, entry.name, f"{chars} and a small misspelling")
             if self.other_suffix and label == entry.label and suffix != entry.suffix:
                 return LookalikeMatch(domain, entry.name, "same name under another ending")
         return None

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from email.utils import parseaddr
 
+from dlp.domains import ascii_domain
 from dlp.policy.config import Authorization, Policy
 from dlp.policy.lookalike import LookalikeMatch
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    address: str  # normalized: bare address, domain lower-cased
+    address: str  # normalized: bare address, domain as lower-case A-labels (`ascii_domain`)
     domain: str
     internal: bool
     authorization: Authorization | None  # an active agreement that names this recipient
@@ -37,13 +38,14 @@ class Recipient:
 
 
 def normalize_address(address: str) -> tuple[str, str]:
-    """``"Ms. Doe" <Jane@Example.COM>`` -> (``Jane@example.com``, ``example.com``)."""
+    """``"Ms. Doe" <Jane@Example.COM>`` -> (``Jane@example.com``, ``example.com``); the domain
+    in IDNA A-labels (``bücher.example`` -> ``xn--bcher-kva.example``), as the policy's are."""
     _, bare = parseaddr(address)
     bare = (bare or address).strip().strip("<>")
     local, at, domain = bare.rpartition("@")
     if not at:
         return bare, ""
-    domain = domain.lower().rstrip(".")
+    domain = ascii_domain(domain)
     return f"{local}@{domain}", domain
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose
 from dlp.actions.outbox import Deliver as StepDeliver
 from dlp.actions.outbox import Outbox, Tried
@@ -35,6 +36,9 @@ class Releaser:
     target: DeliveryTarget
     certificates: CertificateStore = field(default_factory=lambda: CertificateStore({}, ()))
     neutral_subject: str | None = None
+    # X-DLP-Scanned, as on the gateway's copies: a copy released back through Exchange Online
+    # passes its rule's exception instead of coming back to be held again (docs/microsoft-365.md).
+    stamp: LoopStamp | None = None
 
     def send(
         self, held_id: str, raw: bytes, sender: str, recipients: Sequence[str], encrypt: bool
@@ -44,6 +48,8 @@ class Releaser:
         step = ActionStep(bind(self.deliver, self.target))
         encryptor = Encryptor(self.certificates, self.neutral_subject)
         fields = [("X-DLP-Verdict", "released"), ("X-DLP-Id", held_id)]
+        if self.stamp is not None:
+            fields.append(self.stamp.field(held_id, recipients))
         if not encrypt:
             return step.send(raw, sender, recipients, fields, None, encryptor).result
         with_certificate = [a for a in recipients if self.certificates.lookup(a) is not None]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.outbox import Backoff, Outbox
 from dlp.audit import AuditLog
 from dlp.audit_checkpoints import Sink, syslog_handler, syslog_sink
@@ -92,6 +93,16 @@ def context_mask(settings: Settings, env: Mapping[str, str]) -> ContextMask | No
     return _ContextMask(settings, secret)
 
 
+def _stamp(settings: Settings, env: Mapping[str, str] | None) -> LoopStamp | None:
+    """The gateway's loop stamp (same host name, same key), for released copies; None when
+    the digest secret is not set up here (the copy then goes unstamped, as before)."""
+    try:
+        secret = load_secret(env or {}, settings.detection.secret_file)
+    except SecretError:
+        return None
+    return LoopStamp(settings.gateway.hostname or socket.gethostname(), secret)
+
+
 def build_triage(
     settings: Settings,
     store: QuarantineStore,
@@ -116,7 +127,9 @@ def build_triage(
     )
     target = settings.delivery.target()
     domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
-    releaser = Releaser(deliver, target, certificates, policy.encryption.neutral_subject)
+    releaser = Releaser(
+        deliver, target, certificates, policy.encryption.neutral_subject, _stamp(settings, env)
+    )
     gateway = settings.gateway
     # A reject notice the next hop puts off waits in the quarantine's outbound queue, which
     # the gateway's worker drains.

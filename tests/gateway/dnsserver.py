@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Set as AbstractSet
 
 import dns.flags
 import dns.message
@@ -15,7 +16,7 @@ import dns.rrset
 
 class DnsServer:
     def __init__(
-        self, records: dict[tuple[str, str], list[str]], nxdomain: set[str] = frozenset()
+        self, records: dict[tuple[str, str], list[str]], nxdomain: AbstractSet[str] = frozenset()
     ) -> None:
         self.records = {
             (name.rstrip(".").lower(), kind): data for (name, kind), data in records.items()
