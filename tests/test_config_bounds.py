@@ -32,7 +32,7 @@ def _keyword_weight(table: str, key: str, value: str) -> None:
 
 
 def _spec(table: str, key: str, value: str) -> None:
-    category = next(iter(Category)).value
+    category = Category.IDENTIFIER.value
     head = f'entity_type = "LOCKER_CODE"\ncategory = "{category}"\n'
     pattern = '[[patterns]]\nname = "p"\nregex = "L-[0-9]{4}"\n'
     if table == "patterns":

@@ -199,7 +199,7 @@ def load_categories(folders: Sequence[Path]) -> dict[str, CategoryInfo]:
     dictionaries without headers) keeps every category, and a category whose dictionary it
     left out stays a name its policy may use (as when categories were code).
     """
-    from dlp.detect.specs import default_recognizers_dir
+    from dlp.detect.shipped import default_recognizers_dir
 
     shipped = default_recognizers_dir()
     declarations = _Declarations()
@@ -215,7 +215,7 @@ def load_categories(folders: Sequence[Path]) -> dict[str, CategoryInfo]:
 def recognizer_folders(folder: Path | None = None, overlay: Path | None = None) -> list[Path]:
     """The recognizer folders in the order they are read: ``folder`` (None: the shipped one),
     then the district's ``overlay``, whose files add to it and override it."""
-    from dlp.detect.specs import default_recognizers_dir
+    from dlp.detect.shipped import default_recognizers_dir
 
     if overlay is not None and not overlay.is_dir():
         raise CategoryError(f"{overlay}: recognizer overlay folder not found")
@@ -225,7 +225,7 @@ def recognizer_folders(folder: Path | None = None, overlay: Path | None = None) 
 def keyword_categories(folder: Path | None = None, overlay: Path | None = None) -> tuple[str, ...]:
     """The categories with a dictionary in ``folder`` (None: the shipped one) or ``overlay``:
     those a district can add terms to in its settings."""
-    from dlp.detect.specs import default_recognizers_dir
+    from dlp.detect.shipped import default_recognizers_dir
 
     # Not recognizer_folders: a missing overlay is the scanner's error to report, not this.
     files = dictionary_files([folder or default_recognizers_dir(), *([overlay] if overlay else [])])

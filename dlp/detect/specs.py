@@ -77,7 +77,11 @@ def parse_entity_spec(
     entity_type: str = attempt("", root.string, "entity_type")
     category_name: str = attempt("", root.string, "category")
     # --- the category: one of those recognizers/ declares (dlp.detect.categories) ---
-    if category_name and categories is not None and category_name not in categories:
+    if categories is None:
+        from dlp.detect.categories import shipped_categories  # it reads this module's files
+
+        categories = shipped_categories()
+    if category_name and category_name not in categories:
         known = ", ".join(sorted(categories))
         reader.report(
             root.error(
@@ -139,11 +143,3 @@ def load_entity_specs(
         parse_entity_spec(path.read_text(encoding="utf-8"), str(path), categories)
         for _, path in sorted(paths.items())
     ]
-
-
-def default_recognizers_dir() -> Path:
-    """The shipped detection content: inside the wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).resolve().parents[1] / "_recognizers"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "recognizers"

@@ -14,7 +14,8 @@ import pytest
 
 from dlp.detect.categories import CategoryError, load_categories, shipped_categories
 from dlp.detect.keywords import DictionaryError
-from dlp.detect.specs import SpecError, default_recognizers_dir
+from dlp.detect.shipped import default_recognizers_dir
+from dlp.detect.specs import SpecError
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.model import Category, ScanResult
 from dlp.policy import Verdict, decide, parse_policy
@@ -195,7 +196,7 @@ def test_an_overlay_adds_terms_replaces_entities_by_name_and_adds_names(tmp_path
                 "entities/bus_pass.toml": 'entity_type = "BUS_PASS"\n\ncategory = "TRANSPRT"\n'
                 '[[patterns]]\nname = "p"\nregex = "BP"\n'
             },
-            r"entities/bus_pass\.toml:3: key 'category': unknown 'TRANSPRT' \(one of CONTACT, ",
+            r"entities/bus_pass\.toml:3: category: unknown 'TRANSPRT' \(one of CONTACT, ",
         ),
         (
             {

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlp.detect.names import NameLists
-from dlp.detect.specs import default_recognizers_dir
+from dlp.detect.shipped import default_recognizers_dir
 from dlp.extract.limits import Limits
 from dlp.pipeline import scan_message
 from dlp.policy import Verdict, decide, load_policy

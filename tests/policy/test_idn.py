@@ -4,12 +4,12 @@ authorized and look-alike matching, whichever form the policy or the recipient u
 from __future__ import annotations
 
 import pytest
-from dlp.actions.lookalike import LookalikeDetector
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dlp.domains import ascii_domain, unicode_domain
 from dlp.policy import Policy, parse_policy
+from dlp.policy.lookalike import LookalikeDetector
 from dlp.policy.recipients import classify
 
 from .conftest import SAMPLE_POLICY, TODAY
