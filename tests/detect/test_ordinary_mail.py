@@ -62,6 +62,10 @@ FOUND = [
     ("Housing status: homeless", "DEMOGRAPHIC", "homeless"),
     ("The student is undocumented.", "DEMOGRAPHIC", "undocumented"),
     ("Student ethnicity: Hispanic", "DEMOGRAPHIC", "ethnicity"),
+    # a status alone in its cell or on its own line: a data export's value (Ed-Fi ProgramName)
+    ("Homeless", "DEMOGRAPHIC", "Homeless"),
+    ("Program\nHomelessness\n", "DEMOGRAPHIC", "Homelessness"),
+    ("Action\nSuspension\n", "DISCIPLINE", "Suspension"),
 ]
 
 # The same words about something else: each row is a real sentence of ordinary mail (the ham
