@@ -62,6 +62,8 @@ FOUND = [
     ("Housing status: homeless", "DEMOGRAPHIC", "homeless"),
     ("The student is undocumented.", "DEMOGRAPHIC", "undocumented"),
     ("Student ethnicity: Hispanic", "DEMOGRAPHIC", "ethnicity"),
+    ("Her immigration status is pending, the student told the counselor.", "DEMOGRAPHIC",
+     "immigration status"),
     # a status alone in its cell or on its own line: a data export's value (Ed-Fi ProgramName)
     ("Homeless", "DEMOGRAPHIC", "Homeless"),
     ("Program\nHomelessness\n", "DEMOGRAPHIC", "Homelessness"),
@@ -86,6 +88,10 @@ NOT_FOUND = [
     ("It relies on an undocumented feature of the API.", "DEMOGRAPHIC"),
     ("We hire without regard to national origin, sexual orientation or gender identity.",
      "DEMOGRAPHIC"),
+    # the nondiscrimination statement at the foot of district mail: see FOOTER below
+    ("The district prohibits discrimination based on ethnicity, gender identity, immigration "
+     "status, marital status, national origin, race, sexual orientation, in all programs for "
+     "students.", "DEMOGRAPHIC"),
     # a signal in the previous sentence says nothing about this one
     ("Our students are great. Your account has been suspended.", "DISCIPLINE"),
 ]
@@ -214,6 +220,36 @@ def test_a_gradebook_is_a_student_record(scanner, policy, kind, body, third, hel
     # the same file inside the district is delivered
     inside = decide(policy, SENDER, ["office@cusd.com"], result, today=date(2025, 3, 4))
     assert inside.per_recipient["office@cusd.com"].verdict is Verdict.DELIVER
+
+
+# A teacher's ordinary message: a name in the signature, the district's nondiscrimination
+# statement at the foot (its words, alone, used to make it a student's demographic record).
+FOOTER = """Hi Tom,
+
+See you at the game on Friday!
+
+Mrs. Jennifer Adams
+Science Teacher, Clovis West High School
+
+Clovis Unified School District prohibits discrimination, harassment, intimidation, and bullying
+based on actual or perceived ancestry, age, color, disability, ethnicity, gender, gender
+identity, gender expression, immigration status, marital status, national origin, race,
+religion, sex, sexual orientation, or association with a person or group with one or more of
+these actual or perceived characteristics. Students and families may contact the Title IX
+coordinator.
+"""
+
+
+def test_a_signed_message_with_the_district_footer_is_delivered(scanner, policy) -> None:
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = RECIPIENT
+    message["Subject"] = "Friday"
+    message.set_content(FOOTER)
+    result = scan_message(message.as_bytes(), scanner, Limits())
+    assert not [f for f in result.findings if f.entity_type == "DEMOGRAPHIC"]
+    decision = decide(policy, SENDER, [RECIPIENT], result, today=date(2025, 3, 4))
+    assert decision.per_recipient[RECIPIENT].verdict is Verdict.DELIVER
 
 
 # Held before the ambiguous terms needed a student signal: a name beside "transcripts of his
