@@ -65,6 +65,8 @@ FOUND = [
     ("The student qualifies for free meals", "DEMOGRAPHIC", "free meals"),
     ("password: Tr0ub4dor&3", "PASSWORD", "password: Tr0ub4dor&3"),
     ("Grade: B+", "GRADE_VALUE", "Grade: B+"),
+    ("card 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
+    ("card 4111111111111111", "CREDIT_CARD", "4111111111111111"),
     ("Student ethnicity: Hispanic", "DEMOGRAPHIC", "ethnicity"),
     ("Her immigration status is pending, the student told the counselor.", "DEMOGRAPHIC",
      "immigration status"),
@@ -96,6 +98,7 @@ NOT_FOUND = [
     ("Cvs login\n> password: xxxxx\n", "PASSWORD"),
     ("Your e-mail address : someone@example.org\n> password: xxxxxxxxx", "PASSWORD"),
     ("GETTING GRADED\n\nVisa's lawyers alleged", "GRADE_VALUE"),
+    ("<Pine.SGI.4.40.0207231633290.30951782-100000@shell01.TheWorld.com>", "CREDIT_CARD"),
     ("We hire without regard to national origin, sexual orientation or gender identity.",
      "DEMOGRAPHIC"),
     # the nondiscrimination statement at the foot of district mail: see FOOTER below
