@@ -42,10 +42,16 @@ Cause = tuple[str, str, str, str, tuple[str, ...]]
 
 
 def ham_messages(path: Path = HAM, every: int = 1) -> Iterator[tuple[str, bytes]]:
-    """(member name, raw message) of every ``every``-th message in the archive, in name order."""
-    with tarfile.open(path) as archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile()), key=lambda m: m.name)
-        for member in members[::every]:
+    """(member name, raw message) of every ``every``-th message in the archive, in its order.
+    Read as a stream: seeking back in a compressed archive decompresses it again each time."""
+    with tarfile.open(path, mode="r|*") as archive:
+        index = 0
+        for member in archive:
+            if not member.isfile():
+                continue
+            index += 1
+            if (index - 1) % every:
+                continue
             handle = archive.extractfile(member)
             if handle is not None:
                 yield member.name, handle.read()
