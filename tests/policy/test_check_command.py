@@ -131,6 +131,7 @@ def test_recognizers_and_threshold_options(env, monkeypatch, capsys, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(REPO / "recognizers", content)
     (content / "keywords" / "special_education.txt").unlink()
+    (content / "entities" / "special_education_in_context.toml").unlink()
     assert "SPECIAL_EDUCATION" not in found("--recognizers", str(content))
     # A bad option is a one-line usage error, not a traceback.
     assert check(monkeypatch, IEP, *argv, "--threshold", "1.5") == 2
