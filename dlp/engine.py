@@ -349,12 +349,14 @@ class Scanner:
 
 
 def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:
-    # A keyword finding's entity type is its category's name: an entity may not take one.
+    # A keyword finding's entity type is its category's name: an entity may take one only
+    # to report that same category (a term found as a pattern with context words, such as
+    # "suspension" next to "student"), never another category's name.
     for spec in specs:
-        if spec.entity_type in categories:
+        if spec.entity_type in categories and spec.entity_type != spec.category:
             raise SpecError(
-                f"{spec.source}: entity_type {spec.entity_type!r} is a category's name; "
-                "give the entity a name of its own"
+                f"{spec.source}: entity_type {spec.entity_type!r} is another category's name; "
+                "give the entity a name of its own, or the category of that name"
             )
 
 

@@ -200,10 +200,10 @@ def test_an_overlay_adds_terms_replaces_entities_by_name_and_adds_names(tmp_path
         ),
         (
             {
-                "entities/grades.toml": 'entity_type = "GRADES"\ncategory = "GRADES"\n'
+                "entities/grades.toml": 'entity_type = "GRADES"\ncategory = "HEALTH"\n'
                 '[[patterns]]\nname = "p"\nregex = "BP"\n'
             },
-            r"entities/grades\.toml: entity_type 'GRADES' is a category's name",
+            r"entities/grades\.toml: entity_type 'GRADES' is another category's name",
         ),
     ],
 )
