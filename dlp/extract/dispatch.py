@@ -20,6 +20,7 @@ from dlp.extract import (
     delimited,
     htmldoc,
     ical,
+    images,
     jsondoc,
     mbox,
     mime,
@@ -46,10 +47,6 @@ Extractor = Callable[[Source, Location, Context], Iterator[Item]]
 DEFAULT_LIMITS = Limits()
 
 
-def _image(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    yield Unscannable(location, UnscannableReason.IMAGE_CONTENT, "an image: text in it is not read")
-
-
 def _media(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     yield Unscannable(location, UnscannableReason.UNSUPPORTED, "audio or video is not read")
 
@@ -71,7 +68,7 @@ EXTRACTORS: dict[Kind, Extractor] = {
     Kind.SEVENZIP: sevenzip.extract,
     Kind.RAR: rararchive.extract,
     Kind.TNEF: tnef.extract,
-    Kind.IMAGE: _image,
+    Kind.IMAGE: images.extract,
     Kind.MEDIA: _media,
     Kind.MBOX: mbox.extract,
     Kind.MESSAGE: mime.extract,
