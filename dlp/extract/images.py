@@ -28,7 +28,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
         yield Unscannable(location, UnscannableReason.IMAGE_CONTENT, "an image: OCR is off")
         return
     with source.open() as stream:
-        image = _open(stream)
+        image = _open(stream, ctx.limits.ocr_max_pixels)
         with image:
             frames = getattr(image, "n_frames", 1) if image.format in _PAGED else 1
             for index in range(frames):
@@ -54,7 +54,7 @@ def read_picture(image: Image.Image, where: Location, ctx: Context) -> Iterator[
         yield item
 
 
-def _open(stream: object) -> Image.Image:
+def _open(stream: object, cap: int) -> Image.Image:
     if not _HEIF_READY:
         try:
             import pillow_heif
@@ -69,7 +69,12 @@ def _open(stream: object) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(stream)  # type: ignore[arg-type]
     except Image.DecompressionBombError as error:
-        raise LimitExceeded(UnscannableReason.BOMB, "an image too large to decode") from error
+        # Past Pillow's own refusal (twice its MAX_IMAGE_PIXELS), far past ours.
+        raise LimitExceeded(
+            UnscannableReason.BOMB,
+            f"an image of more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels is over the "
+            f"{cap:,}-pixel cap",
+        ) from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
         # Not CORRUPT: a photo variant no decoder here reads (an iPhone live photo) is as
         # ordinary as any photo, and is reported as an image that was not read.

@@ -130,7 +130,8 @@ def _rendered(page: pdfium.PdfPage, ctx: Context) -> Image.Image:
     scale = ctx.limits.ocr_dpi / 72
     pixels = width * scale * height * scale
     if pixels > ctx.limits.ocr_max_pixels:
-        scale *= (ctx.limits.ocr_max_pixels / pixels) ** 0.5
+        # 1% under: PDFium rounds each side up to whole pixels.
+        scale *= 0.99 * (ctx.limits.ocr_max_pixels / pixels) ** 0.5
     return page.render(scale=scale, grayscale=True).to_pil()
 
 

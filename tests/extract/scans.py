@@ -63,6 +63,16 @@ def form(planted: tuple[Planted, ...], dpi: int = 200, title: str = "District fo
     return page
 
 
+def card(planted: tuple[Planted, ...], type_size: int = 30) -> Image.Image:
+    """Just the planted lines, on a small page: cheap to OCR, for tests of formats and bounds."""
+    page = Image.new("L", (type_size * 30, type_size * (2 * len(planted) + 2)), 255)
+    draw = ImageDraw.Draw(page)
+    for line, item in enumerate(planted):
+        text = f"{item.label} {item.value}".strip()
+        draw.text((type_size, type_size * (1 + 2 * line)), text, fill=0, font=font(type_size))
+    return page
+
+
 def skewed(page: Image.Image, degrees: float = 3.0) -> Image.Image:
     return page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
