@@ -10,16 +10,19 @@ reported as ``IMAGE_CONTENT`` and ``OCR_LIMIT``; with OCR off, every image is ``
 from __future__ import annotations
 
 import warnings
+import zipfile
 from collections.abc import Iterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dlp.extract.context import Context, Item, LimitExceeded
-from dlp.extract.ocrpage import check_pixels, read, small
+from dlp.extract.members import check_member
+from dlp.extract.ocrpage import read, small
 from dlp.extract.source import Source
 from dlp.model import Location, Unscannable, UnscannableReason
 
 _PAGED = frozenset({"TIFF"})
+_UNDECODABLE = "an image that could not be decoded to read by OCR"
 _HEIF_READY: list[bool] = []
 
 
@@ -34,9 +37,42 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
             for index in range(frames):
                 ctx.check_time()
                 image.seek(index)
-                check_pixels(image.width, image.height, ctx.limits)
+                if image.width * image.height > ctx.limits.ocr_max_pixels:
+                    raise LimitExceeded(UnscannableReason.BOMB, _too_many(image, ctx))
                 where = location.with_detail(page=index + 1) if frames > 1 else location
                 yield from read_picture(image, where, ctx)
+
+
+def document_images(
+    archive: zipfile.ZipFile, location: Location, ctx: Context
+) -> Iterator[Item]:
+    """Pictures inside an Office or OpenDocument file (``*/media/*``, ``Pictures/*``): a
+    scanned page pasted into a letter is read. Documents were never reported for their
+    pictures, so icons, logos, vector drawings (EMF, WMF) and pictures already read stay
+    silent; a bomb does not."""
+    if not ctx.limits.ocr:
+        return
+    for info in archive.infolist():
+        name = info.filename
+        if info.is_dir() or not ("/media/" in name or name.startswith("Pictures/")):
+            continue
+        ctx.check_time()
+        check_member(info, ctx, ctx.limits.max_file_bytes)
+        with archive.open(info) as stream:
+            try:
+                image = _open(stream, ctx.limits.ocr_max_pixels)
+            except LimitExceeded as stop:
+                if stop.reason is UnscannableReason.BOMB:
+                    yield Unscannable(location.child(name), stop.reason, stop.detail)
+                continue
+            with image:
+                where = location.child(name)
+                if image.width * image.height > ctx.limits.ocr_max_pixels:
+                    yield Unscannable(where, UnscannableReason.BOMB, _too_many(image, ctx))
+                elif not small(image, ctx.limits):
+                    for item in read_picture(image, where, ctx):
+                        if not _unread(item):
+                            yield item
 
 
 def read_picture(image: Image.Image, where: Location, ctx: Context) -> Iterator[Item]:
@@ -47,11 +83,27 @@ def read_picture(image: Image.Image, where: Location, ctx: Context) -> Iterator[
     if image.format == "JPEG":
         # JPEG decodes straight to a reduced size: a 12 MP photo never needs its full pixels.
         image.draft("RGB", (ctx.limits.ocr_max_side, ctx.limits.ocr_max_side))
-    decoded = image if image.mode in ("RGB", "L") else image.convert("RGB")
-    upright = ImageOps.exif_transpose(decoded)
+    try:
+        decoded = image if image.mode in ("RGB", "L") else image.convert("RGB")
+        upright = ImageOps.exif_transpose(decoded)
+        upright.load()
+    except (OSError, ValueError, SyntaxError):  # a truncated photo is still just a photo
+        yield Unscannable(where, UnscannableReason.IMAGE_CONTENT, _UNDECODABLE)
+        return
     item = read(upright, where, ctx.limits, ctx.ocr)
     if item is not None:
         yield item
+
+
+def _unread(item: Item) -> bool:
+    return isinstance(item, Unscannable) and item.reason is UnscannableReason.IMAGE_CONTENT
+
+
+def _too_many(image: Image.Image, ctx: Context) -> str:
+    return (
+        f"an image of {image.width:,} x {image.height:,} pixels is over the "
+        f"{ctx.limits.ocr_max_pixels:,}-pixel cap"
+    )
 
 
 def _open(stream: object, cap: int) -> Image.Image:
@@ -78,6 +130,4 @@ def _open(stream: object, cap: int) -> Image.Image:
     except (UnidentifiedImageError, OSError, ValueError) as error:
         # Not CORRUPT: a photo variant no decoder here reads (an iPhone live photo) is as
         # ordinary as any photo, and is reported as an image that was not read.
-        raise LimitExceeded(
-            UnscannableReason.IMAGE_CONTENT, "an image that could not be decoded to read by OCR"
-        ) from error
+        raise LimitExceeded(UnscannableReason.IMAGE_CONTENT, _UNDECODABLE) from error

@@ -13,21 +13,11 @@ import time
 
 from PIL import Image
 
-from dlp.extract.context import LimitExceeded, OcrBudget
+from dlp.extract.context import OcrBudget
 from dlp.extract.limits import Limits
 from dlp.extract.ocr import OcrUnavailable, engine
 from dlp.extract.ocrmark import ocr_part
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
-
-
-def check_pixels(width: int, height: int, limits: Limits) -> None:
-    """A decompression bomb is refused from its declared size, before any pixel is decoded."""
-    if width * height > limits.ocr_max_pixels:
-        raise LimitExceeded(
-            UnscannableReason.BOMB,
-            f"an image of {width:,} x {height:,} pixels is over the "
-            f"{limits.ocr_max_pixels:,}-pixel cap",
-        )
 
 
 def small(image: Image.Image, limits: Limits) -> bool:

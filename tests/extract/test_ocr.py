@@ -6,6 +6,7 @@ installed. Values are checked after detection, the way a policy sees them.
 
 from __future__ import annotations
 
+import io
 import struct
 import subprocess
 import sys
@@ -282,3 +283,90 @@ def test_an_undecodable_image_is_image_content_not_a_failure():
     assert [r.reason for r in reasons] == [UnscannableReason.IMAGE_CONTENT]
 
 
+
+
+def _docx_with(picture: bytes) -> bytes:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_paragraph("Please see the form below.")
+    document.add_picture(io.BytesIO(picture))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _pptx_with(picture: bytes) -> bytes:
+    import pptx as python_pptx
+
+    deck = python_pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    slide.shapes.add_picture(io.BytesIO(picture), 0, 0)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def _xlsx_with(picture: bytes) -> bytes:
+    import openpyxl
+    from openpyxl.drawing.image import Image as SheetImage
+
+    book = openpyxl.Workbook()
+    book.active.append(["pasted scan"])
+    book.active.add_image(SheetImage(io.BytesIO(picture)), "B2")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _odt_with(picture: bytes) -> bytes:
+    content = (
+        b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+        b"<text:p>Please see the form below.</text:p></office:text></office:body>"
+        b"</office:document-content>"
+    )
+    return makers.zip_of(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.text",
+            "content.xml": content,
+            "Pictures/10000001.png": picture,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "member"),
+    [
+        ("letter.docx", _docx_with, "word/media/image1.png"),
+        ("slides.pptx", _pptx_with, "ppt/media/image1.png"),
+        ("book.xlsx", _xlsx_with, "xl/media/image1.png"),
+        ("letter.odt", _odt_with, "Pictures/10000001.png"),
+    ],
+)
+def test_pictures_inside_office_documents_are_read(name, make, member, scanner):
+    logo = encoded(Image.new("RGB", (40, 40), "navy"), "PNG")
+    data = make(encoded(card(SSN_CARD), "PNG"))
+    segments, reasons = from_bytes(data, name)
+    assert reasons == []
+    ocr = [s for s in segments if ocr_confidence(s.location) is not None]
+    assert [s.location.path for s in ocr] == [(name, member)]
+    assert {"US_SSN", "STUDENT_ID"} <= entities(scanner, ocr)
+    # A logo alone says nothing, as before: no report for a document's small pictures.
+    segments, reasons = from_bytes(make(logo), name)
+    assert reasons == []
+    assert all(ocr_confidence(s.location) is None for s in segments)
+
+
+def test_an_inline_image_of_an_html_mail_is_read():
+    message = EmailMessage()
+    message["From"] = "teacher@cusd.com"
+    message["To"] = "someone@gmail.com"
+    message["Subject"] = "form"
+    message.set_content("See the form.")
+    message.add_alternative('<p>See the form.</p><img src="cid:form1">', subtype="html")
+    html = message.get_payload()[1]
+    html.add_related(encoded(card(SSN_CARD), "PNG"), "image", "png", cid="<form1>")
+    segments, reasons = collect(extract_message(bytes(message), Location(("message",))))
+    assert reasons == []
+    assert any("536-22-1234" in s.text and ocr_confidence(s.location) for s in segments)
