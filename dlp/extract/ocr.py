@@ -80,6 +80,10 @@ class RapidOcr:
         self._ocr: Any = RapidOCR(
             intra_op_num_threads=1,
             inter_op_num_threads=1,
+            # The line-angle classifier turns long typed lines upside down (measured: a
+            # 55-character form line read as "ear aads s buial tads resa"); pages come
+            # upright from PDFs and from photos' EXIF orientation.
+            use_cls=False,
             **{f"{stage}_model_path": str(path) for stage, path in paths.items()},
         )
 

@@ -38,6 +38,10 @@ from tests.extract.scans import (
     skewed,
 )
 
+# Tests that read several pages and are not about the seconds budget: on a loaded machine
+# the default 10 s could run out and turn a page into OCR_LIMIT.
+UNHURRIED = 300.0
+
 SSN_CARD = (
     Planted("SSN:", "536-22-1234", "US_SSN"),
     Planted("Student ID:", "4685687", "STUDENT_ID"),
@@ -70,7 +74,8 @@ def entities(scanner, segments: list[Segment]) -> set[str]:
 @pytest.mark.parametrize("name", ENGINES)
 def test_a_scanned_iep_pdf_is_read_page_by_page_and_marked(name, scanner):
     data = scanned_pdf([form(IEP_EN), form(IEP_EN[:1])])
-    segments, reasons = from_bytes(data, "iep.pdf", Limits(ocr_engine=name))
+    limits = Limits(ocr_engine=name, ocr_max_seconds=UNHURRIED)
+    segments, reasons = from_bytes(data, "iep.pdf", limits)
     assert reasons == []
     assert [s.location.page for s in segments] == [1, 2]
     for segment in segments:
@@ -115,7 +120,7 @@ def test_every_image_format_is_read(name, make, scanner):
 def test_a_multipage_tiff_names_each_page():
     pages = [card(SSN_CARD), card(IEP_EN[:1])]
     data = encoded(pages[0], "TIFF", save_all=True, append_images=pages[1:])
-    segments, reasons = from_bytes(data, "fax.tiff")
+    segments, reasons = from_bytes(data, "fax.tiff", Limits(ocr_max_seconds=UNHURRIED))
     assert reasons == []
     assert [s.location.page for s in segments] == [1, 2]
     assert "536-22-1234" in segments[0].text
@@ -184,7 +189,8 @@ def test_a_huge_pdf_page_is_rendered_smaller_not_refused():
 def test_past_the_page_budget_the_rest_is_ocr_limit():
     pages = [card((Planted("Page", str(n), ""),)) for n in range(1, 4)]
     data = scanned_pdf(pages)
-    segments, reasons = from_bytes(data, "packet.pdf", Limits(ocr_max_pages=1))
+    limits = Limits(ocr_max_pages=1, ocr_max_seconds=UNHURRIED)
+    segments, reasons = from_bytes(data, "packet.pdf", limits)
     assert [s.location.page for s in segments] == [1]
     assert [r.reason for r in reasons] == [UnscannableReason.OCR_LIMIT]
     assert "pages 2, 3" in reasons[0].detail
@@ -215,7 +221,8 @@ def test_the_budget_is_per_message_and_a_repeated_image_is_read_once():
     raw = _message(
         ("a.png", scan, "image/png"), ("copy.png", scan, "image/png"), ("b.png", other, "image/png")
     )
-    items = list(extract_message(raw, Location(("message",)), Limits(ocr_max_pages=1)))
+    limits = Limits(ocr_max_pages=1, ocr_max_seconds=UNHURRIED)
+    items = list(extract_message(raw, Location(("message",)), limits))
     segments, reasons = collect(items)
     ocr = [s for s in segments if ocr_confidence(s.location) is not None]
     assert len(ocr) == 1 and "536-22-1234" in ocr[0].text  # the copy is not read again
