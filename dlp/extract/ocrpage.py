@@ -30,6 +30,7 @@ def read(
     """The text of one image, as a segment marked as OCR; an ``OCR_LIMIT`` (or, without an
     engine, ``IMAGE_CONTENT``) report instead; None for an image already read or with no text.
     """
+    image = _shrunk(image, limits.ocr_max_side)  # hashed and read at the size OCR uses
     digest = hashlib.blake2b(image.tobytes(), digest_size=16).digest()
     if digest in budget.seen:
         return None
@@ -45,7 +46,7 @@ def read(
     budget.seen.add(digest)
     started = time.perf_counter()
     try:
-        result = reader.read(_shrunk(image, limits.ocr_max_side))
+        result = reader.read(image)
     finally:
         budget.spent(time.perf_counter() - started)
     if not result.text.strip():
