@@ -7,6 +7,7 @@ installed. Values are checked after detection, the way a policy sees them.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from email.message import EmailMessage
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from dlp.extract import Limits, extract_message, pdfdoc
@@ -377,3 +380,25 @@ def test_an_inline_image_of_an_html_mail_is_read():
     segments, reasons = collect(extract_message(bytes(message), Location(("message",))))
     assert reasons == []
     assert any("536-22-1234" in s.text and ocr_confidence(s.location) for s in segments)
+
+
+@given(
+    score=st.floats(min_value=0.0, max_value=1.0),
+    low=st.integers(min_value=0, max_value=100),
+    high=st.integers(min_value=0, max_value=100),
+)
+def test_the_score_rule_never_raises_a_score_and_follows_confidence(score, low, high):
+    low, high = sorted((low, high))
+    at_low = ocr_score(score, Location(part=ocr_part(low / 100)))
+    at_high = ocr_score(score, Location(part=ocr_part(high / 100)))
+    assert 0.0 <= at_low <= at_high <= score
+    if high >= 90:
+        assert at_high == score  # a trusted read keeps its score
+    elif score > 1e-6:
+        assert at_high < score
+
+
+@pytest.mark.skipif(not _available("tesseract"), reason="tesseract-ocr not installed")
+def test_tesseract_runs_one_thread():
+    engine("tesseract")
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
