@@ -36,6 +36,7 @@ from dlp.detect.roster import (
 )
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
+from dlp.extract.ocrmark import ocr_score
 from dlp.model import Category, CellTable, Finding, Location, Segment
 from dlp.roster.matcher import RosterMatcher
 from dlp.roster.store import RosterStore
@@ -326,7 +327,7 @@ class Scanner:
                     category=self.category_of(result.entity_type),
                     start=start - offset,
                     end=folded.to_original_end(result.end) - offset,
-                    score=result.score,
+                    score=ocr_score(result.score, location),
                     recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
                     pattern=metadata.get("pattern_name", ""),
                     masked=masked_preview(value, self._masks.get(result.entity_type, "last4")),

@@ -73,6 +73,7 @@ class UnscannableReason(StrEnum):
     TIMEOUT = "timeout"
     UNSUPPORTED = "unsupported"
     IMAGE_CONTENT = "image content"
+    OCR_LIMIT = "ocr limit"  # images or scanned pages past the message's OCR budget
 
 
 # Parts of a location that hold a name as content: an attachment's or member's own name, and

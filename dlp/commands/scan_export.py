@@ -23,6 +23,7 @@ from dlp.export.scan import (
     run_scan,
 )
 from dlp.export.state import StateError
+from dlp.extract import Limits
 from dlp.roster.secret import SECRET_ENV
 from dlp.roster.store import RosterStore, RosterStoreError
 
@@ -60,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--max-findings-per-file", type=int, default=DEFAULT_MAX_FINDINGS,
                         metavar="N", help="stop reading a file after N findings; its counts "
                         f"are then lower bounds (default {DEFAULT_MAX_FINDINGS}; 0: no limit)")
+    parser.add_argument("--ocr", choices=("on", "off"), default="on",
+                        help="read images and scanned PDF pages by OCR (default on; off "
+                        "reports them as image content)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.set_defaults(func=run)
 
@@ -99,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         internal_domains=frozenset(d.lower().lstrip("@") for d in args.internal_domain),
         progress=not args.no_progress,
         max_findings_per_file=args.max_findings_per_file,
+        limits=Limits(ocr=args.ocr == "on"),
     )
     try:
         outcome = run_scan(scan)

@@ -48,6 +48,9 @@ class FileResult:
     seconds_read: float = 0.0
     seconds_extract: float = 0.0
     seconds_detect: float = 0.0
+    # Images and scanned pages read by OCR, and the time that took (part of seconds_extract).
+    ocr_pages: int = 0
+    seconds_ocr: float = 0.0
 
     @property
     def reasons(self) -> list[str]:

@@ -46,6 +46,8 @@ class Summary:
     seconds_read: float = 0.0
     seconds_extract: float = 0.0
     seconds_detect: float = 0.0
+    ocr_pages: int = 0
+    seconds_ocr: float = 0.0
     _top: list[tuple[float, str, r.FileResult]] = field(default_factory=list)
 
     def add(self, result: r.FileResult) -> None:
@@ -56,6 +58,8 @@ class Summary:
         self.seconds_read += result.seconds_read
         self.seconds_extract += result.seconds_extract
         self.seconds_detect += result.seconds_detect
+        self.ocr_pages += result.ocr_pages
+        self.seconds_ocr += result.seconds_ocr
         if result.status == r.UNCHANGED:
             return
         flagged = result.findings_total > 0

@@ -37,6 +37,7 @@ from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import cell, cell_lengths
+from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
@@ -195,10 +196,13 @@ class _Scan:
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
         self.names: Names = {}  # names that held findings, masked by them
+        self.ocr = OcrBudget()  # what OCR took in this file
 
     def run(self) -> r.FileResult:
         self._scan_names()
         kind = self.file.skip_kind
+        if kind == "image" and self.limits.ocr:
+            kind = None  # read by OCR
         if kind is not None:
             reason = UnscannableReason.IMAGE_CONTENT if kind == "image" else (
                 UnscannableReason.UNSUPPORTED
@@ -226,7 +230,9 @@ class _Scan:
             if self.task.baseline_hash == self.content_hash:
                 self._forget_findings()  # its name's too: reported with the baseline
                 return self._result(r.UNCHANGED)
-            items = extract_stream(stream, self.file.name, self.location, self.limits)
+            items = extract_stream(
+                stream, self.file.name, self.location, self.limits, ocr=self.ocr
+            )
             try:
                 self._scan(items)
             finally:
@@ -460,4 +466,6 @@ class _Scan:
             seconds_read=round(self.read, 6),
             seconds_extract=round(self.extract, 6),
             seconds_detect=round(self.detect, 6),
+            ocr_pages=self.ocr.pages,
+            seconds_ocr=round(self.ocr.seconds, 6),
         )

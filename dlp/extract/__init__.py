@@ -10,7 +10,8 @@ Every input yields ``Segment``s or ``Unscannable``s with a reason, never an exce
 - ``extract_message(raw, location, limits)``: one RFC 5322 message (the SMTP gateway's path).
 
 ``Limits`` bounds size, characters, nesting depth (deeper is reported as BOMB), member count,
-compression ratio and time per file (checked between pages, rows and members; see context.py).
+compression ratio and time per file (checked between pages, rows and members; see context.py),
+and OCR of images and scanned pages: pages, seconds and pixels (see ocrpage.py and images.py).
 """
 
 from dlp.extract.dispatch import extract_bytes, extract_message, extract_path, extract_stream

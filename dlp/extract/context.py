@@ -79,6 +79,30 @@ class Clocks:
                 )
 
 
+@dataclass(slots=True)
+class OcrBudget:
+    """What OCR has used so far in one top-level item (also what reports show)."""
+
+    pages: int = 0
+    seconds: float = 0.0
+    longest: float = 0.0  # the slowest page so far: what the next one may take
+    seen: set[bytes] = field(default_factory=set)
+
+    def refusal(self, limits: Limits) -> str | None:
+        """Why the next page may not be read, if it may not: a page is started only when the
+        slowest page so far would still fit in the seconds left."""
+        if self.pages >= limits.ocr_max_pages:
+            return f"more than {limits.ocr_max_pages} images or scanned pages to read by OCR"
+        if self.seconds + self.longest > limits.ocr_max_seconds:
+            return f"OCR would pass its {limits.ocr_max_seconds:g} s budget"
+        return None
+
+    def spent(self, seconds: float) -> None:
+        self.pages += 1
+        self.seconds += seconds
+        self.longest = max(self.longest, seconds)
+
+
 class Dispatcher(Protocol):
     def __call__(
         self, source: Source, location: Location, ctx: Context, kind: Kind | None = None
@@ -93,9 +117,11 @@ class Context:
     dispatch: Dispatcher
     clocks: Clocks
     depth: int = 0
+    # What OCR has used in the whole top-level item: shared by every nested member.
+    ocr: OcrBudget = field(default_factory=OcrBudget)
 
     def nested(self) -> Context:
-        return Context(self.limits, self.dispatch, self.clocks, self.depth + 1)
+        return Context(self.limits, self.dispatch, self.clocks, self.depth + 1, self.ocr)
 
     def check_time(self) -> None:
         self.clocks.check()

@@ -20,6 +20,7 @@ from dlp.extract import (
     delimited,
     htmldoc,
     ical,
+    images,
     jsondoc,
     mbox,
     mime,
@@ -35,7 +36,7 @@ from dlp.extract import (
     ziparchive,
 )
 from dlp.extract.celltable import cell_chars, cell_lengths, head
-from dlp.extract.context import Clocks, Context, Item, timed
+from dlp.extract.context import Clocks, Context, Item, OcrBudget, timed
 from dlp.extract.limits import LimitExceeded, Limits
 from dlp.extract.sniff import CONTAINERS, Kind, sniff, unsupported_reason
 from dlp.extract.source import Source, spool, too_large
@@ -44,10 +45,6 @@ from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, Unscannabl
 Extractor = Callable[[Source, Location, Context], Iterator[Item]]
 # Frozen, so sharing one default instance is safe.
 DEFAULT_LIMITS = Limits()
-
-
-def _image(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    yield Unscannable(location, UnscannableReason.IMAGE_CONTENT, "an image: text in it is not read")
 
 
 def _media(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -71,7 +68,7 @@ EXTRACTORS: dict[Kind, Extractor] = {
     Kind.SEVENZIP: sevenzip.extract,
     Kind.RAR: rararchive.extract,
     Kind.TNEF: tnef.extract,
-    Kind.IMAGE: _image,
+    Kind.IMAGE: images.extract,
     Kind.MEDIA: _media,
     Kind.MBOX: mbox.extract,
     Kind.MESSAGE: mime.extract,
@@ -153,10 +150,14 @@ def _guarded(items: Iterator[Item], location: Location, what: str) -> Iterator[I
 
 
 def _item(
-    source: Source, location: Location, limits: Limits, kind: Kind | None = None
+    source: Source,
+    location: Location,
+    limits: Limits,
+    kind: Kind | None = None,
+    ocr: OcrBudget | None = None,
 ) -> Iterator[Item]:
-    """One top-level item: its own clocks and its own character budget."""
-    ctx = Context(limits, extract_source, Clocks())
+    """One top-level item: its own clocks, its own character and OCR budgets."""
+    ctx = Context(limits, extract_source, Clocks(), ocr=ocr or OcrBudget())
     chars = 0
     items = extract_source(source, location, ctx, kind)
     try:
@@ -198,25 +199,31 @@ def extract_bytes(
 
 
 def extract_stream(
-    stream: IO[bytes], name: str, location: Location, limits: Limits = DEFAULT_LIMITS
+    stream: IO[bytes],
+    name: str,
+    location: Location,
+    limits: Limits = DEFAULT_LIMITS,
+    ocr: OcrBudget | None = None,
 ) -> Iterator[Item]:
-    """Extract from an open binary stream, spooling it first if it cannot seek."""
+    """Extract from an open binary stream, spooling it first if it cannot seek. ``ocr``, when
+    given, is the OCR budget to use, and afterwards tells what OCR took (pages, seconds)."""
     if stream.seekable():
         start = stream.tell()
         size = stream.seek(0, os.SEEK_END) - start
         stream.seek(start)
         if start:
             data = stream.read()
-            yield from _item(Source.from_bytes(data, name), location, limits)
+            yield from _item(Source.from_bytes(data, name), location, limits, ocr=ocr)
             return
-        yield from _item(Source(name, spool=stream, size=size, owned=False), location, limits)
+        source = Source(name, spool=stream, size=size, owned=False)
+        yield from _item(source, location, limits, ocr=ocr)
         return
     try:
         source = spool(stream, name, limits)
     except LimitExceeded as stop:
         yield Unscannable(location, stop.reason, stop.detail)
         return
-    yield from _item(source, location, limits)
+    yield from _item(source, location, limits, ocr=ocr)
 
 
 def extract_message(

@@ -44,6 +44,21 @@ class Limits:
     early_blocks: bool = True
     # Prose is cut into segments of about this many characters, at line boundaries.
     segment_chars: int = 64 * 1024
+    # OCR of images and scanned PDF pages (dlp.extract.ocr). The page and second budgets are
+    # per top-level item (one message, one file): past them the rest is ``OCR_LIMIT``.
+    ocr: bool = True
+    ocr_engine: str = "rapidocr"
+    ocr_max_pages: int = 10
+    ocr_max_seconds: float = 10.0
+    # An image or rendered page over this many pixels is a BOMB (never decoded); 50 MP holds a
+    # 48 MP phone photo. Read images are shrunk to ``ocr_max_side`` first (text stays legible).
+    ocr_max_pixels: int = 50_000_000
+    ocr_max_side: int = 2600
+    # 12-point type is 25 pixels high at 150 DPI, legible to both engines; 200 DPI costs
+    # RapidOCR half as much time again on a dense page.
+    ocr_dpi: int = 150
+    # Smaller on either side: an icon, a logo or a spacer, not a document.
+    ocr_min_side: int = 64
 
 
 class LimitExceeded(Exception):

@@ -12,6 +12,7 @@ from typing import Any
 
 from dlp.extract.celltable import FIRST, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item
+from dlp.extract.images import document_images
 from dlp.extract.limits import LimitExceeded
 from dlp.extract.members import check_member
 from dlp.extract.sheetxml import shown_number
@@ -53,6 +54,7 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
                     yield from _properties(stream, where)
                 else:
                     yield from _document(stream, where, ctx, pages=False)
+    yield from document_images(archive, location, ctx)
 
 
 _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from dlp.extract.context import Context, Item
+from dlp.extract.images import document_images
 from dlp.extract.members import check_member, extract_members
 from dlp.extract.xmlparse import iterparse, local, release
 from dlp.model import Location, Segment
@@ -44,11 +45,13 @@ def relationships(archive: zipfile.ZipFile, part: str, ctx: Context) -> dict[str
 
 
 def embedded(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
-    """Files embedded in the document (a spreadsheet pasted into a letter) are read too."""
+    """Files embedded in the document (a spreadsheet pasted into a letter) are read too, and
+    its pictures by OCR (a scanned form pasted in)."""
     infos = [
         info for info in archive.infolist() if "/embeddings/" in info.filename and not info.is_dir()
     ]
     yield from extract_members(archive, infos, location, ctx)
+    yield from document_images(archive, location, ctx)
 
 
 # Parts around the main text that people write in: document properties (title, subject,

@@ -9,6 +9,7 @@ import pytest
 from dlp.cli import main
 from tests.conftest import REPO
 from tests.export.exports import make_vault
+from tests.extract.scans import IEP_EN, encoded, form, photographed
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +36,20 @@ def test_clean_export_exits_zero(tmp_path):
     (tmp_path / "drive" / "menu.txt").write_text("Pizza on Friday.")
     assert main(["scan-export", str(tmp_path / "drive"), "--out", str(tmp_path / "o"),
                  "--workers", "1", "--no-progress"]) == 0
+
+
+@pytest.mark.parametrize(("flag", "status", "printed"), [
+    ([], 1, "1 files, 1 with findings"),
+    (["--ocr", "on"], 1, "1 files, 1 with findings"),
+    (["--ocr", "off"], 0, "1 skipped by type"),
+])
+def test_ocr_flag_reads_or_skips_a_photographed_form(tmp_path, capsys, flag, status, printed):
+    (tmp_path / "drive").mkdir()
+    photo = encoded(photographed(form(IEP_EN)), "JPEG", quality=75)
+    (tmp_path / "drive" / "phone photo.jpg").write_bytes(photo)
+    assert main(["scan-export", str(tmp_path / "drive"), "--out", str(tmp_path / "o"),
+                 "--workers", "1", "--no-progress", *flag]) == status
+    assert printed in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from dlp.export import result as r
 from dlp.export.clauses import risk_score
 from dlp.export.scan import exit_status, run_scan
+from dlp.extract import Limits
 from tests.export.exports import (
     PLANTED,
     encrypted_zip_member,
@@ -18,6 +19,9 @@ from tests.export.exports import (
     make_takeout,
     make_vault,
 )
+from tests.extract.scans import IEP_EN, encoded, form, photographed, scanned_pdf
+
+NO_OCR = Limits(ocr=False)
 
 
 def records(out):
@@ -43,8 +47,9 @@ def vault_scan(tmp_path_factory, config):
 
     base = tmp_path_factory.mktemp("vault")
     export = make_vault(base / "export")
+    # OCR off: the photo is skipped by type (OCR has its own test below).
     scan = ExportScan(export=export, out=base / "out", config=config, progress=False,
-                      internal_domains=frozenset({"cusd.com"}))
+                      internal_domains=frozenset({"cusd.com"}), limits=NO_OCR)
     return run_scan(scan), base / "out"
 
 
@@ -172,7 +177,25 @@ def test_media_are_counted_but_not_listed_as_failures(tmp_path, make_scan):
     for number in range(5):
         (export / f"photo{number}.jpg").write_bytes(b"\xff\xd8\xff" + bytes(50))
     (export / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
-    outcome = run_scan(make_scan(export))
+    outcome = run_scan(make_scan(export, limits=NO_OCR))
     assert [item.location for item in outcome.summary.problems] == ["broken.pdf"]
     assert outcome.summary.by_status[r.NOT_SCANNED] == 5
     assert outcome.summary.reasons["image content"] == 5
+
+
+def test_with_ocr_on_photos_and_scans_are_read_and_timed_apart(tmp_path, make_scan):
+    export = tmp_path / "drive"
+    export.mkdir()
+    photo = encoded(photographed(form(IEP_EN)), "JPEG", quality=75)
+    (export / "phone photo.jpg").write_bytes(photo)
+    (export / "scanned IEP.pdf").write_bytes(scanned_pdf([form(IEP_EN)]))
+    outcome = run_scan(make_scan(export))
+    files = by_name(outcome.out)
+    for name in ("phone photo.jpg", "scanned IEP.pdf"):
+        assert files[name]["status"] == r.FINDINGS, name
+        assert "US_SSN" in files[name]["counts"]
+        assert files[name]["ocr_pages"] == 1
+        assert 0 < files[name]["seconds_ocr"] <= files[name]["seconds_extract"]
+    assert outcome.summary.ocr_pages == 2
+    html = (outcome.out / "report.html").read_text()
+    assert "OCR (within extraction) 2 images or pages in" in html

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable
+
+from PIL import Image
 
 from dlp.extract import extract_bytes, extract_path
 from dlp.extract.celltable import cells_of
@@ -46,8 +49,12 @@ def text_of(segments: list[Segment]) -> str:
     return "\n".join(segment.text for segment in segments)
 
 
-def pdf(pages: list[str | None]) -> bytes:
-    """A valid PDF: a page per entry, with that text, or (None) only an image and no text."""
+def pdf(pages: list[str | None], scan: Image.Image | None = None) -> bytes:
+    """A valid PDF: a page per entry, with that text, or (None) only an image and no text.
+
+    With ``scan`` (a grayscale page image), every page is that image over the whole page,
+    with the entry's text (if any) over it: a scan with a scanner's stamp, or its own OCR layer.
+    """
     objects: list[bytes] = []
     kids = []
     font = 3
@@ -55,16 +62,29 @@ def pdf(pages: list[str | None]) -> bytes:
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(b"")  # pages, filled in below
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    objects.append(
-        b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray"
-        b" /BitsPerComponent 8 /Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream"
-    )
+    if scan is None:
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray"
+            b" /BitsPerComponent 8 /Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream"
+        )
+    else:
+        pixels = zlib.compress(scan.convert("L").tobytes())
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+            b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (scan.width, scan.height, len(pixels))
+            + pixels
+            + b"\nendstream"
+        )
     for text in pages:
+        backdrop = b"q 612 0 0 792 0 0 cm /Im1 Do Q " if scan is not None else b""
         if text is None:
-            content = b"q 200 0 0 200 100 400 cm /Im1 Do Q"
+            content = backdrop or b"q 200 0 0 200 100 400 cm /Im1 Do Q"
         else:
             escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            content = b"BT /F1 12 Tf 72 720 Td (" + escaped.encode("latin-1") + b") Tj ET"
+            content = (
+                backdrop + b"BT /F1 12 Tf 72 720 Td (" + escaped.encode("latin-1") + b") Tj ET"
+            )
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
         content_number = len(objects)
         objects.append(
