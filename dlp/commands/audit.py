@@ -13,6 +13,9 @@
   the output says so). ``--host`` names the chain FILE belongs to (default: this host's).
 - ``public-key``: the signing key's public half (PEM), for auditors.
 - ``checkpoint``: sign the head now and record it (a cron job between gateway stops).
+- ``rotate``: the live log becomes ``audit.log.1`` (older ones move up) after a checkpoint of
+  its head, and the next entry starts a new file that continues the chain. Safe while gateways
+  run: appends lock the file and follow the rename (deploy/systemd/dlp-audit-rotate.timer).
 
 Exit status: 0 everything holds, 1 something does not (the first failure is named), 2 a usage
 error (no such file, no key).
@@ -23,13 +26,15 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dlp.cli import UsageError
 
 if TYPE_CHECKING:
+    from dlp.audit import AuditLog
     from dlp.audit_checkpoints import Checkpoint
     from dlp.settings import Settings
 
@@ -49,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     public.set_defaults(func=run_public_key)
     checkpoint = actions.add_parser("checkpoint", help="sign and record the chain's head now")
     checkpoint.set_defaults(func=run_checkpoint)
+    rotate = actions.add_parser("rotate", help="start a new file that continues the chain")
+    rotate.set_defaults(func=run_rotate)
     add_config_option(parser, actions)  # `dlp audit --config F verify` or `... verify --config F`
 
 
@@ -171,16 +178,38 @@ def run_public_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_checkpoint(args: argparse.Namespace) -> int:
+T = TypeVar("T")
+
+
+def _with_audit(args: argparse.Namespace, act: Callable[[AuditLog], T]) -> T:
+    """``act`` on the deployment's audit log, with its keys and checkpoint sinks."""
     from dlp.quarantine.store import open_engine
     from dlp.quarantine.wiring import open_audit
 
     settings = _settings(args)
     engine = open_engine(settings.quarantine.url)
     try:
-        checkpoint = open_audit(settings, engine).checkpoint()
+        return act(open_audit(settings, engine))
     finally:
         engine.dispose()
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    def rotate(audit: AuditLog) -> tuple[int, Path]:
+        count, _ = audit.head()
+        audit.rotate()
+        return count, audit.path
+
+    count, path = _with_audit(args, rotate)
+    if not count:
+        print(f"nothing to rotate: {path} is empty")
+        return 0
+    print(f"rotated: {path}.1 holds the chain up to entry {count}; {path} continues it")
+    return 0
+
+
+def run_checkpoint(args: argparse.Namespace) -> int:
+    checkpoint = _with_audit(args, lambda audit: audit.checkpoint())
     if checkpoint is None:
         print("nothing to checkpoint: the audit log is empty")
         return 0
