@@ -13,8 +13,9 @@ lists starts at a given name, whose places the index records: those cells are ca
 
 Why joining cannot hide a candidate: a newline is neither a word character nor one any pattern
 edge accepts, exactly like the start or end of a text, and the patterns are checked for anchors
-(``^``, ``$``, ``\\A``, ``\\Z``) that would tell the two apart: with any, or with extra
-recognizers (PERSON), batching is off. Joining can only add candidates (a match across two
+that would tell the two apart (``\\A``, ``\\Z``, and ``^``, ``$`` without MULTILINE, where
+they are line anchors and a line break is a line's edge either way): with any, or with extra
+recognizers (a spaCy PERSON model), batching is off. Joining can only add candidates (a match across two
 cells), which then costs a full scan of both and finds nothing extra. A Hypothesis test checks
 the property on generated cells.
 """
@@ -36,6 +37,7 @@ SEPARATOR = "\n"
 MAX_SEGMENT_CHARS = 2048
 MAX_BATCH_CHARS = 256 * 1024
 MAX_BATCH_SEGMENTS = 512  # also how far past the per-file finding limit a file is read
+_STRING_ANCHORS = frozenset({sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING})
 _ANCHORS = frozenset({
     sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_STRING,
     sre_constants.AT_END, sre_constants.AT_END_STRING,
@@ -43,9 +45,15 @@ _ANCHORS = frozenset({
 
 
 def _anchored(regex: str, flags: int) -> bool:
+    """Whether ``regex`` holds an anchor that tells a text alone from one joined to others.
+
+    With MULTILINE, ``^`` and ``$`` are line anchors: a text joined by line breaks starts and
+    ends lines exactly where it started and ended alone, so only ``\\A`` and ``\\Z`` count."""
+    anchors = _STRING_ANCHORS if flags & re.MULTILINE else _ANCHORS
+
     def walk(items: object) -> bool:
         for op, value in items:  # type: ignore[attr-defined]
-            if op == sre_constants.AT and value in _ANCHORS:
+            if op == sre_constants.AT and value in anchors:
                 return True
             for part in value if isinstance(value, (list, tuple)) else ():
                 if isinstance(part, sre_parse.SubPattern) and walk(part):
