@@ -13,10 +13,10 @@ lists starts at a given name, whose places the index records: those cells are ca
 
 Why joining cannot hide a candidate: a newline is neither a word character nor one any pattern
 edge accepts, exactly like the start or end of a text, and the patterns are checked for anchors
-that would tell the two apart (``\\A``, ``\\Z``, and ``^``, ``$`` without MULTILINE, where
-they are line anchors and a line break is a line's edge either way): with any, or with extra
-recognizers (a spaCy PERSON model), batching is off. Joining can only add candidates (a match across two
-cells), which then costs a full scan of both and finds nothing extra. A Hypothesis test checks
+that would tell the two apart (``\\A``, ``\\Z``, and ``^``, ``$`` without MULTILINE; with it
+they are line anchors, and a line break is a line's edge either way): with any, or with extra
+recognizers (a spaCy PERSON model), batching is off. Joining can only add candidates (a match
+across two cells), which then costs a full scan of both and finds nothing extra. A Hypothesis test checks
 the property on generated cells.
 """
 
