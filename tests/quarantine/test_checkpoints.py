@@ -142,16 +142,16 @@ def test_dlp_audit_rotate_continues_the_chain(
     """The deployment's monthly rotation (deploy/systemd/dlp-audit-rotate.timer): the live
     file moves to ``.1`` and the next entry starts a new file continuing the chain."""
     book = CheckpointBook.open(url)
-    try:
+    try:  # open to the end: the logs' checkpoints go through it
         logs = _hosts(tmp_path, book)
+        district = _settings(tmp_path, url, "gateway.toml", "keys/audit.key")
+        assert main(["audit", "rotate", "--config", str(district)]) == 0
+        assert "holds the chain up to entry 7" in capsys.readouterr().out
+        live = logs["gw1"].path
+        assert live.with_name(live.name + ".1").exists() and not live.exists()
+        logs["gw1"].append("view", index=7)
+        assert main(["audit", "verify", "--config", str(district)]) == 0
+        out = capsys.readouterr().out
+        assert "chain intact" in out and "count 8" in out
     finally:
         book.close()
-    district = _settings(tmp_path, url, "gateway.toml", "keys/audit.key")
-    assert main(["audit", "rotate", "--config", str(district)]) == 0
-    assert "holds the chain up to entry 7" in capsys.readouterr().out
-    live = logs["gw1"].path
-    assert live.with_name(live.name + ".1").exists() and not live.exists()
-    logs["gw1"].append("view", index=7)
-    assert main(["audit", "verify", "--config", str(district)]) == 0
-    out = capsys.readouterr().out
-    assert "chain intact" in out and "count 8" in out
