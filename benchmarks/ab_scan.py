@@ -49,7 +49,11 @@ def run(tree: Path, mb: float, rounds: int) -> dict[str, float]:
     environment = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(mb), str(rounds)],
-        cwd=tree, env=environment, capture_output=True, text=True, check=True,
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -64,8 +68,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base],
-                       cwd=REPO, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(base), args.base],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
         # The benchmark corpus is this tree's, so both sides read the same text.
         subprocess.run(["cp", "-r", str(REPO / "benchmarks"), str(base)], check=True)
         try:
@@ -74,14 +82,20 @@ def main() -> None:
                 results["base"].append(run(base, args.mb, args.rounds))
                 results["head"].append(run(REPO, args.mb, args.rounds))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,
-                           check=False, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(base)],
+                cwd=REPO,
+                check=False,
+                capture_output=True,
+            )
     best = {side: max(r["mb_s"] for r in runs) for side, runs in results.items()}
     print(f"corpus: {results['head'][0]['chars'] / 1e6:.1f} MB, Scanner.scan, one core")
     for side in ("base", "head"):
         rates = ", ".join(f"{r['mb_s']:.1f}" for r in results[side])
-        print(f"  {side:4s} ({args.base if side == 'base' else 'this tree'}): best "
-              f"{best[side]:.1f} MB/s (runs: {rates}); findings {results[side][0]['findings']:.0f}")
+        print(
+            f"  {side:4s} ({args.base if side == 'base' else 'this tree'}): best "
+            f"{best[side]:.1f} MB/s (runs: {rates}); findings {results[side][0]['findings']:.0f}"
+        )
     print(f"  head / base: {best['head'] / best['base']:.1%}")
 
 

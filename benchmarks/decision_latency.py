@@ -33,8 +33,7 @@ def message(students: int) -> bytes:
     ]
     body = "\r\n".join(lines)
     return (
-        "From: teacher@cusd.com\r\nTo: parent@gmail.com\r\nSubject: IEP updates\r\n\r\n"
-        f"{body}\r\n"
+        f"From: teacher@cusd.com\r\nTo: parent@gmail.com\r\nSubject: IEP updates\r\n\r\n{body}\r\n"
     ).encode()
 
 

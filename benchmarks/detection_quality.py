@@ -85,9 +85,7 @@ def _causes(verdict: RecipientVerdict, result_findings: dict[str, list[Cause]]) 
     return found
 
 
-def measure(
-    messages: Iterator[tuple[str, bytes]], scanner: Scanner, policy: Policy
-) -> HamReport:
+def measure(messages: Iterator[tuple[str, bytes]], scanner: Scanner, policy: Policy) -> HamReport:
     """Scan and decide each message as a teacher's mail to a personal address."""
     report = HamReport()
     started = time.perf_counter()
@@ -103,8 +101,13 @@ def measure(
         by_entity: dict[str, list[Cause]] = {}
         for finding in result.findings:
             by_entity.setdefault(finding.entity_type, []).append(
-                ("", finding.entity_type, finding.recognizer, finding.pattern,
-                 finding.context_words)
+                (
+                    "",
+                    finding.entity_type,
+                    finding.recognizer,
+                    finding.pattern,
+                    finding.context_words,
+                )
             )
         report.causes.update(_causes(verdict, by_entity))
     report.seconds = time.perf_counter() - started

@@ -171,19 +171,28 @@ def xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
 
 def pdf(text: str, image: bytes | None) -> bytes:
     lines = [line[i : i + 90] for line in text.split("\n") for i in range(0, len(line), 90)]
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     if image is not None:
         objects.append(
             b"<< /Type /XObject /Subtype /Image /Width 1 /Height %d /ColorSpace /DeviceGray"
-            b" /BitsPerComponent 8 /Length %d >>\nstream\n" % (len(image), len(image))
-            + image + b"\nendstream"
+            b" /BitsPerComponent 8 /Length %d >>\nstream\n"
+            % (len(image), len(image))
+            + image
+            + b"\nendstream"
         )
     kids = []
     for start in range(0, len(lines), 50):
         shown = b" ".join(
-            b"(" + line.encode("latin-1", "replace").replace(b"\\", b"\\\\")
-            .replace(b"(", b"\\(").replace(b")", b"\\)") + b") Tj 0 -14 Td"
+            b"("
+            + line.encode("latin-1", "replace")
+            .replace(b"\\", b"\\\\")
+            .replace(b"(", b"\\(")
+            .replace(b")", b"\\)")
+            + b") Tj 0 -14 Td"
             for line in lines[start : start + 50]
         )
         content = b"BT /F1 10 Tf 40 760 Td " + shown + b" ET"
@@ -197,7 +206,9 @@ def pdf(text: str, image: bytes | None) -> bytes:
         )
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -207,8 +218,9 @@ def pdf(text: str, image: bytes | None) -> bytes:
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -216,18 +228,30 @@ def roster_rows(rng: random.Random, count: int, planted: bool) -> list[list[str]
     if planted:
         rows = [["Student ID", "First", "Last", "DOB", "Grade", "Parent phone", "Teacher"]]
         for _ in range(count):
-            rows.append([
-                str(rng.randint(10**9, 10**10 - 1)), rng.choice(FIRST), rng.choice(LAST),
-                f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(2008, 2019)}",
-                rng.choice(["A", "A-", "B+", "B", "C", "D", "F"]),
-                f"({rng.randint(200, 989)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-                rng.choice(LAST),
-            ])
+            rows.append(
+                [
+                    str(rng.randint(10**9, 10**10 - 1)),
+                    rng.choice(FIRST),
+                    rng.choice(LAST),
+                    f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(2008, 2019)}",
+                    rng.choice(["A", "A-", "B+", "B", "C", "D", "F"]),
+                    f"({rng.randint(200, 989)}) {rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+                    rng.choice(LAST),
+                ]
+            )
         return rows
     rows = [["Room", "Period", "Course", "Teacher", "Enrollment", "Chromebooks"]]
     for _ in range(count):
-        rows.append([str(rng.randint(100, 420)), str(rng.randint(1, 7)), rng.choice(SUBJECTS),
-                     rng.choice(LAST), str(rng.randint(12, 36)), str(rng.randint(0, 36))])
+        rows.append(
+            [
+                str(rng.randint(100, 420)),
+                str(rng.randint(1, 7)),
+                rng.choice(SUBJECTS),
+                rng.choice(LAST),
+                str(rng.randint(12, 36)),
+                str(rng.randint(0, 36)),
+            ]
+        )
     return rows
 
 
@@ -244,8 +268,7 @@ MEDIA_KINDS = (  # extension, magic, size range in bytes
 
 
 class ExportBuilder:
-    def __init__(self, folder: Path, target_bytes: int, seed: int, mix: dict[str, float]
-                 ) -> None:
+    def __init__(self, folder: Path, target_bytes: int, seed: int, mix: dict[str, float]) -> None:
         self.folder = folder
         self.mix = mix
         self.target = target_bytes
@@ -312,8 +335,10 @@ class ExportBuilder:
             text = self.texts.text(rng.randint(6_000, 60_000), planted)
             return f"Letter_{file_id}.pdf", pdf(text, image), True, planted
         if kind == "xlsx":
-            sheets = {f"Period {p}": roster_rows(rng, rng.randint(25, 400), planted)
-                      for p in range(1, rng.randint(2, 6))}
+            sheets = {
+                f"Period {p}": roster_rows(rng, rng.randint(25, 400), planted)
+                for p in range(1, rng.randint(2, 6))
+            }
             return f"Gradebook_{file_id}.xlsx", xlsx(sheets), False, planted
         if kind == "csv":
             planted = planted and rng.random() < 0.6
@@ -326,10 +351,12 @@ class ExportBuilder:
         for inner in range(rng.randint(2, 6)):
             if rng.random() < 0.5:
                 members[f"old/roster{inner}.csv"] = csv_bytes(
-                    roster_rows(rng, rng.randint(100, 2000), planted))
+                    roster_rows(rng, rng.randint(100, 2000), planted)
+                )
             else:
                 members[f"old/notes{inner}.docx"] = docx(
-                    self.texts.text(rng.randint(5_000, 40_000), planted), None)
+                    self.texts.text(rng.randint(5_000, 40_000), planted), None
+                )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for member, data in members.items():
@@ -356,11 +383,18 @@ def main() -> None:
     parser.add_argument("--size-gb", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--dask", action="store_true",
-                        help="run on a local Dask cluster of --workers processes instead")
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="run on a local Dask cluster of --workers processes instead",
+    )
     parser.add_argument("--keep", type=Path, help="write the export and reports here, keep them")
-    parser.add_argument("--mix", type=parse_mix, default=MIX,
-                        help="shares of bytes by kind, e.g. media=0.5,pdf=0.2,docx=0.3")
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=MIX,
+        help="shares of bytes by kind, e.g. media=0.5,pdf=0.2,docx=0.3",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="export-bench-") as scratch:
@@ -372,8 +406,10 @@ def main() -> None:
         total = sum(builder.composition.values())
         print(f"generated {total / 1e9:.2f} GB in {generated:.0f} s (seed {args.seed}):")
         for kind in args.mix:
-            print(f"  {kind:6} {builder.counts[kind]:5} files {builder.composition[kind] / MB:8.1f}"
-                  f" MB ({100 * builder.composition[kind] / total:4.1f}%)")
+            print(
+                f"  {kind:6} {builder.counts[kind]:5} files {builder.composition[kind] / MB:8.1f}"
+                f" MB ({100 * builder.composition[kind] / total:4.1f}%)"
+            )
 
         config = DetectionConfig(secret=SECRET)
         scheduler = None
@@ -381,16 +417,28 @@ def main() -> None:
         if args.dask:
             from distributed import LocalCluster
 
-            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1")
+            cluster = LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                host="127.0.0.1",
+            )
             scheduler = cluster.scheduler_address
         load_before = os.getloadavg()
         cpu_before = os.times()
         started = time.monotonic()
         try:
-            outcome = run_scan(ExportScan(export=export, out=base / "reports", config=config,
-                                          workers=args.workers, scheduler=scheduler,
-                                          internal_domains=frozenset({"cusd.com"})))
+            outcome = run_scan(
+                ExportScan(
+                    export=export,
+                    out=base / "reports",
+                    config=config,
+                    workers=args.workers,
+                    scheduler=scheduler,
+                    internal_domains=frozenset({"cusd.com"}),
+                )
+            )
         finally:
             if cluster is not None:
                 cluster.close()
@@ -401,27 +449,41 @@ def main() -> None:
         skipped = builder.composition["media"]
         read = summary.bytes - skipped
         worker = max(summary.seconds_read + summary.seconds_extract + summary.seconds_detect, 1e-9)
-        children = (cpu_after.children_user + cpu_after.children_system
-                    - cpu_before.children_user - cpu_before.children_system)
+        children = (
+            cpu_after.children_user
+            + cpu_after.children_system
+            - cpu_before.children_user
+            - cpu_before.children_system
+        )
         flagged = {item.key.split("/", 1)[1] for item in outcome_files(outcome)}
         hit = len(builder.planted & flagged)
-        print(f"\nscan: {'dask' if args.dask else 'local'}, {args.workers} worker processes on "
-              f"{os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
-              f"after {load_after[0]:.2f}")
+        print(
+            f"\nscan: {'dask' if args.dask else 'local'}, {args.workers} worker processes on "
+            f"{os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
+            f"after {load_after[0]:.2f}"
+        )
         print(f"  {summary.files} files, {summary.bytes / 1e9:.2f} GB in {seconds:.1f} s")
-        print(f"  throughput: {summary.bytes / 1e9 / (seconds / 3600):.1f} GB/hour over the export;"
-              f" {read / 1e9 / (seconds / 3600):.1f} GB/hour over the {read / 1e9:.2f} GB read"
-              f" ({skipped / 1e9:.2f} GB of media skipped by type)")
-        print(f"  text: {summary.chars / 1e6:.0f} M characters, "
-              f"{summary.chars / 1e6 / seconds:.1f} M/s")
-        print(f"  worker time {worker:.0f} s: reading {100 * summary.seconds_read / worker:.0f}%,"
-              f" extraction {100 * summary.seconds_extract / worker:.0f}%,"
-              f" detection {100 * summary.seconds_detect / worker:.0f}%"
-              + (f"; worker CPU {children:.0f} s" if not args.dask else ""))
+        print(
+            f"  throughput: {summary.bytes / 1e9 / (seconds / 3600):.1f} GB/hour over the export;"
+            f" {read / 1e9 / (seconds / 3600):.1f} GB/hour over the {read / 1e9:.2f} GB read"
+            f" ({skipped / 1e9:.2f} GB of media skipped by type)"
+        )
+        print(
+            f"  text: {summary.chars / 1e6:.0f} M characters, "
+            f"{summary.chars / 1e6 / seconds:.1f} M/s"
+        )
+        print(
+            f"  worker time {worker:.0f} s: reading {100 * summary.seconds_read / worker:.0f}%,"
+            f" extraction {100 * summary.seconds_extract / worker:.0f}%,"
+            f" detection {100 * summary.seconds_detect / worker:.0f}%"
+            + (f"; worker CPU {children:.0f} s" if not args.dask else "")
+        )
         print(f"  outcomes: {dict(summary.by_status)}; findings {summary.findings}")
-        print(f"  files with planted records flagged: {hit} of {len(builder.planted)}; "
-              f"files without planted records flagged: {len(flagged - builder.planted)} of "
-              f"{summary.files - len(builder.planted)}")
+        print(
+            f"  files with planted records flagged: {hit} of {len(builder.planted)}; "
+            f"files without planted records flagged: {len(flagged - builder.planted)} of "
+            f"{summary.files - len(builder.planted)}"
+        )
         print("  per kind (worker seconds; MB per worker-second):")
         for kind, (files, size, busy) in sorted(per_kind(outcome).items()):
             rate = f"{size / MB / busy:8.1f}" if busy > 0 else "skipped"
@@ -450,8 +512,11 @@ def per_kind(outcome: Outcome) -> dict[str, tuple[int, int, float]]:
         extension = "." + item.key.rsplit(".", 1)[-1]
         kind = "media" if extension in media else extension[1:]
         files, size, busy = totals.get(kind, (0, 0, 0.0))
-        totals[kind] = (files + 1, size + item.size,
-                        busy + item.seconds_read + item.seconds_extract + item.seconds_detect)
+        totals[kind] = (
+            files + 1,
+            size + item.size,
+            busy + item.seconds_read + item.seconds_extract + item.seconds_detect,
+        )
     return totals
 
 

@@ -114,11 +114,15 @@ def run(name: str, dpis: list[int], scanner) -> None:
                     key = f"{language} {item.entity}: {item.label or item.value[:24]}"
                     by_item[key].append(hit)
                     by_degradation[f"{degradation} {dpi} dpi"].append(hit)
-    print(f"\n{name}: {pages} pages, {pages / cpu_spent:.2f} pages/s per core "
-          f"({cpu_spent / pages:.2f} CPU s/page, {wall_spent / pages:.2f} s/page wall), "
-          f"{peaks()}")
-    print(f"  Spanish words read with their accents ({', '.join(ACCENTED)}): "
-          f"{sum(accents)}/{len(accents)}")
+    print(
+        f"\n{name}: {pages} pages, {pages / cpu_spent:.2f} pages/s per core "
+        f"({cpu_spent / pages:.2f} CPU s/page, {wall_spent / pages:.2f} s/page wall), "
+        f"{peaks()}"
+    )
+    print(
+        f"  Spanish words read with their accents ({', '.join(ACCENTED)}): "
+        f"{sum(accents)}/{len(accents)}"
+    )
     print("  recall by planted item:")
     for key, hits in sorted(by_item.items()):
         print(f"    {key:<58} {sum(hits)}/{len(hits)}")
@@ -180,8 +184,12 @@ def main() -> None:
     parser.add_argument("--engines", default="rapidocr,tesseract")
     parser.add_argument("--dpi", default="150,200,300")
     parser.add_argument("--rule", action="store_true", help="measure the scanned-page rule")
-    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/docs"),
-                        help="PDFs to measure the rule on (with --rule)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("../shared/corpus/docs"),
+        help="PDFs to measure the rule on (with --rule)",
+    )
     args = parser.parse_args()
     if args.rule:
         rule(args.corpus)

@@ -249,9 +249,7 @@ class Scanner:
                 )
         return found
 
-    def _cell_extras(
-        self, cells: CellTable
-    ) -> tuple[tuple[frozenset[int], ...], frozenset[int]]:
+    def _cell_extras(self, cells: CellTable) -> tuple[tuple[frozenset[int], ...], frozenset[int]]:
         """Context phrases of each cell's header, and of all headers together; headers
         repeat (a column's), so each distinct one is indexed once."""
         if not cells.headers:
@@ -316,11 +314,7 @@ class Scanner:
             metadata = result.recognition_metadata
             start = folded.to_original(result.start)
             # In a text file: the match's line and column in the whole file.
-            at = (
-                location.text_at.advance(segment.text, offset, start)
-                if location.text_at
-                else None
-            )
+            at = location.text_at.advance(segment.text, offset, start) if location.text_at else None
             findings.append(
                 Finding(
                     entity_type=result.entity_type,

@@ -69,7 +69,7 @@ def message_id_text(value: str) -> str:
     """A Message-ID as it is scanned: the "@" between its two halves a space (same length), so
     that every Message-ID is not taken for an e-mail address; a value in either half is."""
     at = value.rfind("@")
-    return value if at < 0 else f"{value[:at]} {value[at + 1:]}"
+    return value if at < 0 else f"{value[:at]} {value[at + 1 :]}"
 
 
 def message_id_digest(secret: bytes, value: str) -> str:
@@ -138,9 +138,7 @@ def rename_result(result: ScanResult) -> ScanResult:
     )
 
 
-def match_names(
-    locations: Iterable[Location], stored: Mapping[str, Sequence[Span]]
-) -> Names:
+def match_names(locations: Iterable[Location], stored: Mapping[str, Sequence[Span]]) -> Names:
     """The names a scan masked, found again from what was stored: for a message extracted
     anew, the raw name whose masking by the findings stored under a location gives that very
     location. ``locations`` in extraction order (a container's name before its members')."""

@@ -90,7 +90,6 @@ class LazyKernel:
         return None
 
 
-
 class _Announcements:
     """Messages to log when a kernel is really compiled, once each: numba says so with its
     ``numba:compile`` event, which it raises only after its cache had nothing to load."""

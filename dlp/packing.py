@@ -89,9 +89,14 @@ class _Pending:
             # What the cell-by-cell loop below would do first: the table starts a new block
             # (and so a table's own blocks, cut by the same rule, pass through as they are).
             yield from self.flush()
-        if not self.runs and len(text) <= self.block and (
-            len(text) <= self.small
-            or (cells.longest if cells.longest >= 0 else max(cell_lengths(segment))) <= self.small
+        if (
+            not self.runs
+            and len(text) <= self.block
+            and (
+                len(text) <= self.small
+                or (cells.longest if cells.longest >= 0 else max(cell_lengths(segment)))
+                <= self.small
+            )
         ):
             self.runs.append((segment, 0, count))
             self.size = len(text) + GAP
@@ -100,8 +105,11 @@ class _Pending:
         lengths = cell_lengths(segment)
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
         small = self.small
-        bigs = [i for i, length in enumerate(lengths) if length > small] \
-            if max(lengths) > small else []
+        bigs = (
+            [i for i, length in enumerate(lengths) if length > small]
+            if max(lengths) > small
+            else []
+        )
         bigs.append(count)
         index = big = 0
         while index < count:
@@ -170,7 +178,8 @@ def _joined(runs: list[_Run]) -> Segment:
                 locations.append([cells.location(i) for i in range(lo, hi)])
         position = ends[-1] + GAP
     chained: Sequence[Location] = (
-        locations[0] if len(locations) == 1 and isinstance(locations[0], CellLocations)
+        locations[0]
+        if len(locations) == 1 and isinstance(locations[0], CellLocations)
         else ChainedLocations(locations)
     )
     first_location = chained[0]

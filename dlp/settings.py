@@ -322,18 +322,20 @@ def _keywords(
         for item in items:
             if isinstance(item, str):
                 text, weight = item, 1.0
-            elif isinstance(item, dict) and isinstance(item.get("term"), str) and set(item) <= {
-                "term", "weight"
-            }:
+            elif (
+                isinstance(item, dict)
+                and isinstance(item.get("term"), str)
+                and set(item) <= {"term", "weight"}
+            ):
                 text, weight = item["term"], item.get("weight", 1.0)
-                if isinstance(weight, bool) or not isinstance(weight, int | float) or not (
-                    0 < weight <= 10
+                if (
+                    isinstance(weight, bool)
+                    or not isinstance(weight, int | float)
+                    or not (0 < weight <= 10)
                 ):
                     raise table.error(category, f"{text!r}: weight must be a number in (0, 10]")
             else:
-                raise table.error(
-                    category, 'each term is "text" or {term = "text", weight = 1.5}'
-                )
+                raise table.error(category, 'each term is "text" or {term = "text", weight = 1.5}')
             problem = term_problem(text)
             if problem:
                 raise table.error(category, f"{text!r}: {problem}")

@@ -357,13 +357,23 @@ def test_an_auditor_checks_with_openssl_alone(tmp_path: Path) -> None:
     log, recorded = _checkpointed(tmp_path, 5)
     entry = _lines(log.path)[-1]
     unsigned = {key: value for key, value in entry.items() if key != "mac"}
-    body = b"k12-dlp audit v2\n" + json.dumps(
-        unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    body = (
+        b"k12-dlp audit v2\n"
+        + json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
     mac = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-mac", "HMAC", "-macopt",
-         f"hexkey:{log.keys.chain_key.hex()}"],
-        input=body, capture_output=True, check=True,
+        [
+            "openssl",
+            "dgst",
+            "-sha256",
+            "-mac",
+            "HMAC",
+            "-macopt",
+            f"hexkey:{log.keys.chain_key.hex()}",
+        ],
+        input=body,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     assert mac.strip().endswith(str(entry["mac"]))
     (checkpoint,) = recorded
@@ -371,8 +381,17 @@ def test_an_auditor_checks_with_openssl_alone(tmp_path: Path) -> None:
     (tmp_path / "payload").write_bytes(checkpoint.payload())
     (tmp_path / "signature").write_bytes(bytes.fromhex(checkpoint.signature))
     command = [
-        "openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "public.pem"),
-        "-rawin", "-in", str(tmp_path / "payload"), "-sigfile", str(tmp_path / "signature"),
+        "openssl",
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        str(tmp_path / "public.pem"),
+        "-rawin",
+        "-in",
+        str(tmp_path / "payload"),
+        "-sigfile",
+        str(tmp_path / "signature"),
     ]
     assert subprocess.run(command, capture_output=True).returncode == 0
     (tmp_path / "payload").write_bytes(checkpoint.payload().replace(b'"count":5', b'"count":6'))

@@ -22,8 +22,9 @@ ROSTER_CSV = (
 MESSAGE = "Marisol Quintanilla missed the IEP meeting; her plan needs review.\n"
 
 
-def dlp(*args: str, cwd: Path, env: dict[str, str] | None = None,
-        stdin: bytes = b"") -> subprocess.CompletedProcess:
+def dlp(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b""
+) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("DLP_")}
     return subprocess.run(
         [sys.executable, "-m", "dlp", *args],
@@ -42,9 +43,17 @@ def roster(tmp_path_factory) -> Path:
     (folder / "sis.csv").write_text(ROSTER_CSV)
     store = folder / "roster.npz"
     result = dlp(
-        "roster", "import", "sis.csv", "--format", "csv", "--store", str(store),
-        "--map", "student_id=Student Number,first=First,last=Last,birth_date=Birthdate",
-        cwd=folder, env={"DLP_SECRET": SECRET},
+        "roster",
+        "import",
+        "sis.csv",
+        "--format",
+        "csv",
+        "--store",
+        str(store),
+        "--map",
+        "student_id=Student Number,first=First,last=Last,birth_date=Birthdate",
+        cwd=folder,
+        env={"DLP_SECRET": SECRET},
     )
     assert result.returncode == 0, result.stderr
     return store
@@ -59,17 +68,25 @@ def test_scan_with_roster_finds_the_student_by_name(tmp_path, roster):
     env = {"DLP_SECRET": SECRET}
     without = _findings(dlp("scan", "--format", "jsonl", "note.txt", cwd=tmp_path, env=env))
     assert "ROSTER_STUDENT_NAME" not in {f["entity_type"] for f in without}
-    result = dlp("scan", "--format", "jsonl", "--roster", str(roster), "note.txt",
-                 cwd=tmp_path, env=env)
+    result = dlp(
+        "scan", "--format", "jsonl", "--roster", str(roster), "note.txt", cwd=tmp_path, env=env
+    )
     assert result.returncode == 1, result.stderr
     names = [f for f in _findings(result) if f["entity_type"] == "ROSTER_STUDENT_NAME"]
     assert len(names) == 1
     assert "Quintanilla" not in result.stdout.decode()
     # The same roster from the environment variable `dlp roster` also reads.
-    from_env = dlp("scan", "--format", "jsonl", "note.txt", cwd=tmp_path,
-                   env={**env, "DLP_ROSTER_STORE": str(roster)})
-    assert [f["digest"] for f in _findings(from_env) if f["entity_type"].startswith("ROSTER")] \
-        == [names[0]["digest"]]
+    from_env = dlp(
+        "scan",
+        "--format",
+        "jsonl",
+        "note.txt",
+        cwd=tmp_path,
+        env={**env, "DLP_ROSTER_STORE": str(roster)},
+    )
+    assert [f["digest"] for f in _findings(from_env) if f["entity_type"].startswith("ROSTER")] == [
+        names[0]["digest"]
+    ]
 
 
 def test_roster_without_its_secret_is_a_usage_error(tmp_path, roster):
@@ -77,8 +94,14 @@ def test_roster_without_its_secret_is_a_usage_error(tmp_path, roster):
     result = dlp("scan", "--roster", str(roster), "note.txt", cwd=tmp_path)
     assert result.returncode == 2
     assert b"--roster needs the secret" in result.stderr
-    wrong = dlp("scan", "--roster", str(roster), "note.txt", cwd=tmp_path,
-                env={"DLP_SECRET": "another-secret-entirely-0123456789"})
+    wrong = dlp(
+        "scan",
+        "--roster",
+        str(roster),
+        "note.txt",
+        cwd=tmp_path,
+        env={"DLP_SECRET": "another-secret-entirely-0123456789"},
+    )
     assert wrong.returncode == 2
     assert b"different secret" in wrong.stderr
     assert b"Traceback" not in wrong.stderr + result.stderr
@@ -96,14 +119,12 @@ special_education = ["student study team", {{term = "SST referral", weight = 1.6
 """
     )
     (tmp_path / "note.txt").write_text("The SST referral for Deshawn Whitfield is attached.\n")
-    result = dlp("scan", "--format", "jsonl", "--config", "gateway.toml", "note.txt",
-                 cwd=tmp_path)
+    result = dlp("scan", "--format", "jsonl", "--config", "gateway.toml", "note.txt", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     found = {f["entity_type"]: f for f in _findings(result)}
     assert found["SPECIAL_EDUCATION"]["score"] == pytest.approx(0.8)
     assert "ROSTER_STUDENT_NAME" in found
-    plain = dlp("scan", "--format", "jsonl", "note.txt", cwd=tmp_path,
-                env={"DLP_SECRET": SECRET})
+    plain = dlp("scan", "--format", "jsonl", "note.txt", cwd=tmp_path, env={"DLP_SECRET": SECRET})
     assert "SPECIAL_EDUCATION" not in {f["entity_type"] for f in _findings(plain)}
 
 
@@ -111,17 +132,34 @@ def test_scan_export_with_roster_counts_roster_findings(tmp_path, roster):
     export = tmp_path / "export"
     (export / "Teachers").mkdir(parents=True)
     (export / "Teachers" / "notes.txt").write_text(MESSAGE)
-    result = dlp("scan-export", str(export), "--out", str(tmp_path / "out"), "--workers", "1",
-                 "--no-progress", "--roster", str(roster), cwd=tmp_path,
-                 env={"DLP_SECRET": SECRET})
+    result = dlp(
+        "scan-export",
+        str(export),
+        "--out",
+        str(tmp_path / "out"),
+        "--workers",
+        "1",
+        "--no-progress",
+        "--roster",
+        str(roster),
+        cwd=tmp_path,
+        env={"DLP_SECRET": SECRET},
+    )
     assert result.returncode == 1, result.stderr
     lines = (tmp_path / "out" / "report.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     file = next(r for r in records if r["kind"] == "file")
     assert file["counts"].get("ROSTER_STUDENT_NAME") == 1
-    missing = dlp("scan-export", str(export), "--out", str(tmp_path / "out2"),
-                  "--roster", str(tmp_path / "nope.npz"), cwd=tmp_path,
-                  env={"DLP_SECRET": SECRET})
+    missing = dlp(
+        "scan-export",
+        str(export),
+        "--out",
+        str(tmp_path / "out2"),
+        "--roster",
+        str(tmp_path / "nope.npz"),
+        cwd=tmp_path,
+        env={"DLP_SECRET": SECRET},
+    )
     assert missing.returncode == 2
     assert b"no roster at" in missing.stderr
 

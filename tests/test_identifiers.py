@@ -32,8 +32,11 @@ def _outer(disposition: bytes) -> bytes:
     return (
         b"From: mlopez@cusd.com\r\nTo: tutor@gmail.com\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n"
-        b"\r\nSee attached.\r\n--XX\r\nContent-Type: message/rfc822\r\n" + disposition
-        + b"\r\n" + INNER + b"--XX--\r\n"
+        b"\r\nSee attached.\r\n--XX\r\nContent-Type: message/rfc822\r\n"
+        + disposition
+        + b"\r\n"
+        + INNER
+        + b"--XX--\r\n"
     )
 
 
@@ -41,8 +44,14 @@ def _outer(disposition: bytes) -> bytes:
 def roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("roster") / "roster.npz"
     RosterStore.open(path, SECRET).import_people(
-        [Person(Role.STUDENT, "4512345", PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14))],
+        [
+            Person(
+                Role.STUDENT,
+                "4512345",
+                PersonName("Marisol", "Quintanilla"),
+                birth_date=date(2009, 3, 14),
+            )
+        ],
         "test",
     )
     return path
@@ -55,8 +64,21 @@ def scanner(roster: Path) -> Scanner:
 
 def _stored(raw: bytes, scanner: Scanner) -> list[StoredFinding]:
     return [
-        StoredFinding(position, f.entity_type, f.category.value, f.location.masked(), f.start,
-                      f.end, f.score, f.recognizer, f.pattern, f.masked, f.digest, (), ())
+        StoredFinding(
+            position,
+            f.entity_type,
+            f.category.value,
+            f.location.masked(),
+            f.start,
+            f.end,
+            f.score,
+            f.recognizer,
+            f.pattern,
+            f.masked,
+            f.digest,
+            (),
+            (),
+        )
         for position, f in enumerate(scan_message(raw, scanner).findings)
     ]
 
@@ -65,8 +87,10 @@ def _stored(raw: bytes, scanner: Scanner) -> list[StoredFinding]:
     ("disposition", "name"),
     [
         (b"", "attached message 3 (M****** Q********** SSN ***-**-####)"),
-        (b'Content-Disposition: attachment; filename="Marisol Quintanilla.eml"\r\n',
-         "M****** Q**********.eml"),
+        (
+            b'Content-Disposition: attachment; filename="Marisol Quintanilla.eml"\r\n',
+            "M****** Q**********.eml",
+        ),
     ],
 )
 def test_attached_message_names_are_masked_and_found_again(
@@ -93,13 +117,24 @@ def test_dlp_scan_masks_member_names_as_it_streams(
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
         archive.writestr("IEP/Marisol Quintanilla.txt", "Reading plan; SSN 536-22-1234.")
         archive.writestr("IEP/locked.docx", b"not really a document")
-    status = main(["scan", "--format", "jsonl", "--roster", str(roster), "--secret-file",
-                   str(tmp_path / "secret.key"), str(tmp_path / "export.zip")])
+    status = main(
+        [
+            "scan",
+            "--format",
+            "jsonl",
+            "--roster",
+            str(roster),
+            "--secret-file",
+            str(tmp_path / "secret.key"),
+            str(tmp_path / "export.zip"),
+        ]
+    )
     assert status == 1
     out = capsys.readouterr().out
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["entity_type"] for r in records if r["kind"] == "finding"} >= {
-        "ROSTER_STUDENT_NAME", "US_SSN"
+        "ROSTER_STUDENT_NAME",
+        "US_SSN",
     }
     assert "Marisol" not in out and "Quintanilla" not in out and "536-22" not in out
     assert all(

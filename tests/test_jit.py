@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-KERNEL_MODULE = '''
+KERNEL_MODULE = """
 from dlp.jit import LazyKernel
 
 
@@ -21,7 +21,7 @@ def total(values):
 
 
 compiled = LazyKernel(total, name="summing")
-'''
+"""
 
 CALL = "import numpy, summing\nprint(summing.compiled()(numpy.arange(5)))\n"
 

@@ -40,8 +40,20 @@ def test_unscannable_items_and_large_segments_pass_through_in_order():
     assert out == [small, broken, big, small]
 
 
-FRAGMENTS = ["536-22-1234", "IEP", "504 plan", "Student ID 1234567890", "SSN", "4512345",
-             "plain text", "DOB 03/14/2011", "jgarcia@cusd.com", "504", "plan", "student"]
+FRAGMENTS = [
+    "536-22-1234",
+    "IEP",
+    "504 plan",
+    "Student ID 1234567890",
+    "SSN",
+    "4512345",
+    "plain text",
+    "DOB 03/14/2011",
+    "jgarcia@cusd.com",
+    "504",
+    "plan",
+    "student",
+]
 
 
 @settings(max_examples=150, deadline=None)

@@ -25,6 +25,7 @@ from dlp.delivery import DeliveryResult, Outcome
 
 log = logging.getLogger("dlp.actions.outbox")
 
+
 class Deliver(Protocol):
     """``deliver(raw, envelope sender, recipients, require_tls[, xforward])``, bound to a
     delivery target; ``xforward``: the original client's attributes, passed on to the next hop

@@ -44,9 +44,7 @@ def add_detection_options(parser: argparse.ArgumentParser) -> None:
         metavar="FOLDER",
         help="the district's additions over the detection content (as [detection] overlay)",
     )
-    parser.add_argument(
-        "--threshold", type=float, help="minimum score of a finding (default 0.4)"
-    )
+    parser.add_argument("--threshold", type=float, help="minimum score of a finding (default 0.4)")
     parser.add_argument(
         "--roster",
         type=Path,

@@ -147,7 +147,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help='findings reviewers marked "not sensitive", for the policy\'s allow list',
     )
     positives.add_argument(
-        "--format", choices=["text", "json", "toml"], default="text",
+        "--format",
+        choices=["text", "json", "toml"],
+        default="text",
         help="toml: [[allow]] entries to append to the policy file",
     )
     add_config_option(parser, actions)
@@ -210,9 +212,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     actor = Actor(getpass.getuser(), "cli")
     try:
-        triage = build_triage(
-            settings, store, args.action in ("release", "reject"), os.environ
-        )
+        triage = build_triage(settings, store, args.action in ("release", "reject"), os.environ)
         return _ACTIONS[args.action](triage, actor, args)
     except NotFound as error:
         raise UsageError(str(error)) from None

@@ -87,8 +87,8 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
 
 def run(args: argparse.Namespace) -> int:
     config = detection_config(
-        args, "digests are valid for this run only (set DLP_SECRET or --secret-file for "
-        "stable digests)"
+        args,
+        "digests are valid for this run only (set DLP_SECRET or --secret-file for stable digests)",
     )
     try:
         scanner: Scanner = build_scanner(config)

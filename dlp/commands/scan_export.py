@@ -39,31 +39,64 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         f"resumable {STATE_NAME} into the output folder.",
     )
     parser.add_argument("path", metavar="PATH", type=Path, help="export folder or zip")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"folder for the reports and state (default: ./{DEFAULT_OUT})")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="local worker processes (default: all cores)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on a Dask distributed cluster (workers read PATH themselves, "
-                        "so it must be on storage they share)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue an interrupted scan from the state in --out")
-    parser.add_argument("--baseline", type=Path, metavar="FILE",
-                        help="a previous run's report.jsonl or state.sqlite: report only files "
-                        "new or changed since")
-    parser.add_argument("--metadata", type=Path, action="append", default=[], metavar="FILE",
-                        help="an owner/sharing metadata file kept outside the export "
-                        "(Vault *-metadata.xml, a Box or eDiscovery CSV); repeatable")
-    parser.add_argument("--internal-domain", action="append", default=[], metavar="DOMAIN",
-                        help="the district's mail domain (repeatable); sharing with others "
-                        "counts as external (default: the owner's own domain)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"folder for the reports and state (default: ./{DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="local worker processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster (workers read PATH themselves, "
+        "so it must be on storage they share)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue an interrupted scan from the state in --out"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="a previous run's report.jsonl or state.sqlite: report only files "
+        "new or changed since",
+    )
+    parser.add_argument(
+        "--metadata",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an owner/sharing metadata file kept outside the export "
+        "(Vault *-metadata.xml, a Box or eDiscovery CSV); repeatable",
+    )
+    parser.add_argument(
+        "--internal-domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="the district's mail domain (repeatable); sharing with others "
+        "counts as external (default: the owner's own domain)",
+    )
     add_detection_options(parser)
-    parser.add_argument("--max-findings-per-file", type=int, default=DEFAULT_MAX_FINDINGS,
-                        metavar="N", help="stop reading a file after N findings; its counts "
-                        f"are then lower bounds (default {DEFAULT_MAX_FINDINGS}; 0: no limit)")
-    parser.add_argument("--ocr", choices=("on", "off"), default="on",
-                        help="read images and scanned PDF pages by OCR (default on; off "
-                        "reports them as image content)")
+    parser.add_argument(
+        "--max-findings-per-file",
+        type=int,
+        default=DEFAULT_MAX_FINDINGS,
+        metavar="N",
+        help="stop reading a file after N findings; its counts "
+        f"are then lower bounds (default {DEFAULT_MAX_FINDINGS}; 0: no limit)",
+    )
+    parser.add_argument(
+        "--ocr",
+        choices=("on", "off"),
+        default="on",
+        help="read images and scanned PDF pages by OCR (default on; off "
+        "reports them as image content)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.set_defaults(func=run)
 
@@ -83,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and not (args.out / STATE_NAME).exists():
         raise UsageError(f"--resume: no state to resume in {args.out / STATE_NAME}")
     config = detection_config(
-        args, "digests and content hashes are valid for this run only, so it cannot serve "
-        f"as a baseline (set {SECRET_ENV} or --secret-file)"
+        args,
+        "digests and content hashes are valid for this run only, so it cannot serve "
+        f"as a baseline (set {SECRET_ENV} or --secret-file)",
     )
     if config.roster_path is not None:
         try:  # here, once, rather than as a failure in every worker

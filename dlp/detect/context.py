@@ -36,9 +36,7 @@ _NOT_AFTER = "".join(
     for word in ("[A-Z]", "Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
 )
 # The stop first and the titles looked for behind it: the expression does work only at stops.
-_BOUNDARY = re.compile(
-    rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])"
-)
+_BOUNDARY = re.compile(rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
 
 
 def crosses_boundary(text: str, left: int, right: int) -> bool:

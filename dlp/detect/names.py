@@ -29,12 +29,41 @@ RECOGNIZER = "NameListRecognizer"
 BASE_SCORE = 0.3
 POSSESSIVE_SCORE = 0.45
 CONTEXT_WORDS = (
-    "student", "students", "student name", "name", "names", "dear", "mr", "mrs", "ms", "miss",
-    "dr", "son", "daughter", "child", "children", "kid", "grandson", "granddaughter", "pupil",
-    "parent of", "guardian of", "mother of", "father of",
+    "student",
+    "students",
+    "student name",
+    "name",
+    "names",
+    "dear",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "kid",
+    "grandson",
+    "granddaughter",
+    "pupil",
+    "parent of",
+    "guardian of",
+    "mother of",
+    "father of",
     # Spanish
-    "estudiante", "alumno", "alumna", "hijo", "hija", "estimado", "estimada", "sr", "sra",
-    "srta", "nombre",
+    "estudiante",
+    "alumno",
+    "alumna",
+    "hijo",
+    "hija",
+    "estimado",
+    "estimada",
+    "sr",
+    "sra",
+    "srta",
+    "nombre",
 )
 CONTEXT_BEFORE = 32
 CONTEXT_AFTER = 16
@@ -107,8 +136,9 @@ class NameFinder:
             if not after.isupper() and not (after.isspace() and text[end + 2].isupper()):
                 continue
             first = text[start:end]
-            if not first[:1].isupper() or (len(first) > 1 and not first[1:].islower()
-                                           and not first.isupper()):
+            if not first[:1].isupper() or (
+                len(first) > 1 and not first[1:].islower() and not first.isupper()
+            ):
                 continue
             following = _SURNAME.match(text, end)
             if following is None:

@@ -118,9 +118,7 @@ class Prefilter:
         }
 
 
-def compile_database(
-    patterns: Sequence[tuple[str, int]], ids: Sequence[int]
-) -> hyperscan.Database:
+def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
     """One Hyperscan database, in prefilter mode, of (regex, python re flags) patterns."""
     expressions, flags = [], []
     for regex, re_flags in patterns:

@@ -81,9 +81,7 @@ def address_anchors(normalized: str) -> list[int]:
     return found
 
 
-def in_address(
-    normalized: str, start: int, end: int, anchors: list[int] | None = None
-) -> bool:
+def in_address(normalized: str, start: int, end: int, anchors: list[int] | None = None) -> bool:
     """Whether ``normalized[start:end]`` lies in a web or e-mail address or a file path.
 
     Asked only of the few places where a term or context phrase was found, not of the whole
@@ -134,8 +132,7 @@ def term_problem(text: str) -> str | None:
     for word in written:
         if not skeleton(word).strip():
             return (
-                f"{word!r} has no letter or digit, so the term would match without it; "
-                "leave it out"
+                f"{word!r} has no letter or digit, so the term would match without it; leave it out"
             )
     return None
 

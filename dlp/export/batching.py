@@ -16,8 +16,8 @@ edge accepts, exactly like the start or end of a text, and the patterns are chec
 that would tell the two apart (``\\A``, ``\\Z``, and ``^``, ``$`` without MULTILINE; with it
 they are line anchors, and a line break is a line's edge either way): with any, or with extra
 recognizers (a spaCy PERSON model), batching is off. Joining can only add candidates (a match
-across two cells), which then costs a full scan of both and finds nothing extra. A Hypothesis test checks
-the property on generated cells.
+across two cells), which then costs a full scan of both and finds nothing extra. A Hypothesis
+test checks the property on generated cells.
 """
 
 from __future__ import annotations
@@ -38,10 +38,14 @@ MAX_SEGMENT_CHARS = 2048
 MAX_BATCH_CHARS = 256 * 1024
 MAX_BATCH_SEGMENTS = 512  # also how far past the per-file finding limit a file is read
 _STRING_ANCHORS = frozenset({sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING})
-_ANCHORS = frozenset({
-    sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_STRING,
-    sre_constants.AT_END, sre_constants.AT_END_STRING,
-})
+_ANCHORS = frozenset(
+    {
+        sre_constants.AT_BEGINNING,
+        sre_constants.AT_BEGINNING_STRING,
+        sre_constants.AT_END,
+        sre_constants.AT_END_STRING,
+    }
+)
 
 
 def _anchored(regex: str, flags: int) -> bool:
@@ -168,7 +172,7 @@ class CandidateGate:
                 present = by_header.get(header)
                 if present is None:
                     present = by_header[header] = scanner.indexer.phrases_in(header)
-                present = present | scanner.indexer.phrases_in(joined[starts[index]:ends[index]])
+                present = present | scanner.indexer.phrases_in(joined[starts[index] : ends[index]])
                 marks[index] = any(
                     (bound_table[pattern] or frozenset()) & present for pattern in patterns
                 )

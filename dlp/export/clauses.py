@@ -65,10 +65,10 @@ WEIGHTS: dict[str, float] = {
 DEFAULT_WEIGHT = 1.0
 
 # How much wider sharing multiplies a file's risk.
-EXPOSURE_FACTOR = {"public": 3.0, "external": 2.0, "internal": 1.25, "private": 1.0,
-                   "unknown": 1.0}
-PUBLIC_PRINCIPALS = frozenset({"anyone", "anyonewithlink", "anyone_with_link", "public",
-                               "open", "anyoneinternet", "everyone"})
+EXPOSURE_FACTOR = {"public": 3.0, "external": 2.0, "internal": 1.25, "private": 1.0, "unknown": 1.0}
+PUBLIC_PRINCIPALS = frozenset(
+    {"anyone", "anyonewithlink", "anyone_with_link", "public", "open", "anyoneinternet", "everyone"}
+)
 
 
 # The shipped categories, read once: what ``clauses_for`` falls back on without a scanner's.

@@ -18,14 +18,48 @@ from pathlib import Path, PurePosixPath
 
 # Skipped by type before anything is read: they hold no text the scanner could read, and they
 # are most of the bytes of a real drive. Each is still reported, as not scanned.
-IMAGE_EXTENSIONS = frozenset((
-    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".webp", ".ico",
-    ".raw", ".cr2", ".nef",
-))
-MEDIA_EXTENSIONS = frozenset((
-    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".flv", ".mpg", ".mpeg", ".3gp",
-    ".mp3", ".wav", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".wma", ".aiff",
-))
+IMAGE_EXTENSIONS = frozenset(
+    (
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".gif",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".heif",
+        ".webp",
+        ".ico",
+        ".raw",
+        ".cr2",
+        ".nef",
+    )
+)
+MEDIA_EXTENSIONS = frozenset(
+    (
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".wmv",
+        ".flv",
+        ".mpg",
+        ".mpeg",
+        ".3gp",
+        ".mp3",
+        ".wav",
+        ".m4a",
+        ".aac",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".wma",
+        ".aiff",
+    )
+)
 # Takeout puts the drive under these folders inside each of its zips.
 _TAKEOUT_PREFIX = ("Takeout", "Drive")
 _SKIPPED_MEMBER_PREFIXES = ("__MACOSX/",)
@@ -153,6 +187,4 @@ def _zip_members(path: Path, zip_name: str, skip: frozenset[str]) -> Iterator[Ex
 def _zip_mtime(member: zipfile.ZipInfo) -> float:
     """The member's own timestamp (as a number), which changes when the drive's file does."""
     year, month, day, hour, minute, second = member.date_time
-    return float(
-        ((((year * 100 + month) * 100 + day) * 100 + hour) * 100 + minute) * 100 + second
-    )
+    return float(((((year * 100 + month) * 100 + day) * 100 + hour) * 100 + minute) * 100 + second)

@@ -34,14 +34,40 @@ _SUFFIX_DEPTH = 6  # path suffixes indexed per entry: enough to survive a differ
 _SPLIT = re.compile(r"[,;\n]+")
 
 # CSV column names, normalised (lower case, letters and digits only), by role, best first.
-PATH_COLUMNS = ("path", "originalpath", "filepath", "itempath", "fullpath", "documentpath",
-                "location", "serverrelativeurl", "folderpath")
+PATH_COLUMNS = (
+    "path",
+    "originalpath",
+    "filepath",
+    "itempath",
+    "fullpath",
+    "documentpath",
+    "location",
+    "serverrelativeurl",
+    "folderpath",
+)
 NAME_COLUMNS = ("itemname", "filename", "name", "title", "leafname")
-OWNER_COLUMNS = ("ownerlogin", "owneremail", "owner", "author", "createdby", "ownername",
-                 "custodian")
-SHARING_COLUMNS = ("collaboratorlogin", "collaborators", "sharedwith", "viewers", "editors",
-                   "others", "sharing", "sharedlinkaccess", "sharedlink", "permissions",
-                   "collaboratorname")
+OWNER_COLUMNS = (
+    "ownerlogin",
+    "owneremail",
+    "owner",
+    "author",
+    "createdby",
+    "ownername",
+    "custodian",
+)
+SHARING_COLUMNS = (
+    "collaboratorlogin",
+    "collaborators",
+    "sharedwith",
+    "viewers",
+    "editors",
+    "others",
+    "sharing",
+    "sharedlinkaccess",
+    "sharedlink",
+    "permissions",
+    "collaboratorname",
+)
 TYPE_COLUMNS = ("itemtype", "type", "objecttype")
 
 
@@ -147,8 +173,14 @@ def _principals(value: str) -> list[str]:
 def read_vault_xml(stream: IO[bytes], source: str, index: MetadataIndex) -> int:
     """Add every ``<Document>`` of a Vault Drive metadata file; returns how many."""
     count = 0
-    for _, element in etree.iterparse(stream, events=("end",), tag="{*}Document",
-                                      resolve_entities=False, no_network=True, huge_tree=False):
+    for _, element in etree.iterparse(
+        stream,
+        events=("end",),
+        tag="{*}Document",
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+    ):
         tags: dict[str, list[str]] = {}
         for tag in element.iter("{*}Tag"):
             name = (tag.get("TagName") or "").strip()
@@ -203,8 +235,9 @@ def manifest_columns(header: Iterable[str]) -> _Columns | None:
     sharing = every(SHARING_COLUMNS)
     if "collaboratorlogin" in normal:  # the name is only a fallback for the address
         sharing = tuple(i for i in sharing if normal[i] != "collaboratorname")
-    columns = _Columns(first(PATH_COLUMNS), first(NAME_COLUMNS), every(OWNER_COLUMNS),
-                       sharing, first(TYPE_COLUMNS))
+    columns = _Columns(
+        first(PATH_COLUMNS), first(NAME_COLUMNS), every(OWNER_COLUMNS), sharing, first(TYPE_COLUMNS)
+    )
     if columns.path is None and columns.name is None:
         return None
     if not columns.owners and not columns.sharing:

@@ -11,8 +11,9 @@ PLAIN_EVERY_SECONDS = 10.0
 
 
 class Progress:
-    def __init__(self, total_files: int, total_bytes: int, out: TextIO, enabled: bool = True
-                 ) -> None:
+    def __init__(
+        self, total_files: int, total_bytes: int, out: TextIO, enabled: bool = True
+    ) -> None:
         self.total_files = total_files
         self.total_bytes = total_bytes
         self.out = out
@@ -23,9 +24,17 @@ class Progress:
         self.enabled = enabled
         self.bar: tqdm[None] | None = None
         if enabled and out.isatty():
-            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1000,
-                            file=out, dynamic_ncols=True, smoothing=0.1,
-                            postfix=self._files_text(), desc="scanning")
+            self.bar = tqdm(
+                total=total_bytes,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1000,
+                file=out,
+                dynamic_ncols=True,
+                smoothing=0.1,
+                postfix=self._files_text(),
+                desc="scanning",
+            )
 
     def _files_text(self) -> str:
         return f"{self.files}/{self.total_files} files"
@@ -38,8 +47,9 @@ class Progress:
             self.bar.update(size)
             return
         now = time.monotonic()
-        if self.enabled and (now - self._last_line >= PLAIN_EVERY_SECONDS
-                             or self.files == self.total_files):
+        if self.enabled and (
+            now - self._last_line >= PLAIN_EVERY_SECONDS or self.files == self.total_files
+        ):
             self._last_line = now
             self.out.write(self.line(now) + "\n")
             self.out.flush()
@@ -49,9 +59,11 @@ class Progress:
         rate = self.bytes / elapsed
         left = (self.total_bytes - self.bytes) / rate if rate > 0 else float("inf")
         eta = _clock(left) if left != float("inf") else "?"
-        return (f"progress: {self.files}/{self.total_files} files, "
-                f"{self.bytes / 1e6:,.1f}/{self.total_bytes / 1e6:,.1f} MB, "
-                f"{rate / 1e6:,.1f} MB/s, elapsed {_clock(elapsed)}, left {eta}")
+        return (
+            f"progress: {self.files}/{self.total_files} files, "
+            f"{self.bytes / 1e6:,.1f}/{self.total_bytes / 1e6:,.1f} MB, "
+            f"{rate / 1e6:,.1f} MB/s, elapsed {_clock(elapsed)}, left {eta}"
+        )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -26,11 +26,35 @@ FINDINGS_CSV_NAME = "findings.csv"
 HTML_NAME = "report.html"
 CHART_ROWS = 15
 
-FILE_COLUMNS = ("location", "folder", "owner", "shared_with", "exposure", "status", "risk",
-                "findings", "truncated", "L.3.a", "L.3.b", "categories", "unscannable", "size",
-                "content_hash")
-FINDING_COLUMNS = ("file", "owner", "exposure", "location", "entity_type", "category",
-                   "clauses", "masked", "score", "digest")
+FILE_COLUMNS = (
+    "location",
+    "folder",
+    "owner",
+    "shared_with",
+    "exposure",
+    "status",
+    "risk",
+    "findings",
+    "truncated",
+    "L.3.a",
+    "L.3.b",
+    "categories",
+    "unscannable",
+    "size",
+    "content_hash",
+)
+FINDING_COLUMNS = (
+    "file",
+    "owner",
+    "exposure",
+    "location",
+    "entity_type",
+    "category",
+    "clauses",
+    "masked",
+    "score",
+    "digest",
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +72,9 @@ class RunInfo:
         return size / 1e9 / (self.seconds / 3600) if self.seconds > 0 else 0.0
 
 
-def write_jsonl(results: Iterable[r.FileResult], summary: Summary, info: RunInfo,
-                path: Path) -> None:
+def write_jsonl(
+    results: Iterable[r.FileResult], summary: Summary, info: RunInfo, path: Path
+) -> None:
     """One ``file`` record per file (``unchanged`` ones too, so it can be a baseline), then
     one ``summary`` record."""
     with open(path, "w", encoding="utf-8") as out:
@@ -80,8 +105,10 @@ def _summary_record(summary: Summary, info: RunInfo) -> dict[str, Any]:
 
 def write_csv(results: Iterable[r.FileResult], files_path: Path, findings_path: Path) -> None:
     """``files.csv``: one row per reported file; ``findings.csv``: one row per finding shown."""
-    with open(files_path, "w", newline="", encoding="utf-8") as files_out, \
-            open(findings_path, "w", newline="", encoding="utf-8") as findings_out:
+    with (
+        open(files_path, "w", newline="", encoding="utf-8") as files_out,
+        open(findings_path, "w", newline="", encoding="utf-8") as findings_out,
+    ):
         file_rows = csv.writer(files_out)
         finding_rows = csv.writer(findings_out)
         file_rows.writerow(FILE_COLUMNS)
@@ -89,19 +116,40 @@ def write_csv(results: Iterable[r.FileResult], files_path: Path, findings_path: 
         for item in results:
             if item.status == r.UNCHANGED:
                 continue
-            file_rows.writerow((
-                item.location, item.folder, item.owner, " ".join(item.shared_with),
-                item.exposure, item.status, item.risk, item.findings_total, int(item.truncated),
-                item.clauses.get(STUDENT, 0), item.clauses.get(PERSONNEL, 0),
-                " ".join(f"{k}={v}" for k, v in sorted(item.categories.items())),
-                " ".join(item.reasons), item.size, item.content_hash,
-            ))
+            file_rows.writerow(
+                (
+                    item.location,
+                    item.folder,
+                    item.owner,
+                    " ".join(item.shared_with),
+                    item.exposure,
+                    item.status,
+                    item.risk,
+                    item.findings_total,
+                    int(item.truncated),
+                    item.clauses.get(STUDENT, 0),
+                    item.clauses.get(PERSONNEL, 0),
+                    " ".join(f"{k}={v}" for k, v in sorted(item.categories.items())),
+                    " ".join(item.reasons),
+                    item.size,
+                    item.content_hash,
+                )
+            )
             for finding in item.findings:
-                finding_rows.writerow((
-                    item.location, item.owner, item.exposure, finding["location"],
-                    finding["entity_type"], finding["category"], " ".join(finding["clauses"]),
-                    finding["masked"], finding["score"], finding["digest"],
-                ))
+                finding_rows.writerow(
+                    (
+                        item.location,
+                        item.owner,
+                        item.exposure,
+                        finding["location"],
+                        finding["entity_type"],
+                        finding["category"],
+                        " ".join(finding["clauses"]),
+                        finding["masked"],
+                        finding["score"],
+                        finding["digest"],
+                    )
+                )
 
 
 @dataclass(frozen=True)
@@ -115,8 +163,9 @@ class Bar:
 def bars(rows: Iterable[tuple[str, float, str]], limit: int = CHART_ROWS) -> list[Bar]:
     ordered = sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
     largest = max((row[1] for row in ordered), default=0) or 1
-    return [Bar(label, value, round(100 * value / largest, 1), note)
-            for label, value, note in ordered]
+    return [
+        Bar(label, value, round(100 * value / largest, 1), note) for label, value, note in ordered
+    ]
 
 
 def render_html(summary: Summary, info: RunInfo) -> str:
@@ -144,11 +193,13 @@ def render_html(summary: Summary, info: RunInfo) -> str:
         ),
         "owner_bars": bars(
             (o, g.risk, f"{g.flagged} of {g.files} files, {g.findings} findings")
-            for o, g in owners if g.flagged
+            for o, g in owners
+            if g.flagged
         ),
         "folder_bars": bars(
             (f, g.risk, f"{g.flagged} of {g.files} files, {g.findings} findings")
-            for f, g in folders if g.flagged
+            for f, g in folders
+            if g.flagged
         ),
         "exposure_bars": bars(
             (e, n, f"risk x{EXPOSURE_FACTOR.get(e, 1.0):g}")

@@ -24,8 +24,8 @@ IN_FLIGHT_PER_WORKER = 4
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     )
 
 
@@ -35,19 +35,33 @@ def failed(task: Task, error: BaseException, secret: bytes) -> r.FileResult:
     file = task.file
     shown = shown_path(file.location, file.drive_path)
     return r.FileResult(
-        key=path_digest(secret, file.key), drive_key=path_digest(secret, file.drive_key),
-        location=shown.location, folder=shown.folder, size=file.size, mtime=file.mtime,
+        key=path_digest(secret, file.key),
+        drive_key=path_digest(secret, file.drive_key),
+        location=shown.location,
+        folder=shown.folder,
+        size=file.size,
+        mtime=file.mtime,
         content_hash="",
-        owner=task.meta.owner, shared_with=task.meta.shared_with, exposure=task.exposure,
-        status=r.UNSCANNABLE, metadata_source=task.meta.source,
-        unscannable=({"kind": "unscannable", "location": shown.location,
-                      "reason": "corrupt", "detail": f"scan failed ({type(error).__name__})"},),
+        owner=task.meta.owner,
+        shared_with=task.meta.shared_with,
+        exposure=task.exposure,
+        status=r.UNSCANNABLE,
+        metadata_source=task.meta.source,
+        unscannable=(
+            {
+                "kind": "unscannable",
+                "location": shown.location,
+                "reason": "corrupt",
+                "detail": f"scan failed ({type(error).__name__})",
+            },
+        ),
         unscannable_total=1,
     )
 
 
-def run_serial(tasks: Iterable[Task], config: DetectionConfig, limits: Limits
-               ) -> Iterator[r.FileResult]:
+def run_serial(
+    tasks: Iterable[Task], config: DetectionConfig, limits: Limits
+) -> Iterator[r.FileResult]:
     """In this process, one at a time (one worker, tests, debugging)."""
     for task in tasks:
         try:
@@ -56,15 +70,17 @@ def run_serial(tasks: Iterable[Task], config: DetectionConfig, limits: Limits
             yield failed(task, error, config.secret)
 
 
-def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, workers: int
-              ) -> Iterator[r.FileResult]:
+def run_local(
+    tasks: Iterable[Task], config: DetectionConfig, limits: Limits, workers: int
+) -> Iterator[r.FileResult]:
     if workers <= 1:
         yield from run_serial(tasks, config, limits)
         return
     # "spawn": a fresh interpreter per worker, whatever threads this process has running.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
-                               initargs=(pickle.dumps(config),))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(pickle.dumps(config),)
+    )
     pending: dict[Future[r.FileResult], Task] = {}
     source = iter(tasks)
     try:
@@ -77,8 +93,9 @@ def run_local(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, wo
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(pending: dict[Future[r.FileResult], Task], until: int, secret: bytes
-           ) -> Iterator[r.FileResult]:
+def _drain(
+    pending: dict[Future[r.FileResult], Task], until: int, secret: bytes
+) -> Iterator[r.FileResult]:
     while len(pending) > until:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
@@ -87,8 +104,9 @@ def _drain(pending: dict[Future[r.FileResult], Task], until: int, secret: bytes
             yield failed(task, error, secret) if error is not None else future.result()
 
 
-def run_dask(tasks: Iterable[Task], config: DetectionConfig, limits: Limits, address: Any
-             ) -> Iterator[r.FileResult]:
+def run_dask(
+    tasks: Iterable[Task], config: DetectionConfig, limits: Limits, address: Any
+) -> Iterator[r.FileResult]:
     """On a Dask distributed cluster; ``address`` is a scheduler address or a ``Client``.
 
     Workers read the export from the same paths, so it must be on storage they share.

@@ -67,12 +67,19 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
         files, size, carried = _count(export, skip, state, secret)
         progress = Progress(files, size, stderr, scan.progress)
         progress.files, progress.bytes = carried
-        tasks = _tasks(export, skip, state, index, baseline, scan.internal_domains,
-                       scan.max_findings_per_file, secret)
+        tasks = _tasks(
+            export,
+            skip,
+            state,
+            index,
+            baseline,
+            scan.internal_domains,
+            scan.max_findings_per_file,
+            secret,
+        )
         if scan.scheduler is not None:
             results = runner.run_dask(tasks, scan.config, scan.limits, scan.scheduler)
-            mode = f"dask scheduler {scan.scheduler}" if isinstance(scan.scheduler, str) \
-                else "dask"
+            mode = f"dask scheduler {scan.scheduler}" if isinstance(scan.scheduler, str) else "dask"
         else:
             results = runner.run_local(tasks, scan.config, scan.limits, scan.workers)
             mode = "local"
@@ -84,26 +91,31 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
             progress.close()
             state.commit()
         info = reports.RunInfo(
-            export=str(scan.export), mode=mode,
+            export=str(scan.export),
+            mode=mode,
             workers=scan.workers if scan.scheduler is None else 0,
             seconds=time.monotonic() - started,
-            metadata_sources=tuple(index.sources), metadata_entries=len(index),
-            baseline=str(scan.baseline or ""), resumed=carried[0],
+            metadata_sources=tuple(index.sources),
+            metadata_entries=len(index),
+            baseline=str(scan.baseline or ""),
+            resumed=carried[0],
         )
         summary = Summary()
         for item in state.results():
             summary.add(item)
         reports.write_jsonl(state.results(), summary, info, scan.out / reports.JSONL_NAME)
-        reports.write_csv(state.results(), scan.out / reports.FILES_CSV_NAME,
-                          scan.out / reports.FINDINGS_CSV_NAME)
+        reports.write_csv(
+            state.results(), scan.out / reports.FILES_CSV_NAME, scan.out / reports.FINDINGS_CSV_NAME
+        )
         reports.write_html(summary, info, scan.out / reports.HTML_NAME)
     finally:
         state.close()
     return Outcome(summary, info, scan.out)
 
 
-def _count(export: Path, skip: frozenset[str], state: ScanState, secret: bytes
-           ) -> tuple[int, int, tuple[int, int]]:
+def _count(
+    export: Path, skip: frozenset[str], state: ScanState, secret: bytes
+) -> tuple[int, int, tuple[int, int]]:
     """Files and bytes in the export (for time left), and how many a resumed run has done."""
     files = size = done_files = done_bytes = 0
     for file in walk_export(export, skip):
@@ -115,17 +127,25 @@ def _count(export: Path, skip: frozenset[str], state: ScanState, secret: bytes
     return files, size, (done_files, done_bytes)
 
 
-def _tasks(export: Path, skip: frozenset[str], state: ScanState, index: MetadataIndex,
-           baseline: dict[str, str], internal: frozenset[str], max_findings: int, secret: bytes
-           ) -> Iterator[Task]:
+def _tasks(
+    export: Path,
+    skip: frozenset[str],
+    state: ScanState,
+    index: MetadataIndex,
+    baseline: dict[str, str],
+    internal: frozenset[str],
+    max_findings: int,
+    secret: bytes,
+) -> Iterator[Task]:
     """``baseline`` and the state know files by keyed digests of their paths (`naming`)."""
     for file in walk_export(export, skip):
         if state.is_done(path_digest(secret, file.key), file.size, file.mtime):
             continue
         meta = index.lookup(file.drive_path)
         level = exposure(meta.owner, meta.shared_with, meta.known, internal)
-        yield Task(file, meta, level, baseline.get(path_digest(secret, file.drive_key)),
-                   max_findings)
+        yield Task(
+            file, meta, level, baseline.get(path_digest(secret, file.drive_key)), max_findings
+        )
 
 
 def exit_status(summary: Summary) -> int:

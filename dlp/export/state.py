@@ -59,8 +59,14 @@ class ScanState:
     def record(self, result: FileResult) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-            (result.key, result.drive_key, result.size, result.mtime, result.content_hash,
-             result.to_json()),
+            (
+                result.key,
+                result.drive_key,
+                result.size,
+                result.mtime,
+                result.content_hash,
+                result.to_json(),
+            ),
         )
         if time.monotonic() - self._last_commit > _COMMIT_SECONDS:
             self.commit()

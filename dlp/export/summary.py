@@ -63,8 +63,10 @@ class Summary:
         if result.status == r.UNCHANGED:
             return
         flagged = result.findings_total > 0
-        for group in (self.by_owner.setdefault(result.owner, Group()),
-                      self.by_folder.setdefault(result.folder, Group())):
+        for group in (
+            self.by_owner.setdefault(result.owner, Group()),
+            self.by_folder.setdefault(result.folder, Group()),
+        ):
             group.files += 1
             group.flagged += flagged
             group.findings += result.findings_total
@@ -87,8 +89,11 @@ class Summary:
                 heapq.heapreplace(self._top, (result.risk, _reverse(result.key), result))
         # Media skipped by type are counted (``by_status``, ``reasons``), not listed: a drive
         # holds thousands of photos, and they must not crowd out the files that failed.
-        if (result.unscannable_total and result.status != r.NOT_SCANNED
-                and len(self.problems) < MAX_PROBLEM_FILES):
+        if (
+            result.unscannable_total
+            and result.status != r.NOT_SCANNED
+            and len(self.problems) < MAX_PROBLEM_FILES
+        ):
             self.problems.append(result)
 
     @property

@@ -175,8 +175,7 @@ def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResu
 
 
 class _Scan:
-    def __init__(self, task: Task, scanner: Scanner, gate: CandidateGate, limits: Limits
-                 ) -> None:
+    def __init__(self, task: Task, scanner: Scanner, gate: CandidateGate, limits: Limits) -> None:
         self.task = task
         self.file = task.file
         self.scanner = scanner
@@ -204,11 +203,16 @@ class _Scan:
         if kind == "image" and self.limits.ocr:
             kind = None  # read by OCR
         if kind is not None:
-            reason = UnscannableReason.IMAGE_CONTENT if kind == "image" else (
-                UnscannableReason.UNSUPPORTED
+            reason = (
+                UnscannableReason.IMAGE_CONTENT
+                if kind == "image"
+                else (UnscannableReason.UNSUPPORTED)
             )
-            detail = "an image, skipped by type (text in images is not read)" if kind == "image" \
+            detail = (
+                "an image, skipped by type (text in images is not read)"
+                if kind == "image"
                 else "audio or video, skipped by type"
+            )
             self._unscannable(Unscannable(self.location, reason, detail))
             return self._result(r.FINDINGS if self.counts else r.NOT_SCANNED)
         refusal = self._refusal()
@@ -220,19 +224,20 @@ class _Scan:
             stream = self._open_hashed()
         except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
             self.read += time.perf_counter() - started
-            self._unscannable(Unscannable(
-                self.location, UnscannableReason.CORRUPT,
-                f"could not be read from the export ({type(error).__name__})",
-            ))
+            self._unscannable(
+                Unscannable(
+                    self.location,
+                    UnscannableReason.CORRUPT,
+                    f"could not be read from the export ({type(error).__name__})",
+                )
+            )
             return self._result(r.UNSCANNABLE)
         self.read += time.perf_counter() - started
         with stream:
             if self.task.baseline_hash == self.content_hash:
                 self._forget_findings()  # its name's too: reported with the baseline
                 return self._result(r.UNCHANGED)
-            items = extract_stream(
-                stream, self.file.name, self.location, self.limits, ocr=self.ocr
-            )
+            items = extract_stream(stream, self.file.name, self.location, self.limits, ocr=self.ocr)
             try:
                 self._scan(items)
             finally:
@@ -266,16 +271,26 @@ class _Scan:
         """Refused on what the zip's directory says, before a byte is decompressed."""
         file, limits = self.file, self.limits
         if file.encrypted:
-            return Unscannable(self.location, UnscannableReason.ENCRYPTED,
-                               "encrypted in the export's zip")
+            return Unscannable(
+                self.location, UnscannableReason.ENCRYPTED, "encrypted in the export's zip"
+            )
         limit = max(limits.max_file_bytes, limits.max_archive_bytes)
         if file.size > limit:
-            return Unscannable(self.location, UnscannableReason.TOO_LARGE,
-                               f"{file.size:,} bytes is over the {limit:,}-byte limit")
-        if (file.member is not None and file.size > limits.ratio_floor_bytes
-                and file.size / max(file.compressed_size, 1) > limits.max_ratio):
-            return Unscannable(self.location, UnscannableReason.BOMB,
-                               f"expands more than {limits.max_ratio:g} times in the zip")
+            return Unscannable(
+                self.location,
+                UnscannableReason.TOO_LARGE,
+                f"{file.size:,} bytes is over the {limit:,}-byte limit",
+            )
+        if (
+            file.member is not None
+            and file.size > limits.ratio_floor_bytes
+            and file.size / max(file.compressed_size, 1) > limits.max_ratio
+        ):
+            return Unscannable(
+                self.location,
+                UnscannableReason.BOMB,
+                f"expands more than {limits.max_ratio:g} times in the zip",
+            )
         return None
 
     def _open_hashed(self) -> IO[bytes]:
@@ -342,8 +357,11 @@ class _Scan:
         lengths = cell_lengths(segment)
         count = len(lengths)
         totals = list(accumulate(lengths))
-        bigs = [i for i, length in enumerate(lengths) if length > MAX_SEGMENT_CHARS] \
-            if max(lengths) > MAX_SEGMENT_CHARS else []
+        bigs = (
+            [i for i, length in enumerate(lengths) if length > MAX_SEGMENT_CHARS]
+            if max(lengths) > MAX_SEGMENT_CHARS
+            else []
+        )
         bigs.append(count)
         index = big = 0
         while index < count:
@@ -411,23 +429,23 @@ class _Scan:
         # A member's name comes before what it holds: masked from here on (dlp.identifiers).
         self.names.update(names_of(found))
         for finding in found:
-            clauses = clauses_for(
-                finding.entity_type, finding.category, self.scanner.categories
-            )
+            clauses = clauses_for(finding.entity_type, finding.category, self.scanner.categories)
             self.counts[finding.entity_type] += 1
             self.categories[finding.category.value] += 1
             for clause in clauses:
                 self.clauses[clause] += 1
             if len(self.findings) < r.MAX_PREVIEWS:
-                self.findings.append({
-                    "location": renamed(finding.location, self.names).masked(),
-                    "entity_type": finding.entity_type,
-                    "category": finding.category.value,
-                    "clauses": list(clauses),
-                    "masked": finding.masked,
-                    "score": round(finding.score, 3),
-                    "digest": finding.digest,
-                })
+                self.findings.append(
+                    {
+                        "location": renamed(finding.location, self.names).masked(),
+                        "entity_type": finding.entity_type,
+                        "category": finding.category.value,
+                        "clauses": list(clauses),
+                        "masked": finding.masked,
+                        "score": round(finding.score, 3),
+                        "digest": finding.digest,
+                    }
+                )
 
     def _unscannable(self, item: Unscannable) -> None:
         self.unscannable_total += 1

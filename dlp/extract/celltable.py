@@ -177,9 +177,7 @@ class ChainedLocations(_Locations):
         return f"ChainedLocations({len(self)} cells)"
 
 
-def packed(
-    texts: Sequence[str], headers: Sequence[str], locations: Sequence[Location]
-) -> Segment:
+def packed(texts: Sequence[str], headers: Sequence[str], locations: Sequence[Location]) -> Segment:
     """The cells as one segment, exactly as ``pack`` joins per-cell segments."""
     lengths = list(map(len, texts))
     # Offsets in C: cell i ends at the sum of the lengths so far plus i separators.
@@ -314,8 +312,7 @@ class TablePacker:
         else:
             self.bases.append((at, base))
 
-    def add(self, text: str, header: str, column: str = "", ref: str = "", row: int = 0
-            ) -> None:
+    def add(self, text: str, header: str, column: str = "", ref: str = "", row: int = 0) -> None:
         self.texts.append(text)
         self.headers.append(header)
         if self.columns_apart:
@@ -346,9 +343,11 @@ class TablePacker:
         count = len(texts)
         if not count:
             return
-        if len(self.refs) not in (0, count) or len(self.rows) not in (0, count) or len(
-            self.ref_rows
-        ) not in (0, len(self.refs)):
+        if (
+            len(self.refs) not in (0, count)
+            or len(self.rows) not in (0, count)
+            or len(self.ref_rows) not in (0, len(self.refs))
+        ):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
@@ -360,8 +359,11 @@ class TablePacker:
         # may not fit.
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
         small = self.small
-        bigs = [i for i, length in enumerate(lengths) if length > small] \
-            if max(lengths) > small else []
+        bigs = (
+            [i for i, length in enumerate(lengths) if length > small]
+            if max(lengths) > small
+            else []
+        )
         bigs.append(count)
         start = big = 0
         carry = self.carry

@@ -44,9 +44,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
                 yield from read_picture(image, where, ctx)
 
 
-def document_images(
-    archive: zipfile.ZipFile, location: Location, ctx: Context
-) -> Iterator[Item]:
+def document_images(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
     """Pictures inside an Office or OpenDocument file (``*/media/*``, ``Pictures/*``): a
     scanned page pasted into a letter is read. Documents were never reported for their
     pictures, so icons, logos, vector drawings (EMF, WMF) and pictures already read stay

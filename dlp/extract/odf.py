@@ -60,7 +60,11 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
 _META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _PROPERTIES = (
-    _DC + "title", _DC + "subject", _DC + "description", _META + "keyword", _META + "user-defined"
+    _DC + "title",
+    _DC + "subject",
+    _DC + "description",
+    _META + "keyword",
+    _META + "user-defined",
 )
 
 
@@ -149,9 +153,7 @@ def _spreadsheet(stream: Any, location: Location, ctx: Context) -> Iterator[Segm
     yield from table.blocks(final=True)
 
 
-def _sheets(
-    stream: Any, location: Location, table: TablePacker, ctx: Context
-) -> Iterator[Segment]:
+def _sheets(stream: Any, location: Location, table: TablePacker, ctx: Context) -> Iterator[Segment]:
     """The cells into ``table``, giving its blocks as they fill up. The first row of a sheet
     with any text names the columns; its own cells have no header."""
     row_number = 0

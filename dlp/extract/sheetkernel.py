@@ -53,8 +53,15 @@ _INLINE = _bytes(b"<is><t>")
 _INLINE_PRESERVED = _bytes(b'<is><t xml:space="preserve">')
 _INLINE_END = _bytes(b"</t></is>")
 _CELL_END = _bytes(b"</c>")
-_HELPERS = ("_is_name", "_is_space", "_digits", "_number", "_literal", "_attribute",
-            "_text_until_tag")
+_HELPERS = (
+    "_is_name",
+    "_is_space",
+    "_digits",
+    "_number",
+    "_literal",
+    "_attribute",
+    "_text_until_tag",
+)
 
 
 def warm() -> None:
@@ -65,9 +72,7 @@ def warm() -> None:
 
 def _is_name(byte: int) -> bool:
     # [\w:] in ASCII: letters, digits, "_" and ":"
-    return (
-        48 <= byte <= 58 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte == 95
-    )
+    return 48 <= byte <= 58 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte == 95
 
 
 def _is_space(byte: int) -> bool:
@@ -240,8 +245,10 @@ def scan(data: bytes) -> np.ndarray:
             elif at < size and data[at] == 62:
                 at += 1
                 # An optional formula: <f>...</f>, <f .../> or <f ...>...</f>.
-                if _literal(data, at, size, _FORMULA) and at + 2 < size and (
-                    data[at + 2] == 32 or data[at + 2] == 62 or data[at + 2] == 47
+                if (
+                    _literal(data, at, size, _FORMULA)
+                    and at + 2 < size
+                    and (data[at + 2] == 32 or data[at + 2] == 62 or data[at + 2] == 47)
                 ):
                     at += 2
                     while at < size and data[at] == 32:

@@ -71,15 +71,15 @@ class RowBlock:
         return cls([number for number, _ in rows], cell_rows, columns, texts)
 
 
-def sheet_rows(stream: IO[bytes], strings: list[str], date_styles: frozenset[int]
-               ) -> Iterator[Row]:
+def sheet_rows(stream: IO[bytes], strings: list[str], date_styles: frozenset[int]) -> Iterator[Row]:
     """The sheet's rows, by the fast reader where the sheet allows it."""
     for block in sheet_blocks(stream, strings, date_styles):
         yield from block.rows()
 
 
-def sheet_blocks(stream: IO[bytes], strings: list[str], date_styles: frozenset[int]
-                 ) -> Iterator[RowBlock]:
+def sheet_blocks(
+    stream: IO[bytes], strings: list[str], date_styles: frozenset[int]
+) -> Iterator[RowBlock]:
     """The sheet's rows in blocks, by the fast reader where the sheet allows it."""
     head = stream.read(_HEAD)
     root = _ROOT.search(head)
@@ -95,7 +95,7 @@ def sheet_blocks(stream: IO[bytes], strings: list[str], date_styles: frozenset[i
         yield from _in_blocks(lxml_rows(_Rejoined(head, stream), strings, date_styles))
         return
     declarations = b"".join(match.group() for match in _XMLNS.finditer(root.group()))
-    yield from fast_blocks(head[root.end():], stream, strings, date_styles, declarations)
+    yield from fast_blocks(head[root.end() :], stream, strings, date_styles, declarations)
 
 
 def _in_blocks(rows: Iterable[Row], size: int = 1000) -> Iterator[RowBlock]:
@@ -194,16 +194,14 @@ _ROW_NUMBER = re.compile(r' r="([^"]*)"')
 _OPENINGS = re.compile(r"<(?:c|row)[\s/>]")
 
 
-def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
-                ) -> list[Row] | None:
+def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> list[Row] | None:
     """The block's rows by ``_QUICK`` (or the kernel that reads the same), or None when any
     row or cell has another shape."""
     block = _quick_block(rows, strings, date_styles)
     return None if block is None else block.rows()
 
 
-def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]
-                 ) -> RowBlock | None:
+def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> RowBlock | None:
     if rows.isascii():
         kernel = sheetkernel.compiled()
         if kernel is not None:
@@ -214,8 +212,7 @@ def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]
     return None if found is None else RowBlock.of(found)
 
 
-def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]
-                  ) -> list[Row] | None:
+def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> list[Row] | None:
     try:
         text = rows.decode("utf-8")
     except UnicodeDecodeError:
@@ -269,13 +266,14 @@ def _kernel_block(
     tags, letters, styles, kinds, starts, ends, sources, specials = table.T
     is_row = tags == sheetkernel.ROW
     inline = kinds == sheetkernel.KIND_INLINE
-    wanted = ~is_row & (starts < ends) & np.where(
-        inline, sources == sheetkernel.FROM_INLINE, sources == sheetkernel.FROM_V
+    wanted = (
+        ~is_row
+        & (starts < ends)
+        & np.where(inline, sources == sheetkernel.FROM_INLINE, sources == sheetkernel.FROM_V)
     )
     row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
     picked = wanted.nonzero()[0]
-    texts = list(map(text.__getitem__, map(slice, starts[picked].tolist(),
-                                           ends[picked].tolist())))
+    texts = list(map(text.__getitem__, map(slice, starts[picked].tolist(), ends[picked].tolist())))
     kind_of = kinds[picked]
     # The cells whose text is not their value as written, each fixed in Python.
     for index in (specials[picked] != 0).nonzero()[0].tolist():

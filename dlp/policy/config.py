@@ -76,6 +76,7 @@ def known_entities(categories: Iterable[str]) -> dict[str, Category]:
         **{name: Category(name) for name in categories if name != Category.ROSTER},
     }
 
+
 # Entity types an agreement covers only when it names them in `entities`, not through their
 # category: a gradebook agreement covering IDENTIFIER (student IDs) does not cover Social
 # Security numbers, which no vendor of the district receives by default.

@@ -168,9 +168,7 @@ def _rebuild(
     unscannable: tuple[UnscannableSummary, ...],
     score: float,
 ) -> Decision:
-    return Decision(
-        sender, mode, MappingProxyType(per_recipient), findings, unscannable, score
-    )
+    return Decision(sender, mode, MappingProxyType(per_recipient), findings, unscannable, score)
 
 
 def _found(summaries: Sequence[FindingSummary]) -> str:
@@ -184,9 +182,7 @@ def _behind(rule: Rule, facts: ContentFacts, view: RecipientFacts) -> list[str]:
     that names no detection at all (only flags): an agreement must cover all of them.
     """
     names = rule.names
-    entities = [
-        entity for name in names if view.flag(name) for entity in facts.entities_of(name)
-    ]
+    entities = [entity for name in names if view.flag(name) for entity in facts.entities_of(name)]
     if SCORE in names or not any(facts.category_of(name) for name in names):
         entities += list(facts.findings)
     return list(dict.fromkeys(entities))

@@ -55,9 +55,7 @@ class ContentFacts:
     category_names: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
-    _summaries: dict[str, FindingSummary] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _summaries: dict[str, FindingSummary] = field(default_factory=dict, compare=False, repr=False)
 
     def present(self, name: str) -> bool:
         return name in self.counts or name in self.flags
@@ -151,9 +149,7 @@ def content_facts(
         flags=frozenset(flags),
         weight=weight,
         unscannable_reasons=reasons,
-        beyond_cap={
-            entity: count for entity, count in scan.beyond_cap.items() if entity in kept
-        },
+        beyond_cap={entity: count for entity, count in scan.beyond_cap.items() if entity in kept},
         category_names=policy.categories,
         labels=policy.labels,
     )

@@ -445,9 +445,7 @@ def parse_policy(
     )
 
 
-def load_policy(
-    path: str | Path, categories: Mapping[str, CategoryInfo] | None = None
-) -> Policy:
+def load_policy(path: str | Path, categories: Mapping[str, CategoryInfo] | None = None) -> Policy:
     """Read and validate a policy file. Raises `PolicyError` (also for an unreadable file)."""
     file = Path(path)
     try:

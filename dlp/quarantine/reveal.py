@@ -56,9 +56,7 @@ class _Masked:
     position: int = -1
 
 
-def _segments(
-    raw: bytes, by_location: dict[str, list[StoredFinding]]
-) -> dict[str, list[str]]:
+def _segments(raw: bytes, by_location: dict[str, list[StoredFinding]]) -> dict[str, list[str]]:
     pieces: list[tuple[Location, str]] = []
     for item in extract_message(raw, MESSAGE_LOCATION, Limits()):
         if isinstance(item, Segment):
@@ -129,9 +127,7 @@ def locate(
         text = chosen[location]
         masked = any(finding.position not in revealed for finding in placed)
         extra = mask(text) if mask is not None and text is not None and masked else ()
-        masks[location] = [
-            *placed, *(_Masked(span.start, span.end, span.masked) for span in extra)
-        ]
+        masks[location] = [*placed, *(_Masked(span.start, span.end, span.masked) for span in extra)]
     views = []
     for finding in findings:
         text = chosen[finding.location]

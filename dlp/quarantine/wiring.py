@@ -63,8 +63,6 @@ def open_audit(settings: Settings, engine: Engine) -> AuditLog:
     )
 
 
-
-
 class _ContextMask:
     """The district's scanner over a text shown around findings: built on first use, since
     building it (Hyperscan databases, the roster) takes seconds most commands never need."""

@@ -209,9 +209,7 @@ class RosterMatcher:
             ]
         return self._resolve(text, _outermost(hits))
 
-    def _scan(
-        self, chunk: str, ascii_bytes: bytes | None = None
-    ) -> Iterable[tuple[int, int, int]]:
+    def _scan(self, chunk: str, ascii_bytes: bytes | None = None) -> Iterable[tuple[int, int, int]]:
         """(start, end, form) of each verified candidate sequence in ``chunk``."""
         if not self._looked_up_kernel:
             self._look_up_kernel()

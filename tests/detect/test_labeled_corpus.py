@@ -77,8 +77,10 @@ def test_labeled_pii_sentences(scanner, corpus, capsys):
         for entity, c in counts.items():
             precision = c["tp"] / max(1, c["tp"] + c["fp"])
             recall = c["tp"] / max(1, c["tp"] + c["fn"])
-            print(f"  {entity:15s} tp={c['tp']:4d} fp={c['fp']:4d} fn={c['fn']:4d} "
-                  f"precision={precision:.3f} recall={recall:.3f}")
+            print(
+                f"  {entity:15s} tp={c['tp']:4d} fp={c['fp']:4d} fn={c['fn']:4d} "
+                f"precision={precision:.3f} recall={recall:.3f}"
+            )
     for entity, (recall_floor, precision_floor) in FLOORS.items():
         c = counts[entity]
         recall = c["tp"] / max(1, c["tp"] + c["fn"])

@@ -80,14 +80,17 @@ def _mail(body: str) -> bytes:
 
 
 DECISIONS = [
-    ("Daniel Kim's Section 504 plan: diagnosis ADHD. Accommodations attached.",
-     Verdict.QUARANTINE),
+    ("Daniel Kim's Section 504 plan: diagnosis ADHD. Accommodations attached.", Verdict.QUARANTINE),
     ("Dear Maria Lopez, the book fair is on Friday in the library. Thanks!", Verdict.DELIVER),
     # a name beside a health term alone: staff's own mail as often as a student's
-    ("Dear Dr. Mary Smith, I will miss school for a medical diagnosis appointment.",
-     Verdict.DELIVER),
-    ("Re: student Jose Martinez, his report card shows two failing grades this term.",
-     Verdict.QUARANTINE),
+    (
+        "Dear Dr. Mary Smith, I will miss school for a medical diagnosis appointment.",
+        Verdict.DELIVER,
+    ),
+    (
+        "Re: student Jose Martinez, his report card shows two failing grades this term.",
+        Verdict.QUARANTINE,
+    ),
 ]
 
 
@@ -95,6 +98,12 @@ DECISIONS = [
 def test_the_sample_policy_on_names(scanner, body, verdict) -> None:
     policy = load_policy(REPO / "samples" / "policy.toml")
     result = scan_message(_mail(body), scanner, Limits())
-    decision = decide(policy, "mlopez@cusd.com", ["parent@gmail.com"], result,
-                      subject_tag_present=False, today=date(2025, 3, 4))
+    decision = decide(
+        policy,
+        "mlopez@cusd.com",
+        ["parent@gmail.com"],
+        result,
+        subject_tag_present=False,
+        today=date(2025, 3, 4),
+    )
     assert decision.per_recipient["parent@gmail.com"].verdict is verdict

@@ -44,8 +44,9 @@ DISGUISED_SSNS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "span"), [c[1:] for c in DISGUISED_SSNS],
-                         ids=[c[0] for c in DISGUISED_SSNS])
+@pytest.mark.parametrize(
+    ("text", "span"), [c[1:] for c in DISGUISED_SSNS], ids=[c[0] for c in DISGUISED_SSNS]
+)
 def test_a_disguised_ssn_is_found_at_its_original_span(scanner, text, span) -> None:
     found = [f for f in scanner.scan_text(text) if f.entity_type == "US_SSN"]
     assert [(f.start, f.end) for f in found] == [span]
@@ -112,20 +113,28 @@ def sample_policy():
 
 def _verdict(raw: bytes, scanner, policy) -> Verdict:
     result = scan_message(raw, scanner, Limits())
-    decision = decide(policy, "mlopez@cusd.com", ["someone@gmail.com"], result,
-                      subject_tag_present=False, today=date(2025, 3, 4))
+    decision = decide(
+        policy,
+        "mlopez@cusd.com",
+        ["someone@gmail.com"],
+        result,
+        subject_tag_present=False,
+        today=date(2025, 3, 4),
+    )
     return decision.per_recipient["someone@gmail.com"].verdict
 
 
 @pytest.mark.parametrize("html", [c[1] for c in SPLIT_IN_HTML], ids=[c[0] for c in SPLIT_IN_HTML])
-def test_an_ssn_split_or_hidden_in_html_is_not_delivered_outside(scanner, sample_policy,
-                                                                 html) -> None:
+def test_an_ssn_split_or_hidden_in_html_is_not_delivered_outside(
+    scanner, sample_policy, html
+) -> None:
     assert _verdict(_html_mail(html), scanner, sample_policy) is Verdict.QUARANTINE
 
 
 @pytest.mark.parametrize("text", [c[1] for c in DISGUISED_SSNS], ids=[c[0] for c in DISGUISED_SSNS])
-def test_a_disguised_ssn_in_a_mail_body_is_not_delivered_outside(scanner, sample_policy,
-                                                                 text) -> None:
+def test_a_disguised_ssn_in_a_mail_body_is_not_delivered_outside(
+    scanner, sample_policy, text
+) -> None:
     assert _verdict(_plain_mail(f"Hello,\n{text}\nThanks"), scanner, sample_policy) is (
         Verdict.QUARANTINE
     )
@@ -139,8 +148,9 @@ def test_ordinary_html_reads_as_before(scanner, sample_policy) -> None:
 DISGUISES = st.sampled_from(
     ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\x00", "\u200e", "\u034f"]
 )
-DASHES = st.sampled_from(["-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212",
-                          "\ufe63", "\uff0d"])
+DASHES = st.sampled_from(
+    ["-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212", "\ufe63", "\uff0d"]
+)
 
 
 def _disguise(value: str, data: st.DataObject) -> str:
@@ -159,8 +169,11 @@ def _disguise(value: str, data: st.DataObject) -> str:
 
 
 @settings(max_examples=300)
-@given(ssn=VALID_SSN, label=st.sampled_from(["SSN", "Social Security number:", "soc sec #"]),
-       data=st.data())
+@given(
+    ssn=VALID_SSN,
+    label=st.sampled_from(["SSN", "Social Security number:", "soc sec #"]),
+    data=st.data(),
+)
 def test_any_mix_of_disguises_leaves_an_ssn_found_at_its_span(scanner, ssn, label, data) -> None:
     disguised = _disguise(ssn, data)
     text = f"{label} {disguised} on file."
@@ -171,8 +184,9 @@ def test_any_mix_of_disguises_leaves_an_ssn_found_at_its_span(scanner, ssn, labe
 
 @settings(max_examples=300)
 @given(student_id=st.integers(1_000_000, 999_999_999).map(str), data=st.data())
-def test_any_mix_of_disguises_leaves_a_student_id_found_at_its_span(scanner, student_id,
-                                                                    data) -> None:
+def test_any_mix_of_disguises_leaves_a_student_id_found_at_its_span(
+    scanner, student_id, data
+) -> None:
     disguised = _disguise(student_id, data)
     text = f"Student ID: {disguised}\n"
     spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"}

@@ -43,11 +43,13 @@ def _span(text: str, value: str) -> tuple[int, int]:
 
 # A term that is ambiguous alone counts with a student signal in the same sentence.
 FOUND = [
-    ("The student needs assistive technology for tests.", "SPECIAL_EDUCATION",
-     "assistive technology"),
+    (
+        "The student needs assistive technology for tests.",
+        "SPECIAL_EDUCATION",
+        "assistive technology",
+    ),
     ("Her accommodations at school include extra time.", "SPECIAL_EDUCATION", "accommodations"),
-    ("Curriculum modifications for your son start Monday.", "SPECIAL_EDUCATION",
-     "modifications"),
+    ("Curriculum modifications for your son start Monday.", "SPECIAL_EDUCATION", "modifications"),
     ("Her case manager will call the parents.", "SPECIAL_EDUCATION", "case manager"),
     ("SPED referral", "SPECIAL_EDUCATION", "SPED"),
     ("Las adaptaciones de su hijo", "SPECIAL_EDUCATION", "adaptaciones"),
@@ -68,8 +70,11 @@ FOUND = [
     ("card 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
     ("card 4111111111111111", "CREDIT_CARD", "4111111111111111"),
     ("Student ethnicity: Hispanic", "DEMOGRAPHIC", "ethnicity"),
-    ("Her immigration status is pending, the student told the counselor.", "DEMOGRAPHIC",
-     "immigration status"),
+    (
+        "Her immigration status is pending, the student told the counselor.",
+        "DEMOGRAPHIC",
+        "immigration status",
+    ),
     # a status alone in its cell or on its own line: a data export's value (Ed-Fi ProgramName)
     ("Homeless", "DEMOGRAPHIC", "Homeless"),
     ("Program\nHomelessness\n", "DEMOGRAPHIC", "Homelessness"),
@@ -79,8 +84,10 @@ FOUND = [
 # The same words about something else: each row is a real sentence of ordinary mail (the ham
 # corpus) or an example from the issue.
 NOT_FOUND = [
-    ("occasionally lock out assistive technology like the screen-readers employed by the blind",
-     "SPECIAL_EDUCATION"),
+    (
+        "occasionally lock out assistive technology like the screen-readers employed by the blind",
+        "SPECIAL_EDUCATION",
+    ),
     ("Title III of the ADA covers public accommodations.", "SPECIAL_EDUCATION"),
     ("Hotel accommodations for the school conference are booked.", "SPECIAL_EDUCATION"),
     ("As Air Force One sped east, the last casualty collapsed", "SPECIAL_EDUCATION"),
@@ -89,22 +96,25 @@ NOT_FOUND = [
     ("The car's suspension was fixed.", "DISCIPLINE"),
     ("Aviso: la suspensión del servicio de agua", "DISCIPLINE"),
     ("transcripts of his speeches and media appearances", "GRADES"),
-    ("the more homeless under each overpass, the more efficient the rest of us",
-     "DEMOGRAPHIC"),
+    ("the more homeless under each overpass, the more efficient the rest of us", "DEMOGRAPHIC"),
     ("It relies on an undocumented feature of the API.", "DEMOGRAPHIC"),
-    ('"The universe," Dr. Guth liked to say, "might be the ultimate free lunch."',
-     "DEMOGRAPHIC"),
+    ('"The universe," Dr. Guth liked to say, "might be the ultimate free lunch."', "DEMOGRAPHIC"),
     ("There is no such thing as a free lunch.", "DEMOGRAPHIC"),
     ("Cvs login\n> password: xxxxx\n", "PASSWORD"),
     ("Your e-mail address : someone@example.org\n> password: xxxxxxxxx", "PASSWORD"),
     ("GETTING GRADED\n\nVisa's lawyers alleged", "GRADE_VALUE"),
     ("<Pine.SGI.4.40.0207231633290.30951782-100000@shell01.TheWorld.com>", "CREDIT_CARD"),
-    ("We hire without regard to national origin, sexual orientation or gender identity.",
-     "DEMOGRAPHIC"),
+    (
+        "We hire without regard to national origin, sexual orientation or gender identity.",
+        "DEMOGRAPHIC",
+    ),
     # the nondiscrimination statement at the foot of district mail: see FOOTER below
-    ("The district prohibits discrimination based on ethnicity, gender identity, immigration "
-     "status, marital status, national origin, race, sexual orientation, in all programs for "
-     "students.", "DEMOGRAPHIC"),
+    (
+        "The district prohibits discrimination based on ethnicity, gender identity, immigration "
+        "status, marital status, national origin, race, sexual orientation, in all programs for "
+        "students.",
+        "DEMOGRAPHIC",
+    ),
     # a signal in the previous sentence says nothing about this one
     ("Our students are great. Your account has been suspended.", "DISCIPLINE"),
 ]
@@ -128,9 +138,13 @@ def _cells(header: str, values: list[str]) -> Segment:
     for value in values:
         starts.append(at)
         at += len(value) + len(SEPARATOR)
-    table = CellTable(base=Location(("grades.csv",)), starts=starts,
-                      ends=[s + len(v) for s, v in zip(starts, values, strict=True)],
-                      headers=[header] * len(values), rows=range(1, len(values) + 1))
+    table = CellTable(
+        base=Location(("grades.csv",)),
+        starts=starts,
+        ends=[s + len(v) for s, v in zip(starts, values, strict=True)],
+        headers=[header] * len(values),
+        rows=range(1, len(values) + 1),
+    )
     return Segment(text, Location(("grades.csv",)), "", table)
 
 
@@ -143,13 +157,17 @@ GRADE_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("header", "values", "grades"), GRADE_CELLS,
-                         ids=[row[0] for row in GRADE_CELLS])
+@pytest.mark.parametrize(
+    ("header", "values", "grades"), GRADE_CELLS, ids=[row[0] for row in GRADE_CELLS]
+)
 def test_a_grade_column(scanner, header, values, grades) -> None:
     segment = _cells(header, values)
     # a finding's offsets are within its own cell; its location names the cell's row
-    found = [values[f.location.row - 1][f.start:f.end] for f in scanner.scan(segment)
-             if f.entity_type == "GRADE_VALUE" and f.location.row]
+    found = [
+        values[f.location.row - 1][f.start : f.end]
+        for f in scanner.scan(segment)
+        if f.entity_type == "GRADE_VALUE" and f.location.row
+    ]
     assert sorted(found) == sorted(grades)
 
 
@@ -158,9 +176,20 @@ def test_a_lone_letter_in_running_text_is_no_grade(scanner) -> None:
     assert not [f for f in scanner.scan_text(text) if f.entity_type == "GRADE_VALUE"]
 
 
-NAMES = ["Daniel Kim", "Maria Lopez", "James Smith", "Sofia Garcia", "Ethan Johnson",
-         "Olivia Brown", "Noah Davis", "Emma Wilson", "Liam Martinez", "Ava Anderson",
-         "Lucas Thomas", "Mia Taylor"]
+NAMES = [
+    "Daniel Kim",
+    "Maria Lopez",
+    "James Smith",
+    "Sofia Garcia",
+    "Ethan Johnson",
+    "Olivia Brown",
+    "Noah Davis",
+    "Emma Wilson",
+    "Liam Martinez",
+    "Ava Anderson",
+    "Lucas Thomas",
+    "Mia Taylor",
+]
 GRADES = ["A", "B+", "C", "A-", "B", "D", "F", "C+", "A", "B-", "A", "B"]
 
 
@@ -199,8 +228,10 @@ def _mail(body: str, name: str, data: bytes) -> bytes:
         message.add_attachment(data, maintype="text", subtype="csv", filename=name)
     else:
         message.add_attachment(
-            data, maintype="application",
-            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name,
+            data,
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=name,
         )
     return message.as_bytes()
 
@@ -216,8 +247,9 @@ CLASS_LISTS = [
 
 
 @pytest.mark.parametrize("kind", [".csv", ".xlsx"])
-@pytest.mark.parametrize(("body", "third", "held"), CLASS_LISTS,
-                         ids=[f"{row[1]}-{row[2]}" for row in CLASS_LISTS])
+@pytest.mark.parametrize(
+    ("body", "third", "held"), CLASS_LISTS, ids=[f"{row[1]}-{row[2]}" for row in CLASS_LISTS]
+)
 def test_a_gradebook_is_a_student_record(scanner, policy, kind, body, third, held) -> None:
     rows = _rows(third)
     data = _csv(rows) if kind == ".csv" else _xlsx(rows)

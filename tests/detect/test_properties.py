@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 from dlp.detect.normalize import normalize
 
 AREAS = st.integers(1, 899).filter(lambda a: a != 666)
-VALID_SSN = st.tuples(AREAS, st.integers(1, 99), st.integers(1, 9999)).map(
-    lambda t: f"{t[0]:03d}-{t[1]:02d}-{t[2]:04d}"
-).filter(lambda s: s not in {"078-05-1120", "219-09-9999", "457-55-5462"} and len(set(s)) > 2)
+VALID_SSN = (
+    st.tuples(AREAS, st.integers(1, 99), st.integers(1, 9999))
+    .map(lambda t: f"{t[0]:03d}-{t[1]:02d}-{t[2]:04d}")
+    .filter(lambda s: s not in {"078-05-1120", "219-09-9999", "457-55-5462"} and len(set(s)) > 2)
+)
 FILLER = st.text(alphabet=st.sampled_from(list("abcdefg XYZ.,;:\n\té’")), max_size=60)
 
 
@@ -24,8 +26,9 @@ def test_valid_ssn_planted_anywhere_is_found_at_its_span(scanner, before, ssn, a
 
 
 IMPOSSIBLE_SSN = st.one_of(
-    st.tuples(st.sampled_from([0, 666, *range(900, 1000)]), st.integers(0, 99),
-              st.integers(0, 9999)),
+    st.tuples(
+        st.sampled_from([0, 666, *range(900, 1000)]), st.integers(0, 99), st.integers(0, 9999)
+    ),
     st.tuples(AREAS, st.just(0), st.integers(0, 9999)),
     st.tuples(AREAS, st.integers(0, 99), st.just(0)),
 ).map(lambda t: f"{t[0]:03d}-{t[1]:02d}-{t[2]:04d}")
@@ -49,8 +52,9 @@ def test_normalization_never_moves_a_match_off_its_original_offsets(scanner, bef
     term = "IEP"
     text = f"{before} {term} {after}"
     start = len(before) + 1
-    spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type ==
-             "SPECIAL_EDUCATION"}
+    spans = {
+        (f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "SPECIAL_EDUCATION"
+    }
     assert (start, start + 3) in spans
     for f in scanner.scan_text(text):
         if f.entity_type == "SPECIAL_EDUCATION":

@@ -103,8 +103,11 @@ CASES = [
     ("eligible under Sec. 504 at the meeting", "SPECIAL_EDUCATION", "Sec. 504"),
     ("meet in room 504 after lunch", "SPECIAL_EDUCATION", None),
     ("a friendship piepan", "SPECIAL_EDUCATION", None),  # "iep" inside other words
-    ("individualized\r\n  education   program", "SPECIAL_EDUCATION",
-     "individualized\r\n  education   program"),
+    (
+        "individualized\r\n  education   program",
+        "SPECIAL_EDUCATION",
+        "individualized\r\n  education   program",
+    ),
     ("the official TRANSCRIPT", "GRADES", "official TRANSCRIPT"),
     ("Ed Code 48900(k) applies", "DISCIPLINE", "Ed Code 48900"),
     ("a letter of reprimand", "PERSONNEL", "letter of reprimand"),
@@ -145,8 +148,13 @@ def test_findings_carry_no_clear_value(scanner):
     assert {f.entity_type for f in findings} >= {"US_SSN", "CREDIT_CARD", "PASSWORD"}
     for finding in findings:
         serialized = repr(finding) + repr(finding.to_dict())
-        for secret in ("536-22-1234", "536221234", "4111 1111 1111 1111", "Tr0ub4dor&3",
-                       "jgarcia@"):
+        for secret in (
+            "536-22-1234",
+            "536221234",
+            "4111 1111 1111 1111",
+            "Tr0ub4dor&3",
+            "jgarcia@",
+        ):
             assert secret not in serialized
     ssn = next(f for f in findings if f.entity_type == "US_SSN")
     assert ssn.masked == "***-**-1234"
@@ -187,8 +195,16 @@ def test_a_dictionary_term_that_would_lose_a_word_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     ("area", "impossible"),
-    [("000", True), ("001", False), ("665", False), ("666", True), ("667", False),
-     ("899", False), ("900", True), ("999", True)],
+    [
+        ("000", True),
+        ("001", False),
+        ("665", False),
+        ("666", True),
+        ("667", False),
+        ("899", False),
+        ("900", True),
+        ("999", True),
+    ],
 )
 def test_ssn_area_boundaries(area: str, impossible: bool) -> None:
     """The rule itself, in every way an SSN is written: Hypothesis reaches these only by chance."""

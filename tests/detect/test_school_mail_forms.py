@@ -51,8 +51,11 @@ FOUND = [
     ("Lunch status: Reduced", "DEMOGRAPHIC", "Lunch status"),
     ("The family is homeless since May", "DEMOGRAPHIC", "homeless"),
     # Spanish, with and without accents
-    ("Su PLAN DE EDUCACION INDIVIDUALIZADO", "SPECIAL_EDUCATION",
-     "PLAN DE EDUCACION INDIVIDUALIZADO"),
+    (
+        "Su PLAN DE EDUCACION INDIVIDUALIZADO",
+        "SPECIAL_EDUCATION",
+        "PLAN DE EDUCACION INDIVIDUALIZADO",
+    ),
     ("la evaluación psicoeducativa de Ana", "SPECIAL_EDUCATION", "evaluación psicoeducativa"),
     ("el plan 504 de su hijo", "SPECIAL_EDUCATION", "plan 504"),
     ("la boleta de calificaciones", "GRADES", "boleta de calificaciones"),
@@ -101,8 +104,11 @@ def test_context_does_not_cross_a_cell_edge(scanner) -> None:
     cells = ["SSID", "4481902"]
     text = SEPARATOR.join(cells)
     starts = [0, len(cells[0]) + len(SEPARATOR)]
-    table = CellTable(base=Location(("sheet.csv",)), starts=starts,
-                      ends=[s + len(c) for s, c in zip(starts, cells, strict=True)])
+    table = CellTable(
+        base=Location(("sheet.csv",)),
+        starts=starts,
+        ends=[s + len(c) for s, c in zip(starts, cells, strict=True)],
+    )
     found = scanner.scan(Segment(text, Location(("sheet.csv",)), "", table))
     assert not [f for f in found if f.entity_type == "STUDENT_ID"]
     # ...while a column header still counts for its column
@@ -111,13 +117,18 @@ def test_context_does_not_cross_a_cell_edge(scanner) -> None:
     assert [(f.start, f.end) for f in found if f.entity_type == "STUDENT_ID"] == [(0, 7)]
 
 
-GLUE_LABELS = st.sampled_from(["SSN", "SS#", "SSN#", "SocialSecurityNumber:", "SOCIALNUM",
-                               "Soc.Sec.No."])
+GLUE_LABELS = st.sampled_from(
+    ["SSN", "SS#", "SSN#", "SocialSecurityNumber:", "SOCIALNUM", "Soc.Sec.No."]
+)
 
 
 @settings(max_examples=200)
-@given(label=GLUE_LABELS, ssn=VALID_SSN, dashed=st.booleans(),
-       before=st.sampled_from(["", "Name: Ana Ruiz\n", "Form 12 "]))
+@given(
+    label=GLUE_LABELS,
+    ssn=VALID_SSN,
+    dashed=st.booleans(),
+    before=st.sampled_from(["", "Name: Ana Ruiz\n", "Form 12 "]),
+)
 def test_an_ssn_glued_to_its_label_is_found(scanner, label, ssn, dashed, before) -> None:
     value = ssn if dashed else ssn.replace("-", "")
     text = f"{before}{label}{value} end"

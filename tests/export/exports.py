@@ -30,17 +30,21 @@ CLEAN_TEXT = "The field trip to the science center leaves at 9:00 and returns by
 
 def vault_metadata(documents: list[dict[str, str]]) -> bytes:
     """A Vault Drive ``-metadata.xml``: Documents with Tags and an ExternalFile each."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<Root DataInterchangeType="Update" Description="export"><Batch name="export">',
-             "<Documents>"]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<Root DataInterchangeType="Update" Description="export"><Batch name="export">',
+        "<Documents>",
+    ]
     for number, doc in enumerate(documents):
         parts.append(f'<Document DocID="doc{number}"><Tags>')
         for name in ("#Author", "Collaborators", "Viewers", "Others", "#Title", "FileName"):
             if name in doc:
                 parts.append(f'<Tag TagName="{name}" TagDataType="Text" TagValue="{doc[name]}"/>')
-        parts.append("</Tags><Files><File FileType=\"Native\">")
-        parts.append(f'<ExternalFile FilePath="export_0.zip" FileName="{doc["FileName"]}" '
-                     'FileSize="1" Hash="0"/>')
+        parts.append('</Tags><Files><File FileType="Native">')
+        parts.append(
+            f'<ExternalFile FilePath="export_0.zip" FileName="{doc["FileName"]}" '
+            'FileSize="1" Hash="0"/>'
+        )
         parts.append("</File></Files></Document>")
     parts.append("</Documents></Batch></Root>")
     return "\n".join(parts).encode()
@@ -62,15 +66,28 @@ def make_vault(root: Path) -> Path:
     }
     (root / "export_0.zip").write_bytes(zip_of(part0))
     (root / "export_1.zip").write_bytes(zip_of(part1))
-    (root / "export-metadata.xml").write_bytes(vault_metadata([
-        {"#Author": "jsmith@cusd.com", "Collaborators": "aide@cusd.com,parent@gmail.com",
-         "FileName": "IEP notes_1AbCdEfGhIjK.docx"},
-        {"#Author": "jsmith@cusd.com", "FileName": "Field trip_1ZyXwVuTsRqP.txt"},
-        {"#Author": "principal@cusd.com", "Viewers": "hr@cusd.com",
-         "FileName": "Reprimand_1RePrImAnD.pdf"},
-        {"#Author": "principal@cusd.com", "Others": "anyoneWithLink",
-         "FileName": "Grades_1GrAdEs.xlsx"},
-    ]))
+    (root / "export-metadata.xml").write_bytes(
+        vault_metadata(
+            [
+                {
+                    "#Author": "jsmith@cusd.com",
+                    "Collaborators": "aide@cusd.com,parent@gmail.com",
+                    "FileName": "IEP notes_1AbCdEfGhIjK.docx",
+                },
+                {"#Author": "jsmith@cusd.com", "FileName": "Field trip_1ZyXwVuTsRqP.txt"},
+                {
+                    "#Author": "principal@cusd.com",
+                    "Viewers": "hr@cusd.com",
+                    "FileName": "Reprimand_1RePrImAnD.pdf",
+                },
+                {
+                    "#Author": "principal@cusd.com",
+                    "Others": "anyoneWithLink",
+                    "FileName": "Grades_1GrAdEs.xlsx",
+                },
+            ]
+        )
+    )
     (root / "export-custodian-docid.csv").write_text("jsmith@cusd.com,doc0,doc1\n")
     return root
 
@@ -100,12 +117,16 @@ def make_box(root: Path) -> Path:
 def make_takeout(path: Path) -> Path:
     """A Takeout zip: the drive under Takeout/Drive, a nested zip inside, no metadata."""
     inner = zip_of({"old/roster.csv": f"Student ID,Name\n{STUDENT_ID},Maria Garcia\n".encode()})
-    path.write_bytes(zip_of({
-        "Takeout/archive_browser.html": b"<html><body>Archive</body></html>",
-        "Takeout/Drive/Class/notes.txt": IEP_TEXT.encode(),
-        "Takeout/Drive/Class/backup.zip": inner,
-        "Takeout/Drive/Class/talk.mp3": b"ID3" + b"\x00" * 200,
-    }))
+    path.write_bytes(
+        zip_of(
+            {
+                "Takeout/archive_browser.html": b"<html><body>Archive</body></html>",
+                "Takeout/Drive/Class/notes.txt": IEP_TEXT.encode(),
+                "Takeout/Drive/Class/backup.zip": inner,
+                "Takeout/Drive/Class/talk.mp3": b"ID3" + b"\x00" * 200,
+            }
+        )
+    )
     return path
 
 

@@ -23,8 +23,9 @@ def test_exposure_levels():
     internal = frozenset({"cusd.com"})
     assert exposure("t@cusd.com", (), False, internal) == "unknown"
     assert exposure("t@cusd.com", (), True, internal) == "private"
-    assert exposure("t@cusd.com", ("a@cusd.com", "b@students.cusd.com"), True, internal) == \
-        "internal"
+    assert (
+        exposure("t@cusd.com", ("a@cusd.com", "b@students.cusd.com"), True, internal) == "internal"
+    )
     assert exposure("t@cusd.com", ("a@cusd.com", "p@gmail.com"), True, internal) == "external"
     assert exposure("t@cusd.com", ("p@gmail.com", "Anyone with link"), True, internal) == "public"
     # Without configured domains the owner's own domain is internal.
@@ -32,8 +33,11 @@ def test_exposure_levels():
     assert exposure("t@cusd.com", ("a@other.org",), True, frozenset()) == "external"
 
 
-counts = st.dictionaries(st.sampled_from(["US_SSN", "STUDENT_ID", "EMAIL_ADDRESS", "GRADES"]),
-                         st.integers(1, 1000), min_size=1)
+counts = st.dictionaries(
+    st.sampled_from(["US_SSN", "STUDENT_ID", "EMAIL_ADDRESS", "GRADES"]),
+    st.integers(1, 1000),
+    min_size=1,
+)
 
 
 @given(counts, st.sampled_from(["US_SSN", "STUDENT_ID", "EMAIL_ADDRESS", "GRADES"]))
@@ -43,5 +47,9 @@ def test_risk_grows_with_findings_and_exposure(found, more):
         assert risk_score(bigger, "private") >= risk_score(found, "private")
     else:
         assert risk_score(bigger, "private") > risk_score(found, "private")
-    assert risk_score(found, "private") < risk_score(found, "internal") < \
-        risk_score(found, "external") < risk_score(found, "public")
+    assert (
+        risk_score(found, "private")
+        < risk_score(found, "internal")
+        < risk_score(found, "external")
+        < risk_score(found, "public")
+    )

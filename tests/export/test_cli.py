@@ -21,34 +21,77 @@ def secret(monkeypatch):
 def test_findings_exit_one_and_write_every_report(tmp_path, capsys):
     export = make_vault(tmp_path / "vault")
     out = tmp_path / "out"
-    status = main(["scan-export", str(export), "--out", str(out), "--workers", "1",
-                   "--internal-domain", "cusd.com", "--no-progress"])
+    status = main(
+        [
+            "scan-export",
+            str(export),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--internal-domain",
+            "cusd.com",
+            "--no-progress",
+        ]
+    )
     assert status == 1
     printed = capsys.readouterr().out
     assert "5 files, 3 with findings" in printed
     assert {p.name for p in out.iterdir()} == {
-        "report.jsonl", "files.csv", "findings.csv", "report.html", "state.sqlite"
+        "report.jsonl",
+        "files.csv",
+        "findings.csv",
+        "report.html",
+        "state.sqlite",
     }
 
 
 def test_clean_export_exits_zero(tmp_path):
     (tmp_path / "drive").mkdir()
     (tmp_path / "drive" / "menu.txt").write_text("Pizza on Friday.")
-    assert main(["scan-export", str(tmp_path / "drive"), "--out", str(tmp_path / "o"),
-                 "--workers", "1", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "scan-export",
+                str(tmp_path / "drive"),
+                "--out",
+                str(tmp_path / "o"),
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
 
 
-@pytest.mark.parametrize(("flag", "status", "printed"), [
-    ([], 1, "1 files, 1 with findings"),
-    (["--ocr", "on"], 1, "1 files, 1 with findings"),
-    (["--ocr", "off"], 0, "1 skipped by type"),
-])
+@pytest.mark.parametrize(
+    ("flag", "status", "printed"),
+    [
+        ([], 1, "1 files, 1 with findings"),
+        (["--ocr", "on"], 1, "1 files, 1 with findings"),
+        (["--ocr", "off"], 0, "1 skipped by type"),
+    ],
+)
 def test_ocr_flag_reads_or_skips_a_photographed_form(tmp_path, capsys, flag, status, printed):
     (tmp_path / "drive").mkdir()
     photo = encoded(photographed(form(IEP_EN)), "JPEG", quality=75)
     (tmp_path / "drive" / "phone photo.jpg").write_bytes(photo)
-    assert main(["scan-export", str(tmp_path / "drive"), "--out", str(tmp_path / "o"),
-                 "--workers", "1", "--no-progress", *flag]) == status
+    assert (
+        main(
+            [
+                "scan-export",
+                str(tmp_path / "drive"),
+                "--out",
+                str(tmp_path / "o"),
+                "--workers",
+                "1",
+                "--no-progress",
+                *flag,
+            ]
+        )
+        == status
+    )
     assert printed in capsys.readouterr().out
 
 
@@ -77,9 +120,21 @@ def test_parallel_run_with_plain_progress_lines(tmp_path):
     export = make_vault(tmp_path / "vault")
     out = tmp_path / "out"
     completed = subprocess.run(
-        [sys.executable, "-m", "dlp", "scan-export", str(export), "--out", str(out),
-         "--workers", "2"],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "dlp",
+            "scan-export",
+            str(export),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
         env={"DLP_SECRET": "cli-test-secret-0123456789", "PATH": "/usr/bin:/bin"},
     )
     assert completed.returncode == 1, completed.stderr

@@ -16,7 +16,10 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
         host="127.0.0.1",
     ) as local:
         yield local
@@ -61,8 +64,17 @@ def test_cli_scheduler_option(tmp_path, cluster, monkeypatch, capsys):
 
     monkeypatch.setenv("DLP_SECRET", "cli-test-secret-0123456789")
     out = tmp_path / "out"
-    status = main(["scan-export", str(make_vault(tmp_path / "vault")), "--out", str(out),
-                   "--scheduler", cluster.scheduler_address, "--no-progress"])
+    status = main(
+        [
+            "scan-export",
+            str(make_vault(tmp_path / "vault")),
+            "--out",
+            str(out),
+            "--scheduler",
+            cluster.scheduler_address,
+            "--no-progress",
+        ]
+    )
     assert status == 1 and "5 files, 3 with findings" in capsys.readouterr().out
     summary = json.loads((out / "report.jsonl").read_text().splitlines()[-1])
     assert summary["mode"] == f"dask scheduler {cluster.scheduler_address}"

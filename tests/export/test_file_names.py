@@ -38,7 +38,11 @@ def _export(root: Path) -> Path:
 def _assert_nowhere(out: Path) -> None:
     paths = list(out.iterdir())
     assert {path.name for path in paths} >= {
-        "files.csv", "findings.csv", "report.jsonl", "report.html", "state.sqlite"
+        "files.csv",
+        "findings.csv",
+        "report.jsonl",
+        "report.html",
+        "state.sqlite",
     }
     for path in paths:
         data = path.read_bytes()
@@ -51,8 +55,9 @@ def test_ssns_in_file_and_member_names_are_found_and_never_kept(
 ) -> None:
     export = _export(tmp_path / "drive")
     out = tmp_path / "out"
-    status = main(["scan-export", str(export), "--out", str(out), "--workers", "1",
-                   "--no-progress"])
+    status = main(
+        ["scan-export", str(export), "--out", str(out), "--workers", "1", "--no-progress"]
+    )
     assert status == 1
     printed = capsys.readouterr()
     for value in CLEAR:
@@ -82,8 +87,21 @@ def test_ssns_in_file_and_member_names_are_found_and_never_kept(
     _assert_nowhere(out)
 
     # A resumed run knows the files by those digests: nothing is scanned again.
-    assert main(["scan-export", str(export), "--out", str(out), "--workers", "1",
-                 "--no-progress", "--resume"]) == 1
+    assert (
+        main(
+            [
+                "scan-export",
+                str(export),
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--no-progress",
+                "--resume",
+            ]
+        )
+        == 1
+    )
     capsys.readouterr()
     with sqlite3.connect(out / "state.sqlite") as db:
         assert dict(db.execute("SELECT key, result FROM files").fetchall()) == stored

@@ -20,10 +20,17 @@ from tests.export.exports import make_box, make_vault, vault_metadata
 
 def test_vault_xml_gives_owner_and_everyone_with_access():
     index = MetadataIndex()
-    xml = vault_metadata([
-        {"#Author": "t@cusd.com", "Collaborators": "a@cusd.com, b@gmail.com",
-         "Viewers": "c@cusd.com", "Others": "anyoneWithLink", "FileName": "IEP_1abc.docx"},
-    ])
+    xml = vault_metadata(
+        [
+            {
+                "#Author": "t@cusd.com",
+                "Collaborators": "a@cusd.com, b@gmail.com",
+                "Viewers": "c@cusd.com",
+                "Others": "anyoneWithLink",
+                "FileName": "IEP_1abc.docx",
+            },
+        ]
+    )
     assert read_vault_xml(io.BytesIO(xml), "x-metadata.xml", index) == 1
     meta = index.lookup(("t@cusd.com", "IEP_1abc.docx"))
     assert meta.owner == "t@cusd.com"

@@ -12,8 +12,11 @@ from dlp.extract import Limits
 from tests.export.exports import PLANTED, make_vault
 
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--headless",
-               "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -26,9 +29,14 @@ def page_and_requests(tmp_path_factory, config):
     sync_api = pytest.importorskip("playwright.sync_api")
     base = tmp_path_factory.mktemp("html")
     # OCR off: the photo is skipped by type, and counted as such below.
-    scan = ExportScan(export=make_vault(base / "vault"), out=base / "out", config=config,
-                      progress=False, internal_domains=frozenset({"cusd.com"}),
-                      limits=Limits(ocr=False))
+    scan = ExportScan(
+        export=make_vault(base / "vault"),
+        out=base / "out",
+        config=config,
+        progress=False,
+        internal_domains=frozenset({"cusd.com"}),
+        limits=Limits(ocr=False),
+    )
     run_scan(scan)
     report = base / "out" / "report.html"
     with sync_api.sync_playwright() as playwright:

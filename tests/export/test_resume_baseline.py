@@ -89,8 +89,9 @@ def test_baseline_reports_only_new_or_changed_files(tmp_path, make_scan, baselin
     (later / "new.txt").write_text(IEP_TEXT)  # new
     outcome = run_scan(make_scan(later, tmp_path / "november", baseline=baseline))
 
-    records = [json.loads(x) for x in (tmp_path / "november" / "report.jsonl").read_text()
-               .splitlines()]
+    records = [
+        json.loads(x) for x in (tmp_path / "november" / "report.jsonl").read_text().splitlines()
+    ]
     status = {rec["location"]: rec["status"] for rec in records if rec["kind"] == "file"}
     assert status["doc1.txt"] == r.FINDINGS
     assert status["new.txt"] == r.FINDINGS

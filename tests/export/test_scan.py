@@ -30,8 +30,9 @@ def records(out):
 
 
 def by_name(out):
-    return {rec["location"].rsplit(" / ", 1)[-1]: rec for rec in records(out)
-            if rec["kind"] == "file"}
+    return {
+        rec["location"].rsplit(" / ", 1)[-1]: rec for rec in records(out) if rec["kind"] == "file"
+    }
 
 
 def assert_no_clear_values(out):
@@ -48,8 +49,14 @@ def vault_scan(tmp_path_factory, config):
     base = tmp_path_factory.mktemp("vault")
     export = make_vault(base / "export")
     # OCR off: the photo is skipped by type (OCR has its own test below).
-    scan = ExportScan(export=export, out=base / "out", config=config, progress=False,
-                      internal_domains=frozenset({"cusd.com"}), limits=NO_OCR)
+    scan = ExportScan(
+        export=export,
+        out=base / "out",
+        config=config,
+        progress=False,
+        internal_domains=frozenset({"cusd.com"}),
+        limits=NO_OCR,
+    )
     return run_scan(scan), base / "out"
 
 

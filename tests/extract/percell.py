@@ -61,8 +61,9 @@ def xlsx_items(archive: zipfile.ZipFile, location: Location, ctx: Context) -> It
     date_styles = xlsx._date_styles(archive, ctx)
     for sheet_name, part in xlsx._sheets(archive, ctx):
         if part in archive.NameToInfo:
-            yield from _sheet_segments(archive, part, sheet_name, strings, date_styles, location,
-                                       ctx)
+            yield from _sheet_segments(
+                archive, part, sheet_name, strings, date_styles, location, ctx
+            )
     yield from xlsx._comments(archive, location, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
     yield from ooxml.embedded(archive, location, ctx)

@@ -88,8 +88,9 @@ def photographed(page: Image.Image) -> Image.Image:
     # Perspective: the top edge narrower than the bottom, as from a phone held over a desk.
     inset = w * 0.06
     quad = (inset, 0, 0, h, w, h, w - inset, 0)
-    photo = rgb.transform((w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC,
-                          fillcolor=(90, 80, 70))
+    photo = rgb.transform(
+        (w, h), Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor=(90, 80, 70)
+    )
     shadow = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - v // 3)
     return Image.composite(photo, Image.new("RGB", (w, h), (0, 0, 0)), shadow)
 

@@ -23,13 +23,36 @@ from dlp.model import Location, Segment, Unscannable, UnscannableReason
 from dlp.packing import pack
 from tests.extract import makers, percell
 
-FRAGMENTS = ["536-22-1234", "Student ID", "4827163950", "IEP", "504 plan", "(559) 327-4410",
-             "maria@gmail.com", "DOB", "03/14/2011", "B+", "SSN", "suspension", "Perm ID",
-             "123 Main St", "x", "é", "", " ", "  ", "a,b", 'say "hi"', "two\nlines", "\t"]
+FRAGMENTS = [
+    "536-22-1234",
+    "Student ID",
+    "4827163950",
+    "IEP",
+    "504 plan",
+    "(559) 327-4410",
+    "maria@gmail.com",
+    "DOB",
+    "03/14/2011",
+    "B+",
+    "SSN",
+    "suspension",
+    "Perm ID",
+    "123 Main St",
+    "x",
+    "é",
+    "",
+    " ",
+    "  ",
+    "a,b",
+    'say "hi"',
+    "two\nlines",
+    "\t",
+]
 CELL = st.lists(st.sampled_from(FRAGMENTS), max_size=3).map(" ".join) | st.text(max_size=8)
 ROWS = st.lists(st.lists(CELL, min_size=0, max_size=6), min_size=0, max_size=25)
-SLOW = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def csv_data(rows: list[list[str]]) -> bytes:
@@ -43,8 +66,9 @@ def new_items(data: bytes, name: str, limits: Limits | None = None) -> list[Segm
 
 
 def unfolded(items: list[Segment | Unscannable]) -> list[Segment | Unscannable]:
-    return [one for item in items
-            for one in (cells_of(item) if isinstance(item, Segment) else [item])]
+    return [
+        one for item in items for one in (cells_of(item) if isinstance(item, Segment) else [item])
+    ]
 
 
 def findings(scanner, items) -> list:
@@ -64,15 +88,22 @@ def test_csv_cells_and_findings_equal_the_per_cell_reader(scanner, rows):
 
 
 def test_csv_header_row_wide_rows_and_empty_headers_are_located_as_before():
-    rows = [["", " ", ""], ["Student ID", "", " Grade "], ["604822", "x", "B+", "extra"],
-            ["", "  ", "", ""], ["604823", "", "A", "", "more"]]
+    rows = [
+        ["", " ", ""],
+        ["Student ID", "", " Grade "],
+        ["604822", "x", "B+", "extra"],
+        ["", "  ", "", ""],
+        ["604823", "", "A", "", "more"],
+    ]
     data = csv_data(rows)
     old = list(percell.csv_cells(Source.from_bytes(data, "r.csv"), Location(path=("r.csv",))))
     (table,) = new_items(data, "r.csv")
     assert isinstance(table, Segment) and table.cells is not None
     assert list(cells_of(table)) == old
     assert [str(cell.location) for cell in cells_of(table)][-2:] == [
-        "r.csv / row 5 / column Grade", "r.csv / row 5 / column column 5"]
+        "r.csv / row 5 / column Grade",
+        "r.csv / row 5 / column column 5",
+    ]
 
 
 def sheet_rows(draw_rows: list[list[str]]) -> list[list[object]]:
@@ -94,8 +125,9 @@ def sheet_rows(draw_rows: list[list[str]]) -> list[list[object]]:
     return converted
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(ROWS, min_size=1, max_size=3), st.booleans())
 def test_xlsx_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, comment):
     import zipfile
@@ -122,8 +154,9 @@ def test_xlsx_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, comm
     assert findings(scanner, pack(new)) == findings(scanner, percell.pack(old))
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(ROWS, min_size=1, max_size=3), st.booleans())
 def test_xls_cells_and_findings_equal_the_per_cell_reader(scanner, sheets, long_cell):
     import xlwt
@@ -162,10 +195,16 @@ def ods_cell(text: str, repeat: int) -> str:
     return f"<table:table-cell{spread}>{paragraphs}</table:table-cell>"
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(ROWS, st.lists(st.integers(1, 3), min_size=60, max_size=60)),
-                min_size=1, max_size=3))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(ROWS, st.lists(st.integers(1, 3), min_size=60, max_size=60)),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_ods_cells_and_findings_equal_the_per_cell_reader(scanner, sheets):
     tables = []
     for number, (rows, repeats) in enumerate(sheets, 1):
@@ -173,8 +212,7 @@ def test_ods_cells_and_findings_equal_the_per_cell_reader(scanner, sheets):
         for index, row in enumerate(rows):
             kept = ["".join(c for c in cell if c >= " " or c == "\n") for cell in row]
             cells = "".join(
-                ods_cell(cell, repeats[(index + column) % 60])
-                for column, cell in enumerate(kept)
+                ods_cell(cell, repeats[(index + column) % 60]) for column, cell in enumerate(kept)
             )
             spread = repeats[index % 60]
             rows_repeated = f" table:number-rows-repeated='{spread}'" if spread > 1 else ""
@@ -210,7 +248,8 @@ def test_nested_table_after_its_file_name_packs_as_before(scanner):
     ``pack`` takes the table's cells one by one and still makes the same blocks."""
     rows = [["Student ID", "Name", "Notes"]] + [
         [str(4827163950 + n * 7919), f"Student {n}", "has an IEP" if n % 7 else "x" * 5000]
-        for n in range(9000)]
+        for n in range(9000)
+    ]
     data = makers.zip_of({"Student IDs.csv": csv_data(rows)})
     location = Location(path=("a.zip",))
     new = new_items(data, "a.zip")
@@ -230,10 +269,18 @@ CELLS = st.lists(st.tuples(st.integers(0, 2), st.text("ab ", max_size=9)), max_s
 
 
 @settings(max_examples=300, deadline=None)
-@given(CELLS, st.integers(1, 40), st.integers(0, 12), st.integers(1, 40), st.integers(0, 12),
-       st.booleans(), st.integers(1, 120))
-def test_blocks_are_packs_blocks_whatever_the_packer_block(cells, block, small, pack_block,
-                                                           pack_small, name_first, first):
+@given(
+    CELLS,
+    st.integers(1, 40),
+    st.integers(0, 12),
+    st.integers(1, 40),
+    st.integers(0, 12),
+    st.booleans(),
+    st.integers(1, 120),
+)
+def test_blocks_are_packs_blocks_whatever_the_packer_block(
+    cells, block, small, pack_block, pack_small, name_first, first
+):
     """Cells of one or more sheets (0, 1, 2), cut by a packer whose block may or may not be
     ``pack``'s, handing over pieces of blocks while young (``first``), with a plain segment
     before: ``pack`` makes the blocks it made of the cells one by one."""
@@ -251,8 +298,15 @@ def test_blocks_are_packs_blocks_whatever_the_packer_block(cells, block, small, 
             packer.rebase(Location(path=base.path, sheet=f"S{sheet}"))
         header = "H" if number % 3 else ""
         packer.add(text, header, ref=f"A{number}")
-        old.append(Segment(text, Location(path=base.path, sheet=f"S{sheet}", cell=f"A{number}",
-                                          column=header or None), header))
+        old.append(
+            Segment(
+                text,
+                Location(
+                    path=base.path, sheet=f"S{sheet}", cell=f"A{number}", column=header or None
+                ),
+                header,
+            )
+        )
         if packer.full() or number % 11 == 0:
             items.extend(packer.blocks())
     items.extend(packer.blocks(final=True))
@@ -262,11 +316,13 @@ def test_blocks_are_packs_blocks_whatever_the_packer_block(cells, block, small, 
     assert unfolded(items) == old
     for item in items:
         if isinstance(item, Segment) and item.cells is not None:
-            cells_total = sum(e - s for s, e in zip(item.cells.starts, item.cells.ends,
-                                                   strict=True))
+            cells_total = sum(
+                e - s for s, e in zip(item.cells.starts, item.cells.ends, strict=True)
+            )
             assert len(item.text) == cells_total + GAP * (len(item.cells) - 1)
     assert list(pack(items, pack_small, pack_block)) == list(
-        percell.pack(old, pack_small, pack_block))
+        percell.pack(old, pack_small, pack_block)
+    )
     if (small, block) == (pack_small, pack_block):
         # Cut by the same rule, the blocks of a young table come in pieces pack joins back;
         # once grown, they are pack's own and pass through as they are.
@@ -292,9 +348,11 @@ def test_character_budget_keeps_the_cells_that_fit_as_before(rows, budget):
 def test_cell_locations_are_made_on_demand_and_compare_as_a_list():
     base = Location(path=("r.csv",))
     locations = CellLocations([(0, base)], ["ID", "", "column 3"], rows=[2, 2, 3])
-    expected = [Location(path=("r.csv",), row=2, column="ID"),
-                Location(path=("r.csv",), row=2),
-                Location(path=("r.csv",), row=3, column="column 3")]
+    expected = [
+        Location(path=("r.csv",), row=2, column="ID"),
+        Location(path=("r.csv",), row=2),
+        Location(path=("r.csv",), row=3, column="column 3"),
+    ]
     assert list(locations) == expected and locations == expected
     assert locations[1:] == expected[1:] and locations[-1] == expected[-1]
     assert len(locations[2:1]) == 0

@@ -326,5 +326,8 @@ def test_ods_odd_repeat_counts_read_every_cell(count):
     segments, reasons = from_bytes(ods, "odd.ods")
     assert reasons == []
     assert [(s.location.cell, s.text) for s in segments] == [
-        ("A1", "a"), ("B1", "SSN 536-22-1234"), ("A2", "a"), ("B2", "SSN 536-22-1234")
+        ("A1", "a"),
+        ("B1", "SSN 536-22-1234"),
+        ("A2", "a"),
+        ("B2", "SSN 536-22-1234"),
     ]

@@ -166,8 +166,13 @@ def test_mailbox_without_line_breaks_is_refused_in_bounded_memory(tmp_path):
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
         "print(int(hwm.split()[1]) // 1024)"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                            text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     found, peak_mib = result.stdout.splitlines()
     assert found == "[('message 1', 'too large')]"
     assert int(peak_mib) < 200  # the interpreter and its imports, plus one bounded message
@@ -178,7 +183,8 @@ def test_mailbox_long_lines_are_read_in_pieces_without_losing_messages():
     # piece that starts with "From " after a blank piece is still not a separator.
     long_body = b" " * (1024 * 1024) + b"From here on, no separator\n"
     mailbox = (
-        b"From a@b.example Mon Jan  1 00:00:00 2024\nSubject: first\n\n" + long_body
+        b"From a@b.example Mon Jan  1 00:00:00 2024\nSubject: first\n\n"
+        + long_body
         + b"\nFrom c@d.example Mon Jan  1 00:00:01 2024\nSubject: second SSN 536-22-1234\n\n"
         b"body two\n"
     )

@@ -178,16 +178,20 @@ def test_attachment_and_member_names_are_scanned_and_masked_where_written(scanne
     message["Subject"] = "files"
     message.set_content("two files")
     # A non-ASCII name: the stdlib writes it as an RFC 2231 filename*= parameter.
-    message.add_attachment(b"notes", maintype="text", subtype="plain",
-                           filename="\u00e9l\u00e8ve SSN 536-22-1234.txt")
-    message.add_attachment(members.getvalue(), maintype="application", subtype="zip",
-                           filename="records.zip")
+    message.add_attachment(
+        b"notes", maintype="text", subtype="plain", filename="\u00e9l\u00e8ve SSN 536-22-1234.txt"
+    )
+    message.add_attachment(
+        members.getvalue(), maintype="application", subtype="zip", filename="records.zip"
+    )
     assert b"filename*=" in message.as_bytes()
     segments, reasons = extract(message.as_bytes())
     assert not reasons
     names = [s for s in segments if s.location.part == "file name"]
     assert {s.text for s in names} == {
-        "\u00e9l\u00e8ve SSN 536-22-1234.txt", "records.zip", "IEP progress 536-22-1234.txt"
+        "\u00e9l\u00e8ve SSN 536-22-1234.txt",
+        "records.zip",
+        "IEP progress 536-22-1234.txt",
     }
     findings = [f for s in segments for f in scanner.scan(s)]
     ssns = [f for f in findings if f.entity_type == "US_SSN"]

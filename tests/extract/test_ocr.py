@@ -293,8 +293,6 @@ def test_an_undecodable_image_is_image_content_not_a_failure():
     assert [r.reason for r in reasons] == [UnscannableReason.IMAGE_CONTENT]
 
 
-
-
 def _docx_with(picture: bytes) -> bytes:
     import docx as python_docx
 

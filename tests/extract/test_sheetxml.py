@@ -46,8 +46,9 @@ def test_every_corpus_worksheet_reads_the_same(corpus):
         assert fast == reference, name
 
 
-def _sheet(rows: str, root: str = "", head: str = '<?xml version="1.0" encoding="UTF-8"?>'
-           ) -> bytes:
+def _sheet(
+    rows: str, root: str = "", head: str = '<?xml version="1.0" encoding="UTF-8"?>'
+) -> bytes:
     return (
         f'{head}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
         f'{root}><sheetData>{rows}</sheetData><rowBreaks count="1"><brk id="3"/></rowBreaks>'
@@ -89,8 +90,9 @@ def test_a_sheet_that_does_not_start_the_usual_way_is_read_by_lxml():
     )
     reference, fast = both(prefixed)
     assert fast == reference == [(1, [("A", "5")])]
-    utf16 = _sheet('<row r="1"><c r="A1"><v>6</v></c></row>',
-                   head='<?xml version="1.0" encoding="UTF-16"?>')
+    utf16 = _sheet(
+        '<row r="1"><c r="A1"><v>6</v></c></row>', head='<?xml version="1.0" encoding="UTF-16"?>'
+    )
     utf16 = utf16.decode().encode("utf-16")
     assert both(utf16)[1] == [(1, [("A", "6")])]
 
@@ -108,9 +110,8 @@ def test_rows_across_read_blocks(monkeypatch):
 
 
 cell_values = st.one_of(
-    st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")),
-             max_size=12),
-    st.integers(-10**6, 10**9),
+    st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), max_size=12),
+    st.integers(-(10**6), 10**9),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.booleans(),
     st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2040, 1, 1)),
@@ -124,8 +125,11 @@ def test_generated_workbooks_read_the_same(rows):
     data = makers.xlsx({"S": [list(row) for row in rows]})
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml")
-        strings_xml = archive.read("xl/sharedStrings.xml") if (
-            "xl/sharedStrings.xml" in archive.namelist()) else b""
+        strings_xml = (
+            archive.read("xl/sharedStrings.xml")
+            if ("xl/sharedStrings.xml" in archive.namelist())
+            else b""
+        )
     strings = [f"s{n}" for n in range(strings_xml.count(b"<si>"))]
     reference, fast = both(sheet, strings, frozenset({1, 2, 3, 4}))
     assert fast == reference
@@ -157,14 +161,23 @@ CELL_SHAPES = [
     '<!-- <c r="S{n}"><v>5</v></c> -->',
     '<c r="T{n}" t=""><v>5</v></c>',
 ]
-ROW_SHAPES = ['<row r="{n}">{cells}</row>', '<row r="{n}" spans="1:9" ht="15">{cells}</row>',
-              "<row>{cells}</row>", '<row r="{n}"/>', '<row r="{n}"></row><cols/>']
+ROW_SHAPES = [
+    '<row r="{n}">{cells}</row>',
+    '<row r="{n}" spans="1:9" ht="15">{cells}</row>',
+    "<row>{cells}</row>",
+    '<row r="{n}"/>',
+    '<row r="{n}"></row><cols/>',
+]
 
 
 @settings(max_examples=300)
-@given(st.lists(st.tuples(st.sampled_from(ROW_SHAPES),
-                          st.lists(st.sampled_from(CELL_SHAPES), max_size=6)), max_size=8),
-       st.integers(0, 45))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ROW_SHAPES), st.lists(st.sampled_from(CELL_SHAPES), max_size=6)),
+        max_size=8,
+    ),
+    st.integers(0, 45),
+)
 def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
     from dlp.extract import sheetkernel
 
@@ -183,7 +196,8 @@ def test_the_kernel_takes_the_usual_shapes():
 
     usual = "".join(
         '<row r="{n}" spans="1:16">{cells}</row>'.format(
-            n=n, cells="".join(c.format(n=n, k=n) for c in CELL_SHAPES[:16]))
+            n=n, cells="".join(c.format(n=n, k=n) for c in CELL_SHAPES[:16])
+        )
         for n in range(1, 30)
     ).encode()
     kernel = sheetkernel.compiled()
@@ -196,7 +210,8 @@ def test_the_kernel_takes_the_usual_shapes():
     assert rows[0][1][0] == ("A", STRINGS[1]) and rows[0][1][3] == ("D", "x < y A")
     for shape in CELL_SHAPES[16:]:
         assert kernel(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
-            sheetkernel.NOT_UNDERSTOOD), shape
+            sheetkernel.NOT_UNDERSTOOD
+        ), shape
 
 
 @pytest.mark.parametrize(
@@ -247,6 +262,7 @@ def test_whole_blocks_only_give_the_same_packed_cells(tmp_path):
     assert len(whole) < len(early)  # the young table's pieces are not handed over
     packed_early, packed_whole = list(pack(early)), list(pack(whole))
     assert [s.text for s in packed_whole] == [s.text for s in packed_early]
+
     def last_cells(segments):
         return [s.cells.location(len(s.cells) - 1).cell for s in segments if s.cells]
 
@@ -255,10 +271,16 @@ def test_whole_blocks_only_give_the_same_packed_cells(tmp_path):
 
 
 @settings(max_examples=300)
-@given(st.lists(st.tuples(st.sampled_from(ROW_SHAPES),
-                          st.lists(st.sampled_from(CELL_SHAPES[:16]), max_size=4)),
-                min_size=1, max_size=4),
-       st.floats(0, 1))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ROW_SHAPES), st.lists(st.sampled_from(CELL_SHAPES[:16]), max_size=4)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.floats(0, 1),
+)
 def test_a_block_cut_anywhere_reads_as_the_pattern_reads_it(rows, where):
     """The kernel's end-of-buffer paths: every tag, attribute and value cut short."""
     from dlp.extract import sheetkernel

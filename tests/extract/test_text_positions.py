@@ -24,9 +24,7 @@ def expected(text: str, index: int) -> TextAt:
     return TextAt(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1, index)
 
 
-lines = st.lists(
-    st.text(st.sampled_from("ab é\t.,;"), max_size=30), min_size=0, max_size=40
-)
+lines = st.lists(st.text(st.sampled_from("ab é\t.,;"), max_size=30), min_size=0, max_size=40)
 
 
 @given(st.text(st.sampled_from("ab\né\t"), max_size=60), st.data())

@@ -69,8 +69,14 @@ def test_message_id_and_attachment_name_are_kept_masked(
 ) -> None:
     roster = tmp_path / "roster.npz"
     RosterStore.open(roster, SECRET).import_people(
-        [Person(Role.STUDENT, "4512345", PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14))],
+        [
+            Person(
+                Role.STUDENT,
+                "4512345",
+                PersonName("Marisol", "Quintanilla"),
+                birth_date=date(2009, 3, 14),
+            )
+        ],
         "test",
     )
     (tmp_path / "secret.key").write_bytes(SECRET)
@@ -101,8 +107,9 @@ def test_message_id_and_attachment_name_are_kept_masked(
         store.close()
 
     audit = tmp_path / "audit.log"
-    [entry] = [json.loads(line) for line in audit.read_text().splitlines()
-               if '"gateway-decision"' in line]
+    [entry] = [
+        json.loads(line) for line in audit.read_text().splitlines() if '"gateway-decision"' in line
+    ]
     assert entry["message_id"] == held.message_id
     assert entry["message_id_digest"] == digest
     database = Path(settings.quarantine.url.removeprefix("sqlite:///"))
@@ -118,10 +125,24 @@ def test_message_id_and_attachment_name_are_kept_masked(
         '[audit]\nfile = "audit.log"\n'
     )
     capsys.readouterr()
-    assert main(["quarantine", "--config", str(config), "list", "--json",
-                 "--message-id", MESSAGE_ID]) == 0
+    assert (
+        main(["quarantine", "--config", str(config), "list", "--json", "--message-id", MESSAGE_ID])
+        == 0
+    )
     assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == [held.id]
-    assert main(["quarantine", "--config", str(config), "list", "--json",
-                 "--message-id", "<other@mail.cusd.com>"]) == 0
+    assert (
+        main(
+            [
+                "quarantine",
+                "--config",
+                str(config),
+                "list",
+                "--json",
+                "--message-id",
+                "<other@mail.cusd.com>",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == ""
     _assert_nowhere(audit)

@@ -139,13 +139,19 @@ def test_stamp_replaces_forged_fields() -> None:
     ("raw", "expected"),
     [
         # bare LF endings: the body is kept, only the forged field goes
-        (b"X-DLP-Verdict: deliver\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n",
-         b"X-DLP-Verdict: quarantine\r\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n"),
+        (
+            b"X-DLP-Verdict: deliver\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n",
+            b"X-DLP-Verdict: quarantine\r\nSubject: hi\n\nbody\nX-DLP-Verdict: body line\n",
+        ),
         # headers only, the last line without its line ending
-        (b"x-dlp-verdict: deliver\r\nSubject: no body",
-         b"X-DLP-Verdict: quarantine\r\nSubject: no body"),
-        (b"Subject: hi\r\nX-Dlp-Score: 1\r\n\tfolded\r\n\r\n",
-         b"X-DLP-Verdict: quarantine\r\nSubject: hi\r\n\r\n"),
+        (
+            b"x-dlp-verdict: deliver\r\nSubject: no body",
+            b"X-DLP-Verdict: quarantine\r\nSubject: no body",
+        ),
+        (
+            b"Subject: hi\r\nX-Dlp-Score: 1\r\n\tfolded\r\n\r\n",
+            b"X-DLP-Verdict: quarantine\r\nSubject: hi\r\n\r\n",
+        ),
     ],
 )
 def test_stamp_keeps_every_other_byte(raw: bytes, expected: bytes) -> None:
@@ -153,8 +159,9 @@ def test_stamp_keeps_every_other_byte(raw: bytes, expected: bytes) -> None:
 
 
 @given(
-    head=st.lists(st.sampled_from([b"Subject: a", b"X-DLP-Verdict: x", b" fold", b"To: b@c"]),
-                  max_size=8),
+    head=st.lists(
+        st.sampled_from([b"Subject: a", b"X-DLP-Verdict: x", b" fold", b"To: b@c"]), max_size=8
+    ),
     body=st.binary(max_size=40),
     newline=st.sampled_from([b"\r\n", b"\n"]),
 )
@@ -165,8 +172,12 @@ def test_stamp_never_loses_the_body(head: list[bytes], body: bytes, newline: byt
     assert out.lower().count(b"x-dlp-verdict") == 1 + body.lower().count(b"x-dlp-verdict")
 
 
-@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
-                max_size=20), st.booleans())
+@given(
+    st.lists(
+        st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")), max_size=20
+    ),
+    st.booleans(),
+)
 def test_the_longest_line_is_measured_without_splitting(lines, final_crlf):
     from smtp_gateway.datapath import _longest_line
 

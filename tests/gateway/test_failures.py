@@ -96,7 +96,9 @@ def test_a_message_split_over_transactions_keeps_each_ones_record(tmp_path: Path
             assert running.send(message, "a@cusd.com", ["third@example.org"])[0] == 250
             assert running.send(message, "a@cusd.com", first)[0] == 250
             assert sorted(sink.handler.all_recipients()) == [
-                "first@example.org", "later@example.org", "third@example.org"
+                "first@example.org",
+                "later@example.org",
+                "third@example.org",
             ]
 
 
@@ -193,7 +195,10 @@ def test_a_torn_audit_log_is_set_aside_at_start(
         assert sorted(sink.handler.all_recipients()) == ["b@cusd.com", "c@cusd.com"]
     entries = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [entry["event"] for entry in entries] == [
-        "gateway-decision", "audit-tail-set-aside", "gateway-decision", "gateway-outcome"
+        "gateway-decision",
+        "audit-tail-set-aside",
+        "gateway-decision",
+        "gateway-outcome",
     ]
     assert entries[1]["set_aside"] == aside.name and entries[1]["bytes"] == len(torn)
     assert verify(audit).ok

@@ -42,9 +42,7 @@ def phone_numbers(count: int, after: str = "", **headers: str) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def test_time_limit_covers_the_decision_and_the_loop_stays_free(
-    tmp_path: Path, sink: Sink
-) -> None:
+def test_time_limit_covers_the_decision_and_the_loop_stays_free(tmp_path: Path, sink: Sink) -> None:
     """20,000 phone numbers scanned, then a decision that would take an hour: 451 at the limit,
     and another client's EHLO answered at once meanwhile."""
     limit = 5.0

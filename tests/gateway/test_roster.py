@@ -38,8 +38,14 @@ def _gateway(tmp: Path, sink: Sink, roster: Path | None) -> RunningGateway:
 def test_roster_student_named_with_iep_terms_is_held(tmp_path: Path, sink: Sink) -> None:
     roster = tmp_path / "roster.npz"
     RosterStore.open(roster, SECRET).import_people(
-        [Person(Role.STUDENT, "4512345", PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14))],
+        [
+            Person(
+                Role.STUDENT,
+                "4512345",
+                PersonName("Marisol", "Quintanilla"),
+                birth_date=date(2009, 3, 14),
+            )
+        ],
         "test",
     )
     (tmp_path / "without").mkdir()

@@ -80,7 +80,7 @@ def test_policy_check_shows_every_error(run, capsys, tmp_path: Path) -> None:
     text = (
         SAMPLE_POLICY.read_text(encoding="utf-8")
         .replace('when = "EXTERNAL and secrets"', 'when = "EXTERNAL and secrts"')
-        .replace('max_distance = 1 ', 'max_distance = -1 ')
+        .replace("max_distance = 1 ", "max_distance = -1 ")
     )
     bad = tmp_path / "district.toml"
     bad.write_text(text, encoding="utf-8")

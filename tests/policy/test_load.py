@@ -220,7 +220,7 @@ def test_every_error_is_reported_with_file_line_and_key() -> None:
         MINIMAL.replace('mode = "enforce"', 'mode = "enforcing"')
         .replace('when = "EXTERNAL and student"', 'when = "EXTERNAL and studnet"')
         .replace('action = "reject"', 'action = "block"')
-        .replace('expires = 2030-01-01', 'expires = 2030-01-01\ncategory = ["GRADES"]')
+        .replace("expires = 2030-01-01", 'expires = 2030-01-01\ncategory = ["GRADES"]')
     )
     with pytest.raises(PolicyError) as caught:
         parse_policy(text, "district.toml")
@@ -292,8 +292,10 @@ def test_partners_named_by_address_are_protected_from_lookalikes(sample_policy) 
 
 def test_allow_entries_are_read_and_checked() -> None:
     digest = "0123456789abcdef0123456789abcdef"
-    allowing = MINIMAL + f'\n[[allow]]\nentity_type = "US_SSN"\ndigest = "{digest.upper()}"\n' \
+    allowing = (
+        MINIMAL + f'\n[[allow]]\nentity_type = "US_SSN"\ndigest = "{digest.upper()}"\n'
         'note = "sample number on a worksheet"\n'
+    )
     assert parse_policy(allowing, "p.toml").allowed == {("US_SSN", digest)}
     assert parse_policy(MINIMAL, "p.toml").allowed == frozenset()
     bad = MINIMAL + '\n[[allow]]\nentity_type = "US_SSN"\ndigest = "536-22-1234"\n'

@@ -58,11 +58,15 @@ def findings(draw: st.DrawFn) -> tuple[list, list[str]]:
                 subject=draw(st.sampled_from(SUBJECTS)) if roster else None,
                 # A table without a header row names its columns by its first row's values,
                 # and a file name can be the value itself: locations may carry clear values.
-                location=draw(st.sampled_from([
-                    *PLACES,
-                    Location(path=("message", "list.csv"), row=3, column=value),
-                    Location(path=("message", f"{value}.pdf"), page=1),
-                ])),
+                location=draw(
+                    st.sampled_from(
+                        [
+                            *PLACES,
+                            Location(path=("message", "list.csv"), row=3, column=value),
+                            Location(path=("message", f"{value}.pdf"), page=1),
+                        ]
+                    )
+                ),
                 start=index * 40,
             )
         )

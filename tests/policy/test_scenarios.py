@@ -24,6 +24,7 @@ SPEC = tomllib.loads((SCENARIOS / "expected.toml").read_text(encoding="utf-8"))[
 # The scenario files were written on this date; the sample agreements are valid on it.
 DAY = date(2025, 3, 4)
 
+
 def test_expected_file_is_consistent() -> None:
     files = {path.name for path in SCENARIOS.glob("*.eml")}
     assert {item["file"] for item in SPEC} == files

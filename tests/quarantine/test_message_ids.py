@@ -22,8 +22,9 @@ def test_found_by_the_whole_message_id(
     store: QuarantineStore, held_decision: Decision, held_scan: ScanResult
 ) -> None:
     assert held_scan.message_id is not None
-    held = store.hold(MESSAGE, SENDER, [OUTSIDE], held_decision, held_scan,
-                      held_scan.message_id.masked)
+    held = store.hold(
+        MESSAGE, SENDER, [OUTSIDE], held_decision, held_scan, held_scan.message_id.masked
+    )
     other = store.hold(MESSAGE, SENDER, [OUTSIDE], held_decision, ScanResult(), "<x@cusd.com>")
     for written in (MESSAGE_ID, "roster-1@cusd.com", " <roster-1@CUSD.com> "):
         found = store.search(Filters(message_id_digest=message_id_digest(TEST_SECRET, written)))

@@ -296,9 +296,7 @@ def test_the_same_message_held_again_is_merged(store, held_decision, held_scan):
     assert store.search(Filters(recipient="parent@"))[0].id == first
 
 
-def test_a_merged_hold_carries_the_new_recipients_verdicts(
-    store, policy, held_scan, held_decision
-):
+def test_a_merged_hold_carries_the_new_recipients_verdicts(store, policy, held_scan, held_decision):
     from dlp.policy import decide
 
     other = "parent@mail.example"
@@ -313,9 +311,7 @@ def test_a_merged_hold_carries_the_new_recipients_verdicts(
     "differs",
     ["sender", "content", "released"],
 )
-def test_holds_that_are_not_the_same_message_stay_apart(
-    store, held_decision, held_scan, differs
-):
+def test_holds_that_are_not_the_same_message_stay_apart(store, held_decision, held_scan, differs):
     first = _hold(store, held_decision, held_scan)
     if differs == "released":  # a decision made: the next copy is a new case
         store.transition(first, [Status.HELD], Status.RELEASED, "rev", "fine")

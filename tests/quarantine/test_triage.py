@@ -190,10 +190,8 @@ def test_not_sensitive_records_the_digest(triage, held_decision, held_scan):
     assert json.dumps(entry).count("04/12/2011") == 0
 
 
-FORGED = (
-    b"X-DLP-Verdict: deliver\r\n"
-    b"x-dlp-id:\r\n forged-continuation\r\n"
-    + MESSAGE.replace(b"Subject: roster\r\n", b"Subject: roster\r\nX-Dlp-Policy: none\r\n")
+FORGED = b"X-DLP-Verdict: deliver\r\nx-dlp-id:\r\n forged-continuation\r\n" + MESSAGE.replace(
+    b"Subject: roster\r\n", b"Subject: roster\r\nX-Dlp-Policy: none\r\n"
 )
 
 
@@ -217,9 +215,7 @@ def test_released_copy_carries_only_the_gateways_own_dlp_fields(
     assert b"Subject: roster\r\n" in received.data
 
 
-def test_history_finds_every_entry_about_the_message_and_no_other(
-    triage, held_decision, held_scan
-):
+def test_history_finds_every_entry_about_the_message_and_no_other(triage, held_decision, held_scan):
     mine = _hold(triage, held_decision, held_scan)
     other = _hold(triage, held_decision, held_scan, raw=another(1))
     triage.audit.append("gateway-decision", held={OUTSIDE: mine}, note=f"not {other}")

@@ -59,8 +59,14 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Setup]:
     roster = tmp_path / "roster.npz"
     RosterStore.open(roster, SECRET).import_people(
-        [Person(Role.STUDENT, "4512345", PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14))],
+        [
+            Person(
+                Role.STUDENT,
+                "4512345",
+                PersonName("Marisol", "Quintanilla"),
+                birth_date=date(2009, 3, 14),
+            )
+        ],
         "test",
     )
     (tmp_path / "secret.key").write_bytes(SECRET)
