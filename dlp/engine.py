@@ -137,8 +137,13 @@ class Scanner:
         for _, _, ref in refs:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
             base_score = recognizer.spec.patterns[ref.pattern_index].score
+            # A rule whose words are looked for around each match (not indexed) cannot be
+            # ruled out by the index: its patterns always run (rare terms: the prefilter
+            # finds few places for them).
             self._needs_context.append(
-                base_score < config.score_threshold and recognizer.spec.validate is None
+                base_score < config.score_threshold
+                and recognizer.spec.validate is None
+                and recognizer.spec.context_indexed
             )
         self._free_patterns = frozenset(
             i for i, needs in enumerate(self._needs_context) if not needs
@@ -148,7 +153,12 @@ class Scanner:
         self.indexer = TextIndexer(
             keyword_recognizer.terms,
             [
-                *(word for r in self.pattern_recognizers for word in r.spec.context_words),
+                *(
+                    word
+                    for r in self.pattern_recognizers
+                    if r.spec.context_indexed
+                    for word in r.spec.context_words
+                ),
                 *(names.context_rule.words if names else ()),
             ],
             names.lists.given if names else (),
@@ -182,7 +192,11 @@ class Scanner:
         return self._categories.get(entity_type, Category.CONTACT)
 
     def raw_matches(
-        self, text: str, extra_context: str = "", cells: CellTable | None = None
+        self,
+        text: str,
+        extra_context: str = "",
+        cells: CellTable | None = None,
+        folded: bool = False,
     ) -> list[RawMatch]:
         """Every match that can reach the threshold, before it is applied and duplicates go.
 
@@ -191,7 +205,7 @@ class Scanner:
         count, so its regex is not run at all, and when that holds for every such pattern, the
         prefilter does not scan for them either. (This is what makes digit-heavy text cheap.)
         """
-        found, context_index = self.indexer.index(text)
+        found, context_index = self.indexer.index(text, folded)
         extra_ids = (
             frozenset(self.indexer.phrases_in(extra_context)) if extra_context else frozenset()
         )
@@ -211,6 +225,8 @@ class Scanner:
                 cells.starts if cells else (),
                 cell_extras,
                 text,
+                extra_context,
+                cells.headers if cells else (),
             )
         if windows_by_pattern and context is not None:
             roster, threshold = self.roster, self.config.score_threshold
@@ -262,13 +278,17 @@ class Scanner:
         )
 
     def analyze(
-        self, text: str, extra_context: str = "", cells: CellTable | None = None
+        self,
+        text: str,
+        extra_context: str = "",
+        cells: CellTable | None = None,
+        folded: bool = False,
     ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
         wanted = self.config.entities
         results = [
             to_recognizer_result(match, "")
-            for match in self.raw_matches(text, extra_context, cells)
+            for match in self.raw_matches(text, extra_context, cells, folded)
             if match.score >= self.config.score_threshold
             and (wanted is None or match.entity_type in wanted)
         ]
@@ -300,7 +320,7 @@ class Scanner:
                 longest=-1,
             )
         findings = []
-        results = self.analyze(text, segment.context, cells)
+        results = self.analyze(text, segment.context, cells, folded=True)
         if take is not None:
             results.sort(key=lambda r: (r.start, r.end, r.entity_type))
         for result in results:

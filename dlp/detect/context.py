@@ -61,6 +61,17 @@ class TextContext:
     cell_starts: Sequence[int] = ()
     cell_extras: tuple[frozenset[int], ...] = ()
     text: str = ""  # the text the offsets refer to, for sentence and paragraph boundaries
+    # The segment's own context and each cell's header as text, for rules whose words are
+    # looked for around a match rather than indexed (``ContextRule.indexed``).
+    extra_text: str = ""
+    cell_headers: Sequence[str] = ()
+
+    def header_text_at(self, position: int) -> str:
+        if not self.cell_headers:
+            return self.extra_text
+        cell = bisect_right(self.cell_starts, position) - 1
+        header = self.cell_headers[cell] if 0 <= cell < len(self.cell_headers) else ""
+        return f"{self.extra_text}\n{header}" if self.extra_text else header
 
     def extra_at(self, position: int) -> frozenset[int]:
         if not self.cell_extras:
@@ -77,6 +88,10 @@ class ContextRule:
     before: int
     after: int
     negative: tuple[str, ...] = ()
+    # False: ``words`` are looked for around each match, like the negative words, not in the
+    # shared index. For a recognizer of rare terms whose context words are common ("school",
+    # "class", "day"): indexed, each of their countless places would cost every scan a little.
+    indexed: bool = True
     # The phrase ids of ``words`` in each indexer asked (by its id): a rule is asked for them
     # at every match, and hashing the word tuple each time showed.
     _ids: dict[int, tuple[TextIndexer, frozenset[int]]] = field(
@@ -86,10 +101,13 @@ class ContextRule:
     # each place the index reports costs the whole scan a little. They matter only next to
     # a match, so they are looked for there, in the few characters around it.
     _negative: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _positive_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.negative:
             object.__setattr__(self, "_negative", negative_pattern(self.negative))
+        if not self.indexed and self.words:
+            object.__setattr__(self, "_positive_words", negative_pattern(self.words))
 
     def _phrase_ids(self, indexer: TextIndexer) -> frozenset[int]:
         entry = self._ids.get(id(indexer))
@@ -100,7 +118,13 @@ class ContextRule:
     def _nearest_negative(self, text: str, start: int, end: int) -> int | None:
         """The distance of the nearest negative word around the match, not across a
         boundary; None when there is none."""
-        pattern = self._negative
+        return self._nearest_word(self._negative, text, start, end)
+
+    def _nearest_word(
+        self, pattern: re.Pattern[str] | None, text: str, start: int, end: int
+    ) -> int | None:
+        """The distance of the nearest match of ``pattern`` around the match, not across a
+        boundary; None when there is none."""
         if pattern is None:
             return None
         nearest: int | None = None
@@ -142,6 +166,8 @@ class ContextRule:
         self, context: TextContext, start: int, end: int
     ) -> tuple[tuple[str, ...], int | None]:
         """The context words that count, and the distance of the nearest in the text."""
+        if not self.indexed:
+            return self._positive_around(context, start, end)
         wanted = self._phrase_ids(context.indexer)
         near = self._nearest(context, start, end, wanted)
         ids = list(near)
@@ -150,6 +176,26 @@ class ContextRule:
             ids += [i for i in sorted(extra & wanted) if i not in near]
         closest = min(near.values()) if near else None
         return tuple(context.indexer.phrases[i] for i in ids), closest
+
+    def _positive_around(
+        self, context: TextContext, start: int, end: int
+    ) -> tuple[tuple[str, ...], int | None]:
+        """For a rule whose words are not indexed: the nearest of them around the match, or
+        one in the segment's context or the cell's header."""
+        pattern = self._positive_words
+        if pattern is None:
+            return (), None
+        text = context.text
+        nearest = self._nearest_word(pattern, text, start, end)
+        if nearest is not None:
+            low, high = max(0, start - self.before), min(len(text), end + self.after)
+            found = [m.group().lower() for m in pattern.finditer(text, low, high)]
+            return tuple(dict.fromkeys(found)), nearest
+        header = context.header_text_at(start)
+        found_in_header = pattern.search(header) if header else None
+        if found_in_header is not None:
+            return (found_in_header.group().lower(),), None
+        return (), None
 
     def score(
         self, context: TextContext, start: int, end: int, base: float
@@ -180,7 +226,11 @@ def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:
 
 def context_of(indexer: TextIndexer, text: str, extra: str = "") -> TextContext:
     return TextContext(
-        indexer, indexer.index(text)[1], frozenset(indexer.phrases_in(extra)), text=text
+        indexer,
+        indexer.index(text)[1],
+        frozenset(indexer.phrases_in(extra)),
+        text=text,
+        extra_text=extra,
     )
 
 

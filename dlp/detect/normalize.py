@@ -219,8 +219,9 @@ def fold(text: str) -> NormalizedText:
     return _mapped(text, _fold_cached, _unchanged)
 
 
-def normalize(text: str) -> NormalizedText:
-    """The folded text, lower-cased and without accents, for keyword and context matching."""
-    if text.isascii() and not needs_folding(text):
+def normalize(text: str, folded: bool = False) -> NormalizedText:
+    """The folded text, lower-cased and without accents, for keyword and context matching.
+    ``folded``: ``text`` is already ``fold``'s output (no control characters to look for)."""
+    if text.isascii() and (folded or not needs_folding(text)):
         return NormalizedText(text.lower(), len(text))
     return _mapped(text, _normalize_cached, str.lower)

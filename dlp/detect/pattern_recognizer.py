@@ -43,9 +43,10 @@ class DataPatternRecognizer(PatternRecognizer):
             spec.context_before,
             spec.context_after,
             tuple(spec.negative_words),
+            spec.context_indexed,
         )
         # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
-        self._own_indexer = TextIndexer((), spec.context_words)
+        self._own_indexer = TextIndexer((), spec.context_words if spec.context_indexed else ())
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
 

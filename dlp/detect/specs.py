@@ -35,6 +35,9 @@ class EntitySpec:
     context_words: tuple[str, ...]
     # Words that make a match less believable ("invoice", "room"): see dlp.detect.context.
     negative_words: tuple[str, ...]
+    # False: the context words are looked for around each match instead of in the shared index
+    # (common words such as "school" or "class", next to rare terms): see dlp.detect.context.
+    context_indexed: bool
     context_before: int
     context_after: int
     flags: int
@@ -102,6 +105,7 @@ def parse_entity_spec(
     context = root.table("context")
     words: tuple[str, ...] = attempt((), context.strings, "words", ())
     negative: tuple[str, ...] = attempt((), context.strings, "negative", ())
+    indexed: bool = attempt(True, context.boolean, "indexed", True)
     # No bounds: the window sizes have never had any.
     before: int = attempt(64, context.integer, "before", 64)
     after: int = attempt(24, context.integer, "after", 24)
@@ -120,6 +124,7 @@ def parse_entity_spec(
         patterns=tuple(patterns),
         context_words=words,
         negative_words=negative,
+        context_indexed=indexed,
         context_before=before,
         context_after=after,
         flags=flags,

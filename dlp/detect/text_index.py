@@ -54,43 +54,13 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
-_PATH_STARTS = frozenset(" \t\n\r(<\"'~.")
-
-
-def _every(text: str, needle: str, found: list[int]) -> None:
-    position = text.find(needle)
-    while position >= 0:
-        found.append(position)
-        position = text.find(needle, position + 1)
-
-
-def address_anchors(normalized: str) -> list[int]:
-    """Where an address or a path can show itself ("@", "://", "www.", a backslash, a "/"
-    after a space): an address holds one within reach of any of its words. Dates
-    ("03/14/2025") and "and/or" hold none. Found with ``str.find`` (memchr speed); a regular
-    expression over the whole text cost more than the scan it was saving."""
-    found: list[int] = []
-    for needle in ("@", "://", "www.", "\\"):
-        _every(normalized, needle, found)
-    slash = normalized.find("/")
-    while slash >= 0:
-        if slash == 0 or normalized[slash - 1] in _PATH_STARTS:
-            found.append(slash)
-        slash = normalized.find("/", slash + 1)
-    found.sort()
-    return found
-
-
-def in_address(normalized: str, start: int, end: int, anchors: list[int] | None = None) -> bool:
+def in_address(normalized: str, start: int, end: int) -> bool:
     """Whether ``normalized[start:end]`` lies in a web or e-mail address or a file path.
 
-    Asked only of the few places where a term or context phrase was found, not of the whole
-    text: finding every address in a text first cost a tenth of the scanner's time.
+    Asked only of the places where a term or context phrase was found, not of the whole
+    text: finding every address in a text first cost a tenth of the scanner's time. Most
+    places are a token of their own, which two character tests settle.
     """
-    if anchors is not None:
-        nearest = bisect_left(anchors, start - _TOKEN_REACH)
-        if nearest == len(anchors) or anchors[nearest] > end + _TOKEN_REACH:
-            return False  # no anchor within reach: no address
     before = normalized[start - 1] if start else " "
     after = normalized[end] if end < len(normalized) else " "
     if after in ".," and end + 1 < len(normalized):
@@ -251,15 +221,15 @@ class TextIndexer:
             cached = self._wanted[phrases] = frozenset(i for i in ids if i is not None)
         return cached
 
-    def index(self, text: str) -> tuple[list[RawMatch], ContextIndex]:
-        """Dictionary matches and the context index of ``text``."""
+    def index(self, text: str, folded: bool = False) -> tuple[list[RawMatch], ContextIndex]:
+        """Dictionary matches and the context index of ``text`` (``folded``: it is
+        ``normalize.fold``'s output already, as the scanner passes it)."""
         matches: list[RawMatch] = []
         context = ContextIndex()
         if self._empty or not text:
             return matches, context
-        normalized: NormalizedText = normalize(text)
+        normalized: NormalizedText = normalize(text, folded)
         padded = f" {skeleton(normalized.text)} "
-        anchors: list[int] | None = None
         for last, (length, terms, phrases, given_name) in self._automaton.iter(padded):
             # `last` is the trailing pad space (or the digit after a glued phrase);
             # [last - 1 - length, last - 1) in normalized text
@@ -267,9 +237,7 @@ class TextIndexer:
             start = normalized.to_original(end - length)
             if given_name and not terms and not phrases and not text[start].isupper():
                 continue  # only a capitalized given name can start a name
-            if anchors is None:
-                anchors = address_anchors(normalized.text)
-            if anchors and in_address(normalized.text, end - length, end, anchors):
+            if in_address(normalized.text, end - length, end):
                 continue
             original_end = normalized.to_original_end(end)
             for term in terms:
