@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.school_corpus import Document, generate
+from dlp.detect.names import PERSON
 from dlp.detect.prefilter import compile_database
 from dlp.detect.presidio_compat import build_analyzer
 from dlp.engine import DetectionConfig, Scanner, build_scanner
@@ -229,11 +230,17 @@ def main() -> None:
         f"stock Presidio: {stock_rate:8.2f} MB/s  (its predefined recognizers, blank spaCy "
         f"pipeline, same sample): fast path is {fast_rate / stock_rate:.0f} x"
     )
+    # The name lists ride on the scanner's own index and are no Presidio recognizer (like the
+    # roster): their PERSON findings are left out of the comparison, and counted.
+    names = sum(1 for found in fast_results[: len(sample)] for item in found if item[0] == PERSON)
     same = all(
-        sorted(a) == sorted(b)
+        sorted(item for item in a if item[0] != PERSON) == sorted(b)
         for a, b in zip(fast_results[: len(sample)], presidio_results, strict=True)
     )
-    print(f"identical findings on the Presidio sample: {same}")
+    print(
+        f"identical findings on the Presidio sample: {same} "
+        f"(the name lists' {names} PERSON findings aside: they are no Presidio recognizer)"
+    )
     print("accuracy on planted labels (exact spans):")
     print_scores("fast path, whole corpus", score(documents, fast_results))
     print_scores("plain Presidio, sample", score(sample, presidio_results))
