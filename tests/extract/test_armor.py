@@ -75,11 +75,20 @@ def test_a_block_gpg_writes_now(tmp_path):
     home.mkdir(mode=0o700)
     gpg = ["gpg", "--homedir", str(home), "--batch", "--quiet"]
     # Symmetric encryption needs no key: the fastest real block gpg can write.
-    done = subprocess.run(
-        [*gpg, "--armor", "--symmetric", "--passphrase", "pw", "--pinentry-mode", "loopback"],
-        input=b"Student ID 4481902",
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
+    try:
+        done = subprocess.run(
+            [*gpg, "--armor", "--symmetric", "--passphrase", "pw", "--pinentry-mode", "loopback"],
+            input=b"Student ID 4481902",
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+    finally:
+        # gpg starts an agent for its home folder that outlives it: stop it with the test.
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
     assert has_pgp_message(done.stdout.decode())
