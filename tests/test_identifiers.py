@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from dlp.identifiers import mask_spans
 from dlp.pipeline import scan_message
 from dlp.quarantine.records import StoredFinding
 from dlp.quarantine.reveal import locate
-from dlp.roster.people import Person, PersonName, Role
-from dlp.roster.store import RosterStore
+from tests.roster.one_student import one_student_roster
 
 SECRET = b"identifiers-test-secret-0123456789"
 INNER = (
@@ -43,17 +41,7 @@ def _outer(disposition: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("roster") / "roster.npz"
-    RosterStore.open(path, SECRET).import_people(
-        [
-            Person(
-                Role.STUDENT,
-                "4512345",
-                PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14),
-            )
-        ],
-        "test",
-    )
+    one_student_roster(path, SECRET)
     return path
 
 

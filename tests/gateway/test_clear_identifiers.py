@@ -8,7 +8,6 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,10 @@ from dlp.identifiers import message_id_digest
 from dlp.quarantine.crypto import parse_key
 from dlp.quarantine.records import Filters
 from dlp.quarantine.store import QuarantineStore
-from dlp.roster.people import Person, PersonName, Role
-from dlp.roster.store import RosterStore
 from smtp_gateway.logs import JsonFormatter
 from tests.gateway.harness import RunningGateway, make_settings
 from tests.gateway.sink import Sink
+from tests.roster.one_student import one_student_roster
 
 SECRET = b"gateway-names-secret-0123456789abcdef"
 MESSAGE_ID = "<ssn.536-29-0555@mail.cusd.com>"
@@ -68,17 +66,7 @@ def test_message_id_and_attachment_name_are_kept_masked(
     tmp_path: Path, gateway_log: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     roster = tmp_path / "roster.npz"
-    RosterStore.open(roster, SECRET).import_people(
-        [
-            Person(
-                Role.STUDENT,
-                "4512345",
-                PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14),
-            )
-        ],
-        "test",
-    )
+    one_student_roster(roster, SECRET)
     (tmp_path / "secret.key").write_bytes(SECRET)
     with Sink() as sink:
         settings = make_settings(tmp_path, next_hop_port=sink.port)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from dlp.roster.people import Person, PersonName, Role
 from dlp.roster.store import RosterStore
 from tests.gateway.harness import RunningGateway, make_settings
 from tests.gateway.sink import Sink
+from tests.roster.one_student import one_student_roster
 
 SECRET = b"gateway-roster-secret-0123456789abcdef"
 MESSAGE = (
@@ -37,17 +37,7 @@ def _gateway(tmp: Path, sink: Sink, roster: Path | None) -> RunningGateway:
 
 def test_roster_student_named_with_iep_terms_is_held(tmp_path: Path, sink: Sink) -> None:
     roster = tmp_path / "roster.npz"
-    RosterStore.open(roster, SECRET).import_people(
-        [
-            Person(
-                Role.STUDENT,
-                "4512345",
-                PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14),
-            )
-        ],
-        "test",
-    )
+    one_student_roster(roster, SECRET)
     (tmp_path / "without").mkdir()
     with _gateway(tmp_path / "without", sink, None) as plain:
         code, reply = plain.send(MESSAGE, "mlopez@cusd.com", ["tutor@gmail.com"])

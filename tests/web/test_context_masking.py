@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,12 @@ from dlp.policy import decide, load_policy
 from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Actor, Triage
 from dlp.quarantine.wiring import context_mask
-from dlp.roster.people import Person, PersonName, Role
-from dlp.roster.store import RosterStore
 from dlp.settings import parse_settings
 from dlp.web.accounts import Accounts
 from dlp.web.accounts import Role as WebRole
 from dlp.web.app import create_app
 from tests.quarantine.conftest import KEY, SAMPLE_POLICY
+from tests.roster.one_student import one_student_roster
 from tests.web.conftest import PASSWORD, Client, csrf_of
 
 SECRET = b"web-context-secret-0123456789abcdef"
@@ -58,17 +56,7 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     roster = tmp_path / "roster.npz"
-    RosterStore.open(roster, SECRET).import_people(
-        [
-            Person(
-                Role.STUDENT,
-                "4512345",
-                PersonName("Marisol", "Quintanilla"),
-                birth_date=date(2009, 3, 14),
-            )
-        ],
-        "test",
-    )
+    one_student_roster(roster, SECRET)
     (tmp_path / "secret.key").write_bytes(SECRET)
     settings = parse_settings(
         f'[detection]\nsecret_file = "secret.key"\nroster = "{roster}"\n',
