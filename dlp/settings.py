@@ -223,6 +223,29 @@ class WebSettings:
     audit log use is the connection's own, never one a client wrote in a header."""
 
     trusted_proxies: tuple[Network, ...] = ()
+    # The address people reach `dlp web` (and the pickup portal) at, for links in alerts,
+    # notices and the portal's mail: "https://dlp.district.org". None: no links.
+    public_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSettings:
+    """`dlp portal`, the secure pickup portal (`dlp.portal`, docs/portal.md): its own listener,
+    apart from staff triage; its links use ``[web] public_url`` (or ``public_url`` here)."""
+
+    listen: Address = Address("127.0.0.1", 8026)
+    public_url: str | None = None  # None: [web] public_url
+    link_days: int = 14  # a pickup link works this long; a new one can be asked for after
+    code_minutes: int = 10  # a one-time code works this long
+    code_tries: int = 5  # wrong codes before the link is locked
+    lockout_minutes: int = 30
+    codes_per_hour: int = 5  # codes sent for one link in an hour
+    # Days a message for pickup is kept (never below the quarantine's 90-day minimum).
+    retention_days: int = 90
+    from_address: str | None = None  # default: secure-messages@ the district's first domain
+    phrase: str = ""  # the district's anti-phishing phrase, shown in every notice
+    notice_template: Path | None = None  # Jinja2 file: the English notice; None: the shipped
+    notice_template_es: Path | None = None  # the Spanish one
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +281,7 @@ class Settings:
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
+    portal: PortalSettings = field(default_factory=PortalSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
@@ -477,8 +501,60 @@ def _delivery(table: Table) -> DeliverySettings:
     return settings
 
 
+def _public_url(table: Table, key: str) -> str | None:
+    """An https:// base URL (http:// only for a loopback host, for tests), without a slash at
+    the end; "" is none."""
+    value = table.optional_string(key, None)
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        not parts.hostname
+        or parts.query
+        or parts.fragment
+        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    ):
+        raise table.error(
+            key, f"must be an https:// address like https://dlp.district.org, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
 def _web(table: Table) -> WebSettings:
-    settings = WebSettings(trusted_proxies=_networks(table, "trusted_proxies", ()))
+    settings = WebSettings(
+        trusted_proxies=_networks(table, "trusted_proxies", ()),
+        public_url=_public_url(table, "public_url"),
+    )
+    table.done()
+    return settings
+
+
+def _portal(table: Table) -> PortalSettings:
+    default = PortalSettings()
+    listen = _address(table, "listen", default.listen)
+    settings = PortalSettings(
+        listen=listen,
+        public_url=_public_url(table, "public_url"),
+        link_days=table.integer("link_days", default.link_days, minimum=1, maximum=365),
+        code_minutes=table.integer("code_minutes", default.code_minutes, minimum=1, maximum=60),
+        code_tries=table.integer("code_tries", default.code_tries, minimum=1, maximum=20),
+        lockout_minutes=table.integer(
+            "lockout_minutes", default.lockout_minutes, minimum=1, maximum=1440
+        ),
+        codes_per_hour=table.integer(
+            "codes_per_hour", default.codes_per_hour, minimum=1, maximum=60
+        ),
+        retention_days=table.integer("retention_days", default.retention_days, minimum=90),
+        from_address=table.optional_string("from_address", None),
+        phrase=table.string("phrase", ""),
+        notice_template=table.path_value("notice_template", None),
+        notice_template_es=table.path_value("notice_template_es", None),
+    )
+    if len(settings.phrase) > 200:
+        raise table.error("phrase", "at most 200 characters")
     table.done()
     return settings
 
@@ -549,6 +625,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         gateway=attempt(defaults.gateway, _gateway, root.table("gateway")),
         delivery=attempt(defaults.delivery, _delivery, root.table("delivery")),
         web=attempt(defaults.web, _web, root.table("web")),
+        portal=attempt(defaults.portal, _portal, root.table("portal")),
         logging=attempt(defaults.logging, _logging, root.table("logging")),
     )
     root.done()

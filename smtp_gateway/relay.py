@@ -46,6 +46,8 @@ from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
+from dlp.policy.decision import Encryption
+from dlp.portal.deposit import Deposited, PickupDrop
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
@@ -152,6 +154,7 @@ class Relay:
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
         loop_stamp: LoopStamp | None = None,
+        portal: PickupDrop | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._check = check
@@ -164,6 +167,7 @@ class Relay:
         # Stamp, encrypt, deliver, notify: the step a release takes too (`dlp.actions.step`).
         self.step = step if step is not None else ActionStep(deliver)
         self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
+        self.portal = portal  # encrypted delivery by pickup (`dlp.portal`); None: held instead
         self.background: set[asyncio.Task[None]] = set()
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
@@ -357,8 +361,14 @@ class Relay:
             addresses = [address for address in group if address not in already]
             if not addresses:
                 continue
-            if verdict is Verdict.QUARANTINE:
+            if verdict is Verdict.QUARANTINE or (
+                encryption is Encryption.PORTAL and self.portal is None
+            ):
                 to_hold.extend(addresses)
+                continue
+            if encryption is Encryption.PORTAL:
+                if not await self._deposit(attempt, addresses):
+                    return
                 continue
             fields = [
                 ("X-DLP-Verdict", verdict.value),
@@ -421,6 +431,41 @@ class Relay:
                 return
             for address in to_hold:
                 outcome.held[address] = str(held)
+
+    async def _deposit(self, attempt: _Attempt, addresses: list[str]) -> bool:
+        """Sealed for pickup on the portal, the notices queued (`dlp.portal.deposit`): those
+        recipients count as delivered. False (with them put off) when the store failed."""
+        assert self.portal is not None
+        message, outcome = attempt.message, attempt.outcome
+        try:
+            deposited = await self._run(
+                self.portal.deposit,
+                message.raw,
+                message.sender,
+                tuple(addresses),
+                attempt.decision,
+                attempt.scan,
+                attempt.message_id or f"<{message.id}@dlp-gateway>",
+                message.id,
+            )
+        except Exception as error:
+            log_event("portal-failed", logging.ERROR, id=message.id, error=type(error).__name__)
+            outcome.hold_failed = True
+            outcome.temporary.extend(
+                RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
+                for a in addresses
+            )
+            return False
+        assert isinstance(deposited, Deposited)
+        outcome.delivered.extend(addresses)
+        portal = attempt.record.setdefault("portal", {})
+        assert isinstance(portal, dict)
+        portal.update(dict.fromkeys(addresses, deposited.held_id))
+        for entry in deposited.queued:
+            task = asyncio.get_running_loop().create_task(self._attempt(entry))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
+        return True
 
     async def _notify(
         self,

@@ -38,6 +38,7 @@ from dlp.delivery import (
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
 from dlp.policy.facts import beyond_the_cap
+from dlp.portal.wiring import build_drop
 from dlp.roster.secret import load_secret
 from dlp.roster.store import RosterStore
 from dlp.settings import Settings
@@ -169,6 +170,7 @@ class Gateway:
             else None
         )
         stamp = LoopStamp(gateway.hostname or socket.gethostname(), secret)
+        step = ActionStep(self._deliver, self.outbox)
         self.relay = Relay(
             bundle=bundle,
             check=self.pool.check,
@@ -178,8 +180,9 @@ class Gateway:
             metrics=self.metrics,
             audit=self.audit,
             options=RelayOptions.of(settings),
-            step=ActionStep(self._deliver, self.outbox),
+            step=step,
             loop_stamp=stamp,
+            portal=build_drop(settings, bundle.policy, env or {}, holder, step, self.audit),
         )
         self.handler = GatewayHandler(
             self.relay,

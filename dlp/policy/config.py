@@ -43,6 +43,11 @@ class WithoutCertificate(StrEnum):
     REQUIRE_TLS = "require_tls"
     QUARANTINE = "quarantine"
     REJECT = "reject"
+    PORTAL = "portal"  # sealed in the quarantine for pickup on the portal (dlp.portal)
+
+
+# The words issue 23 uses for two of them, accepted as the same.
+WITHOUT_CERTIFICATE_ALIASES = {"tls": "require_tls", "hold": "quarantine"}
 
 
 # Entity types the detector's code and shipped entity files emit; with them, every category
@@ -175,6 +180,8 @@ class EncryptionPolicy:
     neutral_subject: str | None
     certificates: str | None  # folder of recipients' certificates, relative to the policy file
     clauses: tuple[str, ...]
+    # The pickup portal also for recipients who have a certificate (instead of S/MIME).
+    portal_with_certificate: bool = False
 
     def tag_in(self, subject: str) -> bool:
         lowered = subject.casefold()

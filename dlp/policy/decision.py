@@ -26,6 +26,7 @@ UNSCANNABLE_RULE = "unscannable-content"
 class Encryption(StrEnum):
     SMIME = "smime"  # enveloped to the recipient's certificate
     REQUIRE_TLS = "require_tls"  # no certificate: the next hop must accept TLS
+    PORTAL = "portal"  # sealed in the quarantine; the recipient picks it up (dlp.portal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,12 +288,17 @@ def _decide_one(
 
     encryption = None
     if verdict is Verdict.ENCRYPT:
-        if has_certificate:
+        without = policy.encryption.without_certificate
+        if has_certificate and not (
+            without is WithoutCertificate.PORTAL and policy.encryption.portal_with_certificate
+        ):
             encryption = Encryption.SMIME
-        elif policy.encryption.without_certificate is WithoutCertificate.REQUIRE_TLS:
+        elif without is WithoutCertificate.REQUIRE_TLS:
             encryption = Encryption.REQUIRE_TLS
+        elif without is WithoutCertificate.PORTAL:
+            encryption = Encryption.PORTAL
         else:
-            verdict = Verdict(policy.encryption.without_certificate.value)
+            verdict = Verdict(without.value)
             fired.append(
                 FiredRule(
                     "no-certificate",

@@ -13,6 +13,7 @@ from dlp.model import Category, UnscannableReason
 from dlp.policy.config import (
     MESSAGE_FLAGS,
     RECIPIENT_FLAGS,
+    WITHOUT_CERTIFICATE_ALIASES,
     Authorization,
     EncryptionPolicy,
     EntityThreshold,
@@ -300,16 +301,21 @@ def _unscannable(root: Table, clauses: dict[str, str]) -> UnscannablePolicy:
     return policy
 
 
+def _without_certificate(table: Table) -> WithoutCertificate:
+    words = (*(item.value for item in WithoutCertificate), *WITHOUT_CERTIFICATE_ALIASES)
+    value = table.one_of("without_certificate", words, WithoutCertificate.REQUIRE_TLS.value)
+    return WithoutCertificate(WITHOUT_CERTIFICATE_ALIASES.get(value, value))
+
+
 def _encryption(root: Table, clauses: dict[str, str]) -> EncryptionPolicy:
     table = root.table("encryption")
     policy = EncryptionPolicy(
         subject_tags=table.strings("subject_tags", ("[secure]",)),
-        without_certificate=table.choice(
-            "without_certificate", WithoutCertificate, WithoutCertificate.REQUIRE_TLS
-        ),
+        without_certificate=_without_certificate(table),
         neutral_subject=table.string("neutral_subject", None),
         certificates=table.string("certificates", None),
         clauses=_clauses(table, "clauses", clauses),
+        portal_with_certificate=table.boolean("portal_with_certificate", False),
     )
     if any(not tag.strip() for tag in policy.subject_tags):
         raise table.error("subject_tags", "a subject tag cannot be empty")

@@ -13,6 +13,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
     DELETED = "deleted"  # message bytes destroyed on request
     EXPIRED = "expired"  # message bytes destroyed by retention
+    PICKUP = "pickup"  # encrypted delivery: awaiting pickup on the portal (dlp.portal)
 
     @property
     def has_content(self) -> bool:

@@ -179,3 +179,50 @@ audit_checkpoints = Table(
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
 )
+
+
+# The pickup portal (`dlp.portal`): links, one-time codes and sessions, all here so that
+# gateways sharing one PostgreSQL quarantine serve each other's pickups. Tokens, codes and
+# session ids are stored as SHA-256 hashes only.
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("recipient", String(998), nullable=False),
+    Column("purpose", String(16), nullable=False),  # "pickup" or "revoke" (the sender's)
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+    Column("revoked", BigInteger, nullable=False, default=0),  # when; 0: not revoked
+    Column("revoked_by", String(128), nullable=False, default=""),
+    Column("failures", Integer, nullable=False, default=0),  # wrong codes since the last good
+    Column("locked_until", BigInteger, nullable=False, default=0),
+    Index("portal_links_held", "held_id"),
+)
+
+portal_codes = Table(
+    "portal_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("sent", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+    Column("used", Boolean, nullable=False, default=False),
+    Index("portal_codes_token", "token_hash"),
+)
+
+portal_sessions = Table(
+    "portal_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+)

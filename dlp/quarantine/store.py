@@ -229,6 +229,39 @@ class QuarantineStore:
                 connection, raw, sha256, sender, addresses, decision, scan, message_id
             )
 
+    def deposit(
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        decision: Decision,
+        scan: ScanResult,
+        message_id: str,
+        retention_days: int,
+    ) -> str:
+        """Store one message for pickup on the portal (`dlp.portal`), sealed as a held one but
+        with a status of its own (never merged with a hold, never in the review queue's
+        default view); the id is returned once the commit is durable."""
+        if retention_days < MIN_RETENTION_DAYS:
+            raise QuarantineError(
+                f"retention of {retention_days} days is below the {MIN_RETENTION_DAYS}-day minimum"
+            )
+        sha256 = hashlib.sha256(raw).hexdigest()
+        addresses = list(dict.fromkeys(recipients))
+        with self._begin() as connection:
+            return self._insert(
+                connection,
+                raw,
+                sha256,
+                sender,
+                addresses,
+                decision,
+                scan,
+                message_id,
+                Status.PICKUP,
+                retention_days,
+            )
+
     def _lock_digest(self, connection: Connection, sha256: str) -> None:
         """Lock before looking for an earlier hold, to the end of the transaction, so that two
         holds of the same message at once cannot both miss each other.
@@ -287,16 +320,19 @@ class QuarantineStore:
         decision: Decision,
         scan: ScanResult,
         message_id: str,
+        status: Status = Status.HELD,
+        retention_days: int | None = None,
     ) -> str:
         held_id = secrets.token_hex(8)
         now = int(time.time())
+        days = self.retention_days if retention_days is None else retention_days
         sealed = self.keyring.seal(held_id, raw)
         by_entity = _rules_by_entity(decision)
         connection.execute(
             insert(schema.messages).values(
                 id=held_id,
                 received=now,
-                expires=now + self.retention_days * DAY,
+                expires=now + days * DAY,
                 sender=sender[:998],
                 message_id=message_id[:998],
                 size=len(raw),
@@ -305,7 +341,7 @@ class QuarantineStore:
                 categories=_joined(finding.category.value for finding in scan.findings),
                 rules=_joined(_held_rules(decision, addresses)),
                 decision=json.dumps(decision.to_dict(), sort_keys=True),
-                status=Status.HELD.value,
+                status=status.value,
                 status_time=now,
                 status_by="gateway",
                 note="",

@@ -1,0 +1,95 @@
+"""Assembling the portal's parts from the settings: the gateway's `PickupDrop` and the
+`PickupService` that ``dlp portal`` serves. The one place that reads ``[portal]``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from dlp.actions.step import ActionStep
+from dlp.audit import AuditLog
+from dlp.policy.config import Policy, WithoutCertificate
+from dlp.portal.deposit import PickupDrop
+from dlp.portal.links import PortalLinks
+from dlp.portal.notice import Mailer, NoticeTemplates
+from dlp.portal.service import PickupService, PortalRules
+from dlp.quarantine.crypto import load_keyring
+from dlp.quarantine.store import QuarantineStore
+from dlp.settings import Settings
+
+log = logging.getLogger("dlp.portal")
+
+
+def public_url(settings: Settings) -> str | None:
+    return settings.portal.public_url or settings.web.public_url
+
+
+def rules(settings: Settings) -> PortalRules:
+    portal = settings.portal
+    return PortalRules(
+        link_days=portal.link_days,
+        code_minutes=portal.code_minutes,
+        code_tries=portal.code_tries,
+        lockout_minutes=portal.lockout_minutes,
+        codes_per_hour=portal.codes_per_hour,
+        retention_days=portal.retention_days,
+    )
+
+
+def mailer(settings: Settings, policy: Policy) -> Mailer:
+    url = public_url(settings)
+    if url is None:
+        raise ValueError("the pickup portal needs [web] public_url (https://...)")
+    portal = settings.portal
+    domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
+    return Mailer(
+        from_address=portal.from_address or f"secure-messages@{domain}",
+        district=policy.district_name,
+        public_url=url,
+        phrase=portal.phrase,
+        templates=NoticeTemplates.load(portal.notice_template, portal.notice_template_es),
+    )
+
+
+def open_store(
+    settings: Settings, env: Mapping[str, str], holder: object = None
+) -> QuarantineStore:
+    """``holder`` when it is the quarantine store itself, else a store of its own on the same
+    database and key."""
+    if isinstance(holder, QuarantineStore):
+        return holder
+    quarantine = settings.quarantine
+    keyring = load_keyring(env, quarantine.key_file)
+    return QuarantineStore.open(quarantine.url, keyring, quarantine.retention_days)
+
+
+def build_drop(
+    settings: Settings,
+    policy: Policy,
+    env: Mapping[str, str],
+    holder: object,
+    step: ActionStep,
+    audit: AuditLog | None,
+) -> PickupDrop | None:
+    """The gateway's pickup drop; None (encrypted copies for the portal are held instead, as
+    the log says) when no public URL is set."""
+    wanted = policy.encryption.without_certificate is WithoutCertificate.PORTAL
+    if public_url(settings) is None:
+        if wanted:
+            log.warning(
+                "without_certificate = portal, but [web] public_url is not set: "
+                "such copies are held instead"
+            )
+        return None
+    store = open_store(settings, env, holder)
+    return PickupDrop(
+        store, PortalLinks(store.engine), mailer(settings, policy), step, rules(settings), audit
+    )
+
+
+def build_service(
+    settings: Settings, policy: Policy, store: QuarantineStore, audit: AuditLog, step: ActionStep
+) -> PickupService:
+    return PickupService(
+        store, PortalLinks(store.engine), audit, mailer(settings, policy), step, rules(settings)
+    )
