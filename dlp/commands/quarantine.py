@@ -77,7 +77,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--status",
-        choices=["held", "releasing", "released", "rejected", "deleted", "expired"],
+        choices=["held", "releasing", "released", "rejected", "deleted", "expired", "pickup"],
         help="in this state",
     )
 
