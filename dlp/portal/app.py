@@ -99,8 +99,17 @@ class PortalApp:
     ) -> Response:
         lang = self.language(request)
         mailer = self.service.mailer
+        # The language links lead to a page one can GET (a form's answer is not one).
+        token = request.path_params.get("token")
+        if request.method == "GET":
+            here = request.url.path
+        elif token and request.url.path.startswith("/pickup/"):
+            here = f"/pickup/{token}"
+        else:
+            here = "/"
         html = self.templates.get_template(name).render(
             lang=lang,
+            here=here,
             t=words(lang),
             district=mailer.district,
             phrase=mailer.phrase,

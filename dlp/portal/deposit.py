@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
+
 from dlp.actions.headers import header_block
 from dlp.actions.mail import NoticeMail
 from dlp.actions.outbox import QueuedMail
@@ -62,20 +64,37 @@ class PickupDrop:
     ) -> Deposited:
         """Seal ``raw`` for pickup by ``recipients``; raises when the store cannot (the
         caller answers 4xx: nothing was promised)."""
-        held_id = self.store.deposit(
-            raw, sender, recipients, decision, scan, message_id, self.rules.retention_days
-        )
         now = int(self.clock())
         expires = now + self.rules.link_days * DAY
+        keep = now + self.rules.retention_days * DAY
+        tokens: dict[str, str] = {}
+        revoke_token: list[str] = []
+
+        def links(connection: Connection, held_id: str) -> None:
+            # In the message's own transaction: never a sealed message without its links.
+            for recipient in recipients:
+                tokens[recipient] = self.links.create(
+                    held_id, recipient, Purpose.PICKUP, expires, now, connection
+                )
+            if sender:
+                revoke_token.append(
+                    self.links.create(held_id, sender, Purpose.REVOKE, keep, now, connection)
+                )
+
+        held_id = self.store.deposit(
+            raw, sender, recipients, decision, scan, message_id, self.rules.retention_days, links
+        )
         subject = masked_subject(raw_subject(raw), scan)
-        mails = []
-        for recipient in recipients:
-            token = self.links.create(held_id, recipient, Purpose.PICKUP, expires, now)
-            data = self.mailer.notice(sender, recipient, subject, token, expires, message_id)
-            mails.append(NoticeMail(recipient, data, "portal-notice", about))
-        if sender:
-            keep = now + self.rules.retention_days * DAY
-            token = self.links.create(held_id, sender, Purpose.REVOKE, keep, now)
+        mails = [
+            NoticeMail(
+                recipient,
+                self.mailer.notice(sender, recipient, subject, token, expires, message_id),
+                "portal-notice",
+                about,
+            )
+            for recipient, token in tokens.items()
+        ]
+        for token in revoke_token:
             data = self.mailer.sender_note(sender, list(recipients), token, message_id)
             mails.append(NoticeMail(sender, data, "portal-sender-note", about))
         if self.audit is not None:

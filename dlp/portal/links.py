@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from dlp.portal.tokens import code_hash, new_token, session_hash, token_hash, well_formed
 from dlp.quarantine import schema
@@ -70,24 +70,35 @@ class PortalLinks:
 
     # --- links ----------------------------------------------------------------------------
 
-    def create(self, held_id: str, recipient: str, purpose: Purpose, expires: int, now: int) -> str:
-        """A new link; the token is returned once, and only its hash is stored."""
+    def create(
+        self,
+        held_id: str,
+        recipient: str,
+        purpose: Purpose,
+        expires: int,
+        now: int,
+        connection: Connection | None = None,
+    ) -> str:
+        """A new link; the token is returned once, and only its hash is stored. In
+        ``connection``'s transaction when given (the message's own, at a deposit)."""
         token = new_token()
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(schema.portal_links).values(
-                    token_hash=token_hash(token),
-                    held_id=held_id,
-                    recipient=recipient[:998],
-                    purpose=purpose.value,
-                    created=now,
-                    expires=expires,
-                    revoked=0,
-                    revoked_by="",
-                    failures=0,
-                    locked_until=0,
-                )
-            )
+        statement = insert(schema.portal_links).values(
+            token_hash=token_hash(token),
+            held_id=held_id,
+            recipient=recipient[:998],
+            purpose=purpose.value,
+            created=now,
+            expires=expires,
+            revoked=0,
+            revoked_by="",
+            failures=0,
+            locked_until=0,
+        )
+        if connection is not None:
+            connection.execute(statement)
+            return token
+        with self.engine.begin() as own:
+            own.execute(statement)
         return token
 
     def find(self, token: str, purpose: Purpose) -> Link | None:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -238,10 +238,12 @@ class QuarantineStore:
         scan: ScanResult,
         message_id: str,
         retention_days: int,
+        also: Callable[[Connection, str], None] | None = None,
     ) -> str:
         """Store one message for pickup on the portal (`dlp.portal`), sealed as a held one but
         with a status of its own (never merged with a hold, never in the review queue's
-        default view); the id is returned once the commit is durable."""
+        default view); the id is returned once the commit is durable. ``also(connection, id)``
+        writes what goes with it (its links) in the same transaction."""
         if retention_days < MIN_RETENTION_DAYS:
             raise QuarantineError(
                 f"retention of {retention_days} days is below the {MIN_RETENTION_DAYS}-day minimum"
@@ -249,7 +251,7 @@ class QuarantineStore:
         sha256 = hashlib.sha256(raw).hexdigest()
         addresses = list(dict.fromkeys(recipients))
         with self._begin() as connection:
-            return self._insert(
+            held_id = self._insert(
                 connection,
                 raw,
                 sha256,
@@ -261,6 +263,9 @@ class QuarantineStore:
                 Status.PICKUP,
                 retention_days,
             )
+            if also is not None:
+                also(connection, held_id)
+            return held_id
 
     def _lock_digest(self, connection: Connection, sha256: str) -> None:
         """Lock before looking for an earlier hold, to the end of the transaction, so that two

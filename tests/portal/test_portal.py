@@ -103,6 +103,8 @@ def test_five_wrong_codes_lock_the_link(portal: Portal) -> None:
     asked = browser.post(f"/pickup/{token}/code", data={"csrf": csrf_of(page.text)})
     right = portal.code()
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    # The answer to a form links its language switch to a page one can GET.
+    assert f'href="/pickup/{token}?lang=es"' in asked.text
     statuses = []
     form = asked
     for _ in range(5):

@@ -9,6 +9,7 @@ import email.message
 import email.policy
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,39 @@ def test_gateway_holds_portal_copies_without_a_public_url(tmp_path: Path) -> Non
             assert code == 250, reply
             assert gateway.holder is not None and gateway.holder.recipients() == [PARENT]
     assert all(PARENT not in item.recipients for item in sink.received)
+
+
+def test_a_failing_store_answers_451_and_the_retry_gets_its_pickup(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from dlp.quarantine import schema
+    from dlp.quarantine.records import Status
+
+    policy = portal_policy(tmp_path)
+    with Sink() as sink:
+        settings = make_settings(
+            tmp_path,
+            next_hop_port=sink.port,
+            policy=Path(policy.source),
+            tables='[web]\npublic_url = "https://secure.cusd.example"',
+        )
+        with RunningGateway(settings) as gateway:
+            drop = gateway.gateway.relay.portal
+            assert drop is not None
+            engine = drop.store.engine
+            with engine.begin() as connection:
+                connection.execute(text("DROP TABLE portal_links"))
+            code, _ = gateway.send(iep_message(), SENDER, [PARENT])
+            assert code == 451
+            # Nothing half done: no sealed message without its links, no notice.
+            assert drop.store.search() == []
+            assert all(PARENT not in item.recipients for item in sink.received)
+            schema.metadata.create_all(engine)
+            code, reply = gateway.send(iep_message(), SENDER, [PARENT])
+            assert code == 250, reply
+            [held] = drop.store.search()
+            assert held.status is Status.PICKUP
+            deadline = time.monotonic() + 30
+            while PARENT not in sink.handler.all_recipients():
+                assert time.monotonic() < deadline, "no notice reached the sink"
+                time.sleep(0.1)
