@@ -100,6 +100,10 @@ class ActionStep:
         elif encryption is Encryption.REQUIRE_TLS:
             require_tls = True
             stamped.append(("X-DLP-Encryption", "require-tls"))
+        elif encryption is Encryption.PORTAL:
+            # Pickup is the relay's to arrange (`dlp.portal.deposit`); a copy that reaches this
+            # step for the portal is never sent in clear: the caller holds it.
+            return Sent(DeliveryResult(()), tuple(recipients), "no pickup portal here")
         copy = stamp(body, stamped)
         if xforward:
             return Sent(self.deliver(copy, sender, recipients, require_tls, xforward))
