@@ -247,3 +247,28 @@ def test_retention_below_the_minimum_is_refused(portal: Portal) -> None:
 
     with pytest.raises(QuarantineError, match="90-day minimum"):
         portal.store.deposit(b"x", SENDER, [PARENT], None, None, "", 30)  # type: ignore[arg-type]
+
+
+def test_every_view_and_download_reaches_the_disclosure_hook(portal: Portal) -> None:
+    from dlp.portal.disclosure import Disclosure
+
+    class Recorded:
+        def __init__(self) -> None:
+            self.items: list[Disclosure] = []
+
+        def record(self, disclosure: Disclosure) -> None:
+            self.items.append(disclosure)
+
+    recorded = Recorded()
+    portal.service.disclosures = recorded
+    held_id, token = portal.deposit()
+    browser = portal.sign_in(token, portal.client("203.0.113.40"))
+    browser.get(f"/pickup/{token}/message")
+    browser.get(f"/pickup/{token}/attachments/0")
+    assert [(d.held_id, d.recipient, d.action, d.client) for d in recorded.items] == [
+        (held_id, PARENT, "view", "203.0.113.40"),
+        (held_id, PARENT, "download", "203.0.113.40"),
+    ]
+    findings = recorded.items[0].findings
+    assert {finding.entity_type for finding in findings} >= {"STUDENT_ID"}
+    assert all("20231234" not in finding.masked for finding in findings)
