@@ -32,8 +32,9 @@ def raw_subject(raw: bytes) -> str:
     parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
         header_block(raw)
     )
-    value = parsed.get("Subject")
-    return "" if value is None else str(value)
+    values = parsed.get_all("Subject") or []
+    # Several Subject fields: the scan's offsets would not say which one; none is shown.
+    return str(values[0]) if len(values) == 1 else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,10 @@ class NoticeTemplates:
 
 
 def masked_subject(raw_subject: str, scan: ScanResult) -> str:
-    """The Subject with every value the scan found in it masked."""
+    """The Subject with every value the scan found in it masked; "" when the message was not
+    scanned as a whole (a failed scan cannot vouch for it)."""
+    if any(item.location == MESSAGE_LOCATION for item in scan.unscannable):
+        return ""
     text = header_text(raw_subject) if raw_subject else ""
     spans = [
         finding

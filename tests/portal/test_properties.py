@@ -50,3 +50,18 @@ def test_a_portal_copy_is_never_sent_by_the_step(recipients: list[str]) -> None:
         b"Subject: x\r\n\r\nbody\r\n", "a@cusd.com", recipients, [], Encryption.PORTAL, Encryptor()
     )
     assert calls == [] and list(sent.unsent) == recipients
+
+
+def test_a_subject_the_scan_did_not_read_is_not_shown() -> None:
+    from dlp.model import ScanResult, Unscannable, UnscannableReason
+    from dlp.pipeline import MESSAGE_LOCATION
+    from dlp.portal.deposit import raw_subject
+    from dlp.portal.notice import masked_subject
+
+    failed = ScanResult(
+        unscannable=(Unscannable(MESSAGE_LOCATION, UnscannableReason.TIMEOUT, "scan timeout"),)
+    )
+    assert masked_subject("Student ID: 20231234", failed) == ""
+    assert masked_subject("Lunch", ScanResult()) == "Lunch"
+    assert raw_subject(b"Subject: a\r\nSubject: b\r\n\r\nx") == ""
+    assert raw_subject(b"Subject: a\r\n\r\nx") == "a"
