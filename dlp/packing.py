@@ -28,6 +28,7 @@ from dlp.extract.celltable import (
     ChainedLocations,
     cell,
     cell_lengths,
+    long_cells,
 )
 from dlp.model import CellTable, Location, Segment, Unscannable
 
@@ -104,13 +105,7 @@ class _Pending:
             return
         lengths = cell_lengths(segment)
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
-        small = self.small
-        bigs = (
-            [i for i, length in enumerate(lengths) if length > small]
-            if max(lengths) > small
-            else []
-        )
-        bigs.append(count)
+        bigs = long_cells(lengths, self.small)
         index = big = 0
         while index < count:
             if index == bigs[big]:

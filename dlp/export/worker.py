@@ -36,7 +36,7 @@ from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_lengths
+from dlp.extract.celltable import cell, cell_lengths, long_cells
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
@@ -329,12 +329,7 @@ class _Scan:
         lengths = cell_lengths(segment)
         count = len(lengths)
         totals = list(accumulate(lengths))
-        bigs = (
-            [i for i, length in enumerate(lengths) if length > MAX_SEGMENT_CHARS]
-            if max(lengths) > MAX_SEGMENT_CHARS
-            else []
-        )
-        bigs.append(count)
+        bigs = long_cells(lengths, MAX_SEGMENT_CHARS)
         index = big = 0
         while index < count:
             if index and self._full():
