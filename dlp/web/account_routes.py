@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from dlp.quarantine.store import NotFound
 from dlp.web.accounts import AccountError, Role
-from dlp.web.webapp import NOTICES, Visitor, WebApp
+from dlp.web.webapp import NOTICES, Visitor, WebApp, route
 
 
 class AccountPages:
@@ -34,9 +34,11 @@ class AccountPages:
             notice=NOTICES.get(request.query_params.get("done", ""), ""),
         )
 
+    @route("GET", "/accounts")
     async def get(self, request: Request) -> Response:
         return await self.page(request)
 
+    @route("POST", "/accounts")
     async def save(self, request: Request) -> Response:
         web = self.web
         visitor = await web.visitor(request, Role.ADMIN)
@@ -59,6 +61,7 @@ class AccountPages:
         )
         return RedirectResponse("/accounts?done=account-saved", status_code=303)
 
+    @route("POST", "/accounts/disable")
     async def disable(self, request: Request) -> Response:
         web = self.web
         visitor = await web.visitor(request, Role.ADMIN)
@@ -79,9 +82,4 @@ class AccountPages:
 
 
 def routes(web: WebApp) -> list[Route]:
-    pages, g = AccountPages(web), web.guarded
-    return [
-        Route("/accounts", g(pages.get), methods=["GET"]),
-        Route("/accounts", g(pages.save), methods=["POST"]),
-        Route("/accounts/disable", g(pages.disable), methods=["POST"]),
-    ]
+    return web.routes(AccountPages(web))

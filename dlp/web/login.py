@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dlp.web.accounts import Role
-from dlp.web.webapp import LOGIN_COOKIE, SESSION_COOKIE, Refused, WebApp, set_cookie
+from dlp.web.webapp import LOGIN_COOKIE, SESSION_COOKIE, Refused, WebApp, route, set_cookie
 
 
 class Login:
@@ -26,9 +26,11 @@ class Login:
         set_cookie(response, LOGIN_COOKIE, token, max_age=600)
         return response
 
+    @route("GET", "/login")
     async def form(self, request: Request) -> Response:
         return await self.page(request)
 
+    @route("POST", "/login")
     async def login(self, request: Request) -> Response:
         web = self.web
         form = await request.form()
@@ -76,6 +78,7 @@ class Login:
         response.delete_cookie(LOGIN_COOKIE, path="/", secure=True, httponly=True)
         return response
 
+    @route("POST", "/logout")
     async def logout(self, request: Request) -> Response:
         web = self.web
         visitor = await web.visitor(request, Role.VIEWER)
@@ -90,12 +93,7 @@ class Login:
 
 
 def routes(web: WebApp) -> list[Route]:
-    login, g = Login(web), web.guarded
-    return [
-        Route("/login", g(login.form), methods=["GET"]),
-        Route("/login", g(login.login), methods=["POST"]),
-        Route("/logout", g(login.logout), methods=["POST"]),
-    ]
+    return web.routes(Login(web))
 
 
 def _loggable(username: str) -> str:

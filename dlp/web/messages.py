@@ -16,7 +16,7 @@ from dlp.quarantine.store import NotFound, QuarantineError
 from dlp.quarantine.triage import Actor
 from dlp.web.accounts import Role
 from dlp.web.paging import page_number, page_of
-from dlp.web.webapp import NOTICES, Refused, Visitor, WebApp
+from dlp.web.webapp import NOTICES, Refused, Visitor, WebApp, route
 
 # Findings shown on one message page: a message with 250,000 findings was 268 MB of HTML.
 FINDINGS_PAGE = 200
@@ -63,9 +63,11 @@ class Messages:
             can_review=visitor.user.role.allows(Role.REVIEWER),
         )
 
+    @route("GET", "/messages/{held_id}")
     async def page(self, request: Request) -> Response:
         return await self.message(request)
 
+    @route("POST", "/messages/{held_id}/reveal")
     async def reveal(self, request: Request) -> Response:
         visitor = await self.web.visitor(request, Role.REVIEWER)
         await self.web.checked_form(request, visitor)
@@ -86,6 +88,7 @@ class Messages:
             return await self.message(request, visitor, error=str(error), status=409)
         return RedirectResponse(f"/messages/{held_id}?done={done}", status_code=303)
 
+    @route("POST", "/messages/{held_id}/release")
     async def release(self, request: Request) -> Response:
         def act(actor: Actor, held_id: str, form: FormData) -> str:
             note = _required_note(form)
@@ -95,6 +98,7 @@ class Messages:
 
         return await self._decide(request, act)
 
+    @route("POST", "/messages/{held_id}/reject")
     async def reject(self, request: Request) -> Response:
         def act(actor: Actor, held_id: str, form: FormData) -> str:
             self.web.triage.reject(actor, held_id, _required_note(form))
@@ -102,6 +106,7 @@ class Messages:
 
         return await self._decide(request, act)
 
+    @route("POST", "/messages/{held_id}/delete")
     async def delete(self, request: Request) -> Response:
         def act(actor: Actor, held_id: str, form: FormData) -> str:
             self.web.triage.delete(actor, held_id, _required_note(form), required=True)
@@ -109,6 +114,7 @@ class Messages:
 
         return await self._decide(request, act)
 
+    @route("POST", "/messages/{held_id}/not-sensitive")
     async def not_sensitive(self, request: Request) -> Response:
         def act(actor: Actor, held_id: str, form: FormData) -> str:
             try:
@@ -122,15 +128,7 @@ class Messages:
 
 
 def routes(web: WebApp) -> list[Route]:
-    messages, g = Messages(web), web.guarded
-    return [
-        Route("/messages/{held_id}", g(messages.page), methods=["GET"]),
-        Route("/messages/{held_id}/reveal", g(messages.reveal), methods=["POST"]),
-        Route("/messages/{held_id}/release", g(messages.release), methods=["POST"]),
-        Route("/messages/{held_id}/reject", g(messages.reject), methods=["POST"]),
-        Route("/messages/{held_id}/delete", g(messages.delete), methods=["POST"]),
-        Route("/messages/{held_id}/not-sensitive", g(messages.not_sensitive), methods=["POST"]),
-    ]
+    return web.routes(Messages(web))
 
 
 def _held_id(request: Request) -> str:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.web.accounts import Role
 from dlp.web.paging import page_number
-from dlp.web.webapp import Refused, WebApp
+from dlp.web.webapp import Refused, WebApp, route
 
 PAGE_SIZE = 100
 
@@ -21,6 +21,7 @@ class Queue:
     def __init__(self, web: WebApp) -> None:
         self.web = web
 
+    @route("GET", "/")
     async def page(self, request: Request) -> Response:
         web = self.web
         visitor = await web.visitor(request, Role.VIEWER)
@@ -59,7 +60,7 @@ class Queue:
 
 
 def routes(web: WebApp) -> list[Route]:
-    return [Route("/", web.guarded(Queue(web).page), methods=["GET"])]
+    return web.routes(Queue(web))
 
 
 def _day(value: str | None) -> int | None:

@@ -3,8 +3,8 @@ sessions, the templates, and the access checks (who is signed in, with which rol
 a form carries the session's CSRF token).
 
 A page module (`login.py`, `queue.py`, `messages.py`, `account_routes.py`) takes a `WebApp`
-and returns its routes; `app.py` assembles them. A page module imports this module, never
-`app.py`, so that no import goes round in a circle.
+and returns its routes (its handlers marked with `route`); `app.py` assembles them. A page
+module imports this module, never `app.py`, so that no import goes round in a circle.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from dlp.quarantine.store import NotFound
 from dlp.quarantine.triage import Actor, Triage
@@ -41,6 +42,19 @@ NOTICES = {
 }
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Response]])
+_ROUTE = "_dlp_web_route"
+
+
+def route(method: str, path: str) -> Callable[[Handler], Handler]:
+    """Marks a page's handler as the one for ``method`` on ``path`` (see `WebApp.routes`):
+    a route is written where its handler is."""
+
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, _ROUTE, (method, path))
+        return handler
+
+    return mark
 
 
 class Refused(Exception):
@@ -113,6 +127,17 @@ class WebApp:
     @staticmethod
     def actor(request: Request, visitor: Visitor) -> Actor:
         return Actor(visitor.user.username, "web", request.client.host if request.client else "")
+
+    def routes(self, page: object) -> list[Route]:
+        """The routes of ``page``'s handlers marked with `route`, in the order they are
+        written, each `guarded`."""
+        found = []
+        for name, attribute in vars(type(page)).items():
+            marked = getattr(attribute, _ROUTE, None)
+            if marked is not None:
+                method, path = marked
+                found.append(Route(path, self.guarded(getattr(page, name)), methods=[method]))
+        return found
 
     def guarded(self, handler: Endpoint) -> Endpoint:
         async def endpoint(request: Request) -> Response:
