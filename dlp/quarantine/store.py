@@ -134,6 +134,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def _of_message(table: Table, condition: Any) -> Any:
+    """Whether a held message has a row in ``table`` (keyed by its id) meeting ``condition``."""
+    return exists().where(and_(table.c.held_id == schema.messages.c.id, condition))
+
+
 def _first(connection: Connection, table: Table, key: Column[Any], value: str) -> Row[Any] | None:
     """The row of ``table`` whose ``key`` is ``value``, if there is one."""
     return connection.execute(select(table).where(key == value)).first()
@@ -441,15 +446,10 @@ class QuarantineStore:
                 func.lower(table.c.sender).contains(filters.sender.lower(), autoescape=True)
             )
         if filters.recipient:
-            recipient = schema.recipients
+            address = schema.recipients.c.lower_address
             conditions.append(
-                exists().where(
-                    and_(
-                        recipient.c.held_id == table.c.id,
-                        recipient.c.lower_address.contains(
-                            filters.recipient.lower(), autoescape=True
-                        ),
-                    )
+                _of_message(
+                    schema.recipients, address.contains(filters.recipient.lower(), autoescape=True)
                 )
             )
         if filters.category:
@@ -461,14 +461,9 @@ class QuarantineStore:
         if filters.status is not None:
             conditions.append(table.c.status == filters.status.value)
         if filters.message_id_digest:
-            digests = schema.message_digests
+            digest = schema.message_digests.c.message_id_digest
             conditions.append(
-                exists().where(
-                    and_(
-                        digests.c.held_id == table.c.id,
-                        digests.c.message_id_digest == filters.message_id_digest,
-                    )
-                )
+                _of_message(schema.message_digests, digest == filters.message_id_digest)
             )
         return conditions
 

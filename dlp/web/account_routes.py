@@ -17,6 +17,7 @@ class AccountPages:
     def __init__(self, web: WebApp) -> None:
         self.web = web
 
+    @route("GET", "/accounts")
     async def page(
         self, request: Request, visitor: Visitor | None = None, error: str = "", status: int = 200
     ) -> Response:
@@ -34,15 +35,10 @@ class AccountPages:
             notice=NOTICES.get(request.query_params.get("done", ""), ""),
         )
 
-    @route("GET", "/accounts")
-    async def get(self, request: Request) -> Response:
-        return await self.page(request)
-
     @route("POST", "/accounts")
     async def save(self, request: Request) -> Response:
         web = self.web
-        visitor = await web.visitor(request, Role.ADMIN)
-        form = await web.checked_form(request, visitor)
+        visitor, form = await web.posted(request, Role.ADMIN)
         username = str(form.get("username") or "")
         try:
             role = Role(str(form.get("role") or ""))
@@ -64,8 +60,7 @@ class AccountPages:
     @route("POST", "/accounts/disable")
     async def disable(self, request: Request) -> Response:
         web = self.web
-        visitor = await web.visitor(request, Role.ADMIN)
-        form = await web.checked_form(request, visitor)
+        visitor, form = await web.posted(request, Role.ADMIN)
         username = str(form.get("username") or "")
         if username == visitor.user.username:
             return await self.page(request, visitor, "you cannot disable yourself", 400)

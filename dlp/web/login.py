@@ -20,15 +20,12 @@ class Login:
     def __init__(self, web: WebApp) -> None:
         self.web = web
 
+    @route("GET", "/login")
     async def page(self, request: Request, error: str = "", status: int = 200) -> Response:
         token = secrets.token_urlsafe(32)
         response = self.web.page(request, "login.html.j2", status=status, csrf=token, error=error)
         set_cookie(response, LOGIN_COOKIE, token, max_age=600)
         return response
-
-    @route("GET", "/login")
-    async def form(self, request: Request) -> Response:
-        return await self.page(request)
 
     @route("POST", "/login")
     async def login(self, request: Request) -> Response:
@@ -81,8 +78,7 @@ class Login:
     @route("POST", "/logout")
     async def logout(self, request: Request) -> Response:
         web = self.web
-        visitor = await web.visitor(request, Role.VIEWER)
-        await web.checked_form(request, visitor)
+        visitor, _ = await web.posted(request, Role.VIEWER)
         web.sessions.drop(visitor.session.id)
         await run_in_threadpool(
             web.triage.audit.append, "web-logout", **web.actor(request, visitor).fields()

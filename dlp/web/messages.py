@@ -27,6 +27,7 @@ class Messages:
     def __init__(self, web: WebApp) -> None:
         self.web = web
 
+    @route("GET", "/messages/{held_id}")
     async def message(
         self,
         request: Request,
@@ -63,22 +64,16 @@ class Messages:
             can_review=visitor.user.role.allows(Role.REVIEWER),
         )
 
-    @route("GET", "/messages/{held_id}")
-    async def page(self, request: Request) -> Response:
-        return await self.message(request)
-
     @route("POST", "/messages/{held_id}/reveal")
     async def reveal(self, request: Request) -> Response:
-        visitor = await self.web.visitor(request, Role.REVIEWER)
-        await self.web.checked_form(request, visitor)
+        visitor, _ = await self.web.posted(request, Role.REVIEWER)
         return await self.message(request, visitor, revealed=True)
 
     async def _decide(
         self, request: Request, action: Callable[[Actor, str, FormData], str]
     ) -> Response:
         web = self.web
-        visitor = await web.visitor(request, Role.REVIEWER)
-        form = await web.checked_form(request, visitor)
+        visitor, form = await web.posted(request, Role.REVIEWER)
         held_id = _held_id(request)
         try:
             done = await run_in_threadpool(action, web.actor(request, visitor), held_id, form)

@@ -117,6 +117,12 @@ class WebApp:
             raise Refused(403, f"this needs the {needed.value} role")
         return Visitor(user, session)
 
+    async def posted(self, request: Request, needed: Role) -> tuple[Visitor, FormData]:
+        """Who sent a form, with ``needed`` (or a stronger role), and the form, its CSRF token
+        checked."""
+        visitor = await self.visitor(request, needed)
+        return visitor, await self.checked_form(request, visitor)
+
     async def checked_form(self, request: Request, visitor: Visitor) -> FormData:
         form = await request.form()
         token = form.get("csrf")
