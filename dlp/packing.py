@@ -28,13 +28,14 @@ from dlp.extract.celltable import (
     ChainedLocations,
     cell,
     cell_lengths,
+    long_cells,
 )
 from dlp.model import CellTable, Location, Segment, Unscannable
 
-__all__ = ["BLOCK", "SEPARATOR", "SMALL", "pack"]
+__all__ = ["BLOCK", "SEPARATOR", "SMALL", "Run", "join_runs", "pack"]
 
 # A run of one block: a plain segment (lo = hi = -1) or cells lo..hi-1 of a packed one.
-_Run = tuple[Segment, int, int]
+Run = tuple[Segment, int, int]
 
 
 def pack(
@@ -61,7 +62,7 @@ class _Pending:
     def __init__(self, small: int, block: int) -> None:
         self.small = small
         self.block = block
-        self.runs: list[_Run] = []
+        self.runs: list[Run] = []
         self.size = 0
         self.path: tuple[str, ...] = ()
 
@@ -104,13 +105,7 @@ class _Pending:
             return
         lengths = cell_lengths(segment)
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
-        small = self.small
-        bigs = (
-            [i for i, length in enumerate(lengths) if length > small]
-            if max(lengths) > small
-            else []
-        )
-        bigs.append(count)
+        bigs = long_cells(lengths, self.small)
         index = big = 0
         while index < count:
             if index == bigs[big]:
@@ -150,13 +145,18 @@ class _Pending:
         yield _joined(runs)
 
 
-def _joined(runs: list[_Run]) -> Segment:
+def join_runs(
+    runs: Sequence[Run], separator: str = SEPARATOR
+) -> tuple[str, list[int], list[int], list[str]]:
+    """The runs' texts as one, joined by ``separator``, with each piece's span and context (a
+    plain segment is one piece, a run of cells one piece per cell): a run of cells is cut from
+    its packed text as it is, since its own separators are line breaks too."""
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     headers: list[str] = []
-    locations: list[Sequence[Location]] = []
     position = 0
+    gap = len(separator)
     for segment, lo, hi in runs:
         cells = segment.cells
         if lo < 0 or cells is None:
@@ -164,7 +164,6 @@ def _joined(runs: list[_Run]) -> Segment:
             starts.append(position)
             ends.append(position + len(segment.text))
             headers.append(segment.context)
-            locations.append((segment.location,))
         else:
             first, last = cells.starts[lo], cells.ends[hi - 1]
             parts.append(segment.text[first:last])
@@ -172,11 +171,22 @@ def _joined(runs: list[_Run]) -> Segment:
             starts.extend(map(shift.__add__, cells.starts[lo:hi]))
             ends.extend(map(shift.__add__, cells.ends[lo:hi]))
             headers.extend(cells.headers[lo:hi] if cells.headers else repeat("", hi - lo))
-            if cells.locations:
-                locations.append(cells.locations[lo:hi])
-            else:
-                locations.append([cells.location(i) for i in range(lo, hi)])
-        position = ends[-1] + GAP
+        position = ends[-1] + gap
+    return separator.join(parts), starts, ends, headers
+
+
+def _locations(segment: Segment, lo: int, hi: int) -> Sequence[Location]:
+    cells = segment.cells
+    if lo < 0 or cells is None:
+        return (segment.location,)
+    if cells.locations:
+        return cells.locations[lo:hi]
+    return [cells.location(i) for i in range(lo, hi)]
+
+
+def _joined(runs: list[Run]) -> Segment:
+    text, starts, ends, headers = join_runs(runs)
+    locations = [_locations(segment, lo, hi) for segment, lo, hi in runs]
     chained: Sequence[Location] = (
         locations[0]
         if len(locations) == 1 and isinstance(locations[0], CellLocations)
@@ -186,4 +196,4 @@ def _joined(runs: list[_Run]) -> Segment:
     table = CellTable(
         base=first_location, starts=starts, ends=ends, headers=headers, locations=chained
     )
-    return Segment(SEPARATOR.join(parts), first_location, "", table)
+    return Segment(text, first_location, "", table)

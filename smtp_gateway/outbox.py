@@ -12,32 +12,24 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 
 from dlp.actions.outbox import Outbox
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
 
 
+@dataclass(eq=False)
 class OutboxWorker:
-    def __init__(
-        self,
-        outbox: Outbox,
-        executor: Executor,
-        metrics: Metrics,
-        alert_after: float,
-        poll: float = 5.0,
-        alert_every: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.outbox = outbox
-        self.executor = executor
-        self.metrics = metrics
-        self.alert_after = alert_after
-        self.poll = poll
-        self.alert_every = alert_every
-        self.clock = clock
-        self.last_alert: float | None = None
-        self.task: asyncio.Task[None] | None = None
+    outbox: Outbox
+    executor: Executor
+    metrics: Metrics
+    alert_after: float
+    poll: float = 5.0
+    alert_every: float = 900.0
+    clock: Callable[[], float] = time.monotonic
+    last_alert: float | None = field(default=None, init=False)
+    task: asyncio.Task[None] | None = field(default=None, init=False)
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._loop())

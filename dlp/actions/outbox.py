@@ -97,22 +97,15 @@ def event(name: str, level: int, **fields: object) -> None:
     log.log(level, name, extra={"fields": {"event": name, **fields}})
 
 
+@dataclass(eq=False)
 class Outbox:
     """The queue's rules over an `OutboxStore`; safe to share between threads."""
 
-    def __init__(
-        self,
-        store: OutboxStore,
-        deliver: Deliver,
-        backoff: Backoff = Backoff(),
-        lease: float = 600.0,  # longer than any one delivery attempt takes
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.store = store
-        self.deliver = deliver
-        self.backoff = backoff
-        self.lease = lease
-        self.clock = clock
+    store: OutboxStore
+    deliver: Deliver
+    backoff: Backoff = Backoff()
+    lease: float = 600.0  # longer than any one delivery attempt takes
+    clock: Callable[[], float] = time.time
 
     def put(self, mails: Sequence[NoticeMail]) -> list[QueuedMail]:
         """Store ``mails`` durably, owned by the caller for their first attempt."""

@@ -36,10 +36,11 @@ from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_lengths
+from dlp.extract.celltable import cell, cell_lengths, long_cells
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.packing import Run, join_runs
 
 _CHUNK = 1024 * 1024
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -61,7 +62,7 @@ class _Batch:
     __slots__ = ("chars", "count", "pieces")
 
     def __init__(self) -> None:
-        self.pieces: list[tuple[Segment, int, int]] = []
+        self.pieces: list[Run] = []
         self.count = 0
         self.chars = 0
 
@@ -75,39 +76,10 @@ class _Batch:
         self.count += hi - lo
         self.chars += chars
 
-    def take(self) -> tuple[list[tuple[Segment, int, int]], int]:
+    def take(self) -> tuple[list[Run], int]:
         pieces, chars = self.pieces, self.chars
         self.pieces, self.count, self.chars = [], 0, 0
         return pieces, chars
-
-
-def _joined(
-    pieces: list[tuple[Segment, int, int]],
-) -> tuple[str, list[int], list[int], list[str]]:
-    """The batch's texts as one, with each text's span and context: a run of cells is cut
-    from its packed text as it is (its separators are line breaks too)."""
-    parts: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    headers: list[str] = []
-    position = 0
-    for segment, lo, hi in pieces:
-        cells = segment.cells
-        if lo < 0 or cells is None:
-            parts.append(segment.text)
-            starts.append(position)
-            ends.append(position + len(segment.text))
-            headers.append(segment.context)
-            position += len(segment.text) + len(BATCH_SEPARATOR)
-            continue
-        first, last = cells.starts[lo], cells.ends[hi - 1]
-        parts.append(segment.text[first:last])
-        shift = position - first
-        starts.extend(map(shift.__add__, cells.starts[lo:hi]))
-        ends.extend(map(shift.__add__, cells.ends[lo:hi]))
-        headers.extend(cells.headers[lo:hi] if cells.headers else [""] * (hi - lo))
-        position += last - first + len(BATCH_SEPARATOR)
-    return BATCH_SEPARATOR.join(parts), starts, ends, headers
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -357,12 +329,7 @@ class _Scan:
         lengths = cell_lengths(segment)
         count = len(lengths)
         totals = list(accumulate(lengths))
-        bigs = (
-            [i for i, length in enumerate(lengths) if length > MAX_SEGMENT_CHARS]
-            if max(lengths) > MAX_SEGMENT_CHARS
-            else []
-        )
-        bigs.append(count)
+        bigs = long_cells(lengths, MAX_SEGMENT_CHARS)
         index = big = 0
         while index < count:
             if index and self._full():
@@ -403,7 +370,7 @@ class _Scan:
         if self._full():
             return
         started = time.perf_counter()
-        text, starts, ends, headers = _joined(pieces)
+        text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
         marks = self.gate.candidates_in(text, starts, ends, headers)
         self.detect += time.perf_counter() - started
         self.chars += chars

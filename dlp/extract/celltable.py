@@ -195,6 +195,14 @@ def packed(texts: Sequence[str], headers: Sequence[str], locations: Sequence[Loc
     return Segment(SEPARATOR.join(texts), first, "", table)
 
 
+def long_cells(lengths: Sequence[int], small: int) -> list[int]:
+    """The cells longer than ``small`` (each goes alone), then ``len(lengths)``: where each
+    run of short cells has to stop. ``lengths`` is not empty."""
+    bigs = [i for i, length in enumerate(lengths) if length > small] if max(lengths) > small else []
+    bigs.append(len(lengths))
+    return bigs
+
+
 def cell_lengths(segment: Segment) -> list[int]:
     cells = segment.cells
     if cells is None:
@@ -358,13 +366,7 @@ class TablePacker:
         # begun in an earlier hand-over started ``carry`` before cell 0, so that even cell 0
         # may not fit.
         totals = list(accumulate(map(add, lengths, repeat(GAP))))
-        small = self.small
-        bigs = (
-            [i for i, length in enumerate(lengths) if length > small]
-            if max(lengths) > small
-            else []
-        )
-        bigs.append(count)
+        bigs = long_cells(lengths, self.small)
         start = big = 0
         carry = self.carry
         while start < count:

@@ -126,6 +126,12 @@ class Context:
     def check_time(self) -> None:
         self.clocks.check()
 
+    def next_member(self) -> None:
+        """A container starts on its next member: its clock starts again (`lap`), and the whole
+        scan's time is checked."""
+        self.lap()
+        self.check_time()
+
     def lap(self) -> None:
         """A container starts on its next member: its time limit counts from here again."""
         if self.clocks.stack:

@@ -75,6 +75,4 @@ def part_segments(
                 pieces.append("\t")
             else:
                 pieces.append("\n")
-    text = "".join(pieces)
-    if text.strip():
-        yield Segment(text, location)
+    yield from ooxml.joined(pieces, location)

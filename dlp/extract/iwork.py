@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import PurePosixPath
 
 import cramjam
 
 from dlp.extract.context import Context, Item
 from dlp.extract.limits import LimitExceeded, Limits
-from dlp.extract.members import check_member, extract_members, is_encrypted, too_many
+from dlp.extract.members import (
+    check_member,
+    each_member,
+    extract_members,
+    is_encrypted,
+    too_many,
+)
 from dlp.extract.plaintext import text_segments
 from dlp.extract.source import spool
 from dlp.model import Location, Unscannable, UnscannableReason
@@ -91,15 +98,17 @@ def _inner_index(
         index = spool(stream, info.filename, ctx.limits)
     try:
         with index.open() as raw, zipfile.ZipFile(raw) as inner:
-            for count, member in enumerate(inner.infolist(), start=1):
-                excess = too_many(count, location, ctx)
-                if excess is not None:
-                    yield excess
-                    return
-                if _is_iwa(member.filename):
-                    yield from _iwa(inner, member, location, ctx)
+            parts = partial(_iwa_only, inner, location, ctx)
+            yield from each_member(inner.infolist(), location, ctx, parts)
     finally:
         index.close()
+
+
+def _iwa_only(
+    archive: zipfile.ZipFile, location: Location, ctx: Context, _: int, info: zipfile.ZipInfo
+) -> Iterator[Item]:
+    if _is_iwa(info.filename):
+        yield from _iwa(archive, info, location, ctx)
 
 
 def _iwa(

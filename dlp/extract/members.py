@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import TypeVar
 
 from dlp.extract.context import Context, Item
 from dlp.extract.limits import LimitExceeded
-from dlp.extract.source import spool
+from dlp.extract.source import Source, spool
 from dlp.model import Location, Unscannable, UnscannableReason
+
+T = TypeVar("T")
 
 _METHODS = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 98: "PPMd", 99: "AES"}
 
@@ -66,50 +70,81 @@ def too_many(count: int, location: Location, ctx: Context) -> Unscannable | None
     )
 
 
+def each_member(
+    members: Iterable[T],
+    location: Location,
+    ctx: Context,
+    read: Callable[[int, T], Iterator[Item]],
+    *,
+    lap: bool = False,
+) -> Iterator[Item]:
+    """``read(number, member)`` for each member, numbered from 1, while within the limit on
+    members; past it, the report for the rest, and no more. With ``lap``, each member starts
+    the container's clock again (`Context.next_member`)."""
+    for count, member in enumerate(members, start=1):
+        excess = too_many(count, location, ctx)
+        if excess is not None:
+            yield excess
+            return
+        if lap:
+            ctx.next_member()
+        yield from read(count, member)
+
+
+def dispatch_spooled(
+    spooled: Callable[[], Source], member: Location, ctx: Context
+) -> Iterator[Item]:
+    """A member extracted one level deeper from the spool ``spooled`` makes of it (closed
+    after); a member the spool refuses (too large, too expanded) is unscannable."""
+    try:
+        content = spooled()
+    except LimitExceeded as stop:
+        yield Unscannable(member, stop.reason, stop.detail)
+        return
+    try:
+        yield from ctx.dispatch(content, member, ctx.nested())
+    finally:
+        content.close()
+
+
 def extract_members(
     archive: zipfile.ZipFile, infos: Iterable[zipfile.ZipInfo], location: Location, ctx: Context
 ) -> Iterator[Item]:
     """Each member is spooled (memory for small ones, a temporary file for big ones) and
     extracted as a file of its own, one level deeper."""
-    count = 0
-    for info in infos:
-        if info.is_dir():
-            continue
-        count += 1
-        member = location.child(info.filename)
-        excess = too_many(count, location, ctx)
-        if excess is not None:
-            yield excess
-            return
-        ctx.lap()
-        ctx.check_time()
-        if is_encrypted(info):
-            yield Unscannable(member, UnscannableReason.ENCRYPTED, "password-protected zip member")
-            continue
-        try:
-            check_member(info, ctx, ctx.limits.max_archive_bytes)
-            with archive.open(info) as stream:
-                source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
-        except LimitExceeded as stop:
-            yield Unscannable(member, stop.reason, stop.detail)
-            continue
-        except NotImplementedError:
-            method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
-            yield Unscannable(
-                member, UnscannableReason.UNSUPPORTED, f"compressed with {method}, not supported"
-            )
-            continue
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-            yield Unscannable(
-                member,
-                UnscannableReason.CORRUPT,
-                f"damaged archive member ({type(error).__name__})",
-            )
-            continue
-        try:
-            yield from ctx.dispatch(source, member, ctx.nested())
-        finally:
-            source.close()
+    read = partial(_member, archive, location, ctx)
+    files = (info for info in infos if not info.is_dir())
+    yield from each_member(files, location, ctx, read, lap=True)
+
+
+def _member(
+    archive: zipfile.ZipFile, location: Location, ctx: Context, _: int, info: zipfile.ZipInfo
+) -> Iterator[Item]:
+    member = location.child(info.filename)
+    if is_encrypted(info):
+        yield Unscannable(member, UnscannableReason.ENCRYPTED, "password-protected zip member")
+        return
+    try:
+        check_member(info, ctx, ctx.limits.max_archive_bytes)
+        with archive.open(info) as stream:
+            source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
+    except LimitExceeded as stop:
+        yield Unscannable(member, stop.reason, stop.detail)
+        return
+    except NotImplementedError:
+        method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+        yield Unscannable(
+            member, UnscannableReason.UNSUPPORTED, f"compressed with {method}, not supported"
+        )
+        return
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        yield Unscannable(
+            member,
+            UnscannableReason.CORRUPT,
+            f"damaged archive member ({type(error).__name__})",
+        )
+        return
+    yield from dispatch_spooled(lambda: source, member, ctx)
 
 
 def constant(value: int) -> Callable[[], int]:

@@ -19,7 +19,7 @@ from dlp.extract.context import Context, Item
 from dlp.extract.headers import display_names, header_text
 from dlp.extract.limits import LimitExceeded
 from dlp.extract.plaintext import text_segments
-from dlp.extract.source import Source
+from dlp.extract.source import Source, check_whole_read
 from dlp.identifiers import message_id_text
 from dlp.model import (
     FILE_NAME_PART,
@@ -40,15 +40,7 @@ _SMIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
-    limit = ctx.limits.max_message_bytes
-    if source.size > limit:
-        yield Unscannable(
-            location,
-            UnscannableReason.TOO_LARGE,
-            f"a mail message of {source.size:,} bytes is over the {limit:,}-byte limit for "
-            "messages",
-        )
-        return
+    check_whole_read(source, ctx.limits.max_message_bytes, "a mail message")
     message = BytesParser(policy=compat32).parsebytes(source.read_all())
     yield from message_items(message, location, ctx)
 

@@ -79,6 +79,13 @@ def loose_text(archive: zipfile.ZipFile, location: Location, ctx: Context) -> It
                     yield Segment("\n".join(lines), location.with_detail(part=label))
 
 
+def joined(pieces: list[str], location: Location) -> Iterator[Segment]:
+    """A part's pieces of text as one segment, unless they are only white space."""
+    text = "".join(pieces)
+    if text.strip():
+        yield Segment(text, location)
+
+
 def text_of(element: object) -> str:
     """All text below an element, for small elements such as a shared string."""
     return "".join(element.itertext())  # type: ignore[attr-defined]

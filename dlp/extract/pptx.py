@@ -58,6 +58,4 @@ def _text(
                 pieces.append("\t")
             else:
                 pieces.append("\n")
-    text = "".join(pieces)
-    if text.strip():
-        yield Segment(text, location)
+    yield from ooxml.joined(pieces, location)

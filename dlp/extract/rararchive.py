@@ -16,13 +16,20 @@ those are ``unsupported`` with a reason. Where libarchive itself is missing, the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from types import ModuleType
 
 import rarfile
 
 from dlp.extract.context import Context, Item
 from dlp.extract.limits import LimitExceeded
-from dlp.extract.members import check_sizes, check_total, constant, too_many
+from dlp.extract.members import (
+    check_sizes,
+    check_total,
+    constant,
+    dispatch_spooled,
+    too_many,
+)
 from dlp.extract.source import Source, spool
 from dlp.model import Location, Unscannable, UnscannableReason
 
@@ -90,6 +97,10 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     yield from _decompressed(backend, source, wanted, location, ctx)
 
 
+def _spooled(blocks: Iterator[bytes], name: str, compressed: int, ctx: Context) -> Source:
+    return spool(_Blocks(blocks), name, ctx.limits, constant(compressed))
+
+
 def _decompressed(
     backend: ModuleType, source: Source, wanted: dict[str, int], location: Location, ctx: Context
 ) -> Iterator[Item]:
@@ -99,19 +110,9 @@ def _decompressed(
                 name = entry.pathname
                 if name not in wanted or not entry.isfile:
                     continue
-                ctx.lap()
-                ctx.check_time()
-                member = location.child(name)
-                try:
-                    blocks = _Blocks(entry.get_blocks())
-                    content = spool(blocks, name, ctx.limits, constant(wanted[name]))
-                except LimitExceeded as stop:
-                    yield Unscannable(member, stop.reason, stop.detail)
-                    continue
-                try:
-                    yield from ctx.dispatch(content, member, ctx.nested())
-                finally:
-                    content.close()
+                ctx.next_member()
+                spooled = partial(_spooled, entry.get_blocks(), name, wanted[name], ctx)
+                yield from dispatch_spooled(spooled, location.child(name), ctx)
     except backend.ArchiveError as error:
         words = str(error).lower()
         if any(word in words for word in _ENCRYPTED_WORDS):

@@ -61,6 +61,7 @@ _HELPERS = (
     "_literal",
     "_attribute",
     "_text_until_tag",
+    "_record",
 )
 
 
@@ -92,6 +93,31 @@ def _number(data: bytes, start: int, end: int) -> int:
     for at in range(start, end):
         value = value * 10 + (data[at] - 48)
     return value
+
+
+def _record(
+    out: np.ndarray,
+    used: int,
+    tag: int,
+    a: int,
+    b: int,
+    c: int,
+    d: int,
+    e: int,
+    f: int,
+    g: int,
+) -> int:
+    """One record of ``FIELDS`` int64s at ``used`` (a row's carries zeros past its third);
+    where the next one goes."""
+    out[used] = tag
+    out[used + 1] = a
+    out[used + 2] = b
+    out[used + 3] = c
+    out[used + 4] = d
+    out[used + 5] = e
+    out[used + 6] = f
+    out[used + 7] = g
+    return used + FIELDS
 
 
 def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
@@ -175,12 +201,7 @@ def scan(data: bytes) -> np.ndarray:
                 at += 1
             else:
                 return failed
-            out[used] = ROW
-            out[used + 1] = number
-            out[used + 2] = empty
-            for k in range(3, FIELDS):
-                out[used + k] = 0
-            used += FIELDS
+            used = _record(out, used, ROW, number, empty, 0, 0, 0, 0, 0)
             open_row = empty == 0
             continue
         follow = data[at + 2] if at + 2 < size else 0
@@ -286,15 +307,7 @@ def scan(data: bytes) -> np.ndarray:
                 at += 4
             else:
                 return failed
-            out[used] = CELL
-            out[used + 1] = column
-            out[used + 2] = style
-            out[used + 3] = kind
-            out[used + 4] = value
-            out[used + 5] = value_end
-            out[used + 6] = source
-            out[used + 7] = special
-            used += FIELDS
+            used = _record(out, used, CELL, column, style, kind, value, value_end, source, special)
             continue
         at += 1
     return out[:used]

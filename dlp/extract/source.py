@@ -121,6 +121,16 @@ def too_large(size: int, limit: int) -> LimitExceeded:
     )
 
 
+def check_whole_read(source: Source, limit: int, what: str) -> None:
+    """Refuse ``what`` over ``limit`` bytes before a parser that reads it whole does (the mail
+    parser, tnefparse); the dispatcher reports it as too large."""
+    if source.size > limit:
+        raise LimitExceeded(
+            UnscannableReason.TOO_LARGE,
+            f"{what} of {source.size:,} bytes is over the {limit:,}-byte limit for messages",
+        )
+
+
 class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 

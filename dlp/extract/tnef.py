@@ -16,21 +16,13 @@ from dlp.extract.charset import decode
 from dlp.extract.context import Context, Item
 from dlp.extract.mailbody import body_items
 from dlp.extract.members import too_many
-from dlp.extract.source import Source
+from dlp.extract.source import Source, check_whole_read
 from dlp.model import Location, Segment, Unscannable, UnscannableReason
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     # tnefparse reads the whole of it, as the mail parser reads a message: the same bound.
-    limit = ctx.limits.max_message_bytes
-    if source.size > limit:
-        yield Unscannable(
-            location,
-            UnscannableReason.TOO_LARGE,
-            f"Outlook TNEF data of {source.size:,} bytes is over the {limit:,}-byte limit for"
-            " messages",
-        )
-        return
+    check_whole_read(source, ctx.limits.max_message_bytes, "Outlook TNEF data")
     raw = source.read_all()
     tnef = TNEF(raw, do_checksum=False)
     for prop in tnef.msgprops:

@@ -113,51 +113,50 @@ class Not:
 
 
 @dataclass(frozen=True, slots=True)
-class And:
+class _Joined:
+    """Expressions joined by ``and`` or ``or``: any of them can be the evidence."""
+
     nodes: tuple[Node, ...]
 
+    def names(self) -> Iterator[str]:
+        for node in self.nodes:
+            yield from node.names()
+
+
+@dataclass(frozen=True, slots=True)
+class And(_Joined):
     def evaluate(self, facts: Facts) -> bool:
         return all(node.evaluate(facts) for node in self.nodes)
 
-    def names(self) -> Iterator[str]:
-        for node in self.nodes:
-            yield from node.names()
-
 
 @dataclass(frozen=True, slots=True)
-class Or:
-    nodes: tuple[Node, ...]
-
+class Or(_Joined):
     def evaluate(self, facts: Facts) -> bool:
         return any(node.evaluate(facts) for node in self.nodes)
 
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """A number over the findings of some names."""
+
+    symbols: tuple[str, ...]
+
     def names(self) -> Iterator[str]:
-        for node in self.nodes:
-            yield from node.names()
+        return iter(self.symbols)
 
 
 @dataclass(frozen=True, slots=True)
-class Count:
-    symbols: tuple[str, ...]
-
+class Count(_Counted):
     def value(self, facts: Facts) -> float:
         return facts.count(self.symbols)
 
-    def names(self) -> Iterator[str]:
-        return iter(self.symbols)
-
 
 @dataclass(frozen=True, slots=True)
-class Distinct:
+class Distinct(_Counted):
     """How many different people (roster subjects) or values (digests) the names cover."""
-
-    symbols: tuple[str, ...]
 
     def value(self, facts: Facts) -> float:
         return facts.distinct(self.symbols)
-
-    def names(self) -> Iterator[str]:
-        return iter(self.symbols)
 
 
 # What `Score.names` yields: the score rests on every counted finding, not on named ones.
@@ -279,18 +278,18 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
-        nodes = [self.term()]
-        while self.peek().kind == "sign" and self.peek().text == "|":
-            self.take()
-            nodes.append(self.term())
-        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+        return self.joined("|", self.term, Or)
 
     def term(self) -> Node:
-        nodes = [self.factor()]
-        while self.peek().kind == "sign" and self.peek().text == "&":
+        return self.joined("&", self.factor, And)
+
+    def joined(self, sign: str, part: Callable[[], Node], join: type[And] | type[Or]) -> Node:
+        """One ``part``, or several joined by ``sign`` (as ``join``)."""
+        nodes = [part()]
+        while self.peek().kind == "sign" and self.peek().text == sign:
             self.take()
-            nodes.append(self.factor())
-        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+            nodes.append(part())
+        return nodes[0] if len(nodes) == 1 else join(tuple(nodes))
 
     def factor(self) -> Node:
         token = self.peek()

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from dlp.audit_checkpoints import Checkpoint
 from dlp.quarantine import schema
-from dlp.quarantine.store import open_engine
+from dlp.quarantine.store import Tables
 
 log = logging.getLogger("dlp.audit")
 _TABLE = schema.audit_checkpoints
 
 
-class CheckpointBook:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> CheckpointBook:
-        return cls(open_engine(url))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
+class CheckpointBook(Tables):
     def record(self, checkpoint: Checkpoint) -> None:
         """Store ``checkpoint``; the same one twice (a shutdown right after a periodic one)
         is stored once."""

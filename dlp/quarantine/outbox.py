@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 import secrets
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from dlp.actions.mail import NoticeMail
 from dlp.actions.outbox import QueuedMail
 from dlp.quarantine import schema
-from dlp.quarantine.store import open_engine
+from dlp.quarantine.store import Tables
 
 _TABLE = schema.outbox
 
@@ -25,18 +25,7 @@ def _seconds(moment: float) -> int:
     return math.ceil(moment)
 
 
-class OutboxStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> OutboxStore:
-        """The queue in the quarantine at ``url`` (tables made when missing)."""
-        return cls(open_engine(url))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
+class OutboxStore(Tables):
     def put(self, mail: NoticeMail, now: float, owned_until: float) -> QueuedMail:
         entry_id = secrets.token_hex(8)
         with self.engine.begin() as connection:

@@ -12,7 +12,7 @@ released copy carries only the verdict given here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jinja2 import StrictUndefined
@@ -26,6 +26,7 @@ from dlp.actions.smime import CertificateStore
 from dlp.actions.step import NOTHING_SENT, ActionStep, Encryptor
 from dlp.delivery import DeliveryResult, DeliveryTarget
 from dlp.policy.decision import Encryption
+from dlp.quarantine.records import HeldMessage
 
 Deliver = Callable[[bytes, str, Sequence[str], DeliveryTarget, bool], DeliveryResult]
 
@@ -113,16 +114,10 @@ class RejectNotice:
     template: str = REJECT_TEMPLATE
     outbox: Outbox | None = None
 
-    def compose(
-        self,
-        sender: str,
-        message_id: str,
-        recipients: Sequence[str],
-        decision: Mapping[str, object],
-        note: str,
-    ) -> bytes:
+    def compose(self, message: HeldMessage, note: str) -> bytes:
+        recipients = message.recipients
         rules: dict[str, dict[str, object]] = {}
-        for verdict in decision.get("recipients", []) or []:  # type: ignore[attr-defined]
+        for verdict in message.decision.get("recipients", []) or []:  # type: ignore[attr-defined]
             if verdict.get("address") not in recipients:
                 continue
             for rule in verdict.get("rules", []):
@@ -130,6 +125,7 @@ class RejectNotice:
         environment = SandboxedEnvironment(
             undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
         )
+        message_id = message.message_id
         body = environment.from_string(self.template).render(
             message_id=message_id or "(no message id)",
             recipients=list(recipients),
@@ -137,20 +133,12 @@ class RejectNotice:
             rules=list(rules.values()),
             note=note,
         )
-        return compose(self.from_address, sender, self.subject, body, message_id)
+        return compose(self.from_address, message.sender, self.subject, body, message_id)
 
-    def send(
-        self,
-        sender: str,
-        message_id: str,
-        recipients: Sequence[str],
-        decision: Mapping[str, object],
-        note: str,
-        about: str = "",
-    ) -> Tried:
-        """Queue the notice and make its first attempt (the rejection is already committed);
-        ``about``: the held message's id, for the queue's log lines."""
-        raw = self.compose(sender, message_id, recipients, decision, note)
+    def send(self, message: HeldMessage, note: str) -> Tried:
+        """Queue the notice to the held message's sender and make its first attempt (the
+        rejection is already committed); the queue's log lines name the held message's id."""
+        raw = self.compose(message, note)
         step = ActionStep(bind(self.deliver, self.target), self.outbox)
-        (tried,) = step.notify([NoticeMail(sender, raw, "reject-notice", about)])
+        (tried,) = step.notify([NoticeMail(message.sender, raw, "reject-notice", message.id)])
         return tried

@@ -24,6 +24,18 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def _held_id() -> Column[str]:
+    """The key of a table that says more about one held message (a new column each time: a
+    column belongs to one table); its rows go when the message's row goes."""
+    return Column(
+        "held_id",
+        String(32),
+        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
 messages = Table(
     "quarantine_messages",
     metadata,
@@ -53,12 +65,7 @@ messages = Table(
 recipients = Table(
     "quarantine_recipients",
     metadata,
-    Column(
-        "held_id",
-        String(32),
-        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _held_id(),
     Column("position", Integer, primary_key=True),
     Column("address", String(998), nullable=False),
     Column("lower_address", String(998), nullable=False),
@@ -68,12 +75,7 @@ recipients = Table(
 blobs = Table(
     "quarantine_blobs",
     metadata,
-    Column(
-        "held_id",
-        String(32),
-        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _held_id(),
     Column("key_id", String(16), nullable=False),
     Column("nonce", LargeBinary, nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
@@ -82,12 +84,7 @@ blobs = Table(
 findings = Table(
     "quarantine_findings",
     metadata,
-    Column(
-        "held_id",
-        String(32),
-        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _held_id(),
     Column("position", Integer, primary_key=True),
     Column("entity_type", String(64), nullable=False),
     Column("category", String(32), nullable=False),
@@ -109,12 +106,7 @@ findings = Table(
 message_digests = Table(
     "quarantine_message_digests",
     metadata,
-    Column(
-        "held_id",
-        String(32),
-        ForeignKey("quarantine_messages.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _held_id(),
     Column("message_id_digest", String(64), nullable=False),
     Index("quarantine_message_digests_digest", "message_id_digest"),
 )

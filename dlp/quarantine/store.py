@@ -19,11 +19,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
+    Column,
     Connection,
     Engine,
+    Row,
+    Table,
     and_,
     create_engine,
     delete,
@@ -106,6 +109,22 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+class Tables:
+    """Tables of the quarantine's database used apart from the store (the outbound queue,
+    the audit checkpoints): opened from its URL, closed with the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        """The tables in the quarantine at ``url`` (made when missing)."""
+        return cls(open_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -113,6 +132,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _of_message(table: Table, condition: Any) -> Any:
+    """Whether a held message has a row in ``table`` (keyed by its id) meeting ``condition``."""
+    return exists().where(and_(table.c.held_id == schema.messages.c.id, condition))
+
+
+def _first(connection: Connection, table: Table, key: Column[Any], value: str) -> Row[Any] | None:
+    """The row of ``table`` whose ``key`` is ``value``, if there is one."""
+    return connection.execute(select(table).where(key == value)).first()
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -440,9 +469,7 @@ class QuarantineStore:
 
     def get(self, held_id: str) -> HeldMessage:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(schema.messages).where(schema.messages.c.id == held_id)
-            ).first()
+            row = _first(connection, schema.messages, schema.messages.c.id, held_id)
             if row is None:
                 raise NotFound(f"no held message {held_id!r}")
             return self._message(row, self._recipients(connection, [held_id])[held_id])
@@ -460,15 +487,10 @@ class QuarantineStore:
                 func.lower(table.c.sender).contains(filters.sender.lower(), autoescape=True)
             )
         if filters.recipient:
-            recipient = schema.recipients
+            address = schema.recipients.c.lower_address
             conditions.append(
-                exists().where(
-                    and_(
-                        recipient.c.held_id == table.c.id,
-                        recipient.c.lower_address.contains(
-                            filters.recipient.lower(), autoescape=True
-                        ),
-                    )
+                _of_message(
+                    schema.recipients, address.contains(filters.recipient.lower(), autoescape=True)
                 )
             )
         if filters.category:
@@ -480,14 +502,9 @@ class QuarantineStore:
         if filters.status is not None:
             conditions.append(table.c.status == filters.status.value)
         if filters.message_id_digest:
-            digests = schema.message_digests
+            digest = schema.message_digests.c.message_id_digest
             conditions.append(
-                exists().where(
-                    and_(
-                        digests.c.held_id == table.c.id,
-                        digests.c.message_id_digest == filters.message_id_digest,
-                    )
-                )
+                _of_message(schema.message_digests, digest == filters.message_id_digest)
             )
         return conditions
 
@@ -546,9 +563,7 @@ class QuarantineStore:
         """The original message bytes, decrypted and checked against their stored hash."""
         message = self.get(held_id)
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(schema.blobs).where(schema.blobs.c.held_id == held_id)
-            ).first()
+            row = _first(connection, schema.blobs, schema.blobs.c.held_id, held_id)
         if row is None:
             raise StateError(f"message {held_id} has no stored content ({message.status.value})")
         try:

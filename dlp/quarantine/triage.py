@@ -213,14 +213,7 @@ class Triage:
         )
         tried = None
         if self.notice is not None and message.sender:
-            tried = self.notice.send(
-                message.sender,
-                message.message_id,
-                message.recipients,
-                message.decision,
-                cleaned,
-                about=held_id,
-            )
+            tried = self.notice.send(message, cleaned)
         self.audit.append(
             "quarantine-reject",
             **actor.fields(),
