@@ -102,6 +102,30 @@ def _info(manifest: dict[str, object]) -> RosterInfo:
     )
 
 
+def describe_age(info: RosterInfo, age: float | None) -> str:
+    """``imported 2026-12-01T06:00:00+00:00 (3.2 days ago) from oneroster``, for people."""
+    if info.imported_at is None or age is None:
+        return "imported at an unknown time"
+    source = f" ({info.source})" if info.source else ""
+    return (
+        f"imported {info.imported_at.isoformat()} ({age / 86_400:.1f} days ago) "
+        f"from {info.source_format or 'an unknown format'}{source}"
+    )
+
+
+def info_dict(
+    info: RosterInfo, age: float | None, counts: dict[str, int], forms: int
+) -> dict[str, object]:
+    return {
+        "imported_at": info.imported_at.isoformat() if info.imported_at else None,
+        "age_seconds": round(age) if age is not None else None,
+        "source_format": info.source_format,
+        "source": info.source or None,
+        "people": counts,
+        "forms": forms,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A checked private copy of a roster file."""
