@@ -66,7 +66,8 @@ class RosterReload:
         self.metrics: Metrics | None = None
         self._executor: Executor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._refused: FileSignature | None = None
+        # The signature of the last file refused (None: no file), so it is tried once.
+        self._refused: tuple[FileSignature | None] | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._requests: set[asyncio.Task[bool]] = set()
@@ -118,7 +119,8 @@ class RosterReload:
         """True when the processes were given a new roster."""
         async with self._lock:
             seen = signature(self.path)
-            if not force and (seen == self.current.signature or seen == self._refused):
+            refused_before = self._refused is not None and seen == self._refused[0]
+            if not force and (seen == self.current.signature or refused_before):
                 return False
             loop = asyncio.get_running_loop()
             try:
@@ -126,7 +128,7 @@ class RosterReload:
                     self._executor, take_snapshot, self.path, self._secret, self.folder
                 )
             except RosterStoreError as error:
-                self._refused = seen
+                self._refused = (seen,)
                 assert self.metrics is not None
                 self.metrics.roster_reloads.labels("refused").inc()
                 log_event(
