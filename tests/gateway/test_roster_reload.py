@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 import urllib.request
@@ -25,8 +26,9 @@ from dlp.policy import Decision
 from dlp.roster.people import Person, PersonName, Role
 from dlp.roster.store import RosterStore
 from smtp_gateway.holding import Holder
-from tests.gateway.harness import RunningGateway, make_settings
-from tests.gateway.sink import Sink
+from tests.gateway.harness import REPO, RunningGateway, make_settings
+from tests.gateway.sink import Sink, free_port
+from tests.gateway.test_command import events_of, start_gateway, stop_gateway, wait_for_event
 
 SECRET = b"gateway-reload-secret-0123456789abcdef"
 OLD = [Person(Role.STUDENT, "4512345", PersonName("Anselmo", "Ybarra"))]
@@ -232,3 +234,29 @@ def test_sighup_reload_refuses_a_broken_store_and_reports_age(
         )
         assert "Teodora" not in logged and "Villalobos" not in logged and "4598765" not in logged
     assert not reload.folder.exists()
+
+
+def test_a_running_gateway_process_reloads_the_roster_on_sighup(tmp_path: Path) -> None:
+    """`dlp gateway` itself: the signal handler reaches the roster, the log says so."""
+    (tmp_path / "secret.key").write_bytes(SECRET)
+    store = RosterStore.open(tmp_path / "roster.npz", SECRET)
+    store.import_people(OLD, "test")
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[policy]\nfile = "{REPO / "samples" / "policy.toml"}"\n'
+        '[detection]\nsecret_file = "secret.key"\nroster = "roster.npz"\n'
+        "roster_check_seconds = 3600\n"
+        f'[gateway]\nlisten = "127.0.0.1:{free_port()}"\nmetrics_listen = ""\nworkers = 1\n'
+        '[delivery]\nfolder = "delivered"\n'
+    )
+    log = tmp_path / "log.jsonl"
+    process = start_gateway(config, log)
+    try:
+        store.import_people(NEW, "test")
+        process.send_signal(signal.SIGHUP)
+        wait_for_event(log, "roster-reloaded")
+    finally:
+        assert stop_gateway(process) == 0
+    reloaded = next(e for e in events_of(log) if e.get("event") == "roster-reloaded")
+    assert reloaded["people"] == {"student": 1, "staff": 0, "guardian": 0}
+    assert reloaded["roster_version"] != reloaded["previous"]
