@@ -4,10 +4,10 @@
 ``/ims/oneroster/rostering/v1p2/`` with an OAuth 2 bearer token from the district's token
 endpoint (`dlp.roster.oauth`). A collection comes in pages (``limit`` and ``offset``): the
 next page is the ``Link: <...>; rel="next"`` the server gives, else the next offset while
-``X-Total-Count`` says there are more, else while pages come back full. A request that times
-out, cannot connect, or gets 429 or 5xx is tried again after a growing pause (``Retry-After``
-when the server gives one); a refused credential (401, 403) is not, except that an OAuth 2
-token is fetched anew once. Errors name the path and the status, never a response body (it
+``X-Total-Count`` says there are more, else until a page comes back empty. A request that
+times out, cannot connect, or gets 429 or 5xx is tried again after a growing pause
+(``Retry-After`` when the server gives one); a refused credential (401, 403) is not, except
+that an OAuth 2 token is fetched anew once. Errors name the path and the status, never a response body (it
 could quote a record).
 """
 
@@ -148,9 +148,10 @@ class OneRosterClient:
                 continue
             offset += len(records)
             total = response.headers.get("x-total-count", "").strip()
+            # Without a count, only an empty page ends the collection: a server may give fewer
+            # records than asked for (its own cap), so a short page proves nothing, and
+            # stopping there would drop people from the roster.
             if not records or (total.isdigit() and offset >= int(total)):
-                return
-            if not total.isdigit() and len(records) < self.page_size:
                 return
             query["offset"] = str(offset)
             url = f"{self.base}/{name}?{urlencode(query)}"
