@@ -2,7 +2,8 @@
 
 dlp roster sync --oneroster URL [--api 1.1|1.2] [--auth oauth1|oauth2] [--token-url URL]
                 [--scope SCOPES] [--client-id ID] [--client-secret-file FILE] [--full]
-                [--state FILE] [--page-size N] [--timeout SECONDS] [--attempts N] [--json]
+                [--state FILE] [--page-size N] [--timeout SECONDS] [--attempts N]
+                [--max-shrink PERCENT] [--json]
                 [--store FILE] [--config FILE] [--secret-file FILE]
 
 URL is the server (``https://sis.example.org``), or the API's own address ending in
@@ -37,7 +38,7 @@ from dlp.roster.oneroster_client import (
 )
 from dlp.roster.people import RosterFormatError
 from dlp.roster.store import RosterStore, RosterStoreError
-from dlp.roster.sync import sync
+from dlp.roster.sync import DEFAULT_MAX_SHRINK, ShrinkRefused, sync
 
 CLIENT_ID_ENV = "DLP_ONEROSTER_CLIENT_ID"
 CLIENT_SECRET_ENV = "DLP_ONEROSTER_CLIENT_SECRET"
@@ -63,6 +64,13 @@ def register_sync(
     parser.add_argument("--page-size", type=_positive, default=1000)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--attempts", type=_positive, default=4, help="tries per request")
+    parser.add_argument(
+        "--max-shrink",
+        type=_percent,
+        default=DEFAULT_MAX_SHRINK * 100,
+        metavar="PERCENT",
+        help="refuse a sync that drops more of the students and staff (default 25; 100: any)",
+    )
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
     common(parser)
     parser.set_defaults(func=run_sync, open_store=open_store)
@@ -72,6 +80,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _percent(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0 and 100")
     return value
 
 
@@ -128,8 +143,9 @@ def run_sync(args: argparse.Namespace) -> int:
                 _without_credentials(base),
                 api,
                 full=args.full,
+                max_shrink=args.max_shrink / 100,
             )
-    except (OneRosterError, RosterFormatError, RosterStoreError) as error:
+    except (OneRosterError, RosterFormatError, RosterStoreError, ShrinkRefused) as error:
         raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"{error.filename or state}: {error.strerror}") from None

@@ -7,8 +7,8 @@ next page is the ``Link: <...>; rel="next"`` the server gives, else the next off
 ``X-Total-Count`` says there are more, else until a page comes back empty. A request that
 times out, cannot connect, or gets 429 or 5xx is tried again after a growing pause
 (``Retry-After`` when the server gives one); a refused credential (401, 403) is not, except
-that an OAuth 2 token is fetched anew once. Errors name the path and the status, never a response body (it
-could quote a record).
+that an OAuth 2 token is fetched anew once. Errors name the path and the status, never a
+response body (it could quote a record).
 """
 
 from __future__ import annotations

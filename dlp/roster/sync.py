@@ -18,12 +18,34 @@ from typing import Any
 
 from dlp.roster import oneroster_records
 from dlp.roster.oneroster_client import FilterRefused, NotOffered, OneRosterClient
-from dlp.roster.store import ImportReport, RosterStore
+from dlp.roster.snapshot import read_info
+from dlp.roster.store import ImportReport, RosterStore, RosterStoreError
 from dlp.roster.sync_state import SyncState, SyncStateError, load_state, save_state
 
 # (path under the API, the JSON key of its records); users are required, demographics not.
 COLLECTIONS = (("users", "users"), ("demographics", "demographics"))
 DELETED = "tobedeleted"
+DEFAULT_MAX_SHRINK = 0.25  # a graduating class and summer leavers, with room to spare
+
+
+class ShrinkRefused(ValueError):
+    """The sync would drop more of the roster than allowed; nothing was written."""
+
+
+def _check_shrink(store: RosterStore, people: int, max_shrink: float) -> None:
+    if not store.exists() or max_shrink >= 1:
+        return
+    try:
+        counts = read_info(store.path).people
+    except RosterStoreError:
+        return  # an unreadable store: the import says so itself
+    before = counts.get("student", 0) + counts.get("staff", 0)
+    if before and people < before * (1 - max_shrink):
+        raise ShrinkRefused(
+            f"the API gave {people} students and staff where the roster holds {before} "
+            f"(more than {max_shrink:.0%} fewer): nothing written; check the API, or allow it "
+            "with --max-shrink"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +117,12 @@ def sync(
     source: str,
     api: str,
     full: bool = False,
+    max_shrink: float = DEFAULT_MAX_SHRINK,
 ) -> SyncReport:
+    """Read the API through ``client`` into ``store``. A sync that would leave fewer than
+    ``1 - max_shrink`` of the students and staff the store holds is refused (`ShrinkRefused`):
+    an API answering with a fraction of the district (a wrong org, a filter, a half-loaded
+    SIS) must not empty the roster the gateway decides with."""
     notes: list[str] = []
     state: SyncState | None = None
     if not full:
@@ -141,9 +168,12 @@ def sync(
         since = state.since
     every = [r for records in fetched.values() for r in records]
     new_state = SyncState(source, _newest(every, since), collections)
-    people = oneroster_records.people(
-        new_state.records("users"), new_state.records("demographics"), source
+    people = list(
+        oneroster_records.people(
+            new_state.records("users"), new_state.records("demographics"), source
+        )
     )
+    _check_shrink(store, len(people), max_shrink)
     imported = store.import_people(people, f"oneroster-{api}-api", source=source)
     save_state(state_path, new_state, store.keys)
     return SyncReport(

@@ -29,7 +29,7 @@ from dlp.roster.oneroster_client import (
     check_address,
 )
 from dlp.roster.store import RosterStore
-from dlp.roster.sync import sync
+from dlp.roster.sync import ShrinkRefused, sync
 from dlp.roster.sync_state import load_state
 
 from .conftest import SECRET
@@ -419,3 +419,24 @@ def test_every_paging_style_reads_each_record_once(
     # Without a count or a link, only an empty page says the end (a server's cap makes a
     # page short): one request more.
     assert len(pages) == pages_needed + (1 if paging == "none" else 0)
+
+
+def test_a_sync_that_would_empty_the_roster_is_refused(
+    tmp_path: Path, server: OneRosterServer
+) -> None:
+    store = RosterStore.open(tmp_path / "api.npz", SECRET)
+    with _client(server) as client:
+        sync(client, store, tmp_path / "state", server.url + V11, "1.1")
+    before = store.path.read_bytes()
+    with server.lock:  # the API now answers for one school of the district only
+        server.behaviour.users = [u for u in server.behaviour.users if u["sourcedId"] != "u1"]
+        server.behaviour.users = [u for u in server.behaviour.users if u["sourcedId"] != "t1"]
+    with _client(server) as client, pytest.raises(ShrinkRefused) as caught:
+        sync(client, store, tmp_path / "state", server.url + V11, "1.1", full=True)
+    assert "gave 1 students and staff where the roster holds 3" in str(caught.value)
+    assert store.path.read_bytes() == before
+    with _client(server) as client:
+        report = sync(
+            client, store, tmp_path / "state", server.url + V11, "1.1", full=True, max_shrink=1
+        )
+    assert report.imported.changes["student"].removed == 1
