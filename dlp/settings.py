@@ -68,6 +68,10 @@ class DetectionSettings:
     roster: Path | None = None  # a roster store made by `dlp roster import`
     # Terms the district adds to the shipped dictionaries: ((category, ((term, weight), ...)), ...)
     keywords: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    # The gateway warns (log, metric) when the roster was imported longer ago; 0: never.
+    roster_max_age_days: int = 14
+    # How often the gateway looks whether the roster file was replaced (one stat).
+    roster_check_seconds: float = 10.0
 
     def categories(self) -> dict[str, CategoryInfo]:
         """The categories the recognizer folders declare: the names a policy may use."""
@@ -327,6 +331,12 @@ def _detection(table: Table) -> DetectionSettings:
         person_model=table.optional_string("person_model", None),
         roster=table.path_value("roster", default.roster),
         keywords=_keywords(table.table("keywords"), keyword_categories(*folders)),
+        roster_max_age_days=table.integer(
+            "roster_max_age_days", default.roster_max_age_days, minimum=0, maximum=3650
+        ),
+        roster_check_seconds=table.number(
+            "roster_check_seconds", default.roster_check_seconds, minimum=0.1, maximum=3600
+        ),
     )
     table.done()
     return settings

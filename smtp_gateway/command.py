@@ -4,7 +4,8 @@ dlp gateway [--config FILE] [--check]
 
 Without --config it runs on the embedded defaults (see dlp/settings.py): the sample policy,
 an SQLite quarantine and files under ./var/, delivering to ./var/delivered/. SIGHUP reloads
-the policy (a bad one is refused and the running one kept); SIGTERM or Ctrl-C stops taking
+the policy (a bad one is refused and the running one kept) and the roster (as does a change
+of its file: `smtp_gateway.roster_reload`); SIGTERM or Ctrl-C stops taking
 mail, lets the messages in flight finish, then exits. What it creates (keys, the quarantine
 database, the audit log, their folders) is its user's only: umask 077. --check also fails
 (exit 1) when one of those files, or the TLS key or password file, is open to others

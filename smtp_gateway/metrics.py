@@ -55,6 +55,22 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.roster_reloads = Counter(
+            "dlp_gateway_roster_reloads",
+            "Roster reloads: ok, refused (the old roster was kept)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.roster_age_seconds = Gauge(
+            "dlp_gateway_roster_age_seconds",
+            "Seconds since the roster in use was imported (0 without a roster)",
+            registry=self.registry,
+        )
+        self.roster_stale = Gauge(
+            "dlp_gateway_roster_stale",
+            "1 when the roster in use is older than [detection] roster_max_age_days",
+            registry=self.registry,
+        )
 
         self.notices = Counter(
             "dlp_gateway_notices",

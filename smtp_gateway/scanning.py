@@ -21,10 +21,12 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from smtp_gateway.checking import Ask, Checked, DecisionRules
+from smtp_gateway.roster_swap import RosterSwap
 from smtp_gateway.worker import ScanJob, serve
 
 log = logging.getLogger("smtp_gateway.scanning")
@@ -67,6 +69,25 @@ class _Worker:
             self.kill()
             raise RuntimeError(f"a scanning process could not build its scanner: {detail}")
         self.policy_version: str | None = None  # the policy this process was last sent
+        self.roster_version = job.roster_version  # the roster it scans with
+        self.roster_tried = job.roster_version  # the last one it was asked to load
+
+    def swap_roster(self, swap: RosterSwap, timeout: float) -> None:
+        """Load ``swap``'s roster in this process (between messages); `ScanFailed` if not."""
+        self.roster_tried = swap.version
+        try:
+            self.connection.send(swap)
+            if not self.connection.poll(timeout):
+                self.kill()
+                raise ScanFailed("timeout", f"the roster did not load in {timeout:g} s")
+            status, detail = self.connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            self.kill()
+            reason = f"the scanning process died ({type(error).__name__})"
+            raise ScanFailed("crash", reason) from None
+        if status != "swapped":
+            raise ScanFailed("error", str(detail))
+        self.roster_version = swap.version
 
     def call(self, raw: bytes, ask: Ask, rules: DecisionRules, timeout: float) -> Checked:
         deadline = time.monotonic() + timeout
@@ -136,6 +157,7 @@ class ScanPool:
         self._busy = 0
         self._replacing: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._roster: RosterSwap | None = None  # the roster every process is to scan with
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -184,6 +206,11 @@ class ScanPool:
         self._busy += 1
         loop = asyncio.get_running_loop()
         try:
+            roster = self._roster
+            if roster is not None and worker.roster_tried != roster.version:
+                # A process not yet on the current roster loads it first (`swap_roster`);
+                # one that cannot keeps scanning with the roster it has.
+                await self._swap(worker, roster)
             result = await loop.run_in_executor(
                 self._threads, worker.call, raw, ask, rules, self.timeout
             )
@@ -201,6 +228,46 @@ class ScanPool:
             self._busy -= 1
         self._idle.put_nowait(worker)
         return result
+
+    async def swap_roster(self, swap: RosterSwap) -> None:
+        """Every process to the roster of ``swap``, one idle process at a time.
+
+        Processes started from now on load it at start; each running one loads it between two
+        messages, before its next message at the latest (`check`). Meanwhile the others go
+        on scanning with the old roster, so capacity drops by one process at most.
+        """
+        detection = replace(self.job.detection, roster_path=swap.path)
+        self.job = replace(self.job, detection=detection, roster_version=swap.version)
+        self._roster = swap
+        for _ in range(self.size):
+            if self._closed:
+                return
+            worker = await self._idle.get()
+            try:
+                if worker.roster_tried != swap.version and self._roster is swap:
+                    await self._swap(worker, swap)
+            except ScanFailed:  # the process was stopped: its replacement starts on ``swap``
+                self._replace(worker)
+                continue
+            except BaseException:
+                self._replace(worker)
+                raise
+            self._idle.put_nowait(worker)
+
+    async def _swap(self, worker: _Worker, swap: RosterSwap) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._threads, worker.swap_roster, swap, START_SECONDS)
+        except ScanFailed as failure:
+            log.error("a scanning process kept its roster: %s", failure.detail)
+            if failure.kind != "error":
+                raise
+
+    def roster_versions(self) -> dict[str, int]:
+        """How many processes scan with each roster version."""
+        with self._lock:
+            versions = [w.roster_version or "" for w in self._all]
+        return {v: versions.count(v) for v in sorted(set(versions))}
 
     def _replace(self, worker: _Worker) -> None:
         with self._lock:

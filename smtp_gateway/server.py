@@ -40,7 +40,6 @@ from dlp.policy import PolicyError
 from dlp.policy.facts import beyond_the_cap
 from dlp.portal.wiring import build_drop
 from dlp.roster.secret import load_secret
-from dlp.roster.store import RosterStore
 from dlp.settings import Settings
 from smtp_gateway import replies
 from smtp_gateway.config import PolicyBundle
@@ -53,6 +52,7 @@ from smtp_gateway.options import RelayOptions
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
 from smtp_gateway.relay import Relay
+from smtp_gateway.roster_reload import RosterReload
 from smtp_gateway.scanning import ScanPool
 from smtp_gateway.tenant import Admission, TenantCheck
 from smtp_gateway.worker import ScanJob
@@ -114,17 +114,28 @@ class Gateway:
         gateway = settings.gateway
         ensure_key_file(settings.detection.secret_file, "digest secret")
         secret = load_secret(env or {}, settings.detection.secret_file)
-        if settings.detection.roster is not None:
-            # A missing roster or one hashed under another secret stops the start here, with
-            # its reason, rather than in every scanning process.
-            RosterStore.open(settings.detection.roster, secret).load()
+        detection = settings.detection
+        # A missing roster or one hashed under another secret stops the start here, with its
+        # reason, rather than in every scanning process; they load a checked copy of it.
+        self.roster = (
+            RosterReload(
+                detection.roster,
+                secret,
+                detection.roster_max_age_days,
+                detection.roster_check_seconds,
+            )
+            if detection.roster is not None
+            else None
+        )
         self.bundle_path = settings.policy_file
         # The scanner's categories, fixed while it runs: a reloaded policy is held to them.
         self.categories = settings.detection.categories()
         bundle = PolicyBundle.load(self.bundle_path, gateway.notice_from, self.categories)
         self._check_counts(bundle)
         job = ScanJob(
-            detection=settings.detection.config(secret),
+            detection=self.roster.configure(detection.config(secret))
+            if self.roster
+            else detection.config(secret),
             limits=Limits(
                 max_file_bytes=max(gateway.max_message_bytes, Limits().max_file_bytes),
                 max_message_bytes=max(gateway.max_message_bytes, Limits().max_message_bytes),
@@ -135,6 +146,7 @@ class Gateway:
             **({"builder": overrides.scan_builder} if overrides.scan_builder else {}),
             log_level=settings.logging.level,
             log_file=settings.logging.file,
+            roster_version=self.roster.current.version if self.roster else None,
         )
         self.pool = ScanPool(
             job, gateway.workers, gateway.max_pending, gateway.scan_timeout, overrides.start_method
@@ -294,6 +306,7 @@ class Gateway:
         return healthy, {
             "status": "ok" if healthy else ("draining" if self.draining else "starting"),
             "policy_version": self.relay.bundle.version,
+            **({"roster": self.roster.status()} if self.roster is not None else {}),
             "in_flight": len(self.in_flight),
             "scanning": {
                 "workers": self.pool.size,
@@ -306,6 +319,8 @@ class Gateway:
         if self.audit is not None:
             self.audit.recover()  # a torn tail set aside, audited and alerted, before any mail
         await self.pool.start()
+        if self.roster is not None:
+            self.roster.start(self.pool, self.executor, self.metrics)
         if self.outbox_worker is not None:
             # Notices left in the queue (before a restart, or by another gateway) are tried
             # from now on, as they come due.
@@ -333,7 +348,10 @@ class Gateway:
         )
 
     def reload(self) -> bool:
-        """A new policy for new messages; a policy that does not load is refused, the old kept."""
+        """A new policy for new messages; a policy that does not load is refused, the old kept.
+        The roster is read again too (in the background: `RosterReload`)."""
+        if self.roster is not None:
+            self.roster.request()
         try:
             bundle = PolicyBundle.load(
                 self.bundle_path, self.settings.gateway.notice_from, self.categories
@@ -372,6 +390,8 @@ class Gateway:
                     self.executor, self.audit.checkpoint
                 )
         await self.health.close()
+        if self.roster is not None:
+            await self.roster.stop()
         await self.pool.close()
         self.executor.shutdown(wait=True)
         self.outbound.close()

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlp.extract.limits import Limits
 from dlp.model import ScanResult
-from dlp.pipeline import MAX_FINDINGS_PER_TYPE
+from dlp.pipeline import MAX_FINDINGS_PER_TYPE, scan_message
 from smtp_gateway.checking import Ask, Checked, DecisionRules
+from smtp_gateway.roster_swap import RosterSwap, load_matcher
 
 if TYPE_CHECKING:
-    from dlp.engine import DetectionConfig
+    from dlp.engine import DetectionConfig, Scanner
 
 ScanFunction = Callable[[bytes], ScanResult]
 
@@ -36,21 +37,43 @@ class ScanJob:
     log_level: str = "info"
     log_file: Path | None = None
     max_findings_per_type: int = MAX_FINDINGS_PER_TYPE
+    # The version of the roster copy ``detection.roster_path`` names (`dlp.roster.snapshot`).
+    roster_version: str | None = None
+
+
+class MessageScan:
+    """The scan function `build_scan` makes: its scanner's roster can be swapped."""
+
+    def __init__(self, scanner: Scanner, job: ScanJob) -> None:
+        self.scanner = scanner
+        self.job = job
+
+    def __call__(self, raw: bytes) -> ScanResult:
+        return scan_message(
+            raw, self.scanner, self.job.limits, max_per_type=self.job.max_findings_per_type
+        )
 
 
 def build_scan(job: ScanJob) -> ScanFunction:
     from dlp.engine import build_scanner
     from dlp.extract import sheetkernel
-    from dlp.pipeline import scan_message
 
     scanner = build_scanner(job.detection)
     # Compiled (or loaded from numba's cache) now, not inside the first spreadsheet's time limit.
     sheetkernel.warm()
+    return MessageScan(scanner, job)
 
-    def scan(raw: bytes) -> ScanResult:
-        return scan_message(raw, scanner, job.limits, max_per_type=job.max_findings_per_type)
 
-    return scan
+def swap_roster(scan: ScanFunction, swap: RosterSwap, job: ScanJob) -> ScanFunction:
+    """``scan`` with the roster of ``swap``, loaded whole before the one reference changes.
+
+    Another builder's scan function (a test's) is built anew with the new roster.
+    """
+    if isinstance(scan, MessageScan):
+        scan.scanner.roster = load_matcher(swap, job.detection.secret)
+        return scan
+    detection = replace(job.detection, roster_path=swap.path)
+    return load_builder(job.builder)(replace(job, detection=detection, roster_version=swap.version))
 
 
 def load_builder(name: str) -> Callable[[ScanJob], ScanFunction]:
@@ -77,7 +100,16 @@ def serve(connection: Connection, job: ScanJob) -> None:
     current: DecisionRules | None = None
     while True:
         try:
-            ask, rules = connection.recv()
+            received = connection.recv()
+            if isinstance(received, RosterSwap):
+                try:
+                    scan = swap_roster(scan, received, job)
+                except Exception as error:  # the old roster stays; the text names files only
+                    connection.send(("refused", f"{type(error).__name__}: {error}"))
+                else:
+                    connection.send(("swapped", received.version))
+                continue
+            ask, rules = received
             raw = connection.recv_bytes()
         except (EOFError, OSError):
             return

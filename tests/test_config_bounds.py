@@ -65,6 +65,8 @@ BOUNDS: list[tuple[Reader, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (_policy, "lookalike", "min_length", ("1",), ("0",)),
     # the settings: durations and the threshold are "more than" their floor
     (_settings, "detection", "threshold", ("0.01", "1", "1.0"), ("0", "0.0", "1.01", "-1")),
+    (_settings, "detection", "roster_max_age_days", ("0", "3650"), ("-1", "3651", "1.5")),
+    (_settings, "detection", "roster_check_seconds", ("0.1", "3600"), ("0.09", "0", "3601")),
     (_settings, "quarantine", "retention_days", ("90", "400"), ("89", "0", "-1")),
     (_settings, "gateway", "max_message_bytes", ("1024",), ("1023",)),
     (_settings, "gateway", "max_recipients", ("1",), ("0",)),

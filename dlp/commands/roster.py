@@ -3,7 +3,8 @@
 dlp roster import PATH [--store FILE] [--config FILE] [--secret-file FILE]
                        [--format auto|oneroster|edfi|csv] [--map field=Column,...]
                        [--role student|staff] [--json]
-dlp roster info [--store FILE] [--config FILE] [--secret-file FILE]
+dlp roster info [--store FILE] [--config FILE] [--secret-file FILE] [--json]
+dlp roster sync --oneroster URL ...   (dlp.commands.roster_sync)
 
 The roster file and the secret are found as `dlp scan` finds them (one lookup,
 `dlp.commands.detection_options`): the store from --store, else $DLP_ROSTER_STORE, else the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dlp.cli import UsageError
@@ -26,10 +28,12 @@ from dlp.commands.detection_options import (
     roster_path,
     settings_detection,
 )
+from dlp.commands.roster_sync import register_sync
 from dlp.roster.importers import FORMATS, read_roster
 from dlp.roster.importers.generic_csv import parse_mapping
 from dlp.roster.people import Role, RosterFormatError
 from dlp.roster.secret import SECRET_ENV
+from dlp.roster.snapshot import describe_age, info_dict, read_info
 from dlp.roster.store import RosterStore, RosterStoreError
 
 
@@ -51,9 +55,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(importing)
     importing.set_defaults(func=run_import)
 
-    info = commands.add_parser("info", help="show how many people the roster holds")
+    info = commands.add_parser("info", help="show how many people the roster holds, and its age")
+    info.add_argument("--json", action="store_true", help="print the counts and age as JSON")
     _common(info)
     info.set_defaults(func=run_info)
+    register_sync(commands, _common, _store)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +124,13 @@ def run_info(args: argparse.Namespace) -> int:
     except RosterStoreError as error:
         raise UsageError(str(error)) from None
     counts = tables.role_counts()
+    info = read_info(store.path)
+    age = info.age_seconds(datetime.now(UTC))
+    if args.json:
+        print(json.dumps(info_dict(info, age, counts, len(tables.form_key)), sort_keys=True))
+        return 0
     print(
         ", ".join(f"{n} {role}" for role, n in counts.items()) + f"; {len(tables.form_key)} forms"
     )
+    print(describe_age(info, age))
     return 0

@@ -102,6 +102,10 @@ class RosterStore:
     def open(cls, path: Path, secret: bytes) -> RosterStore:
         return cls(Path(path), RosterKeys(secret))
 
+    @property
+    def keys(self) -> RosterKeys:
+        return self._keys
+
     def exists(self) -> bool:
         return self.path.is_file()
 
@@ -133,8 +137,11 @@ class RosterStore:
     def matcher(self) -> RosterMatcher:
         return RosterMatcher(self.load(), self._keys)
 
-    def import_people(self, people: Iterable[Person], source_format: str) -> ImportReport:
-        """Replace the roster with ``people``; report what changed, in counts."""
+    def import_people(
+        self, people: Iterable[Person], source_format: str, source: str = ""
+    ) -> ImportReport:
+        """Replace the roster with ``people``; report what changed, in counts. ``source``
+        (an API's address, no credentials) is kept in the manifest for `dlp roster info`."""
         old = self.load() if self.exists() else None
         tables = compile_roster(people, self._keys)
         report = ImportReport(diff(old, tables), forms=len(tables.form_key))
@@ -148,6 +155,8 @@ class RosterStore:
             "people": tables.role_counts(),
             "forms": report.forms,
         }
+        if source:
+            manifest["source"] = source
         self._write(tables, manifest)
         return report
 

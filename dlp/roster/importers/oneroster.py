@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from dlp.roster.importers.values import OPT_OUT_HEADERS, header_key, parse_date, parse_flag
@@ -60,7 +60,7 @@ def looks_like_oneroster(path: Path) -> bool:
     return False
 
 
-def _rows(files: dict[str, str], name: str) -> list[Row]:
+def _rows(files: Mapping[str, str], name: str) -> list[Row]:
     text = files.get(name)
     if text is None:
         return []
@@ -106,12 +106,17 @@ def _name(row: Row) -> PersonName:
 
 
 def read_oneroster(path: Path) -> Iterator[Person]:
-    files = _bundle_files(path)
+    yield from read_oneroster_files(_bundle_files(path), str(path))
+
+
+def read_oneroster_files(files: Mapping[str, str], where: str) -> Iterator[Person]:
+    """The people of a bundle's CSV texts, by lower-case file name (``where`` names it in
+    errors); `dlp.roster.oneroster_records` hands the REST API's records in this way too."""
     users = _rows(files, "users.csv")
     if not users:
-        raise RosterFormatError(f"{path}: no users.csv rows (not a OneRoster bundle?)")
+        raise RosterFormatError(f"{where}: no users.csv rows (not a OneRoster bundle?)")
     if "sourcedid" not in users[0]:
-        raise RosterFormatError(f"{path}: users.csv has no sourcedId column")
+        raise RosterFormatError(f"{where}: users.csv has no sourcedId column")
     roles = {
         r.get("usersourcedid", ""): r.get("role", "").lower() for r in _rows(files, "roles.csv")
     }
