@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dlp.alerts.settings import AlertSettings, read_alerts
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
 from dlp.detect.categories import (
     CategoryInfo,
@@ -223,6 +224,9 @@ class WebSettings:
     audit log use is the connection's own, never one a client wrote in a header."""
 
     trusted_proxies: tuple[Network, ...] = ()
+    # Where staff and senders reach `dlp web` (https://dlp.cusd.com): the base of the links in
+    # alerts, notices and the pickup portal. None: no links.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +263,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -478,7 +483,15 @@ def _delivery(table: Table) -> DeliverySettings:
 
 
 def _web(table: Table) -> WebSettings:
-    settings = WebSettings(trusted_proxies=_networks(table, "trusted_proxies", ()))
+    public_url = table.optional_string("public_url", None)
+    if public_url is not None and not public_url.startswith(("https://", "http://")):
+        raise table.error(
+            "public_url", f"must be a URL like https://dlp.example.org, not {public_url!r}"
+        )
+    settings = WebSettings(
+        trusted_proxies=_networks(table, "trusted_proxies", ()),
+        public_url=public_url.rstrip("/") if public_url else None,
+    )
     table.done()
     return settings
 
@@ -550,6 +563,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         delivery=attempt(defaults.delivery, _delivery, root.table("delivery")),
         web=attempt(defaults.web, _web, root.table("web")),
         logging=attempt(defaults.logging, _logging, root.table("logging")),
+        alerts=attempt(defaults.alerts, read_alerts, root.table("alerts")),
     )
     root.done()
     reader.check()

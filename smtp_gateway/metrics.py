@@ -72,6 +72,24 @@ class Metrics:
             "Age of the oldest entry waiting in the outbound queue (0 when it is empty)",
             registry=self.registry,
         )
+        self.alerts = Counter(
+            "dlp_gateway_alerts",
+            "Alerts raised about messages, by kind and severity (immediate, digest)",
+            ["kind", "severity"],
+            registry=self.registry,
+        )
+        self.alert_sends = Counter(
+            "dlp_gateway_alert_sends",
+            "Alert deliveries: posted (webhook), retry (webhook put off), digests",
+            ["result"],
+            registry=self.registry,
+        )
+        self.alert_queue = Gauge(
+            "dlp_gateway_alert_queue",
+            "Alerts waiting: webhook posts and digest entries",
+            ["channel"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

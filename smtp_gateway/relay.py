@@ -48,6 +48,7 @@ from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
+from smtp_gateway.alerting import GatewayAlerts
 from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.config import PolicyBundle
@@ -152,6 +153,7 @@ class Relay:
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
         loop_stamp: LoopStamp | None = None,
+        alerts: GatewayAlerts | None = None,
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._check = check
@@ -165,6 +167,7 @@ class Relay:
         self.step = step if step is not None else ActionStep(deliver)
         self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
         self.background: set[asyncio.Task[None]] = set()
+        self.alerts = alerts  # security staff told of holds and refusals (`alerting`)
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -270,6 +273,11 @@ class Relay:
             raise
         if decision_seq is not None:
             await self._audit_outcome(attempt, decision_seq, reply)  # never raises
+        if self.alerts is not None and not reply.startswith("4"):
+            outcome = attempt.outcome
+            await self.alerts.decided(  # never raises
+                decision, message.id, attempt.message_id, outcome.held, outcome.refused
+            )
         return reply
 
     async def _audit_decision(self, attempt: _Attempt) -> int | None:

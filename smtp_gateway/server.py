@@ -42,6 +42,7 @@ from dlp.roster.secret import load_secret
 from dlp.roster.store import RosterStore
 from dlp.settings import Settings
 from smtp_gateway import replies
+from smtp_gateway.alerting import open_alerting
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
@@ -181,6 +182,18 @@ class Gateway:
             step=ActionStep(self._deliver, self.outbox),
             loop_stamp=stamp,
         )
+        self.alerting = open_alerting(
+            settings,
+            self.relay.step,
+            self.outbox,
+            self.audit,
+            lambda: self.relay.bundle.policy,
+            lambda: self.relay.bundle.notice_from,
+            self.executor,
+            self.metrics,
+            self.relay.background,
+        )
+        self.relay.alerts = self.alerting[0] if self.alerting else None
         self.handler = GatewayHandler(
             self.relay,
             gateway.client_networks,
@@ -307,6 +320,8 @@ class Gateway:
             # Notices left in the queue (before a restart, or by another gateway) are tried
             # from now on, as they come due.
             self.outbox_worker.start()
+        if self.alerting is not None:
+            self.alerting[1].start()  # alerts due, then the standing conditions
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
@@ -359,6 +374,8 @@ class Gateway:
             await asyncio.wait(list(self.relay.background), timeout=30)
         if self.outbox_worker is not None:
             await self.outbox_worker.stop()
+        if self.alerting is not None:
+            await self.alerting[1].stop()
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
@@ -376,6 +393,8 @@ class Gateway:
             self.audit_engine.dispose()
         if self.outbox is not None:
             self.outbox.close()
+        if self.alerting is not None:
+            self.alerting[1].alerter.store.close()
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

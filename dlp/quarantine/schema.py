@@ -179,3 +179,27 @@ audit_checkpoints = Table(
     Column("key_id", String(16), nullable=False),
     Column("signature", String(128), nullable=False),
 )
+
+# Alerts waiting to go out (`dlp.alerts.dispatch`): webhook posts and digest entries. ``due``
+# is also the lease of whoever is sending it now, as in ``quarantine_outbox``.
+alert_queue = Table(
+    "alert_queue",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(998), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("due", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the alert's JSON: masked, no values
+    Index("alert_queue_due", "due"),
+)
+
+# When each standing condition (the quarantine's size, an agreement's expiry) was last told.
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("last", BigInteger, nullable=False),
+)
