@@ -23,6 +23,7 @@ from dlp.detect.categories import (
     recognizer_folders,
 )
 from dlp.detect.text_index import term_problem
+from dlp.siem.settings import SiemSettings, read_siem
 from dlp.tomlreader import ConfigError, Reader, Table
 
 if TYPE_CHECKING:
@@ -264,6 +265,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    siem: SiemSettings = field(default_factory=SiemSettings)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -564,6 +566,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         web=attempt(defaults.web, _web, root.table("web")),
         logging=attempt(defaults.logging, _logging, root.table("logging")),
         alerts=attempt(defaults.alerts, read_alerts, root.table("alerts")),
+        siem=attempt(defaults.siem, read_siem, root.table("siem")),
     )
     root.done()
     reader.check()

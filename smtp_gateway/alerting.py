@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 from dlp.actions.outbox import Outbox
@@ -23,10 +23,11 @@ from dlp.alerts.dispatch import DIGEST, WEBHOOK, Alerter, Raised, load_secret
 from dlp.audit import AuditLog, verify
 from dlp.audit_checkpoints import Checkpoint
 from dlp.audit_verify import Verification
-from dlp.policy import Decision, Policy
+from dlp.policy import Policy
 from dlp.settings import Settings
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.observers import Decided
 
 
 class GatewayAlerts:
@@ -46,24 +47,19 @@ class GatewayAlerts:
         self.public_url = public_url
         self.background = background
 
-    async def decided(
-        self,
-        decision: Decision,
-        gateway_id: str,
-        message_id: str,
-        held: Mapping[str, str],
-        refused: Sequence[str],
-    ) -> None:
+    async def decided(self, decided: Decided) -> None:
         """Store the alert for a message held or refused (never raises); its first attempts
         run in the background."""
+        if not decided.final:
+            return  # the sender tries again: the next decision is the one told
         alert = decision_alert(
-            decision,
-            gateway_id=gateway_id,
-            message_id=message_id,
-            held=held,
-            refused=refused,
+            decided.decision,
+            gateway_id=decided.gateway_id,
+            message_id=decided.message_id,
+            held=decided.held,
+            refused=decided.refused,
             public_url=self.public_url,
-            now=time.time(),
+            now=decided.time,
         )
         if alert is None:
             return
@@ -71,7 +67,9 @@ class GatewayAlerts:
         try:
             raised = await loop.run_in_executor(self.executor, self.alerter.raise_alert, alert)
         except Exception as error:
-            log_event("alert-failed", logging.ERROR, id=gateway_id, error=type(error).__name__)
+            log_event(
+                "alert-failed", logging.ERROR, id=decided.gateway_id, error=type(error).__name__
+            )
             return
         self.metrics.alerts.labels(alert.kind.value, raised.severity.value).inc()
         task = loop.create_task(self._first(raised))

@@ -31,7 +31,7 @@ import email.policy
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -48,13 +48,13 @@ from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
-from smtp_gateway.alerting import GatewayAlerts
 from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.observers import Decided, Observer
 from smtp_gateway.options import RejectStyle, RelayOptions, ScanFailure
 from smtp_gateway.scanning import Saturated, ScanFailed
 from smtp_gateway.xforward import Client
@@ -153,7 +153,7 @@ class Relay:
         accepted: AcceptedCopies | None = None,
         step: ActionStep | None = None,
         loop_stamp: LoopStamp | None = None,
-        alerts: GatewayAlerts | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._check = check
@@ -167,7 +167,8 @@ class Relay:
         self.step = step if step is not None else ActionStep(deliver)
         self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
         self.background: set[asyncio.Task[None]] = set()
-        self.alerts = alerts  # security staff told of holds and refusals (`alerting`)
+        # Told of each decided message: alerts, SIEM events, the decisions table (`observers`).
+        self.observers = list(observers)
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -273,11 +274,21 @@ class Relay:
             raise
         if decision_seq is not None:
             await self._audit_outcome(attempt, decision_seq, reply)  # never raises
-        if self.alerts is not None and not reply.startswith("4"):
+        if self.observers:
             outcome = attempt.outcome
-            await self.alerts.decided(  # never raises
-                decision, message.id, attempt.message_id, outcome.held, outcome.refused
+            decided = Decided(
+                decision,
+                message.id,
+                attempt.message_id,
+                dict(outcome.held),
+                tuple(outcome.refused),
+                tuple(outcome.delivered),
+                reply,
+                bundle.version,
+                time.time(),
             )
+            for observer in self.observers:
+                await observer.decided(decided)  # never raises
         return reply
 
     async def _audit_decision(self, attempt: _Attempt) -> int | None:

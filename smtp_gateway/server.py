@@ -44,6 +44,7 @@ from dlp.settings import Settings
 from smtp_gateway import replies
 from smtp_gateway.alerting import open_alerting
 from smtp_gateway.config import PolicyBundle
+from smtp_gateway.decision_metrics import DecisionMetrics
 from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
@@ -52,8 +53,10 @@ from smtp_gateway.metrics import Metrics
 from smtp_gateway.options import RelayOptions
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
+from smtp_gateway.queue_gauges import QueueGauges
 from smtp_gateway.relay import Relay
 from smtp_gateway.scanning import ScanPool
+from smtp_gateway.siem_events import SiemEvents
 from smtp_gateway.tenant import Admission, TenantCheck
 from smtp_gateway.worker import ScanJob
 
@@ -193,7 +196,19 @@ class Gateway:
             self.metrics,
             self.relay.background,
         )
-        self.relay.alerts = self.alerting[0] if self.alerting else None
+        if self.alerting is not None:
+            self.relay.observers.append(self.alerting[0])
+        self.relay.observers.append(DecisionMetrics(self.metrics, lambda: self.relay.bundle.policy))
+        self.siem = (
+            SiemEvents(
+                settings.siem, secret, self.metrics, gateway.hostname or socket.gethostname()
+            )
+            if settings.siem.enabled
+            else None
+        )
+        if self.siem is not None:
+            self.relay.observers.append(self.siem)
+        self.gauges = self._gauges()
         self.handler = GatewayHandler(
             self.relay,
             gateway.client_networks,
@@ -257,6 +272,14 @@ class Gateway:
             self._deliver,
             Backoff(gateway.notice_retry_seconds, gateway.notice_retry_max_seconds),
         )
+
+    def _gauges(self) -> QueueGauges | None:
+        """The review queue's gauges; None when `dlp.quarantine` is not installed."""
+        try:
+            from dlp.quarantine.store import open_engine
+        except ImportError:
+            return None
+        return QueueGauges(open_engine(self.settings.quarantine.url), self.metrics, self.executor)
 
     def _deliver(
         self,
@@ -322,6 +345,10 @@ class Gateway:
             self.outbox_worker.start()
         if self.alerting is not None:
             self.alerting[1].start()  # alerts due, then the standing conditions
+        if self.siem is not None:
+            self.siem.start()
+        if self.gauges is not None:
+            self.gauges.start()
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
@@ -376,6 +403,8 @@ class Gateway:
             await self.outbox_worker.stop()
         if self.alerting is not None:
             await self.alerting[1].stop()
+        if self.gauges is not None:
+            await self.gauges.stop()
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
@@ -395,6 +424,8 @@ class Gateway:
             self.outbox.close()
         if self.alerting is not None:
             self.alerting[1].alerter.store.close()
+        if self.siem is not None:
+            self.siem.close()  # what waits is sent, for a few seconds
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

@@ -127,3 +127,13 @@ def held_size(engine: Engine) -> tuple[int, int]:
             )
         ).one()
     return int(count), int(size)
+
+
+def held_oldest(engine: Engine) -> float | None:
+    """When the oldest message waiting for review was held (None: none waits)."""
+    messages = schema.messages
+    with engine.connect() as connection:
+        oldest = connection.execute(
+            select(func.min(messages.c.received)).where(messages.c.status == "held")
+        ).scalar()
+    return None if oldest is None else float(oldest)
