@@ -98,6 +98,8 @@ class QuarantineSettings:
     # Days a held message's bytes are kept before `dlp quarantine purge` destroys them (a legal
     # hold stops that); the regulation's mail retention is 90 days at least, a year the archive.
     retention_days: int = 365
+    # Days a decision's metadata row (the dashboard's) is kept (`dlp.quarantine.decisions`).
+    decision_retention_days: int = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,9 @@ def _quarantine(table: Table) -> QuarantineSettings:
         key_file=table.required_path("key_file", default.key_file),
         folder=table.required_path("folder", default.folder),
         retention_days=table.integer("retention_days", default.retention_days, minimum=0),
+        decision_retention_days=table.integer(
+            "decision_retention_days", default.decision_retention_days, minimum=1, maximum=3650
+        ),
     )
     if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's
         raise table.error(

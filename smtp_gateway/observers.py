@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from dlp.model import ScanResult
 from dlp.policy import Decision
 
 
@@ -25,6 +26,7 @@ class Decided:
     reply: str
     policy_version: str
     time: float
+    scan: ScanResult | None = None
 
     @property
     def final(self) -> bool:

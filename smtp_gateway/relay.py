@@ -286,6 +286,7 @@ class Relay:
                 reply,
                 bundle.version,
                 time.time(),
+                attempt.scan,
             )
             for observer in self.observers:
                 await observer.decided(decided)  # never raises

@@ -44,6 +44,7 @@ from dlp.settings import Settings
 from smtp_gateway import replies
 from smtp_gateway.alerting import open_alerting
 from smtp_gateway.config import PolicyBundle
+from smtp_gateway.decision_book import DecisionRecorder
 from smtp_gateway.decision_metrics import DecisionMetrics
 from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
@@ -209,6 +210,9 @@ class Gateway:
         if self.siem is not None:
             self.relay.observers.append(self.siem)
         self.gauges = self._gauges()
+        self.decisions = self._decisions(secret)
+        if self.decisions is not None:
+            self.relay.observers.append(self.decisions)
         self.handler = GatewayHandler(
             self.relay,
             gateway.client_networks,
@@ -280,6 +284,21 @@ class Gateway:
         except ImportError:
             return None
         return QueueGauges(open_engine(self.settings.quarantine.url), self.metrics, self.executor)
+
+    def _decisions(self, secret: bytes) -> DecisionRecorder | None:
+        """Every decision on the decisions table; None without `dlp.quarantine`."""
+        try:
+            from dlp.quarantine.decisions import DecisionBook
+        except ImportError:
+            return None
+        alerter = self.alerting[1].alerter if self.alerting is not None else None
+        return DecisionRecorder(
+            DecisionBook.open(self.settings.quarantine.url),
+            secret,
+            self.executor,
+            alerter,
+            self.settings.alerts.students_24h,
+        )
 
     def _deliver(
         self,
@@ -426,6 +445,8 @@ class Gateway:
             self.alerting[1].alerter.store.close()
         if self.siem is not None:
             self.siem.close()  # what waits is sent, for a few seconds
+        if self.decisions is not None:
+            self.decisions.book.close()
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

@@ -92,6 +92,8 @@ BOUNDS: list[tuple[Reader, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (_settings, "alerts", "agreement_days", ("0", "3650"), ("-1", "3651")),
     (_settings, "alerts", "roster_max_age_days", ("0", "3650"), ("-1", "3651")),
     (_settings, "alerts", "audit_verify_minutes", ("0", "10080"), ("-1", "10081")),
+    (_settings, "alerts", "students_24h", ("0", "40"), ("-1",)),
+    (_settings, "quarantine", "decision_retention_days", ("1", "3650"), ("0", "3651")),
     (_settings, "siem", "facility", ("0", "23"), ("-1", "24")),
     (_settings, "siem", "timeout", ("0.1", "300"), ("0", "301")),
     (_settings, "siem", "queue_size", ("1", "1000000"), ("0", "1000001")),

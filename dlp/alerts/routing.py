@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from dlp.alerts.alert import Alert, Kind, Severity, entity_types
 from dlp.alerts.settings import AlertSettings
 
-# Kinds that are never left for a digest.
-ALWAYS_IMMEDIATE = frozenset({Kind.AUDIT_TAMPERING})
+# Kinds that are never left for a digest: tampering, and bulk student data over a day.
+ALWAYS_IMMEDIATE = frozenset({Kind.AUDIT_TAMPERING, Kind.STUDENTS_24H})
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,8 @@ class AlertSettings:
     agreement_days: int = 30  # an agreement expiring within this many days; 0: never
     roster_max_age_days: int = 14  # a roster imported longer ago; 0: never
     audit_verify_minutes: int = 60  # the audit chain checked this often; 0: never
+    # A sender's distinct students sent outside over 24 hours at which to alert; 0: never.
+    students_24h: int = 0
 
     @property
     def enabled(self) -> bool:
@@ -146,6 +148,7 @@ def read_alerts(table: Table) -> AlertSettings:
         audit_verify_minutes=table.integer(
             "audit_verify_minutes", default.audit_verify_minutes, minimum=0, maximum=10080
         ),
+        students_24h=table.integer("students_24h", default.students_24h, minimum=0),
     )
     table.done()
     return settings

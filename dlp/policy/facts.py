@@ -37,6 +37,10 @@ def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
     return keys
 
 
+# For counts kept outside one message (a sender's students over a day).
+person_keys = _person_keys
+
+
 @dataclass(frozen=True, slots=True)
 class ContentFacts:
     """What one message contains, the same for every recipient."""

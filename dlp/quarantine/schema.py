@@ -203,3 +203,38 @@ alert_state = Table(
     Column("key", String(255), primary_key=True),
     Column("last", BigInteger, nullable=False),
 )
+
+# One row per decided message, for the dashboard: metadata only, never a value; kept for
+# ``[quarantine] decision_retention_days`` (`dlp.quarantine.decisions`). Lists are ",A,B,".
+decisions = Table(
+    "dlp_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("time", BigInteger, nullable=False),
+    Column("gateway_id", String(32), nullable=False),
+    Column("sender_digest", String(64), nullable=False),
+    Column("verdict", String(16), nullable=False),  # the strictest over all recipients
+    Column("verdict_internal", String(16), nullable=False),  # "" when no such recipient
+    Column("verdict_authorized", String(16), nullable=False),
+    Column("verdict_external", String(16), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("clauses", Text, nullable=False),
+    Column("recipient_domains", Text, nullable=False),  # external and authorized ones
+    Column("held_id", String(32), nullable=False),
+    Column("findings", Integer, nullable=False),
+    Index("dlp_decisions_time", "time"),
+    Index("dlp_decisions_sender", "sender_digest", "time"),
+)
+
+# The students (roster subject digests, or keyed digests of a student ID) in each message a
+# sender had delivered or encrypted outside the district: `sender.students_24h`.
+sender_students = Table(
+    "dlp_sender_students",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_digest", String(64), nullable=False),
+    Column("student", String(130), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Index("dlp_sender_students_time", "sender_digest", "time"),
+)
