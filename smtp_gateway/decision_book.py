@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dlp.alerts.alert import Alert, Kind
 from dlp.alerts.dispatch import Alerter
+from dlp.siem.event import sender_digest
 from smtp_gateway.logs import log_event
 from smtp_gateway.observers import Decided
 
@@ -35,6 +36,10 @@ class DecisionRecorder:
         self.executor = executor
         self.alerter = alerter
         self.students_alert = students_alert
+
+    def history(self, sender: str) -> frozenset[str]:
+        """The sender's students sent outside over the last 24 hours (person keys)."""
+        return self.book.students_keys(sender_digest(self.secret, sender))
 
     async def decided(self, decided: Decided) -> None:
         if not decided.final:

@@ -46,6 +46,7 @@ from dlp.identifiers import mask_message_id
 from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
+from dlp.policy.expression import SENDER_STUDENTS_24H
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
@@ -169,6 +170,9 @@ class Relay:
         self.background: set[asyncio.Task[None]] = set()
         # Told of each decided message: alerts, SIEM events, the decisions table (`observers`).
         self.observers = list(observers)
+        # The sender's students over the last day (`dlp.quarantine.decisions`), for the
+        # policy's `sender.students_24h`; None: always none.
+        self.sender_history: Callable[[str], frozenset[str]] | None = None
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -224,6 +228,7 @@ class Relay:
             message.sender,
             message.recipients,
             subject_tag_present=bundle.policy.encryption.tag_in(subject),
+            sender_students=await self._sender_students(message.sender, bundle),
         )
         try:
             checked = await self._check(message.raw, ask, bundle.rules)
@@ -291,6 +296,21 @@ class Relay:
             for observer in self.observers:
                 await observer.decided(decided)  # never raises
         return reply
+
+    async def _sender_students(self, sender: str, bundle: PolicyBundle) -> frozenset[str]:
+        """The sender's students sent outside over 24 hours, when a rule asks for
+        `sender.students_24h`; none (logged) when the database cannot say."""
+        if self.sender_history is None or not sender:
+            return frozenset()
+        if not any(SENDER_STUDENTS_24H in rule.names for rule in bundle.policy.rules):
+            return frozenset()
+        try:
+            found = await self._run(self.sender_history, sender)
+        except Exception as error:
+            log_event("sender-history-unavailable", logging.ERROR, error=type(error).__name__)
+            return frozenset()
+        assert isinstance(found, frozenset)
+        return found
 
     async def _audit_decision(self, attempt: _Attempt) -> int | None:
         """The decision's audit entry, durable before any copy goes out (`MessageAudit`);

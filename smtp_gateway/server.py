@@ -213,6 +213,7 @@ class Gateway:
         self.decisions = self._decisions(secret)
         if self.decisions is not None:
             self.relay.observers.append(self.decisions)
+            self.relay.sender_history = self.decisions.history
         self.handler = GatewayHandler(
             self.relay,
             gateway.client_networks,

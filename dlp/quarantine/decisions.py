@@ -24,14 +24,12 @@ from sqlalchemy import Engine, and_, delete, func, insert, select
 from dlp.model import ScanResult
 from dlp.policy.config import Verdict
 from dlp.policy.decision import Decision
-from dlp.policy.facts import person_keys
+from dlp.policy.facts import STUDENT_ENTITIES, person_keys
 from dlp.quarantine import schema
 from dlp.quarantine.store import open_engine
 from dlp.siem.event import sender_digest
 
 DAY = 86_400
-# The entity types that name a student.
-STUDENT_ENTITIES = frozenset({"STUDENT_ID", "ROSTER_STUDENT_ID", "ROSTER_STUDENT_NAME"})
 KINDS = ("internal", "authorized", "external")
 
 
@@ -161,6 +159,10 @@ class DecisionBook:
     ) -> int:
         """Distinct students in this sender's messages sent outside over the last 24 hours,
         with ``current`` (a message being decided) counted in."""
+        return len(self.students_keys(digest, now) | current)
+
+    def students_keys(self, digest: str, now: float | None = None) -> frozenset[str]:
+        """The students themselves (person keys) behind `students_24h`."""
         now = time.time() if now is None else now
         table = schema.sender_students
         with self.engine.connect() as connection:
@@ -169,7 +171,7 @@ class DecisionBook:
                 .where(and_(table.c.sender_digest == digest, table.c.time > int(now) - DAY))
                 .distinct()
             ).scalars()
-            return len(set(rows) | set(current))
+            return frozenset(rows)
 
     def count(self) -> int:
         with self.engine.connect() as connection:
