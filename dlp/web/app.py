@@ -34,6 +34,7 @@ from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.quarantine.store import NotFound, QuarantineError
 from dlp.quarantine.triage import Actor, Triage
 from dlp.web.accounts import AccountError, Accounts, Role, User
+from dlp.web.dashboard import dashboard_routes
 from dlp.web.paging import page_number, page_of
 from dlp.web.ratelimit import LoginLimiter
 from dlp.web.sessions import Session, Sessions
@@ -450,6 +451,7 @@ class WebApp:
             Route("/accounts", g(self.accounts_get), methods=["GET"]),
             Route("/accounts", g(self.account_save), methods=["POST"]),
             Route("/accounts/disable", g(self.account_disable), methods=["POST"]),
+            *dashboard_routes(self),
             Mount(
                 "/static",
                 app=StaticFiles(directory=str(resources.files("dlp.web") / "static")),
