@@ -25,6 +25,7 @@ from dlp.detect.categories import (
 from dlp.detect.text_index import term_problem
 from dlp.siem.settings import SiemSettings, read_siem
 from dlp.tomlreader import ConfigError, Reader, Table
+from dlp.upkeep.settings import UpkeepSettings, read_upkeep
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig
@@ -268,6 +269,7 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     siem: SiemSettings = field(default_factory=SiemSettings)
+    upkeep: UpkeepSettings = field(default_factory=UpkeepSettings)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -572,6 +574,7 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         logging=attempt(defaults.logging, _logging, root.table("logging")),
         alerts=attempt(defaults.alerts, read_alerts, root.table("alerts")),
         siem=attempt(defaults.siem, read_siem, root.table("siem")),
+        upkeep=attempt(defaults.upkeep, read_upkeep, root.table("upkeep")),
     )
     root.done()
     reader.check()

@@ -136,6 +136,18 @@ class Metrics:
             "Decision events waiting to be sent to the SIEM",
             registry=self.registry,
         )
+        self.upkeep_runs = Counter(
+            "dlp_gateway_upkeep_runs",
+            "Scheduled upkeep runs by job and result: ok, failed, busy (another gateway has it)",
+            ["job", "result"],
+            registry=self.registry,
+        )
+        self.upkeep_last_success = Gauge(
+            "dlp_gateway_upkeep_last_success_time",
+            "When each upkeep job last ran well here (seconds since the epoch)",
+            ["job"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -41,6 +41,7 @@ from dlp.policy.facts import beyond_the_cap
 from dlp.roster.secret import load_secret
 from dlp.roster.store import RosterStore
 from dlp.settings import Settings
+from dlp.upkeep.scheduler import Scheduler
 from smtp_gateway import replies
 from smtp_gateway.alerting import open_alerting
 from smtp_gateway.config import PolicyBundle
@@ -59,6 +60,7 @@ from smtp_gateway.relay import Relay
 from smtp_gateway.scanning import ScanPool
 from smtp_gateway.siem_events import SiemEvents
 from smtp_gateway.tenant import Admission, TenantCheck
+from smtp_gateway.upkeep import UpkeepWorker
 from smtp_gateway.worker import ScanJob
 
 log = logging.getLogger("smtp_gateway.server")
@@ -211,6 +213,7 @@ class Gateway:
             self.relay.observers.append(self.siem)
         self.gauges = self._gauges()
         self.decisions = self._decisions(secret)
+        self.upkeep = self._upkeep(env or {})
         if self.decisions is not None:
             self.relay.observers.append(self.decisions)
             self.relay.sender_history = self.decisions.history
@@ -301,6 +304,29 @@ class Gateway:
             self.settings.alerts.students_24h,
         )
 
+    def _upkeep(self, env: Mapping[str, str]) -> UpkeepWorker | None:
+        """The scheduled upkeep (`dlp.upkeep`); None when turned off, without an audit log
+        (the purge is audited) or without `dlp.quarantine`."""
+        if not self.settings.upkeep.enabled or self.audit is None:
+            return None
+        try:
+            from dlp.quarantine.triage import Triage
+            from dlp.quarantine.upkeep import DatabaseLocks, build_jobs
+            from dlp.quarantine.wiring import open_store
+        except ImportError:
+            return None
+        store = open_store(self.settings, env)
+        checks = self.alerting[1].checks if self.alerting is not None else None
+        jobs = build_jobs(
+            self.settings,
+            Triage(store, self.audit),
+            self.audit,
+            lambda: self.relay.bundle.policy,
+            checks,
+        )
+        locks = DatabaseLocks(store.engine, self.settings.upkeep.lock_minutes * 60)
+        return UpkeepWorker(Scheduler(jobs, locks), self.executor, self.metrics)
+
     def _deliver(
         self,
         raw: bytes,
@@ -369,6 +395,8 @@ class Gateway:
             self.siem.start()
         if self.gauges is not None:
             self.gauges.start()
+        if self.upkeep is not None:
+            self.upkeep.start()  # jobs due now (by the database's record) run at once
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
@@ -425,6 +453,9 @@ class Gateway:
             await self.alerting[1].stop()
         if self.gauges is not None:
             await self.gauges.stop()
+        if self.upkeep is not None:
+            await self.upkeep.stop()
+            self.upkeep.scheduler.locks.close()
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()

@@ -238,3 +238,21 @@ sender_students = Table(
     Column("time", BigInteger, nullable=False),
     Index("dlp_sender_students_time", "sender_digest", "time"),
 )
+
+# When each upkeep job last ran (`dlp.upkeep.scheduler`), and, on SQLite, who holds its lock
+# (PostgreSQL uses an advisory lock instead).
+upkeep_runs = Table(
+    "upkeep_runs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last", BigInteger, nullable=False),
+    Column("result", String(16), nullable=False),
+)
+
+upkeep_locks = Table(
+    "upkeep_locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("until", BigInteger, nullable=False),
+)
