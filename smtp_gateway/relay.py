@@ -294,7 +294,16 @@ class Relay:
                 attempt.scan,
             )
             for observer in self.observers:
-                await observer.decided(decided)  # never raises
+                try:
+                    await observer.decided(decided)
+                except Exception as error:  # the copies are out: a 4xx now would duplicate them
+                    log_event(
+                        "observer-failed",
+                        logging.ERROR,
+                        id=message.id,
+                        observer=type(observer).__name__,
+                        error=type(error).__name__,
+                    )
         return reply
 
     async def _sender_students(self, sender: str, bundle: PolicyBundle) -> frozenset[str]:

@@ -29,7 +29,7 @@ from dlp.audit import AuditLog
 from dlp.policy.config import Policy
 from dlp.quarantine import schema
 from dlp.quarantine.decisions import DecisionBook
-from dlp.quarantine.triage import Actor, Triage
+from dlp.quarantine.triage import Actor, PurgeReport, Triage
 from dlp.settings import Settings
 from dlp.upkeep.scheduler import Job, Summary, event
 
@@ -150,7 +150,9 @@ def build_jobs(
     engine = triage.store.engine
 
     def purge() -> Summary:
-        report = triage.purge(UPKEEP, int(clock()))
+        now = int(clock())
+        # A purge with nothing to purge is not worth an audit entry every few hours.
+        report = triage.purge(UPKEEP, now) if triage.store.expired(now) else PurgeReport((), ())
         decisions, students = DecisionBook(engine).purge(
             clock(), settings.quarantine.decision_retention_days
         )
