@@ -20,8 +20,8 @@ _FALLBACK = "#6d6d6d"
 
 def _nice(top: int) -> int:
     """A round maximum for the axis, at least ``top``."""
-    for step in (1, 2, 5):
-        for power in range(0, 10):
+    for power in range(0, 10):
+        for step in (1, 2, 5):
             value = step * 10**power
             if value >= top:
                 return value
