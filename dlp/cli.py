@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "web",
     "audit",
     "portal",
+    "maintain",
 )
 # Commands of the layers built on `dlp`, which `dlp` does not import: each installed package
 # names its command modules under this entry-point group (`dlp gateway` is the SMTP gateway's,

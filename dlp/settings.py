@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dlp.alerts.settings import AlertSettings, read_alerts
 from dlp.delivery import DeliveryTarget, LocalFolder, MxDelivery, NextHop, TlsMode
 from dlp.detect.categories import (
     CategoryInfo,
@@ -22,7 +23,9 @@ from dlp.detect.categories import (
     recognizer_folders,
 )
 from dlp.detect.text_index import term_problem
+from dlp.siem.settings import SiemSettings, read_siem
 from dlp.tomlreader import ConfigError, Reader, Table
+from dlp.upkeep.settings import UpkeepSettings, read_upkeep
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig
@@ -100,6 +103,8 @@ class QuarantineSettings:
     # Days a held message's bytes are kept before `dlp quarantine purge` destroys them (a legal
     # hold stops that); the regulation's mail retention is 90 days at least, a year the archive.
     retention_days: int = 365
+    # Days a decision's metadata row (the dashboard's) is kept (`dlp.quarantine.decisions`).
+    decision_retention_days: int = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +292,9 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     portal: PortalSettings = field(default_factory=PortalSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    siem: SiemSettings = field(default_factory=SiemSettings)
+    upkeep: UpkeepSettings = field(default_factory=UpkeepSettings)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -391,6 +399,9 @@ def _quarantine(table: Table) -> QuarantineSettings:
         key_file=table.required_path("key_file", default.key_file),
         folder=table.required_path("folder", default.folder),
         retention_days=table.integer("retention_days", default.retention_days, minimum=0),
+        decision_retention_days=table.integer(
+            "decision_retention_days", default.decision_retention_days, minimum=1, maximum=3650
+        ),
     )
     if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's
         raise table.error(
@@ -515,7 +526,7 @@ def _public_url(table: Table, key: str) -> str | None:
     """An https:// base URL (http:// only for a loopback host, for tests), without a slash at
     the end; "" is none."""
     value = table.optional_string(key, None)
-    if value is None:
+    if not value:
         return None
     from urllib.parse import urlsplit
 
@@ -637,6 +648,9 @@ def parse_settings(text: str, source: str = "<settings>", base: Path | None = No
         web=attempt(defaults.web, _web, root.table("web")),
         portal=attempt(defaults.portal, _portal, root.table("portal")),
         logging=attempt(defaults.logging, _logging, root.table("logging")),
+        alerts=attempt(defaults.alerts, read_alerts, root.table("alerts")),
+        siem=attempt(defaults.siem, read_siem, root.table("siem")),
+        upkeep=attempt(defaults.upkeep, read_upkeep, root.table("upkeep")),
     )
     root.done()
     reader.check()

@@ -32,6 +32,8 @@ class Ask:
     sender: str
     recipients: tuple[str, ...]
     subject_tag_present: bool = False
+    # The sender's students sent outside over 24 hours, when the policy asks (`relay`).
+    sender_students: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,5 +50,6 @@ class Checked:
             scan,
             subject_tag_present=ask.subject_tag_present,
             certificates=rules.certificates,
+            sender_students=ask.sender_students,
         )
         return cls(scan, decision)

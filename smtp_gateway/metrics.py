@@ -88,6 +88,82 @@ class Metrics:
             "Age of the oldest entry waiting in the outbound queue (0 when it is empty)",
             registry=self.registry,
         )
+        self.alerts = Counter(
+            "dlp_gateway_alerts",
+            "Alerts raised about messages, by kind and severity (immediate, digest)",
+            ["kind", "severity"],
+            registry=self.registry,
+        )
+        self.alert_sends = Counter(
+            "dlp_gateway_alert_sends",
+            "Alert deliveries: posted (webhook), retry (webhook put off), digests",
+            ["result"],
+            registry=self.registry,
+        )
+        self.alert_queue = Gauge(
+            "dlp_gateway_alert_queue",
+            "Alerts waiting: webhook posts and digest entries",
+            ["channel"],
+            registry=self.registry,
+        )
+        # Bounded labels: verdicts and recipient kinds are enums, rules and categories those the
+        # policy and the recognizers declare (anything else is "other"; see `decision_metrics`).
+        self.decisions = Counter(
+            "dlp_gateway_decisions",
+            "Recipients by verdict and kind (internal, authorized, external)",
+            ["verdict", "kind"],
+            registry=self.registry,
+        )
+        self.rule_hits = Counter(
+            "dlp_gateway_rule_hits",
+            "Rules fired, per recipient, by rule, the recipient's verdict and kind",
+            ["rule", "verdict", "kind"],
+            registry=self.registry,
+        )
+        self.category_messages = Counter(
+            "dlp_gateway_category_messages",
+            "Messages with findings of a category, by category and the strictest verdict",
+            ["category", "verdict"],
+            registry=self.registry,
+        )
+        self.quarantine_held = Gauge(
+            "dlp_gateway_quarantine_held",
+            "Messages held in the quarantine waiting for review",
+            registry=self.registry,
+        )
+        self.quarantine_held_bytes = Gauge(
+            "dlp_gateway_quarantine_held_bytes",
+            "Bytes of the messages held waiting for review",
+            registry=self.registry,
+        )
+        self.quarantine_oldest_seconds = Gauge(
+            "dlp_gateway_quarantine_oldest_seconds",
+            "Age of the oldest message waiting for review (0 when none waits)",
+            registry=self.registry,
+        )
+        self.siem_events = Counter(
+            "dlp_gateway_siem_events",
+            "Decision events for the SIEM: queued, dropped (its queue full)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.siem_queue = Gauge(
+            "dlp_gateway_siem_queue",
+            "Decision events waiting to be sent to the SIEM",
+            registry=self.registry,
+        )
+        self.upkeep_runs = Counter(
+            "dlp_gateway_upkeep_runs",
+            "Scheduled upkeep runs by job and result: ok, failed, busy (another gateway has it)",
+            ["job", "result"],
+            registry=self.registry,
+        )
+        self.upkeep_last_success = Gauge(
+            "dlp_gateway_upkeep_last_success_time",
+            "When each upkeep job last ran well here (seconds since the epoch)",
+            ["job"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -31,7 +31,7 @@ import email.policy
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -47,6 +47,7 @@ from dlp.model import ScanResult, Unscannable, UnscannableReason
 from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy import Decision, Verdict
 from dlp.policy.decision import Encryption
+from dlp.policy.expression import SENDER_STUDENTS_24H
 from dlp.portal.deposit import Deposited, PickupDrop
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
@@ -56,6 +57,7 @@ from smtp_gateway.config import PolicyBundle
 from smtp_gateway.holding import Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.observers import Decided, Observer
 from smtp_gateway.options import RejectStyle, RelayOptions, ScanFailure
 from smtp_gateway.scanning import Saturated, ScanFailed
 from smtp_gateway.xforward import Client
@@ -155,6 +157,7 @@ class Relay:
         step: ActionStep | None = None,
         loop_stamp: LoopStamp | None = None,
         portal: PickupDrop | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.bundle = bundle  # replaced whole by a reload; each message reads it once
         self._check = check
@@ -169,6 +172,11 @@ class Relay:
         self.loop_stamp = loop_stamp  # X-DLP-Scanned on every copy (`dlp.actions.loopstamp`)
         self.portal = portal  # encrypted delivery by pickup (`dlp.portal`); None: held instead
         self.background: set[asyncio.Task[None]] = set()
+        # Told of each decided message: alerts, SIEM events, the decisions table (`observers`).
+        self.observers = list(observers)
+        # The sender's students over the last day (`dlp.quarantine.decisions`), for the
+        # policy's `sender.students_24h`; None: always none.
+        self.sender_history: Callable[[str], frozenset[str]] | None = None
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -224,6 +232,7 @@ class Relay:
             message.sender,
             message.recipients,
             subject_tag_present=bundle.policy.encryption.tag_in(subject),
+            sender_students=await self._sender_students(message.sender, bundle),
         )
         try:
             checked = await self._check(message.raw, ask, bundle.rules)
@@ -274,7 +283,47 @@ class Relay:
             raise
         if decision_seq is not None:
             await self._audit_outcome(attempt, decision_seq, reply)  # never raises
+        if self.observers:
+            outcome = attempt.outcome
+            decided = Decided(
+                decision,
+                message.id,
+                attempt.message_id,
+                dict(outcome.held),
+                tuple(outcome.refused),
+                tuple(outcome.delivered),
+                reply,
+                bundle.version,
+                time.time(),
+                attempt.scan,
+            )
+            for observer in self.observers:
+                try:
+                    await observer.decided(decided)
+                except Exception as error:  # the copies are out: a 4xx now would duplicate them
+                    log_event(
+                        "observer-failed",
+                        logging.ERROR,
+                        id=message.id,
+                        observer=type(observer).__name__,
+                        error=type(error).__name__,
+                    )
         return reply
+
+    async def _sender_students(self, sender: str, bundle: PolicyBundle) -> frozenset[str]:
+        """The sender's students sent outside over 24 hours, when a rule asks for
+        `sender.students_24h`; none (logged) when the database cannot say."""
+        if self.sender_history is None or not sender:
+            return frozenset()
+        if not any(SENDER_STUDENTS_24H in rule.names for rule in bundle.policy.rules):
+            return frozenset()
+        try:
+            found = await self._run(self.sender_history, sender)
+        except Exception as error:
+            log_event("sender-history-unavailable", logging.ERROR, error=type(error).__name__)
+            return frozenset()
+        assert isinstance(found, frozenset)
+        return found
 
     async def _audit_decision(self, attempt: _Attempt) -> int | None:
         """The decision's audit entry, durable before any copy goes out (`MessageAudit`);

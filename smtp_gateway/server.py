@@ -41,8 +41,12 @@ from dlp.policy.facts import beyond_the_cap
 from dlp.portal.wiring import build_drop
 from dlp.roster.secret import load_secret
 from dlp.settings import Settings
+from dlp.upkeep.scheduler import Scheduler
 from smtp_gateway import replies
+from smtp_gateway.alerting import open_alerting
 from smtp_gateway.config import PolicyBundle
+from smtp_gateway.decision_book import DecisionRecorder
+from smtp_gateway.decision_metrics import DecisionMetrics
 from smtp_gateway.handler import GatewayHandler, InFlight
 from smtp_gateway.health import HealthServer
 from smtp_gateway.holding import Holder, open_holder
@@ -51,10 +55,13 @@ from smtp_gateway.metrics import Metrics
 from smtp_gateway.options import RelayOptions
 from smtp_gateway.outbox import OutboxWorker
 from smtp_gateway.protocol import GatewaySMTP
+from smtp_gateway.queue_gauges import QueueGauges
 from smtp_gateway.relay import Relay
 from smtp_gateway.roster_reload import RosterReload
 from smtp_gateway.scanning import ScanPool
+from smtp_gateway.siem_events import SiemEvents
 from smtp_gateway.tenant import Admission, TenantCheck
+from smtp_gateway.upkeep import UpkeepWorker
 from smtp_gateway.worker import ScanJob
 
 log = logging.getLogger("smtp_gateway.server")
@@ -196,6 +203,35 @@ class Gateway:
             loop_stamp=stamp,
             portal=build_drop(settings, bundle.policy, env or {}, holder, step, self.audit),
         )
+        self.alerting = open_alerting(
+            settings,
+            self.relay.step,
+            self.outbox,
+            self.audit,
+            lambda: self.relay.bundle.policy,
+            lambda: self.relay.bundle.notice_from,
+            self.executor,
+            self.metrics,
+            self.relay.background,
+        )
+        if self.alerting is not None:
+            self.relay.observers.append(self.alerting[0])
+        self.relay.observers.append(DecisionMetrics(self.metrics, lambda: self.relay.bundle.policy))
+        self.siem = (
+            SiemEvents(
+                settings.siem, secret, self.metrics, gateway.hostname or socket.gethostname()
+            )
+            if settings.siem.enabled
+            else None
+        )
+        if self.siem is not None:
+            self.relay.observers.append(self.siem)
+        self.gauges = self._gauges()
+        self.decisions = self._decisions(secret)
+        self.upkeep = self._upkeep(env or {})
+        if self.decisions is not None:
+            self.relay.observers.append(self.decisions)
+            self.relay.sender_history = self.decisions.history
         self.handler = GatewayHandler(
             self.relay,
             gateway.client_networks,
@@ -259,6 +295,52 @@ class Gateway:
             self._deliver,
             Backoff(gateway.notice_retry_seconds, gateway.notice_retry_max_seconds),
         )
+
+    def _gauges(self) -> QueueGauges | None:
+        """The review queue's gauges; None when `dlp.quarantine` is not installed."""
+        try:
+            from dlp.quarantine.store import open_engine
+        except ImportError:
+            return None
+        return QueueGauges(open_engine(self.settings.quarantine.url), self.metrics, self.executor)
+
+    def _decisions(self, secret: bytes) -> DecisionRecorder | None:
+        """Every decision on the decisions table; None without `dlp.quarantine`."""
+        try:
+            from dlp.quarantine.decisions import DecisionBook
+        except ImportError:
+            return None
+        alerter = self.alerting[1].alerter if self.alerting is not None else None
+        return DecisionRecorder(
+            DecisionBook.open(self.settings.quarantine.url),
+            secret,
+            self.executor,
+            alerter,
+            self.settings.alerts.students_24h,
+        )
+
+    def _upkeep(self, env: Mapping[str, str]) -> UpkeepWorker | None:
+        """The scheduled upkeep (`dlp.upkeep`); None when turned off, without an audit log
+        (the purge is audited) or without `dlp.quarantine`."""
+        if not self.settings.upkeep.enabled or self.audit is None:
+            return None
+        try:
+            from dlp.quarantine.triage import Triage
+            from dlp.quarantine.upkeep import DatabaseLocks, build_jobs
+            from dlp.quarantine.wiring import open_store
+        except ImportError:
+            return None
+        store = open_store(self.settings, env)
+        checks = self.alerting[1].checks if self.alerting is not None else None
+        jobs = build_jobs(
+            self.settings,
+            Triage(store, self.audit),
+            self.audit,
+            lambda: self.relay.bundle.policy,
+            checks,
+        )
+        locks = DatabaseLocks(store.engine, self.settings.upkeep.lock_minutes * 60)
+        return UpkeepWorker(Scheduler(jobs, locks), self.executor, self.metrics)
 
     def _deliver(
         self,
@@ -325,6 +407,14 @@ class Gateway:
             # Notices left in the queue (before a restart, or by another gateway) are tried
             # from now on, as they come due.
             self.outbox_worker.start()
+        if self.alerting is not None:
+            self.alerting[1].start()  # alerts due, then the standing conditions
+        if self.siem is not None:
+            self.siem.start()
+        if self.gauges is not None:
+            self.gauges.start()
+        if self.upkeep is not None:
+            self.upkeep.start()  # jobs due now (by the database's record) run at once
         gateway = self.settings.gateway
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
@@ -380,6 +470,13 @@ class Gateway:
             await asyncio.wait(list(self.relay.background), timeout=30)
         if self.outbox_worker is not None:
             await self.outbox_worker.stop()
+        if self.alerting is not None:
+            await self.alerting[1].stop()
+        if self.gauges is not None:
+            await self.gauges.stop()
+        if self.upkeep is not None:
+            await self.upkeep.stop()
+            self.upkeep.scheduler.locks.close()
         for connection in list(self.connections):
             if connection.transport is not None:
                 connection.transport.close()
@@ -399,6 +496,12 @@ class Gateway:
             self.audit_engine.dispose()
         if self.outbox is not None:
             self.outbox.close()
+        if self.alerting is not None:
+            self.alerting[1].alerter.store.close()
+        if self.siem is not None:
+            self.siem.close()  # what waits is sent, for a few seconds
+        if self.decisions is not None:
+            self.decisions.book.close()
         if self.server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)

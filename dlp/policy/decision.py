@@ -338,14 +338,21 @@ def decide(
     certificates: Collection[str] = frozenset(),
     opted_out: Collection[str] = frozenset(),
     today: date | None = None,
+    sender_students: frozenset[str] = frozenset(),
 ) -> Decision:
     """Decide what happens to each recipient's copy of one scanned message.
 
     ``certificates``: lower-cased addresses the district holds an S/MIME certificate for.
     ``opted_out``: roster subject digests of students whose directory information is restricted.
+    ``sender_students``: the students of the sender's messages sent outside over the last 24
+    hours (`sender.students_24h`).
     """
     facts = content_facts(
-        policy, scan, subject_tag_present=subject_tag_present, opted_out=opted_out
+        policy,
+        scan,
+        subject_tag_present=subject_tag_present,
+        opted_out=opted_out,
+        sender_students=sender_students,
     )
     unscannable = tuple(UnscannableSummary.of(item) for item in scan.unscannable)
     day = today or date.today()

@@ -7,6 +7,8 @@ Grammar (words or rspamd-style signs)::
     factor  := ("not" | "!") factor | compare
     compare := numeric OP NUMBER | atom
     numeric := "count" "(" NAME ("," NAME)* ")" | "distinct" "(" NAME ("," NAME)* ")" | "score"
+             | FACT
+    FACT    := "sender.students_24h"   (a number kept across messages: `NamedFact`)
     atom    := NAME | "true" | "false" | "(" expr ")"
     OP      := ">=" | ">" | "<=" | "<" | "==" | "!="
 
@@ -46,6 +48,10 @@ class Facts(Protocol):
     def distinct(self, names: tuple[str, ...]) -> int: ...
 
     def score(self) -> float: ...
+
+    def fact(self, name: str) -> float:
+        """A named number from outside the message (one of `FACTS`)."""
+        ...
 
 
 class Node(Protocol):
@@ -172,6 +178,23 @@ class Score:
         yield SCORE
 
 
+# Numbers kept across messages: the distinct students in the messages this sender had
+# delivered or encrypted outside the district over the last 24 hours, this one included.
+SENDER_STUDENTS_24H = "sender.students_24h"
+FACTS = frozenset({SENDER_STUDENTS_24H})
+
+
+@dataclass(frozen=True, slots=True)
+class NamedFact:
+    name: str
+
+    def value(self, facts: Facts) -> float:
+        return facts.fact(self.name)
+
+    def names(self) -> Iterator[str]:
+        yield self.name
+
+
 def counted_comparisons(node: Node) -> Iterator[Compare]:
     """Every comparison of a count() or distinct() in ``node``, composites included."""
     if isinstance(node, Compare):
@@ -208,7 +231,7 @@ class Compare:
 
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
     r"|(?P<op>>=|<=|==|!=|>|<)|(?P<sign>[()&|!,]))"
 )
 _KEYWORDS = {"and": "&", "or": "|", "not": "!"}
@@ -320,6 +343,9 @@ class _Parser:
         if token.text == "score":
             self.take()
             return Score()
+        if token.text in FACTS:
+            self.take()
+            return NamedFact(token.text)
         function = _FUNCTIONS.get(token.text)
         if function is None:
             return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
 from dlp.policy.config import Policy
-from dlp.policy.expression import counted_comparisons
+from dlp.policy.expression import SENDER_STUDENTS_24H, counted_comparisons
 from dlp.policy.summary import FindingSummary
 
 
@@ -37,6 +37,12 @@ def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
     return keys
 
 
+# For counts kept outside one message (a sender's students over a day).
+person_keys = _person_keys
+# The entity types that name a student (`sender.students_24h`).
+STUDENT_ENTITIES = ("STUDENT_ID", "ROSTER_STUDENT_ID", "ROSTER_STUDENT_NAME")
+
+
 @dataclass(frozen=True, slots=True)
 class ContentFacts:
     """What one message contains, the same for every recipient."""
@@ -54,6 +60,9 @@ class ContentFacts:
     # words a teacher reads for each entity type.
     category_names: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
+    # The students of this sender's messages sent outside over the last 24 hours, before this
+    # one (`sender.students_24h`): person keys, as in ``people``.
+    sender_students: frozenset[str] = frozenset()
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
     _summaries: dict[str, FindingSummary] = field(default_factory=dict, compare=False, repr=False)
 
@@ -97,6 +106,7 @@ def content_facts(
     *,
     subject_tag_present: bool = False,
     opted_out: Collection[str] = frozenset(),
+    sender_students: frozenset[str] = frozenset(),
 ) -> ContentFacts:
     by_entity: dict[str, list[Finding]] = defaultdict(list)
     allowed = policy.allowed
@@ -152,6 +162,7 @@ def content_facts(
         beyond_cap={entity: count for entity, count in scan.beyond_cap.items() if entity in kept},
         category_names=policy.categories,
         labels=policy.labels,
+        sender_students=sender_students,
     )
 
 
@@ -202,3 +213,11 @@ class RecipientFacts:
 
     def score(self) -> float:
         return self.content.weight
+
+    def fact(self, name: str) -> float:
+        if name == SENDER_STUDENTS_24H:
+            here = set(self.content.sender_students)
+            for entity in STUDENT_ENTITIES:
+                here |= self.content.people.get(entity, frozenset())
+            return float(len(here))
+        return 0.0

@@ -218,3 +218,80 @@ portal_sessions = Table(
     Column("created", BigInteger, nullable=False),
     Column("expires", BigInteger, nullable=False),
 )
+
+# Alerts waiting to go out (`dlp.alerts.dispatch`): webhook posts and digest entries. ``due``
+# is also the lease of whoever is sending it now, as in ``quarantine_outbox``.
+alert_queue = Table(
+    "alert_queue",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(998), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("due", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the alert's JSON: masked, no values
+    Index("alert_queue_due", "due"),
+)
+
+# When each standing condition (the quarantine's size, an agreement's expiry) was last told.
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("last", BigInteger, nullable=False),
+)
+
+# One row per decided message, for the dashboard: metadata only, never a value; kept for
+# ``[quarantine] decision_retention_days`` (`dlp.quarantine.decisions`). Lists are ",A,B,".
+decisions = Table(
+    "dlp_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("time", BigInteger, nullable=False),
+    Column("gateway_id", String(32), nullable=False),
+    Column("sender_digest", String(64), nullable=False),
+    Column("verdict", String(16), nullable=False),  # the strictest over all recipients
+    Column("verdict_internal", String(16), nullable=False),  # "" when no such recipient
+    Column("verdict_authorized", String(16), nullable=False),
+    Column("verdict_external", String(16), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("categories", Text, nullable=False),
+    Column("clauses", Text, nullable=False),
+    Column("recipient_domains", Text, nullable=False),  # external and authorized ones
+    Column("held_id", String(32), nullable=False),
+    Column("findings", Integer, nullable=False),
+    Index("dlp_decisions_time", "time"),
+    Index("dlp_decisions_sender", "sender_digest", "time"),
+)
+
+# The students (roster subject digests, or keyed digests of a student ID) in each message a
+# sender had delivered or encrypted outside the district: `sender.students_24h`.
+sender_students = Table(
+    "dlp_sender_students",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_digest", String(64), nullable=False),
+    Column("student", String(130), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Index("dlp_sender_students_time", "sender_digest", "time"),
+)
+
+# When each upkeep job last ran (`dlp.upkeep.scheduler`), and, on SQLite, who holds its lock
+# (PostgreSQL uses an advisory lock instead).
+upkeep_runs = Table(
+    "upkeep_runs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last", BigInteger, nullable=False),
+    Column("result", String(16), nullable=False),
+)
+
+upkeep_locks = Table(
+    "upkeep_locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("until", BigInteger, nullable=False),
+)

@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from dlp.quarantine.triage import Triage
 from dlp.web import account_routes, login, messages, queue
 from dlp.web.accounts import Accounts
+from dlp.web.dashboard import dashboard_routes
 from dlp.web.messages import FINDINGS_PAGE
 from dlp.web.middleware import SecurityHeaders
 from dlp.web.ratelimit import LoginLimiter
@@ -38,6 +39,7 @@ ROUTES: tuple[Callable[[WebApp], Sequence[BaseRoute]], ...] = (
     queue.routes,
     messages.routes,
     account_routes.routes,
+    dashboard_routes,
 )
 
 

@@ -25,6 +25,9 @@ class FakeFacts:
     def score(self) -> float:
         return self.weight
 
+    def fact(self, name: str) -> float:
+        return 0.0
+
 
 def resolve(name: str) -> Node:
     if name not in KNOWN:

@@ -58,6 +58,7 @@ class Row:
 MATRIX = [
     Row("GET", "/", Role.VIEWER, 200),
     Row("GET", "/messages/{held_id}", Role.VIEWER, 200),
+    Row("GET", "/dashboard", Role.VIEWER, 200),
     Row("POST", "/logout", Role.VIEWER, 303),
     Row("POST", "/messages/{held_id}/reveal", Role.REVIEWER, 200, _revealed_in_the_audit_log),
     Row(
