@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quarantine",
     "web",
     "audit",
+    "disclosures",
 )
 # Commands of the layers built on `dlp`, which `dlp` does not import: each installed package
 # names its command modules under this entry-point group (`dlp gateway` is the SMTP gateway's,

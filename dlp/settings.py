@@ -96,6 +96,9 @@ class QuarantineSettings:
     # Days a held message's bytes are kept before `dlp quarantine purge` destroys them (a legal
     # hold stops that); the regulation's mail retention is 90 days at least, a year the archive.
     retention_days: int = 365
+    # Days the per-student disclosure record (34 CFR 99.32) is kept: as long as the district
+    # keeps the education records, whatever the quarantine's own retention.
+    disclosure_retention_days: int = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +360,12 @@ def _quarantine(table: Table) -> QuarantineSettings:
         key_file=table.required_path("key_file", default.key_file),
         folder=table.required_path("folder", default.folder),
         retention_days=table.integer("retention_days", default.retention_days, minimum=0),
+        disclosure_retention_days=table.integer(
+            "disclosure_retention_days",
+            default.disclosure_retention_days,
+            minimum=365,
+            maximum=36500,
+        ),
     )
     if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's
         raise table.error(

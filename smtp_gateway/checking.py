@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dlp.model import ScanResult
 from dlp.policy import Decision, Policy, decide
+from dlp.policy.families import Households
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Ask:
     sender: str
     recipients: tuple[str, ...]
     subject_tag_present: bool = False
+    header_from: str = ""  # the From field's address: the sender, when in a district domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,15 @@ class Checked:
     decision: Decision
 
     @classmethod
-    def of(cls, scan: ScanResult, ask: Ask, rules: DecisionRules) -> Checked:
+    def of(
+        cls,
+        scan: ScanResult,
+        ask: Ask,
+        rules: DecisionRules,
+        households: Households | None = None,
+    ) -> Checked:
+        """``households``: the roster the scan matched against (the scanner's), for who the
+        recipients and the sender are."""
         decision = decide(
             rules.policy,
             ask.sender,
@@ -48,5 +58,7 @@ class Checked:
             scan,
             subject_tag_present=ask.subject_tag_present,
             certificates=rules.certificates,
+            households=households,
+            header_from=ask.header_from,
         )
         return cls(scan, decision)

@@ -21,7 +21,8 @@ from dlp.pipeline import MAX_FINDINGS_PER_TYPE
 from smtp_gateway.checking import Ask, Checked, DecisionRules
 
 if TYPE_CHECKING:
-    from dlp.engine import DetectionConfig
+    from dlp.engine import DetectionConfig, Scanner
+    from dlp.policy.families import Households
 
 ScanFunction = Callable[[bytes], ScanResult]
 
@@ -41,16 +42,36 @@ class ScanJob:
 def build_scan(job: ScanJob) -> ScanFunction:
     from dlp.engine import build_scanner
     from dlp.extract import sheetkernel
-    from dlp.pipeline import scan_message
 
     scanner = build_scanner(job.detection)
     # Compiled (or loaded from numba's cache) now, not inside the first spreadsheet's time limit.
     sheetkernel.warm()
+    return MessageScan(scanner, job)
 
-    def scan(raw: bytes) -> ScanResult:
-        return scan_message(raw, scanner, job.limits, max_per_type=job.max_findings_per_type)
 
-    return scan
+class MessageScan:
+    """`build_scan`'s scan function, which also says which roster its scanner holds."""
+
+    def __init__(self, scanner: Scanner, job: ScanJob) -> None:
+        self.scanner = scanner
+        self.job = job
+
+    def __call__(self, raw: bytes) -> ScanResult:
+        from dlp.pipeline import scan_message
+
+        job = self.job
+        return scan_message(raw, self.scanner, job.limits, max_per_type=job.max_findings_per_type)
+
+    def households(self) -> Households | None:
+        """The roster the scanner holds now: the one the message was just matched against."""
+        roster = self.scanner.roster
+        return roster.families if roster is not None else None
+
+
+def households_of(scan: ScanFunction) -> Households | None:
+    """The roster behind ``scan`` when it is a `MessageScan`; None otherwise (no roster, or
+    a test's builder)."""
+    return scan.households() if isinstance(scan, MessageScan) else None
 
 
 def load_builder(name: str) -> Callable[[ScanJob], ScanFunction]:
@@ -86,7 +107,7 @@ def serve(connection: Connection, job: ScanJob) -> None:
         try:
             if current is None:
                 raise LookupError("no policy was sent")
-            checked = Checked.of(scan(raw), ask, current)
+            checked = Checked.of(scan(raw), ask, current, households_of(scan))
         except Exception as error:
             # The exception's text could quote the message: only its type leaves the process.
             connection.send(("error", type(error).__name__))

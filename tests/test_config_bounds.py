@@ -63,9 +63,17 @@ BOUNDS: list[tuple[Reader, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (_policy, "entities.US_SSN", "weight_cap", ("1",), ("0",)),
     (_policy, "lookalike", "max_distance", ("0", "3"), ("-1",)),
     (_policy, "lookalike", "min_length", ("1",), ("0",)),
+    (_policy, "families", "eligible_student_parents", ("true", "false"), ("1", '"yes"')),
     # the settings: durations and the threshold are "more than" their floor
     (_settings, "detection", "threshold", ("0.01", "1", "1.0"), ("0", "0.0", "1.01", "-1")),
     (_settings, "quarantine", "retention_days", ("90", "400"), ("89", "0", "-1")),
+    (
+        _settings,
+        "quarantine",
+        "disclosure_retention_days",
+        ("365", "36500"),
+        ("364", "36501", "0"),
+    ),
     (_settings, "gateway", "max_message_bytes", ("1024",), ("1023",)),
     (_settings, "gateway", "max_recipients", ("1",), ("0",)),
     (_settings, "gateway", "max_line_length", ("78",), ("77",)),
