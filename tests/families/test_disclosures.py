@@ -64,7 +64,9 @@ def test_delivery_encryption_and_release_are_recorded(tmp_path: Path) -> None:
 
     settings = replace(settings, detection=replace(settings.detection, roster=roster))
     with RunningGateway(settings) as gateway:
-        code, reply = gateway.send(_message(r.ANA, GRADES, "rc-3001001-a"), r.TEACHER, [r.ANA, r.CHIOMA])
+        code, reply = gateway.send(
+            _message(r.ANA, GRADES, "rc-3001001-a"), r.TEACHER, [r.ANA, r.CHIOMA]
+        )
         assert code == 250, reply
         code, reply = gateway.send(_message(SPED, IEP, "iep-3001001-b"), r.TEACHER, [SPED])
         assert code == 250, reply
