@@ -34,6 +34,7 @@ from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.quarantine.store import NotFound, QuarantineError
 from dlp.quarantine.triage import Actor, Triage
 from dlp.web.accounts import AccountError, Accounts, Role, User
+from dlp.web.disclosures import StudentFinder, disclosure_routes
 from dlp.web.paging import page_number, page_of
 from dlp.web.ratelimit import LoginLimiter
 from dlp.web.sessions import Session, Sessions
@@ -117,8 +118,13 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int | None =
 
 class WebApp:
     def __init__(
-        self, triage: Triage, accounts: Accounts, limiter: LoginLimiter | None = None
+        self,
+        triage: Triage,
+        accounts: Accounts,
+        limiter: LoginLimiter | None = None,
+        students: StudentFinder | None = None,
     ) -> None:
+        self.students = students  # the roster's lookup, for the disclosure pages
         self.triage = triage
         self.accounts = accounts
         self.sessions = Sessions()
@@ -450,6 +456,7 @@ class WebApp:
             Route("/accounts", g(self.accounts_get), methods=["GET"]),
             Route("/accounts", g(self.account_save), methods=["POST"]),
             Route("/accounts/disable", g(self.account_disable), methods=["POST"]),
+            *disclosure_routes(self, self.students),
             Mount(
                 "/static",
                 app=StaticFiles(directory=str(resources.files("dlp.web") / "static")),
@@ -462,9 +469,12 @@ class WebApp:
 
 
 def create_app(
-    triage: Triage, accounts: Accounts, limiter: LoginLimiter | None = None
+    triage: Triage,
+    accounts: Accounts,
+    limiter: LoginLimiter | None = None,
+    students: StudentFinder | None = None,
 ) -> Starlette:
-    return WebApp(triage, accounts, limiter).asgi()
+    return WebApp(triage, accounts, limiter, students).asgi()
 
 
 def _required_note(form: FormData) -> str:
