@@ -37,6 +37,10 @@ class Families:
         self._heads = heads[self._order]
         self._cache: dict[tuple[bytes, bool], Household] = {}
 
+    def forget(self) -> None:
+        """Drop the remembered households (a benchmark's cold look-ups)."""
+        self._cache.clear()
+
     def _people(self, mac: bytes) -> list[int]:
         key, check = split_mac(mac)
         keys, checks = self._tables.address_key, self._tables.address_check

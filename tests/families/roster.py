@@ -25,6 +25,7 @@ SMITH_B = "the.smiths@gmail.com"  # John Smith (S3007)'s
 GRANDMA = "grandma.smith@gmail.com"  # guardian of both John Smiths
 PEDRO = "pedro.alvarez@gmail.com"  # Sofía's father
 SOFIA = "sofia.alvarez@gmail.com"  # Sofía herself (18)
+PARK = "jin.park@gmail.com"  # Noah Park's mother; Noah's directory information is restricted
 TEACHER = "lharmon@cusd.com"
 IDN_PARENT = "eltern@bücher.example"  # an IDN domain, stored as A-labels
 
@@ -97,6 +98,14 @@ PEOPLE = [
         PersonName("Wilhelmina", "Brandt"),
         birth_date=date(2012, 8, 8),
         guardians=(Guardian("g-idn", PersonName("Klaus", "Brandt"), emails=(IDN_PARENT,)),),
+    ),
+    Person(
+        Role.STUDENT,
+        "3001010",
+        PersonName("Noah", "Parkinson"),
+        birth_date=date(2013, 9, 9),
+        directory_opt_out=True,
+        guardians=(Guardian("g-park", PersonName("Jin", "Parkinson"), emails=(PARK,)),),
     ),
     Person(Role.STAFF, "E5001", PersonName("Grace", "Okafor"), emails=(GRACE,)),
     Person(Role.STAFF, "E5003", PersonName("Lisa", "Harmon"), emails=(TEACHER,)),

@@ -231,3 +231,10 @@ def test_sender_writing_about_herself_passes(scanner: Scanner, policy: Policy) -
         header_from="lharmon@evil.example",
     )
     assert _verdicts(forged) == {doctor: "quarantine"}
+
+
+def test_directory_opt_out_still_holds_for_others(scanner: Scanner, policy: Policy) -> None:
+    body = "Noah Parkinson will play the lead in the school play on Friday."
+    decision = _decide(scanner, policy, body, [r.PARK, STRANGER])
+    assert _verdicts(decision) == {r.PARK: "deliver", STRANGER: "quarantine"}
+    assert _rules(decision, STRANGER) == {"directory-opt-out-outside"}
