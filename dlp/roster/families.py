@@ -32,7 +32,8 @@ class Families:
         self._group_members = group_members
         self.version = tables.version()
         # Subjects by their first eight bytes, for `members` (a shared name's are not here).
-        heads = tables.person_subject[:, :8].copy().view(">u8").ravel()
+        # Native byte order: searchsorted on a big-endian array converts all of it per call.
+        heads = tables.person_subject[:, :8].copy().view(">u8").ravel().astype(np.uint64)
         self._order = np.argsort(heads, kind="stable")
         self._heads = heads[self._order]
         self._cache: dict[tuple[bytes, bool], Household] = {}
@@ -97,10 +98,10 @@ class Families:
         except ValueError:
             return ()
         if len(raw) == 16:
-            head = np.uint64(int.from_bytes(raw[:8], "big"))
-            slot = int(self._heads.searchsorted(head))
+            head = int.from_bytes(raw[:8], "big")
+            slot = int(self._heads.searchsorted(np.uint64(head)))
             subjects = self._tables.person_subject
-            while slot < len(self._heads) and self._heads[slot] == head:
+            while slot < len(self._heads) and self._heads.item(slot) == head:
                 person = int(self._order[slot])
                 if subjects[person].tobytes() == raw:
                     return (subject,)

@@ -186,9 +186,10 @@ class RosterMatcher:
 
     def warm(self) -> None:
         """Compile the kernel (or load it from numba's cache) now, not in the first `find`:
-        once per process."""
+        once per process; and index the households, not in the first decision."""
         if self._use_kernel:
             kernel.warm()
+        _ = self.families
 
     # -- finding -----------------------------------------------------------------------------
 
