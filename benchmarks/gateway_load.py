@@ -399,15 +399,16 @@ def start(
         )
 
 
-def make_roster_file(path: Path, students: int, secret: bytes) -> None:
-    """The synthetic roster, written by the code on sys.path (each tree its own format)."""
-    from benchmarks.roster_match import load_names, make_roster
-    from dlp.roster.store import RosterStore
-
-    rng = random.Random(19)
-    firsts, lasts = load_names(rng)
-    people, _ = make_roster(rng, students, firsts, lasts)
-    RosterStore.open(path, secret).import_people(people, "benchmark")
+# Run with ``python -c`` in the tree that is to read the roster (each tree its own format):
+# this file puts its own tree first on sys.path, which is the wrong one for the base.
+MAKE_ROSTER = (
+    "import random, sys; from pathlib import Path; "
+    "from benchmarks.roster_match import load_names, make_roster; "
+    "from dlp.roster.store import RosterStore; "
+    "rng = random.Random(19); firsts, lasts = load_names(rng); "
+    "people, _ = make_roster(rng, int(sys.argv[2]), firsts, lasts); "
+    "RosterStore.open(Path(sys.argv[1]), sys.argv[3].encode()).import_people(people, 'bench')"
+)
 
 
 def gateway_config(
@@ -457,11 +458,7 @@ def main() -> int:
     parser.add_argument("--serve-passthrough", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--roster-students", type=int, default=0, help="load a roster of N")
     parser.add_argument("--base", type=Path, help="another checkout to compare with (main)")
-    parser.add_argument("--make-roster", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.make_roster:
-        make_roster_file(Path(args.make_roster[0]), int(args.make_roster[1]), BENCH_SECRET)
-        return 0
     if args.serve_sink:
         serve_sink(args.serve_sink)
         return 0
@@ -502,10 +499,11 @@ def main() -> int:
                 subprocess.run(
                     [
                         sys.executable,
-                        script,
-                        "--make-roster",
+                        "-c",
+                        MAKE_ROSTER,
                         str(roster),
                         str(args.roster_students),
+                        BENCH_SECRET.decode(),
                     ],
                     env={**os.environ, "PYTHONPATH": str(tree)},
                     cwd=tree,
