@@ -9,6 +9,11 @@ Everything runs on loopback, each server in its own process:
 - a pass-through relay: stock aiosmtpd that forwards each message to the sink with smtplib,
   without scanning: the baseline the gateway's added latency is measured against.
 
+With ``--roster-students N`` the gateway scans and decides with a synthetic roster of N
+students with guardians (`roster_match.make_roster`); with ``--base TREE`` a second gateway
+runs the code of TREE (another checkout, say main) on the same settings and roster, measured
+alternately with this one, and each figure gets its ratio to the base.
+
 For each kind of message (5 KB and 50 KB plain text, 1 MB docx and xlsx attachments, a
 realistic mix with PII that the policy holds) it measures:
 
@@ -35,7 +40,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
@@ -385,9 +389,63 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def start(arguments: list[str], log: Path) -> subprocess.Popen[bytes]:
+def start(
+    arguments: list[str], log: Path, tree: Path = REPO, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with log.open("ab") as sink:
-        return subprocess.Popen([sys.executable, *arguments], stdout=sink, stderr=sink, cwd=REPO)
+        return subprocess.Popen(
+            [sys.executable, *arguments], stdout=sink, stderr=sink, cwd=cwd or tree, env=env
+        )
+
+
+# Run with ``python -c`` in the tree that is to read the roster (each tree its own format):
+# this file puts its own tree first on sys.path, which is the wrong one for the base.
+MAKE_ROSTER = (
+    "import random, sys; from pathlib import Path; "
+    "from benchmarks.roster_match import load_names, make_roster; "
+    "from dlp.roster.store import RosterStore; "
+    "rng = random.Random(19); firsts, lasts = load_names(rng); "
+    "people, _ = make_roster(rng, int(sys.argv[2]), firsts, lasts); "
+    "RosterStore.open(Path(sys.argv[1]), sys.argv[3].encode()).import_people(people, 'bench')"
+)
+
+
+def gateway_config(
+    work: Path, port: int, sink_port: int, roster: Path | None, tree: Path = REPO
+) -> Path:
+    """The settings of a gateway running ``tree``'s code (with that tree's sample policy)."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "secret.key").write_bytes(BENCH_SECRET)
+    config = work / "gateway.toml"
+    roster_line = f'roster = "{roster}"\n' if roster else ""
+    config.write_text(
+        f"""
+[policy]
+file = "{tree / "samples" / "policy.toml"}"
+[detection]
+secret_file = "{work / "secret.key"}"
+{roster_line}[quarantine]
+url = "sqlite:///{work / "quarantine.db"}"
+key_file = "{work / "quarantine.key"}"
+folder = "{work / "held"}"
+[audit]
+file = "{work / "audit.log"}"
+[gateway]
+listen = "127.0.0.1:{port}"
+metrics_listen = ""
+notify_sender = false
+[delivery]
+next_hop = "127.0.0.1:{sink_port}"
+tls = "none"
+[logging]
+level = "warning"
+"""
+    )
+    return config
+
+
+BENCH_SECRET = b"benchmark-secret-0123456789abcdef"
 
 
 def main() -> int:
@@ -398,6 +456,8 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="one kind of message (repeatable)")
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-passthrough", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--roster-students", type=int, default=0, help="load a roster of N")
+    parser.add_argument("--base", type=Path, help="another checkout to compare with (main)")
     args = parser.parse_args()
     if args.serve_sink:
         serve_sink(args.serve_sink)
@@ -420,55 +480,61 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="dlp-gateway-bench-"))
     log = work / "servers.log"
     sink_port, relay_port, gateway_port = free_port(), free_port(), free_port()
-    config = work / "gateway.toml"
-    config.write_text(
-        f"""
-[policy]
-file = "{REPO / "samples" / "policy.toml"}"
-[detection]
-secret_file = "secret.key"
-[quarantine]
-url = "sqlite:///quarantine.db"
-key_file = "quarantine.key"
-folder = "held"
-[audit]
-file = "audit.log"
-[gateway]
-listen = "127.0.0.1:{gateway_port}"
-metrics_listen = ""
-notify_sender = false
-[delivery]
-next_hop = "127.0.0.1:{sink_port}"
-tls = "none"
-[logging]
-level = "warning"
-"""
-    )
+    trees = {"gateway": REPO}
+    if args.base:
+        trees["base"] = args.base.resolve()
+    ports = {"gateway": gateway_port, "base": free_port()}
     script = str(Path(__file__).resolve())
     processes = [
         start([script, "--serve-sink", str(sink_port)], log),
         start([script, "--serve-passthrough", str(relay_port), str(sink_port)], log),
-        start(["-m", "dlp", "gateway", "--config", str(config)], log),
     ]
     try:
-        for port in (sink_port, relay_port, gateway_port):
+        for name, tree in trees.items():
+            roster = None
+            if args.roster_students:
+                roster = work / name / "roster.npz"
+                (work / name).mkdir(parents=True, exist_ok=True)
+                print(f"importing a {args.roster_students}-student roster ({name}) ...", flush=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        MAKE_ROSTER,
+                        str(roster),
+                        str(args.roster_students),
+                        BENCH_SECRET.decode(),
+                    ],
+                    env={**os.environ, "PYTHONPATH": str(tree)},
+                    cwd=tree,
+                    check=True,
+                )
+            config = gateway_config(work / name, ports[name], sink_port, roster, tree)
+            processes.append(
+                start(["-m", "dlp", "gateway", "--config", str(config)], log, tree, work / name)
+            )
+        for port in (sink_port, relay_port, *(ports[name] for name in trees)):
             wait_for(port)
         print(f"cores: {os.cpu_count()}; clients: {args.clients}; {seconds:g} s per run\n")
         print(
             f"{'messages':<10} {'size':>9} {'relay msg/s':>12} {'gateway msg/s':>14} "
-            f"{'target':>7}  replies"
+            f"{'target':>7}  replies" + ("   base msg/s  ratio" if args.base else "")
         )
         for kind, items in messages.items():
-            warm: Callable[[], object] = lambda items=items: throughput(  # noqa: E731
-                gateway_port, items, 2, 0.5
-            )
-            warm()
+            for name in trees:
+                throughput(ports[name], items, 2, 0.5)  # warm
             relay_rate, _ = throughput(relay_port, items, args.clients, seconds)
             rate, codes = throughput(gateway_port, items, args.clients, seconds)
+            extra = ""
+            if args.base:
+                base_rate, _ = throughput(ports["base"], items, args.clients, seconds)
+                again, _ = throughput(gateway_port, items, args.clients, seconds)
+                rate = (rate + again) / 2  # before and after the base's run
+                extra = f"   {base_rate:>10.1f}  {rate / base_rate:>5.2f}"
             target = TARGETS.get(kind)
             print(
                 f"{kind:<10} {sizes[kind] / 1024:>7.0f}KB {relay_rate:>12.1f} {rate:>14.1f} "
-                f"{target if target else '-':>7}  {codes}",
+                f"{target if target else '-':>7}  {codes}{extra}",
                 flush=True,
             )
         print("\nadded latency at half the target rate (p50 / p99, ms)")
@@ -485,9 +551,14 @@ level = "warning"
             ours = latency(gateway_port, messages[kind], rate, seconds, replies)
             b50, b99 = percentile(base, 0.5) * 1000, percentile(base, 0.99) * 1000
             g50, g99 = percentile(ours, 0.5) * 1000, percentile(ours, 0.99) * 1000
+            extra = ""
+            if args.base:
+                other = latency(ports["base"], messages[kind], rate, seconds)
+                o50 = percentile(other, 0.5) * 1000
+                extra = f"   base p50 {o50:.1f} ratio {g50 / o50:.2f}"
             print(
                 f"{kind:<10} {rate:>7.1f} {b50:>10.1f} {b99:>7.1f} {g50:>12.1f} {g99:>7.1f} "
-                f"{g50 - b50:>10.1f} {g99 - b99:>7.1f}  {replies}",
+                f"{g50 - b50:>10.1f} {g99 - b99:>7.1f}  {replies}{extra}",
                 flush=True,
             )
     finally:

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "portal",
     "maintain",
+    "disclosures",
 )
 # Commands of the layers built on `dlp`, which `dlp` does not import: each installed package
 # names its command modules under this entry-point group (`dlp gateway` is the SMTP gateway's,

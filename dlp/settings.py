@@ -105,6 +105,9 @@ class QuarantineSettings:
     retention_days: int = 365
     # Days a decision's metadata row (the dashboard's) is kept (`dlp.quarantine.decisions`).
     decision_retention_days: int = 400
+    # Days the per-student disclosure record (34 CFR 99.32) is kept: as long as the district
+    # keeps the education records, whatever the quarantine's own retention.
+    disclosure_retention_days: int = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +404,12 @@ def _quarantine(table: Table) -> QuarantineSettings:
         retention_days=table.integer("retention_days", default.retention_days, minimum=0),
         decision_retention_days=table.integer(
             "decision_retention_days", default.decision_retention_days, minimum=1, maximum=3650
+        ),
+        disclosure_retention_days=table.integer(
+            "disclosure_retention_days",
+            default.disclosure_retention_days,
+            minimum=365,
+            maximum=36500,
         ),
     )
     if settings.retention_days < 90:  # the same floor as dlp.quarantine.store's

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dlp.model import ScanResult
 from dlp.policy import Decision, Policy, decide
+from dlp.policy.families import Households
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Ask:
     subject_tag_present: bool = False
     # The sender's students sent outside over 24 hours, when the policy asks (`relay`).
     sender_students: frozenset[str] = frozenset()
+    header_from: str = ""  # the From field's address: the sender, when in a district domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,15 @@ class Checked:
     decision: Decision
 
     @classmethod
-    def of(cls, scan: ScanResult, ask: Ask, rules: DecisionRules) -> Checked:
+    def of(
+        cls,
+        scan: ScanResult,
+        ask: Ask,
+        rules: DecisionRules,
+        households: Households | None = None,
+    ) -> Checked:
+        """``households``: the roster the scan matched against (the scanner's), for who the
+        recipients and the sender are."""
         decision = decide(
             rules.policy,
             ask.sender,
@@ -51,5 +61,7 @@ class Checked:
             subject_tag_present=ask.subject_tag_present,
             certificates=rules.certificates,
             sender_students=ask.sender_students,
+            households=households,
+            header_from=ask.header_from,
         )
         return cls(scan, decision)

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
+from dlp.actions.disclosures import DisclosureNote
 from dlp.actions.headers import header_block
 from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose, failure_report
@@ -108,9 +109,15 @@ class _Attempt:
     # recipients that have their copy are known when the sender tries again.
     outcome: _Outcome = field(default_factory=_Outcome)
 
+    def disclosure(self) -> DisclosureNote | None:
+        """What a delivered copy discloses, for the per-student record; None when nothing."""
+        if self.decision.disclosure is None:
+            return None
+        return DisclosureNote(self.decision.to_dict(), self.message_id)
 
-def _headers(raw: bytes) -> tuple[str, str]:
-    """Subject and Message-ID, from the header block only."""
+
+def _headers(raw: bytes) -> tuple[str, str, str]:
+    """Subject, Message-ID and From, from the header block only."""
     parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
         header_block(raw)
     )
@@ -124,7 +131,7 @@ def _headers(raw: bytes) -> tuple[str, str]:
         except (ValueError, LookupError, UnicodeError):
             return str(value)
 
-    return text("Subject"), text("Message-ID").strip()
+    return text("Subject"), text("Message-ID").strip(), text("From").strip()
 
 
 def _reason(decision: Decision, message: Message) -> str:
@@ -225,7 +232,7 @@ class Relay:
         record["policy_version"] = bundle.version
         timings: dict[str, float] = {}
         record["timings_ms"] = timings
-        subject, message_id = _headers(message.raw)
+        subject, message_id, header_from = _headers(message.raw)
         record["message_id"] = mask_message_id(message_id)
         started = time.monotonic()
         ask = Ask(
@@ -233,6 +240,7 @@ class Relay:
             message.recipients,
             subject_tag_present=bundle.policy.encryption.tag_in(subject),
             sender_students=await self._sender_students(message.sender, bundle),
+            header_from=header_from,
         )
         try:
             checked = await self._check(message.raw, ask, bundle.rules)
@@ -439,6 +447,7 @@ class Relay:
                 encryption,
                 encryptor,
                 message.client.attributes() if message.client is not None else None,
+                attempt.disclosure(),
             )
             assert isinstance(sent, Sent)
             if sent.unsent:

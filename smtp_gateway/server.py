@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from dlp.actions.disclosures import DisclosureLog
 from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.notify import NoticeError
 from dlp.actions.outbox import Backoff, Outbox
@@ -189,7 +190,7 @@ class Gateway:
             else None
         )
         stamp = LoopStamp(gateway.hostname or socket.gethostname(), secret)
-        step = ActionStep(self._deliver, self.outbox)
+        step = ActionStep(self._deliver, self.outbox, self._disclosures())
         self.relay = Relay(
             bundle=bundle,
             check=self.pool.check,
@@ -280,6 +281,16 @@ class Gateway:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls.cert_file, tls.key_file)
         return context
+
+    def _disclosures(self) -> DisclosureLog | None:
+        """The per-student disclosure record, in the quarantine's database; None when
+        `dlp.quarantine` is not installed."""
+        try:
+            from dlp.quarantine.disclosures import DisclosureStore
+        except ImportError:
+            log_event("disclosure-record-unavailable", logging.WARNING)
+            return None
+        return DisclosureStore.open(self.settings.quarantine.url)
 
     def _outbox(self) -> Outbox | None:
         """The outbound queue of notices, in the quarantine's database; None (one attempt

@@ -23,6 +23,7 @@ from smtp_gateway.roster_swap import RosterSwap, load_matcher
 
 if TYPE_CHECKING:
     from dlp.engine import DetectionConfig, Scanner
+    from dlp.policy.families import Households
 
 ScanFunction = Callable[[bytes], ScanResult]
 
@@ -52,6 +53,17 @@ class MessageScan:
         return scan_message(
             raw, self.scanner, self.job.limits, max_per_type=self.job.max_findings_per_type
         )
+
+    def households(self) -> Households | None:
+        """The roster the scanner holds now: the one the message was just matched against."""
+        roster = self.scanner.roster
+        return roster.families if roster is not None else None
+
+
+def households_of(scan: ScanFunction) -> Households | None:
+    """The roster behind ``scan`` when it is a `MessageScan`; None otherwise (no roster, or
+    a test's builder)."""
+    return scan.households() if isinstance(scan, MessageScan) else None
 
 
 def build_scan(job: ScanJob) -> ScanFunction:
@@ -118,7 +130,7 @@ def serve(connection: Connection, job: ScanJob) -> None:
         try:
             if current is None:
                 raise LookupError("no policy was sent")
-            checked = Checked.of(scan(raw), ask, current)
+            checked = Checked.of(scan(raw), ask, current, households_of(scan))
         except Exception as error:
             # The exception's text could quote the message: only its type leaves the process.
             connection.send(("error", type(error).__name__))

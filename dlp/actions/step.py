@@ -15,9 +15,11 @@ durable (delivered, or held and committed); `ActionStep.attempt` is the first tr
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dlp.actions.disclosures import DisclosureLog, DisclosureNote
 from dlp.actions.headers import stamp
 from dlp.actions.mail import NoticeMail
 from dlp.actions.outbox import Attempt, Deliver, Outbox, QueuedMail, Tried, event
@@ -66,11 +68,18 @@ NOTHING_SENT = Sent(DeliveryResult(()))
 
 
 class ActionStep:
-    def __init__(self, deliver: Deliver, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self,
+        deliver: Deliver,
+        outbox: Outbox | None = None,
+        disclosures: DisclosureLog | None = None,
+    ) -> None:
         """``outbox``: the durable queue for notices; None (no quarantine database) means one
-        attempt each and no retry, and is said in the log when a notice is lost that way."""
+        attempt each and no retry, and is said in the log when a notice is lost that way.
+        ``disclosures``: the per-student disclosure record (`dlp.actions.disclosures`)."""
         self.deliver = deliver
         self.outbox = outbox
+        self.disclosures = disclosures
 
     def send(
         self,
@@ -81,10 +90,47 @@ class ActionStep:
         encryption: Encryption | None,
         encryptor: Encryptor,
         xforward: Mapping[str, str] | None = None,
+        disclosure: DisclosureNote | None = None,
     ) -> Sent:
         """One copy of ``raw`` to ``recipients``: stamped with ``fields``, encrypted as asked,
         delivered (with the original client's XFORWARD attributes, when the gateway has them).
-        Never raises for what the network or a certificate does."""
+        Never raises for what the network or a certificate does. ``disclosure``: what the
+        copy discloses, recorded for each recipient the next hop accepted."""
+        sent = self._send(raw, sender, recipients, fields, encryption, encryptor, xforward)
+        if disclosure is not None and self.disclosures is not None:
+            self._record(disclosure, sent)
+        return sent
+
+    def _record(self, disclosure: DisclosureNote, sent: Sent) -> None:
+        """After the delivery, which cannot be taken back: a record that cannot be written is
+        said loudly in the log (with counts only), never turned into a second copy."""
+        accepted = [r.address for r in sent.result.recipients if r.outcome is Outcome.ACCEPTED]
+        if not accepted:
+            return
+        entries = disclosure.entries(accepted, int(time.time()))
+        if not entries:
+            return
+        assert self.disclosures is not None
+        try:
+            self.disclosures.append(entries)
+        except Exception as error:
+            event(
+                "disclosure-record-failed",
+                logging.ERROR,
+                entries=len(entries),
+                error=type(error).__name__,
+            )
+
+    def _send(
+        self,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        fields: Fields,
+        encryption: Encryption | None,
+        encryptor: Encryptor,
+        xforward: Mapping[str, str] | None,
+    ) -> Sent:
         if not recipients:
             return NOTHING_SENT
         stamped = list(fields)

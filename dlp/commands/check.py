@@ -117,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         subject_tag_present=policy.encryption.tag_in(_header(raw, "Subject")),
         certificates=certificates,
         opted_out=_read_lines(args.opted_out),
+        households=scanner.roster.families if scanner.roster is not None else None,
+        header_from=_header(raw, "From"),
     )
     notice = renderer.render(decision, policy, message_id)
     if args.format == "json":

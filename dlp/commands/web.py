@@ -23,6 +23,7 @@ import getpass
 import ipaddress
 import os
 import sys
+from collections.abc import Callable
 
 from dlp.cli import UsageError
 
@@ -150,6 +151,28 @@ def _ask_password() -> str:
     return first
 
 
+def _student_finder(settings: object) -> Callable[[str], tuple[str, ...]] | None:
+    """The roster's student look-up for the disclosure pages; None without a roster (the
+    pages then say so). A roster that cannot be opened stops the start, as the gateway's."""
+    import functools
+
+    from dlp.roster.lookup import student_subjects
+    from dlp.roster.secret import SecretError, load_secret
+    from dlp.roster.store import RosterStore, RosterStoreError
+    from dlp.settings import Settings
+
+    assert isinstance(settings, Settings)
+    roster = settings.detection.roster
+    if roster is None:
+        return None
+    try:
+        secret = load_secret(os.environ, settings.detection.secret_file)
+        matcher = RosterStore.open(roster, secret).matcher()
+    except (SecretError, RosterStoreError) as error:
+        raise UsageError(f"the roster for the disclosure pages: {error}") from None
+    return functools.partial(student_subjects, matcher)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -176,7 +199,7 @@ def run_serve(args: argparse.Namespace) -> int:
             triage = build_triage(settings, store, env=os.environ)
         except (ValueError, OSError) as error:
             raise UsageError(str(error)) from None
-        app = create_app(triage, Accounts(store))
+        app = create_app(triage, Accounts(store), students=_student_finder(settings))
         scheme = "https" if args.tls_cert else "http"
         print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
         proxies = [str(network) for network in settings.web.trusted_proxies]

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from dlp.model import Category, UnscannableReason
 from dlp.policy.expression import Node
+from dlp.policy.families import FAMILY_FLAGS
 from dlp.policy.lookalike import LookalikeDetector
 
 
@@ -88,7 +89,16 @@ def known_entities(categories: Iterable[str]) -> dict[str, Category]:
 NAMED_ONLY_ENTITIES = frozenset({"US_SSN"})
 
 # Facts about the recipient, true or false per recipient.
-RECIPIENT_FLAGS = ("INTERNAL", "EXTERNAL", "AUTHORIZED", "LOOKALIKE", "CERTIFICATE")
+# GUARDIAN...: what the roster says the recipient is to the message's students
+# (`dlp.policy.families`); never true without a roster.
+RECIPIENT_FLAGS = (
+    "INTERNAL",
+    "EXTERNAL",
+    "AUTHORIZED",
+    "LOOKALIKE",
+    "CERTIFICATE",
+    *FAMILY_FLAGS,
+)
 # Facts about the message that are not detections.
 MESSAGE_FLAGS = (
     "SECURE_TAG",
@@ -198,6 +208,14 @@ class NotificationPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class FamilyPolicy:
+    # Whether the parents of a student of 18 or more still count as the student's guardians
+    # (FERPA passes the rights to the student; 34 CFR 99.31(a)(8) lets a district disclose
+    # to the parents of a dependent student).
+    eligible_student_parents: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     source: str
     mode: Mode
@@ -220,6 +238,7 @@ class Policy:
     # The categories recognizers/ declares, and what a teacher reads for each entity type.
     categories: frozenset[str] = frozenset()
     labels: dict[str, str] = field(default_factory=dict)
+    families: FamilyPolicy = field(default_factory=FamilyPolicy)
 
     def threshold(self, entity_type: str) -> EntityThreshold:
         return self.entities.get(entity_type, self.default_threshold)

@@ -16,7 +16,14 @@ from dlp.model import ScanResult
 from dlp.policy.config import Authorization, Mode, Policy, Rule, Verdict, WithoutCertificate
 from dlp.policy.expression import SCORE
 from dlp.policy.facts import ContentFacts, RecipientFacts, content_facts
-from dlp.policy.recipients import Recipient, classify
+from dlp.policy.families import (
+    NOBODY,
+    FamilyView,
+    Households,
+    StudentsSeen,
+    family_view,
+)
+from dlp.policy.recipients import Recipient, classify, normalize_address
 from dlp.policy.summary import FindingSummary, UnscannableSummary
 
 # The rule name of a verdict that rests on content that could not be read.
@@ -59,6 +66,7 @@ class RecipientVerdict:
     rules: tuple[FiredRule, ...]
     authorization: str | None = None  # "<name> (<agreement>)"
     lookalike: str | None = None
+    family: tuple[str, ...] = ()  # the family flags (`dlp.policy.families`) that held
 
     @property
     def clauses(self) -> tuple[str, ...]:
@@ -73,9 +81,46 @@ class RecipientVerdict:
             "encryption": self.encryption.value if self.encryption else None,
             "authorization": self.authorization,
             "lookalike": self.lookalike,
+            "family": list(self.family),
             "clauses": list(self.clauses),
             "rules": [rule.to_dict() for rule in self.rules],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosed:
+    """What a copy of this message discloses about roster students, for the disclosure record
+    (34 CFR 99.32): the students (roster subject digests) and the non-directory categories."""
+
+    students: tuple[str, ...]
+    categories: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"students": list(self.students), "categories": list(self.categories)}
+
+
+# Categories that are directory information (a name, an address), unless the family opted out;
+# personnel records are staff's, not a student's education record.
+_DIRECTORY = frozenset({"CONTACT", "ROSTER"})
+_NOT_STUDENT = frozenset({"PERSONNEL"})
+_ID_ENTITIES = frozenset({"STUDENT_ID", "ROSTER_STUDENT_ID"})
+
+
+def _disclosed(facts: ContentFacts, seen: StudentsSeen) -> Disclosed | None:
+    students = tuple(sorted({members[0] for members in seen.students if len(members) == 1}))
+    if not students:
+        return None
+    opted_out = "OPTED_OUT" in facts.flags
+    categories: set[str] = set()
+    for entity, category in facts.categories.items():
+        name = category.value
+        if entity in _ID_ENTITIES:
+            categories.add("IDENTIFIER")
+        elif name in _NOT_STUDENT or (name in _DIRECTORY and not opted_out):
+            continue
+        else:
+            categories.add(name)
+    return Disclosed(students, tuple(sorted(categories))) if categories else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +131,8 @@ class Decision:
     findings: tuple[FindingSummary, ...]
     unscannable: tuple[UnscannableSummary, ...]
     score: float
+    roster_version: str | None = None  # the roster the decision was made against
+    disclosure: Disclosed | None = None
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # A mappingproxy does not pickle, and a decision made in a scanning process crosses
@@ -99,6 +146,8 @@ class Decision:
                 self.findings,
                 self.unscannable,
                 self.score,
+                self.roster_version,
+                self.disclosure,
             ),
         )
 
@@ -133,9 +182,11 @@ class Decision:
                     "encryption": verdict.encryption.value if verdict.encryption else None,
                     "rules": [rule.name for rule in verdict.rules],
                     "clauses": list(verdict.clauses),
+                    **({"family": list(verdict.family)} if verdict.family else {}),
                 }
                 for verdict in self.per_recipient.values()
             ],
+            **({"roster_version": self.roster_version} if self.roster_version else {}),
             "findings": [
                 {
                     "entity_type": summary.entity_type,
@@ -158,6 +209,8 @@ class Decision:
             "recipients": [verdict.to_dict() for verdict in self.per_recipient.values()],
             "findings": [summary.to_dict() for summary in self.findings],
             "unscannable": [item.to_dict() for item in self.unscannable],
+            **({"roster_version": self.roster_version} if self.roster_version else {}),
+            **({"disclosure": self.disclosure.to_dict()} if self.disclosure else {}),
         }
 
 
@@ -168,8 +221,19 @@ def _rebuild(
     findings: tuple[FindingSummary, ...],
     unscannable: tuple[UnscannableSummary, ...],
     score: float,
+    roster_version: str | None = None,
+    disclosure: Disclosed | None = None,
 ) -> Decision:
-    return Decision(sender, mode, MappingProxyType(per_recipient), findings, unscannable, score)
+    return Decision(
+        sender,
+        mode,
+        MappingProxyType(per_recipient),
+        findings,
+        unscannable,
+        score,
+        roster_version,
+        disclosure,
+    )
 
 
 def _found(summaries: Sequence[FindingSummary]) -> str:
@@ -198,12 +262,20 @@ def _uncovered(entry: Authorization, facts: ContentFacts, entities: list[str]) -
     return sorted(missing)
 
 
-def _fire(rule: Rule, facts: ContentFacts, recipient: Recipient, view: RecipientFacts) -> FiredRule:
+def _fire(
+    rule: Rule,
+    facts: ContentFacts,
+    recipient: Recipient,
+    view: RecipientFacts,
+    family: FamilyView,
+) -> FiredRule:
     names = [name for name in rule.names if view.flag(name)]
     entities = _behind(rule, facts, view)
     summaries = facts.summaries(entities)
     verdict = rule.action
     notes = [rule.explain]
+    if family.note and any(name.startswith("GUARDIAN_OF_") for name in names):
+        notes.append(family.note)
     if summaries:
         notes.append(f"Found: {_found(summaries)}.")
     if rule.if_authorized is not None and not recipient.internal:
@@ -262,10 +334,14 @@ def _decide_one(
     recipient: Recipient,
     has_certificate: bool,
     unscannable: Sequence[UnscannableSummary],
+    family: FamilyView,
 ) -> RecipientVerdict:
-    view = RecipientFacts(facts, recipient.flags(has_certificate))
+    flags = recipient.flags(has_certificate)
+    view = RecipientFacts(facts, flags | family.flags if family.flags else flags)
     fired = [
-        _fire(rule, facts, recipient, view) for rule in policy.rules if rule.node.evaluate(view)
+        _fire(rule, facts, recipient, view, family)
+        for rule in policy.rules
+        if rule.node.evaluate(view)
     ]
     unreadable = _unscannable_rule(policy, facts, recipient, unscannable)
     if unreadable is not None:
@@ -325,6 +401,7 @@ def _decide_one(
             else None
         ),
         lookalike=recipient.lookalike.describe() if recipient.lookalike else None,
+        family=tuple(sorted(family.flags)),
     )
 
 
@@ -339,6 +416,8 @@ def decide(
     opted_out: Collection[str] = frozenset(),
     today: date | None = None,
     sender_students: frozenset[str] = frozenset(),
+    households: Households | None = None,
+    header_from: str = "",
 ) -> Decision:
     """Decide what happens to each recipient's copy of one scanned message.
 
@@ -346,24 +425,50 @@ def decide(
     ``opted_out``: roster subject digests of students whose directory information is restricted.
     ``sender_students``: the students of the sender's messages sent outside over the last 24
     hours (`sender.students_24h`).
+    ``households``: the roster's answers about addresses (`dlp.policy.families`): who each
+    recipient is to the message's students, and who the sender is (their own name and ID are
+    not findings about someone else). ``header_from``: the message's From address, which counts
+    as the sender's only in a district domain (outside it anyone can write any From).
     """
+    senders: frozenset[str] = frozenset()
+    if households is not None:
+        senders = households.household(sender).staff
+        if header_from:
+            address, domain = normalize_address(header_from)
+            if any(
+                domain == own or (policy.include_subdomains and domain.endswith("." + own))
+                for own in policy.internal_domains
+            ):
+                senders |= households.household(address).staff
     facts = content_facts(
         policy,
         scan,
         subject_tag_present=subject_tag_present,
         opted_out=opted_out,
         sender_students=sender_students,
+        senders=senders,
     )
     unscannable = tuple(UnscannableSummary.of(item) for item in scan.unscannable)
+    seen = None
+    if households is not None:
+        seen = StudentsSeen.of(
+            [finding for items in facts.findings.values() for finding in items], households
+        )
     day = today or date.today()
     per_recipient: dict[str, RecipientVerdict] = {}
+    parents = policy.families.eligible_student_parents
     for address in recipients:
         recipient = classify(policy, address, day)
         if recipient.address in per_recipient:
             continue
         has_certificate = recipient.address.lower() in certificates
+        family = _NO_FAMILY
+        if households is not None and seen is not None:
+            household = households.household(recipient.address, parents)
+            if household is not NOBODY or seen.students:
+                family = family_view(seen, household)
         per_recipient[recipient.address] = _decide_one(
-            policy, facts, recipient, has_certificate, unscannable
+            policy, facts, recipient, has_certificate, unscannable, family
         )
     return Decision(
         sender=sender,
@@ -372,4 +477,9 @@ def decide(
         findings=facts.summaries(facts.findings),
         unscannable=unscannable,
         score=facts.weight,
+        roster_version=households.version if households is not None else None,
+        disclosure=_disclosed(facts, seen) if seen is not None else None,
     )
+
+
+_NO_FAMILY = FamilyView(frozenset())

@@ -12,7 +12,7 @@ more of, count, people and weight are lower bounds, made from the findings kept:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
@@ -107,12 +107,18 @@ def content_facts(
     subject_tag_present: bool = False,
     opted_out: Collection[str] = frozenset(),
     sender_students: frozenset[str] = frozenset(),
+    senders: Collection[str] = frozenset(),
 ) -> ContentFacts:
+    """``senders``: roster subjects of the sender (`own_findings`): their findings, and any
+    found at the same place, are not about a third person and do not count."""
     by_entity: dict[str, list[Finding]] = defaultdict(list)
     allowed = policy.allowed
+    own = own_findings(scan.findings, senders) if senders else frozenset()
     for finding in scan.findings:
         if allowed and (finding.entity_type, finding.digest) in allowed:
             continue  # marked "not sensitive" by security staff: see [[allow]]
+        if own and finding in own:
+            continue
         if finding.score >= policy.threshold(finding.entity_type).min_score:
             by_entity[finding.entity_type].append(finding)
     kept = {
@@ -163,6 +169,30 @@ def content_facts(
         category_names=policy.categories,
         labels=policy.labels,
         sender_students=sender_students,
+    )
+
+
+def own_findings(findings: Sequence[Finding], senders: Collection[str]) -> frozenset[Finding]:
+    """The findings that are the sender themselves: their roster matches (name, ID), and any
+    other finding overlapping one of those in the same place (the same name found by the name
+    lists as PERSON, "Ms. Lisa Woods" around "Lisa Woods")."""
+    mine = [finding for finding in findings if finding.subject in senders]
+    if not mine:
+        return frozenset()
+    spans: dict[object, list[tuple[int, int]]] = defaultdict(list)
+    for finding in mine:
+        spans[finding.location].append((finding.start, finding.end))
+    return frozenset(
+        finding
+        for finding in findings
+        if finding.subject in senders
+        or (
+            finding.subject is None
+            and any(
+                finding.start < end and start < finding.end
+                for start, end in spans.get(finding.location, ())
+            )
+        )
     )
 
 

@@ -17,6 +17,7 @@ from dlp.policy.config import (
     Authorization,
     EncryptionPolicy,
     EntityThreshold,
+    FamilyPolicy,
     Mode,
     NotificationPolicy,
     Policy,
@@ -342,6 +343,17 @@ def _notifications(root: Table) -> NotificationPolicy:
     return policy
 
 
+def _families(root: Table) -> FamilyPolicy:
+    table = root.table("families")
+    policy = FamilyPolicy(
+        eligible_student_parents=root.reader.attempt(
+            False, table.boolean, "eligible_student_parents", False
+        )
+    )
+    table.done()
+    return policy
+
+
 def _district(root: Table) -> tuple[str, tuple[str, ...], bool]:
     district = root.table("district")
     attempt = root.reader.attempt
@@ -425,6 +437,7 @@ def parse_policy(
     unscannable = attempt(None, _unscannable, root, clauses)
     encryption = attempt(None, _encryption, root, clauses)
     notifications = attempt(None, _notifications, root)
+    families = attempt(FamilyPolicy(), _families, root)
     root.done()
     if reader.errors or unscannable is None or encryption is None or notifications is None:
         raise PolicyError.combined(reader.errors)
@@ -448,6 +461,7 @@ def parse_policy(
         allowed=allowed,
         categories=reader.categories,
         labels={**{name: info.label for name, info in declared.items()}, **LABELS},
+        families=families,
     )
 
 

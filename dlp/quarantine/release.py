@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from dlp.actions.disclosures import DisclosureLog, DisclosureNote
 from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose
 from dlp.actions.outbox import Deliver as StepDeliver
@@ -40,19 +41,30 @@ class Releaser:
     # X-DLP-Scanned, as on the gateway's copies: a copy released back through Exchange Online
     # passes its rule's exception instead of coming back to be held again (docs/microsoft-365.md).
     stamp: LoopStamp | None = None
+    # The per-student disclosure record: a release outside the district is a disclosure.
+    disclosures: DisclosureLog | None = None
 
     def send(
-        self, held_id: str, raw: bytes, sender: str, recipients: Sequence[str], encrypt: bool
+        self,
+        held_id: str,
+        raw: bytes,
+        sender: str,
+        recipients: Sequence[str],
+        encrypt: bool,
+        disclosure: DisclosureNote | None = None,
     ) -> DeliveryResult:
         """Deliver to ``recipients``; never raises for what the network or a certificate does
-        (a recipient whose copy could not be encrypted is in the result as put off, code 0)."""
-        step = ActionStep(bind(self.deliver, self.target))
+        (a recipient whose copy could not be encrypted is in the result as put off, code 0).
+        ``disclosure``: what the copy discloses (with the reviewer's note), for the record."""
+        step = ActionStep(bind(self.deliver, self.target), disclosures=self.disclosures)
         encryptor = Encryptor(self.certificates, self.neutral_subject)
         fields = [("X-DLP-Verdict", "released"), ("X-DLP-Id", held_id)]
         if self.stamp is not None:
             fields.append(self.stamp.field(held_id, recipients))
         if not encrypt:
-            return step.send(raw, sender, recipients, fields, None, encryptor).result
+            return step.send(
+                raw, sender, recipients, fields, None, encryptor, disclosure=disclosure
+            ).result
         with_certificate = [a for a in recipients if self.certificates.lookup(a) is not None]
         without = [a for a in recipients if a not in with_certificate]
         sent = NOTHING_SENT
@@ -60,7 +72,9 @@ class Releaser:
             (with_certificate, Encryption.SMIME),
             (without, Encryption.REQUIRE_TLS),
         ):
-            sent = sent.plus(step.send(raw, sender, group, fields, encryption, encryptor))
+            sent = sent.plus(
+                step.send(raw, sender, group, fields, encryption, encryptor, disclosure=disclosure)
+            )
         return sent.as_result()
 
 

@@ -295,3 +295,20 @@ upkeep_locks = Table(
     Column("holder", String(64), nullable=False),
     Column("until", BigInteger, nullable=False),
 )
+
+# The per-student disclosure record (34 CFR 99.32; `dlp.actions.disclosures`): append-only,
+# never tied to a held message (it outlives the quarantine's purge: its own retention).
+disclosures = Table(
+    "disclosure_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("student", String(32), nullable=False),  # roster subject digest, never a value
+    Column("recipient", String(998), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("categories", Text, nullable=False),  # ",A,B,"
+    Column("basis", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("message_id", String(998), nullable=False),  # masked
+    Column("roster_version", String(32), nullable=False),
+    Index("disclosure_records_student", "student", "time"),
+)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dlp.actions.disclosures import DisclosureNote
 from dlp.actions.outbox import Attempt
 from dlp.audit import AuditLog, chain_files, read_lines
 from dlp.delivery import DeliveryResult
@@ -178,7 +179,9 @@ class Triage:
         result: DeliveryResult | None = None
         try:
             raw = self.store.content(held_id)  # checks the stored hash
-            result = self.releaser.send(held_id, raw, message.sender, pending, encrypt)
+            note_for_record = cleaned or "released without a note"
+            disclosure = DisclosureNote(message.decision, message.message_id, note_for_record)
+            result = self.releaser.send(held_id, raw, message.sender, pending, encrypt, disclosure)
         finally:
             accepted = [*before, *(result.accepted if result else ())]
             left = tuple(a for a in message.recipients if a not in accepted)

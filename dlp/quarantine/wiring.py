@@ -24,6 +24,7 @@ from dlp.identifiers import Span
 from dlp.model import Segment
 from dlp.quarantine.checkpoints import CheckpointBook
 from dlp.quarantine.crypto import load_keyring
+from dlp.quarantine.disclosures import DisclosureStore
 from dlp.quarantine.outbox import OutboxStore
 from dlp.quarantine.release import RejectNotice, Releaser, bind
 from dlp.quarantine.reveal import ContextMask
@@ -126,7 +127,12 @@ def build_triage(
     target = settings.delivery.target()
     domain = policy.internal_domains[0] if policy.internal_domains else "localhost"
     releaser = Releaser(
-        deliver, target, certificates, policy.encryption.neutral_subject, _stamp(settings, env)
+        deliver,
+        target,
+        certificates,
+        policy.encryption.neutral_subject,
+        _stamp(settings, env),
+        DisclosureStore(store.engine),
     )
     gateway = settings.gateway
     # A reject notice the next hop puts off waits in the quarantine's outbound queue, which

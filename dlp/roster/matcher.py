@@ -23,7 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlp.roster import kernel
+from dlp.roster.addresses import ADDRESS_PURPOSE
 from dlp.roster.dates import dates_in
+from dlp.roster.families import Families
 from dlp.roster.fingerprint import (
     FP_BITS,
     MAX_GAP,
@@ -57,6 +59,9 @@ TOKEN_CACHE_SIZE = 1 << 16
 # ID-shaped values from scanned text -> their roster ID matches: the scanner checks each
 # pattern ID twice (its role, then any role). In memory only, bounded; never written or logged.
 ID_CACHE_SIZE = 1 << 14
+# Shared names' groups remembered for the decision; past this (never in a real roster) a group
+# is not remembered and its name stays unresolved (today's rules).
+GROUP_MEMBERS_SIZE = 1 << 18
 FORM_KEY_BITS = 24  # a bitmap over the forms' key tops answers most `_lookup` misses at once
 _CODE_TOKEN = re.compile(rb"[^\x00]+")  # a token in folded code bytes
 _M64 = (1 << 64) - 1
@@ -171,14 +176,20 @@ class RosterMatcher:
         np.bitwise_or.at(key_bits, tops >> 3, np.left_shift(1, tops & 7).astype(np.uint8))
         self._key_bits = key_bits.data
         self._id_cache: dict[str, tuple[RosterMatch, ...]] = {}
+        # A shared name's group subject -> its people's subjects, for the decision (who is
+        # whose child): kept apart from the caches above so it is not cleared with them.
+        self._group_members: dict[str, tuple[str, ...]] = {}
+        self._address_mac = keys.macer(ADDRESS_PURPOSE)
+        self._families: Families | None = None
         self._kernel_keys = kernel.constants(self._prints)
         folded_code_table()  # build it now rather than inside the first scan
 
     def warm(self) -> None:
         """Compile the kernel (or load it from numba's cache) now, not in the first `find`:
-        once per process."""
+        once per process; and index the households, not in the first decision."""
         if self._use_kernel:
             kernel.warm()
+        _ = self.families
 
     # -- finding -----------------------------------------------------------------------------
 
@@ -425,6 +436,18 @@ class RosterMatcher:
 
     # -- describing --------------------------------------------------------------------------
 
+    @property
+    def families(self) -> Families:
+        """Who an address is (guardian, eligible student, staff), from the same tables."""
+        if self._families is None:
+            self._families = Families(self._tables, self._address_mac, self.group_members)
+        return self._families
+
+    def group_members(self, subject: str) -> tuple[str, ...]:
+        """The people a shared name's match may be (their subjects), if this matcher made
+        that match; () otherwise."""
+        return self._group_members.get(subject, ())
+
     def has_role(self, role: Role) -> bool:
         """Whether the roster holds anyone of ``role`` (a staff-only import has no students)."""
         return role in self._roles
@@ -518,6 +541,8 @@ class RosterMatcher:
         else:
             joined = b"".join(tables.person_subject[p].tobytes() for p in people)
             subject = hashlib.sha256(b"group:" + joined).digest()[:16].hex()
+            if len(self._group_members) < GROUP_MEMBERS_SIZE:
+                self._group_members[subject] = tuple(self._subject(p) for p in people)
         related: tuple[str, ...] = ()
         if role == Role.GUARDIAN:
             students = {

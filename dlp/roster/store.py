@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,9 @@ from dlp.roster.secret import RosterKeys
 from dlp.roster.tables import RosterTables, compile_roster
 
 FORMAT = "k12-dlp-roster"
-VERSION = 2
+# 3: exact e-mail addresses, guardian restrictions and eligible students (a version 2 file
+# has none of them: `dlp roster import` again).
+VERSION = 3
 
 
 class RosterStoreError(ValueError):
@@ -122,7 +124,10 @@ class RosterStore:
         except (KeyError, ValueError):
             raise RosterStoreError(f"{self.path}: roster file has no manifest") from None
         if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-            raise RosterStoreError(f"{self.path}: not a version {VERSION} roster file")
+            raise RosterStoreError(
+                f"{self.path}: not a version {VERSION} roster file "
+                "(made by an older release? run `dlp roster import` again)"
+            )
         if manifest.get("fingerprint_bits") != FP_BITS:
             raise RosterStoreError(
                 f"{self.path}: made with {manifest.get('fingerprint_bits')}-bit fingerprints"
@@ -138,12 +143,18 @@ class RosterStore:
         return RosterMatcher(self.load(), self._keys)
 
     def import_people(
-        self, people: Iterable[Person], source_format: str, source: str = ""
+        self,
+        people: Iterable[Person],
+        source_format: str,
+        source: str = "",
+        today: date | None = None,
     ) -> ImportReport:
         """Replace the roster with ``people``; report what changed, in counts. ``source``
-        (an API's address, no credentials) is kept in the manifest for `dlp roster info`."""
+        (an API's address, no credentials) is kept in the manifest for `dlp roster info`.
+        ``today``: the day students' eligibility (18 or over) is judged on, the import's by
+        default."""
         old = self.load() if self.exists() else None
-        tables = compile_roster(people, self._keys)
+        tables = compile_roster(people, self._keys, today)
         report = ImportReport(diff(old, tables), forms=len(tables.form_key))
         manifest = {
             "format": FORMAT,
@@ -154,6 +165,7 @@ class RosterStore:
             "source_format": source_format,
             "people": tables.role_counts(),
             "forms": report.forms,
+            "roster_version": tables.version(),
         }
         if source:
             manifest["source"] = source

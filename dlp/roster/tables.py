@@ -6,11 +6,14 @@ the next eight kept to confirm); people by a keyed digest of their role and ID.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from datetime import date
 
 import numpy as np
 
+from dlp.roster.addresses import ADDRESS_PURPOSE, exact_address
 from dlp.roster.fingerprint import (
     FP_BITS,
     FingerprintKeys,
@@ -40,9 +43,16 @@ class RosterTables:
     person_opt_out: np.ndarray  # bool; for a guardian: any of their students opted out
     person_birth: np.ndarray  # uint8 (n, 16): keyed digest of subject and birth date, or zeros
     person_content: np.ndarray  # uint8 (n, 16): keyed digest of the whole record (for diffs)
+    person_eligible: np.ndarray  # bool: a student 18 or older on the day of the import
     # Guardian -> students, as CSR over people.
     link_start: np.ndarray  # uint32, len = people + 1
     link_person: np.ndarray  # uint32
+    link_restricted: np.ndarray  # bool, beside link_person: custody or no-contact restriction
+    # Exact e-mail addresses (`addresses.exact_address`), sorted by `address_key`: a person's
+    # own (staff, student) or a guardian's; several people may share one.
+    address_key: np.ndarray  # uint64: HMAC bytes 0-7
+    address_check: np.ndarray  # uint64: HMAC bytes 8-15
+    address_person: np.ndarray  # uint32
     # Filters.
     token_prints: np.ndarray  # uint32, sorted unique 24-bit prefix fingerprints
     sequence_prints: np.ndarray  # uint32, sorted unique: form length << 24 | 24-bit fingerprint
@@ -61,6 +71,23 @@ class RosterTables:
     def role_counts(self) -> dict[str, int]:
         counts = np.bincount(self.person_role, minlength=len(Role))
         return {role.label: int(counts[role]) for role in Role}
+
+    def version(self) -> str:
+        """A digest of everything a decision reads (people, links, restrictions, ages,
+        addresses): the roster version a decision and a disclosure record name."""
+        digest = hashlib.sha256()
+        for name in (
+            "person_subject",
+            "person_content",
+            "person_eligible",
+            "link_start",
+            "link_person",
+            "link_restricted",
+            "address_key",
+            "address_person",
+        ):
+            digest.update(np.ascontiguousarray(getattr(self, name)).tobytes())
+        return digest.hexdigest()[:16]
 
 
 def split_mac(mac: bytes) -> tuple[int, int]:
@@ -85,8 +112,28 @@ def _hash_spellings(
     return np.stack([hashes, prints.view(np.uint64)], axis=1), index
 
 
-def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
+ELIGIBLE_AGE = 18  # FERPA: the rights pass from the parents to the student (34 CFR 99.5)
+
+
+def _eligible(birth: date | None, today: date) -> bool:
+    if birth is None:
+        return False
+    try:
+        coming_of_age = birth.replace(year=birth.year + ELIGIBLE_AGE)
+    except ValueError:  # born on 29 February
+        coming_of_age = date(birth.year + ELIGIBLE_AGE, 3, 1)
+    return coming_of_age <= today
+
+
+def compile_roster(
+    people: Iterable[Person], keys: RosterKeys, today: date | None = None
+) -> RosterTables:
+    """``today``: the day eligibility (18 or older) is judged on; the import's, by default.
+    Only the answer is kept, never the birth date, so a student who comes of age counts as
+    eligible from the next import on."""
+    day = today or date.today()
     fingerprint_keys = FingerprintKeys.derive(keys)
+    address_mac = keys.macer(ADDRESS_PURPOSE)
     subject_mac = keys.macer("subject")
     birth_mac = keys.macer("birth-date")
     content_mac = keys.macer("content")
@@ -98,9 +145,12 @@ def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
     births: list[bytes] = []
     contents: list[bytes] = []
     person_forms_list: list[list[Form]] = []
+    eligible: list[bool] = []
+    own_addresses: list[tuple[str, ...]] = []
     guardian_index: dict[str, int] = {}
-    guardian_students: list[list[int]] = []
+    guardian_students: list[list[tuple[int, bool]]] = []
     guardians: list[Guardian] = []
+    guardian_addresses: list[dict[str, None]] = []
     seen_subjects: set[bytes] = set()
 
     for person in people:
@@ -133,30 +183,53 @@ def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
                     person.birth_date,
                     person.directory_opt_out,
                     sorted(repr(g) for g in person.guardians),
+                    sorted(person.emails),
                 )
             )
         )
+        eligible.append(person.role == Role.STUDENT and _eligible(person.birth_date, day))
+        own_addresses.append(person.emails)
         person_forms_list.append(person_forms(person))
         for guardian in person.guardians:
             if guardian.key not in guardian_index:
                 guardian_index[guardian.key] = len(guardians)
                 guardians.append(guardian)
                 guardian_students.append([])
-            guardian_students[guardian_index[guardian.key]].append(index)
+                guardian_addresses.append({})
+            number = guardian_index[guardian.key]
+            guardian_students[number].append((index, guardian.restricted))
+            # Siblings' records may list a guardian's addresses differently: all of them count.
+            guardian_addresses[number].update(dict.fromkeys(guardian.emails))
 
     students_and_staff = len(subjects)
     link_start = [0] * (students_and_staff + 1)
     link_person: list[int] = []
-    for guardian, students in zip(guardians, guardian_students, strict=True):
+    link_restricted: list[bool] = []
+    for guardian, links, emails in zip(
+        guardians, guardian_students, guardian_addresses, strict=True
+    ):
+        students = [student for student, _ in links]
         subject = subject_mac(_canonical(Role.GUARDIAN.label, guardian.key))
         subjects.append(subject)
         roles.append(Role.GUARDIAN)
         opt_outs.append(any(opt_outs[s] for s in students))
         births.append(bytes(16))
-        contents.append(content_mac(_canonical(repr(guardian), sorted(students))))
+        eligible.append(False)
+        own_addresses.append(tuple(emails))
+        contents.append(content_mac(_canonical(repr(guardian), sorted(links), sorted(emails))))
         person_forms_list.append(guardian_forms(guardian))
         link_person.extend(students)
+        link_restricted.extend(restricted for _, restricted in links)
         link_start.append(len(link_person))
+
+    address_entries: set[tuple[int, int, int]] = set()
+    for person_index, addresses in enumerate(own_addresses):
+        for address in addresses:
+            exact = exact_address(address)
+            if exact:
+                key, check = split_mac(address_mac(exact.encode("utf-8")))
+                address_entries.add((key, check, person_index))
+    address_rows = sorted(address_entries)
 
     # Every form, grouped by its HMAC.
     entries: dict[bytes, list[tuple[int, Field]]] = {}
@@ -212,8 +285,13 @@ def compile_roster(people: Iterable[Person], keys: RosterKeys) -> RosterTables:
         person_opt_out=np.array(opt_outs, dtype=bool),
         person_birth=digests(births),
         person_content=digests(contents),
+        person_eligible=np.array(eligible, dtype=bool),
         link_start=np.array(link_start, dtype=np.uint32),
         link_person=np.array(link_person, dtype=np.uint32),
+        link_restricted=np.array(link_restricted, dtype=bool),
+        address_key=np.array([k for k, _, _ in address_rows], dtype=np.uint64),
+        address_check=np.array([c for _, c, _ in address_rows], dtype=np.uint64),
+        address_person=np.array([p for _, _, p in address_rows], dtype=np.uint32),
         token_prints=token_prints,
         sequence_prints=sequence_prints,
     )

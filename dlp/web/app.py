@@ -26,6 +26,7 @@ from dlp.quarantine.triage import Triage
 from dlp.web import account_routes, login, messages, queue
 from dlp.web.accounts import Accounts
 from dlp.web.dashboard import dashboard_routes
+from dlp.web.disclosures import StudentFinder, disclosure_routes
 from dlp.web.messages import FINDINGS_PAGE
 from dlp.web.middleware import SecurityHeaders
 from dlp.web.ratelimit import LoginLimiter
@@ -44,11 +45,15 @@ ROUTES: tuple[Callable[[WebApp], Sequence[BaseRoute]], ...] = (
 
 
 def create_app(
-    triage: Triage, accounts: Accounts, limiter: LoginLimiter | None = None
+    triage: Triage,
+    accounts: Accounts,
+    limiter: LoginLimiter | None = None,
+    students: StudentFinder | None = None,
 ) -> Starlette:
     web = WebApp(triage, accounts, limiter)
     static = StaticFiles(directory=str(resources.files("dlp.web") / "static"))
     routes = [route for pages in ROUTES for route in pages(web)]
+    routes += disclosure_routes(web, students)  # the roster's lookup, when there is one
     app = Starlette(routes=[*routes, Mount("/static", app=static, name="static")])
     app.add_middleware(SecurityHeaders)
     return app

@@ -34,6 +34,7 @@ def clear_values(people: list[Person]) -> set[str]:
         parts += [name.preferred_first, name.preferred_last, f"{name.first} {name.last}"]
         if person.birth_date:
             parts += _dates(person.birth_date)
+        parts += [*person.emails, *(email.lower() for email in person.emails)]
         for guardian in person.guardians:
             parts += [guardian.name.first, guardian.name.last, *guardian.emails]
             parts += [*guardian.phones, *guardian.addresses]

@@ -94,6 +94,9 @@ MATRIX = [
         {"note": "test data", "position": "0"},
     ),
     Row("GET", "/accounts", Role.ADMIN, 200),
+    Row("GET", "/disclosures", Role.REVIEWER, 200),
+    # This site has no roster: the look-up says so (tests/web/test_disclosures.py has one).
+    Row("POST", "/disclosures", Role.REVIEWER, 503, form={"student": "3001001"}),
     Row(  # create an account
         "POST",
         "/accounts",

@@ -6,7 +6,10 @@ after their first element. Each file is streamed: every entity under the root is
 what the roster needs (unique and state IDs, names, birth dates, guardians with their contact
 details, the student-guardian links) and then cleared, so memory follows the roster, not the
 files. Ed-Fi has no standard FERPA directory opt-out element; an element named like one
-(`OPT_OUT_ELEMENTS`), as district extensions add, is honoured.
+(`OPT_OUT_ELEMENTS`), as district extensions add, is honoured. A student-contact association
+with ``ContactRestrictions`` (or an extension flag such as ``NoContact``) marks that guardian
+restricted for that student. Students', staff's and contacts' e-mail addresses are kept (as
+keyed hashes) to recognise them as recipients.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dlp.roster.importers.values import header_key, parse_date, parse_flag
+from dlp.roster.importers.values import RESTRICTED_HEADERS, header_key, parse_date, parse_flag
 from dlp.roster.people import Guardian, Person, PersonName, Role, RosterFormatError
 
 OPT_OUT_ELEMENTS = frozenset(
@@ -86,7 +89,8 @@ class _Interchange:
     students: list[Person] = field(default_factory=list)  # guardians added once all is read
     staff: list[Person] = field(default_factory=list)
     contacts: dict[str, Guardian] = field(default_factory=dict)  # by id attribute and unique ID
-    links: list[tuple[str, str]] = field(default_factory=list)  # (student ID, contact key)
+    # (student ID, contact key, restricted)
+    links: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def _read(path: Path, into: _Interchange) -> None:
@@ -127,6 +131,7 @@ def _take(element: ET.Element, into: _Interchange) -> None:
                 into.contacts[element.get("id", "")] = guardian
     elif tag in _LINKS:
         student = _text(element, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        restricted = _restricted(element)
         for reference in ("ContactReference", "ParentReference"):
             for ref in _children(element, reference):
                 unique = ref.get("ref") or _text(
@@ -135,7 +140,30 @@ def _take(element: ET.Element, into: _Interchange) -> None:
                     reference.replace("Reference", "UniqueId"),
                 )
                 if student and unique:
-                    into.links.append((student, unique))
+                    into.links.append((student, unique, restricted))
+
+
+def _restricted(association: ET.Element) -> bool:
+    """A custody or no-contact restriction on a student-contact association: Ed-Fi's own
+    ``ContactRestrictions`` text (any but a "no"), or a district extension flag named like
+    one (`RESTRICTED_HEADERS`)."""
+    for node in association.iter():
+        name = header_key(_local(node.tag))
+        text = (node.text or "").strip()
+        if name == "contactrestrictions" and text:
+            return parse_flag(text) is not False
+        if name in RESTRICTED_HEADERS and parse_flag(text):
+            return True
+    return False
+
+
+def _emails(element: ET.Element) -> tuple[str, ...]:
+    found = [
+        _text(mail, "ElectronicMailAddress")
+        for name in ("ElectronicMail", "StudentElectronicMail", "StaffElectronicMail")
+        for mail in _children(element, name)
+    ]
+    return tuple(dict.fromkeys(address for address in found if address))
 
 
 def _student(element: ET.Element) -> Person:
@@ -146,6 +174,7 @@ def _student(element: ET.Element) -> Person:
         name=_name(element),
         birth_date=parse_date(_text(element, "BirthData", "BirthDate")),
         directory_opt_out=_opt_out(element),
+        emails=_emails(element),
     )
 
 
@@ -158,6 +187,7 @@ def _staff(element: ET.Element) -> Person:
         state_id=state_id if state_id != staff_id else "",
         name=_name(element),
         birth_date=parse_date(_text(element, "BirthDate")),
+        emails=_emails(element),
     )
 
 
@@ -169,11 +199,10 @@ def _guardian(element: ET.Element) -> Guardian:
         if street:
             addresses.append(street)
     phones = [_text(t, "TelephoneNumber") for t in _children(element, "Telephone")]
-    emails = [_text(e, "ElectronicMailAddress") for e in _children(element, "ElectronicMail")]
     return Guardian(
         key=_text(element, f"{tag}UniqueId"),
         name=_name(element),
-        emails=tuple(e for e in emails if e),
+        emails=_emails(element),
         phones=tuple(p for p in phones if p),
         addresses=tuple(addresses),
     )
@@ -199,10 +228,10 @@ def read_edfi(path: Path) -> Iterator[Person]:
     if not interchange.students and not interchange.staff:
         raise RosterFormatError(f"{path}: no Ed-Fi Student or Staff elements found")
     guardians: dict[str, list[Guardian]] = {}
-    for student_id, contact_key in interchange.links:
+    for student_id, contact_key, restricted in interchange.links:
         guardian = interchange.contacts.get(contact_key)
         if guardian is not None:
-            guardians.setdefault(student_id, []).append(guardian)
+            guardians.setdefault(student_id, []).append(replace(guardian, restricted=restricted))
     for student in interchange.students:
         yield replace(student, guardians=tuple(guardians.get(student.local_id, ())))
     yield from interchange.staff

@@ -2,13 +2,16 @@
 
 The mapping is ``field=Column`` pairs, e.g. ``first=First Name,last=Last Name,student_id=ID``.
 A row is a student unless a ``role`` column says staff/teacher/... (or ``default_role`` does);
-a row with guardian columns adds that guardian to the student.
+a row with guardian columns adds that guardian to the student. ``email`` is the person's own
+address; ``guardian_restricted`` a yes/no column for a custody or no-contact restriction on
+that guardian for that student.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from dlp.roster.importers.values import parse_date, parse_flag
@@ -30,6 +33,8 @@ FIELDS = (
     "guardian_email",
     "guardian_phone",
     "guardian_address",
+    "guardian_restricted",
+    "email",
 )
 _STAFF_WORDS = ("staff", "teacher", "admin", "aide", "counselor", "principal", "employee")
 
@@ -55,6 +60,27 @@ def parse_mapping(text: str) -> dict[str, str]:
 def read_generic_csv(
     path: Path, mapping: Mapping[str, str], default_role: Role = Role.STUDENT
 ) -> Iterator[Person]:
+    """The people of the file; a student on several rows (one per guardian, as SIS exports
+    write families) is one person with every row's guardians."""
+    merged: dict[tuple[Role, str], Person] = {}
+    for person in _rows(path, mapping, default_role):
+        if not person.local_id:
+            yield person
+            continue
+        key = (person.role, person.local_id)
+        known = merged.get(key)
+        if known is None:
+            merged[key] = person
+        else:
+            merged[key] = replace(
+                known,
+                guardians=(*known.guardians, *person.guardians),
+                emails=tuple(dict.fromkeys((*known.emails, *person.emails))),
+            )
+    yield from merged.values()
+
+
+def _rows(path: Path, mapping: Mapping[str, str], default_role: Role) -> Iterator[Person]:
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
         missing = [c for c in mapping.values() if c not in (reader.fieldnames or [])]
@@ -87,6 +113,7 @@ def read_generic_csv(
                         emails=tuple(filter(None, [cell("guardian_email")])),
                         phones=tuple(filter(None, [cell("guardian_phone")])),
                         addresses=tuple(filter(None, [cell("guardian_address")])),
+                        restricted=bool(parse_flag(cell("guardian_restricted"))),
                     ),
                 )
             yield Person(
@@ -103,4 +130,5 @@ def read_generic_csv(
                 birth_date=birth_date,
                 directory_opt_out=bool(parse_flag(cell("opt_out"))),
                 guardians=guardians if role == Role.STUDENT else (),
+                emails=tuple(filter(None, [cell("email")])),
             )

@@ -3,7 +3,10 @@
 1.1 keeps the role in users.csv; 1.2 moves it to roles.csv and adds preferred names and
 ``userMasterIdentifier``. Guardians (roles guardian, parent, relative) are linked to students
 through ``agentSourcedIds`` in either direction. The directory opt-out is not part of the
-standard; a ``metadata.directoryOptOut``-like column (see `OPT_OUT_HEADERS`) is honoured.
+standard; a ``metadata.directoryOptOut``-like column (see `OPT_OUT_HEADERS`) is honoured, and
+so is a custody or no-contact restriction on a guardian's row (``metadata.restricted``,
+``metadata.noContact``, ...: `RESTRICTED_HEADERS`), which holds for all their students. Every
+user's ``email`` is kept (exactly, as a keyed hash) to recognise them as a recipient.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from dlp.roster.importers.values import OPT_OUT_HEADERS, header_key, parse_date, parse_flag
+from dlp.roster.importers.values import (
+    OPT_OUT_HEADERS,
+    RESTRICTED_HEADERS,
+    header_key,
+    parse_date,
+    parse_flag,
+)
 from dlp.roster.people import Guardian, Person, PersonName, Role, RosterFormatError
 
 STUDENT_ROLES = frozenset({"student"})
@@ -87,12 +96,11 @@ def _state_id(row: Row) -> str:
 
 
 def _opt_out(*rows: Row) -> bool:
-    return any(
-        bool(parse_flag(value))
-        for row in rows
-        for key, value in row.items()
-        if key in OPT_OUT_HEADERS
-    )
+    return any(_flagged(row, OPT_OUT_HEADERS) for row in rows)
+
+
+def _flagged(row: Row, headers: frozenset[str]) -> bool:
+    return any(bool(parse_flag(value)) for key, value in row.items() if key in headers)
 
 
 def _name(row: Row) -> PersonName:
@@ -137,6 +145,7 @@ def read_oneroster_files(files: Mapping[str, str], where: str) -> Iterator[Perso
                 name=_name(user),
                 emails=(user["email"],) if user.get("email") else (),
                 phones=phones,
+                restricted=_flagged(user, RESTRICTED_HEADERS),
             )
             guardian_agents[sourced] = _agents(user)
     # The other direction (a guardian naming their students), indexed by student so each
@@ -165,6 +174,7 @@ def read_oneroster_files(files: Mapping[str, str], where: str) -> Iterator[Perso
             birth_date=parse_date(demographic.get("birthdate", "")),
             directory_opt_out=_opt_out(user, demographic),
             guardians=tuple(linked) if role in STUDENT_ROLES else (),
+            emails=(user["email"],) if user.get("email") else (),
         )
 
 

@@ -51,3 +51,19 @@ OPT_OUT_HEADERS = frozenset(
         "metadata.ferpaOptOut",
     )
 )
+
+# A guardian's custody or no-contact restriction, as district extensions name it: a OneRoster
+# ``metadata.*`` column on the guardian's row, an Ed-Fi extension element on the association.
+RESTRICTED_HEADERS = frozenset(
+    header_key(name)
+    for stem in (
+        "restricted",
+        "guardianRestricted",
+        "custodyRestriction",
+        "custodyRestricted",
+        "noContact",
+        "contactRestricted",
+        "doNotContact",
+    )
+    for name in (stem, f"metadata.{stem}", f"ext.{stem}")
+)
