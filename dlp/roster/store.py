@@ -146,8 +146,9 @@ class RosterStore:
         self,
         people: Iterable[Person],
         source_format: str,
-        source: str = "",
         today: date | None = None,
+        *,
+        source: str = "",
     ) -> ImportReport:
         """Replace the roster with ``people``; report what changed, in counts. ``source``
         (an API's address, no credentials) is kept in the manifest for `dlp roster info`.
