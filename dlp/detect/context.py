@@ -173,12 +173,15 @@ class ContextRule:
             return self._positive_around(context, start, end)
         wanted = self._phrase_ids(context.indexer)
         near = self._nearest(context, start, end, wanted)
-        ids = list(near)
         extra = context.extra_at(start)
+        if not near and not extra:
+            return (), None  # most matches: nothing to name
+        ids = list(near)
         if extra:
             ids += [i for i in sorted(extra & wanted) if i not in near]
         closest = min(near.values()) if near else None
-        return tuple(context.indexer.phrases[i] for i in ids), closest
+        phrases = context.indexer.phrases
+        return tuple([phrases[i] for i in ids]), closest
 
     def _positive_around(
         self, context: TextContext, start: int, end: int

@@ -165,8 +165,9 @@ def _merge(
     current_start = current_end = -1
     for end in ends:
         start = end - width if end > width else 0
-        if spaceless and start < end:
+        if spaceless and start < end and end > current_end:
             # No match holds a barrier: one ending here starts after the last before its end.
+            # (Within the current window, the end merges whatever its start: not looked for.)
             start = max(start, *(text.rfind(barrier, start, end) + 1 for barrier in BARRIERS))
         stop = end + PAD
         if current_end >= 0 and start <= current_end:
