@@ -1,6 +1,7 @@
 """Scanner throughput and accuracy against plain Presidio with the same recognizers.
 
     .venv/bin/python benchmarks/scan_throughput.py [--mb 20] [--presidio-mb 1]
+        [--dense-mb 21] [--base REV]
 
 Builds a reproducible corpus of school-like mail with planted PII, scans it with the fast path
 on one core, then runs a plain Presidio AnalyzerEngine (blank spaCy pipeline, the same
@@ -8,6 +9,8 @@ recognizers) on the first ``--presidio-mb`` of it (Presidio is too slow for all 
 prints MB/s, their ratio, and precision/recall of both on the planted labels; also the
 "pattern pass" (the recognizers' patterns as one Hyperscan database, scanned with nothing
 else: the floor of any scanner of these patterns) and stock Presidio with its own recognizers.
+Last, the marginal cost of one finding through `dlp scan --format jsonl` on a corpus dense
+with findings (``dense_findings``), beside the commit ``--base`` names when given.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import dense_findings
 from benchmarks.school_corpus import Document, generate
 from dlp.detect.names import PERSON
 from dlp.detect.prefilter import compile_database
@@ -173,6 +177,16 @@ def main() -> None:
         default=50_000,
         help="also measure with a synthetic roster of this many students loaded (0: skip)",
     )
+    parser.add_argument(
+        "--dense-mb",
+        type=float,
+        default=21.0,
+        help="also the marginal cost per finding through dlp scan --format jsonl on a dense "
+        "corpus of this size (benchmarks/dense_findings.py; 0: skip)",
+    )
+    parser.add_argument(
+        "--base", default=None, help="a commit whose per-finding cost is measured alongside"
+    )
     args = parser.parse_args()
 
     documents = list(generate(int(args.mb * 1_000_000)))
@@ -244,6 +258,9 @@ def main() -> None:
     print("accuracy on planted labels (exact spans):")
     print_scores("fast path, whole corpus", score(documents, fast_results))
     print_scores("plain Presidio, sample", score(sample, presidio_results))
+    if args.dense_mb:
+        print("marginal cost per finding, through dlp scan --format jsonl:")
+        dense_findings.measure(args.dense_mb, args.base, repeat=3)
 
 
 if __name__ == "__main__":

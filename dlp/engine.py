@@ -16,6 +16,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from dlp.detect.categories import CategoryInfo, load_categories, recognizer_folders
 from dlp.detect.context import TextContext
+from dlp.detect.dedupe import remove_duplicates
 from dlp.detect.keywords import (
     KeywordRecognizer,
     load_dictionaries,
@@ -37,7 +38,7 @@ from dlp.detect.roster import (
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import ocr_score
-from dlp.model import Category, CellTable, Finding, Location, Segment
+from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt
 from dlp.roster.matcher import RosterMatcher
 from dlp.roster.store import RosterStore
 
@@ -277,6 +278,22 @@ class Scanner:
             *by_header.values()
         )
 
+    def kept_matches(
+        self,
+        text: str,
+        extra_context: str = "",
+        cells: CellTable | None = None,
+        folded: bool = False,
+    ) -> list[RawMatch]:
+        """The matches that count: at the threshold, of a wanted type, duplicates and
+        contained ones removed by Presidio's rule (``dlp.detect.dedupe``), in its order."""
+        wanted, threshold = self.config.entities, self.config.score_threshold
+        return remove_duplicates(
+            match
+            for match in self.raw_matches(text, extra_context, cells, folded)
+            if match.score >= threshold and (wanted is None or match.entity_type in wanted)
+        )
+
     def analyze(
         self,
         text: str,
@@ -285,14 +302,10 @@ class Scanner:
         folded: bool = False,
     ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
-        wanted = self.config.entities
-        results = [
+        return [
             to_recognizer_result(match, "")
-            for match in self.raw_matches(text, extra_context, cells, folded)
-            if match.score >= self.config.score_threshold
-            and (wanted is None or match.entity_type in wanted)
+            for match in self.kept_matches(text, extra_context, cells, folded)
         ]
-        return EntityRecognizer.remove_duplicates(results)
 
     def scan(
         self, segment: Segment, take: Callable[[str, Location], bool] | None = None
@@ -320,37 +333,48 @@ class Scanner:
                 longest=-1,
             )
         findings = []
-        results = self.analyze(text, segment.context, cells, folded=True)
-        if take is not None:
-            results.sort(key=lambda r: (r.start, r.end, r.entity_type))
-        for result in results:
-            location, offset = segment.location, 0
+        matches = self.kept_matches(text, segment.context, cells, folded=True)
+        # In the order of the text: what ``take`` is asked in, and what lets a text file's
+        # line and column be counted on from the previous finding rather than from the top.
+        matches.sort(key=_text_order)
+        secret, masks, categories = self.config.secret, self._masks, self._categories
+        to_original, to_original_end = folded.to_original, folded.to_original_end
+        location, offset, cell = segment.location, 0, -1
+        # (cell, original offset, TextAt there) of the previous finding in a text file.
+        last: tuple[int, int, TextAt] | None = None
+        for match in matches:
+            entity_type = match.entity_type
             if cells and original_cells:
-                index = cells.index_of(result.start)
-                location, offset = cells.location(index), original_cells.starts[index]
-            if take is not None and not take(result.entity_type, location):
+                cell = cells.index_of(match.start)
+                location, offset = cells.location(cell), original_cells.starts[cell]
+            if take is not None and not take(entity_type, location):
                 continue
-            value = text[result.start : result.end]
-            metadata = result.recognition_metadata
-            start = folded.to_original(result.start)
-            # In a text file: the match's line and column in the whole file.
-            at = location.text_at.advance(segment.text, offset, start) if location.text_at else None
+            value = text[match.start : match.end]
+            start = to_original(match.start)
+            at = None
+            if location.text_at is not None:
+                # In a text file: the match's line and column in the whole file.
+                if last is not None and last[0] == cell and last[1] <= start:
+                    at = last[2].advance(segment.text, last[1], start)
+                else:
+                    at = location.text_at.advance(segment.text, offset, start)
+                last = (cell, start, at)
             findings.append(
                 Finding(
-                    entity_type=result.entity_type,
-                    category=self.category_of(result.entity_type),
-                    start=start - offset,
-                    end=folded.to_original_end(result.end) - offset,
-                    score=ocr_score(result.score, location),
-                    recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
-                    pattern=metadata.get("pattern_name", ""),
-                    masked=masked_preview(value, self._masks.get(result.entity_type, "last4")),
-                    digest=keyed_digest(self.config.secret, result.entity_type, value),
-                    context_words=tuple(metadata.get("context_words", ())),
-                    location=location,
-                    subject=metadata.get("subject"),
-                    directory_opt_out=bool(metadata.get("directory_opt_out")),
-                    at=at,
+                    entity_type,
+                    categories.get(entity_type, Category.CONTACT),
+                    start - offset,
+                    to_original_end(match.end) - offset,
+                    ocr_score(match.score, location),
+                    match.recognizer,
+                    match.pattern,
+                    masked_preview(value, masks.get(entity_type, "last4")),
+                    keyed_digest(secret, entity_type, value),
+                    match.context_words,
+                    location,
+                    match.subject,
+                    match.directory_opt_out,
+                    at,
                 )
             )
         findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
@@ -361,6 +385,10 @@ class Scanner:
 
     def scan_all(self, segments: Iterable[Segment]) -> list[Finding]:
         return [finding for segment in segments for finding in self.scan(segment)]
+
+
+def _text_order(match: RawMatch) -> tuple[int, int, str]:
+    return (match.start, match.end, match.entity_type)
 
 
 def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:

@@ -279,10 +279,12 @@ class Finding:
     # within its segment, as everywhere else).
     at: TextAt | None = None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, masked_location: str | None = None) -> dict[str, object]:
+        """``masked_location``: ``self.location.masked()``, when the caller has it (findings
+        of one segment share their location, and masking it was a fifth of writing one)."""
         return {
             "kind": "finding",
-            "location": self.location.masked(),
+            "location": self.location.masked() if masked_location is None else masked_location,
             "entity_type": self.entity_type,
             "category": self.category.value,
             "start": self.start,

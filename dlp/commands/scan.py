@@ -28,6 +28,7 @@ from dlp.model import Finding, Location, Segment, Unscannable
 from dlp.pipeline import scan_items
 
 STDIN_NAME = "<stdin>"
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,12 +77,24 @@ def _text_line(item: Finding | Unscannable) -> str:
 def report(items: Iterable[Finding | Unscannable], output_format: str, out: TextIO) -> int:
     """Print every item; returns how many there were."""
     count = 0
+    write = out.write
+    if output_format != "jsonl":
+        for item in items:
+            count += 1
+            write(_text_line(item) + "\n")
+        return count
+    # One encoder for every line (json.dumps with an option makes one per call), and each
+    # location masked once for the findings that share it.
+    encode = _JSON.encode
+    location, masked = None, ""
     for item in items:
         count += 1
-        if output_format == "jsonl":
-            out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        if isinstance(item, Finding):
+            if item.location is not location:
+                location, masked = item.location, item.location.masked()
+            write(encode(item.to_dict(masked)) + "\n")
         else:
-            out.write(_text_line(item) + "\n")
+            write(encode(item.to_dict()) + "\n")
     return count
 
 

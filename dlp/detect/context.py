@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dlp.detect.text_index import ContextIndex, TextIndexer
+from dlp.detect.wordfind import WordFinder
 
 CONTEXT_BOOST = 0.35
 MIN_SCORE_WITH_CONTEXT = 0.4
@@ -100,14 +101,16 @@ class ContextRule:
     # Negative words are not in the shared index: "room" and "lot" are common words, and
     # each place the index reports costs the whole scan a little. They matter only next to
     # a match, so they are looked for there, in the few characters around it.
-    _negative: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
-    _positive_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _negative: WordFinder | None = field(default=None, compare=False, repr=False)
+    _positive_words: WordFinder | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.negative:
-            object.__setattr__(self, "_negative", negative_pattern(self.negative))
+            finder = WordFinder(negative_pattern(self.negative), self.negative)
+            object.__setattr__(self, "_negative", finder)
         if not self.indexed and self.words:
-            object.__setattr__(self, "_positive_words", negative_pattern(self.words))
+            finder = WordFinder(negative_pattern(self.words), self.words)
+            object.__setattr__(self, "_positive_words", finder)
 
     def _phrase_ids(self, indexer: TextIndexer) -> frozenset[int]:
         entry = self._ids.get(id(indexer))
@@ -121,19 +124,19 @@ class ContextRule:
         return self._nearest_word(self._negative, text, start, end)
 
     def _nearest_word(
-        self, pattern: re.Pattern[str] | None, text: str, start: int, end: int
+        self, finder: WordFinder | None, text: str, start: int, end: int
     ) -> int | None:
-        """The distance of the nearest match of ``pattern`` around the match, not across a
+        """The distance of the nearest of ``finder``'s words around the match, not across a
         boundary; None when there is none."""
-        if pattern is None:
+        if finder is None:
             return None
         nearest: int | None = None
-        for found in pattern.finditer(text, max(0, start - self.before), start):
-            if not crosses_boundary(text, found.end(), start):
-                nearest = start - found.end()  # the last one before is the nearest
-        following = pattern.search(text, end, min(len(text), end + self.after))
-        if following is not None and not crosses_boundary(text, end, following.start()):
-            distance = following.start() - end
+        for _, found_end in finder.spans(text, max(0, start - self.before), start):
+            if not crosses_boundary(text, found_end, start):
+                nearest = start - found_end  # the last one before is the nearest
+        following = finder.spans(text, end, min(len(text), end + self.after), first_only=True)
+        if following and not crosses_boundary(text, end, following[0][0]):
+            distance = following[0][0] - end
             nearest = distance if nearest is None else min(nearest, distance)
         return nearest
 
@@ -170,29 +173,32 @@ class ContextRule:
             return self._positive_around(context, start, end)
         wanted = self._phrase_ids(context.indexer)
         near = self._nearest(context, start, end, wanted)
-        ids = list(near)
         extra = context.extra_at(start)
+        if not near and not extra:
+            return (), None  # most matches: nothing to name
+        ids = list(near)
         if extra:
             ids += [i for i in sorted(extra & wanted) if i not in near]
         closest = min(near.values()) if near else None
-        return tuple(context.indexer.phrases[i] for i in ids), closest
+        phrases = context.indexer.phrases
+        return tuple([phrases[i] for i in ids]), closest
 
     def _positive_around(
         self, context: TextContext, start: int, end: int
     ) -> tuple[tuple[str, ...], int | None]:
         """For a rule whose words are not indexed: the nearest of them around the match, or
         one in the segment's context or the cell's header."""
-        pattern = self._positive_words
-        if pattern is None:
+        finder = self._positive_words
+        if finder is None:
             return (), None
         text = context.text
-        nearest = self._nearest_word(pattern, text, start, end)
+        nearest = self._nearest_word(finder, text, start, end)
         if nearest is not None:
             low, high = max(0, start - self.before), min(len(text), end + self.after)
-            found = [m.group().lower() for m in pattern.finditer(text, low, high)]
+            found = [text[a:b].lower() for a, b in finder.spans(text, low, high)]
             return tuple(dict.fromkeys(found)), nearest
         header = context.header_text_at(start)
-        found_in_header = pattern.search(header) if header else None
+        found_in_header = finder.pattern.search(header) if header else None
         if found_in_header is not None:
             return (found_in_header.group().lower(),), None
         return (), None

@@ -116,7 +116,7 @@ class NameFinder:
         """In the list as written, without accents or an apostrophe (the census writes
         "ONEIL"), or, for a double surname, each of its parts."""
         surnames = self.lists.surnames
-        plain = normalize(written).text
+        plain = written.lower() if written.isascii() else normalize(written).text
         if plain in surnames or plain.replace("'", "") in surnames:
             return True
         parts = [part for part in plain.split("-") if len(part) > 1]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import hyperscan
 
+from dlp.detect.prefilter_regex import BARRIERS, consumed_lookbehind, spaceless
 from dlp.detect.specs import SpecError
 
 PAD = 80  # longer than any lookahead in the shipped patterns
@@ -70,6 +71,9 @@ class Prefilter:
         One database of everything is scanned otherwise (one pass costs less than two).
         """
         self.refs: tuple[PatternRef, ...] = tuple(ref for _, _, ref in patterns)
+        # Patterns that never match a space or a line break: a window starts no further back
+        # than the run of non-space characters its end is in (``dlp.detect.prefilter_regex``).
+        self._spaceless = tuple(spaceless(regex, flags) for regex, flags, _ in patterns)
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
         self._core_ids: frozenset[int] = frozenset(core or ())
@@ -113,7 +117,13 @@ class Prefilter:
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         return {
-            pattern_id: _merge(sorted(hit_ends), self.refs[pattern_id].width, text, length)
+            pattern_id: _merge(
+                sorted(hit_ends),
+                self.refs[pattern_id].width,
+                text,
+                length,
+                self._spaceless[pattern_id],
+            )
             for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items()
         }
 
@@ -129,7 +139,7 @@ def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) ->
             hs_flags |= hyperscan.HS_FLAG_DOTALL
         if re_flags & re.MULTILINE:
             hs_flags |= hyperscan.HS_FLAG_MULTILINE
-        expressions.append(regex.encode("ascii"))
+        expressions.append(consumed_lookbehind(regex).encode("ascii"))
         flags.append(hs_flags)
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
@@ -148,11 +158,17 @@ def _snap_end(text: str, end: int, length: int) -> int:
     return space.start() if space else min(length, end + _SNAP_LIMIT)
 
 
-def _merge(ends: list[int], width: int, text: str, length: int) -> list[tuple[int, int]]:
+def _merge(
+    ends: list[int], width: int, text: str, length: int, spaceless: bool = False
+) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     current_start = current_end = -1
     for end in ends:
         start = end - width if end > width else 0
+        if spaceless and start < end and end > current_end:
+            # No match holds a barrier: one ending here starts after the last before its end.
+            # (Within the current window, the end merges whatever its start: not looked for.)
+            start = max(start, *(text.rfind(barrier, start, end) + 1 for barrier in BARRIERS))
         stop = end + PAD
         if current_end >= 0 and start <= current_end:
             if stop > current_end:

@@ -229,17 +229,21 @@ class TextIndexer:
         if self._empty or not text:
             return matches, context
         normalized: NormalizedText = normalize(text, folded)
-        padded = f" {skeleton(normalized.text)} "
+        lowered = normalized.text
+        # Most text is ASCII: its offsets are the text's own, no map to go through.
+        identity = normalized.is_identity
+        to_original, to_original_end = normalized.to_original, normalized.to_original_end
+        padded = f" {skeleton(lowered)} "
         for last, (length, terms, phrases, given_name) in self._automaton.iter(padded):
             # `last` is the trailing pad space (or the digit after a glued phrase);
             # [last - 1 - length, last - 1) in normalized text
             end = last - 1
-            start = normalized.to_original(end - length)
+            start = end - length if identity else to_original(end - length)
             if given_name and not terms and not phrases and not text[start].isupper():
                 continue  # only a capitalized given name can start a name
-            if in_address(normalized.text, end - length, end):
+            if in_address(lowered, end - length, end):
                 continue
-            original_end = normalized.to_original_end(end)
+            original_end = end if identity else to_original_end(end)
             for term in terms:
                 matches.append(
                     RawMatch(
