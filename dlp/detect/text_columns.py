@@ -16,6 +16,8 @@ MAX_ROWS = 400
 # At least this many delimiters in each line of the block (one tab makes two columns, but a
 # comma or a pipe in prose is too common for fewer than two).
 MIN_DELIMITERS = {"\t": 1, "|": 2, ",": 2}
+_PADDING = " \"'\r"
+_EDGES = "\t|,\n"
 # A longer line is no table row (and counting its cells at every match would cost).
 MAX_LINE = 2000
 
@@ -29,6 +31,19 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def column_header(text: str, start: int, end: int) -> str | None:
     """The header cell of the column ``text[start:end]`` fills, or None when the value is not
     a whole cell of a block of lines with the same number of delimiters under a header."""
+    # Most matches are in prose: settled by the characters on either side of the value.
+    low = start
+    while low > 0 and text[low - 1] in _PADDING:
+        low -= 1
+    high = end
+    while high < len(text) and text[high] in _PADDING:
+        high += 1
+    before_char = text[low - 1] if low > 0 else "\n"
+    after_char = text[high] if high < len(text) else "\n"
+    if before_char not in _EDGES or after_char not in _EDGES:
+        return None
+    if before_char == after_char == "\n":
+        return None  # a value alone on its line (a form's): no columns
     line_start, line_end = _line_bounds(text, start, end)
     if line_end - line_start > MAX_LINE:
         return None
