@@ -170,7 +170,19 @@ def test_context_does_not_cross_a_cell_edge(scanner) -> None:
 
 
 GLUE_LABELS = st.sampled_from(
-    ["SSN", "SS#", "SSN#", "SocialSecurityNumber:", "SOCIALNUM", "Soc.Sec.No."]
+    [
+        "SSN",
+        "SS#",
+        "SSN#",
+        "SocialSecurityNumber:",
+        "SOCIALNUM",
+        "Soc.Sec.No.",
+        # OCR: the words of a label glued, m read as rn
+        "EmployeeSSN:",
+        "Parent/GuardianSSN",
+        "SocialSecNumber:",
+        "SocialSecurityNurnber:",
+    ]
 )
 
 
@@ -252,3 +264,25 @@ def test_a_table_cell_under_another_header_is_no_student_id(scanner, text) -> No
     # (the prose line is no table: its own context still counts there)
     found = [f for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"]
     assert bool(found) == text.startswith("Dear")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    label=st.sampled_from(["Student ID", "Perm ID", "Pupil ID", "Local ID", "CALPADS ID"]),
+    reading=st.sampled_from(["ID", "1D", "lD"]),
+    glue=st.sampled_from(["", ":", ": ", " "]),
+    squeeze=st.booleans(),
+    value=st.integers(100_000, 9_999_999_999),
+    after=st.sampled_from(["", "_", "____", " | Grade: 5", "\nInvoice 4455"]),
+)
+def test_a_student_id_as_ocr_reads_its_label_is_found(
+    scanner, label, reading, glue, squeeze, value, after
+) -> None:
+    """OCR drops the spaces of a label and reads I as 1 or l; the value keeps its span."""
+    written = label.replace("ID", reading)
+    if squeeze:
+        written = written.replace(" ", "")
+    text = f"Name: Ana Ruiz\n{written}{glue}{value}{after}"
+    start = text.index(str(value), len("Name: Ana Ruiz\n") + len(written))
+    spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"}
+    assert (start, start + len(str(value))) in spans
