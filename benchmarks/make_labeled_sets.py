@@ -392,6 +392,47 @@ def hr_ssn(v: Values) -> Text:
     return t
 
 
+def heldout(v: Values) -> Text:
+    """Written after the recognizers were fixed against the other sets, and not tuned on:
+    reply threads, SIS exports as key=value and JSON, numbered lists, subject lines, W-2
+    lists, and numbers that look like SSNs but are not (EINs, last four)."""
+    r = v.rng
+    t = Text()
+    first, last = v.name()
+    kind = r.randrange(7)
+    if kind == 0:
+        t.add("On Tue, Ms. Rivera wrote:\n> Can you resend the record for ")
+        t.add(f"{first} {last}", "PERSON").add("?\n> Student ID ")
+        t.add(v.student_id(), "STUDENT_ID").add("\n\nSure, attached.\n")
+    elif kind == 1:
+        key = r.choice(["student_id", "StudentNumber", "stu_id", "perm_id", "local_student_id"])
+        t.add(f'{{"{key}": "').add(v.student_id(), "STUDENT_ID").add('", "grade": ')
+        t.add(f'"{r.randint(1, 12)}", "last_name": "').add(last, "PERSON").add('"}\n')
+    elif kind == 2:
+        t.add(f"RE: Transcript request - SID {''}")
+        t.add(v.student_id(), "STUDENT_ID").add(f" ({first[0]}. ").add(last, "PERSON").add(")\n")
+        t.add("Please process by Friday. " + r.choice(NEGATIVE_LINES)(v) + "\n")
+    elif kind == 3:
+        t.add("W-2 corrections:\n")
+        for n in range(r.randint(2, 5)):
+            a, b = v.name()
+            t.add(f"{n + 1}. ").add(f"{a} {b}", "PERSON").add(", SSN ")
+            t.add(v.ssn_text(r.choice(["dash", "bare"])), "US_SSN").add("\n")
+        t.add(f"Employer EIN {v.digits(2, 2)}-{v.digits(7, 7)}\n")
+    elif kind == 4:
+        t.add("Key=value export\nStudentID=").add(v.student_id(), "STUDENT_ID")
+        t.add(";SSN=").add(v.ssn_text("dash"), "US_SSN").add(f";Room={v.digits(3, 4)}\n")
+    elif kind == 5:
+        t.add("The SSN on the form ends in ").add(v.digits(4, 4)).add("; please confirm.\n")
+        t.add("Ticket #").add(v.digits(7, 9)).add(" for the student portal reset.\n")
+    else:
+        t.add("Pupil no. ").add(v.student_id(), "STUDENT_ID").add(" - ")
+        t.add(f"{first} {last}", "PERSON").add(", social security ")
+        t.add(v.ssn_text(), "US_SSN").add(", mother's cell ")
+        t.add(v.phone(), "PHONE_NUMBER").add("\n")
+    return t
+
+
 STYLES: dict[str, Callable[[Values], Text]] = {
     "k12_forms": form,
     "k12_ocr": ocr,
@@ -399,6 +440,7 @@ STYLES: dict[str, Callable[[Values], Text]] = {
     "k12_informal": informal,
     "k12_spanish": lambda v: form(v, spanish=True) if v.rng.random() < 0.5 else spanish_mail(v),
     "k12_hr_ssn": hr_ssn,
+    "heldout_k12": heldout,
 }
 
 

@@ -47,16 +47,16 @@ class EntitySpec:
     source: str
 
 
-# How OCR reads the words of a label: "Student1D:4481902", "PermlD 4481902" (I as 1 or l),
-# "SocialSecurityNurnber" (m as rn).
+# How people abbreviate the words of a label ("Pupil no.", "Phone #") and how OCR reads them:
+# "Student1D:4481902", "PermlD 4481902" (I as 1 or l), "SocialSecurityNurnber" (m as rn).
 _OCR_READINGS = (
     (re.compile(r"(?<![^\W_])id(?![^\W_])", re.IGNORECASE), ("1d", "ld")),
-    (re.compile(r"number", re.IGNORECASE), ("nurnber",)),
+    (re.compile(r"(?<![^\W_])number(?![^\W_])", re.IGNORECASE), ("nurnber", "no", "#", "num")),
 )
 
 
 def ocr_spellings(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The context words, and each one as OCR often reads it."""
+    """The context words, each also as people abbreviate it and as OCR often reads it."""
     extra = [
         pattern.sub(reading, word)
         for word in words

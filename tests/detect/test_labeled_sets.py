@@ -24,7 +24,7 @@ from benchmarks.labeled_scoring import (
     total,
 )
 
-K12 = sorted(p for p in labeled_set_paths(TESTS_DATA) if p.name.startswith("k12_"))
+K12 = sorted(p for p in labeled_set_paths(TESTS_DATA) if p.name.startswith(("k12_", "heldout_k12")))
 TARGETS = {"US_SSN": (0.99, 0.99), "STUDENT_ID": (0.95, 0.99)}  # (precision, recall)
 PER_SET = {"US_SSN": (0.97, 0.97), "STUDENT_ID": (0.93, 0.95)}
 
@@ -37,6 +37,7 @@ def finder(scanner) -> Finder:
 def test_the_sets_are_there_and_labeled() -> None:
     names = {path.stem for path in K12}
     assert {"k12_forms", "k12_ocr", "k12_tables", "k12_informal", "k12_spanish"} <= names
+    assert "heldout_k12" in names
     for path in K12:
         records = load_records(path)
         assert len(records) >= 100, path
