@@ -5,9 +5,14 @@
 Generates (fixed seed, into a temporary folder that is removed afterwards) a Vault-style export:
 ``export_0.zip``, ``export_1.zip`` and ``export-metadata.xml`` with owners and sharing. Inside:
 docx (some with a photo embedded, as real ones often have), xlsx grade sheets, PDFs (some with
-a scanned-image stream), CSV rosters and schedules, text notes, zips nested inside the drive,
-and photos, videos and recordings, which are skipped by type and reported as not scanned. Text
-comes from ``school_corpus`` with student records planted in about half of the documents.
+a scanned-image stream), scanned PDFs (image-only pages of forms and letters), CSV rosters and
+schedules, text notes, zips nested inside the drive, photos (real JPEG and PNG pictures, from
+``export_scans``: event photos, phone photos of forms), and videos and recordings, which are
+skipped by type and reported as not scanned. Text comes from ``school_corpus`` with student
+records planted in about half of the documents.
+
+The export is scanned with OCR (the default) and, with ``--ocr both`` (the default), once more
+without it: GB/hour of both, and OCR's pages and worker time apart.
 
 Prints the composition, GB/hour over the whole export and over the bytes actually read, the
 share of worker time spent reading, extracting and detecting, the machine's load, and how many
@@ -29,10 +34,13 @@ from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from benchmarks.export_scans import ScanPool
 from benchmarks.school_corpus import FIRST, LAST, SUBJECTS, generate
 from dlp.engine import DetectionConfig
+from dlp.export.naming import path_digest
 from dlp.export.result import FINDINGS, FileResult
 from dlp.export.scan import ExportScan, Outcome, run_scan
+from dlp.extract.limits import Limits
 
 SEED = 7203
 SECRET = b"benchmark-secret-0123456789abcdef"
@@ -50,6 +58,7 @@ MIX = {
     "xlsx": 0.04,
     "txt": 0.04,
     "csv": 0.04,
+    "scan": 0.05,
 }
 
 
@@ -278,6 +287,9 @@ class ExportBuilder:
         self.counts: Counter[str] = Counter()
         self.planted: set[str] = set()
         self.documents: list[tuple[str, str, str]] = []  # file name, owner, sharing
+        # Real pictures (their own seed: the other kinds stay as they were for a seed).
+        self.scans = ScanPool(random.Random(seed + 1))
+        self.image_bytes = 0  # media that OCR reads (JPEG and PNG pictures)
 
     def build(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -324,10 +336,15 @@ class ExportBuilder:
         file_id = f"1{number:06d}{rng.randrange(16**8):08x}"
         if kind == "media":
             extension, magic, (low, high) = rng.choice(MEDIA_KINDS)
+            if extension in (".jpg", ".png"):
+                data, planted = self.picture(extension, planted)
+                return f"media_{file_id}{extension}", data, False, planted
             data = magic + rng.randbytes(rng.randint(low, high))
             return f"media_{file_id}{extension}", data, False, False
+        if kind == "scan":
+            return f"Scan_{file_id}.pdf", self.scans.scanned_pdf(planted), False, planted
         if kind == "docx":
-            photo = rng.randbytes(rng.randint(150_000, 1_500_000)) if rng.random() < 0.4 else None
+            photo = self.scans.photo(small=True) if rng.random() < 0.4 else None
             text = self.texts.text(rng.randint(8_000, 90_000), planted)
             return f"Notes_{file_id}.docx", docx(text, photo), False, planted
         if kind == "pdf":
@@ -363,6 +380,17 @@ class ExportBuilder:
                 archive.writestr(member, data)
         return f"Backup_{file_id}.zip", buffer.getvalue(), False, planted
 
+    def picture(self, extension: str, planted: bool) -> tuple[bytes, bool]:
+        """A JPEG: mostly an event photo, one in five a phone photo of a form; a PNG: a phone
+        photo of a form saved losslessly (a screenshot). Returns the bytes and whether a
+        record is planted in them."""
+        if extension == ".jpg" and self.rng.random() < 0.8:
+            data, planted = self.scans.photo(), False
+        else:
+            data = self.scans.document_photo(planted)
+        self.image_bytes += len(data)
+        return data, planted
+
     def write_metadata(self) -> None:
         with open(self.folder / "export-metadata.xml", "w", encoding="utf-8") as out:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Root><Batch><Documents>\n')
@@ -389,6 +417,12 @@ def main() -> None:
         help="run on a local Dask cluster of --workers processes instead",
     )
     parser.add_argument("--keep", type=Path, help="write the export and reports here, keep them")
+    parser.add_argument(
+        "--ocr",
+        choices=("on", "both"),
+        default="both",
+        help="scan with OCR only, or once more without it (the default)",
+    )
     parser.add_argument(
         "--mix",
         type=parse_mix,
@@ -446,7 +480,7 @@ def main() -> None:
         load_after = os.getloadavg()
         cpu_after = os.times()
         summary = outcome.summary
-        skipped = builder.composition["media"]
+        skipped = builder.composition["media"] - builder.image_bytes  # (images are read)
         read = summary.bytes - skipped
         worker = max(summary.seconds_read + summary.seconds_extract + summary.seconds_detect, 1e-9)
         children = (
@@ -455,8 +489,11 @@ def main() -> None:
             - cpu_before.children_user
             - cpu_before.children_system
         )
-        flagged = {item.key.split("/", 1)[1] for item in outcome_files(outcome)}
-        hit = len(builder.planted & flagged)
+        # A result names its file by a keyed digest of its drive path (its location masks
+        # every name that holds a finding): the planted files' paths are digested alike.
+        flagged = {item.drive_key for item in outcome_files(outcome)}
+        planted_names = {path_digest(SECRET, member) for member in builder.planted}
+        hit = len(planted_names & flagged)
         print(
             f"\nscan: {'dask' if args.dask else 'local'}, {args.workers} worker processes on "
             f"{os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
@@ -481,16 +518,48 @@ def main() -> None:
         print(f"  outcomes: {dict(summary.by_status)}; findings {summary.findings}")
         print(
             f"  files with planted records flagged: {hit} of {len(builder.planted)}; "
-            f"files without planted records flagged: {len(flagged - builder.planted)} of "
+            f"files without planted records flagged: {len(flagged - planted_names)} of "
             f"{summary.files - len(builder.planted)}"
         )
         print("  per kind (worker seconds; MB per worker-second):")
         for kind, (files, size, busy) in sorted(per_kind(outcome).items()):
             rate = f"{size / MB / busy:8.1f}" if busy > 0 else "skipped"
             print(f"    {kind:6} {files:5} files {size / MB:8.1f} MB {busy:7.1f} s {rate}")
+        print(
+            f"  OCR: {summary.ocr_pages} pages or images in {summary.seconds_ocr:.0f} s of worker"
+            f" time ({100 * summary.seconds_ocr / worker:.0f}%); pictures "
+            f"{builder.image_bytes / 1e9:.2f} GB, scanned PDFs "
+            f"{builder.composition['scan'] / 1e9:.2f} GB"
+        )
+        if args.ocr == "both":
+            compare_without_ocr(export, base, config, args.workers, seconds, summary.bytes)
         if args.keep:
             print(f"  export and reports kept in {base}")
         sys.stdout.flush()
+
+
+def compare_without_ocr(
+    export: Path, base: Path, config: DetectionConfig, workers: int, seconds: float, size: int
+) -> None:
+    """The same export scanned again with OCR off (pictures skipped by type, scanned pages
+    reported as image content): GB/hour of both runs, side by side."""
+    started = time.monotonic()
+    outcome = run_scan(
+        ExportScan(
+            export=export,
+            out=base / "reports-no-ocr",
+            config=config,
+            workers=workers,
+            internal_domains=frozenset({"cusd.com"}),
+            limits=Limits(ocr=False),
+        )
+    )
+    without = time.monotonic() - started
+    print(
+        f"  GB/hour over the export: with OCR {size / 1e9 / (seconds / 3600):.1f}, without OCR "
+        f"{outcome.summary.bytes / 1e9 / (without / 3600):.1f} ({without:.1f} s; "
+        f"{outcome.summary.flagged} files flagged without OCR)"
+    )
 
 
 def all_files(outcome: Outcome) -> list[FileResult]:
@@ -509,7 +578,7 @@ def per_kind(outcome: Outcome) -> dict[str, tuple[int, int, float]]:
     totals: dict[str, tuple[int, int, float]] = {}
     media = {extension for extension, _, _ in MEDIA_KINDS}
     for item in all_files(outcome):
-        extension = "." + item.key.rsplit(".", 1)[-1]
+        extension = "." + item.location.rsplit(".", 1)[-1]
         kind = "media" if extension in media else extension[1:]
         files, size, busy = totals.get(kind, (0, 0, 0.0))
         totals[kind] = (

@@ -148,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.files} files, {summary.flagged} with findings ({summary.findings} findings), "
         f"{summary.by_status['unscannable']} not fully read, "
         f"{summary.by_status['not scanned']} skipped by type; "
+        f"OCR: {summary.ocr_pages} pages in {summary.seconds_ocr:.1f} s; "
         f"report: {outcome.out / reports.HTML_NAME}"
     )
     return exit_status(summary)

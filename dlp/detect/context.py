@@ -11,7 +11,9 @@ Context does not reach across the end of a sentence, a blank line or the edge of
 cells are blank lines apart): "SSID" in one sentence says nothing about a room number in the
 next. A label on its own line directly above its value still counts (forms and OCR put labels
 there). Negative context words (invoice, order, room...) take a pattern's score down when one
-is nearer the match than any positive word: "order 4481902" is not a student ID.
+is nearer the match than any positive word: "order 4481902" is not a student ID. A word after
+the match counts on the match's own line only (the next line of a form is the next field's),
+and any word before the match is nearer than any after it (a label comes before its value).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dlp.detect.text_columns import column_header
 from dlp.detect.text_index import ContextIndex, TextIndexer
 from dlp.detect.wordfind import WordFinder
 
@@ -29,6 +32,10 @@ MIN_SCORE_WITH_CONTEXT = 0.4
 # A score with a negative word nearer than any positive one: a value that counted alone at 0.5
 # falls under the default threshold of 0.4; a checksum-validated one (1.0) still counts.
 NEGATIVE_FACTOR = 0.3
+# Added to the distance of a word after a match: a label comes before its value, so a word
+# before the match is nearer than any word after it ("SSN: 536221234  CALPADS ID: 4481902",
+# two fields OCR put on one line: the SSN's own label wins over the next field's).
+AFTER = 10_000
 # A blank line (quoted-reply markers allowed on it), or the end of a sentence: a stop followed
 # by white space and a capital letter, an opening quote or a Spanish opening mark; not the
 # stop of a title or an initial ("Mrs. Lee", "Sra. López", "Ana M. Ruiz").
@@ -46,6 +53,13 @@ def crosses_boundary(text: str, left: int, right: int) -> bool:
     if right <= left or not text:
         return False
     return _BOUNDARY.search(text, left, min(right + 1, len(text))) is not None
+
+
+def _ends_line(text: str, left: int, right: int) -> bool:
+    """Whether the gap after a match up to a word behind it crosses a boundary or a line
+    break: a form's next line is the next field's label ("SSN: 536-22-1234" then "Order
+    4481902"), never this value's."""
+    return "\n" in text[left:right] or crosses_boundary(text, left, right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +149,8 @@ class ContextRule:
             if not crosses_boundary(text, found_end, start):
                 nearest = start - found_end  # the last one before is the nearest
         following = finder.spans(text, end, min(len(text), end + self.after), first_only=True)
-        if following and not crosses_boundary(text, end, following[0][0]):
-            distance = following[0][0] - end
+        if following and not _ends_line(text, end, following[0][0]):
+            distance = following[0][0] - end + AFTER
             nearest = distance if nearest is None else min(nearest, distance)
         return nearest
 
@@ -153,11 +167,13 @@ class ContextRule:
         ):
             if phrase_end <= start:
                 left, right = phrase_end, start
+                if crosses_boundary(text, left, right):
+                    continue
             else:
                 left, right = end, phrase_start
-            if crosses_boundary(text, left, right):
-                continue
-            distance = right - left
+                if _ends_line(text, left, right):
+                    continue
+            distance = right - left + (AFTER if phrase_end > start else 0)
             if distance < nearest.get(phrase, distance + 1):
                 nearest[phrase] = distance
         return nearest
@@ -207,11 +223,30 @@ class ContextRule:
         self, context: TextContext, start: int, end: int, base: float
     ) -> tuple[float, tuple[str, ...]]:
         """The match's score after its context, and the context words that raised it."""
+        header = column_header(context.text, start, end) if context.text else None
+        if header is not None:
+            return self._score_in_column(context, header, start, base)
         words, closest = self._positive(context, start, end)
         if self._negative is not None:
             against = self._nearest_negative(context.text, start, end)
             if against is not None and (closest is None or against < closest):
                 return base * NEGATIVE_FACTOR, ()
+        return boosted(base, words), words
+
+    def _score_in_column(
+        self, context: TextContext, header: str, start: int, base: float
+    ) -> tuple[float, tuple[str, ...]]:
+        """A whole cell of a table pasted into text: its column's header is its context, not
+        the other columns' cells and headers around it (``dlp.detect.text_columns``)."""
+        if self.indexed:
+            wanted = self._phrase_ids(context.indexer)
+            ids = (context.indexer.phrases_in(header) | context.extra_at(start)) & wanted
+            words = tuple(context.indexer.phrases[i] for i in sorted(ids))
+        else:
+            found = self._positive_words.search(header) if self._positive_words else None
+            words = (found.group().lower(),) if found is not None else ()
+        if not words and self._negative is not None and self._negative.search(header):
+            return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
 
 
@@ -224,8 +259,10 @@ def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:
         if not parts:
             continue
         written = r"[\s.:-]{0,3}".join(re.escape(part) for part in parts)
-        # A word ends at a non-word character; "#" may touch the number it labels.
-        alternatives.add(written + (r"(?![^\W_])" if parts[-1][-1].isalnum() else ""))
+        # A word ends at a non-word character; "#" may touch the number it labels. A longer
+        # word may run on: OCR glues the label's words ("SocialSecurityNumber:").
+        ends = parts[-1][-1].isalnum() and len(parts[-1]) < 5
+        alternatives.add(written + (r"(?![^\W_])" if ends else ""))
     ordered = sorted(alternatives, key=len, reverse=True)
     return re.compile(rf"(?<![^\W_])(?:{'|'.join(ordered)})", re.IGNORECASE)
 

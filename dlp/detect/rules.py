@@ -107,6 +107,13 @@ def nanp_phone_is_impossible(text: str) -> bool:
     return area[0] in "01" or area[1:] == "11" or exchange[1:] == "11" or len(set(number)) == 1
 
 
+def national_phone_is_impossible(text: str) -> bool:
+    """A number in a country's own form ("0699 868 88 55", "(71) 4233-6306") has 7 to 13
+    digits, not all one digit."""
+    number = digits(text.lower().split("x")[0].split("ext")[0])
+    return not 7 <= len(number) <= 13 or len(set(number)) == 1
+
+
 @cache
 def _suffix_extractor() -> TLDExtract:
     # suffix_list_urls=() keeps tldextract on the snapshot bundled with it: no download, ever.
@@ -123,6 +130,7 @@ BUILTIN_RULES: dict[str, Rule] = {
     "luhn": luhn_is_valid,
     "impossible_date": date_is_impossible,
     "nanp_phone": nanp_phone_is_impossible,
+    "national_phone": national_phone_is_impossible,
     "email_domain": email_domain_is_valid,
 }
 

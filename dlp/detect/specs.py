@@ -47,6 +47,26 @@ class EntitySpec:
     source: str
 
 
+# How people abbreviate the words of a label ("Pupil no.", "Phone #") and how OCR reads them:
+# "Student1D:4481902", "PermlD 4481902" (I as 1 or l), "SocialSecurityNurnber" (m as rn).
+_OCR_READINGS = (
+    (re.compile(r"(?<![^\W_])id(?![^\W_])", re.IGNORECASE), ("1d", "ld")),
+    (re.compile(r"(?<![^\W_])number(?![^\W_])", re.IGNORECASE), ("nurnber", "no", "#", "num")),
+)
+
+
+def ocr_spellings(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The context words, each also as people abbreviate it and as OCR often reads it."""
+    extra = [
+        pattern.sub(reading, word)
+        for word in words
+        for pattern, readings in _OCR_READINGS
+        if pattern.search(word)
+        for reading in readings
+    ]
+    return tuple(dict.fromkeys((*words, *extra)))
+
+
 def _pattern(table: Table, flags: int) -> PatternSpec:
     name = table.string("name")
     regex = table.string("regex")
@@ -103,7 +123,7 @@ def parse_entity_spec(
     else:
         patterns = attempt([], root.array, "patterns", partial(_pattern, flags=flags))
     context = root.table("context")
-    words: tuple[str, ...] = attempt((), context.strings, "words", ())
+    words: tuple[str, ...] = ocr_spellings(attempt((), context.strings, "words", ()))
     negative: tuple[str, ...] = attempt((), context.strings, "negative", ())
     indexed: bool = attempt(True, context.boolean, "indexed", True)
     # No bounds: the window sizes have never had any.

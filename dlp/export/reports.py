@@ -96,6 +96,9 @@ def _summary_record(summary: Summary, info: RunInfo) -> dict[str, Any]:
         "files_by_clause": dict(summary.files_by_clause),
         "unscannable_reasons": dict(summary.reasons),
         "seconds": round(info.seconds, 3),
+        # OCR apart from the rest: its pages cost a second each, where text costs nothing.
+        "ocr_pages": summary.ocr_pages,
+        "seconds_ocr": round(summary.seconds_ocr, 3),
         "mode": info.mode,
         "workers": info.workers,
         "metadata_sources": list(info.metadata_sources),

@@ -22,29 +22,14 @@ FLOORS = {
     "US_SSN": (0.95, 0.95),
     "CREDIT_CARD": (0.85, 0.95),
     "EMAIL_ADDRESS": (0.95, 0.95),
+    # Every labeled phone counts, foreign numbers in their national form too ("0699 868 88
+    # 55"): those are found only next to a context word ("call me at", "Phone:").
     "PHONE_NUMBER": (0.6, 0.9),
     # Most of the corpus's addresses are foreign ("ul. Słowicza 10", "Rua Mina 50") and its
     # spans often cover only part of one ("Suite 041"): a US street recognizer scores low on
     # both counts here. The floors guard against regressions; they are not a quality claim.
     "US_STREET_ADDRESS": (0.12, 0.4),
 }
-
-
-def is_recognized_phone_form(value: str) -> bool:
-    """The phone recognizer is for NANP numbers and international ones written with "+" and a
-    country code; the corpus also labels foreign numbers in national form ("0490 39 07 81")."""
-    if value.startswith("+") and not value.startswith("+1"):
-        return True
-    return is_north_american(value)
-
-
-def is_north_american(value: str) -> bool:
-    digits = "".join(c for c in value.lower().split("x")[0] if c.isdigit())
-    if digits.startswith("001"):
-        digits = digits[2:]
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return len(digits) == 10 and digits[0] not in "01"
 
 
 def test_labeled_pii_sentences(scanner, corpus, capsys):
@@ -59,7 +44,6 @@ def test_labeled_pii_sentences(scanner, corpus, capsys):
             (s["start_position"], s["end_position"], SHARED[s["entity_type"]])
             for s in record["spans"]
             if s["entity_type"] in SHARED
-            and (s["entity_type"] != "PHONE_NUMBER" or is_recognized_phone_form(s["entity_value"]))
         ]
         found = [
             (f.start, f.end, f.entity_type)

@@ -69,7 +69,7 @@ FOUND = [
     ("Grade: B+", "GRADE_VALUE", "Grade: B+"),
     ("card 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
     ("card 4111111111111111", "CREDIT_CARD", "4111111111111111"),
-    ("Student ethnicity: Hispanic", "DEMOGRAPHIC", "ethnicity"),
+    ("The student's ethnicity was updated in the SIS.", "DEMOGRAPHIC", "ethnicity"),
     (
         "Her immigration status is pending, the student told the counselor.",
         "DEMOGRAPHIC",

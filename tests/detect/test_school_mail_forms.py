@@ -63,6 +63,31 @@ FOUND = [
     ("Expulsión", "DISCIPLINE", "Expulsión"),
     ("carta de amonestación", "PERSONNEL", "carta de amonestación"),
     ("sexo femenino", "DEMOGRAPHIC", "sexo femenino"),
+    # a form's next line is the next field: its label does not take this value away
+    ("Employee SSN: 737-62-0329\nOrder 6621234 shipped", "US_SSN", "737-62-0329"),
+    ("SS No.\n478122016\nTracking 12345678901", "US_SSN", "478122016"),
+    ("Student ID: 4481902\nInvoice #55512 is paid", "STUDENT_ID", "4481902"),
+    # a form's blank line after the value, as OCR reads it
+    ("SSN: 594-15-6581____", "US_SSN", "594-15-6581"),
+    ("Lunch # 7023698", "STUDENT_ID", "7023698"),
+    ("No. de estudiante: 6060533", "STUDENT_ID", "6060533"),
+    # OCR: I read as 1 or l, m as rn, words of a label glued together, a value glued after "No."
+    ("PermlD 4481902", "STUDENT_ID", "4481902"),
+    ("CALPADS1D:746089017", "STUDENT_ID", "746089017"),
+    ("SocialSecurityNurnber:497306437", "US_SSN", "497306437"),
+    ("EmployeeSSN:258-12-4164", "US_SSN", "258-12-4164"),
+    ("Parent/GuardianSSN037-82-1308", "US_SSN", "037-82-1308"),
+    ("Social Security No.539 75 6358", "US_SSN", "539 75 6358"),
+    ("SSN635.92.6964", "US_SSN", "635.92.6964"),
+    # two fields on one line (OCR joins them): each value keeps its own label
+    ("SocialSecurityNumber: 717506154  CALPADS ID: 457616165", "US_SSN", "717506154"),
+    ("SocialSecurityNumber: 717506154  CALPADS ID: 457616165", "STUDENT_ID", "457616165"),
+    # phones: a "-Fax" tag after the number; foreign numbers in their own form, with context
+    ("751-954-9268-Fax", "PHONE_NUMBER", "751-954-9268"),
+    ("Phone: 0699 868 88 55", "PHONE_NUMBER", "0699 868 88 55"),
+    ("Can someone call me on (64) 3591-3246?", "PHONE_NUMBER", "(64) 3591-3246"),
+    ("Celular: 55 1234 5678", "PHONE_NUMBER", "55 1234 5678"),
+    ("Mobile: 02.27.96.63.08", "PHONE_NUMBER", "02.27.96.63.08"),
 ]
 
 NOT_FOUND = [
@@ -83,6 +108,16 @@ NOT_FOUND = [
     ("Saved in /srv/share/calpads/4481902.csv", "STUDENT_ID"),
     # ordinary words that are not records
     ("We foster a love of reading", "DEMOGRAPHIC"),
+    # a label after the value, on the next line, is the next field's
+    ("Order: 494897814\nSSN\n892-04-1234", "STUDENT_ID"),
+    ("CALPADS ID: 494897814\nSSN:\n", "US_SSN"),
+    # numbers in paths and links, routes, phones' digit groups
+    ("Student ID form saved in /srv/share/records/2621305.pdf", "STUDENT_ID"),
+    ("Student ID cards: bus 25 leaves at 3:15; route 135892.", "STUDENT_ID"),
+    ("Student ID #\nMobile: +44 7700 969511", "STUDENT_ID"),
+    # a foreign-form phone needs its context, and a date is none
+    ("Order 0699 868 88 55", "PHONE_NUMBER"),
+    ("Please call: 03-10-2002", "PHONE_NUMBER"),
 ]
 
 
@@ -90,6 +125,23 @@ NOT_FOUND = [
 def test_found_at_its_span(scanner, text, entity, value) -> None:
     spans = [(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == entity]
     assert _span(text, value) in spans
+
+
+# A value with its own label is not also the entity of a label on the line above or beside it.
+NOT_AT = [
+    ("SOCIALNUM 416-35-4254\nSSID: 671655818", "US_SSN", "671655818"),
+    ("SocialSecurityNumber: 717506154  CALPADS ID: 457616165", "STUDENT_ID", "717506154"),
+    ("SocialSecurityNumber: 717506154  CALPADS ID: 457616165", "US_SSN", "457616165"),
+    ("Student ID: 4481902  Phone: 0699 868 88 55", "STUDENT_ID", "0699 868 88 55"),
+    ("EmployeeSSN:371-67-1932\nStudentID:4685687", "US_SSN", "4685687"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), NOT_AT, ids=[row[0] for row in NOT_AT])
+def test_not_at_that_span(scanner, text, entity, value) -> None:
+    spans = [(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == entity]
+    start, end = _span(text, value)
+    assert not [(s, e) for s, e in spans if s < end and start < e]
 
 
 @pytest.mark.parametrize(("text", "entity"), NOT_FOUND, ids=[row[0] for row in NOT_FOUND])
@@ -118,7 +170,19 @@ def test_context_does_not_cross_a_cell_edge(scanner) -> None:
 
 
 GLUE_LABELS = st.sampled_from(
-    ["SSN", "SS#", "SSN#", "SocialSecurityNumber:", "SOCIALNUM", "Soc.Sec.No."]
+    [
+        "SSN",
+        "SS#",
+        "SSN#",
+        "SocialSecurityNumber:",
+        "SOCIALNUM",
+        "Soc.Sec.No.",
+        # OCR: the words of a label glued, m read as rn
+        "EmployeeSSN:",
+        "Parent/GuardianSSN",
+        "SocialSecNumber:",
+        "SocialSecurityNurnber:",
+    ]
 )
 
 
@@ -144,3 +208,81 @@ def test_a_dotted_ssn_is_found_without_a_label(scanner, ssn, before) -> None:
     text = f"{before}{value} thanks"
     spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "US_SSN"}
     assert (len(before), len(before) + len(value)) in spans
+
+
+ID_HEADERS = st.sampled_from(["Student ID", "Perm ID", "SSID", "Student #", "ID#", "Local ID"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    header=ID_HEADERS,
+    delimiter=st.sampled_from(["\t", " | ", ","]),
+    ids=st.lists(st.integers(1_000_000, 999_999_999), min_size=1, max_size=30, unique=True),
+    room=st.integers(100_000, 999_999),
+)
+def test_every_row_of_a_pasted_table_takes_its_column_header(
+    scanner, header, delimiter, ids, room
+) -> None:
+    """A class list pasted into mail: each ID under its column's header, however far down;
+    a number in a column with another header (a room) is no student ID."""
+    lines = [delimiter.join([header, "Last Name", "Room"])]
+    lines += [delimiter.join([str(value), "Kim", str(room)]) for value in ids]
+    text = "Roster below.\n\n" + "\n".join(lines) + "\n"
+    found = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"}
+    expected = set()
+    offset = len("Roster below.\n\n") + len(lines[0]) + 1
+    for line, value in zip(lines[1:], ids, strict=True):
+        expected.add((offset, offset + len(str(value))))
+        offset += len(line) + 1
+    assert found == expected
+
+
+TABLES = [
+    # the header's own neighbours are other columns' labels: the first row is not the SSN
+    # column's, nor the phone's
+    ("Student ID\tParent Phone\n4481902\t559-327-1000\n", "STUDENT_ID", "4481902"),
+    ("SSN | Name | Grade\n536-22-1234 | Kim | 5\n", "US_SSN", "536-22-1234"),
+    ("Perm ID,Last,First,Grade\n1234567,Kim,Ana,5\n7654321,Lee,Bo,4\n", "STUDENT_ID", "7654321"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), TABLES, ids=[row[0] for row in TABLES])
+def test_a_pasted_table_cell_at_its_span(scanner, text, entity, value) -> None:
+    spans = [(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == entity]
+    assert _span(text, value) in spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Room\tStudent ID\n4481902\tpending\n",  # its column is Room
+        "Invoice,Vendor,Amount\n44819021,Acme,120\n",
+        "Dear Ana, your student ID, 4481902, was reset, thanks",  # prose with commas
+    ],
+)
+def test_a_table_cell_under_another_header_is_no_student_id(scanner, text) -> None:
+    # (the prose line is no table: its own context still counts there)
+    found = [f for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"]
+    assert bool(found) == text.startswith("Dear")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    label=st.sampled_from(["Student ID", "Perm ID", "Pupil ID", "Local ID", "CALPADS ID"]),
+    reading=st.sampled_from(["ID", "1D", "lD"]),
+    glue=st.sampled_from(["", ":", ": ", " "]),
+    squeeze=st.booleans(),
+    value=st.integers(100_000, 9_999_999_999),
+    after=st.sampled_from(["", "_", "____", " | Grade: 5", "\nInvoice 4455"]),
+)
+def test_a_student_id_as_ocr_reads_its_label_is_found(
+    scanner, label, reading, glue, squeeze, value, after
+) -> None:
+    """OCR drops the spaces of a label and reads I as 1 or l; the value keeps its span."""
+    written = label.replace("ID", reading)
+    if squeeze:
+        written = written.replace(" ", "")
+    text = f"Name: Ana Ruiz\n{written}{glue}{value}{after}"
+    start = text.index(str(value), len("Name: Ana Ruiz\n") + len(written))
+    spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "STUDENT_ID"}
+    assert (start, start + len(str(value))) in spans

@@ -92,7 +92,15 @@ def test_ocr_flag_reads_or_skips_a_photographed_form(tmp_path, capsys, flag, sta
         )
         == status
     )
-    assert printed in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert printed in output
+    # OCR's pages and time are reported apart, on the command's line and in the summary record
+    pages = 0 if "off" in flag else 1
+    assert f"OCR: {pages} pages in" in output
+    lines = (tmp_path / "o" / "report.jsonl").read_text().splitlines()
+    record = json.loads(lines[-1])
+    assert record["kind"] == "summary" and record["ocr_pages"] == pages
+    assert (record["seconds_ocr"] > 0) == bool(pages)
 
 
 @pytest.mark.parametrize(
