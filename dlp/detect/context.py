@@ -243,9 +243,9 @@ class ContextRule:
             ids = (context.indexer.phrases_in(header) | context.extra_at(start)) & wanted
             words = tuple(context.indexer.phrases[i] for i in sorted(ids))
         else:
-            found = self._positive_words.search(header) if self._positive_words else None
+            found = self._positive_words.pattern.search(header) if self._positive_words else None
             words = (found.group().lower(),) if found is not None else ()
-        if not words and self._negative is not None and self._negative.search(header):
+        if not words and self._negative is not None and self._negative.pattern.search(header):
             return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
 
