@@ -3,6 +3,9 @@
 Assembled in one visible place (``build_scanner``) from a ``DetectionConfig``: data-defined
 pattern recognizers, the keyword dictionaries, optionally a spaCy model for PERSON, and a
 Hyperscan prefilter that lets the pattern recognizers look only where they can match.
+
+Presidio is imported only where a Presidio object is asked for (``Scanner.recognizers``,
+``Scanner.analyze``, a spaCy PERSON model): a scan runs without it (``dlp.detect.overlaps``).
 """
 
 from __future__ import annotations
@@ -10,22 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from typing import TYPE_CHECKING
 
 from dlp.detect.categories import CategoryInfo, load_categories, recognizer_folders
 from dlp.detect.context import TextContext
-from dlp.detect.keywords import (
-    KeywordRecognizer,
-    load_dictionaries,
-    merge_extra_terms,
-    to_recognizer_result,
-)
+from dlp.detect.keywords import KeywordRecognizer, load_dictionaries, merge_extra_terms
 from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
 from dlp.detect.names import PERSON, NameFinder, NameLists
 from dlp.detect.normalize import fold
+from dlp.detect.overlaps import remove_duplicates
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
 from dlp.detect.roster import (
@@ -38,8 +35,12 @@ from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import ocr_score
 from dlp.model import Category, CellTable, Finding, Location, Segment
-from dlp.roster.matcher import RosterMatcher
-from dlp.roster.store import RosterStore
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    from dlp.roster.matcher import RosterMatcher
 
 DEFAULT_SCORE_THRESHOLD = 0.4
 
@@ -168,6 +169,7 @@ class Scanner:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
             self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
         self._possible: dict[frozenset[int], frozenset[int]] = {}
+        self._presidio: list[EntityRecognizer] | None = None
 
     def _possible_patterns(self, present: frozenset[int]) -> frozenset[int]:
         """The patterns that can count in a text where these context phrases occur."""
@@ -186,7 +188,13 @@ class Scanner:
     @property
     def recognizers(self) -> list[EntityRecognizer]:
         """The recognizers of the equivalence guarantee, as Presidio objects (roster aside)."""
-        return [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
+        if self._presidio is None:
+            from dlp.detect.presidio_adapters import as_presidio
+
+            self._presidio = as_presidio(
+                [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
+            )
+        return self._presidio
 
     def category_of(self, entity_type: str) -> Category:
         return self._categories.get(entity_type, Category.CONTACT)
@@ -277,6 +285,23 @@ class Scanner:
             *by_header.values()
         )
 
+    def results(
+        self,
+        text: str,
+        extra_context: str = "",
+        cells: CellTable | None = None,
+        folded: bool = False,
+    ) -> list[RawMatch]:
+        """What ``AnalyzerEngine.analyze`` would give: matches at or over the threshold, of the
+        wanted types, without duplicates or contained ones (``dlp.detect.overlaps``)."""
+        wanted = self.config.entities
+        return remove_duplicates(
+            match
+            for match in self.raw_matches(text, extra_context, cells, folded)
+            if match.score >= self.config.score_threshold
+            and (wanted is None or match.entity_type in wanted)
+        )
+
     def analyze(
         self,
         text: str,
@@ -285,14 +310,12 @@ class Scanner:
         folded: bool = False,
     ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
-        wanted = self.config.entities
-        results = [
+        from dlp.detect.presidio_adapters import to_recognizer_result
+
+        return [
             to_recognizer_result(match, "")
-            for match in self.raw_matches(text, extra_context, cells, folded)
-            if match.score >= self.config.score_threshold
-            and (wanted is None or match.entity_type in wanted)
+            for match in self.results(text, extra_context, cells, folded)
         ]
-        return EntityRecognizer.remove_duplicates(results)
 
     def scan(
         self, segment: Segment, take: Callable[[str, Location], bool] | None = None
@@ -320,7 +343,7 @@ class Scanner:
                 longest=-1,
             )
         findings = []
-        results = self.analyze(text, segment.context, cells, folded=True)
+        results = self.results(text, segment.context, cells, folded=True)
         if take is not None:
             results.sort(key=lambda r: (r.start, r.end, r.entity_type))
         for result in results:
@@ -331,7 +354,6 @@ class Scanner:
             if take is not None and not take(result.entity_type, location):
                 continue
             value = text[result.start : result.end]
-            metadata = result.recognition_metadata
             start = folded.to_original(result.start)
             # In a text file: the match's line and column in the whole file.
             at = location.text_at.advance(segment.text, offset, start) if location.text_at else None
@@ -342,14 +364,14 @@ class Scanner:
                     start=start - offset,
                     end=folded.to_original_end(result.end) - offset,
                     score=ocr_score(result.score, location),
-                    recognizer=metadata[RecognizerResult.RECOGNIZER_NAME_KEY],
-                    pattern=metadata.get("pattern_name", ""),
+                    recognizer=result.recognizer,
+                    pattern=result.pattern,
                     masked=masked_preview(value, self._masks.get(result.entity_type, "last4")),
                     digest=keyed_digest(self.config.secret, result.entity_type, value),
-                    context_words=tuple(metadata.get("context_words", ())),
+                    context_words=result.context_words,
                     location=location,
-                    subject=metadata.get("subject"),
-                    directory_opt_out=bool(metadata.get("directory_opt_out")),
+                    subject=result.subject,
+                    directory_opt_out=result.directory_opt_out,
                     at=at,
                 )
             )
@@ -400,6 +422,8 @@ def build_scanner(config: DetectionConfig) -> Scanner:
         names = NameFinder(NameLists.load(folder / "names", overlay / "names" if overlay else None))
     roster = None
     if config.roster_path is not None:
+        from dlp.roster.store import RosterStore  # numpy and the kernel: only with a roster
+
         roster = RosterStore.open(config.roster_path, config.secret).matcher()
         # Its compiled kernel is built (or loaded from numba's cache) with the scanner, once
         # per process, rather than inside the first message's scan time limit.

@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
 from dlp.commands.detection_options import (
@@ -26,11 +27,13 @@ from dlp.commands.detection_options import (
     roster_path,
     settings_detection,
 )
-from dlp.roster.importers import FORMATS, read_roster
-from dlp.roster.importers.generic_csv import parse_mapping
-from dlp.roster.people import Role, RosterFormatError
+from dlp.roster.importers import FORMATS
 from dlp.roster.secret import SECRET_ENV
-from dlp.roster.store import RosterStore, RosterStoreError
+
+if TYPE_CHECKING:
+    from dlp.roster.store import RosterStore
+
+# The store (numpy, the matcher) and the importers' parsers load when an action runs.
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,6 +80,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> RosterStore:
+    from dlp.roster.store import RosterStore
+
     settings = settings_detection(args.config)
     path = roster_path(args.store, settings)
     if path is None:
@@ -89,6 +94,11 @@ def _store(args: argparse.Namespace) -> RosterStore:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from dlp.roster.importers import read_roster
+    from dlp.roster.importers.generic_csv import parse_mapping
+    from dlp.roster.people import Role, RosterFormatError
+    from dlp.roster.store import RosterStoreError
+
     store = _store(args)
     try:
         mapping = parse_mapping(args.map) if args.map else None
@@ -112,6 +122,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from dlp.roster.store import RosterStoreError
+
     store = _store(args)
     try:
         tables = store.load()
