@@ -9,6 +9,7 @@ adds its terms to the shipped file's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 
 from dlp.detect.categories import dictionary_category, dictionary_files
@@ -85,7 +86,12 @@ class KeywordRecognizer:
         self.terms: tuple[Term, ...] = tuple(terms)
         self.supported_entities = sorted({term.category for term in self.terms})
         self.name = KEYWORD_RECOGNIZER
-        self._indexer = TextIndexer(self.terms, ())
+
+    @cached_property
+    def _indexer(self) -> TextIndexer:
+        # For `find` on its own (Presidio's analyze()): the scanner indexes the terms together
+        # with the context words, so its keyword recognizer never builds this one.
+        return TextIndexer(self.terms, ())
 
     def find(self, text: str) -> list[RawMatch]:
         return self._indexer.index(text)[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cached_property
 
 from dlp.detect.context import ContextRule, TextContext, context_of
 from dlp.detect.matches import RawMatch
@@ -37,10 +38,14 @@ class DataPatternRecognizer:
             tuple(spec.negative_words),
             spec.context_indexed,
         )
-        # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
-        self._own_indexer = TextIndexer((), spec.context_words if spec.context_indexed else ())
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
+
+    @cached_property
+    def _own_indexer(self) -> TextIndexer:
+        # For `find` on its own (Presidio's analyze()); the scanner shares one indexer for
+        # everything, so a scanner's recognizers never build theirs (an automaton each).
+        return TextIndexer((), self.spec.context_words if self.spec.context_indexed else ())
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return self._validate(pattern_text) if self._validate else None

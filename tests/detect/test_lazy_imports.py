@@ -68,3 +68,35 @@ def test_presidio_objects_are_made_when_asked_for(scanner) -> None:
 
 def test_id_entities_are_the_matchers_names() -> None:
     assert {role: ENTITY_TYPES[role, "id"] for role in ID_ENTITIES} == ID_ENTITIES
+
+
+def test_one_command_registers_alone_and_help_lists_them_all() -> None:
+    from dlp.cli import COMMAND_MODULES, build_parser
+
+    loaded = _modules_after("from dlp.cli import build_parser\nbuild_parser(['scan', 'x.eml'])\n")
+    assert "dlp.commands.scan" in loaded
+    assert not {"dlp.commands.quarantine", "dlp.commands.web", "smtp_gateway.command"} & loaded
+    args = build_parser(["scan", "--format", "jsonl", "x.eml"]).parse_args(
+        ["scan", "--format", "jsonl", "x.eml"]
+    )
+    assert (args.command, args.format, args.paths) == ("scan", "jsonl", ["x.eml"])
+    everything = build_parser(["--help"])
+    choices = everything._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {name.replace("_", "-") for name in COMMAND_MODULES} | {"gateway"} <= set(choices)
+    gateway = build_parser(["gateway", "--check"]).parse_args(["gateway", "--check"])
+    assert gateway.command == "gateway" and gateway.check
+
+
+def test_an_extractor_loads_with_the_first_item_of_its_kind() -> None:
+    loaded = _modules_after(
+        "from dlp.extract import extract_bytes\n"
+        "from dlp.model import Location\n"
+        "raw = b'Subject: hi\\r\\n\\r\\nhello'\n"
+        "items = list(extract_bytes(raw, 'a.eml', Location(('a.eml',))))\n"
+        "assert items and items[-1].text.strip() == 'hello', items\n"
+    )
+    assert "dlp.extract.mime" in loaded
+    assert not {"dlp.extract.sevenzip", "dlp.extract.pdfdoc", "dlp.extract.ole"} & loaded
+    from dlp.extract import dispatch
+
+    dispatch.load_extractors()  # every module it names exists and imports
