@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from benchmarks.school_corpus import FIRST, LAST, SUBJECTS, generate
 from dlp.engine import DetectionConfig
+from dlp.export.naming import path_digest
 from dlp.export.result import FINDINGS, FileResult
 from dlp.export.scan import ExportScan, Outcome, run_scan
 
@@ -455,7 +456,8 @@ def main() -> None:
             - cpu_before.children_user
             - cpu_before.children_system
         )
-        flagged = {item.key.split("/", 1)[1] for item in outcome_files(outcome)}
+        members = export_members(export)
+        flagged = {members[item.key] for item in outcome_files(outcome)}
         hit = len(builder.planted & flagged)
         print(
             f"\nscan: {'dask' if args.dask else 'local'}, {args.workers} worker processes on "
@@ -485,7 +487,7 @@ def main() -> None:
             f"{summary.files - len(builder.planted)}"
         )
         print("  per kind (worker seconds; MB per worker-second):")
-        for kind, (files, size, busy) in sorted(per_kind(outcome).items()):
+        for kind, (files, size, busy) in sorted(per_kind(outcome, members).items()):
             rate = f"{size / MB / busy:8.1f}" if busy > 0 else "skipped"
             print(f"    {kind:6} {files:5} files {size / MB:8.1f} MB {busy:7.1f} s {rate}")
         if args.keep:
@@ -504,12 +506,23 @@ def outcome_files(outcome: Outcome) -> list[FileResult]:
     return [item for item in all_files(outcome) if item.status == FINDINGS]
 
 
-def per_kind(outcome: Outcome) -> dict[str, tuple[int, int, float]]:
+def export_members(export: Path) -> dict[str, str]:
+    """{a file's key in the reports: its member path in the export's zip}: the reports key
+    files by a keyed digest of their path (`dlp.export.naming.path_digest`)."""
+    members: dict[str, str] = {}
+    for part in sorted(export.glob("*.zip")):
+        with zipfile.ZipFile(part) as archive:
+            for member in archive.namelist():
+                members[path_digest(SECRET, f"{part.name}/{member}")] = member
+    return members
+
+
+def per_kind(outcome: Outcome, members: dict[str, str]) -> dict[str, tuple[int, int, float]]:
     """{kind: (files, bytes, worker seconds)}."""
     totals: dict[str, tuple[int, int, float]] = {}
     media = {extension for extension, _, _ in MEDIA_KINDS}
     for item in all_files(outcome):
-        extension = "." + item.key.rsplit(".", 1)[-1]
+        extension = "." + members[item.key].rsplit(".", 1)[-1]
         kind = "media" if extension in media else extension[1:]
         files, size, busy = totals.get(kind, (0, 0, 0.0))
         totals[kind] = (
