@@ -489,11 +489,9 @@ def main() -> None:
             - cpu_before.children_user
             - cpu_before.children_system
         )
-        # A result names its file by a keyed digest of its drive path (its location masks
-        # every name that holds a finding): the planted files' paths are digested alike.
-        flagged = {item.drive_key for item in outcome_files(outcome)}
-        planted_names = {path_digest(SECRET, member) for member in builder.planted}
-        hit = len(planted_names & flagged)
+        members = export_members(export)
+        flagged = {members[item.key] for item in outcome_files(outcome)}
+        hit = len(builder.planted & flagged)
         print(
             f"\nscan: {'dask' if args.dask else 'local'}, {args.workers} worker processes on "
             f"{os.cpu_count()} cores; load average before {load_before[0]:.2f}, "
@@ -518,11 +516,11 @@ def main() -> None:
         print(f"  outcomes: {dict(summary.by_status)}; findings {summary.findings}")
         print(
             f"  files with planted records flagged: {hit} of {len(builder.planted)}; "
-            f"files without planted records flagged: {len(flagged - planted_names)} of "
+            f"files without planted records flagged: {len(flagged - builder.planted)} of "
             f"{summary.files - len(builder.planted)}"
         )
         print("  per kind (worker seconds; MB per worker-second):")
-        for kind, (files, size, busy) in sorted(per_kind(outcome).items()):
+        for kind, (files, size, busy) in sorted(per_kind(outcome, members).items()):
             rate = f"{size / MB / busy:8.1f}" if busy > 0 else "skipped"
             print(f"    {kind:6} {files:5} files {size / MB:8.1f} MB {busy:7.1f} s {rate}")
         print(
@@ -573,12 +571,23 @@ def outcome_files(outcome: Outcome) -> list[FileResult]:
     return [item for item in all_files(outcome) if item.status == FINDINGS]
 
 
-def per_kind(outcome: Outcome) -> dict[str, tuple[int, int, float]]:
+def export_members(export: Path) -> dict[str, str]:
+    """{a file's key in the reports: its member path in the export's zip}: the reports key
+    files by a keyed digest of their path (`dlp.export.naming.path_digest`)."""
+    members: dict[str, str] = {}
+    for part in sorted(export.glob("*.zip")):
+        with zipfile.ZipFile(part) as archive:
+            for member in archive.namelist():
+                members[path_digest(SECRET, f"{part.name}/{member}")] = member
+    return members
+
+
+def per_kind(outcome: Outcome, members: dict[str, str]) -> dict[str, tuple[int, int, float]]:
     """{kind: (files, bytes, worker seconds)}."""
     totals: dict[str, tuple[int, int, float]] = {}
     media = {extension for extension, _, _ in MEDIA_KINDS}
     for item in all_files(outcome):
-        extension = "." + item.location.rsplit(".", 1)[-1]
+        extension = "." + members[item.key].rsplit(".", 1)[-1]
         kind = "media" if extension in media else extension[1:]
         files, size, busy = totals.get(kind, (0, 0, 0.0))
         totals[kind] = (

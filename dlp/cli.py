@@ -41,13 +41,23 @@ class UsageError(Exception):
     """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: when it names one of `dlp`'s own commands, only that command is
+    registered (neither the other modules nor the entry points are read: it starts faster);
+    otherwise (``--help``, a plugin's command, a typo) every command is."""
     parser = argparse.ArgumentParser(
         prog="dlp", description="Outbound data-loss prevention for school districts."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    own = chosen.replace("-", "_") if chosen else None
+    if own in COMMAND_MODULES:
+        importlib.import_module(f"dlp.commands.{own}").register(subparsers)
+        if chosen in subparsers.choices:
+            return parser
     for name in COMMAND_MODULES:
-        importlib.import_module(f"dlp.commands.{name}").register(subparsers)
+        if name != own:
+            importlib.import_module(f"dlp.commands.{name}").register(subparsers)
     # By name: one package installed twice (an editable copy and a wheel) registers once.
     plugins = {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
     for entry in plugins.values():
@@ -56,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         status = int(args.func(args))

@@ -3,6 +3,9 @@
 Assembled in one visible place (``build_scanner``) from a ``DetectionConfig``: data-defined
 pattern recognizers, the keyword dictionaries, optionally a spaCy model for PERSON, and a
 Hyperscan prefilter that lets the pattern recognizers look only where they can match.
+
+Presidio is imported only where a Presidio object is asked for (``Scanner.recognizers``,
+``Scanner.analyze``, a spaCy PERSON model): a scan runs without it (``dlp.detect.dedupe``).
 """
 
 from __future__ import annotations
@@ -10,19 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from typing import TYPE_CHECKING
 
 from dlp.detect.categories import CategoryInfo, load_categories, recognizer_folders
 from dlp.detect.context import TextContext
 from dlp.detect.dedupe import remove_duplicates
-from dlp.detect.keywords import (
-    KeywordRecognizer,
-    load_dictionaries,
-    merge_extra_terms,
-    to_recognizer_result,
-)
+from dlp.detect.keywords import KeywordRecognizer, load_dictionaries, merge_extra_terms
 from dlp.detect.masking import keyed_digest, masked_preview
 from dlp.detect.matches import RawMatch
 from dlp.detect.names import PERSON, NameFinder, NameLists
@@ -39,8 +35,12 @@ from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import ocr_score
 from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt
-from dlp.roster.matcher import RosterMatcher
-from dlp.roster.store import RosterStore
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    from dlp.roster.matcher import RosterMatcher
 
 DEFAULT_SCORE_THRESHOLD = 0.4
 
@@ -169,6 +169,7 @@ class Scanner:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
             self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
         self._possible: dict[frozenset[int], frozenset[int]] = {}
+        self._presidio: list[EntityRecognizer] | None = None
 
     def _possible_patterns(self, present: frozenset[int]) -> frozenset[int]:
         """The patterns that can count in a text where these context phrases occur."""
@@ -187,7 +188,13 @@ class Scanner:
     @property
     def recognizers(self) -> list[EntityRecognizer]:
         """The recognizers of the equivalence guarantee, as Presidio objects (roster aside)."""
-        return [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
+        if self._presidio is None:
+            from dlp.detect.presidio_adapters import as_presidio
+
+            self._presidio = as_presidio(
+                [*self.pattern_recognizers, self.keyword_recognizer, *self.extra_recognizers]
+            )
+        return self._presidio
 
     def category_of(self, entity_type: str) -> Category:
         return self._categories.get(entity_type, Category.CONTACT)
@@ -302,6 +309,8 @@ class Scanner:
         folded: bool = False,
     ) -> list[RecognizerResult]:
         """Presidio-style results, exactly as ``AnalyzerEngine.analyze`` would give them."""
+        from dlp.detect.presidio_adapters import to_recognizer_result
+
         return [
             to_recognizer_result(match, "")
             for match in self.kept_matches(text, extra_context, cells, folded)
@@ -428,6 +437,8 @@ def build_scanner(config: DetectionConfig) -> Scanner:
         names = NameFinder(NameLists.load(folder / "names", overlay / "names" if overlay else None))
     roster = None
     if config.roster_path is not None:
+        from dlp.roster.store import RosterStore  # numpy and the kernel: only with a roster
+
         roster = RosterStore.open(config.roster_path, config.secret).matcher()
         # Its compiled kernel is built (or loaded from numba's cache) with the scanner, once
         # per process, rather than inside the first message's scan time limit.

@@ -15,7 +15,6 @@ database, the audit log, their folders) is its user's only: umask 077. --check a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import socket
@@ -37,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here: `dlp --help` registers this command too
+
     from dlp.actions.notify import NoticeError
     from dlp.detect.categories import CategoryError
     from dlp.file_modes import unsafe_modes, use_private_umask
@@ -85,6 +86,8 @@ def notify_ready(env: Mapping[str, str]) -> None:
 
 
 async def _serve(settings: object) -> int:
+    import asyncio
+
     from dlp.settings import Settings
     from smtp_gateway.server import Gateway
 

@@ -69,10 +69,16 @@ def households_of(scan: ScanFunction) -> Households | None:
 def build_scan(job: ScanJob) -> ScanFunction:
     from dlp.engine import build_scanner
     from dlp.extract import sheetkernel
+    from dlp.extract.dispatch import load_extractors
+    from dlp.model import Segment
 
     scanner = build_scanner(job.detection)
     # Compiled (or loaded from numba's cache) now, not inside the first spreadsheet's time limit.
     sheetkernel.warm()
+    # Likewise the extractors (imported on first use otherwise) and the e-mail rule's suffix
+    # list (loaded at the first address).
+    load_extractors()
+    scanner.scan(Segment("warm@example.org"))
     return MessageScan(scanner, job)
 
 

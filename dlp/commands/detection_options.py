@@ -13,12 +13,14 @@ import secrets
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dlp.cli import UsageError
-from dlp.engine import DetectionConfig
 from dlp.roster.secret import SECRET_ENV, SECRET_FILE_ENV, SecretError, load_secret
 from dlp.settings import DetectionSettings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from dlp.engine import DetectionConfig
 
 DEFAULT_SECRET_FILE = DetectionSettings().secret_file
 ROSTER_ENV = "DLP_ROSTER_STORE"

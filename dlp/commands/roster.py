@@ -19,6 +19,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
 from dlp.commands.detection_options import (
@@ -29,12 +30,13 @@ from dlp.commands.detection_options import (
     settings_detection,
 )
 from dlp.commands.roster_sync import register_sync
-from dlp.roster.importers import FORMATS, read_roster
-from dlp.roster.importers.generic_csv import parse_mapping
-from dlp.roster.people import Role, RosterFormatError
+from dlp.roster.importers import FORMATS
 from dlp.roster.secret import SECRET_ENV
-from dlp.roster.snapshot import describe_age, info_dict, read_info
-from dlp.roster.store import RosterStore, RosterStoreError
+
+if TYPE_CHECKING:
+    from dlp.roster.store import RosterStore
+
+# The store (numpy, the matcher) and the importers' parsers load when an action runs.
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -83,6 +85,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> RosterStore:
+    from dlp.roster.store import RosterStore
+
     settings = settings_detection(args.config)
     path = roster_path(args.store, settings)
     if path is None:
@@ -95,6 +99,11 @@ def _store(args: argparse.Namespace) -> RosterStore:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from dlp.roster.importers import read_roster
+    from dlp.roster.importers.generic_csv import parse_mapping
+    from dlp.roster.people import Role, RosterFormatError
+    from dlp.roster.store import RosterStoreError
+
     store = _store(args)
     try:
         mapping = parse_mapping(args.map) if args.map else None
@@ -118,6 +127,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from dlp.roster.snapshot import describe_age, info_dict, read_info
+    from dlp.roster.store import RosterStoreError
+
     store = _store(args)
     try:
         tables = store.load()

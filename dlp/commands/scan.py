@@ -18,14 +18,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dlp.cli import UsageError
 from dlp.commands.detection_options import add_detection_options, detection_config
-from dlp.engine import Scanner, build_scanner
-from dlp.extract import Limits, extract_bytes, extract_path
 from dlp.model import Finding, Location, Segment, Unscannable
-from dlp.pipeline import scan_items
+
+if TYPE_CHECKING:
+    from dlp.extract import Limits
+
+# The scanner, the extractors and the pipeline are imported when a scan runs (`run`, `_items`),
+# not to register the command: `dlp --help` and every other command start without them.
 
 STDIN_NAME = "<stdin>"
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -44,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _items(paths: list[str], limits: Limits) -> Iterator[Segment | Unscannable]:
+    from dlp.extract import extract_bytes, extract_path
+
     for name in paths:
         if name == "-":
             data = sys.stdin.buffer.read()
@@ -99,6 +104,10 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
 
 
 def run(args: argparse.Namespace) -> int:
+    from dlp.engine import Scanner, build_scanner
+    from dlp.extract import Limits
+    from dlp.pipeline import scan_items
+
     config = detection_config(
         args,
         "digests are valid for this run only (set DLP_SECRET or --secret-file for stable digests)",

@@ -13,19 +13,10 @@ from pathlib import Path
 
 from dlp.cli import UsageError
 from dlp.commands.detection_options import add_detection_options, detection_config
-from dlp.export import reports
-from dlp.export.runner import default_workers
-from dlp.export.scan import (
-    DEFAULT_MAX_FINDINGS,
-    STATE_NAME,
-    ExportScan,
-    exit_status,
-    run_scan,
-)
-from dlp.export.state import StateError
-from dlp.extract import Limits
+from dlp.export.defaults import DEFAULT_MAX_FINDINGS, STATE_NAME
 from dlp.roster.secret import SECRET_ENV
-from dlp.roster.store import RosterStore, RosterStoreError
+
+# The scan itself (scanner, workers, reports) is imported by `run`, not to register the command.
 
 DEFAULT_OUT = Path("export-report")
 
@@ -102,6 +93,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from dlp.export import reports
+    from dlp.export.runner import default_workers
+    from dlp.export.scan import ExportScan, exit_status, run_scan
+    from dlp.export.state import StateError
+    from dlp.extract import Limits
+    from dlp.roster.store import RosterStore, RosterStoreError
+
     if not args.path.exists():
         raise UsageError(f"{args.path}: no such file or folder")
     if not os.access(args.path, os.R_OK):

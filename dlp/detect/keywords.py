@@ -9,17 +9,15 @@ adds its terms to the shipped file's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from dlp.detect.categories import dictionary_category, dictionary_files
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
 from dlp.detect.text_index import KEYWORD_RECOGNIZER, Term, TextIndexer, term_problem
 
-__all__ = ["KeywordRecognizer", "Term", "load_dictionaries", "to_recognizer_result"]
+__all__ = ["KeywordRecognizer", "Term", "load_dictionaries"]
 
 
 class DictionaryError(ValueError):
@@ -80,51 +78,20 @@ def merge_extra_terms(extra: Mapping[str, Iterable[tuple[str, float]]]) -> list[
     ]
 
 
-class KeywordRecognizer(EntityRecognizer):
-    """Finds dictionary terms; the entity type of a finding is the term's category."""
+class KeywordRecognizer:
+    """Finds dictionary terms; the entity type of a finding is the term's category. As a
+    Presidio recognizer: ``dlp.detect.presidio_adapters``."""
 
     def __init__(self, terms: Iterable[Term]) -> None:
         self.terms: tuple[Term, ...] = tuple(terms)
-        super().__init__(
-            supported_entities=sorted({term.category for term in self.terms}),
-            name=KEYWORD_RECOGNIZER,
-            supported_language="en",
-        )
-        self._indexer = TextIndexer(self.terms, ())
+        self.supported_entities = sorted({term.category for term in self.terms})
+        self.name = KEYWORD_RECOGNIZER
 
-    def load(self) -> None:
-        """Presidio hook; everything is built in the constructor."""
+    @cached_property
+    def _indexer(self) -> TextIndexer:
+        # For `find` on its own (Presidio's analyze()): the scanner indexes the terms together
+        # with the context words, so its keyword recognizer never builds this one.
+        return TextIndexer(self.terms, ())
 
     def find(self, text: str) -> list[RawMatch]:
         return self._indexer.index(text)[0]
-
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
-        wanted = set(entities) if entities else None
-        return [
-            to_recognizer_result(match, self.id)
-            for match in self.find(text)
-            if wanted is None or match.entity_type in wanted
-        ]
-
-
-def to_recognizer_result(match: RawMatch, recognizer_id: str) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=match.entity_type,
-        start=match.start,
-        end=match.end,
-        score=match.score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: match.recognizer,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer_id,
-            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,
-            "pattern_name": match.pattern,
-            "context_words": match.context_words,
-            "subject": match.subject,
-            "directory_opt_out": match.directory_opt_out,
-        },
-    )

@@ -1,38 +1,31 @@
-"""A data-defined Presidio pattern recognizer that can also scan only parts of a text.
+"""A data-defined pattern recognizer that can also scan only parts of a text.
 
-``analyze()`` is what Presidio's ``AnalyzerEngine`` calls on the whole text; ``find_in_windows()``
-is what the fast path calls on the windows the prefilter picked. Both go through the same
-``_evaluate`` for every regex match, so they agree whenever the windows contain every match
-(see ``dlp.detect.prefilter`` for why they do).
+``find()`` reads the whole text, as Presidio's ``AnalyzerEngine`` does through the adapter
+(``dlp.detect.presidio_adapters``, which makes this a Presidio ``PatternRecognizer``);
+``find_in_windows()`` is what the fast path calls on the windows the prefilter picked. Both go
+through the same ``_evaluate`` for every regex match, so they agree whenever the windows
+contain every match (see ``dlp.detect.prefilter`` for why they do). No Presidio here: importing
+it costs most of a second, which a scan does not need.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from functools import cached_property
 
 from dlp.detect.context import ContextRule, TextContext, context_of
-from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
 from dlp.detect.text_index import TextIndexer
 
 
-class DataPatternRecognizer(PatternRecognizer):
+class DataPatternRecognizer:
     def __init__(self, spec: EntitySpec) -> None:
-        super().__init__(
-            supported_entity=spec.entity_type,
-            name=spec.recognizer,
-            supported_language="en",
-            patterns=[Pattern(p.name, p.regex, p.score) for p in spec.patterns],
-            context=list(spec.context_words),
-            global_regex_flags=spec.flags,
-        )
         self.spec = spec
+        self.name = spec.recognizer
+        self.supported_entities = [spec.entity_type]
         # The stdlib engine with ASCII classes: faster than `regex` here, and byte-for-byte the
         # same view of the text as the prefilter, which sees non-ASCII characters as "?".
         self.compiled: tuple[re.Pattern[str], ...] = tuple(
@@ -45,10 +38,14 @@ class DataPatternRecognizer(PatternRecognizer):
             tuple(spec.negative_words),
             spec.context_indexed,
         )
-        # Used when Presidio calls analyze() on its own; the scanner shares one for everything.
-        self._own_indexer = TextIndexer((), spec.context_words if spec.context_indexed else ())
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
+
+    @cached_property
+    def _own_indexer(self) -> TextIndexer:
+        # For `find` on its own (Presidio's analyze()); the scanner shares one indexer for
+        # everything, so a scanner's recognizers never build theirs (an automaton each).
+        return TextIndexer((), self.spec.context_words if self.spec.context_indexed else ())
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return self._validate(pattern_text) if self._validate else None
@@ -107,12 +104,3 @@ class DataPatternRecognizer(PatternRecognizer):
             for index in range(len(self.compiled))
             for result in self.find_in_windows(text, index, whole, context)
         ]
-
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-        regex_flags: int | None = None,
-    ) -> list[RecognizerResult]:
-        return [to_recognizer_result(match, self.id) for match in self.find(text)]

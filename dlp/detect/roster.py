@@ -9,15 +9,15 @@ doubted (see `doubted_score`), but only when the roster holds people of that rol
 from __future__ import annotations
 
 from dataclasses import replace
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from typing import TYPE_CHECKING
 
 from dlp.detect.context import MIN_SCORE_WITH_CONTEXT
-from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
-from dlp.roster.matcher import ENTITY_TYPES, RosterMatch, RosterMatcher
 from dlp.roster.people import Role
+
+if TYPE_CHECKING:
+    # Not at run time: the matcher loads numpy, which a scanner without a roster never needs.
+    from dlp.roster.matcher import RosterMatch, RosterMatcher
 
 RECOGNIZER_NAME = "RosterRecognizer"
 ROSTER_ENTITIES = (
@@ -30,7 +30,9 @@ ROSTER_ENTITIES = (
 )
 CHECKED_PATTERN_ROLES = {"STUDENT_ID": Role.STUDENT, "STAFF_ID": Role.STAFF}
 CHECKED_PATTERN_ENTITIES = tuple(CHECKED_PATTERN_ROLES)
-ID_ENTITIES = {role: ENTITY_TYPES[role, "id"] for role in CHECKED_PATTERN_ROLES.values()}
+# As dlp.roster.matcher.ENTITY_TYPES names them (tests/detect/test_lazy_imports.py holds the
+# two equal).
+ID_ENTITIES = {Role.STUDENT: "ROSTER_STUDENT_ID", Role.STAFF: "ROSTER_STAFF_ID"}
 ROSTER_CONFIRMED_SCORE = 0.95
 NOT_ON_ROSTER_DECREMENT = 0.1
 # The threshold a doubt must not push a reportable ID under when the caller names none: the
@@ -112,25 +114,3 @@ def checked_against_roster(
         match.subject,
         match.directory_opt_out,
     )
-
-
-class RosterRecognizer(EntityRecognizer):
-    """The roster matcher as a Presidio recognizer, for use in a plain ``AnalyzerEngine``."""
-
-    def __init__(self, roster: RosterMatcher) -> None:
-        self.roster = roster
-        super().__init__(
-            supported_entities=list(ROSTER_ENTITIES),
-            name=RECOGNIZER_NAME,
-            supported_language="en",
-        )
-
-    def load(self) -> None:
-        """Presidio hook; the matcher is loaded by its store."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [
-            to_recognizer_result(from_roster(match), self.id) for match in self.roster.find(text)
-        ]

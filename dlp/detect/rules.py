@@ -13,8 +13,10 @@ import importlib
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
-from tldextract import TLDExtract
+if TYPE_CHECKING:
+    from tldextract import TLDExtract
 
 Rule = Callable[[str], bool | None]
 
@@ -116,6 +118,9 @@ def national_phone_is_impossible(text: str) -> bool:
 
 @cache
 def _suffix_extractor() -> TLDExtract:
+    # Imported here, at the first e-mail address: tldextract brings requests and urllib3.
+    from tldextract import TLDExtract
+
     # suffix_list_urls=() keeps tldextract on the snapshot bundled with it: no download, ever.
     return TLDExtract(suffix_list_urls=(), cache_dir=None)
 

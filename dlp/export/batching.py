@@ -167,15 +167,22 @@ class CandidateGate:
         if weak:
             assert headers is not None and bound_table is not None
             by_header: dict[str, set[int]] = {}
+            # Cells repeat ("B+", "95", "Present"): each distinct text is indexed once.
+            by_text: dict[str, set[int]] = {}
             for index, patterns in weak.items():
                 header = headers[index]
                 present = by_header.get(header)
                 if present is None:
                     present = by_header[header] = scanner.indexer.phrases_in(header)
-                present = present | scanner.indexer.phrases_in(joined[starts[index] : ends[index]])
-                marks[index] = any(
-                    (bound_table[pattern] or frozenset()) & present for pattern in patterns
-                )
+                bounds = [bound_table[pattern] or frozenset() for pattern in patterns]
+                if any(bound & present for bound in bounds):
+                    marks[index] = True  # the header has the word: the cell's own not needed
+                    continue
+                text = joined[starts[index] : ends[index]]
+                own = by_text.get(text)
+                if own is None:
+                    own = by_text[text] = scanner.indexer.phrases_in(text)
+                marks[index] = any(bound & own for bound in bounds)
         roster = scanner.roster
         if roster is not None:
             # A roster name ("Lisa Woods") needs no term or pattern: the roster's own pass

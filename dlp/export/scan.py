@@ -14,6 +14,7 @@ from dlp.engine import DetectionConfig
 from dlp.export import reports, runner
 from dlp.export import result as r
 from dlp.export.clauses import exposure
+from dlp.export.defaults import DEFAULT_MAX_FINDINGS, STATE_NAME
 from dlp.export.files import walk_export
 from dlp.export.metadata import MetadataIndex, find_metadata, load_metadata
 from dlp.export.naming import path_digest
@@ -23,9 +24,6 @@ from dlp.export.state import ScanState, load_baseline
 from dlp.export.summary import Summary
 from dlp.export.worker import Task
 from dlp.extract import Limits
-
-STATE_NAME = "state.sqlite"
-DEFAULT_MAX_FINDINGS = 500
 
 
 @dataclass(frozen=True)
@@ -154,4 +152,12 @@ def exit_status(summary: Summary) -> int:
     return 1 if problems else 0
 
 
-__all__ = ["ExportScan", "FileResult", "Outcome", "exit_status", "run_scan"]
+__all__ = [
+    "DEFAULT_MAX_FINDINGS",
+    "STATE_NAME",
+    "ExportScan",
+    "FileResult",
+    "Outcome",
+    "exit_status",
+    "run_scan",
+]

@@ -14,7 +14,22 @@ compression ratio and time per file (checked between pages, rows and members; se
 and OCR of images and scanned pages: pages, seconds and pixels (see ocrpage.py and images.py).
 """
 
-from dlp.extract.dispatch import extract_bytes, extract_message, extract_path, extract_stream
+from typing import TYPE_CHECKING, Any
+
 from dlp.extract.limits import Limits
 
+if TYPE_CHECKING:
+    from dlp.extract.dispatch import extract_bytes, extract_message, extract_path, extract_stream
+
 __all__ = ["Limits", "extract_bytes", "extract_message", "extract_path", "extract_stream"]
+_DISPATCH = frozenset(__all__) - {"Limits"}
+
+
+def __getattr__(name: str) -> Any:
+    # The extractors and their libraries (py7zr, PDF, Office) load at the first use of one, not
+    # with every module of the package: the scanner needs only `ocrmark`, `dlp --help` none.
+    if name in _DISPATCH:
+        from dlp.extract import dispatch
+
+        return getattr(dispatch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ messages sometimes quote the content they choked on.
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 from bisect import bisect_right
@@ -15,26 +16,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import IO
 
-from dlp.extract import (
-    compressed,
-    delimited,
-    htmldoc,
-    ical,
-    images,
-    jsondoc,
-    mbox,
-    mime,
-    ole,
-    pdfdoc,
-    plaintext,
-    rararchive,
-    rtfdoc,
-    sevenzip,
-    tararchive,
-    tnef,
-    xmldoc,
-    ziparchive,
-)
 from dlp.extract.celltable import cell_chars, cell_lengths, head
 from dlp.extract.context import Clocks, Context, Item, OcrBudget, timed
 from dlp.extract.limits import LimitExceeded, Limits
@@ -56,31 +37,57 @@ def _unsupported(source: Source, location: Location, ctx: Context) -> Iterator[I
     yield Unscannable(location, UnscannableReason.UNSUPPORTED, reason)
 
 
+def _extractor(module: str) -> Extractor:
+    """The ``extract`` of ``dlp.extract.<module>``, imported when a first item of its kind
+    comes: together they import py7zr, pdfminer, Pillow, olefile and more, most of a second
+    that a command reading one plain message, or none, should not pay (`load_extractors`
+    imports them all ahead, for a long-lived worker). A generator itself, so that a failed
+    import is raised inside `_guarded`, as any other failure to read."""
+
+    def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
+        yield from importlib.import_module(f"dlp.extract.{module}").extract(source, location, ctx)
+
+    extract.__qualname__ = f"{module}.extract"
+    return extract
+
+
+# The module whose ``extract`` reads each kind.
+EXTRACTOR_MODULES: dict[Kind, str] = {
+    Kind.ZIP: "ziparchive",
+    Kind.OLE: "ole",
+    Kind.PDF: "pdfdoc",
+    Kind.RTF: "rtfdoc",
+    Kind.GZIP: "compressed",
+    Kind.BZIP2: "compressed",
+    Kind.XZ: "compressed",
+    Kind.TAR: "tararchive",
+    Kind.SEVENZIP: "sevenzip",
+    Kind.RAR: "rararchive",
+    Kind.TNEF: "tnef",
+    Kind.IMAGE: "images",
+    Kind.MBOX: "mbox",
+    Kind.MESSAGE: "mime",
+    Kind.CSV: "delimited",
+    Kind.TSV: "delimited",
+    Kind.JSON: "jsondoc",
+    Kind.XML: "xmldoc",
+    Kind.HTML: "htmldoc",
+    Kind.CALENDAR: "ical",
+    Kind.TEXT: "plaintext",
+}
 EXTRACTORS: dict[Kind, Extractor] = {
-    Kind.ZIP: ziparchive.extract,
-    Kind.OLE: ole.extract,
-    Kind.PDF: pdfdoc.extract,
-    Kind.RTF: rtfdoc.extract,
-    Kind.GZIP: compressed.extract,
-    Kind.BZIP2: compressed.extract,
-    Kind.XZ: compressed.extract,
-    Kind.TAR: tararchive.extract,
-    Kind.SEVENZIP: sevenzip.extract,
-    Kind.RAR: rararchive.extract,
-    Kind.TNEF: tnef.extract,
-    Kind.IMAGE: images.extract,
+    **{kind: _extractor(module) for kind, module in EXTRACTOR_MODULES.items()},
     Kind.MEDIA: _media,
-    Kind.MBOX: mbox.extract,
-    Kind.MESSAGE: mime.extract,
-    Kind.CSV: delimited.extract,
-    Kind.TSV: delimited.extract,
-    Kind.JSON: jsondoc.extract,
-    Kind.XML: xmldoc.extract,
-    Kind.HTML: htmldoc.extract,
-    Kind.CALENDAR: ical.extract,
-    Kind.TEXT: plaintext.extract,
     Kind.UNSUPPORTED: _unsupported,
 }
+
+
+def load_extractors() -> None:
+    """Import every extractor now: a worker that will read many files does it once at start,
+    rather than inside the time limit of the first file of each kind."""
+    for module in sorted(set(EXTRACTOR_MODULES.values())):
+        importlib.import_module(f"dlp.extract.{module}")
+
 
 _DESCRIPTION: dict[Kind, str] = {
     Kind.ZIP: "a zip or Office file",

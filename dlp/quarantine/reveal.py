@@ -16,11 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from dlp.extract import Limits, extract_message
 from dlp.extract.celltable import cells_of
 from dlp.identifiers import Span, match_names, renamed
 from dlp.model import Location, Segment
-from dlp.pipeline import MESSAGE_LOCATION
 from dlp.policy.summary import safe_location
 from dlp.quarantine.records import StoredFinding
 
@@ -57,6 +55,10 @@ class _Masked:
 
 
 def _segments(raw: bytes, by_location: dict[str, list[StoredFinding]]) -> dict[str, list[str]]:
+    # The extractors load when a message is shown, not with every `dlp quarantine` command.
+    from dlp.extract import Limits, extract_message
+    from dlp.pipeline import MESSAGE_LOCATION
+
     pieces: list[tuple[Location, str]] = []
     for item in extract_message(raw, MESSAGE_LOCATION, Limits()):
         if isinstance(item, Segment):

@@ -12,15 +12,19 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dlp.actions.disclosures import DisclosureNote
 from dlp.actions.outbox import Attempt
 from dlp.audit import AuditLog, chain_files, read_lines
 from dlp.delivery import DeliveryResult
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
-from dlp.quarantine.release import RejectNotice, Releaser
 from dlp.quarantine.reveal import ContextMask, FindingView, locate
 from dlp.quarantine.store import QuarantineError, QuarantineStore, StateError
+
+if TYPE_CHECKING:
+    # Releases and notices (Jinja, S/MIME) are built by the wiring only when a command acts.
+    from dlp.quarantine.release import RejectNotice, Releaser
 
 MAX_NOTE = 1000
 # What became of a reject notice, in the audit log's words ("queued": the queue retries it).

@@ -26,7 +26,6 @@ from dlp.quarantine.checkpoints import CheckpointBook
 from dlp.quarantine.crypto import load_keyring
 from dlp.quarantine.disclosures import DisclosureStore
 from dlp.quarantine.outbox import OutboxStore
-from dlp.quarantine.release import RejectNotice, Releaser, bind
 from dlp.quarantine.reveal import ContextMask
 from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Triage
@@ -116,6 +115,7 @@ def build_triage(
         return Triage(store, audit, mask=mask)
     from dlp.actions.smime import CertificateStore
     from dlp.policy import load_policy
+    from dlp.quarantine.release import RejectNotice, Releaser, bind
 
     policy = load_policy(settings.policy_file, settings.detection.categories())
     folder = policy.encryption.certificates

@@ -1,0 +1,205 @@
+"""How long `dlp` commands take from the shell, beside `python -c pass`, here and at a base tree.
+
+    .venv/bin/python benchmarks/cli_start.py [--base /tmp/base] [--repeat 7]
+
+Each command runs as a fresh `python -m dlp ...` process with PYTHONPATH set to the tree under
+test and its bytecode cached (as an installed package has it: PYTHONDONTWRITEBYTECODE is
+dropped and PYTHONPYCACHEPREFIX points into the temporary folder, after one untimed run of
+each command per tree); its wall time (median of --repeat runs, the trees interleaved run by
+run, so that a busy machine weighs on both alike) is printed beside the interpreter's own start
+and, with ``--base``, beside the same command on another checkout (a `git worktree` of the
+parent commit) in the same run. The commands, on fixtures made in a temporary folder:
+
+- ``--help``; ``quarantine list`` on an empty SQLite quarantine; ``policy check`` of the
+  sample policy; ``audit verify`` of a 20-entry log (target: 0.4 s each, none of them scans);
+- ``check`` and ``scan`` of a 5 KB message with a few planted values (target: 1.0 s).
+
+Lines: ``NAME  this: S s (cpu C s, T s over python -c pass)  base: S s (cpu C s)  ratio: R x
+target: OK|OVER``; the CPU time (user + system, median) moves less than the wall time when
+other work shares the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NON_SCANNING_TARGET = 0.4
+SCANNING_TARGET = 1.0
+
+
+def message_5k() -> bytes:
+    """A plain message of about 5 KB: prose with an SSN, a phone number and a date of birth."""
+    paragraph = (
+        "Hi team, following up on the meeting about next week's schedule. The field trip "
+        "forms are due Friday and the bus leaves at 8:15 from the front office. Please remind "
+        "families that lunches are not provided this time. "
+    )
+    body = paragraph * 22
+    body += (
+        "\nFor the file: student Maria Lopez, DOB 03/14/2011, SSN 536-22-1234, "
+        "phone (559) 327-1200.\n"
+    )
+    head = (
+        "From: teacher@cusd.com\r\nTo: someone@example.org\r\nSubject: schedule\r\n"
+        "Message-ID: <bench-1@cusd.com>\r\nDate: Sat, 05 Dec 2026 08:00:00 +0000\r\n\r\n"
+    )
+    return (head + body.replace("\n", "\r\n")).encode()
+
+
+def make_fixtures(folder: Path, tree: Path) -> dict[str, Path]:
+    """Each tree gets its own: the audit log's format moves between commits."""
+    folder.mkdir()
+    secret = folder / "secret.key"
+    secret.write_bytes(os.urandom(32))
+    secret.chmod(0o600)
+    (folder / "quarantine.key").write_text(os.urandom(32).hex())
+    (folder / "quarantine.key").chmod(0o600)
+    settings = folder / "gateway.toml"
+    settings.write_text(
+        f'[policy]\nfile = "{tree / "samples" / "policy.toml"}"\n'
+        f'[detection]\nsecret_file = "{secret}"\n'
+        f'[quarantine]\nurl = "sqlite:///{folder / "quarantine.db"}"\n'
+        f'key_file = "{folder / "quarantine.key"}"\nfolder = "{folder / "held"}"\n'
+        f'[audit]\nfile = "{folder / "audit" / "audit.log"}"\n',
+        encoding="utf-8",
+    )
+    log = folder / "small-audit" / "audit.log"
+    log.parent.mkdir()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from dlp.audit import AuditLog\n"
+            "log = AuditLog(Path(sys.argv[1]))\n"
+            "for i in range(20): log.append('decision', verdict='deliver', number=i)\n",
+            str(log),
+        ],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        stderr=subprocess.DEVNULL,  # "key created": the log's keys, made beside it
+    )
+    message = folder / "message.eml"
+    message.write_bytes(message_5k())
+    return {
+        "settings": settings,
+        "log": log,
+        "message": message,
+        "secret": secret,
+        "policy": tree / "samples" / "policy.toml",
+    }
+
+
+def commands(fx: dict[str, Path]) -> list[tuple[str, list[str], Path | None, float]]:
+    """(name, arguments after `python -m dlp`, standard input, target seconds)."""
+    policy = str(fx["policy"])
+    return [
+        ("--help", ["--help"], None, NON_SCANNING_TARGET),
+        (
+            "quarantine list",
+            ["quarantine", "--config", str(fx["settings"]), "list"],
+            None,
+            NON_SCANNING_TARGET,
+        ),
+        ("policy check", ["policy", "check", policy], None, NON_SCANNING_TARGET),
+        ("audit verify", ["audit", "verify", str(fx["log"])], None, NON_SCANNING_TARGET),
+        (
+            "check 5 KB",
+            [
+                "check",
+                "--policy",
+                policy,
+                "--from",
+                "teacher@cusd.com",
+                "--to",
+                "someone@example.org",
+                "--secret-file",
+                str(fx["secret"]),
+            ],
+            fx["message"],
+            SCANNING_TARGET,
+        ),
+        (
+            "scan 5 KB",
+            ["scan", "--secret-file", str(fx["secret"]), str(fx["message"])],
+            None,
+            SCANNING_TARGET,
+        ),
+    ]
+
+
+def run_once(tree: Path, args: list[str], stdin: Path | None, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one run."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(cwd / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with open(stdin if stdin else os.devnull, "rb") as source:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, *args],
+            stdin=source,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+        )
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} in {tree}: status {done.returncode}\n{done.stderr!r}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, help="another checkout to compare with")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    trees = [ROOT] + ([args.base.resolve()] if args.base else [])
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        fixtures = {tree: make_fixtures(folder / str(i), tree) for i, tree in enumerate(trees)}
+        run_once(ROOT, ["-c", "pass"], None, folder)
+        bare = statistics.median(
+            run_once(ROOT, ["-c", "pass"], None, folder)[0] for _ in range(args.repeat)
+        )
+        print(f"python -c pass: {bare:.3f} s  (median of {args.repeat})")
+        plans = {tree: commands(fixtures[tree]) for tree in trees}
+        for number, (label, _, _, target) in enumerate(plans[ROOT]):
+            times: dict[Path, list[float]] = {tree: [] for tree in trees}
+            cpus: dict[Path, list[float]] = {tree: [] for tree in trees}
+            for tree in trees:  # untimed: writes the bytecode of what this command imports
+                _, cli, stdin, _ = plans[tree][number]
+                run_once(tree, ["-m", "dlp", *cli], stdin, folder)
+            for _ in range(args.repeat):
+                for tree in trees:
+                    _, cli, stdin, _ = plans[tree][number]
+                    wall, cpu = run_once(tree, ["-m", "dlp", *cli], stdin, folder)
+                    times[tree].append(wall)
+                    cpus[tree].append(cpu)
+            this = statistics.median(times[ROOT])
+            line = (
+                f"{label:16s} this: {this:6.3f} s (cpu {statistics.median(cpus[ROOT]):5.3f} s, "
+                f"{this - bare:5.3f} s over python -c pass)"
+            )
+            if args.base:
+                base = statistics.median(times[trees[1]])
+                line += (
+                    f"  base: {base:6.3f} s (cpu {statistics.median(cpus[trees[1]]):5.3f} s)"
+                    f"  ratio: {base / this:5.2f} x"
+                )
+            line += f"  target {target:.1f} s: {'OK' if this <= target else 'OVER'}"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
