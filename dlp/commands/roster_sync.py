@@ -24,6 +24,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from dlp.cli import UsageError
@@ -36,9 +37,9 @@ from dlp.roster.oneroster_client import (
     Retry,
     api_base,
 )
-from dlp.roster.people import RosterFormatError
-from dlp.roster.store import RosterStore, RosterStoreError
-from dlp.roster.sync import DEFAULT_MAX_SHRINK, ShrinkRefused, sync
+
+if TYPE_CHECKING:
+    from dlp.roster.store import RosterStore
 
 CLIENT_ID_ENV = "DLP_ONEROSTER_CLIENT_ID"
 CLIENT_SECRET_ENV = "DLP_ONEROSTER_CLIENT_SECRET"
@@ -67,7 +68,7 @@ def register_sync(
     parser.add_argument(
         "--max-shrink",
         type=_percent,
-        default=DEFAULT_MAX_SHRINK * 100,
+        default=None,
         metavar="PERCENT",
         help="refuse a sync that drops more of the students and staff (default 25; 100: any)",
     )
@@ -115,7 +116,13 @@ def _without_credentials(url: str) -> str:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    # The store and the sync load numpy: only when a sync runs, not when `dlp` starts.
+    from dlp.roster.people import RosterFormatError
+    from dlp.roster.store import RosterStoreError
+    from dlp.roster.sync import DEFAULT_MAX_SHRINK, ShrinkRefused, sync
+
     store: RosterStore = args.open_store(args)
+    max_shrink = DEFAULT_MAX_SHRINK if args.max_shrink is None else args.max_shrink / 100
     credentials = _credentials(args, dict(os.environ))
     try:
         base, api = api_base(args.oneroster, args.api)
@@ -143,7 +150,7 @@ def run_sync(args: argparse.Namespace) -> int:
                 _without_credentials(base),
                 api,
                 full=args.full,
-                max_shrink=args.max_shrink / 100,
+                max_shrink=max_shrink,
             )
     except (OneRosterError, RosterFormatError, RosterStoreError, ShrinkRefused) as error:
         raise UsageError(str(error)) from None

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from dlp.detect.dedupe import remove_duplicates
-from dlp.detect.keywords import to_recognizer_result
 from dlp.detect.matches import RawMatch
+from dlp.detect.presidio_adapters import to_recognizer_result
 
 MATCHES = st.builds(
     lambda entity, start, length, score, pattern: RawMatch(
