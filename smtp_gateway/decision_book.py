@@ -19,7 +19,11 @@ from smtp_gateway.logs import log_event
 from smtp_gateway.observers import Decided
 
 if TYPE_CHECKING:
-    from dlp.quarantine.decisions import DecisionBook
+    from dlp.quarantine.decisions import DecisionBook, DecisionRow
+
+# Rows written in one transaction at most; past MAX_PENDING unwritten, replies wait for them.
+BATCH = 500
+MAX_PENDING = 5000
 
 
 class DecisionRecorder:
@@ -36,40 +40,77 @@ class DecisionRecorder:
         self.executor = executor
         self.alerter = alerter
         self.students_alert = students_alert
+        # Decided messages not yet written: one writer task takes them in batches, one
+        # transaction each, after the replies (a row per message, awaited before each reply,
+        # was one commit per message on the reply's path).
+        self._pending: list[Decided] = []
+        self._writer: asyncio.Task[None] | None = None
 
-    def history(self, sender: str) -> frozenset[str]:
-        """The sender's students sent outside over the last 24 hours (person keys)."""
-        return self.book.students_keys(sender_digest(self.secret, sender))
+    async def history(self, sender: str) -> frozenset[str]:
+        """The sender's students sent outside over the last 24 hours (person keys), counting
+        every message decided before this one: what waits to be written is written first."""
+        await self.flush()
+        digest = sender_digest(self.secret, sender)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.book.students_keys, digest)
 
     async def decided(self, decided: Decided) -> None:
         if not decided.final:
             return
-        try:
-            await asyncio.get_running_loop().run_in_executor(self.executor, self.record, decided)
-        except Exception as error:
-            log_event(
-                "decision-record-failed",
-                logging.ERROR,
-                id=decided.gateway_id,
-                error=type(error).__name__,
-            )
+        self._pending.append(decided)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        if len(self._pending) >= MAX_PENDING:
+            await self.flush()  # the database is behind: slow the replies, keep every row
+
+    async def flush(self) -> None:
+        """Until every decided message so far is written (or its batch failed, logged)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def _write(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            try:
+                await loop.run_in_executor(self.executor, self.record_batch, batch)
+            except Exception as error:
+                log_event(
+                    "decision-record-failed",
+                    logging.ERROR,
+                    ids=[decided.gateway_id for decided in batch][:10],
+                    count=len(batch),
+                    error=type(error).__name__,
+                )
 
     def record(self, decided: Decided) -> int:
-        """Record the row; the sender's students over 24 hours when any went outside."""
+        """Record one row; the sender's students over 24 hours when any went outside."""
+        return self.record_batch([decided])[0]
+
+    def record_batch(self, batch: list[Decided]) -> list[int]:
+        """Record the rows in one transaction; for each, the sender's students over 24 hours
+        when any went outside (0 otherwise), alerting at ``students_alert``."""
         from dlp.quarantine.decisions import decision_row, students_in
 
-        row = decision_row(
-            decided.decision,
-            secret=self.secret,
-            gateway_id=decided.gateway_id,
-            held=decided.held,
-            delivered=decided.delivered,
-            now=decided.time,
-        )
-        students = students_in(decided.scan) if decided.scan is not None else frozenset()
-        self.book.record(row, students)
-        if not (students and row.sent_outside):
-            return 0
+        entries = []
+        for decided in batch:
+            row = decision_row(
+                decided.decision,
+                secret=self.secret,
+                gateway_id=decided.gateway_id,
+                held=decided.held,
+                delivered=decided.delivered,
+                now=decided.time,
+            )
+            students = students_in(decided.scan) if decided.scan is not None else frozenset()
+            entries.append((row, students))
+        self.book.record_many(entries)
+        return [
+            self._count(decided, row) if students and row.sent_outside else 0
+            for decided, (row, students) in zip(batch, entries, strict=True)
+        ]
+
+    def _count(self, decided: Decided, row: DecisionRow) -> int:
         count = self.book.students_24h(row.sender_digest, decided.time)
         if self.alerter is not None and self.students_alert and count >= self.students_alert:
             sender = decided.decision.sender

@@ -183,7 +183,7 @@ class Relay:
         self.observers = list(observers)
         # The sender's students over the last day (`dlp.quarantine.decisions`), for the
         # policy's `sender.students_24h`; None: always none.
-        self.sender_history: Callable[[str], frozenset[str]] | None = None
+        self.sender_history: Callable[[str], Awaitable[frozenset[str]]] | None = None
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -326,7 +326,7 @@ class Relay:
         if not any(SENDER_STUDENTS_24H in rule.names for rule in bundle.policy.rules):
             return frozenset()
         try:
-            found = await self._run(self.sender_history, sender)
+            found = await self.sender_history(sender)
         except Exception as error:
             log_event("sender-history-unavailable", logging.ERROR, error=type(error).__name__)
             return frozenset()

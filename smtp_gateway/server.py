@@ -479,6 +479,9 @@ class Gateway:
         left = await self.in_flight.drain(self.settings.gateway.drain_seconds)
         if self.relay.background:
             await asyncio.wait(list(self.relay.background), timeout=30)
+        if self.decisions is not None:
+            with contextlib.suppress(Exception):  # a failed batch is logged by the writer
+                await asyncio.wait_for(self.decisions.flush(), 30)
         if self.outbox_worker is not None:
             await self.outbox_worker.stop()
         if self.alerting is not None:

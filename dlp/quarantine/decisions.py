@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, delete, func, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
 from dlp.model import ScanResult
 from dlp.policy.config import Verdict
@@ -125,34 +125,13 @@ class DecisionBook:
 
     def record(self, row: DecisionRow, students: frozenset[str] = frozenset()) -> None:
         """The row, and (when the message went outside) its students, in one transaction."""
+        self.record_many([(row, students)])
+
+    def record_many(self, entries: Sequence[tuple[DecisionRow, frozenset[str]]]) -> None:
+        """Rows and (for messages that went outside) their students, in one transaction."""
         with self.engine.begin() as connection:
-            connection.execute(
-                insert(schema.decisions).values(
-                    time=int(row.time),
-                    gateway_id=row.gateway_id[:32],
-                    sender_digest=row.sender_digest,
-                    verdict=row.verdict,
-                    **{f"verdict_{kind}": row.verdicts.get(kind, "") for kind in KINDS},
-                    rules=_joined(row.rules),
-                    categories=_joined(row.categories),
-                    clauses=_joined(row.clauses),
-                    recipient_domains=_joined(row.domains),
-                    held_id=row.held_id,
-                    findings=row.findings,
-                )
-            )
-            if students and row.sent_outside:
-                connection.execute(
-                    insert(schema.sender_students),
-                    [
-                        {
-                            "sender_digest": row.sender_digest,
-                            "student": s[:130],
-                            "time": int(row.time),
-                        }
-                        for s in sorted(students)
-                    ],
-                )
+            for row, students in entries:
+                _insert(connection, row, students)
 
     def students_24h(
         self, digest: str, now: float | None = None, current: frozenset[str] = frozenset()
@@ -193,3 +172,33 @@ class DecisionBook:
                 )
             ).rowcount
         return int(old or 0), int(students or 0)
+
+
+def _insert(connection: Connection, row: DecisionRow, students: frozenset[str]) -> None:
+    connection.execute(
+        insert(schema.decisions).values(
+            time=int(row.time),
+            gateway_id=row.gateway_id[:32],
+            sender_digest=row.sender_digest,
+            verdict=row.verdict,
+            **{f"verdict_{kind}": row.verdicts.get(kind, "") for kind in KINDS},
+            rules=_joined(row.rules),
+            categories=_joined(row.categories),
+            clauses=_joined(row.clauses),
+            recipient_domains=_joined(row.domains),
+            held_id=row.held_id,
+            findings=row.findings,
+        )
+    )
+    if students and row.sent_outside:
+        connection.execute(
+            insert(schema.sender_students),
+            [
+                {
+                    "sender_digest": row.sender_digest,
+                    "student": s[:130],
+                    "time": int(row.time),
+                }
+                for s in sorted(students)
+            ],
+        )
