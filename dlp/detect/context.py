@@ -145,9 +145,12 @@ class ContextRule:
         if finder is None:
             return None
         nearest: int | None = None
-        for _, found_end in finder.spans(text, max(0, start - self.before), start):
+        # The last one before that does not cross a boundary is the nearest: looked for from
+        # the match backwards, so the boundary test runs only until it is found.
+        for _, found_end in reversed(finder.spans(text, max(0, start - self.before), start)):
             if not crosses_boundary(text, found_end, start):
-                nearest = start - found_end  # the last one before is the nearest
+                nearest = start - found_end
+                break
         following = finder.spans(text, end, min(len(text), end + self.after), first_only=True)
         if following and not _ends_line(text, end, following[0][0]):
             distance = following[0][0] - end + AFTER

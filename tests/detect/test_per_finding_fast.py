@@ -1,5 +1,6 @@
 """The masked preview's fast form for ASCII values is the per-character rule, character for
-character; a finding's written form keeps its keys and their order."""
+character; a finding's written form keeps its keys and their order; the nearest negative word
+before a match, found from the match backwards, is the one every word's test gives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlp.detect.context import ContextRule, crosses_boundary
 from dlp.detect.masking import masked_preview
 from dlp.model import Category, Finding, Location, TextAt
 
@@ -95,3 +97,28 @@ def test_finding_written_keys_in_order() -> None:
         51,
     )
     assert json.loads(json.dumps(full))["directory_opt_out"] is True
+
+
+def _nearest_before_by_every_word(rule: ContextRule, text: str, start: int) -> int | None:
+    """The nearest negative word before a match as first written: every one tested."""
+    assert rule._negative is not None
+    nearest = None
+    for _, found_end in rule._negative.spans(text, max(0, start - rule.before), start):
+        if not crosses_boundary(text, found_end, start):
+            nearest = start - found_end
+    return nearest
+
+
+PIECES = ["room", "Room ", "lot", ". ", ".\n\n", "Mr. ", " x ", "Order ", "\n", "? The ", "a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_nearest_negative_word_before_a_match(pieces: list[str]) -> None:
+    rule = ContextRule(("ssn",), 40, 20, ("room", "lot", "order"))
+    text = "".join(pieces) + "123456789 tail"
+    start = len(text) - len("123456789 tail")
+    expected_before = _nearest_before_by_every_word(rule, text, start)
+    got = rule._nearest_negative(text, start, start + 9)
+    after = rule._nearest_word(rule._negative, text[: start + 9], start, start + 9)
+    assert got == after == expected_before
