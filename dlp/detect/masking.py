@@ -11,6 +11,7 @@ _NON_DIGITS = re.compile(r"\D")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _DROP_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
 _STAR_LETTERS = str.maketrans(
     {c: "*" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
 )
@@ -57,7 +58,8 @@ def masked_preview(value: str, style: str) -> str:
 
 def canonical_value(entity_type: str, value: str) -> str:
     """The form that is hashed: equal values written differently give the same digest."""
-    digits = _NON_DIGITS.sub("", value)
+    # ASCII (most values): the digits kept by one translation, without the expression.
+    digits = value.translate(_ASCII_NON_DIGITS) if value.isascii() else _NON_DIGITS.sub("", value)
     if digits and len(digits) >= len(value) * 0.6:
         return digits
     return " ".join(value.lower().split())

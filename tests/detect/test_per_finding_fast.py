@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlp.detect.context import ContextRule, crosses_boundary
-from dlp.detect.masking import masked_preview
+from dlp.detect.masking import canonical_value, masked_preview
 from dlp.model import Category, Finding, Location, TextAt
 
 _NON_DIGITS = re.compile(r"\D")
@@ -122,3 +122,13 @@ def test_nearest_negative_word_before_a_match(pieces: list[str]) -> None:
     got = rule._nearest_negative(text, start, start + 9)
     after = rule._nearest_word(rule._negative, text[: start + 9], start, start + 9)
     assert got == after == expected_before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(VALUES, st.text(max_size=20)))
+def test_canonical_value_keeps_the_digits_the_expression_keeps(value: str) -> None:
+    digits = _NON_DIGITS.sub("", value)
+    expected = (
+        digits if digits and len(digits) >= len(value) * 0.6 else " ".join(value.lower().split())
+    )
+    assert canonical_value("US_SSN", value) == expected
