@@ -1,6 +1,7 @@
 """The masked preview's fast form for ASCII values is the per-character rule, character for
 character; a finding's written form keeps its keys and their order; the nearest negative word
-before a match, found from the match backwards, is the one every word's test gives."""
+before a match, found from the match backwards, is the one every word's test gives; the phrases
+near a match, walked inline, are those ``ContextIndex.near`` gives."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.detect.context import ContextRule, crosses_boundary
+from dlp.detect.context import AFTER, ContextRule, TextContext, context_of, crosses_boundary
 from dlp.detect.masking import canonical_value, masked_preview
+from dlp.detect.text_index import TextIndexer
 from dlp.model import Category, Finding, Location, TextAt
 
 _NON_DIGITS = re.compile(r"\D")
@@ -132,3 +134,59 @@ def test_canonical_value_keeps_the_digits_the_expression_keeps(value: str) -> No
         digits if digits and len(digits) >= len(value) * 0.6 else " ".join(value.lower().split())
     )
     assert canonical_value("US_SSN", value) == expected
+
+
+def _nearest_through_the_index(
+    rule: ContextRule, context: TextContext, start: int, end: int, wanted: frozenset[int]
+) -> dict[int, int]:
+    """Each wanted phrase near a match as first written: through ``ContextIndex.near``."""
+    text, nearest = context.text, {}
+    for phrase, phrase_start, phrase_end in context.index.near(
+        start, end, rule.before, rule.after, wanted
+    ):
+        if phrase_end <= start:
+            left, right = phrase_end, start
+            if crosses_boundary(text, left, right):
+                continue
+        else:
+            left, right = end, phrase_start
+            if "\n" in text[left:right] or crosses_boundary(text, left, right):
+                continue
+        distance = right - left + (AFTER if phrase_end > start else 0)
+        if distance < nearest.get(phrase, distance + 1):
+            nearest[phrase] = distance
+    return nearest
+
+
+CONTEXT_PIECES = ["SSN ", "ssn: ", "social security ", "dob ", ". The ", "\n", "x " * 9, "id#"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(CONTEXT_PIECES), max_size=10),
+    st.lists(st.sampled_from(CONTEXT_PIECES), max_size=10),
+    st.integers(min_value=0, max_value=60),
+)
+def test_nearest_phrases_are_the_index_walks(
+    before: list[str], after: list[str], reach: int
+) -> None:
+    rule = ContextRule(("ssn", "social security", "dob", "id"), reach, reach // 2 + 1)
+    indexer = TextIndexer((), rule.words)
+    head = "".join(before)
+    text = head + "536-22-1234" + " " + "".join(after)
+    start, end = len(head), len(head) + 11
+    context = context_of(indexer, text)
+    wanted = rule._phrase_ids(indexer)
+    assert rule._nearest(context, start, end, wanted) == _nearest_through_the_index(
+        rule, context, start, end, wanted
+    )
+
+
+def test_nearest_phrase_distance_known() -> None:
+    rule = ContextRule(("ssn", "dob"), 30, 30)
+    indexer = TextIndexer((), rule.words)
+    text = "SSN: 536-22-1234 dob soon"
+    context = context_of(indexer, text)
+    found = rule._nearest(context, 5, 16, rule._phrase_ids(indexer))
+    names = {indexer.phrases[phrase]: distance for phrase, distance in found.items()}
+    assert names == {"ssn": 2, "dob": 1 + AFTER}
