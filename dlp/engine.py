@@ -33,7 +33,7 @@ from dlp.detect.roster import (
 )
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
-from dlp.extract.ocrmark import ocr_score
+from dlp.extract.ocrmark import TRUSTED, ocr_confidence
 from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt
 
 if TYPE_CHECKING:
@@ -351,6 +351,9 @@ class Scanner:
         location, offset, cell = segment.location, 0, -1
         # (cell, original offset, TextAt there) of the previous finding in a text file.
         last: tuple[int, int, TextAt] | None = None
+        # The OCR confidence that lowers scores (``ocrmark.ocr_score``), read once per location.
+        scored_at: Location | None = None
+        confidence: float | None = None
         for match in matches:
             entity_type = match.entity_type
             if cells and original_cells:
@@ -358,6 +361,10 @@ class Scanner:
                 location, offset = cells.location(cell), original_cells.starts[cell]
             if take is not None and not take(entity_type, location):
                 continue
+            if location is not scored_at:
+                scored_at, confidence = location, ocr_confidence(location)
+                if confidence is not None and confidence >= TRUSTED:
+                    confidence = None
             value = text[match.start : match.end]
             start = to_original(match.start)
             at = None
@@ -374,7 +381,7 @@ class Scanner:
                     categories.get(entity_type, Category.CONTACT),
                     start - offset,
                     to_original_end(match.end) - offset,
-                    ocr_score(match.score, location),
+                    match.score if confidence is None else match.score * confidence / TRUSTED,
                     match.recognizer,
                     match.pattern,
                     masked_preview(value, masks.get(entity_type, "last4")),

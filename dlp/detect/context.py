@@ -19,7 +19,7 @@ and any word before the match is nearer than any after it (a label comes before 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -145,9 +145,12 @@ class ContextRule:
         if finder is None:
             return None
         nearest: int | None = None
-        for _, found_end in finder.spans(text, max(0, start - self.before), start):
+        # The last one before that does not cross a boundary is the nearest: looked for from
+        # the match backwards, so the boundary test runs only until it is found.
+        for _, found_end in reversed(finder.spans(text, max(0, start - self.before), start)):
             if not crosses_boundary(text, found_end, start):
-                nearest = start - found_end  # the last one before is the nearest
+                nearest = start - found_end
+                break
         following = finder.spans(text, end, min(len(text), end + self.after), first_only=True)
         if following and not _ends_line(text, end, following[0][0]):
             distance = following[0][0] - end + AFTER
@@ -162,9 +165,20 @@ class ContextRule:
             return {}
         text = context.text
         nearest: dict[int, int] = {}
-        for phrase, phrase_start, phrase_end in context.index.near(
-            start, end, self.before, self.after, wanted
-        ):
+        # ``ContextIndex.near``'s walk, inline (it runs at every match): each occurrence of a
+        # wanted phrase wholly within ``before`` chars before or ``after`` chars after.
+        index = context.index
+        starts, ends, phrases = index.starts, index.ends, index.phrases
+        position = bisect_left(starts, start - self.before)
+        limit, count = end + self.after, len(starts)
+        while position < count and starts[position] < limit:
+            phrase = phrases[position]
+            phrase_start, phrase_end = starts[position], ends[position]
+            position += 1
+            if phrase not in wanted or not (
+                phrase_end <= start or (phrase_start >= end and phrase_end <= limit)
+            ):
+                continue
             if phrase_end <= start:
                 left, right = phrase_end, start
                 if crosses_boundary(text, left, right):

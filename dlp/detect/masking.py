@@ -9,6 +9,12 @@ import re
 _DIGIT = re.compile(r"\d")
 _NON_DIGITS = re.compile(r"\D")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not 48 <= c <= 57))
+_STAR_LETTERS = str.maketrans(
+    {c: "*" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+)
 
 
 def masked_preview(value: str, style: str) -> str:
@@ -24,6 +30,15 @@ def masked_preview(value: str, style: str) -> str:
     if style == "words":
         return _WORD.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), value)
     # last4: every digit but the last four becomes "*", separators stay: ***-**-6789
+    if value.isascii():
+        # The same, without a step per character: letters become "*" in one translation,
+        # then the digits before the kept ones, counted from the left.
+        total = len(value) - len(value.translate(_DROP_DIGITS))
+        if total == 0:
+            return "*" * len(value)
+        keep_from = max(total - 4, total // 2)
+        masked = value.translate(_STAR_LETTERS)
+        return _ASCII_DIGIT.sub("*", masked, count=keep_from) if keep_from else masked
     total = len(_NON_DIGITS.sub("", value))
     if total == 0:
         return "*" * len(value)
@@ -43,7 +58,8 @@ def masked_preview(value: str, style: str) -> str:
 
 def canonical_value(entity_type: str, value: str) -> str:
     """The form that is hashed: equal values written differently give the same digest."""
-    digits = _NON_DIGITS.sub("", value)
+    # ASCII (most values): the digits kept by one translation, without the expression.
+    digits = value.translate(_ASCII_NON_DIGITS) if value.isascii() else _NON_DIGITS.sub("", value)
     if digits and len(digits) >= len(value) * 0.6:
         return digits
     return " ".join(value.lower().split())

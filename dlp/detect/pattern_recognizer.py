@@ -40,6 +40,9 @@ class DataPatternRecognizer:
         )
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
+        # Read at every match: each pattern's base score and name, without three lookups.
+        self._scores = tuple(p.score for p in spec.patterns)
+        self._names = tuple(p.name for p in spec.patterns)
 
     @cached_property
     def _own_indexer(self) -> TextIndexer:
@@ -60,7 +63,7 @@ class DataPatternRecognizer:
         if start == end:
             return None
         value = text[start:end]
-        score = self.spec.patterns[pattern_index].score
+        score = self._scores[pattern_index]
         if self._validate is not None:
             verdict = self._validate(value)
             if verdict is not None:
@@ -76,7 +79,7 @@ class DataPatternRecognizer:
             end=end,
             score=score,
             recognizer=self.spec.recognizer,
-            pattern=self.spec.patterns[pattern_index].name,
+            pattern=self._names[pattern_index],
             context_words=words,
         )
 

@@ -33,6 +33,8 @@ from dlp.detect.specs import SpecError
 PAD = 80  # longer than any lookahead in the shipped patterns
 _SNAP_LIMIT = 256
 _WHITESPACE = re.compile(r"\s")
+# The barriers, unpacked: ``_merge`` looks each up at every candidate end of a spaceless pattern.
+_SPACE, _NEWLINE = BARRIERS
 MAX_PATTERN_WIDTH = 2048
 
 
@@ -168,7 +170,9 @@ def _merge(
         if spaceless and start < end and end > current_end:
             # No match holds a barrier: one ending here starts after the last before its end.
             # (Within the current window, the end merges whatever its start: not looked for.)
-            start = max(start, *(text.rfind(barrier, start, end) + 1 for barrier in BARRIERS))
+            start = max(
+                start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
+            )
         stop = end + PAD
         if current_end >= 0 and start <= current_end:
             if stop > current_end:

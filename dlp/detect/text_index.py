@@ -234,14 +234,26 @@ class TextIndexer:
         identity = normalized.is_identity
         to_original, to_original_end = normalized.to_original, normalized.to_original_end
         padded = f" {skeleton(lowered)} "
+        size = len(lowered)
+        # Bound once: thousands of places a text, each appended to three lists.
+        add_start, add_end = context.starts.append, context.ends.append
+        add_phrase, add_name = context.phrases.append, context.given_names.append
         for last, (length, terms, phrases, given_name) in self._automaton.iter(padded):
             # `last` is the trailing pad space (or the digit after a glued phrase);
             # [last - 1 - length, last - 1) in normalized text
             end = last - 1
-            start = end - length if identity else to_original(end - length)
+            found_at = end - length
+            start = found_at if identity else to_original(found_at)
             if given_name and not terms and not phrases and not text[start].isupper():
                 continue  # only a capitalized given name can start a name
-            if in_address(lowered, end - length, end):
+            # ``in_address``'s first test inlined (most places are a token of their own).
+            before = lowered[found_at - 1] if found_at else " "
+            after = lowered[end] if end < size else " "
+            if after in ".," and end + 1 < size:
+                after = lowered[end + 1]
+            if not (
+                (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
+            ) and in_address(lowered, found_at, end):
                 continue
             original_end = end if identity else to_original_end(end)
             for term in terms:
@@ -256,14 +268,14 @@ class TextIndexer:
                     )
                 )
             for phrase in phrases:
-                context.starts.append(start)
-                context.ends.append(original_end)
-                context.phrases.append(phrase)
+                add_start(start)
+                add_end(original_end)
+                add_phrase(phrase)
             if given_name:
-                context.given_names.append((start, original_end))
-        if context.starts and any(
-            a > b for a, b in zip(context.starts, context.starts[1:], strict=False)
-        ):
+                add_name((start, original_end))
+        # Out of order only where a glued phrase ends before a longer key that started first:
+        # checked by a sort in C (a sorted list is one pass), not a step per place in Python.
+        if context.starts and context.starts != sorted(context.starts):
             order = sorted(range(len(context.starts)), key=context.starts.__getitem__)
             context.starts = [context.starts[i] for i in order]
             context.ends = [context.ends[i] for i in order]

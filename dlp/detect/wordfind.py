@@ -51,9 +51,11 @@ class WordFinder:
                 found = self.pattern.search(text, low, high)
                 return [found.span()] if found is not None else []
             return [found.span() for found in self.pattern.finditer(text, low, high)]
-        starts = sorted(
-            {low + last - length + 1 for last, length in automaton.iter(window.lower())}
-        )
+        starts = [low + last - length + 1 for last, length in automaton.iter(window.lower())]
+        if not starts:
+            return []  # most windows: no word starts in them
+        if len(starts) > 1:
+            starts = sorted(set(starts))
         spans: list[tuple[int, int]] = []
         resume = low
         match = self.pattern.match
