@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from dlp.actions.disclosures import Basis, DisclosureNote
 from dlp.portal.override import OverrideService
 from dlp.portal.service import Refused
-from dlp.actions.disclosures import Basis, DisclosureNote
 from dlp.quarantine.records import Status
 from dlp.quarantine.store import QuarantineStore
 from dlp.settings import Settings, load_settings
