@@ -3,11 +3,15 @@ whether a held message gets the sender's override link (`dlp.portal.override`)."
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlp.policy import load_policy
+from dlp.policy.config import Policy
 from dlp.policy.load import PolicyError, parse_policy
 from dlp.portal.override import holding_rules, in_district, overridable
 
@@ -66,3 +70,31 @@ def test_the_sender_must_be_in_a_district_domain() -> None:
     assert in_district(f"t@{domain}", policy) and in_district(f"t@mail.{domain}", policy)
     assert not in_district(f"t@evil{domain}", policy) and not in_district("t@gmail.com", policy)
     assert not in_district("", policy)
+
+
+@functools.cache
+def _sample() -> Policy:
+    return load_policy(SAMPLE)
+
+
+_NAMES = sorted(rule.name for rule in _sample().rules)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_NAMES), st.sampled_from(["quarantine", "encrypt", "deliver"])),
+        max_size=6,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_a_link_exactly_when_every_holding_rule_is_marked(fired: list[tuple[str, str]]) -> None:
+    policy = _sample()
+    marked = {rule.name for rule in policy.rules if rule.overridable}
+    decision = {
+        "recipients": [
+            {"address": "p@gmail.com", "rules": [{"rule": n, "verdict": v} for n, v in fired]}
+        ]
+    }
+    holding = {name for name, verdict in fired if verdict == "quarantine"}
+    assert holding_rules(decision, ("p@gmail.com",)) == holding
+    assert overridable(policy, holding) == (bool(holding) and holding <= marked)
