@@ -238,6 +238,10 @@ class WebSettings:
     # The address people reach `dlp web` (and the pickup portal) at, for links in alerts,
     # notices and the portal's mail: "https://dlp.district.org". None: no links.
     public_url: str | None = None
+    # Senders' own releases of messages held by overridable rules (docs/override.md): how many
+    # per sender per day (0: none at all), and how long a notice's link works.
+    override_per_day: int = 3
+    override_link_hours: int = 72
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,6 +561,8 @@ def _web(table: Table) -> WebSettings:
     settings = WebSettings(
         trusted_proxies=_networks(table, "trusted_proxies", ()),
         public_url=_public_url(table, "public_url"),
+        override_per_day=table.integer("override_per_day", 3, minimum=0, maximum=100),
+        override_link_hours=table.integer("override_link_hours", 72, minimum=1, maximum=336),
     )
     table.done()
     return settings

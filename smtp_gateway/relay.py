@@ -50,6 +50,7 @@ from dlp.policy import Decision, Verdict
 from dlp.policy.decision import Encryption
 from dlp.policy.expression import SENDER_STUDENTS_24H
 from dlp.portal.deposit import Deposited, PickupDrop
+from dlp.portal.override import OverrideOffer
 from smtp_gateway import replies
 from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
@@ -184,6 +185,8 @@ class Relay:
         # The sender's students over the last day (`dlp.quarantine.decisions`), for the
         # policy's `sender.students_24h`; None: always none.
         self.sender_history: Callable[[str], Awaitable[frozenset[str]]] | None = None
+        # The sender's own release link in the notice (`dlp.portal.override`); None: never.
+        self.override_offer: OverrideOffer | None = None
         self._audit = None if audit is None else MessageAudit(audit, self._run, self.background)
 
     async def _run(self, function: Callable[..., object], *args: object) -> object:
@@ -545,9 +548,8 @@ class Relay:
                 log_event("notice-failed", logging.ERROR, id=message.id, error=str(error))
                 notice = None
             if notice is not None:
-                data = compose(
-                    bundle.notice_from, message.sender, notice.subject, notice.body, message_id
-                )
+                body = notice.body + await self._override_paragraph(message, decision, outcome)
+                data = compose(bundle.notice_from, message.sender, notice.subject, body, message_id)
                 mails.append(NoticeMail(message.sender, data, "notice", message.id))
         if outcome.failed:
             subject, body = failure_report(message_id, outcome.failed)
@@ -561,6 +563,30 @@ class Relay:
             task = asyncio.get_running_loop().create_task(self._attempt(entry))
             self.background.add(task)
             task.add_done_callback(self.background.discard)
+
+    async def _override_paragraph(
+        self, message: Message, decision: Decision, outcome: _Outcome
+    ) -> str:
+        """The notice's override link, when every holding rule allows one; "" otherwise (and
+        when the link cannot be stored: the notice goes without it)."""
+        offer = self.override_offer
+        held_ids = set(outcome.held.values())
+        if offer is None or len(held_ids) != 1 or outcome.refused:
+            return ""
+        try:
+            url = await self._run(
+                offer.offer,
+                held_ids.pop(),
+                message.sender,
+                decision.to_dict(),
+                tuple(outcome.held),
+            )
+        except Exception as error:
+            log_event(
+                "override-link-failed", logging.ERROR, id=message.id, error=type(error).__name__
+            )
+            return ""
+        return offer.paragraph(url) if isinstance(url, str) else ""
 
     async def _attempt(self, entry: QueuedMail) -> None:
         tried = await self._run(self.step.attempt, entry)

@@ -39,7 +39,7 @@ from dlp.delivery import (
 from dlp.extract.limits import Limits
 from dlp.policy import PolicyError
 from dlp.policy.facts import beyond_the_cap
-from dlp.portal.wiring import build_drop
+from dlp.portal.wiring import build_drop, build_offer
 from dlp.roster.secret import load_secret
 from dlp.settings import Settings
 from dlp.upkeep.scheduler import Scheduler
@@ -203,6 +203,9 @@ class Gateway:
             step=step,
             loop_stamp=stamp,
             portal=build_drop(settings, bundle.policy, env or {}, holder, step, self.audit),
+        )
+        self.relay.override_offer = build_offer(
+            settings, lambda: self.relay.bundle.policy, env or {}, holder, self.audit
         )
         self.alerting = open_alerting(
             settings,

@@ -88,6 +88,8 @@ BOUNDS: list[tuple[Reader, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (_settings, "gateway", "notice_retry_max_seconds", ("1",), ("0",)),
     (_settings, "gateway", "notice_alert_seconds", ("1",), ("0",)),
     (_settings, "delivery", "timeout", ("0.5",), ("0",)),
+    (_settings, "web", "override_per_day", ("0", "100"), ("-1", "101")),
+    (_settings, "web", "override_link_hours", ("1", "336"), ("0", "337")),
     (_settings, "portal", "link_days", ("1", "365"), ("0", "366")),
     (_settings, "portal", "code_minutes", ("1", "60"), ("0", "61")),
     (_settings, "portal", "code_tries", ("1", "20"), ("0", "21")),

@@ -79,6 +79,8 @@ class DisclosureNote:
     decision: Mapping[str, object]
     message_id: str
     release_note: str | None = None
+    # The sender released it themselves (`dlp.portal.override`): the note is their justification.
+    override: bool = False
 
     def entries(self, delivered: Sequence[str], when: int) -> list[DisclosureEntry]:
         disclosed = self.decision.get("disclosure")
@@ -109,7 +111,7 @@ class DisclosureNote:
 
     def _basis(self, verdict: Mapping[str, object]) -> tuple[Basis, str]:
         if self.release_note is not None:
-            return Basis.RELEASE, self.release_note
+            return (Basis.OVERRIDE if self.override else Basis.RELEASE), self.release_note
         if "GUARDIAN_OF_ALL" in (verdict.get("family") or ()):  # type: ignore[operator]
             return Basis.PARENT, ""
         if verdict.get("authorization"):

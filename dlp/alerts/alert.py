@@ -32,6 +32,7 @@ class Kind(StrEnum):
     AUDIT_TAMPERING = "audit-tampering"
     ROSTER_STALE = "roster-stale"
     STUDENTS_24H = "sender-students-24h"
+    OVERRIDE = "sender-override"  # a sender released their own held message
 
 
 @dataclass(frozen=True, slots=True)

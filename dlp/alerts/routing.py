@@ -14,7 +14,7 @@ from dlp.alerts.alert import Alert, Kind, Severity, entity_types
 from dlp.alerts.settings import AlertSettings
 
 # Kinds that are never left for a digest: tampering, and bulk student data over a day.
-ALWAYS_IMMEDIATE = frozenset({Kind.AUDIT_TAMPERING, Kind.STUDENTS_24H})
+ALWAYS_IMMEDIATE = frozenset({Kind.AUDIT_TAMPERING, Kind.STUDENTS_24H, Kind.OVERRIDE})
 
 
 @dataclass(frozen=True, slots=True)

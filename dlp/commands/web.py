@@ -24,8 +24,12 @@ import ipaddress
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
+
+if TYPE_CHECKING:
+    from dlp.portal.override import OverrideService
 
 PASSWORD_ENV = "DLP_WEB_PASSWORD"
 DEFAULT_LISTEN = "127.0.0.1:8025"
@@ -173,6 +177,25 @@ def _student_finder(settings: object) -> Callable[[str], tuple[str, ...]] | None
     return functools.partial(student_subjects, matcher)
 
 
+def _override(settings: object, store: object, triage: object) -> OverrideService | None:
+    """The senders' override pages (docs/override.md), when ``[web] public_url`` is set."""
+    from dlp.policy import load_policy
+    from dlp.portal.wiring import build_override
+    from dlp.quarantine.store import QuarantineStore
+    from dlp.quarantine.triage import Triage
+    from dlp.settings import Settings
+
+    assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
+    assert isinstance(triage, Triage)
+    if settings.web.public_url is None:
+        return None
+    try:
+        policy = load_policy(settings.policy_file, settings.detection.categories())
+        return build_override(settings, store, triage, policy)
+    except (ValueError, OSError) as error:
+        raise UsageError(str(error)) from None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -199,7 +222,12 @@ def run_serve(args: argparse.Namespace) -> int:
             triage = build_triage(settings, store, env=os.environ)
         except (ValueError, OSError) as error:
             raise UsageError(str(error)) from None
-        app = create_app(triage, Accounts(store), students=_student_finder(settings))
+        app = create_app(
+            triage,
+            Accounts(store),
+            students=_student_finder(settings),
+            override=_override(settings, store, triage),
+        )
         scheme = "https" if args.tls_cert else "http"
         print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
         proxies = [str(network) for network in settings.web.trusted_proxies]

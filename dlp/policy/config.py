@@ -132,6 +132,9 @@ class Rule:
     # The names the expression mentions (as evidence), in order, once: a decision asks for
     # them for every rule that fires, for every recipient.
     names: tuple[str, ...] = field(default=(), compare=False)
+    # The sender may release a message this rule held, with a one-time code and a written
+    # justification (docs/override.md); never by default.
+    overridable: bool = False
 
     def __post_init__(self) -> None:
         if not self.names:

@@ -194,6 +194,7 @@ def _rules(root: Table, symbols: _Symbols, clauses: dict[str, str]) -> tuple[Rul
             if_authorized=_verdict(table, "if_authorized", None),
             clauses=_clauses(table, "clauses", clauses),
             explain=table.string("explain"),
+            overridable=table.boolean("overridable", False),
         )
         table.done()
         return rule

@@ -21,6 +21,7 @@ from dlp.quarantine import schema
 class Purpose(StrEnum):
     PICKUP = "pickup"  # the recipient's link
     REVOKE = "revoke"  # the sender's link, to revoke the recipients' links
+    OVERRIDE = "override"  # the sender's link, to release a held message themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,40 @@ class PortalLinks:
                 )
             ).scalar_one()
         return bool(found)
+
+    def spend(self, link_hash: str, by: str, now: int) -> bool:
+        """Use up a single-use link: True for the one caller that did (a second use, or two at
+        once, finds it spent)."""
+        table = schema.portal_links
+        with self.engine.begin() as connection:
+            done = connection.execute(
+                update(table)
+                .where(table.c.token_hash == link_hash, table.c.revoked == 0)
+                .values(revoked=now, revoked_by=by[:128])
+            )
+            connection.execute(
+                delete(schema.portal_sessions).where(
+                    schema.portal_sessions.c.token_hash == link_hash
+                )
+            )
+        return bool(done.rowcount)
+
+    def spent_since(self, recipient: str, purpose: Purpose, by: str, since: int) -> int:
+        """How many links of ``recipient`` for ``purpose`` were used up (by ``by``) since."""
+        table = schema.portal_links
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(table)
+                    .where(
+                        func.lower(table.c.recipient) == recipient.lower(),
+                        table.c.purpose == purpose.value,
+                        table.c.revoked_by == by,
+                        table.c.revoked >= since,
+                    )
+                ).scalar_one()
+            )
 
     # --- codes ----------------------------------------------------------------------------
 

@@ -170,8 +170,15 @@ class Triage:
     # --- decisions ------------------------------------------------------------------------
 
     def release(
-        self, actor: Actor, held_id: str, encrypt: bool = False, note: str = ""
+        self,
+        actor: Actor,
+        held_id: str,
+        encrypt: bool = False,
+        note: str = "",
+        override: bool = False,
     ) -> Released:
+        """``override``: the sender releases it (`dlp.portal.override`); ``note`` is their
+        justification, and the audit and disclosure record say so."""
         if self.releaser is None:
             raise QuarantineError("no delivery is configured for releases")
         cleaned = _note(note, False)
@@ -184,7 +191,9 @@ class Triage:
         try:
             raw = self.store.content(held_id)  # checks the stored hash
             note_for_record = cleaned or "released without a note"
-            disclosure = DisclosureNote(message.decision, message.message_id, note_for_record)
+            disclosure = DisclosureNote(
+                message.decision, message.message_id, note_for_record, override
+            )
             result = self.releaser.send(held_id, raw, message.sender, pending, encrypt, disclosure)
         finally:
             accepted = [*before, *(result.accepted if result else ())]
@@ -200,7 +209,7 @@ class Triage:
                 held_id, [Status.RELEASING], final, actor.name, cleaned, delivery
             )
             self.audit.append(
-                "quarantine-release",
+                "quarantine-override" if override else "quarantine-release",
                 **actor.fields(),
                 held_id=held_id,
                 encrypted=encrypt,

@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from dlp.portal.override import OverrideService
 from dlp.quarantine.triage import Triage
 from dlp.web import account_routes, login, messages, queue
 from dlp.web.accounts import Accounts
@@ -29,6 +30,7 @@ from dlp.web.dashboard import dashboard_routes
 from dlp.web.disclosures import StudentFinder, disclosure_routes
 from dlp.web.messages import FINDINGS_PAGE
 from dlp.web.middleware import SecurityHeaders
+from dlp.web.override import override_routes
 from dlp.web.ratelimit import LoginLimiter
 from dlp.web.webapp import WebApp
 
@@ -49,11 +51,13 @@ def create_app(
     accounts: Accounts,
     limiter: LoginLimiter | None = None,
     students: StudentFinder | None = None,
+    override: OverrideService | None = None,
 ) -> Starlette:
     web = WebApp(triage, accounts, limiter)
     static = StaticFiles(directory=str(resources.files("dlp.web") / "static"))
     routes = [route for pages in ROUTES for route in pages(web)]
     routes += disclosure_routes(web, students)  # the roster's lookup, when there is one
+    routes += override_routes(web, override)  # the senders' own release, when set up
     app = Starlette(routes=[*routes, Mount("/static", app=static, name="static")])
     app.add_middleware(SecurityHeaders)
     return app
