@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -39,13 +38,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser, actions = serving_parser(
-        subparsers,
-        "portal",
-        "the secure pickup portal (serves it when no action is given)",
-        "serve the portal (the same as no action)",
-        run_serve,
-        None,
-        "HOST:PORT (default [portal] listen)",
+        subparsers, "portal", "the secure pickup portal", "the portal", run_serve
     )
     revoke = actions.add_parser("revoke", help="revoke a message's pickup links")
     revoke.add_argument("id")
@@ -101,12 +94,10 @@ def run_serve(args: argparse.Namespace) -> int:
     settings, store = open_quarantine(args)
     try:
         listen = args.listen or str(settings.portal.listen)
-        host, port = listen_address(listen)
+        host, _ = listen_address(listen)
         require_tls_off_loopback(host, args.tls_cert, "the portal")
         app = create_portal_app(build(settings, store))
-        scheme = "https" if args.tls_cert else "http"
-        print(f"dlp portal: serving on {scheme}://{listen}/", file=sys.stderr)
-        run_uvicorn(app, host, port, args, settings)
+        run_uvicorn(app, "portal", listen, args, settings)
         return 0
     finally:
         store.close()

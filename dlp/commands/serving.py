@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -58,14 +59,18 @@ def open_quarantine(args: argparse.Namespace) -> tuple[Settings, QuarantineStore
 
 
 def run_uvicorn(
-    app: Starlette, host: str, port: int, args: argparse.Namespace, settings: Settings
+    app: Starlette, name: str, listen: str, args: argparse.Namespace, settings: Settings
 ) -> None:
-    """Serve ``app`` on ``host:port`` with ``--tls-cert``/``--tls-key``. No access log (paths
-    and query strings carry link tokens and filter values; the audit log records what
-    matters), no server header, and X-Forwarded-For believed only from the proxies the
-    settings name (uvicorn's default believes loopback or $FORWARDED_ALLOW_IPS)."""
+    """Serve ``app`` on ``listen`` with ``--tls-cert``/``--tls-key``, said on standard error
+    as ``dlp NAME: serving on URL``. No access log (paths and query strings carry link
+    tokens and filter values; the audit log records what matters), no server header, and
+    X-Forwarded-For believed only from the proxies the settings name (uvicorn's default
+    believes loopback or $FORWARDED_ALLOW_IPS)."""
     import uvicorn
 
+    host, port = listen_address(listen)
+    scheme = "https" if args.tls_cert else "http"
+    print(f"dlp {name}: serving on {scheme}://{listen}/", file=sys.stderr)
     proxies = [str(network) for network in settings.web.trusted_proxies]
     uvicorn.run(
         app,
@@ -84,19 +89,20 @@ def run_uvicorn(
 def serving_parser(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
-    help: str,
-    serve_help: str,
+    what: str,
+    short: str,
     run_serve: Callable[[argparse.Namespace], int],
-    listen_default: str | None,
-    listen_help: str,
+    listen_default: str | None = None,
 ) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
-    """The command ``name`` that serves when no action is given, its ``serve`` action, and
-    the parser for its other actions; ``--listen``, ``--tls-cert`` and ``--tls-key`` go
-    before or after ``serve``."""
-    parser = subparsers.add_parser(name, help=help)
+    """The command ``name`` (``what``, ``short`` in the serve action's help) that serves when
+    no action is given, its ``serve`` action, and the parser for its other actions;
+    ``--listen`` (``listen_default``, else ``[name] listen``), ``--tls-cert`` and
+    ``--tls-key`` go before or after ``serve``."""
+    parser = subparsers.add_parser(name, help=f"{what} (serves it when no action is given)")
+    listen_help = f"HOST:PORT (default {listen_default or f'[{name}] listen'})"
     _serve_options(parser, False, listen_default, listen_help)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    serve = actions.add_parser("serve", help=serve_help)
+    serve = actions.add_parser("serve", help=f"serve {short} (the same as no action)")
     _serve_options(serve, True, listen_default, listen_help)
     serve.set_defaults(func=run_serve)
     return parser, actions

@@ -43,11 +43,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser, actions = serving_parser(
         subparsers,
         "web",
-        "the quarantine's web application (serves it when no action is given)",
-        "serve the web application (the same as no action)",
+        "the quarantine's web application",
+        "the web application",
         run_serve,
         DEFAULT_LISTEN,
-        f"HOST:PORT (default {DEFAULT_LISTEN})",
     )
     user = actions.add_parser("user", help="add or change a local account")
     user.add_argument("name")
@@ -142,7 +141,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from dlp.web.accounts import Accounts
     from dlp.web.app import create_app
 
-    host, port = listen_address(args.listen)
+    host, _ = listen_address(args.listen)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     require_tls_off_loopback(host, args.tls_cert, "the web application")
@@ -154,9 +153,7 @@ def run_serve(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as error:
             raise UsageError(str(error)) from None
         app = create_app(triage, Accounts(store), students=_student_finder(settings))
-        scheme = "https" if args.tls_cert else "http"
-        print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
-        run_uvicorn(app, host, port, args, settings)
+        run_uvicorn(app, "web", args.listen, args, settings)
         return 0
     finally:
         store.close()
