@@ -115,6 +115,15 @@ class _Attempt:
             return None
         return DisclosureNote(self.decision.to_dict(), self.message_id)
 
+    def stored(
+        self, recipients: Sequence[str]
+    ) -> tuple[bytes, str, tuple[str, ...], Decision, ScanResult, str]:
+        """What the quarantine stores for ``recipients``: the arguments of `Holder.hold`, the
+        first ones of `PickupDrop.deposit`."""
+        message = self.message
+        message_id = self.message_id or f"<{message.id}@dlp-gateway>"
+        return message.raw, message.sender, tuple(recipients), self.decision, self.scan, message_id
+
 
 def _headers(raw: bytes) -> tuple[str, str, str]:
     """Subject, Message-ID and From, from the header block only."""
@@ -470,15 +479,7 @@ class Relay:
                 return
         if to_hold:
             try:
-                held = await self._run(
-                    self.holder.hold,
-                    message.raw,
-                    message.sender,
-                    tuple(to_hold),
-                    decision,
-                    attempt.scan,
-                    attempt.message_id or f"<{message.id}@dlp-gateway>",
-                )
+                held = await self._run(self.holder.hold, *attempt.stored(to_hold))
             except Exception as error:
                 log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)
                 outcome.hold_failed = True
@@ -496,16 +497,7 @@ class Relay:
         assert self.portal is not None
         message, outcome = attempt.message, attempt.outcome
         try:
-            deposited = await self._run(
-                self.portal.deposit,
-                message.raw,
-                message.sender,
-                tuple(addresses),
-                attempt.decision,
-                attempt.scan,
-                attempt.message_id or f"<{message.id}@dlp-gateway>",
-                message.id,
-            )
+            deposited = await self._run(self.portal.deposit, *attempt.stored(addresses), message.id)
         except Exception as error:
             log_event("portal-failed", logging.ERROR, id=message.id, error=type(error).__name__)
             outcome.hold_failed = True
