@@ -94,6 +94,13 @@ class _Outcome:
     hold_failed: bool = False
     before: list[str] = field(default_factory=list)  # had their copy from an earlier attempt
 
+    def store_failed(self, addresses: Sequence[str]) -> None:
+        """The quarantine could not take their copy (a hold, a pickup deposit): put off."""
+        self.hold_failed = True
+        self.temporary.extend(
+            RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable") for a in addresses
+        )
+
 
 @dataclass(slots=True)
 class _Attempt:
@@ -482,11 +489,7 @@ class Relay:
                 held = await self._run(self.holder.hold, *attempt.stored(to_hold))
             except Exception as error:
                 log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)
-                outcome.hold_failed = True
-                outcome.temporary.extend(
-                    RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
-                    for a in to_hold
-                )
+                outcome.store_failed(to_hold)
                 return
             for address in to_hold:
                 outcome.held[address] = str(held)
@@ -500,11 +503,7 @@ class Relay:
             deposited = await self._run(self.portal.deposit, *attempt.stored(addresses), message.id)
         except Exception as error:
             log_event("portal-failed", logging.ERROR, id=message.id, error=type(error).__name__)
-            outcome.hold_failed = True
-            outcome.temporary.extend(
-                RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
-                for a in addresses
-            )
+            outcome.store_failed(addresses)
             return False
         assert isinstance(deposited, Deposited)
         outcome.delivered.extend(addresses)
