@@ -24,7 +24,7 @@ from dlp.cli import UsageError
 from dlp.commands.config_option import add_config_option
 from dlp.commands.serving import (
     listen_address,
-    open_quarantine,
+    quarantine,
     require_tls_off_loopback,
     run_uvicorn,
     serving_parser,
@@ -91,23 +91,19 @@ def run_serve(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     use_private_umask()
-    settings, store = open_quarantine(args)
-    try:
+    with quarantine(args) as (settings, store):
         listen = args.listen or str(settings.portal.listen)
         host, _ = listen_address(listen)
         require_tls_off_loopback(host, args.tls_cert, "the portal")
         app = create_portal_app(build(settings, store))
         run_uvicorn(app, "portal", listen, args, settings)
         return 0
-    finally:
-        store.close()
 
 
 def run_revoke(args: argparse.Namespace) -> int:
     from dlp.quarantine.store import NotFound
 
-    settings, store = open_quarantine(args)
-    try:
+    with quarantine(args) as (settings, store):
         service = build(settings, store)
         try:
             count = service.revoke(args.id, getpass.getuser(), "cli", args.recipient)
@@ -115,15 +111,12 @@ def run_revoke(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         print(f"{args.id}: {count} link(s) revoked")
         return 0
-    finally:
-        store.close()
 
 
 def run_links(args: argparse.Namespace) -> int:
     from dlp.portal.links import PortalLinks
 
-    _, store = open_quarantine(args)
-    try:
+    with quarantine(args) as (_, store):
         links = PortalLinks(store.engine).for_message(args.id)
         rows = [
             {
@@ -143,5 +136,3 @@ def run_links(args: argparse.Namespace) -> int:
             expires = datetime.fromtimestamp(int(str(row["expires"])), UTC).strftime("%Y-%m-%d")
             print(f"{row['purpose']:7} {state:8} until {expires}  {row['recipient']}")
         return 0
-    finally:
-        store.close()

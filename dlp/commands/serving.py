@@ -7,7 +7,8 @@ import argparse
 import ipaddress
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
@@ -56,6 +57,16 @@ def open_quarantine(args: argparse.Namespace) -> tuple[Settings, QuarantineStore
     except (SettingsError, QuarantineKeyError, QuarantineError) as error:
         raise UsageError(str(error)) from None
     return settings, store
+
+
+@contextmanager
+def quarantine(args: argparse.Namespace) -> Iterator[tuple[Settings, QuarantineStore]]:
+    """`open_quarantine`, the store closed when the block ends."""
+    settings, store = open_quarantine(args)
+    try:
+        yield settings, store
+    finally:
+        store.close()
 
 
 def run_uvicorn(

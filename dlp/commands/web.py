@@ -28,6 +28,7 @@ from dlp.cli import UsageError
 from dlp.commands.serving import (
     listen_address,
     open_quarantine,
+    quarantine,
     require_tls_off_loopback,
     run_uvicorn,
     serving_parser,
@@ -146,8 +147,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--tls-cert and --tls-key go together")
     require_tls_off_loopback(host, args.tls_cert, "the web application")
     use_private_umask()  # a database or key it creates is its user's only, as the gateway's
-    settings, store = open_quarantine(args)
-    try:
+    with quarantine(args) as (settings, store):
         try:
             triage = build_triage(settings, store, env=os.environ)
         except (ValueError, OSError) as error:
@@ -155,5 +155,3 @@ def run_serve(args: argparse.Namespace) -> int:
         app = create_app(triage, Accounts(store), students=_student_finder(settings))
         run_uvicorn(app, "web", args.listen, args, settings)
         return 0
-    finally:
-        store.close()
