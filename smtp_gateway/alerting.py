@@ -9,7 +9,6 @@ already durable by then.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from dlp.settings import Settings
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.observers import Decided
+from smtp_gateway.periodic import Periodic, run_every
 
 
 class GatewayAlerts:
@@ -85,7 +85,7 @@ class GatewayAlerts:
             log_event("alert-attempt-failed", logging.ERROR, error=type(error).__name__)
 
 
-class AlertWorker:
+class AlertWorker(Periodic):
     """Every ``poll`` seconds: what is due goes out; every ``check_seconds``: the conditions."""
 
     def __init__(
@@ -104,16 +104,6 @@ class AlertWorker:
         self.last_check: float | None = None
         self.task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
-
     def once(self) -> None:
         """One round (in a worker thread): conditions when due, then what is due to send."""
         now = time.monotonic()
@@ -130,13 +120,7 @@ class AlertWorker:
             self.metrics.alert_queue.labels(channel).set(depths.get(channel, 0))
 
     async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                await loop.run_in_executor(self.executor, self.once)
-            except Exception as error:
-                log_event("alerts-unavailable", logging.ERROR, error=type(error).__name__)
-            await asyncio.sleep(self.poll)
+        await run_every(self.executor, self.once, self.poll, "alerts-unavailable")
 
 
 def audit_verifier(

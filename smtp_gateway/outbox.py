@@ -7,7 +7,6 @@ seconds) while that age is past ``alert_after``: mail the gateway owes senders i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -17,10 +16,11 @@ from dataclasses import dataclass, field
 from dlp.actions.outbox import Outbox
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.periodic import Periodic
 
 
 @dataclass(eq=False)
-class OutboxWorker:
+class OutboxWorker(Periodic):
     outbox: Outbox
     executor: Executor
     metrics: Metrics
@@ -31,17 +31,8 @@ class OutboxWorker:
     last_alert: float | None = field(default=None, init=False)
     task: asyncio.Task[None] | None = field(default=None, init=False)
 
-    def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        """Stop after the attempt in progress, if any (an entry cut short keeps its lease and
-        is tried again when it runs out)."""
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
+    # ``stop`` (from `Periodic`) stops after the attempt in progress, if any: an entry cut
+    # short keeps its lease and is tried again when it runs out.
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -4,7 +4,6 @@ one's age; read from the quarantine's database every ``poll`` seconds."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from concurrent.futures import Executor
@@ -13,9 +12,10 @@ from sqlalchemy import Engine
 
 from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.periodic import Periodic
 
 
-class QueueGauges:
+class QueueGauges(Periodic):
     def __init__(
         self, engine: Engine, metrics: Metrics, executor: Executor, poll: float = 5.0
     ) -> None:
@@ -36,15 +36,8 @@ class QueueGauges:
             0.0 if oldest is None else max(0.0, time.time() - oldest)
         )
 
-    def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._loop())
-
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
+        await super().stop()
         self.engine.dispose()
 
     async def _loop(self) -> None:

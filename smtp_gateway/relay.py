@@ -95,6 +95,13 @@ class _Outcome:
     hold_failed: bool = False
     before: list[str] = field(default_factory=list)  # had their copy from an earlier attempt
 
+    def store_failed(self, addresses: Sequence[str]) -> None:
+        """The quarantine could not take their copy (a hold, a pickup deposit): put off."""
+        self.hold_failed = True
+        self.temporary.extend(
+            RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable") for a in addresses
+        )
+
 
 @dataclass(slots=True)
 class _Attempt:
@@ -115,6 +122,15 @@ class _Attempt:
         if self.decision.disclosure is None:
             return None
         return DisclosureNote(self.decision.to_dict(), self.message_id)
+
+    def stored(
+        self, recipients: Sequence[str]
+    ) -> tuple[bytes, str, tuple[str, ...], Decision, ScanResult, str]:
+        """What the quarantine stores for ``recipients``: the arguments of `Holder.hold`, the
+        first ones of `PickupDrop.deposit`."""
+        message = self.message
+        message_id = self.message_id or f"<{message.id}@dlp-gateway>"
+        return message.raw, message.sender, tuple(recipients), self.decision, self.scan, message_id
 
 
 def _headers(raw: bytes) -> tuple[str, str, str]:
@@ -473,22 +489,10 @@ class Relay:
                 return
         if to_hold:
             try:
-                held = await self._run(
-                    self.holder.hold,
-                    message.raw,
-                    message.sender,
-                    tuple(to_hold),
-                    decision,
-                    attempt.scan,
-                    attempt.message_id or f"<{message.id}@dlp-gateway>",
-                )
+                held = await self._run(self.holder.hold, *attempt.stored(to_hold))
             except Exception as error:
                 log_event("hold-failed", logging.ERROR, id=message.id, error=type(error).__name__)
-                outcome.hold_failed = True
-                outcome.temporary.extend(
-                    RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
-                    for a in to_hold
-                )
+                outcome.store_failed(to_hold)
                 return
             for address in to_hold:
                 outcome.held[address] = str(held)
@@ -499,23 +503,10 @@ class Relay:
         assert self.portal is not None
         message, outcome = attempt.message, attempt.outcome
         try:
-            deposited = await self._run(
-                self.portal.deposit,
-                message.raw,
-                message.sender,
-                tuple(addresses),
-                attempt.decision,
-                attempt.scan,
-                attempt.message_id or f"<{message.id}@dlp-gateway>",
-                message.id,
-            )
+            deposited = await self._run(self.portal.deposit, *attempt.stored(addresses), message.id)
         except Exception as error:
             log_event("portal-failed", logging.ERROR, id=message.id, error=type(error).__name__)
-            outcome.hold_failed = True
-            outcome.temporary.extend(
-                RecipientResult(a, Outcome.TEMPORARY, 0, "quarantine unavailable")
-                for a in addresses
-            )
+            outcome.store_failed(addresses)
             return False
         assert isinstance(deposited, Deposited)
         outcome.delivered.extend(addresses)

@@ -20,10 +20,12 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.roster_swap import RosterSwap
@@ -75,16 +77,11 @@ class _Worker:
     def swap_roster(self, swap: RosterSwap, timeout: float) -> None:
         """Load ``swap``'s roster in this process (between messages); `ScanFailed` if not."""
         self.roster_tried = swap.version
-        try:
-            self.connection.send(swap)
-            if not self.connection.poll(timeout):
-                self.kill()
-                raise ScanFailed("timeout", f"the roster did not load in {timeout:g} s")
-            status, detail = self.connection.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
-            self.kill()
-            reason = f"the scanning process died ({type(error).__name__})"
-            raise ScanFailed("crash", reason) from None
+        status, detail = self._exchange(
+            lambda: self.connection.send(swap),
+            lambda: timeout,
+            f"the roster did not load in {timeout:g} s",
+        )
         if status != "swapped":
             raise ScanFailed("error", str(detail))
         self.roster_version = swap.version
@@ -92,20 +89,19 @@ class _Worker:
     def call(self, raw: bytes, ask: Ask, rules: DecisionRules, timeout: float) -> Checked:
         deadline = time.monotonic() + timeout
         sent = None if rules.version == self.policy_version else rules
-        try:
+
+        def send() -> None:
             self.connection.send((ask, sent))
             self.policy_version = rules.version
             self.connection.send_bytes(raw)
-            if not self.connection.poll(max(0.0, deadline - time.monotonic())):
-                self.kill()
-                raise ScanFailed("timeout", f"no result after {timeout:g} s")
-            # The answer is small (findings are capped per type), so reading it stays within
-            # the limit; a process that keeps writing past the deadline is stopped all the same.
-            status, payload = self.connection.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
-            self.kill()
-            reason = f"the scanning process died ({type(error).__name__})"
-            raise ScanFailed("crash", reason) from None
+
+        # The answer is small (findings are capped per type), so reading it stays within the
+        # limit; a process that keeps writing past the deadline is stopped all the same.
+        status, payload = self._exchange(
+            send,
+            lambda: max(0.0, deadline - time.monotonic()),
+            f"no result after {timeout:g} s",
+        )
         if time.monotonic() > deadline:
             self.kill()
             raise ScanFailed("timeout", f"the result took longer than {timeout:g} s")
@@ -113,6 +109,24 @@ class _Worker:
             assert isinstance(payload, Checked)
             return payload
         raise ScanFailed("error", str(payload))
+
+    def _exchange(
+        self, send: Callable[[], None], wait: Callable[[], float], late: str
+    ) -> tuple[str, Any]:
+        """``send``, then the answer if it comes within ``wait()`` seconds (measured once
+        sent); else the process is killed and `ScanFailed` says why: "timeout" (``late``), or
+        "crash" when the pipe broke."""
+        try:
+            send()
+            if not self.connection.poll(wait()):
+                self.kill()
+                raise ScanFailed("timeout", late)
+            status, answer = self.connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            self.kill()
+            reason = f"the scanning process died ({type(error).__name__})"
+            raise ScanFailed("crash", reason) from None
+        return status, answer
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):

@@ -5,17 +5,15 @@ is a log line (`upkeep-run`, `upkeep-failed`) and a metric."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 from concurrent.futures import Executor
 
 from dlp.upkeep.scheduler import Scheduler
-from smtp_gateway.logs import log_event
 from smtp_gateway.metrics import Metrics
+from smtp_gateway.periodic import Periodic, run_every
 
 
-class UpkeepWorker:
+class UpkeepWorker(Periodic):
     def __init__(
         self, scheduler: Scheduler, executor: Executor, metrics: Metrics, poll: float = 60.0
     ) -> None:
@@ -36,21 +34,5 @@ class UpkeepWorker:
             if ran.result == "ok":
                 self.metrics.upkeep_last_success.labels(ran.job).set(time.time())
 
-    def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
-
     async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                await loop.run_in_executor(self.executor, self.once)
-            except Exception as error:
-                log_event("upkeep-unavailable", logging.ERROR, error=type(error).__name__)
-            await asyncio.sleep(self.poll)
+        await run_every(self.executor, self.once, self.poll, "upkeep-unavailable")

@@ -96,7 +96,31 @@ class ActionStep:
         delivered (with the original client's XFORWARD attributes, when the gateway has them).
         Never raises for what the network or a certificate does. ``disclosure``: what the
         copy discloses, recorded for each recipient the next hop accepted."""
-        sent = self._send(raw, sender, recipients, fields, encryption, encryptor, xforward)
+        if not recipients:
+            return NOTHING_SENT
+        stamped = list(fields)
+        body = raw
+        require_tls = False
+        if encryption is Encryption.SMIME:
+            try:
+                certificates = encryptor.certificates.for_recipients(recipients)
+                body = encrypt_message(raw, certificates, encryptor.neutral_subject)
+            except SmimeError as error:
+                return Sent(DeliveryResult(()), tuple(recipients), f"S/MIME encryption: {error}")
+            stamped.append(("X-DLP-Encryption", "smime"))
+        elif encryption is Encryption.REQUIRE_TLS:
+            require_tls = True
+            stamped.append(("X-DLP-Encryption", "require-tls"))
+        elif encryption is Encryption.PORTAL:
+            # Pickup is the relay's to arrange (`dlp.portal.deposit`); a copy that reaches this
+            # step for the portal is never sent in clear: the caller holds it.
+            return Sent(DeliveryResult(()), tuple(recipients), "no pickup portal here")
+        copy = stamp(body, stamped)
+        if xforward:
+            sent = Sent(self.deliver(copy, sender, recipients, require_tls, xforward))
+        else:
+            sent = Sent(self.deliver(copy, sender, recipients, require_tls))
+        # A copy that was not sent (no recipients, a failed encryption) discloses nothing.
         if disclosure is not None and self.disclosures is not None:
             self._record(disclosure, sent)
         return sent
@@ -120,40 +144,6 @@ class ActionStep:
                 entries=len(entries),
                 error=type(error).__name__,
             )
-
-    def _send(
-        self,
-        raw: bytes,
-        sender: str,
-        recipients: Sequence[str],
-        fields: Fields,
-        encryption: Encryption | None,
-        encryptor: Encryptor,
-        xforward: Mapping[str, str] | None,
-    ) -> Sent:
-        if not recipients:
-            return NOTHING_SENT
-        stamped = list(fields)
-        body = raw
-        require_tls = False
-        if encryption is Encryption.SMIME:
-            try:
-                certificates = encryptor.certificates.for_recipients(recipients)
-                body = encrypt_message(raw, certificates, encryptor.neutral_subject)
-            except SmimeError as error:
-                return Sent(DeliveryResult(()), tuple(recipients), f"S/MIME encryption: {error}")
-            stamped.append(("X-DLP-Encryption", "smime"))
-        elif encryption is Encryption.REQUIRE_TLS:
-            require_tls = True
-            stamped.append(("X-DLP-Encryption", "require-tls"))
-        elif encryption is Encryption.PORTAL:
-            # Pickup is the relay's to arrange (`dlp.portal.deposit`); a copy that reaches this
-            # step for the portal is never sent in clear: the caller holds it.
-            return Sent(DeliveryResult(()), tuple(recipients), "no pickup portal here")
-        copy = stamp(body, stamped)
-        if xforward:
-            return Sent(self.deliver(copy, sender, recipients, require_tls, xforward))
-        return Sent(self.deliver(copy, sender, recipients, require_tls))
 
     def queue(self, mails: Sequence[NoticeMail]) -> list[QueuedMail]:
         """Store ``mails`` for sending; durable once this returns, when there is a queue.

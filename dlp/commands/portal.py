@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import ipaddress
 import json
-import os
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
 from dlp.commands.config_option import add_config_option
+from dlp.commands.serving import (
+    listen_address,
+    quarantine,
+    require_tls_off_loopback,
+    run_uvicorn,
+    serving_parser,
+)
 
 if TYPE_CHECKING:
     from dlp.portal.service import PickupService
@@ -33,14 +37,9 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "portal", help="the secure pickup portal (serves it when no action is given)"
+    parser, actions = serving_parser(
+        subparsers, "portal", "the secure pickup portal", "the portal", run_serve
     )
-    _serve_options(parser, nested=False)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    serve = actions.add_parser("serve", help="serve the portal (the same as no action)")
-    _serve_options(serve, nested=True)
-    serve.set_defaults(func=run_serve)
     revoke = actions.add_parser("revoke", help="revoke a message's pickup links")
     revoke.add_argument("id")
     revoke.add_argument("--recipient", help="only this recipient's links")
@@ -51,42 +50,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     links.set_defaults(func=run_links)
     add_config_option(parser, actions)
     parser.set_defaults(func=run_serve)
-
-
-def _serve_options(parser: argparse.ArgumentParser, nested: bool) -> None:
-    default = argparse.SUPPRESS if nested else None
-    parser.add_argument("--listen", default=default, help="HOST:PORT (default [portal] listen)")
-    parser.add_argument("--tls-cert", default=default, help="certificate chain (PEM) for HTTPS")
-    parser.add_argument("--tls-key", default=default, help="its private key (PEM)")
-
-
-def _listen(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise UsageError(f"--listen must be HOST:PORT, not {text!r}")
-    return host, int(port)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def _open(args: argparse.Namespace) -> tuple[Settings, QuarantineStore]:
-    from dlp.quarantine.crypto import QuarantineKeyError
-    from dlp.quarantine.store import QuarantineError
-    from dlp.quarantine.wiring import open_store
-    from dlp.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(args.config)
-        store = open_store(settings, os.environ)
-    except (SettingsError, QuarantineKeyError, QuarantineError) as error:
-        raise UsageError(str(error)) from None
-    return settings, store
 
 
 def build(settings: Settings, store: QuarantineStore) -> PickupService:
@@ -122,49 +85,25 @@ def build(settings: Settings, store: QuarantineStore) -> PickupService:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from dlp.file_modes import use_private_umask
     from dlp.portal.app import create_portal_app
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     use_private_umask()
-    settings, store = _open(args)
-    try:
+    with quarantine(args) as (settings, store):
         listen = args.listen or str(settings.portal.listen)
-        host, port = _listen(listen)
-        if not args.tls_cert and not _is_loopback(host):
-            raise UsageError(
-                f"without TLS the portal listens only on loopback, not {host}: "
-                "give --tls-cert and --tls-key"
-            )
+        host, _ = listen_address(listen)
+        require_tls_off_loopback(host, args.tls_cert, "the portal")
         app = create_portal_app(build(settings, store))
-        scheme = "https" if args.tls_cert else "http"
-        print(f"dlp portal: serving on {scheme}://{listen}/", file=sys.stderr)
-        proxies = [str(network) for network in settings.web.trusted_proxies]
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            ssl_certfile=args.tls_cert,
-            ssl_keyfile=args.tls_key,
-            log_level="warning",
-            access_log=False,  # the path carries the link's token
-            server_header=False,
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies,
-        )
+        run_uvicorn(app, "portal", listen, args, settings)
         return 0
-    finally:
-        store.close()
 
 
 def run_revoke(args: argparse.Namespace) -> int:
     from dlp.quarantine.store import NotFound
 
-    settings, store = _open(args)
-    try:
+    with quarantine(args) as (settings, store):
         service = build(settings, store)
         try:
             count = service.revoke(args.id, getpass.getuser(), "cli", args.recipient)
@@ -172,15 +111,12 @@ def run_revoke(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         print(f"{args.id}: {count} link(s) revoked")
         return 0
-    finally:
-        store.close()
 
 
 def run_links(args: argparse.Namespace) -> int:
     from dlp.portal.links import PortalLinks
 
-    _, store = _open(args)
-    try:
+    with quarantine(args) as (_, store):
         links = PortalLinks(store.engine).for_message(args.id)
         rows = [
             {
@@ -200,5 +136,3 @@ def run_links(args: argparse.Namespace) -> int:
             expires = datetime.fromtimestamp(int(str(row["expires"])), UTC).strftime("%Y-%m-%d")
             print(f"{row['purpose']:7} {state:8} until {expires}  {row['recipient']}")
         return 0
-    finally:
-        store.close()

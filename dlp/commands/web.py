@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import ipaddress
 import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
+from dlp.commands.serving import (
+    listen_address,
+    open_quarantine,
+    quarantine,
+    require_tls_off_loopback,
+    run_uvicorn,
+    serving_parser,
+)
 
 if TYPE_CHECKING:
     from dlp.portal.override import OverrideService
@@ -35,29 +42,17 @@ PASSWORD_ENV = "DLP_WEB_PASSWORD"
 DEFAULT_LISTEN = "127.0.0.1:8025"
 
 
-def _add_serve_options(parser: argparse.ArgumentParser, nested: bool) -> None:
-    # Nested (``dlp web serve``): SUPPRESS, so options given before ``serve`` are kept.
-    default = argparse.SUPPRESS if nested else None
-    parser.add_argument(
-        "--listen",
-        default=argparse.SUPPRESS if nested else DEFAULT_LISTEN,
-        help=f"HOST:PORT (default {DEFAULT_LISTEN})",
-    )
-    parser.add_argument("--tls-cert", default=default, help="certificate chain (PEM) for HTTPS")
-    parser.add_argument("--tls-key", default=default, help="its private key (PEM)")
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from dlp.commands.config_option import add_config_option
 
-    parser = subparsers.add_parser(
-        "web", help="the quarantine's web application (serves it when no action is given)"
+    parser, actions = serving_parser(
+        subparsers,
+        "web",
+        "the quarantine's web application",
+        "the web application",
+        run_serve,
+        DEFAULT_LISTEN,
     )
-    _add_serve_options(parser, nested=False)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    serve = actions.add_parser("serve", help="serve the web application (the same as no action)")
-    _add_serve_options(serve, nested=True)
-    serve.set_defaults(func=run_serve)
     user = actions.add_parser("user", help="add or change a local account")
     user.add_argument("name")
     user.add_argument("--role", choices=["viewer", "reviewer", "admin"])
@@ -73,43 +68,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_serve)
 
 
-def _listen(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise UsageError(f"--listen must be HOST:PORT, not {text!r}")
-    return host, int(port)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def _open(args: argparse.Namespace) -> tuple[object, object]:
-    from dlp.quarantine.crypto import QuarantineKeyError
-    from dlp.quarantine.store import QuarantineError
-    from dlp.quarantine.wiring import open_store
-    from dlp.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings(args.config)
-        store = open_store(settings, os.environ)
-    except (SettingsError, QuarantineKeyError, QuarantineError) as error:
-        raise UsageError(str(error)) from None
-    return settings, store
-
-
 def run_user(args: argparse.Namespace) -> int:
-    from dlp.quarantine.store import QuarantineStore
     from dlp.quarantine.wiring import open_audit
-    from dlp.settings import Settings
     from dlp.web.accounts import AccountError, Accounts, Role
 
-    settings, store = _open(args)
-    assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
+    settings, store = open_quarantine(args)
     audit = open_audit(settings, store.engine)
     actor = {"actor": getpass.getuser(), "via": "cli"}
     try:
@@ -197,27 +160,17 @@ def _override(settings: object, store: object, triage: object) -> OverrideServic
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from dlp.file_modes import use_private_umask
-    from dlp.quarantine.store import QuarantineStore
     from dlp.quarantine.wiring import build_triage
-    from dlp.settings import Settings
     from dlp.web.accounts import Accounts
     from dlp.web.app import create_app
 
-    host, port = _listen(args.listen)
+    host, _ = listen_address(args.listen)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
-    if not args.tls_cert and not _is_loopback(host):
-        raise UsageError(
-            f"without TLS the web application listens only on loopback, not {host}: "
-            "give --tls-cert and --tls-key"
-        )
+    require_tls_off_loopback(host, args.tls_cert, "the web application")
     use_private_umask()  # a database or key it creates is its user's only, as the gateway's
-    settings, store = _open(args)
-    assert isinstance(settings, Settings) and isinstance(store, QuarantineStore)
-    try:
+    with quarantine(args) as (settings, store):
         try:
             triage = build_triage(settings, store, env=os.environ)
         except (ValueError, OSError) as error:
@@ -228,23 +181,5 @@ def run_serve(args: argparse.Namespace) -> int:
             students=_student_finder(settings),
             override=_override(settings, store, triage),
         )
-        scheme = "https" if args.tls_cert else "http"
-        print(f"dlp web: serving on {scheme}://{args.listen}/", file=sys.stderr)
-        proxies = [str(network) for network in settings.web.trusted_proxies]
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            ssl_certfile=args.tls_cert,
-            ssl_keyfile=args.tls_key,
-            log_level="warning",
-            access_log=False,  # query strings can carry filter values; the audit log records
-            server_header=False,
-            # uvicorn's default believes X-Forwarded-For from loopback (or $FORWARDED_ALLOW_IPS):
-            # only the proxies the settings name, none by default.
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies,
-        )
+        run_uvicorn(app, "web", args.listen, args, settings)
         return 0
-    finally:
-        store.close()

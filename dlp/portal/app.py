@@ -22,8 +22,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from dlp.asgi_headers import AddHeaders
 from dlp.portal.i18n import LANGUAGES, words
 from dlp.portal.service import Opened, PickupService, Refused
 
@@ -44,21 +45,9 @@ _HEADERS = [
 ]
 
 
-class PortalHeaders:
+class PortalHeaders(AddHeaders):
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+        super().__init__(app, _HEADERS)
 
 
 def _cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:

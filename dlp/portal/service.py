@@ -22,7 +22,7 @@ from dlp.portal.disclosure import Disclosure, Disclosures, NoDisclosures
 from dlp.portal.links import CodeCheck, Link, PortalLinks, Purpose
 from dlp.portal.notice import Mailer
 from dlp.portal.tokens import new_code
-from dlp.quarantine.records import Status
+from dlp.quarantine.records import HeldMessage, Status
 from dlp.quarantine.store import NotFound, QuarantineStore
 
 log = logging.getLogger("dlp.portal")
@@ -71,6 +71,16 @@ class PickupService:
     def _now(self) -> int:
         return int(self.clock())
 
+    def _for_pickup(self, held_id: str) -> HeldMessage:
+        """The sealed copy a link opens; a 404 (unknown) or 410 (no longer for pickup)."""
+        try:
+            message = self.store.get(held_id)
+        except NotFound:
+            raise Refused(404, "bad-link") from None
+        if message.status is not Status.PICKUP:
+            raise Refused(410, "gone")
+        return message
+
     def _mail(self, to: str, data: bytes, kind: str, about: str) -> None:
         """Queued durably, then a first attempt (the queue's worker retries)."""
         self.step.notify([NoticeMail(to, data, kind, about)])
@@ -87,12 +97,7 @@ class PickupService:
         if link.revoked:
             self.audit.append("portal-revoked-link", held_id=link.held_id, client=client)
             raise Refused(410, "revoked")
-        try:
-            message = self.store.get(link.held_id)
-        except NotFound:
-            raise Refused(404, "bad-link") from None
-        if message.status is not Status.PICKUP:
-            raise Refused(410, "gone")
+        message = self._for_pickup(link.held_id)
         if now >= link.expires:
             self.audit.append("portal-expired-link", held_id=link.held_id, client=client)
             raise Refused(410, "expired")
@@ -226,12 +231,7 @@ class PickupService:
             raise Refused(404, "bad-link")
         if link.revoked or self.links.ever_revoked(link.held_id, link.recipient):
             raise Refused(410, "revoked")
-        try:
-            message = self.store.get(link.held_id)
-        except NotFound:
-            raise Refused(404, "bad-link") from None
-        if message.status is not Status.PICKUP:
-            raise Refused(410, "gone")
+        message = self._for_pickup(link.held_id)
         if self.links.codes_since(link.hash, now - HOUR) >= self.rules.codes_per_hour:
             raise Refused(429, "too-many-codes")
         expires = min(now + self.rules.link_days * DAY, message.expires)

@@ -16,22 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from dlp.alerts.dispatch import QueuedAlert
 from dlp.quarantine import schema
-from dlp.quarantine.store import open_engine
+from dlp.quarantine.store import Tables
 
 _QUEUE = schema.alert_queue
 _STATE = schema.alert_state
 
 
-class AlertQueueStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> AlertQueueStore:
-        return cls(open_engine(url))
-
-    def close(self) -> None:
-        self.engine.dispose()
+class AlertQueueStore(Tables):
+    """Opened from the quarantine's URL (`Tables`), closed with its engine."""
 
     def put(self, channel: str, target: str, body: str, now: float, due: float) -> str:
         entry_id = secrets.token_hex(8)

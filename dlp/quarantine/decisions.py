@@ -19,14 +19,14 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from dlp.model import ScanResult
 from dlp.policy.config import Verdict
 from dlp.policy.decision import Decision
 from dlp.policy.facts import STUDENT_ENTITIES, person_keys
 from dlp.quarantine import schema
-from dlp.quarantine.store import open_engine
+from dlp.quarantine.store import Tables
 from dlp.siem.event import sender_digest
 
 DAY = 86_400
@@ -112,16 +112,8 @@ def decision_row(
     )
 
 
-class DecisionBook:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> DecisionBook:
-        return cls(open_engine(url))
-
-    def close(self) -> None:
-        self.engine.dispose()
+class DecisionBook(Tables):
+    """Opened from the quarantine's URL (`Tables`), closed with its engine."""
 
     def record(self, row: DecisionRow, students: frozenset[str] = frozenset()) -> None:
         """The row, and (when the message went outside) its students, in one transaction."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from dlp.actions.disclosures import Basis, DisclosureEntry
 from dlp.quarantine import schema
-from dlp.quarantine.store import DAY, open_engine
+from dlp.quarantine.store import DAY, Tables
 
 DEFAULT_RETENTION_DAYS = 3650
 MIN_RETENTION_DAYS = 365
@@ -21,13 +21,8 @@ MAX_RETENTION_DAYS = 36500
 MAX_DETAIL = 2000
 
 
-class DisclosureStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @classmethod
-    def open(cls, url: str) -> DisclosureStore:
-        return cls(open_engine(url))
+class DisclosureStore(Tables):
+    """Opened from the quarantine's URL (`Tables`), closed with its engine."""
 
     def append(self, entries: Sequence[DisclosureEntry]) -> None:
         """All of ``entries`` in one transaction (committed when this returns)."""
