@@ -10,10 +10,12 @@ from dlp.actions.step import ActionStep
 from dlp.audit import AuditLog
 from dlp.policy.config import Policy, WithoutCertificate
 from dlp.portal.deposit import PickupDrop
+from dlp.portal.disclosure import StudentRecord
 from dlp.portal.links import PortalLinks
 from dlp.portal.notice import Mailer, NoticeTemplates
 from dlp.portal.service import PickupService, PortalRules
 from dlp.quarantine.crypto import load_keyring
+from dlp.quarantine.disclosures import DisclosureStore
 from dlp.quarantine.store import QuarantineStore
 from dlp.settings import Settings
 
@@ -90,6 +92,14 @@ def build_drop(
 def build_service(
     settings: Settings, policy: Policy, store: QuarantineStore, audit: AuditLog, step: ActionStep
 ) -> PickupService:
+    """Every view and download of a message about roster students goes in their disclosure
+    record (`StudentRecord`), in the quarantine's database."""
     return PickupService(
-        store, PortalLinks(store.engine), audit, mailer(settings, policy), step, rules(settings)
+        store,
+        PortalLinks(store.engine),
+        audit,
+        mailer(settings, policy),
+        step,
+        rules(settings),
+        StudentRecord(store, DisclosureStore(store.engine)),
     )
