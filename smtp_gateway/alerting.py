@@ -169,6 +169,7 @@ def open_alerting(
         policy=policy,
         verify_audit=audit_verifier(audit, book.checkpoints) if audit is not None else None,
         roster_imported=(lambda: roster_imported_at(roster)) if roster is not None else None,
+        roster_max_age_days=settings.detection.roster_max_age_days,
     )
     poll = min(5.0, alerts.retry_seconds)
     worker = AlertWorker(alerter, Checks(alerter, sources), executor, metrics, poll)

@@ -29,6 +29,7 @@ class RelayOptions:
     on_reject: RejectStyle = RejectStyle.SMTP
     notify_sender: bool = True
     audit_clean_messages: bool = False
+    public_url: str | None = None  # [web] public_url: notices link to the held message there
 
     @classmethod
     def of(cls, settings: Settings) -> RelayOptions:
@@ -38,4 +39,5 @@ class RelayOptions:
             RejectStyle(gateway.on_reject),
             gateway.notify_sender,
             settings.audit_clean_messages,
+            settings.web.public_url,
         )

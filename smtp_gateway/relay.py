@@ -39,6 +39,7 @@ from dlp.actions.disclosures import DisclosureNote
 from dlp.actions.headers import header_block
 from dlp.actions.loopstamp import LoopStamp
 from dlp.actions.mail import NoticeMail, compose, failure_report
+from dlp.actions.notify import message_links
 from dlp.actions.outbox import Deliver, QueuedMail, Tried
 from dlp.actions.step import ActionStep, Encryptor, Sent
 from dlp.audit import AuditLog
@@ -56,7 +57,7 @@ from smtp_gateway.accepted import AcceptedCopies
 from smtp_gateway.auditing import MessageAudit
 from smtp_gateway.checking import Ask, Checked, DecisionRules
 from smtp_gateway.config import PolicyBundle
-from smtp_gateway.holding import Holder
+from smtp_gateway.holding import FolderHolder, Holder
 from smtp_gateway.logs import log_event, log_message
 from smtp_gateway.metrics import Metrics
 from smtp_gateway.observers import Decided, Observer
@@ -534,7 +535,12 @@ class Relay:
         mails: list[NoticeMail] = []
         if outcome.held or outcome.refused or decision.intended_blocked:
             try:
-                notice = bundle.renderer.render(decision, bundle.policy, message_id)
+                links = (
+                    message_links(self.options.public_url, outcome.held)
+                    if not isinstance(self.holder, FolderHolder)  # no page for a folder's file
+                    else {}
+                )
+                notice = bundle.renderer.render(decision, bundle.policy, message_id, links)
             except ValueError as error:
                 log_event("notice-failed", logging.ERROR, id=message.id, error=str(error))
                 notice = None

@@ -108,7 +108,6 @@ BOUNDS: list[tuple[Reader, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (_settings, "alerts", "quarantine_max_messages", ("0", "500"), ("-1",)),
     (_settings, "alerts", "quarantine_max_bytes", ("0",), ("-1",)),
     (_settings, "alerts", "agreement_days", ("0", "3650"), ("-1", "3651")),
-    (_settings, "alerts", "roster_max_age_days", ("0", "3650"), ("-1", "3651")),
     (_settings, "alerts", "audit_verify_minutes", ("0", "10080"), ("-1", "10081")),
     (_settings, "alerts", "students_24h", ("0", "40"), ("-1",)),
     (_settings, "quarantine", "decision_retention_days", ("1", "3650"), ("0", "3651")),

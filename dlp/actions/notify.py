@@ -7,6 +7,7 @@ passed to the template. Templates are Jinja2, rendered in a sandbox: a district 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +34,15 @@ class NoticeError(ValueError):
 class Notice:
     subject: str
     body: str
+
+
+def message_links(public_url: str | None, held: Mapping[str, str]) -> dict[str, str]:
+    """Each held recipient's link to its message's page in ``dlp web`` (``[web] public_url``
+    + ``/messages/ID``: the quarantine's random id, never a value); none without a URL."""
+    if not public_url:
+        return {}
+    base = public_url.rstrip("/")
+    return {address: f"{base}/messages/{held_id}" for address, held_id in held.items()}
 
 
 def default_template() -> str:
@@ -68,11 +78,22 @@ class NoticeRenderer:
         except TemplateError as error:
             raise NoticeError(f"notice template: {error}") from None
 
-    def render(self, decision: Decision, policy: Policy, message_id: str = "") -> Notice | None:
-        """The notice for ``decision``, or None when no recipient's copy was (or would be) held."""
+    def render(
+        self,
+        decision: Decision,
+        policy: Policy,
+        message_id: str = "",
+        links: Mapping[str, str] | None = None,
+    ) -> Notice | None:
+        """The notice for ``decision``, or None when no recipient's copy was (or would be) held.
+        ``links``: the held recipients' message pages in ``dlp web`` (`message_links`)."""
         held = [verdict for verdict in decision.per_recipient.values() if verdict.intended.blocks]
         if not held:
             return None
+        links = links or {}
+        shared = {links.get(verdict.address) for verdict in held}
+        # One page for all of them (one held copy, the usual case): said once.
+        link = shared.pop() if len(shared) == 1 else None
         clause_ids = dict.fromkeys(clause for verdict in held for clause in verdict.clauses)
         shown = {
             summary.entity_type
@@ -84,6 +105,7 @@ class NoticeRenderer:
             "district": policy.district_name,
             "message_id": message_id or "(no message id)",
             "audit_only": decision.mode.value == "audit",
+            "link": link,
             "recipients": [
                 {
                     "address": verdict.address,
@@ -91,6 +113,7 @@ class NoticeRenderer:
                     "verdict": verdict.verdict.value,
                     "intended": verdict.intended.value,
                     "intended_words": _WORDS[verdict.intended],
+                    "link": links.get(verdict.address),
                     "rules": [
                         {
                             "name": rule.name,

@@ -50,6 +50,7 @@ class Sources:
     policy: Callable[[], Policy] | None = None
     verify_audit: Callable[[], Verification] | None = None
     roster_imported: Callable[[], datetime | None] | None = None
+    roster_max_age_days: int = 14  # [detection] roster_max_age_days; 0: never
 
 
 class Checks:
@@ -181,7 +182,7 @@ class Checks:
         return [key] if self._found(key, alert) else []
 
     def roster(self) -> list[str]:
-        days = self.settings.roster_max_age_days
+        days = self.sources.roster_max_age_days
         if self.sources.roster_imported is None or not days:
             return []
         imported = self.sources.roster_imported()

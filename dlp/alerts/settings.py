@@ -66,7 +66,6 @@ class AlertSettings:
     quarantine_max_messages: int = 0  # held messages past which to alert; 0: never
     quarantine_max_bytes: int = 0  # their bytes; 0: never
     agreement_days: int = 30  # an agreement expiring within this many days; 0: never
-    roster_max_age_days: int = 14  # a roster imported longer ago; 0: never
     audit_verify_minutes: int = 60  # the audit chain checked this often; 0: never
     # A sender's distinct students sent outside over 24 hours at which to alert; 0: never.
     students_24h: int = 0
@@ -142,13 +141,16 @@ def read_alerts(table: Table) -> AlertSettings:
         agreement_days=table.integer(
             "agreement_days", default.agreement_days, minimum=0, maximum=3650
         ),
-        roster_max_age_days=table.integer(
-            "roster_max_age_days", default.roster_max_age_days, minimum=0, maximum=3650
-        ),
         audit_verify_minutes=table.integer(
             "audit_verify_minutes", default.audit_verify_minutes, minimum=0, maximum=10080
         ),
         students_24h=table.integer("students_24h", default.students_24h, minimum=0),
     )
+    if "roster_max_age_days" in table.data:
+        # One setting for the roster's freshness, read by the gateway's warning and the alert.
+        table.read.add("roster_max_age_days")
+        table.reader.report(
+            table.error("roster_max_age_days", "moved: set [detection] roster_max_age_days")
+        )
     table.done()
     return settings

@@ -11,11 +11,13 @@ from dlp.alerts.alert import Alert
 from dlp.audit import AuditLog
 from dlp.policy.config import Policy, WithoutCertificate
 from dlp.portal.deposit import PickupDrop
+from dlp.portal.disclosure import StudentRecord
 from dlp.portal.links import PortalLinks
 from dlp.portal.notice import Mailer, NoticeTemplates
 from dlp.portal.override import OverrideOffer, OverrideRules, OverrideService
 from dlp.portal.service import PickupService, PortalRules
 from dlp.quarantine.crypto import load_keyring
+from dlp.quarantine.disclosures import DisclosureStore
 from dlp.quarantine.store import QuarantineStore
 from dlp.quarantine.triage import Triage
 from dlp.settings import Settings
@@ -93,8 +95,16 @@ def build_drop(
 def build_service(
     settings: Settings, policy: Policy, store: QuarantineStore, audit: AuditLog, step: ActionStep
 ) -> PickupService:
+    """Every view and download of a message about roster students goes in their disclosure
+    record (`StudentRecord`), in the quarantine's database."""
     return PickupService(
-        store, PortalLinks(store.engine), audit, mailer(settings, policy), step, rules(settings)
+        store,
+        PortalLinks(store.engine),
+        audit,
+        mailer(settings, policy),
+        step,
+        rules(settings),
+        StudentRecord(store, DisclosureStore(store.engine)),
     )
 
 

@@ -183,9 +183,9 @@ def build_jobs(
         if path is None:
             return {"roster": "none configured"}
         imported = roster_imported_at(path)
-        limit = settings.alerts.roster_max_age_days or 14
+        limit = settings.detection.roster_max_age_days  # 0: never warn
         age = None if imported is None else (clock() - imported.timestamp()) / 86400
-        if age is None or age > limit:
+        if limit and (age is None or age > limit):
             event(
                 "roster-stale",
                 logging.WARNING,
@@ -240,5 +240,6 @@ def settings_checks(
     sources = Sources(
         policy=policy,
         roster_imported=(lambda: roster_imported_at(roster)) if roster is not None else None,
+        roster_max_age_days=settings.detection.roster_max_age_days,
     )
     return Checks(alerter, sources)

@@ -76,7 +76,6 @@ def world(tmp_path: Path) -> Iterator[World]:
         quarantine_max_messages=2,
         quarantine_max_bytes=0,
         agreement_days=30,
-        roster_max_age_days=14,
         audit_verify_minutes=60,
         repeat_hours=24,
     )
@@ -159,14 +158,48 @@ def test_a_stale_roster_is_told(world: World, tmp_path: Path) -> None:
     path = one_student_roster(tmp_path / "roster.npz", b"s" * 32)
     imported = roster_imported_at(path)
     assert imported is not None and abs(datetime.now(UTC) - imported) < timedelta(minutes=5)
-    world.clock.now = imported.timestamp() + 13 * 86400
-    checks = Checks(world.alerter, Sources(roster_imported=lambda: roster_imported_at(path)))
+    world.clock.now = imported.timestamp() + 6 * 86400
+    checks = Checks(
+        world.alerter,
+        Sources(roster_imported=lambda: roster_imported_at(path), roster_max_age_days=7),
+    )
     assert checks.run() == []
-    world.clock.now = imported.timestamp() + 15 * 86400
+    world.clock.now = imported.timestamp() + 8 * 86400
     assert checks.run() == ["roster-stale"]
     [alert] = world.waiting()
     assert alert["facts"]["imported_at"] == imported.isoformat()
+    assert alert["facts"]["max_age_days"] == 7
     assert roster_imported_at(tmp_path / "missing.npz") is None
+    # 0: never told, however old.
+    world.clock.now = imported.timestamp() + 3000 * 86400
+    never = Sources(roster_imported=lambda: roster_imported_at(path), roster_max_age_days=0)
+    assert Checks(world.alerter, never).roster() == []
+
+
+def test_the_roster_alert_reads_the_detection_setting(tmp_path: Path) -> None:
+    """One setting for the roster's freshness: [detection] roster_max_age_days, for the
+    gateway's warning and for the alert; the old [alerts] key is refused, saying where."""
+    from dlp.policy import load_policy
+    from dlp.quarantine.upkeep import settings_checks
+    from dlp.settings import SettingsError, parse_settings
+    from tests.quarantine.conftest import SAMPLE_POLICY
+
+    roster = one_student_roster(tmp_path / "roster.npz", b"s" * 32)
+    text = (
+        f'[detection]\nroster = "{roster}"\nroster_max_age_days = 3\n'
+        '[alerts]\nemail = ["security@cusd.com"]\n'
+    )
+    settings = parse_settings(text, str(tmp_path / "gateway.toml"), tmp_path)
+    store = AlertQueueStore.open(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        checks = settings_checks(settings, store.engine, lambda: load_policy(SAMPLE_POLICY))
+        assert checks is not None
+        assert checks.sources.roster_max_age_days == 3
+        assert checks.sources.roster_imported is not None
+    finally:
+        store.close()
+    with pytest.raises(SettingsError, match=r"\[detection\] roster_max_age_days"):
+        parse_settings(text + "roster_max_age_days = 3\n", str(tmp_path / "g.toml"), tmp_path)
 
 
 def test_a_notice_queue_aging_is_told_and_told_again_after_it_recovers(world: World) -> None:
