@@ -29,6 +29,17 @@ _CLOSING = re.compile(
 # The paragraph of a finding in a signature block: the sender's own name, title and school
 # ("Special Education Teacher") are not about a student, and are near nothing.
 SIGNATURE = -1
+# A student label at the start of a line ("Student Name:", "Estudiante:"): a form or record
+# about the student named after it, however many paragraphs its terms come in.
+_STUDENT_LABEL = re.compile(
+    r"^[ \t]*(?:student(?:'s)?(?: full)?(?: name)?|name of student|child(?:'s name)?|"
+    r"estudiante|alumn[oa]|nombre del (?:estudiante|alumn[oa]))[ \t]*:[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+# How far after a label's colon and spaces the name may start: past a title or a bracket.
+_LABEL_GAP = 4
+# The paragraph of a name right after a student label: near any student signal of its segment.
+LABELED = -2
 # The entity types whose findings ask for paragraphs: only a name needs its neighbours placed,
 # so a segment without one costs nothing here.
 PLACED_ENTITIES = frozenset({"PERSON"})
@@ -52,7 +63,22 @@ def signature_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _paragraph(starts: list[int], signatures: list[tuple[int, int]], offset: int) -> int:
+def label_ends(text: str) -> list[int]:
+    """Where the name after each student label may begin."""
+    return [match.end() for match in _STUDENT_LABEL.finditer(text)]
+
+
+def _paragraph(
+    starts: list[int],
+    signatures: list[tuple[int, int]],
+    labels: list[int],
+    finding: Finding,
+    offset: int,
+) -> int:
+    if finding.entity_type in PLACED_ENTITIES and any(
+        end <= offset <= end + _LABEL_GAP for end in labels
+    ):
+        return LABELED
     if any(start <= offset < end for start, end in signatures):
         return SIGNATURE
     return bisect_right(starts, offset)
@@ -68,15 +94,22 @@ def with_paragraphs(segment: Segment, findings: Sequence[Finding]) -> Sequence[F
         return findings
     starts = paragraph_starts(segment.text)
     signatures = signature_spans(segment.text)
+    labels = label_ends(segment.text)
     cells = segment.cells
     if cells is None:
-        return [replace(f, paragraph=_paragraph(starts, signatures, f.start)) for f in findings]
+        return [
+            replace(f, paragraph=_paragraph(starts, signatures, labels, f, f.start))
+            for f in findings
+        ]
     cell_start: dict[Location, int] = {}
     for index, start in enumerate(cells.starts):
         cell_start.setdefault(cells.location(index), start)
     return [
         replace(
-            f, paragraph=_paragraph(starts, signatures, cell_start.get(f.location, 0) + f.start)
+            f,
+            paragraph=_paragraph(
+                starts, signatures, labels, f, cell_start.get(f.location, 0) + f.start
+            ),
         )
         for f in findings
     ]

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
-from dlp.paragraphs import SIGNATURE
+from dlp.paragraphs import LABELED, SIGNATURE
 from dlp.policy.config import Policy
 from dlp.policy.expression import SENDER_STUDENTS_24H, counted_comparisons
 from dlp.policy.summary import FindingSummary
@@ -51,6 +51,8 @@ def _place(finding: Finding) -> tuple[object, ...]:
     location = finding.location
     if location.row is not None and (location.column is not None or location.cell is not None):
         return ("row", replace(location, column=None, cell=None, text_at=None))
+    if finding.paragraph == LABELED:
+        return ("labeled", location)  # "Student: ...": near its whole segment
     if finding.paragraph == SIGNATURE:
         return ("signature", finding)  # the sender's own block: near nothing
     return ("text", location, finding.paragraph)
@@ -63,7 +65,7 @@ def _is_row(place: tuple[object, ...]) -> bool:
 def near_keys(subjects: Sequence[Finding], signals: Sequence[Finding]) -> frozenset[str]:
     """The person keys (as in ``people``) of ``subjects`` with a finding of ``signals`` near:
     in the same table row, or in the same paragraph of the same segment within `NEAR_WINDOW`
-    characters."""
+    characters; a name after a student label ("Student Name:") anywhere in its segment."""
     by_place: dict[tuple[object, ...], list[tuple[int, int]]] = defaultdict(list)
     for signal in signals:
         by_place[_place(signal)].append((signal.start, signal.end))
@@ -73,8 +75,13 @@ def near_keys(subjects: Sequence[Finding], signals: Sequence[Finding]) -> frozen
         longest[place] = max(end - start for start, end in spans)
     keys = _person_keys([*subjects, *signals])
     found: set[str] = set()
+    segments = {signal.location for signal in signals if signal.paragraph != SIGNATURE}
     for subject in subjects:
         place = _place(subject)
+        if place[0] == "labeled":
+            if subject.location in segments:
+                found.add(keys[subject])
+            continue
         spans = by_place.get(place, [])
         if not spans:
             continue

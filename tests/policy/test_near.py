@@ -8,6 +8,7 @@ sample policy; exact paragraph indices and pairings; Hypothesis properties of th
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -18,7 +19,14 @@ from benchmarks.detection_quality import RECIPIENT, SENDER, ham_scanner
 from benchmarks.proximity_probes import Probe, load_probes, verdict
 from dlp.engine import Scanner
 from dlp.model import Category, CellTable, Finding, Location, Segment
-from dlp.paragraphs import SIGNATURE, paragraph_starts, signature_spans, with_paragraphs
+from dlp.paragraphs import (
+    LABELED,
+    SIGNATURE,
+    label_ends,
+    paragraph_starts,
+    signature_spans,
+    with_paragraphs,
+)
 from dlp.policy import Policy
 from dlp.policy.expression import ExpressionError, Flag, Node, parse
 from dlp.policy.facts import NEAR_WINDOW, near_keys
@@ -77,6 +85,32 @@ def test_paragraph_starts(text: str, starts: list[int]) -> None:
 )
 def test_signature_spans(text: str, spans: list[tuple[int, int]]) -> None:
     assert signature_spans(text) == spans
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("Student Name: Dan Kim\nDate: today", [14]),
+        ("x\n  student's name:\tDan", [20]),
+        ("Estudiante: Sofía\nNombre del alumno: Diego", [12, 37]),
+        ("Name: Ann Lee\nThe student: no", []),
+    ],
+)
+def test_label_ends(text: str, ends: list[int]) -> None:
+    assert label_ends(text) == ends
+
+
+def test_a_labeled_name_is_near_its_whole_segment() -> None:
+    text = "Student: Dan Kim\n\nNotes\n\nIEP goals\n\nThanks,\nMs. Ann Lee\nIEP team"
+    name = _at("PERSON", "Dan Kim", 9, None)
+    term = _at("SPECIAL_EDUCATION", "IEP", text.index("IEP goals"), None)
+    marked = with_paragraphs(Segment(text, BODY), [name, term])
+    assert [f.paragraph for f in marked] == [LABELED, 2]
+    assert near_keys(marked[:1], marked[1:]) == {f"v:{name.digest}"}
+    signed = _at("SPECIAL_EDUCATION", "IEP", text.rindex("IEP"), SIGNATURE)
+    assert near_keys(marked[:1], [signed]) == set()
+    elsewhere = replace(marked[1], location=Location(path=("message", "b.txt")))
+    assert near_keys(marked[:1], [elsewhere]) == set()
 
 
 def test_with_paragraphs_marks_only_segments_with_names() -> None:

@@ -45,7 +45,20 @@ STAFF_MAIL_ES = (
     "Buenos días,\n\nLes presento a {staff}, la nueva secretaria de la oficina.\n\n"
     "Las calificaciones se cierran el viernes; la boleta de calificaciones sale el lunes.\n",
 )
-# Student records: the student is named beside the term.
+# Forms: a staff "Name:" field beside a term in another paragraph is not a student's.
+STAFF_FORMS = (
+    "Substitute request\n\nName: {staff}\nDate: March 4\n\n"
+    "Reason: attending IEP meetings all day.\n",
+)
+# Student records: the student is named beside the term, or after a student label at the top
+# of a form whose terms come paragraphs later.
+RECORDS_FORMS = (
+    "Student Name: {student}\nDate: March 4\n\nPresent levels\n\n"
+    "IEP goals: reading fluency; accommodations: extended time.\n",
+)
+RECORDS_FORMS_ES = (
+    "Estudiante: {student}\nFecha: 4 de marzo\n\nNotas\n\nSuspensión de tres días por pelea.\n",
+)
 RECORDS = (
     "Hi,\n\n{student}'s Section 504 plan: diagnosis ADHD, extended time on tests.\n",
     "Hello,\n\nStudent: {student}\nIEP meeting on Tuesday; accommodations include a quiet "
@@ -81,6 +94,12 @@ def probes() -> list[dict[str, str]]:
         add("staff", "en", "deliver", template.format(staff=staff))
     for template, staff in product(STAFF_MAIL_ES, STAFF_ES):
         add("staff", "es", "deliver", template.format(staff=staff))
+    for template, staff in product(STAFF_FORMS, STAFF):
+        add("staff", "en", "deliver", template.format(staff=staff))
+    for template, student in product(RECORDS_FORMS, STUDENTS):
+        add("record", "en", "hold", template.format(student=student))
+    for template, student in product(RECORDS_FORMS_ES, STUDENTS_ES):
+        add("record", "es", "hold", template.format(student=student))
     for template, student in product(RECORDS, STUDENTS):
         add("record", "en", "hold", template.format(student=student))
     for template, student in product(RECORDS_ES, STUDENTS_ES):
