@@ -8,6 +8,7 @@ sample policy; exact paragraph indices and pairings; Hypothesis properties of th
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from functools import cache
 
@@ -71,6 +72,23 @@ def test_probe_verdict(probe: Probe) -> None:
 )
 def test_paragraph_starts(text: str, starts: list[int]) -> None:
     assert paragraph_starts(text) == starts
+
+
+@given(st.text(alphabet="ab \n\t\r", max_size=60))
+def test_paragraph_starts_follow_blank_lines(text: str) -> None:
+    """A paragraph starts after a blank line (only spaces or tabs) at the first line that is
+    not blank itself."""
+
+    def starts_one(i: int) -> bool:
+        before = text.rfind("\n", 0, i - 1)
+        return (
+            text[i - 1] == "\n"
+            and before != -1
+            and not text[before + 1 : i - 1].strip(" \t\r")
+            and re.match(r"[ \t\r]*\n", text[i:]) is None
+        )
+
+    assert paragraph_starts(text) == [i for i in range(1, len(text) + 1) if starts_one(i)]
 
 
 @pytest.mark.parametrize(
