@@ -16,6 +16,9 @@ by ``samples/policy.toml`` as if a teacher sent it to a personal address. Ordina
 pass: the target is at most 0.2% held. Prints the held rate overall and per rule, then the
 causes most often behind a hold: rule, entity type, recognizer, pattern and context words,
 never a found value. ``--every N`` takes every N-th message (a quicker look).
+
+Last, the proximity probes (``benchmarks/proximity_probes.py``): staff mail naming a colleague
+away from a student term must pass, a record naming the student beside it must be held.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from benchmarks.labeled_scoring import (
     score_set,
     total,
 )
+from benchmarks.proximity_probes import report as proximity_report
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.extract.limits import Limits
 from dlp.pipeline import scan_message
@@ -184,10 +188,14 @@ def main() -> None:
     parser.add_argument("--no-presidio", action="store_true", help="skip stock Presidio")
     parser.add_argument("--no-labeled", action="store_true", help="skip the labeled sets")
     parser.add_argument("--no-ham", action="store_true", help="skip the ordinary mail")
+    parser.add_argument("--no-probes", action="store_true", help="skip the proximity probes")
     args = parser.parse_args()
 
     if not args.no_labeled:
         labeled_report(not args.no_presidio)
+    if not args.no_probes:
+        right, count = proximity_report(ham_scanner(), load_policy(SAMPLE_POLICY), args.names)
+        print(f"proximity probes: {right} of {count} right")
     if args.no_ham:
         return
 

@@ -278,6 +278,9 @@ class Finding:
     # In a text file: where the match starts in the whole file (``start`` and ``end`` are
     # within its segment, as everywhere else).
     at: TextAt | None = None
+    # Which paragraph of its segment (blank-line separated) the match is in, when the segment
+    # holds a name (`dlp.paragraphs`): what the policy's ``near()`` pairs findings by.
+    paragraph: int | None = None
 
     def to_dict(self, masked_location: str | None = None) -> dict[str, object]:
         """``masked_location``: ``self.location.masked()``, when the caller has it (findings

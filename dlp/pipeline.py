@@ -28,6 +28,7 @@ from dlp.model import (
     Unscannable,
 )
 from dlp.packing import pack
+from dlp.paragraphs import with_paragraphs
 
 MESSAGE_LOCATION = Location(("message",))
 # The parts that name a message or file: their findings mask the name (`dlp.identifiers`).
@@ -49,7 +50,7 @@ def scan_items(
         if isinstance(item, Unscannable):
             yield replace(item, location=renamed(item.location, names)) if names else item
             continue
-        found = scanner.scan(item)
+        found = with_paragraphs(item, scanner.scan(item))
         names.update(names_of(found))
         for finding in found:
             yield replace(finding, location=renamed(finding.location, names)) if names else finding
@@ -88,7 +89,7 @@ def collect(
             continue
         segments += len(item.cells) if item.cells else 1
         chars += len(item.text)
-        findings.extend(scanner.scan(item, take))
+        findings.extend(with_paragraphs(item, scanner.scan(item, take)))
     result = ScanResult(tuple(findings), tuple(unscannable), segments, chars, beyond_cap=beyond)
     return rename_result(result)
 

@@ -7,6 +7,7 @@ Grammar (words or rspamd-style signs)::
     factor  := ("not" | "!") factor | compare
     compare := numeric OP NUMBER | atom
     numeric := "count" "(" NAME ("," NAME)* ")" | "distinct" "(" NAME ("," NAME)* ")" | "score"
+             | "near" "(" NAME "," NAME ("," NAME)* ")"
              | FACT
     FACT    := "sender.students_24h"   (a number kept across messages: `NamedFact`)
     atom    := NAME | "true" | "false" | "(" expr ")"
@@ -46,6 +47,10 @@ class Facts(Protocol):
     def count(self, names: tuple[str, ...]) -> int: ...
 
     def distinct(self, names: tuple[str, ...]) -> int: ...
+
+    def near(self, name: str, others: tuple[str, ...]) -> int:
+        """How many distinct people or values of ``name`` have a finding of ``others`` near."""
+        ...
 
     def score(self) -> float: ...
 
@@ -165,6 +170,19 @@ class Distinct(_Counted):
         return facts.distinct(self.symbols)
 
 
+@dataclass(frozen=True, slots=True)
+class Near(_Counted):
+    """``near(PERSON, GRADES, STUDENT_ID)``: the distinct people or values of the first name
+    with a finding of one of the others beside them (same paragraph, or same table row).
+
+    "A name and an IEP somewhere in the message" is not "this person's IEP": a colleague named
+    in one paragraph of staff mail and a student term in another are two different things.
+    """
+
+    def value(self, facts: Facts) -> float:
+        return facts.near(self.symbols[0], self.symbols[1:])
+
+
 # What `Score.names` yields: the score rests on every counted finding, not on named ones.
 SCORE = "score"
 
@@ -235,7 +253,11 @@ _TOKEN = re.compile(
     r"|(?P<op>>=|<=|==|!=|>|<)|(?P<sign>[()&|!,]))"
 )
 _KEYWORDS = {"and": "&", "or": "|", "not": "!"}
-_FUNCTIONS: dict[str, type[Count] | type[Distinct]] = {"count": Count, "distinct": Distinct}
+_FUNCTIONS: dict[str, type[Count] | type[Distinct] | type[Near]] = {
+    "count": Count,
+    "distinct": Distinct,
+    "near": Near,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +391,8 @@ class _Parser:
                 raise ExpressionError(
                     f"expected ',' or ')', found {_describe(separator)}", separator.column
                 )
+        if function is Near and len(names) < 2:
+            raise ExpressionError("near() takes a name and what it must be near", token.column)
         return function(tuple(names))
 
     def atom(self) -> Node:

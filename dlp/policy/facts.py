@@ -11,11 +11,13 @@ more of, count, people and weight are lower bounds, made from the findings kept:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dlp.model import Category, Finding, ScanResult, UnscannableReason
+from dlp.paragraphs import LABELED, SIGNATURE
 from dlp.policy.config import Policy
 from dlp.policy.expression import SENDER_STUDENTS_24H, counted_comparisons
 from dlp.policy.summary import FindingSummary
@@ -35,6 +37,70 @@ def _person_keys(findings: Iterable[Finding]) -> dict[Finding, str]:
         subject = finding.subject or at_place.get((finding.location, finding.start, finding.end))
         keys[finding] = f"s:{subject}" if subject else f"v:{finding.digest}"
     return keys
+
+
+# How far apart (in characters, between the nearest ends) two findings of one paragraph may be
+# and still be near (`near()`): a sentence or two. A student's record names the student beside
+# the term; a colleague's name in a long paragraph about something else is not about them.
+NEAR_WINDOW = 300
+
+
+def _place(finding: Finding) -> tuple[object, ...]:
+    """Where a finding is, for `near()`: a table row (a cell's location without its column),
+    else its segment and paragraph (`dlp.paragraphs`; unknown for findings made without it)."""
+    location = finding.location
+    if location.row is not None and (location.column is not None or location.cell is not None):
+        return ("row", replace(location, column=None, cell=None, text_at=None))
+    if finding.paragraph == LABELED:
+        return ("labeled", location)  # "Student: ...": near its whole segment
+    if finding.paragraph == SIGNATURE:
+        return ("signature", finding)  # the sender's own block: near nothing
+    return ("text", location, finding.paragraph)
+
+
+def _is_row(place: tuple[object, ...]) -> bool:
+    return place[0] == "row"
+
+
+def near_keys(subjects: Sequence[Finding], signals: Sequence[Finding]) -> frozenset[str]:
+    """The person keys (as in ``people``) of ``subjects`` with a finding of ``signals`` near:
+    in the same table row, or in the same paragraph of the same segment within `NEAR_WINDOW`
+    characters; a name after a student label ("Student Name:") anywhere in its segment."""
+    by_place: dict[tuple[object, ...], list[tuple[int, int]]] = defaultdict(list)
+    for signal in signals:
+        by_place[_place(signal)].append((signal.start, signal.end))
+    longest: dict[tuple[object, ...], int] = {}
+    for place, spans in by_place.items():
+        spans.sort()
+        longest[place] = max(end - start for start, end in spans)
+    keys = _person_keys([*subjects, *signals])
+    found: set[str] = set()
+    segments = {signal.location for signal in signals if signal.paragraph != SIGNATURE}
+    for subject in subjects:
+        place = _place(subject)
+        if place[0] == "labeled":
+            if subject.location in segments:
+                found.add(keys[subject])
+            continue
+        spans = by_place.get(place, [])
+        if not spans:
+            continue
+        if _is_row(place):
+            found.add(keys[subject])
+            continue
+        # Spans starting after the window's end are too far; of the rest, only those starting
+        # within the longest span's length before the window's start can reach into it.
+        low, high = subject.start - NEAR_WINDOW, subject.end + NEAR_WINDOW
+        index = bisect_right(spans, (high, high + longest[place]))
+        while index > 0:
+            index -= 1
+            start, end = spans[index]
+            if start < low - longest[place]:
+                break
+            if end >= low:
+                found.add(keys[subject])
+                break
+    return frozenset(found)
 
 
 # For counts kept outside one message (a sender's students over a day).
@@ -65,6 +131,10 @@ class ContentFacts:
     sender_students: frozenset[str] = frozenset()
     # Each entity's summary, made once: every rule that fires, for every recipient, asks.
     _summaries: dict[str, FindingSummary] = field(default_factory=dict, compare=False, repr=False)
+    # Each near() asked, answered once (the same for every recipient).
+    _near: dict[tuple[str, tuple[str, ...]], int] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def present(self, name: str) -> bool:
         return name in self.counts or name in self.flags
@@ -79,6 +149,21 @@ class ContentFacts:
         if name in self.category_names:
             return [entity for entity, category in self.categories.items() if category == name]
         return [name] if name in self.findings else []
+
+    def near(self, name: str, others: tuple[str, ...]) -> int:
+        """The distinct people or values of ``name`` with a finding of ``others`` near them
+        (`near_keys`)."""
+        answer = self._near.get((name, others))
+        if answer is None:
+            subjects = self._found([name])
+            signals = self._found(others) if subjects else []
+            answer = len(near_keys(subjects, signals)) if signals else 0
+            self._near[(name, others)] = answer
+        return answer
+
+    def _found(self, names: Iterable[str]) -> list[Finding]:
+        entities = dict.fromkeys(entity for name in names for entity in self.entities_of(name))
+        return [finding for entity in entities for finding in self.findings[entity]]
 
     def summaries(self, names: Iterable[str]) -> tuple[FindingSummary, ...]:
         entities: dict[str, None] = {}
@@ -240,6 +325,9 @@ class RecipientFacts:
         for name in names:
             found |= self.content.people.get(name, frozenset())
         return len(found)
+
+    def near(self, name: str, others: tuple[str, ...]) -> int:
+        return self.content.near(name, others)
 
     def score(self) -> float:
         return self.content.weight

@@ -22,6 +22,9 @@ class FakeFacts:
     def distinct(self, names: tuple[str, ...]) -> int:
         return len({name for name in names if name in self.present}) * 10
 
+    def near(self, name: str, others: tuple[str, ...]) -> int:
+        return int(name in self.present and any(other in self.present for other in others))
+
     def score(self) -> float:
         return self.weight
 

@@ -1,0 +1,115 @@
+"""Which paragraph of its segment each finding is in, for the policy's ``near()``.
+
+A name makes a student identifiable only beside a student signal (an IEP, a grade, a student
+ID) in the same paragraph: in staff mail a colleague's name in one paragraph and "IEP" in
+another are two different things. Offsets alone cannot tell; a blank line can. The detectors
+report where things are; `dlp.policy.facts` decides what counts as near.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dlp.model import Finding, Location, Segment
+
+# Blank lines: a line break, then lines of only spaces or tabs, each ended by a line break.
+_BLANK_LINE = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
+# A closing line: a signature follows it ("Thanks,", "Best regards", "Saludos cordiales",
+# "-- "). Short, alone on its line.
+_CLOSING = re.compile(
+    r"^[ \t>]*(?:--|(?:many |kind |best |warm )?(?:thanks|thank you|regards|best|cheers|"
+    r"sincerely|respectfully|take care)(?: you)?(?: so much| again)?|"
+    r"(?:un )?saludos?(?: cordiales)?|atentamente|cordialmente|gracias|muchas gracias)"
+    r"[ \t]*[,.!]?[ \t]*\r?$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The paragraph of a finding in a signature block: the sender's own name, title and school
+# ("Special Education Teacher") are not about a student, and are near nothing.
+SIGNATURE = -1
+# A student label at the start of a line ("Student Name:", "Estudiante:"): a form or record
+# about the student named after it, however many paragraphs its terms come in.
+_STUDENT_LABEL = re.compile(
+    r"^[ \t]*(?:student(?:'s)?(?: full)?(?: name)?|name of student|child(?:'s name)?|"
+    r"estudiante|alumn[oa]|nombre del (?:estudiante|alumn[oa]))[ \t]*:[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+# How far after a label's colon and spaces the name may start: past a title or a bracket.
+_LABEL_GAP = 4
+# The paragraph of a name right after a student label: near any student signal of its segment.
+LABELED = -2
+# The entity types whose findings ask for paragraphs: only a name needs its neighbours placed,
+# so a segment without one costs nothing here.
+PLACED_ENTITIES = frozenset({"PERSON"})
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """The offsets where each paragraph after the first begins (after each blank-line run)."""
+    return [match.end() for match in _BLANK_LINE.finditer(text)]
+
+
+def signature_spans(text: str) -> list[tuple[int, int]]:
+    """Signature blocks: from a closing line through the end of the paragraph after it (a blank
+    line right after the closing is skipped: "Thanks,", blank, name and title)."""
+    spans = []
+    for match in _CLOSING.finditer(text):
+        after = match.end()
+        while after < len(text) and text[after] in " \t\r\n":
+            after += 1
+        blank = _BLANK_LINE.search(text, after)
+        spans.append((match.start(), blank.start() if blank else len(text)))
+    return spans
+
+
+def label_ends(text: str) -> list[int]:
+    """Where the name after each student label may begin."""
+    return [match.end() for match in _STUDENT_LABEL.finditer(text)]
+
+
+def _paragraph(
+    starts: list[int],
+    signatures: list[tuple[int, int]],
+    labels: list[int],
+    finding: Finding,
+    offset: int,
+) -> int:
+    if finding.entity_type in PLACED_ENTITIES and any(
+        end <= offset <= end + _LABEL_GAP for end in labels
+    ):
+        return LABELED
+    if any(start <= offset < end for start, end in signatures):
+        return SIGNATURE
+    return bisect_right(starts, offset)
+
+
+def with_paragraphs(segment: Segment, findings: Sequence[Finding]) -> Sequence[Finding]:
+    """``findings`` of ``segment`` with their paragraph's index, when a name is among them.
+
+    In a packed segment a finding's offsets are its cell's: the cell's start is added back, so
+    indices count over the packed text (findings are compared within one location only).
+    """
+    if not any(f.entity_type in PLACED_ENTITIES for f in findings):
+        return findings
+    starts = paragraph_starts(segment.text)
+    signatures = signature_spans(segment.text)
+    labels = label_ends(segment.text)
+    cells = segment.cells
+    if cells is None:
+        return [
+            replace(f, paragraph=_paragraph(starts, signatures, labels, f, f.start))
+            for f in findings
+        ]
+    cell_start: dict[Location, int] = {}
+    for index, start in enumerate(cells.starts):
+        cell_start.setdefault(cells.location(index), start)
+    return [
+        replace(
+            f,
+            paragraph=_paragraph(
+                starts, signatures, labels, f, cell_start.get(f.location, 0) + f.start
+            ),
+        )
+        for f in findings
+    ]
