@@ -143,7 +143,7 @@ class _Walker:
                     "S/MIME opaque-signed content is not unpacked",
                 )
             return
-        payload = part.get_payload(decode=True)
+        payload = mimeparse.payload_bytes(part)
         data = payload if isinstance(payload, bytes) else b""
         attachment = filename is not None or part.get_content_disposition() == "attachment"
         if content_type in _BODY_LABELS and not attachment:

@@ -14,6 +14,7 @@ line ending, and what it is replaced by is the run without it, so both cases com
 
 from __future__ import annotations
 
+import binascii
 import re
 from email.message import Message
 from email.parser import BytesParser
@@ -110,3 +111,27 @@ def _restore(message: Message, runs: list[str]) -> int:
             if isinstance(value, str) and _MARK in value:
                 setattr(part, name, _PLACED.sub(back, value))
     return restored
+
+
+def payload_bytes(part: Message) -> bytes | None:
+    """``part.get_payload(decode=True)``; a long base64 body that needs none of the stdlib's
+    repairs (base64 characters and line endings only, its padding only at the end, whole
+    groups of four) decoded at once, without splitting it into lines and joining them."""
+    payload = part._payload  # type: ignore[attr-defined]
+    if (
+        isinstance(payload, str)
+        and len(payload) >= MIN_RUN_BYTES
+        and payload.isascii()
+        and not part.is_multipart()
+        and str(part.get("content-transfer-encoding", "")).lower() == "base64"
+    ):
+        data = payload.encode("ascii")
+        if not data.translate(None, _ENCODED_CHARS):
+            pad = data.find(b"=")
+            characters = len(data) - data.count(b"\n") - data.count(b"\r")
+            if characters % 4 == 0 and (
+                pad < 0 or (data.count(b"=", pad) <= 2 and not data[pad:].translate(None, b"=\r\n"))
+            ):
+                return binascii.a2b_base64(data)
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else None

@@ -142,3 +142,42 @@ def test_corpus_messages() -> None:
             _same(path.read_bytes())
     finally:
         mimeparse.MIN_RUN_BYTES = old
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.binary(max_size=200),
+    width=st.integers(1, 80),
+    eol=st.sampled_from(["\n", "\r\n", "\r"]),
+    damage=st.lists(
+        st.tuples(st.integers(0, 400), st.sampled_from(["=", "==", "-", " ", "\x0c", "Q", "é"])),
+        max_size=3,
+    ),
+    cte=st.sampled_from(["base64", "BASE64", "quoted-printable", ""]),
+)
+def test_payload_bytes_is_the_stdlib_decoding(
+    data: bytes, width: int, eol: str, damage: list[tuple[int, str]], cte: str
+) -> None:
+    text = base64.b64encode(data).decode("ascii")
+    text = eol.join(text[i : i + width] for i in range(0, len(text), width)) + eol
+    for position, inserted in damage:
+        text = text[:position] + inserted + text[position:]
+    old = mimeparse.MIN_RUN_BYTES
+    mimeparse.MIN_RUN_BYTES = 0
+    try:
+        part = Message()
+        if cte:
+            part["Content-Transfer-Encoding"] = cte
+        part.set_payload(text)
+        got = mimeparse.payload_bytes(part)
+        fresh = Message()
+        if cte:
+            fresh["Content-Transfer-Encoding"] = cte
+        fresh.set_payload(text)
+        assert got == fresh.get_payload(decode=True)
+        assert [type(d) for d in part.defects] == [type(d) for d in fresh.defects]
+    finally:
+        mimeparse.MIN_RUN_BYTES = old
