@@ -318,8 +318,8 @@ def _cell_texts(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     lengths = ends - starts
     out_ends = np.cumsum(lengths + 1)
     source = np.frombuffer(text.encode("ascii") + b"<", dtype=np.uint8)  # a cell may end last
-    wide = np.int32 if len(source) + int(out_ends[-1]) < 2**31 else np.int64  # half the bytes
-    index = np.arange(int(out_ends[-1]), dtype=wide)
+    wide = "int32" if len(source) + int(out_ends[-1]) < 2**31 else "int64"  # half the bytes
+    index: np.ndarray = np.arange(int(out_ends[-1]), dtype=wide)
     index += np.repeat((starts - (out_ends - lengths - 1)).astype(wide), lengths + 1)
     gathered = source[index]
     gathered[out_ends - 1] = ord("<")
