@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from email.message import Message
-from email.parser import BytesParser
-from email.policy import compat32
 
-from dlp.extract import htmldoc, ical
+from dlp.extract import htmldoc, ical, mimeparse
 from dlp.extract.armor import has_pgp_message
 from dlp.extract.charset import decode
 from dlp.extract.context import Context, Item
@@ -41,7 +39,7 @@ _SMIME = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
     check_whole_read(source, ctx.limits.max_message_bytes, "a mail message")
-    message = BytesParser(policy=compat32).parsebytes(source.read_all())
+    message = mimeparse.parse(source.read_all())
     yield from message_items(message, location, ctx)
 
 
@@ -145,14 +143,14 @@ class _Walker:
                     "S/MIME opaque-signed content is not unpacked",
                 )
             return
-        payload = part.get_payload(decode=True)
+        payload = mimeparse.payload_bytes(part)
         data = payload if isinstance(payload, bytes) else b""
         attachment = filename is not None or part.get_content_disposition() == "attachment"
         if content_type in _BODY_LABELS and not attachment:
             yield from self._body(part, content_type, data)
             return
         if content_type == "message/rfc822" or (content_type.startswith("message/") and not data):
-            inner = BytesParser(policy=compat32).parsebytes(data)
+            inner = mimeparse.parse(data)
             yield from self._attached_messages(part, [inner], number)
             return
         if not data and not filename:

@@ -273,7 +273,7 @@ def _kernel_block(
     )
     row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
     picked = wanted.nonzero()[0]
-    texts = list(map(text.__getitem__, map(slice, starts[picked].tolist(), ends[picked].tolist())))
+    texts = _cell_texts(text, starts[picked], ends[picked])
     kind_of = kinds[picked]
     # The cells whose text is not their value as written, each fixed in Python.
     for index in (specials[picked] != 0).nonzero()[0].tolist():
@@ -294,8 +294,9 @@ def _kernel_block(
     for index in long_numbers.nonzero()[0].tolist():
         texts[index] = shown_number(texts[index])
     numbered_columns = letters[picked]
-    names = _column_names(int(numbered_columns.max()) if len(numbered_columns) else 0)
-    columns = list(map(names.__getitem__, numbered_columns.tolist()))
+    columns = _column_array(int(numbered_columns.max()) if len(numbered_columns) else 0)[
+        numbered_columns
+    ].tolist()
     numbers = [number if number >= 0 else None for number in letters[is_row].tolist()]
     cell_rows = row_of.tolist()
     if "" in texts:  # a shared string that is empty, or a reference to nothing
@@ -304,6 +305,42 @@ def _kernel_block(
         columns = [columns[i] for i in kept]
         cell_rows = [cell_rows[i] for i in kept]
     return RowBlock(numbers, cell_rows, columns, texts)
+
+
+def _cell_texts(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """``[text[a:b] for a, b in zip(starts, ends)]`` for an ASCII ``text``: the cells' characters
+    gathered one after another, each followed by a "<" (no cell's text as written has one: it
+    would have been a tag), and split there, one call making the strings. A cell with a "<"
+    after all gives one piece too many, and the slices are taken one by one."""
+    count = len(starts)
+    if count == 0:
+        return []
+    lengths = ends - starts
+    out_ends = np.cumsum(lengths + 1)
+    source = np.frombuffer(text.encode("ascii") + b"<", dtype=np.uint8)  # a cell may end last
+    wide = "int32" if len(source) + int(out_ends[-1]) < 2**31 else "int64"  # half the bytes
+    index: np.ndarray = np.arange(int(out_ends[-1]), dtype=wide)
+    index += np.repeat((starts - (out_ends - lengths - 1)).astype(wide), lengths + 1)
+    gathered = source[index]
+    gathered[out_ends - 1] = ord("<")
+    pieces = gathered.tobytes().decode("ascii").split("<")
+    if len(pieces) == count + 1:
+        pieces.pop()
+        return pieces
+    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+
+
+_COLUMN_ARRAY: np.ndarray = np.array([""], dtype=object)
+
+
+def _column_array(last: int) -> np.ndarray:
+    """``_column_names(last)`` as an array of the same strings, to pick from by numbers."""
+    global _COLUMN_ARRAY
+    names = _COLUMN_ARRAY
+    if last >= len(names):
+        names = np.array(_column_names(last), dtype=object)
+        _COLUMN_ARRAY = names
+    return names
 
 
 _COLUMN_NAMES: tuple[str, ...] = ("",)  # "", "A", "B", ... as far as a sheet has needed
