@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -10,6 +9,10 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.ports import free_port
+
+__all__ = ["Received", "Sink", "free_port"]
 
 
 @dataclass
@@ -72,13 +75,6 @@ class SinkHandler:
     def all_recipients(self) -> list[str]:
         with self.lock:
             return [address for item in self.received for address in item.recipients]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Sink:

@@ -5,7 +5,6 @@ session cookie over plain http://127.0.0.1 (the reason the loopback default need
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dlp.quarantine.records import Status
+from tests.ports import free_port as _free_port
 from tests.web.conftest import MESSAGE, OUTSIDE, PASSWORD, SENDER
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="no /usr/bin/chromium (apt-get install chromium) for the browser test",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
