@@ -26,9 +26,8 @@ from dlp.actions.step import ActionStep
 from dlp.alerts.alert import Alert, Kind, Severity, message_link
 from dlp.audit import AuditLog
 from dlp.policy.config import Policy
-from dlp.portal.links import CodeCheck, Link, PortalLinks, Purpose
-from dlp.portal.service import Refused
-from dlp.portal.tokens import new_code
+from dlp.portal.links import Link, PortalLinks, Purpose
+from dlp.portal.service import CodeGate, Refused
 from dlp.quarantine.records import HeldMessage, Status
 from dlp.quarantine.store import NotFound, QuarantineError, QuarantineStore
 from dlp.quarantine.triage import Actor, Released, Triage
@@ -158,6 +157,10 @@ class OverrideService:
     def _now(self) -> int:
         return int(self.clock())
 
+    @property
+    def _codes(self) -> CodeGate:
+        return CodeGate(self.links, self.rules, self.audit, "override")
+
     # --- the page's side --------------------------------------------------------------------
 
     def open(self, token: str, client: str) -> Opened:
@@ -182,17 +185,8 @@ class OverrideService:
 
     def request_code(self, token: str, client: str) -> Opened:
         opened = self.open(token, client)
-        link, now = opened.link, self._now()
-        if link.locked_until > now:
-            raise Refused(429, "locked")
-        if self.links.codes_since(link.hash, now - HOUR) >= self.rules.codes_per_hour:
-            self.audit.append("override-code-throttled", held_id=link.held_id, client=client)
-            raise Refused(429, "too-many-codes")
-        code = new_code()
-        self.links.add_code(link.hash, code, now, now + self.rules.code_minutes * MINUTE)
-        self.audit.append(
-            "override-code-sent", held_id=link.held_id, sender=link.recipient, client=client
-        )
+        link = opened.link
+        code = self._codes.new_code(link, self._now(), client, {"sender": link.recipient})
         body = (
             f"Your one-time code to release your held message yourself: {code}\n"
             f"It works for {self.rules.code_minutes} minutes. Nobody from the district will "
@@ -204,29 +198,12 @@ class OverrideService:
 
     def verify(self, token: str, code: str, client: str) -> tuple[Opened, str, str]:
         opened = self.open(token, client)
-        link, now = opened.link, self._now()
-        checked = self.links.check_code(
-            link.hash, code[:32], now, self.rules.code_tries, self.rules.lockout_minutes * MINUTE
-        )
-        if checked is not CodeCheck.GOOD:
-            event = "override-lockout" if checked is CodeCheck.LOCKED else "override-code-wrong"
-            self.audit.append(event, held_id=link.held_id, client=client)
-            raise Refused(
-                429 if checked is CodeCheck.LOCKED else 403,
-                {CodeCheck.LOCKED: "locked", CodeCheck.NONE: "no-code"}.get(checked, "wrong-code"),
-            )
-        session_id, csrf = self.links.open_session(
-            link.hash, now, self.rules.session_minutes * MINUTE
-        )
-        self.audit.append("override-signed-in", held_id=link.held_id, client=client)
+        session_id, csrf = self._codes.sign_in(opened.link, code, self._now(), client, {})
         return opened, session_id, csrf
 
     def in_session(self, token: str, session_id: str | None, client: str) -> tuple[Opened, str]:
         opened = self.open(token, client)
-        session = self.links.session(session_id, self._now())
-        if session is None or session.link_hash != opened.link.hash:
-            raise Refused(401, "sign-in")
-        return opened, session.csrf
+        return opened, self._codes.session_csrf(opened.link, session_id, self._now())
 
     def release(self, opened: Opened, justification: str, client: str) -> Released:
         """Spend the link, then release the message by the gateway's delivery code."""

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from dlp.actions.mail import NoticeMail
 from dlp.actions.step import ActionStep, Encryptor
@@ -49,6 +50,70 @@ class Refused(Exception):
         self.status, self.key = status, key
 
 
+class CodeRules(Protocol):
+    @property
+    def code_minutes(self) -> int: ...
+    @property
+    def code_tries(self) -> int: ...
+    @property
+    def lockout_minutes(self) -> int: ...
+    @property
+    def codes_per_hour(self) -> int: ...
+    @property
+    def session_minutes(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CodeGate:
+    """The one-time codes and sessions of a link, as the pickup portal and the senders'
+    override pages both use them: audited as ``{prefix}-...``, with ``who`` (the fields that
+    name the link's person) on the events of that person's own doing."""
+
+    links: PortalLinks
+    rules: CodeRules
+    audit: AuditLog
+    prefix: str
+
+    def new_code(self, link: Link, now: int, client: str, who: dict[str, str]) -> str:
+        """A fresh code for ``link``, unless it is locked or has had its codes for the hour."""
+        if link.locked_until > now:
+            raise Refused(429, "locked")
+        if self.links.codes_since(link.hash, now - HOUR) >= self.rules.codes_per_hour:
+            self.audit.append(f"{self.prefix}-code-throttled", held_id=link.held_id, client=client)
+            raise Refused(429, "too-many-codes")
+        code = new_code()
+        self.links.add_code(link.hash, code, now, now + self.rules.code_minutes * MINUTE)
+        self.audit.append(f"{self.prefix}-code-sent", held_id=link.held_id, **who, client=client)
+        return code
+
+    def sign_in(
+        self, link: Link, code: str, now: int, client: str, who: dict[str, str]
+    ) -> tuple[str, str]:
+        """A good code opens a session: (its id, its CSRF token)."""
+        rules = self.rules
+        checked = self.links.check_code(
+            link.hash, code[:32], now, rules.code_tries, rules.lockout_minutes * MINUTE
+        )
+        if checked is not CodeCheck.GOOD:
+            wrong = "lockout" if checked is CodeCheck.LOCKED else "code-wrong"
+            self.audit.append(f"{self.prefix}-{wrong}", held_id=link.held_id, **who, client=client)
+            raise Refused(
+                429 if checked is CodeCheck.LOCKED else 403,
+                {CodeCheck.LOCKED: "locked", CodeCheck.NONE: "no-code"}.get(checked, "wrong-code"),
+            )
+        session_id, csrf = self.links.open_session(link.hash, now, rules.session_minutes * MINUTE)
+        self.audit.append(f"{self.prefix}-signed-in", held_id=link.held_id, **who, client=client)
+        return session_id, csrf
+
+    def session_csrf(self, link: Link, session_id: str | None, now: int) -> str:
+        """The CSRF token of ``session_id`` if it is a session opened with this very link's
+        code; a session of another link (another message) is refused."""
+        session = self.links.session(session_id, now)
+        if session is None or session.link_hash != link.hash:
+            raise Refused(401, "sign-in")
+        return session.csrf
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     """A usable pickup link, and the envelope facts the pages show before the code."""
@@ -70,6 +135,10 @@ class PickupService:
 
     def _now(self) -> int:
         return int(self.clock())
+
+    @property
+    def _codes(self) -> CodeGate:
+        return CodeGate(self.links, self.rules, self.audit, "portal")
 
     def _for_pickup(self, held_id: str) -> HeldMessage:
         """The sealed copy a link opens; a 404 (unknown) or 410 (no longer for pickup)."""
@@ -105,17 +174,8 @@ class PickupService:
 
     def request_code(self, token: str, client: str) -> Opened:
         opened = self.open(token, client)
-        link, now = opened.link, self._now()
-        if link.locked_until > now:
-            raise Refused(429, "locked")
-        if self.links.codes_since(link.hash, now - HOUR) >= self.rules.codes_per_hour:
-            self.audit.append("portal-code-throttled", held_id=link.held_id, client=client)
-            raise Refused(429, "too-many-codes")
-        code = new_code()
-        self.links.add_code(link.hash, code, now, now + self.rules.code_minutes * MINUTE)
-        self.audit.append(
-            "portal-code-sent", held_id=link.held_id, recipient=link.recipient, client=client
-        )
+        link = opened.link
+        code = self._codes.new_code(link, self._now(), client, {"recipient": link.recipient})
         self._mail(
             link.recipient,
             self.mailer.code(link.recipient, code, self.rules.code_minutes),
@@ -127,33 +187,16 @@ class PickupService:
     def verify(self, token: str, code: str, client: str) -> tuple[Opened, str, str]:
         """A good code opens a session: (the link, the session id, its CSRF token)."""
         opened = self.open(token, client)
-        link, now = opened.link, self._now()
-        checked = self.links.check_code(
-            link.hash, code[:32], now, self.rules.code_tries, self.rules.lockout_minutes * MINUTE
-        )
-        if checked is not CodeCheck.GOOD:
-            event = "portal-lockout" if checked is CodeCheck.LOCKED else "portal-code-wrong"
-            self.audit.append(event, held_id=link.held_id, recipient=link.recipient, client=client)
-            raise Refused(
-                429 if checked is CodeCheck.LOCKED else 403,
-                {CodeCheck.LOCKED: "locked", CodeCheck.NONE: "no-code"}.get(checked, "wrong-code"),
-            )
-        session_id, csrf = self.links.open_session(
-            link.hash, now, self.rules.session_minutes * MINUTE
-        )
-        self.audit.append(
-            "portal-signed-in", held_id=link.held_id, recipient=link.recipient, client=client
-        )
+        link = opened.link
+        who = {"recipient": link.recipient}
+        session_id, csrf = self._codes.sign_in(link, code, self._now(), client, who)
         return opened, session_id, csrf
 
     def in_session(self, token: str, session_id: str | None, client: str) -> tuple[Opened, str]:
         """The link, if ``session_id`` is a session opened with this very link's code; and the
-        session's CSRF token. A session of another link (another message) is refused."""
+        session's CSRF token."""
         opened = self.open(token, client)
-        session = self.links.session(session_id, self._now())
-        if session is None or session.link_hash != opened.link.hash:
-            raise Refused(401, "sign-in")
-        return opened, session.csrf
+        return opened, self._codes.session_csrf(opened.link, session_id, self._now())
 
     # --- the message ----------------------------------------------------------------------
 
