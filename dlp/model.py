@@ -15,6 +15,8 @@ from enum import StrEnum
 from json.encoder import encode_basestring
 from typing import ClassVar
 
+from dlp.frozen import quick_init
+
 
 class Category(str):
     """What kind of protected information a finding is, in the regulation's terms: its name.
@@ -84,6 +86,7 @@ FILE_NAME_PART = "file name"
 SUBJECT_PART = "Subject"
 
 
+@quick_init  # made once per finding
 @dataclass(frozen=True, slots=True)
 class TextAt:
     """Where a character sits in a text file as read: ``line`` and ``column`` from 1, and
@@ -252,6 +255,7 @@ class Segment:
     cells: CellTable | None = None
 
 
+@quick_init  # made once per finding
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One detected piece of protected information, safe to log, store and report.
