@@ -393,7 +393,10 @@ class Scanner:
                     at,
                 )
             )
-        findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
+        if original_cells or not folded.is_identity:
+            # Offsets moved back to each cell's own, or through the folding (one character can
+            # fold to two): the text order may have changed. Otherwise it is the matches'.
+            findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:
