@@ -201,7 +201,11 @@ class ContextRule:
         """The context words that count, and the distance of the nearest in the text."""
         if not self.indexed:
             return self._positive_around(context, start, end)
-        wanted = self._phrase_ids(context.indexer)
+        indexer = context.indexer
+        entry = self._ids.get(id(indexer))  # ``_phrase_ids``, inline: it is asked at every match
+        wanted = (
+            entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
+        )
         near = self._nearest(context, start, end, wanted)
         extra = context.extra_at(start)
         if not near and not extra:
