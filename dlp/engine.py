@@ -348,6 +348,7 @@ class Scanner:
         matches.sort(key=_text_order)
         secret, masks, categories = self.config.secret, self._masks, self._categories
         to_original, to_original_end = folded.to_original, folded.to_original_end
+        identity = folded.is_identity  # (most text: offsets map to themselves)
         location, offset, cell = segment.location, 0, -1
         # (cell, original offset, TextAt there) of the previous finding in a text file.
         last: tuple[int, int, TextAt] | None = None
@@ -366,7 +367,7 @@ class Scanner:
                 if confidence is not None and confidence >= TRUSTED:
                     confidence = None
             value = text[match.start : match.end]
-            start = to_original(match.start)
+            start = match.start if identity else to_original(match.start)
             at = None
             if location.text_at is not None:
                 # In a text file: the match's line and column in the whole file.
@@ -380,7 +381,7 @@ class Scanner:
                     entity_type,
                     categories.get(entity_type, Category.CONTACT),
                     start - offset,
-                    to_original_end(match.end) - offset,
+                    (match.end if identity else to_original_end(match.end)) - offset,
                     match.score if confidence is None else match.score * confidence / TRUSTED,
                     match.recognizer,
                     match.pattern,
@@ -393,7 +394,10 @@ class Scanner:
                     at,
                 )
             )
-        findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
+        if original_cells or not folded.is_identity:
+            # Offsets moved back to each cell's own, or through the folding (one character can
+            # fold to two): the text order may have changed. Otherwise it is the matches'.
+            findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:

@@ -9,9 +9,10 @@ report where things are; `dlp.policy.facts` decides what counts as near.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields
+from operator import attrgetter
 
 from dlp.model import Finding, Location, Segment
 
@@ -68,20 +69,52 @@ def label_ends(text: str) -> list[int]:
     return [match.end() for match in _STUDENT_LABEL.finditer(text)]
 
 
+def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """``spans`` as the starts and ends of disjoint sorted spans covering the same offsets."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(spans):
+        if start >= end:
+            continue
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
 def _paragraph(
     starts: list[int],
-    signatures: list[tuple[int, int]],
+    signatures: tuple[list[int], list[int]],
     labels: list[int],
     finding: Finding,
     offset: int,
 ) -> int:
-    if finding.entity_type in PLACED_ENTITIES and any(
-        end <= offset <= end + _LABEL_GAP for end in labels
-    ):
-        return LABELED
-    if any(start <= offset < end for start, end in signatures):
+    # Bisections, not a walk over every label and signature: a roster or a gradebook puts
+    # tens of thousands of findings in one segment.
+    if finding.entity_type in PLACED_ENTITIES:
+        # A label ending in [offset - _LABEL_GAP, offset] (``labels`` ascending).
+        at = bisect_left(labels, offset - _LABEL_GAP)
+        if at < len(labels) and labels[at] <= offset:
+            return LABELED
+    signature_starts, signature_ends = signatures
+    at = bisect_right(signature_starts, offset) - 1
+    if at >= 0 and offset < signature_ends[at]:
         return SIGNATURE
     return bisect_right(starts, offset)
+
+
+# A finding with its paragraph: every field read at once and the object made from them, as
+# ``dataclasses.replace`` does field by field (which cost as much as making the finding).
+_FIELDS = attrgetter(*(field.name for field in fields(Finding)))
+_PARAGRAPH = [field.name for field in fields(Finding)].index("paragraph")
+
+
+def _placed(finding: Finding, paragraph: int) -> Finding:
+    values = list(_FIELDS(finding))
+    values[_PARAGRAPH] = paragraph
+    return Finding(*values)
 
 
 def with_paragraphs(segment: Segment, findings: Sequence[Finding]) -> Sequence[Finding]:
@@ -93,23 +126,18 @@ def with_paragraphs(segment: Segment, findings: Sequence[Finding]) -> Sequence[F
     if not any(f.entity_type in PLACED_ENTITIES for f in findings):
         return findings
     starts = paragraph_starts(segment.text)
-    signatures = signature_spans(segment.text)
+    signatures = _merged(signature_spans(segment.text))
     labels = label_ends(segment.text)
     cells = segment.cells
     if cells is None:
-        return [
-            replace(f, paragraph=_paragraph(starts, signatures, labels, f, f.start))
-            for f in findings
-        ]
+        return [_placed(f, _paragraph(starts, signatures, labels, f, f.start)) for f in findings]
     cell_start: dict[Location, int] = {}
     for index, start in enumerate(cells.starts):
         cell_start.setdefault(cells.location(index), start)
     return [
-        replace(
+        _placed(
             f,
-            paragraph=_paragraph(
-                starts, signatures, labels, f, cell_start.get(f.location, 0) + f.start
-            ),
+            _paragraph(starts, signatures, labels, f, cell_start.get(f.location, 0) + f.start),
         )
         for f in findings
     ]

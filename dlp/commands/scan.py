@@ -97,7 +97,8 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
         if isinstance(item, Finding):
             if item.location is not location:
                 location, masked = item.location, item.location.masked()
-            write(encode(item.to_dict(masked)) + "\n")
+            line = item.json_line(masked)
+            write(encode(item.to_dict(masked)) + "\n" if line is None else line)
         else:
             write(encode(item.to_dict()) + "\n")
     return count

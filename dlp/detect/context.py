@@ -201,7 +201,11 @@ class ContextRule:
         """The context words that count, and the distance of the nearest in the text."""
         if not self.indexed:
             return self._positive_around(context, start, end)
-        wanted = self._phrase_ids(context.indexer)
+        indexer = context.indexer
+        entry = self._ids.get(id(indexer))  # ``_phrase_ids``, inline: it is asked at every match
+        wanted = (
+            entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
+        )
         near = self._nearest(context, start, end, wanted)
         extra = context.extra_at(start)
         if not near and not extra:
@@ -241,11 +245,29 @@ class ContextRule:
         if header is not None:
             return self._score_in_column(context, header, start, base)
         words, closest = self._positive(context, start, end)
-        if self._negative is not None:
-            against = self._nearest_negative(context.text, start, end)
-            if against is not None and (closest is None or against < closest):
-                return base * NEGATIVE_FACTOR, ()
+        if self._negative is not None and self._negative_nearer(context.text, start, end, closest):
+            return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
+
+    def _negative_nearer(self, text: str, start: int, end: int, closest: int | None) -> bool:
+        """Whether ``_nearest_negative`` is nearer than ``closest`` (a positive word's
+        distance; None: there is none). A word after the match counts ``AFTER`` more, so it is
+        looked for only when it can decide: nothing before the match, and no positive word
+        nearer than ``AFTER`` (most matches in a form: the label right before the value)."""
+        finder = self._negative
+        if finder is None:
+            return False
+        against: int | None = None
+        for _, found_end in reversed(finder.spans(text, max(0, start - self.before), start)):
+            if not crosses_boundary(text, found_end, start):
+                against = start - found_end
+                break
+        if (against is None or against > AFTER) and (closest is None or closest > AFTER):
+            following = finder.spans(text, end, min(len(text), end + self.after), first_only=True)
+            if following and not _ends_line(text, end, following[0][0]):
+                distance = following[0][0] - end + AFTER
+                against = distance if against is None else min(against, distance)
+        return against is not None and (closest is None or against < closest)
 
     def _score_in_column(
         self, context: TextContext, header: str, start: int, base: float

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlp.frozen import quick_init
 
+
+@quick_init  # made once per match
 @dataclass(frozen=True, slots=True)
 class RawMatch:
     """A match with offsets into the scanned text. Lives only inside the detector."""

@@ -43,6 +43,7 @@ class DataPatternRecognizer:
         # Read at every match: each pattern's base score and name, without three lookups.
         self._scores = tuple(p.score for p in spec.patterns)
         self._names = tuple(p.name for p in spec.patterns)
+        self._entity_type, self._recognizer = spec.entity_type, spec.recognizer
 
     @cached_property
     def _own_indexer(self) -> TextIndexer:
@@ -73,14 +74,15 @@ class DataPatternRecognizer:
         if score <= 0.0:
             return None
         score, words = self.context_rule.score(context, start, end, score)
+        # By position: made once per match, and keywords cost a dense text a little each.
         return RawMatch(
-            entity_type=self.spec.entity_type,
-            start=start,
-            end=end,
-            score=score,
-            recognizer=self.spec.recognizer,
-            pattern=self._names[pattern_index],
-            context_words=words,
+            self._entity_type,
+            start,
+            end,
+            score,
+            self._recognizer,
+            self._names[pattern_index],
+            words,
         )
 
     def find_in_windows(

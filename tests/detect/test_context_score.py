@@ -1,0 +1,61 @@
+"""A match's context score, with the negative words after it looked for only when they can
+decide, is the score of every negative word compared (the old ``score`` kept here)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlp.detect.context import NEGATIVE_FACTOR, ContextRule, boosted, context_of
+from dlp.detect.text_columns import column_header
+from dlp.detect.text_index import TextIndexer
+
+RULES = [
+    ContextRule(("ssn", "social security"), 40, 20, ("room", "lot", "order")),
+    ContextRule(("student id", "ssid"), 12, 30, ("room", "invoice", "order #")),
+    ContextRule(("ssn", "phone"), 25, 25, ("room",), indexed=False),
+    ContextRule(("ssn",), 30, 30),
+]
+INDEXER = TextIndexer((), tuple({word for rule in RULES for word in rule.words if rule.indexed}))
+PIECES = [
+    "SSN ", "ssn: ", "Room ", "room", "lot ", "Order # ", "invoice ", "student id ", "ssid ",
+    "phone ", ". The ", ".\n\n", "\n", " x ", "x " * 8, "Mr. ", "\t", "|",
+]  # fmt: skip
+
+
+def scored_as_before(rule: ContextRule, text: str, start: int, end: int) -> tuple[object, ...]:
+    """``ContextRule.score`` as it was: the nearest negative word on both sides, compared."""
+    context = context_of(INDEXER, text)
+    if column_header(text, start, end) is not None:
+        score, words = rule.score(context, start, end, 0.5)  # the column path is unchanged
+        return (score, *words)
+    words, closest = rule._positive(context, start, end)
+    if rule._negative is not None:
+        against = rule._nearest_negative(text, start, end)
+        if against is not None and (closest is None or against < closest):
+            return (0.5 * NEGATIVE_FACTOR,)
+    return (boosted(0.5, words), *words)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(RULES),
+    st.lists(st.sampled_from(PIECES), max_size=10),
+    st.lists(st.sampled_from(PIECES), max_size=10),
+)
+def test_score_as_before(rule: ContextRule, before: list[str], after: list[str]) -> None:
+    head = "".join(before)
+    text = head + "536-22-1234" + " " + "".join(after)
+    start, end = len(head), len(head) + 11
+    score, words = rule.score(context_of(INDEXER, text), start, end, 0.5)
+    assert (score, *words) == scored_as_before(rule, text, start, end)
+
+
+def test_a_label_before_and_a_negative_word_after() -> None:
+    rule = RULES[0]
+    text = "SSN: 536-22-1234 room 4"
+    score, words = rule.score(context_of(INDEXER, text), 5, 16, 0.5)
+    assert words == ("ssn",) and score == boosted(0.5, words)
+    text = "room 536-22-1234 SSN"
+    score, words = rule.score(context_of(INDEXER, text), 5, 16, 0.5)
+    assert words == () and score == 0.5 * NEGATIVE_FACTOR

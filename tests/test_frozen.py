@@ -1,0 +1,111 @@
+"""``quick_init`` makes the objects the generated ``__init__`` makes, from the same arguments,
+with the same signature, as frozen as before; what it cannot do it refuses."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlp.detect.matches import RawMatch
+from dlp.frozen import quick_init
+from dlp.model import Category, Finding, Location, TextAt
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    name: str
+    count: int
+    words: tuple[str, ...] = ()
+    where: Location = field(default_factory=Location)
+    items: list[int] = field(default_factory=list)
+    note: str | None = None
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class Quick:
+    name: str
+    count: int
+    words: tuple[str, ...] = ()
+    where: Location = field(default_factory=Location)
+    items: list[int] = field(default_factory=list)
+    note: str | None = None
+
+
+def _values(made: object) -> tuple[object, ...]:
+    return tuple(getattr(made, item.name) for item in fields(made))  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=5),
+    st.integers(),
+    st.integers(0, 4),
+    st.dictionaries(
+        st.sampled_from(["words", "where", "items", "note"]),
+        st.sampled_from([("a",), Location(("x",)), [1], "n", None]),
+    ),
+)
+def test_the_generated_init_by_position_and_keyword(
+    name: str, count: int, given_positionally: int, keywords: dict[str, object]
+) -> None:
+    optional = ["words", "where", "items", "note"][:given_positionally]
+    positional: list[Any] = [name, count, *(keywords.get(key, ()) for key in optional)]
+    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    expected, made = Generated(*positional, **rest), Quick(*positional, **rest)
+    assert _values(made) == _values(expected)
+
+
+def test_signature_defaults_and_frozen() -> None:
+    assert str(inspect.signature(Quick)) == str(inspect.signature(Generated))
+    first, second = Quick("a", 1), Quick("a", 1)
+    assert first.items == [] and first.items is not second.items  # a new default each time
+    assert first == second and first.where == Location()
+    with pytest.raises(FrozenInstanceError):
+        first.count = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Quick("a")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Quick("a", 1, unknown=3)  # type: ignore[call-arg]
+
+
+def test_the_model_classes() -> None:
+    finding = Finding(
+        "US_SSN", Category.IDENTIFIER, 5, 16, 0.85, "UsSsnRecognizer", "ssn dashed",
+        "***-**-6789", "ab" * 16, at=TextAt(3, 7, 120),
+    )  # fmt: skip
+    assert finding.location == Location() and finding.paragraph is None
+    assert pickle.loads(pickle.dumps(finding)) == finding
+    assert replace(finding, paragraph=2).paragraph == 2
+    assert TextAt() == TextAt(1, 1, 0)
+    assert RawMatch("X", 1, 2, 0.5, "R", "p").context_words == ()
+    for made in (finding, TextAt(), RawMatch("X", 1, 2, 0.5, "R", "p")):
+        names = list(inspect.signature(type(made)).parameters)
+        assert names == [item.name for item in fields(made)]
+        with pytest.raises(FrozenInstanceError):
+            setattr(made, names[0], None)
+
+
+def test_what_it_refuses() -> None:
+    with pytest.raises(TypeError):
+
+        @quick_init
+        @dataclass(frozen=True, slots=True)
+        class Checked:
+            value: int
+
+            def __post_init__(self) -> None:
+                pass
+
+    with pytest.raises(TypeError):
+
+        @quick_init
+        @dataclass(frozen=True)
+        class Unslotted:
+            value: int
