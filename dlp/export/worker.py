@@ -423,7 +423,8 @@ class _Scan:
         for finding in found:  # in the order of each cell's own scan: by start, end, type
             by_cell[owner[id(finding.location)]].append(finding)
         for findings in by_cell:
-            self._record(findings)
+            if findings:  # most candidates hold none
+                self._record(findings)
 
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:
