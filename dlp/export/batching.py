@@ -27,7 +27,7 @@ import re
 # The stdlib's own parser (as the prefilter uses it): the only exact answer about anchors.
 import re._constants as sre_constants
 import re._parser as sre_parse
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from dlp.engine import Scanner
@@ -37,6 +37,9 @@ SEPARATOR = "\n"
 MAX_SEGMENT_CHARS = 2048
 MAX_BATCH_CHARS = 256 * 1024
 MAX_BATCH_SEGMENTS = 512  # also how far past the per-file finding limit a file is read
+# Short texts whose context phrases the gate remembers (bounded: at most a few megabytes).
+_REMEMBERED_CHARS = 64
+_REMEMBERED_TEXTS = 65_536
 _STRING_ANCHORS = frozenset({sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING})
 _ANCHORS = frozenset(
     {
@@ -98,6 +101,54 @@ class CandidateGate:
             for recognizer in scanner.pattern_recognizers
             for pattern in recognizer.spec.patterns
         )
+        self._known: dict[str, frozenset[int]] = {}
+
+    def _phrases(self, text: str, local: dict[str, frozenset[int]]) -> frozenset[int]:
+        """Context phrase ids in ``text``, remembered: cells and headers repeat across a
+        sheet and across files ("B+", "95", "Room"), and each distinct one is indexed once
+        (a long one once per call, in ``local``)."""
+        known = self._known if len(text) <= _REMEMBERED_CHARS else local
+        found = known.get(text)
+        if found is None:
+            found = frozenset(self.scanner.indexer.phrases_in(text))
+            if len(known) >= _REMEMBERED_TEXTS:
+                known.clear()
+            known[text] = found
+        return found
+
+    def _mark_bound(
+        self,
+        bound_ends: list[tuple[frozenset[int], list[int]]],
+        joined: str,
+        starts: list[int],
+        ends: list[int],
+        headers: Sequence[str],
+        marks: list[bool],
+    ) -> None:
+        """A text touched only by ends of patterns that count only with context is a
+        candidate when one of their context words is in the text's header or in the text
+        itself. (Written out in one loop: a column of numbers has an end in every cell.)"""
+        count = len(starts)
+        known = self._known
+        local: dict[str, frozenset[int]] = {}
+        for bound, offsets in bound_ends:
+            judged = -1
+            for offset in offsets:
+                index = bisect_left(ends, offset)  # the first text that ends at or after it
+                while index < count and starts[index] <= offset:
+                    if index != judged and not marks[index] and ends[index] > starts[index]:
+                        header = headers[index]
+                        present = known.get(header)
+                        if present is None:
+                            present = self._phrases(header, local)
+                        if bound.isdisjoint(present):
+                            text = joined[starts[index] : ends[index]]
+                            present = known.get(text)
+                            if present is None:
+                                present = self._phrases(text, local)
+                        marks[index] = not bound.isdisjoint(present)
+                    judged = index
+                    index += 1
 
     def candidates(self, texts: list[str], headers: Sequence[str] | None = None) -> list[bool]:
         """True for each text the scanner's first passes touch (all True when disabled).
@@ -131,19 +182,13 @@ class CandidateGate:
         if not self.enabled:
             return [True] * count
         marks = [False] * count
-        # Texts touched only by context-bound patterns: text index -> those patterns.
-        weak: dict[int, set[int]] = {}
 
-        def touch(start: int, end: int, pattern: int = -1) -> None:
+        def touch(start: int, end: int) -> None:
             # Every non-empty text whose span meets [start, end] (a match lies inside it).
             index = max(bisect_right(starts, start) - 1, 0)
             while index < count and starts[index] <= end:
-                if ends[index] >= start and ends[index] > starts[index] and not marks[index]:
-                    if pattern < 0:
-                        marks[index] = True
-                        weak.pop(index, None)
-                    else:
-                        weak.setdefault(index, set()).add(pattern)
+                if ends[index] >= start and ends[index] > starts[index]:
+                    marks[index] = True
                 index += 1
 
         scanner = self.scanner
@@ -159,30 +204,18 @@ class CandidateGate:
         # that text here: only the texts holding a reported end are touched. (The windows
         # reach a pattern's width before an end and PAD after it, and neighbouring ones
         # merge: over a row of short cells they would cover the names and grades between two
-        # IDs. The ends themselves do not.)
+        # IDs. The ends themselves do not.) Patterns that count only with context come last,
+        # once every other pass has marked its texts: a marked text needs no context check.
+        bound_ends: list[tuple[frozenset[int], list[int]]] = []
         for pattern, offsets in scanner.prefilter.ends(joined).items():
-            bound = bound_table is not None and bound_table[pattern] is not None
-            for offset in offsets:
-                touch(offset, offset, pattern if bound else -1)
-        if weak:
-            assert headers is not None and bound_table is not None
-            by_header: dict[str, set[int]] = {}
-            # Cells repeat ("B+", "95", "Present"): each distinct text is indexed once.
-            by_text: dict[str, set[int]] = {}
-            for index, patterns in weak.items():
-                header = headers[index]
-                present = by_header.get(header)
-                if present is None:
-                    present = by_header[header] = scanner.indexer.phrases_in(header)
-                bounds = [bound_table[pattern] or frozenset() for pattern in patterns]
-                if any(bound & present for bound in bounds):
-                    marks[index] = True  # the header has the word: the cell's own not needed
-                    continue
-                text = joined[starts[index] : ends[index]]
-                own = by_text.get(text)
-                if own is None:
-                    own = by_text[text] = scanner.indexer.phrases_in(text)
-                marks[index] = any(bound & own for bound in bounds)
+            bound = bound_table[pattern] if bound_table is not None else None
+            if bound is not None:
+                bound_ends.append((bound, offsets))
+            else:
+                _mark_at(offsets, starts, ends, marks)
+        if bound_ends:
+            assert headers is not None
+            self._mark_bound(bound_ends, joined, starts, ends, headers, marks)
         roster = scanner.roster
         if roster is not None:
             # A roster name ("Lisa Woods") needs no term or pattern: the roster's own pass
@@ -191,3 +224,14 @@ class CandidateGate:
                 if not marks[index] and ends[index] > starts[index]:
                     marks[index] = bool(roster.find(joined[starts[index] : ends[index]]))
         return marks
+
+
+def _mark_at(offsets: list[int], starts: list[int], ends: list[int], marks: list[bool]) -> None:
+    """Mark each non-empty text holding one of ``offsets``."""
+    count = len(starts)
+    for offset in offsets:
+        index = bisect_left(ends, offset)  # the first text that ends at or after it
+        while index < count and starts[index] <= offset:
+            if ends[index] > starts[index]:
+                marks[index] = True
+            index += 1

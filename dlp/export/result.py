@@ -6,7 +6,7 @@ It holds no matched value: findings carry the scanner's masked preview and keyed
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 # Per file, the reports show this many findings and unreadable parts (counts are always full).
@@ -57,9 +57,14 @@ class FileResult:
         return sorted({str(u["reason"]) for u in self.unscannable})
 
     def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
+        # Field by field, not ``dataclasses.asdict``: its deep copy of every finding's dict
+        # cost the scan's parent process more than storing the result (and was thrown away).
+        record = {name: getattr(self, name) for name in self.__dataclass_fields__}
         record["kind"] = "file"
         record["shared_with"] = list(self.shared_with)
+        record["counts"] = dict(self.counts)
+        record["categories"] = dict(self.categories)
+        record["clauses"] = dict(self.clauses)
         record["findings"] = list(self.findings)
         record["unscannable"] = list(self.unscannable)
         return record

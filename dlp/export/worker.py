@@ -378,21 +378,33 @@ class _Scan:
         marks = self.gate.candidates_in(text, starts, ends, headers)
         self.detect += time.perf_counter() - started
         self.chars += chars
-        candidates: list[Segment] = []
+        # The candidates' texts, contexts and locations, as ``cell`` would make each one's
+        # segment: its text as joined, its header, its location.
+        texts: list[str] = []
+        contexts: list[str] = []
+        locations: list[Location] = []
         index = 0
         for segment, lo, hi in pieces:
             if lo < 0:
                 if marks[index]:
-                    candidates.append(segment)
+                    texts.append(text[starts[index] : ends[index]])
+                    contexts.append(headers[index])
+                    locations.append(segment.location)
                 index += 1
                 continue
+            cells = segment.cells
+            assert cells is not None
             for position in range(lo, hi):
                 if marks[index]:
-                    candidates.append(cell(segment, position))
+                    texts.append(text[starts[index] : ends[index]])
+                    contexts.append(headers[index])
+                    locations.append(cells.location(position))
                 index += 1
-        self._scan_together(candidates)
+        self._scan_together(texts, contexts, locations)
 
-    def _scan_together(self, segments: list[Segment]) -> None:
+    def _scan_together(
+        self, texts: list[str], contexts: list[str], locations: list[Location]
+    ) -> None:
         """The candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does
         for the gateway, equal to scanning each alone), its findings taken cell by cell in
         order, as ``_scan_one`` would have taken them. A scan's fixed cost (normalizing,
@@ -400,30 +412,20 @@ class _Scan:
 
         Each finding names its cell's own ``Location`` object, which says whose it is; when
         two candidates share one object (never from a sheet), they are scanned one by one."""
-        if len(segments) < 2:
-            for segment in segments:
-                self._scan_one(segment, counted=True)
-            return
-        locations = [segment.location for segment in segments]
         owner = {id(location): index for index, location in enumerate(locations)}
-        if len(owner) < len(segments):
-            for segment in segments:
-                self._scan_one(segment, counted=True)
+        if len(texts) < 2 or len(owner) < len(texts):
+            for one in zip(texts, locations, contexts, strict=True):
+                self._scan_one(Segment(*one), counted=True)
             return
         started = time.perf_counter()
-        found = self.scanner.scan(
-            packed(
-                [segment.text for segment in segments],
-                [segment.context for segment in segments],
-                locations,
-            )
-        )
+        found = self.scanner.scan(packed(texts, contexts, locations))
         self.detect += time.perf_counter() - started
-        by_cell: list[list[Finding]] = [[] for _ in segments]
+        by_cell: list[list[Finding]] = [[] for _ in texts]
         for finding in found:  # in the order of each cell's own scan: by start, end, type
             by_cell[owner[id(finding.location)]].append(finding)
         for findings in by_cell:
-            self._record(findings)
+            if findings:  # most candidates hold none
+                self._record(findings)
 
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:

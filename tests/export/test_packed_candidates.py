@@ -25,9 +25,11 @@ TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
 class _OneByOne(_Scan):
     """The worker as it was: each candidate scanned alone."""
 
-    def _scan_together(self, segments: list[Segment]) -> None:
-        for segment in segments:
-            self._scan_one(segment, counted=True)
+    def _scan_together(
+        self, texts: list[str], contexts: list[str], locations: list[Location]
+    ) -> None:
+        for text, context, location in zip(texts, contexts, locations, strict=True):
+            self._scan_one(Segment(text, location, context), counted=True)
 
 
 def _result(kind: type[_Scan], task: Task, config, items=None) -> dict[str, object]:
