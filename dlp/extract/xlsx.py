@@ -15,10 +15,20 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import repeat
 
+import numpy as np
+
 from dlp.extract import ooxml
 from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item
-from dlp.extract.sheetxml import _CELL, _CELL_REF, _ROW, S, column_letters, sheet_blocks
+from dlp.extract.sheetxml import (
+    _CELL,
+    _CELL_REF,
+    _ROW,
+    S,
+    _column_names,
+    column_letters,
+    sheet_blocks,
+)
 from dlp.extract.sheetxml import cell_text as _cell_text
 from dlp.extract.xmlparse import iterparse, release
 from dlp.model import Location, Segment
@@ -121,10 +131,15 @@ def sheet_cells(
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
         for block in sheet_blocks(stream, strings, date_styles):
-            labels = []
-            for numbered in block.numbers:
-                row_number = numbered if numbered is not None else row_number + 1
-                labels.append(str(row_number))
+            numbers = block.numbers
+            if None in numbers:
+                labels = []
+                for numbered in numbers:
+                    row_number = numbered if numbered is not None else row_number + 1
+                    labels.append(str(row_number))
+            else:
+                labels = list(map(str, numbers))
+                row_number = numbers[-1] if numbers else row_number  # type: ignore[assignment]
             columns, cell_texts = block.columns, block.texts
             if not cell_texts:
                 continue
@@ -134,10 +149,18 @@ def sheet_cells(
                 first = bisect_right(block.cell_rows, block.cell_rows[0])
                 headers = dict(zip(columns[:first], cell_texts[:first], strict=True))
                 contexts.extend(repeat("", first))
-            contexts.extend(map(headers.get, columns[first:], repeat("")))
             texts.extend(cell_texts)
             refs.extend(columns)  # a reference's column; its row label goes beside it
-            ref_rows.extend(map(labels.__getitem__, block.cell_rows))
+            column_numbers, row_indexes = block.column_numbers, block.row_indexes
+            if column_numbers is not None and row_indexes is not None:
+                # By column number and row index, a whole block at a time.
+                names = _column_names(int(column_numbers.max()))
+                by_number = np.array([headers.get(name, "") for name in names], dtype=object)
+                contexts.extend(by_number[column_numbers[first:]].tolist())
+                ref_rows.extend(np.array(labels, dtype=object)[row_indexes].tolist())
+            else:
+                contexts.extend(map(headers.get, columns[first:], repeat("")))
+                ref_rows.extend(map(labels.__getitem__, block.cell_rows))
             table.size += sum(map(len, cell_texts)) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
