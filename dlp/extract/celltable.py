@@ -126,13 +126,21 @@ class CellLocations(_Locations):
             return CellLocations(
                 self.bases, self.columns, self.rows, self.refs, self.lo + start, self.lo + stop
             )
+        # A finding's cell: no Python-level len() or JoinedRefs look-up on the way (this is
+        # made once per finding, and a roster sheet has a finding in every row).
+        size = self.hi - self.lo
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += size
+        if not 0 <= index < size:
             raise IndexError(index)
         at = self.lo + index
         bases = self.bases
         base = bases[0][1] if len(bases) == 1 else bases[bisect_right(self.base_starts, at) - 1][1]
+        refs = self.refs
+        if type(refs) is JoinedRefs:
+            ref = refs.columns[at] + refs.rows[at] if refs.columns else base.cell
+        else:
+            ref = refs[at] if refs else base.cell
         return Location(
             base.path,
             base.part,
@@ -140,7 +148,7 @@ class CellLocations(_Locations):
             base.sheet,
             self.rows[at] if self.rows else base.row,
             self.columns[at] or None,
-            self.refs[at] if self.refs else base.cell,
+            ref,
         )
 
     def __repr__(self) -> str:
