@@ -72,6 +72,9 @@ def warm() -> None:
     gather_kernel = gathered()
     if gather_kernel is not None:
         gather_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
+    index_kernel = read_indexes()
+    if index_kernel is not None:
+        index_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
 
 
 def _is_name(byte: int) -> bool:
@@ -337,3 +340,25 @@ def gather(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 gathered = LazyKernel(gather, name="spreadsheet gathering")
+
+
+def indexes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each value ``data[starts[i]:ends[i]]`` as a number when it is 1 to 18 ASCII digits
+    (a shared string's index as written), else -1."""
+    out = np.full(len(starts), -1, dtype=np.int64)
+    for index in range(len(starts)):
+        start, end = starts[index], ends[index]
+        if not 0 < end - start <= 18:
+            continue
+        value = 0
+        for position in range(start, end):
+            byte = data[position]
+            if not 48 <= byte <= 57:
+                value = -1
+                break
+            value = value * 10 + (byte - 48)
+        out[index] = value
+    return out
+
+
+read_indexes = LazyKernel(indexes, name="spreadsheet indexes")

@@ -284,9 +284,11 @@ def _kernel_block(
     # The cells whose text is not their value as written, each fixed in Python.
     for index in (specials[picked] != 0).nonzero()[0].tolist():
         texts[index] = _resolved(texts[index])
-    for index in (kind_of == sheetkernel.KIND_S).nonzero()[0].tolist():
-        number = int(texts[index])
-        texts[index] = strings[number] if 0 <= number < len(strings) else ""
+    shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
+    if len(shared):
+        texts = _shared(
+            texts, shared, data, starts[picked], ends[picked], specials[picked], strings
+        )
     for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
     numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
@@ -337,6 +339,46 @@ def _shown_numbers(texts: list[str], indexes: list[int]) -> None:
         shown = list(map(shown_number, values))
     for index, text in zip(indexes, shown, strict=True):
         texts[index] = text
+
+
+def _shared(
+    texts: list[str],
+    shared: np.ndarray,
+    data: bytes,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    specials: np.ndarray,
+    strings: list[str],
+) -> list[str]:
+    """``texts`` with the shared-string cells (at ``shared``) replaced by their strings, as
+    ``strings[int(text)]`` ("" out of range): indexes written as plain digits are read by
+    the compiled kernel and looked up a block at a time; any other is read by ``int`` as
+    before."""
+    kernel = sheetkernel.read_indexes()
+    if kernel is None:
+        numbers = np.full(len(shared), -1, dtype=np.int64)
+    else:
+        numbers = kernel(data, starts[shared], ends[shared])
+        numbers[specials[shared] != 0] = -1  # written with a reference: as before
+    read = numbers >= 0
+    table = _strings_array(strings)
+    out = np.array(texts, dtype=object)
+    # An index past the end picks the "" kept after the strings.
+    out[shared[read]] = table[np.minimum(numbers[read], len(strings))]
+    texts = out.tolist()
+    for index in shared[~read].tolist():
+        number = int(texts[index])
+        texts[index] = strings[number] if 0 <= number < len(strings) else ""
+    return texts
+
+
+def _strings_array(strings: list[str]) -> np.ndarray:
+    """The workbook's shared strings and a "" after them, as an array to pick from (some
+    tenths of a millisecond for 50,000 strings, once per block of rows)."""
+    table = np.empty(len(strings) + 1, dtype=object)
+    table[: len(strings)] = strings
+    table[len(strings)] = ""
+    return table
 
 
 def _gathered_texts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
