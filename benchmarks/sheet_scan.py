@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/sheet_scan.py [--rows 3000]
     .venv/bin/python benchmarks/sheet_scan.py --xlsx-base /tmp/base-main [--rounds 3]
 
-With ``--xlsx-base TREE``: xlsx against another checkout instead, in the same run. Two cases:
-the gateway's 1 MB openpyxl data export (``gateway_load``: 110,000 cells, early blocks off
-as in the gateway) and twenty of the export benchmark's grade sheets (``export_throughput``,
-early blocks on). Each tree reads and scans them in its own process, alternately, best of
+With ``--xlsx-base TREE``: xlsx against another checkout instead, in the same run. Three
+cases: the gateway's 1 MB openpyxl data export (``gateway_load``: 110,000 cells, early blocks
+off as in the gateway), the same cells as Excel writes them (its texts in the shared-strings
+part), and twenty of the export benchmark's grade sheets (``export_throughput``, early blocks
+on). Each tree reads and scans them in its own process, alternately, best of
 five per process and of ``--rounds`` processes; CPU milliseconds of extraction (with
 ``pack``) and of detection, and a digest of the findings (offsets and all), which must match.
 
@@ -158,6 +159,34 @@ print(json.dumps(out))
 """
 
 
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook with its inline strings moved to the shared-strings part, as Excel has
+    them."""
+    import re
+
+    strings: dict[str, int] = {}
+
+    def shared(match: re.Match[str]) -> str:
+        return f't="s"><v>{strings.setdefault(match.group(1), len(strings))}</v>'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                inline = r't="inlineStr"><is><t>([^<]*)</t></is>'
+                part = re.sub(inline, shared, part.decode()).encode()
+            target.writestr(info.filename, part, zipfile.ZIP_DEFLATED)
+        items = "".join(f"<si><t>{text}</t></si>" for text in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+            f'schemas.openxmlformats.org/spreadsheetml/2006/main">{items}</sst>',
+            zipfile.ZIP_DEFLATED,
+        )
+    return out.getvalue()
+
+
 def xlsx_ab(base: Path, rounds: int) -> None:
     import json
     import os
@@ -176,8 +205,10 @@ def xlsx_ab(base: Path, rounds: int) -> None:
         grades.append(
             xlsx({f"Period {p}": roster_rows(rng, rng.randint(25, 400), planted) for p in periods})
         )
+    export = _xlsx(1_000_000, random.Random(7))
     cases = {
-        "gateway-1mb": ([_xlsx(1_000_000, random.Random(7))], False),
+        "gateway-1mb": ([export], False),
+        "excel-style-1mb": ([with_shared_strings(export)], False),
         "export-grades": (grades, True),
     }
     here = Path(__file__).resolve().parents[1]
