@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
 from operator import add
 
+import numpy as np
+
 from dlp.extract.celltable import (
     BLOCK,
     GAP,
@@ -33,6 +35,8 @@ from dlp.extract.celltable import (
 from dlp.model import CellTable, Location, Segment, Unscannable
 
 __all__ = ["BLOCK", "SEPARATOR", "SMALL", "Run", "join_runs", "pack"]
+
+_FEW = 64  # cells: fewer are shifted one by one
 
 # A run of one block: a plain segment (lo = hi = -1) or cells lo..hi-1 of a packed one.
 Run = tuple[Segment, int, int]
@@ -168,8 +172,17 @@ def join_runs(
             first, last = cells.starts[lo], cells.ends[hi - 1]
             parts.append(segment.text[first:last])
             shift = position - first
-            starts.extend(map(shift.__add__, cells.starts[lo:hi]))
-            ends.extend(map(shift.__add__, cells.ends[lo:hi]))
+            if not shift:
+                starts.extend(cells.starts[lo:hi])
+                ends.extend(cells.ends[lo:hi])
+            elif hi - lo > _FEW:
+                # A table's early pieces joined back into one block: a run of thousands of
+                # cells, shifted in numpy rather than by an int.__add__ call per offset.
+                starts.extend(np.add(cells.starts[lo:hi], shift, dtype=np.int64).tolist())
+                ends.extend(np.add(cells.ends[lo:hi], shift, dtype=np.int64).tolist())
+            else:
+                starts.extend(map(shift.__add__, cells.starts[lo:hi]))
+                ends.extend(map(shift.__add__, cells.ends[lo:hi]))
             headers.extend(cells.headers[lo:hi] if cells.headers else repeat("", hi - lo))
         position = ends[-1] + gap
     return separator.join(parts), starts, ends, headers

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, repeat
-from operator import add, sub
+from itertools import accumulate
+from operator import sub
 from typing import overload
+
+import numpy as np
 
 from dlp.model import CellTable, Location, Segment
 
@@ -124,13 +126,21 @@ class CellLocations(_Locations):
             return CellLocations(
                 self.bases, self.columns, self.rows, self.refs, self.lo + start, self.lo + stop
             )
+        # A finding's cell: no Python-level len() or JoinedRefs look-up on the way (this is
+        # made once per finding, and a roster sheet has a finding in every row).
+        size = self.hi - self.lo
         if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+            index += size
+        if not 0 <= index < size:
             raise IndexError(index)
         at = self.lo + index
         bases = self.bases
         base = bases[0][1] if len(bases) == 1 else bases[bisect_right(self.base_starts, at) - 1][1]
+        refs = self.refs
+        if type(refs) is JoinedRefs:
+            ref = refs.columns[at] + refs.rows[at] if refs.columns else base.cell
+        else:
+            ref = refs[at] if refs else base.cell
         return Location(
             base.path,
             base.part,
@@ -138,7 +148,7 @@ class CellLocations(_Locations):
             base.sheet,
             self.rows[at] if self.rows else base.row,
             self.columns[at] or None,
-            self.refs[at] if self.refs else base.cell,
+            ref,
         )
 
     def __repr__(self) -> str:
@@ -177,20 +187,29 @@ class ChainedLocations(_Locations):
         return f"ChainedLocations({len(self)} cells)"
 
 
-def packed(texts: Sequence[str], headers: Sequence[str], locations: Sequence[Location]) -> Segment:
-    """The cells as one segment, exactly as ``pack`` joins per-cell segments."""
-    lengths = list(map(len, texts))
-    # Offsets in C: cell i ends at the sum of the lengths so far plus i separators.
-    ends = list(map(add, accumulate(lengths), range(0, GAP * len(lengths), GAP)))
-    starts = list(map(sub, ends, lengths))
+def packed(
+    texts: Sequence[str],
+    headers: Sequence[str],
+    locations: Sequence[Location],
+    lengths: np.ndarray | None = None,
+) -> Segment:
+    """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
+    the texts' lengths when the caller has them already, as an int64 array)."""
+    if lengths is None:
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
+    # same in Python iterators made an int object per cell three times over.
+    ends = np.cumsum(lengths)
+    ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
+    starts = ends - lengths
     first = locations[0]
     table = CellTable(
         base=first,
-        starts=starts,
-        ends=ends,
+        starts=starts.tolist(),
+        ends=ends.tolist(),
         headers=headers,
         locations=locations,
-        longest=max(lengths, default=0),
+        longest=int(lengths.max()) if len(lengths) else 0,
     )
     return Segment(SEPARATOR.join(texts), first, "", table)
 
@@ -359,41 +378,44 @@ class TablePacker:
             raise ValueError("a table's cells must all have a reference (or a row), or none")
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
-        lengths = list(map(len, texts))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
         # totals[i]: the size of cells 0..i, a separator counted after each. A block that
         # starts at cell s (``before`` = totals[s - 1]) stops before the first k > s with
         # totals[k] - GAP - before > block: the first cell that would not fit. A block
         # begun in an earlier hand-over started ``carry`` before cell 0, so that even cell 0
         # may not fit.
-        totals = list(accumulate(map(add, lengths, repeat(GAP))))
-        bigs = long_cells(lengths, self.small)
+        totals = np.cumsum(lengths + GAP)
+        bigs = (lengths > self.small).nonzero()[0].tolist()
+        bigs.append(count)
         start = big = 0
         carry = self.carry
         while start < count:
             if start == bigs[big]:
                 carry = 0  # ``pack`` ends the block before a long cell
-                yield self._block(start, start + 1)
+                yield self._block(start, start + 1, lengths)
                 start += 1
                 big += 1
                 continue
-            before = (totals[start - 1] if start else 0) - carry
-            stop = bisect_right(
-                totals, before + self.block + GAP, start if carry else start + 1, bigs[big]
+            before = (int(totals[start - 1]) if start else 0) - carry
+            # bisect_right(totals, limit, lo, hi), by numpy on its part of the array
+            lo = start if carry else start + 1
+            stop = lo + int(
+                np.searchsorted(totals[lo : bigs[big]], before + self.block + GAP, "right")
             )
             if stop == count and not final:
                 if early:
-                    yield self._block(start, count)
-                    carry = totals[count - 1] - before
+                    yield self._block(start, count, lengths)
+                    carry = int(totals[count - 1]) - before
                     start = count
                 break
             if stop > start:
-                yield self._block(start, stop)
+                yield self._block(start, stop, lengths)
             carry = 0
             start = stop
         self.carry = carry
         self._keep(start)
 
-    def _block(self, start: int, stop: int) -> Segment:
+    def _block(self, start: int, stop: int, lengths: np.ndarray) -> Segment:
         """Cells start..stop-1 as one segment (one cell: its own plain segment). The block
         gets copies of the lists, which go on to gather the next cells."""
         bases = self.bases
@@ -407,7 +429,9 @@ class TablePacker:
         locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
         if stop - start == 1:
             return Segment(self.texts[start], locations[0], self.headers[start])
-        return packed(self.texts[start:stop], self.headers[start:stop], locations)
+        return packed(
+            self.texts[start:stop], self.headers[start:stop], locations, lengths[start:stop]
+        )
 
     def _keep(self, start: int) -> None:
         """Drop the cells already emitted (in place: the readers hold the lists)."""

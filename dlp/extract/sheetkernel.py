@@ -69,6 +69,12 @@ def warm() -> None:
     kernel = compiled()
     if kernel is not None:
         kernel(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    gather_kernel = gathered()
+    if gather_kernel is not None:
+        gather_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
+    index_kernel = read_indexes()
+    if index_kernel is not None:
+        index_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
 
 
 def _is_name(byte: int) -> bool:
@@ -314,3 +320,45 @@ def scan(data: bytes) -> np.ndarray:
 
 
 compiled = LazyKernel(scan, _HELPERS, name="spreadsheet")  # compiled on its first call
+
+
+def gather(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The bytes ``data[starts[i]:ends[i]]`` one after another, each followed by a "<": the
+    cells' texts as written, ready to be split into strings by one ``str.split``."""
+    total = len(starts)
+    for index in range(len(starts)):
+        total += ends[index] - starts[index]
+    out = np.empty(total, dtype=np.uint8)
+    at = 0
+    for index in range(len(starts)):
+        for position in range(starts[index], ends[index]):
+            out[at] = data[position]
+            at += 1
+        out[at] = 60  # "<"
+        at += 1
+    return out
+
+
+gathered = LazyKernel(gather, name="spreadsheet gathering")
+
+
+def indexes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each value ``data[starts[i]:ends[i]]`` as a number when it is 1 to 18 ASCII digits
+    (a shared string's index as written), else -1."""
+    out = np.full(len(starts), -1, dtype=np.int64)
+    for index in range(len(starts)):
+        start, end = starts[index], ends[index]
+        if not 0 < end - start <= 18:
+            continue
+        value = 0
+        for position in range(start, end):
+            byte = data[position]
+            if not 48 <= byte <= 57:
+                value = -1
+                break
+            value = value * 10 + (byte - 48)
+        out[index] = value
+    return out
+
+
+read_indexes = LazyKernel(indexes, name="spreadsheet indexes")
