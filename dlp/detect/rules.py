@@ -12,11 +12,8 @@ import calendar
 import importlib
 import re
 from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tldextract import TLDExtract
+from dlp.detect.public_suffix import has_public_suffix
 
 Rule = Callable[[str], bool | None]
 
@@ -116,18 +113,10 @@ def national_phone_is_impossible(text: str) -> bool:
     return not 7 <= len(number) <= 13 or len(set(number)) == 1
 
 
-@cache
-def _suffix_extractor() -> TLDExtract:
-    # Imported here, at the first e-mail address: tldextract brings requests and urllib3.
-    from tldextract import TLDExtract
-
-    # suffix_list_urls=() keeps tldextract on the snapshot bundled with it: no download, ever.
-    return TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def email_domain_is_valid(text: str) -> bool | None:
-    domain = text.rsplit("@", 1)[-1]
-    return bool(_suffix_extractor()(domain).suffix)
+    """Presidio's test: the domain ends in a public suffix (tldextract's bundled list, read
+    without importing tldextract: ``dlp.detect.public_suffix``; nothing is downloaded)."""
+    return has_public_suffix(text.rsplit("@", 1)[-1])
 
 
 BUILTIN_RULES: dict[str, Rule] = {
