@@ -38,9 +38,7 @@ LAST_ES = ["Hernández", "Núñez", "Ramírez", "Gómez", "Martínez", "Pérez",
 
 
 def strip_accents(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).translate(str.maketrans({"ñ": "n", "Ñ": "N"}))
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 class Held(Values):
@@ -75,7 +73,7 @@ class Held(Values):
 
     def ssn_any(self) -> str:
         a, g, s = self.ssn()
-        sep = self.rng.choice(["-", "-", "", " ", ".", "–"])
+        sep = self.rng.choice(["-", "-", "", " ", ".", "\u2013"])
         return f"{a}{sep}{g}{sep}{s}"
 
 
@@ -173,7 +171,8 @@ def attendance_notice(v: Held) -> Text:
         t.add(": su hijo(a) ").add(name_text(v), "PERSON")
         t.add(", número de estudiante ").add(v.student_id(), "STUDENT_ID")
         t.add(", faltó tres días. Por favor ")
-        t.add(r.choice(["llame al ", "marque el ", "comuníquese al "])).add(v.phone2(), "PHONE_NUMBER")
+        lead = r.choice(["llame al ", "marque el ", "comuníquese al "])
+        t.add(lead).add(v.phone2(), "PHONE_NUMBER")
         t.add(".\n")
     t.add(negative(v) + "\n")
     return t
@@ -307,56 +306,81 @@ STYLES: dict[str, Callable[[Held], Text]] = {
 # lang, bodies). {name}/{name2} are filled with people, {sid} a student ID, {ssn} an SSN,
 # {phone} a phone, {neg} a look-alike line.
 PROBES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("record", "hold", "es", (
-        "Hola, la boleta de calificaciones de {name} y su plan de educacion individualizado.",
-        "Buenas tardes: le envío el expediente académico de {name} para la junta.",
-        "Señora, adjunto las calificaciones del primer trimestre de su hija {name}.",
-        "Aviso: {name} recibió una suspensión de tres días por pelear en el patio.",
-        "Estimada familia de {name}: la evaluación psicoeducativa está lista; se revisará "
-        "en la junta del IEP.",
-        "El plan 504 de {name} incluye adaptaciones: tiempo extra en los exámenes.",
-        "CALIFICACIONES DE {name}: Matemáticas B, Inglés C.",
-    )),
-    ("record", "hold", "en", (
-        "Counselor note: met with {name} re: anxiety; she has a 504 plan and asked for "
-        "extended time.",
-        "504 Meeting Summary\nStudent: {last}, {first}\nAccommodations: preferential seating, "
-        "extended time.",
-        "Attendance notice: {name} ({sid_label} {sid}) has 7 unexcused absences.",
-        "Subject line was wrong - this is the IEP progress report for {name}, please shred "
-        "the other one.",
-        "{name} was suspended for two days (discipline referral attached).",
-        "Here is {name}'s report card: Math B-, ELA C+.",
-        "Reminder that the IEP for {name} is on Tuesday; the psychoeducational evaluation "
-        "is attached.",
-    )),
-    ("id", "hold", "mixed", (
-        "Hi, {sid_label} {sid} for {name}, report card attached.",
-        "Por favor actualice el registro: {ssn_label} {ssn}.",
-        "Employee reprimand on file. {ssn_label} {ssn}",
-        "{name} SOCIALNUM{ssn} STUDENTNO{sid}",
-    )),
-    ("staff", "deliver", "mixed", (
-        "Hi {name},\n\nThanks for covering my class on Friday. Dial {phone} if anything "
-        "comes up.\n\nBest",
-        "Hola {name}, la junta de maestros es el jueves. Llame al {phone} si no puede venir.",
-        "On Mon, {name} wrote:\n> Are we still on for lunch? {neg}",
-        "Please welcome {name}, our new office manager. Her cell is {phone}.",
-        "{neg}\n{neg}\nThanks, {name}",
-    )),
-    ("ham", "deliver", "en", (
-        "Your order has shipped! {neg} Questions? Call {phone}.\n\nThanks for shopping, "
-        "{name}.",
-        "Book club: {name} is hosting on the 12th; {name2} brings dessert. {neg}",
-        "Fantasy league standings\n{name} 112 points\n{name2} 98 points\nGreat week, all!",
-        "Itinerary for {name}: flight UA 1234, confirmation {conf}. Gate changes: dial "
-        "{phone}.",
-        "Church potluck sign-up: {name}, {name2} - salads. {neg}",
-        "Reminder from Dr. {name}'s office: your appointment is 3/14 at 10:00. Call {phone} "
-        "to reschedule.",
-        "Hola {name}, te mando la receta de tamales de mi abuela. Llámame al {phone}.",
-        "Soccer team snack schedule: {name} (Sat), {name2} (Sun). Scores: 3-1, 2-2.",
-    )),
+    (
+        "record",
+        "hold",
+        "es",
+        (
+            "Hola, la boleta de calificaciones de {name} y su plan de educacion individualizado.",
+            "Buenas tardes: le envío el expediente académico de {name} para la junta.",
+            "Señora, adjunto las calificaciones del primer trimestre de su hija {name}.",
+            "Aviso: {name} recibió una suspensión de tres días por pelear en el patio.",
+            "Estimada familia de {name}: la evaluación psicoeducativa está lista; se revisará "
+            "en la junta del IEP.",
+            "El plan 504 de {name} incluye adaptaciones: tiempo extra en los exámenes.",
+            "CALIFICACIONES DE {name}: Matemáticas B, Inglés C.",
+        ),
+    ),
+    (
+        "record",
+        "hold",
+        "en",
+        (
+            "Counselor note: met with {name} re: anxiety; she has a 504 plan and asked for "
+            "extended time.",
+            "504 Meeting Summary\nStudent: {last}, {first}\nAccommodations: preferential seating, "
+            "extended time.",
+            "Attendance notice: {name} ({sid_label} {sid}) has 7 unexcused absences.",
+            "Subject line was wrong - this is the IEP progress report for {name}, please shred "
+            "the other one.",
+            "{name} was suspended for two days (discipline referral attached).",
+            "Here is {name}'s report card: Math B-, ELA C+.",
+            "Reminder that the IEP for {name} is on Tuesday; the psychoeducational evaluation "
+            "is attached.",
+        ),
+    ),
+    (
+        "id",
+        "hold",
+        "mixed",
+        (
+            "Hi, {sid_label} {sid} for {name}, report card attached.",
+            "Por favor actualice el registro: {ssn_label} {ssn}.",
+            "Employee reprimand on file. {ssn_label} {ssn}",
+            "{name} SOCIALNUM{ssn} STUDENTNO{sid}",
+        ),
+    ),
+    (
+        "staff",
+        "deliver",
+        "mixed",
+        (
+            "Hi {name},\n\nThanks for covering my class on Friday. Dial {phone} if anything "
+            "comes up.\n\nBest",
+            "Hola {name}, la junta de maestros es el jueves. Llame al {phone} si no puede venir.",
+            "On Mon, {name} wrote:\n> Are we still on for lunch? {neg}",
+            "Please welcome {name}, our new office manager. Her cell is {phone}.",
+            "{neg}\n{neg}\nThanks, {name}",
+        ),
+    ),
+    (
+        "ham",
+        "deliver",
+        "en",
+        (
+            "Your order has shipped! {neg} Questions? Call {phone}.\n\nThanks for shopping, "
+            "{name}.",
+            "Book club: {name} is hosting on the 12th; {name2} brings dessert. {neg}",
+            "Fantasy league standings\n{name} 112 points\n{name2} 98 points\nGreat week, all!",
+            "Itinerary for {name}: flight UA 1234, confirmation {conf}. Gate changes: dial "
+            "{phone}.",
+            "Church potluck sign-up: {name}, {name2} - salads. {neg}",
+            "Reminder from Dr. {name}'s office: your appointment is 3/14 at 10:00. Call {phone} "
+            "to reschedule.",
+            "Hola {name}, te mando la receta de tamales de mi abuela. Llámame al {phone}.",
+            "Soccer team snack schedule: {name} (Sat), {name2} (Sun). Scores: 3-1, 2-2.",
+        ),
+    ),
 )
 
 
@@ -398,11 +422,12 @@ def main() -> None:
     first, last = edfi_names()
     values = Held(random.Random(args.seed), first, last)
     styles = list(STYLES.values())
-    records = [styles[i % len(styles)](values).record() for i in range(args.records)]
+    texts = [styles[i % len(styles)](values) for i in range(args.records)]
+    records = [text.record() for text in texts]
     path = args.out / "heldout_styles.json"
     lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
     path.write_text(f"[\n{lines}\n]\n", "utf-8")
-    labels = sum(len(r["spans"]) for r in records)  # type: ignore[arg-type]
+    labels = sum(len(text.spans) for text in texts)
     print(f"{path.relative_to(REPO)}: {len(records)} records, {labels} labels")
     probe_path = args.out / "heldout_probes.jsonl"
     written = probes(Held(random.Random(args.seed + 1), first, last))

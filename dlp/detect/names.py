@@ -64,6 +64,43 @@ CONTEXT_WORDS = (
     "sra",
     "srta",
     "nombre",
+    "alumnos",
+    "su hijo",
+    "su hija",
+    "familia de",
+    # A student's record named right beside the name ("the IEP for Ana Ruiz", "la boleta de
+    # calificaciones de Ana Ruiz", "Attendance notice: ...", "met with ... re: anxiety"): the
+    # record term is the student signal the policy asks for, and it says the pair is a person.
+    "iep",
+    "504 plan",
+    "plan 504",
+    "report card",
+    "transcript",
+    "record for",
+    "records for",
+    "referral",
+    "attendance",
+    "absences",
+    "suspended",
+    "suspension",
+    "counselor",
+    "counseling",
+    "met with",
+    "boleta",
+    "calificaciones",
+    "expediente",
+    "suspensión",
+    "asistencia",
+    "consejería",
+    "aviso",
+    # People named as people: a meeting's attendees, a contact, an employee.
+    "attendees",
+    "contact",
+    "employee",
+    "empleado",
+    "empleada",
+    "maestro",
+    "maestra",
 )
 CONTEXT_BEFORE = 32
 CONTEXT_AFTER = 16
@@ -77,6 +114,13 @@ _SURNAME = re.compile(
     rf"|[{_UPPER}]{{2,}}(?:[-'][{_UPPER}]+)?)"
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+# "Ana Ruiz <ana.ruiz@...>": a name beside its address (a reply's "On ... wrote:" line).
+_ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
+# "Ruiz, Ana": the surname first, as SIS exports and rosters write it, at the start of a line,
+# a cell or after a label's colon.
+_SURNAME_FIRST = re.compile(
+    rf"(?:^|(?<=[\n\t|;:>(])[ \t]{{0,2}})([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?),[ \t]$"
+)
 
 
 def read_names(path: Path) -> frozenset[str]:
@@ -128,6 +172,11 @@ class NameFinder:
         found: list[RawMatch] = []
         length = len(text)
         for start, end in given_places:
+            if start > 2 and text[start - 2] == ",":
+                reversed_pair = self._surname_first(text, start, end, context)
+                if reversed_pair is not None:
+                    found.append(reversed_pair)
+                    continue
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
             if end + 2 >= length or not text[end].isspace():
@@ -149,7 +198,11 @@ class NameFinder:
             if not self._is_surname(surname):
                 continue
             stop = following.end(1)
-            base = POSSESSIVE_SCORE if _POSSESSIVE.match(text, stop) else BASE_SCORE
+            base = (
+                POSSESSIVE_SCORE
+                if _POSSESSIVE.match(text, stop) or _ADDRESS_AFTER.match(text, stop)
+                else BASE_SCORE
+            )
             score, words = self.context_rule.score(context, start, stop, base)
             found.append(
                 RawMatch(
@@ -163,3 +216,25 @@ class NameFinder:
                 )
             )
         return found
+
+    def _surname_first(
+        self, text: str, start: int, end: int, context: TextContext
+    ) -> RawMatch | None:
+        """ "Ruiz, Ana" (the given name at ``start:end``), or None."""
+        first = text[start:end]
+        if not first[:1].isupper() or not first[1:].islower():
+            return None
+        before = _SURNAME_FIRST.search(text, max(0, start - 48), start)
+        if before is None or not self._is_surname(before.group(1)):
+            return None
+        begin = before.start(1)
+        score, words = self.context_rule.score(context, begin, end, BASE_SCORE)
+        return RawMatch(
+            entity_type=PERSON,
+            start=begin,
+            end=end,
+            score=score,
+            recognizer=RECOGNIZER,
+            pattern="surname, given name",
+            context_words=words,
+        )
