@@ -23,6 +23,7 @@ from pathlib import Path
 from dlp.detect.context import ContextRule, TextContext
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
+from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
 
 PERSON = "PERSON"
 RECOGNIZER = "NameListRecognizer"
@@ -93,6 +94,21 @@ CONTEXT_WORDS = (
     "asistencia",
     "consejería",
     "aviso",
+    # An identifier's label right after the name ("Craig Steele, SSN ...", "Ana Ruiz (stu id
+    # ...)"): whose number it is.
+    "ssn",
+    "ss#",
+    "social security",
+    "seguro social",
+    "student id",
+    "stu id",
+    "student number",
+    "perm #",
+    "perm id",
+    "ssid",
+    "id#",
+    "número de estudiante",
+    "matrícula",
     # People named as people: a meeting's attendees, a contact, an employee.
     "attendees",
     "contact",
@@ -118,6 +134,10 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
 # "Ruiz, Ana": the surname first, as SIS exports and rosters write it, at the start of a line,
 # a cell or after a label's colon.
+# A given name that ends its cell: a class list's "First Name" column.
+_CELL_END = re.compile(r" {0,2}(?:[\t|;,\r\n]|$)")
+_GIVEN_HEADER = re.compile(r"\b(?:first|given|nombre)\b", re.IGNORECASE)
+_SURNAME_HEADER = re.compile(r"\b(?:last|surname|family|apellidos?)\b", re.IGNORECASE)
 _SURNAME_FIRST = re.compile(
     rf"(?:^|(?<=[\n\t|;:>(])[ \t]{{0,2}})([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?),[ \t]$"
 )
@@ -176,6 +196,11 @@ class NameFinder:
                 reversed_pair = self._surname_first(text, start, end, context)
                 if reversed_pair is not None:
                     found.append(reversed_pair)
+                    continue
+            if _CELL_END.match(text, end):
+                cells = self._name_cells(text, start, end, context)
+                if cells:
+                    found.extend(cells)
                     continue
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
@@ -238,3 +263,65 @@ class NameFinder:
             pattern="surname, given name",
             context_words=words,
         )
+
+    def _name_cells(self, text: str, start: int, end: int, context: TextContext) -> list[RawMatch]:
+        """A given name alone in a cell under a "First Name" header (a class list pasted from
+        a spreadsheet), with the surname of the cell beside it under a "Last Name" header: one
+        person, one finding (``distinct(PERSON)`` counts people)."""
+        first = text[start:end]
+        if not first[1:].islower():
+            return []
+        header = column_header(text, start, end)
+        if header is None or not _GIVEN_HEADER.search(header):
+            return []
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        delimiter = next((d for d in DELIMITERS if line.count(d) >= MIN_DELIMITERS[d]), None)
+        low, high = start, end
+        if delimiter is not None:
+            for cell_start, cell_end in self._neighbour_cells(text, start, end, delimiter):
+                word = text[cell_start:cell_end]
+                if not word[:1].isupper() or not self._is_surname(word):
+                    continue
+                above = column_header(text, cell_start, cell_end)
+                if above is not None and _SURNAME_HEADER.search(above):
+                    low, high = min(low, cell_start), max(high, cell_end)
+                    break
+        score, words = self.context_rule.score(context, start, end, BASE_SCORE)
+        return [
+            RawMatch(
+                entity_type=PERSON,
+                start=low,
+                end=high,
+                score=score,
+                recognizer=RECOGNIZER,
+                pattern="names in name columns",
+                context_words=words,
+            )
+        ]
+
+    @staticmethod
+    def _neighbour_cells(text: str, start: int, end: int, delimiter: str) -> list[tuple[int, int]]:
+        """The spans of the values of the cells just before and just after ``start:end``."""
+        spans = []
+        before = text.rfind(delimiter, 0, start)
+        if before > 0:
+            left = max(text.rfind(delimiter, 0, before), text.rfind("\n", 0, before)) + 1
+            cell = text[left:before]
+            word = cell.strip(" \"'\r")
+            if word:
+                spans.append((left + cell.find(word), left + cell.find(word) + len(word)))
+        after = text.find(delimiter, end)
+        newline = text.find("\n", end)
+        if after >= 0 and (newline < 0 or after < newline):
+            stops = [
+                i for i in (text.find(delimiter, after + 1), text.find("\n", after + 1)) if i >= 0
+            ]
+            right = min(stops) if stops else len(text)
+            cell = text[after + 1 : right]
+            word = cell.strip(" \"'\r")
+            if word:
+                first = after + 1 + cell.find(word)
+                spans.append((first, first + len(word)))
+        return spans

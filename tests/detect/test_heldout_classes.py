@@ -70,6 +70,16 @@ FOUND = [
     ("Counselor note 3/4: met with Mateo Sánchez about attendance.", "PERSON", "Mateo Sánchez"),
     ("Questions? Contact Mr. Sandy Chung.", "PERSON", "Sandy Chung"),
     ("Buenas tardes: el expediente académico de Iván Cortés.", "PERSON", "Iván Cortés"),
+    ("W-2 corrections:\n1. Craig Steele, SSN 240304883\n", "PERSON", "Craig Steele"),
+    ("Please update Harvey Sandoval (stu id 2773014) today", "PERSON", "Harvey Sandoval"),
+    # a class list's name columns: one finding for the two cells of one student
+    ("Student ID,Last Name,First Name,Grade\n2040589564,Roberts,Joe,6\n", "PERSON", "Roberts,Joe"),
+    (
+        "SSID\tFirst Name\tLast Name\tGrade\n5010828\tKerri\tClayton\t5\n",
+        "PERSON",
+        "Kerri\tClayton",
+    ),
+    ("Nombre | Apellido | Calificación\nMónica | Ramírez | 9\n", "PERSON", "Mónica | Ramírez"),
 ]
 
 # (text, entity type): nothing of that type may be found
@@ -85,6 +95,7 @@ NOT_FOUND = [
     ("Hello Smith, Grace asked about lunch.", "PERSON"),  # not at a line's start
     ("Best regards,\nJohn Smith\nTeacher", "PERSON"),
     ("Thanks, Grace Church potluck committee", "PERSON"),
+    ("Item,Color,Size\nShirt,Grace,M\nHat,Amber,L\n", "PERSON"),  # not a name column
 ]
 
 
