@@ -109,6 +109,12 @@ CONTEXT_WORDS = (
     "id#",
     "número de estudiante",
     "matrícula",
+    # An employee's record named beside the name ("Letter of reprimand - ...").
+    "reprimand",
+    "evaluation",
+    "evaluación",
+    "personnel file",
+    "expediente del personal",
     # People named as people: a meeting's attendees, a contact, an employee.
     "attendees",
     "contact",
