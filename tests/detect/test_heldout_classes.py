@@ -72,6 +72,9 @@ FOUND = [
     ("Buenas tardes: el expediente académico de Iván Cortés.", "PERSON", "Iván Cortés"),
     ("W-2 corrections:\n1. Craig Steele, SSN 240304883\n", "PERSON", "Craig Steele"),
     ("Please update Harvey Sandoval (stu id 2773014) today", "PERSON", "Harvey Sandoval"),
+    # sex written as a Spanish form's field
+    ("Alumno: Ana Ruiz\nSexo: F\n", "DEMOGRAPHIC", "Sexo: F"),
+    ("Género: M", "DEMOGRAPHIC", "Género: M"),
     # a class list's name columns: one finding for the two cells of one student
     ("Student ID,Last Name,First Name,Grade\n2040589564,Roberts,Joe,6\n", "PERSON", "Roberts,Joe"),
     (
