@@ -12,6 +12,12 @@ mail (signatures, "Dear Ann Lee"). It counts with a possessive ("Daniel Kim's"),
 context word near it ("student", "Dear", "Mrs.", "son", a column headed "Name"...). It reports
 a fact; whether a name makes a student identifiable is the policy's to say (the sample policy:
 only beside a student signal such as an IEP term, a grade or a student ID).
+
+Also found as SIS exports and class lists write names (issue 18's second held-out set): the
+surname first ("Ruiz, Ana") at the start of a line or cell or after a label's colon; a given
+name alone under a "First Name" column, joined with the surname beside it under "Last Name"
+(one finding a student, so that ``distinct(PERSON)`` counts people). A name right before its
+e-mail address ("Ana Ruiz <ana@...>") counts as a possessive does.
 """
 
 from __future__ import annotations
