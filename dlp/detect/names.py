@@ -131,7 +131,9 @@ CONTEXT_WORDS = (
     "maestra",
 )
 CONTEXT_BEFORE = 32
-CONTEXT_AFTER = 16
+# A record term a few words after the name: "Kevin Nguyen - behavior referral", "Ana Ruiz
+# recibió una suspensión".
+CONTEXT_AFTER = 24
 # After a given name: an optional middle initial, then the surname (hyphenated or with an
 # apostrophe: "Garcia-Lopez", "O'Neil"), Title Case or all capitals as the given name was.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"

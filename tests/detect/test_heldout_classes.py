@@ -164,6 +164,8 @@ DECISIONS = [
         Verdict.QUARANTINE,
     ),
     ("Aviso: Jose Martinez recibió una suspensión de tres días.", Verdict.QUARANTINE),
+    ("Re: Kevin Nguyen - behavior referral. He was suspended for 3 days.", Verdict.QUARANTINE),
+    ("Quick update on Priya Patel's IEP: speech services 30 min/week.", Verdict.QUARANTINE),
     # staff and ordinary mail with names, phones and look-alike numbers
     (
         "Hola Ana Ruiz, la junta de maestros es el jueves. Llame al +52 1 55 1234 5678.",
