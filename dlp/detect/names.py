@@ -149,7 +149,9 @@ _ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
 # "Ruiz, Ana": the surname first, as SIS exports and rosters write it, at the start of a line,
 # a cell or after a label's colon.
 # A given name that ends its cell: a class list's "First Name" column.
-_CELL_END = re.compile(r" {0,2}(?:[\t|;,\r\n]|$)")
+_CELL_END = re.compile(r" {1,2}(?:[\t|;,\r\n]|$)")
+_CELL_EDGES = "\t|;,\r\n"
+_CELL_PAD = " " + _CELL_EDGES
 _GIVEN_HEADER = re.compile(r"\b(?:first|given|nombre)\b", re.IGNORECASE)
 _SURNAME_HEADER = re.compile(r"\b(?:last|surname|family|apellidos?)\b", re.IGNORECASE)
 _SURNAME_FIRST = re.compile(
@@ -211,11 +213,18 @@ class NameFinder:
                 if reversed_pair is not None:
                     found.append(reversed_pair)
                     continue
-            if _CELL_END.match(text, end):
-                cells = self._name_cells(text, start, end, context)
-                if cells:
-                    found.extend(cells)
-                    continue
+            # Most given names are followed by a space and a word: one character test each.
+            after = text[end] if end < length else "\n"
+            if (
+                after in _CELL_EDGES
+                or (
+                    after == " "
+                    and (end + 1 == length or text[end + 1] in _CELL_PAD)
+                    and _CELL_END.match(text, end)
+                )
+            ) and (cells := self._name_cells(text, start, end, context)):
+                found.extend(cells)
+                continue
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
             if end + 2 >= length or not text[end].isspace():
