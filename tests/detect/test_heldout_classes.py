@@ -51,6 +51,7 @@ FOUND = [
     # phones glued after their label
     ("CELL+52 (33) 7287 6646", "PHONE_NUMBER", "+52 (33) 7287 6646"),
     ("Cel(864)950-1368 is mom", "PHONE_NUMBER", "(864)950-1368"),
+    ("SS:891-86-5585Cel+1.867.734.9415", "PHONE_NUMBER", "+1.867.734.9415"),
     # names: "Last, First" at a line's or cell's start or after a label; beside an address;
     # beside a record term
     ("Name (Last, First): Gomez, Elena\n", "PERSON", "Gomez, Elena"),
