@@ -12,6 +12,12 @@ mail (signatures, "Dear Ann Lee"). It counts with a possessive ("Daniel Kim's"),
 context word near it ("student", "Dear", "Mrs.", "son", a column headed "Name"...). It reports
 a fact; whether a name makes a student identifiable is the policy's to say (the sample policy:
 only beside a student signal such as an IEP term, a grade or a student ID).
+
+Also found as SIS exports and class lists write names (issue 18's second held-out set): the
+surname first ("Ruiz, Ana") at the start of a line or cell or after a label's colon; a given
+name alone under a "First Name" column, joined with the surname beside it under "Last Name"
+(one finding a student, so that ``distinct(PERSON)`` counts people). A name right before its
+e-mail address ("Ana Ruiz <ana@...>") counts as a possessive does.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from dlp.detect.context import ContextRule, TextContext
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
+from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
 
 PERSON = "PERSON"
 RECOGNIZER = "NameListRecognizer"
@@ -64,9 +71,69 @@ CONTEXT_WORDS = (
     "sra",
     "srta",
     "nombre",
+    "alumnos",
+    "su hijo",
+    "su hija",
+    "familia de",
+    # A student's record named right beside the name ("the IEP for Ana Ruiz", "la boleta de
+    # calificaciones de Ana Ruiz", "Attendance notice: ...", "met with ... re: anxiety"): the
+    # record term is the student signal the policy asks for, and it says the pair is a person.
+    "iep",
+    "504 plan",
+    "plan 504",
+    "report card",
+    "transcript",
+    "record for",
+    "records for",
+    "referral",
+    "attendance",
+    "absences",
+    "suspended",
+    "suspension",
+    "counselor",
+    "counseling",
+    "met with",
+    "boleta",
+    "calificaciones",
+    "expediente",
+    "suspensión",
+    "asistencia",
+    "consejería",
+    "aviso",
+    # An identifier's label right after the name ("Craig Steele, SSN ...", "Ana Ruiz (stu id
+    # ...)"): whose number it is.
+    "ssn",
+    "ss#",
+    "social security",
+    "seguro social",
+    "student id",
+    "stu id",
+    "student number",
+    "perm #",
+    "perm id",
+    "ssid",
+    "id#",
+    "número de estudiante",
+    "matrícula",
+    # An employee's record named beside the name ("Letter of reprimand - ...").
+    "reprimand",
+    "evaluation",
+    "evaluación",
+    "personnel file",
+    "expediente del personal",
+    # People named as people: a meeting's attendees, a contact, an employee.
+    "attendees",
+    "contact",
+    "employee",
+    "empleado",
+    "empleada",
+    "maestro",
+    "maestra",
 )
 CONTEXT_BEFORE = 32
-CONTEXT_AFTER = 16
+# A record term a few words after the name: "Kevin Nguyen - behavior referral", "Ana Ruiz
+# recibió una suspensión".
+CONTEXT_AFTER = 24
 # After a given name: an optional middle initial, then the surname (hyphenated or with an
 # apostrophe: "Garcia-Lopez", "O'Neil"), Title Case or all capitals as the given name was.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
@@ -77,6 +144,19 @@ _SURNAME = re.compile(
     rf"|[{_UPPER}]{{2,}}(?:[-'][{_UPPER}]+)?)"
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+# "Ana Ruiz <ana.ruiz@...>": a name beside its address (a reply's "On ... wrote:" line).
+_ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
+# "Ruiz, Ana": the surname first, as SIS exports and rosters write it, at the start of a line,
+# a cell or after a label's colon.
+# A given name that ends its cell: a class list's "First Name" column.
+_CELL_END = re.compile(r" {1,2}(?:[\t|;,\r\n]|$)")
+_CELL_EDGES = "\t|;,\r\n"
+_CELL_PAD = " " + _CELL_EDGES
+_GIVEN_HEADER = re.compile(r"\b(?:first|given|nombre)\b", re.IGNORECASE)
+_SURNAME_HEADER = re.compile(r"\b(?:last|surname|family|apellidos?)\b", re.IGNORECASE)
+_SURNAME_FIRST = re.compile(
+    rf"(?:^|(?<=[\n\t|;:>(])[ \t]{{0,2}})([{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?),[ \t]$"
+)
 
 
 def read_names(path: Path) -> frozenset[str]:
@@ -128,6 +208,23 @@ class NameFinder:
         found: list[RawMatch] = []
         length = len(text)
         for start, end in given_places:
+            if start > 2 and text[start - 2] == ",":
+                reversed_pair = self._surname_first(text, start, end, context)
+                if reversed_pair is not None:
+                    found.append(reversed_pair)
+                    continue
+            # Most given names are followed by a space and a word: one character test each.
+            after = text[end] if end < length else "\n"
+            if (
+                after in _CELL_EDGES
+                or (
+                    after == " "
+                    and (end + 1 == length or text[end + 1] in _CELL_PAD)
+                    and _CELL_END.match(text, end)
+                )
+            ) and (cells := self._name_cells(text, start, end, context)):
+                found.extend(cells)
+                continue
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
             if end + 2 >= length or not text[end].isspace():
@@ -149,7 +246,11 @@ class NameFinder:
             if not self._is_surname(surname):
                 continue
             stop = following.end(1)
-            base = POSSESSIVE_SCORE if _POSSESSIVE.match(text, stop) else BASE_SCORE
+            base = (
+                POSSESSIVE_SCORE
+                if _POSSESSIVE.match(text, stop) or _ADDRESS_AFTER.match(text, stop)
+                else BASE_SCORE
+            )
             score, words = self.context_rule.score(context, start, stop, base)
             found.append(
                 RawMatch(
@@ -163,3 +264,87 @@ class NameFinder:
                 )
             )
         return found
+
+    def _surname_first(
+        self, text: str, start: int, end: int, context: TextContext
+    ) -> RawMatch | None:
+        """ "Ruiz, Ana" (the given name at ``start:end``), or None."""
+        first = text[start:end]
+        if not first[:1].isupper() or not first[1:].islower():
+            return None
+        before = _SURNAME_FIRST.search(text, max(0, start - 48), start)
+        if before is None or not self._is_surname(before.group(1)):
+            return None
+        begin = before.start(1)
+        score, words = self.context_rule.score(context, begin, end, BASE_SCORE)
+        return RawMatch(
+            entity_type=PERSON,
+            start=begin,
+            end=end,
+            score=score,
+            recognizer=RECOGNIZER,
+            pattern="surname, given name",
+            context_words=words,
+        )
+
+    def _name_cells(self, text: str, start: int, end: int, context: TextContext) -> list[RawMatch]:
+        """A given name alone in a cell under a "First Name" header (a class list pasted from
+        a spreadsheet), with the surname of the cell beside it under a "Last Name" header: one
+        person, one finding (``distinct(PERSON)`` counts people)."""
+        first = text[start:end]
+        if not first[1:].islower():
+            return []
+        header = column_header(text, start, end)
+        if header is None or not _GIVEN_HEADER.search(header):
+            return []
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        delimiter = next((d for d in DELIMITERS if line.count(d) >= MIN_DELIMITERS[d]), None)
+        low, high = start, end
+        if delimiter is not None:
+            for cell_start, cell_end in self._neighbour_cells(text, start, end, delimiter):
+                word = text[cell_start:cell_end]
+                if not word[:1].isupper() or not self._is_surname(word):
+                    continue
+                above = column_header(text, cell_start, cell_end)
+                if above is not None and _SURNAME_HEADER.search(above):
+                    low, high = min(low, cell_start), max(high, cell_end)
+                    break
+        score, words = self.context_rule.score(context, start, end, BASE_SCORE)
+        return [
+            RawMatch(
+                entity_type=PERSON,
+                start=low,
+                end=high,
+                score=score,
+                recognizer=RECOGNIZER,
+                pattern="names in name columns",
+                context_words=words,
+            )
+        ]
+
+    @staticmethod
+    def _neighbour_cells(text: str, start: int, end: int, delimiter: str) -> list[tuple[int, int]]:
+        """The spans of the values of the cells just before and just after ``start:end``."""
+        spans = []
+        before = text.rfind(delimiter, 0, start)
+        if before > 0:
+            left = max(text.rfind(delimiter, 0, before), text.rfind("\n", 0, before)) + 1
+            cell = text[left:before]
+            word = cell.strip(" \"'\r")
+            if word:
+                spans.append((left + cell.find(word), left + cell.find(word) + len(word)))
+        after = text.find(delimiter, end)
+        newline = text.find("\n", end)
+        if after >= 0 and (newline < 0 or after < newline):
+            stops = [
+                i for i in (text.find(delimiter, after + 1), text.find("\n", after + 1)) if i >= 0
+            ]
+            right = min(stops) if stops else len(text)
+            cell = text[after + 1 : right]
+            word = cell.strip(" \"'\r")
+            if word:
+                first = after + 1 + cell.find(word)
+                spans.append((first, first + len(word)))
+        return spans

@@ -10,14 +10,16 @@ as a spreadsheet's column header is for its cells (``Segment.context``, ``CellTa
 
 from __future__ import annotations
 
-DELIMITERS = ("\t", "|", ",")
+# ";" is what spreadsheets write for CSV where the comma is the decimal mark (Spanish locales),
+# so a line with two of them is split at them before its commas ("Ruiz, Ana;8165186;7,5").
+DELIMITERS = ("\t", "|", ";", ",")
 # How many lines above a value its header may be (a longer pasted table is a file's work).
 MAX_ROWS = 400
 # At least this many delimiters in each line of the block (one tab makes two columns, but a
 # comma or a pipe in prose is too common for fewer than two).
-MIN_DELIMITERS = {"\t": 1, "|": 2, ",": 2}
+MIN_DELIMITERS = {"\t": 1, "|": 2, ",": 2, ";": 2}
 _PADDING = " \"'\r"
-_EDGES = "\t|,\n"
+_EDGES = "\t|,;\n"
 # A longer line is no table row (and counting its cells at every match would cost).
 MAX_LINE = 2000
 

@@ -16,10 +16,13 @@ from tests.gateway.sink import Sink
 from tests.roster.one_student import one_student_roster
 
 SECRET = b"gateway-roster-secret-0123456789abcdef"
+# The IEP terms a paragraph away from the name: without the roster, the shipped name lists
+# find the name but not beside a student term (the sample policy's near()), so only the roster
+# says she is a student.
 MESSAGE = (
     b"From: mlopez@cusd.com\r\nTo: tutor@gmail.com\r\nSubject: Thursday\r\n\r\n"
-    b"Marisol Quintanilla will need her IEP accommodations for the quiz:\r\n"
-    b"extended time and a reader.\r\n"
+    b"Marisol Quintanilla will take the quiz on Thursday.\r\n\r\n"
+    b"Her IEP accommodations apply: extended time and a reader.\r\n"
 )
 
 

@@ -116,7 +116,9 @@ def test_a_roster_without_its_secret_is_a_usage_error(env, monkeypatch, capsys):
 
 def test_recognizers_and_threshold_options(env, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv(SECRET_ENV, TEST_SECRET.decode())
-    argv = ["--from", "cm@cusd.com", "--to", "advocate@gmail.com"]
+    # Inside the district: delivered whatever is found (this test is about what is found; sent
+    # outside, the student named beside her IEP is held).
+    argv = ["--from", "cm@cusd.com", "--to", "colleague@cusd.com"]
 
     def found(*options: str) -> dict[str, int]:
         assert check(monkeypatch, IEP, *argv, *options) == 0

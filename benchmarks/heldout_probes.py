@@ -1,0 +1,50 @@
+"""The held-out probe messages of ``tests/data/labeled/heldout_probes.jsonl`` (issue 18).
+
+    .venv/bin/python benchmarks/heldout_probes.py [--names]
+
+Written by ``benchmarks/make_heldout_styles.py``: a teacher's messages to a personal address,
+decided by ``samples/policy.toml`` as ``dlp check`` decides them (PERSON from the name lists
+on). ``record-*`` and ``id-*`` must be held (a named student beside a record term in English or
+Spanish, SSNs and student IDs under labels not seen before); ``staff-*`` and ``ham-*`` must be
+delivered (colleagues, ordinary mail with names, phones and look-alike numbers). Prints right
+of total per kind and language.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.detection_quality import RECIPIENT, SAMPLE_POLICY, SENDER, ham_scanner
+from benchmarks.proximity_probes import load_probes, verdict
+from dlp.policy import load_policy
+
+PROBES = Path(__file__).resolve().parents[1] / "tests" / "data" / "labeled" / "heldout_probes.jsonl"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--names", action="store_true", help="list the wrongly decided probes")
+    args = parser.parse_args()
+    scanner, policy = ham_scanner(), load_policy(SAMPLE_POLICY)
+    right: Counter[tuple[str, str, str]] = Counter()
+    total: Counter[tuple[str, str, str]] = Counter()
+    wrong = []
+    for probe in load_probes(PROBES):
+        key = (probe.kind, probe.lang, probe.expect)
+        total[key] += 1
+        if verdict(probe, scanner, policy, SENDER, RECIPIENT) == probe.expect:
+            right[key] += 1
+        else:
+            wrong.append(probe.id)
+    print("held-out probes: kind / language / expected: right of total")
+    for key in sorted(total):
+        print(f"  {' / '.join(key):24} {right[key]:3} of {total[key]:3}")
+    print(f"total: {sum(right.values())} of {sum(total.values())} right")
+    if args.names and wrong:
+        print("wrong:", " ".join(wrong))
+
+
+if __name__ == "__main__":
+    main()
