@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import os
 import random
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
@@ -131,8 +133,8 @@ def serve_passthrough(port: int, next_hop: int) -> None:
             await asyncio.get_running_loop().run_in_executor(
                 executor,
                 forward,
-                envelope.original_content,
-                envelope.mail_from,
+                envelope.original_content or b"",
+                envelope.mail_from or "",
                 envelope.rcpt_tos,
             )
             return "250 2.0.0 Ok"
@@ -326,14 +328,23 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(times.get(member, 0.0) for member in tree)
 
 
-def print_capacity(cpu_per_message: dict[str, float]) -> None:
+def print_capacity(
+    cpu_per_message: dict[str, float], base_cpu: dict[str, float] | None = None
+) -> None:
     """CPU seconds per message in the gateway's processes, and the rate that makes on this
-    machine's cores when nothing else runs (the figure to hold against a target)."""
+    machine's cores when nothing else runs (the figure to hold against a target); with a
+    base, its CPU per message too, measured in the same run (the A/B figure on a loaded
+    machine, where the wall clock mostly measures the neighbours)."""
     cores = os.cpu_count() or 1
     print(f"\ngateway CPU per message (its processes); the rate that allows on {cores} idle cores")
     for kind, cpu in cpu_per_message.items():
         rate = cores / cpu if cpu > 0 else float("inf")
-        print(f"{kind:<10} {cpu * 1000:>9.1f} ms CPU  {rate:>9.1f} msg/s")
+        extra = ""
+        if base_cpu and base_cpu.get(kind):
+            extra = (
+                f"   base {base_cpu[kind] * 1000:>7.2f} ms CPU  ratio {cpu / base_cpu[kind]:.2f}"
+            )
+        print(f"{kind:<10} {cpu * 1000:>9.2f} ms CPU  {rate:>9.1f} msg/s{extra}")
 
 
 def crlf(raw: bytes) -> bytes:
@@ -459,6 +470,26 @@ def start(
         )
 
 
+@contextlib.contextmanager
+def profiling(py_spy: Path | None, pid: int, output: Path) -> Iterator[None]:
+    """With ``py_spy``, its sampling of ``pid`` and its children while the block runs: only
+    the thread holding the GIL, so a sample is Python at work rather than a thread waiting
+    on a socket (`--gil`); raw stacks, one line per stack, to sum per function."""
+    if py_spy is None:
+        yield
+        return
+    command = [str(py_spy), "record", "--pid", str(pid), "--subprocesses", "--gil"]
+    command += ["--nonblocking", "--rate", "500", "--format", "raw", "-o", str(output)]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)  # attached before the load starts
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        recorder.wait(60)
+    print(f"profile: {output}", flush=True)
+
+
 # Run with ``python -c`` in the tree that is to read the roster (each tree its own format):
 # this file puts its own tree first on sys.path, which is the wrong one for the base.
 MAKE_ROSTER = (
@@ -518,6 +549,12 @@ def main() -> int:
     parser.add_argument("--serve-passthrough", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--roster-students", type=int, default=0, help="load a roster of N")
     parser.add_argument("--base", type=Path, help="another checkout to compare with (main)")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="a py-spy executable: sample the gateway's processes during each kind's first "
+        "throughput run (raw stacks, GIL holder only, in the work folder's profile-KIND.txt)",
+    )
     args = parser.parse_args()
     if args.serve_sink:
         serve_sink(args.serve_sink)
@@ -581,18 +618,24 @@ def main() -> int:
             f"{'target':>7}  replies" + ("   base msg/s  ratio" if args.base else "")
         )
         cpu_per_message: dict[str, float] = {}
+        base_cpu: dict[str, float] = {}
         for kind, items in messages.items():
             for name in trees:
                 throughput(ports[name], items, 2, 0.5)  # warm
             relay_rate, _ = throughput(relay_port, items, args.clients, seconds)
             cpu_before = tree_cpu_seconds(processes[2].pid)
-            rate, codes = throughput(gateway_port, items, args.clients, seconds)
+            with profiling(args.py_spy, processes[2].pid, work / f"profile-{kind}.txt"):
+                rate, codes = throughput(gateway_port, items, args.clients, seconds)
             cpu_per_message[kind] = (tree_cpu_seconds(processes[2].pid) - cpu_before) / max(
                 1, sum(codes.values())
             )
             extra = ""
             if args.base:
-                base_rate, _ = throughput(ports["base"], items, args.clients, seconds)
+                cpu_before = tree_cpu_seconds(processes[3].pid)
+                base_rate, base_codes = throughput(ports["base"], items, args.clients, seconds)
+                base_cpu[kind] = (tree_cpu_seconds(processes[3].pid) - cpu_before) / max(
+                    1, sum(base_codes.values())
+                )
                 again, _ = throughput(gateway_port, items, args.clients, seconds)
                 rate = (rate + again) / 2  # before and after the base's run
                 extra = f"   {base_rate:>10.1f}  {rate / base_rate:>5.2f}"
@@ -602,7 +645,7 @@ def main() -> int:
                 f"{target if target else '-':>7}  {codes}{extra}",
                 flush=True,
             )
-        print_capacity(cpu_per_message)
+        print_capacity(cpu_per_message, base_cpu)
         print("\nadded latency at half the target rate (p50 / p99, ms)")
         print(
             f"{'messages':<10} {'rate/s':>7} {'relay p50':>10} {'p99':>7} "

@@ -25,8 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlp.domains import ascii_address
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class Outcome(StrEnum):
@@ -269,6 +273,27 @@ class _Client(smtplib.SMTP):
     def starttls_for(self, context: ssl.SSLContext) -> tuple[int, bytes]:
         self._host = self._tls_name
         return self.starttls(context=context)
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        """smtplib's DATA, sending the bytes of `dot_stuffed` (smtplib's own regular
+        expression cost more than the rest of a delivery for a 50 KB message)."""
+        if not isinstance(msg, bytes):
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.send(dot_stuffed(msg))
+        return self.getreply()
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """``data`` as DATA carries it (RFC 5321 4.5.2), as smtplib sends it: a "." that begins a
+    line doubled, then CRLF "." CRLF (a CRLF first when ``data`` does not end with one)."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    return stuffed + (b".\r\n" if stuffed.endswith(b"\r\n") else b"\r\n.\r\n")
 
 
 def _context(hop: _Hop) -> ssl.SSLContext:

@@ -3,12 +3,18 @@
 Only ``smtp_DATA`` is replaced; the rest of the session (EHLO, STARTTLS, AUTH, MAIL, RCPT) is
 aiosmtpd's, with the gateway's rules in the handler's hooks. HELO, EHLO, MAIL and RCPT first
 refuse an argument with a NUL byte, which aiosmtpd would take as part of a name or an address.
+
+MAIL and RCPT read their address through `_getaddr`: the usual ``<local@domain>`` is taken
+as it is, and anything else goes to aiosmtpd's parser (the e-mail package's RFC 5322 one,
+which returns such an address unchanged but costs about 45 µs a call, more than any other
+step of receiving a short message).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -39,6 +45,11 @@ class GatewayEnvelope(Envelope):
 
 Command = Callable[[SMTP, str], Awaitable[None]]
 
+# RFC 5322 atext, ASCII only: none of it is a special or white space to the e-mail package.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# ``<local@domain>``, both dot-atoms: what aiosmtpd's parser returns unchanged.
+_PLAIN_ADDRESS = re.compile(rf"<({_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*)>")
+
 
 def _refusing_nul(command: Command) -> Command:
     """``command``, first refusing an argument that holds a NUL byte (5xx, nothing recorded).
@@ -67,6 +78,24 @@ class GatewaySMTP(SMTP):
     smtp_EHLO = _refusing_nul(SMTP.smtp_EHLO)
     smtp_MAIL = _refusing_nul(SMTP.smtp_MAIL)
     smtp_RCPT = _refusing_nul(SMTP.smtp_RCPT)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's ``_getaddr``, without its parser for a plain ``<local@domain>``: the
+        address, and the rest of the argument after the white space that follows it (the
+        parser's folding white space). A comment or anything unusual goes to the parser."""
+        match = _PLAIN_ADDRESS.match(arg)
+        if match is None:
+            return super()._getaddr(arg)
+        rest = arg[match.end() :]
+        if rest[:1] in (" ", "\t"):
+            rest = rest.lstrip()  # as the parser's white space: all of it, Unicode too
+        if rest[:1] == "(":
+            return super()._getaddr(arg)
+        address = match.group(1)
+        limit = self.local_part_limit
+        if limit and len(address.rpartition("@")[0]) > limit:
+            return None, None
+        return address, rest
 
     def _create_envelope(self) -> GatewayEnvelope:
         return GatewayEnvelope()

@@ -63,12 +63,13 @@ class LoopStamp:
     def seen(self, raw: bytes, recipients: Iterable[str]) -> bool:
         """Whether ``raw`` carries a stamp this gateway made for a copy to every one of
         ``recipients`` (under any of its host names: the key decides)."""
-        if NAME.lower().encode() not in raw[:65536].lower():
+        # A stamp is a field of the header block: only the block's first 64 KB are looked
+        # through (the whole message's were: a copy and a lower-casing of every byte).
+        block = header_block(raw)
+        if NAME.lower().encode() not in block[:65536].lower():
             return False
         wanted = set(self._recipients(recipients))
-        head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
-            header_block(raw)
-        )
+        head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
         for value in head.get_all(NAME, []):
             found = _FIELD.search("".join(str(value).split()).replace(";", "; "))
             if found is None:

@@ -116,6 +116,10 @@ def damerau_levenshtein(a: str, b: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
+# Domains whose answer a detector remembers; past that it starts again (a bound on memory).
+ANSWERS = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class _Protected:
     domain: str
@@ -123,6 +127,9 @@ class _Protected:
     label: str  # the registered label, without the public suffix
     suffix: str
     skeleton: str
+
+
+_State = tuple[tuple[_Protected, ...], int, int, bool]
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -136,7 +143,7 @@ class LookalikeDetector:
     ``protected`` holds domains or e-mail addresses; an address protects its domain.
     """
 
-    __slots__ = ("_protected", "max_distance", "min_length", "other_suffix")
+    __slots__ = ("_answers", "_protected", "max_distance", "min_length", "other_suffix")
 
     def __init__(
         self,
@@ -158,13 +165,36 @@ class LookalikeDetector:
             label, suffix = _split(name)
             entries.setdefault(name, _Protected(decoded, name, label, suffix, skeleton(name)))
         self._protected = tuple(entries.values())
+        self._answers: dict[str, LookalikeMatch | None] = {}
+
+    def __getstate__(self) -> _State:
+        # Sent to each scanning process with the policy: the answers stay behind.
+        return (self._protected, self.max_distance, self.min_length, self.other_suffix)
+
+    def __setstate__(self, state: _State) -> None:
+        self._protected, self.max_distance, self.min_length, self.other_suffix = state
+        self._answers = {}
 
     @property
     def protected(self) -> tuple[str, ...]:
         return tuple(entry.name for entry in self._protected)
 
     def check(self, domain: str) -> LookalikeMatch | None:
-        """The protected domain ``domain`` imitates, or None (also for the protected ones)."""
+        """The protected domain ``domain`` imitates, or None (also for the protected ones).
+
+        Remembered per domain (up to `ANSWERS`): a decision checks every outside recipient,
+        most mail goes to the same few domains, and a check costs a decision's rules twice."""
+        try:
+            return self._answers[domain]
+        except KeyError:
+            pass
+        answer = self._check(domain)
+        if len(self._answers) >= ANSWERS:
+            self._answers.clear()
+        self._answers[domain] = answer
+        return answer
+
+    def _check(self, domain: str) -> LookalikeMatch | None:
         decoded = decode_domain(domain)
         name = registrable(decoded)
         if any(entry.name == name for entry in self._protected):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parseaddr
@@ -37,6 +38,9 @@ class Recipient:
         return frozenset(flags)
 
 
+# Remembered: every recipient of every message goes through the e-mail package's address
+# parser and IDNA, and the same addresses come back all day.
+@functools.lru_cache(maxsize=4096)
 def normalize_address(address: str) -> tuple[str, str]:
     """``"Ms. Doe" <Jane@Example.COM>`` -> (``Jane@example.com``, ``example.com``); the domain
     in IDNA A-labels (``bücher.example`` -> ``xn--bcher-kva.example``), as the policy's are."""

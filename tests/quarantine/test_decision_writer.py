@@ -67,9 +67,35 @@ def test_rows_are_written_after_the_reply_in_batches_and_history_waits_for_them(
     try:
         asyncio.run(run())
         assert book.count() == 3
-        # The first row went alone (the writer started with it); the two that came while it
-        # waited went together, in one transaction.
-        assert book.batches == [1, 2]
+        # The rows waited together for others to join them (`LINGER`); the history did not
+        # wait for that wait: one transaction, at once.
+        assert book.batches == [3]
+    finally:
+        executor.shutdown()
+        book.close()
+
+
+def test_rows_decided_close_together_share_one_transaction_without_a_flush(
+    scanner: object, policy: Policy, store_url: str
+) -> None:
+    book = GatedBook(store_url)
+    book.gate.set()
+    executor = ThreadPoolExecutor(2)
+    recorder = DecisionRecorder(book, SECRET, executor, linger=0.05)
+    messages = [_decided(scanner, policy, n) for n in range(4)]
+
+    async def run() -> None:
+        for decided in messages[:3]:
+            await recorder.decided(decided)
+        await asyncio.sleep(0.5)  # past the linger: written by the writer alone
+        assert book.batches == [3]
+        await recorder.decided(messages[3])
+        await recorder.flush()
+
+    try:
+        asyncio.run(run())
+        assert book.batches == [3, 1]
+        assert book.count() == 4
     finally:
         executor.shutdown()
         book.close()
