@@ -45,8 +45,10 @@ _OPENERS = "(<[\"'"
 _CLOSERS = ")>]\"';:!?"
 
 
-# (length of the phrase or term, its terms, its context phrase ids, whether a given name)
-_Value = tuple[int, tuple["Term", ...], tuple[int, ...], bool]
+# (length of the phrase or term, its terms, its context phrase ids, whether a given name:
+# False, True, or _NAME_ONLY for a key that is nothing else)
+_Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
+_NAME_ONLY = object()
 
 
 @lru_cache(maxsize=4)
@@ -228,7 +230,9 @@ class TextIndexer:
                 len(spelling),
                 tuple(key_terms),
                 tuple(key_phrases),
-                spelling in names,
+                (_NAME_ONLY if not key_terms and not key_phrases else True)
+                if spelling in names
+                else False,
             )
             for spelling, (key_terms, key_phrases) in keys.items()
         }
@@ -258,8 +262,8 @@ class TextIndexer:
             self._database = _literal_database(self._keys)
         if self._keys and (not use_hyperscan or not self._all_ascii):
             self._automaton = ahocorasick.Automaton()
-            for key, value in zip(self._keys, self._values, strict=True):
-                self._automaton.add_word(key, value)
+            for number, key in enumerate(self._keys):
+                self._automaton.add_word(key, number)
             self._automaton.make_automaton()
 
     def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:
@@ -281,18 +285,19 @@ class TextIndexer:
         # Most text is ASCII: its offsets are the text's own, no map to go through.
         identity = normalized.is_identity
         to_original, to_original_end = normalized.to_original, normalized.to_original_end
-        padded = f" {skeleton(lowered)} "
         size = len(lowered)
         # Bound once: thousands of places a text, each appended to three lists.
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
-        for last, (length, terms, phrases, given_name) in self._places(padded):
-            # `last` is the trailing pad space (or the digit after a glued phrase);
-            # [last - 1 - length, last - 1) in normalized text
-            end = last - 1
+        values, count = self._values, len(self._values)
+        for code in self._places(lowered):
+            length, terms, phrases, given_name = values[code % count]
+            # The key ends at the trailing pad space (or the digit after a glued phrase):
+            # [end - length, end) in normalized text.
+            end = code // count - 2
             found_at = end - length
             start = found_at if identity else to_original(found_at)
-            if given_name and not terms and not phrases and not text[start].isupper():
+            if given_name is _NAME_ONLY and not text[start].isupper():
                 continue  # only a capitalized given name can start a name
             # ``in_address``'s first test inlined (most places are a token of their own).
             before = lowered[found_at - 1] if found_at else " "
@@ -304,21 +309,23 @@ class TextIndexer:
             ) and in_address(lowered, found_at, end):
                 continue
             original_end = end if identity else to_original_end(end)
-            for term in terms:
-                matches.append(
-                    RawMatch(
-                        term.category,
-                        start,
-                        original_end,
-                        term.score,
-                        KEYWORD_RECOGNIZER,
-                        term.text,
+            if phrases:
+                for phrase in phrases:
+                    add_start(start)
+                    add_end(original_end)
+                    add_phrase(phrase)
+            if terms:
+                for term in terms:
+                    matches.append(
+                        RawMatch(
+                            term.category,
+                            start,
+                            original_end,
+                            term.score,
+                            KEYWORD_RECOGNIZER,
+                            term.text,
+                        )
                     )
-                )
-            for phrase in phrases:
-                add_start(start)
-                add_end(original_end)
-                add_phrase(phrase)
             if given_name:
                 add_name((start, original_end))
         # Out of order only where a glued phrase ends before a longer key that started first:
@@ -330,30 +337,35 @@ class TextIndexer:
             context.phrases = [context.phrases[i] for i in order]
         return matches, context
 
-    def _places(self, padded: str) -> Iterable[tuple[int, _Value]]:
-        """(index of its last character, value) of every key in ``padded``, in the order
-        the Aho-Corasick automaton reports them: by end, then the longest first."""
+    def _places(self, lowered: str) -> list[int]:
+        """Every key in the padded skeleton of ``lowered``, as ``end * len(keys) + key``
+        (``end``: in the padded skeleton, after the key), in the order the Aho-Corasick
+        automaton reports them: by end, then the longest first (key numbers go from the
+        longest key)."""
         database, automaton = self._database, self._automaton
-        if automaton is not None and (database is None or not padded.isascii()):
-            return automaton.iter(padded)
-        if database is None:
-            return []
-        # A character outside ASCII is one "?" byte (the skeleton has no "?", no key one):
-        # offsets stay the text's.
-        data = padded.encode("ascii") if padded.isascii() else padded.encode("ascii", "replace")
+        count = len(self._keys)
+        if lowered.isascii() and database is not None:
+            data = b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" "
+        else:
+            padded = f" {skeleton(lowered)} "
+            if automaton is not None:
+                return [(last + 1) * count + key for last, key in automaton.iter(padded)]
+            if database is None:
+                return []
+            # A character outside ASCII is one "?" byte (the skeleton has no "?", no key
+            # one): offsets stay the text's.
+            data = padded.encode("ascii", "replace")
         found: list[int] = []
         add = found.append
-        count = len(self._keys)
 
         def on_match(key: int, _from: int, to: int, _flags: int, _context: object) -> None:
             add(to * count + key)
 
         database.scan(data, match_event_handler=on_match)
-        # Hyperscan's order among the keys ending at one place is its own: one sort of
-        # integers (end, then key number: the longest first) gives the automaton's.
+        # Hyperscan's order among the keys ending at one place is its own: one sort gives
+        # the automaton's.
         found.sort()
-        values = self._values
-        return [(code // count - 1, values[code % count]) for code in found]
+        return found
 
     def phrases_in(self, text: str) -> set[int]:
         """Context phrase ids anywhere in ``text`` (a segment's own context)."""
