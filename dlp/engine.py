@@ -252,7 +252,11 @@ class Scanner:
                     ]
                 found.extend(matches)
         if self.names is not None and context is not None and context_index.given_names:
-            found.extend(self.names.find(text, context_index.given_names, context))
+            found.extend(
+                self.names.find(
+                    text, context_index.given_names, context, self.config.score_threshold
+                )
+            )
         if self.roster is not None:
             people = self.roster.find(text, ascii_bytes)
             if people:

@@ -123,10 +123,18 @@ class NameFinder:
         return len(parts) > 1 and all(part in surnames for part in parts)
 
     def find(
-        self, text: str, given_places: list[tuple[int, int]], context: TextContext
+        self,
+        text: str,
+        given_places: list[tuple[int, int]],
+        context: TextContext,
+        threshold: float = 0.0,
     ) -> list[RawMatch]:
+        """PERSON matches at the given names' places; ``threshold``: only those scoring at
+        least that (most pairs have no context word and would only be dropped later)."""
         found: list[RawMatch] = []
         length = len(text)
+        surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
+        score_of = self.context_rule.score
         for start, end in given_places:
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
@@ -140,7 +148,7 @@ class NameFinder:
                 len(first) > 1 and not first[1:].islower() and not first.isupper()
             ):
                 continue
-            following = _SURNAME.match(text, end)
+            following = surname_at(text, end)
             if following is None:
                 continue
             surname = following.group(1)
@@ -149,17 +157,11 @@ class NameFinder:
             if not self._is_surname(surname):
                 continue
             stop = following.end(1)
-            base = POSSESSIVE_SCORE if _POSSESSIVE.match(text, stop) else BASE_SCORE
-            score, words = self.context_rule.score(context, start, stop, base)
+            base = POSSESSIVE_SCORE if possessive_at(text, stop) else BASE_SCORE
+            score, words = score_of(context, start, stop, base)
+            if score < threshold:
+                continue
             found.append(
-                RawMatch(
-                    entity_type=PERSON,
-                    start=start,
-                    end=stop,
-                    score=score,
-                    recognizer=RECOGNIZER,
-                    pattern="given name and surname",
-                    context_words=words,
-                )
+                RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
             )
         return found
