@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +37,10 @@ KEYWORD_RECOGNIZER = "KeywordRecognizer"
 _KEPT = {c for c in range(128) if chr(c).isalnum() or chr(c) == "#"}
 _TO_SPACE = bytes.maketrans(
     bytes(c for c in range(128) if c not in _KEPT), b" " * (128 - len(_KEPT))
+)
+# The skeleton of lower-cased ASCII text, from the text as written: one translate.
+_LOWER_SKELETON = bytes(
+    ord(chr(c).lower()) if c in _KEPT else 32 if c < 128 else c for c in range(256)
 )
 _NOT_KEPT = re.compile(r"[^\w#]|_")
 # How far to look for the edges of the token around a match (a URL or a path is shorter).
@@ -82,6 +86,10 @@ def _token_around(text: str, start: int, end: int) -> str:
     while right < ceiling and not text[right].isspace():
         right += 1
     return text[left:right]
+
+
+def _same(offset: int) -> int:
+    return offset
 
 
 def in_address(normalized: str, start: int, end: int) -> bool:
@@ -273,24 +281,39 @@ class TextIndexer:
             cached = self._wanted[phrases] = frozenset(i for i in ids if i is not None)
         return cached
 
-    def index(self, text: str, folded: bool = False) -> tuple[list[RawMatch], ContextIndex]:
+    def index(
+        self, text: str, folded: bool = False, ascii_bytes: bytes | None = None
+    ) -> tuple[list[RawMatch], ContextIndex]:
         """Dictionary matches and the context index of ``text`` (``folded``: it is
-        ``normalize.fold``'s output already, as the scanner passes it)."""
+        ``normalize.fold``'s output already, as the scanner passes it; ``ascii_bytes``:
+        ``text`` encoded, when the caller has it: an ASCII text)."""
         matches: list[RawMatch] = []
         context = ContextIndex()
         if self._empty or not text:
             return matches, context
-        normalized: NormalizedText = normalize(text, folded)
-        lowered = normalized.text
-        # Most text is ASCII: its offsets are the text's own, no map to go through.
-        identity = normalized.is_identity
-        to_original, to_original_end = normalized.to_original, normalized.to_original_end
+        if folded and ascii_bytes is not None and self._database is not None:
+            # Folded ASCII text (most of it): the bytes Hyperscan reads are the text's,
+            # lower-cased and reduced to the skeleton by one translate; the lower-cased text
+            # is made only if a place needs the address test.
+            places = self._scan(b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")
+            normalized: NormalizedText | None = None
+            lowered = text  # read only for spaces and punctuation, which have no case
+            identity = True
+            to_original: Callable[[int], int] = _same
+            to_original_end: Callable[[int], int] = _same
+        else:
+            normalized = normalize(text, folded)
+            lowered = normalized.text
+            places = self._places(lowered)
+            # Most text is ASCII: its offsets are the text's own, no map to go through.
+            identity = normalized.is_identity
+            to_original, to_original_end = normalized.to_original, normalized.to_original_end
         size = len(lowered)
         # Bound once: thousands of places a text, each appended to three lists.
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
         values, count = self._values, len(self._values)
-        for code in self._places(lowered):
+        for code in places:
             length, terms, phrases, given_name = values[code % count]
             # The key ends at the trailing pad space (or the digit after a glued phrase):
             # [end - length, end) in normalized text.
@@ -306,8 +329,11 @@ class TextIndexer:
                 after = lowered[end + 1]
             if not (
                 (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
-            ) and in_address(lowered, found_at, end):
-                continue
+            ):
+                if normalized is None:
+                    normalized = normalize(text, folded)
+                if in_address(normalized.text, found_at, end):
+                    continue
             original_end = end if identity else to_original_end(end)
             if phrases:
                 for phrase in phrases:
@@ -343,18 +369,24 @@ class TextIndexer:
         automaton reports them: by end, then the longest first (key numbers go from the
         longest key)."""
         database, automaton = self._database, self._automaton
-        count = len(self._keys)
         if lowered.isascii() and database is not None:
-            data = b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" "
-        else:
-            padded = f" {skeleton(lowered)} "
-            if automaton is not None:
-                return [(last + 1) * count + key for last, key in automaton.iter(padded)]
-            if database is None:
-                return []
-            # A character outside ASCII is one "?" byte (the skeleton has no "?", no key
-            # one): offsets stay the text's.
-            data = padded.encode("ascii", "replace")
+            return self._scan(b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" ")
+        padded = f" {skeleton(lowered)} "
+        if automaton is not None:
+            count = len(self._keys)
+            return [(last + 1) * count + key for last, key in automaton.iter(padded)]
+        if database is None:
+            return []
+        # A character outside ASCII is one "?" byte (the skeleton has no "?", no key one):
+        # offsets stay the text's.
+        return self._scan(padded.encode("ascii", "replace"))
+
+    def _scan(self, data: bytes) -> list[int]:
+        """``_places`` of a padded skeleton as bytes, by Hyperscan."""
+        database = self._database
+        if database is None:
+            return []
+        count = len(self._keys)
         found: list[int] = []
         add = found.append
 
