@@ -1,4 +1,5 @@
-"""One Aho-Corasick pass that finds dictionary terms and context words together.
+"""One pass that finds dictionary terms and context words together (an Aho-Corasick automaton,
+then, once a process has read enough text, a Hyperscan database of the same keys).
 
 Text, terms and context phrases are all reduced to a "word skeleton": lower case, normalized,
 every character other than a letter, a digit or "#" turned into a space (the length and so the
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import ahocorasick
 import hyperscan
@@ -55,16 +56,27 @@ _Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
 _NAME_ONLY = object()
 
 
-@lru_cache(maxsize=4)
+# Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton (9
+# against 27 ms for 4 MB of school mail), but compiling its database of the shipped keys costs
+# 0.5 s of CPU, what the automaton's slower reading costs over some 100 MB: more than a
+# command that scans a message ever reads. So the automaton reads the first texts, and once an
+# indexer has read this many characters (a gateway's worker, a run over a folder) the database
+# is compiled in a thread (Hyperscan lets go of the interpreter meanwhile) and read from when
+# it is ready. Both passes find the same places in the same order (tests/detect/test_text_index).
+HYPERSCAN_AFTER = 256_000
+# Compiled databases by their keys, the last few: a process builds its scanners again from the
+# same recognizers (a reload, the tests).
+_DATABASES: dict[tuple[str, ...], hyperscan.Database] = {}
+_KEPT_DATABASES = 4
+_DATABASES_LOCK = threading.Lock()
+
+
 def _literal_database(keys: tuple[str, ...]) -> hyperscan.Database:
     """One Hyperscan database of the literal keys in ASCII, the id of each its place in
-    ``keys``.
-
-    Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton
-    (9 against 27 ms for 4 MB of school mail); compiling it costs more (0.7 s for the shipped
-    terms, context words and given names), so the last few are kept: a process builds its
-    scanners again from the same recognizers (a reload, the tests).
-    """
+    ``keys``."""
+    database = _DATABASES.get(keys)
+    if database is not None:
+        return database
     ids = [index for index, key in enumerate(keys) if key.isascii()]
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
@@ -74,6 +86,10 @@ def _literal_database(keys: tuple[str, ...]) -> hyperscan.Database:
         flags=0,
         literal=True,
     )
+    with _DATABASES_LOCK:
+        while len(_DATABASES) >= _KEPT_DATABASES:
+            del _DATABASES[next(iter(_DATABASES))]
+        _DATABASES[keys] = database
     return database
 
 
@@ -203,11 +219,12 @@ class TextIndexer:
         terms: Iterable[Term],
         context_phrases: Iterable[str],
         given_names: Iterable[str] = (),
-        use_hyperscan: bool = True,
+        hyperscan_after: int | None = HYPERSCAN_AFTER,
     ) -> None:
         """``given_names``: one-word names whose places the index also records (the PERSON
         recognizer's first pass rides on this one instead of reading the text again).
-        ``use_hyperscan``: False reads every text with the Aho-Corasick automaton (the
+        ``hyperscan_after``: how many characters to read with the automaton before the
+        Hyperscan database is compiled (in a thread); 0: compiled here; None: never (the
         reference the Hyperscan pass is held to in the tests)."""
         self.terms = tuple(terms)
         phrases = sorted({" ".join(skeleton_words(p)) for p in context_phrases} - {""})
@@ -262,17 +279,41 @@ class TextIndexer:
         self._keys = tuple(sorted(values, key=lambda key: (-len(key), key)))
         self._values = tuple(values[key] for key in self._keys)
         self._automaton: ahocorasick.Automaton | None = None
-        self._database: hyperscan.Database | None = None
-        # Keys outside ASCII (a district's terms in another script) can only be in a text
-        # outside ASCII; such a text goes through the automaton (Hyperscan reads bytes).
-        self._all_ascii = all(key.isascii() for key in self._keys)
-        if use_hyperscan and any(key.isascii() for key in self._keys):
-            self._database = _literal_database(self._keys)
-        if self._keys and (not use_hyperscan or not self._all_ascii):
+        if self._keys:
             self._automaton = ahocorasick.Automaton()
             for number, key in enumerate(self._keys):
                 self._automaton.add_word(key, number)
             self._automaton.make_automaton()
+        # Keys outside ASCII (a district's terms in another script) can only be in a text
+        # outside ASCII; such a text goes through the automaton (Hyperscan reads bytes).
+        self._all_ascii = all(key.isascii() for key in self._keys)
+        if not any(key.isascii() for key in self._keys):
+            hyperscan_after = None
+        self._hyperscan_after = hyperscan_after
+        self._read = 0
+        self._compiling = False
+        self._database: hyperscan.Database | None = None
+        if hyperscan_after is not None:
+            self._database = _DATABASES.get(self._keys)
+            if self._database is None and hyperscan_after <= 0:
+                self._database = _literal_database(self._keys)
+
+    @property
+    def reads_with_hyperscan(self) -> bool:
+        """Whether the Hyperscan database is ready (texts in ASCII are read with it)."""
+        return self._database is not None
+
+    def _count_read(self, size: int) -> None:
+        after = self._hyperscan_after
+        if after is None or self._compiling:
+            return
+        self._read += size
+        if self._read >= after:
+            self._compiling = True
+            threading.Thread(target=self._compile, name="text-index", daemon=True).start()
+
+    def _compile(self) -> None:
+        self._database = _literal_database(self._keys)
 
     def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:
         cached = self._wanted.get(phrases)
@@ -291,11 +332,14 @@ class TextIndexer:
         context = ContextIndex()
         if self._empty or not text:
             return matches, context
-        if folded and ascii_bytes is not None and self._database is not None:
+        database = self._database
+        if database is None:
+            self._count_read(len(text))
+        if folded and ascii_bytes is not None and database is not None:
             # Folded ASCII text (most of it): the bytes Hyperscan reads are the text's,
             # lower-cased and reduced to the skeleton by one translate; the lower-cased text
             # is made only if a place needs the address test.
-            places = self._scan(b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")
+            places = self._scan(database, b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")
             normalized: NormalizedText | None = None
             lowered = text  # read only for spaces and punctuation, which have no case
             identity = True
@@ -304,7 +348,7 @@ class TextIndexer:
         else:
             normalized = normalize(text, folded)
             lowered = normalized.text
-            places = self._places(lowered)
+            places = self._places(lowered, database)
             # Most text is ASCII: its offsets are the text's own, no map to go through.
             identity = normalized.is_identity
             to_original, to_original_end = normalized.to_original, normalized.to_original_end
@@ -363,29 +407,25 @@ class TextIndexer:
             context.phrases = [context.phrases[i] for i in order]
         return matches, context
 
-    def _places(self, lowered: str) -> list[int]:
+    def _places(self, lowered: str, database: hyperscan.Database | None) -> list[int]:
         """Every key in the padded skeleton of ``lowered``, as ``end * len(keys) + key``
         (``end``: in the padded skeleton, after the key), in the order the Aho-Corasick
         automaton reports them: by end, then the longest first (key numbers go from the
         longest key)."""
-        database, automaton = self._database, self._automaton
-        if lowered.isascii() and database is not None:
-            return self._scan(b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" ")
+        if database is not None and lowered.isascii():
+            return self._scan(database, b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" ")
         padded = f" {skeleton(lowered)} "
-        if automaton is not None:
-            count = len(self._keys)
-            return [(last + 1) * count + key for last, key in automaton.iter(padded)]
-        if database is None:
+        if database is not None and self._all_ascii:
+            # A character outside ASCII is one "?" byte (the skeleton has no "?", no key
+            # one): offsets stay the text's.
+            return self._scan(database, padded.encode("ascii", "replace"))
+        if self._automaton is None:
             return []
-        # A character outside ASCII is one "?" byte (the skeleton has no "?", no key one):
-        # offsets stay the text's.
-        return self._scan(padded.encode("ascii", "replace"))
+        count = len(self._keys)
+        return [(last + 1) * count + key for last, key in self._automaton.iter(padded)]
 
-    def _scan(self, data: bytes) -> list[int]:
+    def _scan(self, database: hyperscan.Database, data: bytes) -> list[int]:
         """``_places`` of a padded skeleton as bytes, by Hyperscan."""
-        database = self._database
-        if database is None:
-            return []
         count = len(self._keys)
         found: list[int] = []
         add = found.append

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,8 +52,8 @@ TEXTS = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS))
 
 def _both(terms: list[Term]) -> tuple[TextIndexer, TextIndexer]:
     return (
-        TextIndexer(terms, PHRASES, GIVEN),
-        TextIndexer(terms, PHRASES, GIVEN, use_hyperscan=False),
+        TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=0),
+        TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=None),
     )
 
 
@@ -80,6 +82,25 @@ def test_hyperscan_pass_finds_what_the_automaton_finds(text: str, upper: bool) -
         _same_index(fast, reference, text, folded=False)
         # As the scanner passes it: folded, with its bytes when it is ASCII.
         _same_index(fast, reference, fold(text).text, folded=True)
+
+
+def test_the_database_is_compiled_in_a_thread_after_enough_text() -> None:
+    text = "Ana Lee's IEP and SSN536221234; section\n504 plan. " * 4
+    terms = [*TERMS[:-1], Term("HEALTH", "a term of this test alone", 1.0)]
+    indexer = TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=len(text) * 2)
+    first = indexer.index(text)
+    assert not indexer.reads_with_hyperscan  # half of what it waits for
+    second = indexer.index(text)
+    deadline = time.monotonic() + 60
+    while not indexer.reads_with_hyperscan and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert indexer.reads_with_hyperscan
+    third = indexer.index(text)
+    assert (
+        [m.start for m in first[0]] == [m.start for m in second[0]] == [m.start for m in third[0]]
+    )
+    assert first[1].starts == third[1].starts and first[1].given_names == third[1].given_names
+    assert [m.entity_type for m in third[0]] == ["SPECIAL_EDUCATION"] * 12
 
 
 def test_known_places() -> None:
