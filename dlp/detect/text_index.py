@@ -29,7 +29,7 @@ import ahocorasick
 import hyperscan
 
 from dlp.detect.matches import RawMatch
-from dlp.detect.normalize import NormalizedText, normalize
+from dlp.detect.normalize import NormalizedText, needs_folding, normalize
 
 MAX_SEPARATOR_RUN = 4
 _MAX_VARIANTS = 4096
@@ -335,8 +335,8 @@ class TextIndexer:
         database = self._database
         if database is None:
             self._count_read(len(text))
-        if folded and ascii_bytes is not None and database is not None:
-            # Folded ASCII text (most of it): the bytes Hyperscan reads are the text's,
+        if ascii_bytes is not None and database is not None and (folded or not needs_folding(text)):
+            # ASCII text with nothing to fold (most of it): the bytes Hyperscan reads are its,
             # lower-cased and reduced to the skeleton by one translate; the lower-cased text
             # is made only if a place needs the address test.
             places = self._scan(database, b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")

@@ -42,6 +42,7 @@ PIECES = [
     "WWW.Iep.org",
     "Office@School.Org",
     "\x00",
+    "i\x07ep",  # a term a control character splits: folded, it is one word
     "\u200b",
 ]
 SEPARATORS = [" ", "  ", "   ", "    ", "     ", "\n", "\r\n", "\n> ", ", ", "-", ".", "(", ")", ""]
