@@ -213,14 +213,14 @@ class Scanner:
         count, so its regex is not run at all, and when that holds for every such pattern, the
         prefilter does not scan for them either. (This is what makes digit-heavy text cheap.)
         """
-        found, context_index = self.indexer.index(text, folded)
+        # Encoded once for the Hyperscan passes and the roster's kernel, which read bytes.
+        ascii_bytes = text.encode("ascii") if text.isascii() else None
+        found, context_index = self.indexer.index(text, folded, ascii_bytes)
         extra_ids = (
             frozenset(self.indexer.phrases_in(extra_context)) if extra_context else frozenset()
         )
         cell_extras, header_ids = self._cell_extras(cells) if cells else ((), frozenset())
         present = extra_ids.union(context_index.phrases, header_ids)
-        # Encoded once for the Hyperscan pass and the roster's kernel, which both read bytes.
-        ascii_bytes = text.encode("ascii") if text.isascii() else None
         windows_by_pattern = self.prefilter.windows(
             text, self._possible_patterns(present), ascii_bytes
         )
@@ -252,7 +252,11 @@ class Scanner:
                     ]
                 found.extend(matches)
         if self.names is not None and context is not None and context_index.given_names:
-            found.extend(self.names.find(text, context_index.given_names, context))
+            found.extend(
+                self.names.find(
+                    text, context_index.given_names, context, self.config.score_threshold
+                )
+            )
         if self.roster is not None:
             people = self.roster.find(text, ascii_bytes)
             if people:

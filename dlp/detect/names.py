@@ -203,10 +203,18 @@ class NameFinder:
         return len(parts) > 1 and all(part in surnames for part in parts)
 
     def find(
-        self, text: str, given_places: list[tuple[int, int]], context: TextContext
+        self,
+        text: str,
+        given_places: list[tuple[int, int]],
+        context: TextContext,
+        threshold: float = 0.0,
     ) -> list[RawMatch]:
+        """PERSON matches at the given names' places; ``threshold``: only those scoring at
+        least that (most pairs have no context word and would only be dropped later)."""
         found: list[RawMatch] = []
         length = len(text)
+        surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
+        score_of = self.context_rule.score
         for start, end in given_places:
             if start > 2 and text[start - 2] == ",":
                 reversed_pair = self._surname_first(text, start, end, context)
@@ -237,7 +245,7 @@ class NameFinder:
                 len(first) > 1 and not first[1:].islower() and not first.isupper()
             ):
                 continue
-            following = _SURNAME.match(text, end)
+            following = surname_at(text, end)
             if following is None:
                 continue
             surname = following.group(1)
@@ -248,20 +256,14 @@ class NameFinder:
             stop = following.end(1)
             base = (
                 POSSESSIVE_SCORE
-                if _POSSESSIVE.match(text, stop) or _ADDRESS_AFTER.match(text, stop)
+                if possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop)
                 else BASE_SCORE
             )
-            score, words = self.context_rule.score(context, start, stop, base)
+            score, words = score_of(context, start, stop, base)
+            if score < threshold:
+                continue
             found.append(
-                RawMatch(
-                    entity_type=PERSON,
-                    start=start,
-                    end=stop,
-                    score=score,
-                    recognizer=RECOGNIZER,
-                    pattern="given name and surname",
-                    context_words=words,
-                )
+                RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
             )
         return found
 

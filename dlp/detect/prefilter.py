@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import hyperscan
 
-from dlp.detect.prefilter_regex import BARRIERS, consumed_lookbehind, spaceless
+from dlp.detect.prefilter_regex import BARRIERS, consumed_lookbehind, shortened_start, spaceless
 from dlp.detect.specs import SpecError
 
 PAD = 80  # longer than any lookahead in the shipped patterns
@@ -141,7 +141,9 @@ def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) ->
             hs_flags |= hyperscan.HS_FLAG_DOTALL
         if re_flags & re.MULTILINE:
             hs_flags |= hyperscan.HS_FLAG_MULTILINE
-        expressions.append(consumed_lookbehind(regex).encode("ascii"))
+        shortened = shortened_start(regex)
+        rewritten = shortened if shortened != regex else consumed_lookbehind(regex)
+        expressions.append(rewritten.encode("ascii"))
         flags.append(hs_flags)
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:

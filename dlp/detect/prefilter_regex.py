@@ -7,6 +7,12 @@ end of every run of six digits or more, and its regex then ran in a window there
 the match now starts a character or two earlier, but it ends where it did, and ends are all the
 prefilter reports, so every real match is still reported (with fewer false ones).
 
+``shortened_start`` drops what only decides where a match starts when a pattern opens with a
+wide bounded repetition of one class (an e-mail address's local part, ``[a-z.+-]{1,64}@``):
+counting up to 64 characters at every word cost a fifth of Hyperscan's time (27 -> 22 ms for
+4 MB of school mail).
+Its tail (``[a-z.+-]@...``) ends wherever the pattern does.
+
 ``spaceless`` says whether a pattern can never match a space or a line break: then a match
 lies inside the run of non-space characters that holds its last character, and its window
 need not start further back than that run (an e-mail address pattern is hundreds of characters
@@ -169,6 +175,58 @@ def consumed_lookbehind(regex: str) -> str:
     except re.error:
         return regex
     return rewritten
+
+
+# A leading repetition at least this much wider than its minimum is shortened to the minimum.
+_WIDE = 16
+_BOUNDS = re.compile(r"\{(\d+),(\d+)\}")
+
+
+def _class_end(regex: str, start: int) -> int:
+    """The index just past the class or escape that starts at ``regex[start]``, or -1."""
+    if regex.startswith("\\", start):
+        return start + 2 if regex[start + 1 : start + 2].isalpha() else -1
+    if not regex.startswith("[", start):
+        return -1
+    index = start + 1
+    if regex.startswith("^", index):
+        index += 1
+    if regex.startswith("]", index):
+        index += 1  # a "]" first in a class is a literal
+    while index < len(regex):
+        if regex[index] == "\\":
+            index += 2
+        elif regex[index] == "]":
+            return index + 1
+        else:
+            index += 1
+    return -1
+
+
+def shortened_start(regex: str) -> str:
+    """``regex`` from its leading repetition on, shortened to its minimum, when it opens
+    (after a lookbehind, if any) with one class repeated ``{m,n}``, n - m >= _WIDE, greedily;
+    otherwise ``regex`` as it is. A match of ``regex`` ends where one of the result does: the
+    result is the match's tail from the repetition's last m characters on."""
+    start = 0
+    if regex.startswith("(?<"):
+        start = _group_end(regex, 0)
+        if start < 0:
+            return regex
+    end = _class_end(regex, start)
+    bounds = _BOUNDS.match(regex, end) if end > 0 else None
+    if bounds is None or regex[bounds.end() : bounds.end() + 1] in ("?", "+"):
+        return regex
+    low, high = int(bounds.group(1)), int(bounds.group(2))
+    if low < 1 or high - low < _WIDE:
+        return regex
+    repeated = regex[start:end] + (f"{{{low}}}" if low > 1 else "")
+    shortened = repeated + regex[bounds.end() :]
+    try:
+        re.compile(shortened)
+    except re.error:
+        return regex
+    return shortened
 
 
 def spaceless(regex: str, flags: int) -> bool:

@@ -1,4 +1,5 @@
-"""One Aho-Corasick pass that finds dictionary terms and context words together.
+"""One pass that finds dictionary terms and context words together (an Aho-Corasick automaton,
+then, once a process has read enough text, a Hyperscan database of the same keys).
 
 Text, terms and context phrases are all reduced to a "word skeleton": lower case, normalized,
 every character other than a letter, a digit or "#" turned into a space (the length and so the
@@ -19,14 +20,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
+import hyperscan
 
 from dlp.detect.matches import RawMatch
-from dlp.detect.normalize import NormalizedText, normalize
+from dlp.detect.normalize import NormalizedText, needs_folding, normalize
 
 MAX_SEPARATOR_RUN = 4
 _MAX_VARIANTS = 4096
@@ -36,11 +39,58 @@ _KEPT = {c for c in range(128) if chr(c).isalnum() or chr(c) == "#"}
 _TO_SPACE = bytes.maketrans(
     bytes(c for c in range(128) if c not in _KEPT), b" " * (128 - len(_KEPT))
 )
+# The skeleton of lower-cased ASCII text, from the text as written: one translate.
+_LOWER_SKELETON = bytes(
+    ord(chr(c).lower()) if c in _KEPT else 32 if c < 128 else c for c in range(256)
+)
 _NOT_KEPT = re.compile(r"[^\w#]|_")
 # How far to look for the edges of the token around a match (a URL or a path is shorter).
 _TOKEN_REACH = 512
 _OPENERS = "(<[\"'"
 _CLOSERS = ")>]\"';:!?"
+
+
+# (length of the phrase or term, its terms, its context phrase ids, whether a given name:
+# False, True, or _NAME_ONLY for a key that is nothing else)
+_Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
+_NAME_ONLY = object()
+
+
+# Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton (9
+# against 27 ms for 4 MB of school mail), but compiling its database of the shipped keys costs
+# 0.5 s of CPU, what the automaton's slower reading costs over some 100 MB: more than a
+# command that scans a message ever reads. So the automaton reads the first texts, and once an
+# indexer has read this many characters (a gateway's worker, a run over a folder) the database
+# is compiled in a thread (Hyperscan lets go of the interpreter meanwhile) and read from when
+# it is ready. Both passes find the same places in the same order (tests/detect/test_text_index).
+HYPERSCAN_AFTER = 256_000
+# Compiled databases by their keys, the last few: a process builds its scanners again from the
+# same recognizers (a reload, the tests).
+_DATABASES: dict[tuple[str, ...], hyperscan.Database] = {}
+_KEPT_DATABASES = 4
+_DATABASES_LOCK = threading.Lock()
+
+
+def _literal_database(keys: tuple[str, ...]) -> hyperscan.Database:
+    """One Hyperscan database of the literal keys in ASCII, the id of each its place in
+    ``keys``."""
+    database = _DATABASES.get(keys)
+    if database is not None:
+        return database
+    ids = [index for index, key in enumerate(keys) if key.isascii()]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[keys[index].encode("ascii") for index in ids],
+        ids=ids,
+        elements=len(ids),
+        flags=0,
+        literal=True,
+    )
+    with _DATABASES_LOCK:
+        while len(_DATABASES) >= _KEPT_DATABASES:
+            del _DATABASES[next(iter(_DATABASES))]
+        _DATABASES[keys] = database
+    return database
 
 
 def _token_around(text: str, start: int, end: int) -> str:
@@ -52,6 +102,10 @@ def _token_around(text: str, start: int, end: int) -> str:
     while right < ceiling and not text[right].isspace():
         right += 1
     return text[left:right]
+
+
+def _same(offset: int) -> int:
+    return offset
 
 
 def in_address(normalized: str, start: int, end: int) -> bool:
@@ -165,9 +219,13 @@ class TextIndexer:
         terms: Iterable[Term],
         context_phrases: Iterable[str],
         given_names: Iterable[str] = (),
+        hyperscan_after: int | None = HYPERSCAN_AFTER,
     ) -> None:
         """``given_names``: one-word names whose places the index also records (the PERSON
-        recognizer's first pass rides on this one instead of reading the text again)."""
+        recognizer's first pass rides on this one instead of reading the text again).
+        ``hyperscan_after``: how many characters to read with the automaton before the
+        Hyperscan database is compiled (in a thread); 0: compiled here; None: never (the
+        reference the Hyperscan pass is held to in the tests)."""
         self.terms = tuple(terms)
         phrases = sorted({" ".join(skeleton_words(p)) for p in context_phrases} - {""})
         self.phrases: tuple[str, ...] = tuple(phrases)
@@ -192,12 +250,17 @@ class TextIndexer:
         names = {word for name in given_names for word in skeleton_words(name)[:1]}
         for name in names:
             keys.setdefault(name, ([], []))
-        self._automaton = ahocorasick.Automaton()
-        for spelling, (key_terms, key_phrases) in keys.items():
-            self._automaton.add_word(
-                f" {spelling} ",
-                (len(spelling), tuple(key_terms), tuple(key_phrases), spelling in names),
+        values: dict[str, _Value] = {
+            f" {spelling} ": (
+                len(spelling),
+                tuple(key_terms),
+                tuple(key_phrases),
+                (_NAME_ONLY if not key_terms and not key_phrases else True)
+                if spelling in names
+                else False,
             )
+            for spelling, (key_terms, key_phrases) in keys.items()
+        }
         # A context phrase glued to the number it labels: one key per digit that can follow,
         # so that the automaton reports it only then (a key without the digit would fire on
         # every "sides", "posted" and "telling" for "sid", "po" and "tel").
@@ -207,12 +270,50 @@ class TextIndexer:
             for spelling in {" ".join(words), "".join(words)}:
                 glued.setdefault(spelling, []).append(index)
         for spelling, glued_phrases in glued.items():
-            value = (len(spelling), (), tuple(glued_phrases), False)
+            value: _Value = (len(spelling), (), tuple(glued_phrases), False)
             for digit in "0123456789":
-                self._automaton.add_word(f" {spelling}{digit}", value)
+                values[f" {spelling}{digit}"] = value
         self._empty = not keys
-        if keys:
+        # Longest first: a key's number then orders the keys that end at one place as the
+        # automaton reports them (``_places``).
+        self._keys = tuple(sorted(values, key=lambda key: (-len(key), key)))
+        self._values = tuple(values[key] for key in self._keys)
+        self._automaton: ahocorasick.Automaton | None = None
+        if self._keys:
+            self._automaton = ahocorasick.Automaton()
+            for number, key in enumerate(self._keys):
+                self._automaton.add_word(key, number)
             self._automaton.make_automaton()
+        # Keys outside ASCII (a district's terms in another script) can only be in a text
+        # outside ASCII; such a text goes through the automaton (Hyperscan reads bytes).
+        self._all_ascii = all(key.isascii() for key in self._keys)
+        if not any(key.isascii() for key in self._keys):
+            hyperscan_after = None
+        self._hyperscan_after = hyperscan_after
+        self._read = 0
+        self._compiling = False
+        self._database: hyperscan.Database | None = None
+        if hyperscan_after is not None:
+            self._database = _DATABASES.get(self._keys)
+            if self._database is None and hyperscan_after <= 0:
+                self._database = _literal_database(self._keys)
+
+    @property
+    def reads_with_hyperscan(self) -> bool:
+        """Whether the Hyperscan database is ready (texts in ASCII are read with it)."""
+        return self._database is not None
+
+    def _count_read(self, size: int) -> None:
+        after = self._hyperscan_after
+        if after is None or self._compiling:
+            return
+        self._read += size
+        if self._read >= after:
+            self._compiling = True
+            threading.Thread(target=self._compile, name="text-index", daemon=True).start()
+
+    def _compile(self) -> None:
+        self._database = _literal_database(self._keys)
 
     def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:
         cached = self._wanted.get(phrases)
@@ -221,30 +322,49 @@ class TextIndexer:
             cached = self._wanted[phrases] = frozenset(i for i in ids if i is not None)
         return cached
 
-    def index(self, text: str, folded: bool = False) -> tuple[list[RawMatch], ContextIndex]:
+    def index(
+        self, text: str, folded: bool = False, ascii_bytes: bytes | None = None
+    ) -> tuple[list[RawMatch], ContextIndex]:
         """Dictionary matches and the context index of ``text`` (``folded``: it is
-        ``normalize.fold``'s output already, as the scanner passes it)."""
+        ``normalize.fold``'s output already, as the scanner passes it; ``ascii_bytes``:
+        ``text`` encoded, when the caller has it: an ASCII text)."""
         matches: list[RawMatch] = []
         context = ContextIndex()
         if self._empty or not text:
             return matches, context
-        normalized: NormalizedText = normalize(text, folded)
-        lowered = normalized.text
-        # Most text is ASCII: its offsets are the text's own, no map to go through.
-        identity = normalized.is_identity
-        to_original, to_original_end = normalized.to_original, normalized.to_original_end
-        padded = f" {skeleton(lowered)} "
+        database = self._database
+        if database is None:
+            self._count_read(len(text))
+        if ascii_bytes is not None and database is not None and (folded or not needs_folding(text)):
+            # ASCII text with nothing to fold (most of it): the bytes Hyperscan reads are its,
+            # lower-cased and reduced to the skeleton by one translate; the lower-cased text
+            # is made only if a place needs the address test.
+            places = self._scan(database, b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")
+            normalized: NormalizedText | None = None
+            lowered = text  # read only for spaces and punctuation, which have no case
+            identity = True
+            to_original: Callable[[int], int] = _same
+            to_original_end: Callable[[int], int] = _same
+        else:
+            normalized = normalize(text, folded)
+            lowered = normalized.text
+            places = self._places(lowered, database)
+            # Most text is ASCII: its offsets are the text's own, no map to go through.
+            identity = normalized.is_identity
+            to_original, to_original_end = normalized.to_original, normalized.to_original_end
         size = len(lowered)
         # Bound once: thousands of places a text, each appended to three lists.
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
-        for last, (length, terms, phrases, given_name) in self._automaton.iter(padded):
-            # `last` is the trailing pad space (or the digit after a glued phrase);
-            # [last - 1 - length, last - 1) in normalized text
-            end = last - 1
+        values, count = self._values, len(self._values)
+        for code in places:
+            length, terms, phrases, given_name = values[code % count]
+            # The key ends at the trailing pad space (or the digit after a glued phrase):
+            # [end - length, end) in normalized text.
+            end = code // count - 2
             found_at = end - length
             start = found_at if identity else to_original(found_at)
-            if given_name and not terms and not phrases and not text[start].isupper():
+            if given_name is _NAME_ONLY and not text[start].isupper():
                 continue  # only a capitalized given name can start a name
             # ``in_address``'s first test inlined (most places are a token of their own).
             before = lowered[found_at - 1] if found_at else " "
@@ -253,24 +373,29 @@ class TextIndexer:
                 after = lowered[end + 1]
             if not (
                 (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
-            ) and in_address(lowered, found_at, end):
-                continue
+            ):
+                if normalized is None:
+                    normalized = normalize(text, folded)
+                if in_address(normalized.text, found_at, end):
+                    continue
             original_end = end if identity else to_original_end(end)
-            for term in terms:
-                matches.append(
-                    RawMatch(
-                        term.category,
-                        start,
-                        original_end,
-                        term.score,
-                        KEYWORD_RECOGNIZER,
-                        term.text,
+            if phrases:
+                for phrase in phrases:
+                    add_start(start)
+                    add_end(original_end)
+                    add_phrase(phrase)
+            if terms:
+                for term in terms:
+                    matches.append(
+                        RawMatch(
+                            term.category,
+                            start,
+                            original_end,
+                            term.score,
+                            KEYWORD_RECOGNIZER,
+                            term.text,
+                        )
                     )
-                )
-            for phrase in phrases:
-                add_start(start)
-                add_end(original_end)
-                add_phrase(phrase)
             if given_name:
                 add_name((start, original_end))
         # Out of order only where a glued phrase ends before a longer key that started first:
@@ -281,6 +406,38 @@ class TextIndexer:
             context.ends = [context.ends[i] for i in order]
             context.phrases = [context.phrases[i] for i in order]
         return matches, context
+
+    def _places(self, lowered: str, database: hyperscan.Database | None) -> list[int]:
+        """Every key in the padded skeleton of ``lowered``, as ``end * len(keys) + key``
+        (``end``: in the padded skeleton, after the key), in the order the Aho-Corasick
+        automaton reports them: by end, then the longest first (key numbers go from the
+        longest key)."""
+        if database is not None and lowered.isascii():
+            return self._scan(database, b" " + lowered.encode("ascii").translate(_TO_SPACE) + b" ")
+        padded = f" {skeleton(lowered)} "
+        if database is not None and self._all_ascii:
+            # A character outside ASCII is one "?" byte (the skeleton has no "?", no key
+            # one): offsets stay the text's.
+            return self._scan(database, padded.encode("ascii", "replace"))
+        if self._automaton is None:
+            return []
+        count = len(self._keys)
+        return [(last + 1) * count + key for last, key in self._automaton.iter(padded)]
+
+    def _scan(self, database: hyperscan.Database, data: bytes) -> list[int]:
+        """``_places`` of a padded skeleton as bytes, by Hyperscan."""
+        count = len(self._keys)
+        found: list[int] = []
+        add = found.append
+
+        def on_match(key: int, _from: int, to: int, _flags: int, _context: object) -> None:
+            add(to * count + key)
+
+        database.scan(data, match_event_handler=on_match)
+        # Hyperscan's order among the keys ending at one place is its own: one sort gives
+        # the automaton's.
+        found.sort()
+        return found
 
     def phrases_in(self, text: str) -> set[int]:
         """Context phrase ids anywhere in ``text`` (a segment's own context)."""

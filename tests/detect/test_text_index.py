@@ -1,0 +1,117 @@
+"""The index's Hyperscan pass held to the Aho-Corasick automaton it replaced."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlp.detect.normalize import fold
+from dlp.detect.text_index import Term, TextIndexer
+
+TERMS = [
+    Term("SPECIAL_EDUCATION", "iep", 1.0),
+    Term("SPECIAL_EDUCATION", "section 504", 1.0),
+    Term("SPECIAL_EDUCATION", "504 plan", 0.8),
+    Term("DISCIPLINE", "out of school suspension", 1.0),
+    Term("HEALTH", "asthma", 1.0),
+    Term("HEALTH", "type 1 diabetes", 1.0),
+    Term("GRADES", "report card", 0.6),
+    Term("LANGUAGE", "学生", 1.0),  # a key outside ASCII: such texts go through the automaton
+]
+PHRASES = ["ssn", "social security", "student id", "id", "sid", "dob", "students", "office"]
+GIVEN = ["Ana", "Daniel", "Li", "Zoë", "Iep"]
+PIECES = [
+    *(t.text for t in TERMS),
+    *PHRASES,
+    *GIVEN,
+    "Section",
+    "504",
+    "SocialSecurityNumber",
+    "ssn536",
+    "Plan",
+    "IEP.",
+    "iep.office@x.org",
+    "http://a.b/iep",
+    "/home/a/iep",
+    "sides",
+    "é",
+    "ü",
+    "\u212a",
+    "WWW.Iep.org",
+    "Office@School.Org",
+    "\x00",
+    "i\x07ep",  # a term a control character splits: folded, it is one word
+    "\u200b",
+]
+SEPARATORS = [" ", "  ", "   ", "    ", "     ", "\n", "\r\n", "\n> ", ", ", "-", ".", "(", ")", ""]
+TEXTS = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)), max_size=24).map(
+    lambda parts: "".join(piece + separator for piece, separator in parts)
+)
+
+
+def _both(terms: list[Term]) -> tuple[TextIndexer, TextIndexer]:
+    return (
+        TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=0),
+        TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=None),
+    )
+
+
+FAST_ASCII, REFERENCE_ASCII = _both(TERMS[:-1])
+FAST_MIXED, REFERENCE_MIXED = _both(TERMS)
+
+
+def _same_index(fast: TextIndexer, reference: TextIndexer, text: str, folded: bool) -> None:
+    ascii_bytes = text.encode("ascii") if text.isascii() else None
+    matches, context = fast.index(text, folded, ascii_bytes)
+    expected_matches, expected = reference.index(text, folded)
+    assert matches == expected_matches
+    assert (context.starts, context.ends, context.phrases, context.given_names) == (
+        expected.starts,
+        expected.ends,
+        expected.phrases,
+        expected.given_names,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=TEXTS, upper=st.booleans())
+def test_hyperscan_pass_finds_what_the_automaton_finds(text: str, upper: bool) -> None:
+    text = text.upper() if upper else text
+    for fast, reference in ((FAST_ASCII, REFERENCE_ASCII), (FAST_MIXED, REFERENCE_MIXED)):
+        _same_index(fast, reference, text, folded=False)
+        # As the scanner passes it: folded, with its bytes when it is ASCII.
+        _same_index(fast, reference, fold(text).text, folded=True)
+
+
+def test_the_database_is_compiled_in_a_thread_after_enough_text() -> None:
+    text = "Ana Lee's IEP and SSN536221234; section\n504 plan. " * 4
+    terms = [*TERMS[:-1], Term("HEALTH", "a term of this test alone", 1.0)]
+    indexer = TextIndexer(terms, PHRASES, GIVEN, hyperscan_after=len(text) * 2)
+    first = indexer.index(text)
+    assert not indexer.reads_with_hyperscan  # half of what it waits for
+    second = indexer.index(text)
+    deadline = time.monotonic() + 60
+    while not indexer.reads_with_hyperscan and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert indexer.reads_with_hyperscan
+    third = indexer.index(text)
+    assert (
+        [m.start for m in first[0]] == [m.start for m in second[0]] == [m.start for m in third[0]]
+    )
+    assert first[1].starts == third[1].starts and first[1].given_names == third[1].given_names
+    assert [m.entity_type for m in third[0]] == ["SPECIAL_EDUCATION"] * 12
+
+
+def test_known_places() -> None:
+    text = "Ana Lee's IEP and SSN536221234; section\n504 plan at iep.office@x.org. 学生 Zoë"
+    matches, context = FAST_MIXED.index(text)
+    assert [(m.entity_type, text[m.start : m.end]) for m in matches] == [
+        ("SPECIAL_EDUCATION", "IEP"),
+        ("SPECIAL_EDUCATION", "section\n504"),
+        ("SPECIAL_EDUCATION", "504 plan"),
+        ("LANGUAGE", "学生"),
+    ]
+    assert [text[a:b] for a, b in context.given_names] == ["Ana", "IEP", "Zoë"]
+    assert [FAST_MIXED.phrases[p] for p in context.phrases] == ["ssn"]
