@@ -5,11 +5,11 @@
 Absolute figures move by a third on these shared machines, so a change is judged only against
 its parent measured alongside it, and by CPU time (``time.process_time``: on a loaded machine,
 wall time measures the other processes). The base commit is checked out into a temporary git
-worktree; each side runs in its own process (the same interpreter, its own tree first on the path) over
-the same generated corpus of school-like mail (``school_corpus``), through ``Scanner.scan`` (the
-whole per-segment path: folding, detection, findings), alternating, and the best round of each
-is kept. Also prints the findings count of each side, which must match unless the change is
-meant to find more.
+worktree; each side runs in its own process (the same interpreter, its own tree first on the
+path) over the same generated corpus of school-like mail (``school_corpus``), through
+``Scanner.scan`` (the whole per-segment path: folding, detection, findings), alternating, and
+the best round of each is kept. Also prints the findings count of each side, which must match
+unless the change is meant to find more.
 """
 
 from __future__ import annotations
