@@ -92,22 +92,25 @@ class LazyKernel:
 
 class _Announcements:
     """Messages to log when a kernel is really compiled, once each: numba says so with its
-    ``numba:compile`` event, which it raises only after its cache had nothing to load."""
+    ``numba:compile`` event, which it raises only after its cache had nothing to load. Kernels
+    of one name (the spreadsheet reader has three) are announced once between them."""
 
     def __init__(self) -> None:
         self._messages: dict[int, str] = {}  # id(dispatcher): its message, until compiled
+        self._said: set[str] = set()
         self._lock = threading.Lock()
         self._listening = False
 
     def expect(self, dispatcher: Kernel, message: str) -> None:
         from numba.core import event
 
-        messages = self._messages
+        messages, said_before = self._messages, self._said
 
         class Announcer(event.Listener):
             def on_start(self, started: event.Event) -> None:
                 said = messages.pop(id(started.data["dispatcher"]), None)
-                if said is not None:
+                if said is not None and said not in said_before:
+                    said_before.add(said)
                     logger.warning("dlp: %s", said)
 
             def on_end(self, ended: event.Event) -> None:

@@ -339,7 +339,8 @@ def gather(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return out
 
 
-gathered = LazyKernel(gather, name="spreadsheet gathering")
+# One name for the spreadsheet reader's kernels: a first start announces it once.
+gathered = LazyKernel(gather, name="spreadsheet")
 
 
 def indexes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -361,4 +362,4 @@ def indexes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return out
 
 
-read_indexes = LazyKernel(indexes, name="spreadsheet indexes")
+read_indexes = LazyKernel(indexes, name="spreadsheet")
