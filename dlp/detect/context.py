@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dlp.detect.text_columns import column_header
+from dlp.detect.text_columns import CELL_EDGES, column_header
 from dlp.detect.text_index import ContextIndex, TextIndexer
 from dlp.detect.wordfind import WordFinder
 
@@ -240,14 +240,46 @@ class ContextRule:
     def score(
         self, context: TextContext, start: int, end: int, base: float
     ) -> tuple[float, tuple[str, ...]]:
-        """The match's score after its context, and the context words that raised it."""
-        header = column_header(context.text, start, end) if context.text else None
-        if header is not None:
-            return self._score_in_column(context, header, start, base)
-        words, closest = self._positive(context, start, end)
-        if self._negative is not None and self._negative_nearer(context.text, start, end, closest):
+        """The match's score after its context, and the context words that raised it.
+
+        Asked at every match: the common case (a value in prose, an indexed rule) is settled
+        here without the calls of the general one (``_positive``, ``column_header``);
+        ``tests/detect/test_match_fast.py`` holds it to them."""
+        text = context.text
+        # The characters either side can make the value a table's cell (``column_header``
+        # settles the rest): a neighbour that is no edge or padding settles that it is not.
+        if (
+            text
+            and (start == 0 or text[start - 1] in CELL_EDGES)
+            and (end >= len(text) or text[end] in CELL_EDGES)
+        ):
+            header = column_header(text, start, end)
+            if header is not None:
+                return self._score_in_column(context, header, start, base)
+        if not self.indexed:
+            words, closest = self._positive_around(context, start, end)
+        else:
+            indexer = context.indexer
+            entry = self._ids.get(id(indexer))  # ``_phrase_ids``, inline
+            wanted = (
+                entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
+            )
+            near = self._nearest(context, start, end, wanted) if wanted else {}
+            extra = context.extra_at(start) if context.cell_extras else context.extra
+            if not near and not extra:
+                words, closest = (), None  # most matches: nothing to name
+            else:
+                ids = list(near)
+                if extra:
+                    ids += [i for i in sorted(extra & wanted) if i not in near]
+                closest = min(near.values()) if near else None
+                phrases = indexer.phrases
+                words = tuple([phrases[i] for i in ids])
+        if self._negative is not None and self._negative_nearer(text, start, end, closest):
             return base * NEGATIVE_FACTOR, ()
-        return boosted(base, words), words
+        if not words:
+            return base, words
+        return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
 
     def _negative_nearer(self, text: str, start: int, end: int, closest: int | None) -> bool:
         """Whether ``_nearest_negative`` is nearer than ``closest`` (a positive word's

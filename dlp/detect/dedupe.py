@@ -32,22 +32,31 @@ def remove_duplicates(matches: Iterable[RawMatch]) -> list[RawMatch]:
         unique.setdefault((match.entity_type, match.start, match.end, str(match.score)), match)
     kept: list[RawMatch] = []
     active: list[RawMatch] = []
+    # The furthest end among ``active`` (or past it): a match that starts beyond it overlaps
+    # none of them, the common case, settled without walking them.
+    reach = -1
     entity_type = None
     for match in sorted(unique.values(), key=_grouping):
         if match.entity_type != entity_type:
-            entity_type, active = match.entity_type, []
-        if match.score == 0:
+            entity_type, active, reach = match.entity_type, [], -1
+        score = match.score
+        if score == 0:
             continue
-        start, end, score = match.start, match.end, match.score
-        if active:
-            # Only results that reach this one can contain it.
-            active = [other for other in active if other.end >= start]
-            if any(
-                start >= other.start and end <= other.end and score <= other.score
-                for other in active
-            ):
-                continue
+        start, end = match.start, match.end
+        if reach < start:
+            active = [match]
+            reach = end
+            kept.append(match)
+            continue
+        # Only results that reach this one can contain it.
+        active = [other for other in active if other.end >= start]
+        if any(
+            start >= other.start and end <= other.end and score <= other.score for other in active
+        ):
+            continue
         kept.append(match)
         active.append(match)
+        if end > reach:
+            reach = end
     kept.sort(key=_ranking)
     return kept

@@ -18,6 +18,9 @@ MAX_ROWS = 400
 MIN_DELIMITERS = {"\t": 1, "|": 2, ",": 2}
 _PADDING = " \"'\r"
 _EDGES = "\t|,\n"
+# A value whose neighbour on either side is none of these is no cell (the first test of
+# ``column_header``, which callers make inline: most matches are in prose).
+CELL_EDGES = _PADDING + _EDGES
 # A longer line is no table row (and counting its cells at every match would cost).
 MAX_LINE = 2000
 
