@@ -47,6 +47,12 @@ _NOT_AFTER = "".join(
 _BOUNDARY = re.compile(rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
 
 
+def _boundary_in(text: str, low: int, high: int) -> bool:
+    """Whether a boundary lies wholly within ``text[low:high]`` (``crosses_boundary``'s
+    search, for callers that have settled its edge cases)."""
+    return _BOUNDARY.search(text, low, high) is not None
+
+
 def crosses_boundary(text: str, left: int, right: int) -> bool:
     """Whether the gap ``text[left:right]`` between a context word and a match ends a sentence
     or a paragraph (the character after the gap is looked at: a capital starts a sentence)."""
@@ -247,15 +253,20 @@ class ContextRule:
         ``tests/detect/test_match_fast.py`` holds it to them."""
         text = context.text
         # The characters either side can make the value a table's cell (``column_header``
-        # settles the rest): a neighbour that is no edge or padding settles that it is not.
-        if (
-            text
-            and (start == 0 or text[start - 1] in CELL_EDGES)
-            and (end >= len(text) or text[end] in CELL_EDGES)
-        ):
-            header = column_header(text, start, end)
-            if header is not None:
-                return self._score_in_column(context, header, start, base)
+        # settles the rest): a neighbour that is no edge or padding, or one past a single
+        # space, settles that it is not (most values: in prose).
+        if text:
+            left = text[start - 1] if start else "\n"
+            if left == " " and start > 1:
+                left = text[start - 2]
+            if left in CELL_EDGES:
+                right = text[end] if end < len(text) else "\n"
+                if right == " " and end + 1 < len(text):
+                    right = text[end + 1]
+                if right in CELL_EDGES:
+                    header = column_header(text, start, end)
+                    if header is not None:
+                        return self._score_in_column(context, header, start, base)
         if not self.indexed:
             words, closest = self._positive_around(context, start, end)
         else:
@@ -264,7 +275,35 @@ class ContextRule:
             wanted = (
                 entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
             )
-            near = self._nearest(context, start, end, wanted) if wanted else {}
+            # ``_nearest``, inline: each wanted phrase wholly within ``before`` characters
+            # before the match or ``after`` after it, not across a boundary, and its distance.
+            near: dict[int, int] = {}
+            index = context.index
+            starts = index.starts
+            position = bisect_left(starts, start - self.before)
+            limit, count = end + self.after, len(starts)
+            if wanted and position < count and starts[position] < limit:
+                ends, phrases_at = index.ends, index.phrases
+                while position < count and starts[position] < limit:
+                    phrase = phrases_at[position]
+                    phrase_start, phrase_end = starts[position], ends[position]
+                    position += 1
+                    if phrase not in wanted:
+                        continue
+                    if phrase_end <= start:
+                        if phrase_end < start and _boundary_in(
+                            text, phrase_end, min(start + 1, len(text))
+                        ):
+                            continue
+                        distance = start - phrase_end
+                    elif phrase_start >= end and phrase_end <= limit:
+                        if _ends_line(text, end, phrase_start):
+                            continue
+                        distance = phrase_start - end + AFTER
+                    else:
+                        continue
+                    if distance < near.get(phrase, distance + 1):
+                        near[phrase] = distance
             extra = context.extra_at(start) if context.cell_extras else context.extra
             if not near and not extra:
                 words, closest = (), None  # most matches: nothing to name
