@@ -123,11 +123,16 @@ class ContextRule:
     # a match, so they are looked for there, in the few characters around it.
     _negative: WordFinder | None = field(default=None, compare=False, repr=False)
     _positive_words: WordFinder | None = field(default=None, compare=False, repr=False)
+    # The ASCII characters no negative word can end with: a gap between a positive word and
+    # the match made only of these (": ", " - ") holds the end of no negative word, so none
+    # can be nearer than the positive one (``score`` skips the search: a label's value).
+    _gap_safe: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.negative:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
+            object.__setattr__(self, "_gap_safe", _no_last_character(self.negative))
         if not self.indexed and self.words:
             finder = WordFinder(negative_pattern(self.words), self.words)
             object.__setattr__(self, "_positive_words", finder)
@@ -314,7 +319,17 @@ class ContextRule:
                 closest = min(near.values()) if near else None
                 phrases = indexer.phrases
                 words = tuple([phrases[i] for i in ids])
-        if self._negative is not None and self._negative_nearer(text, start, end, closest):
+        if (
+            self._negative is not None
+            # (a positive word before the match, with nothing a negative word ends with
+            # between them: no negative word is nearer)
+            and (
+                closest is None
+                or closest > AFTER
+                or text[start - closest : start].strip(self._gap_safe) != ""
+            )
+            and self._negative_nearer(text, start, end, closest)
+        ):
             return base * NEGATIVE_FACTOR, ()
         if not words:
             return base, words
@@ -355,6 +370,18 @@ class ContextRule:
         if not words and self._negative is not None and self._negative.pattern.search(header):
             return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
+
+
+def _no_last_character(words: Sequence[str]) -> str:
+    """The ASCII characters that are not letters or digits and that the last character of no
+    phrase of ``negative_pattern(words)`` matches (as it matches: ignoring case)."""
+    lasts = {word.split()[-1][-1] for word in words if word.split()}
+    return "".join(
+        char
+        for char in map(chr, range(128))
+        if not char.isalnum()
+        and not any(re.fullmatch(re.escape(last), char, re.IGNORECASE) for last in lasts)
+    )
 
 
 def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:

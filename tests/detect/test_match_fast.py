@@ -29,12 +29,15 @@ RULES = [
     ContextRule(("ssn", "phone"), 25, 25, ("room",), indexed=False),
     ContextRule(("ssn",), 30, 30),
     ContextRule((), 30, 30, ("room",)),
+    # Negative words that run on from a positive one ("id" then "id#"): the gap after the
+    # positive word can hold a negative word's end.
+    ContextRule(("ssn", "id", "no"), 30, 30, ("p.o.", "no.", "lot #", "apt-", "id#", "ssn -")),
 ]
 INDEXER = TextIndexer((), tuple({word for rule in RULES for word in rule.words if rule.indexed}))
 PIECES = [
     "SSN ", "ssn: ", "Room ", "room", "lot ", "Order # ", "invoice ", "student id ", "ssid ",
     "phone ", ". The ", ".\n\n", "\n", " x ", "x " * 8, "Mr. ", "\t", "|", ", ", " ", "'",
-    "4481902", "536-22-1234", "Student ID\tPhone\n", "SSN|Name|Room\n", "\r\n",
+    "4481902", "536-22-1234", "#", ": ", "p.o.", "No. ", "apt-", "lot#", "ID", " - ", "ssn - ", "no. 4481902", "Student ID\tPhone\n", "SSN|Name|Room\n", "\r\n",
     # Whole tables: their cells take their column's header as context.
     "\nStudent ID\tPhone\n4481902\t536-22-1234\n 4481902 \t x\n",
     "\nSSN|Name|Room\n536-22-1234|x|4481902\n",
@@ -90,6 +93,18 @@ def test_score_as_before(pieces: list[str], cut: int, extra: str, base: float) -
                 assert rule.score(context, start, end, base) == old_score(
                     rule, context, start, end, base
                 )
+
+
+def test_a_negative_word_that_runs_on_from_a_positive_one() -> None:
+    # "no." ends after "no" does: nearer the value, it wins (the gap ". " is not skipped).
+    rule = RULES[-1]
+    for text in ("no. 4481902", "No. 4481902", "ssn - 4481902", "ssn: 4481902", "id 4481902"):
+        start = text.index("4481902")
+        context = context_of(INDEXER, text)
+        assert rule.score(context, start, start + 7, 0.5) == old_score(
+            rule, context, start, start + 7, 0.5
+        )
+    assert rule.score(context_of(INDEXER, "no. 4481902"), 4, 11, 0.5) == (0.15, ())
 
 
 def old_find_in_windows(
