@@ -37,7 +37,9 @@ INDEXER = TextIndexer((), tuple({word for rule in RULES for word in rule.words i
 PIECES = [
     "SSN ", "ssn: ", "Room ", "room", "lot ", "Order # ", "invoice ", "student id ", "ssid ",
     "phone ", ". The ", ".\n\n", "\n", " x ", "x " * 8, "Mr. ", "\t", "|", ", ", " ", "'",
-    "4481902", "536-22-1234", "#", ": ", "p.o.", "No. ", "apt-", "lot#", "ID", " - ", "ssn - ", "no. 4481902", "Student ID\tPhone\n", "SSN|Name|Room\n", "\r\n",
+    "4481902", "536-22-1234", "#", ": ", "p.o.", "No. ", "apt-", "lot#", "ID", " - ",
+    "ssn - ", "no. 4481902",
+    "Student ID\tPhone\n", "SSN|Name|Room\n", "\r\n",
     # Whole tables: their cells take their column's header as context.
     "\nStudent ID\tPhone\n4481902\t536-22-1234\n 4481902 \t x\n",
     "\nSSN|Name|Room\n536-22-1234|x|4481902\n",
