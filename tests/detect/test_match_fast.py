@@ -183,7 +183,7 @@ MATCHES = st.builds(
     st.sampled_from(["US_SSN", "PERSON", "PHONE_NUMBER"]),
     st.integers(-3, 40),
     st.integers(0, 12),
-    st.sampled_from([0.0, -0.0, 0.05, 0.4, 0.5, 0.85, 1.0, 1]),
+    st.sampled_from([0.0, -0.0, 0, 0.05, 0.4, 0.5, 0.85, 1.0, 1, True, float("nan")]),
     st.sampled_from(["a", "b"]),
 )
 
