@@ -45,12 +45,7 @@ _NOT_AFTER = "".join(
 )
 # The stop first and the titles looked for behind it: the expression does work only at stops.
 _BOUNDARY = re.compile(rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
-
-
-def _boundary_in(text: str, low: int, high: int) -> bool:
-    """Whether a boundary lies wholly within ``text[low:high]`` (``crosses_boundary``'s
-    search, for callers that have settled its edge cases)."""
-    return _BOUNDARY.search(text, low, high) is not None
+_BOUNDARY_SEARCH = _BOUNDARY.search
 
 
 def crosses_boundary(text: str, left: int, right: int) -> bool:
@@ -296,9 +291,8 @@ class ContextRule:
                     if phrase not in wanted:
                         continue
                     if phrase_end <= start:
-                        if phrase_end < start and _boundary_in(
-                            text, phrase_end, min(start + 1, len(text))
-                        ):
+                        # (``re`` reads an end past the text as the text's end)
+                        if phrase_end < start and _BOUNDARY_SEARCH(text, phrase_end, start + 1):
                             continue
                         distance = start - phrase_end
                     elif phrase_start >= end and phrase_end <= limit:
