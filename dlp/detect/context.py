@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dlp.detect.text_columns import CELL_EDGES, column_header
+from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_header
 from dlp.detect.text_index import ContextIndex, TextIndexer
 from dlp.detect.wordfind import WordFinder
 
@@ -81,6 +81,8 @@ class TextContext:
     # looked for around a match rather than indexed (``ContextRule.indexed``).
     extra_text: str = ""
     cell_headers: Sequence[str] = ()
+    # ``column_header``'s walks up a pasted table in ``text``, remembered for its other cells.
+    columns: ColumnMemo = field(default_factory=dict, compare=False, repr=False)
 
     def header_text_at(self, position: int) -> str:
         if not self.cell_headers:
@@ -264,7 +266,7 @@ class ContextRule:
                 if right == " " and end + 1 < len(text):
                     right = text[end + 1]
                 if right in CELL_EDGES:
-                    header = column_header(text, start, end)
+                    header = column_header(text, start, end, context.columns)
                     if header is not None:
                         return self._score_in_column(context, header, start, base)
         if not self.indexed:
