@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dlp.detect.text_columns import column_header
+from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_header
 from dlp.detect.text_index import ContextIndex, TextIndexer
 from dlp.detect.wordfind import WordFinder
 
@@ -45,6 +45,7 @@ _NOT_AFTER = "".join(
 )
 # The stop first and the titles looked for behind it: the expression does work only at stops.
 _BOUNDARY = re.compile(rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
+_BOUNDARY_SEARCH = _BOUNDARY.search
 
 
 def crosses_boundary(text: str, left: int, right: int) -> bool:
@@ -80,6 +81,8 @@ class TextContext:
     # looked for around a match rather than indexed (``ContextRule.indexed``).
     extra_text: str = ""
     cell_headers: Sequence[str] = ()
+    # ``column_header``'s walks up a pasted table in ``text``, remembered for its other cells.
+    columns: ColumnMemo = field(default_factory=dict, compare=False, repr=False)
 
     def header_text_at(self, position: int) -> str:
         if not self.cell_headers:
@@ -117,11 +120,16 @@ class ContextRule:
     # a match, so they are looked for there, in the few characters around it.
     _negative: WordFinder | None = field(default=None, compare=False, repr=False)
     _positive_words: WordFinder | None = field(default=None, compare=False, repr=False)
+    # The ASCII characters no negative word can end with: a gap between a positive word and
+    # the match made only of these (": ", " - ") holds the end of no negative word, so none
+    # can be nearer than the positive one (``score`` skips the search: a label's value).
+    _gap_safe: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.negative:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
+            object.__setattr__(self, "_gap_safe", _no_last_character(self.negative))
         if not self.indexed and self.words:
             finder = WordFinder(negative_pattern(self.words), self.words)
             object.__setattr__(self, "_positive_words", finder)
@@ -240,14 +248,88 @@ class ContextRule:
     def score(
         self, context: TextContext, start: int, end: int, base: float
     ) -> tuple[float, tuple[str, ...]]:
-        """The match's score after its context, and the context words that raised it."""
-        header = column_header(context.text, start, end) if context.text else None
-        if header is not None:
-            return self._score_in_column(context, header, start, base)
-        words, closest = self._positive(context, start, end)
-        if self._negative is not None and self._negative_nearer(context.text, start, end, closest):
+        """The match's score after its context, and the context words that raised it.
+
+        Asked at every match: the common case (a value in prose, an indexed rule) is settled
+        here without the calls of the general one (``_positive``, ``column_header``);
+        ``tests/detect/test_match_fast.py`` holds it to them."""
+        text = context.text
+        # The characters either side can make the value a table's cell (``column_header``
+        # settles the rest): a neighbour that is no edge or padding, or one past a single
+        # space, settles that it is not (most values: in prose).
+        if text:
+            left = text[start - 1] if start else "\n"
+            if left == " " and start > 1:
+                left = text[start - 2]
+            if left in CELL_EDGES:
+                right = text[end] if end < len(text) else "\n"
+                if right == " " and end + 1 < len(text):
+                    right = text[end + 1]
+                if right in CELL_EDGES:
+                    header = column_header(text, start, end, context.columns)
+                    if header is not None:
+                        return self._score_in_column(context, header, start, base)
+        if not self.indexed:
+            words, closest = self._positive_around(context, start, end)
+        else:
+            indexer = context.indexer
+            entry = self._ids.get(id(indexer))  # ``_phrase_ids``, inline
+            wanted = (
+                entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
+            )
+            # ``_nearest``, inline: each wanted phrase wholly within ``before`` characters
+            # before the match or ``after`` after it, not across a boundary, and its distance.
+            near: dict[int, int] = {}
+            index = context.index
+            starts = index.starts
+            position = bisect_left(starts, start - self.before)
+            limit, count = end + self.after, len(starts)
+            if wanted and position < count and starts[position] < limit:
+                ends, phrases_at = index.ends, index.phrases
+                while position < count and starts[position] < limit:
+                    phrase = phrases_at[position]
+                    phrase_start, phrase_end = starts[position], ends[position]
+                    position += 1
+                    if phrase not in wanted:
+                        continue
+                    if phrase_end <= start:
+                        # (``re`` reads an end past the text as the text's end)
+                        if phrase_end < start and _BOUNDARY_SEARCH(text, phrase_end, start + 1):
+                            continue
+                        distance = start - phrase_end
+                    elif phrase_start >= end and phrase_end <= limit:
+                        if _ends_line(text, end, phrase_start):
+                            continue
+                        distance = phrase_start - end + AFTER
+                    else:
+                        continue
+                    if distance < near.get(phrase, distance + 1):
+                        near[phrase] = distance
+            extra = context.extra_at(start) if context.cell_extras else context.extra
+            if not near and not extra:
+                words, closest = (), None  # most matches: nothing to name
+            else:
+                ids = list(near)
+                if extra:
+                    ids += [i for i in sorted(extra & wanted) if i not in near]
+                closest = min(near.values()) if near else None
+                phrases = indexer.phrases
+                words = tuple([phrases[i] for i in ids])
+        if (
+            self._negative is not None
+            # (a positive word before the match, with nothing a negative word ends with
+            # between them: no negative word is nearer)
+            and (
+                closest is None
+                or closest > AFTER
+                or text[start - closest : start].strip(self._gap_safe) != ""
+            )
+            and self._negative_nearer(text, start, end, closest)
+        ):
             return base * NEGATIVE_FACTOR, ()
-        return boosted(base, words), words
+        if not words:
+            return base, words
+        return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
 
     def _negative_nearer(self, text: str, start: int, end: int, closest: int | None) -> bool:
         """Whether ``_nearest_negative`` is nearer than ``closest`` (a positive word's
@@ -284,6 +366,18 @@ class ContextRule:
         if not words and self._negative is not None and self._negative.pattern.search(header):
             return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
+
+
+def _no_last_character(words: Sequence[str]) -> str:
+    """The ASCII characters that are not letters or digits and that the last character of no
+    phrase of ``negative_pattern(words)`` matches (as it matches: ignoring case)."""
+    lasts = {word.split()[-1][-1] for word in words if word.split()}
+    return "".join(
+        char
+        for char in map(chr, range(128))
+        if not char.isalnum()
+        and not any(re.fullmatch(re.escape(last), char, re.IGNORECASE) for last in lasts)
+    )
 
 
 def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:

@@ -26,28 +26,50 @@ def _ranking(match: RawMatch) -> tuple[float, int, int]:
 
 def remove_duplicates(matches: Iterable[RawMatch]) -> list[RawMatch]:
     # Presidio's results are equal by these fields and hashed by their text (so 1 and 1.0,
-    # or 0.0 and -0.0, are two results there): the score's text keeps that.
-    unique: dict[tuple[str, int, int, str], RawMatch] = {}
+    # or 0.0 and -0.0, are two results there): the score's text keeps that. A score that is
+    # not zero and not NaN has the same text as another exactly when it has the same value
+    # and type; that pair is the key then (formatting a float at every match showed).
+    unique: dict[tuple[object, ...], RawMatch] = {}
     for match in matches:
-        unique.setdefault((match.entity_type, match.start, match.end, str(match.score)), match)
+        score = match.score
+        if score == score and score:
+            key: tuple[object, ...] = (
+                match.entity_type,
+                match.start,
+                match.end,
+                score,
+                score.__class__,
+            )
+        else:
+            key = (match.entity_type, match.start, match.end, str(score))
+        unique.setdefault(key, match)
     kept: list[RawMatch] = []
     active: list[RawMatch] = []
+    # The furthest end among ``active`` (or past it): a match that starts beyond it overlaps
+    # none of them, the common case, settled without walking them.
+    reach = -1
     entity_type = None
     for match in sorted(unique.values(), key=_grouping):
         if match.entity_type != entity_type:
-            entity_type, active = match.entity_type, []
-        if match.score == 0:
+            entity_type, active, reach = match.entity_type, [], -1
+        score = match.score
+        if score == 0:
             continue
-        start, end, score = match.start, match.end, match.score
-        if active:
-            # Only results that reach this one can contain it.
-            active = [other for other in active if other.end >= start]
-            if any(
-                start >= other.start and end <= other.end and score <= other.score
-                for other in active
-            ):
-                continue
+        start, end = match.start, match.end
+        if reach < start:
+            active = [match]
+            reach = end
+            kept.append(match)
+            continue
+        # Only results that reach this one can contain it.
+        active = [other for other in active if other.end >= start]
+        if any(
+            start >= other.start and end <= other.end and score <= other.score for other in active
+        ):
+            continue
         kept.append(match)
         active.append(match)
+        if end > reach:
+            reach = end
     kept.sort(key=_ranking)
     return kept

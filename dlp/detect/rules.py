@@ -18,6 +18,14 @@ from dlp.detect.public_suffix import has_public_suffix
 Rule = Callable[[str], bool | None]
 
 _NON_DIGITS = re.compile(r"\D")
+# For ASCII text (nearly every match): the bytes' own translate drops what ``\D`` matches
+# there, in a third of the time of the expression; validators run at every match.
+_NON_DIGIT_BYTES = bytes(code for code in range(256) if not 48 <= code <= 57)
+_DIGIT_BYTES = b"0123456789"
+_NUMBERS = re.compile(r"\d+")
+_MONTH_NAME = re.compile(r"[a-z]{3}")
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _KNOWN_FAKE_SSNS = frozenset({"123456789", "078051120", "219099999", "457555462"})
 _MONTHS = {
     name: number
@@ -29,13 +37,18 @@ _MONTHS = {
 
 
 def digits(text: str) -> str:
+    if text.isascii():
+        return text.encode().translate(None, _NON_DIGIT_BYTES).decode()
     return _NON_DIGITS.sub("", text)
 
 
 def us_ssn_is_impossible(text: str) -> bool:
     """SSA never issues these: area 000, 666 or 9xx, group 00, serial 0000, advertised numbers."""
-    separators = {char for char in text if not char.isdigit()}
-    if len(separators) > 1:
+    if text.isascii():
+        separators = len(set(text.encode().translate(None, _DIGIT_BYTES)))
+    else:
+        separators = len({char for char in text if not char.isdigit()})
+    if separators > 1:
         return True  # "123-45 6789": mixed separators are not how anyone writes an SSN
     number = digits(text)
     if len(number) != 9:
@@ -55,22 +68,16 @@ def luhn_is_valid(text: str) -> bool:
     number = digits(text)
     if not 12 <= len(number) <= 19:
         return False
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    # From the right: every other digit as it is, the others doubled (less 9 past 9).
+    total = sum(map(int, number[::-2])) + sum(_DOUBLED[int(char)] for char in number[-2::-2])
     return total % 10 == 0
 
 
 def date_is_impossible(text: str) -> bool:
     """February 30th, month 13 and the like; also years outside 1900-2099."""
     lowered = text.lower()
-    numbers = [int(part) for part in re.findall(r"\d+", lowered)]
-    month_name = re.search(r"[a-z]{3}", lowered)
+    numbers = [int(part) for part in _NUMBERS.findall(lowered)]
+    month_name = _MONTH_NAME.search(lowered)
     if month_name:
         month = _MONTHS.get(month_name.group()[:3])
         if month is None or len(numbers) < 2:
@@ -86,7 +93,17 @@ def date_is_impossible(text: str) -> bool:
         year += 2000 if year < 50 else 1900
     if not 1900 <= year <= 2099 or not 1 <= month <= 12:
         return True
-    return not 1 <= day <= calendar.monthrange(year, month)[1]
+    # ``calendar.monthrange(year, month)[1]``, by table: it is asked at every date.
+    last = 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month]
+    return not 1 <= day <= last
+
+
+def _before_extension(text: str) -> str:
+    """The number before an extension ("x12", "ext 12"): lower-cased and split only when an
+    "x" can be there (most numbers have none; the digits are the same either way)."""
+    if text.isascii() and "x" not in text and "X" not in text:
+        return text
+    return text.lower().split("x")[0].split("ext")[0]
 
 
 def nanp_phone_is_impossible(text: str) -> bool:
@@ -95,7 +112,7 @@ def nanp_phone_is_impossible(text: str) -> bool:
     if text.startswith("+") and not text.startswith("+1"):
         number = digits(text)
         return not 8 <= len(number) <= 15 or len(set(number)) == 1
-    number = digits(text.lower().split("x")[0].split("ext")[0])
+    number = digits(_before_extension(text))
     if number.startswith("001"):
         number = number[2:]
     if len(number) == 11 and number.startswith("1"):
@@ -109,7 +126,7 @@ def nanp_phone_is_impossible(text: str) -> bool:
 def national_phone_is_impossible(text: str) -> bool:
     """A number in a country's own form ("0699 868 88 55", "(71) 4233-6306") has 7 to 13
     digits, not all one digit."""
-    number = digits(text.lower().split("x")[0].split("ext")[0])
+    number = digits(_before_extension(text))
     return not 7 <= len(number) <= 13 or len(set(number)) == 1
 
 
