@@ -16,11 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import httpx
-
 from dlp.roster.oauth import ClientCredentials, oauth1_header
+
+if TYPE_CHECKING:
+    import httpx
 
 API_PATHS = {"1.1": "/ims/oneroster/v1p1", "1.2": "/ims/oneroster/rostering/v1p2"}
 DEFAULT_AUTH = {"1.1": "oauth1", "1.2": "oauth2"}
@@ -114,6 +116,10 @@ class OneRosterClient:
         self.page_size = page_size
         self._sleep = sleep
         self._token: tuple[str, float] | None = None
+        # Imported with a client, not with the module: `dlp roster sync` registers with every
+        # command, and httpx costs a command's start some 60 ms.
+        import httpx
+
         self._http = httpx.Client(timeout=timeout, verify=verify, follow_redirects=False)
         self.requests = 0  # for the report: requests made, retries included
 
@@ -168,6 +174,8 @@ class OneRosterClient:
         return records
 
     def _get(self, url: str, filtered: bool = False) -> httpx.Response:
+        import httpx  # loaded with the client already (see __init__)
+
         path = urlsplit(url).path
         renewed = False
         attempt = 0
@@ -208,6 +216,8 @@ class OneRosterClient:
         return {"Authorization": f"Bearer {self._bearer()}"}
 
     def _bearer(self) -> str:
+        import httpx  # loaded with the client already (see __init__)
+
         now = time.monotonic()
         if self._token is not None and now < self._token[1]:
             return self._token[0]
