@@ -56,7 +56,9 @@ def test_an_email_address_loads_neither_tldextract_nor_presidio() -> None:
 def test_commands_register_without_the_scanner_or_the_extractors() -> None:
     loaded = _modules_after("from dlp.cli import build_parser\nbuild_parser()\n")
     # httpx: only `dlp roster sync` talks HTTP, and importing it cost every command ~60 ms.
-    assert not {"dlp.engine", "dlp.extract.dispatch", "presidio_analyzer", "numpy", "httpx"} & loaded
+    assert (
+        not {"dlp.engine", "dlp.extract.dispatch", "presidio_analyzer", "numpy", "httpx"} & loaded
+    )
     assert "dlp.commands.scan" in loaded  # the commands are registered all the same
 
 
