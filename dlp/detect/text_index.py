@@ -54,6 +54,22 @@ _CLOSERS = ")>]\"';:!?"
 # False, True, or _NAME_ONLY for a key that is nothing else)
 _Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
 _NAME_ONLY = object()
+# The last field of a glued context phrase's key: falsy (no given name), and told apart from
+# False by ``is``.
+_GLUED = None
+
+
+def _glued_start(text: str, start: int) -> bool:
+    """Whether a context phrase glued to a number can start at ``text[start]``: at a word's
+    start (as before), after a digit (a value and the next label, glued), or where an
+    upper-case letter follows a lower-case one (``AnaRuizSSN``: OCR keeps the case of what it
+    glues)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before.isdigit() or not skeleton(before).strip():
+        return True
+    return before.islower() and text[start].isupper()
 
 
 # Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton (9
@@ -269,10 +285,16 @@ class TextIndexer:
             words = phrase.split()
             for spelling in {" ".join(words), "".join(words)}:
                 glued.setdefault(spelling, []).append(index)
+        # The key has no pad in front: OCR also glues the label to what comes before it
+        # ("...68147237SocSecNo.", "AnaRuizSSN536221234"). Such a place counts only where a
+        # label can start (``_glued_start``), not inside a word ("pilot5", "Austin2024"). A
+        # label glued after a number and followed by punctuation has keys of its own: the
+        # digit before, the phrase, a space.
         for spelling, glued_phrases in glued.items():
-            value: _Value = (len(spelling), (), tuple(glued_phrases), False)
+            value: _Value = (len(spelling), (), tuple(glued_phrases), _GLUED)
             for digit in "0123456789":
-                values[f" {spelling}{digit}"] = value
+                values[f"{spelling}{digit}"] = value
+                values.setdefault(f"{digit}{spelling} ", value)
         self._empty = not keys
         # Longest first: a key's number then orders the keys that end at one place as the
         # automaton reports them (``_places``).
@@ -374,6 +396,8 @@ class TextIndexer:
             if not (
                 (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
             ):
+                if given_name is _GLUED and not _glued_start(text, start):
+                    continue
                 if normalized is None:
                     normalized = normalize(text, folded)
                 if in_address(normalized.text, found_at, end):
