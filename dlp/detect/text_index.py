@@ -290,11 +290,15 @@ class TextIndexer:
         # label can start (``_glued_start``), not inside a word ("pilot5", "Austin2024"). A
         # label glued after a number and followed by punctuation has keys of its own: the
         # digit before, the phrase, a space.
+        # Phrases of two letters ("mr", "ss") keep the pad: too common inside words, and keys
+        # of three bytes slow Hyperscan down.
         for spelling, glued_phrases in glued.items():
             value: _Value = (len(spelling), (), tuple(glued_phrases), _GLUED)
+            short = len(spelling) < 3
             for digit in "0123456789":
-                values[f"{spelling}{digit}"] = value
-                values.setdefault(f"{digit}{spelling} ", value)
+                values[f" {spelling}{digit}" if short else f"{spelling}{digit}"] = value
+                if not short and " " not in spelling:
+                    values.setdefault(f"{digit}{spelling} ", value)
         self._empty = not keys
         # Longest first: a key's number then orders the keys that end at one place as the
         # automaton reports them (``_places``).
