@@ -54,21 +54,36 @@ _CLOSERS = ")>]\"';:!?"
 # False, True, or _NAME_ONLY for a key that is nothing else)
 _Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
 _NAME_ONLY = object()
-# The last field of a glued context phrase's key: falsy (no given name), and told apart from
-# False by ``is``.
-_GLUED = None
 
 
-def _glued_start(text: str, start: int) -> bool:
+class _Glued:
+    """The last field of a glued context phrase's key: falsy (no given name)."""
+
+    __slots__ = ("after_word",)
+
+    def __init__(self, after_word: bool) -> None:
+        self.after_word = after_word  # the key counts only right after a word (see below)
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_GLUED = _Glued(False)
+# "AnaRuizSSN: 536...": the phrase, a separator, a digit. At a word's start or after a digit
+# other keys find it already.
+_GLUED_AFTER_WORD = _Glued(True)
+
+
+def _glued_start(text: str, start: int, after_word: bool) -> bool:
     """Whether a context phrase glued to a number can start at ``text[start]``: at a word's
     start (as before), after a digit (a value and the next label, glued), or where an
     upper-case letter follows a lower-case one (``AnaRuizSSN``: OCR keeps the case of what it
-    glues)."""
+    glues); ``after_word``: only the last."""
     if start == 0:
-        return True
+        return not after_word
     before = text[start - 1]
     if before.isdigit() or not skeleton(before).strip():
-        return True
+        return not after_word
     return before.islower() and text[start].isupper()
 
 
@@ -297,8 +312,14 @@ class TextIndexer:
             short = len(spelling) < 3
             for digit in "0123456789":
                 values[f" {spelling}{digit}" if short else f"{spelling}{digit}"] = value
-                if not short and " " not in spelling:
+                if short:
+                    continue
+                if " " not in spelling:
                     values.setdefault(f"{digit}{spelling} ", value)
+                for gap in (" ", "  "):
+                    # The key's length takes in the gap: the phrase ends where the number starts.
+                    after_word: _Value = (len(spelling) + len(gap), (), value[2], _GLUED_AFTER_WORD)
+                    values.setdefault(f"{spelling}{gap}{digit}", after_word)
         self._empty = not keys
         # Longest first: a key's number then orders the keys that end at one place as the
         # automaton reports them (``_places``).
@@ -400,7 +421,9 @@ class TextIndexer:
             if not (
                 (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
             ):
-                if given_name is _GLUED and not _glued_start(text, start):
+                if isinstance(given_name, _Glued) and not _glued_start(
+                    text, start, given_name.after_word
+                ):
                     continue
                 if normalized is None:
                     normalized = normalize(text, folded)
