@@ -182,7 +182,7 @@ _SPACED_SURNAME = re.compile(
     rf"({_PARTICLE}[ \t](?:(?:La|Las|Los|Der|Den)[ \t])?{_SURNAME_WORD})"
 )
 # A title or a label, then an initial and a surname ("Mr. C. Dodson", "Student: J. Ramirez").
-# These words ride on the index as given names do (``NameLists.load``) so that their places
+# These words ride on the index as given names do (``NameFinder.index_words``) so that their places
 # are looked at; the initial alone is no given name to start from.
 LEAD_WORDS = frozenset(
     ("mr", "mrs", "ms", "miss", "dr", "student", "name", "alumno", "alumna", "estudiante",
@@ -218,8 +218,6 @@ def read_names(path: Path) -> frozenset[str]:
 class NameLists:
     given: frozenset[str]
     surnames: frozenset[str]
-    # Titles and labels in ``given`` only to be looked at (``LEAD_WORDS``): no given name.
-    leads_only: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, folder: Path, overlay: Path | None = None) -> NameLists:
@@ -230,8 +228,7 @@ class NameLists:
             extra = read_names(added) if added is not None and added.is_file() else frozenset()
             return read_names(folder / file) | extra
 
-        given = names("first_names.txt")
-        return cls(given | LEAD_WORDS, names("surnames.txt"), LEAD_WORDS - given)
+        return cls(names("first_names.txt"), names("surnames.txt"))
 
 
 class NameFinder:
@@ -242,6 +239,16 @@ class NameFinder:
         self.context_rule = ContextRule(CONTEXT_WORDS, CONTEXT_BEFORE, CONTEXT_AFTER)
         # Its words are among the context rule's, so the shared index has them.
         self.record_rule = ContextRule(RECORD_WORDS, 0, RECORD_AFTER)
+        # Titles and labels the index records as it records given names (``index_words``),
+        # to be looked at for an initial after them; those that are no given name never start
+        # a pair ("Student Ramirez").
+        self._leads_only = LEAD_WORDS - lists.given
+
+    @property
+    def index_words(self) -> frozenset[str]:
+        """The words whose places the shared index records for ``find``: the given names,
+        and the titles and labels an initial and a surname can follow."""
+        return self.lists.given | LEAD_WORDS
 
     def _is_surname(self, written: str) -> bool:
         """In the list as written, without accents or an apostrophe (the census writes
@@ -316,7 +323,7 @@ class NameFinder:
                     continue  # "ANA Lopez" or "Ana LOPEZ": a heading or an acronym, not a name
                 if not self._is_surname(surname):
                     continue
-            if first.lower() in self.lists.leads_only:
+            if first.lower() in self._leads_only:
                 continue  # "Student Ramirez": a label, then a surname
             stop = following.end(1)
             base = (
