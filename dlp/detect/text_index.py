@@ -314,6 +314,11 @@ class TextIndexer:
             for digit in "0123456789":
                 values[f" {spelling}{digit}" if short else f"{spelling}{digit}"] = value
                 if short:
+                    # After a number ("...884SS:479...", "SS#"): the digit before keeps the
+                    # key from every word that ends in the two letters.
+                    values.setdefault(f"{digit}{spelling} ", value)
+                    for following in "0123456789":
+                        values.setdefault(f"{digit}{spelling}{following}", value)
                     continue
                 if " " not in spelling:
                     values.setdefault(f"{digit}{spelling} ", value)
@@ -429,6 +434,12 @@ class TextIndexer:
                     normalized = normalize(text, folded)
                 if in_address(normalized.text, found_at, end):
                     continue
+                if isinstance(given_name, _Glued) and start and text[start - 1].isdigit():
+                    # A label glued after a number labels what follows, never that number
+                    # ("StudentNo278862917SSNo.613..."): its span takes in the number's last
+                    # digit, so that it is not after the number (context after a match
+                    # starts at its end).
+                    start -= 1
             original_end = end if identity else to_original_end(end)
             if phrases:
                 for phrase in phrases:
