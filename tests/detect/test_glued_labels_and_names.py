@@ -27,6 +27,8 @@ FOUND = [
     ("Transcript KevinNguyenStudentNumber5501873Grade9", "STUDENT_ID", "5501873"),
     ("Name:AnaRuizStudentID4685687Grade 5", "STUDENT_ID", "4685687"),
     ("DOB04/11/2012PermID88123457School", "STUDENT_ID", "88123457"),
+    ("NAME:Peter FarmerStudentNo1949084884SS:479522871CELL", "US_SSN", "479522871"),
+    ("NAME:Peter FarmerStudentNo1949084884SS:479522871CELL", "STUDENT_ID", "1949084884"),
     # an initial and a surname after a title or a label
     ("Student: J. Ramirez\nAttendance: 12 absences", "PERSON", "J. Ramirez"),
     ("Nombre: M. Gutiérrez", "PERSON", "M. Gutiérrez"),
@@ -55,6 +57,8 @@ NOT_FOUND = [
     ("Flight log: pilot5123456789 cleared", "US_SSN"),
     ("Cassidy7781234 is her username", "STUDENT_ID"),
     ("PartNo237-60-4632A ships Monday", "US_SSN"),
+    # the next field's label glued after a number labels what follows, not that number
+    ("StudentName:Sofia MendozaStudentNo278862917SSNo.", "US_SSN"),
     ("The Student Ramirez file is in the office.", "PERSON"),  # a label, then a surname
     ("Name: A. Qxzwv", "PERSON"),  # no surname
     ("Tyler Jordan went to the park. His final grade is F.", "PERSON"),  # the next sentence
