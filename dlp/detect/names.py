@@ -23,6 +23,7 @@ e-mail address ("Ana Ruiz <ana@...>") counts as a possessive does.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from dlp.detect.context import ContextRule, TextContext
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
 from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
+from dlp.detect.text_index import TextIndexer
 
 PERSON = "PERSON"
 # A student's record said of a name farther on in the same sentence ("Tyler Jordan failed
@@ -243,6 +245,7 @@ class NameFinder:
         # to be looked at for an initial after them; those that are no given name never start
         # a pair ("Student Ramirez").
         self._leads_only = LEAD_WORDS - lists.given
+        self._record_ids: tuple[TextIndexer, frozenset[int]] | None = None
 
     @property
     def index_words(self) -> frozenset[str]:
@@ -333,6 +336,8 @@ class NameFinder:
             )
             score, words = score_of(context, start, stop, base)
             if score < threshold:
+                if not self._record_word_after(context, stop):
+                    continue
                 score, words = self.record_rule.score(context, start, stop, base)
                 if score < threshold:
                     continue
@@ -340,6 +345,23 @@ class NameFinder:
                 RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
             )
         return found
+
+    def _record_word_after(self, context: TextContext, stop: int) -> bool:
+        """Whether a record word starts within RECORD_AFTER characters after ``stop``: most
+        pairs have none, and a look at the index costs less than the rule's whole score."""
+        indexer = context.indexer
+        cached = self._record_ids
+        if cached is None or cached[0] is not indexer:
+            cached = self._record_ids = (indexer, indexer.phrase_ids(RECORD_WORDS))
+        wanted = cached[1]
+        index = context.index
+        starts, phrases = index.starts, index.phrases
+        position, limit, count = bisect_left(starts, stop), stop + RECORD_AFTER, len(starts)
+        while position < count and starts[position] < limit:
+            if phrases[position] in wanted:
+                return True
+            position += 1
+        return False
 
     def _after_lead(
         self, text: str, start: int, end: int, context: TextContext, threshold: float
