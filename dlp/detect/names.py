@@ -179,6 +179,12 @@ _SURNAME = re.compile(
 # A surname written in parts ("Mc Neil", "De La Cruz", "Van Der Berg"): the census writes it
 # as one word ("MCNEIL", "DELACRUZ"). Tried where a particle follows the given name.
 _PARTICLE = r"(?:Mc|Mac|De|Del|Della|Di|Da|Du|Le|La|Van|Von|St\.?)"
+_PARTICLE_STARTS = tuple(
+    f"{particle}{gap}"
+    for particle in ("Mc", "Mac", "De", "Del", "Della", "Di", "Da", "Du", "Le", "La", "Van",
+                     "Von", "St", "St.")
+    for gap in " \t"
+)  # fmt: skip
 _SPACED_SURNAME = re.compile(
     rf"[ \t]{{1,2}}(?:[{_UPPER}]\.?[ \t]{{1,2}})?"
     rf"({_PARTICLE}[ \t](?:(?:La|Las|Los|Der|Den)[ \t])?{_SURNAME_WORD})"
@@ -300,8 +306,11 @@ class NameFinder:
             # look one character past the space before running the surname expression.
             if end + 2 >= length:
                 continue
-            spaced = text[end].isspace()
-            if (not spaced or text[end + 2] == ".") and text[start:end].lower() in LEAD_WORDS:
+            next_char = text[end]
+            spaced = next_char.isspace()
+            if (next_char in ".:" or (spaced and text[end + 2] == ".")) and text[
+                start:end
+            ].lower() in LEAD_WORDS:
                 lead = self._after_lead(text, start, end, context, threshold)
                 if lead is not None:
                     found.append(lead)
@@ -316,7 +325,11 @@ class NameFinder:
                 len(first) > 1 and not first[1:].islower() and not first.isupper()
             ):
                 continue
-            following = _SPACED_SURNAME.match(text, end) if text[end + 1] in "MDLVS" else None
+            following = (
+                _SPACED_SURNAME.match(text, end)
+                if text.startswith(_PARTICLE_STARTS, end + 1)
+                else None
+            )
             if following is None or not self._is_surname(following.group(1)):
                 following = surname_at(text, end)
                 if following is None:
