@@ -162,7 +162,7 @@ class Scanner:
                 ),
                 *(names.context_rule.words if names else ()),
             ],
-            names.lists.given if names else (),
+            names.index_words if names else (),
         )
         self._context_ids: list[frozenset[int]] = []
         for ref in self.prefilter.refs:

@@ -23,6 +23,7 @@ e-mail address ("Ana Ruiz <ana@...>") counts as a possessive does.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +31,40 @@ from dlp.detect.context import ContextRule, TextContext
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import normalize
 from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
+from dlp.detect.text_index import TextIndexer
 
 PERSON = "PERSON"
+# A student's record said of a name farther on in the same sentence ("Tyler Jordan failed
+# the semester - final grade F", "Ana Ruiz, who moved here in May, has an IEP"): looked for
+# up to RECORD_AFTER characters after the name, never past the sentence's end or the line's.
+RECORD_WORDS = (
+    "final grade",
+    "semester grade",
+    "failed",
+    "failing",
+    "report card",
+    "transcript",
+    "iep",
+    "504 plan",
+    "suspended",
+    "suspension",
+    "expelled",
+    "detention",
+    "referral",
+    "absences",
+    "reprobó",
+    "calificación",
+    "calificaciones",
+    "boleta",
+    "suspendido",
+    "suspendida",
+    "suspensión",
+)
+RECORD_AFTER = 96
 RECOGNIZER = "NameListRecognizer"
 BASE_SCORE = 0.3
 POSSESSIVE_SCORE = 0.45
-CONTEXT_WORDS = (
+CONTEXT_WORDS: tuple[str, ...] = (
     "student",
     "students",
     "student name",
@@ -129,6 +158,7 @@ CONTEXT_WORDS = (
     "empleada",
     "maestro",
     "maestra",
+    *RECORD_WORDS,
 )
 CONTEXT_BEFORE = 32
 # A record term a few words after the name: "Kevin Nguyen - behavior referral", "Ana Ruiz
@@ -138,11 +168,35 @@ CONTEXT_AFTER = 24
 # apostrophe: "Garcia-Lopez", "O'Neil"), Title Case or all capitals as the given name was.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+_SURNAME_WORD = (
+    rf"[{_UPPER}](?:'[{_UPPER}]|[{_LOWER}]{{1,2}}[{_UPPER}])?[{_LOWER}]+"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]+)?"
+)
 _SURNAME = re.compile(
     rf"[ \t]{{1,2}}(?:[{_UPPER}]\.?[ \t]{{1,2}})?"
-    rf"([{_UPPER}](?:'[{_UPPER}]|[{_LOWER}]{{1,2}}[{_UPPER}])?[{_LOWER}]+(?:-[{_UPPER}]?[{_LOWER}]+)?"
-    rf"|[{_UPPER}]{{2,}}(?:[-'][{_UPPER}]+)?)"
+    rf"({_SURNAME_WORD}|[{_UPPER}]{{2,}}(?:[-'][{_UPPER}]+)?)"
 )
+# A surname written in parts ("Mc Neil", "De La Cruz", "Van Der Berg"): the census writes it
+# as one word ("MCNEIL", "DELACRUZ"). Tried where a particle follows the given name.
+_PARTICLE = r"(?:Mc|Mac|De|Del|Della|Di|Da|Du|Le|La|Van|Von|St\.?)"
+_PARTICLE_STARTS = tuple(
+    f"{particle}{gap}"
+    for particle in ("Mc", "Mac", "De", "Del", "Della", "Di", "Da", "Du", "Le", "La", "Van",
+                     "Von", "St", "St.")
+    for gap in " \t"
+)  # fmt: skip
+_SPACED_SURNAME = re.compile(
+    rf"[ \t]{{1,2}}(?:[{_UPPER}]\.?[ \t]{{1,2}})?"
+    rf"({_PARTICLE}[ \t](?:(?:La|Las|Los|Der|Den)[ \t])?{_SURNAME_WORD})"
+)
+# A title or a label, then an initial and a surname ("Mr. C. Dodson", "Student: J. Ramirez").
+# These words ride on the index as given names do (``NameFinder.index_words``) so that their places
+# are looked at; the initial alone is no given name to start from.
+LEAD_WORDS = frozenset(
+    ("mr", "mrs", "ms", "miss", "dr", "student", "name", "alumno", "alumna", "estudiante",
+     "nombre", "sr", "sra", "srta")
+)  # fmt: skip
+_LEAD_INITIAL = re.compile(rf"\.?:?[ \t]{{1,2}}([{_UPPER}]\.[ \t]{{0,2}}({_SURNAME_WORD}))")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 # "Ana Ruiz <ana.ruiz@...>": a name beside its address (a reply's "On ... wrote:" line).
 _ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
@@ -191,12 +245,27 @@ class NameFinder:
     def __init__(self, lists: NameLists) -> None:
         self.lists = lists
         self.context_rule = ContextRule(CONTEXT_WORDS, CONTEXT_BEFORE, CONTEXT_AFTER)
+        # Its words are among the context rule's, so the shared index has them.
+        self.record_rule = ContextRule(RECORD_WORDS, 0, RECORD_AFTER)
+        # Titles and labels the index records as it records given names (``index_words``),
+        # to be looked at for an initial after them; those that are no given name never start
+        # a pair ("Student Ramirez").
+        self._leads_only = LEAD_WORDS - lists.given
+        self._record_ids: tuple[TextIndexer, frozenset[int]] | None = None
+
+    @property
+    def index_words(self) -> frozenset[str]:
+        """The words whose places the shared index records for ``find``: the given names,
+        and the titles and labels an initial and a surname can follow."""
+        return self.lists.given | LEAD_WORDS
 
     def _is_surname(self, written: str) -> bool:
         """In the list as written, without accents or an apostrophe (the census writes
         "ONEIL"), or, for a double surname, each of its parts."""
         surnames = self.lists.surnames
         plain = written.lower() if written.isascii() else normalize(written).text
+        if " " in plain or "\t" in plain:
+            plain = "".join(plain.replace(".", "").split())  # "De La Cruz": "delacruz"
         if plain in surnames or plain.replace("'", "") in surnames:
             return True
         parts = [part for part in plain.split("-") if len(part) > 1]
@@ -235,7 +304,18 @@ class NameFinder:
                 continue
             # Most capitalized given names are followed by a lower-case word or punctuation:
             # look one character past the space before running the surname expression.
-            if end + 2 >= length or not text[end].isspace():
+            if end + 2 >= length:
+                continue
+            next_char = text[end]
+            spaced = next_char.isspace()
+            if (next_char in ".:" or (spaced and text[end + 2] == ".")) and text[
+                start:end
+            ].lower() in LEAD_WORDS:
+                lead = self._after_lead(text, start, end, context, threshold)
+                if lead is not None:
+                    found.append(lead)
+                continue
+            if not spaced:
                 continue
             after = text[end + 1]
             if not after.isupper() and not (after.isspace() and text[end + 2].isupper()):
@@ -245,14 +325,22 @@ class NameFinder:
                 len(first) > 1 and not first[1:].islower() and not first.isupper()
             ):
                 continue
-            following = surname_at(text, end)
-            if following is None:
-                continue
-            surname = following.group(1)
-            if surname.isupper() != first.isupper() and len(first) > 1:
-                continue  # "ANA Lopez" or "Ana LOPEZ": a heading or an acronym, not a name
-            if not self._is_surname(surname):
-                continue
+            following = (
+                _SPACED_SURNAME.match(text, end)
+                if text.startswith(_PARTICLE_STARTS, end + 1)
+                else None
+            )
+            if following is None or not self._is_surname(following.group(1)):
+                following = surname_at(text, end)
+                if following is None:
+                    continue
+                surname = following.group(1)
+                if surname.isupper() != first.isupper() and len(first) > 1:
+                    continue  # "ANA Lopez" or "Ana LOPEZ": a heading or an acronym, not a name
+                if not self._is_surname(surname):
+                    continue
+            if first.lower() in self._leads_only:
+                continue  # "Student Ramirez": a label, then a surname
             stop = following.end(1)
             base = (
                 POSSESSIVE_SCORE
@@ -261,11 +349,48 @@ class NameFinder:
             )
             score, words = score_of(context, start, stop, base)
             if score < threshold:
-                continue
+                if not self._record_word_after(context, stop):
+                    continue
+                score, words = self.record_rule.score(context, start, stop, base)
+                if score < threshold:
+                    continue
             found.append(
                 RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
             )
         return found
+
+    def _record_word_after(self, context: TextContext, stop: int) -> bool:
+        """Whether a record word starts within RECORD_AFTER characters after ``stop``: most
+        pairs have none, and a look at the index costs less than the rule's whole score."""
+        indexer = context.indexer
+        cached = self._record_ids
+        if cached is None or cached[0] is not indexer:
+            cached = self._record_ids = (indexer, indexer.phrase_ids(RECORD_WORDS))
+        wanted = cached[1]
+        index = context.index
+        starts, phrases = index.starts, index.phrases
+        position, limit, count = bisect_left(starts, stop), stop + RECORD_AFTER, len(starts)
+        while position < count and starts[position] < limit:
+            if phrases[position] in wanted:
+                return True
+            position += 1
+        return False
+
+    def _after_lead(
+        self, text: str, start: int, end: int, context: TextContext, threshold: float
+    ) -> RawMatch | None:
+        """ "J. Ramirez" after the title or label at ``start:end``, or None."""
+        if not text[start].isupper():
+            return None
+        following = _LEAD_INITIAL.match(text, end)
+        if following is None or not self._is_surname(following.group(2)):
+            return None
+        begin, stop = following.start(1), following.end(1)
+        # The title or label itself is a context word: scored from the lead on.
+        score, words = self.context_rule.score(context, begin, stop, BASE_SCORE)
+        if score < threshold:
+            return None
+        return RawMatch(PERSON, begin, stop, score, RECOGNIZER, "initial and surname", words)
 
     def _surname_first(
         self, text: str, start: int, end: int, context: TextContext

@@ -56,6 +56,38 @@ _Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
 _NAME_ONLY = object()
 
 
+class _Glued:
+    """The last field of a glued context phrase's key: falsy (no given name)."""
+
+    __slots__ = ("after_word",)
+
+    def __init__(self, after_word: bool) -> None:
+        self.after_word = after_word  # the key counts only right after a word (see below)
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_GLUED = _Glued(False)
+# "AnaRuizSSN:536...": the phrase, one separator, a digit, right after a word (at a word's
+# start or after a digit other keys find it). Not two separators ("SSN: "): their keys cost
+# Hyperscan a tenth more time, for a form rarer in OCR.
+_GLUED_AFTER_WORD = _Glued(True)
+
+
+def _glued_start(text: str, start: int, after_word: bool) -> bool:
+    """Whether a context phrase glued to a number can start at ``text[start]``: at a word's
+    start (as before), after a digit (a value and the next label, glued), or where an
+    upper-case letter follows a lower-case one (``AnaRuizSSN``: OCR keeps the case of what it
+    glues); ``after_word``: only the last."""
+    if start == 0:
+        return not after_word
+    before = text[start - 1]
+    if before.isdigit() or not skeleton(before).strip():
+        return not after_word
+    return before.islower() and text[start].isupper()
+
+
 # Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton (9
 # against 27 ms for 4 MB of school mail), but compiling its database of the shipped keys costs
 # 0.5 s of CPU, what the automaton's slower reading costs over some 100 MB: more than a
@@ -269,10 +301,30 @@ class TextIndexer:
             words = phrase.split()
             for spelling in {" ".join(words), "".join(words)}:
                 glued.setdefault(spelling, []).append(index)
+        # The key has no pad in front: OCR also glues the label to what comes before it
+        # ("...68147237SocSecNo.", "AnaRuizSSN536221234"). Such a place counts only where a
+        # label can start (``_glued_start``), not inside a word ("pilot5", "Austin2024"). A
+        # label glued after a number and followed by punctuation has keys of its own: the
+        # digit before, the phrase, a space.
+        # Phrases of two letters ("mr", "ss") keep the pad: too common inside words, and keys
+        # of three bytes slow Hyperscan down.
         for spelling, glued_phrases in glued.items():
-            value: _Value = (len(spelling), (), tuple(glued_phrases), False)
+            value: _Value = (len(spelling), (), tuple(glued_phrases), _GLUED)
+            short = len(spelling) < 3
             for digit in "0123456789":
-                values[f" {spelling}{digit}"] = value
+                values[f" {spelling}{digit}" if short else f"{spelling}{digit}"] = value
+                if short:
+                    # After a number ("...884SS:479...", "SS#"): the digit before keeps the
+                    # key from every word that ends in the two letters.
+                    values.setdefault(f"{digit}{spelling} ", value)
+                    for following in "0123456789":
+                        values.setdefault(f"{digit}{spelling}{following}", value)
+                    continue
+                if " " not in spelling:
+                    values.setdefault(f"{digit}{spelling} ", value)
+                # The key's length takes in the separator: the phrase ends at the number.
+                after_word: _Value = (len(spelling) + 1, (), value[2], _GLUED_AFTER_WORD)
+                values.setdefault(f"{spelling} {digit}", after_word)
         self._empty = not keys
         # Longest first: a key's number then orders the keys that end at one place as the
         # automaton reports them (``_places``).
@@ -374,10 +426,20 @@ class TextIndexer:
             if not (
                 (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
             ):
+                if isinstance(given_name, _Glued) and not _glued_start(
+                    text, start, given_name.after_word
+                ):
+                    continue
                 if normalized is None:
                     normalized = normalize(text, folded)
                 if in_address(normalized.text, found_at, end):
                     continue
+                if isinstance(given_name, _Glued) and start and text[start - 1].isdigit():
+                    # A label glued after a number labels what follows, never that number
+                    # ("StudentNo278862917SSNo.613..."): its span takes in the number's last
+                    # digit, so that it is not after the number (context after a match
+                    # starts at its end).
+                    start -= 1
             original_end = end if identity else to_original_end(end)
             if phrases:
                 for phrase in phrases:
