@@ -21,11 +21,12 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from operator import sub
-from typing import overload
-
-import numpy as np
+from typing import TYPE_CHECKING, overload
 
 from dlp.model import CellTable, Location, Segment
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SEPARATOR = "\n" * 6  # longer than MAX_SEPARATOR_RUN: no term or pattern crosses it
 GAP = len(SEPARATOR)
@@ -195,6 +196,8 @@ def packed(
 ) -> Segment:
     """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
     the texts' lengths when the caller has them already, as an int64 array)."""
+    import numpy as np  # here, not at import: the quarantine's commands read cells without it
+
     if lengths is None:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
@@ -376,6 +379,8 @@ class TablePacker:
             or len(self.ref_rows) not in (0, len(self.refs))
         ):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
+        import numpy as np  # here, not at import (see ``packed``)
+
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
