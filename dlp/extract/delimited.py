@@ -1,13 +1,25 @@
 """CSV and TSV: every non-empty cell, located by row and column header, with the header as
 context. The first non-empty row is the header row; ``row`` counts records from 1 (the header
-row included), like a spreadsheet's row numbers. The cells come packed (``celltable``)."""
+row included), like a spreadsheet's row numbers. The cells come packed (``celltable``).
+
+The rows come in batches, and a batch's cells go into the packer by whole lists (numpy for
+the per-cell arithmetic): a Python step per cell was most of a CSV file's extraction. Text
+with no quote character is cut by ``str.split`` (the ``csv`` module reads such text exactly
+so: a line a record, a delimiter a cell); from the first quote on, ``csv.reader`` reads the
+rest of the file. Either way the cells, rows and blocks are those of ``csv.reader`` over the
+whole file, a row at a time (held to it by ``tests/extract/test_delimited_equivalence.py``).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, compress
+from typing import IO
+
+import numpy as np
 
 from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.charset import guess_codec
@@ -19,6 +31,14 @@ from dlp.model import Location, Segment, UnscannableReason
 
 _SAMPLE = 64 * 1024
 _DELIMITERS = ",;\t|"
+# Bytes read at a time: small at first (a scan that stops at its finding limit, usually in a
+# roster's first rows, has not read much for nothing), growing to _READ_MOST.
+_READ_FIRST = 16 * 1024
+_READ_MOST = 1024 * 1024
+_ROWS_FIRST = 256  # rows taken from csv.reader at a time, growing likewise
+_ROWS_MOST = 8192
+
+Rows = list[list[str]]
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -27,11 +47,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
         raw.seek(0)
         codec = guess_codec(sample)
         delimiter = _delimiter(sample.decode(codec, errors="replace"), source)
-        reader = io.TextIOWrapper(raw, encoding=codec, errors="replace", newline="")
-        try:
-            yield from _rows(csv.reader(reader, delimiter=delimiter), location, ctx)
-        finally:
-            reader.detach()
+        yield from _rows(_batches(raw, codec, delimiter), location, ctx)
 
 
 def _delimiter(sample: str, source: Source) -> str:
@@ -41,54 +57,123 @@ def _delimiter(sample: str, source: Source) -> str:
     return max(_DELIMITERS, key=first.count) if first else ","
 
 
-def _rows(rows: Iterator[list[str]], location: Location, ctx: Context) -> Iterator[Segment]:
-    """The cells into a ``TablePacker``, a row at a time (see ``celltable``)."""
+def _cut(text: str) -> int:
+    """Where the last complete line of ``text`` ends (0: none). A final "\\r" may be the
+    first half of a "\\r\\n" still to come."""
+    return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+
+
+def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Rows]:
+    """The file's rows as ``csv.reader`` reads them (``newline=""``), a batch at a time. A
+    ``csv.Error`` comes after the batch of the rows read before it."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    limit = csv.field_size_limit()
+    size = _READ_FIRST
+    pending = ""
+    while True:
+        data = raw.read(size)
+        size = min(size * 4, _READ_MOST)
+        text = pending + decoder.decode(data, final=not data)
+        cut = _cut(text) if data else len(text)
+        lines = text[:cut]
+        if '"' in lines:
+            break  # the csv module from here on
+        pending = text[cut:]
+        if not lines:
+            if data:
+                continue
+            return
+        if "\r" in lines:
+            lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+        parts = lines.split("\n")
+        if parts[-1] == "":
+            parts.pop()  # (the text ends with a line's end)
+        if max(map(len, parts)) > limit:
+            break  # a field may be over the csv module's limit: it says so
+        yield [line.split(delimiter) for line in parts]
+        if not data:
+            return
+    yield from _read_csv(_lines(text, data, decoder, raw), delimiter)
+
+
+def _lines(
+    text: str, data: bytes, decoder: codecs.IncrementalDecoder, raw: IO[bytes]
+) -> Iterator[str]:
+    """The lines of ``text`` and of the rest of the file, ends kept, as ``open(newline="")``
+    gives them."""
+    while True:
+        cut = _cut(text) if data else len(text)
+        yield from io.StringIO(text[:cut], newline="")
+        if not data:
+            return
+        data = raw.read(_READ_MOST)
+        text = text[cut:] + decoder.decode(data, final=not data)
+
+
+def _read_csv(lines: Iterator[str], delimiter: str) -> Iterator[Rows]:
+    batch: Rows = []
+    most = _ROWS_FIRST
+    append = batch.append
+    try:
+        for row in csv.reader(lines, delimiter=delimiter):
+            append(row)
+            if len(batch) >= most:
+                yield batch
+                batch = []
+                append = batch.append
+                most = min(most * 4, _ROWS_MOST)
+    except csv.Error:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+class _Columns:
+    """By column index: the context a cell gets (its header) and the column its location
+    names (the header, or "column N" when the header is empty); grown for wider rows."""
+
+    __slots__ = ("by_index", "names")
+
+    def __init__(self, headers: list[str]) -> None:
+        self.by_index = list(headers)
+        self.names = [name or f"column {n}" for n, name in enumerate(headers, start=1)]
+
+    def grow(self, width: int) -> None:
+        if width > len(self.names):
+            self.by_index.extend([""] * (width - len(self.by_index)))
+            self.names.extend(f"column {index + 1}" for index in range(len(self.names), width))
+
+
+def _rows(batches: Iterator[Rows], location: Location, ctx: Context) -> Iterator[Segment]:
+    """The cells into a ``TablePacker``, a batch of rows at a time (see ``celltable``)."""
     table = TablePacker(
         Location(path=location.path),
         columns_apart=True,
         first=FIRST if ctx.limits.early_blocks else NEVER_EARLY,
     )
-    texts, contexts, columns, numbers = table.texts, table.headers, table.columns, table.rows
-    headers: list[str] | None = None
-    # By column index: the context a cell gets (its header) and the column its location
-    # names (the header, or "column N" when the header is empty); grown for wider rows.
-    by_index: list[str] = []
-    names: list[str] = []
-    number = 0
+    columns: _Columns | None = None
+    number = 0  # rows read
     try:
-        for number, row in enumerate(rows, start=1):
-            if headers is None:
-                if any(cell.strip() for cell in row):
-                    headers = [cell.strip() for cell in row]
-                    for cell, header in zip(row, headers, strict=True):
-                        if header:
-                            table.add(cell, "", header, row=number)
-                    by_index = list(headers)
-                    names = [name or f"column {n}" for n, name in enumerate(headers, start=1)]
-                continue
-            width = len(row)
-            if width > len(names):
-                by_index.extend([""] * (width - len(by_index)))
-                names.extend(f"column {index + 1}" for index in range(len(names), width))
-            if "" not in row and not any(map(str.isspace, row)):
-                # Every cell has text (the usual row): whole lists at a time.
-                texts.extend(row)
-                contexts.extend(by_index[:width])
-                columns.extend(names[:width])
-                numbers.extend(repeat(number, width))
-                table.size += sum(map(len, row)) + GAP * width
-            else:
-                for index, cell in enumerate(row):
-                    if cell and not cell.isspace():
-                        texts.append(cell)
-                        contexts.append(by_index[index])
-                        columns.append(names[index])
-                        numbers.append(number)
-                        table.size += len(cell) + GAP
-            if table.full():
-                yield from table.blocks()
-            if number % 2000 == 0:
-                ctx.check_time()
+        for rows in batches:
+            start = 0
+            if columns is None:
+                for start, row in enumerate(rows, start=1):
+                    if any(cell.strip() for cell in row):
+                        headers = [cell.strip() for cell in row]
+                        for cell, header in zip(row, headers, strict=True):
+                            if header:
+                                table.add(cell, "", header, row=number + start)
+                        columns = _Columns(headers)
+                        break
+                else:
+                    number += len(rows)
+                    continue
+            if start < len(rows):
+                yield from _add(table, columns, rows[start:] if start else rows, number + start)
+            number += len(rows)
+            ctx.check_time()
     except csv.Error as error:
         yield from table.blocks(final=True)
         raise LimitExceeded(
@@ -99,3 +184,66 @@ def _rows(rows: Iterator[list[str]], location: Location, ctx: Context) -> Iterat
         yield from table.blocks(final=True)
         raise
     yield from table.blocks(final=True)
+
+
+def _add(table: TablePacker, columns: _Columns, rows: Rows, before: int) -> Iterator[Segment]:
+    """Rows numbered from ``before + 1`` on into ``table``, handing its blocks over after the
+    same rows as a row at a time would (the first row that leaves it ``full``)."""
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    widest = int(widths.max())
+    columns.grow(widest)
+    cells = list(chain.from_iterable(rows))
+    count = len(cells)
+    ends = np.cumsum(widths)  # row i's cells: ends[i] - widths[i] .. ends[i]
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=count)
+    clean = "" not in cells and not any(map(str.isspace, cells))
+    keep: np.ndarray | None = None
+    sizes = lengths + GAP
+    if not clean:
+        keep = np.fromiter(map(bool, map(str.strip, cells)), dtype=bool, count=count)
+        sizes *= keep
+    totals = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sizes, out=totals[1:])
+    through = totals[ends]  # size of the rows' cells up to each row's end
+    uniform = clean and int(widths.min()) == widest
+    index: np.ndarray | None = None
+    numbers: np.ndarray | None = None
+    if not uniform:
+        starts = ends - widths
+        index = np.arange(count, dtype=np.int64) - np.repeat(starts, widths)
+        numbers = np.repeat(np.arange(before + 1, before + 1 + len(rows), dtype=np.int64), widths)
+    first = 0
+    while first < len(rows):
+        at = int(ends[first - 1]) if first else 0
+        room = table.threshold - table.size + int(totals[at])
+        last = max(int(np.searchsorted(through, room, "right")), first)
+        if last >= len(rows):
+            last = len(rows) - 1
+        stop = int(ends[last])
+        if uniform:
+            run = last - first + 1
+            table.texts.extend(cells[at:stop])
+            table.headers.extend(columns.by_index[:widest] * run)
+            table.columns.extend(columns.names[:widest] * run)
+            table.rows.extend(
+                np.repeat(np.arange(before + 1 + first, before + 2 + last), widest).tolist()
+            )
+        else:
+            assert index is not None and numbers is not None
+            which = index[at:stop]
+            rowed = numbers[at:stop]
+            if keep is None:
+                table.texts.extend(cells[at:stop])
+            else:
+                kept = keep[at:stop]
+                table.texts.extend(compress(cells[at:stop], kept.tolist()))
+                which = which[kept]
+                rowed = rowed[kept]
+            picked = which.tolist()
+            table.headers.extend(map(columns.by_index.__getitem__, picked))
+            table.columns.extend(map(columns.names.__getitem__, picked))
+            table.rows.extend(rowed.tolist())
+        table.size += int(totals[stop] - totals[at])
+        if table.full():
+            yield from table.blocks()
+        first = last + 1
