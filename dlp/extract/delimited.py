@@ -38,7 +38,8 @@ _READ_MOST = 1024 * 1024
 _ROWS_FIRST = 256  # rows taken from csv.reader at a time, growing likewise
 _ROWS_MOST = 8192
 
-Rows = list[list[str]]
+# Rows: their cells in a row, how many cells each row has, each cell's length.
+Batch = tuple[list[str], np.ndarray, np.ndarray]
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -63,7 +64,7 @@ def _cut(text: str) -> int:
     return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
 
 
-def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Rows]:
+def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Batch]:
     """The file's rows as ``csv.reader`` reads them (``newline=""``), a batch at a time. A
     ``csv.Error`` comes after the batch of the rows read before it."""
     decoder = codecs.getincrementaldecoder(codec)(errors="replace")
@@ -83,17 +84,38 @@ def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Rows]:
             if data:
                 continue
             return
-        if "\r" in lines:
-            lines = lines.replace("\r\n", "\n").replace("\r", "\n")
-        parts = lines.split("\n")
-        if parts[-1] == "":
-            parts.pop()  # (the text ends with a line's end)
-        if max(map(len, parts)) > limit:
-            break  # a field may be over the csv module's limit: it says so
-        yield [line.split(delimiter) for line in parts]
+        batch = _split(lines, delimiter)
+        if int(batch[2].max()) > limit:
+            break  # over the csv module's limit for a field: it says so, at its row
+        yield batch
         if not data:
             return
     yield from _read_csv(_lines(text, data, decoder, raw), delimiter)
+
+
+def _split(lines: str, delimiter: str) -> Batch:
+    """Complete lines with no quote character, cut as ``csv.reader`` cuts them: at every line
+    end ("\r\n", "\r" or "\n") and delimiter. Where the cells end comes from numpy over the
+    text's code points, not from a step per line."""
+    if "\r" in lines:
+        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    if lines.endswith("\n"):
+        lines = lines[:-1]
+    # One code unit a character: bytes for ASCII (the usual file), else UTF-32.
+    if lines.isascii():
+        codes = np.frombuffer(lines.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(lines.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
+    count = len(bounds) + 1
+    ends = np.empty(count, dtype=np.int64)
+    ends[:-1] = bounds
+    ends[-1] = len(lines)
+    lengths = np.diff(ends, prepend=-1) - 1
+    last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
+    widths = np.diff(np.append(last, count - 1), prepend=-1)
+    cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)
+    return cells, widths, lengths
 
 
 def _lines(
@@ -110,24 +132,30 @@ def _lines(
         text = text[cut:] + decoder.decode(data, final=not data)
 
 
-def _read_csv(lines: Iterator[str], delimiter: str) -> Iterator[Rows]:
-    batch: Rows = []
+def _read_csv(lines: Iterator[str], delimiter: str) -> Iterator[Batch]:
+    batch: list[list[str]] = []
     most = _ROWS_FIRST
     append = batch.append
     try:
         for row in csv.reader(lines, delimiter=delimiter):
             append(row)
             if len(batch) >= most:
-                yield batch
+                yield _of_rows(batch)
                 batch = []
                 append = batch.append
                 most = min(most * 4, _ROWS_MOST)
     except csv.Error:
         if batch:
-            yield batch
+            yield _of_rows(batch)
         raise
     if batch:
-        yield batch
+        yield _of_rows(batch)
+
+
+def _of_rows(rows: list[list[str]]) -> Batch:
+    cells = list(chain.from_iterable(rows))
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    return cells, widths, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
 
 
 class _Columns:
@@ -146,7 +174,7 @@ class _Columns:
             self.names.extend(f"column {index + 1}" for index in range(len(self.names), width))
 
 
-def _rows(batches: Iterator[Rows], location: Location, ctx: Context) -> Iterator[Segment]:
+def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterator[Segment]:
     """The cells into a ``TablePacker``, a batch of rows at a time (see ``celltable``)."""
     table = TablePacker(
         Location(path=location.path),
@@ -156,10 +184,13 @@ def _rows(batches: Iterator[Rows], location: Location, ctx: Context) -> Iterator
     columns: _Columns | None = None
     number = 0  # rows read
     try:
-        for rows in batches:
+        for cells, widths, lengths in batches:
             start = 0
             if columns is None:
-                for start, row in enumerate(rows, start=1):
+                at = 0
+                for start, width in enumerate(widths.tolist(), start=1):
+                    row = cells[at : at + width]
+                    at += width
                     if any(cell.strip() for cell in row):
                         headers = [cell.strip() for cell in row]
                         for cell, header in zip(row, headers, strict=True):
@@ -168,11 +199,12 @@ def _rows(batches: Iterator[Rows], location: Location, ctx: Context) -> Iterator
                         columns = _Columns(headers)
                         break
                 else:
-                    number += len(rows)
+                    number += len(widths)
                     continue
-            if start < len(rows):
-                yield from _add(table, columns, rows[start:] if start else rows, number + start)
-            number += len(rows)
+                cells, widths, lengths = cells[at:], widths[start:], lengths[at:]
+            if len(widths):
+                yield from _add(table, columns, (cells, widths, lengths), number + start)
+            number += start + len(widths)
             ctx.check_time()
     except csv.Error as error:
         yield from table.blocks(final=True)
@@ -186,16 +218,15 @@ def _rows(batches: Iterator[Rows], location: Location, ctx: Context) -> Iterator
     yield from table.blocks(final=True)
 
 
-def _add(table: TablePacker, columns: _Columns, rows: Rows, before: int) -> Iterator[Segment]:
+def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> Iterator[Segment]:
     """Rows numbered from ``before + 1`` on into ``table``, handing its blocks over after the
     same rows as a row at a time would (the first row that leaves it ``full``)."""
-    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    cells, widths, lengths = batch
+    rows = range(len(widths))
     widest = int(widths.max())
     columns.grow(widest)
-    cells = list(chain.from_iterable(rows))
     count = len(cells)
     ends = np.cumsum(widths)  # row i's cells: ends[i] - widths[i] .. ends[i]
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=count)
     clean = "" not in cells and not any(map(str.isspace, cells))
     keep: np.ndarray | None = None
     sizes = lengths + GAP
