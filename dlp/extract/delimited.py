@@ -196,6 +196,12 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
                         for cell, header in zip(row, headers, strict=True):
                             if header:
                                 table.add(cell, "", header, row=number + start)
+                        table.lengths.append(
+                            np.array(
+                                [len(c) for c, h in zip(row, headers, strict=True) if h],
+                                dtype=np.int64,
+                            )
+                        )
                         columns = _Columns(headers)
                         break
                 else:
@@ -254,6 +260,7 @@ def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> It
         if uniform:
             run = last - first + 1
             table.texts.extend(cells[at:stop])
+            table.lengths.append(lengths[at:stop])
             table.headers.extend(columns.by_index[:widest] * run)
             table.columns.extend(columns.names[:widest] * run)
             table.rows.extend(
@@ -265,9 +272,11 @@ def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> It
             rowed = numbers[at:stop]
             if keep is None:
                 table.texts.extend(cells[at:stop])
+                table.lengths.append(lengths[at:stop])
             else:
                 kept = keep[at:stop]
                 table.texts.extend(compress(cells[at:stop], kept.tolist()))
+                table.lengths.append(lengths[at:stop][kept])
                 which = which[kept]
                 rowed = rowed[kept]
             picked = which.tolist()
