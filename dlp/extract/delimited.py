@@ -16,7 +16,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
-from itertools import chain, compress
+from itertools import chain, compress, islice
 from typing import IO
 
 import numpy as np
@@ -90,7 +90,7 @@ def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Batch]:
         yield batch
         if not data:
             return
-    yield from _read_csv(_lines(text, data, decoder, raw), delimiter)
+    yield from _read_csv(_pieces(text, data, decoder, raw), delimiter)
 
 
 def _split(lines: str, delimiter: str) -> Batch:
@@ -118,38 +118,36 @@ def _split(lines: str, delimiter: str) -> Batch:
     return cells, widths, lengths
 
 
-def _lines(
+def _pieces(
     text: str, data: bytes, decoder: codecs.IncrementalDecoder, raw: IO[bytes]
-) -> Iterator[str]:
-    """The lines of ``text`` and of the rest of the file, ends kept, as ``open(newline="")``
-    gives them."""
+) -> Iterator[io.StringIO]:
+    """``text`` and the rest of the file in pieces of whole lines; iterated, each piece gives
+    its lines, ends kept, as ``open(newline="")`` gives them."""
     while True:
         cut = _cut(text) if data else len(text)
-        yield from io.StringIO(text[:cut], newline="")
+        yield io.StringIO(text[:cut], newline="")
         if not data:
             return
         data = raw.read(_READ_MOST)
         text = text[cut:] + decoder.decode(data, final=not data)
 
 
-def _read_csv(lines: Iterator[str], delimiter: str) -> Iterator[Batch]:
-    batch: list[list[str]] = []
+def _read_csv(pieces: Iterator[io.StringIO], delimiter: str) -> Iterator[Batch]:
+    reader = csv.reader(chain.from_iterable(pieces), delimiter=delimiter)
     most = _ROWS_FIRST
-    append = batch.append
-    try:
-        for row in csv.reader(lines, delimiter=delimiter):
-            append(row)
-            if len(batch) >= most:
+    while True:
+        batch: list[list[str]] = []
+        try:
+            batch.extend(islice(reader, most))
+        except csv.Error:
+            # (``extend`` keeps the rows read before the error)
+            if batch:
                 yield _of_rows(batch)
-                batch = []
-                append = batch.append
-                most = min(most * 4, _ROWS_MOST)
-    except csv.Error:
-        if batch:
-            yield _of_rows(batch)
-        raise
-    if batch:
+            raise
+        if not batch:
+            return
         yield _of_rows(batch)
+        most = min(most * 4, _ROWS_MOST)
 
 
 def _of_rows(rows: list[list[str]]) -> Batch:
