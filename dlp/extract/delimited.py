@@ -5,9 +5,11 @@ row included), like a spreadsheet's row numbers. The cells come packed (``cellta
 The rows come in batches, and a batch's cells go into the packer by whole lists (numpy for
 the per-cell arithmetic): a Python step per cell was most of a CSV file's extraction. Text
 with no quote character is cut by ``str.split`` (the ``csv`` module reads such text exactly
-so: a line a record, a delimiter a cell); from the first quote on, ``csv.reader`` reads the
-rest of the file. Either way the cells, rows and blocks are those of ``csv.reader`` over the
-whole file, a row at a time (held to it by ``tests/extract/test_delimited_equivalence.py``).
+so: a line a record, a delimiter a cell), and so is text whose quotes only wrap whole cells
+with no quote, delimiter or line end inside (checked in numpy, then the quotes dropped).
+From any other quote on, ``csv.reader`` reads the rest of the file. Either way the cells,
+rows and blocks are those of ``csv.reader`` over the whole file, a row at a time (held to it
+by ``tests/extract/test_delimited_equivalence.py``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,10 @@ def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Batch]:
         cut = _cut(text) if data else len(text)
         lines = text[:cut]
         if '"' in lines:
-            break  # the csv module from here on
+            unquoted = _unquoted(lines, delimiter)
+            if unquoted is None:
+                break  # the csv module from here on
+            lines = unquoted
         pending = text[cut:]
         if not lines:
             if data:
@@ -93,6 +98,37 @@ def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Batch]:
     yield from _read_csv(_pieces(text, data, decoder, raw), delimiter)
 
 
+def _unquoted(lines: str, delimiter: str) -> str | None:
+    """Complete lines whose quotes only wrap whole cells with no quote, delimiter or line end
+    inside (what most exports write): the same lines without the quotes, cut the same by
+    ``csv.reader``. Else None."""
+    if "\r" in lines:
+        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    codes = _code_points(lines)
+    quotes = np.flatnonzero(codes == 34)
+    if len(quotes) % 2:
+        return None
+    opens, closes = quotes[0::2], quotes[1::2]
+    ends = (codes == ord(delimiter)) | (codes == 10)
+    bounds = np.flatnonzero(ends)
+    # Each pair: opens a cell, closes it, and holds no delimiter or line end between.
+    after = closes + 1
+    if (
+        not ends[opens[opens > 0] - 1].all()
+        or not ends[after[after < len(codes)]].all()
+        or not np.array_equal(np.searchsorted(bounds, opens), np.searchsorted(bounds, closes))
+    ):
+        return None
+    return lines.replace('"', "")
+
+
+def _code_points(lines: str) -> np.ndarray:
+    """One code unit a character: bytes for ASCII (the usual file), else UTF-32."""
+    if lines.isascii():
+        return np.frombuffer(lines.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(lines.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _split(lines: str, delimiter: str) -> Batch:
     """Complete lines with no quote character, cut as ``csv.reader`` cuts them: at every line
     end ("\r\n", "\r" or "\n") and delimiter. Where the cells end comes from numpy over the
@@ -101,11 +137,7 @@ def _split(lines: str, delimiter: str) -> Batch:
         lines = lines.replace("\r\n", "\n").replace("\r", "\n")
     if lines.endswith("\n"):
         lines = lines[:-1]
-    # One code unit a character: bytes for ASCII (the usual file), else UTF-32.
-    if lines.isascii():
-        codes = np.frombuffer(lines.encode("ascii"), dtype=np.uint8)
-    else:
-        codes = np.frombuffer(lines.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(lines)
     bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
     count = len(bounds) + 1
     ends = np.empty(count, dtype=np.int64)

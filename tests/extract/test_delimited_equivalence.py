@@ -160,6 +160,14 @@ FRAGMENTS = [
     '""',
     '"a,b"',
     '"two\nlines"',
+    '"Ada"',
+    '"536-22-1234"',
+    '" "',
+    '"x"y',
+    ' "x"',
+    '"a;b"',
+    '"a|b"',
+    '"a\tb"',
     '"cr\r\nlf"',
     "\r",
     "\n",
@@ -194,6 +202,9 @@ def rosters(draw: st.DrawFn) -> str:
     row = draw(st.lists(cell, min_size=width, max_size=width))
     ragged = draw(st.lists(cell, max_size=width + 3))
     every = draw(st.integers(0, 50))
+    if draw(st.booleans()):  # every cell quoted, as many exports write them
+        row = [f'"{cell}"' for cell in row]
+        ragged = [f'"{cell}"' for cell in ragged]
     lines = [",".join(f"h{n}" for n in range(width))]
     for number in range(count):
         lines.append(",".join(ragged if every and number % every == 0 else row))
@@ -234,6 +245,7 @@ def test_any_bytes_read_as_before(data: bytes) -> None:
         "a\tb\n" + "x\ty\n" * 40_000,  # past the first reads: batches cut inside lines
         "a,b\r\n" + "x,y\r\n" * 40_000 + '1,"q"\r\n' + "p,q\r\n" * 10,  # quotes late
         "a,b\r" + "x,\r" * 30_000,  # old Mac line ends, empty cells
+        '"a","b"\r\n' + '"x","y"\r\n' * 30_000 + '"p","q ""r"""\r\n' + '"x",""\r\n' * 9,
         "h\n" + ("x" * 1631 + "\n") * 10,  # the 5th row fills the first hand-over exactly
     ],
 )
