@@ -291,7 +291,9 @@ class TablePacker:
     the row labels in ``ref_rows``, joined only for the cells that need a location), and add
     to ``size`` the
     length of each text plus ``GAP``. ``rebase`` starts a run of cells with another base
-    location (the next sheet).
+    location (the next sheet). A reader that has its texts' lengths as arrays already (CSV)
+    may append them to ``lengths`` for every text it appends; then ``blocks`` does not
+    measure the texts again.
     """
 
     __slots__ = (
@@ -301,6 +303,7 @@ class TablePacker:
         "columns",
         "columns_apart",
         "headers",
+        "lengths",
         "ref_rows",
         "refs",
         "regular",
@@ -333,6 +336,7 @@ class TablePacker:
         self.rows: list[int] = []
         self.refs: list[str] = []
         self.ref_rows: list[str] = []
+        self.lengths: list[np.ndarray] = []
 
     def rebase(self, base: Location) -> None:
         """The cells appended from now on are located from ``base``."""
@@ -383,7 +387,7 @@ class TablePacker:
 
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+        lengths = self._lengths()
         # totals[i]: the size of cells 0..i, a separator counted after each. A block that
         # starts at cell s (``before`` = totals[s - 1]) stops before the first k > s with
         # totals[k] - GAP - before > block: the first cell that would not fit. A block
@@ -418,7 +422,18 @@ class TablePacker:
             carry = 0
             start = stop
         self.carry = carry
-        self._keep(start)
+        self._keep(start, lengths)
+
+    def _lengths(self) -> np.ndarray:
+        """The texts' lengths: those the reader gave when it gave them all, else measured."""
+        texts = self.texts
+        if self.lengths:
+            lengths = self.lengths[0] if len(self.lengths) == 1 else np.concatenate(self.lengths)
+            if len(lengths) == len(texts):
+                self.lengths = [lengths]
+                return lengths
+            self.lengths = []  # not one for every text: measured from here on
+        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
     def _block(self, start: int, stop: int, lengths: np.ndarray) -> Segment:
         """Cells start..stop-1 as one segment (one cell: its own plain segment). The block
@@ -438,10 +453,12 @@ class TablePacker:
             self.texts[start:stop], self.headers[start:stop], locations, lengths[start:stop]
         )
 
-    def _keep(self, start: int) -> None:
+    def _keep(self, start: int, lengths: np.ndarray) -> None:
         """Drop the cells already emitted (in place: the readers hold the lists)."""
         if not start:
             return
+        if self.lengths:
+            self.lengths = [lengths[start:]]
         del self.texts[:start]
         del self.headers[:start]
         if self.columns_apart:
@@ -449,7 +466,7 @@ class TablePacker:
         del self.rows[:start]
         del self.refs[:start]
         del self.ref_rows[:start]
-        self.size = sum(map(len, self.texts)) + GAP * len(self.texts)
+        self.size = int(lengths[start:].sum()) + GAP * len(self.texts)
         bases = self.bases
         current = [base for at, base in bases if at <= start][-1]
         self.bases = [(0, current)] + [(at - start, base) for at, base in bases if at > start]

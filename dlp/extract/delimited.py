@@ -1,13 +1,27 @@
 """CSV and TSV: every non-empty cell, located by row and column header, with the header as
 context. The first non-empty row is the header row; ``row`` counts records from 1 (the header
-row included), like a spreadsheet's row numbers. The cells come packed (``celltable``)."""
+row included), like a spreadsheet's row numbers. The cells come packed (``celltable``).
+
+The rows come in batches, and a batch's cells go into the packer by whole lists (numpy for
+the per-cell arithmetic): a Python step per cell was most of a CSV file's extraction. Text
+with no quote character is cut by ``str.split`` (the ``csv`` module reads such text exactly
+so: a line a record, a delimiter a cell), and so is text whose quotes only wrap whole cells
+with no quote, delimiter or line end inside (checked in numpy, then the quotes dropped).
+From any other quote on, ``csv.reader`` reads the rest of the file. Either way the cells,
+rows and blocks are those of ``csv.reader`` over the whole file, a row at a time (held to it
+by ``tests/extract/test_delimited_equivalence.py``).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, compress, islice
+from typing import IO
+
+import numpy as np
 
 from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.charset import guess_codec
@@ -19,6 +33,15 @@ from dlp.model import Location, Segment, UnscannableReason
 
 _SAMPLE = 64 * 1024
 _DELIMITERS = ",;\t|"
+# Bytes read at a time: small at first (a scan that stops at its finding limit, usually in a
+# roster's first rows, has not read much for nothing), growing to _READ_MOST.
+_READ_FIRST = 16 * 1024
+_READ_MOST = 1024 * 1024
+_ROWS_FIRST = 256  # rows taken from csv.reader at a time, growing likewise
+_ROWS_MOST = 8192
+
+# Rows: their cells in a row, how many cells each row has, each cell's length.
+Batch = tuple[list[str], np.ndarray, np.ndarray]
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -27,11 +50,7 @@ def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
         raw.seek(0)
         codec = guess_codec(sample)
         delimiter = _delimiter(sample.decode(codec, errors="replace"), source)
-        reader = io.TextIOWrapper(raw, encoding=codec, errors="replace", newline="")
-        try:
-            yield from _rows(csv.reader(reader, delimiter=delimiter), location, ctx)
-        finally:
-            reader.detach()
+        yield from _rows(_batches(raw, codec, delimiter), location, ctx)
 
 
 def _delimiter(sample: str, source: Source) -> str:
@@ -41,54 +60,188 @@ def _delimiter(sample: str, source: Source) -> str:
     return max(_DELIMITERS, key=first.count) if first else ","
 
 
-def _rows(rows: Iterator[list[str]], location: Location, ctx: Context) -> Iterator[Segment]:
-    """The cells into a ``TablePacker``, a row at a time (see ``celltable``)."""
+def _cut(text: str) -> int:
+    """Where the last complete line of ``text`` ends (0: none). A final "\\r" may be the
+    first half of a "\\r\\n" still to come."""
+    return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+
+
+def _batches(raw: IO[bytes], codec: str, delimiter: str) -> Iterator[Batch]:
+    """The file's rows as ``csv.reader`` reads them (``newline=""``), a batch at a time. A
+    ``csv.Error`` comes after the batch of the rows read before it."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    limit = csv.field_size_limit()
+    size = _READ_FIRST
+    pending = ""
+    while True:
+        data = raw.read(size)
+        size = min(size * 4, _READ_MOST)
+        text = pending + decoder.decode(data, final=not data)
+        cut = _cut(text) if data else len(text)
+        lines = text[:cut]
+        if '"' in lines:
+            unquoted = _unquoted(lines, delimiter)
+            if unquoted is None:
+                break  # the csv module from here on
+            lines = unquoted
+        pending = text[cut:]
+        if not lines:
+            if data:
+                continue
+            return
+        batch = _split(lines, delimiter)
+        if int(batch[2].max()) > limit:
+            break  # over the csv module's limit for a field: it says so, at its row
+        yield batch
+        if not data:
+            return
+    yield from _read_csv(_pieces(text, data, decoder, raw), delimiter)
+
+
+def _unquoted(lines: str, delimiter: str) -> str | None:
+    """Complete lines whose quotes only wrap whole cells with no quote, delimiter or line end
+    inside (what most exports write): the same lines without the quotes, cut the same by
+    ``csv.reader``. Else None."""
+    if "\r" in lines:
+        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    codes = _code_points(lines)
+    quotes = np.flatnonzero(codes == 34)
+    if len(quotes) % 2:
+        return None
+    opens, closes = quotes[0::2], quotes[1::2]
+    ends = (codes == ord(delimiter)) | (codes == 10)
+    bounds = np.flatnonzero(ends)
+    # Each pair: opens a cell, closes it, and holds no delimiter or line end between.
+    after = closes + 1
+    if (
+        not ends[opens[opens > 0] - 1].all()
+        or not ends[after[after < len(codes)]].all()
+        or not np.array_equal(np.searchsorted(bounds, opens), np.searchsorted(bounds, closes))
+    ):
+        return None
+    return lines.replace('"', "")
+
+
+def _code_points(lines: str) -> np.ndarray:
+    """One code unit a character: bytes for ASCII (the usual file), else UTF-32."""
+    if lines.isascii():
+        return np.frombuffer(lines.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(lines.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _split(lines: str, delimiter: str) -> Batch:
+    """Complete lines with no quote character, cut as ``csv.reader`` cuts them: at every line
+    end ("\r\n", "\r" or "\n") and delimiter. Where the cells end comes from numpy over the
+    text's code points, not from a step per line."""
+    if "\r" in lines:
+        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    if lines.endswith("\n"):
+        lines = lines[:-1]
+    codes = _code_points(lines)
+    bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
+    count = len(bounds) + 1
+    ends = np.empty(count, dtype=np.int64)
+    ends[:-1] = bounds
+    ends[-1] = len(lines)
+    lengths = np.diff(ends, prepend=-1) - 1
+    last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
+    widths = np.diff(np.append(last, count - 1), prepend=-1)
+    cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)
+    return cells, widths, lengths
+
+
+def _pieces(
+    text: str, data: bytes, decoder: codecs.IncrementalDecoder, raw: IO[bytes]
+) -> Iterator[io.StringIO]:
+    """``text`` and the rest of the file in pieces of whole lines; iterated, each piece gives
+    its lines, ends kept, as ``open(newline="")`` gives them."""
+    while True:
+        cut = _cut(text) if data else len(text)
+        yield io.StringIO(text[:cut], newline="")
+        if not data:
+            return
+        data = raw.read(_READ_MOST)
+        text = text[cut:] + decoder.decode(data, final=not data)
+
+
+def _read_csv(pieces: Iterator[io.StringIO], delimiter: str) -> Iterator[Batch]:
+    reader = csv.reader(chain.from_iterable(pieces), delimiter=delimiter)
+    most = _ROWS_FIRST
+    while True:
+        batch: list[list[str]] = []
+        try:
+            batch.extend(islice(reader, most))
+        except csv.Error:
+            # (``extend`` keeps the rows read before the error)
+            if batch:
+                yield _of_rows(batch)
+            raise
+        if not batch:
+            return
+        yield _of_rows(batch)
+        most = min(most * 4, _ROWS_MOST)
+
+
+def _of_rows(rows: list[list[str]]) -> Batch:
+    cells = list(chain.from_iterable(rows))
+    widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    return cells, widths, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+
+
+class _Columns:
+    """By column index: the context a cell gets (its header) and the column its location
+    names (the header, or "column N" when the header is empty); grown for wider rows."""
+
+    __slots__ = ("by_index", "names")
+
+    def __init__(self, headers: list[str]) -> None:
+        self.by_index = list(headers)
+        self.names = [name or f"column {n}" for n, name in enumerate(headers, start=1)]
+
+    def grow(self, width: int) -> None:
+        if width > len(self.names):
+            self.by_index.extend([""] * (width - len(self.by_index)))
+            self.names.extend(f"column {index + 1}" for index in range(len(self.names), width))
+
+
+def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterator[Segment]:
+    """The cells into a ``TablePacker``, a batch of rows at a time (see ``celltable``)."""
     table = TablePacker(
         Location(path=location.path),
         columns_apart=True,
         first=FIRST if ctx.limits.early_blocks else NEVER_EARLY,
     )
-    texts, contexts, columns, numbers = table.texts, table.headers, table.columns, table.rows
-    headers: list[str] | None = None
-    # By column index: the context a cell gets (its header) and the column its location
-    # names (the header, or "column N" when the header is empty); grown for wider rows.
-    by_index: list[str] = []
-    names: list[str] = []
-    number = 0
+    columns: _Columns | None = None
+    number = 0  # rows read
     try:
-        for number, row in enumerate(rows, start=1):
-            if headers is None:
-                if any(cell.strip() for cell in row):
-                    headers = [cell.strip() for cell in row]
-                    for cell, header in zip(row, headers, strict=True):
-                        if header:
-                            table.add(cell, "", header, row=number)
-                    by_index = list(headers)
-                    names = [name or f"column {n}" for n, name in enumerate(headers, start=1)]
-                continue
-            width = len(row)
-            if width > len(names):
-                by_index.extend([""] * (width - len(by_index)))
-                names.extend(f"column {index + 1}" for index in range(len(names), width))
-            if "" not in row and not any(map(str.isspace, row)):
-                # Every cell has text (the usual row): whole lists at a time.
-                texts.extend(row)
-                contexts.extend(by_index[:width])
-                columns.extend(names[:width])
-                numbers.extend(repeat(number, width))
-                table.size += sum(map(len, row)) + GAP * width
-            else:
-                for index, cell in enumerate(row):
-                    if cell and not cell.isspace():
-                        texts.append(cell)
-                        contexts.append(by_index[index])
-                        columns.append(names[index])
-                        numbers.append(number)
-                        table.size += len(cell) + GAP
-            if table.full():
-                yield from table.blocks()
-            if number % 2000 == 0:
-                ctx.check_time()
+        for cells, widths, lengths in batches:
+            start = 0
+            if columns is None:
+                at = 0
+                for start, width in enumerate(widths.tolist(), start=1):
+                    row = cells[at : at + width]
+                    at += width
+                    if any(cell.strip() for cell in row):
+                        headers = [cell.strip() for cell in row]
+                        for cell, header in zip(row, headers, strict=True):
+                            if header:
+                                table.add(cell, "", header, row=number + start)
+                        table.lengths.append(
+                            np.array(
+                                [len(c) for c, h in zip(row, headers, strict=True) if h],
+                                dtype=np.int64,
+                            )
+                        )
+                        columns = _Columns(headers)
+                        break
+                else:
+                    number += len(widths)
+                    continue
+                cells, widths, lengths = cells[at:], widths[start:], lengths[at:]
+            if len(widths):
+                yield from _add(table, columns, (cells, widths, lengths), number + start)
+            number += start + len(widths)
+            ctx.check_time()
     except csv.Error as error:
         yield from table.blocks(final=True)
         raise LimitExceeded(
@@ -99,3 +252,68 @@ def _rows(rows: Iterator[list[str]], location: Location, ctx: Context) -> Iterat
         yield from table.blocks(final=True)
         raise
     yield from table.blocks(final=True)
+
+
+def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> Iterator[Segment]:
+    """Rows numbered from ``before + 1`` on into ``table``, handing its blocks over after the
+    same rows as a row at a time would (the first row that leaves it ``full``)."""
+    cells, widths, lengths = batch
+    rows = range(len(widths))
+    widest = int(widths.max())
+    columns.grow(widest)
+    count = len(cells)
+    ends = np.cumsum(widths)  # row i's cells: ends[i] - widths[i] .. ends[i]
+    clean = "" not in cells and not any(map(str.isspace, cells))
+    keep: np.ndarray | None = None
+    sizes = lengths + GAP
+    if not clean:
+        keep = np.fromiter(map(bool, map(str.strip, cells)), dtype=bool, count=count)
+        sizes *= keep
+    totals = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sizes, out=totals[1:])
+    through = totals[ends]  # size of the rows' cells up to each row's end
+    uniform = clean and int(widths.min()) == widest
+    index: np.ndarray | None = None
+    numbers: np.ndarray | None = None
+    if not uniform:
+        starts = ends - widths
+        index = np.arange(count, dtype=np.int64) - np.repeat(starts, widths)
+        numbers = np.repeat(np.arange(before + 1, before + 1 + len(rows), dtype=np.int64), widths)
+    first = 0
+    while first < len(rows):
+        at = int(ends[first - 1]) if first else 0
+        room = table.threshold - table.size + int(totals[at])
+        last = max(int(np.searchsorted(through, room, "right")), first)
+        if last >= len(rows):
+            last = len(rows) - 1
+        stop = int(ends[last])
+        if uniform:
+            run = last - first + 1
+            table.texts.extend(cells[at:stop])
+            table.lengths.append(lengths[at:stop])
+            table.headers.extend(columns.by_index[:widest] * run)
+            table.columns.extend(columns.names[:widest] * run)
+            table.rows.extend(
+                np.repeat(np.arange(before + 1 + first, before + 2 + last), widest).tolist()
+            )
+        else:
+            assert index is not None and numbers is not None
+            which = index[at:stop]
+            rowed = numbers[at:stop]
+            if keep is None:
+                table.texts.extend(cells[at:stop])
+                table.lengths.append(lengths[at:stop])
+            else:
+                kept = keep[at:stop]
+                table.texts.extend(compress(cells[at:stop], kept.tolist()))
+                table.lengths.append(lengths[at:stop][kept])
+                which = which[kept]
+                rowed = rowed[kept]
+            picked = which.tolist()
+            table.headers.extend(map(columns.by_index.__getitem__, picked))
+            table.columns.extend(map(columns.names.__getitem__, picked))
+            table.rows.extend(rowed.tolist())
+        table.size += int(totals[stop] - totals[at])
+        if table.full():
+            yield from table.blocks()
+        first = last + 1
