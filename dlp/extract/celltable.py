@@ -426,6 +426,8 @@ class TablePacker:
 
     def _lengths(self) -> np.ndarray:
         """The texts' lengths: those the reader gave when it gave them all, else measured."""
+        import numpy as np  # here, not at import (see ``packed``)
+
         texts = self.texts
         if self.lengths:
             lengths = self.lengths[0] if len(self.lengths) == 1 else np.concatenate(self.lengths)
