@@ -394,7 +394,9 @@ def negative_pattern(words: Sequence[str]) -> re.Pattern[str]:
         ends = parts[-1][-1].isalnum() and len(parts[-1]) < 5
         alternatives.add(written + (r"(?![^\W_])" if ends else ""))
     ordered = sorted(alternatives, key=len, reverse=True)
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(ordered)})", re.IGNORECASE)
+    # A word may start right after a digit: OCR glues the next field's label to a value
+    # ("...4632SSNo. 536..."), and that label says what the next number is, not this one.
+    return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(ordered)})", re.IGNORECASE)
 
 
 def context_of(indexer: TextIndexer, text: str, extra: str = "") -> TextContext:
