@@ -13,11 +13,10 @@ of total per kind and language.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 
-from benchmarks.detection_quality import RECIPIENT, SAMPLE_POLICY, SENDER, ham_scanner
-from benchmarks.proximity_probes import load_probes, verdict
+from benchmarks.detection_quality import SAMPLE_POLICY, ham_scanner
+from benchmarks.proximity_probes import report
 from dlp.policy import load_policy
 
 PROBES = Path(__file__).resolve().parents[1] / "tests" / "data" / "labeled" / "heldout_probes.jsonl"
@@ -28,22 +27,8 @@ def main() -> None:
     parser.add_argument("--names", action="store_true", help="list the wrongly decided probes")
     args = parser.parse_args()
     scanner, policy = ham_scanner(), load_policy(SAMPLE_POLICY)
-    right: Counter[tuple[str, str, str]] = Counter()
-    total: Counter[tuple[str, str, str]] = Counter()
-    wrong = []
-    for probe in load_probes(PROBES):
-        key = (probe.kind, probe.lang, probe.expect)
-        total[key] += 1
-        if verdict(probe, scanner, policy, SENDER, RECIPIENT) == probe.expect:
-            right[key] += 1
-        else:
-            wrong.append(probe.id)
-    print("held-out probes: kind / language / expected: right of total")
-    for key in sorted(total):
-        print(f"  {' / '.join(key):24} {right[key]:3} of {total[key]:3}")
-    print(f"total: {sum(right.values())} of {sum(total.values())} right")
-    if args.names and wrong:
-        print("wrong:", " ".join(wrong))
+    right, count = report(scanner, policy, args.names, PROBES, "held-out probes")
+    print(f"total: {right} of {count} right")
 
 
 if __name__ == "__main__":

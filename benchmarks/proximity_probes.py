@@ -65,21 +65,28 @@ def verdict(probe: Probe, scanner: Scanner, policy: Policy, sender: str, recipie
     return "hold" if decision.per_recipient[recipient].verdict.blocks else "deliver"
 
 
-def report(scanner: Scanner, policy: Policy, names: bool = False) -> tuple[int, int]:
-    """Print right/total per kind and language; return (right, total)."""
+def report(
+    scanner: Scanner,
+    policy: Policy,
+    names: bool = False,
+    path: Path = PROBES,
+    title: str = "proximity probes (tests/data/proximity)",
+) -> tuple[int, int]:
+    """Print right/total per kind and language of the probes in ``path``; return (right,
+    total)."""
     from benchmarks.detection_quality import RECIPIENT, SENDER
 
     right: Counter[tuple[str, str, str]] = Counter()
     total: Counter[tuple[str, str, str]] = Counter()
     wrong: list[str] = []
-    for probe in load_probes():
+    for probe in load_probes(path):
         key = (probe.kind, probe.lang, probe.expect)
         total[key] += 1
         if verdict(probe, scanner, policy, SENDER, RECIPIENT) == probe.expect:
             right[key] += 1
         else:
             wrong.append(probe.id)
-    print("proximity probes (tests/data/proximity): kind / language / expected: right of total")
+    print(f"{title}: kind / language / expected: right of total")
     for key in sorted(total):
         print(f"  {' / '.join(key):24} {right[key]:3} of {total[key]:3}")
     if names and wrong:
