@@ -53,11 +53,16 @@ print(json.dumps({"mb_s": total / 1e6 / best, "findings": found, "chars": total}
 
 
 def run(tree: Path, mb: float, rounds: int) -> dict[str, float]:
-    environment = {**os.environ, "PYTHONPATH": str(tree)}
+    return run_child(tree, _CHILD, str(mb), str(rounds))
+
+
+def run_child(tree: Path, code: str, *arguments: str) -> dict[str, float]:
+    """``code`` run by this interpreter with ``tree`` first on the path; the JSON object its
+    last line of output holds."""
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(mb), str(rounds)],
+        [sys.executable, "-c", code, *arguments],
         cwd=tree,
-        env=environment,
+        env={**os.environ, "PYTHONPATH": str(tree)},
         capture_output=True,
         text=True,
         check=True,

@@ -12,11 +12,10 @@ findings it made, which must match.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from benchmarks.ab_scan import run_child
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,16 +58,7 @@ print(json.dumps({"csv_mb": size / 1e6, "extract_cpu": best_extract, "scan_cpu":
 
 
 def run(tree: Path, export: Path, rounds: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(export), str(rounds)],
-        cwd=tree,
-        env={**os.environ, "PYTHONPATH": str(tree)},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    return result
+    return run_child(tree, _CHILD, str(export), str(rounds))
 
 
 def main() -> None:
