@@ -158,7 +158,7 @@ class Scanner:
                     word
                     for r in self.pattern_recognizers
                     if r.spec.context_indexed
-                    for word in r.spec.context_words
+                    for word in (*r.spec.context_words, *r.spec.columns)
                 ),
                 *(names.context_rule.words if names else ()),
             ],
@@ -167,7 +167,9 @@ class Scanner:
         self._context_ids: list[frozenset[int]] = []
         for ref in self.prefilter.refs:
             recognizer = self.pattern_recognizers[ref.recognizer_index]
-            self._context_ids.append(self.indexer.phrase_ids(recognizer.context_rule.words))
+            # A column label ("ID") lets the pattern run: it can count in a table's column.
+            rule = recognizer.context_rule
+            self._context_ids.append(self.indexer.phrase_ids((*rule.words, *rule.columns)))
         self._possible: dict[frozenset[int], frozenset[int]] = {}
         self._presidio: list[EntityRecognizer] | None = None
 

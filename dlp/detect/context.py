@@ -23,8 +23,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_header
-from dlp.detect.text_index import ContextIndex, TextIndexer
+from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_and_header_row
+from dlp.detect.text_index import ContextIndex, TextIndexer, skeleton_words
 from dlp.detect.wordfind import WordFinder
 
 CONTEXT_BOOST = 0.35
@@ -83,6 +83,7 @@ class TextContext:
     cell_headers: Sequence[str] = ()
     # ``column_header``'s walks up a pasted table in ``text``, remembered for its other cells.
     columns: ColumnMemo = field(default_factory=dict, compare=False, repr=False)
+    rows: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     def header_text_at(self, position: int) -> str:
         if not self.cell_headers:
@@ -90,6 +91,19 @@ class TextContext:
         cell = bisect_right(self.cell_starts, position) - 1
         header = self.cell_headers[cell] if 0 <= cell < len(self.cell_headers) else ""
         return f"{self.extra_text}\n{header}" if self.extra_text else header
+
+    def cell_header_at(self, position: int) -> str:
+        """The header of the packed cell ``position`` is in ("" outside a table)."""
+        cell = bisect_right(self.cell_starts, position) - 1
+        return self.cell_headers[cell] if 0 <= cell < len(self.cell_headers) else ""
+
+    def header_row(self) -> str:
+        """Every distinct header of the packed table, apart by tabs (what kind of table it
+        is), made once per text."""
+        row = self.rows.get(0)
+        if row is None:
+            row = self.rows[0] = "\t".join(dict.fromkeys(self.cell_headers))
+        return row
 
     def extra_at(self, position: int) -> frozenset[int]:
         if not self.cell_extras:
@@ -110,6 +124,11 @@ class ContextRule:
     # shared index. For a recognizer of rare terms whose context words are common ("school",
     # "class", "day"): indexed, each of their countless places would cost every scan a little.
     indexed: bool = True
+    # A column header that counts as a context word only in a table whose header row also
+    # names one of ``columns_with`` ("Name | ID | Score": "ID" alone labels a student's ID in a
+    # gradebook, and nothing in an order list). Whole header cells, compared by their words.
+    columns: tuple[str, ...] = ()
+    columns_with: tuple[str, ...] = ()
     # The phrase ids of ``words`` in each indexer asked (by its id): a rule is asked for them
     # at every match, and hashing the word tuple each time showed.
     _ids: dict[int, tuple[TextIndexer, frozenset[int]]] = field(
@@ -124,8 +143,15 @@ class ContextRule:
     # the match made only of these (": ", " - ") holds the end of no negative word, so none
     # can be nearer than the positive one (``score`` skips the search: a label's value).
     _gap_safe: str = field(default="", compare=False, repr=False)
+    _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    _row_words: WordFinder | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.columns:
+            cells = frozenset(" ".join(skeleton_words(word)) for word in self.columns)
+            object.__setattr__(self, "_column_cells", cells)
+            row_words = WordFinder(negative_pattern(self.columns_with), self.columns_with)
+            object.__setattr__(self, "_row_words", row_words)
         if self.negative:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
@@ -266,9 +292,9 @@ class ContextRule:
                 if right == " " and end + 1 < len(text):
                     right = text[end + 1]
                 if right in CELL_EDGES:
-                    header = column_header(text, start, end, context.columns)
-                    if header is not None:
-                        return self._score_in_column(context, header, start, base)
+                    column = column_and_header_row(text, start, end, context.columns)
+                    if column is not None:
+                        return self._score_in_column(context, column[0], start, base, column[1])
         if not self.indexed:
             words, closest = self._positive_around(context, start, end)
         else:
@@ -328,6 +354,12 @@ class ContextRule:
         ):
             return base * NEGATIVE_FACTOR, ()
         if not words:
+            if self._column_cells and context.cell_headers:
+                # A packed spreadsheet cell under a header that counts only in its kind of
+                # table ("ID" in a gradebook).
+                label = self.column_label(context.cell_header_at(start), context.header_row())
+                if label is not None:
+                    return boosted(base, (label,)), (label,)
             return base, words
         return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
 
@@ -351,8 +383,21 @@ class ContextRule:
                 against = distance if against is None else min(against, distance)
         return against is not None and (closest is None or against < closest)
 
+    def column_label(self, header: str, row: str) -> str | None:
+        """``header``, a column's header cell, when it is one of ``columns`` and the header
+        row ``row`` names one of ``columns_with``; else None."""
+        if not self._column_cells or len(header) > 40:
+            return None
+        label = " ".join(skeleton_words(header))
+        if label not in self._column_cells:
+            return None
+        row_words = self._row_words
+        if row_words is None or row_words.pattern.search(row) is None:
+            return None
+        return label
+
     def _score_in_column(
-        self, context: TextContext, header: str, start: int, base: float
+        self, context: TextContext, header: str, start: int, base: float, row: str = ""
     ) -> tuple[float, tuple[str, ...]]:
         """A whole cell of a table pasted into text: its column's header is its context, not
         the other columns' cells and headers around it (``dlp.detect.text_columns``)."""
@@ -363,6 +408,10 @@ class ContextRule:
         else:
             found = self._positive_words.pattern.search(header) if self._positive_words else None
             words = (found.group().lower(),) if found is not None else ()
+        if not words and self._column_cells:
+            label = self.column_label(header, row)
+            if label is not None:
+                words = (label,)
         if not words and self._negative is not None and self._negative.pattern.search(header):
             return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words

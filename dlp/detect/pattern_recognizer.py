@@ -38,6 +38,8 @@ class DataPatternRecognizer:
             spec.context_after,
             tuple(spec.negative_words),
             spec.context_indexed,
+            spec.columns,
+            spec.columns_with,
         )
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None

@@ -45,6 +45,11 @@ class EntitySpec:
     validate: str | None
     invalidate: str | None
     source: str
+    # A column header that is this entity's label only in a table whose header row also names
+    # one of ``columns_with`` ("Name | ID | Score": "ID" alone labels a student's ID in a
+    # gradebook, not in an order list): see dlp.detect.context.
+    columns: tuple[str, ...] = ()
+    columns_with: tuple[str, ...] = ()
 
 
 # How people abbreviate the words of a label ("Pupil no.", "Phone #") and how OCR reads them:
@@ -129,6 +134,12 @@ def parse_entity_spec(
     # No bounds: the window sizes have never had any.
     before: int = attempt(64, context.integer, "before", 64)
     after: int = attempt(24, context.integer, "after", 24)
+    columns: tuple[str, ...] = attempt((), context.strings, "columns", ())
+    columns_with: tuple[str, ...] = attempt((), context.strings, "columns_with", ())
+    if columns and not columns_with:
+        reader.report(
+            context.error("columns", "needs columns_with: the header row words that make it count")
+        )
     mask: str = attempt("last4", root.string, "mask", "last4")
     if mask not in MASK_STYLES:
         reader.report(root.error("mask", f"unknown style {mask!r} (one of {MASK_STYLES})"))
@@ -152,6 +163,8 @@ def parse_entity_spec(
         validate=validate,
         invalidate=invalidate,
         source=source,
+        columns=columns,
+        columns_with=columns_with,
     )
 
 

@@ -44,6 +44,15 @@ def column_header(text: str, start: int, end: int, memo: ColumnMemo | None = Non
 
     ``memo``: kept by the caller for one ``text`` (``TextContext``), to walk a table's lines
     once rather than once per cell."""
+    found = column_and_header_row(text, start, end, memo)
+    return None if found is None else found[0]
+
+
+def column_and_header_row(
+    text: str, start: int, end: int, memo: ColumnMemo | None = None
+) -> tuple[str, str] | None:
+    """``column_header``, and the whole header row with its cells apart by tabs (the other
+    columns say what kind of table it is: "Name | ID | Score" is a gradebook)."""
     # Most matches are in prose: settled by the characters on either side of the value.
     low = start
     while low > 0 and text[low - 1] in _PADDING:
@@ -89,7 +98,8 @@ def column_header(text: str, start: int, end: int, memo: ColumnMemo | None = Non
         header = _header_line(text, line_start, delimiter, cells, memo)
     if header is None:
         return None
-    return header.split(delimiter)[column].strip(" \"'")
+    cells_of_header = header.split(delimiter)
+    return cells_of_header[column].strip(" \"'"), "\t".join(cells_of_header)
 
 
 def _header_line(
