@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,16 @@ settings.register_profile("dlp", deadline=None)
 settings.load_profile("dlp")
 
 TEST_SECRET = b"test-secret-for-digests-0123456789"
+
+# Compiled Hyperscan databases (dlp.detect.hyperscan_cache) go to a folder of this session's,
+# never the user's cache: set here, before test modules build indexers at import, and seen by
+# the commands the tests run.
+_CACHE = tempfile.mkdtemp(prefix="dlp-test-cache-")
+os.environ["DLP_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
