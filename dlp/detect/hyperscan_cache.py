@@ -105,23 +105,26 @@ class DatabaseSpec:
         )
         return database
 
-    def to_json(self, path: Path | None) -> bytes:
-        return json.dumps(
-            {
-                "expressions": self.joined.decode("latin-1"),
-                "ids": list(self.ids),
-                "flags": self.flags,
-                "literal": self.literal,
-                "path": str(path) if path else None,
-            }
-        ).encode()
+    def request(self, path: Path | None) -> tuple[bytes, bytes]:
+        """What a child is sent: a line of JSON, then the expressions as they are (a range of
+        ids as its bounds: the text index's 32,500 ids are one)."""
+        ids: object = (
+            {"range": [self.ids.start, self.ids.stop, self.ids.step]}
+            if isinstance(self.ids, range)
+            else list(self.ids)
+        )
+        head = {"ids": ids, "flags": self.flags, "literal": self.literal}
+        head["path"] = str(path) if path else None
+        return json.dumps(head).encode() + b"\n", self.joined
 
     @classmethod
-    def from_json(cls, data: bytes) -> tuple[DatabaseSpec, Path | None]:
-        request = json.loads(data)
-        spec = cls((), request["ids"], request["flags"], request["literal"])
-        spec.joined = request["expressions"].encode("latin-1")
-        return spec, Path(request["path"]) if request["path"] else None
+    def from_request(cls, data: bytes) -> tuple[DatabaseSpec, Path | None]:
+        line, _, joined = data.partition(b"\n")
+        head = json.loads(line)
+        ids = head["ids"]
+        spec = cls((), range(*ids["range"]) if isinstance(ids, dict) else ids, head["flags"])
+        spec.joined, spec.literal = joined, head["literal"]
+        return spec, Path(head["path"]) if head["path"] else None
 
 
 @functools.cache
@@ -155,11 +158,13 @@ def database(spec: DatabaseSpec) -> hyperscan.Database:
     found = cached(spec)
     if found is not None:
         return found
-    payload = _compile_in_child(spec, cache_path(spec))
-    if payload:
-        loaded = _load(payload)
-        if loaded is not None:
-            return loaded
+    sent = _compile_in_child(spec, cache_path(spec))
+    if sent is not None:
+        # Nothing sent: the child wrote the file (read at its size, not through a pipe's
+        # growing buffer).
+        found = _load(sent) if sent else cached(spec)
+        if found is not None:
+            return found
     return spec.compile()
 
 
@@ -213,8 +218,8 @@ def _load(payload: bytes) -> hyperscan.Database | None:
 
 
 def _compile_in_child(spec: DatabaseSpec, path: Path | None) -> bytes | None:
-    """The serialized database a child process compiled and sent back, or None if it could
-    not run."""
+    """What a child process that compiled ``spec`` sent back: nothing if it wrote the file at
+    ``path``, else the serialized database; None if it could not run."""
     if not sys.executable:
         return None
     package_root = str(Path(__file__).resolve().parents[2])
@@ -222,34 +227,49 @@ def _compile_in_child(spec: DatabaseSpec, path: Path | None) -> bytes | None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH")))),
     }
+    head, joined = spec.request(path)
     try:
-        done = subprocess.run(
+        # The request written in two parts (no joined copy); stderr dropped, so that the
+        # child can never block on a pipe no one reads.
+        with subprocess.Popen(
             [sys.executable, "-m", "dlp.detect.hyperscan_cache"],
-            input=spec.to_json(path),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env=environment,
-            timeout=_CHILD_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        ) as child:
+            assert child.stdin is not None and child.stdout is not None
+            try:
+                child.stdin.write(head)
+                child.stdin.write(joined)
+                child.stdin.close()
+                sent = child.stdout.read()
+                status = child.wait(timeout=_CHILD_TIMEOUT)
+            except BaseException:
+                child.kill()
+                raise
+    except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    return done.stdout if done.returncode == 0 else None
+    return sent if status == 0 else None
 
 
 def _serve(spec: DatabaseSpec, path: Path | None) -> bytes:
-    """In the child: the serialized database, from the cache if another child made it
-    meanwhile, else compiled (and written to the cache when it can be)."""
+    """In the child: nothing if the file at ``path`` holds the database (another child's, or
+    compiled and written now), else the serialized database."""
     if path is None:
         return hyperscan.dumpb(spec.compile())
     with _locked(path):
         payload = _read(path, spec.key)
         if payload is not None and _load(payload) is not None:
-            return payload
+            return b""
         payload = hyperscan.dumpb(spec.compile())
-        with contextlib.suppress(OSError):
+        try:
             _write(path, _header(spec.key, payload), payload)
+        except OSError:
+            return payload
+        with contextlib.suppress(OSError):
             _prune(path.parent)
-        return payload
+        return b""
 
 
 @contextlib.contextmanager
@@ -294,7 +314,7 @@ def _prune(folder: Path) -> None:
 
 
 def main() -> int:
-    spec, path = DatabaseSpec.from_json(sys.stdin.buffer.read())
+    spec, path = DatabaseSpec.from_request(sys.stdin.buffer.read())
     sys.stdout.buffer.write(_serve(spec, path))
     return 0
 
