@@ -5,10 +5,10 @@ lifts a process's peak resident memory by some 65 MiB for a moment; the serializ
 3 MB and loads in a few milliseconds. So a database is compiled once per set of expressions
 and kept in a cache folder; a process that finds it there loads it and can read with it from
 its first text. A process that does not find it has a child process compile it: the child
-carries the compile's peak, writes the file (a temporary file renamed into place, so a reader
-sees a whole file or none) and sends the same bytes back on its standard output, which also
-serves when the folder cannot be written. Where no child can be run, the database is compiled
-in the process, as before.
+carries the compile's peak and writes the file (a temporary file renamed into place, so a
+reader sees a whole file or none), which the process then loads; where the folder cannot be
+written, the child sends the database on its standard output instead. Where no child can be
+run, the database is compiled in the process, as before.
 
 Several processes may start together (a gateway's workers): their children take turns through
 a lock file, so one compiles and the others find its file. A file is used only if it is whole
@@ -33,6 +33,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -47,7 +48,9 @@ _HEADER = len(_MAGIC) + 32 + 32  # magic, the expressions' key, the payload's sh
 # Files kept in the folder, the newest: a district's recognizer edits leave old sets behind.
 _KEPT_FILES = 8
 # A child that takes longer than this is given up on (the process compiles for itself).
-_CHILD_TIMEOUT = 600.0
+_CHILD_TIMEOUT = 120.0
+# A temporary file this old was left by a child that was killed while writing it.
+_STALE_PART = 3600.0
 
 
 class DatabaseSpec:
@@ -229,28 +232,18 @@ def _compile_in_child(spec: DatabaseSpec, path: Path | None) -> bytes | None:
     }
     head, joined = spec.request(path)
     try:
-        # The request written in two parts (no joined copy); stderr dropped, so that the
-        # child can never block on a pipe no one reads.
-        with subprocess.Popen(
+        done = subprocess.run(
             [sys.executable, "-m", "dlp.detect.hyperscan_cache"],
-            stdin=subprocess.PIPE,
+            input=head + joined,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # its failure is told by its status: compiled here
             env=environment,
-        ) as child:
-            assert child.stdin is not None and child.stdout is not None
-            try:
-                child.stdin.write(head)
-                child.stdin.write(joined)
-                child.stdin.close()
-                sent = child.stdout.read()
-                status = child.wait(timeout=_CHILD_TIMEOUT)
-            except BaseException:
-                child.kill()
-                raise
-    except (OSError, ValueError, subprocess.SubprocessError):
+            timeout=_CHILD_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
         return None
-    return sent if status == 0 else None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _serve(spec: DatabaseSpec, path: Path | None) -> bytes:
@@ -303,6 +296,7 @@ def _write(path: Path, header: bytes, payload: bytes) -> None:
 
 
 def _prune(folder: Path) -> None:
+    """The newest _KEPT_FILES files kept, and no temporary file a killed child left."""
     dated = []
     for file in folder.glob("*.hsdb"):
         with contextlib.suppress(OSError):  # another child's pruning got there first
@@ -311,6 +305,10 @@ def _prune(folder: Path) -> None:
         with contextlib.suppress(OSError):
             old.unlink()
             old.with_suffix(".lock").unlink()
+    for part in folder.glob(".tmp-*.part"):
+        with contextlib.suppress(OSError):
+            if part.stat().st_mtime < time.time() - _STALE_PART:
+                part.unlink()
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
-"""One pass that finds dictionary terms and context words together (an Aho-Corasick automaton,
-then, once a process has read enough text, a Hyperscan database of the same keys).
+"""One pass that finds dictionary terms and context words together (a Hyperscan database of the
+keys when one is compiled and kept on disk, else an Aho-Corasick automaton of the same keys
+until a process has read enough text to have the database compiled).
 
 Text, terms and context phrases are all reduced to a "word skeleton": lower case, normalized,
 every character other than a letter, a digit or "#" turned into a space (the length and so the
@@ -372,6 +373,7 @@ class TextIndexer:
             threading.Thread(target=self._compile, name="text-index", daemon=True).start()
 
     def _compile(self) -> None:
+        # In a thread: it only waits for the child process that compiles (or the file).
         self._database = _literal_database(self._keys)
 
     def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:

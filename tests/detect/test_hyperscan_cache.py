@@ -195,7 +195,9 @@ def test_processes_starting_together_share_one_compile(folder: Path) -> None:
     assert len(list(compiles.iterdir())) == 1
 
 
-def test_old_files_are_pruned(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_files_and_abandoned_temporaries_are_pruned(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(hyperscan_cache, "_KEPT_FILES", 2)
     specs = [_spec(f" key {number} ".encode()) for number in range(3)]
     for number, spec in enumerate(specs):
@@ -203,8 +205,13 @@ def test_old_files_are_pruned(folder: Path, monkeypatch: pytest.MonkeyPatch) -> 
         path = hyperscan_cache.cache_path(spec)
         assert path is not None
         os.utime(path, (1000 + number, 1000 + number))
+    stale, fresh = folder / ".tmp-killed.part", folder / ".tmp-writing.part"
+    stale.write_bytes(b"half a database")
+    fresh.write_bytes(b"half a database")
+    os.utime(stale, (1000, 1000))
     hyperscan_cache._prune(folder)
     assert [hyperscan_cache.cached(spec) is not None for spec in specs] == [False, True, True]
+    assert not stale.exists() and fresh.exists()
 
 
 def test_an_indexer_reads_with_a_cached_database_from_its_first_text(folder: Path) -> None:
