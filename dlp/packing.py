@@ -19,8 +19,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
 from operator import add
 
-import numpy as np
-
 from dlp.extract.celltable import (
     BLOCK,
     GAP,
@@ -178,6 +176,10 @@ def join_runs(
             elif hi - lo > _FEW:
                 # A table's early pieces joined back into one block: a run of thousands of
                 # cells, shifted in numpy rather than by an int.__add__ call per offset.
+                # Imported here: a scan of mail or plain text never gets here, and numpy
+                # lifts a process's resident memory by some 17 MiB.
+                import numpy as np
+
                 starts.extend(np.add(cells.starts[lo:hi], shift, dtype=np.int64).tolist())
                 ends.extend(np.add(cells.ends[lo:hi], shift, dtype=np.int64).tolist())
             else:

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,13 @@ settings.register_profile("dlp", deadline=None)
 settings.load_profile("dlp")
 
 TEST_SECRET = b"test-secret-for-digests-0123456789"
+
+# Compiled Hyperscan databases (dlp.detect.hyperscan_cache) go to a folder of this session's,
+# never the user's cache: set here, before test modules build indexers at import, and seen by
+# the commands the tests run (XDG_CACHE_HOME too, for those run without the DLP_ variables).
+_CACHE = tempfile.mkdtemp(prefix="dlp-test-cache-")
+os.environ["DLP_CACHE_DIR"] = os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,8 @@ MESSAGE = "Marisol Quintanilla missed the IEP meeting; her plan needs review.\n"
 def dlp(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b""
 ) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DLP_")}
+    # The DLP_ variables of the tests' own environment left out, but for its cache folder.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DLP_") or k == "DLP_CACHE_DIR"}
     return subprocess.run(
         [sys.executable, "-m", "dlp", *args],
         input=stdin,

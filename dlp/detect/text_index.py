@@ -1,5 +1,6 @@
-"""One pass that finds dictionary terms and context words together (an Aho-Corasick automaton,
-then, once a process has read enough text, a Hyperscan database of the same keys).
+"""One pass that finds dictionary terms and context words together (a Hyperscan database of the
+keys when one is compiled and kept on disk, else an Aho-Corasick automaton of the same keys
+until a process has read enough text to have the database compiled).
 
 Text, terms and context phrases are all reduced to a "word skeleton": lower case, normalized,
 every character other than a letter, a digit or "#" turned into a space (the length and so the
@@ -28,6 +29,8 @@ from dataclasses import dataclass, field
 import ahocorasick
 import hyperscan
 
+from dlp.detect import hyperscan_cache
+from dlp.detect.hyperscan_cache import DatabaseSpec
 from dlp.detect.matches import RawMatch
 from dlp.detect.normalize import NormalizedText, needs_folding, normalize
 
@@ -90,34 +93,40 @@ def _glued_start(text: str, start: int, after_word: bool) -> bool:
 
 # Hyperscan reads the skeleton about three times as fast as the Aho-Corasick automaton (9
 # against 27 ms for 4 MB of school mail), but compiling its database of the shipped keys costs
-# 0.5 s of CPU, what the automaton's slower reading costs over some 100 MB: more than a
-# command that scans a message ever reads. So the automaton reads the first texts, and once an
-# indexer has read this many characters (a gateway's worker, a run over a folder) the database
-# is compiled in a thread (Hyperscan lets go of the interpreter meanwhile) and read from when
-# it is ready. Both passes find the same places in the same order (tests/detect/test_text_index).
+# 0.5 s of CPU and lifts the peak resident memory by some 65 MiB: more than a command that
+# scans a message ever saves. So the database is kept on disk once compiled
+# (``dlp.detect.hyperscan_cache``): an indexer that finds it there reads with it from its first
+# text (loading it costs a few milliseconds). Otherwise the automaton reads the first texts,
+# and once an indexer has read this many characters (a gateway's worker, a run over a folder)
+# a child process compiles the database (a thread waits for it) and it is read from when it is
+# ready. Both passes find the same places in the same order (tests/detect/test_text_index).
 HYPERSCAN_AFTER = 256_000
-# Compiled databases by their keys, the last few: a process builds its scanners again from the
-# same recognizers (a reload, the tests).
+# Databases by their keys, the last few: a process builds its scanners again from the same
+# recognizers (a reload, the tests).
 _DATABASES: dict[tuple[str, ...], hyperscan.Database] = {}
 _KEPT_DATABASES = 4
 _DATABASES_LOCK = threading.Lock()
 
 
-def _literal_database(keys: tuple[str, ...]) -> hyperscan.Database:
-    """One Hyperscan database of the literal keys in ASCII, the id of each its place in
-    ``keys``."""
+def _literal_spec(keys: tuple[str, ...]) -> DatabaseSpec:
+    """The literal keys in ASCII, the id of each its place in ``keys``."""
+    if all(key.isascii() for key in keys):
+        return DatabaseSpec((key.encode("ascii") for key in keys), range(len(keys)), literal=True)
+    ids = [index for index, key in enumerate(keys) if key.isascii()]
+    return DatabaseSpec((keys[index].encode("ascii") for index in ids), ids, literal=True)
+
+
+def _literal_database(keys: tuple[str, ...], build: bool = True) -> hyperscan.Database | None:
+    """One Hyperscan database of the literal keys in ASCII (``_literal_spec``): remembered in
+    this process, else from the cache on disk, else (``build``) compiled by a child process;
+    None if it is not compiled."""
     database = _DATABASES.get(keys)
     if database is not None:
         return database
-    ids = [index for index, key in enumerate(keys) if key.isascii()]
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=[keys[index].encode("ascii") for index in ids],
-        ids=ids,
-        elements=len(ids),
-        flags=0,
-        literal=True,
-    )
+    spec = _literal_spec(keys)
+    database = hyperscan_cache.database(spec) if build else hyperscan_cache.cached(spec)
+    if database is None:
+        return None
     with _DATABASES_LOCK:
         while len(_DATABASES) >= _KEPT_DATABASES:
             del _DATABASES[next(iter(_DATABASES))]
@@ -256,8 +265,9 @@ class TextIndexer:
         """``given_names``: one-word names whose places the index also records (the PERSON
         recognizer's first pass rides on this one instead of reading the text again).
         ``hyperscan_after``: how many characters to read with the automaton before the
-        Hyperscan database is compiled (in a thread); 0: compiled here; None: never (the
-        reference the Hyperscan pass is held to in the tests)."""
+        Hyperscan database is compiled (by a child process a thread waits for), unless the
+        cache holds it; 0: compiled now; None: never (the reference the Hyperscan pass is
+        held to in the tests)."""
         self.terms = tuple(terms)
         phrases = sorted({" ".join(skeleton_words(p)) for p in context_phrases} - {""})
         self.phrases: tuple[str, ...] = tuple(phrases)
@@ -346,9 +356,7 @@ class TextIndexer:
         self._compiling = False
         self._database: hyperscan.Database | None = None
         if hyperscan_after is not None:
-            self._database = _DATABASES.get(self._keys)
-            if self._database is None and hyperscan_after <= 0:
-                self._database = _literal_database(self._keys)
+            self._database = _literal_database(self._keys, build=hyperscan_after <= 0)
 
     @property
     def reads_with_hyperscan(self) -> bool:
@@ -365,6 +373,7 @@ class TextIndexer:
             threading.Thread(target=self._compile, name="text-index", daemon=True).start()
 
     def _compile(self) -> None:
+        # In a thread: it only waits for the child process that compiles (or the file).
         self._database = _literal_database(self._keys)
 
     def phrase_ids(self, phrases: tuple[str, ...]) -> frozenset[int]:
