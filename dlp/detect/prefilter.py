@@ -29,7 +29,7 @@ import hyperscan
 
 from dlp.detect import hyperscan_cache
 from dlp.detect.hyperscan_cache import DatabaseSpec
-from dlp.detect.prefilter_regex import BARRIERS, consumed_lookbehind, shortened_start, spaceless
+from dlp.detect.prefilter_regex import BARRIERS, DIGIT_RUN_END, hyperscan_form, spaceless
 from dlp.detect.specs import SpecError
 
 PAD = 80  # longer than any lookahead in the shipped patterns
@@ -78,16 +78,28 @@ class Prefilter:
         # Patterns that never match a space or a line break: a window starts no further back
         # than the run of non-space characters its end is in (``dlp.detect.prefilter_regex``).
         self._spaceless = tuple(spaceless(regex, flags) for regex, flags, _ in patterns)
+        # What Hyperscan is given for each pattern. Patterns given the same expression share
+        # one Hyperscan id (its ends are theirs), so that it is matched and reported once.
+        forms = [_form(regex, flags) for regex, flags, _ in patterns]
+        self._slack = tuple(slack for _, _, slack in forms)
+        unique: dict[tuple[str, int], int] = {}
+        shared = [
+            unique.setdefault((expression, flags), len(unique)) for expression, flags, _ in forms
+        ]
+        groups: list[list[int]] = [[] for _ in unique]
+        for pattern_id, hyperscan_id in enumerate(shared):
+            groups[hyperscan_id].append(pattern_id)
+        self._groups: tuple[tuple[int, ...], ...] = tuple(map(tuple, groups))
+        expressions = list(unique)
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
         self._core_ids: frozenset[int] = frozenset(core or ())
         if not patterns:
             return
-        everything = range(len(patterns))
-        self._all = compile_database([(regex, flags) for regex, flags, _ in patterns], everything)
+        self._all = _compile(expressions, range(len(expressions)))
         if self._core_ids and len(self._core_ids) < len(patterns):
-            ids = sorted(self._core_ids)
-            self._core = compile_database([(patterns[i][0], patterns[i][1]) for i in ids], ids)
+            ids = sorted({shared[i] for i in self._core_ids})
+            self._core = _compile([expressions[i] for i in ids], ids)
 
     def ends(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -95,7 +107,8 @@ class Prefilter:
         """For each pattern id with candidates, every end offset Hyperscan reports for it, in
         order; with ``wanted``, only for those pattern ids (the core database alone when they
         are all in it). ``ascii_bytes``: ``text`` encoded, when the caller has it (an ASCII
-        text). A non-ASCII character is one "?" byte, so offsets are characters."""
+        text). A non-ASCII character is one "?" byte, so offsets are characters. A pattern
+        with slack (``hyperscan_form``) may be reported up to that many characters late."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
@@ -106,13 +119,17 @@ class Prefilter:
             data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
         ends: defaultdict[int, list[int]] = defaultdict(list)
 
-        def on_match(pattern_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
-            ends[pattern_id].append(to)
+        def on_match(shared_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
+            ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
-        if wanted is None:
-            return ends
-        return {pattern_id: found for pattern_id, found in ends.items() if pattern_id in wanted}
+        groups = self._groups
+        return {
+            pattern_id: found
+            for shared_id, found in ends.items()
+            for pattern_id in groups[shared_id]
+            if wanted is None or pattern_id in wanted
+        }
 
     def windows(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -127,15 +144,29 @@ class Prefilter:
                 text,
                 length,
                 self._spaceless[pattern_id],
+                self._slack[pattern_id],
             )
             for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items()
         }
 
 
 def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
-    """One Hyperscan database, in prefilter mode, of (regex, python re flags) patterns."""
+    """One Hyperscan database, in prefilter mode, of (regex, python re flags) patterns, each
+    in the form ``hyperscan_form`` gives it."""
+    return _compile([_form(regex, flags)[:2] for regex, flags in patterns], ids)
+
+
+def _form(regex: str, flags: int) -> tuple[str, int, int]:
+    """(expression, python re flags it is read with, slack) for one pattern."""
+    expression, slack = hyperscan_form(regex, flags)
+    # The shared end of a digit run reads the same under any flags: one expression for all.
+    return expression, 0 if expression == DIGIT_RUN_END else flags, slack
+
+
+def _compile(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
+    """One Hyperscan database, in prefilter mode, of (expression, python re flags) pairs."""
     expressions, flags = [], []
-    for regex, re_flags in patterns:
+    for expression, re_flags in patterns:
         hs_flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
         if re_flags & re.IGNORECASE:
             hs_flags |= hyperscan.HS_FLAG_CASELESS
@@ -143,9 +174,7 @@ def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) ->
             hs_flags |= hyperscan.HS_FLAG_DOTALL
         if re_flags & re.MULTILINE:
             hs_flags |= hyperscan.HS_FLAG_MULTILINE
-        shortened = shortened_start(regex)
-        rewritten = shortened if shortened != regex else consumed_lookbehind(regex)
-        expressions.append(rewritten.encode("ascii"))
+        expressions.append(expression.encode("ascii"))
         flags.append(hs_flags)
     # Kept compiled on disk (compiling costs every process half a second of CPU and ~10 MiB of
     # resident memory it does not give back).
@@ -163,17 +192,27 @@ def _snap_end(text: str, end: int, length: int) -> int:
 
 
 def _merge(
-    ends: list[int], width: int, text: str, length: int, spaceless: bool = False
+    ends: list[int],
+    width: int,
+    text: str,
+    length: int,
+    spaceless: bool = False,
+    slack: int = 0,
 ) -> list[tuple[int, int]]:
+    """Windows around the reported ends (sorted); a real match ends at most ``slack``
+    characters before its reported end, and is at most ``width`` long."""
     windows: list[tuple[int, int]] = []
     current_start = current_end = -1
     for end in ends:
-        start = end - width if end > width else 0
-        if spaceless and start < end and end > current_end:
+        earliest = end - slack  # the earliest its match can end at
+        start = earliest - width if earliest > width else 0
+        if spaceless and start < earliest and end > current_end:
             # No match holds a barrier: one ending here starts after the last before its end.
             # (Within the current window, the end merges whatever its start: not looked for.)
             start = max(
-                start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
+                start,
+                text.rfind(_SPACE, start, earliest) + 1,
+                text.rfind(_NEWLINE, start, earliest) + 1,
             )
         stop = end + PAD
         if current_end >= 0 and start <= current_end:

@@ -10,7 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlp.detect.prefilter import PatternRef, Prefilter, compile_database, pattern_width
-from dlp.detect.prefilter_regex import consumed_lookbehind, shortened_start, spaceless
+from dlp.detect.prefilter_regex import (
+    consumed_lookbehind,
+    hyperscan_form,
+    shortened_start,
+    spaceless,
+)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +143,11 @@ def test_every_real_match_is_reported_and_windowed(compiled, text: str) -> None:
     for pattern_id, compiled in enumerate(python):
         regex = compiled.pattern
         whole = [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
-        assert {end for _, end in whole} <= ends.get(pattern_id, set()), regex
+        # Reported at the end, or up to the form's slack later (``hyperscan_form``).
+        slack = hyperscan_form(regex, compiled.flags)[1]
+        reported = ends.get(pattern_id, set())
+        for _, end in whole:
+            assert any(end + late in reported for late in range(slack + 1)), regex
         found = [
             m.span()
             for start, stop in windows.get(pattern_id, [])
