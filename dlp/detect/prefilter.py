@@ -29,12 +29,20 @@ import hyperscan
 
 from dlp.detect import hyperscan_cache
 from dlp.detect.hyperscan_cache import DatabaseSpec
-from dlp.detect.prefilter_regex import BARRIERS, DIGIT_RUN_END, hyperscan_form, spaceless
+from dlp.detect.prefilter_regex import (
+    BARRIERS,
+    DIGIT_RUN,
+    DIGIT_RUN_END,
+    digit_run,
+    hyperscan_form,
+    spaceless,
+)
 from dlp.detect.specs import SpecError
 
 PAD = 80  # longer than any lookahead in the shipped patterns
 _SNAP_LIMIT = 256
 _WHITESPACE = re.compile(r"\s")
+_DIGITS = frozenset("0123456789")
 # The barriers, unpacked: ``_merge`` looks each up at every candidate end of a spaceless pattern.
 _SPACE, _NEWLINE = BARRIERS
 MAX_PATTERN_WIDTH = 2048
@@ -82,6 +90,13 @@ class Prefilter:
         # one Hyperscan id (its ends are theirs), so that it is matched and reported once.
         forms = [_form(regex, flags) for regex, flags, _ in patterns]
         self._slack = tuple(slack for _, _, slack in forms)
+        # The digits a pattern given DIGIT_RUN_END ends with, when more than that form's.
+        self._run_digits = tuple(
+            digits if expression == DIGIT_RUN_END and digits > DIGIT_RUN else 0
+            for (expression, _, _), digits in zip(
+                forms, (digit_run(regex, flags) for regex, flags, _ in patterns), strict=True
+            )
+        )
         unique: dict[tuple[str, int], int] = {}
         shared = [
             unique.setdefault((expression, flags), len(unique)) for expression, flags, _ in forms
@@ -137,17 +152,35 @@ class Prefilter:
         """For each pattern id with candidates, the merged windows to run its regex in (see
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
-        return {
-            pattern_id: _merge(
+        windows = {}
+        for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
+            slack, digits = self._slack[pattern_id], self._run_digits[pattern_id]
+            if digits:
+                hit_ends, slack = _runs_of(text, hit_ends, digits), 0
+                if not hit_ends:
+                    continue
+            windows[pattern_id] = _merge(
                 sorted(hit_ends),
                 self.refs[pattern_id].width,
                 text,
                 length,
                 self._spaceless[pattern_id],
-                self._slack[pattern_id],
+                slack,
             )
-            for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items()
-        }
+        return windows
+
+
+def _runs_of(text: str, ends: list[int], digits: int) -> list[int]:
+    """The ends of the digit runs DIGIT_RUN_END reported that hold at least ``digits``
+    digits. A run ends a character before its reported end unless the text ends there."""
+    runs = []
+    for end in ends:
+        if text[end - 1] not in _DIGITS:
+            end -= 1
+        # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked at.)
+        if end >= digits and text[end - digits : end].isdigit():
+            runs.append(end)
+    return runs
 
 
 def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:

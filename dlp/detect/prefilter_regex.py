@@ -314,7 +314,9 @@ def hyperscan_form(regex: str, flags: int) -> tuple[str, int]:
     """The expression Hyperscan is given for ``regex`` (compiled with ``flags | re.ASCII`` in
     Python), and its slack: every real match ending at ``e`` has a match of the expression
     ending in ``[e, e + slack]``."""
-    if ends_digit_run(regex, flags):
+    # An ID glued to its label (a positive lookbehind in front) keeps its own form: the
+    # character it then consumes makes its ends rarer than those of runs of digits.
+    if digit_run(regex, flags) and not regex.startswith(("(?<=", "(?:(?<=")):
         return DIGIT_RUN_END, 1
     shortened = shortened_start(regex)
     if shortened != regex:
@@ -325,19 +327,21 @@ def hyperscan_form(regex: str, flags: int) -> tuple[str, int]:
     return consumed_lookbehind(regex), 0
 
 
-def ends_digit_run(regex: str, flags: int) -> bool:
-    """Whether every match of ``regex`` ends with at least DIGIT_RUN ASCII digits and closes
-    with a negative lookahead that rejects every digit (so it ends where a run of digits does)."""
+def digit_run(regex: str, flags: int) -> int:
+    """How many ASCII digits every match of ``regex`` ends with at least, when it closes with
+    a negative lookahead that rejects every digit (so that it ends where a run of digits does)
+    and that is DIGIT_RUN or more; otherwise 0."""
     try:
         items = list(sre_parse.parse(regex, flags | re.ASCII))
     except re.error:
-        return False
+        return 0
     if not items or items[-1][0] != _C.ASSERT_NOT:
-        return False
+        return 0
     direction, body = items[-1][1]
     if direction != 1 or not _rejects_digits(list(body)):
-        return False
-    return _trailing_digits(items[:-1])[0] >= DIGIT_RUN
+        return 0
+    digits = _trailing_digits(items[:-1])[0]
+    return digits if digits >= DIGIT_RUN else 0
 
 
 def _rejects_digits(body: list[tuple[Any, Any]]) -> bool:
