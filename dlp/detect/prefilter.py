@@ -7,11 +7,15 @@ a second one, scanned instead when a text has no context word for any other patt
 regex matches (lookarounds and back-references are relaxed) and reports the end offset of every
 such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + PAD]`` holds any
 real match of P ending at ``e`` (W is P's maximum match length, which the loader requires to be
-bounded). Overlapping windows are merged, and a window's end is moved to white space so that
-cutting the text there cannot change what a lookahead sees. The Python regex then runs only
-inside the windows with ``finditer(text, start, end)``; since every real match ends where the
-prefilter reported an end, the windows find exactly the matches a whole-text scan finds (the
-Hypothesis test in ``tests/detect/test_equivalence.py`` checks this against Presidio).
+bounded). Hyperscan is not always given P itself (``dlp.detect.prefilter_regex.hyperscan_form``):
+some forms report a match's end one character late (their slack), and the window then starts
+that much earlier; patterns given the same form (those that end a run of digits) share one
+Hyperscan id and its ends. Overlapping windows are merged, and a window's end is moved to white
+space so that cutting the text there cannot change what a lookahead sees. The Python regex then
+runs only inside the windows with ``finditer(text, start, end)``; since every real match ends
+where (or just before) the prefilter reported an end, the windows find exactly the matches a
+whole-text scan finds (the Hypothesis tests in ``tests/detect/test_equivalence.py`` and
+``tests/detect/test_prefilter_regex.py`` check this).
 
 Hyperscan works on bytes: non-ASCII characters are given to it as ``?``, one byte each, so byte
 offsets are character offsets. The Python patterns are compiled with ``re.ASCII``, so they never
@@ -90,12 +94,10 @@ class Prefilter:
         # one Hyperscan id (its ends are theirs), so that it is matched and reported once.
         forms = [_form(regex, flags) for regex, flags, _ in patterns]
         self._slack = tuple(slack for _, _, slack in forms)
-        # The digits a pattern given DIGIT_RUN_END ends with, when more than that form's.
+        # The digits a pattern given DIGIT_RUN_END ends with: runs with fewer are passed over.
         self._run_digits = tuple(
-            digits if expression == DIGIT_RUN_END and digits > DIGIT_RUN else 0
-            for (expression, _, _), digits in zip(
-                forms, (digit_run(regex, flags) for regex, flags, _ in patterns), strict=True
-            )
+            digit_run(regex, flags) if expression == DIGIT_RUN_END else 0
+            for (regex, flags, _), (expression, _, _) in zip(patterns, forms, strict=True)
         )
         unique: dict[tuple[str, int], int] = {}
         shared = [
@@ -155,7 +157,7 @@ class Prefilter:
         windows = {}
         for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
             slack, digits = self._slack[pattern_id], self._run_digits[pattern_id]
-            if digits:
+            if digits > DIGIT_RUN:
                 hit_ends, slack = _runs_of(text, hit_ends, digits), 0
                 if not hit_ends:
                     continue

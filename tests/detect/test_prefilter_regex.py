@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 
 from dlp.detect.prefilter import PatternRef, Prefilter, compile_database, pattern_width
 from dlp.detect.prefilter_regex import (
+    DIGIT_RUN_END,
+    anchored_tail,
     consumed_lookbehind,
+    digit_run,
     hyperscan_form,
     shortened_start,
     spaceless,
@@ -80,6 +83,72 @@ def test_spaceless(regex: str, expected: bool) -> None:
     assert spaceless(regex, 0) is expected
 
 
+@pytest.mark.parametrize(
+    ("regex", "digits"),
+    [
+        (r"(?<![\w.-])\d{5,8}(?![\w-]|\.\d)", 5),
+        (r"(?<![\w./-])\d{6,9}(?![0-9-]|(?-i:[a-z]|[A-Z](?![A-Za-z]))|\.\d)", 6),
+        (r"(?<![\w+.-])(?:\+?1)?[2-9]\d{2}[2-9]\d{6}(?![0-9]|-\d)", 10),
+        (r"\d{3}(?:\d{2}){1,2}(?!\d)", 5),
+        (r"x?\d{5}(?![\w])", 5),
+        (r"(?:\d{6}|\d{2}-\d{5})(?![0-9])", 5),
+        # 0: fewer than five digits at the end, digits that may be something else, or no
+        # lookahead that rejects a digit after them (then a match may end inside a run).
+        (r"(?<![\w.-])\d{3}-\d{2}-\d{4}(?![0-9-])", 0),
+        (r"(?:\d{6}|\d{3}-\d{3})(?![0-9])", 0),
+        (r"\d{4}(?:\d{2})?(?!\d)", 0),
+        (r"[0-9a]{6}(?!\d)", 0),
+        (r"\d{9}", 0),
+        (r"\d{9}(?![a-z])", 0),
+        (r"\d{9}(?![1-9])", 0),
+        (r"\d{9}(?=\D)", 0),
+        (r"\d{9}(?!\d\d)", 0),
+    ],
+)
+def test_digit_run(regex: str, digits: int) -> None:
+    assert digit_run(regex, re.IGNORECASE) == digits
+
+
+ADDRESS = (
+    r"(?<![\w.-])\d{1,6}[ \t]{1,2}(?:(?-i:[A-Z0-9][A-Za-z0-9'.-]{0,24})[ \t]{1,2}){1,4}"
+    r"(?-i:Street|St|Ave)\.?(?:,?[ \t]{1,2}(?:apt|unit)\.?[ \t]?[a-z0-9-]{1,6})?(?![\w-])"
+)
+
+
+@pytest.mark.parametrize(
+    ("regex", "tail"),
+    [
+        (
+            ADDRESS,
+            r"[ \t](?-i:Street|St|Ave)\.?(?:,?[ \t]{1,2}(?:apt|unit)\.?[ \t]?[a-z0-9-]{1,6})?"
+            r"(?:$|[^\w-])",
+        ),
+        (r"\w{0,30}\.(?:com|org)(?!\w)", r"\.(?:com|org)(?:$|\W)"),
+        # None: no wide repetition before the words, nothing that every match ends with before
+        # them, a lookahead not of one known class, no lookahead, words that are not plain.
+        (r"\d{1,6} (?:St|Ave)(?![\w-])", None),
+        (r"\w{0,30}\.?(?:com|org)(?!\w)", None),
+        (r"(?i:[a-z]{0,30}[a-z])(?-i:St|Ave)(?!\w)", None),
+        (r"\w{0,30}\.(?:com|org)(?![?\w])", None),
+        (r"\w{0,30}\.(?:com|org)(?!\w|x)", None),
+        (r"\w{0,30}\.(?:com|org)", None),
+        (r"\w{0,30}\.(?:com|o.g)(?!\w)", None),
+        (r"\w{0,30}\.(?:com|org)|x(?!\w)", None),
+    ],
+)
+def test_anchored_tail(regex: str, tail: str | None) -> None:
+    assert anchored_tail(regex) == tail
+
+
+def test_a_glued_id_keeps_its_own_form() -> None:
+    glued = r"(?:(?<=[A-Za-z])|(?<=[A-Za-z]\.))\d{6,10}(?![0-9-]|\.\d)"
+    assert hyperscan_form(glued, re.IGNORECASE) == (
+        r"(?:[A-Za-z]|[A-Za-z]\.)\d{6,10}(?![0-9-]|\.\d)",
+        0,
+    )
+    assert hyperscan_form(r"(?<![\w.-])\d{6,9}(?![\w-])", 0) == (DIGIT_RUN_END, 1)
+
+
 ALPHABET = list("0123456789abcdXYZ-.?/@:# \n\té’")
 TEXTS = st.lists(
     st.one_of(
@@ -94,6 +163,14 @@ TEXTS = st.lists(
                 "x" * 70 + "@school.k12.ca.us",
                 "ana+1@@x.org",
                 ".@a-b.c",
+                "12 Oak St",
+                "450 North Maple Ave., Apt 4",
+                "9 Elm Street,",
+                " St.",
+                "1234567890",
+                "12345678901234567",
+                "A1234567",
+                "\u0663\u0663\u0663\u0663\u0663\u0663",
             ]
         ),
     ),
@@ -155,3 +232,78 @@ def test_every_real_match_is_reported_and_windowed(compiled, text: str) -> None:
             if m.end() > m.start()
         ]
         assert found == whole, regex
+
+
+# Patterns of the forms ``hyperscan_form`` rewrites, and a few it leaves alone.
+FORMS = [
+    (r"(?<![\w.-])\d{5,8}(?![\w-]|\.\d)", 0),
+    (r"(?<![\w./-])\d{9}(?![0-9-]|(?-i:[a-z]|[A-Z](?![A-Za-z]))|\.\d)", re.IGNORECASE),
+    (r"(?<![\w+.-])(?:\+?1)?[2-9]\d{2}[2-9]\d{6}(?![0-9]|-\d)", 0),
+    (r"\d{3}(?:\d{2}){1,2}(?!\d)", 0),
+    (r"(?:\d{6}|\d{2}-\d{5})(?![0-9])", 0),
+    (r"(?:(?<=[A-Za-z])|(?<=[A-Za-z]\.))\d{6,10}(?![0-9-]|\.\d)", re.IGNORECASE),
+    (ADDRESS, re.IGNORECASE),
+    (r"\w{0,30}\.(?:com|org)(?!\w)", 0),
+    (r"(?<![\w.-])\d{3}-\d{2}-\d{4}(?![0-9-])", 0),
+]
+FORM_TEXTS = st.lists(
+    st.one_of(
+        st.text(alphabet=st.sampled_from(list("0123456789aZ-.+ \n?é\u0663")), max_size=12),
+        st.sampled_from(
+            [
+                "12 Oak St",
+                "450 North Maple Ave., Apt 4",
+                "9 Elm  Street, unit 7-b",
+                " Ave",
+                "St.",
+                "x.com",
+                "4155550123",
+                "1415555012345",
+                "12-34567",
+                "ID.1234567",
+            ]
+        ),
+    ),
+    max_size=16,
+).map("".join)
+
+
+@pytest.fixture(scope="module")
+def forms_prefilter():
+    prefilter = Prefilter(
+        [
+            (regex, flags, PatternRef(0, i, pattern_width(regex, flags)))
+            for i, (regex, flags) in enumerate(FORMS)
+        ]
+    )
+    return [re.compile(regex, flags | re.ASCII) for regex, flags in FORMS], prefilter
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=FORM_TEXTS)
+def test_the_windows_of_rewritten_forms_hold_every_match(forms_prefilter, text: str) -> None:
+    python, prefilter = forms_prefilter
+    windows = prefilter.windows(text)
+    for pattern_id, compiled in enumerate(python):
+        whole = [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
+        found = [
+            m.span()
+            for start, stop in windows.get(pattern_id, [])
+            for m in compiled.finditer(text, start, stop)
+            if m.end() > m.start()
+        ]
+        assert found == whole, compiled.pattern
+
+
+def test_patterns_that_end_a_run_of_digits_share_one_hyperscan_id(forms_prefilter) -> None:
+    _, prefilter = forms_prefilter
+    gap = " " * 120  # windows this far apart are not merged
+    text = f"call 4155550123{gap}or 123456{gap}id 1234567890123"
+    ends = prefilter.ends(text)
+    # One id and one list of ends for all of them; each keeps only runs long enough for it.
+    assert ends[0] is ends[1] is ends[2]
+    six = text.index("123456")
+    windows = prefilter.windows(text)
+    assert any(start <= six < stop for start, stop in windows[0])
+    assert len(windows[1]) == 2
+    assert not any(start <= six < stop for start, stop in windows[1])
