@@ -93,12 +93,6 @@ class Prefilter:
         # What Hyperscan is given for each pattern. Patterns given the same expression share
         # one Hyperscan id (its ends are theirs), so that it is matched and reported once.
         forms = [_form(regex, flags) for regex, flags, _ in patterns]
-        self._slack = tuple(slack for _, _, slack in forms)
-        # The digits a pattern given DIGIT_RUN_END ends with: runs with fewer are passed over.
-        self._run_digits = tuple(
-            digit_run(regex, flags) if expression == DIGIT_RUN_END else 0
-            for (regex, flags, _), (expression, _, _) in zip(patterns, forms, strict=True)
-        )
         unique: dict[tuple[str, int], int] = {}
         shared = [
             unique.setdefault((expression, flags), len(unique)) for expression, flags, _ in forms
@@ -107,6 +101,20 @@ class Prefilter:
         for pattern_id, hyperscan_id in enumerate(shared):
             groups[hyperscan_id].append(pattern_id)
         self._groups: tuple[tuple[int, ...], ...] = tuple(map(tuple, groups))
+        # The id of DIGIT_RUN_END, whose reports ``ends`` turns into the runs' own ends.
+        self._run_id = unique.get((DIGIT_RUN_END, 0), -1)
+        # How far the real end of a match may lie after the offset ``ends`` gives for it, by
+        # Hyperscan id and by pattern (see ``ends``).
+        self._late = tuple(
+            0 if hyperscan_id == self._run_id else forms[group[0]][2]
+            for hyperscan_id, group in enumerate(groups)
+        )
+        self._slack = tuple(self._late[hyperscan_id] for hyperscan_id in shared)
+        # The digits a pattern given DIGIT_RUN_END ends with: shorter runs are passed over.
+        self._run_digits = tuple(
+            digit_run(regex, flags) if shared[i] == self._run_id else 0
+            for i, (regex, flags, _) in enumerate(patterns)
+        )
         expressions = list(unique)
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
@@ -124,8 +132,12 @@ class Prefilter:
         """For each pattern id with candidates, every end offset Hyperscan reports for it, in
         order; with ``wanted``, only for those pattern ids (the core database alone when they
         are all in it). ``ascii_bytes``: ``text`` encoded, when the caller has it (an ASCII
-        text). A non-ASCII character is one "?" byte, so offsets are characters. A pattern
-        with slack (``hyperscan_form``) may be reported up to that many characters late."""
+        text). A non-ASCII character is one "?" byte, so offsets are characters.
+
+        A form that reports a match's end up to its slack late (``hyperscan_form``) has its
+        offsets moved back by the slack: the real end lies at the offset or up to the slack
+        after it, and the offset is still inside a match (which is never shorter than the
+        slack) or at its end. The end of a digit run is given exactly."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
@@ -140,13 +152,17 @@ class Prefilter:
             ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
-        groups = self._groups
-        return {
-            pattern_id: found
-            for shared_id, found in ends.items()
-            for pattern_id in groups[shared_id]
-            if wanted is None or pattern_id in wanted
-        }
+        groups, late = self._groups, self._late
+        found_by_pattern = {}
+        for shared_id, found in ends.items():
+            if shared_id == self._run_id:
+                found = _run_ends(text, found)
+            elif late[shared_id]:
+                found = [end - late[shared_id] for end in found]
+            for pattern_id in groups[shared_id]:
+                if wanted is None or pattern_id in wanted:
+                    found_by_pattern[pattern_id] = found
+        return found_by_pattern
 
     def windows(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -156,9 +172,12 @@ class Prefilter:
         length = len(text)
         windows = {}
         for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
-            slack, digits = self._slack[pattern_id], self._run_digits[pattern_id]
+            digits = self._run_digits[pattern_id]
             if digits > DIGIT_RUN:
-                hit_ends, slack = _runs_of(text, hit_ends, digits), 0
+                # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked at.)
+                hit_ends = [
+                    end for end in hit_ends if end >= digits and text[end - digits : end].isdigit()
+                ]
                 if not hit_ends:
                     continue
             windows[pattern_id] = _merge(
@@ -167,22 +186,15 @@ class Prefilter:
                 text,
                 length,
                 self._spaceless[pattern_id],
-                slack,
+                self._slack[pattern_id],
             )
         return windows
 
 
-def _runs_of(text: str, ends: list[int], digits: int) -> list[int]:
-    """The ends of the digit runs DIGIT_RUN_END reported that hold at least ``digits``
-    digits. A run ends a character before its reported end unless the text ends there."""
-    runs = []
-    for end in ends:
-        if text[end - 1] not in _DIGITS:
-            end -= 1
-        # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked at.)
-        if end >= digits and text[end - digits : end].isdigit():
-            runs.append(end)
-    return runs
+def _run_ends(text: str, reported: list[int]) -> list[int]:
+    """Where the runs of digits DIGIT_RUN_END reported end: a character before the reported
+    end (the non-digit it consumed), unless the text ends in the run."""
+    return [end if text[end - 1] in _DIGITS else end - 1 for end in reported]
 
 
 def compile_database(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hyperscan.Database:
@@ -234,22 +246,19 @@ def _merge(
     spaceless: bool = False,
     slack: int = 0,
 ) -> list[tuple[int, int]]:
-    """Windows around the reported ends (sorted); a real match ends at most ``slack``
-    characters before its reported end, and is at most ``width`` long."""
+    """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match ends at one or
+    up to ``slack`` characters after it, and is at most ``width`` long."""
     windows: list[tuple[int, int]] = []
     current_start = current_end = -1
     for end in ends:
-        earliest = end - slack  # the earliest its match can end at
-        start = earliest - width if earliest > width else 0
-        if spaceless and start < earliest and end > current_end:
+        start = end - width if end > width else 0
+        if spaceless and start < end and end > current_end:
             # No match holds a barrier: one ending here starts after the last before its end.
             # (Within the current window, the end merges whatever its start: not looked for.)
             start = max(
-                start,
-                text.rfind(_SPACE, start, earliest) + 1,
-                text.rfind(_NEWLINE, start, earliest) + 1,
+                start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
             )
-        stop = end + PAD
+        stop = end + slack + PAD
         if current_end >= 0 and start <= current_end:
             if stop > current_end:
                 current_end = _snap_end(text, stop, length)

@@ -284,8 +284,14 @@ def forms_prefilter():
 def test_the_windows_of_rewritten_forms_hold_every_match(forms_prefilter, text: str) -> None:
     python, prefilter = forms_prefilter
     windows = prefilter.windows(text)
+    ends = prefilter.ends(text)
     for pattern_id, compiled in enumerate(python):
         whole = [m.span() for m in compiled.finditer(text) if m.end() > m.start()]
+        # An offset at the end of each match or inside it, at most the slack before its end
+        # (the export gate marks the text that holds it).
+        offsets = set(ends.get(pattern_id, []))
+        for start, end in whole:
+            assert offsets.intersection(range(max(start, end - 1), end + 1)), compiled.pattern
         found = [
             m.span()
             for start, stop in windows.get(pattern_id, [])
