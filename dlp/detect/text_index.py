@@ -425,8 +425,15 @@ class TextIndexer:
             end = code // count - 2
             found_at = end - length
             start = found_at if identity else to_original(found_at)
-            if kind == _NAME_ONLY and not text[start].isupper():
-                continue  # only a capitalized given name can start a name
+            if kind:  # (most places are a plain phrase's or term's: one test)
+                if kind == _NAME_ONLY and not text[start].isupper():
+                    continue  # only a capitalized given name can start a name
+                if kind == _GLUED_AFTER_WORD and not (start and text[start - 1].islower()):
+                    # ``_glued_start``'s answer, without its call: most of these places are a
+                    # label after a space ("DOB 01/02"), found by its padded key. (A glued
+                    # key ends at a digit, or starts right after one: never a token of its
+                    # own, so the test below would not have spared it.)
+                    continue
             # Most places are a token of their own: two set lookups settle it.
             if (
                 (lowered[found_at - 1] if found_at else " ") not in own_before

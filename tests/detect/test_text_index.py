@@ -67,6 +67,11 @@ PIECES = [
     "\xa0",
     "AnaSSN536",
     "DOB 01",
+    # A label glued after a word ("AnaRuizSSN: 536"): after a lower-case letter or not.
+    "RuizSSN: 536",
+    "ruizSSN 5",
+    "\u24d0SSN 5",  # a circled letter: lower case, yet no letter to the skeleton
+    "StudentID 7",
     "4471902SSN",
     "Ana:",
     "[Daniel]",
