@@ -185,6 +185,8 @@ _PARTICLE_STARTS = tuple(
                      "Von", "St", "St.")
     for gap in " \t"
 )  # fmt: skip
+# The first letters of the particles: a surname that starts with none is no spaced one.
+_PARTICLE_INITIALS = frozenset(start[0] for start in _PARTICLE_STARTS)
 _SPACED_SURNAME = re.compile(
     rf"[ \t]{{1,2}}(?:[{_UPPER}]\.?[ \t]{{1,2}})?"
     rf"({_PARTICLE}[ \t](?:(?:La|Las|Los|Der|Den)[ \t])?{_SURNAME_WORD})"
@@ -200,6 +202,8 @@ _LEAD_INITIAL = re.compile(rf"\.?:?[ \t]{{1,2}}([{_UPPER}]\.[ \t]{{0,2}}({_SURNA
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 # "Ana Ruiz <ana.ruiz@...>": a name beside its address (a reply's "On ... wrote:" line).
 _ADDRESS_AFTER = re.compile(r"[ \t]{0,2}<[^<>\s@]{1,64}@")
+# What the possessive or the address after a name can start with.
+_AFTER_MARKS = frozenset("'\u2019 \t<")
 # "Ruiz, Ana": the surname first, as SIS exports and rosters write it, at the start of a line,
 # a cell or after a label's colon.
 # A given name that ends its cell: a class list's "First Name" column.
@@ -284,6 +288,7 @@ class NameFinder:
         length = len(text)
         surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
         score_of = self.context_rule.score
+        surnames, leads_only, is_surname = self.lists.surnames, self._leads_only, self._is_surname
         for start, end in given_places:
             if start > 2 and text[start - 2] == ",":
                 reversed_pair = self._surname_first(text, start, end, context)
@@ -306,7 +311,7 @@ class NameFinder:
             # look one character past the space before running the surname expression.
             if end + 2 >= length:
                 continue
-            next_char = text[end]
+            next_char = after  # (``text[end]``: the text goes on past it)
             spaced = next_char.isspace()
             if (next_char in ".:" or (spaced and text[end + 2] == ".")) and text[
                 start:end
@@ -327,24 +332,31 @@ class NameFinder:
                 continue
             following = (
                 _SPACED_SURNAME.match(text, end)
-                if text.startswith(_PARTICLE_STARTS, end + 1)
+                if after in _PARTICLE_INITIALS and text.startswith(_PARTICLE_STARTS, end + 1)
                 else None
             )
-            if following is None or not self._is_surname(following.group(1)):
+            if following is None or not is_surname(following.group(1)):
                 following = surname_at(text, end)
                 if following is None:
                     continue
                 surname = following.group(1)
                 if surname.isupper() != first.isupper() and len(first) > 1:
                     continue  # "ANA Lopez" or "Ana LOPEZ": a heading or an acronym, not a name
-                if not self._is_surname(surname):
+                # (``_is_surname``'s first test, inline: most surnames are in the list as
+                # written)
+                if not (surname.isascii() and surname.lower() in surnames) and not is_surname(
+                    surname
+                ):
                     continue
-            if first.lower() in self._leads_only:
+            if first.lower() in leads_only:
                 continue  # "Student Ramirez": a label, then a surname
             stop = following.end(1)
+            # Only an apostrophe or what can come before a "<" can start either: one test for
+            # most pairs instead of two expressions.
             base = (
                 POSSESSIVE_SCORE
-                if possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop)
+                if text[stop : stop + 1] in _AFTER_MARKS
+                and (possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop))
                 else BASE_SCORE
             )
             score, words = score_of(context, start, stop, base)

@@ -53,29 +53,22 @@ _OPENERS = "(<[\"'"
 _CLOSERS = ")>]\"';:!?"
 
 
-# (length of the phrase or term, its terms, its context phrase ids, whether a given name:
-# False, True, or _NAME_ONLY for a key that is nothing else)
-_Value = tuple[int, tuple["Term", ...], tuple[int, ...], object]
-_NAME_ONLY = object()
-
-
-class _Glued:
-    """The last field of a glued context phrase's key: falsy (no given name)."""
-
-    __slots__ = ("after_word",)
-
-    def __init__(self, after_word: bool) -> None:
-        self.after_word = after_word  # the key counts only right after a word (see below)
-
-    def __bool__(self) -> bool:
-        return False
-
-
-_GLUED = _Glued(False)
-# "AnaRuizSSN:536...": the phrase, one separator, a digit, right after a word (at a word's
-# start or after a digit other keys find it). Not two separators ("SSN: "): their keys cost
-# Hyperscan a tenth more time, for a form rarer in OCR.
-_GLUED_AFTER_WORD = _Glued(True)
+# What a key is besides its phrases and terms (the second field of its ``_Value``): a given
+# name too, a given name and nothing else (it counts only capitalized), a context phrase glued
+# to the number after it (it counts only where a label can start, ``_glued_start``), or that
+# and only right after a word. A name is positive, a glued phrase negative: one comparison.
+# After a word: "AnaRuizSSN:536...", the phrase, one separator, a digit (at a word's start or
+# after a digit other keys find it). Not two separators ("SSN: "): their keys cost Hyperscan
+# a tenth more time, for a form rarer in OCR.
+_PLAIN, _NAME, _NAME_ONLY, _GLUED, _GLUED_AFTER_WORD = 0, 1, 2, -1, -2
+# (length of the phrase or term, its kind, its context phrase ids, its terms as the
+# (category, score, text) of their matches: made once, not at each place)
+_Value = tuple[int, int, tuple[int, ...], tuple[tuple[str, float, str], ...]]
+# The characters either side of a place that settle ``in_address``'s first test at once
+# (white space or an opener before, white space or a closer after: a token of its own), with
+# one set lookup; any other goes through the whole test (``_own_token``).
+_OWN_BEFORE = frozenset(c for c in map(chr, range(256)) if c.isspace() or c in _OPENERS)
+_OWN_AFTER = frozenset(c for c in map(chr, range(256)) if c.isspace() or c in _CLOSERS)
 
 
 def _glued_start(text: str, start: int, after_word: bool) -> bool:
@@ -149,6 +142,16 @@ def _same(offset: int) -> int:
     return offset
 
 
+def _own_token(normalized: str, start: int, end: int) -> bool:
+    """Whether ``normalized[start:end]`` is a token of its own, or the end of one: white space
+    or an opener before it, white space or a closer after it."""
+    before = normalized[start - 1] if start else " "
+    after = normalized[end] if end < len(normalized) else " "
+    if after in ".," and end + 1 < len(normalized):
+        after = normalized[end + 1]  # "...his IEP." ends a sentence, not a domain
+    return (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
+
+
 def in_address(normalized: str, start: int, end: int) -> bool:
     """Whether ``normalized[start:end]`` lies in a web or e-mail address or a file path.
 
@@ -156,11 +159,7 @@ def in_address(normalized: str, start: int, end: int) -> bool:
     text: finding every address in a text first cost a tenth of the scanner's time. Most
     places are a token of their own, which two character tests settle.
     """
-    before = normalized[start - 1] if start else " "
-    after = normalized[end] if end < len(normalized) else " "
-    if after in ".," and end + 1 < len(normalized):
-        after = normalized[end + 1]  # "...his IEP." ends a sentence, not a domain
-    if (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS):
+    if _own_token(normalized, start, end):
         return False  # the match is its token (or the end of one): no room for an address
     token = _token_around(normalized, start, end)
     if "://" in token or "www." in token:
@@ -295,11 +294,11 @@ class TextIndexer:
         values: dict[str, _Value] = {
             f" {spelling} ": (
                 len(spelling),
-                tuple(key_terms),
-                tuple(key_phrases),
-                (_NAME_ONLY if not key_terms and not key_phrases else True)
+                (_NAME_ONLY if not key_terms and not key_phrases else _NAME)
                 if spelling in names
-                else False,
+                else _PLAIN,
+                tuple(key_phrases),
+                tuple((term.category, term.score, term.text) for term in key_terms),
             )
             for spelling, (key_terms, key_phrases) in keys.items()
         }
@@ -319,7 +318,7 @@ class TextIndexer:
         # Phrases of two letters ("mr", "ss") keep the pad: too common inside words, and keys
         # of three bytes slow Hyperscan down.
         for spelling, glued_phrases in glued.items():
-            value: _Value = (len(spelling), (), tuple(glued_phrases), _GLUED)
+            value: _Value = (len(spelling), _GLUED, tuple(glued_phrases), ())
             short = len(spelling) < 3
             for digit in "0123456789":
                 values[f" {spelling}{digit}" if short else f"{spelling}{digit}"] = value
@@ -333,7 +332,7 @@ class TextIndexer:
                 if " " not in spelling:
                     values.setdefault(f"{digit}{spelling} ", value)
                 # The key's length takes in the separator: the phrase ends at the number.
-                after_word: _Value = (len(spelling) + 1, (), value[2], _GLUED_AFTER_WORD)
+                after_word: _Value = (len(spelling) + 1, _GLUED_AFTER_WORD, value[2], ())
                 values.setdefault(f"{spelling} {digit}", after_word)
         self._empty = not keys
         # Longest first: a key's number then orders the keys that end at one place as the
@@ -418,56 +417,53 @@ class TextIndexer:
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
         values, count = self._values, len(self._values)
+        own_before, own_after = _OWN_BEFORE, _OWN_AFTER
         for code in places:
-            length, terms, phrases, given_name = values[code % count]
+            length, kind, phrases, terms = values[code % count]
             # The key ends at the trailing pad space (or the digit after a glued phrase):
             # [end - length, end) in normalized text.
             end = code // count - 2
             found_at = end - length
             start = found_at if identity else to_original(found_at)
-            if given_name is _NAME_ONLY and not text[start].isupper():
-                continue  # only a capitalized given name can start a name
-            # ``in_address``'s first test inlined (most places are a token of their own).
-            before = lowered[found_at - 1] if found_at else " "
-            after = lowered[end] if end < size else " "
-            if after in ".," and end + 1 < size:
-                after = lowered[end + 1]
-            if not (
-                (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
-            ):
-                if isinstance(given_name, _Glued) and not _glued_start(
-                    text, start, given_name.after_word
-                ):
+            if kind:  # (most places are a plain phrase's or term's: one test)
+                if kind == _NAME_ONLY and not text[start].isupper():
+                    continue  # only a capitalized given name can start a name
+                if kind == _GLUED_AFTER_WORD and not (start and text[start - 1].islower()):
+                    # ``_glued_start``'s answer, without its call: most of these places are a
+                    # label after a space ("DOB 01/02"), found by its padded key. (A glued
+                    # key ends at a digit, or starts right after one: never a token of its
+                    # own, so the test below would not have spared it.)
+                    continue
+            # Most places are a token of their own: two set lookups settle it.
+            if (
+                (lowered[found_at - 1] if found_at else " ") not in own_before
+                or (lowered[end] if end < size else " ") not in own_after
+            ) and not _own_token(lowered, found_at, end):
+                if kind < 0 and not _glued_start(text, start, kind == _GLUED_AFTER_WORD):
                     continue
                 if normalized is None:
                     normalized = normalize(text, folded)
                 if in_address(normalized.text, found_at, end):
                     continue
-                if isinstance(given_name, _Glued) and start and text[start - 1].isdigit():
+                if kind < 0 and start and text[start - 1].isdigit():
                     # A label glued after a number labels what follows, never that number
                     # ("StudentNo278862917SSNo.613..."): its span takes in the number's last
                     # digit, so that it is not after the number (context after a match
                     # starts at its end).
                     start -= 1
             original_end = end if identity else to_original_end(end)
-            if phrases:
-                for phrase in phrases:
-                    add_start(start)
-                    add_end(original_end)
-                    add_phrase(phrase)
+            for phrase in phrases:
+                add_start(start)
+                add_end(original_end)
+                add_phrase(phrase)
             if terms:
-                for term in terms:
+                for category, score, term_text in terms:
                     matches.append(
                         RawMatch(
-                            term.category,
-                            start,
-                            original_end,
-                            term.score,
-                            KEYWORD_RECOGNIZER,
-                            term.text,
+                            category, start, original_end, score, KEYWORD_RECOGNIZER, term_text
                         )
                     )
-            if given_name:
+            if kind > 0:
                 add_name((start, original_end))
         # Out of order only where a glued phrase ends before a longer key that started first:
         # checked by a sort in C (a sorted list is one pass), not a step per place in Python.

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlp.detect import names
+from dlp.detect.context import context_of
 from dlp.detect.names import NameLists
 from dlp.detect.shipped import default_recognizers_dir
 from dlp.extract.limits import Limits
@@ -68,6 +70,51 @@ def test_any_listed_pair_with_context_is_found(scanner, lists, data, lead) -> No
     start = len(lead) + 1
     spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "PERSON"}
     assert (start, start + len(first) + 1 + len(last)) in spans
+
+
+class _Everything:
+    """A set that holds every character: a quick test that never rules anything out."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+NAME_PIECES = st.sampled_from(
+    ["Ana", "Daniel", "Maria", "Mary", "Sean", "ANA", "Kim", "Lopez", "KIM", "Ruiz", "Garcia-Lopez",
+     "O'Neil", "McDonald", "Mc Neil", "De La Cruz", "Van Der Berg", "St. John", "Le", "Di",
+     "Dear", "Mr.", "Student:", "J.", "A.", "student", "son", "IEP", "failed"]
+)  # fmt: skip
+NAME_SEPARATORS = st.sampled_from(
+    [" ", "  ", "\t", "\n", ", ", "'s ", "\u2019s ", " <ana.ruiz@x.org> ", " <", ": ", ".", "-", ""]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.tuples(NAME_PIECES, NAME_SEPARATORS), max_size=10))
+def test_the_quick_tests_before_the_expressions_rule_out_nothing(scanner, parts) -> None:
+    """A surname in parts is looked for only after a particle's first letter, a possessive
+    or an address only after an apostrophe or what can come before "<": with those tests
+    letting everything through, ``find`` finds the same."""
+    text = "".join(piece + separator for piece, separator in parts)
+    context = context_of(scanner.indexer, text)
+    finder = scanner.names
+    found = finder.find(text, context.index.given_names, context)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(names, "_PARTICLE_INITIALS", _Everything())
+        patch.setattr(names, "_AFTER_MARKS", _Everything())
+        assert finder.find(text, context.index.given_names, context) == found
+
+
+def test_the_quick_tests_pass_what_the_expressions_need(scanner) -> None:
+    text = "Ana Mc Neil's book; Mary De La Cruz <mdlc@x.org>; Sean O'Neil\u2019s book; Ana Kim"
+    context = context_of(scanner.indexer, text)
+    found = scanner.names.find(text, context.index.given_names, context)
+    assert [(text[m.start : m.end], m.score) for m in found] == [
+        ("Ana Mc Neil", names.POSSESSIVE_SCORE),
+        ("Mary De La Cruz", names.POSSESSIVE_SCORE),
+        ("Sean O'Neil", names.POSSESSIVE_SCORE),
+        ("Ana Kim", names.BASE_SCORE),
+    ]
 
 
 def _mail(body: str) -> bytes:

@@ -1,4 +1,5 @@
-"""The index's Hyperscan pass held to the Aho-Corasick automaton it replaced."""
+"""The index's Hyperscan pass held to the Aho-Corasick automaton it replaced, and its loop over
+the places both find held to the rules it applies, written one place at a time."""
 
 from __future__ import annotations
 
@@ -7,8 +8,21 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.detect.normalize import fold
-from dlp.detect.text_index import Term, TextIndexer
+from dlp.detect.matches import RawMatch
+from dlp.detect.normalize import fold, normalize
+from dlp.detect.text_index import (
+    _CLOSERS,
+    _GLUED_AFTER_WORD,
+    _NAME_ONLY,
+    _OPENERS,
+    KEYWORD_RECOGNIZER,
+    ContextIndex,
+    Term,
+    TextIndexer,
+    _glued_start,
+    in_address,
+    skeleton,
+)
 
 TERMS = [
     Term("SPECIAL_EDUCATION", "iep", 1.0),
@@ -44,6 +58,25 @@ PIECES = [
     "\x00",
     "i\x07ep",  # a term a control character splits: folded, it is one word
     "\u200b",
+    # Beside a place: what the quick set lookups leave to the whole test.
+    "students/parents",
+    "(office)",
+    "office.",
+    "office,x",
+    "\u2028",  # a line separator: white space outside ASCII
+    "\xa0",
+    "AnaSSN536",
+    "DOB 01",
+    # A label glued after a word ("AnaRuizSSN: 536"): after a lower-case letter or not.
+    "RuizSSN: 536",
+    "ruizSSN 5",
+    "\u24d0SSN 5",  # a circled letter: lower case, yet no letter to the skeleton
+    "StudentID 7",
+    "4471902SSN",
+    "Ana:",
+    "[Daniel]",
+    "Li?",
+    "ana",
 ]
 SEPARATORS = [" ", "  ", "   ", "    ", "     ", "\n", "\r\n", "\n> ", ", ", "-", ".", "(", ")", ""]
 TEXTS = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)), max_size=24).map(
@@ -115,3 +148,86 @@ def test_known_places() -> None:
     ]
     assert [text[a:b] for a, b in context.given_names] == ["Ana", "IEP", "Zoë"]
     assert [FAST_MIXED.phrases[p] for p in context.phrases] == ["ssn"]
+
+
+def _reference(indexer: TextIndexer, text: str) -> tuple[list[RawMatch], ContextIndex]:
+    """What ``index`` finds, by its rules applied to each place the automaton reports in
+    turn, with ``in_address``'s whole test at every place (the loop as it was before its
+    quick tests)."""
+    normalized = normalize(text)
+    lowered = normalized.text
+    matches: list[RawMatch] = []
+    context = ContextIndex()
+    assert indexer._automaton is not None
+    for last, key in indexer._automaton.iter(f" {skeleton(lowered)} "):
+        length, kind, phrases, terms = indexer._values[key]
+        end = last - 1
+        found_at = end - length
+        start = normalized.to_original(found_at)
+        if kind == _NAME_ONLY and not text[start].isupper():
+            continue
+        before = lowered[found_at - 1] if found_at else " "
+        after = lowered[end] if end < len(lowered) else " "
+        if after in ".," and end + 1 < len(lowered):
+            after = lowered[end + 1]
+        if not (
+            (before.isspace() or before in _OPENERS) and (after.isspace() or after in _CLOSERS)
+        ):
+            if kind < 0 and not _glued_start(text, start, kind == _GLUED_AFTER_WORD):
+                continue
+            if in_address(lowered, found_at, end):
+                continue
+            if kind < 0 and start and text[start - 1].isdigit():
+                start -= 1
+        original_end = normalized.to_original_end(end)
+        for phrase in phrases:
+            context.starts.append(start)
+            context.ends.append(original_end)
+            context.phrases.append(phrase)
+        for category, score, term_text in terms:
+            matches.append(
+                RawMatch(category, start, original_end, score, KEYWORD_RECOGNIZER, term_text)
+            )
+        if kind > 0:
+            context.given_names.append((start, original_end))
+    rows = sorted(
+        zip(context.starts, context.ends, context.phrases, strict=True), key=lambda row: row[0]
+    )
+    context.starts = [row[0] for row in rows]
+    context.ends = [row[1] for row in rows]
+    context.phrases = [row[2] for row in rows]
+    return matches, context
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=TEXTS, upper=st.booleans())
+def test_the_index_applies_its_rules_place_by_place(text: str, upper: bool) -> None:
+    text = text.upper() if upper else text
+    for fast, reference in ((FAST_ASCII, REFERENCE_ASCII), (FAST_MIXED, REFERENCE_MIXED)):
+        ascii_bytes = text.encode("ascii") if text.isascii() else None
+        matches, context = fast.index(text, ascii_bytes=ascii_bytes)
+        expected_matches, expected = _reference(reference, text)
+        assert matches == expected_matches
+        assert (context.starts, context.ends, context.phrases, context.given_names) == (
+            expected.starts,
+            expected.ends,
+            expected.phrases,
+            expected.given_names,
+        )
+
+
+def test_the_reference_sees_every_kind_of_place() -> None:
+    text = "Ana's IEP: see students/parents, (office) 4471902SSN536 AnaSSN536 ana Li? DOB 01"
+    matches, context = _reference(REFERENCE_ASCII, text)
+    assert [text[m.start : m.end] for m in matches] == ["IEP"]
+    assert [text[a:b] for a, b in context.given_names] == ["Ana", "IEP", "Li"]
+    assert [
+        (REFERENCE_ASCII.phrases[p], text[a:b])
+        for a, b, p in zip(context.starts, context.ends, context.phrases, strict=True)
+    ] == [
+        ("students", "students"),
+        ("office", "office"),
+        ("ssn", "2SSN"),
+        ("ssn", "SSN"),
+        ("dob", "DOB"),
+    ]
