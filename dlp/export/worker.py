@@ -51,6 +51,11 @@ _GATES: dict[str, CandidateGate] = {}
 # held (``_Scan._scan_names``), by the folder's path; at most this many folders.
 _FOLDER_NAMES: dict[int, dict[tuple[str, ...], Names]] = {}
 _MAX_FOLDER_NAMES = 16_384
+# A batch of at least _DENSE_SAMPLE texts of which this share were candidates: the next
+# _UNGATED_BATCHES batches are scanned whole (``_Scan._scan_batch``).
+_DENSE_SAMPLE = 64
+_DENSE_SHARE = 0.75
+_UNGATED_BATCHES = 8
 # The export's zip parts stay open between tasks: opening one parses its whole central
 # directory, which for a part of tens of thousands of members costs more than a small member.
 # Per thread, since a Dask worker may run several tasks at once and one could close a part
@@ -234,6 +239,7 @@ class _Scan:
         self.content_hash = ""
         self.names: Names = {}  # names that held findings, masked by them
         self.ocr = OcrBudget()  # what OCR took in this file
+        self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
     def run(self) -> r.FileResult:
         self._scan_names()
@@ -439,13 +445,25 @@ class _Scan:
         return False
 
     def _scan_batch(self, batch: _Batch) -> None:
-        """Every text of the batch counts as read; only the gate's candidates are scanned."""
+        """Every text of the batch counts as read; only the gate's candidates are scanned.
+
+        Where nearly every text was a candidate (a roster: IDs, names, dates, phones), the
+        gate's passes only repeat the scan's own: the next batches skip it and every
+        non-empty text is scanned. The findings are the same, since the gate's texts are
+        all those that can hold one and a packed scan finds in each text what it would alone
+        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then."""
         pieces, chars = batch.take()
         if self._full():
             return
         started = time.perf_counter()
         text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
-        marks = self.gate.candidates_in(text, starts, ends, headers)
+        if self.ungated:
+            self.ungated -= 1
+            marks = list(map(int.__lt__, starts, ends))  # every non-empty text
+        else:
+            marks = self.gate.candidates_in(text, starts, ends, headers)
+            if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
+                self.ungated = _UNGATED_BATCHES
         self.detect += time.perf_counter() - started
         self.chars += chars
         # The candidates' texts, contexts and locations, as ``cell`` would make each one's
