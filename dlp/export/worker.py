@@ -14,6 +14,7 @@ import pickle
 import tempfile
 import threading
 import time
+import weakref
 import zipfile
 from bisect import bisect_left
 from collections import Counter
@@ -47,9 +48,11 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # One scanner per configuration per process (see the module's docstring).
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
-# Per scanner (by id: scanners live as long as the process), the masked names a folder's name
-# held (``_Scan._scan_names``), by the folder's path; at most this many folders.
-_FOLDER_NAMES: dict[int, dict[tuple[str, ...], Names]] = {}
+# Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
+# path; at most _MAX_FOLDER_NAMES folders.
+_FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
+    weakref.WeakKeyDictionary()
+)
 _MAX_FOLDER_NAMES = 16_384
 # A batch of at least _DENSE_SAMPLE texts of which this share were candidates: the next
 # _UNGATED_BATCHES batches are scanned whole (``_Scan._scan_batch``).
@@ -297,7 +300,7 @@ class _Scan:
         """The file's path is content too: its own name's findings count as the file's, and
         every name that holds one (a folder's too) is shown masked by it."""
         path = self.location.path
-        folders = _FOLDER_NAMES.setdefault(id(self.scanner), {})
+        folders = _FOLDER_NAMES.setdefault(self.scanner, {})
         for index in range(len(path)):
             segment = Segment(path[index], Location(path[: index + 1], part=FILE_NAME))
             if index == len(path) - 1:
