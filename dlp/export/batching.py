@@ -30,6 +30,8 @@ import re._parser as sre_parse
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
+import numpy as np
+
 from dlp.engine import Scanner
 
 SEPARATOR = "\n"
@@ -37,6 +39,8 @@ SEPARATOR = "\n"
 MAX_SEGMENT_CHARS = 2048
 MAX_BATCH_CHARS = 256 * 1024
 MAX_BATCH_SEGMENTS = 512  # also how far past the per-file finding limit a file is read
+# Fewer ends than this are placed by bisection, more in numpy (a call's fixed cost).
+_FEW_OFFSETS = 16
 # Short texts whose context phrases the gate remembers (bounded: at most a few megabytes).
 _REMEMBERED_CHARS = 64
 _REMEMBERED_TEXTS = 65_536
@@ -120,35 +124,30 @@ class CandidateGate:
         self,
         bound_ends: list[tuple[frozenset[int], list[int]]],
         joined: str,
-        starts: list[int],
-        ends: list[int],
+        spans: _Spans,
         headers: Sequence[str],
         marks: list[bool],
     ) -> None:
         """A text touched only by ends of patterns that count only with context is a
         candidate when one of their context words is in the text's header or in the text
-        itself. (Written out in one loop: a column of numbers has an end in every cell.)"""
-        count = len(starts)
+        itself. Each text is judged once per pattern, however many ends it holds (a column
+        of numbers has several in every cell: where a text lies is found in numpy)."""
+        starts, ends = spans.starts, spans.ends
         known = self._known
         local: dict[str, frozenset[int]] = {}
         for bound, offsets in bound_ends:
-            judged = -1
-            for offset in offsets:
-                index = bisect_left(ends, offset)  # the first text that ends at or after it
-                while index < count and starts[index] <= offset:
-                    if index != judged and not marks[index] and ends[index] > starts[index]:
-                        header = headers[index]
-                        present = known.get(header)
+            for index in spans.holding(offsets):
+                if not marks[index]:
+                    header = headers[index]
+                    present = known.get(header)
+                    if present is None:
+                        present = self._phrases(header, local)
+                    if bound.isdisjoint(present):
+                        text = joined[starts[index] : ends[index]]
+                        present = known.get(text)
                         if present is None:
-                            present = self._phrases(header, local)
-                        if bound.isdisjoint(present):
-                            text = joined[starts[index] : ends[index]]
-                            present = known.get(text)
-                            if present is None:
-                                present = self._phrases(text, local)
-                        marks[index] = not bound.isdisjoint(present)
-                    judged = index
-                    index += 1
+                            present = self._phrases(text, local)
+                    marks[index] = not bound.isdisjoint(present)
 
     def candidates(self, texts: list[str], headers: Sequence[str] | None = None) -> list[bool]:
         """True for each text the scanner's first passes touch (all True when disabled).
@@ -207,15 +206,17 @@ class CandidateGate:
         # IDs. The ends themselves do not.) Patterns that count only with context come last,
         # once every other pass has marked its texts: a marked text needs no context check.
         bound_ends: list[tuple[frozenset[int], list[int]]] = []
+        spans = _Spans(starts, ends)
         for pattern, offsets in scanner.prefilter.ends(joined).items():
             bound = bound_table[pattern] if bound_table is not None else None
             if bound is not None:
                 bound_ends.append((bound, offsets))
             else:
-                _mark_at(offsets, starts, ends, marks)
+                for index in spans.holding(offsets):
+                    marks[index] = True
         if bound_ends:
             assert headers is not None
-            self._mark_bound(bound_ends, joined, starts, ends, headers, marks)
+            self._mark_bound(bound_ends, joined, spans, headers, marks)
         roster = scanner.roster
         if roster is not None:
             # A roster name ("Lisa Woods") needs no term or pattern: the roster's own pass
@@ -226,12 +227,47 @@ class CandidateGate:
         return marks
 
 
-def _mark_at(offsets: list[int], starts: list[int], ends: list[int], marks: list[bool]) -> None:
-    """Mark each non-empty text holding one of ``offsets``."""
-    count = len(starts)
-    for offset in offsets:
-        index = bisect_left(ends, offset)  # the first text that ends at or after it
-        while index < count and starts[index] <= offset:
-            if ends[index] > starts[index]:
-                marks[index] = True
-            index += 1
+class _Spans:
+    """The texts' spans, and which non-empty texts hold given offsets (a text holds an offset
+    from its start to its end, both included)."""
+
+    __slots__ = ("_arrays", "ends", "starts")
+
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts = starts
+        self.ends = ends
+        self._arrays: tuple[np.ndarray, np.ndarray, bool] | None = None
+
+    def holding(self, offsets: list[int]) -> list[int]:
+        """The non-empty texts holding any of ``offsets`` (sorted), each once, in order."""
+        if len(offsets) < _FEW_OFFSETS:
+            return self._bisected(offsets)
+        count = len(self.starts)
+        if self._arrays is None:
+            low = np.asarray(self.starts, dtype=np.int64)
+            high = np.asarray(self.ends, dtype=np.int64)
+            # Texts apart (a line break at least between two): an offset lies in one text at
+            # most, the first that ends at or after it.
+            apart = count < 2 or bool((low[1:] > high[:-1]).all())
+            self._arrays = (low, high, apart)
+        low, high, apart = self._arrays
+        if not apart:
+            return self._bisected(offsets)
+        at = np.asarray(offsets, dtype=np.int64)
+        index = np.searchsorted(high, at, side="left")
+        inside = index < count
+        index, at = index[inside], at[inside]
+        held: list[int] = index[(low[index] <= at) & (high[index] > low[index])].tolist()
+        return sorted(set(held))
+
+    def _bisected(self, offsets: list[int]) -> list[int]:
+        starts, ends = self.starts, self.ends
+        count = len(starts)
+        found: set[int] = set()
+        for offset in offsets:
+            index = bisect_left(ends, offset)
+            while index < count and starts[index] <= offset:
+                if ends[index] > starts[index]:
+                    found.add(index)
+                index += 1
+        return sorted(found)

@@ -14,13 +14,14 @@ import pickle
 import tempfile
 import threading
 import time
+import weakref
 import zipfile
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate
-from typing import IO, Any
+from itertools import accumulate, compress
+from typing import IO, Any, overload
 
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.export import result as r
@@ -36,10 +37,10 @@ from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_lengths, long_cells, packed
+from dlp.extract.celltable import CellLocations, cell, cell_lengths, long_cells, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
-from dlp.model import Finding, Location, Segment, Unscannable, UnscannableReason
+from dlp.model import CellTable, Finding, Location, Segment, Unscannable, UnscannableReason
 from dlp.packing import Run, join_runs
 
 _CHUNK = 1024 * 1024
@@ -47,6 +48,17 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # One scanner per configuration per process (see the module's docstring).
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
+# Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
+# path; at most _MAX_FOLDER_NAMES folders.
+_FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_FOLDER_NAMES = 16_384
+# A batch of at least _DENSE_SAMPLE texts of which this share were candidates: the next
+# _UNGATED_BATCHES batches are scanned whole (``_Scan._scan_batch``).
+_DENSE_SAMPLE = 64
+_DENSE_SHARE = 0.75
+_UNGATED_BATCHES = 8
 # The export's zip parts stay open between tasks: opening one parses its whole central
 # directory, which for a part of tens of thousands of members costs more than a small member.
 # Per thread, since a Dask worker may run several tasks at once and one could close a part
@@ -80,6 +92,64 @@ class _Batch:
         pieces, chars = self.pieces, self.chars
         self.pieces, self.count, self.chars = [], 0, 0
         return pieces, chars
+
+
+class _CandidateLocations(Sequence[Location]):
+    """The candidates' locations: a whole segment's as it is, a cell's made when first asked
+    for (by the scan, for a finding in it) and kept, so that each cell has one object."""
+
+    __slots__ = ("_made", "_tables", "_where")
+
+    def __init__(self) -> None:
+        self._tables: list[CellTable | None] = []
+        self._where: list[Location | int] = []
+        self._made: list[Location | None] = []
+
+    def add(self, location: Location) -> None:
+        self._tables.append(None)
+        self._where.append(location)
+        self._made.append(location)
+
+    def add_cell(self, cells: CellTable, position: int) -> None:
+        self._tables.append(cells)
+        self._where.append(position)
+        # A table that holds its cells' locations outright may hold one object twice: those
+        # are taken now, so that ``shared`` sees them.
+        self._made.append(None if _fresh_locations(cells) else cells.location(position))
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made[index]
+        if made is None:
+            cells = self._tables[index]
+            position = self._where[index]
+            assert cells is not None and isinstance(position, int)
+            made = self._made[index] = cells.location(position)
+        return made
+
+    def shared(self) -> bool:
+        """Whether two candidates share one location object (only those made up front can)."""
+        made = [id(location) for location in self._made if location is not None]
+        return len(set(made)) < len(made)
+
+    def owners(self) -> dict[int, int]:
+        """{id of a location made so far: its candidate's index}."""
+        return {id(location): i for i, location in enumerate(self._made) if location is not None}
+
+
+def _fresh_locations(cells: CellTable) -> bool:
+    """Whether ``cells.location`` makes a new object on every call."""
+    return not cells.locations or type(cells.locations) is CellLocations
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -172,6 +242,7 @@ class _Scan:
         self.content_hash = ""
         self.names: Names = {}  # names that held findings, masked by them
         self.ocr = OcrBudget()  # what OCR took in this file
+        self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
     def run(self) -> r.FileResult:
         self._scan_names()
@@ -229,12 +300,20 @@ class _Scan:
         """The file's path is content too: its own name's findings count as the file's, and
         every name that holds one (a folder's too) is shown masked by it."""
         path = self.location.path
+        folders = _FOLDER_NAMES.setdefault(self.scanner, {})
         for index in range(len(path)):
             segment = Segment(path[index], Location(path[: index + 1], part=FILE_NAME))
             if index == len(path) - 1:
                 self._scan_one(segment)
-            else:
-                self.names.update(names_of(self.scanner.scan(segment)))
+                continue
+            # An export's files share a few folders (its zip part, the owner, the course):
+            # each folder's name is scanned once per process.
+            named = folders.get(path[: index + 1])
+            if named is None:
+                if len(folders) >= _MAX_FOLDER_NAMES:
+                    folders.clear()
+                named = folders[path[: index + 1]] = names_of(self.scanner.scan(segment))
+            self.names.update(named)
 
     def _forget_findings(self) -> None:
         self.counts.clear()
@@ -369,41 +448,54 @@ class _Scan:
         return False
 
     def _scan_batch(self, batch: _Batch) -> None:
-        """Every text of the batch counts as read; only the gate's candidates are scanned."""
+        """Every text of the batch counts as read; only the gate's candidates are scanned.
+
+        Where nearly every text was a candidate (a roster: IDs, names, dates, phones), the
+        gate's passes only repeat the scan's own: the next batches skip it and every
+        non-empty text is scanned. The findings are the same, since the gate's texts are
+        all those that can hold one and a packed scan finds in each text what it would alone
+        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then."""
         pieces, chars = batch.take()
         if self._full():
             return
         started = time.perf_counter()
         text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
-        marks = self.gate.candidates_in(text, starts, ends, headers)
+        if self.ungated:
+            self.ungated -= 1
+            marks = list(map(int.__lt__, starts, ends))  # every non-empty text
+        else:
+            marks = self.gate.candidates_in(text, starts, ends, headers)
+            if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
+                self.ungated = _UNGATED_BATCHES
         self.detect += time.perf_counter() - started
         self.chars += chars
         # The candidates' texts, contexts and locations, as ``cell`` would make each one's
-        # segment: its text as joined, its header, its location.
+        # segment: its text as joined, its header, its location (a cell's made only when a
+        # finding needs it: most candidates hold none).
         texts: list[str] = []
         contexts: list[str] = []
-        locations: list[Location] = []
+        locations = _CandidateLocations()
         index = 0
         for segment, lo, hi in pieces:
             if lo < 0:
                 if marks[index]:
                     texts.append(text[starts[index] : ends[index]])
                     contexts.append(headers[index])
-                    locations.append(segment.location)
+                    locations.add(segment.location)
                 index += 1
                 continue
             cells = segment.cells
             assert cells is not None
-            for position in range(lo, hi):
-                if marks[index]:
-                    texts.append(text[starts[index] : ends[index]])
-                    contexts.append(headers[index])
-                    locations.append(cells.location(position))
-                index += 1
+            stop = index + hi - lo
+            for at in compress(range(index, stop), marks[index:stop]):
+                texts.append(text[starts[at] : ends[at]])
+                contexts.append(headers[at])
+                locations.add_cell(cells, lo + at - index)
+            index = stop
         self._scan_together(texts, contexts, locations)
 
     def _scan_together(
-        self, texts: list[str], contexts: list[str], locations: list[Location]
+        self, texts: list[str], contexts: list[str], locations: _CandidateLocations
     ) -> None:
         """The candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does
         for the gateway, equal to scanning each alone), its findings taken cell by cell in
@@ -412,14 +504,14 @@ class _Scan:
 
         Each finding names its cell's own ``Location`` object, which says whose it is; when
         two candidates share one object (never from a sheet), they are scanned one by one."""
-        owner = {id(location): index for index, location in enumerate(locations)}
-        if len(texts) < 2 or len(owner) < len(texts):
+        if len(texts) < 2 or locations.shared():
             for one in zip(texts, locations, contexts, strict=True):
                 self._scan_one(Segment(*one), counted=True)
             return
         started = time.perf_counter()
         found = self.scanner.scan(packed(texts, contexts, locations))
         self.detect += time.perf_counter() - started
+        owner = locations.owners()
         by_cell: list[list[Finding]] = [[] for _ in texts]
         for finding in found:  # in the order of each cell's own scan: by start, end, type
             by_cell[owner[id(finding.location)]].append(finding)
