@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -361,6 +362,10 @@ class Scanner:
         # The OCR confidence that lowers scores (``ocrmark.ocr_score``), read once per location.
         scored_at: Location | None = None
         confidence: float | None = None
+        # Each distinct value's masked preview and digest, made once: a text dense with
+        # findings repeats its values (a term, a name, a student's ID on every row). Kept for
+        # this segment only, so no value outlives its scan.
+        safe_forms: dict[tuple[str, str], tuple[str, str]] = {}
         for match in matches:
             entity_type = match.entity_type
             if cells and original_cells:
@@ -373,6 +378,13 @@ class Scanner:
                 if confidence is not None and confidence >= TRUSTED:
                     confidence = None
             value = text[match.start : match.end]
+            forms = safe_forms.get((entity_type, value))
+            if forms is None:
+                forms = safe_forms[entity_type, value] = (
+                    masked_preview(value, masks.get(entity_type, "last4")),
+                    keyed_digest(secret, entity_type, value),
+                )
+            masked, digest = forms
             start = match.start if identity else to_original(match.start)
             at = None
             if location.text_at is not None:
@@ -391,8 +403,8 @@ class Scanner:
                     match.score if confidence is None else match.score * confidence / TRUSTED,
                     match.recognizer,
                     match.pattern,
-                    masked_preview(value, masks.get(entity_type, "last4")),
-                    keyed_digest(secret, entity_type, value),
+                    masked,
+                    digest,
                     match.context_words,
                     location,
                     match.subject,
@@ -403,7 +415,7 @@ class Scanner:
         if original_cells or not folded.is_identity:
             # Offsets moved back to each cell's own, or through the folding (one character can
             # fold to two): the text order may have changed. Otherwise it is the matches'.
-            findings.sort(key=lambda f: (f.start, f.end, f.entity_type))
+            findings.sort(key=_text_order)
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:
@@ -413,8 +425,8 @@ class Scanner:
         return [finding for segment in segments for finding in self.scan(segment)]
 
 
-def _text_order(match: RawMatch) -> tuple[int, int, str]:
-    return (match.start, match.end, match.entity_type)
+# (start, end, entity_type): the tuple made in C, not by a Python call per match.
+_text_order = attrgetter("start", "end", "entity_type")
 
 
 def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:

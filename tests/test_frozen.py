@@ -109,3 +109,69 @@ def test_what_it_refuses() -> None:
         @dataclass(frozen=True)
         class Unslotted:
             value: int
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedWide:
+    name: str
+    count: int
+    a: int = 0
+    b: str = "b"
+    c: float = 0.5
+    words: tuple[str, ...] = ()
+    items: list[int] = field(default_factory=list)
+    note: str | None = None
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class Wide:
+    """Enough fields for the ``__init__`` that lends the object to an open twin."""
+
+    name: str
+    count: int
+    a: int = 0
+    b: str = "b"
+    c: float = 0.5
+    words: tuple[str, ...] = ()
+    items: list[int] = field(default_factory=list)
+    note: str | None = None
+
+
+class WideChild(Wide):
+    """A subclass (with a ``__dict__``: another layout) is made by the setters."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=5),
+    st.integers(),
+    st.integers(0, 6),
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c", "words", "items", "note"]),
+        st.sampled_from([1, "x", 2.5, ("a",), [1], None]),
+    ),
+)
+def test_the_open_twin_init_by_position_and_keyword(
+    name: str, count: int, given_positionally: int, keywords: dict[str, object]
+) -> None:
+    optional = ["a", "b", "c", "words", "items", "note"][:given_positionally]
+    positional: list[Any] = [name, count, *(keywords.get(key, 0) for key in optional)]
+    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    expected = GeneratedWide(*positional, **rest)
+    for made in (Wide(*positional, **rest), WideChild(*positional, **rest)):
+        assert _values(made) == _values(expected)
+
+
+def test_the_open_twin_gives_the_object_back_frozen() -> None:
+    made, child = Wide("a", 1), WideChild("a", 1)
+    assert type(made) is Wide and type(child) is WideChild
+    assert made.items == [] and made.items is not Wide("a", 1).items
+    assert made == Wide("a", 1) and made != Wide("a", 2)
+    assert pickle.loads(pickle.dumps(made)) == made
+    for frozen in (made, child):
+        with pytest.raises(FrozenInstanceError):
+            frozen.count = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Wide("a")  # type: ignore[call-arg]
+    assert str(inspect.signature(Wide)) == str(inspect.signature(GeneratedWide))
