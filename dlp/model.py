@@ -325,13 +325,23 @@ class Finding:
         dense scan (`dlp scan --format jsonl`) as much as finding the value. The same keys in
         the same order as ``to_dict`` (``tests/detect/test_finding_output.py`` holds them to
         it). None for a score the encoder writes its own way (not a finite float)."""
-        score = round(self.score, 3)
-        if type(score) is not float or not isfinite(score):
-            return None
+        score = self.score
+        # A score's text by its value (a few recur): only a float's, and not zero's (0.0 and
+        # -0.0 are one key but two texts).
+        written = _SCORES.get(score) if type(score) is float and score else None
+        if written is None:
+            rounded = round(score, 3)
+            if type(rounded) is not float or not isfinite(rounded):
+                return None
+            written = repr(rounded)
+            if type(score) is float and score:
+                if len(_SCORES) >= 1024:
+                    _SCORES.clear()
+                _SCORES[score] = written
         string = encode_basestring
         line = (
-            f"{_line_head(masked_location, self.entity_type, self.category.value)}"
-            f'{self.start}, "end": {self.end}, "score": {score!r}'
+            f"{_line_head(masked_location, self.entity_type, self.category)}"
+            f'{self.start}, "end": {self.end}, "score": {written}'
             f"{_line_source(self.recognizer, self.pattern, self.context_words)}"
             f'{string(self.masked)}, "digest": {string(self.digest)}'
         )
@@ -348,16 +358,21 @@ class Finding:
         return line + "}\n"
 
 
+# A finite, non-zero float score -> its text in a JSON line (``repr(round(score, 3))``).
+_SCORES: dict[float, str] = {}
+
+
 # The parts of a finding's JSON line that its neighbours share (one location, a few entity
 # types, recognizers and patterns), each encoded once: escaping them at every line was a fifth
 # of writing it.
 @lru_cache(maxsize=1024)
-def _line_head(masked_location: str, entity_type: str, category: str) -> str:
+def _line_head(masked_location: str, entity_type: str, category: Category) -> str:
     """Up to the value of "start"."""
     string = encode_basestring
     return (
         f'{{"kind": "finding", "location": {string(masked_location)}, '
-        f'"entity_type": {string(entity_type)}, "category": {string(category)}, "start": '
+        f'"entity_type": {string(entity_type)}, "category": {string(category.value)}, '
+        '"start": '
     )
 
 

@@ -28,9 +28,7 @@ _STAR_ALNUM = bytes.maketrans(_LETTERS + _DIGITS, b"*" * (len(_LETTERS) + len(_D
 _DIGIT_SHAPE = bytes(ord("d") if c in _DIGITS else ord(".") for c in range(256))
 # A last4 value's form: each digit as "d", each letter as "a", anything else as itself
 # ("ddd-dd-dddd", "(ddd) ddd-dddd"). What its preview hides depends on nothing else.
-_FORM = bytes(
-    ord("d") if c in _DIGITS else ord("a") if c in _LETTERS else c for c in range(256)
-)
+_FORM = bytes(ord("d") if c in _DIGITS else ord("a") if c in _LETTERS else c for c in range(256))
 # Form -> (the preview up to the first kept character, where that is), or -1 there when the
 # kept part has letters (starred too: the longer way). Few forms recur (an SSN's, a phone
 # number's), and a form holds no digit or letter of any value; bounded all the same.

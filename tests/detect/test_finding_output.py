@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +67,17 @@ def test_a_text_file_finding() -> None:
         f'"digest": "{"ab" * 16}", "line": 3, "column": 7, "absolute_start": 120, '
         '"absolute_end": 131}\n'
     )
+
+
+def test_scores_whose_values_are_equal_but_written_apart() -> None:
+    """A score's text is kept by its value: 0.0 and -0.0, 1 and 1.0 and True are equal keys
+    but are written apart (or by the encoder), however often and in whatever order."""
+    base = Finding("X", Category.IDENTIFIER, 0, 1, 0.5, "R", "p", "*", "d")
+    for score in (0.85, -0.0, 0.0, -0.0, 1.0, 1, True, 1.0, 0.0005, 0.0004, float("nan")) * 2:
+        finding = replace(base, score=score)
+        line = finding.json_line("a.txt")
+        rounded = round(score, 3)
+        if isinstance(rounded, float) and math.isfinite(rounded):
+            assert line == ENCODER.encode(finding.to_dict("a.txt")) + "\n"
+        else:
+            assert line is None
