@@ -298,14 +298,19 @@ class Scanner:
         extra_context: str = "",
         cells: CellTable | None = None,
         folded: bool = False,
+        ranked: bool = True,
     ) -> list[RawMatch]:
         """The matches that count: at the threshold, of a wanted type, duplicates and
-        contained ones removed by Presidio's rule (``dlp.detect.dedupe``), in its order."""
+        contained ones removed by Presidio's rule (``dlp.detect.dedupe``), in its order
+        (``ranked`` false: in none, for a caller that sorts them by place)."""
         wanted, threshold = self.config.entities, self.config.score_threshold
         return remove_duplicates(
-            match
-            for match in self.raw_matches(text, extra_context, cells, folded)
-            if match.score >= threshold and (wanted is None or match.entity_type in wanted)
+            (
+                match
+                for match in self.raw_matches(text, extra_context, cells, folded)
+                if match.score >= threshold and (wanted is None or match.entity_type in wanted)
+            ),
+            ranked,
         )
 
     def analyze(
@@ -349,7 +354,7 @@ class Scanner:
                 longest=-1,
             )
         findings = []
-        matches = self.kept_matches(text, segment.context, cells, folded=True)
+        matches = self.kept_matches(text, segment.context, cells, folded=True, ranked=False)
         # In the order of the text: what ``take`` is asked in, and what lets a text file's
         # line and column be counted on from the previous finding rather than from the top.
         matches.sort(key=_text_order)

@@ -24,12 +24,19 @@ def _ranking(match: RawMatch) -> tuple[float, int, int]:
     return (-match.score, match.start, match.start - match.end)
 
 
-def remove_duplicates(matches: Iterable[RawMatch]) -> list[RawMatch]:
+def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[RawMatch]:
+    """The matches Presidio's rule keeps, in its order; with ``ranked`` false, in an order of
+    no meaning, for a caller that puts them in its own (``Scanner.scan``: the text's). Ordered
+    by (start, end, type), both give one list: no two kept share a type and span, as a second
+    of the same span has a score no higher than the first's and is contained in it. Only a
+    score that is not a number (no order) can keep two; any such score, or a zero, and the
+    matches are ranked anyway."""
     # Presidio's results are equal by these fields and hashed by their text (so 1 and 1.0,
     # or 0.0 and -0.0, are two results there): the score's text keeps that. A score that is
     # not zero and not NaN has the same text as another exactly when it has the same value
     # and type; that pair is the key then (formatting a float at every match showed).
     unique: dict[tuple[object, ...], RawMatch] = {}
+    unordered = False  # a score that is not a number (or a zero: no need to tell them apart)
     for match in matches:
         score = match.score
         if score == score and score:
@@ -42,6 +49,7 @@ def remove_duplicates(matches: Iterable[RawMatch]) -> list[RawMatch]:
             )
         else:
             key = (match.entity_type, match.start, match.end, str(score))
+            unordered = True
         unique.setdefault(key, match)
     kept: list[RawMatch] = []
     active: list[RawMatch] = []
@@ -71,5 +79,6 @@ def remove_duplicates(matches: Iterable[RawMatch]) -> list[RawMatch]:
         active.append(match)
         if end > reach:
             reach = end
-    kept.sort(key=_ranking)
+    if ranked or unordered:
+        kept.sort(key=_ranking)
     return kept
