@@ -362,8 +362,9 @@ class Scanner:
         to_original, to_original_end = folded.to_original, folded.to_original_end
         identity = folded.is_identity  # (most text: offsets map to themselves)
         location, offset, cell = segment.location, 0, -1
-        # (cell, original offset, TextAt there) of the previous finding in a text file.
-        last: tuple[int, int, TextAt] | None = None
+        # The cell, original offset and TextAt there of the previous finding in a text file.
+        original_text, last_cell, last_start = segment.text, -1, -1
+        last_at: TextAt | None = None
         # The OCR confidence that lowers scores (``ocrmark.ocr_score``), read once per location.
         scored_at: Location | None = None
         confidence: float | None = None
@@ -394,11 +395,11 @@ class Scanner:
             at = None
             if location.text_at is not None:
                 # In a text file: the match's line and column in the whole file.
-                if last is not None and last[0] == cell and last[1] <= start:
-                    at = last[2].advance(segment.text, last[1], start)
+                if last_at is not None and last_cell == cell and last_start <= start:
+                    at = last_at.advance(original_text, last_start, start)
                 else:
-                    at = location.text_at.advance(segment.text, offset, start)
-                last = (cell, start, at)
+                    at = location.text_at.advance(original_text, offset, start)
+                last_cell, last_start, last_at = cell, start, at
             findings.append(
                 Finding(
                     entity_type,
