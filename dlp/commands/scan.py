@@ -12,6 +12,7 @@ when the reader of the output went away (`| head`).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -117,5 +118,13 @@ def run(args: argparse.Namespace) -> int:
         scanner: Scanner = build_scanner(config)
     except ValueError as error:  # a bad recognizer file, a roster that cannot be opened
         raise UsageError(str(error)) from None
-    count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
+    # What exists now (the scanner, every module) outlives the scan: kept out of the
+    # collector's full passes while it runs, which a scan dense with findings sets off and
+    # which walked all of it each time (a sixth of a second, 2% of the CPU, on 21 MB with
+    # 170,000 findings); given back after, so that a caller in the same process loses nothing.
+    gc.freeze()
+    try:
+        count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
+    finally:
+        gc.unfreeze()
     return 1 if count else 0
