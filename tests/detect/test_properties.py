@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from dlp.detect.context import negative_pattern
 from dlp.detect.normalize import normalize
 
 AREAS = st.integers(1, 899).filter(lambda a: a != 666)
@@ -20,6 +21,10 @@ FILLER = st.text(alphabet=st.sampled_from(list("abcdefg XYZ.,;:\n\té’")), max
 @given(before=FILLER, ssn=VALID_SSN, after=FILLER)
 def test_valid_ssn_planted_anywhere_is_found_at_its_span(scanner, before, ssn, after):
     text = f"{before} {ssn} {after}"
+    # The filler can spell a negative word ("faX": " 001-01-0001 faX" is a fax number, rightly
+    # not an SSN): the property is about where a bare SSN sits, not what words say of it.
+    (spec,) = [r.spec for r in scanner.pattern_recognizers if r.spec.entity_type == "US_SSN"]
+    assume(negative_pattern(spec.negative_words).search(text) is None)
     start = len(before) + 1
     spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.entity_type == "US_SSN"}
     assert (start, start + len(ssn)) in spans
