@@ -88,8 +88,7 @@ class TextContext:
     def header_text_at(self, position: int) -> str:
         if not self.cell_headers:
             return self.extra_text
-        cell = bisect_right(self.cell_starts, position) - 1
-        header = self.cell_headers[cell] if 0 <= cell < len(self.cell_headers) else ""
+        header = self.cell_header_at(position)
         return f"{self.extra_text}\n{header}" if self.extra_text else header
 
     def cell_header_at(self, position: int) -> str:
@@ -144,14 +143,14 @@ class ContextRule:
     # can be nearer than the positive one (``score`` skips the search: a label's value).
     _gap_safe: str = field(default="", compare=False, repr=False)
     _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    _row_words: WordFinder | None = field(default=None, compare=False, repr=False)
+    # The header row words, searched once per table row (no window to find them in).
+    _row_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.columns:
             cells = frozenset(" ".join(skeleton_words(word)) for word in self.columns)
             object.__setattr__(self, "_column_cells", cells)
-            row_words = WordFinder(negative_pattern(self.columns_with), self.columns_with)
-            object.__setattr__(self, "_row_words", row_words)
+            object.__setattr__(self, "_row_words", negative_pattern(self.columns_with))
         if self.negative:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
@@ -392,7 +391,7 @@ class ContextRule:
         if label not in self._column_cells:
             return None
         row_words = self._row_words
-        if row_words is None or row_words.pattern.search(row) is None:
+        if row_words is None or row_words.search(row) is None:
             return None
         return label
 
