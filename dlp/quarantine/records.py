@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -127,3 +130,33 @@ class Filters:
     def __post_init__(self) -> None:
         if self.sort not in SORT_KEYS:
             raise ValueError(f"sort by one of {', '.join(SORT_KEYS)}, not {self.sort!r}")
+
+
+def members(value: str) -> tuple[str, ...]:
+    """The items of a ",A,B," column (categories, rules)."""
+    return tuple(item for item in value.split(",") if item)
+
+
+def held_message(row: Mapping[Any, Any], recipients: Sequence[str]) -> HeldMessage:
+    """A ``quarantine_messages`` row, by column name, as handed out: one reading for the
+    store (SQLAlchemy) and the terminal's listing (`dlp.quarantine.sqlite_listing`)."""
+    return HeldMessage(
+        id=row["id"],
+        received=int(row["received"]),
+        expires=int(row["expires"]),
+        sender=row["sender"],
+        recipients=tuple(recipients),
+        message_id=row["message_id"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+        score=float(row["score"]),
+        categories=members(row["categories"]),
+        rules=members(row["rules"]),
+        decision=json.loads(row["decision"]),
+        status=Status(row["status"]),
+        status_time=int(row["status_time"]),
+        status_by=row["status_by"],
+        note=row["note"] or "",
+        legal_hold=bool(row["legal_hold"]),
+        delivery=json.loads(row["delivery"]) if row["delivery"] else {},
+    )

@@ -45,34 +45,25 @@ from dlp.policy.decision import Decision
 from dlp.policy.summary import safe_location
 from dlp.quarantine import schema
 from dlp.quarantine.crypto import Keyring, QuarantineKeyError, Sealed
+from dlp.quarantine.errors import IntegrityError as IntegrityError
+from dlp.quarantine.errors import NotFound as NotFound
+from dlp.quarantine.errors import QuarantineError as QuarantineError
+from dlp.quarantine.errors import StateError as StateError
 from dlp.quarantine.records import (
     Filters,
     FiredBy,
     HeldMessage,
     Status,
     StoredFinding,
+    held_message,
+    members,
 )
+from dlp.quarantine.sqlite_listing import pragmas
 
 DAY = 86_400
 # The regulation keeps mail at least 90 days; a year is the archive period.
 MIN_RETENTION_DAYS = 90
 DEFAULT_RETENTION_DAYS = 365
-
-
-class QuarantineError(ValueError):
-    """Something asked of the quarantine that it cannot do; the message says what and why."""
-
-
-class NotFound(QuarantineError):
-    pass
-
-
-class IntegrityError(QuarantineError):
-    """Stored bytes that no longer match their hash, or do not decrypt."""
-
-
-class StateError(QuarantineError):
-    """An action that the message's status (or legal hold) does not allow."""
 
 
 def engine_url(url: str) -> str:
@@ -126,12 +117,7 @@ class Tables:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    pragmas(dbapi_connection)
 
 
 def _of_message(table: Table, condition: Any) -> Any:
@@ -147,10 +133,6 @@ def _first(connection: Connection, table: Table, key: Column[Any], value: str) -
 def _joined(values: Iterable[str]) -> str:
     items = sorted({value for value in values if value})
     return "," + ",".join(items) + "," if items else ""
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(item for item in value.split(",") if item)
 
 
 def _rules_by_entity(decision: Decision) -> dict[str, list[FiredBy]]:
@@ -337,7 +319,7 @@ class QuarantineStore:
                 if address.lower() in wanted
             ),
         ]
-        rules = [*_split(earlier.rules), *_held_rules(decision, added)]
+        rules = [*members(earlier.rules), *_held_rules(decision, added)]
         connection.execute(
             update(schema.messages)
             .where(schema.messages.c.id == earlier.id)
@@ -444,35 +426,12 @@ class QuarantineStore:
             found[held_id].append(address)
         return found
 
-    @staticmethod
-    def _message(row: Any, addresses: Sequence[str]) -> HeldMessage:
-        return HeldMessage(
-            id=row.id,
-            received=int(row.received),
-            expires=int(row.expires),
-            sender=row.sender,
-            recipients=tuple(addresses),
-            message_id=row.message_id,
-            size=int(row.size),
-            sha256=row.sha256,
-            score=float(row.score),
-            categories=_split(row.categories),
-            rules=_split(row.rules),
-            decision=json.loads(row.decision),
-            status=Status(row.status),
-            status_time=int(row.status_time),
-            status_by=row.status_by,
-            note=row.note or "",
-            legal_hold=bool(row.legal_hold),
-            delivery=json.loads(row.delivery) if row.delivery else {},
-        )
-
     def get(self, held_id: str) -> HeldMessage:
         with self.engine.connect() as connection:
             row = _first(connection, schema.messages, schema.messages.c.id, held_id)
             if row is None:
                 raise NotFound(f"no held message {held_id!r}")
-            return self._message(row, self._recipients(connection, [held_id])[held_id])
+            return held_message(row._mapping, self._recipients(connection, [held_id])[held_id])
 
     def _where(self, filters: Filters) -> list[Any]:
         # Filter values are substrings, never patterns: autoescape keeps % and _ literal.
@@ -524,7 +483,7 @@ class QuarantineStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
             addresses = self._recipients(connection, [row.id for row in rows])
-            return [self._message(row, addresses[row.id]) for row in rows]
+            return [held_message(row._mapping, addresses[row.id]) for row in rows]
 
     def count(self, filters: Filters | None = None) -> int:
         filters = filters or Filters()

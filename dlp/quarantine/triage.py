@@ -12,23 +12,31 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from dlp.actions.disclosures import DisclosureNote
-from dlp.actions.outbox import Attempt
 from dlp.audit import AuditLog, chain_files, read_lines
-from dlp.delivery import DeliveryResult
+from dlp.quarantine.errors import QuarantineError, StateError
 from dlp.quarantine.records import Filters, HeldMessage, Status, StoredFinding
-from dlp.quarantine.reveal import ContextMask, FindingView, locate
-from dlp.quarantine.store import QuarantineError, QuarantineStore, StateError
 
 if TYPE_CHECKING:
-    # Releases and notices (Jinja, S/MIME) are built by the wiring only when a command acts.
+    # Releases and notices (Jinja, S/MIME) are built by the wiring only when a command acts;
+    # what only they and the views use is imported where they use it, so that a listing
+    # (`queue`) imports neither them nor the store's SQLAlchemy.
+    from dlp.actions.outbox import Attempt
+    from dlp.delivery import DeliveryResult
     from dlp.quarantine.release import RejectNotice, Releaser
+    from dlp.quarantine.reveal import ContextMask, FindingView
+    from dlp.quarantine.store import QuarantineStore
 
 MAX_NOTE = 1000
-# What became of a reject notice, in the audit log's words ("queued": the queue retries it).
-_NOTICE_WORDS = {Attempt.SENT: "sent", Attempt.RETRY: "queued", Attempt.REFUSED: "undelivered"}
+
+
+def _notice_words(attempt: Attempt) -> str:
+    """What became of a reject notice, in the audit log's words ("queued": the queue retries it)."""
+    from dlp.actions.outbox import Attempt
+
+    words = {Attempt.SENT: "sent", Attempt.RETRY: "queued", Attempt.REFUSED: "undelivered"}
+    return words[attempt]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +103,7 @@ class Triage:
     # --- looks ----------------------------------------------------------------------------
 
     def queue(self, actor: Actor, filters: Filters) -> list[HeldMessage]:
-        found = self.store.search(filters)
-        self.audit.append(
-            "quarantine-list", **actor.fields(), filters=_filters(filters), count=len(found)
-        )
-        return found
+        return audited_queue(self.store, self.audit, actor, filters)
 
     def view(self, actor: Actor, held_id: str) -> tuple[HeldMessage, list[FindingView]]:
         """The message's metadata and its findings in context, masked."""
@@ -125,6 +129,8 @@ class Triage:
         return message, self._views(message, reveal={finding.position for finding in chosen})
 
     def _views(self, message: HeldMessage, reveal: bool | set[int]) -> list[FindingView]:
+        from dlp.quarantine.reveal import FindingView, locate
+
         findings = self.store.findings(message.id)
         if not message.status.has_content:
             return [FindingView(finding, ()) for finding in findings]
@@ -187,6 +193,8 @@ class Triage:
         )
         before = list(message.delivery.get("accepted", []))  # type: ignore[call-overload]
         pending = [address for address in message.recipients if address not in before]
+        from dlp.actions.disclosures import DisclosureNote
+
         result: DeliveryResult | None = None
         try:
             raw = self.store.content(held_id)  # checks the stored hash
@@ -235,7 +243,7 @@ class Triage:
             **actor.fields(),
             held_id=held_id,
             note=cleaned,
-            notice="not sent" if tried is None else _NOTICE_WORDS[tried.attempt],
+            notice="not sent" if tried is None else _notice_words(tried.attempt),
         )
         return None if tried is None else tried.result
 
@@ -306,6 +314,23 @@ class Triage:
             count=len(expired),
         )
         return PurgeReport(tuple(expired), tuple(failed))
+
+
+class Listing(Protocol):
+    """What lists held messages: the store, or the terminal's SQLite reader
+    (`dlp.quarantine.sqlite_listing`), which lists without SQLAlchemy."""
+
+    def search(self, filters: Filters | None = None) -> list[HeldMessage]: ...
+
+
+def audited_queue(
+    listing: Listing, audit: AuditLog, actor: Actor, filters: Filters
+) -> list[HeldMessage]:
+    """The held messages ``filters`` choose, the look on the audit log: `Triage.queue`, and the
+    terminal's listing that reads a SQLite quarantine without the store."""
+    found = listing.search(filters)
+    audit.append("quarantine-list", **actor.fields(), filters=_filters(filters), count=len(found))
+    return found
 
 
 def _filters(filters: Filters) -> dict[str, object]:

@@ -31,12 +31,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from dlp.cli import UsageError
 from dlp.commands.config_option import add_config_option
-from dlp.commands.quarantine import decisions, false_positives, keys, listing, retention
+from dlp.commands.quarantine import decisions, false_positives, keys, retention
+from dlp.commands.quarantine import listing as listing_module
 
 if TYPE_CHECKING:
     from dlp.quarantine.triage import Actor, Triage
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 Action = Callable[["Triage", "Actor", argparse.Namespace], int]
 
 # The groups of actions, in the order `dlp quarantine --help` lists them.
-_GROUPS = (listing, decisions, retention, keys, false_positives)
+_GROUPS = (listing_module, decisions, retention, keys, false_positives)
 _ACTIONS: dict[str, Action] = {
     name: action for group in _GROUPS for name, action in group.ACTIONS.items()
 }
@@ -60,31 +62,64 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from dlp.audit import AuditError
-    from dlp.detect.categories import CategoryError
-    from dlp.policy import PolicyError
+    import sqlite3
+
     from dlp.quarantine.crypto import QuarantineKeyError
-    from dlp.quarantine.store import NotFound, QuarantineError
+    from dlp.quarantine.errors import QuarantineError
     from dlp.quarantine.triage import Actor
-    from dlp.quarantine.wiring import build_triage, open_store
+    from dlp.quarantine.wiring import build_triage, open_listing, open_store
     from dlp.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(args.config)
-        store = open_store(settings, os.environ)
+        listing = open_listing(settings, os.environ) if args.action == "list" else None
     except (SettingsError, QuarantineKeyError, QuarantineError) as error:
         raise UsageError(str(error)) from None
     actor = Actor(getpass.getuser(), "cli")
+    if listing is not None:
+        try:
+            with _as_usage_errors():
+                return listing_module.list_without_store(listing, settings, actor, args)
+        except sqlite3.Error:
+            pass  # before any look was recorded: the store meets it again and says what it is
+        finally:
+            listing.close()
     try:
-        triage = build_triage(settings, store, args.action in ("release", "reject"), os.environ)
-        return _ACTIONS[args.action](triage, actor, args)
-    except NotFound as error:
+        store = open_store(settings, os.environ)
+    except (SettingsError, QuarantineKeyError, QuarantineError) as error:
         raise UsageError(str(error)) from None
-    except (PolicyError, AuditError, CategoryError) as error:
-        raise UsageError(str(error)) from None
-    except BrokenPipeError:
-        raise  # our reader went away: not a usage error (`dlp` ends it quietly)
-    except OSError as error:
-        raise UsageError(f"{error.filename or ''} {error.strerror or error}".strip()) from None
+    try:
+        with _as_usage_errors():
+            triage = build_triage(settings, store, args.action in ("release", "reject"), os.environ)
+            return _ACTIONS[args.action](triage, actor, args)
     finally:
         store.close()
+
+
+@contextmanager
+def _as_usage_errors() -> Iterator[None]:
+    """What a command reports in one line (exit status 2) rather than as a traceback."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # our reader went away: not a usage error (`dlp` ends it quietly)
+    except Exception as error:
+        message = _usage_message(error)
+        if message is None:
+            raise
+        raise UsageError(message) from None
+
+
+def _usage_message(error: Exception) -> str | None:
+    """The line for ``error``, None when it is no usage error. The classes are imported only
+    when there is an error: the policy's would make every listing import the policy modules."""
+    from dlp.audit import AuditError
+    from dlp.detect.categories import CategoryError
+    from dlp.policy import PolicyError
+    from dlp.quarantine.errors import NotFound
+
+    if isinstance(error, (NotFound, PolicyError, AuditError, CategoryError)):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"{error.filename or ''} {error.strerror or error}".strip()
+    return None

@@ -11,8 +11,11 @@ from dlp.commands.quarantine.filters import add_filters, filters
 from dlp.commands.quarantine.times import when
 
 if TYPE_CHECKING:
+    from dlp.quarantine.records import Filters, HeldMessage
     from dlp.quarantine.reveal import FindingView
+    from dlp.quarantine.sqlite_listing import SqliteListing
     from dlp.quarantine.triage import Actor, Triage
+    from dlp.settings import Settings
 
 
 def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,8 +37,26 @@ def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def list_messages(triage: Triage, actor: Actor, args: argparse.Namespace) -> int:
-    chosen = filters(args, sort=args.sort, descending=not args.asc, limit=args.limit)
-    messages = triage.queue(actor, chosen)
+    return print_messages(triage.queue(actor, _chosen(args)), args)
+
+
+def list_without_store(
+    listing: SqliteListing, settings: Settings, actor: Actor, args: argparse.Namespace
+) -> int:
+    """`list_messages` through the SQLite reader (`dlp.quarantine.wiring.open_listing`): the
+    same look on the audit log, and the same lines."""
+    from dlp.quarantine.triage import audited_queue
+    from dlp.quarantine.wiring import open_listing_audit
+
+    audit = open_listing_audit(settings)
+    return print_messages(audited_queue(listing, audit, actor, _chosen(args)), args)
+
+
+def _chosen(args: argparse.Namespace) -> Filters:
+    return filters(args, sort=args.sort, descending=not args.asc, limit=args.limit)
+
+
+def print_messages(messages: list[HeldMessage], args: argparse.Namespace) -> int:
     if args.json:
         for message in messages:
             summary = message.to_dict()
