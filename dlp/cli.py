@@ -8,7 +8,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
 # Each module exposes `register(subparsers)`; its parser sets `func(args) -> int`. These are
 # modules of `dlp.commands`.
@@ -58,6 +57,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         if name != own:
             importlib.import_module(f"dlp.commands.{name}").register(subparsers)
+    # Imported only here: importlib.metadata brings email, zipfile and pathlib's URL parsing,
+    # which `dlp`'s own commands, found above without it, mostly never import.
+    from importlib.metadata import entry_points
+
     # By name: one package installed twice (an editable copy and a wheel) registers once.
     plugins = {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
     for entry in plugins.values():
