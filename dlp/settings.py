@@ -22,7 +22,6 @@ from dlp.detect.categories import (
     load_categories,
     recognizer_folders,
 )
-from dlp.detect.text_index import term_problem
 from dlp.siem.settings import SiemSettings, read_siem
 from dlp.tomlreader import ConfigError, Reader, Table
 from dlp.upkeep.settings import UpkeepSettings, read_upkeep
@@ -362,6 +361,12 @@ def _keywords(
 ) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
     """``CATEGORY = ["term", {term = "other term", weight = 1.5}, ...]`` per category of
     ``known`` (those with a dictionary)."""
+    if not table.data:
+        return ()
+    # Imported only where a file adds terms: the text index loads Hyperscan and Aho-Corasick,
+    # which a command that only reads its settings never needs.
+    from dlp.detect.text_index import term_problem
+
     added = []
     for category in table.data:
         if category.upper() not in known:
