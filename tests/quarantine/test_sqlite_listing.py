@@ -312,3 +312,37 @@ def test_list_imports_no_sqlalchemy_nor_the_policy(config, policy, scans):
     )
     assert "dlp.quarantine.sqlite_listing" in modules
     assert not any(name.startswith(("sqlalchemy", "dlp.policy", "dlp.engine")) for name in modules)
+
+
+@pytest.mark.postgres
+def test_a_postgresql_quarantine_is_listed_by_the_store(
+    config, postgres_schema_url, policy, scans, capsys
+):
+    text = config.read_text().replace('url = "sqlite:///q.db"', f'url = "{postgres_schema_url}"')
+    config.write_text(text)
+    from dlp.quarantine.crypto import parse_key
+
+    store = QuarantineStore.open(
+        postgres_schema_url, parse_key((config.parent / "q.key").read_bytes())
+    )
+    try:
+        held = [
+            store.hold(
+                another(n),
+                SENDERS[n],
+                list(RECIPIENTS[n]),
+                decide(policy, SENDERS[n], RECIPIENTS[n], scan),
+                scan,
+                "<m@cusd.com>",
+            )
+            for n, scan in enumerate(scans[:3])
+        ]
+        expected = [message.to_dict() for message in store.search()]
+    finally:
+        store.close()
+    assert main(["quarantine", "--config", str(config), "list", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for message in expected:
+        message.pop("decision")
+    assert listed == expected and {message["id"] for message in listed} == set(held)
+    assert not (config.parent / "q.db").exists()
