@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import (
     Column,
@@ -40,9 +40,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from dlp.model import ScanResult
-from dlp.policy.decision import Decision
-from dlp.policy.summary import safe_location
 from dlp.quarantine import schema
 from dlp.quarantine.crypto import Keyring, QuarantineKeyError, Sealed
 from dlp.quarantine.errors import IntegrityError as IntegrityError
@@ -59,6 +56,12 @@ from dlp.quarantine.records import (
     members,
 )
 from dlp.quarantine.sqlite_listing import pragmas
+
+if TYPE_CHECKING:
+    # The policy package is imported where a message is held (`safe_location`), not by the
+    # reviewer's commands that only read the store (``show``, ``export``).
+    from dlp.model import ScanResult
+    from dlp.policy.decision import Decision
 
 DAY = 86_400
 # The regulation keeps mail at least 90 days; a year is the archive period.
@@ -339,6 +342,8 @@ class QuarantineStore:
         status: Status = Status.HELD,
         retention_days: int | None = None,
     ) -> str:
+        from dlp.policy.summary import safe_location
+
         held_id = secrets.token_hex(8)
         now = int(time.time())
         days = self.retention_days if retention_days is None else retention_days

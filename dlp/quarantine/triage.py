@@ -185,6 +185,8 @@ class Triage:
     ) -> Released:
         """``override``: the sender releases it (`dlp.portal.override`); ``note`` is their
         justification, and the audit and disclosure record say so."""
+        from dlp.actions.disclosures import DisclosureNote
+
         if self.releaser is None:
             raise QuarantineError("no delivery is configured for releases")
         cleaned = _note(note, False)
@@ -193,8 +195,6 @@ class Triage:
         )
         before = list(message.delivery.get("accepted", []))  # type: ignore[call-overload]
         pending = [address for address in message.recipients if address not in before]
-        from dlp.actions.disclosures import DisclosureNote
-
         result: DeliveryResult | None = None
         try:
             raw = self.store.content(held_id)  # checks the stored hash
