@@ -75,7 +75,8 @@ def _placeheld(raw: bytes) -> tuple[list[str], bytes]:
         ending = b"\r\n" if raw.endswith(b"\r\n", start, end) else b"\n"
         pieces.append(raw[done:start])
         pieces.append(b"%s%d\x00%s" % (_MARK_BYTES, len(runs), ending))
-        runs.append(raw[start : end - len(ending)].decode("ascii"))
+        with memoryview(raw) as view:  # decoded from the message itself, not from a copy
+            runs.append(str(view[start : end - len(ending)], "ascii"))
         done = end
     if not runs:
         return [], raw
