@@ -290,10 +290,26 @@ class _Client(smtplib.SMTP):
 def dot_stuffed(data: bytes) -> bytes:
     """``data`` as DATA carries it (RFC 5321 4.5.2), as smtplib sends it: a "." that begins a
     line doubled, then CRLF "." CRLF (a CRLF first when ``data`` does not end with one)."""
-    stuffed = data.replace(b"\n.", b"\n..")
+    stuffed = data.replace(b"\n.", b"\n..") if _dot_after_lf(data) else data
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
     return stuffed + (b".\r\n" if stuffed.endswith(b"\r\n") else b"\r\n.\r\n")
+
+
+# Past this size a message's line starts are found with numpy (imported then, not by every
+# command that can deliver): a pass in C that costs a third of `bytes.replace` finding none.
+_LARGE = 64 * 1024
+
+
+def _dot_after_lf(data: bytes) -> bool:
+    """Whether an LF in ``data`` is followed by a "." (what dot-stuffing doubles)."""
+    if len(data) < _LARGE:
+        return b"\n." in data
+    import numpy as np
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    after = np.flatnonzero(codes[:-1] == 10) + 1
+    return bool((codes[after] == 46).any())
 
 
 def _context(hop: _Hop) -> ssl.SSLContext:
@@ -529,7 +545,8 @@ def _smtputf8(
     non-ASCII local part cannot be sent: the recipients that cannot be sent (all of them when
     the sender's local part is the non-ASCII one). UTF-8 headers alone still go as 8BITMIME."""
     envelope_ascii = sender.isascii() and all(address.isascii() for address in recipients)
-    header = raw.split(b"\r\n\r\n", 1)[0]
+    end = raw.find(b"\r\n\r\n")
+    header = raw if end < 0 else raw[:end]  # not split: that would copy the body too
     if envelope_ascii and header.isascii():
         return []
     if client.has_extn("smtputf8"):

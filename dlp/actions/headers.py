@@ -15,19 +15,20 @@ _OURS = re.compile(rb"^x-dlp-", re.IGNORECASE)
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
-def _split(raw: bytes) -> tuple[bytes, bytes]:
-    """The header block (with its last line's ending) and the rest (the empty line onwards)."""
+def _head_end(raw: bytes) -> int:
+    """Where the header block ends: after its last line's ending (the empty line and the body
+    start there)."""
     if raw.startswith((b"\r\n", b"\n")):
-        return b"", raw
+        return 0
     blank = _BLANK_LINE.search(raw)
     if blank is None:
-        return raw, b""  # headers only
-    end = raw.index(b"\n", blank.start()) + 1
-    return raw[:end], raw[end:]
+        return len(raw)  # headers only
+    return raw.index(b"\n", blank.start()) + 1
 
 
 def header_block(raw: bytes) -> bytes:
-    return _split(raw)[0]
+    """The header block (with its last line's ending), without copying the body."""
+    return raw[: _head_end(raw)]
 
 
 def strip_ours(head: bytes) -> bytes:
@@ -48,6 +49,7 @@ def strip_ours(head: bytes) -> bytes:
 
 
 def stamp(raw: bytes, fields: Sequence[tuple[str, str]]) -> bytes:
-    head, rest = _split(raw)
+    end = _head_end(raw)
     ours = b"".join(f"{name}: {value}\r\n".encode("ascii", "replace") for name, value in fields)
-    return ours + strip_ours(head) + rest
+    with memoryview(raw) as view:  # the body copied once, into the stamped copy
+        return b"".join((ours, strip_ours(raw[:end]), view[end:]))

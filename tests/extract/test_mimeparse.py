@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -181,3 +182,19 @@ def test_payload_bytes_is_the_stdlib_decoding(
         assert [type(d) for d in part.defects] == [type(d) for d in fresh.defects]
     finally:
         mimeparse.MIN_RUN_BYTES = old
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.lists(st.sampled_from([b"QUJD", b"\r", b"\n", b"\r\n", b"="])).map(b"".join),
+    cut=st.integers(0, 40),
+)
+def test_lone_cr_check_is_the_regular_expression(raw: bytes, cut: int) -> None:
+    """`_has_lone_cr` on the runs `_placeheld` gives it (from a line's start to just after an
+    LF) against the expression it stands in for, ``\\r(?!\\n)`` searched up to ``end``."""
+    start = min(cut, len(raw))
+    end = raw.rfind(b"\n", start) + 1
+    if end <= start:
+        return
+    expected = re.compile(rb"\r(?!\n)").search(raw, start, end) is not None
+    assert mimeparse._has_lone_cr(raw, start, end) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -184,3 +185,42 @@ def test_the_longest_line_is_measured_without_splitting(lines, final_crlf):
     stuffed = b"\r\n".join(lines) + (b"\r\n" if final_crlf else b"")
     expected = max((len(line) for line in stuffed.split(b"\r\n")), default=0)
     assert _longest_line(stuffed) == expected
+
+
+def unstuff_by_counts(stuffed: bytes, max_line: int) -> bytes:
+    """`unstuff` as it was written before its checks shared one pass (a `bytes.count` per
+    line-ending check, a split per line): the reference it is held to."""
+    crlf = stuffed.count(b"\r\n")
+    if stuffed.count(b"\n") != crlf:
+        raise DataRefused(replies.BARE_LF)
+    if stuffed.count(b"\r") != crlf:
+        raise DataRefused(replies.BARE_CR)
+    if b"\x00" in stuffed:
+        raise DataRefused(replies.NUL_IN_DATA)
+    if any(len(line) - line.startswith(b".") > max_line for line in stuffed.split(b"\r\n")):
+        raise DataRefused(replies.LINE_TOO_LONG.format(limit=max_line))
+    content = stuffed.replace(b"\r\n.", b"\r\n")
+    return content[1:] if content.startswith(b".") else content
+
+
+def outcome(check: Callable[[bytes, int], bytes], stuffed: bytes, max_line: int) -> bytes | str:
+    try:
+        return check(stuffed, max_line)
+    except DataRefused as refused:
+        return refused.reply
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    stuffed=st.lists(st.sampled_from([b"a", b"xy", b".", b"\r", b"\n", b"\r\n", b"\x00"])).map(
+        b"".join
+    ),
+    max_line=st.integers(min_value=0, max_value=6),
+)
+def test_unstuff_is_the_counting_version(stuffed: bytes, max_line: int) -> None:
+    assert outcome(unstuff, stuffed, max_line) == outcome(unstuff_by_counts, stuffed, max_line)
+
+
+def test_unstuff_makes_no_copy_without_a_dot() -> None:
+    stuffed = b"Subject: x\r\n\r\nno dot here\r\n"
+    assert unstuff(stuffed, 998) is stuffed
