@@ -158,9 +158,8 @@ def _reference(indexer: TextIndexer, text: str) -> tuple[list[RawMatch], Context
     lowered = normalized.text
     matches: list[RawMatch] = []
     context = ContextIndex()
-    assert indexer._automaton is not None
-    for last, key in indexer._automaton.iter(f" {skeleton(lowered)} "):
-        length, kind, phrases, terms = indexer._values[key]
+    for last, key in indexer.automaton().iter(f" {skeleton(lowered)} "):
+        length, kind, phrases, terms, _ = indexer._values[key]
         end = last - 1
         found_at = end - length
         start = normalized.to_original(found_at)
