@@ -171,17 +171,30 @@ class Prefilter:
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         windows = {}
+        # Patterns that share a Hyperscan id share its list of ends (``ends``): sorted once,
+        # and the runs long enough for a digit count kept once, for all of them (a text dense
+        # with numbers gives the digit-run patterns thousands of ends each).
+        ordered: dict[int, list[int]] = {}
+        long_enough: dict[tuple[int, int], list[int]] = {}
         for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
+            shared = id(hit_ends)
+            found = ordered.get(shared)
+            if found is None:
+                found = ordered[shared] = sorted(hit_ends)
             digits = self._run_digits[pattern_id]
             if digits > DIGIT_RUN:
-                # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked at.)
-                hit_ends = [
-                    end for end in hit_ends if end >= digits and text[end - digits : end].isdigit()
-                ]
-                if not hit_ends:
+                runs = long_enough.get((shared, digits))
+                if runs is None:
+                    # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
+                    # at.)
+                    runs = long_enough[shared, digits] = [
+                        end for end in found if end >= digits and text[end - digits : end].isdigit()
+                    ]
+                if not runs:
                     continue
+                found = runs
             windows[pattern_id] = _merge(
-                sorted(hit_ends),
+                found,
                 self.refs[pattern_id].width,
                 text,
                 length,
@@ -231,13 +244,6 @@ def _compile(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hypersc
         raise SpecError(f"a pattern cannot be compiled for the prefilter: {error}") from None
 
 
-def _snap_end(text: str, end: int, length: int) -> int:
-    if end >= length:
-        return length
-    space = _WHITESPACE.search(text, end, min(length, end + _SNAP_LIMIT))
-    return space.start() if space else min(length, end + _SNAP_LIMIT)
-
-
 def _merge(
     ends: list[int],
     width: int,
@@ -247,25 +253,47 @@ def _merge(
     slack: int = 0,
 ) -> list[tuple[int, int]]:
     """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match ends at one or
-    up to ``slack`` characters after it, and is at most ``width`` long."""
+    up to ``slack`` characters after it, and is at most ``width`` long.
+
+    An end inside the current window only stretches it; one past it opens a window of its
+    own unless its start reaches back into the current one. A window's end is moved to the
+    first white space at or after where it must reach (at most ``_SNAP_LIMIT`` further), so
+    that cutting the text there cannot change what a lookahead sees. One loop with no calls
+    but the two searches: a text dense with numbers has thousands of ends
+    (``tests/detect/test_prefilter`` holds it to the form with a call per step)."""
     windows: list[tuple[int, int]] = []
-    current_start = current_end = -1
+    append, search, rfind = windows.append, _WHITESPACE.search, text.rfind
+    reach = slack + PAD
+    current_start = current_end = -1  # no window yet: every start lies past it
     for end in ends:
-        start = end - width if end > width else 0
-        if spaceless and start < end and end > current_end:
-            # No match holds a barrier: one ending here starts after the last before its end.
-            # (Within the current window, the end merges whatever its start: not looked for.)
-            start = max(
-                start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
-            )
-        stop = end + slack + PAD
-        if current_end >= 0 and start <= current_end:
-            if stop > current_end:
-                current_end = _snap_end(text, stop, length)
-            continue
-        if current_end >= 0:
-            windows.append((current_start, current_end))
-        current_start, current_end = start, _snap_end(text, stop, length)
+        stop = end + reach
+        if end <= current_end:
+            # Inside the current window, whatever its start (which is never after it).
+            if stop <= current_end:
+                continue
+        else:
+            start = end - width if end > width else 0
+            if spaceless and start < end:
+                # No match holds a barrier: one ending here starts after the last before it.
+                after = rfind(_SPACE, start, end) + 1
+                if after > start:
+                    start = after
+                after = rfind(_NEWLINE, start, end) + 1
+                if after > start:
+                    start = after
+            if start > current_end:
+                if current_end >= 0:
+                    append((current_start, current_end))
+                current_start = start
+        # The window now reaches ``stop``, moved on to white space.
+        if stop >= length:
+            current_end = length
+        else:
+            limit = stop + _SNAP_LIMIT
+            if limit > length:
+                limit = length
+            space = search(text, stop, limit)
+            current_end = space.start() if space else limit
     if current_end >= 0:
-        windows.append((current_start, current_end))
+        append((current_start, current_end))
     return windows
