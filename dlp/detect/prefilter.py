@@ -5,12 +5,14 @@ prefilter mode (``HS_FLAG_PREFILTER``), and the patterns that count without cont
 a second one, scanned instead when a text has no context word for any other pattern (see
 ``Prefilter``). Hyperscan then matches a superset of what the Python
 regex matches (lookarounds and back-references are relaxed) and reports the end offset of every
-such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + PAD]`` holds any
+such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + R]`` holds any
 real match of P ending at ``e`` (W is P's maximum match length, which the loader requires to be
-bounded). Hyperscan is not always given P itself (``dlp.detect.prefilter_regex.hyperscan_form``):
-some forms report a match's end one character late (their slack), and the window then starts
-that much earlier; patterns given the same form (those that end a run of digits) share one
-Hyperscan id and its ends. Overlapping windows are merged, and a window's end is moved to white
+bounded; R how far past a match's end P's lookaheads and end anchors can read,
+``dlp.detect.prefilter_regex.lookahead_reach``, or PAD when that has no bound). Hyperscan is
+not always given P itself (``dlp.detect.prefilter_regex.hyperscan_form``): some forms report a
+match's end one character late (their slack), and the window then starts that much earlier;
+patterns given the same form (those that end a run of digits) share one Hyperscan id and its
+ends. Overlapping windows are merged, and a window's end is moved to white
 space so that cutting the text there cannot change what a lookahead sees. The Python regex then
 runs only inside the windows with ``finditer(text, start, end)``; since every real match ends
 where (or just before) the prefilter reported an end, the windows find exactly the matches a
@@ -39,11 +41,14 @@ from dlp.detect.prefilter_regex import (
     DIGIT_RUN_END,
     digit_run,
     hyperscan_form,
+    lookahead_reach,
     spaceless,
 )
 from dlp.detect.specs import SpecError
 
-PAD = 80  # longer than any lookahead in the shipped patterns
+# How far past an end a window reaches for a pattern whose lookaheads have no bound (the
+# others reach as far as theirs read: two characters for most, 65 for a password's).
+PAD = 80
 _SNAP_LIMIT = 256
 _WHITESPACE = re.compile(r"\s")
 _DIGITS = frozenset("0123456789")
@@ -110,6 +115,17 @@ class Prefilter:
             for hyperscan_id, group in enumerate(groups)
         )
         self._slack = tuple(self._late[hyperscan_id] for hyperscan_id in shared)
+        # How far past a reported end a window must reach: the slack, then as far as the
+        # pattern's lookaheads read. (A fixed 80 characters made the Python regexes try five
+        # times as many places: a fifth of their time in school mail, a quarter in dense text.)
+        self._reach = tuple(
+            slack + (PAD if reach is None else reach)
+            for slack, reach in zip(
+                self._slack,
+                (lookahead_reach(regex, flags) for regex, flags, _ in patterns),
+                strict=True,
+            )
+        )
         # The digits a pattern given DIGIT_RUN_END ends with: shorter runs are passed over.
         self._run_digits = tuple(
             digit_run(regex, flags) if shared[i] == self._run_id else 0
@@ -199,7 +215,7 @@ class Prefilter:
                 text,
                 length,
                 self._spaceless[pattern_id],
-                self._slack[pattern_id],
+                self._reach[pattern_id],
             )
         return windows
 
@@ -250,10 +266,11 @@ def _merge(
     text: str,
     length: int,
     spaceless: bool = False,
-    slack: int = 0,
+    reach: int = PAD,
 ) -> list[tuple[int, int]]:
-    """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match ends at one or
-    up to ``slack`` characters after it, and is at most ``width`` long.
+    """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match is at most
+    ``width`` long and ends at one or after it, and what it (with its lookaheads) reads ends
+    at most ``reach`` characters after it.
 
     An end inside the current window only stretches it; one past it opens a window of its
     own unless its start reaches back into the current one. A window's end is moved to the
@@ -263,7 +280,6 @@ def _merge(
     (``tests/detect/test_prefilter`` holds it to the form with a call per step)."""
     windows: list[tuple[int, int]] = []
     append, search, rfind = windows.append, _WHITESPACE.search, text.rfind
-    reach = slack + PAD
     current_start = current_end = -1  # no window yet: every start lies past it
     for end in ends:
         stop = end + reach

@@ -12,7 +12,6 @@ from dlp.detect.prefilter import (
     _SNAP_LIMIT,
     _SPACE,
     _WHITESPACE,
-    PAD,
     PatternRef,
     Prefilter,
     _merge,
@@ -60,7 +59,7 @@ def _snap_end(text: str, end: int, length: int) -> int:
 
 
 def _merge_stepwise(
-    ends: list[int], width: int, text: str, length: int, spaceless: bool, slack: int
+    ends: list[int], width: int, text: str, length: int, spaceless: bool, reach: int
 ) -> list[tuple[int, int]]:
     """``_merge`` as it was written before its loop was made one (the reference)."""
     windows: list[tuple[int, int]] = []
@@ -71,7 +70,7 @@ def _merge_stepwise(
             start = max(
                 start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
             )
-        stop = end + slack + PAD
+        stop = end + reach
         if current_end >= 0 and start <= current_end:
             if stop > current_end:
                 current_end = _snap_end(text, stop, length)
@@ -95,13 +94,13 @@ PIECES = st.sampled_from(
     data=st.data(),
     width=st.integers(min_value=0, max_value=700),
     spaceless=st.booleans(),
-    slack=st.integers(min_value=0, max_value=2),
+    reach=st.integers(min_value=0, max_value=90),
 )
 def test_windows_merged_in_one_loop_are_the_stepwise_ones(
-    pieces: list[str], data: st.DataObject, width: int, spaceless: bool, slack: int
+    pieces: list[str], data: st.DataObject, width: int, spaceless: bool, reach: int
 ) -> None:
     text = "".join(pieces)
     ends = sorted(data.draw(st.lists(st.integers(min_value=0, max_value=len(text)), max_size=40)))
-    assert _merge(ends, width, text, len(text), spaceless, slack) == _merge_stepwise(
-        ends, width, text, len(text), spaceless, slack
+    assert _merge(ends, width, text, len(text), spaceless, reach) == _merge_stepwise(
+        ends, width, text, len(text), spaceless, reach
     )
