@@ -1,6 +1,6 @@
 """Scanner throughput and accuracy against plain Presidio with the same recognizers.
 
-    .venv/bin/python benchmarks/scan_throughput.py [--mb 20] [--presidio-mb 1]
+    .venv/bin/python benchmarks/scan_throughput.py [--mb 20] [--presidio-mb 1] [--repeat 3]
         [--dense-mb 21] [--base REV]
 
 Builds a reproducible corpus of school-like mail with planted PII, scans it with the fast path
@@ -11,6 +11,12 @@ prints MB/s, their ratio, and precision/recall of both on the planted labels; al
 else: the floor of any scanner of these patterns) and stock Presidio with its own recognizers.
 Last, the marginal cost of one finding through `dlp scan --format jsonl` on a corpus dense
 with findings (``dense_findings``), beside the commit ``--base`` names when given.
+
+Every rate is of CPU time (``time.process_time``), the wall time of the same run beside it: the
+machine is shared, and a wall clock counts the other processes' time into whichever side was
+running when they were busy, and a ratio of two rates timed seconds apart moves with them. The
+fast path is the best of ``--repeat`` runs; the Presidio engines run once (each takes many
+seconds).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,6 +38,8 @@ from dlp.detect.names import PERSON
 from dlp.detect.prefilter import compile_database
 from dlp.detect.presidio_compat import build_analyzer
 from dlp.engine import DetectionConfig, Scanner, build_scanner
+
+T = TypeVar("T")
 
 PLANTED = (
     "US_SSN",
@@ -62,6 +72,13 @@ def print_scores(name: str, tally: dict) -> None:
         print(
             f"    {entity:18s} planted={tp + fn:6d} precision={precision:.4f} recall={recall:.4f}"
         )
+
+
+def timed(work: Callable[[], T]) -> tuple[T, float, float]:
+    """``work()``'s result, and the CPU and wall seconds it took."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = work()
+    return result, time.process_time() - cpu, time.perf_counter() - wall
 
 
 def warm_up(scanner: Scanner, documents: list[Document]) -> None:
@@ -118,15 +135,15 @@ def measure_with_roster(
         for _ in range(rounds):
             for number, piece in enumerate(slices):
                 for name, which in (("without", without), ("with", scanner)):
-                    start = time.perf_counter()
+                    start = time.process_time()
                     for document in piece:
                         which.analyze(document.text)
-                    best[name][number] = min(best[name][number], time.perf_counter() - start)
+                    best[name][number] = min(best[name][number], time.process_time() - start)
         after = resident_bytes()
     seconds = {name: sum(times) for name, times in best.items()}
     rate, rate_without = total / 1e6 / seconds["with"], total / 1e6 / seconds["without"]
     print(
-        f"with roster:    {rate:8.2f} MB/s  (best of {rounds} per slice of the corpus, "
+        f"with roster:    {rate:8.2f} MB/s  (CPU time, best of {rounds} per slice of the corpus, "
         f"alternating with the scanner without, which made {rate_without:.2f} MB/s: "
         f"{rate / rate_without:.0%} of the speed without; resident memory "
         f"{(after - before) / 2**20:+.0f} MiB with the roster loaded and the corpus scanned)"
@@ -145,15 +162,16 @@ def measure_pattern_pass(scanner: Scanner, documents: list[Document], total: int
     encoded = [d.text.encode("ascii", "replace") for d in documents]
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         for data in encoded:
             database.scan(data)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return total / 1e6 / best
 
 
-def measure_stock_presidio(sample: list[Document], size: int) -> float:
-    """MB/s of what a district gets from Presidio out of the box (its own recognizers)."""
+def measure_stock_presidio(sample: list[Document], size: int) -> tuple[float, float]:
+    """MB/s by CPU and by wall time of what a district gets from Presidio out of the box (its
+    own recognizers)."""
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
@@ -168,10 +186,8 @@ def measure_stock_presidio(sample: list[Document], size: int) -> float:
     registry.load_predefined_recognizers(nlp_engine=engine, languages=["en"])
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
     analyzer.analyze(sample[0].text, language="en")
-    start = time.perf_counter()
-    for document in sample:
-        analyzer.analyze(document.text, language="en")
-    return size / 1e6 / (time.perf_counter() - start)
+    _, cpu, wall = timed(lambda: [analyzer.analyze(d.text, language="en") for d in sample])
+    return size / 1e6 / cpu, size / 1e6 / wall
 
 
 def resident_bytes() -> int:
@@ -200,6 +216,9 @@ def main() -> None:
     parser.add_argument(
         "--base", default=None, help="a commit whose per-finding cost is measured alongside"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the fast path, the best kept (CPU time)"
+    )
     args = parser.parse_args()
 
     documents = list(generate(int(args.mb * 1_000_000)))
@@ -211,13 +230,21 @@ def main() -> None:
 
     scanner = build_scanner(DetectionConfig(secret=b"benchmark-secret-0123456789"))
     warm_up(scanner, documents)
-    start = time.perf_counter()
-    fast_results = [
-        [(r.entity_type, r.start, r.end) for r in scanner.analyze(d.text)] for d in documents
-    ]
-    fast_seconds = time.perf_counter() - start
+    fast_seconds = fast_wall = float("inf")
+    for _ in range(max(1, args.repeat)):
+        fast_results, cpu, wall = timed(
+            lambda: [
+                [(r.entity_type, r.start, r.end) for r in scanner.analyze(d.text)]
+                for d in documents
+            ]
+        )
+        if cpu < fast_seconds:
+            fast_seconds, fast_wall = cpu, wall
     fast_rate = total / 1e6 / fast_seconds
-    print(f"fast path:      {fast_rate:8.2f} MB/s  ({fast_seconds:.2f} s, one core)")
+    print(
+        f"fast path:      {fast_rate:8.2f} MB/s  ({fast_seconds:.2f} s CPU, best of "
+        f"{max(1, args.repeat)}, one core; {total / 1e6 / fast_wall:.2f} MB/s by the wall clock)"
+    )
 
     if args.roster_students:
         measure_with_roster(args.roster_students, documents, total, scanner)
@@ -230,19 +257,20 @@ def main() -> None:
         size += len(document.text.encode("utf-8"))
     analyzer = build_analyzer(scanner.recognizers)
     analyzer.analyze(sample[0].text, language="en", score_threshold=0.4)
-    start = time.perf_counter()
-    presidio_results = [
-        [
-            (r.entity_type, r.start, r.end)
-            for r in analyzer.analyze(d.text, language="en", score_threshold=0.4)
+    presidio_results, presidio_seconds, presidio_wall = timed(
+        lambda: [
+            [
+                (r.entity_type, r.start, r.end)
+                for r in analyzer.analyze(d.text, language="en", score_threshold=0.4)
+            ]
+            for d in sample
         ]
-        for d in sample
-    ]
-    presidio_seconds = time.perf_counter() - start
+    )
     presidio_rate = size / 1e6 / presidio_seconds
     print(
-        f"plain Presidio: {presidio_rate:8.2f} MB/s  ({presidio_seconds:.2f} s on the first "
-        f"{size / 1e6:.1f} MB, same recognizers, blank spaCy pipeline)"
+        f"plain Presidio: {presidio_rate:8.2f} MB/s  ({presidio_seconds:.2f} s CPU on the first "
+        f"{size / 1e6:.1f} MB, same recognizers, blank spaCy pipeline; "
+        f"{size / 1e6 / presidio_wall:.2f} MB/s by the wall clock)"
     )
     print(f"ratio:          {fast_rate / presidio_rate:8.1f} x")
     floor_rate = measure_pattern_pass(scanner, documents, total)
@@ -251,10 +279,11 @@ def main() -> None:
         f"database, scanned with no callback: no keywords, no context, no validation; "
         f"{floor_rate / presidio_rate:.0f} x plain Presidio)"
     )
-    stock_rate = measure_stock_presidio(sample, size)
+    stock_rate, stock_wall = measure_stock_presidio(sample, size)
     print(
-        f"stock Presidio: {stock_rate:8.2f} MB/s  (its predefined recognizers, blank spaCy "
-        f"pipeline, same sample): fast path is {fast_rate / stock_rate:.0f} x"
+        f"stock Presidio: {stock_rate:8.2f} MB/s  (CPU time; its predefined recognizers, blank "
+        f"spaCy pipeline, same sample): fast path is {fast_rate / stock_rate:.0f} x (by the "
+        f"wall clock: {stock_wall:.2f} MB/s, {total / 1e6 / fast_wall / stock_wall:.0f} x)"
     )
     # The name lists ride on the scanner's own index and are no Presidio recognizer (like the
     # roster): their PERSON findings are left out of the comparison, and counted.

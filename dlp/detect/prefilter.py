@@ -5,12 +5,14 @@ prefilter mode (``HS_FLAG_PREFILTER``), and the patterns that count without cont
 a second one, scanned instead when a text has no context word for any other pattern (see
 ``Prefilter``). Hyperscan then matches a superset of what the Python
 regex matches (lookarounds and back-references are relaxed) and reports the end offset of every
-such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + PAD]`` holds any
+such match. Around each end offset ``e`` of pattern P, the window ``[e - W, e + R]`` holds any
 real match of P ending at ``e`` (W is P's maximum match length, which the loader requires to be
-bounded). Hyperscan is not always given P itself (``dlp.detect.prefilter_regex.hyperscan_form``):
-some forms report a match's end one character late (their slack), and the window then starts
-that much earlier; patterns given the same form (those that end a run of digits) share one
-Hyperscan id and its ends. Overlapping windows are merged, and a window's end is moved to white
+bounded; R how far past a match's end P's lookaheads and end anchors can read,
+``dlp.detect.prefilter_regex.lookahead_reach``, or PAD when that has no bound). Hyperscan is
+not always given P itself (``dlp.detect.prefilter_regex.hyperscan_form``): some forms report a
+match's end one character late (their slack), and the window then starts that much earlier;
+patterns given the same form (those that end a run of digits) share one Hyperscan id and its
+ends. Overlapping windows are merged, and a window's end is moved to white
 space so that cutting the text there cannot change what a lookahead sees. The Python regex then
 runs only inside the windows with ``finditer(text, start, end)``; since every real match ends
 where (or just before) the prefilter reported an end, the windows find exactly the matches a
@@ -39,11 +41,14 @@ from dlp.detect.prefilter_regex import (
     DIGIT_RUN_END,
     digit_run,
     hyperscan_form,
+    lookahead_reach,
     spaceless,
 )
 from dlp.detect.specs import SpecError
 
-PAD = 80  # longer than any lookahead in the shipped patterns
+# How far past an end a window reaches for a pattern whose lookaheads have no bound (the
+# others reach as far as theirs read: two characters for most, 65 for a password's).
+PAD = 80
 _SNAP_LIMIT = 256
 _WHITESPACE = re.compile(r"\s")
 _DIGITS = frozenset("0123456789")
@@ -110,6 +115,17 @@ class Prefilter:
             for hyperscan_id, group in enumerate(groups)
         )
         self._slack = tuple(self._late[hyperscan_id] for hyperscan_id in shared)
+        # How far past a reported end a window must reach: the slack, then as far as the
+        # pattern's lookaheads read. (A fixed 80 characters made the Python regexes try five
+        # times as many places: a fifth of their time in school mail, a quarter in dense text.)
+        self._reach = tuple(
+            slack + (PAD if reach is None else reach)
+            for slack, reach in zip(
+                self._slack,
+                (lookahead_reach(regex, flags) for regex, flags, _ in patterns),
+                strict=True,
+            )
+        )
         # The digits a pattern given DIGIT_RUN_END ends with: shorter runs are passed over.
         self._run_digits = tuple(
             digit_run(regex, flags) if shared[i] == self._run_id else 0
@@ -171,22 +187,35 @@ class Prefilter:
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         windows = {}
+        # Patterns that share a Hyperscan id share its list of ends (``ends``): sorted once,
+        # and the runs long enough for a digit count kept once, for all of them (a text dense
+        # with numbers gives the digit-run patterns thousands of ends each).
+        ordered: dict[int, list[int]] = {}
+        long_enough: dict[tuple[int, int], list[int]] = {}
         for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
+            shared = id(hit_ends)
+            found = ordered.get(shared)
+            if found is None:
+                found = ordered[shared] = sorted(hit_ends)
             digits = self._run_digits[pattern_id]
             if digits > DIGIT_RUN:
-                # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked at.)
-                hit_ends = [
-                    end for end in hit_ends if end >= digits and text[end - digits : end].isdigit()
-                ]
-                if not hit_ends:
+                runs = long_enough.get((shared, digits))
+                if runs is None:
+                    # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
+                    # at.)
+                    runs = long_enough[shared, digits] = [
+                        end for end in found if end >= digits and text[end - digits : end].isdigit()
+                    ]
+                if not runs:
                     continue
+                found = runs
             windows[pattern_id] = _merge(
-                sorted(hit_ends),
+                found,
                 self.refs[pattern_id].width,
                 text,
                 length,
                 self._spaceless[pattern_id],
-                self._slack[pattern_id],
+                self._reach[pattern_id],
             )
         return windows
 
@@ -231,41 +260,56 @@ def _compile(patterns: Sequence[tuple[str, int]], ids: Sequence[int]) -> hypersc
         raise SpecError(f"a pattern cannot be compiled for the prefilter: {error}") from None
 
 
-def _snap_end(text: str, end: int, length: int) -> int:
-    if end >= length:
-        return length
-    space = _WHITESPACE.search(text, end, min(length, end + _SNAP_LIMIT))
-    return space.start() if space else min(length, end + _SNAP_LIMIT)
-
-
 def _merge(
     ends: list[int],
     width: int,
     text: str,
     length: int,
     spaceless: bool = False,
-    slack: int = 0,
+    reach: int = PAD,
 ) -> list[tuple[int, int]]:
-    """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match ends at one or
-    up to ``slack`` characters after it, and is at most ``width`` long."""
+    """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match is at most
+    ``width`` long and ends at one or after it, and what it (with its lookaheads) reads ends
+    at most ``reach`` characters after it.
+
+    An end inside the current window only stretches it; one past it opens a window of its
+    own unless its start reaches back into the current one. A window's end is moved to the
+    first white space at or after where it must reach (at most ``_SNAP_LIMIT`` further), so
+    that cutting the text there cannot change what a lookahead sees. One loop with no calls
+    but the two searches: a text dense with numbers has thousands of ends
+    (``tests/detect/test_prefilter`` holds it to the form with a call per step)."""
     windows: list[tuple[int, int]] = []
-    current_start = current_end = -1
+    append, search, rfind = windows.append, _WHITESPACE.search, text.rfind
+    current_start = current_end = -1  # no window yet: every start lies past it
     for end in ends:
-        start = end - width if end > width else 0
-        if spaceless and start < end and end > current_end:
-            # No match holds a barrier: one ending here starts after the last before its end.
-            # (Within the current window, the end merges whatever its start: not looked for.)
-            start = max(
-                start, text.rfind(_SPACE, start, end) + 1, text.rfind(_NEWLINE, start, end) + 1
-            )
-        stop = end + slack + PAD
-        if current_end >= 0 and start <= current_end:
-            if stop > current_end:
-                current_end = _snap_end(text, stop, length)
-            continue
-        if current_end >= 0:
-            windows.append((current_start, current_end))
-        current_start, current_end = start, _snap_end(text, stop, length)
+        stop = end + reach
+        if end <= current_end:
+            # Inside the current window, whatever its start (which is never after it).
+            if stop <= current_end:
+                continue
+        else:
+            start = end - width if end > width else 0
+            if spaceless and start < end:
+                # No match holds a barrier: one ending here starts after the last before it.
+                after = rfind(_SPACE, start, end) + 1
+                if after > start:
+                    start = after
+                after = rfind(_NEWLINE, start, end) + 1
+                if after > start:
+                    start = after
+            if start > current_end:
+                if current_end >= 0:
+                    append((current_start, current_end))
+                current_start = start
+        # The window now reaches ``stop``, moved on to white space.
+        if stop >= length:
+            current_end = length
+        else:
+            limit = stop + _SNAP_LIMIT
+            if limit > length:
+                limit = length
+            space = search(text, stop, limit)
+            current_end = space.start() if space else limit
     if current_end >= 0:
-        windows.append((current_start, current_end))
+        append((current_start, current_end))
     return windows

@@ -30,6 +30,10 @@ character late, having consumed what the pattern's closing lookahead only looks 
   list on, behind the class that ends what comes before it, with the lookahead consumed: Hyperscan
   finds " Ave." faster than a house number followed by up to four words.
 
+``lookahead_reach`` says how far past a match's end a pattern can look (its lookaheads and
+its end anchors): a window needs to reach only that far past an end, not a fixed distance
+that every pattern pays for (the Python regex tries every position of a window).
+
 ``spaceless`` says whether a pattern can never match a space or a line break: then a match
 lies inside the run of non-space characters that holds its last character, and its window
 need not start further back than that run (an e-mail address pattern is hundreds of characters
@@ -254,6 +258,94 @@ def spaceless(regex: str, flags: int) -> bool:
     except re.error:
         return False
     return not _can_consume(list(parsed))
+
+
+# What a width is when it has no bound (a repetition without a maximum, a group reference).
+_UNBOUNDED = 1 << 30
+# How far an anchor at a match's end looks: "$" also holds before a final line break, "\b" and
+# "\B" at the character after.
+_ANCHOR_REACH = {
+    _C.AT_END: 2,
+    _C.AT_END_STRING: 1,
+    _C.AT_END_LINE: 1,
+    _C.AT_BOUNDARY: 1,
+    _C.AT_NON_BOUNDARY: 1,
+    _C.AT_LOC_BOUNDARY: 1,
+    _C.AT_LOC_NON_BOUNDARY: 1,
+    _C.AT_UNI_BOUNDARY: 1,
+    _C.AT_UNI_NON_BOUNDARY: 1,
+}
+
+
+def lookahead_reach(regex: str, flags: int) -> int | None:
+    """How many characters past a match's end ``regex`` can read, at most, or None when that
+    has no bound (or the pattern holds a construct not known here).
+
+    A lookahead at any place of a match reads at most its content's width from there, and
+    that place is never after the match's end; a lookahead inside it is counted as if its
+    content were consumed (a bound, if not the least one)."""
+    try:
+        items = list(sre_parse.parse(regex, flags))
+    except re.error:
+        return None
+    reach = _reach(items)
+    return None if reach >= _UNBOUNDED else reach
+
+
+def _reach(items: list[tuple[Any, Any]]) -> int:
+    """The farthest any lookahead or end anchor among ``items`` reads past its own place."""
+    reach = 0
+    for op, av in items:
+        if op == _C.AT:
+            reach = max(reach, _ANCHOR_REACH.get(av, 0))
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            direction, body = av
+            body_items = list(body)
+            if direction == 1:
+                reach = max(reach, _width(body_items))
+            else:
+                reach = max(reach, _reach(body_items))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            reach = max(reach, _reach(list(av[2])))
+        elif op == _C.SUBPATTERN:
+            reach = max(reach, _reach(list(av[-1])))
+        elif op == _C.ATOMIC_GROUP:
+            reach = max(reach, _reach(list(av)))
+        elif op == _C.BRANCH:
+            reach = max([reach, *(_reach(list(branch)) for branch in av[1])])
+        elif op in (_C.GROUPREF_EXISTS, _C.GROUPREF, _C.GROUPREF_IGNORE):
+            return _UNBOUNDED
+    return reach
+
+
+def _width(items: list[tuple[Any, Any]]) -> int:
+    """The most characters ``items`` can read from where they start, lookaheads read as if
+    consumed (lookbehinds read before it: nothing)."""
+    width = 0
+    for op, av in items:
+        if op in (_C.LITERAL, _C.NOT_LITERAL, _C.IN, _C.ANY, _C.CATEGORY):
+            width += 1
+        elif op == _C.AT:
+            width += _ANCHOR_REACH.get(av, 0)
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            _low, high, body = av
+            inner = _width(list(body))
+            width += _UNBOUNDED if high >= sre_constants.MAXREPEAT else high * inner
+        elif op == _C.SUBPATTERN:
+            width += _width(list(av[-1]))
+        elif op == _C.ATOMIC_GROUP:
+            width += _width(list(av))
+        elif op == _C.BRANCH:
+            width += max(_width(list(branch)) for branch in av[1])
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            direction, body = av
+            if direction == 1:
+                width += _width(list(body))
+        else:
+            return _UNBOUNDED  # a group reference, or anything not known here
+        if width >= _UNBOUNDED:
+            return _UNBOUNDED
+    return width
 
 
 def _class_holds(items: list[tuple[Any, Any]], char: str) -> bool:

@@ -64,6 +64,9 @@ _PLAIN, _NAME, _NAME_ONLY, _GLUED, _GLUED_AFTER_WORD = 0, 1, 2, -1, -2
 # (length of the phrase or term, its kind, its context phrase ids, its terms as the
 # (category, score, text) of their matches: made once, not at each place)
 _Value = tuple[int, int, tuple[int, ...], tuple[tuple[str, float, str], ...]]
+# A ``_Value`` as the index reads it at each place: with its phrase id when it has only one
+# (most keys: appended with no loop), else -1.
+_Read = tuple[int, int, tuple[int, ...], tuple[tuple[str, float, str], ...], int]
 # The characters either side of a place that settle ``in_address``'s first test at once
 # (white space or an opener before, white space or a closer after: a token of its own), with
 # one set lookup; any other goes through the whole test (``_own_token``).
@@ -338,13 +341,14 @@ class TextIndexer:
         # Longest first: a key's number then orders the keys that end at one place as the
         # automaton reports them (``_places``).
         self._keys = tuple(sorted(values, key=lambda key: (-len(key), key)))
-        self._values = tuple(values[key] for key in self._keys)
+        self._values: tuple[_Read, ...] = tuple(
+            (*value, value[2][0] if len(value[2]) == 1 else -1)
+            for value in map(values.__getitem__, self._keys)
+        )
+        # Built when a text first needs it (``automaton``): with the Hyperscan database in the
+        # cache, most processes never do (building it cost 0.02 to 0.07 s and some 5 MiB).
         self._automaton: ahocorasick.Automaton | None = None
-        if self._keys:
-            self._automaton = ahocorasick.Automaton()
-            for number, key in enumerate(self._keys):
-                self._automaton.add_word(key, number)
-            self._automaton.make_automaton()
+        self._automaton_lock = threading.Lock()
         # Keys outside ASCII (a district's terms in another script) can only be in a text
         # outside ASCII; such a text goes through the automaton (Hyperscan reads bytes).
         self._all_ascii = all(key.isascii() for key in self._keys)
@@ -356,6 +360,20 @@ class TextIndexer:
         self._database: hyperscan.Database | None = None
         if hyperscan_after is not None:
             self._database = _literal_database(self._keys, build=hyperscan_after <= 0)
+
+    def automaton(self) -> ahocorasick.Automaton:
+        """The Aho-Corasick automaton of the keys (key number as value), built on first use."""
+        automaton = self._automaton
+        if automaton is None:
+            with self._automaton_lock:
+                automaton = self._automaton
+                if automaton is None:
+                    automaton = ahocorasick.Automaton()
+                    for number, key in enumerate(self._keys):
+                        automaton.add_word(key, number)
+                    automaton.make_automaton()
+                    self._automaton = automaton
+        return automaton
 
     @property
     def reads_with_hyperscan(self) -> bool:
@@ -412,14 +430,16 @@ class TextIndexer:
             # Most text is ASCII: its offsets are the text's own, no map to go through.
             identity = normalized.is_identity
             to_original, to_original_end = normalized.to_original, normalized.to_original_end
-        size = len(lowered)
+        # The characters either side of a place, read with no test for the text's edges:
+        # ``bounded[found_at]`` is the one before it, ``bounded[end + 1]`` the one after.
+        bounded = f" {lowered} "
         # Bound once: thousands of places a text, each appended to three lists.
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
         values, count = self._values, len(self._values)
         own_before, own_after = _OWN_BEFORE, _OWN_AFTER
         for code in places:
-            length, kind, phrases, terms = values[code % count]
+            length, kind, phrases, terms, lone = values[code % count]
             # The key ends at the trailing pad space (or the digit after a glued phrase):
             # [end - length, end) in normalized text.
             end = code // count - 2
@@ -436,8 +456,7 @@ class TextIndexer:
                     continue
             # Most places are a token of their own: two set lookups settle it.
             if (
-                (lowered[found_at - 1] if found_at else " ") not in own_before
-                or (lowered[end] if end < size else " ") not in own_after
+                bounded[found_at] not in own_before or bounded[end + 1] not in own_after
             ) and not _own_token(lowered, found_at, end):
                 if kind < 0 and not _glued_start(text, start, kind == _GLUED_AFTER_WORD):
                     continue
@@ -452,10 +471,15 @@ class TextIndexer:
                     # starts at its end).
                     start -= 1
             original_end = end if identity else to_original_end(end)
-            for phrase in phrases:
+            if lone >= 0:  # (most keys are one phrase's: no loop)
                 add_start(start)
                 add_end(original_end)
-                add_phrase(phrase)
+                add_phrase(lone)
+            else:
+                for phrase in phrases:
+                    add_start(start)
+                    add_end(original_end)
+                    add_phrase(phrase)
             if terms:
                 for category, score, term_text in terms:
                     matches.append(
@@ -486,10 +510,8 @@ class TextIndexer:
             # A character outside ASCII is one "?" byte (the skeleton has no "?", no key
             # one): offsets stay the text's.
             return self._scan(database, padded.encode("ascii", "replace"))
-        if self._automaton is None:
-            return []
         count = len(self._keys)
-        return [(last + 1) * count + key for last, key in self._automaton.iter(padded)]
+        return [(last + 1) * count + key for last, key in self.automaton().iter(padded)]
 
     def _scan(self, database: hyperscan.Database, data: bytes) -> list[int]:
         """``_places`` of a padded skeleton as bytes, by Hyperscan."""

@@ -16,6 +16,7 @@ from dlp.detect.prefilter_regex import (
     consumed_lookbehind,
     digit_run,
     hyperscan_form,
+    lookahead_reach,
     shortened_start,
     spaceless,
 )
@@ -107,6 +108,26 @@ def test_spaceless(regex: str, expected: bool) -> None:
 )
 def test_digit_run(regex: str, digits: int) -> None:
     assert digit_run(regex, re.IGNORECASE) == digits
+
+
+@pytest.mark.parametrize(
+    ("regex", "reach"),
+    [
+        (r"\d{3}-\d{2}-\d{4}", 0),  # reads nothing past its end
+        (r"\bdetentions?\b", 1),  # the character after
+        (r"\d{9}(?![0-9-]|\.\d)", 2),
+        (r"^\d{1,2}$", 2),  # "$" also holds before a last line break
+        (r"\d{3}(?! ?[a-z]{2})", 3),
+        (r"(?=[^\s]{0,64}\d)[^\s]{4,64}", 65),  # from anywhere in the match: its start, here
+        (r"\d{3}(?=a(?!bc))", 3),  # a lookahead inside one, read as if consumed
+        (r"(?<=\d{3})x", 0),  # a lookbehind reads before
+        # No bound: a lookahead as wide as the text, a group reference.
+        (r"\d{3}(?!.*x)", None),
+        (r"(a)\d(?=\1)", None),
+    ],
+)
+def test_lookahead_reach(regex: str, reach: int | None) -> None:
+    assert lookahead_reach(regex, 0) == reach
 
 
 ADDRESS = (
@@ -245,6 +266,11 @@ FORMS = [
     (ADDRESS, re.IGNORECASE),
     (r"\w{0,30}\.(?:com|org)(?!\w)", 0),
     (r"(?<![\w.-])\d{3}-\d{2}-\d{4}(?![0-9-])", 0),
+    # Lookaheads that read past a match's end across a space, or far: the windows reach
+    # as far (``lookahead_reach``).
+    (r"\d{3}(?! ?[a-z]{2})", 0),
+    (r"(?=[^\s]{0,12}\+)[^\s]{2,12}", 0),
+    (r"\d{2}(?!.*Z)", 0),
 ]
 FORM_TEXTS = st.lists(
     st.one_of(
@@ -261,6 +287,10 @@ FORM_TEXTS = st.lists(
                 "1415555012345",
                 "12-34567",
                 "ID.1234567",
+                "123 aa",
+                "456aa",
+                "7aZ9+",
+                "12 Z",
             ]
         ),
     ),

@@ -158,9 +158,8 @@ def _reference(indexer: TextIndexer, text: str) -> tuple[list[RawMatch], Context
     lowered = normalized.text
     matches: list[RawMatch] = []
     context = ContextIndex()
-    assert indexer._automaton is not None
-    for last, key in indexer._automaton.iter(f" {skeleton(lowered)} "):
-        length, kind, phrases, terms = indexer._values[key]
+    for last, key in indexer.automaton().iter(f" {skeleton(lowered)} "):
+        length, kind, phrases, terms, _ = indexer._values[key]
         end = last - 1
         found_at = end - length
         start = normalized.to_original(found_at)
@@ -231,3 +230,18 @@ def test_the_reference_sees_every_kind_of_place() -> None:
         ("ssn", "SSN"),
         ("dob", "DOB"),
     ]
+
+
+def test_the_automaton_is_built_only_when_a_text_needs_it() -> None:
+    # With the Hyperscan database (compiled now, as when the cache holds it), ASCII keys read
+    # every text with it, even one outside ASCII: no automaton is built.
+    indexer = TextIndexer(TERMS[:-1], PHRASES, GIVEN, hyperscan_after=0)
+    assert indexer.reads_with_hyperscan
+    indexer.index("Ana Lee's IEP")
+    indexer.index("Zoë's IEP and SSN536221234")
+    assert indexer._automaton is None
+    # A key outside ASCII ("学生") is found in such a text only by the automaton.
+    mixed = TextIndexer(TERMS, PHRASES, GIVEN, hyperscan_after=0)
+    matches, _ = mixed.index("学生 IEP")
+    assert mixed._automaton is not None
+    assert [m.entity_type for m in matches] == ["LANGUAGE", "SPECIAL_EDUCATION"]
