@@ -20,7 +20,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
+from operator import is_, not_
 from typing import IO, Any, overload
 
 from dlp.engine import DetectionConfig, Scanner, build_scanner
@@ -32,6 +33,7 @@ from dlp.export.batching import (
     CandidateGate,
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
+from dlp.export.cellmemo import NOTHING, CellMemo, Key, usable
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -48,6 +50,7 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # One scanner per configuration per process (see the module's docstring).
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
+_MEMOS: dict[str, CellMemo | None] = {}
 # Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
 # path; at most _MAX_FOLDER_NAMES folders.
 _FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
@@ -152,6 +155,47 @@ def _fresh_locations(cells: CellTable) -> bool:
     return not cells.locations or type(cells.locations) is CellLocations
 
 
+class _Owners:
+    """Which piece of a batch each of its joined texts comes from, and where that text is."""
+
+    __slots__ = ("firsts", "piece_of", "pieces")
+
+    def __init__(self, pieces: list[Run]) -> None:
+        self.pieces = pieces
+        self.piece_of: list[int] = []
+        self.firsts: list[int] = []
+        for number, (_, lo, hi) in enumerate(pieces):
+            self.firsts.append(len(self.piece_of))
+            self.piece_of.extend(repeat(number, 1 if lo < 0 else hi - lo))
+
+    def hide_unusable(self, keys: list[Key | None]) -> None:
+        """No key for a text the memo may not answer for: a whole segment, or a cell of a
+        table located by OCR, a text position or a name (``cellmemo.usable``)."""
+        for number, (segment, lo, hi) in enumerate(self.pieces):
+            cells = segment.cells
+            if lo < 0 or cells is None or not usable(cells):
+                first = self.firsts[number]
+                size = 1 if lo < 0 else hi - lo
+                keys[first : first + size] = repeat(None, size)
+
+    def locate_into(self, locations: _CandidateLocations, index: int) -> None:
+        number = self.piece_of[index]
+        segment, lo, _ = self.pieces[number]
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            locations.add(segment.location)
+        else:
+            locations.add_cell(cells, lo + index - self.firsts[number])
+
+    def location_of(self, index: int) -> Location:
+        number = self.piece_of[index]
+        segment, lo, _ = self.pieces[number]
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            return segment.location
+        return cells.location(lo + index - self.firsts[number])
+
+
 def config_key(config: DetectionConfig) -> str:
     return hashlib.sha256(pickle.dumps(config)).hexdigest()
 
@@ -167,7 +211,9 @@ def scanner_for(config: DetectionConfig) -> Scanner:
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = build_scanner(config)
-        _GATES[key] = CandidateGate(scanner)
+        gate = _GATES[key] = CandidateGate(scanner)
+        # Without the gate (anchored patterns, a spaCy model) cells are not scanned alone.
+        _MEMOS[key] = CellMemo(scanner) if gate.enabled else None
     return scanner
 
 
@@ -217,12 +263,21 @@ class Task:
 def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
     """Never raises for a bad file: every failure becomes an unscannable entry."""
     scanner = scanner_for(config)
-    return _Scan(task, scanner, _GATES[config_key(config)], limits).run()
+    key = config_key(config)
+    return _Scan(task, scanner, _GATES[key], limits, _MEMOS[key]).run()
 
 
 class _Scan:
-    def __init__(self, task: Task, scanner: Scanner, gate: CandidateGate, limits: Limits) -> None:
+    def __init__(
+        self,
+        task: Task,
+        scanner: Scanner,
+        gate: CandidateGate,
+        limits: Limits,
+        memo: CellMemo | None = None,
+    ) -> None:
         self.task = task
+        self.memo = memo
         self.file = task.file
         self.scanner = scanner
         self.gate = gate
@@ -245,6 +300,13 @@ class _Scan:
         self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
     def run(self) -> r.FileResult:
+        try:
+            return self._run()
+        finally:
+            if self.memo is not None:
+                self.memo.forget_findings()
+
+    def _run(self) -> r.FileResult:
         self._scan_names()
         kind = self.file.skip_kind
         if kind == "image" and self.limits.ocr:
@@ -454,70 +516,133 @@ class _Scan:
         gate's passes only repeat the scan's own: the next batches skip it and every
         non-empty text is scanned. The findings are the same, since the gate's texts are
         all those that can hold one and a packed scan finds in each text what it would alone
-        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then."""
+        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then.
+
+        A cell whose header and text were seen before (``cellmemo``) is neither gated nor
+        scanned: it holds what it held then."""
         pieces, chars = batch.take()
         if self._full():
             return
         started = time.perf_counter()
         text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
-        if self.ungated:
-            self.ungated -= 1
-            marks = list(map(int.__lt__, starts, ends))  # every non-empty text
-        else:
-            marks = self.gate.candidates_in(text, starts, ends, headers)
-            if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
-                self.ungated = _UNGATED_BATCHES
-        self.detect += time.perf_counter() - started
         self.chars += chars
-        # The candidates' texts, contexts and locations, as ``cell`` would make each one's
-        # segment: its text as joined, its header, its location (a cell's made only when a
-        # finding needs it: most candidates hold none).
-        texts: list[str] = []
+        owners = _Owners(pieces)
+        memo = self.memo
+        todo: Sequence[int]
+        if memo is None or memo.labelled(headers):
+            todo = range(len(starts))
+            marks = self._marks(text, starts, ends, headers)
+            self.detect += time.perf_counter() - started
+            texts = [text[starts[index] : ends[index]] for index in compress(todo, marks)]
+            found = self._scan_marked(texts, headers, owners, todo, marks)
+            for findings in found:
+                if findings:  # most candidates hold none
+                    self._record(findings)
+            return
+        every = list(map(text.__getitem__, map(slice, starts, ends)))
+        keys: list[Key | None] = list(zip(headers, every, strict=True))
+        owners.hide_unusable(keys)
+        known = memo.lookup(keys)
+        todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
+        if len(todo) == len(known):
+            marks = self._marks(text, starts, ends, headers)
+        else:
+            marks = self._marks_of([every[i] for i in todo], [headers[i] for i in todo])
+        self.detect += time.perf_counter() - started
+        candidates = list(compress(todo, marks))
+        texts = [every[index] for index in candidates]
+        found = self._scan_marked(texts, headers, owners, todo, marks)
+        for index in compress(todo, map(not_, marks)):
+            memo.keep(keys[index], NOTHING)
+        for index, findings in zip(candidates, found, strict=True):
+            memo.keep(keys[index], findings)
+        self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
+
+    def _scan_marked(
+        self,
+        texts: list[str],
+        headers: list[str],
+        owners: _Owners,
+        todo: Sequence[int],
+        marks: list[bool],
+    ) -> list[list[Finding]]:
+        """The findings of the marked texts of ``todo`` (``texts``: theirs), each one's, in
+        order. Their contexts and locations as ``cell`` would make each one's segment: its
+        header, its location (a cell's made only when a finding needs it: most candidates
+        hold none)."""
         contexts: list[str] = []
         locations = _CandidateLocations()
-        index = 0
-        for segment, lo, hi in pieces:
-            if lo < 0:
-                if marks[index]:
-                    texts.append(text[starts[index] : ends[index]])
-                    contexts.append(headers[index])
-                    locations.add(segment.location)
-                index += 1
-                continue
-            cells = segment.cells
-            assert cells is not None
-            stop = index + hi - lo
-            for at in compress(range(index, stop), marks[index:stop]):
-                texts.append(text[starts[at] : ends[at]])
-                contexts.append(headers[at])
-                locations.add_cell(cells, lo + at - index)
-            index = stop
-        self._scan_together(texts, contexts, locations)
+        for index in compress(todo, marks):
+            contexts.append(headers[index])
+            owners.locate_into(locations, index)
+        return self._scan_candidates(texts, contexts, locations)
 
-    def _scan_together(
-        self, texts: list[str], contexts: list[str], locations: _CandidateLocations
+    def _record_in_order(
+        self,
+        known: list[tuple[Finding, ...] | None],
+        scanned: dict[int, list[Finding]],
+        owners: _Owners,
     ) -> None:
-        """The candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does
-        for the gateway, equal to scanning each alone), its findings taken cell by cell in
-        order, as ``_scan_one`` would have taken them. A scan's fixed cost (normalizing,
-        indexing, the prefilter pass) was most of a sheet's detection time, paid per cell.
+        """Each text's findings in the batch's order: a scanned one's as found, a
+        remembered one's in its own location (made only for the previews)."""
+        held = [index for index, findings in scanned.items() if findings]
+        held += compress(range(len(known)), known)  # remembered with findings
+        held.sort()
+        for index in held:
+            remembered = known[index]
+            if remembered is None:
+                self._record(scanned[index])
+            else:
+                self._record(remembered, owners, index)
+
+    def _marks(
+        self, text: str, starts: list[int], ends: list[int], headers: list[str]
+    ) -> list[bool]:
+        """The gate's candidates among the joined texts (every non-empty one while ungated)."""
+        if self.ungated:
+            self.ungated -= 1
+            return list(map(int.__lt__, starts, ends))
+        return self._dense(self.gate.candidates_in(text, starts, ends, headers))
+
+    def _marks_of(self, texts: list[str], headers: list[str]) -> list[bool]:
+        """The same for texts apart."""
+        if not texts:
+            return []
+        if self.ungated:
+            self.ungated -= 1
+            return list(map(bool, texts))
+        return self._dense(self.gate.candidates(texts, headers))
+
+    def _dense(self, marks: list[bool]) -> list[bool]:
+        if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
+            self.ungated = _UNGATED_BATCHES
+        return marks
+
+    def _scan_candidates(
+        self, texts: list[str], contexts: list[str], locations: _CandidateLocations
+    ) -> list[list[Finding]]:
+        """Each candidate's findings, in the order of its own scan (by start, end, type): the
+        candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does for the
+        gateway, equal to scanning each alone). A scan's fixed cost (normalizing, indexing,
+        the prefilter pass) was most of a sheet's detection time, paid per cell.
 
         Each finding names its cell's own ``Location`` object, which says whose it is; when
         two candidates share one object (never from a sheet), they are scanned one by one."""
-        if len(texts) < 2 or locations.shared():
-            for one in zip(texts, locations, contexts, strict=True):
-                self._scan_one(Segment(*one), counted=True)
-            return
         started = time.perf_counter()
+        if len(texts) < 2 or locations.shared():
+            by_cell = [
+                self.scanner.scan(Segment(*one))
+                for one in zip(texts, locations, contexts, strict=True)
+            ]
+            self.detect += time.perf_counter() - started
+            return by_cell
         found = self.scanner.scan(packed(texts, contexts, locations))
         self.detect += time.perf_counter() - started
         owner = locations.owners()
-        by_cell: list[list[Finding]] = [[] for _ in texts]
+        by_cell = [[] for _ in texts]
         for finding in found:  # in the order of each cell's own scan: by start, end, type
             by_cell[owner[id(finding.location)]].append(finding)
-        for findings in by_cell:
-            if findings:  # most candidates hold none
-                self._record(findings)
+        return by_cell
 
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:
@@ -527,10 +652,16 @@ class _Scan:
         self.detect += time.perf_counter() - started
         self._record(found)
 
-    def _record(self, found: list[Finding]) -> None:
+    def _record(
+        self, found: Sequence[Finding], owners: _Owners | None = None, index: int = -1
+    ) -> None:
+        """``owners`` and ``index``: the findings are a remembered cell's (``cellmemo``),
+        recorded as text ``index`` of the batch's own; a cell is no name, so it masks none."""
         self.found += len(found)
-        # A member's name comes before what it holds: masked from here on (dlp.identifiers).
-        self.names.update(names_of(found))
+        if owners is None:
+            # A member's name comes before what it holds: masked from here on (identifiers).
+            self.names.update(names_of(found))
+        where: Location | None = None
         for finding in found:
             clauses = clauses_for(finding.entity_type, finding.category, self.scanner.categories)
             self.counts[finding.entity_type] += 1
@@ -538,9 +669,13 @@ class _Scan:
             for clause in clauses:
                 self.clauses[clause] += 1
             if len(self.findings) < r.MAX_PREVIEWS:
+                if owners is None:
+                    where = finding.location
+                elif where is None:
+                    where = owners.location_of(index)
                 self.findings.append(
                     {
-                        "location": renamed(finding.location, self.names).masked(),
+                        "location": renamed(where, self.names).masked(),
                         "entity_type": finding.entity_type,
                         "category": finding.category.value,
                         "clauses": list(clauses),

@@ -1,0 +1,114 @@
+"""What a cell held, remembered by its text and header: a sheet repeats its cells.
+
+A roster's grade column holds seven values in a thousand rows, its teacher column a dozen
+names, a schedule's room column the same rooms in every file. The scan of a cell alone depends
+on its text and its header only (the header is its context; ``dlp.export.batching`` and
+``celltable.packed`` hold a packed scan to each cell's own), so a cell seen before needs neither
+the gate nor the scan again: its findings are those of the first one, in its own location.
+
+Two things would break that, and the memo stays out of their way:
+
+- A packed scan gives a cell under a column-label header ("ID") the label as context only in
+  a table whose header row (every header of the packed scan) names a student-record column
+  (``ContextRule.column_label``): there a cell's findings depend on the other cells scanned
+  with it. A batch that holds a cell under such a header is scanned without the memo, exactly
+  as before.
+- A location can change a finding: text read by OCR lowers its score, a text file's findings
+  carry their line. Only cells of tables whose locations carry neither are remembered
+  (``usable``), and a file's name parts never (they mask the names they are in).
+
+What it keeps: cells that held nothing, across files (as the gate keeps short texts' context
+phrases); cells that held findings, for the file being scanned only (``forget_findings``), so
+that no value found in one file outlives that file's scan. Short texts only, and at most
+``MAX_CELLS`` of them (then it starts over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dlp.detect.text_index import skeleton_words
+from dlp.engine import Scanner
+from dlp.extract.celltable import CellLocations
+from dlp.extract.ocrmark import ocr_confidence
+from dlp.identifiers import FILE_NAME
+from dlp.model import SUBJECT_PART, CellTable, Finding, Location
+
+MAX_CELLS = 65_536
+MAX_CHARS = 64  # a longer cell is rarely repeated: scanned every time, never kept
+NOTHING: tuple[Finding, ...] = ()
+
+Key = tuple[str, str]  # (header, text)
+
+
+class CellMemo:
+    """{(header, text): the findings of a cell with that header and text, scanned alone}."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.cells: dict[Key, tuple[Finding, ...]] = {}
+        self._found: list[Key] = []  # the keys of cells with findings, forgotten after a file
+        self._labels = _column_labels(scanner)
+        self._labelled: dict[str, bool] = {}
+
+    def lookup(self, keys: Iterable[Key | None]) -> list[tuple[Finding, ...] | None]:
+        """Each key's findings, None where it is not known (or None)."""
+        cells: dict[Key | None, tuple[Finding, ...]] = self.cells  # type: ignore[assignment]
+        return list(map(cells.get, keys))
+
+    def labelled(self, headers: Iterable[str]) -> bool:
+        """Whether any of ``headers`` is a column label (see the module's docstring)."""
+        known = self._labelled
+        for header in set(headers):
+            is_label = known.get(header)
+            if is_label is None:
+                is_label = known[header] = " ".join(skeleton_words(header)) in self._labels
+            if is_label:
+                return True
+        return False
+
+    def keep(self, key: Key | None, findings: Sequence[Finding]) -> None:
+        """Remember the findings of a cell (None: a text that may not be remembered)."""
+        if key is None or len(key[1]) > MAX_CHARS:
+            return
+        cells = self.cells
+        if len(cells) >= MAX_CELLS:
+            cells.clear()
+            self._found.clear()
+        if findings:
+            cells[key] = tuple(findings)
+            self._found.append(key)
+        else:
+            cells[key] = NOTHING
+
+    def forget_findings(self) -> None:
+        """Drop every remembered cell that held a finding (at the end of each file)."""
+        cells = self.cells
+        for key in self._found:
+            cells.pop(key, None)
+        self._found.clear()
+
+
+def usable(cells: CellTable) -> bool:
+    """Whether every cell of the table is located without OCR, text position or name part."""
+    locations = cells.locations
+    if type(locations) is CellLocations:
+        return all(_plain(base) for _, base in locations.bases)
+    return not locations and _plain(cells.base)
+
+
+def _plain(location: Location) -> bool:
+    return (
+        location.text_at is None
+        and location.part not in (FILE_NAME, SUBJECT_PART)
+        and ocr_confidence(location) is None
+    )
+
+
+def _column_labels(scanner: Scanner) -> frozenset[str]:
+    """Every header that some recognizer reads as a column label, as ``column_label``
+    compares them (by their skeleton words)."""
+    return frozenset(
+        " ".join(skeleton_words(word))
+        for recognizer in scanner.pattern_recognizers
+        for word in recognizer.context_rule.columns
+    )
