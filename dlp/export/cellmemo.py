@@ -36,23 +36,26 @@ from dlp.model import SUBJECT_PART, CellTable, Finding, Location
 
 MAX_CELLS = 65_536
 MAX_CHARS = 64  # a longer cell is rarely repeated: scanned every time, never kept
-NOTHING: tuple[Finding, ...] = ()
+NOTHING: Held = ()
 
 Key = tuple[str, str]  # (header, text)
+# A cell's findings; once a file's previews are all taken, only their entity types (a name
+# part's findings aside, which are never remembered).
+Held = tuple[Finding | str, ...]
 
 
 class CellMemo:
     """{(header, text): the findings of a cell with that header and text, scanned alone}."""
 
     def __init__(self, scanner: Scanner) -> None:
-        self.cells: dict[Key, tuple[Finding, ...]] = {}
+        self.cells: dict[Key, Held] = {}
         self._found: list[Key] = []  # the keys of cells with findings, forgotten after a file
         self._labels = _column_labels(scanner)
         self._labelled: dict[str, bool] = {}
 
-    def lookup(self, keys: Iterable[Key | None]) -> list[tuple[Finding, ...] | None]:
+    def lookup(self, keys: Iterable[Key | None]) -> list[Held | None]:
         """Each key's findings, None where it is not known (or None)."""
-        cells: dict[Key | None, tuple[Finding, ...]] = self.cells  # type: ignore[assignment]
+        cells: dict[Key | None, Held] = self.cells  # type: ignore[assignment]
         return list(map(cells.get, keys))
 
     def labelled(self, headers: Iterable[str]) -> bool:
@@ -66,7 +69,7 @@ class CellMemo:
                 return True
         return False
 
-    def keep(self, key: Key | None, findings: Sequence[Finding]) -> None:
+    def keep(self, key: Key | None, findings: Sequence[Finding | str]) -> None:
         """Remember the findings of a cell (None: a text that may not be remembered)."""
         if key is None or len(key[1]) > MAX_CHARS:
             return

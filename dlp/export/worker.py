@@ -18,7 +18,7 @@ import weakref
 import zipfile
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate, compress, repeat
 from operator import is_, not_
@@ -33,7 +33,7 @@ from dlp.export.batching import (
     CandidateGate,
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
-from dlp.export.cellmemo import NOTHING, CellMemo, Key, usable
+from dlp.export.cellmemo import NOTHING, CellMemo, Held, Key, usable
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -42,7 +42,15 @@ from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import CellLocations, cell, cell_lengths, long_cells, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
-from dlp.model import CellTable, Finding, Location, Segment, Unscannable, UnscannableReason
+from dlp.model import (
+    SUBJECT_PART,
+    CellTable,
+    Finding,
+    Location,
+    Segment,
+    Unscannable,
+    UnscannableReason,
+)
 from dlp.packing import Run, join_runs
 
 _CHUNK = 1024 * 1024
@@ -178,14 +186,41 @@ class _Owners:
                 size = 1 if lo < 0 else hi - lo
                 keys[first : first + size] = repeat(None, size)
 
-    def locate_into(self, locations: _CandidateLocations, index: int) -> None:
-        number = self.piece_of[index]
-        segment, lo, _ = self.pieces[number]
-        cells = segment.cells
-        if lo < 0 or cells is None:
-            locations.add(segment.location)
-        else:
-            locations.add_cell(cells, lo + index - self.firsts[number])
+    def locations(self, indexes: Iterable[int]) -> _CandidateLocations:
+        """The locations of the texts at ``indexes`` (a cell's made when asked for)."""
+        locations = _CandidateLocations()
+        for index in indexes:
+            number = self.piece_of[index]
+            segment, lo, _ = self.pieces[number]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                locations.add(segment.location)
+            else:
+                locations.add_cell(cells, lo + index - self.firsts[number])
+        return locations
+
+    def stand_ins(self, indexes: list[int]) -> list[Location]:
+        """Locations for the texts at ``indexes`` to be scanned under when their findings are
+        only counted: a cell of a plainly located table gets a stand-in, any other text its
+        own location (see ``_Scan._tally_candidates``)."""
+        plain: dict[int, bool] = {}
+        located: list[Location] = []
+        for number, index in enumerate(indexes):
+            piece = self.piece_of[index]
+            segment, lo, _ = self.pieces[piece]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                located.append(segment.location)
+                continue
+            usable_cells = plain.get(piece)
+            if usable_cells is None:
+                usable_cells = plain[piece] = usable(cells)
+            located.append(
+                _stand_in(number)
+                if usable_cells
+                else cells.location(lo + index - self.firsts[piece])
+            )
+        return located
 
     def location_of(self, index: int) -> Location:
         number = self.piece_of[index]
@@ -194,6 +229,62 @@ class _Owners:
         if lo < 0 or cells is None:
             return segment.location
         return cells.location(lo + index - self.firsts[number])
+
+
+# Locations that stand in for plainly located cells whose findings are only counted, one
+# per place in a batch's candidates (``_Scan._tally_candidates``); never in a finding.
+_STAND_INS: list[Location] = []
+_NAME_PARTS = (FILE_NAME, SUBJECT_PART)
+
+
+def _stand_in(number: int) -> Location:
+    while len(_STAND_INS) <= number:
+        _STAND_INS.append(Location())
+    return _STAND_INS[number]
+
+
+class _Tally:
+    """A scan's ``take`` that counts: each finding's entity type goes to its text's list
+    (``owner``: the text's number by its location's id; None: one text, one list) and the
+    finding is not made, but for a name part's, which masks its name."""
+
+    __slots__ = ("lists", "owner")
+
+    def __init__(self, lists: list[Any], owner: dict[int, int] | None = None) -> None:
+        self.lists = lists
+        self.owner = owner
+
+    def __call__(self, entity_type: str, location: Location) -> bool:
+        if location.part in _NAME_PARTS:
+            return True
+        owner = self.owner
+        (self.lists if owner is None else self.lists[owner[id(location)]]).append(entity_type)
+        return False
+
+
+class _Slices(Sequence[str]):
+    """The joined texts of a batch, each cut out when asked for."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
+        self.text = text
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.text[self.starts[index] : self.ends[index]]
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -503,6 +594,10 @@ class _Scan:
                 index = stop
         return True
 
+    def _counting(self) -> bool:
+        """Whether every preview is taken: what is left of the file only counts."""
+        return len(self.findings) >= r.MAX_PREVIEWS
+
     def _full(self) -> bool:
         if self.task.max_findings and self.found >= self.task.max_findings:
             self.truncated = True
@@ -529,71 +624,93 @@ class _Scan:
         owners = _Owners(pieces)
         memo = self.memo
         todo: Sequence[int]
+        known: list[Held | None] | None = None
+        keys: list[Key | None] = []
         if memo is None or memo.labelled(headers):
             todo = range(len(starts))
             marks = self._marks(text, starts, ends, headers)
-            self.detect += time.perf_counter() - started
-            texts = [text[starts[index] : ends[index]] for index in compress(todo, marks)]
-            found = self._scan_marked(texts, headers, owners, todo, marks)
-            for findings in found:
-                if findings:  # most candidates hold none
-                    self._record(findings)
-            return
-        every = list(map(text.__getitem__, map(slice, starts, ends)))
-        keys: list[Key | None] = list(zip(headers, every, strict=True))
-        owners.hide_unusable(keys)
-        known = memo.lookup(keys)
-        todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
-        if len(todo) == len(known):
-            marks = self._marks(text, starts, ends, headers)
+            every: Sequence[str] = _Slices(text, starts, ends)
         else:
-            marks = self._marks_of([every[i] for i in todo], [headers[i] for i in todo])
+            every = list(map(text.__getitem__, map(slice, starts, ends)))
+            keys = list(zip(headers, every, strict=True))
+            owners.hide_unusable(keys)
+            known = memo.lookup(keys)
+            todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
+            if len(todo) == len(known):
+                marks = self._marks(text, starts, ends, headers)
+            else:
+                marks = self._marks_of([every[i] for i in todo], [headers[i] for i in todo])
         self.detect += time.perf_counter() - started
         candidates = list(compress(todo, marks))
         texts = [every[index] for index in candidates]
-        found = self._scan_marked(texts, headers, owners, todo, marks)
-        for index in compress(todo, map(not_, marks)):
-            memo.keep(keys[index], NOTHING)
-        for index, findings in zip(candidates, found, strict=True):
-            memo.keep(keys[index], findings)
-        self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
-
-    def _scan_marked(
-        self,
-        texts: list[str],
-        headers: list[str],
-        owners: _Owners,
-        todo: Sequence[int],
-        marks: list[bool],
-    ) -> list[list[Finding]]:
-        """The findings of the marked texts of ``todo`` (``texts``: theirs), each one's, in
-        order. Their contexts and locations as ``cell`` would make each one's segment: its
-        header, its location (a cell's made only when a finding needs it: most candidates
-        hold none)."""
-        contexts: list[str] = []
-        locations = _CandidateLocations()
-        for index in compress(todo, marks):
-            contexts.append(headers[index])
-            owners.locate_into(locations, index)
-        return self._scan_candidates(texts, contexts, locations)
+        contexts = [headers[index] for index in candidates]
+        found: Sequence[Sequence[Finding | str]]
+        counting = self._counting()
+        if counting:
+            found = self._tally_candidates(texts, contexts, owners, candidates)
+        else:
+            found = self._scan_candidates(texts, contexts, owners.locations(candidates))
+        if known is not None:
+            assert memo is not None
+            for index in compress(todo, map(not_, marks)):
+                memo.keep(keys[index], NOTHING)
+            for number, index in enumerate(candidates):
+                memo.keep(keys[index], found[number])
+        if counting:
+            self._count_all(found, known)
+        else:
+            self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _record_in_order(
         self,
-        known: list[tuple[Finding, ...] | None],
-        scanned: dict[int, list[Finding]],
+        known: list[Held | None] | None,
+        scanned: dict[int, Sequence[Finding | str]],
         owners: _Owners,
     ) -> None:
         """Each text's findings in the batch's order: a scanned one's as found, a
         remembered one's in its own location (made only for the previews)."""
         held = [index for index, findings in scanned.items() if findings]
-        held += compress(range(len(known)), known)  # remembered with findings
-        held.sort()
+        if known is not None:
+            held += compress(range(len(known)), known)  # remembered with findings
+            held.sort()
         for index in held:
-            remembered = known[index]
+            remembered = known[index] if known is not None else None
             if remembered is None:
                 self._record(scanned[index])
             else:
                 self._record(remembered, owners, index)
+
+    def _count_all(
+        self, found: Sequence[Sequence[Finding | str]], known: list[Held | None] | None
+    ) -> None:
+        """The batch's findings counted, in no order (no preview is left to take): entity
+        types, and the findings a name part held (``_tally``), which mask their names."""
+        types: list[str] = []
+        named: list[Finding] = []
+        for held in found:  # a text's findings are all entity types, or all a name's
+            if held and isinstance(held[0], Finding):
+                named += held  # type: ignore[arg-type]
+            else:
+                types += held  # type: ignore[arg-type]
+        for remembered in compress(known, known) if known is not None else ():
+            assert remembered is not None  # (a cell's: no name)
+            if isinstance(remembered[0], str):
+                types += remembered  # type: ignore[arg-type]
+            else:
+                types += [finding.entity_type for finding in remembered]  # type: ignore[union-attr]
+        if named:
+            self._record(named)
+        self._count_types(types)
+
+    def _count_types(self, types: list[str]) -> None:
+        self.found += len(types)
+        self.counts.update(types)
+        category_of = self.scanner.category_of
+        for entity_type, times in Counter(types).items():
+            category = category_of(entity_type)
+            self.categories[category.value] += times
+            for clause in clauses_for(entity_type, category, self.scanner.categories):
+                self.clauses[clause] += times
 
     def _marks(
         self, text: str, starts: list[int], ends: list[int], headers: list[str]
@@ -644,25 +761,58 @@ class _Scan:
             by_cell[owner[id(finding.location)]].append(finding)
         return by_cell
 
+    def _tally_candidates(
+        self, texts: list[str], contexts: list[str], owners: _Owners, candidates: list[int]
+    ) -> list[list[Finding | str]]:
+        """``_scan_candidates`` for counting only: each candidate's findings as their entity
+        types, but for a name part's, which are findings (they mask the name). The preview
+        and digest of a finding, and its cell's location, are most of what it costs.
+
+        A cell of a plainly located table (``cellmemo.usable``) is scanned under a stand-in
+        location of its own (``_STAND_INS``): the scan reads a cell's location only for OCR
+        and a text file's lines, which such a cell has neither of, and ``take`` refuses
+        every finding made in one, so no stand-in is ever seen."""
+        locations = owners.stand_ins(candidates)
+        started = time.perf_counter()
+        by_cell: list[list[Finding | str]] = [[] for _ in texts]
+        if len(texts) < 2 or len(set(map(id, locations))) < len(locations):
+            for number, one in enumerate(zip(texts, locations, contexts, strict=True)):
+                by_cell[number] += self.scanner.scan(Segment(*one), _Tally(by_cell[number]))
+        else:
+            owner = dict(zip(map(id, locations), range(len(locations)), strict=True))
+            found = self.scanner.scan(packed(texts, contexts, locations), _Tally(by_cell, owner))
+            for finding in found:
+                by_cell[owner[id(finding.location)]].append(finding)
+        self.detect += time.perf_counter() - started
+        return by_cell
+
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:
             self.chars += len(segment.text)
         started = time.perf_counter()
+        if self._counting():
+            held: list[Finding | str] = []
+            held += self.scanner.scan(segment, _Tally(held))
+            self.detect += time.perf_counter() - started
+            self._count_all([held], None)
+            return
         found = self.scanner.scan(segment)
         self.detect += time.perf_counter() - started
         self._record(found)
 
     def _record(
-        self, found: Sequence[Finding], owners: _Owners | None = None, index: int = -1
+        self, found: Sequence[Finding | str], owners: _Owners | None = None, index: int = -1
     ) -> None:
         """``owners`` and ``index``: the findings are a remembered cell's (``cellmemo``),
         recorded as text ``index`` of the batch's own; a cell is no name, so it masks none."""
         self.found += len(found)
         if owners is None:
             # A member's name comes before what it holds: masked from here on (identifiers).
-            self.names.update(names_of(found))
+            self.names.update(names_of(found))  # type: ignore[arg-type]
         where: Location | None = None
         for finding in found:
+            # (entity types alone are only counted, once every preview is taken)
+            assert isinstance(finding, Finding)
             clauses = clauses_for(finding.entity_type, finding.category, self.scanner.categories)
             self.counts[finding.entity_type] += 1
             self.categories[finding.category.value] += 1
