@@ -20,6 +20,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import accumulate, compress, repeat
 from operator import is_, not_
 from typing import IO, Any, overload
@@ -199,29 +200,6 @@ class _Owners:
                 locations.add_cell(cells, lo + index - self.firsts[number])
         return locations
 
-    def stand_ins(self, indexes: list[int]) -> list[Location]:
-        """Locations for the texts at ``indexes`` to be scanned under when their findings are
-        only counted: a cell of a plainly located table gets a stand-in, any other text its
-        own location (see ``_Scan._tally_candidates``)."""
-        plain: dict[int, bool] = {}
-        located: list[Location] = []
-        for number, index in enumerate(indexes):
-            piece = self.piece_of[index]
-            segment, lo, _ = self.pieces[piece]
-            cells = segment.cells
-            if lo < 0 or cells is None:
-                located.append(segment.location)
-                continue
-            usable_cells = plain.get(piece)
-            if usable_cells is None:
-                usable_cells = plain[piece] = usable(cells)
-            located.append(
-                _stand_in(number)
-                if usable_cells
-                else cells.location(lo + index - self.firsts[piece])
-            )
-        return located
-
     def location_of(self, index: int) -> Location:
         number = self.piece_of[index]
         segment, lo, _ = self.pieces[number]
@@ -230,9 +208,27 @@ class _Owners:
             return segment.location
         return cells.location(lo + index - self.firsts[number])
 
+    def plain(self, indexes: list[int]) -> list[bool]:
+        """For each text at ``indexes``: whether it is a cell of a plainly located table
+        (``cellmemo.usable``), which may be scanned under a stand-in location."""
+        usable_pieces: dict[int, bool] = {}
+        flags: list[bool] = []
+        for index in indexes:
+            piece = self.piece_of[index]
+            segment, lo, _ = self.pieces[piece]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                flags.append(False)
+                continue
+            flag = usable_pieces.get(piece)
+            if flag is None:
+                flag = usable_pieces[piece] = usable(cells)
+            flags.append(flag)
+        return flags
+
 
 # Locations that stand in for plainly located cells whose findings are only counted, one
-# per place in a batch's candidates (``_Scan._tally_candidates``); never in a finding.
+# per place in a batch's candidates (``_Cut``); never in a finding.
 _STAND_INS: list[Location] = []
 _NAME_PARTS = (FILE_NAME, SUBJECT_PART)
 
@@ -243,22 +239,71 @@ def _stand_in(number: int) -> Location:
     return _STAND_INS[number]
 
 
-class _Tally:
-    """A scan's ``take`` that counts: each finding's entity type goes to its text's list
-    (``owner``: the text's number by its location's id; None: one text, one list) and the
-    finding is not made, but for a name part's, which masks its name."""
+class _Cut(Sequence[Location]):
+    """The candidates' locations for their scan, and its ``take``: which findings are made.
 
-    __slots__ = ("lists", "owner")
+    A file shows its first ``MAX_PREVIEWS`` findings; the rest are only counted, and the
+    masked preview, digest and cell location of a finding are most of what it costs. So a
+    candidate's findings are made while a preview may still be left for it (``left``, less
+    the findings of remembered cells before it, ``before[n]``, and those made so far), all
+    of them, whichever of the cell's comes first; past that, ``take`` refuses each one and
+    keeps its entity type in the candidate's list (``lists``). A name part's findings are
+    always made: they mask the name.
 
-    def __init__(self, lists: list[Any], owner: dict[int, int] | None = None) -> None:
-        self.lists = lists
-        self.owner = owner
+    A refused candidate that is a cell of a plainly located table (``plain``) is scanned
+    under a stand-in location: the scan reads a cell's location only for OCR and a text
+    file's lines, which such a cell has neither of, and no finding is made in it. Whether a
+    candidate gets its own location or a stand-in is asked before ``take`` is, with the
+    same rule: the scan asks each match's location, in order, then ``take``.
+    """
 
-    def __call__(self, entity_type: str, location: Location) -> bool:
-        if location.part in _NAME_PARTS:
+    __slots__ = ("accepted", "before", "left", "lists", "open", "owner", "plain", "real")
+
+    def __init__(
+        self, real: _CandidateLocations, plain: list[bool], before: list[int], left: int
+    ) -> None:
+        self.real = real
+        self.plain = plain
+        self.before = before
+        self.left = left
+        self.accepted = 0
+        self.open = -1  # the candidate whose findings are being made
+        self.lists: list[list[Finding | str]] = [[] for _ in plain]
+        self.owner: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        location = (
+            self.real[index] if self._makes(index) or not self.plain[index] else _stand_in(index)
+        )
+        self.owner[id(location)] = index
+        return location
+
+    def _makes(self, number: int) -> bool:
+        return number == self.open or self.left - self.before[number] - self.accepted > 0
+
+    def take(self, entity_type: str, location: Location) -> bool:
+        number = self.owner[id(location)]
+        return self.take_for(number, entity_type, location)
+
+    def take_for(self, number: int, entity_type: str, location: Location) -> bool:
+        if self._makes(number) or location.part in _NAME_PARTS:
+            self.open = number
+            self.accepted += 1
             return True
-        owner = self.owner
-        (self.lists if owner is None else self.lists[owner[id(location)]]).append(entity_type)
+        self.lists[number].append(entity_type)
         return False
 
 
@@ -285,6 +330,15 @@ class _Slices(Sequence[str]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         return self.text[self.starts[index] : self.ends[index]]
+
+
+def _remembered_before(known: list[Held | None], candidates: list[int]) -> list[int] | None:
+    """For each candidate, how many findings the remembered cells before it hold (None:
+    none at all)."""
+    if not any(known):
+        return None
+    counts = list(accumulate(len(held) if held else 0 for held in known))
+    return [counts[index - 1] if index else 0 for index in candidates]
 
 
 def config_key(config: DetectionConfig) -> str:
@@ -594,9 +648,10 @@ class _Scan:
                 index = stop
         return True
 
-    def _counting(self) -> bool:
-        """Whether every preview is taken: what is left of the file only counts."""
-        return len(self.findings) >= r.MAX_PREVIEWS
+    def _previews_left(self) -> int | None:
+        """How many more findings the file shows (past them, findings are only counted:
+        ``_Cut``); None: every finding is made."""
+        return max(r.MAX_PREVIEWS - len(self.findings), 0)
 
     def _full(self) -> bool:
         if self.task.max_findings and self.found >= self.task.max_findings:
@@ -645,21 +700,25 @@ class _Scan:
         texts = [every[index] for index in candidates]
         contexts = [headers[index] for index in candidates]
         found: Sequence[Sequence[Finding | str]]
-        counting = self._counting()
-        if counting:
-            found = self._tally_candidates(texts, contexts, owners, candidates)
-        else:
+        left = self._previews_left()
+        if left is None:
             found = self._scan_candidates(texts, contexts, owners.locations(candidates))
+        else:
+            before = _remembered_before(known, candidates) if known is not None else None
+            cut = _Cut(
+                owners.locations(candidates),
+                owners.plain(candidates),
+                before or [0] * len(candidates),
+                left,
+            )
+            found = self._cut_candidates(texts, contexts, cut)
         if known is not None:
             assert memo is not None
             for index in compress(todo, map(not_, marks)):
                 memo.keep(keys[index], NOTHING)
             for number, index in enumerate(candidates):
                 memo.keep(keys[index], found[number])
-        if counting:
-            self._count_all(found, known)
-        else:
-            self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
+        self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _record_in_order(
         self,
@@ -668,39 +727,28 @@ class _Scan:
         owners: _Owners,
     ) -> None:
         """Each text's findings in the batch's order: a scanned one's as found, a
-        remembered one's in its own location (made only for the previews)."""
+        remembered one's in its own location (made only for the previews). Entity types
+        alone (findings only counted, past the previews: ``_Cut``) are counted together."""
         held = [index for index, findings in scanned.items() if findings]
         if known is not None:
             held += compress(range(len(known)), known)  # remembered with findings
             held.sort()
+        counted: list[str] = []
         for index in held:
             remembered = known[index] if known is not None else None
-            if remembered is None:
-                self._record(scanned[index])
+            findings = scanned[index] if remembered is None else remembered
+            if isinstance(findings[0], str):  # (a text's are all made, or all counted)
+                counted += findings  # type: ignore[arg-type]
+            elif len(self.findings) >= r.MAX_PREVIEWS:
+                counted += [finding.entity_type for finding in findings]  # type: ignore[union-attr]
+                if remembered is None:
+                    self.names.update(names_of(findings))  # type: ignore[arg-type]
+            elif remembered is None:
+                self._record(findings)
             else:
                 self._record(remembered, owners, index)
-
-    def _count_all(
-        self, found: Sequence[Sequence[Finding | str]], known: list[Held | None] | None
-    ) -> None:
-        """The batch's findings counted, in no order (no preview is left to take): entity
-        types, and the findings a name part held (``_tally``), which mask their names."""
-        types: list[str] = []
-        named: list[Finding] = []
-        for held in found:  # a text's findings are all entity types, or all a name's
-            if held and isinstance(held[0], Finding):
-                named += held  # type: ignore[arg-type]
-            else:
-                types += held  # type: ignore[arg-type]
-        for remembered in compress(known, known) if known is not None else ():
-            assert remembered is not None  # (a cell's: no name)
-            if isinstance(remembered[0], str):
-                types += remembered  # type: ignore[arg-type]
-            else:
-                types += [finding.entity_type for finding in remembered]  # type: ignore[union-attr]
-        if named:
-            self._record(named)
-        self._count_types(types)
+        if counted:
+            self._count_types(counted)
 
     def _count_types(self, types: list[str]) -> None:
         self.found += len(types)
@@ -761,40 +809,35 @@ class _Scan:
             by_cell[owner[id(finding.location)]].append(finding)
         return by_cell
 
-    def _tally_candidates(
-        self, texts: list[str], contexts: list[str], owners: _Owners, candidates: list[int]
+    def _cut_candidates(
+        self, texts: list[str], contexts: list[str], cut: _Cut
     ) -> list[list[Finding | str]]:
-        """``_scan_candidates`` for counting only: each candidate's findings as their entity
-        types, but for a name part's, which are findings (they mask the name). The preview
-        and digest of a finding, and its cell's location, are most of what it costs.
-
-        A cell of a plainly located table (``cellmemo.usable``) is scanned under a stand-in
-        location of its own (``_STAND_INS``): the scan reads a cell's location only for OCR
-        and a text file's lines, which such a cell has neither of, and ``take`` refuses
-        every finding made in one, so no stand-in is ever seen."""
-        locations = owners.stand_ins(candidates)
+        """``_scan_candidates``, making only the findings a preview may be left for, and
+        only counting the others (``_Cut``): each candidate's findings, or entity types."""
         started = time.perf_counter()
-        by_cell: list[list[Finding | str]] = [[] for _ in texts]
-        if len(texts) < 2 or len(set(map(id, locations))) < len(locations):
-            for number, one in enumerate(zip(texts, locations, contexts, strict=True)):
-                by_cell[number] += self.scanner.scan(Segment(*one), _Tally(by_cell[number]))
+        lists = cut.lists
+        if len(texts) < 2 or cut.real.shared():
+            for number, text in enumerate(texts):
+                location = cut.real[number]
+                take = partial(cut.take_for, number)
+                lists[number] += self.scanner.scan(Segment(text, location, contexts[number]), take)
         else:
-            owner = dict(zip(map(id, locations), range(len(locations)), strict=True))
-            found = self.scanner.scan(packed(texts, contexts, locations), _Tally(by_cell, owner))
-            for finding in found:
-                by_cell[owner[id(finding.location)]].append(finding)
+            for finding in self.scanner.scan(packed(texts, contexts, cut), cut.take):
+                lists[cut.owner[id(finding.location)]].append(finding)
         self.detect += time.perf_counter() - started
-        return by_cell
+        return lists
 
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:
             self.chars += len(segment.text)
         started = time.perf_counter()
-        if self._counting():
-            held: list[Finding | str] = []
-            held += self.scanner.scan(segment, _Tally(held))
+        left = self._previews_left()
+        if left is not None:
+            cut = _Cut(_CandidateLocations(), [False], [0], left)
+            held = cut.lists[0]
+            held += self.scanner.scan(segment, partial(cut.take_for, 0))
             self.detect += time.perf_counter() - started
-            self._count_all([held], None)
+            self._record_in_order(None, {0: held}, _Owners([]))
             return
         found = self.scanner.scan(segment)
         self.detect += time.perf_counter() - started

@@ -41,10 +41,10 @@ HEADERS = ["Student ID", "Name", "Teacher", "DOB", "Grade", "Room", "ID", "Score
 
 
 class _Made(_Scan):
-    """The worker making every finding, not only those it shows (``_tally_candidates``)."""
+    """The worker making every finding, not only those it shows (``_Cut``)."""
 
-    def _counting(self) -> bool:
-        return False
+    def _previews_left(self) -> int | None:
+        return None
 
 
 def _result(task: Task, config, items: list[Segment | Unscannable], memo: CellMemo | None):

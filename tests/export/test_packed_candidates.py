@@ -26,8 +26,8 @@ TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
 class _OneByOne(_Scan):
     """The worker as it was: each candidate scanned alone, every finding made."""
 
-    def _counting(self) -> bool:
-        return False
+    def _previews_left(self) -> int | None:
+        return None
 
     def _scan_candidates(
         self, texts: list[str], contexts: list[str], locations: Sequence[Location]
