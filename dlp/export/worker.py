@@ -52,7 +52,7 @@ from dlp.model import (
     Unscannable,
     UnscannableReason,
 )
-from dlp.packing import Run, join_runs
+from dlp.packing import Run, cut_runs, join_runs
 
 _CHUNK = 1024 * 1024
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -305,31 +305,6 @@ class _Cut(Sequence[Location]):
             return True
         self.lists[number].append(entity_type)
         return False
-
-
-class _Slices(Sequence[str]):
-    """The joined texts of a batch, each cut out when asked for."""
-
-    __slots__ = ("ends", "starts", "text")
-
-    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
-        self.text = text
-        self.starts = starts
-        self.ends = ends
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self.text[self.starts[index] : self.ends[index]]
 
 
 def _remembered_before(known: list[Held | None], candidates: list[int]) -> list[int] | None:
@@ -674,25 +649,24 @@ class _Scan:
         if self._full():
             return
         started = time.perf_counter()
-        text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
         self.chars += chars
         owners = _Owners(pieces)
         memo = self.memo
         todo: Sequence[int]
         known: list[Held | None] | None = None
         keys: list[Key | None] = []
+        every, headers = cut_runs(pieces)
         if memo is None or memo.labelled(headers):
-            todo = range(len(starts))
+            todo = range(len(every))
+            text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
-            every: Sequence[str] = _Slices(text, starts, ends)
         else:
-            every = list(map(text.__getitem__, map(slice, starts, ends)))
             keys = list(zip(headers, every, strict=True))
             owners.hide_unusable(keys)
             known = memo.lookup(keys)
             todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
             if len(todo) == len(known):
-                marks = self._marks(text, starts, ends, headers)
+                marks = self._marks_of(every, headers)
             else:
                 marks = self._marks_of([every[i] for i in todo], [headers[i] for i in todo])
         self.detect += time.perf_counter() - started
