@@ -26,6 +26,7 @@ from dlp.extract.celltable import (
     SMALL,
     CellLocations,
     ChainedLocations,
+    TextCells,
     cell,
     cell_lengths,
     long_cells,
@@ -199,10 +200,12 @@ def cut_runs(runs: Sequence[Run]) -> tuple[list[str], list[str]]:
         if lo < 0 or cells is None:
             texts.append(segment.text)
             headers.append(segment.context)
+        elif type(cells) is TextCells:
+            texts += cells.texts[lo:hi]
+            headers += cells.headers[lo:hi] if cells.headers else repeat("", hi - lo)
         else:
-            texts += map(
-                segment.text.__getitem__, map(slice, cells.starts[lo:hi], cells.ends[lo:hi])
-            )
+            text = segment.text
+            texts += map(text.__getitem__, map(slice, cells.starts[lo:hi], cells.ends[lo:hi]))
             headers += cells.headers[lo:hi] if cells.headers else repeat("", hi - lo)
     return texts, headers
 
