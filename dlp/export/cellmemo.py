@@ -26,6 +26,7 @@ that no value found in one file outlives that file's scan. Short texts only, and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 from dlp.detect.text_index import skeleton_words
 from dlp.engine import Scanner
@@ -38,25 +39,35 @@ MAX_CELLS = 65_536
 MAX_CHARS = 64  # a longer cell is rarely repeated: scanned every time, never kept
 NOTHING: Held = ()
 
-Key = tuple[str, str]  # (header, text)
 # A cell's findings; once a file's previews are all taken, only their entity types (a name
 # part's findings aside, which are never remembered).
 Held = tuple[Finding | str, ...]
+# {text: what a cell of that text held}, for one header.
+Column = dict[str, Held]
+# What the cells of an unknown header look up in (nothing), and those that may not be
+# remembered (``usable``): neither is ever written to.
+_UNKNOWN: Column = {}
+NEVER: Column = {}
 
 
 class CellMemo:
-    """{(header, text): the findings of a cell with that header and text, scanned alone}."""
+    """{header: {text: the findings of a cell with that header and text, scanned alone}}:
+    by header first, so that a cell is looked up by its text alone (no key made per cell)."""
 
     def __init__(self, scanner: Scanner) -> None:
-        self.cells: dict[Key, Held] = {}
-        self._found: list[Key] = []  # the keys of cells with findings, forgotten after a file
+        self.columns: dict[str, Column] = {}
+        self.size = 0
+        self._found: list[tuple[str, str]] = []  # cells with findings, forgotten after a file
         self._labels = _column_labels(scanner)
         self._labelled: dict[str, bool] = {}
 
-    def lookup(self, keys: Iterable[Key | None]) -> list[Held | None]:
-        """Each key's findings, None where it is not known (or None)."""
-        cells: dict[Key | None, Held] = self.cells  # type: ignore[assignment]
-        return list(map(cells.get, keys))
+    def columns_of(self, headers: Iterable[str]) -> list[Column]:
+        """Each header's column (``NEVER``'s, later, for a cell that may not be kept)."""
+        return list(map(self.columns.get, headers, repeat(_UNKNOWN)))
+
+    def lookup(self, columns: Iterable[Column], texts: Iterable[str]) -> list[Held | None]:
+        """Each text's findings in its column, None where it is not known."""
+        return list(map(dict.get, columns, texts))
 
     def labelled(self, headers: Iterable[str]) -> bool:
         """Whether any of ``headers`` is a column label (see the module's docstring)."""
@@ -69,25 +80,32 @@ class CellMemo:
                 return True
         return False
 
-    def keep(self, key: Key | None, findings: Sequence[Finding | str]) -> None:
-        """Remember the findings of a cell (None: a text that may not be remembered)."""
-        if key is None or len(key[1]) > MAX_CHARS:
+    def keep(self, header: str, text: str, findings: Sequence[Finding | str]) -> None:
+        """Remember what a cell held."""
+        if len(text) > MAX_CHARS:
             return
-        cells = self.cells
-        if len(cells) >= MAX_CELLS:
-            cells.clear()
+        if self.size >= MAX_CELLS:
+            self.columns.clear()
             self._found.clear()
+            self.size = 0
+        column = self.columns.get(header)
+        if column is None:
+            column = self.columns[header] = {}
+        if text not in column:
+            self.size += 1
         if findings:
-            cells[key] = tuple(findings)
-            self._found.append(key)
+            column[text] = tuple(findings)
+            self._found.append((header, text))
         else:
-            cells[key] = NOTHING
+            column[text] = NOTHING
 
     def forget_findings(self) -> None:
         """Drop every remembered cell that held a finding (at the end of each file)."""
-        cells = self.cells
-        for key in self._found:
-            cells.pop(key, None)
+        columns = self.columns
+        for header, text in self._found:
+            column = columns.get(header)
+            if column is not None and column.pop(text, None) is not None:
+                self.size -= 1
         self._found.clear()
 
 

@@ -34,7 +34,7 @@ from dlp.export.batching import (
     CandidateGate,
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
-from dlp.export.cellmemo import NOTHING, CellMemo, Held, Key, usable
+from dlp.export.cellmemo import NEVER, NOTHING, CellMemo, Column, Held, usable
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -177,15 +177,15 @@ class _Owners:
             self.firsts.append(len(self.piece_of))
             self.piece_of.extend(repeat(number, 1 if lo < 0 else hi - lo))
 
-    def hide_unusable(self, keys: list[Key | None]) -> None:
-        """No key for a text the memo may not answer for: a whole segment, or a cell of a
-        table located by OCR, a text position or a name (``cellmemo.usable``)."""
+    def hide_unusable(self, columns: list[Column]) -> None:
+        """No column for a text the memo may not answer for: a whole segment, or a cell of
+        a table located by OCR, a text position or a name (``cellmemo.usable``)."""
         for number, (segment, lo, hi) in enumerate(self.pieces):
             cells = segment.cells
             if lo < 0 or cells is None or not usable(cells):
                 first = self.firsts[number]
                 size = 1 if lo < 0 else hi - lo
-                keys[first : first + size] = repeat(None, size)
+                columns[first : first + size] = repeat(NEVER, size)
 
     def locations(self, indexes: Iterable[int]) -> _CandidateLocations:
         """The locations of the texts at ``indexes`` (a cell's made when asked for)."""
@@ -654,16 +654,16 @@ class _Scan:
         memo = self.memo
         todo: Sequence[int]
         known: list[Held | None] | None = None
-        keys: list[Key | None] = []
+        columns: list[Column] = []
         every, headers = cut_runs(pieces)
         if memo is None or memo.labelled(headers):
             todo = range(len(every))
             text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
         else:
-            keys = list(zip(headers, every, strict=True))
-            owners.hide_unusable(keys)
-            known = memo.lookup(keys)
+            columns = memo.columns_of(headers)
+            owners.hide_unusable(columns)
+            known = memo.lookup(columns, every)
             todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
             if len(todo) == len(known):
                 marks = self._marks_of(every, headers)
@@ -689,9 +689,11 @@ class _Scan:
         if known is not None:
             assert memo is not None
             for index in compress(todo, map(not_, marks)):
-                memo.keep(keys[index], NOTHING)
+                if columns[index] is not NEVER:
+                    memo.keep(headers[index], every[index], NOTHING)
             for number, index in enumerate(candidates):
-                memo.keep(keys[index], found[number])
+                if columns[index] is not NEVER:
+                    memo.keep(headers[index], every[index], found[number])
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _record_in_order(

@@ -125,7 +125,8 @@ def test_a_gradebook_in_two_files_reads_the_same(tmp_path: Path, config):
         assert remembered == scanned
         assert remembered["counts"]["GRADE_VALUE"] == 600
         # What the file held is gone with it; what held nothing stays for the next one.
-        assert memo.cells and not any(memo.cells.values())
+        held = [held for column in memo.columns.values() for held in column.values()]
+        assert held and memo.size == len(held) and not any(held)
 
 
 def test_a_batch_under_a_column_label_is_scanned_as_it_was(config):
