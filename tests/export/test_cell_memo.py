@@ -41,7 +41,7 @@ HEADERS = ["Student ID", "Name", "Teacher", "DOB", "Grade", "Room", "ID", "Score
 
 
 class _Made(_Scan):
-    """The worker making every finding, not only those it shows (``_Cut``)."""
+    """The worker making every finding, not only those it shows (``PreviewCut``)."""
 
     def _previews_left(self) -> int | None:
         return None
