@@ -26,13 +26,14 @@ from dlp.extract.celltable import (
     SMALL,
     CellLocations,
     ChainedLocations,
+    TextCells,
     cell,
     cell_lengths,
     long_cells,
 )
 from dlp.model import CellTable, Location, Segment, Unscannable
 
-__all__ = ["BLOCK", "SEPARATOR", "SMALL", "Run", "join_runs", "pack"]
+__all__ = ["BLOCK", "SEPARATOR", "SMALL", "Run", "cut_runs", "join_runs", "pack"]
 
 _FEW = 64  # cells: fewer are shifted one by one
 
@@ -188,6 +189,25 @@ def join_runs(
             headers.extend(cells.headers[lo:hi] if cells.headers else repeat("", hi - lo))
         position = ends[-1] + gap
     return separator.join(parts), starts, ends, headers
+
+
+def cut_runs(runs: Sequence[Run]) -> tuple[list[str], list[str]]:
+    """The runs' pieces apart, as ``join_runs`` would join them, and each one's context."""
+    texts: list[str] = []
+    headers: list[str] = []
+    for segment, lo, hi in runs:
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            texts.append(segment.text)
+            headers.append(segment.context)
+        elif type(cells) is TextCells:
+            texts += cells.texts[lo:hi]
+            headers += cells.headers[lo:hi] if cells.headers else repeat("", hi - lo)
+        else:
+            text = segment.text
+            texts += map(text.__getitem__, map(slice, cells.starts[lo:hi], cells.ends[lo:hi]))
+            headers += cells.headers[lo:hi] if cells.headers else repeat("", hi - lo)
+    return texts, headers
 
 
 def _locations(segment: Segment, lo: int, hi: int) -> Sequence[Location]:

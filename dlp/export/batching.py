@@ -11,6 +11,9 @@ pass: with one, the cells left over are also given to the roster's own ``find``,
 (as the scan would), and the ones it matches are candidates too. A name from the shipped name
 lists starts at a given name, whose places the index records: those cells are candidates.
 
+The passes read the texts as they are, the scan reads them folded (``dlp.detect.normalize``):
+a text that folding changes is a candidate whatever the passes found in it.
+
 Why joining cannot hide a candidate: a newline is neither a word character nor one any pattern
 edge accepts, exactly like the start or end of a text, and the patterns are checked for anchors
 that would tell the two apart (``\\A``, ``\\Z``, and ``^``, ``$`` without MULTILINE; with it
@@ -32,6 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlp.detect.normalize import needs_folding
 from dlp.engine import Scanner
 
 SEPARATOR = "\n"
@@ -149,6 +153,16 @@ class CandidateGate:
                             present = self._phrases(text, local)
                     marks[index] = not bound.isdisjoint(present)
 
+    @staticmethod
+    def _mark_folded(joined: str, starts: list[int], ends: list[int], marks: list[bool]) -> None:
+        """A text the scan folds is a candidate: the scan reads the folded text
+        (``dlp.detect.normalize.fold``), where a character the passes here saw (a soft
+        hyphen, a control character, a full-width digit) is gone or another, and a term or a
+        pattern can be whole there that was not here ("grade\u00ad B+")."""
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            if not marks[index] and end > start and needs_folding(joined[start:end]):
+                marks[index] = True
+
     def candidates(self, texts: list[str], headers: Sequence[str] | None = None) -> list[bool]:
         """True for each text the scanner's first passes touch (all True when disabled).
         ``headers``: each text's context, as its segment would carry it."""
@@ -217,6 +231,8 @@ class CandidateGate:
         if bound_ends:
             assert headers is not None
             self._mark_bound(bound_ends, joined, spans, headers, marks)
+        if needs_folding(joined):
+            self._mark_folded(joined, starts, ends, marks)
         roster = scanner.roster
         if roster is not None:
             # A roster name ("Lisa Woods") needs no term or pattern: the roster's own pass

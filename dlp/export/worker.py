@@ -20,8 +20,10 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, compress
-from typing import IO, Any, overload
+from functools import partial
+from itertools import accumulate, compress, repeat
+from operator import is_, not_
+from typing import IO, Any
 
 from dlp.engine import DetectionConfig, Scanner, build_scanner
 from dlp.export import result as r
@@ -32,22 +34,31 @@ from dlp.export.batching import (
     CandidateGate,
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
+from dlp.export.candidates import CandidateLocations, Owners, PreviewCut, remembered_before
+from dlp.export.cellmemo import NEVER, NOTHING, CellMemo, Column, Held
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import CellLocations, cell, cell_lengths, long_cells, packed
+from dlp.extract.celltable import cell, cell_lengths, long_cells, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
-from dlp.model import CellTable, Finding, Location, Segment, Unscannable, UnscannableReason
-from dlp.packing import Run, join_runs
+from dlp.model import (
+    Finding,
+    Location,
+    Segment,
+    Unscannable,
+    UnscannableReason,
+)
+from dlp.packing import Run, cut_runs, join_runs
 
 _CHUNK = 1024 * 1024
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # One scanner per configuration per process (see the module's docstring).
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
+_MEMOS: dict[str, CellMemo | None] = {}
 # Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
 # path; at most _MAX_FOLDER_NAMES folders.
 _FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
@@ -94,64 +105,6 @@ class _Batch:
         return pieces, chars
 
 
-class _CandidateLocations(Sequence[Location]):
-    """The candidates' locations: a whole segment's as it is, a cell's made when first asked
-    for (by the scan, for a finding in it) and kept, so that each cell has one object."""
-
-    __slots__ = ("_made", "_tables", "_where")
-
-    def __init__(self) -> None:
-        self._tables: list[CellTable | None] = []
-        self._where: list[Location | int] = []
-        self._made: list[Location | None] = []
-
-    def add(self, location: Location) -> None:
-        self._tables.append(None)
-        self._where.append(location)
-        self._made.append(location)
-
-    def add_cell(self, cells: CellTable, position: int) -> None:
-        self._tables.append(cells)
-        self._where.append(position)
-        # A table that holds its cells' locations outright may hold one object twice: those
-        # are taken now, so that ``shared`` sees them.
-        self._made.append(None if _fresh_locations(cells) else cells.location(position))
-
-    def __len__(self) -> int:
-        return len(self._made)
-
-    @overload
-    def __getitem__(self, index: int) -> Location: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Location]: ...
-
-    def __getitem__(self, index: int | slice) -> Location | list[Location]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        made = self._made[index]
-        if made is None:
-            cells = self._tables[index]
-            position = self._where[index]
-            assert cells is not None and isinstance(position, int)
-            made = self._made[index] = cells.location(position)
-        return made
-
-    def shared(self) -> bool:
-        """Whether two candidates share one location object (only those made up front can)."""
-        made = [id(location) for location in self._made if location is not None]
-        return len(set(made)) < len(made)
-
-    def owners(self) -> dict[int, int]:
-        """{id of a location made so far: its candidate's index}."""
-        return {id(location): i for i, location in enumerate(self._made) if location is not None}
-
-
-def _fresh_locations(cells: CellTable) -> bool:
-    """Whether ``cells.location`` makes a new object on every call."""
-    return not cells.locations or type(cells.locations) is CellLocations
-
-
 def config_key(config: DetectionConfig) -> str:
     return hashlib.sha256(pickle.dumps(config)).hexdigest()
 
@@ -167,7 +120,9 @@ def scanner_for(config: DetectionConfig) -> Scanner:
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = build_scanner(config)
-        _GATES[key] = CandidateGate(scanner)
+        gate = _GATES[key] = CandidateGate(scanner)
+        # Without the gate (anchored patterns, a spaCy model) cells are not scanned alone.
+        _MEMOS[key] = CellMemo(scanner) if gate.enabled else None
     return scanner
 
 
@@ -217,12 +172,21 @@ class Task:
 def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
     """Never raises for a bad file: every failure becomes an unscannable entry."""
     scanner = scanner_for(config)
-    return _Scan(task, scanner, _GATES[config_key(config)], limits).run()
+    key = config_key(config)
+    return _Scan(task, scanner, _GATES[key], limits, _MEMOS[key]).run()
 
 
 class _Scan:
-    def __init__(self, task: Task, scanner: Scanner, gate: CandidateGate, limits: Limits) -> None:
+    def __init__(
+        self,
+        task: Task,
+        scanner: Scanner,
+        gate: CandidateGate,
+        limits: Limits,
+        memo: CellMemo | None = None,
+    ) -> None:
         self.task = task
+        self.memo = memo
         self.file = task.file
         self.scanner = scanner
         self.gate = gate
@@ -245,6 +209,13 @@ class _Scan:
         self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
     def run(self) -> r.FileResult:
+        try:
+            return self._run()
+        finally:
+            if self.memo is not None:
+                self.memo.forget_findings()
+
+    def _run(self) -> r.FileResult:
         self._scan_names()
         kind = self.file.skip_kind
         if kind == "image" and self.limits.ocr:
@@ -441,6 +412,11 @@ class _Scan:
                 index = stop
         return True
 
+    def _previews_left(self) -> int | None:
+        """How many more findings the file shows (past them, findings are only counted:
+        ``PreviewCut``); None: every finding is made."""
+        return max(r.MAX_PREVIEWS - len(self.findings), 0)
+
     def _full(self) -> bool:
         if self.task.max_findings and self.found >= self.task.max_findings:
             self.truncated = True
@@ -454,93 +430,210 @@ class _Scan:
         gate's passes only repeat the scan's own: the next batches skip it and every
         non-empty text is scanned. The findings are the same, since the gate's texts are
         all those that can hold one and a packed scan finds in each text what it would alone
-        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then."""
+        (`dlp.export.batching`, ``celltable.packed``); the gate runs again now and then.
+
+        A cell whose header and text were seen before (``cellmemo``) is neither gated nor
+        scanned: it holds what it held then."""
         pieces, chars = batch.take()
         if self._full():
             return
         started = time.perf_counter()
-        text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
+        self.chars += chars
+        owners = Owners(pieces)
+        memo = self.memo
+        todo: Sequence[int]
+        known: list[Held | None] | None = None
+        columns: list[Column] = []
+        every, headers = cut_runs(pieces)
+        if memo is None or memo.labelled(headers):
+            todo = range(len(every))
+            text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
+            marks = self._marks(text, starts, ends, headers)
+        else:
+            columns = memo.columns_of(headers)
+            owners.hide_unusable(columns)
+            known = memo.lookup(columns, every)
+            todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
+            if len(todo) == len(known):
+                marks = self._marks_of(every, headers)
+            else:
+                marks = self._marks_of([every[i] for i in todo], [headers[i] for i in todo])
+        self.detect += time.perf_counter() - started
+        candidates = list(compress(todo, marks))
+        texts = [every[index] for index in candidates]
+        contexts = [headers[index] for index in candidates]
+        found: Sequence[Sequence[Finding | str]]
+        left = self._previews_left()
+        if left is None:
+            found = self._scan_candidates(texts, contexts, owners.locations(candidates))
+        else:
+            before = remembered_before(known, candidates) if known is not None else None
+            cut = PreviewCut(
+                owners.locations(candidates),
+                owners.plain(candidates),
+                before or [0] * len(candidates),
+                left,
+            )
+            found = self._cut_candidates(texts, contexts, cut)
+        if known is not None:
+            assert memo is not None
+            for index in compress(todo, map(not_, marks)):
+                if columns[index] is not NEVER:
+                    memo.keep(headers[index], every[index], NOTHING)
+            for number, index in enumerate(candidates):
+                if columns[index] is not NEVER:
+                    memo.keep(headers[index], every[index], found[number])
+        self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
+
+    def _record_in_order(
+        self,
+        known: list[Held | None] | None,
+        scanned: dict[int, Sequence[Finding | str]],
+        owners: Owners,
+    ) -> None:
+        """Each text's findings in the batch's order: a scanned one's as found, a
+        remembered one's in its own location (made only for the previews). Entity types
+        alone (findings only counted, past the previews: ``PreviewCut``) are counted together."""
+        held = [index for index, findings in scanned.items() if findings]
+        if known is not None:
+            held += compress(range(len(known)), known)  # remembered with findings
+            held.sort()
+        counted: list[str] = []
+        for index in held:
+            remembered = known[index] if known is not None else None
+            findings = scanned[index] if remembered is None else remembered
+            if isinstance(findings[0], str):  # (a text's are all made, or all counted)
+                counted += findings  # type: ignore[arg-type]
+            elif len(self.findings) >= r.MAX_PREVIEWS:
+                counted += [finding.entity_type for finding in findings]  # type: ignore[union-attr]
+                if remembered is None:
+                    self.names.update(names_of(findings))  # type: ignore[arg-type]
+            elif remembered is None:
+                self._record(findings)
+            else:
+                self._record(remembered, owners, index)
+        if counted:
+            self._count_types(counted)
+
+    def _count_types(self, types: list[str]) -> None:
+        self.found += len(types)
+        self.counts.update(types)
+        category_of = self.scanner.category_of
+        for entity_type, times in Counter(types).items():
+            category = category_of(entity_type)
+            self.categories[category.value] += times
+            for clause in clauses_for(entity_type, category, self.scanner.categories):
+                self.clauses[clause] += times
+
+    def _marks(
+        self, text: str, starts: list[int], ends: list[int], headers: list[str]
+    ) -> list[bool]:
+        """The gate's candidates among the joined texts (every non-empty one while ungated)."""
         if self.ungated:
             self.ungated -= 1
-            marks = list(map(int.__lt__, starts, ends))  # every non-empty text
-        else:
-            marks = self.gate.candidates_in(text, starts, ends, headers)
-            if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
-                self.ungated = _UNGATED_BATCHES
-        self.detect += time.perf_counter() - started
-        self.chars += chars
-        # The candidates' texts, contexts and locations, as ``cell`` would make each one's
-        # segment: its text as joined, its header, its location (a cell's made only when a
-        # finding needs it: most candidates hold none).
-        texts: list[str] = []
-        contexts: list[str] = []
-        locations = _CandidateLocations()
-        index = 0
-        for segment, lo, hi in pieces:
-            if lo < 0:
-                if marks[index]:
-                    texts.append(text[starts[index] : ends[index]])
-                    contexts.append(headers[index])
-                    locations.add(segment.location)
-                index += 1
-                continue
-            cells = segment.cells
-            assert cells is not None
-            stop = index + hi - lo
-            for at in compress(range(index, stop), marks[index:stop]):
-                texts.append(text[starts[at] : ends[at]])
-                contexts.append(headers[at])
-                locations.add_cell(cells, lo + at - index)
-            index = stop
-        self._scan_together(texts, contexts, locations)
+            return list(map(int.__lt__, starts, ends))
+        return self._dense(self.gate.candidates_in(text, starts, ends, headers))
 
-    def _scan_together(
-        self, texts: list[str], contexts: list[str], locations: _CandidateLocations
-    ) -> None:
-        """The candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does
-        for the gateway, equal to scanning each alone), its findings taken cell by cell in
-        order, as ``_scan_one`` would have taken them. A scan's fixed cost (normalizing,
-        indexing, the prefilter pass) was most of a sheet's detection time, paid per cell.
+    def _marks_of(self, texts: list[str], headers: list[str]) -> list[bool]:
+        """The same for texts apart."""
+        if not texts:
+            return []
+        if self.ungated:
+            self.ungated -= 1
+            return list(map(bool, texts))
+        return self._dense(self.gate.candidates(texts, headers))
+
+    def _dense(self, marks: list[bool]) -> list[bool]:
+        if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
+            self.ungated = _UNGATED_BATCHES
+        return marks
+
+    def _scan_candidates(
+        self, texts: list[str], contexts: list[str], locations: CandidateLocations
+    ) -> list[list[Finding]]:
+        """Each candidate's findings, in the order of its own scan (by start, end, type): the
+        candidates as one packed scan (``celltable.packed``: what ``dlp.packing`` does for the
+        gateway, equal to scanning each alone). A scan's fixed cost (normalizing, indexing,
+        the prefilter pass) was most of a sheet's detection time, paid per cell.
 
         Each finding names its cell's own ``Location`` object, which says whose it is; when
         two candidates share one object (never from a sheet), they are scanned one by one."""
-        if len(texts) < 2 or locations.shared():
-            for one in zip(texts, locations, contexts, strict=True):
-                self._scan_one(Segment(*one), counted=True)
-            return
         started = time.perf_counter()
+        if len(texts) < 2 or locations.shared():
+            by_cell = [
+                self.scanner.scan(Segment(*one))
+                for one in zip(texts, locations, contexts, strict=True)
+            ]
+            self.detect += time.perf_counter() - started
+            return by_cell
         found = self.scanner.scan(packed(texts, contexts, locations))
         self.detect += time.perf_counter() - started
         owner = locations.owners()
-        by_cell: list[list[Finding]] = [[] for _ in texts]
+        by_cell = [[] for _ in texts]
         for finding in found:  # in the order of each cell's own scan: by start, end, type
             by_cell[owner[id(finding.location)]].append(finding)
-        for findings in by_cell:
-            if findings:  # most candidates hold none
-                self._record(findings)
+        return by_cell
+
+    def _cut_candidates(
+        self, texts: list[str], contexts: list[str], cut: PreviewCut
+    ) -> list[list[Finding | str]]:
+        """``_scan_candidates``, making only the findings a preview may be left for, and
+        only counting the others (``PreviewCut``): each candidate's findings, or entity types."""
+        started = time.perf_counter()
+        lists = cut.lists
+        if len(texts) < 2 or cut.real.shared():
+            for number, text in enumerate(texts):
+                location = cut.real[number]
+                take = partial(cut.take_for, number)
+                lists[number] += self.scanner.scan(Segment(text, location, contexts[number]), take)
+        else:
+            for finding in self.scanner.scan(packed(texts, contexts, cut), cut.take):
+                lists[cut.owner[id(finding.location)]].append(finding)
+        self.detect += time.perf_counter() - started
+        return lists
 
     def _scan_one(self, segment: Segment, counted: bool = False) -> None:
         if not counted:
             self.chars += len(segment.text)
         started = time.perf_counter()
+        left = self._previews_left()
+        if left is not None:
+            cut = PreviewCut(CandidateLocations(), [False], [0], left)
+            held = cut.lists[0]
+            held += self.scanner.scan(segment, partial(cut.take_for, 0))
+            self.detect += time.perf_counter() - started
+            self._record_in_order(None, {0: held}, Owners([]))
+            return
         found = self.scanner.scan(segment)
         self.detect += time.perf_counter() - started
         self._record(found)
 
-    def _record(self, found: list[Finding]) -> None:
+    def _record(
+        self, found: Sequence[Finding | str], owners: Owners | None = None, index: int = -1
+    ) -> None:
+        """``owners`` and ``index``: the findings are a remembered cell's (``cellmemo``),
+        recorded as text ``index`` of the batch's own; a cell is no name, so it masks none."""
         self.found += len(found)
-        # A member's name comes before what it holds: masked from here on (dlp.identifiers).
-        self.names.update(names_of(found))
+        if owners is None:
+            # A member's name comes before what it holds: masked from here on (identifiers).
+            self.names.update(names_of(found))  # type: ignore[arg-type]
+        where: Location | None = None
         for finding in found:
+            # (entity types alone are only counted, once every preview is taken)
+            assert isinstance(finding, Finding)
             clauses = clauses_for(finding.entity_type, finding.category, self.scanner.categories)
             self.counts[finding.entity_type] += 1
             self.categories[finding.category.value] += 1
             for clause in clauses:
                 self.clauses[clause] += 1
             if len(self.findings) < r.MAX_PREVIEWS:
+                if owners is None:
+                    where = finding.location
+                elif where is None:
+                    where = owners.location_of(index)
                 self.findings.append(
                     {
-                        "location": renamed(finding.location, self.names).masked(),
+                        "location": renamed(where, self.names).masked(),
                         "entity_type": finding.entity_type,
                         "category": finding.category.value,
                         "clauses": list(clauses),

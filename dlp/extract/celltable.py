@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
 from itertools import accumulate
 from operator import sub
 from typing import TYPE_CHECKING, overload
@@ -188,6 +189,27 @@ class ChainedLocations(_Locations):
         return f"ChainedLocations({len(self)} cells)"
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class TextCells(CellTable):
+    """A packed table that also keeps its cells' texts apart, as the reader gathered them:
+    a reader of many cells (the export's worker, ``dlp.packing.cut_runs``) takes them as
+    they are rather than cutting each out of the joined text again. Equal to the plain table
+    of the same cells: the texts are the joined text's own."""
+
+    texts: Sequence[str] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CellTable):
+            return NotImplemented
+        return all(
+            getattr(self, name.name) == getattr(other, name.name)
+            for name in fields(CellTable)
+            if name.compare
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def packed(
     texts: Sequence[str],
     headers: Sequence[str],
@@ -206,13 +228,14 @@ def packed(
     ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
     starts = ends - lengths
     first = locations[0]
-    table = CellTable(
+    table = TextCells(
         base=first,
         starts=starts.tolist(),
         ends=ends.tolist(),
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,
+        texts=texts,
     )
     return Segment(SEPARATOR.join(texts), first, "", table)
 

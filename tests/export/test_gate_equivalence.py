@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dlp.detect.normalize import needs_folding
 from dlp.export.batching import SEPARATOR, CandidateGate
 
 PIECES = [
@@ -81,6 +82,9 @@ def reference(
             joined[starts[index] : ends[index]]
         )
         marks[index] = any((table[pattern] or frozenset()) & present for pattern in patterns)
+    for index in range(count):  # a text the scan folds (since the gate's second form)
+        if ends[index] > starts[index] and needs_folding(joined[starts[index] : ends[index]]):
+            marks[index] = True
     if scanner.roster is not None:
         for index in range(count):
             if not marks[index] and ends[index] > starts[index]:

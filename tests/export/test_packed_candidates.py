@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -13,9 +14,9 @@ from hypothesis import strategies as st
 
 from dlp.export.files import ExportFile, walk_export
 from dlp.export.metadata import FileMeta
-from dlp.export.worker import _GATES, Task, _Scan, config_key, scanner_for
+from dlp.export.worker import _GATES, _MEMOS, Task, _Scan, config_key, scanner_for
 from dlp.extract import Limits, extract_bytes
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.model import Finding, Location, Segment, Unscannable, UnscannableReason
 from tests.extract.makers import xlsx
 
 # Timings differ run to run; everything else must not.
@@ -23,23 +24,33 @@ TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
 
 
 class _OneByOne(_Scan):
-    """The worker as it was: each candidate scanned alone."""
+    """The worker as it was: each candidate scanned alone, every finding made."""
 
-    def _scan_together(
-        self, texts: list[str], contexts: list[str], locations: list[Location]
-    ) -> None:
-        for text, context, location in zip(texts, contexts, locations, strict=True):
-            self._scan_one(Segment(text, location, context), counted=True)
+    def _previews_left(self) -> int | None:
+        return None
+
+    def _scan_candidates(
+        self, texts: list[str], contexts: list[str], locations: Sequence[Location]
+    ) -> list[list[Finding]]:
+        return [
+            self.scanner.scan(Segment(text, location, context))
+            for text, context, location in zip(texts, contexts, locations, strict=True)
+        ]
 
 
 def _result(kind: type[_Scan], task: Task, config, items=None) -> dict[str, object]:
     scanner = scanner_for(config)
-    scan = kind(task, scanner, _GATES[config_key(config)], Limits())
+    # The worker remembers cells (``cellmemo``) as it does in an export's scan; the old way
+    # scanned every one.
+    memo = _MEMOS[config_key(config)] if kind is _Scan else None
+    scan = kind(task, scanner, _GATES[config_key(config)], Limits(), memo)
     if items is None:
         result = scan.run()
     else:
         scan._scan(iter(items))
         result = scan._result("x")
+        if memo is not None:
+            memo.forget_findings()
     fields = dataclasses.asdict(result)
     return {key: value for key, value in fields.items() if key not in TIMINGS}
 

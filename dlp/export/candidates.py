@@ -1,0 +1,230 @@
+"""A batch's candidates as the worker scans them: where each text of the batch comes from,
+the candidates' locations, and which of their findings are made (``PreviewCut``).
+
+Split from ``worker`` (which gates, scans and records a batch): these say only where things
+are and which findings a file still shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import accumulate, repeat
+from typing import overload
+
+from dlp.export.cellmemo import NEVER, Column, Held, usable
+from dlp.extract.celltable import CellLocations
+from dlp.identifiers import FILE_NAME
+from dlp.model import SUBJECT_PART, CellTable, Finding, Location
+from dlp.packing import Run
+
+__all__ = ["CandidateLocations", "Owners", "PreviewCut", "remembered_before"]
+
+
+class CandidateLocations(Sequence[Location]):
+    """The candidates' locations: a whole segment's as it is, a cell's made when first asked
+    for (by the scan, for a finding in it) and kept, so that each cell has one object."""
+
+    __slots__ = ("_made", "_tables", "_where")
+
+    def __init__(self) -> None:
+        self._tables: list[CellTable | None] = []
+        self._where: list[Location | int] = []
+        self._made: list[Location | None] = []
+
+    def add(self, location: Location) -> None:
+        self._tables.append(None)
+        self._where.append(location)
+        self._made.append(location)
+
+    def add_cell(self, cells: CellTable, position: int) -> None:
+        self._tables.append(cells)
+        self._where.append(position)
+        # A table that holds its cells' locations outright may hold one object twice: those
+        # are taken now, so that ``shared`` sees them.
+        self._made.append(None if fresh_locations(cells) else cells.location(position))
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made[index]
+        if made is None:
+            cells = self._tables[index]
+            position = self._where[index]
+            assert cells is not None and isinstance(position, int)
+            made = self._made[index] = cells.location(position)
+        return made
+
+    def shared(self) -> bool:
+        """Whether two candidates share one location object (only those made up front can)."""
+        made = [id(location) for location in self._made if location is not None]
+        return len(set(made)) < len(made)
+
+    def owners(self) -> dict[int, int]:
+        """{id of a location made so far: its candidate's index}."""
+        return {id(location): i for i, location in enumerate(self._made) if location is not None}
+
+
+def fresh_locations(cells: CellTable) -> bool:
+    """Whether ``cells.location`` makes a new object on every call."""
+    return not cells.locations or type(cells.locations) is CellLocations
+
+
+class Owners:
+    """Which piece of a batch each of its joined texts comes from, and where that text is."""
+
+    __slots__ = ("firsts", "piece_of", "pieces")
+
+    def __init__(self, pieces: list[Run]) -> None:
+        self.pieces = pieces
+        self.piece_of: list[int] = []
+        self.firsts: list[int] = []
+        for number, (_, lo, hi) in enumerate(pieces):
+            self.firsts.append(len(self.piece_of))
+            self.piece_of.extend(repeat(number, 1 if lo < 0 else hi - lo))
+
+    def hide_unusable(self, columns: list[Column]) -> None:
+        """No column for a text the memo may not answer for: a whole segment, or a cell of
+        a table located by OCR, a text position or a name (``cellmemo.usable``)."""
+        for number, (segment, lo, hi) in enumerate(self.pieces):
+            cells = segment.cells
+            if lo < 0 or cells is None or not usable(cells):
+                first = self.firsts[number]
+                size = 1 if lo < 0 else hi - lo
+                columns[first : first + size] = repeat(NEVER, size)
+
+    def locations(self, indexes: Iterable[int]) -> CandidateLocations:
+        """The locations of the texts at ``indexes`` (a cell's made when asked for)."""
+        locations = CandidateLocations()
+        for index in indexes:
+            number = self.piece_of[index]
+            segment, lo, _ = self.pieces[number]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                locations.add(segment.location)
+            else:
+                locations.add_cell(cells, lo + index - self.firsts[number])
+        return locations
+
+    def location_of(self, index: int) -> Location:
+        number = self.piece_of[index]
+        segment, lo, _ = self.pieces[number]
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            return segment.location
+        return cells.location(lo + index - self.firsts[number])
+
+    def plain(self, indexes: list[int]) -> list[bool]:
+        """For each text at ``indexes``: whether it is a cell of a plainly located table
+        (``cellmemo.usable``), which may be scanned under a stand-in location."""
+        usable_pieces: dict[int, bool] = {}
+        flags: list[bool] = []
+        for index in indexes:
+            piece = self.piece_of[index]
+            segment, lo, _ = self.pieces[piece]
+            cells = segment.cells
+            if lo < 0 or cells is None:
+                flags.append(False)
+                continue
+            flag = usable_pieces.get(piece)
+            if flag is None:
+                flag = usable_pieces[piece] = usable(cells)
+            flags.append(flag)
+        return flags
+
+
+# Locations that stand in for plainly located cells whose findings are only counted, one
+# per place in a batch's candidates (``PreviewCut``); never in a finding.
+_STAND_INS: list[Location] = []
+_NAME_PARTS = (FILE_NAME, SUBJECT_PART)
+
+
+def stand_in(number: int) -> Location:
+    while len(_STAND_INS) <= number:
+        _STAND_INS.append(Location())
+    return _STAND_INS[number]
+
+
+class PreviewCut(Sequence[Location]):
+    """The candidates' locations for their scan, and its ``take``: which findings are made.
+
+    A file shows its first ``MAX_PREVIEWS`` findings; the rest are only counted, and the
+    masked preview, digest and cell location of a finding are most of what it costs. So a
+    candidate's findings are made while a preview may still be left for it (``left``, less
+    the findings of remembered cells before it, ``before[n]``, and those made so far), all
+    of them, whichever of the cell's comes first; past that, ``take`` refuses each one and
+    keeps its entity type in the candidate's list (``lists``). A name part's findings are
+    always made: they mask the name.
+
+    A refused candidate that is a cell of a plainly located table (``plain``) is scanned
+    under a stand-in location: the scan reads a cell's location only for OCR and a text
+    file's lines, which such a cell has neither of, and no finding is made in it. Whether a
+    candidate gets its own location or a stand-in is asked before ``take`` is, with the
+    same rule: the scan asks each match's location, in order, then ``take``.
+    """
+
+    __slots__ = ("accepted", "before", "left", "lists", "open", "owner", "plain", "real")
+
+    def __init__(
+        self, real: CandidateLocations, plain: list[bool], before: list[int], left: int
+    ) -> None:
+        self.real = real
+        self.plain = plain
+        self.before = before
+        self.left = left
+        self.accepted = 0
+        self.open = -1  # the candidate whose findings are being made
+        self.lists: list[list[Finding | str]] = [[] for _ in plain]
+        self.owner: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        location = (
+            self.real[index] if self._makes(index) or not self.plain[index] else stand_in(index)
+        )
+        self.owner[id(location)] = index
+        return location
+
+    def _makes(self, number: int) -> bool:
+        return number == self.open or self.left - self.before[number] - self.accepted > 0
+
+    def take(self, entity_type: str, location: Location) -> bool:
+        number = self.owner[id(location)]
+        return self.take_for(number, entity_type, location)
+
+    def take_for(self, number: int, entity_type: str, location: Location) -> bool:
+        if self._makes(number) or location.part in _NAME_PARTS:
+            self.open = number
+            self.accepted += 1
+            return True
+        self.lists[number].append(entity_type)
+        return False
+
+
+def remembered_before(known: list[Held | None], candidates: list[int]) -> list[int] | None:
+    """For each candidate, how many findings the remembered cells before it hold (None:
+    none at all)."""
+    if not any(known):
+        return None
+    counts = list(accumulate(len(held) if held else 0 for held in known))
+    return [counts[index - 1] if index else 0 for index in candidates]

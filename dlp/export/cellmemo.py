@@ -1,0 +1,135 @@
+"""What a cell held, remembered by its text and header: a sheet repeats its cells.
+
+A roster's grade column holds seven values in a thousand rows, its teacher column a dozen
+names, a schedule's room column the same rooms in every file. The scan of a cell alone depends
+on its text and its header only (the header is its context; ``dlp.export.batching`` and
+``celltable.packed`` hold a packed scan to each cell's own), so a cell seen before needs neither
+the gate nor the scan again: its findings are those of the first one, in its own location.
+
+Two things would break that, and the memo stays out of their way:
+
+- A packed scan gives a cell under a column-label header ("ID") the label as context only in
+  a table whose header row (every header of the packed scan) names a student-record column
+  (``ContextRule.column_label``): there a cell's findings depend on the other cells scanned
+  with it. A batch that holds a cell under such a header is scanned without the memo, exactly
+  as before.
+- A location can change a finding: text read by OCR lowers its score, a text file's findings
+  carry their line. Only cells of tables whose locations carry neither are remembered
+  (``usable``), and a file's name parts never (they mask the names they are in).
+
+What it keeps: cells that held nothing, across files (as the gate keeps short texts' context
+phrases); cells that held findings, for the file being scanned only (``forget_findings``), so
+that no value found in one file outlives that file's scan. Short texts only, and at most
+``MAX_CELLS`` of them (then it starts over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+
+from dlp.detect.text_index import skeleton_words
+from dlp.engine import Scanner
+from dlp.extract.celltable import CellLocations
+from dlp.extract.ocrmark import ocr_confidence
+from dlp.identifiers import FILE_NAME
+from dlp.model import SUBJECT_PART, CellTable, Finding, Location
+
+MAX_CELLS = 65_536
+MAX_CHARS = 64  # a longer cell is rarely repeated: scanned every time, never kept
+NOTHING: Held = ()
+
+# A cell's findings; once a file's previews are all taken, only their entity types (a name
+# part's findings aside, which are never remembered).
+Held = tuple[Finding | str, ...]
+# {text: what a cell of that text held}, for one header.
+Column = dict[str, Held]
+# What the cells of an unknown header look up in (nothing), and those that may not be
+# remembered (``usable``): neither is ever written to.
+_UNKNOWN: Column = {}
+NEVER: Column = {}
+
+
+class CellMemo:
+    """{header: {text: the findings of a cell with that header and text, scanned alone}}:
+    by header first, so that a cell is looked up by its text alone (no key made per cell)."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.columns: dict[str, Column] = {}
+        self.size = 0
+        self._found: list[tuple[str, str]] = []  # cells with findings, forgotten after a file
+        self._labels = _column_labels(scanner)
+        self._labelled: dict[str, bool] = {}
+
+    def columns_of(self, headers: Iterable[str]) -> list[Column]:
+        """Each header's column (``NEVER``'s, later, for a cell that may not be kept)."""
+        return list(map(self.columns.get, headers, repeat(_UNKNOWN)))
+
+    def lookup(self, columns: Iterable[Column], texts: Iterable[str]) -> list[Held | None]:
+        """Each text's findings in its column, None where it is not known."""
+        return list(map(dict.get, columns, texts))
+
+    def labelled(self, headers: Iterable[str]) -> bool:
+        """Whether any of ``headers`` is a column label (see the module's docstring)."""
+        known = self._labelled
+        for header in set(headers):
+            is_label = known.get(header)
+            if is_label is None:
+                is_label = known[header] = " ".join(skeleton_words(header)) in self._labels
+            if is_label:
+                return True
+        return False
+
+    def keep(self, header: str, text: str, findings: Sequence[Finding | str]) -> None:
+        """Remember what a cell held."""
+        if len(text) > MAX_CHARS:
+            return
+        if self.size >= MAX_CELLS:
+            self.columns.clear()
+            self._found.clear()
+            self.size = 0
+        column = self.columns.get(header)
+        if column is None:
+            column = self.columns[header] = {}
+        if text not in column:
+            self.size += 1
+        if findings:
+            column[text] = tuple(findings)
+            self._found.append((header, text))
+        else:
+            column[text] = NOTHING
+
+    def forget_findings(self) -> None:
+        """Drop every remembered cell that held a finding (at the end of each file)."""
+        columns = self.columns
+        for header, text in self._found:
+            column = columns.get(header)
+            if column is not None and column.pop(text, None) is not None:
+                self.size -= 1
+        self._found.clear()
+
+
+def usable(cells: CellTable) -> bool:
+    """Whether every cell of the table is located without OCR, text position or name part."""
+    locations = cells.locations
+    if type(locations) is CellLocations:
+        return all(_plain(base) for _, base in locations.bases)
+    return not locations and _plain(cells.base)
+
+
+def _plain(location: Location) -> bool:
+    return (
+        location.text_at is None
+        and location.part not in (FILE_NAME, SUBJECT_PART)
+        and ocr_confidence(location) is None
+    )
+
+
+def _column_labels(scanner: Scanner) -> frozenset[str]:
+    """Every header that some recognizer reads as a column label, as ``column_label``
+    compares them (by their skeleton words)."""
+    return frozenset(
+        " ".join(skeleton_words(word))
+        for recognizer in scanner.pattern_recognizers
+        for word in recognizer.context_rule.columns
+    )
