@@ -21,6 +21,26 @@ from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
 from dlp.detect.text_index import TextIndexer
 
+# A pattern that opens with a lookbehind and then digits ("(?<![\w.-])\d{9}...").
+_DIGIT_LEAD = re.compile(r"\(\?<!(\[(?:\\.|[^\]\\])*\])\)\\d\{(\d+)(?:,(\d+))?\}")
+
+
+def digit_first(regex: str) -> str:
+    r"""``regex`` with its first digit read before its opening lookbehind, when it opens with
+    one and then digits: ``(?<![\w.-])\d{9}`` becomes ``\d(?<![\w.-]\d)\d{8}``, the same
+    matches (the lookbehind, one digit later, looks at the same character before the first).
+
+    Why: ``re`` tries a pattern that opens with a lookbehind at every character of a window,
+    but one that opens with a character class only at the characters of that class, skipped
+    to in C; in prose digits are few (the ID and SSN patterns, about 40% less regex time on
+    the dense benchmark). Other patterns are returned as they are."""
+    lead = _DIGIT_LEAD.match(regex)
+    if lead is None or int(lead.group(2)) < 1:
+        return regex
+    behind, low, high = lead.group(1), int(lead.group(2)), lead.group(3)
+    count = f"{{{low - 1}}}" if high is None else f"{{{low - 1},{int(high) - 1}}}"
+    return rf"\d(?<!{behind}\d)\d{count}{regex[lead.end() :]}"
+
 
 class DataPatternRecognizer:
     def __init__(self, spec: EntitySpec) -> None:
@@ -30,7 +50,7 @@ class DataPatternRecognizer:
         # The stdlib engine with ASCII classes: faster than `regex` here, and byte-for-byte the
         # same view of the text as the prefilter, which sees non-ASCII characters as "?".
         self.compiled: tuple[re.Pattern[str], ...] = tuple(
-            re.compile(p.regex, spec.flags | re.ASCII) for p in spec.patterns
+            re.compile(digit_first(p.regex), spec.flags | re.ASCII) for p in spec.patterns
         )
         self.context_rule = ContextRule(
             tuple(spec.context_words),
