@@ -287,7 +287,7 @@ class NameFinder:
         found: list[RawMatch] = []
         length = len(text)
         surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
-        score_of = self.context_rule.score
+        score_of = self.context_rule.scorer(context)
         surnames, leads_only, is_surname = self.lists.surnames, self._leads_only, self._is_surname
         for start, end in given_places:
             if start > 2 and text[start - 2] == ",":
@@ -359,7 +359,7 @@ class NameFinder:
                 and (possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop))
                 else BASE_SCORE
             )
-            score, words = score_of(context, start, stop, base)
+            score, words = score_of(start, stop, base)
             if score < threshold:
                 if not self._record_word_after(context, stop):
                     continue

@@ -122,7 +122,7 @@ class DataPatternRecognizer:
         base, name = self._scores[pattern_index], self._names[pattern_index]
         validate, invalidate = self._validate, self._invalidate
         checked = validate is not None or invalidate is not None
-        score_in_context = self.context_rule.score
+        score_in_context = self.context_rule.scorer(context)
         entity_type, recognizer = self._entity_type, self._recognizer
         found: list[RawMatch] = []
         append = found.append
@@ -142,7 +142,7 @@ class DataPatternRecognizer:
                         score = 0.0
                 if score <= 0.0:
                     continue
-                score, words = score_in_context(context, start, end, score)
+                score, words = score_in_context(start, end, score)
                 append(RawMatch(entity_type, start, end, score, recognizer, name, words))
         return found
 
