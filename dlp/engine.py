@@ -35,7 +35,7 @@ from dlp.detect.roster import (
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import TRUSTED, ocr_confidence
-from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt
+from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt, new_finding
 from dlp.paragraphs import PLACED_ENTITIES, cell_starts, paragraph_of, with_paragraphs
 
 if TYPE_CHECKING:
@@ -417,7 +417,7 @@ class Scanner:
                     start if cell_start is None else cell_start.get(location, 0) + start - offset,
                 )
             findings.append(
-                Finding(
+                new_finding(
                     entity_type,
                     categories.get(entity_type, Category.CONTACT),
                     start - offset,

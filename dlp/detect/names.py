@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlp.detect.context import ContextRule, TextContext
-from dlp.detect.matches import RawMatch
+from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.normalize import normalize
 from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
 from dlp.detect.text_index import TextIndexer
@@ -367,7 +367,9 @@ class NameFinder:
                 if score < threshold:
                     continue
             found.append(
-                RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
+                new_raw_match(
+                    PERSON, start, stop, score, RECOGNIZER, "given name and surname", words
+                )
             )
         return found
 

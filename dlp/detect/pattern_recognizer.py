@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from dlp.detect.context import ContextRule, TextContext, context_of
-from dlp.detect.matches import RawMatch
+from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
 from dlp.detect.text_index import TextIndexer
@@ -143,7 +143,7 @@ class DataPatternRecognizer:
                 if score <= 0.0:
                     continue
                 score, words = score_in_context(start, end, score)
-                append(RawMatch(entity_type, start, end, score, recognizer, name, words))
+                append(new_raw_match(entity_type, start, end, score, recognizer, name, words))
         return found
 
     def find(self, text: str, extra_context: str = "") -> list[RawMatch]:
