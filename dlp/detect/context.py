@@ -19,9 +19,11 @@ and any word before the match is nearer than any after it (a label comes before 
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_and_header_row
 from dlp.detect.text_index import ContextIndex, TextIndexer, skeleton_words
@@ -70,7 +72,7 @@ def _ends_line(text: str, left: int, right: int) -> bool:
     return "\n" in text[left:right] or crosses_boundary(text, left, right)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class TextContext:
     """Everything known about context in one text: the phrase index and the segment context.
 
@@ -311,14 +313,23 @@ class ContextRule:
         starts, ends, phrases_at = index.starts, index.ends, index.phrases
         count = len(starts)
         before, after = self.before, self.after
-        extra_at = context.extra_at if context.cell_extras else None
-        extra_all = context.extra
+        extra_all, cell_starts, cell_extras = (
+            context.extra,
+            context.cell_starts,
+            context.cell_extras,
+        )
         phrases = indexer.phrases
         negative, gap_safe, negative_nearer = self._negative, self._gap_safe, self._negative_nearer
         by_column = bool(self._column_cells and context.cell_headers)
         columns, score_in_column = context.columns, self._score_in_column
         indexed, positive_around = self.indexed, self._positive_around
-        column_label, cell_header_at = self.column_label, context.cell_header_at
+        column_label = self.column_label
+        # The context keeps its scorers: one that held it back would make a cycle, which only
+        # the collector frees (a text, its index and memos kept past its scan).
+        own = weakref.ref(context)
+
+        def here() -> TextContext:
+            return cast(TextContext, own())  # (a scorer is called by the context's holder)
 
         def score(start: int, end: int, base: float) -> tuple[float, tuple[str, ...]]:
             # The characters either side can make the value a table's cell (``column_header``
@@ -335,11 +346,11 @@ class ContextRule:
                     if right in CELL_EDGES:
                         column = column_and_header_row(text, start, end, columns)
                         if column is not None:
-                            return score_in_column(context, column[0], start, base, column[1])
+                            return score_in_column(here(), column[0], start, base, column[1])
             closest: int | None
             words: tuple[str, ...]
             if not indexed:
-                words, closest = positive_around(context, start, end)
+                words, closest = positive_around(here(), start, end)
             else:
                 # ``_nearest``, inline: each phrase of the rule wholly within ``before``
                 # characters before the match or ``after`` after it, not across a boundary,
@@ -366,7 +377,12 @@ class ContextRule:
                         continue
                     if distance < near.get(phrase, distance + 1):
                         near[phrase] = distance
-                extra = extra_all if extra_at is None else extra_at(start)
+                # (``TextContext.extra_at``)
+                extra = extra_all
+                if cell_extras:
+                    cell = bisect_right(cell_starts, start) - 1
+                    if cell >= 0:
+                        extra = extra_all | cell_extras[cell]
                 if not near and not extra:
                     words, closest = (), None  # most matches: nothing to name
                 else:
@@ -391,7 +407,8 @@ class ContextRule:
                 if by_column:
                     # A packed spreadsheet cell under a header that counts only in its kind of
                     # table ("ID" in a gradebook).
-                    label = column_label(cell_header_at(start), context.header_row())
+                    at = here()
+                    label = column_label(at.cell_header_at(start), at.header_row())
                     if label is not None:
                         return boosted(base, (label,)), (label,)
                 return base, words
