@@ -245,8 +245,15 @@ class Scanner:
             for pattern_id, windows in windows_by_pattern.items():
                 ref = self.prefilter.refs[pattern_id]
                 recognizer = self.pattern_recognizers[ref.recognizer_index]
-                matches = recognizer.find_in_windows(text, ref.pattern_index, windows, context)
-                if roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES:
+                # Matches under the threshold cannot count, unless the roster may raise them.
+                checked = (
+                    roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES
+                )
+                floor = 0.0 if checked else threshold
+                matches = recognizer.find_in_windows(
+                    text, ref.pattern_index, windows, context, floor
+                )
+                if roster is not None and checked:
                     # Only ID patterns' matches are checked against the roster.
                     matches = [
                         checked_against_roster(m, text, roster, threshold)

@@ -124,8 +124,8 @@ class TextContext:
         return self.extra | self.cell_extras[cell] if cell >= 0 else self.extra
 
 
-# A rule's score of a match (start, end, base score) in one text: ``ContextRule.scorer``.
-Scorer = Callable[[int, int, float], tuple[float, tuple[str, ...]]]
+# A rule's score of a match (start, end, base score, floor) in one text: ``ContextRule.scorer``.
+Scorer = Callable[[int, int, float, float], tuple[float, tuple[str, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,12 +292,14 @@ class ContextRule:
     ) -> tuple[float, tuple[str, ...]]:
         """The match's score after its context, and the context words that raised it
         (``scorer``: what a caller with many matches in one text calls)."""
-        return self.scorer(context)(start, end, base)
+        return self.scorer(context)(start, end, base, 0.0)
 
     def scorer(self, context: TextContext) -> Scorer:
         """``score`` for the matches of one text, made once per text with what it reads of the
-        rule and the text bound (a dozen lookups a match, a tenth of its time). It is asked at
-        every match: the common case (a value in prose, an indexed rule) is settled without
+        rule and the text bound (a dozen lookups a match, a tenth of its time). Its fourth
+        argument, a floor: a match that scores under it whatever negative words are near is
+        given its score before them, not looked for (the caller drops it; 0: exact). It is
+        asked at every match: the common case (a value in prose, an indexed rule) is settled without
         the calls of the general one (``_positive``, ``column_header``);
         ``tests/detect/test_match_fast.py`` holds it to them."""
         made = context.scorers.get(id(self))
@@ -331,7 +333,7 @@ class ContextRule:
         def here() -> TextContext:
             return cast(TextContext, own())  # (a scorer is called by the context's holder)
 
-        def score(start: int, end: int, base: float) -> tuple[float, tuple[str, ...]]:
+        def score(start: int, end: int, base: float, floor: float) -> tuple[float, tuple[str, ...]]:
             # The characters either side can make the value a table's cell (``column_header``
             # settles the rest): a neighbour that is no edge or padding, or one past a single
             # space, settles that it is not (most values: in prose).
@@ -391,6 +393,11 @@ class ContextRule:
                         ids += [i for i in sorted(extra & wanted) if i not in near]
                     closest = min(near.values()) if near else None
                     words = tuple([phrases[i] for i in ids])
+            if not words and base < floor and not by_column:
+                # Under the caller's floor with or without a negative word (which only lowers
+                # it): not looked for, the score as it stands (most of an ID pattern's matches
+                # with no label, a tenth of the dense corpus's scores).
+                return base, words
             if (
                 negative is not None
                 # (a positive word before the match, with nothing a negative word ends with

@@ -359,7 +359,7 @@ class NameFinder:
                 and (possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop))
                 else BASE_SCORE
             )
-            score, words = score_of(start, stop, base)
+            score, words = score_of(start, stop, base, 0.0)
             if score < threshold:
                 if not self._record_word_after(context, stop):
                     continue

@@ -114,10 +114,12 @@ class DataPatternRecognizer:
         pattern_index: int,
         windows: Iterable[tuple[int, int]],
         context: TextContext,
+        floor: float = 0.0,
     ) -> list[RawMatch]:
         """``_evaluate`` on every match in the windows, inline (it runs once per match: the
         calls and lookups were a tenth of a finding's cost); ``tests/detect`` holds the two
-        to each other."""
+        to each other. ``floor``: the matches that score under it are left out (a caller's
+        threshold: their context is not all weighed, ``ContextRule.scorer``)."""
         finditer = self.compiled[pattern_index].finditer
         base, name = self._scores[pattern_index], self._names[pattern_index]
         validate, invalidate = self._validate, self._invalidate
@@ -142,7 +144,9 @@ class DataPatternRecognizer:
                         score = 0.0
                 if score <= 0.0:
                     continue
-                score, words = score_in_context(start, end, score)
+                score, words = score_in_context(start, end, score, floor)
+                if score < floor:
+                    continue
                 append(new_raw_match(entity_type, start, end, score, recognizer, name, words))
         return found
 
