@@ -159,6 +159,8 @@ class ContextRule:
     # the match made only of these (": ", " - ") holds the end of no negative word, so none
     # can be nearer than the positive one (``score`` skips the search: a label's value).
     _gap_safe: str = field(default="", compare=False, repr=False)
+    # The longest text a negative word's expression matches (``negative_pattern``).
+    _negative_longest: int = field(default=0, compare=False, repr=False)
     _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     # The header row words, searched once per table row (no window to find them in).
     _row_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
@@ -172,6 +174,7 @@ class ContextRule:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
             object.__setattr__(self, "_gap_safe", _no_last_character(self.negative))
+            object.__setattr__(self, "_negative_longest", _longest_match(self.negative))
         if not self.indexed and self.words:
             finder = WordFinder(negative_pattern(self.words), self.words)
             object.__setattr__(self, "_positive_words", finder)
@@ -322,6 +325,7 @@ class ContextRule:
         )
         phrases = indexer.phrases
         negative, gap_safe, negative_nearer = self._negative, self._gap_safe, self._negative_nearer
+        longest, before_limit = self._negative_longest, self.before
         by_column = bool(self._column_cells and context.cell_headers)
         columns, score_in_column = context.columns, self._score_in_column
         indexed, positive_around = self.indexed, self._positive_around
@@ -407,6 +411,15 @@ class ContextRule:
                     or closest > AFTER
                     or text[start - closest : start].strip(gap_safe) != ""
                 )
+                and (
+                    # (a positive word before the match, and no negative word starting near
+                    # enough to end nearer: ``_negative_nearer`` could only say no)
+                    closest is None
+                    or closest > AFTER
+                    or negative.spans(
+                        text, max(0, start - before_limit, start - closest - longest), start
+                    )
+                )
                 and negative_nearer(text, start, end, closest)
             ):
                 return base * NEGATIVE_FACTOR, ()
@@ -486,6 +499,15 @@ def _no_last_character(words: Sequence[str]) -> str:
         for char in map(chr, range(128))
         if not char.isalnum()
         and not any(re.fullmatch(re.escape(last), char, re.IGNORECASE) for last in lasts)
+    )
+
+
+def _longest_match(words: Sequence[str]) -> int:
+    """The longest text ``negative_pattern(words)`` matches: each phrase's words (each of
+    their characters matches one of the text's, in any case) with up to three characters
+    between two."""
+    return max(
+        (sum(map(len, word.split())) + 3 * (len(word.split()) - 1) for word in words), default=0
     )
 
 
