@@ -11,6 +11,8 @@ prints
 
     marginal cost per finding = (time on dense - time on filler) / (findings on dense - on filler)
 
+(time: the scan process's CPU time, user and system),
+
 with the peak resident memory of each run (``ru_maxrss``). With ``--base REV`` the same runs
 are made with that commit's code (a temporary git worktree) in the same run, alternating with
 this tree's; each side's best of ``--repeat`` is kept. ``scan_throughput.py --dense-mb`` calls
@@ -24,7 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +58,9 @@ def write_corpora(folder: Path, mb: float) -> tuple[Path, Path, int]:
 
 
 def run_scan(tree: Path, path: Path) -> tuple[float, int, int]:
-    """(seconds, findings, peak resident KiB) of `dlp scan --format jsonl PATH` with the code
-    of ``tree``, its output written to a file beside ``path``."""
+    """(CPU seconds, findings, peak resident KiB) of `dlp scan --format jsonl PATH` with the
+    code of ``tree``, its output written to a file beside ``path``. CPU time, not wall time:
+    on a machine shared with other work, wall time measures the neighbours."""
     environment = {**os.environ, "PYTHONPATH": str(tree), "DLP_SECRET": SECRET}
     command = [sys.executable, "-m", "dlp", "scan", "--format", "jsonl", str(path)]
     output, peak = path.with_suffix(".jsonl"), path.with_suffix(".rss")
@@ -66,10 +68,10 @@ def run_scan(tree: Path, path: Path) -> tuple[float, int, int]:
     # one's size; /usr/bin/time, small, forks the scan and reports the scan's own peak.
     timer = ["/usr/bin/time", "-f", "%M", "-o", str(peak)] if Path("/usr/bin/time").exists() else []
     with output.open("wb") as sink:
-        started = time.perf_counter()
         process = subprocess.Popen([*timer, *command], cwd=tree, env=environment, stdout=sink)
+        # (the usage of /usr/bin/time includes that of the scan it waited for)
         _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
+        seconds = usage.ru_utime + usage.ru_stime
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise RuntimeError(f"dlp scan failed in {tree}")
     with output.open("rb") as lines:
@@ -126,7 +128,7 @@ def measure(mb: float, base: str | None, repeat: int) -> None:
             )
             marginal[name] = (dense_s - filler_s) / max(1, dense_n - filler_n)
             print(
-                f"  {name:16s} dense {dense_s:6.2f} s ({dense_n} findings), filler "
+                f"  {name:16s} dense {dense_s:6.2f} s CPU ({dense_n} findings), filler "
                 f"{filler_s:6.2f} s ({filler_n}): {marginal[name] * 1e6:5.1f} us per finding; "
                 f"peak RSS {dense_kib / 1024:.0f} / {filler_kib / 1024:.0f} MiB"
             )

@@ -35,7 +35,8 @@ from dlp.detect.roster import (
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import TRUSTED, ocr_confidence
-from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt
+from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt, new_finding
+from dlp.paragraphs import PLACED_ENTITIES, cell_starts, paragraph_of, with_paragraphs
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -244,8 +245,15 @@ class Scanner:
             for pattern_id, windows in windows_by_pattern.items():
                 ref = self.prefilter.refs[pattern_id]
                 recognizer = self.pattern_recognizers[ref.recognizer_index]
-                matches = recognizer.find_in_windows(text, ref.pattern_index, windows, context)
-                if roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES:
+                # Matches under the threshold cannot count, unless the roster may raise them.
+                checked = (
+                    roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES
+                )
+                floor = 0.0 if checked else threshold
+                matches = recognizer.find_in_windows(
+                    text, ref.pattern_index, windows, context, floor
+                )
+                if roster is not None and checked:
                     # Only ID patterns' matches are checked against the roster.
                     matches = [
                         checked_against_roster(m, text, roster, threshold)
@@ -329,7 +337,10 @@ class Scanner:
         ]
 
     def scan(
-        self, segment: Segment, take: Callable[[str, Location], bool] | None = None
+        self,
+        segment: Segment,
+        take: Callable[[str, Location], bool] | None = None,
+        paragraphs: bool = False,
     ) -> list[Finding]:
         """Findings in one segment; in a packed segment, offsets and location are its cell's.
 
@@ -341,6 +352,9 @@ class Scanner:
         ``take``, when given, is asked for each result's entity type and location in the order
         of the text; a result it refuses is not made into a finding (a caller past its cap of
         one type: the masked preview and the digest are most of what a finding costs).
+
+        ``paragraphs``: the findings as ``dlp.paragraphs.with_paragraphs`` gives them, each
+        with its paragraph, given as it is made (a copy of every finding saved).
         """
         folded = fold(segment.text)
         text = folded.text
@@ -372,6 +386,10 @@ class Scanner:
         # findings repeats its values (a term, a name, a student's ID on every row). Kept for
         # this segment only, so no value outlives its scan.
         safe_forms: dict[tuple[str, str], tuple[str, str]] = {}
+        # ``with_paragraphs``'s work, done here when every match becomes a finding (with
+        # ``take``, it is asked which do, and places them after).
+        place, cell_start = _paragraph_placing(segment, matches, paragraphs and take is None)
+        paragraph = None
         for match in matches:
             entity_type = match.entity_type
             if cells and original_cells:
@@ -400,8 +418,13 @@ class Scanner:
                 else:
                     at = location.text_at.advance(original_text, offset, start)
                 last_cell, last_start, last_at = cell, start, at
+            if place is not None:
+                paragraph = place(
+                    entity_type,
+                    start if cell_start is None else cell_start.get(location, 0) + start - offset,
+                )
             findings.append(
-                Finding(
+                new_finding(
                     entity_type,
                     categories.get(entity_type, Category.CONTACT),
                     start - offset,
@@ -416,12 +439,15 @@ class Scanner:
                     match.subject,
                     match.directory_opt_out,
                     at,
+                    paragraph,
                 )
             )
         if original_cells or not folded.is_identity:
             # Offsets moved back to each cell's own, or through the folding (one character can
             # fold to two): the text order may have changed. Otherwise it is the matches'.
             findings.sort(key=_text_order)
+        if paragraphs and take is not None:
+            return list(with_paragraphs(segment, findings))
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:
@@ -433,6 +459,19 @@ class Scanner:
 
 # (start, end, entity_type): the tuple made in C, not by a Python call per match.
 _text_order = attrgetter("start", "end", "entity_type")
+
+
+def _paragraph_placing(
+    segment: Segment, matches: Sequence[RawMatch], wanted: bool
+) -> tuple[Callable[[str, int], int] | None, dict[Location, int] | None]:
+    """How ``Scanner.scan`` gives each finding its paragraph, as ``with_paragraphs`` would:
+    (None, None) when it gives none (not ``wanted``, or no match of a type that asks for
+    paragraphs); else the placing of an offset of the segment's text, and in a packed
+    segment where each location's first cell starts (its findings' offsets are the cell's)."""
+    if not wanted or not any(m.entity_type in PLACED_ENTITIES for m in matches):
+        return None, None
+    cells = segment.cells
+    return paragraph_of(segment.text), cell_starts(cells) if cells is not None else None
 
 
 def _check_entity_names(specs: Sequence[EntitySpec], categories: Collection[str]) -> None:

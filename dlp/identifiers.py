@@ -103,10 +103,17 @@ def masked_name(name: str, part: str | None, spans: Iterable[Span]) -> str | Non
 def names_of(findings: Iterable[Finding]) -> Names:
     """The masked form of every name that holds a finding."""
     grouped: dict[tuple[str, ...], list[Finding]] = {}
+    # The findings of a segment share its location object: one that names nothing is looked
+    # at once, not at each of its findings (a text dense with findings has thousands).
+    nameless = None
     for finding in findings:
         location = finding.location
+        if location is nameless:
+            continue
         if location.part in _NAME_PARTS and location.path:
             grouped.setdefault((*location.path, location.part or ""), []).append(finding)
+        else:
+            nameless = location
     names: Names = {}
     for key, found in grouped.items():
         path, part = key[:-1], key[-1]

@@ -16,7 +16,7 @@ from json.encoder import encode_basestring
 from math import isfinite
 from typing import ClassVar
 
-from dlp.frozen import quick_init
+from dlp.frozen import quick_init, quick_new
 
 
 class Category(str):
@@ -102,9 +102,14 @@ class TextAt:
         """The position of ``text[stop]``, when ``text[start]`` is at this one."""
         newlines = text.count("\n", start, stop)
         if not newlines:
-            return TextAt(self.line, self.column + stop - start, self.offset + stop - start)
+            return _new_text_at(self.line, self.column + stop - start, self.offset + stop - start)
         line_start = text.rfind("\n", start, stop) + 1
-        return TextAt(self.line + newlines, 1 + stop - line_start, self.offset + stop - start)
+        return _new_text_at(self.line + newlines, 1 + stop - line_start, self.offset + stop - start)
+
+
+# ``TextAt(...)`` and ``Finding(...)`` for the places that make one per finding
+# (``dlp.frozen.quick_new``).
+_new_text_at = quick_new(TextAt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +361,9 @@ class Finding:
                 f'"absolute_end": {at.offset + self.end - self.start}'
             )
         return line + "}\n"
+
+
+new_finding = quick_new(Finding)
 
 
 # A finite, non-zero float score -> its text in a JSON line (``repr(round(score, 3))``).

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from dlp.frozen import quick_replace
-from dlp.model import Finding, Location, Segment
+from dlp.model import CellTable, Finding, Location, Segment
 
 # Blank lines: a line break, then lines of only spaces or tabs, each ended by a line break.
 _BLANK_LINE = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
@@ -87,12 +88,12 @@ def _paragraph(
     starts: list[int],
     signatures: tuple[list[int], list[int]],
     labels: list[int],
-    finding: Finding,
+    entity_type: str,
     offset: int,
 ) -> int:
     # Bisections, not a walk over every label and signature: a roster or a gradebook puts
     # tens of thousands of findings in one segment.
-    if finding.entity_type in PLACED_ENTITIES:
+    if entity_type in PLACED_ENTITIES:
         # A label ending in [offset - _LABEL_GAP, offset] (``labels`` ascending).
         at = bisect_left(labels, offset - _LABEL_GAP)
         if at < len(labels) and labels[at] <= offset:
@@ -102,6 +103,16 @@ def _paragraph(
     if at >= 0 and offset < signature_ends[at]:
         return SIGNATURE
     return bisect_right(starts, offset)
+
+
+def paragraph_of(text: str) -> Callable[[str, int], int]:
+    """The paragraph index (or ``SIGNATURE``, ``LABELED``) of a finding of this entity type
+    at this offset of ``text``, the text's paragraphs, signatures and labels found once: for
+    a caller that makes the findings (``Scanner.scan``) and can give each its paragraph as
+    it makes it, rather than have ``with_paragraphs`` copy every one."""
+    return partial(
+        _paragraph, paragraph_starts(text), _merged(signature_spans(text)), label_ends(text)
+    )
 
 
 # A finding with its paragraph, copied slot to slot (``dataclasses.replace`` reads every field
@@ -117,19 +128,20 @@ def with_paragraphs(segment: Segment, findings: Sequence[Finding]) -> Sequence[F
     """
     if not any(f.entity_type in PLACED_ENTITIES for f in findings):
         return findings
-    starts = paragraph_starts(segment.text)
-    signatures = _merged(signature_spans(segment.text))
-    labels = label_ends(segment.text)
+    place = paragraph_of(segment.text)
     cells = segment.cells
     if cells is None:
-        return [_placed(f, _paragraph(starts, signatures, labels, f, f.start)) for f in findings]
-    cell_start: dict[Location, int] = {}
-    for index, start in enumerate(cells.starts):
-        cell_start.setdefault(cells.location(index), start)
+        return [_placed(f, place(f.entity_type, f.start)) for f in findings]
+    cell_start = cell_starts(cells)
     return [
-        _placed(
-            f,
-            _paragraph(starts, signatures, labels, f, cell_start.get(f.location, 0) + f.start),
-        )
-        for f in findings
+        _placed(f, place(f.entity_type, cell_start.get(f.location, 0) + f.start)) for f in findings
     ]
+
+
+def cell_starts(cells: CellTable) -> dict[Location, int]:
+    """Where each location's first cell starts in the packed text: a finding's offsets are
+    its cell's, and this start added back places it in the packed text's paragraphs."""
+    starts: dict[Location, int] = {}
+    for index, start in enumerate(cells.starts):
+        starts.setdefault(cells.location(index), start)
+    return starts

@@ -50,7 +50,7 @@ def scan_items(
         if isinstance(item, Unscannable):
             yield replace(item, location=renamed(item.location, names)) if names else item
             continue
-        found = with_paragraphs(item, scanner.scan(item))
+        found = scanner.scan(item, paragraphs=True)
         names.update(names_of(found))
         for finding in found:
             yield replace(finding, location=renamed(finding.location, names)) if names else finding

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlp.detect.matches import RawMatch
-from dlp.frozen import quick_init
+from dlp.frozen import quick_init, quick_new
 from dlp.model import Category, Finding, Location, TextAt
 
 
@@ -175,3 +175,52 @@ def test_the_open_twin_gives_the_object_back_frozen() -> None:
     with pytest.raises(TypeError):
         Wide("a")  # type: ignore[call-arg]
     assert str(inspect.signature(Wide)) == str(inspect.signature(GeneratedWide))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=5),
+    st.integers(),
+    st.integers(0, 6),
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c", "words", "items", "note"]),
+        st.sampled_from([1, "x", 2.5, ("a",), [1], None]),
+    ),
+)
+def test_quick_new_makes_what_the_class_makes(
+    name: str, count: int, given_positionally: int, keywords: dict[str, object]
+) -> None:
+    optional = ["a", "b", "c", "words", "items", "note"][:given_positionally]
+    positional: list[Any] = [name, count, *(keywords.get(key, 0) for key in optional)]
+    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    made = quick_new(Wide)(*positional, **rest)
+    assert type(made) is Wide and _values(made) == _values(GeneratedWide(*positional, **rest))
+    assert made == Wide(*positional, **rest)
+
+
+def test_quick_new_of_the_model_classes() -> None:
+    for cls, arguments in (
+        (TextAt, (3, 7, 120)),
+        (RawMatch, ("X", 1, 2, 0.5, "R", "p", ("ssn",))),
+        (Finding, ("US_SSN", Category.IDENTIFIER, 5, 16, 0.85, "R", "p", "***", "ab" * 16)),
+        (Quick, ("a", 1)),
+    ):
+        new = quick_new(cls)
+        expected = inspect.signature(cls).parameters.values()
+        assert [(p.name, p.default) for p in inspect.signature(new).parameters.values()] == [
+            (p.name, p.default) for p in expected
+        ]
+        made = new(*arguments)
+        assert type(made) is cls and made == cls(*arguments)
+        assert _values(made) == _values(cls(*arguments))
+        assert pickle.loads(pickle.dumps(made)) == made
+        if cls is not Quick:  # (a list field: not hashable)
+            assert hash(made) == hash(cls(*arguments))
+        with pytest.raises(FrozenInstanceError):
+            setattr(made, fields(made)[0].name, None)
+    first, second = quick_new(Quick)("a", 1), quick_new(Quick)("a", 1)
+    assert first.items == [] and first.items is not second.items  # a new default each time
+    with pytest.raises(TypeError):
+        quick_new(Generated)
+    with pytest.raises(TypeError):
+        quick_new(Wide)("a")

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from dlp.cli import main
 from dlp.engine import DetectionConfig, Scanner, build_scanner
-from dlp.identifiers import mask_spans
+from dlp.identifiers import mask_spans, masked_name, names_of
+from dlp.model import FILE_NAME_PART, SUBJECT_PART, Category, Finding, Location
 from dlp.pipeline import scan_message
 from dlp.quarantine.records import StoredFinding
 from dlp.quarantine.reveal import locate
@@ -147,3 +148,39 @@ def test_mask_spans_keeps_exactly_what_no_span_covers(
     covered = {i for span in spans for i in range(max(span.start, 0), min(span.end, len(text)))}
     kept = "".join(char for i, char in enumerate(text) if i not in covered)
     assert mask_spans(text, spans).replace("\x00", "") == kept
+
+
+def _names_of_as_before(findings: list[Finding]) -> dict[tuple[str, ...], str]:
+    """``names_of`` before it looked at each location object once."""
+    grouped: dict[tuple[str, ...], list[Finding]] = {}
+    for finding in findings:
+        location = finding.location
+        if location.part in (FILE_NAME_PART, SUBJECT_PART) and location.path:
+            grouped.setdefault((*location.path, location.part or ""), []).append(finding)
+    names = {}
+    for key, found in grouped.items():
+        masked = masked_name(key[-2], key[-1], found)
+        if masked is not None:
+            names[key[:-1]] = masked
+    return names
+
+
+_LOCATIONS = [
+    Location(("mail", "536-22-1234.pdf"), part=FILE_NAME_PART),
+    Location(("mail", "536-22-1234.pdf"), part=FILE_NAME_PART),  # equal, another object
+    Location(("mail",), part=SUBJECT_PART),
+    Location(("mail", "Fwd: SSN 536-22-1234.eml"), part=SUBJECT_PART),
+    Location(("mail",), part="body"),
+    Location(("mail", "a.txt")),
+    Location((), part=FILE_NAME_PART),
+]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_LOCATIONS), st.integers(0, 8), st.integers(1, 6))))
+def test_names_of_as_before(made: list[tuple[Location, int, int]]) -> None:
+    findings = [
+        Finding("US_SSN", Category.IDENTIFIER, start, start + length, 0.9, "R", "p", "*", "d",
+                location=location)
+        for location, start, length in made
+    ]  # fmt: skip
+    assert names_of(findings) == _names_of_as_before(findings)

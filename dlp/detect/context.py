@@ -19,9 +19,11 @@ and any word before the match is nearer than any after it (a label comes before 
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_and_header_row
 from dlp.detect.text_index import ContextIndex, TextIndexer, skeleton_words
@@ -44,7 +46,14 @@ _NOT_AFTER = "".join(
     for word in ("[A-Z]", "Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
 )
 # The stop first and the titles looked for behind it: the expression does work only at stops.
-_BOUNDARY = re.compile(rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])")
+# One class of the characters a boundary starts with opens it (which alternative follows is
+# told by a lookbehind at that character): ``re`` then skips to those characters in C, where
+# an expression that opens with two alternatives is tried at every character of the gap
+# (three times as long on a gap of prose). ``tests/detect/test_context_score.py`` holds it to
+# the two alternatives as written.
+_BOUNDARY = re.compile(
+    rf"[\n.!?](?:(?<=\n)[ \t\r>]*\n|(?<=[.!?]){_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1]))"
+)
 _BOUNDARY_SEARCH = _BOUNDARY.search
 
 
@@ -63,7 +72,7 @@ def _ends_line(text: str, left: int, right: int) -> bool:
     return "\n" in text[left:right] or crosses_boundary(text, left, right)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class TextContext:
     """Everything known about context in one text: the phrase index and the segment context.
 
@@ -84,6 +93,10 @@ class TextContext:
     # ``column_header``'s walks up a pasted table in ``text``, remembered for its other cells.
     columns: ColumnMemo = field(default_factory=dict, compare=False, repr=False)
     rows: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+    # Each rule's ``ContextRule.scorer`` for this text, by the rule's id.
+    scorers: dict[int, tuple[ContextRule, Scorer]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def header_text_at(self, position: int) -> str:
         if not self.cell_headers:
@@ -109,6 +122,10 @@ class TextContext:
             return self.extra
         cell = bisect_right(self.cell_starts, position) - 1
         return self.extra | self.cell_extras[cell] if cell >= 0 else self.extra
+
+
+# A rule's score of a match (start, end, base score, floor) in one text: ``ContextRule.scorer``.
+Scorer = Callable[[int, int, float, float], tuple[float, tuple[str, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +159,8 @@ class ContextRule:
     # the match made only of these (": ", " - ") holds the end of no negative word, so none
     # can be nearer than the positive one (``score`` skips the search: a label's value).
     _gap_safe: str = field(default="", compare=False, repr=False)
+    # The longest text a negative word's expression matches (``negative_pattern``).
+    _negative_longest: int = field(default=0, compare=False, repr=False)
     _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     # The header row words, searched once per table row (no window to find them in).
     _row_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
@@ -155,6 +174,7 @@ class ContextRule:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
             object.__setattr__(self, "_gap_safe", _no_last_character(self.negative))
+            object.__setattr__(self, "_negative_longest", _longest_match(self.negative))
         if not self.indexed and self.words:
             finder = WordFinder(negative_pattern(self.words), self.words)
             object.__setattr__(self, "_positive_words", finder)
@@ -273,44 +293,77 @@ class ContextRule:
     def score(
         self, context: TextContext, start: int, end: int, base: float
     ) -> tuple[float, tuple[str, ...]]:
-        """The match's score after its context, and the context words that raised it.
+        """The match's score after its context, and the context words that raised it
+        (``scorer``: what a caller with many matches in one text calls)."""
+        return self.scorer(context)(start, end, base, 0.0)
 
-        Asked at every match: the common case (a value in prose, an indexed rule) is settled
-        here without the calls of the general one (``_positive``, ``column_header``);
+    def scorer(self, context: TextContext) -> Scorer:
+        """``score`` for the matches of one text, made once per text with what it reads of the
+        rule and the text bound (a dozen lookups a match, a tenth of its time). Its fourth
+        argument, a floor: a match that scores under it whatever negative words are near is
+        given its score before them, not looked for (the caller drops it; 0: exact). It is
+        asked at every match: the common case (a value in prose, an indexed rule) is settled without
+        the calls of the general one (``_positive``, ``column_header``);
         ``tests/detect/test_match_fast.py`` holds it to them."""
-        text = context.text
-        # The characters either side can make the value a table's cell (``column_header``
-        # settles the rest): a neighbour that is no edge or padding, or one past a single
-        # space, settles that it is not (most values: in prose).
-        if text:
-            left = text[start - 1] if start else "\n"
-            if left == " " and start > 1:
-                left = text[start - 2]
-            if left in CELL_EDGES:
-                right = text[end] if end < len(text) else "\n"
-                if right == " " and end + 1 < len(text):
-                    right = text[end + 1]
-                if right in CELL_EDGES:
-                    column = column_and_header_row(text, start, end, context.columns)
-                    if column is not None:
-                        return self._score_in_column(context, column[0], start, base, column[1])
-        if not self.indexed:
-            words, closest = self._positive_around(context, start, end)
-        else:
-            indexer = context.indexer
-            entry = self._ids.get(id(indexer))  # ``_phrase_ids``, inline
-            wanted = (
-                entry[1] if entry is not None and entry[0] is indexer else self._phrase_ids(indexer)
-            )
-            # ``_nearest``, inline: each wanted phrase wholly within ``before`` characters
-            # before the match or ``after`` after it, not across a boundary, and its distance.
-            near: dict[int, int] = {}
-            index = context.index
-            starts = index.starts
-            position = bisect_left(starts, start - self.before)
-            limit, count = end + self.after, len(starts)
-            if wanted and position < count and starts[position] < limit:
-                ends, phrases_at = index.ends, index.phrases
+        made = context.scorers.get(id(self))
+        if made is None or made[0] is not self:  # (an id can be reused once freed)
+            made = context.scorers[id(self)] = (self, self._make_scorer(context))
+        return made[1]
+
+    def _make_scorer(self, context: TextContext) -> Scorer:
+        text, indexer, index = context.text, context.indexer, context.index
+        length = len(text)
+        # (a rule whose words are not indexed has none among the text's phrases)
+        wanted = self._phrase_ids(indexer) if self.indexed else frozenset()
+        starts, ends, phrases_at = index.starts, index.ends, index.phrases
+        count = len(starts)
+        before, after = self.before, self.after
+        extra_all, cell_starts, cell_extras = (
+            context.extra,
+            context.cell_starts,
+            context.cell_extras,
+        )
+        phrases = indexer.phrases
+        negative, gap_safe, negative_nearer = self._negative, self._gap_safe, self._negative_nearer
+        longest, before_limit = self._negative_longest, self.before
+        by_column = bool(self._column_cells and context.cell_headers)
+        columns, score_in_column = context.columns, self._score_in_column
+        indexed, positive_around = self.indexed, self._positive_around
+        column_label = self.column_label
+        # The context keeps its scorers: one that held it back would make a cycle, which only
+        # the collector frees (a text, its index and memos kept past its scan).
+        own = weakref.ref(context)
+
+        def here() -> TextContext:
+            return cast(TextContext, own())  # (a scorer is called by the context's holder)
+
+        def score(start: int, end: int, base: float, floor: float) -> tuple[float, tuple[str, ...]]:
+            # The characters either side can make the value a table's cell (``column_header``
+            # settles the rest): a neighbour that is no edge or padding, or one past a single
+            # space, settles that it is not (most values: in prose).
+            if text:
+                left = text[start - 1] if start else "\n"
+                if left == " " and start > 1:
+                    left = text[start - 2]
+                if left in CELL_EDGES:
+                    right = text[end] if end < length else "\n"
+                    if right == " " and end + 1 < length:
+                        right = text[end + 1]
+                    if right in CELL_EDGES:
+                        column = column_and_header_row(text, start, end, columns)
+                        if column is not None:
+                            return score_in_column(here(), column[0], start, base, column[1])
+            closest: int | None
+            words: tuple[str, ...]
+            if not indexed:
+                words, closest = positive_around(here(), start, end)
+            else:
+                # ``_nearest``, inline: each phrase of the rule wholly within ``before``
+                # characters before the match or ``after`` after it, not across a boundary,
+                # and its distance.
+                near: dict[int, int] = {}
+                position = bisect_left(starts, start - before)
+                limit = end + after
                 while position < count and starts[position] < limit:
                     phrase = phrases_at[position]
                     phrase_start, phrase_end = starts[position], ends[position]
@@ -330,37 +383,58 @@ class ContextRule:
                         continue
                     if distance < near.get(phrase, distance + 1):
                         near[phrase] = distance
-            extra = context.extra_at(start) if context.cell_extras else context.extra
-            if not near and not extra:
-                words, closest = (), None  # most matches: nothing to name
-            else:
-                ids = list(near)
-                if extra:
-                    ids += [i for i in sorted(extra & wanted) if i not in near]
-                closest = min(near.values()) if near else None
-                phrases = indexer.phrases
-                words = tuple([phrases[i] for i in ids])
-        if (
-            self._negative is not None
-            # (a positive word before the match, with nothing a negative word ends with
-            # between them: no negative word is nearer)
-            and (
-                closest is None
-                or closest > AFTER
-                or text[start - closest : start].strip(self._gap_safe) != ""
-            )
-            and self._negative_nearer(text, start, end, closest)
-        ):
-            return base * NEGATIVE_FACTOR, ()
-        if not words:
-            if self._column_cells and context.cell_headers:
-                # A packed spreadsheet cell under a header that counts only in its kind of
-                # table ("ID" in a gradebook).
-                label = self.column_label(context.cell_header_at(start), context.header_row())
-                if label is not None:
-                    return boosted(base, (label,)), (label,)
-            return base, words
-        return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
+                # (``TextContext.extra_at``)
+                extra = extra_all
+                if cell_extras:
+                    cell = bisect_right(cell_starts, start) - 1
+                    if cell >= 0:
+                        extra = extra_all | cell_extras[cell]
+                if not near and not extra:
+                    words, closest = (), None  # most matches: nothing to name
+                else:
+                    ids = list(near)
+                    if extra:
+                        ids += [i for i in sorted(extra & wanted) if i not in near]
+                    closest = min(near.values()) if near else None
+                    words = tuple([phrases[i] for i in ids])
+            if not words and base < floor and not by_column:
+                # Under the caller's floor with or without a negative word (which only lowers
+                # it): not looked for, the score as it stands (most of an ID pattern's matches
+                # with no label, a tenth of the dense corpus's scores).
+                return base, words
+            if (
+                negative is not None
+                # (a positive word before the match, with nothing a negative word ends with
+                # between them: no negative word is nearer)
+                and (
+                    closest is None
+                    or closest > AFTER
+                    or text[start - closest : start].strip(gap_safe) != ""
+                )
+                and (
+                    # (a positive word before the match, and no negative word starting near
+                    # enough to end nearer: ``_negative_nearer`` could only say no)
+                    closest is None
+                    or closest > AFTER
+                    or negative.spans(
+                        text, max(0, start - before_limit, start - closest - longest), start
+                    )
+                )
+                and negative_nearer(text, start, end, closest)
+            ):
+                return base * NEGATIVE_FACTOR, ()
+            if not words:
+                if by_column:
+                    # A packed spreadsheet cell under a header that counts only in its kind of
+                    # table ("ID" in a gradebook).
+                    at = here()
+                    label = column_label(at.cell_header_at(start), at.header_row())
+                    if label is not None:
+                        return boosted(base, (label,)), (label,)
+                return base, words
+            return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
+
+        return score
 
     def _negative_nearer(self, text: str, start: int, end: int, closest: int | None) -> bool:
         """Whether ``_nearest_negative`` is nearer than ``closest`` (a positive word's
@@ -425,6 +499,15 @@ def _no_last_character(words: Sequence[str]) -> str:
         for char in map(chr, range(128))
         if not char.isalnum()
         and not any(re.fullmatch(re.escape(last), char, re.IGNORECASE) for last in lasts)
+    )
+
+
+def _longest_match(words: Sequence[str]) -> int:
+    """The longest text ``negative_pattern(words)`` matches: each phrase's words (each of
+    their characters matches one of the text's, in any case) with up to three characters
+    between two."""
+    return max(
+        (sum(map(len, word.split())) + 3 * (len(word.split()) - 1) for word in words), default=0
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dlp.frozen import quick_init
+from dlp.frozen import quick_init, quick_new
 
 
 @quick_init  # made once per match
@@ -21,3 +21,7 @@ class RawMatch:
     context_words: tuple[str, ...] = ()
     subject: str | None = None  # roster person (keyed digest)
     directory_opt_out: bool = False
+
+
+# ``RawMatch(...)`` for the places that make one per match (``dlp.frozen.quick_new``).
+new_raw_match = quick_new(RawMatch)

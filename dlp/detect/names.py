@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlp.detect.context import ContextRule, TextContext
-from dlp.detect.matches import RawMatch
+from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.normalize import normalize
 from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
 from dlp.detect.text_index import TextIndexer
@@ -287,7 +287,7 @@ class NameFinder:
         found: list[RawMatch] = []
         length = len(text)
         surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
-        score_of = self.context_rule.score
+        score_of = self.context_rule.scorer(context)
         surnames, leads_only, is_surname = self.lists.surnames, self._leads_only, self._is_surname
         for start, end in given_places:
             if start > 2 and text[start - 2] == ",":
@@ -359,7 +359,7 @@ class NameFinder:
                 and (possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop))
                 else BASE_SCORE
             )
-            score, words = score_of(context, start, stop, base)
+            score, words = score_of(start, stop, base, 0.0)
             if score < threshold:
                 if not self._record_word_after(context, stop):
                     continue
@@ -367,7 +367,9 @@ class NameFinder:
                 if score < threshold:
                     continue
             found.append(
-                RawMatch(PERSON, start, stop, score, RECOGNIZER, "given name and surname", words)
+                new_raw_match(
+                    PERSON, start, stop, score, RECOGNIZER, "given name and surname", words
+                )
             )
         return found
 

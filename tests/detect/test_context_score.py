@@ -3,10 +3,12 @@ decide, is the score of every negative word compared (the old ``score`` kept her
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.detect.context import NEGATIVE_FACTOR, ContextRule, boosted, context_of
+from dlp.detect.context import _BOUNDARY, NEGATIVE_FACTOR, ContextRule, boosted, context_of
 from dlp.detect.text_columns import column_header
 from dlp.detect.text_index import TextIndexer
 
@@ -59,3 +61,34 @@ def test_a_label_before_and_a_negative_word_after() -> None:
     text = "room 536-22-1234 SSN"
     score, words = rule.score(context_of(INDEXER, text), 5, 16, 0.5)
     assert words == () and score == 0.5 * NEGATIVE_FACTOR
+
+
+# ``context._BOUNDARY`` as it was written: two alternatives, the blank line and the stop.
+_NOT_AFTER = "".join(
+    f"(?<!\\b{word}[.])"
+    for word in ("[A-Z]", "Mr", "Mrs", "Ms", "Dr", "Sr", "Sra", "Srta", "St", "No", "Prof", "Jr")
+)
+WRITTEN_BOUNDARY = re.compile(
+    rf"\n[ \t\r>]*\n|[.!?]{_NOT_AFTER}[\"')\]]*\s+(?=[A-Z\"'(\u00bf\u00a1])"
+)
+BOUNDARY_PIECES = [
+    "\n", " ", "\t", "\r", ">", ".", "!", "?", '"', "'", ")", "]", "(", "\u00bf", "\u00a1",
+    "A", "a", "x", "M", "Mr", "Mrs", "Sra", "Srta", "No", "Prof", "Jr", "St", "Ms", "Dr", "Sr",
+    "word", " 4481902", "\u00e9", ". ", "? ", "!) ", ".\n\n", "\n> \n", " M. ", "Ana M. ",
+    "Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Sr. ", "Sra. ", "Srta. ", "St. ", "No. ", "Prof. ", "Jr. ",
+    "xMrs. ", ".\" ", "Lee",
+]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(BOUNDARY_PIECES), max_size=30),
+    st.integers(0, 120),
+    st.integers(0, 120),
+)
+def test_boundary_as_written(pieces: list[str], low: int, high: int) -> None:
+    text = "".join(pieces)
+    for window in ((0, len(text)), (low, high)):
+        written = WRITTEN_BOUNDARY.search(text, *window)
+        found = _BOUNDARY.search(text, *window)
+        assert (found and found.span()) == (written and written.span())

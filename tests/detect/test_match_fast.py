@@ -149,6 +149,31 @@ def test_find_in_windows_as_before(scanner, values: list[str], spans: list[tuple
             )
 
 
+FLOOR_VALUES = [
+    *VALUES, "order ", "invoice # ", "SSN: ", "Student ID\t", "|", " x ", "No. ", "4481902 ",
+    "123456789 ", "room 4481902",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(FLOOR_VALUES), max_size=12),
+    st.sampled_from([0.05, 0.1, 0.4, 0.5, 0.8]),
+    st.sampled_from(["", "Student ID", "room"]),
+)
+def test_find_in_windows_under_a_floor(scanner, values: list[str], floor: float, extra: str):  # type: ignore[no-untyped-def]
+    """With a floor, the matches it gives without one that score at least the floor."""
+    text = "".join(values)
+    windows = [(0, len(text))]
+    context = context_of(scanner.indexer, text, extra)
+    for recognizer in scanner.pattern_recognizers:
+        for index in range(len(recognizer.compiled)):
+            everything = recognizer.find_in_windows(text, index, windows, context)
+            assert recognizer.find_in_windows(text, index, windows, context, floor) == [
+                match for match in everything if match.score >= floor
+            ]
+
+
 def old_remove_duplicates(matches: list[RawMatch]) -> list[RawMatch]:
     """``remove_duplicates`` before its shortcut for a match that overlaps nothing."""
     unique: dict[tuple[str, int, int, str], RawMatch] = {}
