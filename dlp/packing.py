@@ -31,7 +31,7 @@ from dlp.extract.celltable import (
     cell_lengths,
     long_cells,
 )
-from dlp.model import CellTable, Location, Segment, Unscannable
+from dlp.model import FILE_NAME_PART, CellTable, Location, Segment, Unscannable
 
 __all__ = ["BLOCK", "SEPARATOR", "SMALL", "Run", "cut_runs", "join_runs", "pack"]
 
@@ -88,10 +88,15 @@ class _Pending:
         path = segment.location.path
         text = segment.text
         if self.runs and (
-            path != self.path or self.size + cells.ends[0] - cells.starts[0] > self.block
+            path != self.path
+            or self.size + cells.ends[0] - cells.starts[0] > self.block
+            or (self.size + len(text) > self.block and self._names_only())
         ):
             # What the cell-by-cell loop below would do first: the table starts a new block
             # (and so a table's own blocks, cut by the same rule, pass through as they are).
+            # So does a table that would not fit whole behind its file's name: joined, the
+            # name would shift every cut of a workbook's megabyte of cells, each block then
+            # cut and joined again (its findings are the name's own, whatever it is with).
             yield from self.flush()
         if (
             not self.runs
@@ -127,6 +132,12 @@ class _Pending:
             self.size += totals[stop - 1] - before
             self.path = path
             index = stop
+
+    def _names_only(self) -> bool:
+        """Whether the block holds only file names (an attachment's, before its content)."""
+        return all(
+            lo < 0 and segment.location.part == FILE_NAME_PART for segment, lo, _ in self.runs
+        )
 
     def flush(self) -> Iterator[Segment]:
         runs = self.runs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, UnscannableReason
 from dlp.packing import pack
 
 
@@ -74,3 +74,102 @@ def test_packing_never_loses_a_finding(scanner, texts):
     # no term is ever found across two cells ("504" + "plan" in neighbouring cells)
     for row, _entity_type, _start, end in together:
         assert end <= len(texts[row - 1])
+
+
+def attachment_name(text: str, part: str | None = FILE_NAME_PART) -> Segment:
+    return Segment(text, Location(("grades.xlsx",), part=part))
+
+
+def table_blocks(texts: list[str], headers: list[str], block: int) -> list[Segment]:
+    """A sheet's cells as its reader hands them over: packed, in blocks cut by pack's rule."""
+    cells = [
+        Segment(text, Location(("grades.xlsx",), sheet="P3", row=row, column="A"), header)
+        for row, (text, header) in enumerate(zip(texts, headers, strict=True), start=1)
+    ]
+    return list(pack(cells, block=block))  # type: ignore[arg-type]
+
+
+def test_a_sheet_behind_its_file_name_passes_through_in_its_own_blocks():
+    texts = [f"row {i} plain text" for i in range(40)]
+    blocks = table_blocks(texts, ["Note"] * 40, block=200)
+    assert len(blocks) > 2
+    name = attachment_name("grades.xlsx")
+    out = list(pack([name, *blocks], block=200))
+    assert out[0] == name
+    assert all(a is b for a, b in zip(out[1:], blocks, strict=True))
+
+
+def test_a_small_sheet_still_shares_its_block_with_its_file_name():
+    blocks = table_blocks(["4512345", "Sam Lee"], ["Perm ID", "Name"], block=200)
+    (packed,) = list(pack([attachment_name("grades.xlsx"), *blocks], block=200))
+    assert packed.cells is not None and len(packed.cells) == 3
+
+
+def scanned(scanner, items: list[Segment], block: int) -> list[tuple[object, ...]]:
+    """Each finding as a reader sees it; a file name's part left out (the reference's name is
+    no file name, so that it is packed as any small segment before the table was)."""
+    return [
+        (
+            f.location.path,
+            f.location.row,
+            f.entity_type,
+            f.start,
+            f.end,
+            f.score,
+            f.context_words,
+            f.masked,
+        )
+        for packed in pack(items, block=block)
+        for f in scanner.scan(packed)  # type: ignore[arg-type]
+    ]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    name=st.sampled_from(FRAGMENTS),
+    rows=st.lists(
+        # No header of a ``columns`` rule ("ID" counts only in a block whose headers also
+        # name a grade): which cells share a block decides that one, on main too (see
+        # test_a_sheet_behind_its_file_name_is_scanned_in_the_blocks_of_the_sheet_alone).
+        st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(["", "SSN", "Name", "Notes"])),
+        min_size=1,
+        max_size=40,
+    ),
+    block=st.integers(min_value=40, max_value=400),
+)
+def test_a_file_name_packed_apart_finds_what_it_found_joined_to_the_sheet(
+    scanner, name, rows, block
+):
+    texts = [text for text, _ in rows]
+    headers = [header for _, header in rows]
+    blocks = table_blocks(texts, headers, block)
+    apart = scanned(scanner, [attachment_name(name), *blocks], block)
+    joined = scanned(scanner, [attachment_name(name, part=None), *blocks], block)
+    # The same findings; their order is not compared: a block lists its findings by their
+    # offsets in their own cells, so cells packed apart interleave differently.
+    assert sorted(apart, key=repr) == sorted(joined, key=repr)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(["", "ID", "Grade", "SSN"])),
+        min_size=1,
+        max_size=30,
+    ),
+    block=st.integers(min_value=40, max_value=300),
+)
+def test_a_sheet_behind_its_file_name_is_scanned_in_the_blocks_of_the_sheet_alone(
+    scanner, rows, block
+):
+    """An attachment's sheet is found in as the same file read on its own (no name before
+    it): the same blocks, so the same findings, whatever rule reads a block's headers."""
+    texts = [text for text, _ in rows]
+    headers = [header for _, header in rows]
+    blocks = table_blocks(texts, headers, block)
+    name = attachment_name("student roster.xlsx")
+    behind_name = [
+        found for found in scanned(scanner, [name, *blocks], block) if found[1] is not None
+    ]
+    alone = scanned(scanner, blocks, block)
+    assert sorted(behind_name, key=repr) == sorted(alone, key=repr)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dlp.extract import Limits, extract_bytes
 from dlp.extract.celltable import GAP, CellLocations, TablePacker, cells_of
 from dlp.extract.source import Source
-from dlp.model import Location, Segment, Unscannable, UnscannableReason
+from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, UnscannableReason
 from dlp.packing import pack
 from tests.extract import makers, percell
 
@@ -275,21 +275,23 @@ CELLS = st.lists(st.tuples(st.integers(0, 2), st.text("ab ", max_size=9)), max_s
     st.integers(0, 12),
     st.integers(1, 40),
     st.integers(0, 12),
-    st.booleans(),
+    st.sampled_from([None, "text", "file name"]),
     st.integers(1, 120),
 )
 def test_blocks_are_packs_blocks_whatever_the_packer_block(
-    cells, block, small, pack_block, pack_small, name_first, first
+    cells, block, small, pack_block, pack_small, first_part, first
 ):
     """Cells of one or more sheets (0, 1, 2), cut by a packer whose block may or may not be
     ``pack``'s, handing over pieces of blocks while young (``first``), with a plain segment
-    before: ``pack`` makes the blocks it made of the cells one by one."""
+    before: ``pack`` makes the blocks it made of the cells one by one. Behind the file's name
+    a table that does not fit whole starts its own block (`dlp.packing`): the same cells in
+    the same order, in other blocks."""
     base = Location(path=("f.xlsx",))
     packer = TablePacker(base, block=block, small=small, first=first)
     items: list[Segment | Unscannable] = []
     old: list[Segment | Unscannable] = []
-    if name_first:
-        items.append(Segment("f.xlsx", base.with_detail(part="file name")))
+    if first_part is not None:
+        items.append(Segment("f.xlsx", base.with_detail(part=first_part)))
         old.append(items[0])
     sheet = -1
     for number, (which, text) in enumerate(cells, 1):
@@ -320,6 +322,11 @@ def test_blocks_are_packs_blocks_whatever_the_packer_block(
                 e - s for s, e in zip(item.cells.starts, item.cells.ends, strict=True)
             )
             assert len(item.text) == cells_total + GAP * (len(item.cells) - 1)
+    if first_part == FILE_NAME_PART:
+        assert unfolded(list(pack(items, pack_small, pack_block))) == unfolded(
+            list(percell.pack(old, pack_small, pack_block))
+        )
+        return
     assert list(pack(items, pack_small, pack_block)) == list(
         percell.pack(old, pack_small, pack_block)
     )
