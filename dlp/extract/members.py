@@ -8,6 +8,7 @@ from functools import partial
 from typing import TypeVar
 
 from dlp.extract.context import Context, Item
+from dlp.extract.inflate import open_member
 from dlp.extract.limits import LimitExceeded
 from dlp.extract.source import Source, spool
 from dlp.model import Location, Unscannable, UnscannableReason
@@ -126,7 +127,7 @@ def _member(
         return
     try:
         check_member(info, ctx, ctx.limits.max_archive_bytes)
-        with archive.open(info) as stream:
+        with open_member(archive, info) as stream:
             source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
     except LimitExceeded as stop:
         yield Unscannable(member, stop.reason, stop.detail)

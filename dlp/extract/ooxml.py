@@ -10,6 +10,7 @@ from typing import IO
 
 from dlp.extract.context import Context, Item
 from dlp.extract.images import document_images
+from dlp.extract.inflate import open_member
 from dlp.extract.members import check_member, extract_members
 from dlp.extract.xmlparse import iterparse, local, release
 from dlp.model import Location, Segment
@@ -21,7 +22,7 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relatio
 def open_part(archive: zipfile.ZipFile, name: str, ctx: Context) -> IO[bytes]:
     info = archive.getinfo(name)
     check_member(info, ctx, ctx.limits.max_file_bytes)
-    return archive.open(info)
+    return open_member(archive, info)
 
 
 def relationships(archive: zipfile.ZipFile, part: str, ctx: Context) -> dict[str, str]:
