@@ -11,10 +11,11 @@ reported exactly as before (the report names the exception's class).
 from __future__ import annotations
 
 import importlib
+import io
 import zipfile
 import zlib
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 
 def _load_isal() -> ModuleType | None:
@@ -32,6 +33,7 @@ isal_zlib = _load_isal()
 # member is read by zlib, unchanged.
 _DECOMPRESSOR = "_decompressor"
 _STAND_IN = b"\0"
+_SKIP = 1024 * 1024
 
 
 class _IsalInflater:
@@ -91,10 +93,67 @@ def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     """``archive.open(info)``, inflated by ISA-L where the member is deflated."""
     stream = archive.open(info)
     if (
-        isal_zlib is not None
-        and info.compress_type == zipfile.ZIP_DEFLATED
-        and type(stream) is zipfile.ZipExtFile
-        and hasattr(stream, _DECOMPRESSOR)
+        isal_zlib is None
+        or info.compress_type != zipfile.ZIP_DEFLATED
+        or type(stream) is not zipfile.ZipExtFile
+        or not hasattr(stream, _DECOMPRESSOR)
     ):
-        setattr(stream, _DECOMPRESSOR, _IsalInflater(isal_zlib))
-    return stream
+        return stream
+    setattr(stream, _DECOMPRESSOR, _IsalInflater(isal_zlib))
+    return cast(IO[bytes], _ZlibOnDamage(archive, info, stream))
+
+
+# What a damaged deflate stream raises from zipfile: bad data, a wrong CRC, too short.
+_DAMAGE = (zlib.error, zipfile.BadZipFile, EOFError)
+
+
+class _ZlibOnDamage(io.BufferedIOBase):
+    """A member read through ISA-L until it proves damaged, then again by zipfile alone.
+
+    ISA-L decodes all the input it is given before handing out any output, so it finds damage
+    up to a read earlier than zlib, and the text before the damage (scanned before the member
+    is reported damaged) would be shorter. zipfile alone, skipping what was already given,
+    delivers the rest and raises the error exactly as without ISA-L.
+    """
+
+    def __init__(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, stream: zipfile.ZipExtFile
+    ) -> None:
+        super().__init__()
+        self._archive, self._info = archive, info
+        self._stream = cast(IO[bytes], stream)
+        self._given = 0
+        self._fast = True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        try:
+            data = self._stream.read(size)
+        except _DAMAGE:
+            if not self._fast:
+                raise
+            self._read_again_by_zipfile()
+            data = self._stream.read(size)
+        self._given += len(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def _read_again_by_zipfile(self) -> None:
+        self._stream.close()
+        self._fast = False
+        self._stream = self._archive.open(self._info)
+        left = self._given
+        while left > 0:
+            skipped = len(self._stream.read(min(left, _SKIP)))
+            if not skipped:
+                break
+            left -= skipped
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()

@@ -47,14 +47,14 @@ def _read(data: bytes, chunk: int, *, fast: bool) -> tuple[bytes, str | None]:
     return bytes(out), None
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_CONTENT, _METHOD, st.integers(0, 9), st.sampled_from([1, 4096, 65536, -1]))
 def test_same_bytes_as_zipfile(content: bytes, method: int, level: int, chunk: int) -> None:
     data = _zip(content, method, level)
     assert _read(data, chunk, fast=True) == _read(data, chunk, fast=False) == (content, None)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     _CONTENT,
     st.integers(0, 9),
@@ -65,9 +65,10 @@ def test_same_bytes_as_zipfile(content: bytes, method: int, level: int, chunk: i
 def test_same_error_as_zipfile_on_damage(
     content: bytes, level: int, where: int, value: int, chunk: int
 ) -> None:
-    """A byte of the compressed data changed: the same error class. ISA-L decodes all the
-    input it is given before handing out output, so it may find the damage a read earlier:
-    what it delivered before the error is the start of what zipfile delivered."""
+    """A byte of the compressed data changed: the same error class, and at least the bytes
+    zipfile gave before it (never less text scanned). A damaged stream that decodes to the end
+    is found wrong by its CRC or size, which zipfile checks when it sees the last of the
+    output; with ISA-L that can be a read later, so up to a read more may come first."""
     data = bytearray(_zip(content, zipfile.ZIP_DEFLATED, level))
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0]
     start = info.header_offset + 30 + len(info.filename.encode())
@@ -77,8 +78,8 @@ def test_same_error_as_zipfile_on_damage(
     fast, fast_error = _read(bytes(data), chunk, fast=True)
     slow, slow_error = _read(bytes(data), chunk, fast=False)
     assert fast_error == slow_error
-    assert slow.startswith(fast)
-    if fast_error is None:
+    assert fast.startswith(slow)
+    if chunk == -1 or fast_error is None:
         assert fast == slow
 
 
@@ -114,7 +115,8 @@ def test_isal_does_the_inflating_when_installed() -> None:
         zipfile.ZipFile(io.BytesIO(data)) as archive,
         inflate.open_member(archive, archive.infolist()[0]) as stream,
     ):
-        assert type(stream._decompressor).__name__ == "_IsalInflater"  # type: ignore[attr-defined]
+        inner = stream._stream  # type: ignore[attr-defined]
+        assert type(inner._decompressor).__name__ == "_IsalInflater"
         assert stream.read() == b"x" * 10_000
 
 
@@ -149,14 +151,15 @@ def test_a_bomb_is_inflated_a_read_at_a_time() -> None:
         zipfile.ZipFile(io.BytesIO(data)) as archive,
         inflate.open_member(archive, archive.infolist()[0]) as stream,
     ):
-        read_one = stream._read1  # type: ignore[attr-defined]
+        inner = stream._stream  # type: ignore[attr-defined]
+        read_one = inner._read1
 
         def counted(n: int) -> bytes:
             piece: bytes = read_one(n)
             pieces.append(len(piece))
             return piece
 
-        stream._read1 = counted  # type: ignore[attr-defined]
+        inner._read1 = counted
         while stream.read(65536):
             pass
     assert sum(pieces) == size
