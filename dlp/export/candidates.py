@@ -7,12 +7,11 @@ are and which findings a file still shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import accumulate, repeat
-from typing import overload
 
 from dlp.export.cellmemo import NEVER, Column, Held, usable
-from dlp.extract.celltable import CellLocations
+from dlp.extract.celltable import CellLocations, LocationsByIndex
 from dlp.identifiers import FILE_NAME
 from dlp.model import SUBJECT_PART, CellTable, Finding, Location
 from dlp.packing import Run
@@ -20,7 +19,7 @@ from dlp.packing import Run
 __all__ = ["CandidateLocations", "Owners", "PreviewCut", "remembered_before"]
 
 
-class CandidateLocations(Sequence[Location]):
+class CandidateLocations(LocationsByIndex):
     """The candidates' locations: a whole segment's as it is, a cell's made when first asked
     for (by the scan, for a finding in it) and kept, so that each cell has one object."""
 
@@ -46,15 +45,7 @@ class CandidateLocations(Sequence[Location]):
     def __len__(self) -> int:
         return len(self._made)
 
-    @overload
-    def __getitem__(self, index: int) -> Location: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Location]: ...
-
-    def __getitem__(self, index: int | slice) -> Location | list[Location]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def location_at(self, index: int) -> Location:
         made = self._made[index]
         if made is None:
             cells = self._tables[index]
@@ -153,7 +144,7 @@ def stand_in(number: int) -> Location:
     return _STAND_INS[number]
 
 
-class PreviewCut(Sequence[Location]):
+class PreviewCut(LocationsByIndex):
     """The candidates' locations for their scan, and its ``take``: which findings are made.
 
     A file shows its first ``MAX_PREVIEWS`` findings; the rest are only counted, and the
@@ -188,17 +179,7 @@ class PreviewCut(Sequence[Location]):
     def __len__(self) -> int:
         return len(self.plain)
 
-    @overload
-    def __getitem__(self, index: int) -> Location: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Location]: ...
-
-    def __getitem__(self, index: int | slice) -> Location | list[Location]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+    def location_at(self, index: int) -> Location:
         location = (
             self.real[index] if self._makes(index) or not self.plain[index] else stand_in(index)
         )

@@ -50,6 +50,27 @@ class _Locations(Sequence[Location]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class LocationsByIndex(Sequence[Location]):
+    """A sequence of locations that makes each one only when asked for (``location_at``, of
+    an index from 0): slices and negative indexes are read here, once for all of them."""
+
+    __slots__ = ()
+
+    def location_at(self, index: int) -> Location:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        if isinstance(index, slice):
+            return [self.location_at(i) for i in range(*index.indices(len(self)))]
+        return self.location_at(index + len(self) if index < 0 else index)
+
+
 class JoinedRefs(Sequence[str]):
     """Cell references kept as their two parts, column letters and row label, joined only
     when one is asked for (a location is made for a finding's cell, not for every cell)."""
@@ -157,7 +178,7 @@ class CellLocations(_Locations):
         return f"CellLocations({len(self)} cells)"
 
 
-class ChainedLocations(_Locations):
+class ChainedLocations(_Locations, LocationsByIndex):
     """Several sequences of locations read as one (a block ``pack`` put together)."""
 
     __slots__ = ("offsets", "parts")
@@ -169,17 +190,7 @@ class ChainedLocations(_Locations):
     def __len__(self) -> int:
         return self.offsets[-1]
 
-    @overload
-    def __getitem__(self, index: int) -> Location: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Location]: ...
-
-    def __getitem__(self, index: int | slice) -> Location | list[Location]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+    def location_at(self, index: int) -> Location:
         if not 0 <= index < len(self):
             raise IndexError(index)
         part = bisect_right(self.offsets, index) - 1
