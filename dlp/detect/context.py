@@ -159,6 +159,11 @@ class ContextRule:
     # the match made only of these (": ", " - ") holds the end of no negative word, so none
     # can be nearer than the positive one (``score`` skips the search: a label's value).
     _gap_safe: str = field(default="", compare=False, repr=False)
+    # The last two characters any negative word's match ends with (its last character alone
+    # for a word whose last part is one character, "order #"): where it finds none in a gap,
+    # no negative word ends there (``score`` skips the search: "Student ID: " before an ID,
+    # whose gap holds ":", which "ss:" ends with, but not "ss:").
+    _negative_end: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     # The longest text a negative word's expression matches (``negative_pattern``).
     _negative_longest: int = field(default=0, compare=False, repr=False)
     _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -174,6 +179,7 @@ class ContextRule:
             finder = WordFinder(negative_pattern(self.negative), self.negative)
             object.__setattr__(self, "_negative", finder)
             object.__setattr__(self, "_gap_safe", _no_last_character(self.negative))
+            object.__setattr__(self, "_negative_end", _negative_ends(self.negative))
             object.__setattr__(self, "_negative_longest", _longest_match(self.negative))
         if not self.indexed and self.words:
             finder = WordFinder(negative_pattern(self.words), self.words)
@@ -326,6 +332,7 @@ class ContextRule:
         phrases = indexer.phrases
         negative, gap_safe, negative_nearer = self._negative, self._gap_safe, self._negative_nearer
         longest, before_limit = self._negative_longest, self.before
+        negative_end = self._negative_end.search if self._negative_end is not None else None
         by_column = bool(self._column_cells and context.cell_headers)
         columns, score_in_column = context.columns, self._score_in_column
         indexed, positive_around = self.indexed, self._positive_around
@@ -416,8 +423,14 @@ class ContextRule:
                     # enough to end nearer: ``_negative_nearer`` could only say no)
                     closest is None
                     or closest > AFTER
-                    or negative.spans(
-                        text, max(0, start - before_limit, start - closest - longest), start
+                    or (
+                        # (a negative word nearer ends after the positive one: within the gap,
+                        # its last two characters from one before it on)
+                        negative_end is not None
+                        and negative_end(text, start - closest - 1, start) is not None
+                        and negative.spans(
+                            text, max(0, start - before_limit, start - closest - longest), start
+                        )
                     )
                 )
                 and negative_nearer(text, start, end, closest)
@@ -500,6 +513,18 @@ def _no_last_character(words: Sequence[str]) -> str:
         if not char.isalnum()
         and not any(re.fullmatch(re.escape(last), char, re.IGNORECASE) for last in lasts)
     )
+
+
+def _negative_ends(words: Sequence[str]) -> re.Pattern[str]:
+    """What a match of ``negative_pattern(words)`` ends with: the last two characters of its
+    last part, or the last one when that part has one (a separator or the part before may
+    precede it), each as the expression matches it (ignoring case)."""
+    ends = {
+        parts[-1][-2:] if len(parts[-1]) > 1 else parts[-1]
+        for parts in (word.split() for word in words)
+        if parts
+    }
+    return re.compile("|".join(map(re.escape, sorted(ends))), re.IGNORECASE)
 
 
 def _longest_match(words: Sequence[str]) -> int:

@@ -8,7 +8,15 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlp.detect.context import _BOUNDARY, NEGATIVE_FACTOR, ContextRule, boosted, context_of
+from dlp.detect.context import (
+    _BOUNDARY,
+    NEGATIVE_FACTOR,
+    ContextRule,
+    _negative_ends,
+    boosted,
+    context_of,
+    negative_pattern,
+)
 from dlp.detect.text_columns import column_header
 from dlp.detect.text_index import TextIndexer
 
@@ -92,3 +100,27 @@ def test_boundary_as_written(pieces: list[str], low: int, high: int) -> None:
         written = WRITTEN_BOUNDARY.search(text, *window)
         found = _BOUNDARY.search(text, *window)
         assert (found and found.span()) == (written and written.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["ss", "S", "ſ", ":", ".", " ", "no", "N", "o", "#", "x", "ó", "Ó"]),
+        max_size=16,
+    ),
+    st.lists(
+        st.sampled_from(["ss:", "ss no.", "salón", "p.o.", "order #", "ssn -", "room"]),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_a_negative_match_ends_with_what_negative_ends_finds(
+    pieces: list[str], words: list[str]
+) -> None:
+    """``_negative_ends`` finds something in the two characters before the end of every match
+    of the negative words' expression: where it finds nothing in a gap, no negative word ends
+    there (``ContextRule.scorer`` skips the search then)."""
+    text = "".join(pieces)
+    ends = _negative_ends(words)
+    for found in negative_pattern(words).finditer(text):
+        assert ends.search(text, max(0, found.end() - 2), found.end()) is not None

@@ -29,6 +29,9 @@ RULES = [
     ContextRule(("ssn", "phone"), 25, 25, ("room",), indexed=False),
     ContextRule(("ssn",), 30, 30),
     ContextRule((), 30, 30, ("room",)),
+    # Negative words that end with what a label's gap holds (":", "."), so that the gap after
+    # "Student ID" is no proof: their last two characters are looked for there.
+    ContextRule(("student id", "ssid"), 40, 20, ("ss:", "ss no.", "salón", "p.o.", "lot #")),
     # Negative words that run on from a positive one ("id" then "id#"): the gap after the
     # positive word can hold a negative word's end.
     ContextRule(("ssn", "id", "no"), 30, 30, ("p.o.", "no.", "lot #", "apt-", "id#", "ssn -")),
@@ -39,6 +42,7 @@ PIECES = [
     "phone ", ". The ", ".\n\n", "\n", " x ", "x " * 8, "Mr. ", "\t", "|", ", ", " ", "'",
     "4481902", "536-22-1234", "#", ": ", "p.o.", "No. ", "apt-", "lot#", "ID", " - ",
     "ssn - ", "no. 4481902",
+    "Student ID: ", "ss:", "SS No.", "ss no. ", "SALÓN ", "ſs:", "ID:", ".:", "S:",
     "Student ID\tPhone\n", "SSN|Name|Room\n", "\r\n",
     # Whole tables: their cells take their column's header as context.
     "\nStudent ID\tPhone\n4481902\t536-22-1234\n 4481902 \t x\n",
