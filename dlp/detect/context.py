@@ -118,6 +118,8 @@ class TextContext:
         it is): its table's own when known, else every distinct header of the packed text,
         apart by tabs, made once per text."""
         rows = self.header_rows
+        if len(rows) == 1:
+            return rows[0][1]  # one table's cells (the usual block): no look-up per match
         if rows and position >= 0:
             cell = bisect_right(self.cell_starts, position) - 1
             at = bisect_right(rows, cell, key=itemgetter(0)) - 1
