@@ -475,7 +475,13 @@ class TablePacker:
         index = bisect_right(froms, at) - 1
         while at < count:
             end = froms[index + 1] if index + 1 < len(froms) else count
-            self.heads[index].update(dict.fromkeys(headers[at:end]))
+            seen = self.heads[index]
+            # A set first: a column's header repeats in every row, and a set of them is made
+            # at half the cost of a dict; the few new ones join in an order of their own.
+            new = set(headers if at == 0 and end == count else headers[at:end])
+            new.difference_update(seen)
+            if new:
+                seen.update(dict.fromkeys(sorted(new)))
             at = end
             index += 1
         self.noted = count
