@@ -239,6 +239,7 @@ class Scanner:
                 text,
                 extra_context,
                 cells.headers if cells else (),
+                header_rows=cells.header_rows if cells else (),
             )
         if windows_by_pattern and context is not None:
             roster, threshold = self.roster, self.config.score_threshold

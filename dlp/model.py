@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 from json.encoder import encode_basestring
 from math import isfinite
+from operator import itemgetter
 from typing import ClassVar
 
 from dlp.frozen import quick_init, quick_new
@@ -202,6 +203,13 @@ def mask_name(text: str) -> str:
     return _DIGIT_RUN.sub(hide, _EMAIL.sub("[e-mail]", text))
 
 
+def names_other_columns(header_row: str, header: str) -> bool:
+    """Whether a cell under ``header`` needs its table's ``header_row`` to be read alone:
+    the row has a column header other than the cell's own (a plain segment has its own only,
+    and "ID" counts as a label only beside a student-record column)."""
+    return bool(header) and any(other and other != header for other in header_row.split("\t"))
+
+
 @dataclass(frozen=True, slots=True)
 class CellTable:
     """The regions of a packed segment's text, each from its own place (spreadsheet cells).
@@ -223,9 +231,30 @@ class CellTable:
     # The longest region's length when whoever built the table knew it (-1: not known):
     # ``pack`` asks it of every table, and a block of 40,000 cells need not be measured again.
     longest: int = field(default=-1, compare=False)
+    # The header row of each cell's own table, as (first cell, the table's distinct column
+    # headers apart by tabs), in order: a table cut into blocks is still one kind of table
+    # whichever block a cell lands in. Empty: the table is these cells (``table_header_row``),
+    # and so is a block's header row worked out from its own cells where it is read.
+    header_rows: Sequence[tuple[int, str]] = field(default=(), compare=False)
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def table_header_row(self) -> str:
+        """The header row of these cells as one table: every distinct header, apart by tabs."""
+        return "\t".join(dict.fromkeys(self.headers))
+
+    def header_row_at(self, index: int) -> str:
+        """The header row of cell ``index``'s own table."""
+        rows = self.header_rows
+        if not rows:
+            return self.table_header_row()
+        return rows[max(bisect_right(rows, index, key=itemgetter(0)) - 1, 0)][1]
+
+    def lone_cell_keeps_its_table(self, index: int) -> bool:
+        """Whether cell ``index`` scanned alone still needs its table's header row."""
+        header = self.header(index)
+        return bool(header) and names_other_columns(self.header_row_at(index), header)
 
     def index_of(self, offset: int) -> int:
         """The region containing (or, between regions, preceding) ``offset``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
-from operator import add
+from operator import add, itemgetter
 
 from dlp.extract.celltable import (
     BLOCK,
@@ -151,7 +151,14 @@ class _Pending:
                 yield segment
                 return
             if hi - lo == 1:
-                yield cell(segment, lo)
+                # A lone cell of a table stays a (one-cell) table while its table's header
+                # row can tell what its header means ("ID" in a gradebook).
+                if not cells.lone_cell_keeps_its_table(lo):
+                    yield cell(segment, lo)
+                elif len(cells) == 1:
+                    yield segment
+                else:
+                    yield _joined(runs)
                 return
             if (lo, hi) == (0, len(cells)):
                 yield segment
@@ -240,6 +247,39 @@ def _joined(runs: list[Run]) -> Segment:
     )
     first_location = chained[0]
     table = CellTable(
-        base=first_location, starts=starts, ends=ends, headers=headers, locations=chained
+        base=first_location,
+        starts=starts,
+        ends=ends,
+        headers=headers,
+        locations=chained,
+        header_rows=_header_rows(runs, headers),
     )
     return Segment(text, first_location, "", table)
+
+
+def _header_rows(runs: Sequence[Run], headers: Sequence[str]) -> list[tuple[int, str]]:
+    """Each run's cells keep their own table's header row (a table joined with another
+    small one is not the other's kind); a plain segment has no table of its own, and gets
+    the block's distinct headers as before. Only plain segments: none (the same)."""
+    if all(lo < 0 or segment.cells is None for segment, lo, _ in runs):
+        return []
+    rows: list[tuple[int, str]] = []
+    block_row: str | None = None
+    at = 0
+    for segment, lo, hi in runs:
+        cells = segment.cells
+        if lo < 0 or cells is None:
+            if block_row is None:
+                block_row = "\t".join(dict.fromkeys(headers))
+            rows.append((at, block_row))
+            at += 1
+            continue
+        own = cells.header_rows or ((0, cells.table_header_row()),)
+        # The row in force at cell lo, then those of the tables starting before hi.
+        first = max(bisect_right(own, lo, key=itemgetter(0)) - 1, 0)
+        for start, row in own[first:]:
+            if start >= hi:
+                break
+            rows.append((at + max(start - lo, 0), row))
+        at += hi - lo
+    return rows

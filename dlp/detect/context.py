@@ -23,6 +23,7 @@ import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import cast
 
 from dlp.detect.text_columns import CELL_EDGES, ColumnMemo, column_and_header_row
@@ -90,6 +91,9 @@ class TextContext:
     # looked for around a match rather than indexed (``ContextRule.indexed``).
     extra_text: str = ""
     cell_headers: Sequence[str] = ()
+    # Each cell's own table's header row, from its first cell on (``CellTable.header_rows``):
+    # a block holding only the tail of a table is still that kind of table.
+    header_rows: Sequence[tuple[int, str]] = ()
     # ``column_header``'s walks up a pasted table in ``text``, remembered for its other cells.
     columns: ColumnMemo = field(default_factory=dict, compare=False, repr=False)
     rows: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
@@ -109,9 +113,17 @@ class TextContext:
         cell = bisect_right(self.cell_starts, position) - 1
         return self.cell_headers[cell] if 0 <= cell < len(self.cell_headers) else ""
 
-    def header_row(self) -> str:
-        """Every distinct header of the packed table, apart by tabs (what kind of table it
-        is), made once per text."""
+    def header_row(self, position: int = -1) -> str:
+        """The header row of the table the packed cell ``position`` is in (what kind of table
+        it is): its table's own when known, else every distinct header of the packed text,
+        apart by tabs, made once per text."""
+        rows = self.header_rows
+        if len(rows) == 1:
+            return rows[0][1]  # one table's cells (the usual block): no look-up per match
+        if rows and position >= 0:
+            cell = bisect_right(self.cell_starts, position) - 1
+            at = bisect_right(rows, cell, key=itemgetter(0)) - 1
+            return rows[max(at, 0)][1]
         row = self.rows.get(0)
         if row is None:
             row = self.rows[0] = "\t".join(dict.fromkeys(self.cell_headers))
@@ -441,7 +453,7 @@ class ContextRule:
                     # A packed spreadsheet cell under a header that counts only in its kind of
                     # table ("ID" in a gradebook).
                     at = here()
-                    label = column_label(at.cell_header_at(start), at.header_row())
+                    label = column_label(at.cell_header_at(start), at.header_row(start))
                     if label is not None:
                         return boosted(base, (label,)), (label,)
                 return base, words

@@ -18,13 +18,13 @@ cell's cost); ``add`` is there for the slower formats.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from itertools import accumulate
 from operator import sub
 from typing import TYPE_CHECKING, overload
 
-from dlp.model import CellTable, Location, Segment
+from dlp.model import CellTable, Location, Segment, names_other_columns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -226,9 +226,11 @@ def packed(
     headers: Sequence[str],
     locations: Sequence[Location],
     lengths: np.ndarray | None = None,
+    header_rows: Sequence[tuple[int, str]] = (),
 ) -> Segment:
     """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
-    the texts' lengths when the caller has them already, as an int64 array)."""
+    the texts' lengths when the caller has them already, as an int64 array; ``header_rows``:
+    the header rows of the tables the cells are of, when they are more than these cells)."""
     import numpy as np  # here, not at import: the quarantine's commands read cells without it
 
     if lengths is None:
@@ -246,6 +248,7 @@ def packed(
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,
+        header_rows=header_rows,
         texts=texts,
     )
     return Segment(SEPARATOR.join(texts), first, "", table)
@@ -311,6 +314,7 @@ def head(segment: Segment, count: int) -> Segment:
         rows=cells.rows[:count],
         refs=cells.refs[:count],
         locations=cells.locations[:count],
+        header_rows=[(at, row) for at, row in cells.header_rows if at < count],
     )
     return Segment(segment.text[:end], segment.location, segment.context, table)
 
@@ -337,7 +341,9 @@ class TablePacker:
         "columns",
         "columns_apart",
         "headers",
+        "heads",
         "lengths",
+        "noted",
         "ref_rows",
         "refs",
         "regular",
@@ -363,6 +369,10 @@ class TablePacker:
         self.carry = 0
         self.columns_apart = columns_apart
         self.bases: list[tuple[int, Location]] = [(0, base)]
+        # Each base's (sheet's) distinct headers so far, the cells' up to ``noted``: its
+        # table's header row, for every block cut from it (``CellTable.header_rows``).
+        self.heads: list[dict[str, None]] = [{}]
+        self.noted = 0
         self.size = 0  # characters gathered, a GAP counted after each cell
         self.texts: list[str] = []
         self.headers: list[str] = []
@@ -377,8 +387,10 @@ class TablePacker:
         at = len(self.texts)
         if self.bases[-1][0] == at:
             self.bases[-1] = (at, base)
+            self.heads[-1] = {}
         else:
             self.bases.append((at, base))
+            self.heads.append({})
 
     def add(self, text: str, header: str, column: str = "", ref: str = "", row: int = 0) -> None:
         self.texts.append(text)
@@ -390,6 +402,11 @@ class TablePacker:
         if row:
             self.rows.append(row)
         self.size += len(text) + GAP
+
+    def name_columns(self, headers: Iterable[str]) -> None:
+        """The current sheet's column headers, as its reader found them in its header row:
+        part of its header row from the first block on, though their cells come later."""
+        self.heads[-1].update(dict.fromkeys(headers))
 
     def full(self) -> bool:
         """Time for the reader to hand over what it has (``blocks``)."""
@@ -419,6 +436,7 @@ class TablePacker:
             raise ValueError("a table's cells must all have a reference (or a row), or none")
         import numpy as np  # here, not at import (see ``packed``)
 
+        self._note_headers()
         early = not final and self.threshold < self.regular
         self.threshold = min(self.threshold * 4, self.regular)
         lengths = self._lengths()
@@ -458,6 +476,27 @@ class TablePacker:
         self.carry = carry
         self._keep(start, lengths)
 
+    def _note_headers(self) -> None:
+        """Each sheet's distinct headers, with those of the cells gathered since the last
+        hand-over (before it: its blocks' header rows hold every header gathered so far)."""
+        headers = self.headers
+        count = len(headers)
+        at = self.noted
+        froms = [start for start, _ in self.bases]
+        index = bisect_right(froms, at) - 1
+        while at < count:
+            end = froms[index + 1] if index + 1 < len(froms) else count
+            seen = self.heads[index]
+            # A set first: a column's header repeats in every row, and a set of them is made
+            # at half the cost of a dict; the few new ones join in an order of their own.
+            new = set(headers if at == 0 and end == count else headers[at:end])
+            new.difference_update(seen)
+            if new:
+                seen.update(dict.fromkeys(sorted(new)))
+            at = end
+            index += 1
+        self.noted = count
+
     def _lengths(self) -> np.ndarray:
         """The texts' lengths: those the reader gave when it gave them all, else measured."""
         import numpy as np  # here, not at import (see ``packed``)
@@ -483,10 +522,19 @@ class TablePacker:
         if self.ref_rows:
             refs = JoinedRefs(refs, self.ref_rows[start:stop])
         locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
-        if stop - start == 1:
+        heads = self.heads
+        header_rows = [
+            (max(at - start, 0), "\t".join(heads[index]))
+            for index, (at, _) in enumerate(bases[first:last], first)
+        ]
+        if stop - start == 1 and not names_other_columns(header_rows[-1][1], self.headers[start]):
             return Segment(self.texts[start], locations[0], self.headers[start])
         return packed(
-            self.texts[start:stop], self.headers[start:stop], locations, lengths[start:stop]
+            self.texts[start:stop],
+            self.headers[start:stop],
+            locations,
+            lengths[start:stop],
+            header_rows,
         )
 
     def _keep(self, start: int, lengths: np.ndarray) -> None:
@@ -504,5 +552,9 @@ class TablePacker:
         del self.ref_rows[:start]
         self.size = int(lengths[start:].sum()) + GAP * len(self.texts)
         bases = self.bases
-        current = [base for at, base in bases if at <= start][-1]
-        self.bases = [(0, current)] + [(at - start, base) for at, base in bases if at > start]
+        current = bisect_right([at for at, _ in bases], start) - 1
+        self.bases = [(0, bases[current][1])] + [
+            (at - start, base) for at, base in bases if at > start
+        ]
+        self.heads = self.heads[current:]
+        self.noted -= start
