@@ -215,7 +215,9 @@ def sheet_cells(
                 ref_rows.extend(map(labels.__getitem__, block.cell_rows))
             # Measured once, here: the packer cuts its blocks by these rather than by
             # measuring every text again.
-            lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
+            lengths = block.lengths
+            if lengths is None:
+                lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
             table.lengths.append(lengths)
             table.size += int(lengths.sum()) + GAP * len(cell_texts)
             if table.full():
