@@ -59,6 +59,8 @@ class RowBlock:
     row_indexes: np.ndarray | None = field(default=None, compare=False)
     # Each text's length (int64), when the reader knew it without measuring every text.
     lengths: np.ndarray | None = field(default=None, compare=False)
+    # ``numbers`` as int64s, -1 for None, when the reader had them as an array.
+    row_numbers: np.ndarray | None = field(default=None, compare=False)
 
     def rows(self) -> list[Row]:
         out: list[Row] = [(number, []) for number in self.numbers]
@@ -329,7 +331,9 @@ def _kernel_block(
         numbered_columns = numbered_columns[kept]
         row_of = row_of[kept]
         lengths = lengths[kept]
-    return RowBlock(numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths)
+    return RowBlock(
+        numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
+    )
 
 
 def _measure(lengths: np.ndarray, texts: list[str], indexes: list[int]) -> None:
