@@ -100,7 +100,27 @@ def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     ):
         return stream
     setattr(stream, _DECOMPRESSOR, _IsalInflater(isal_zlib))
+    if all(hasattr(stream, name) for name in _CRC_STATE):
+        stream.__class__ = _IsalCrcMember
     return cast(IO[bytes], _ZlibOnDamage(archive, info, stream))
+
+
+# What zipfile's own CRC-32 check (``ZipExtFile._update_crc``) keeps on the member's reader;
+# without all of it (another Python) zlib's check stays.
+_CRC_STATE = ("_update_crc", "_expected_crc", "_running_crc", "_eof", "name")
+
+
+class _IsalCrcMember(zipfile.ZipExtFile):
+    """zipfile's member reader with its CRC-32 check made by ISA-L: the same checksum, some
+    ten times faster than zlib's (2 ms a 6 MB sheet, as long as inflating it)."""
+
+    def _update_crc(self, newdata: bytes) -> None:
+        state: Any = self  # zipfile's private state, which typeshed does not declare
+        if state._expected_crc is None:
+            return
+        state._running_crc = cast(ModuleType, isal_zlib).crc32(newdata, state._running_crc)
+        if state._eof and state._running_crc != state._expected_crc:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.name!r}")
 
 
 # What a damaged deflate stream raises from zipfile: bad data, a wrong CRC, too short.

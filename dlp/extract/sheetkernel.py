@@ -44,7 +44,7 @@ _SELF_CLOSE = _bytes(b"/>")
 _CELL_TAG = _bytes(b'<c r="')
 _STYLE = _bytes(b' s="')
 _TYPE = _bytes(b' t="')
-_INLINE_STR = _bytes(b"inlineStr")
+_INLINE_STR_QUOTED = _bytes(b'inlineStr"')
 _FORMULA = _bytes(b"<f")
 _FORMULA_END = _bytes(b"</f>")
 _VALUE = _bytes(b"<v>")
@@ -61,6 +61,7 @@ _HELPERS = (
     "_literal",
     "_attribute",
     "_text_until_tag",
+    "_kind",
     "_record",
 )
 
@@ -165,6 +166,28 @@ def _text_until_tag(data: bytes, at: int, size: int) -> tuple[int, int]:
     return at, special
 
 
+def _kind(data: bytes, start: int, size: int) -> tuple[int, int]:
+    """The type attribute's value from ``start`` to its closing quote: (kind, where after the
+    quote), or where = -1 when it is not a name without a colon. The common one-letter values
+    and "inlineStr" are told by a look at their bytes, before any loop over a name."""
+    if start + 1 < size and data[start + 1] == 34:  # one letter, then the closing quote
+        letter = data[start]
+        if letter == 110:
+            return KIND_N, start + 2
+        if letter == 115:
+            return KIND_S, start + 2
+        if letter == 98:
+            return KIND_B, start + 2
+    if _literal(data, start, size, _INLINE_STR_QUOTED):
+        return KIND_INLINE, start + 10
+    end = start
+    while end < size and (_is_name(data[end]) and data[end] != 58):
+        end += 1
+    if end == start or end >= size or data[end] != 34:
+        return KIND_OTHER, -1
+    return KIND_OTHER, end + 1
+
+
 def scan(data: bytes) -> np.ndarray:
     size = len(data)
     out = np.empty(FIELDS * 64, dtype=np.int64)
@@ -239,24 +262,9 @@ def scan(data: bytes) -> np.ndarray:
                 at = end + 1
             kind = KIND_NONE
             if _literal(data, at, size, _TYPE):
-                start = at + 4
-                end = start
-                while end < size and (_is_name(data[end]) and data[end] != 58):
-                    end += 1
-                if end == start or end >= size or data[end] != 34:
+                kind, at = _kind(data, at + 4, size)
+                if at < 0:
                     return failed
-                length = end - start
-                if length == 1 and data[start] == 110:
-                    kind = KIND_N
-                elif length == 1 and data[start] == 115:
-                    kind = KIND_S
-                elif length == 1 and data[start] == 98:
-                    kind = KIND_B
-                elif length == 9 and _literal(data, start, size, _INLINE_STR):
-                    kind = KIND_INLINE
-                else:
-                    kind = KIND_OTHER
-                at = end + 1
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:

@@ -57,6 +57,10 @@ class RowBlock:
     texts: list[str]
     column_numbers: np.ndarray | None = field(default=None, compare=False)
     row_indexes: np.ndarray | None = field(default=None, compare=False)
+    # Each text's length (int64), when the reader knew it without measuring every text.
+    lengths: np.ndarray | None = field(default=None, compare=False)
+    # ``numbers`` as int64s, -1 for None, when the reader had them as an array.
+    row_numbers: np.ndarray | None = field(default=None, compare=False)
 
     def rows(self) -> list[Row]:
         out: list[Row] = [(number, []) for number in self.numbers]
@@ -280,9 +284,13 @@ def _kernel_block(
     row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
     picked = wanted.nonzero()[0]
     texts = _gathered_texts(data, starts[picked], ends[picked])
+    # An ASCII text as written is as long as its bytes; the cells changed below are measured.
+    lengths = ends[picked] - starts[picked]
     kind_of = kinds[picked]
+    special_of = specials[picked] != 0
+    changed = special_of | (kind_of == sheetkernel.KIND_S) | (kind_of == sheetkernel.KIND_B)
     # The cells whose text is not their value as written, each fixed in Python.
-    for index in (specials[picked] != 0).nonzero()[0].tolist():
+    for index in special_of.nonzero()[0].tolist():
         texts[index] = _resolved(texts[index])
     shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
     if len(shared):
@@ -298,24 +306,42 @@ def _kernel_block(
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
         numeric &= ~dated
-    long_numbers = numeric & (ends[picked] - starts[picked] > SHOWN_DIGITS + 1)
+        changed |= dated
+    long_numbers = numeric & (lengths > SHOWN_DIGITS + 1)
     if long_numbers.any():
-        plain = long_numbers & (specials[picked] == 0)
+        plain = long_numbers & ~special_of
         for index in (long_numbers & ~plain).nonzero()[0].tolist():
             texts[index] = shown_number(texts[index])
         _shown_numbers(texts, plain.nonzero()[0].tolist())
+        changed |= long_numbers
+    _measure(lengths, texts, changed.nonzero()[0].tolist())
     numbered_columns = letters[picked]
     columns = _column_array(int(numbered_columns.max()) if len(numbered_columns) else 0)[
         numbered_columns
     ].tolist()
-    numbers = [number if number >= 0 else None for number in letters[is_row].tolist()]
+    row_numbers = letters[is_row]
+    if (row_numbers >= 0).all():
+        numbers: list[int | None] = row_numbers.tolist()
+    else:
+        numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
     if "" in texts:  # a shared string that is empty, or a reference to nothing
         kept = [i for i, cell in enumerate(texts) if cell]
         texts = [texts[i] for i in kept]
         columns = [columns[i] for i in kept]
         numbered_columns = numbered_columns[kept]
         row_of = row_of[kept]
-    return RowBlock(numbers, row_of.tolist(), columns, texts, numbered_columns, row_of)
+        lengths = lengths[kept]
+    return RowBlock(
+        numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
+    )
+
+
+def _measure(lengths: np.ndarray, texts: list[str], indexes: list[int]) -> None:
+    """``lengths[i] = len(texts[i])`` for each i in ``indexes``, in place."""
+    if indexes:
+        lengths[indexes] = np.fromiter(
+            map(len, map(texts.__getitem__, indexes)), dtype=np.int64, count=len(indexes)
+        )
 
 
 # Decimal fractions as Excel writes a double, each followed by a NUL: no exponent, at least 16

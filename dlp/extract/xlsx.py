@@ -25,6 +25,7 @@ from dlp.extract.sheetxml import (
     _CELL,
     _CELL_REF,
     _ROW,
+    RowBlock,
     S,
     _column_names,
     _resolved,
@@ -184,13 +185,13 @@ def sheet_cells(
     with ooxml.open_part(archive, part, ctx) as stream:
         for block in sheet_blocks(stream, strings, date_styles):
             numbers = block.numbers
+            labels: list[str] | None = None  # each row's label, made only when needed
             if None in numbers:
                 labels = []
                 for numbered in numbers:
                     row_number = numbered if numbered is not None else row_number + 1
                     labels.append(str(row_number))
             else:
-                labels = list(map(str, numbers))
                 row_number = numbers[-1] if numbers else row_number  # type: ignore[assignment]
             columns, cell_texts = block.columns, block.texts
             if not cell_texts:
@@ -209,18 +210,55 @@ def sheet_cells(
                 names = _column_names(int(column_numbers.max()))
                 by_number = np.array([headers.get(name, "") for name in names], dtype=object)
                 contexts.extend(by_number[column_numbers[first:]].tolist())
-                ref_rows.extend(np.array(labels, dtype=object)[row_indexes].tolist())
+                ref_rows.extend(_row_labels(labels, block, row_indexes))
             else:
                 contexts.extend(map(headers.get, columns[first:], repeat("")))
+                if labels is None:
+                    labels = list(map(str, numbers))
                 ref_rows.extend(map(labels.__getitem__, block.cell_rows))
             # Measured once, here: the packer cuts its blocks by these rather than by
             # measuring every text again.
-            lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
+            lengths = block.lengths
+            if lengths is None:
+                lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
             table.lengths.append(lengths)
             table.size += int(lengths.sum()) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
             ctx.check_time()
+
+
+def _row_labels(labels: list[str] | None, block: RowBlock, row_indexes: np.ndarray) -> list[str]:
+    """Each cell's row label, by its row's index: ``labels`` when the rows needed their own
+    (a row without a number), else the numbers' ``str`` picked from `_number_texts`, made
+    once per process rather than once per row of every sheet."""
+    numbers = block.row_numbers
+    if labels is None and numbers is not None and len(numbers):
+        highest = int(numbers.max())
+        if int(numbers.min()) >= 0 and highest < _MOST_NUMBER_TEXTS:
+            return _number_texts(highest)[numbers[row_indexes]].tolist()
+    if labels is None:
+        labels = list(map(str, block.numbers))
+    return np.array(labels, dtype=object)[row_indexes].tolist()
+
+
+# Row numbers past this are labelled row by row: the texts kept take some 60 bytes each.
+_MOST_NUMBER_TEXTS = 65_536
+_NUMBER_TEXTS: np.ndarray = np.array(["0"], dtype=object)
+
+
+def _number_texts(highest: int) -> np.ndarray:
+    """``str(n)`` at index n, for n up to ``highest`` at least (a new array replaces the old
+    one whole, so a thread reading the old one never sees it half grown)."""
+    global _NUMBER_TEXTS
+    texts = _NUMBER_TEXTS
+    if highest >= len(texts):
+        size = min(max(highest + 1, 2 * len(texts)), _MOST_NUMBER_TEXTS)
+        grown = np.empty(size, dtype=object)
+        grown[: len(texts)] = texts
+        grown[len(texts) :] = [str(number) for number in range(len(texts), size)]
+        texts = _NUMBER_TEXTS = grown
+    return texts
 
 
 def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -164,3 +165,32 @@ def test_a_bomb_is_inflated_a_read_at_a_time() -> None:
             pass
     assert sum(pieces) == size
     assert max(pieces) <= 65536
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=300_000), st.integers(1, 70_000))
+def test_isal_checks_the_crc_as_zipfile_does(content: bytes, chunk: int) -> None:
+    """Read through the member's own reader (not the fallback that would hide a wrong sum):
+    ISA-L's running CRC-32 is zlib's, and a wrong one is refused with zipfile's message."""
+    if not inflate.available():
+        pytest.skip("isal not installed")
+    data = _zip(content, zipfile.ZIP_DEFLATED, 6)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    info = archive.infolist()[0]
+    with inflate.open_member(archive, info) as stream:
+        inner = stream._stream  # type: ignore[attr-defined]
+        assert type(inner).__name__ == "_IsalCrcMember"
+        read = b""
+        while piece := inner.read(chunk):
+            read += piece
+        assert read == content
+        assert inner._running_crc == zlib.crc32(content) == info.CRC
+    info.CRC ^= 1
+    with archive.open(info) as plain, pytest.raises(zipfile.BadZipFile) as by_zipfile:
+        plain.read()
+    with inflate.open_member(archive, info) as stream:
+        inner = stream._stream  # type: ignore[attr-defined]
+        with pytest.raises(zipfile.BadZipFile) as by_isal:
+            while inner.read(chunk):
+                pass
+    assert str(by_isal.value) == str(by_zipfile.value)

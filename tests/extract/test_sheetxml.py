@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -294,3 +295,36 @@ def test_a_block_cut_anywhere_reads_as_the_pattern_reads_it(rows, where):
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(sheetkernel, "compiled", lambda: None)
         assert sheetxml._quick_rows(cut, STRINGS, DATES) == fast
+
+
+LENGTH_SHAPES = [
+    *CELL_SHAPES[:16],
+    '<c r="U{n}"><v>66.06999999999999</v></c>',
+    '<c r="V{n}" t="n"><v>-0.30000000000000004</v></c>',
+    '<c r="W{n}"><v>1.2345678901234567E+20</v></c>',
+    '<c r="X{n}" s="1"><v>45000.123456789012345</v></c>',
+    '<c r="Y{n}"><v>1&#46;2345678901234567</v></c>',
+    '<c r="Z{n}" t="s"><v>&#49;</v></c>',
+]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ROW_SHAPES), st.lists(st.sampled_from(LENGTH_SHAPES), max_size=6)
+        ),
+        max_size=8,
+    ),
+    st.integers(0, 45),
+)
+def test_the_kernel_blocks_lengths_are_their_texts_lengths(rows, index):
+    """The lengths the kernel's reader hands the packer, without measuring every text."""
+    block = "".join(
+        shape.format(n=n + 1, cells="".join(c.format(n=n + 1, k=index) for c in cells))
+        for n, (shape, cells) in enumerate(rows)
+    ).encode()
+    read = sheetxml._quick_block(block, STRINGS, DATES)
+    if read is not None and read.lengths is not None:
+        assert read.lengths.tolist() == [len(text) for text in read.texts]
+        assert read.lengths.dtype == np.int64

@@ -64,10 +64,24 @@ def test_hand_shaped_sheets_read_as_the_per_cell_reader(rows, block):
         _same_as_per_cell(rows)
 
 
-def _same_as_per_cell(rows: list[tuple[str, list[str]]]) -> None:
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ROW_SHAPES), st.lists(st.sampled_from(MORE_CELLS), max_size=3)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([65_530, 65_536, 1_048_570]),
+)
+def test_rows_numbered_past_the_kept_labels_read_as_the_per_cell_reader(rows, first):
+    """Row labels come from texts made once up to row 65,535, and row by row past it."""
+    _same_as_per_cell(rows, first)
+
+
+def _same_as_per_cell(rows: list[tuple[str, list[str]]], first: int = 1) -> None:
     body = "".join(
         shape.format(n=n, cells="".join(c.format(n=n, k=n % 3) for c in cells))
-        for n, (shape, cells) in enumerate(rows, 1)
+        for n, (shape, cells) in enumerate(rows, first)
     )
     data = _workbook(_sheet(body))
     location = Location(path=("shaped.xlsx",))
