@@ -142,22 +142,35 @@ class WideChild(Wide):
     """A subclass (with a ``__dict__``: another layout) is made by the setters."""
 
 
-@settings(max_examples=200, deadline=None)
-@given(
+# Wide's optional fields, in order: a call gives the first few by position, others by keyword.
+_WIDE_OPTIONAL = ["a", "b", "c", "words", "items", "note"]
+_WIDE_CALLS = given(
     st.text(max_size=5),
     st.integers(),
     st.integers(0, 6),
     st.dictionaries(
-        st.sampled_from(["a", "b", "c", "words", "items", "note"]),
+        st.sampled_from(_WIDE_OPTIONAL),
         st.sampled_from([1, "x", 2.5, ("a",), [1], None]),
     ),
 )
+
+
+def _wide_arguments(
+    name: str, count: int, given_positionally: int, keywords: dict[str, object]
+) -> tuple[list[Any], dict[str, Any]]:
+    """A call's positional and keyword arguments for Wide."""
+    optional = _WIDE_OPTIONAL[:given_positionally]
+    positional: list[Any] = [name, count, *(keywords.get(key, 0) for key in optional)]
+    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    return positional, rest
+
+
+@settings(max_examples=200, deadline=None)
+@_WIDE_CALLS
 def test_the_open_twin_init_by_position_and_keyword(
     name: str, count: int, given_positionally: int, keywords: dict[str, object]
 ) -> None:
-    optional = ["a", "b", "c", "words", "items", "note"][:given_positionally]
-    positional: list[Any] = [name, count, *(keywords.get(key, 0) for key in optional)]
-    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    positional, rest = _wide_arguments(name, count, given_positionally, keywords)
     expected = GeneratedWide(*positional, **rest)
     for made in (Wide(*positional, **rest), WideChild(*positional, **rest)):
         assert _values(made) == _values(expected)
@@ -178,21 +191,11 @@ def test_the_open_twin_gives_the_object_back_frozen() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.text(max_size=5),
-    st.integers(),
-    st.integers(0, 6),
-    st.dictionaries(
-        st.sampled_from(["a", "b", "c", "words", "items", "note"]),
-        st.sampled_from([1, "x", 2.5, ("a",), [1], None]),
-    ),
-)
+@_WIDE_CALLS
 def test_quick_new_makes_what_the_class_makes(
     name: str, count: int, given_positionally: int, keywords: dict[str, object]
 ) -> None:
-    optional = ["a", "b", "c", "words", "items", "note"][:given_positionally]
-    positional: list[Any] = [name, count, *(keywords.get(key, 0) for key in optional)]
-    rest: dict[str, Any] = {key: value for key, value in keywords.items() if key not in optional}
+    positional, rest = _wide_arguments(name, count, given_positionally, keywords)
     made = quick_new(Wide)(*positional, **rest)
     assert type(made) is Wide and _values(made) == _values(GeneratedWide(*positional, **rest))
     assert made == Wide(*positional, **rest)
