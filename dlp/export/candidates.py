@@ -7,7 +7,7 @@ are and which findings a file still shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate, repeat
 
 from dlp.export.cellmemo import NEVER, Column, Held, usable
@@ -162,10 +162,29 @@ class PreviewCut(LocationsByIndex):
     same rule: the scan asks each match's location, in order, then ``take``.
     """
 
-    __slots__ = ("accepted", "before", "left", "lists", "open", "owner", "plain", "real")
+    __slots__ = (
+        "accepted",
+        "before",
+        "counts",
+        "echoed",
+        "echoes",
+        "left",
+        "lists",
+        "open",
+        "owner",
+        "plain",
+        "read",
+        "real",
+        "upto",
+    )
 
     def __init__(
-        self, real: CandidateLocations, plain: list[bool], before: list[int], left: int
+        self,
+        real: CandidateLocations,
+        plain: list[bool],
+        before: list[int],
+        left: int,
+        echoes: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.real = real
         self.plain = plain
@@ -175,6 +194,15 @@ class PreviewCut(LocationsByIndex):
         self.open = -1  # the candidate whose findings are being made
         self.lists: list[list[Finding | str]] = [[] for _ in plain]
         self.owner: dict[int, int] = {}
+        # Cells of the batch that repeat a candidate's header and text (``worker``'s
+        # ``_distinct``): not scanned, but they hold what it holds, and a preview is left for
+        # a later candidate only after theirs. As (the first candidate after the repeat, the
+        # candidate it repeats), in order; ``counts``: each candidate's findings so far.
+        self.echoes = echoes
+        self.counts = [0] * len(plain) if echoes else None
+        self.read = 0  # echoes counted into ``echoed`` so far
+        self.echoed = 0
+        self.upto = 0
 
     def __len__(self) -> int:
         return len(self.plain)
@@ -187,13 +215,32 @@ class PreviewCut(LocationsByIndex):
         return location
 
     def _makes(self, number: int) -> bool:
-        return number == self.open or self.left - self.before[number] - self.accepted > 0
+        if number == self.open:
+            return True
+        ahead = self.left - self.before[number] - self.accepted
+        return (ahead - self._echoed(number) if self.echoes else ahead) > 0
+
+    def _echoed(self, number: int) -> int:
+        """The findings of the repeats before candidate ``number``. The scan asks in the
+        text's order, so a repeat's candidate (always before it) has all its findings by
+        then; asked out of order, the sum starts over."""
+        echoes, counts = self.echoes, self.counts
+        assert counts is not None
+        if number < self.upto:
+            self.read = self.echoed = 0
+        self.upto = number
+        while self.read < len(echoes) and echoes[self.read][0] <= number:
+            self.echoed += counts[echoes[self.read][1]]
+            self.read += 1
+        return self.echoed
 
     def take(self, entity_type: str, location: Location) -> bool:
         number = self.owner[id(location)]
         return self.take_for(number, entity_type, location)
 
     def take_for(self, number: int, entity_type: str, location: Location) -> bool:
+        if self.counts is not None:
+            self.counts[number] += 1
         if self._makes(number) or location.part in _NAME_PARTS:
             self.open = number
             self.accepted += 1

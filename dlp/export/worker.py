@@ -78,6 +78,28 @@ _OPEN = threading.local()
 _MAX_OPEN_ARCHIVES = 4
 
 
+def _distinct(
+    todo: list[int], columns: list[Column], headers: list[str], texts: list[str]
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """The texts to gate and scan: the first of those with the same header and text that the
+    memo may answer for, and the repeats, each as (its index, the first's). A repeat holds
+    what the first one does, exactly as if the memo had been told in between (a first batch
+    of a roster repeats its grades and teachers row after row)."""
+    firsts: dict[tuple[str, str], int] = {}
+    distinct: list[int] = []
+    repeats: list[tuple[int, int]] = []
+    for index in todo:
+        if columns[index] is NEVER:
+            distinct.append(index)
+            continue
+        first = firsts.setdefault((headers[index], texts[index]), index)
+        if first == index:
+            distinct.append(index)
+        else:
+            repeats.append((index, first))
+    return distinct, repeats
+
+
 class _Batch:
     """Short texts waiting for the gate: whole segments (lo = hi = -1) and runs of cells
     lo..hi-1 of packed ones."""
@@ -444,6 +466,7 @@ class _Scan:
         todo: Sequence[int]
         known: list[Held | None] | None = None
         columns: list[Column] = []
+        repeats: list[tuple[int, int]] = []
         every, headers = cut_runs(pieces)
         if memo is None or memo.labelled(headers):
             todo = range(len(every))
@@ -454,6 +477,7 @@ class _Scan:
             owners.hide_unusable(columns)
             known = memo.lookup(columns, every)
             todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
+            todo, repeats = _distinct(todo, columns, headers, every)
             if len(todo) == len(known):
                 marks = self._marks_of(every, headers)
             else:
@@ -464,6 +488,7 @@ class _Scan:
         contexts = [headers[index] for index in candidates]
         found: Sequence[Sequence[Finding | str]]
         left = self._previews_left()
+        number_of = {index: number for number, index in enumerate(candidates)} if repeats else {}
         if left is None:
             found = self._scan_candidates(texts, contexts, owners.locations(candidates))
         else:
@@ -473,10 +498,18 @@ class _Scan:
                 owners.plain(candidates),
                 before or [0] * len(candidates),
                 left,
+                [
+                    (bisect_left(candidates, index), number_of[first])
+                    for index, first in repeats
+                    if first in number_of
+                ],
             )
             found = self._cut_candidates(texts, contexts, cut)
         if known is not None:
             assert memo is not None
+            for index, first in repeats:
+                number = number_of.get(first)
+                known[index] = tuple(found[number]) if number is not None else NOTHING
             for index in compress(todo, map(not_, marks)):
                 if columns[index] is not NEVER:
                     memo.keep(headers[index], every[index], NOTHING)
