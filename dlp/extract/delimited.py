@@ -40,8 +40,12 @@ _READ_MOST = 1024 * 1024
 _ROWS_FIRST = 256  # rows taken from csv.reader at a time, growing likewise
 _ROWS_MOST = 8192
 
-# Rows: their cells in a row, how many cells each row has, each cell's length.
-Batch = tuple[list[str], np.ndarray, np.ndarray]
+# Rows: their cells in a row, how many cells each row has, each cell's length, and whether
+# some cell may be blank (white space only: ``_blank_free``; False is sure, True may be).
+Batch = tuple[list[str], np.ndarray, np.ndarray, bool]
+# ASCII white space as ``str.isspace`` reads it: \t \n \v \f \r, \x1c-\x1f, space.
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 
 
 def extract(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -147,7 +151,20 @@ def _split(lines: str, delimiter: str) -> Batch:
     last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
     widths = np.diff(np.append(last, count - 1), prepend=-1)
     cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)
-    return cells, widths, lengths
+    return cells, widths, lengths, _maybe_blank(codes, bounds)
+
+
+def _maybe_blank(codes: np.ndarray, bounds: np.ndarray) -> bool:
+    """Whether a cell may be white space only: one starts with white space or a character
+    past ASCII (whose ``isspace`` is the csv reader's business). A cell that starts with
+    anything else is not blank, so most files are told so in one numpy pass over the
+    cells' first characters rather than a ``str.isspace`` call per cell."""
+    firsts = codes[:1] if not len(bounds) else codes[np.append(0, bounds[bounds + 1 < len(codes)] + 1)]
+    if codes.dtype != np.uint8:
+        if bool((firsts > 127).any()):
+            return True
+        firsts = firsts.astype(np.uint8)
+    return bool(_ASCII_SPACE[firsts].any())
 
 
 def _pieces(
@@ -185,7 +202,7 @@ def _read_csv(pieces: Iterator[io.StringIO], delimiter: str) -> Iterator[Batch]:
 def _of_rows(rows: list[list[str]]) -> Batch:
     cells = list(chain.from_iterable(rows))
     widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    return cells, widths, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    return cells, widths, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)), True
 
 
 class _Columns:
@@ -214,7 +231,7 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
     columns: _Columns | None = None
     number = 0  # rows read
     try:
-        for cells, widths, lengths in batches:
+        for cells, widths, lengths, maybe_blank in batches:
             start = 0
             if columns is None:
                 at = 0
@@ -239,7 +256,9 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
                     continue
                 cells, widths, lengths = cells[at:], widths[start:], lengths[at:]
             if len(widths):
-                yield from _add(table, columns, (cells, widths, lengths), number + start)
+                yield from _add(
+                    table, columns, (cells, widths, lengths, maybe_blank), number + start
+                )
             number += start + len(widths)
             ctx.check_time()
     except csv.Error as error:
@@ -257,13 +276,15 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
 def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> Iterator[Segment]:
     """Rows numbered from ``before + 1`` on into ``table``, handing its blocks over after the
     same rows as a row at a time would (the first row that leaves it ``full``)."""
-    cells, widths, lengths = batch
+    cells, widths, lengths, maybe_blank = batch
     rows = range(len(widths))
     widest = int(widths.max())
     columns.grow(widest)
     count = len(cells)
     ends = np.cumsum(widths)  # row i's cells: ends[i] - widths[i] .. ends[i]
-    clean = "" not in cells and not any(map(str.isspace, cells))
+    clean = (not count or bool(lengths.min() > 0)) and not (
+        maybe_blank and any(map(str.isspace, cells))
+    )
     keep: np.ndarray | None = None
     sizes = lengths + GAP
     if not clean:
