@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from operator import is_, not_
 from typing import IO, Any
 
@@ -41,7 +41,7 @@ from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_lengths, long_cells, packed
+from dlp.extract.celltable import cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import (
@@ -400,12 +400,9 @@ class _Scan:
     def _table(self, segment: Segment, batch: _Batch) -> bool:
         """A packed segment's cells into the batch; False once the finding limit stops the
         file (checked wherever the next cell would have been fetched)."""
-        cells = segment.cells
-        assert cells is not None
-        lengths = cell_lengths(segment)
-        count = len(lengths)
-        totals = list(accumulate(lengths))
-        bigs = long_cells(lengths, MAX_SEGMENT_CHARS)
+        assert segment.cells is not None
+        totals, bigs = cell_totals(segment, MAX_SEGMENT_CHARS)
+        count = len(totals)
         index = big = 0
         while index < count:
             if index and self._full():
@@ -420,17 +417,19 @@ class _Scan:
                 continue
             # Up to the next long cell, or to the cell that fills the batch.
             stop = bigs[big]
-            before = totals[index - 1] if index else 0
+            before = int(totals[index - 1]) if index else 0
+            # (bisect_left over totals[index:stop], in numpy)
+            room = before + MAX_BATCH_CHARS - batch.chars
             filled = min(
                 index + MAX_BATCH_SEGMENTS - batch.count - 1,
-                bisect_left(totals, before + MAX_BATCH_CHARS - batch.chars, index, stop),
+                index + int(totals[index:stop].searchsorted(room, "left")),
             )
             if filled < stop:
-                batch.add_cells(segment, index, filled + 1, totals[filled] - before)
+                batch.add_cells(segment, index, filled + 1, int(totals[filled]) - before)
                 self._scan_batch(batch)
                 index = filled + 1
             else:
-                batch.add_cells(segment, index, stop, totals[stop - 1] - before)
+                batch.add_cells(segment, index, stop, int(totals[stop - 1]) - before)
                 index = stop
         return True
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import sub
 from typing import TYPE_CHECKING, overload
@@ -208,6 +208,8 @@ class TextCells(CellTable):
     of the same cells: the texts are the joined text's own."""
 
     texts: Sequence[str] = ()
+    # The texts' lengths as an int64 array (None: not kept), for a reader that sums them.
+    lengths: np.ndarray | None = field(default=None, compare=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CellTable):
@@ -250,8 +252,29 @@ def packed(
         longest=int(lengths.max()) if len(lengths) else 0,
         header_rows=header_rows,
         texts=texts,
+        lengths=lengths,
     )
     return Segment(SEPARATOR.join(texts), first, "", table)
+
+
+def cell_totals(segment: Segment, small: int) -> tuple[np.ndarray, list[int]]:
+    """The running sums of a packed segment's cell lengths (int64; cell i's is the sum of
+    cells 0..i), and ``long_cells``' stops: a table that kept its lengths (``packed``) is
+    summed in numpy, not measured again cell by cell."""
+    import numpy as np  # here, not at import (see ``packed``)
+
+    cells = segment.cells
+    lengths = getattr(cells, "lengths", None)
+    if lengths is None:
+        lengths = np.asarray(cell_lengths(segment), dtype=np.int64)
+    count = len(lengths)
+    longest = cells.longest if cells is not None else -1
+    if count and (longest if longest >= 0 else int(lengths.max())) > small:
+        bigs = np.flatnonzero(lengths > small).tolist()
+    else:
+        bigs = []
+    bigs.append(count)
+    return np.cumsum(lengths), bigs
 
 
 def long_cells(lengths: Sequence[int], small: int) -> list[int]:

@@ -159,7 +159,10 @@ def _maybe_blank(codes: np.ndarray, bounds: np.ndarray) -> bool:
     past ASCII (whose ``isspace`` is the csv reader's business). A cell that starts with
     anything else is not blank, so most files are told so in one numpy pass over the
     cells' first characters rather than a ``str.isspace`` call per cell."""
-    firsts = codes[:1] if not len(bounds) else codes[np.append(0, bounds[bounds + 1 < len(codes)] + 1)]
+    if len(bounds):
+        firsts = codes[np.append(0, bounds[bounds + 1 < len(codes)] + 1)]
+    else:
+        firsts = codes[:1]
     if codes.dtype != np.uint8:
         if bool((firsts > 127).any()):
             return True
