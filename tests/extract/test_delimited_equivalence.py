@@ -295,3 +295,24 @@ def test_the_reader_is_the_one_extract_path_uses(tmp_path: Path, scanner: Scanne
     path.write_bytes(b"Student,SSN\r\nAda,536-22-1234\r\n")
     result = collect(extract_path(path, Limits()), scanner)
     assert [f.location.row for f in result.findings if f.entity_type == "US_SSN"] == [2]
+
+
+# Blank and nearly blank cells: white space of every kind ``str.isspace`` knows, alone, first
+# or inside, in ASCII and past it (a batch is told clean from its cells' first characters).
+BLANKS = st.sampled_from(
+    [" ", "\t", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2003", "\u3000", "\u200b"]
+)
+BLANKISH = st.lists(BLANKS | st.sampled_from(["x", "12", "é", "Ana Lopez"]), max_size=3).map(
+    "".join
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(BLANKISH, min_size=3, max_size=3), min_size=1, max_size=40),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["utf-8", "utf-16"]),
+)
+def test_blank_cells_read_as_before(rows: list[list[str]], delimiter: str, codec: str) -> None:
+    text = "h1,h2,h3\n".replace(",", delimiter) + "\n".join(delimiter.join(r) for r in rows)
+    same(text.encode(codec), early=True)
