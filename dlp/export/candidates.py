@@ -214,6 +214,21 @@ class PreviewCut(LocationsByIndex):
         self.owner[id(location)] = index
         return location
 
+    def settled(self) -> list[Location] | None:
+        """Where no preview is left at all (every finding of the batch only counted, a name
+        part's aside), each candidate's location is known before the scan: a stand-in for
+        a plainly located cell, its own for any other. Then as a list (the scan reads one
+        per finding, and a list's item is no call of ours), with ``owner`` filled in for
+        ``take``; None while a preview may still be left."""
+        if self.left > 0:
+            return None
+        locations = [
+            stand_in(number) if plain else self.real[number]
+            for number, plain in enumerate(self.plain)
+        ]
+        self.owner = {id(location): number for number, location in enumerate(locations)}
+        return locations
+
     def _makes(self, number: int) -> bool:
         if number == self.open:
             return True

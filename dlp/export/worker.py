@@ -619,7 +619,8 @@ class _Scan:
                 take = partial(cut.take_for, number)
                 lists[number] += self.scanner.scan(Segment(text, location, contexts[number]), take)
         else:
-            for finding in self.scanner.scan(packed(texts, contexts, cut), cut.take):
+            locations: Sequence[Location] = cut.settled() or cut
+            for finding in self.scanner.scan(packed(texts, contexts, locations), cut.take):
                 lists[cut.owner[id(finding.location)]].append(finding)
         self.detect += time.perf_counter() - started
         return lists
