@@ -159,10 +159,14 @@ def _maybe_blank(codes: np.ndarray, bounds: np.ndarray) -> bool:
     past ASCII (whose ``isspace`` is the csv reader's business). A cell that starts with
     anything else is not blank, so most files are told so in one numpy pass over the
     cells' first characters rather than a ``str.isspace`` call per cell."""
-    if len(bounds):
-        firsts = codes[np.append(0, bounds[bounds + 1 < len(codes)] + 1)]
-    else:
-        firsts = codes[:1]
+    if not len(codes):
+        return False
+    # (a cell after a bound at the very end is empty, which its length tells: the clamped
+    # index reads the bound itself there, at worst a tab, which only sends it the slow way)
+    first = int(codes[0])
+    if first > 127 or _ASCII_SPACE[first]:
+        return True
+    firsts = codes[np.minimum(bounds + 1, len(codes) - 1)]
     if codes.dtype != np.uint8:
         if bool((firsts > 127).any()):
             return True
