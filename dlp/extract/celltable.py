@@ -445,8 +445,9 @@ class TablePacker:
         blocks) the cells of an incomplete block are handed over too: a reader that stops
         early (the export's finding limit, usually reached in a roster's first rows) has not
         read the whole table for nothing. (Doubling, not more: a roster's limit is reached
-        some 200 rows in, and a fourfold hand-over read four times the rows it needed.) ``carry`` remembers the part of the block already
-        given, so that the blocks stay ``pack``'s; ``pack`` joins the pieces back.
+        some 200 rows in, and a fourfold hand-over read up to four times the rows it needed.)
+        ``carry`` remembers the part of the block already given, so that the blocks stay
+        ``pack``'s; ``pack`` joins the pieces back.
         """
         texts = self.texts
         count = len(texts)
