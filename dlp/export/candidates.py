@@ -7,7 +7,8 @@ are and which findings a file still shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Sequence
 from itertools import accumulate, repeat
 
 from dlp.export.cellmemo import NEVER, Column, Held, usable
@@ -35,12 +36,15 @@ class CandidateLocations(LocationsByIndex):
         self._where.append(location)
         self._made.append(location)
 
-    def add_cell(self, cells: CellTable, position: int) -> None:
-        self._tables.append(cells)
-        self._where.append(position)
+    def add_cells(self, cells: CellTable, positions: list[int]) -> None:
+        self._tables += repeat(cells, len(positions))
+        self._where += positions
         # A table that holds its cells' locations outright may hold one object twice: those
         # are taken now, so that ``shared`` sees them.
-        self._made.append(None if fresh_locations(cells) else cells.location(position))
+        if fresh_locations(cells):
+            self._made += repeat(None, len(positions))
+        else:
+            self._made += map(cells.location, positions)
 
     def __len__(self) -> int:
         return len(self._made)
@@ -92,18 +96,32 @@ class Owners:
                 size = 1 if lo < 0 else hi - lo
                 columns[first : first + size] = repeat(NEVER, size)
 
-    def locations(self, indexes: Iterable[int]) -> CandidateLocations:
-        """The locations of the texts at ``indexes`` (a cell's made when asked for)."""
+    def locations(self, indexes: list[int]) -> CandidateLocations:
+        """The locations of the texts at ``indexes``, in order (a cell's made when asked
+        for): a piece's cells added together."""
         locations = CandidateLocations()
-        for index in indexes:
-            number = self.piece_of[index]
+        for number, run in self._by_piece(indexes):
             segment, lo, _ = self.pieces[number]
             cells = segment.cells
             if lo < 0 or cells is None:
-                locations.add(segment.location)
+                for _ in run:
+                    locations.add(segment.location)
             else:
-                locations.add_cell(cells, lo + index - self.firsts[number])
+                shift = lo - self.firsts[number]
+                locations.add_cells(cells, [index + shift for index in run])
         return locations
+
+    def _by_piece(self, indexes: list[int]) -> list[tuple[int, list[int]]]:
+        """``indexes`` (ascending) cut into the runs that fall in one piece each."""
+        runs: list[tuple[int, list[int]]] = []
+        at = 0
+        while at < len(indexes):
+            number = self.piece_of[indexes[at]]
+            end = self.firsts[number + 1] if number + 1 < len(self.firsts) else len(self.piece_of)
+            stop = bisect_left(indexes, end, at)
+            runs.append((number, indexes[at:stop]))
+            at = stop
+        return runs
 
     def location_of(self, index: int) -> Location:
         number = self.piece_of[index]
@@ -114,21 +132,13 @@ class Owners:
         return cells.location(lo + index - self.firsts[number])
 
     def plain(self, indexes: list[int]) -> list[bool]:
-        """For each text at ``indexes``: whether it is a cell of a plainly located table
-        (``cellmemo.usable``), which may be scanned under a stand-in location."""
-        usable_pieces: dict[int, bool] = {}
+        """For each text at ``indexes`` (ascending): whether it is a cell of a plainly
+        located table (``cellmemo.usable``), which may be scanned under a stand-in location."""
         flags: list[bool] = []
-        for index in indexes:
-            piece = self.piece_of[index]
-            segment, lo, _ = self.pieces[piece]
+        for number, run in self._by_piece(indexes):
+            segment, lo, _ = self.pieces[number]
             cells = segment.cells
-            if lo < 0 or cells is None:
-                flags.append(False)
-                continue
-            flag = usable_pieces.get(piece)
-            if flag is None:
-                flag = usable_pieces[piece] = usable(cells)
-            flags.append(flag)
+            flags += repeat(lo >= 0 and cells is not None and usable(cells), len(run))
         return flags
 
 
