@@ -124,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     # 170,000 findings); given back after, so that a caller in the same process loses nothing.
     gc.freeze()
     try:
-        count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
+        # (no paragraphs: neither format writes them; they are for the policy's near())
+        items = scan_items(_items(args.paths, Limits()), scanner, paragraphs=False)
+        count = report(items, args.format, sys.stdout)
     finally:
         gc.unfreeze()
     return 1 if count else 0
