@@ -110,7 +110,7 @@ class TextAt:
 
 # ``TextAt(...)`` and ``Finding(...)`` for the places that make one per finding
 # (``dlp.frozen.quick_new``).
-_new_text_at = quick_new(TextAt)
+_new_text_at = new_text_at = quick_new(TextAt)
 
 
 @dataclass(frozen=True, slots=True)

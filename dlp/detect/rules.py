@@ -54,15 +54,15 @@ def us_ssn_is_impossible(text: str) -> bool:
         separators = data.translate(None, _DIGIT_BYTES)
         if separators.strip(separators[:1]):
             return True  # "123-45 6789": mixed separators are not how anyone writes an SSN
-        number = data.translate(None, _NON_DIGIT_BYTES)
+        kept = data.translate(None, _NON_DIGIT_BYTES)
         return (
-            len(number) != 9
-            or number[0] == _NINE
-            or number[:3] in (b"000", b"666")
-            or number[3:5] == b"00"
-            or number[5:] == b"0000"
-            or number in _KNOWN_FAKE_SSN_BYTES
-            or number.count(number[:1]) == 9
+            len(kept) != 9
+            or kept[0] == _NINE
+            or kept[:3] in (b"000", b"666")
+            or kept[3:5] == b"00"
+            or kept[5:] == b"0000"
+            or kept in _KNOWN_FAKE_SSN_BYTES
+            or kept.count(kept[:1]) == 9
         )
     if len({char for char in text if not char.isdigit()}) > 1:
         return True
