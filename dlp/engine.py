@@ -322,13 +322,11 @@ class Scanner:
         contained ones removed by Presidio's rule (``dlp.detect.dedupe``), in its order
         (``ranked`` false: in none, for a caller that sorts them by place)."""
         wanted, threshold = self.config.entities, self.config.score_threshold
+        found = self.raw_matches(text, extra_context, cells, folded)
+        if wanted is None:  # (every type: one test a match, in a list made in one go)
+            return remove_duplicates([m for m in found if m.score >= threshold], ranked)
         return remove_duplicates(
-            (
-                match
-                for match in self.raw_matches(text, extra_context, cells, folded)
-                if match.score >= threshold and (wanted is None or match.entity_type in wanted)
-            ),
-            ranked,
+            [m for m in found if m.score >= threshold and m.entity_type in wanted], ranked
         )
 
     def analyze(

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 STDIN_NAME = "<stdin>"
 _JSON = json.JSONEncoder(ensure_ascii=False)
+# JSON lines written at once (``report``).
+_BATCH = 64
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,15 +95,27 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
     # location masked once for the findings that share it.
     encode = _JSON.encode
     location, masked = None, ""
-    for item in items:
-        count += 1
-        if isinstance(item, Finding):
-            if item.location is not location:
-                location, masked = item.location, item.location.masked()
-            line = item.json_line(masked)
-            write(encode(item.to_dict(masked)) + "\n" if line is None else line)
-        else:
-            write(encode(item.to_dict()) + "\n")
+    # Lines written a batch at a time: a write to a text stream costs more than making a
+    # short line. Line by line to a terminal (line-buffered), where each shows as it comes.
+    batch = 1 if getattr(out, "line_buffering", False) else _BATCH
+    lines: list[str] = []
+    add = lines.append
+    try:
+        for item in items:
+            count += 1
+            if isinstance(item, Finding):
+                if item.location is not location:
+                    location, masked = item.location, item.location.masked()
+                line = item.json_line(masked)
+                add(encode(item.to_dict(masked)) + "\n" if line is None else line)
+            else:
+                add(encode(item.to_dict()) + "\n")
+            if len(lines) >= batch:
+                write("".join(lines))
+                lines.clear()
+    finally:
+        if lines:  # (what was found before a failure is written all the same)
+            write("".join(lines))
     return count
 
 
