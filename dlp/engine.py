@@ -20,7 +20,7 @@ from dlp.detect.categories import CategoryInfo, load_categories, recognizer_fold
 from dlp.detect.context import TextContext
 from dlp.detect.dedupe import remove_duplicates
 from dlp.detect.keywords import KeywordRecognizer, load_dictionaries, merge_extra_terms
-from dlp.detect.masking import keyed_digest, keyed_digester, masked_preview
+from dlp.detect.masking import keyed_digest, keyed_digester, masked_preview, masker
 from dlp.detect.matches import RawMatch
 from dlp.detect.names import PERSON, NameFinder, NameLists
 from dlp.detect.normalize import NormalizedText, fold
@@ -484,8 +484,9 @@ class Scanner:
         if confidence is not None and confidence >= TRUSTED:
             confidence = None
         safe_forms: dict[tuple[str, str], tuple[str, str]] = {}  # (as in ``scan``)
-        # Each type's ``keyed_digest`` with its keyed hashes looked up once.
-        digesters: dict[str, Callable[[str], str]] = {}
+        # Each type's ``masked_preview`` and ``keyed_digest``, its style and keyed hashes
+        # looked up once.
+        makers: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
         text_at, original_text = location.text_at, segment.text
         # Where the previous finding starts in the segment's text and in the file.
         last_start, at, line, column, offset = 0, text_at, 1, 1, 0
@@ -499,13 +500,13 @@ class Scanner:
             value = text[start:end]
             forms = safe_forms.get((entity_type, value))
             if forms is None:
-                digest = digesters.get(entity_type)
-                if digest is None:
-                    digest = digesters[entity_type] = keyed_digester(secret, entity_type)
-                forms = safe_forms[entity_type, value] = (
-                    masked_preview(value, masks.get(entity_type, "last4")),
-                    digest(value),
-                )
+                made = makers.get(entity_type)
+                if made is None:
+                    made = makers[entity_type] = (
+                        masker(masks.get(entity_type, "last4")),
+                        keyed_digester(secret, entity_type),
+                    )
+                forms = safe_forms[entity_type, value] = (made[0](value), made[1](value))
             if not identity:
                 start, end = to_original(start), to_original_end(end)
             if text_at is not None:

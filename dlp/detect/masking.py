@@ -38,20 +38,41 @@ _LAST4_FORMS_MAX = 4096
 
 
 def masked_preview(value: str, style: str) -> str:
-    if style == "term":
-        return " ".join(value.split())
-    if style == "hidden":
-        return "********"
-    if style == "email":
-        local, _, domain = value.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    if style == "date":
-        if value.isascii():
-            return value.encode("ascii").translate(_STAR_DIGITS).decode("ascii")
-        return _DIGIT.sub("*", value)
-    if style == "words":
-        return _WORD_TAIL.sub("*", value)
-    # last4: every digit but the last four becomes "*", separators stay: ***-**-6789
+    return _MASKERS.get(style, _last4)(value)
+
+
+def masker(style: str) -> Callable[[str], str]:
+    """``masked_preview(value, style)`` as a function of the value alone, for a caller that
+    masks many values of one style (``Scanner.scan``)."""
+    return _MASKERS.get(style, _last4)
+
+
+def _term(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _hidden(value: str) -> str:
+    return "********"
+
+
+def _email(value: str) -> str:
+    local, _, domain = value.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _date(value: str) -> str:
+    if value.isascii():
+        return value.encode("ascii").translate(_STAR_DIGITS).decode("ascii")
+    return _DIGIT.sub("*", value)
+
+
+def _words(value: str) -> str:
+    return _WORD_TAIL.sub("*", value)
+
+
+def _last4(value: str) -> str:
+    """Every digit but the last four becomes "*", separators stay: ***-**-6789 (any style
+    not named is this one)."""
     if value.isascii():
         form = value.encode("ascii").translate(_FORM)
         known = _LAST4_FORMS.get(form)
@@ -91,6 +112,15 @@ def masked_preview(value: str, style: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_MASKERS: dict[str, Callable[[str], str]] = {
+    "term": _term,
+    "hidden": _hidden,
+    "email": _email,
+    "date": _date,
+    "words": _words,
+}
 
 
 def _last4_form(form: bytes) -> tuple[str, int]:
