@@ -54,7 +54,10 @@ def scan_items(
             yield replace(item, location=renamed(item.location, names)) if names else item
             continue
         found = scanner.scan(item, paragraphs=paragraphs)
-        names.update(names_of(found))
+        # A segment of one location (no cells) whose part is no name: its findings are all
+        # there, and name nothing (``names_of`` would look at each to say so).
+        if item.cells is not None or item.location.part in _NAME_PARTS:
+            names.update(names_of(found))
         if not names:
             yield from found  # (no name holds a finding: every location as it is)
             continue
