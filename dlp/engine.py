@@ -20,10 +20,10 @@ from dlp.detect.categories import CategoryInfo, load_categories, recognizer_fold
 from dlp.detect.context import TextContext
 from dlp.detect.dedupe import remove_duplicates
 from dlp.detect.keywords import KeywordRecognizer, load_dictionaries, merge_extra_terms
-from dlp.detect.masking import keyed_digest, masked_preview
+from dlp.detect.masking import keyed_digest, keyed_digester, masked_preview, masker
 from dlp.detect.matches import RawMatch
 from dlp.detect.names import PERSON, NameFinder, NameLists
-from dlp.detect.normalize import fold
+from dlp.detect.normalize import NormalizedText, fold
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.prefilter import PatternRef, Prefilter, pattern_width
 from dlp.detect.roster import (
@@ -35,7 +35,16 @@ from dlp.detect.roster import (
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import TRUSTED, ocr_confidence
-from dlp.model import Category, CellTable, Finding, Location, Segment, TextAt, new_finding
+from dlp.model import (
+    Category,
+    CellTable,
+    Finding,
+    Location,
+    Segment,
+    TextAt,
+    new_finding,
+    new_text_at,
+)
 from dlp.paragraphs import PLACED_ENTITIES, cell_starts, paragraph_of, with_paragraphs
 
 if TYPE_CHECKING:
@@ -313,13 +322,11 @@ class Scanner:
         contained ones removed by Presidio's rule (``dlp.detect.dedupe``), in its order
         (``ranked`` false: in none, for a caller that sorts them by place)."""
         wanted, threshold = self.config.entities, self.config.score_threshold
+        found = self.raw_matches(text, extra_context, cells, folded)
+        if wanted is None:  # (every type: one test a match, in a list made in one go)
+            return remove_duplicates([m for m in found if m.score >= threshold], ranked)
         return remove_duplicates(
-            (
-                match
-                for match in self.raw_matches(text, extra_context, cells, folded)
-                if match.score >= threshold and (wanted is None or match.entity_type in wanted)
-            ),
-            ranked,
+            [m for m in found if m.score >= threshold and m.entity_type in wanted], ranked
         )
 
     def analyze(
@@ -390,6 +397,11 @@ class Scanner:
         # ``with_paragraphs``'s work, done here when every match becomes a finding (with
         # ``take``, it is asked which do, and places them after).
         place, cell_start = _paragraph_placing(segment, matches, paragraphs and take is None)
+        if take is None and not (cells and original_cells):
+            findings = self._plain_findings(segment, text, folded, matches, place)
+            if not folded.is_identity:
+                findings.sort(key=_text_order)  # (as below: one character can fold to two)
+            return findings
         paragraph = None
         for match in matches:
             entity_type = match.entity_type
@@ -449,6 +461,89 @@ class Scanner:
             findings.sort(key=_text_order)
         if paragraphs and take is not None:
             return list(with_paragraphs(segment, findings))
+        return findings
+
+    def _plain_findings(
+        self,
+        segment: Segment,
+        text: str,
+        folded: NormalizedText,
+        matches: Sequence[RawMatch],
+        place: Callable[[str, int], int] | None,
+    ) -> list[Finding]:
+        """``scan``'s loop for a segment of one location, every match made a finding (no
+        cells, no ``take``): what it asks of each match for a cell or a location asked once,
+        and a text file's line and column counted on inline (``TextAt.advance``); a dense
+        text's findings are nearly all made here. ``tests/test_engine_plain.py`` holds it to
+        the loop of the general case."""
+        secret, masks, categories = self.config.secret, self._masks, self._categories
+        to_original, to_original_end = folded.to_original, folded.to_original_end
+        identity = folded.is_identity
+        location = segment.location
+        confidence = ocr_confidence(location)
+        if confidence is not None and confidence >= TRUSTED:
+            confidence = None
+        safe_forms: dict[tuple[str, str], tuple[str, str]] = {}  # (as in ``scan``)
+        # Each type's ``masked_preview`` and ``keyed_digest``, its style and keyed hashes
+        # looked up once.
+        makers: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
+        text_at, original_text = location.text_at, segment.text
+        # Where the previous finding starts in the segment's text and in the file.
+        last_start, at, line, column, offset = 0, text_at, 1, 1, 0
+        if text_at is not None:
+            line, column, offset = text_at.line, text_at.column, text_at.offset
+        contact = Category.CONTACT
+        findings: list[Finding] = []
+        append = findings.append
+        for match in matches:
+            entity_type, start, end = match.entity_type, match.start, match.end
+            value = text[start:end]
+            forms = safe_forms.get((entity_type, value))
+            if forms is None:
+                made = makers.get(entity_type)
+                if made is None:
+                    made = makers[entity_type] = (
+                        masker(masks.get(entity_type, "last4")),
+                        keyed_digester(secret, entity_type),
+                    )
+                forms = safe_forms[entity_type, value] = (made[0](value), made[1](value))
+            if not identity:
+                start, end = to_original(start), to_original_end(end)
+            if text_at is not None:
+                # ``TextAt.advance`` from the previous finding (the matches are in the text's
+                # order, and so, folding keeping order, are their original offsets)
+                if start < last_start:
+                    line, column, offset = text_at.line, text_at.column, text_at.offset
+                    last_start = 0
+                newlines = original_text.count("\n", last_start, start)
+                if newlines:
+                    line += newlines
+                    column = start - original_text.rfind("\n", last_start, start)
+                else:
+                    column += start - last_start
+                offset += start - last_start
+                last_start = start
+                at = new_text_at(line, column, offset)
+            score = match.score
+            append(
+                new_finding(
+                    entity_type,
+                    categories.get(entity_type, contact),
+                    start,
+                    end,
+                    score if confidence is None else score * confidence / TRUSTED,
+                    match.recognizer,
+                    match.pattern,
+                    forms[0],
+                    forms[1],
+                    match.context_words,
+                    location,
+                    match.subject,
+                    match.directory_opt_out,
+                    at,
+                    None if place is None else place(entity_type, start),
+                )
+            )
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:

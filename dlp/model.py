@@ -110,7 +110,7 @@ class TextAt:
 
 # ``TextAt(...)`` and ``Finding(...)`` for the places that make one per finding
 # (``dlp.frozen.quick_new``).
-_new_text_at = quick_new(TextAt)
+_new_text_at = new_text_at = quick_new(TextAt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,21 +373,29 @@ class Finding:
                     _SCORES.clear()
                 _SCORES[score] = written
         string = encode_basestring
+        start, end, at = self.start, self.end, self.at
+        head = _line_head(masked_location, self.entity_type, self.category)
+        source = _line_source(self.recognizer, self.pattern, self.context_words)
+        if at and not self.subject and not self.directory_opt_out:
+            # (a text file's finding, the usual one: the line made in one piece, not added to)
+            return (
+                f'{head}{start}, "end": {end}, "score": {written}{source}'
+                f'{string(self.masked)}, "digest": {string(self.digest)}, "line": {at.line}, '
+                f'"column": {at.column}, "absolute_start": {at.offset}, '
+                f'"absolute_end": {at.offset + end - start}}}\n'
+            )
         line = (
-            f"{_line_head(masked_location, self.entity_type, self.category)}"
-            f'{self.start}, "end": {self.end}, "score": {written}'
-            f"{_line_source(self.recognizer, self.pattern, self.context_words)}"
+            f'{head}{start}, "end": {end}, "score": {written}{source}'
             f'{string(self.masked)}, "digest": {string(self.digest)}'
         )
         if self.subject:
             line += f', "subject": {string(self.subject)}'
         if self.directory_opt_out:
             line += ', "directory_opt_out": true'
-        at = self.at
         if at:
             line += (
                 f', "line": {at.line}, "column": {at.column}, "absolute_start": {at.offset}, '
-                f'"absolute_end": {at.offset + self.end - self.start}'
+                f'"absolute_end": {at.offset + end - start}'
             )
         return line + "}\n"
 

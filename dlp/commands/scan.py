@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 STDIN_NAME = "<stdin>"
 _JSON = json.JSONEncoder(ensure_ascii=False)
+# JSON lines written at once (``report``).
+_BATCH = 64
+# New containers between two collections of the young generation during a scan (``run``).
+_YOUNG_COLLECTED_AFTER = 10_000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,15 +97,28 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
     # location masked once for the findings that share it.
     encode = _JSON.encode
     location, masked = None, ""
-    for item in items:
-        count += 1
-        if isinstance(item, Finding):
-            if item.location is not location:
-                location, masked = item.location, item.location.masked()
-            line = item.json_line(masked)
-            write(encode(item.to_dict(masked)) + "\n" if line is None else line)
-        else:
-            write(encode(item.to_dict()) + "\n")
+    # Lines written a batch at a time, joined: a write to a text stream per line cost about
+    # 0.6 µs, a batch's 0.4 µs a line. Line by line to a terminal (line-buffered), where each
+    # shows as it comes.
+    batch = 1 if getattr(out, "line_buffering", False) else _BATCH
+    lines: list[str] = []
+    add = lines.append
+    try:
+        for item in items:
+            count += 1
+            if isinstance(item, Finding):
+                if item.location is not location:
+                    location, masked = item.location, item.location.masked()
+                line = item.json_line(masked)
+                add(encode(item.to_dict(masked)) + "\n" if line is None else line)
+            else:
+                add(encode(item.to_dict()) + "\n")
+            if len(lines) >= batch:
+                write("".join(lines))
+                lines.clear()
+    finally:
+        if lines:  # (what was found before a failure is written all the same)
+            write("".join(lines))
     return count
 
 
@@ -123,8 +140,17 @@ def run(args: argparse.Namespace) -> int:
     # which walked all of it each time (a sixth of a second, 2% of the CPU, on 21 MB with
     # 170,000 findings); given back after, so that a caller in the same process loses nothing.
     gc.freeze()
+    # And the young generation collected after 10,000 new containers, not 700: a finding
+    # makes a dozen (its match, finding, position, forms, line), nearly all freed by their
+    # count, and each collection walked the segment's live matches and findings again (a
+    # tenth of a finding's cost on a dense text). The scan makes few cycles; memory as before.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_YOUNG_COLLECTED_AFTER, *thresholds[1:])
     try:
-        count = report(scan_items(_items(args.paths, Limits()), scanner), args.format, sys.stdout)
+        # (no paragraphs: neither format writes them; they are for the policy's near())
+        items = scan_items(_items(args.paths, Limits()), scanner, paragraphs=False)
+        count = report(items, args.format, sys.stdout)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
     return 1 if count else 0

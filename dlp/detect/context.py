@@ -349,6 +349,11 @@ class ContextRule:
         columns, score_in_column = context.columns, self._score_in_column
         indexed, positive_around = self.indexed, self._positive_around
         column_label = self.column_label
+        # Whether a negative word can end nearer than a positive one before a match, by the
+        # gap between them (from the word's last character on): a text's labelled values
+        # have a few gaps ("SSN is ", "DOB: "), each settled once. Kept with the text only.
+        gaps: dict[str, bool] = {}
+        boost, highest, lowest = CONTEXT_BOOST, 1.0, MIN_SCORE_WITH_CONTEXT
         # The context keeps its scorers: one that held it back would make a cycle, which only
         # the collector frees (a text, its index and memos kept past its scan).
         own = weakref.ref(context)
@@ -383,6 +388,11 @@ class ContextRule:
                 near: dict[int, int] = {}
                 position = bisect_left(starts, start - before)
                 limit = end + after
+                # (more than any distance found: ``closest``, kept as they are found)
+                nearest = limit + AFTER
+                # A phrase's end before the match and whether a boundary follows it: phrases
+                # of one place end together ("ssn" and "s s n" in "SSN"), one search for both.
+                searched, crossed = -1, False
                 while position < count and starts[position] < limit:
                     phrase = phrases_at[position]
                     phrase_start, phrase_end = starts[position], ends[position]
@@ -390,8 +400,14 @@ class ContextRule:
                     if phrase not in wanted:
                         continue
                     if phrase_end <= start:
-                        # (``re`` reads an end past the text as the text's end)
-                        if phrase_end < start and _BOUNDARY_SEARCH(text, phrase_end, start + 1):
+                        if phrase_end != searched:
+                            # (``re`` reads an end past the text as the text's end)
+                            searched, crossed = (
+                                phrase_end,
+                                phrase_end < start
+                                and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
+                            )
+                        if crossed:
                             continue
                         distance = start - phrase_end
                     elif phrase_start >= end and phrase_end <= limit:
@@ -402,52 +418,60 @@ class ContextRule:
                         continue
                     if distance < near.get(phrase, distance + 1):
                         near[phrase] = distance
+                        if distance < nearest:
+                            nearest = distance
                 # (``TextContext.extra_at``)
                 extra = extra_all
                 if cell_extras:
                     cell = bisect_right(cell_starts, start) - 1
                     if cell >= 0:
                         extra = extra_all | cell_extras[cell]
-                if not near and not extra:
-                    words, closest = (), None  # most matches: nothing to name
+                if not near:
+                    if not extra:
+                        words, closest = (), None  # most matches: nothing to name
+                    else:
+                        closest = None
+                        words = tuple([phrases[i] for i in sorted(extra & wanted)])
                 else:
-                    ids = list(near)
+                    closest = nearest
                     if extra:
+                        ids = list(near)
                         ids += [i for i in sorted(extra & wanted) if i not in near]
-                    closest = min(near.values()) if near else None
-                    words = tuple([phrases[i] for i in ids])
+                        words = tuple([phrases[i] for i in ids])
+                    else:
+                        words = tuple(map(phrases.__getitem__, near))
             if not words and base < floor and not by_column:
                 # Under the caller's floor with or without a negative word (which only lowers
                 # it): not looked for, the score as it stands (most of an ID pattern's matches
                 # with no label, a tenth of the dense corpus's scores).
                 return base, words
-            if (
-                negative is not None
-                # (a positive word before the match, with nothing a negative word ends with
-                # between them: no negative word is nearer)
-                and (
-                    closest is None
-                    or closest > AFTER
-                    or text[start - closest : start].strip(gap_safe) != ""
-                )
-                and (
-                    # (a positive word before the match, and no negative word starting near
-                    # enough to end nearer: ``_negative_nearer`` could only say no)
-                    closest is None
-                    or closest > AFTER
-                    or (
-                        # (a negative word nearer ends after the positive one: within the gap,
-                        # its last two characters from one before it on)
-                        negative_end is not None
-                        and negative_end(text, start - closest - 1, start) is not None
-                        and negative.spans(
-                            text, max(0, start - before_limit, start - closest - longest), start
+            if negative is not None:
+                if closest is None or closest > AFTER:
+                    nearer = negative_nearer(text, start, end, closest)
+                else:
+                    # A positive word before the match: a negative word can be nearer only by
+                    # ending in the gap between them. None can when the gap holds only what
+                    # no negative word ends with, or not the last two characters of one;
+                    # else where one ends there, ``_negative_nearer`` decides.
+                    gap = text[start - closest - 1 : start]
+                    possible = gaps.get(gap)
+                    if possible is None:
+                        possible = gaps[gap] = (
+                            gap[1:].strip(gap_safe) != ""
+                            and negative_end is not None
+                            and negative_end(gap) is not None
                         )
+                    nearer = (
+                        possible
+                        and bool(
+                            negative.spans(
+                                text, max(0, start - before_limit, start - closest - longest), start
+                            )
+                        )
+                        and negative_nearer(text, start, end, closest)
                     )
-                )
-                and negative_nearer(text, start, end, closest)
-            ):
-                return base * NEGATIVE_FACTOR, ()
+                if nearer:
+                    return base * NEGATIVE_FACTOR, ()
             if not words:
                 if by_column:
                     # A packed spreadsheet cell under a header that counts only in its kind of
@@ -457,7 +481,13 @@ class ContextRule:
                     if label is not None:
                         return boosted(base, (label,)), (label,)
                 return base, words
-            return max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_WITH_CONTEXT), words
+            # ``boosted``, inline: ``max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_...)``.
+            raised = base + boost
+            if highest < raised:
+                raised = highest
+            if lowest > raised:
+                raised = lowest
+            return raised, words
 
         return score
 

@@ -30,7 +30,55 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
     by (start, end, type), both give one list: no two kept share a type and span, as a second
     of the same span has a score no higher than the first's and is contained in it. Only a
     score that is not a number (no order) can keep two; any such score, or a zero, and the
-    matches are ranked anyway."""
+    matches are ranked anyway.
+
+    Equal matches need no pass of their own when every score is a number: sorted, the first
+    of them comes first (the sort is stable) and contains the others with a score as high,
+    which the rule then drops, as Presidio's set would have. A score that is not a number is
+    equal to nothing, so those go the longer way (``_keyed``), which sets them apart by their
+    text as Presidio's results are."""
+    given = matches if isinstance(matches, list) else list(matches)
+    ordered = sorted(given, key=_grouping)
+    kept: list[RawMatch] = []
+    active: list[RawMatch] = []
+    # The furthest end among ``active`` (or past it): a match that starts beyond it overlaps
+    # none of them, the common case, settled without walking them.
+    reach = -1
+    entity_type = None
+    zero = False
+    for match in ordered:
+        if match.entity_type != entity_type:
+            entity_type, active, reach = match.entity_type, [], -1
+        score = match.score
+        if score == 0:
+            zero = True
+            continue
+        if score != score:
+            return _keyed(given, ranked)
+        start, end = match.start, match.end
+        if reach < start:
+            active = [match]
+            reach = end
+            kept.append(match)
+            continue
+        # Only results that reach this one can contain it.
+        active = [other for other in active if other.end >= start]
+        if any(
+            start >= other.start and end <= other.end and score <= other.score for other in active
+        ):
+            continue
+        kept.append(match)
+        active.append(match)
+        if end > reach:
+            reach = end
+    if ranked or zero:
+        kept.sort(key=_ranking)
+    return kept
+
+
+def _keyed(matches: Iterable[RawMatch], ranked: bool) -> list[RawMatch]:
+    """``remove_duplicates`` with equal matches found by a key first: the way for scores that
+    are not numbers."""
     # Presidio's results are equal by these fields and hashed by their text (so 1 and 1.0,
     # or 0.0 and -0.0, are two results there): the score's text keeps that. A score that is
     # not zero and not NaN has the same text as another exactly when it has the same value

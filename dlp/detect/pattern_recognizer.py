@@ -120,7 +120,8 @@ class DataPatternRecognizer:
         calls and lookups were a tenth of a finding's cost); ``tests/detect`` holds the two
         to each other. ``floor``: the matches that score under it are left out (a caller's
         threshold: their context is not all weighed, ``ContextRule.scorer``)."""
-        finditer = self.compiled[pattern_index].finditer
+        compiled = self.compiled[pattern_index]
+        search, finditer = compiled.search, compiled.finditer
         base, name = self._scores[pattern_index], self._names[pattern_index]
         validate, invalidate = self._validate, self._invalidate
         checked = validate is not None or invalidate is not None
@@ -129,8 +130,22 @@ class DataPatternRecognizer:
         found: list[RawMatch] = []
         append = found.append
         for window_start, window_end in windows:
-            for match in finditer(text, window_start, window_end):
+            # ``finditer`` over the window, as searches from each match's end: a window holds
+            # one match or none, and an iterator made per window cost more than the searches.
+            # After an empty match (which no pattern here makes) the rest is read by
+            # ``finditer`` itself, which steps past it as it does.
+            rest = None
+            match = search(text, window_start, window_end)
+            while match is not None:
                 start, end = match.span()
+                if rest is not None:
+                    match = next(rest, None)
+                elif start != end:
+                    match = search(text, end, window_end)
+                else:
+                    rest = finditer(text, start, window_end)
+                    next(rest)  # (this same empty match)
+                    match = next(rest, None)
                 if start == end:
                     continue
                 score = base

@@ -27,6 +27,9 @@ _MONTH_NAME = re.compile(r"[a-z]{3}")
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _KNOWN_FAKE_SSNS = frozenset({"123456789", "078051120", "219099999", "457555462"})
+_KNOWN_FAKE_SSN_BYTES = frozenset(number.encode() for number in _KNOWN_FAKE_SSNS)
+_NINE = ord("9")
+_ZERO_ONE = b"01"
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -45,11 +48,24 @@ def digits(text: str) -> str:
 def us_ssn_is_impossible(text: str) -> bool:
     """SSA never issues these: area 000, 666 or 9xx, group 00, serial 0000, advertised numbers."""
     if text.isascii():
-        separators = len(set(text.encode().translate(None, _DIGIT_BYTES)))
-    else:
-        separators = len({char for char in text if not char.isdigit()})
-    if separators > 1:
-        return True  # "123-45 6789": mixed separators are not how anyone writes an SSN
+        # The same tests on the value's bytes (nearly every match): no string decoded, no set
+        # built (its separators are one kind when the first one's strip takes them all).
+        data = text.encode()
+        separators = data.translate(None, _DIGIT_BYTES)
+        if separators.strip(separators[:1]):
+            return True  # "123-45 6789": mixed separators are not how anyone writes an SSN
+        kept = data.translate(None, _NON_DIGIT_BYTES)
+        return (
+            len(kept) != 9
+            or kept[0] == _NINE
+            or kept[:3] in (b"000", b"666")
+            or kept[3:5] == b"00"
+            or kept[5:] == b"0000"
+            or kept in _KNOWN_FAKE_SSN_BYTES
+            or kept.count(kept[:1]) == 9
+        )
+    if len({char for char in text if not char.isdigit()}) > 1:
+        return True
     number = digits(text)
     if len(number) != 9:
         return True
@@ -76,8 +92,10 @@ def luhn_is_valid(text: str) -> bool:
 def date_is_impossible(text: str) -> bool:
     """February 30th, month 13 and the like; also years outside 1900-2099."""
     lowered = text.lower()
-    numbers = [int(part) for part in _NUMBERS.findall(lowered)]
-    month_name = _MONTH_NAME.search(lowered)
+    numbers = list(map(int, _NUMBERS.findall(lowered)))
+    # An ASCII date with no letter (most: "04/12/2011") has no month name: ``islower`` finds
+    # no cased character in it, where the search would look at each.
+    month_name = None if text.isascii() and not lowered.islower() else _MONTH_NAME.search(lowered)
     if month_name:
         month = _MONTHS.get(month_name.group()[:3])
         if month is None or len(numbers) < 2:
@@ -112,6 +130,20 @@ def nanp_phone_is_impossible(text: str) -> bool:
     if text.startswith("+") and not text.startswith("+1"):
         number = digits(text)
         return not 8 <= len(number) <= 15 or len(set(number)) == 1
+    if text.isascii() and "x" not in text and "X" not in text:
+        # (most numbers: no extension, ASCII) the same tests on the digits' bytes
+        data = text.encode().translate(None, _NON_DIGIT_BYTES)
+        if data.startswith(b"001"):
+            data = data[2:]
+        if len(data) == 11 and data.startswith(b"1"):
+            data = data[1:]
+        return (
+            len(data) != 10
+            or data[0] in _ZERO_ONE
+            or data[1:3] == b"11"
+            or data[4:6] == b"11"
+            or data.count(data[:1]) == 10
+        )
     number = digits(_before_extension(text))
     if number.startswith("001"):
         number = number[2:]
@@ -133,7 +165,20 @@ def national_phone_is_impossible(text: str) -> bool:
 def email_domain_is_valid(text: str) -> bool | None:
     """Presidio's test: the domain ends in a public suffix (tldextract's bundled list, read
     without importing tldextract: ``dlp.detect.public_suffix``; nothing is downloaded)."""
-    return has_public_suffix(text.rsplit("@", 1)[-1])
+    domain = text.rsplit("@", 1)[-1]
+    # A domain recurs (a district's own, a few mail providers): each answered once. The
+    # domain, not the address, is kept; bounded all the same.
+    known = _SUFFIXED.get(domain)
+    if known is None:
+        if len(_SUFFIXED) >= _SUFFIXED_MAX:
+            _SUFFIXED.clear()
+        known = _SUFFIXED[domain] = has_public_suffix(domain)
+    return known
+
+
+# Domain -> whether it has a public suffix (``email_domain_is_valid``).
+_SUFFIXED: dict[str, bool] = {}
+_SUFFIXED_MAX = 4096
 
 
 BUILTIN_RULES: dict[str, Rule] = {
