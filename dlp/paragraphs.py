@@ -19,24 +19,30 @@ from dlp.model import CellTable, Finding, Location, Segment
 # Blank lines: a line break, then lines of only spaces or tabs, each ended by a line break.
 _BLANK_LINE = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
 # A closing line: a signature follows it ("Thanks,", "Best regards", "Saludos cordiales",
-# "-- "). Short, alone on its line.
-_CLOSING = re.compile(
-    r"^[ \t>]*(?:--|(?:many |kind |best |warm )?(?:thanks|thank you|regards|best|cheers|"
+# "-- "). Short, alone on its line: what follows the line's start.
+_CLOSING_LINE = (
+    r"[ \t>]*(?:--|(?:many |kind |best |warm )?(?:thanks|thank you|regards|best|cheers|"
     r"sincerely|respectfully|take care)(?: you)?(?: so much| again)?|"
     r"(?:un )?saludos?(?: cordiales)?|atentamente|cordialmente|gracias|muchas gracias)"
-    r"[ \t]*[,.!]?[ \t]*\r?$",
-    re.IGNORECASE | re.MULTILINE,
+    r"[ \t]*[,.!]?[ \t]*\r?$"
 )
+_CLOSING = re.compile("^" + _CLOSING_LINE, re.IGNORECASE | re.MULTILINE)
+# Each also after the line break that starts its line: a pattern that begins with a literal is
+# searched for that character first, where one that begins with "^" is tried at every offset
+# (most of the time of placing a dense 21 MB scan's findings in paragraphs). A text's first
+# line is matched apart (``_line_starts``).
+_CLOSING_AFTER_BREAK = re.compile("\n" + _CLOSING_LINE, re.IGNORECASE | re.MULTILINE)
 # The paragraph of a finding in a signature block: the sender's own name, title and school
 # ("Special Education Teacher") are not about a student, and are near nothing.
 SIGNATURE = -1
 # A student label at the start of a line ("Student Name:", "Estudiante:"): a form or record
 # about the student named after it, however many paragraphs its terms come in.
-_STUDENT_LABEL = re.compile(
-    r"^[ \t]*(?:student(?:'s)?(?: full)?(?: name)?|name of student|child(?:'s name)?|"
-    r"estudiante|alumn[oa]|nombre del (?:estudiante|alumn[oa]))[ \t]*:[ \t]*",
-    re.IGNORECASE | re.MULTILINE,
+_LABEL_LINE = (
+    r"[ \t]*(?:student(?:'s)?(?: full)?(?: name)?|name of student|child(?:'s name)?|"
+    r"estudiante|alumn[oa]|nombre del (?:estudiante|alumn[oa]))[ \t]*:[ \t]*"
 )
+_STUDENT_LABEL = re.compile("^" + _LABEL_LINE, re.IGNORECASE | re.MULTILINE)
+_LABEL_AFTER_BREAK = re.compile("\n" + _LABEL_LINE, re.IGNORECASE | re.MULTILINE)
 # How far after a label's colon and spaces the name may start: past a title or a bracket.
 _LABEL_GAP = 4
 # The paragraph of a name right after a student label: near any student signal of its segment.
@@ -55,18 +61,29 @@ def signature_spans(text: str) -> list[tuple[int, int]]:
     """Signature blocks: from a closing line through the end of the paragraph after it (a blank
     line right after the closing is skipped: "Thanks,", blank, name and title)."""
     spans = []
-    for match in _CLOSING.finditer(text):
-        after = match.end()
+    for start, after in _line_starts(_CLOSING, _CLOSING_AFTER_BREAK, text):
         while after < len(text) and text[after] in " \t\r\n":
             after += 1
         blank = _BLANK_LINE.search(text, after)
-        spans.append((match.start(), blank.start() if blank else len(text)))
+        spans.append((start, blank.start() if blank else len(text)))
     return spans
 
 
 def label_ends(text: str) -> list[int]:
     """Where the name after each student label may begin."""
-    return [match.end() for match in _STUDENT_LABEL.finditer(text)]
+    return [end for _, end in _line_starts(_STUDENT_LABEL, _LABEL_AFTER_BREAK, text)]
+
+
+def _line_starts(
+    at_line_start: re.Pattern[str], after_break: re.Pattern[str], text: str
+) -> list[tuple[int, int]]:
+    """(start, end) of each match of ``at_line_start`` (a pattern that begins with "^" and
+    matches no line break) in ``text``: the first line's, then those ``after_break`` finds
+    (the same after its line break), which are ``finditer``'s since no match spans one."""
+    first = at_line_start.match(text)
+    found = [(first.start(), first.end())] if first else []
+    found += [(match.start() + 1, match.end()) for match in after_break.finditer(text)]
+    return found
 
 
 def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
