@@ -2,10 +2,10 @@
 
 The regular expression reads a block as a list of 7-tuples of strings, and a Python loop then
 turns them into rows: most of the time a 1 MB sheet takes. This kernel walks the ASCII bytes of
-the block once and hands back one flat int64 array: per row start tag (``ROW``, number or -1,
-1 when the tag closes itself) and per cell (``CELL``, its column's number, its style
-or -1, its type, where its value is and whether it came from ``<v>`` or an inline string, and
-whether the value holds a character reference or a carriage return).
+the block once and hands back, in arrays the caller gives it, what the reader needs by columns:
+each row's number, and for each cell that has a value its column's number, row, type, style,
+length, whether the value holds a character reference or a carriage return, and a shared
+string's index; the values themselves one after another, ready to be split into strings.
 
 It accepts only what ``_QUICK`` reads one for one, and gives up (``NOT_UNDERSTOOD``) on
 anything else: a comment, a processing instruction, white space other than single spaces
@@ -24,14 +24,18 @@ import numpy as np
 
 from dlp.jit import LazyKernel
 
-ROW, CELL = 0, 1
-FIELDS = 8  # int64s per record
 NOT_UNDERSTOOD = -1
+# A kept cell's fields, each a row of the cells array: its column's number ("A" = 1), its
+# row's index in the block, its type (``KIND_*``), its style (-1: none), 1 when its value as
+# written holds a character reference or a carriage return, the value's length in bytes, and
+# a shared string's index when written as plain digits (else -1).
+COLUMN, ROW_INDEX, KIND, STYLE, SPECIAL, LENGTH, INDEX = range(7)
+CELL_FIELDS = 7
 # The type attribute, as the reader needs it.
 KIND_NONE, KIND_N, KIND_S, KIND_B, KIND_INLINE, KIND_OTHER = range(6)
 FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
 
-Kernel = Callable[[bytes], np.ndarray]
+Kernel = Callable[[bytes, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int]]
 
 
 def _bytes(text: bytes) -> np.ndarray:
@@ -62,20 +66,21 @@ _HELPERS = (
     "_attribute",
     "_text_until_tag",
     "_kind",
-    "_record",
+    "_index",
 )
 
 
 def warm() -> None:
     kernel = compiled()
     if kernel is not None:
-        kernel(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
-    gather_kernel = gathered()
-    if gather_kernel is not None:
-        gather_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
-    index_kernel = read_indexes()
-    if index_kernel is not None:
-        index_kernel(b"<v>0</v>", np.full(1, 3, dtype=np.int64), np.full(1, 4, dtype=np.int64))
+        block = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+        cell_room, row_room, text_room = capacities(len(block))
+        kernel(
+            block,
+            np.empty((CELL_FIELDS, cell_room), dtype=np.int64),
+            np.empty(row_room, dtype=np.int64),
+            np.empty(text_room, dtype=np.uint8),
+        )
 
 
 def _is_name(byte: int) -> bool:
@@ -100,31 +105,6 @@ def _number(data: bytes, start: int, end: int) -> int:
     for at in range(start, end):
         value = value * 10 + (data[at] - 48)
     return value
-
-
-def _record(
-    out: np.ndarray,
-    used: int,
-    tag: int,
-    a: int,
-    b: int,
-    c: int,
-    d: int,
-    e: int,
-    f: int,
-    g: int,
-) -> int:
-    """One record of ``FIELDS`` int64s at ``used`` (a row's carries zeros past its third);
-    where the next one goes."""
-    out[used] = tag
-    out[used + 1] = a
-    out[used + 2] = b
-    out[used + 3] = c
-    out[used + 4] = d
-    out[used + 5] = e
-    out[used + 6] = f
-    out[used + 7] = g
-    return used + FIELDS
 
 
 def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
@@ -188,23 +168,29 @@ def _kind(data: bytes, start: int, size: int) -> tuple[int, int]:
     return KIND_OTHER, end + 1
 
 
-def scan(data: bytes) -> np.ndarray:
+def read(
+    data: bytes, cells: np.ndarray, rows: np.ndarray, text: np.ndarray
+) -> tuple[int, int, int]:
+    """The block's kept cells into ``cells`` (one row of ``CELL_FIELDS`` per field), its rows'
+    numbers (-1: none) into ``rows`` and the kept cells' values as written into ``text``,
+    each followed by a "<": (cells, rows, bytes of text), or cells = NOT_UNDERSTOOD.
+
+    A kept cell has a value and it is the one its type reads (``<v>``, or the inline string
+    of an "inlineStr"). Nothing is allocated here: the caller sizes the arrays (`capacities`),
+    and the compiled code then holds no reference counts, which cost as much as the reading.
+    """
     size = len(data)
-    out = np.empty(FIELDS * 64, dtype=np.int64)
-    used = 0
+    kept = 0
+    row_count = 0
+    written = 0
     open_row = False
     at = 0
-    failed = np.full(1, NOT_UNDERSTOOD, dtype=np.int64)
     while at < size:
         if data[at] != 60:  # "<"
             at += 1
             continue
         if at + 1 < size and (data[at + 1] == 33 or data[at + 1] == 63):  # "<!", "<?"
-            return failed
-        if used + FIELDS > len(out):
-            grown = np.empty(2 * len(out), dtype=np.int64)
-            grown[:used] = out[:used]
-            out = grown
+            return NOT_UNDERSTOOD, 0, 0
         follow = data[at + 4] if at + 4 < size else 0
         if _literal(data, at, size, _ROW_TAG) and (
             _is_space(follow) or follow == 47 or follow == 62
@@ -214,24 +200,27 @@ def scan(data: bytes) -> np.ndarray:
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return failed
+                    return NOT_UNDERSTOOD, 0, 0
                 if number < 0 and name_end - name == 1 and data[name] == 114:  # r
                     if value == value_end or _digits(data, value, value_end) != value_end:
-                        return failed
+                        return NOT_UNDERSTOOD, 0, 0
                     if value_end - value > 18:
-                        return failed
+                        return NOT_UNDERSTOOD, 0, 0
                     number = _number(data, value, value_end)
                 at = after
-            empty = 0
+            empty = False
             if _literal(data, at, size, _SELF_CLOSE):
-                empty = 1
+                empty = True
                 at += 2
             elif at < size and data[at] == 62:
                 at += 1
             else:
-                return failed
-            used = _record(out, used, ROW, number, empty, 0, 0, 0, 0, 0)
-            open_row = empty == 0
+                return NOT_UNDERSTOOD, 0, 0
+            if row_count >= len(rows):
+                return NOT_UNDERSTOOD, 0, 0
+            rows[row_count] = number
+            row_count += 1
+            open_row = not empty
             continue
         follow = data[at + 2] if at + 2 < size else 0
         if at + 1 < size and data[at + 1] == 99:  # "<c"
@@ -239,38 +228,38 @@ def scan(data: bytes) -> np.ndarray:
                 at += 2  # "<col", "<cfRule": not a cell
                 continue
             if not open_row or not _literal(data, at, size, _CELL_TAG):
-                return failed
+                return NOT_UNDERSTOOD, 0, 0
             letters = at + 6
             letters_end = letters
             while letters_end < size and 65 <= data[letters_end] <= 90:
                 letters_end += 1
             if not 1 <= letters_end - letters <= 3:
-                return failed
+                return NOT_UNDERSTOOD, 0, 0
             column = 0  # "A" is 1, "Z" 26, "AA" 27
             for letter in range(letters, letters_end):
                 column = column * 26 + (data[letter] - 64)
             digits_end = _digits(data, letters_end, size)
             if digits_end == letters_end or digits_end >= size or data[digits_end] != 34:
-                return failed
+                return NOT_UNDERSTOOD, 0, 0
             at = digits_end + 1
             style = -1
             if _literal(data, at, size, _STYLE):
                 end = _digits(data, at + 4, size)
                 if end == at + 4 or end >= size or data[end] != 34 or end - at - 4 > 18:
-                    return failed
+                    return NOT_UNDERSTOOD, 0, 0
                 style = _number(data, at + 4, end)
                 at = end + 1
             kind = KIND_NONE
             if _literal(data, at, size, _TYPE):
                 kind, at = _kind(data, at + 4, size)
                 if at < 0:
-                    return failed
+                    return NOT_UNDERSTOOD, 0, 0
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return failed
+                    return NOT_UNDERSTOOD, 0, 0
                 if name_end - name == 1 and (data[name] == 115 or data[name] == 116):
-                    return failed  # "s" or "t" again, or out of order
+                    return NOT_UNDERSTOOD, 0, 0  # "s" or "t" again, or out of order
                 at = after
             source = NO_VALUE
             value = value_end = 0
@@ -289,22 +278,22 @@ def scan(data: bytes) -> np.ndarray:
                     while at < size and data[at] == 32:
                         _, _, _, _, after = _attribute(data, at, size)
                         if after < 0:
-                            return failed
+                            return NOT_UNDERSTOOD, 0, 0
                         at = after
                     if _literal(data, at, size, _SELF_CLOSE):
                         at += 2
                     elif at < size and data[at] == 62:
                         at, _ = _text_until_tag(data, at + 1, size)
                         if not _literal(data, at, size, _FORMULA_END):
-                            return failed
+                            return NOT_UNDERSTOOD, 0, 0
                         at += 4
                     else:
-                        return failed
+                        return NOT_UNDERSTOOD, 0, 0
                 if _literal(data, at, size, _VALUE):
                     value = at + 3
                     value_end, special = _text_until_tag(data, value, size)
                     if not _literal(data, value_end, size, _VALUE_END):
-                        return failed
+                        return NOT_UNDERSTOOD, 0, 0
                     source = FROM_V
                     at = value_end + 4
                 elif _literal(data, at, size, _INLINE) or _literal(
@@ -313,61 +302,58 @@ def scan(data: bytes) -> np.ndarray:
                     value = at + (7 if data[at + 6] == 62 else 28)
                     value_end, special = _text_until_tag(data, value, size)
                     if not _literal(data, value_end, size, _INLINE_END):
-                        return failed
+                        return NOT_UNDERSTOOD, 0, 0
                     source = FROM_INLINE
                     at = value_end + 9
                 if not _literal(data, at, size, _CELL_END):
-                    return failed
+                    return NOT_UNDERSTOOD, 0, 0
                 at += 4
             else:
-                return failed
-            used = _record(out, used, CELL, column, style, kind, value, value_end, source, special)
+                return NOT_UNDERSTOOD, 0, 0
+            wanted = FROM_INLINE if kind == KIND_INLINE else FROM_V
+            if value < value_end and source == wanted:
+                if kept >= cells.shape[1] or written + value_end - value >= len(text):
+                    return NOT_UNDERSTOOD, 0, 0
+                cells[COLUMN, kept] = column
+                cells[ROW_INDEX, kept] = row_count - 1
+                cells[KIND, kept] = kind
+                cells[STYLE, kept] = style
+                cells[SPECIAL, kept] = special
+                cells[LENGTH, kept] = value_end - value
+                index = -1
+                if kind == KIND_S and special == 0:
+                    index = _index(data, value, value_end)
+                cells[INDEX, kept] = index
+                for position in range(value, value_end):
+                    text[written] = data[position]
+                    written += 1
+                text[written] = 60  # "<": no value holds one, so one split parts them
+                written += 1
+                kept += 1
             continue
         at += 1
-    return out[:used]
+    return kept, row_count, written
 
 
-compiled = LazyKernel(scan, _HELPERS, name="spreadsheet")  # compiled on its first call
+def _index(data: bytes, start: int, end: int) -> int:
+    """The value as a number when it is 1 to 18 ASCII digits (a shared string's index as
+    written), else -1."""
+    if not 0 < end - start <= 18:
+        return -1
+    value = 0
+    for position in range(start, end):
+        byte = data[position]
+        if not 48 <= byte <= 57:
+            return -1
+        value = value * 10 + (byte - 48)
+    return value
 
 
-def gather(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The bytes ``data[starts[i]:ends[i]]`` one after another, each followed by a "<": the
-    cells' texts as written, ready to be split into strings by one ``str.split``."""
-    total = len(starts)
-    for index in range(len(starts)):
-        total += ends[index] - starts[index]
-    out = np.empty(total, dtype=np.uint8)
-    at = 0
-    for index in range(len(starts)):
-        for position in range(starts[index], ends[index]):
-            out[at] = data[position]
-            at += 1
-        out[at] = 60  # "<"
-        at += 1
-    return out
+def capacities(size: int) -> tuple[int, int, int]:
+    """Room for every kept cell, row and value byte of a ``size``-byte block: a kept cell
+    takes at least 22 bytes (``<c r="A1"><v>1</v></c>``), a row start 5 (``<row>``), and a
+    value with its "<" no more than the tags around it."""
+    return size // 22 + 1, size // 5 + 1, size + 1
 
 
-# One name for the spreadsheet reader's kernels: a first start announces it once.
-gathered = LazyKernel(gather, name="spreadsheet")
-
-
-def indexes(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Each value ``data[starts[i]:ends[i]]`` as a number when it is 1 to 18 ASCII digits
-    (a shared string's index as written), else -1."""
-    out = np.full(len(starts), -1, dtype=np.int64)
-    for index in range(len(starts)):
-        start, end = starts[index], ends[index]
-        if not 0 < end - start <= 18:
-            continue
-        value = 0
-        for position in range(start, end):
-            byte = data[position]
-            if not 48 <= byte <= 57:
-                value = -1
-                break
-            value = value * 10 + (byte - 48)
-        out[index] = value
-    return out
-
-
-read_indexes = LazyKernel(indexes, name="spreadsheet")
+compiled = LazyKernel(read, _HELPERS, name="spreadsheet")  # compiled on its first call

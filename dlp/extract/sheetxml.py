@@ -15,7 +15,7 @@ import datetime
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 from lxml import etree
@@ -215,9 +215,9 @@ def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]) -
     if rows.isascii():
         kernel = sheetkernel.compiled()
         if kernel is not None:
-            records = kernel(rows)
-            if not (len(records) == 1 and records[0] == sheetkernel.NOT_UNDERSTOOD):
-                return _kernel_block(rows, records, strings, date_styles)
+            block = _kernel_block(kernel, rows, strings, date_styles)
+            if block is not None:
+                return block
     found = _pattern_rows(rows, strings, date_styles)
     return None if found is None else RowBlock.of(found)
 
@@ -267,41 +267,40 @@ def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) 
 
 
 def _kernel_block(
-    data: bytes, records: np.ndarray, strings: list[str], date_styles: frozenset[int]
-) -> RowBlock:
-    """``_quick_rows``'s loop over the kernel's records (see `sheetkernel`), by columns: the
-    per-cell work left in Python is one slice for the text and a look-up of the column's
-    letters by number."""
-    table = records.reshape(-1, sheetkernel.FIELDS)
-    tags, letters, styles, kinds, starts, ends, sources, specials = table.T
-    is_row = tags == sheetkernel.ROW
-    inline = kinds == sheetkernel.KIND_INLINE
-    wanted = (
-        ~is_row
-        & (starts < ends)
-        & np.where(inline, sources == sheetkernel.FROM_INLINE, sources == sheetkernel.FROM_V)
-    )
-    row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
-    picked = wanted.nonzero()[0]
-    texts = _gathered_texts(data, starts[picked], ends[picked])
+    kernel: sheetkernel.Kernel, data: bytes, strings: list[str], date_styles: frozenset[int]
+) -> RowBlock | None:
+    """``_quick_rows``'s loop over what the kernel read (see `sheetkernel`), by columns: the
+    per-cell work left in Python is making its string and a look-up of its column's letters
+    by number; None when the kernel gives up."""
+    cell_room, row_room, text_room = sheetkernel.capacities(len(data))
+    cells = np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64)
+    row_numbers = np.empty(row_room, dtype=np.int64)
+    text = np.empty(text_room, dtype=np.uint8)
+    count, row_count, written = kernel(data, cells, row_numbers, text)
+    if count == sheetkernel.NOT_UNDERSTOOD:
+        return None
+    # Copies, so that the block does not keep the arrays' unused room alive.
+    numbered_columns = cells[sheetkernel.COLUMN, :count].copy()
+    row_of = cells[sheetkernel.ROW_INDEX, :count].copy()
+    kind_of = cells[sheetkernel.KIND, :count]
     # An ASCII text as written is as long as its bytes; the cells changed below are measured.
-    lengths = ends[picked] - starts[picked]
-    kind_of = kinds[picked]
-    special_of = specials[picked] != 0
+    lengths = cells[sheetkernel.LENGTH, :count].copy()
+    row_numbers = row_numbers[:row_count].copy()
+    texts = str(text[:written].data, "ascii").split("<")
+    texts.pop()  # after the last value's "<"
+    special_of = cells[sheetkernel.SPECIAL, :count] != 0
     changed = special_of | (kind_of == sheetkernel.KIND_S) | (kind_of == sheetkernel.KIND_B)
     # The cells whose text is not their value as written, each fixed in Python.
     for index in special_of.nonzero()[0].tolist():
         texts[index] = _resolved(texts[index])
     shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
     if len(shared):
-        texts = _shared(
-            texts, shared, data, starts[picked], ends[picked], specials[picked], strings
-        )
+        texts = _shared(texts, shared, cells[sheetkernel.INDEX, :count][shared], strings)
     for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
     numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
     if date_styles:
-        style_of = styles[picked]
+        style_of = cells[sheetkernel.STYLE, :count]
         dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
@@ -314,17 +313,16 @@ def _kernel_block(
             texts[index] = shown_number(texts[index])
         _shown_numbers(texts, plain.nonzero()[0].tolist())
         changed |= long_numbers
-    _measure(lengths, texts, changed.nonzero()[0].tolist())
-    numbered_columns = letters[picked]
-    columns = _column_array(int(numbered_columns.max()) if len(numbered_columns) else 0)[
-        numbered_columns
-    ].tolist()
-    row_numbers = letters[is_row]
+    changed_cells = changed.nonzero()[0].tolist()
+    _measure(lengths, texts, changed_cells)
+    columns = _column_array(int(numbered_columns.max()) if count else 0)[numbered_columns].tolist()
     if (row_numbers >= 0).all():
-        numbers: list[int | None] = row_numbers.tolist()
+        numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
-    if "" in texts:  # a shared string that is empty, or a reference to nothing
+    # Only a changed text can be empty (a shared string that is, or a reference to nothing):
+    # a value as written has at least one byte.
+    if any(not texts[index] for index in changed_cells):
         kept = [i for i, cell in enumerate(texts) if cell]
         texts = [texts[i] for i in kept]
         columns = [columns[i] for i in kept]
@@ -368,24 +366,12 @@ def _shown_numbers(texts: list[str], indexes: list[int]) -> None:
 
 
 def _shared(
-    texts: list[str],
-    shared: np.ndarray,
-    data: bytes,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    specials: np.ndarray,
-    strings: list[str],
+    texts: list[str], shared: np.ndarray, numbers: np.ndarray, strings: list[str]
 ) -> list[str]:
     """``texts`` with the shared-string cells (at ``shared``) replaced by their strings, as
-    ``strings[int(text)]`` ("" out of range): indexes written as plain digits are read by
-    the compiled kernel and looked up a block at a time; any other is read by ``int`` as
-    before."""
-    kernel = sheetkernel.read_indexes()
-    if kernel is None:
-        numbers = np.full(len(shared), -1, dtype=np.int64)
-    else:
-        numbers = kernel(data, starts[shared], ends[shared])
-        numbers[specials[shared] != 0] = -1  # written with a reference: as before
+    ``strings[int(text)]`` ("" out of range): indexes the kernel read (``numbers``, -1 for
+    any not written as plain digits) are looked up a block at a time; any other is read by
+    ``int`` as before."""
     read = numbers >= 0
     table = _strings_array(strings)
     out = np.array(texts, dtype=object)
@@ -405,44 +391,6 @@ def _strings_array(strings: list[str]) -> np.ndarray:
     table[: len(strings)] = strings
     table[len(strings)] = ""
     return table
-
-
-def _gathered_texts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    """``[data[a:b].decode("ascii") for a, b in zip(starts, ends)]`` for ASCII ``data``: the
-    cells' bytes gathered by the compiled kernel (``sheetkernel.gather``) and split into
-    strings by one call; without numba, ``_cell_texts``."""
-    kernel = sheetkernel.gathered()
-    if kernel is None or not len(starts):
-        return _cell_texts(data.decode("ascii"), starts, ends)
-    pieces = kernel(data, starts, ends).tobytes().decode("ascii").split("<")
-    if len(pieces) == len(starts) + 1:
-        pieces.pop()
-        return pieces
-    text = data.decode("ascii")  # a cell with a "<" after all: one by one
-    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
-
-
-def _cell_texts(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    """``[text[a:b] for a, b in zip(starts, ends)]`` for an ASCII ``text``: the cells' characters
-    gathered one after another, each followed by a "<" (no cell's text as written has one: it
-    would have been a tag), and split there, one call making the strings. A cell with a "<"
-    after all gives one piece too many, and the slices are taken one by one."""
-    count = len(starts)
-    if count == 0:
-        return []
-    lengths = ends - starts
-    out_ends = np.cumsum(lengths + 1)
-    source = np.frombuffer(text.encode("ascii") + b"<", dtype=np.uint8)  # a cell may end last
-    wide = "int32" if len(source) + int(out_ends[-1]) < 2**31 else "int64"  # half the bytes
-    index: np.ndarray = np.arange(int(out_ends[-1]), dtype=wide)
-    index += np.repeat((starts - (out_ends - lengths - 1)).astype(wide), lengths + 1)
-    gathered = source[index]
-    gathered[out_ends - 1] = ord("<")
-    pieces = gathered.tobytes().decode("ascii").split("<")
-    if len(pieces) == count + 1:
-        pieces.pop()
-        return pieces
-    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
 
 
 _COLUMN_ARRAY: np.ndarray = np.array([""], dtype=object)

@@ -192,6 +192,20 @@ def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
         assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
 
 
+def _kernel_read(block: bytes) -> tuple[int, int, int]:
+    from dlp.extract import sheetkernel
+
+    kernel = sheetkernel.compiled()
+    assert kernel is not None
+    cell_room, row_room, text_room = sheetkernel.capacities(len(block))
+    return kernel(
+        block,
+        np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64),
+        np.empty(row_room, dtype=np.int64),
+        np.empty(text_room, dtype=np.uint8),
+    )
+
+
 def test_the_kernel_takes_the_usual_shapes():
     from dlp.extract import sheetkernel
 
@@ -201,16 +215,13 @@ def test_the_kernel_takes_the_usual_shapes():
         )
         for n in range(1, 30)
     ).encode()
-    kernel = sheetkernel.compiled()
-    assert kernel is not None
-    records = kernel(usual)
-    assert records[0] != sheetkernel.NOT_UNDERSTOOD
-    assert len(records) == sheetkernel.FIELDS * 29 * 17  # a row tag and 16 cells per row
+    # 12 of the 16 shapes have the value their type reads (not K to N)
+    assert _kernel_read(usual)[:2] == (29 * 12, 29)
     rows = sheetxml._quick_rows(usual, STRINGS, DATES)
     assert rows is not None and len(rows) == 29
     assert rows[0][1][0] == ("A", STRINGS[1]) and rows[0][1][3] == ("D", "x < y A")
     for shape in CELL_SHAPES[16:]:
-        assert kernel(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
+        assert _kernel_read(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
             sheetkernel.NOT_UNDERSTOOD
         ), shape
 
@@ -328,3 +339,80 @@ def test_the_kernel_blocks_lengths_are_their_texts_lengths(rows, index):
     if read is not None and read.lengths is not None:
         assert read.lengths.tolist() == [len(text) for text in read.texts]
         assert read.lengths.dtype == np.int64
+
+
+# Values as a sheet may hold them: any ASCII but "<", with references, carriage returns and
+# digits (shared-string indexes among them, in and out of range, with spaces or a sign).
+VALUE_TEXTS = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127, exclude_characters="<"), max_size=20),
+    st.sampled_from(["&amp;", "a&#13;b", "&lt;&gt;", "x\r\ny", "\r", " 7", "+3", "007", "1_0"]),
+    st.integers(0, 10**20).map(str),
+)
+VALUE_SHAPES = [
+    '<c r="{col}{n}"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="s"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="n"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="b"><v>{v}</v></c>',
+    '<c r="{col}{n}" s="1"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="str"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="inlineStr"><is><t>{v}</t></is></c>',
+    '<c r="{col}{n}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ROW_SHAPES),
+            st.lists(
+                st.tuples(st.sampled_from(VALUE_SHAPES), st.sampled_from(["A", "Z", "AA", "XFD"])),
+                max_size=6,
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(VALUE_TEXTS, min_size=36, max_size=36),
+)
+def test_the_kernel_reads_any_values_as_the_pattern_does(rows, values):
+    """Each value's text, reference, shared index and length as the pattern reader reads it
+    (where a value is one that Python's ``int`` refuses, both raise)."""
+    from dlp.extract import sheetkernel
+
+    texts = iter(values)
+    block = "".join(
+        shape.format(
+            n=n + 1,
+            cells="".join(c.format(n=n + 1, col=col, v=next(texts)) for c, col in cells),
+        )
+        for n, (shape, cells) in enumerate(rows)
+    ).encode()
+
+    def read(kernel: bool):
+        with pytest.MonkeyPatch.context() as patched:
+            if not kernel:
+                patched.setattr(sheetkernel, "compiled", lambda: None)
+            try:
+                found = sheetxml._quick_block(block, STRINGS, DATES)
+            except ValueError as error:
+                return type(error)
+            return None if found is None else (found.rows(), found.lengths)
+
+    fast, slow = read(True), read(False)
+    if isinstance(fast, tuple) and isinstance(slow, tuple):
+        assert fast[0] == slow[0]
+        if fast[1] is not None:
+            assert fast[1].tolist() == [len(text) for _, cells in fast[0] for _, text in cells]
+    else:
+        assert fast == slow
+
+
+def test_the_kernel_has_room_for_the_densest_blocks():
+    from dlp.extract import sheetkernel
+
+    cells = '<c r="A1"><v>1</v></c>' * 50
+    for block in (f"<row>{cells}</row>", "<row>" * 40, "<row/>" * 40, f"<row>{cells}" * 3):
+        count, rows, written = _kernel_read(block.encode())
+        assert count != sheetkernel.NOT_UNDERSTOOD, block
+        assert rows == block.count("<row")
