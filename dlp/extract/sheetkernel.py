@@ -35,7 +35,7 @@ CELL_FIELDS = 7
 KIND_NONE, KIND_N, KIND_S, KIND_B, KIND_INLINE, KIND_OTHER = range(6)
 FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
 
-Kernel = Callable[[bytes, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int]]
+Kernel = Callable[[bytes, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int]]
 
 
 def _bytes(text: bytes) -> np.ndarray:
@@ -57,6 +57,7 @@ _INLINE = _bytes(b"<is><t>")
 _INLINE_PRESERVED = _bytes(b'<is><t xml:space="preserve">')
 _INLINE_END = _bytes(b"</t></is>")
 _CELL_END = _bytes(b"</c>")
+_SHEET_DATA_END = _bytes(b"</sheetData")
 _HELPERS = (
     "_is_name",
     "_is_space",
@@ -118,7 +119,9 @@ def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
 
 def _attribute(data: bytes, at: int, size: int) -> tuple[int, int, int, int, int]:
     """`` name="value"`` at ``at``: (name start, name end, value start, value end, next), or
-    next = -1 when what is there is not one."""
+    next = -1 when what is there is not one. A value with a "<" is not one (XML forbids it):
+    so every "<" of a block the kernel reads is a tag it has looked at, and none is an
+    "</sheetData" it went past (see `read`)."""
     if at >= size or data[at] != 32:
         return 0, 0, 0, 0, -1
     name = at + 1
@@ -129,9 +132,9 @@ def _attribute(data: bytes, at: int, size: int) -> tuple[int, int, int, int, int
         return 0, 0, 0, 0, -1
     value = end + 2
     close = value
-    while close < size and data[close] != 34:
+    while close < size and data[close] != 34 and data[close] != 60:
         close += 1
-    if close >= size:
+    if close >= size or data[close] == 60:
         return 0, 0, 0, 0, -1
     return name, end, value, close, close + 1
 
@@ -170,10 +173,12 @@ def _kind(data: bytes, start: int, size: int) -> tuple[int, int]:
 
 def read(
     data: bytes, cells: np.ndarray, rows: np.ndarray, text: np.ndarray
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     """The block's kept cells into ``cells`` (one row of ``CELL_FIELDS`` per field), its rows'
     numbers (-1: none) into ``rows`` and the kept cells' values as written into ``text``,
-    each followed by a "<": (cells, rows, bytes of text), or cells = NOT_UNDERSTOOD.
+    each followed by a "<": (cells, rows, bytes of text, where it stopped), or cells =
+    NOT_UNDERSTOOD. It stops at the first "</sheetData" (where = -1: none, read to the end),
+    and what it read up to there is what it reads of the block cut there.
 
     A kept cell has a value and it is the one its type reads (``<v>``, or the inline string
     of an "inlineStr"). Nothing is allocated here: the caller sizes the arrays (`capacities`),
@@ -190,7 +195,9 @@ def read(
             at += 1
             continue
         if at + 1 < size and (data[at + 1] == 33 or data[at + 1] == 63):  # "<!", "<?"
-            return NOT_UNDERSTOOD, 0, 0
+            return NOT_UNDERSTOOD, 0, 0, -1
+        if at + 1 < size and data[at + 1] == 47 and _literal(data, at, size, _SHEET_DATA_END):
+            return kept, row_count, written, at
         follow = data[at + 4] if at + 4 < size else 0
         if _literal(data, at, size, _ROW_TAG) and (
             _is_space(follow) or follow == 47 or follow == 62
@@ -200,12 +207,12 @@ def read(
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
                 if number < 0 and name_end - name == 1 and data[name] == 114:  # r
                     if value == value_end or _digits(data, value, value_end) != value_end:
-                        return NOT_UNDERSTOOD, 0, 0
+                        return NOT_UNDERSTOOD, 0, 0, -1
                     if value_end - value > 18:
-                        return NOT_UNDERSTOOD, 0, 0
+                        return NOT_UNDERSTOOD, 0, 0, -1
                     number = _number(data, value, value_end)
                 at = after
             empty = False
@@ -215,9 +222,9 @@ def read(
             elif at < size and data[at] == 62:
                 at += 1
             else:
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             if row_count >= len(rows):
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             rows[row_count] = number
             row_count += 1
             open_row = not empty
@@ -228,38 +235,38 @@ def read(
                 at += 2  # "<col", "<cfRule": not a cell
                 continue
             if not open_row or not _literal(data, at, size, _CELL_TAG):
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             letters = at + 6
             letters_end = letters
             while letters_end < size and 65 <= data[letters_end] <= 90:
                 letters_end += 1
             if not 1 <= letters_end - letters <= 3:
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             column = 0  # "A" is 1, "Z" 26, "AA" 27
             for letter in range(letters, letters_end):
                 column = column * 26 + (data[letter] - 64)
             digits_end = _digits(data, letters_end, size)
             if digits_end == letters_end or digits_end >= size or data[digits_end] != 34:
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             at = digits_end + 1
             style = -1
             if _literal(data, at, size, _STYLE):
                 end = _digits(data, at + 4, size)
                 if end == at + 4 or end >= size or data[end] != 34 or end - at - 4 > 18:
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
                 style = _number(data, at + 4, end)
                 at = end + 1
             kind = KIND_NONE
             if _literal(data, at, size, _TYPE):
                 kind, at = _kind(data, at + 4, size)
                 if at < 0:
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
                 if name_end - name == 1 and (data[name] == 115 or data[name] == 116):
-                    return NOT_UNDERSTOOD, 0, 0  # "s" or "t" again, or out of order
+                    return NOT_UNDERSTOOD, 0, 0, -1  # "s" or "t" again, or out of order
                 at = after
             source = NO_VALUE
             value = value_end = 0
@@ -278,22 +285,22 @@ def read(
                     while at < size and data[at] == 32:
                         _, _, _, _, after = _attribute(data, at, size)
                         if after < 0:
-                            return NOT_UNDERSTOOD, 0, 0
+                            return NOT_UNDERSTOOD, 0, 0, -1
                         at = after
                     if _literal(data, at, size, _SELF_CLOSE):
                         at += 2
                     elif at < size and data[at] == 62:
                         at, _ = _text_until_tag(data, at + 1, size)
                         if not _literal(data, at, size, _FORMULA_END):
-                            return NOT_UNDERSTOOD, 0, 0
+                            return NOT_UNDERSTOOD, 0, 0, -1
                         at += 4
                     else:
-                        return NOT_UNDERSTOOD, 0, 0
+                        return NOT_UNDERSTOOD, 0, 0, -1
                 if _literal(data, at, size, _VALUE):
                     value = at + 3
                     value_end, special = _text_until_tag(data, value, size)
                     if not _literal(data, value_end, size, _VALUE_END):
-                        return NOT_UNDERSTOOD, 0, 0
+                        return NOT_UNDERSTOOD, 0, 0, -1
                     source = FROM_V
                     at = value_end + 4
                 elif _literal(data, at, size, _INLINE) or _literal(
@@ -302,18 +309,18 @@ def read(
                     value = at + (7 if data[at + 6] == 62 else 28)
                     value_end, special = _text_until_tag(data, value, size)
                     if not _literal(data, value_end, size, _INLINE_END):
-                        return NOT_UNDERSTOOD, 0, 0
+                        return NOT_UNDERSTOOD, 0, 0, -1
                     source = FROM_INLINE
                     at = value_end + 9
                 if not _literal(data, at, size, _CELL_END):
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
                 at += 4
             else:
-                return NOT_UNDERSTOOD, 0, 0
+                return NOT_UNDERSTOOD, 0, 0, -1
             wanted = FROM_INLINE if kind == KIND_INLINE else FROM_V
             if value < value_end and source == wanted:
                 if kept >= cells.shape[1] or written + value_end - value >= len(text):
-                    return NOT_UNDERSTOOD, 0, 0
+                    return NOT_UNDERSTOOD, 0, 0, -1
                 cells[COLUMN, kept] = column
                 cells[ROW_INDEX, kept] = row_count - 1
                 cells[KIND, kept] = kind
@@ -332,7 +339,7 @@ def read(
                 kept += 1
             continue
         at += 1
-    return kept, row_count, written
+    return kept, row_count, written, -1
 
 
 def _index(data: bytes, start: int, end: int) -> int:

@@ -181,9 +181,19 @@ def _block_rows(
     if first is None:
         return None
     start = first.start()
+    # The rows run to the last "</sheetData", if any. Looking for it costs a pass over the
+    # block (a third of the kernel's time): the kernel stops at the first one it meets, and
+    # only a block where it did (a sheet's last) is searched for the last one.
+    uncut = block[start:]
+    read = _kernel_read(uncut, strings, date_styles)
+    if read is not None:
+        quick, stopped = read
+        if stopped < 0 or block.rfind(b"</sheetData") == start + stopped:
+            return quick
     stop = block.rfind(b"</sheetData")
-    rows = block[start:] if stop < start else block[start:stop]
-    quick = _quick_block(rows, strings, date_styles)
+    rows = uncut if stop < start else block[start:stop]
+    # The kernel has read these very rows already when there was nothing to cut.
+    quick = _quick_block(rows, strings, date_styles, kernel=rows is not uncut)
     if quick is not None:
         return quick
     return RowBlock.of(list(_fragment_rows(rows, strings, date_styles, declarations)))
@@ -211,15 +221,25 @@ def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) ->
     return None if block is None else block.rows()
 
 
-def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> RowBlock | None:
-    if rows.isascii():
-        kernel = sheetkernel.compiled()
-        if kernel is not None:
-            block = _kernel_block(kernel, rows, strings, date_styles)
-            if block is not None:
-                return block
+def _quick_block(
+    rows: bytes, strings: list[str], date_styles: frozenset[int], kernel: bool = True
+) -> RowBlock | None:
+    read = _kernel_read(rows, strings, date_styles) if kernel else None
+    if read is not None and read[1] < 0:  # not stopped by an "</sheetData" within the rows
+        return read[0]
     found = _pattern_rows(rows, strings, date_styles)
     return None if found is None else RowBlock.of(found)
+
+
+def _kernel_read(
+    rows: bytes, strings: list[str], date_styles: frozenset[int]
+) -> tuple[RowBlock, int] | None:
+    """The rows read by the kernel, up to the first "</sheetData" in them, and where that
+    is (-1: none); None without numba, or when the kernel gives up."""
+    if not rows.isascii():
+        return None
+    kernel = sheetkernel.compiled()
+    return None if kernel is None else _kernel_block(kernel, rows, strings, date_styles)
 
 
 def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> list[Row] | None:
@@ -268,15 +288,15 @@ def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) 
 
 def _kernel_block(
     kernel: sheetkernel.Kernel, data: bytes, strings: list[str], date_styles: frozenset[int]
-) -> RowBlock | None:
+) -> tuple[RowBlock, int] | None:
     """``_quick_rows``'s loop over what the kernel read (see `sheetkernel`), by columns: the
     per-cell work left in Python is making its string and a look-up of its column's letters
-    by number; None when the kernel gives up."""
+    by number. With where the kernel stopped (see `sheetkernel.read`); None when it gives up."""
     cell_room, row_room, text_room = sheetkernel.capacities(len(data))
     cells = np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64)
     row_numbers = np.empty(row_room, dtype=np.int64)
     text = np.empty(text_room, dtype=np.uint8)
-    count, row_count, written = kernel(data, cells, row_numbers, text)
+    count, row_count, written, stopped = kernel(data, cells, row_numbers, text)
     if count == sheetkernel.NOT_UNDERSTOOD:
         return None
     # Copies, so that the block does not keep the arrays' unused room alive.
@@ -329,9 +349,10 @@ def _kernel_block(
         numbered_columns = numbered_columns[kept]
         row_of = row_of[kept]
         lengths = lengths[kept]
-    return RowBlock(
+    block = RowBlock(
         numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
     )
+    return block, stopped
 
 
 def _measure(lengths: np.ndarray, texts: list[str], indexes: list[int]) -> None:

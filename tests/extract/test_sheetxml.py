@@ -192,7 +192,7 @@ def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
         assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
 
 
-def _kernel_read(block: bytes) -> tuple[int, int, int]:
+def _kernel_read(block: bytes) -> tuple[int, int, int, int]:
     from dlp.extract import sheetkernel
 
     kernel = sheetkernel.compiled()
@@ -413,6 +413,72 @@ def test_the_kernel_has_room_for_the_densest_blocks():
 
     cells = '<c r="A1"><v>1</v></c>' * 50
     for block in (f"<row>{cells}</row>", "<row>" * 40, "<row/>" * 40, f"<row>{cells}" * 3):
-        count, rows, written = _kernel_read(block.encode())
+        count, rows, _, _ = _kernel_read(block.encode())
         assert count != sheetkernel.NOT_UNDERSTOOD, block
         assert rows == block.count("<row")
+
+
+# Pieces of a block around the end of the sheet's rows: "</sheetData" where sheets have it,
+# and where they do not (twice, inside an attribute value, before a row).
+ENDINGS = [
+    "</sheetData>",
+    "</sheetData>",
+    '<row r="7" x="</sheetData>"><c r="A7"><v>7</v></c></row>',
+    '<row r="8"><c r="A8" t="inlineStr"><is><t>&lt;/sheetData&gt;</t></is></c></row>',
+    "<!-- a comment -->",
+    '<rowBreaks count="1"><brk id="3"/></rowBreaks>',
+    "<headerFooter><oddHeader>Página</oddHeader></headerFooter>",
+    "</worksheet>",
+]
+
+
+def _old_block_rows(block: bytes):
+    """``_block_rows`` as it was: cut at the last "</sheetData" first (pattern reader)."""
+    from dlp.extract import sheetkernel
+
+    first = sheetxml._ROW_START.search(block)
+    if first is None:
+        return None
+    start = first.start()
+    stop = block.rfind(b"</sheetData")
+    rows = block[start:] if stop < start else block[start:stop]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "compiled", lambda: None)
+        quick = sheetxml._quick_rows(rows, STRINGS, DATES)
+    if quick is not None:
+        return quick
+    try:
+        return list(sheetxml._fragment_rows(rows, STRINGS, DATES, _DECLARATIONS))
+    except Exception as error:  # lxml's refusal of a damaged block: the same either way
+        return type(error)
+
+
+_DECLARATIONS = b' xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.sampled_from(ROW_SHAPES),
+                st.lists(st.sampled_from(CELL_SHAPES[:16]), max_size=3),
+            ).map(
+                lambda row: row[0].format(n=1, cells="".join(c.format(n=1, k=2) for c in row[1]))
+            ),
+            st.sampled_from(ENDINGS),
+        ),
+        max_size=10,
+    )
+)
+def test_blocks_are_cut_at_the_last_sheet_data_end_as_before(pieces):
+    """The kernel's stop at the first "</sheetData" reads every block as the search for the
+    last one and the cut there did."""
+    block = ("<sheetData>" + "".join(pieces)).encode()
+    try:
+        read = sheetxml._block_rows(block, STRINGS, DATES, _DECLARATIONS)
+    except Exception as error:
+        found = type(error)
+    else:
+        found = None if read is None else read.rows()
+    assert found == _old_block_rows(block)
