@@ -187,9 +187,9 @@ def _block_rows(
     uncut = block[start:]
     read = _kernel_read(uncut, strings, date_styles)
     if read is not None:
-        quick, stopped = read
+        kernel_block, stopped = read
         if stopped < 0 or block.rfind(b"</sheetData") == start + stopped:
-            return quick
+            return kernel_block
     stop = block.rfind(b"</sheetData")
     rows = uncut if stop < start else block[start:stop]
     # The kernel has read these very rows already when there was nothing to cut.
