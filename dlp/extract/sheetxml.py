@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
@@ -292,10 +293,7 @@ def _kernel_block(
     """``_quick_rows``'s loop over what the kernel read (see `sheetkernel`), by columns: the
     per-cell work left in Python is making its string and a look-up of its column's letters
     by number. With where the kernel stopped (see `sheetkernel.read`); None when it gives up."""
-    cell_room, row_room, text_room = sheetkernel.capacities(len(data))
-    cells = np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64)
-    row_numbers = np.empty(row_room, dtype=np.int64)
-    text = np.empty(text_room, dtype=np.uint8)
+    cells, row_numbers, text = _scratch(len(data))
     count, row_count, written, stopped = kernel(data, cells, row_numbers, text)
     if count == sheetkernel.NOT_UNDERSTOOD:
         return None
@@ -353,6 +351,30 @@ def _kernel_block(
         numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
     )
     return block, stopped
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernel's arrays for a ``size``-byte block: this thread's, kept from one block to
+    the next (fresh ones cost a page fault every 4 KB the kernel writes, a quarter of its
+    time). What the reader keeps of them it copies."""
+    cell_room, row_room, text_room = sheetkernel.capacities(size)
+    held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = getattr(_SCRATCH, "arrays", None)
+    if (
+        held is None
+        or held[0].shape[1] < cell_room
+        or len(held[1]) < row_room
+        or len(held[2]) < text_room
+    ):
+        held = (
+            np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64),
+            np.empty(row_room, dtype=np.int64),
+            np.empty(text_room, dtype=np.uint8),
+        )
+        _SCRATCH.arrays = held
+    return held
 
 
 def _measure(lengths: np.ndarray, texts: list[str], indexes: list[int]) -> None:

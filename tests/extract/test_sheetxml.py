@@ -482,3 +482,35 @@ def test_blocks_are_cut_at_the_last_sheet_data_end_as_before(pieces):
     else:
         found = None if read is None else read.rows()
     assert found == _old_block_rows(block)
+
+
+def test_readers_taking_turns_keep_their_own_cells(monkeypatch):
+    """The kernel's arrays are one thread's, reused block after block: what a block keeps
+    of them is its own copy, whichever reader runs next."""
+    monkeypatch.setattr(sheetxml, "_BLOCK", 300)
+    monkeypatch.setattr(sheetxml, "_HEAD", 200)
+
+    def sheet(tag: str) -> bytes:
+        return _sheet(
+            "".join(
+                f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{tag} {n}</t></is></c>'
+                f'<c r="C{n}" s="2"><v>{n * 3}.25</v></c><c r="D{n}" t="s"><v>{n % 7}</v></c></row>'
+                for n in range(1, 80)
+            )
+        )
+
+    alone = [list(sheetxml.sheet_blocks(io.BytesIO(sheet(t)), STRINGS, DATES)) for t in "xy"]
+    first = sheetxml.sheet_blocks(io.BytesIO(sheet("x")), STRINGS, DATES)
+    second = sheetxml.sheet_blocks(io.BytesIO(sheet("y")), STRINGS, DATES)
+    together: list[list[sheetxml.RowBlock]] = [[], []]
+    for a, b in zip(first, second, strict=True):
+        together[0].append(a)
+        together[1].append(b)
+    assert len(together[0]) > 3
+    for read_alone, read_together in zip(alone, together, strict=True):
+        for block, other in zip(read_alone, read_together, strict=True):
+            assert block == other
+            assert block.column_numbers is not None and other.column_numbers is not None
+            assert block.column_numbers.tolist() == other.column_numbers.tolist()
+            assert block.row_indexes.tolist() == other.row_indexes.tolist()  # type: ignore[union-attr]
+            assert block.lengths.tolist() == other.lengths.tolist()  # type: ignore[union-attr]
