@@ -33,9 +33,16 @@ COLUMN, ROW_INDEX, KIND, STYLE, SPECIAL, LENGTH, INDEX = range(7)
 CELL_FIELDS = 7
 # The type attribute, as the reader needs it.
 KIND_NONE, KIND_N, KIND_S, KIND_B, KIND_INLINE, KIND_OTHER = range(6)
+# A number cell whose text the kernel wrote as Excel shows it (see `_shown`): nothing is left
+# to do to it.
+KIND_SHOWN = 6
+# Excel's 15 significant digits (``sheetxml.SHOWN_DIGITS``); a longer value may be rounded.
+_SHOWN_DIGITS = 15
 FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
 
-Kernel = Callable[[bytes, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int]]
+Kernel = Callable[
+    [bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int]
+]
 
 
 def _bytes(text: bytes) -> np.ndarray:
@@ -68,6 +75,7 @@ _HELPERS = (
     "_text_until_tag",
     "_kind",
     "_index",
+    "_shown",
 )
 
 
@@ -81,6 +89,7 @@ def warm() -> None:
             np.empty((CELL_FIELDS, cell_room), dtype=np.int64),
             np.empty(row_room, dtype=np.int64),
             np.empty(text_room, dtype=np.uint8),
+            np.zeros(1, dtype=np.uint8),
         )
 
 
@@ -172,7 +181,7 @@ def _kind(data: bytes, start: int, size: int) -> tuple[int, int]:
 
 
 def read(
-    data: bytes, cells: np.ndarray, rows: np.ndarray, text: np.ndarray
+    data: bytes, cells: np.ndarray, rows: np.ndarray, text: np.ndarray, dated: np.ndarray
 ) -> tuple[int, int, int, int]:
     """The block's kept cells into ``cells`` (one row of ``CELL_FIELDS`` per field), its rows'
     numbers (-1: none) into ``rows`` and the kept cells' values as written into ``text``,
@@ -181,8 +190,12 @@ def read(
     and what it read up to there is what it reads of the block cut there.
 
     A kept cell has a value and it is the one its type reads (``<v>``, or the inline string
-    of an "inlineStr"). Nothing is allocated here: the caller sizes the arrays (`capacities`),
-    and the compiled code then holds no reference counts, which cost as much as the reading.
+    of an "inlineStr"). A long plain fraction in a number cell whose style is no date
+    (``dated[style]`` is 0, or out of its range) is written rounded, as Excel shows it, when
+    `_shown` can tell how; its type is then ``KIND_SHOWN``.
+
+    Nothing is allocated here: the caller sizes the arrays (`capacities`), and the compiled
+    code then holds no reference counts, which cost as much as the reading.
     """
     size = len(data)
     kept = 0
@@ -323,17 +336,30 @@ def read(
                     return NOT_UNDERSTOOD, 0, 0, -1
                 cells[COLUMN, kept] = column
                 cells[ROW_INDEX, kept] = row_count - 1
-                cells[KIND, kept] = kind
                 cells[STYLE, kept] = style
                 cells[SPECIAL, kept] = special
-                cells[LENGTH, kept] = value_end - value
                 index = -1
                 if kind == KIND_S and special == 0:
                     index = _index(data, value, value_end)
                 cells[INDEX, kept] = index
-                for position in range(value, value_end):
-                    text[written] = data[position]
-                    written += 1
+                shown = -1
+                if (
+                    kind <= KIND_N  # KIND_NONE or KIND_N
+                    and special == 0
+                    and value_end - value > _SHOWN_DIGITS + 1
+                    and not (0 <= style < len(dated) and dated[style] != 0)
+                ):
+                    shown = _shown(data, value, value_end, text, written)
+                if shown >= 0:
+                    cells[KIND, kept] = KIND_SHOWN
+                    cells[LENGTH, kept] = shown - written
+                    written = shown
+                else:
+                    cells[KIND, kept] = kind
+                    cells[LENGTH, kept] = value_end - value
+                    for position in range(value, value_end):
+                        text[written] = data[position]
+                        written += 1
                 text[written] = 60  # "<": no value holds one, so one split parts them
                 written += 1
                 kept += 1
@@ -354,6 +380,85 @@ def _index(data: bytes, start: int, end: int) -> int:
             return -1
         value = value * 10 + (byte - 48)
     return value
+
+
+def _shown(data: bytes, start: int, end: int, out: np.ndarray, at: int) -> int:
+    """``sheetxml.shown_number`` of the value ``data[start:end]`` (more than 16 characters)
+    written to ``out`` from ``at``: where it ends, or -1 when this does not know it.
+
+    It knows a plain fraction (``-?[0-9]*.[0-9]*``) whose first significant digit is worth
+    10**-4 to 10**13 and that has 16 significant digits or more: ``%.15g`` of it as a double
+    is its first 15 rounded by the 16th, and written without an exponent. The double is the
+    nearest to the decimal value, less than 0.111 of a unit of the 15th digit away (half a
+    binary unit of 53 bits), so the two round alike unless what follows the 15th digit is
+    within that of a half: a 16th digit of 3 to 6 is left to Python, as are zeros, exponents,
+    signs other than a leading "-" and anything else."""
+    first = start + 1 if data[start] == 45 else start  # "-"
+    point = -1
+    for position in range(first, end):
+        byte = data[position]
+        if byte == 46:  # "."
+            if point >= 0:
+                return -1
+            point = position
+        elif not 48 <= byte <= 57:
+            return -1
+    if point < 0:
+        return -1
+    lead = first  # the first significant digit
+    while lead < end and (data[lead] == 48 or data[lead] == 46):
+        lead += 1
+    if lead == end:
+        return -1
+    exponent = point - lead - 1 if lead < point else point - lead
+    if exponent < -4 or exponent > _SHOWN_DIGITS - 2:
+        return -1  # %.15g would write an exponent (also after a carry, at 10**14)
+    mantissa = 0
+    count = 0
+    sixteenth = -1
+    position = lead
+    while position < end and count <= _SHOWN_DIGITS:
+        byte = data[position]
+        if byte != 46:
+            if count < _SHOWN_DIGITS:
+                mantissa = mantissa * 10 + (byte - 48)
+            else:
+                sixteenth = byte - 48
+            count += 1
+        position += 1
+    if sixteenth < 0 or 3 <= sixteenth <= 6:
+        return -1
+    if sixteenth >= 7:
+        mantissa += 1
+        if mantissa == 10**_SHOWN_DIGITS:
+            mantissa = 10 ** (_SHOWN_DIGITS - 1)
+            exponent += 1
+    digits = _SHOWN_DIGITS
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        digits -= 1
+    if first > start:
+        out[at] = 45
+        at += 1
+    if exponent < 0:
+        out[at] = 48
+        out[at + 1] = 46
+        at += 2
+        for _ in range(-exponent - 1):
+            out[at] = 48
+            at += 1
+    whole = exponent + 1  # digits before the point
+    scale = 1
+    for _ in range(digits - 1):
+        scale *= 10
+    for place in range(max(digits, whole)):
+        if place == whole and exponent >= 0:
+            out[at] = 46
+            at += 1
+        out[at] = 48 + (mantissa // scale) % 10 if place < digits else 48
+        at += 1
+        scale = scale // 10 if scale > 1 else 0
+    return at
 
 
 def capacities(size: int) -> tuple[int, int, int]:

@@ -294,7 +294,7 @@ def _kernel_block(
     per-cell work left in Python is making its string and a look-up of its column's letters
     by number. With where the kernel stopped (see `sheetkernel.read`); None when it gives up."""
     cells, row_numbers, text = _scratch(len(data))
-    count, row_count, written, stopped = kernel(data, cells, row_numbers, text)
+    count, row_count, written, stopped = kernel(data, cells, row_numbers, text, _dated(date_styles))
     if count == sheetkernel.NOT_UNDERSTOOD:
         return None
     # Copies, so that the block does not keep the arrays' unused room alive.
@@ -354,6 +354,20 @@ def _kernel_block(
 
 
 _SCRATCH = threading.local()
+_DATED: tuple[frozenset[int], np.ndarray] = (frozenset(), np.zeros(0, dtype=np.uint8))
+
+
+def _dated(date_styles: frozenset[int]) -> np.ndarray:
+    """``date_styles`` for the kernel: 1 at each date style's index (the last workbook's
+    kept, as a sheet is read block after block)."""
+    global _DATED
+    held = _DATED
+    if held[0] is date_styles or held[0] == date_styles:
+        return held[1]
+    dated = np.zeros(max(date_styles, default=-1) + 1, dtype=np.uint8)
+    dated[list(date_styles)] = 1
+    _DATED = (date_styles, dated)
+    return dated
 
 
 def _scratch(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

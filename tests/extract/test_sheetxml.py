@@ -203,6 +203,7 @@ def _kernel_read(block: bytes) -> tuple[int, int, int, int]:
         np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64),
         np.empty(row_room, dtype=np.int64),
         np.empty(text_room, dtype=np.uint8),
+        np.zeros(0, dtype=np.uint8),
     )
 
 
@@ -514,3 +515,51 @@ def test_readers_taking_turns_keep_their_own_cells(monkeypatch):
             assert block.column_numbers.tolist() == other.column_numbers.tolist()
             assert block.row_indexes.tolist() == other.row_indexes.tolist()  # type: ignore[union-attr]
             assert block.lengths.tolist() == other.lengths.tolist()  # type: ignore[union-attr]
+
+
+def test_the_kernel_rounds_with_the_readers_digits():
+    from dlp.extract import sheetkernel
+
+    assert sheetkernel._SHOWN_DIGITS == sheetxml.SHOWN_DIGITS
+
+
+# Long numbers as sheets hold them: doubles as Python and Excel write them (prices, ratios,
+# measurements), digit strings of every shape around the kernel's limits, and near misses.
+LONG_NUMBERS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(min_value=-1e15, max_value=1e15).map(repr),
+    st.floats(min_value=-1e3, max_value=1e3).map(lambda x: repr(round(x, 2) + x / 3e13)),
+    st.decimals(allow_nan=False, allow_infinity=False, places=18).map(str),
+    st.from_regex(r"-?[0-9]{0,17}\.[0-9]{0,22}", fullmatch=True),
+    st.from_regex(r"-?0\.0{0,6}[1-9][0-9]{14,18}", fullmatch=True),
+    st.from_regex(r"-?[1-9][0-9]{12,15}\.[0-9]{2,6}", fullmatch=True),
+    st.from_regex(r"-?9{1,16}\.9{1,16}[0-9]?", fullmatch=True),
+    st.sampled_from(["0.30000000000000004", "-0.0000000000000000", "+1.00000000000000001"]),
+).filter(lambda value: len(value) > sheetxml.SHOWN_DIGITS + 1)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(LONG_NUMBERS, min_size=1, max_size=8), st.sampled_from(["", ' s="1"', ' s="2"']))
+def test_long_numbers_are_shown_as_the_pattern_shows_them(values, style):
+    """The kernel's rounding of long fractions (``sheetkernel._shown``) against
+    ``shown_number``: every value, in number cells with and without a date style."""
+    from dlp.extract import sheetkernel
+
+    block = "".join(
+        f'<row r="{n}"><c r="A{n}"{style}><v>{v}</v></c><c r="B{n}"{style} t="n"><v>{v}</v></c>'
+        "</row>"
+        for n, v in enumerate(values, start=1)
+    ).encode()
+    dates = frozenset({2})
+    fast = sheetxml._quick_block(block, STRINGS, dates)
+    assert fast is not None
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "compiled", lambda: None)
+        slow = sheetxml._quick_block(block, STRINGS, dates)
+    assert slow is not None
+    assert fast.rows() == slow.rows()
+    assert fast.lengths is not None
+    assert fast.lengths.tolist() == [len(text) for text in fast.texts]
+    if style != ' s="2"':
+        expected = [sheetxml.shown_number(v) for v in values for _ in "AB"]
+        assert fast.texts == [t for t in expected if t]
