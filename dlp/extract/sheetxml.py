@@ -41,19 +41,19 @@ _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["'
 _ROW_START = re.compile(rb"<row[\s/>]")  # not <rowBreaks>
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RowBlock:
     """Consecutive rows of a sheet by columns: ``numbers`` has each row's number (None: not
     given), and cell i, ``texts[i]`` in column ``columns[i]``, is in row ``cell_rows[i]`` (an
     index into ``numbers``; ascending). Lists of strings cost the garbage collector nothing,
     where a tuple per cell and a list per row made it walk the heap again and again.
 
-    The compiled reader also gives ``cell_rows`` and each cell's column by number
-    (``column_numbers``, "A" = 1) as arrays, for the caller to look things up by column or
-    row a whole block at a time."""
+    The compiled reader gives each cell's row (``row_indexes``, then ``cell_rows`` is made
+    from it only when asked for) and column by number (``column_numbers``, "A" = 1) as
+    arrays, for the caller to look things up by column or row a whole block at a time."""
 
     numbers: list[int | None]
-    cell_rows: list[int]
+    listed_rows: list[int] | None  # ``cell_rows`` as given, or None: from ``row_indexes``
     columns: list[str]
     texts: list[str]
     column_numbers: np.ndarray | None = field(default=None, compare=False)
@@ -62,6 +62,26 @@ class RowBlock:
     lengths: np.ndarray | None = field(default=None, compare=False)
     # ``numbers`` as int64s, -1 for None, when the reader had them as an array.
     row_numbers: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def cell_rows(self) -> list[int]:
+        if self.listed_rows is not None:
+            return self.listed_rows
+        assert self.row_indexes is not None
+        rows: list[int] = self.row_indexes.tolist()
+        return rows
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RowBlock):
+            return NotImplemented
+        return (self.numbers, self.cell_rows, self.columns, self.texts) == (
+            other.numbers,
+            other.cell_rows,
+            other.columns,
+            other.texts,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable lists inside, as the dataclass had
 
     def rows(self) -> list[Row]:
         out: list[Row] = [(number, []) for number in self.numbers]
@@ -347,9 +367,7 @@ def _kernel_block(
         numbered_columns = numbered_columns[kept]
         row_of = row_of[kept]
         lengths = lengths[kept]
-    block = RowBlock(
-        numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
-    )
+    block = RowBlock(numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers)
     return block, stopped
 
 

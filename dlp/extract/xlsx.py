@@ -199,7 +199,7 @@ def sheet_cells(
             first = 0
             if headers is None:
                 # The first row with any cell names the columns; its own cells have no header.
-                first = bisect_right(block.cell_rows, block.cell_rows[0])
+                first = _first_row_cells(block)
                 headers = dict(zip(columns[:first], cell_texts[:first], strict=True))
                 contexts.extend(repeat("", first))
             texts.extend(cell_texts)
@@ -226,6 +226,14 @@ def sheet_cells(
             if table.full():
                 yield from table.blocks()
             ctx.check_time()
+
+
+def _first_row_cells(block: RowBlock) -> int:
+    """How many of the block's cells are in its first row that has any (rows ascend)."""
+    if block.row_indexes is not None:
+        rows = block.row_indexes
+        return int(np.searchsorted(rows, rows[0], side="right"))
+    return bisect_right(block.cell_rows, block.cell_rows[0])
 
 
 def _row_labels(labels: list[str] | None, block: RowBlock, row_indexes: np.ndarray) -> list[str]:
