@@ -80,6 +80,9 @@ _HELPERS = (
 
 
 def warm() -> None:
+    from dlp.extract import sharedstrings
+
+    sharedstrings.warm()
     kernel = compiled()
     if kernel is not None:
         block = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
