@@ -193,9 +193,10 @@ def read(
     and what it read up to there is what it reads of the block cut there.
 
     A kept cell has a value and it is the one its type reads (``<v>``, or the inline string
-    of an "inlineStr"). A long plain fraction in a number cell whose style is no date
-    (``dated[style]`` is 0, or out of its range) is written rounded, as Excel shows it, when
-    `_shown` can tell how; its type is then ``KIND_SHOWN``.
+    of an "inlineStr"). A shared string's index read as a number (``INDEX``) has no text
+    written (an empty one) and length 0. A long plain fraction in a number cell whose style
+    is no date (``dated[style]`` is 0, or out of its range) is written rounded, as Excel
+    shows it, when `_shown` can tell how; its type is then ``KIND_SHOWN``.
 
     Nothing is allocated here: the caller sizes the arrays (`capacities`), and the compiled
     code then holds no reference counts, which cost as much as the reading.
@@ -357,6 +358,9 @@ def read(
                     cells[KIND, kept] = KIND_SHOWN
                     cells[LENGTH, kept] = shown - written
                     written = shown
+                elif index >= 0:  # the reader looks its string up: no text to make
+                    cells[KIND, kept] = kind
+                    cells[LENGTH, kept] = 0
                 else:
                     cells[KIND, kept] = kind
                     cells[LENGTH, kept] = value_end - value

@@ -327,13 +327,17 @@ def _kernel_block(
     texts = str(text[:written].data, "ascii").split("<")
     texts.pop()  # after the last value's "<"
     special_of = cells[sheetkernel.SPECIAL, :count] != 0
-    changed = special_of | (kind_of == sheetkernel.KIND_S) | (kind_of == sheetkernel.KIND_B)
+    shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
+    indexes = cells[sheetkernel.INDEX, :count][shared]
+    # Shared strings looked up by index come with their lengths; the other shared cells
+    # (an index written otherwise, read by int()) are measured.
+    changed = special_of | (kind_of == sheetkernel.KIND_B)
+    changed[shared[indexes < 0]] = True
     # The cells whose text is not their value as written, each fixed in Python.
     for index in special_of.nonzero()[0].tolist():
         texts[index] = _resolved(texts[index])
-    shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
     if len(shared):
-        texts = _shared(texts, shared, cells[sheetkernel.INDEX, :count][shared], strings)
+        texts = _shared(texts, shared, indexes, strings, lengths)
     for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
     numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
@@ -358,9 +362,9 @@ def _kernel_block(
         numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
-    # Only a changed text can be empty (a shared string that is, or a reference to nothing):
-    # a value as written has at least one byte.
-    if any(not texts[index] for index in changed_cells):
+    # Only a changed or looked-up text can be empty (a shared string that is, or a reference
+    # to nothing): a value as written has at least one byte.
+    if any(not texts[index] for index in changed_cells) or not lengths[shared].all():
         kept = [i for i, cell in enumerate(texts) if cell]
         texts = [texts[i] for i in kept]
         columns = [columns[i] for i in kept]
@@ -441,22 +445,50 @@ def _shown_numbers(texts: list[str], indexes: list[int]) -> None:
 
 
 def _shared(
-    texts: list[str], shared: np.ndarray, numbers: np.ndarray, strings: list[str]
+    texts: list[str],
+    shared: np.ndarray,
+    numbers: np.ndarray,
+    strings: list[str],
+    lengths: np.ndarray,
 ) -> list[str]:
     """``texts`` with the shared-string cells (at ``shared``) replaced by their strings, as
     ``strings[int(text)]`` ("" out of range): indexes the kernel read (``numbers``, -1 for
-    any not written as plain digits) are looked up a block at a time; any other is read by
-    ``int`` as before."""
+    any not written as plain digits) are looked up a block at a time, and their lengths set
+    in ``lengths``; any other is read by ``int`` as before."""
     read = numbers >= 0
-    table = _strings_array(strings)
+    table, measured = _lookup(strings)
     out = np.array(texts, dtype=object)
     # An index past the end picks the "" kept after the strings.
-    out[shared[read]] = table[np.minimum(numbers[read], len(strings))]
+    picked = np.minimum(numbers[read], len(strings))
+    out[shared[read]] = table[picked]
+    lengths[shared[read]] = measured[picked]
     texts = out.tolist()
     for index in shared[~read].tolist():
         number = int(texts[index])
         texts[index] = strings[number] if 0 <= number < len(strings) else ""
     return texts
+
+
+_LOOKUP = threading.local()
+
+
+def _lookup(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_strings_array` of ``strings`` and each one's length (0 for the "" after them): made
+    once per workbook rather than once per block, kept by this thread until
+    `forget_strings`."""
+    held: tuple[list[str], np.ndarray, np.ndarray] | None = getattr(_LOOKUP, "held", None)
+    if held is not None and held[0] is strings:
+        return held[1], held[2]
+    table = _strings_array(strings)
+    lengths = np.zeros(len(strings) + 1, dtype=np.int64)
+    lengths[: len(strings)] = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    _LOOKUP.held = (strings, table, lengths)
+    return table, lengths
+
+
+def forget_strings() -> None:
+    """Let go of the shared strings `_lookup` keeps (a workbook's reading is over)."""
+    _LOOKUP.held = None
 
 
 def _strings_array(strings: list[str]) -> np.ndarray:

@@ -30,6 +30,7 @@ from dlp.extract.sheetxml import (
     _column_names,
     _resolved,
     column_letters,
+    forget_strings,
     sheet_blocks,
 )
 from dlp.extract.sheetxml import cell_text as _cell_text
@@ -61,6 +62,8 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
         # cell by cell.
         yield from table.blocks(final=True)
         raise
+    finally:
+        forget_strings()
     yield from table.blocks(final=True)
     yield from _comments(archive, location, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
