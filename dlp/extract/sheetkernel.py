@@ -73,6 +73,7 @@ _HELPERS = (
     "_literal",
     "_attribute",
     "_text_until_tag",
+    "_value_until_tag",
     "_kind",
     "_index",
     "_shown",
@@ -157,6 +158,25 @@ def _text_until_tag(data: bytes, at: int, size: int) -> tuple[int, int]:
     while at < size and data[at] != 60:
         if data[at] == 38 or data[at] == 13:
             special = 1
+        at += 1
+    return at, special
+
+
+def _value_until_tag(
+    data: bytes, at: int, size: int, out: np.ndarray, written: int
+) -> tuple[int, int]:
+    """`_text_until_tag`, copying the text to ``out`` from ``written`` as it goes (a kept
+    cell's value then needs no second pass; another's is written over). ``out`` has room:
+    what the kernel has written is shorter than what it has read."""
+    special = 0
+    while at < size:
+        byte = data[at]
+        if byte == 60:
+            break
+        if byte == 38 or byte == 13:
+            special = 1
+        out[written] = byte
+        written += 1
         at += 1
     return at, special
 
@@ -315,7 +335,7 @@ def read(
                         return NOT_UNDERSTOOD, 0, 0, -1
                 if _literal(data, at, size, _VALUE):
                     value = at + 3
-                    value_end, special = _text_until_tag(data, value, size)
+                    value_end, special = _value_until_tag(data, value, size, text, written)
                     if not _literal(data, value_end, size, _VALUE_END):
                         return NOT_UNDERSTOOD, 0, 0, -1
                     source = FROM_V
@@ -324,7 +344,7 @@ def read(
                     data, at, size, _INLINE_PRESERVED
                 ):
                     value = at + (7 if data[at + 6] == 62 else 28)
-                    value_end, special = _text_until_tag(data, value, size)
+                    value_end, special = _value_until_tag(data, value, size, text, written)
                     if not _literal(data, value_end, size, _INLINE_END):
                         return NOT_UNDERSTOOD, 0, 0, -1
                     source = FROM_INLINE
@@ -361,12 +381,10 @@ def read(
                 elif index >= 0:  # the reader looks its string up: no text to make
                     cells[KIND, kept] = kind
                     cells[LENGTH, kept] = 0
-                else:
+                else:  # the value is in ``text`` already (`_value_until_tag`)
                     cells[KIND, kept] = kind
                     cells[LENGTH, kept] = value_end - value
-                    for position in range(value, value_end):
-                        text[written] = data[position]
-                        written += 1
+                    written += value_end - value
                 text[written] = 60  # "<": no value holds one, so one split parts them
                 written += 1
                 kept += 1
