@@ -36,6 +36,8 @@ KIND_NONE, KIND_N, KIND_S, KIND_B, KIND_INLINE, KIND_OTHER = range(6)
 # A number cell whose text the kernel wrote as Excel shows it (see `_shown`): nothing is left
 # to do to it.
 KIND_SHOWN = 6
+# A number cell with a date style (``dated``): the reader writes it as a date.
+KIND_DATED = 7
 # Excel's 15 significant digits (``sheetxml.SHOWN_DIGITS``); a longer value may be rounded.
 _SHOWN_DIGITS = 15
 FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
@@ -216,7 +218,8 @@ def read(
     of an "inlineStr"). A shared string's index read as a number (``INDEX``) has no text
     written (an empty one) and length 0. A long plain fraction in a number cell whose style
     is no date (``dated[style]`` is 0, or out of its range) is written rounded, as Excel
-    shows it, when `_shown` can tell how; its type is then ``KIND_SHOWN``.
+    shows it, when `_shown` can tell how; its type is then ``KIND_SHOWN``. A number cell with
+    a date style has the type ``KIND_DATED``.
 
     Nothing is allocated here: the caller sizes the arrays (`capacities`), and the compiled
     code then holds no reference counts, which cost as much as the reading.
@@ -366,13 +369,12 @@ def read(
                 if kind == KIND_S and special == 0:
                     index = _index(data, value, value_end)
                 cells[INDEX, kept] = index
+                numeric = kind <= KIND_N  # KIND_NONE or KIND_N
+                if numeric and 0 <= style < len(dated) and dated[style] != 0:
+                    kind = KIND_DATED
+                    numeric = False
                 shown = -1
-                if (
-                    kind <= KIND_N  # KIND_NONE or KIND_N
-                    and special == 0
-                    and value_end - value > _SHOWN_DIGITS + 1
-                    and not (0 <= style < len(dated) and dated[style] != 0)
-                ):
+                if numeric and special == 0 and value_end - value > _SHOWN_DIGITS + 1:
                     shown = _shown(data, value, value_end, text, written)
                 if shown >= 0:
                     cells[KIND, kept] = KIND_SHOWN

@@ -342,11 +342,9 @@ def _kernel_block(
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
     numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
     if date_styles:
-        style_of = cells[sheetkernel.STYLE, :count]
-        dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
+        dated = kind_of == sheetkernel.KIND_DATED  # the kernel told them by `_dated`
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
-        numeric &= ~dated
         changed |= dated
     long_numbers = numeric & (lengths > SHOWN_DIGITS + 1)
     if long_numbers.any():
