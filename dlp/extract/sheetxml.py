@@ -12,6 +12,7 @@ way (a prefixed namespace, not UTF-8) is read by ``lxml_rows`` from the start.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -125,8 +126,16 @@ def sheet_blocks(
     if not plain or root is None:
         yield from _in_blocks(lxml_rows(_Rejoined(head, stream), strings, date_styles))
         return
-    declarations = b"".join(match.group() for match in _XMLNS.finditer(root.group()))
-    yield from fast_blocks(head[root.end() :], stream, strings, date_styles, declarations)
+    yield from fast_blocks(
+        head[root.end() :], stream, strings, date_styles, _declarations(root.group())
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _declarations(root: bytes) -> bytes:
+    """The namespace declarations of a root start tag (``root``): the same few tags start
+    most sheets, and the search took some 13 us a sheet."""
+    return b"".join(match.group() for match in _XMLNS.finditer(root))
 
 
 def _in_blocks(rows: Iterable[Row], size: int = 1000) -> Iterator[RowBlock]:
