@@ -34,7 +34,8 @@ class LazyKernel:
     compiled first and put in the module's globals, where numba looks for them.
     ``intrinsics``: {name: "numba.module.attribute"} of numba intrinsics (one machine
     instruction, such as ``trailing_zeros``) that ``function`` calls by that name; imported
-    only when the kernel is built, and put in the module's globals likewise."""
+    only when the kernel is built, and put in the module's globals likewise. ``options``:
+    more of ``numba.njit``'s, for the kernel and its helpers alike."""
 
     def __init__(
         self,
@@ -42,12 +43,14 @@ class LazyKernel:
         helpers: Sequence[str] = (),
         intrinsics: Mapping[str, str] | None = None,
         name: str = "",
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self._function = function
         # What the compilation message calls it: "roster" gives "the roster kernel".
         self._name = name or function.__module__
         self._helpers = tuple(helpers)
         self._intrinsics = dict(intrinsics or {})
+        self._options = dict(options or {})
         self._lock = threading.Lock()
         self._built = False
         self._kernel: Kernel | None = None
@@ -80,8 +83,10 @@ class LazyKernel:
             try:
                 for name in self._helpers:
                     python = getattr(module[name], "py_func", module[name])
-                    module[name] = numba.njit(cache=cache, nogil=True)(python)
-                kernel: Kernel = numba.njit(cache=cache, nogil=True)(self._function)
+                    module[name] = numba.njit(cache=cache, nogil=True, **self._options)(python)
+                kernel: Kernel = numba.njit(cache=cache, nogil=True, **self._options)(
+                    self._function
+                )
                 when = "first run only" if cache else "no writable cache: on every run"
                 _announce_compilation(kernel, f"compiling the {self._name} kernel ({when})...")
                 return kernel

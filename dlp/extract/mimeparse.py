@@ -15,7 +15,9 @@ line ending, and what it is replaced by is the run without it, so both cases com
 from __future__ import annotations
 
 import binascii
+import importlib
 import re
+from collections.abc import Callable
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -38,6 +40,22 @@ _PLACED = re.compile("\x00dlp-encoded-run-([0-9]+)\x00")
 # message's header block ends at a line that is not a header), where every line of the run is
 # one more line of that body, blank or not.
 _BLANK = re.compile(rb"\n\r?\n")
+
+
+def _load_decoder() -> Callable[[bytes], bytes]:
+    """pybase64's decoder where it is installed (SIMD: some 8 times faster than binascii on a
+    megabyte attachment), else binascii's. `payload_bytes` hands it only whole groups of
+    base64 characters with line endings between and padding at the end, which both decode
+    alike."""
+    try:
+        module = importlib.import_module("pybase64")
+    except ImportError:
+        return binascii.a2b_base64
+    decoder: Callable[[bytes], bytes] = module.b64decode
+    return decoder
+
+
+_decode_base64 = _load_decoder()
 
 
 def parse(raw: bytes) -> Message:
@@ -170,6 +188,6 @@ def payload_bytes(part: Message) -> bytes | None:
             if characters % 4 == 0 and (
                 pad < 0 or (data.count(b"=", pad) <= 2 and not data[pad:].translate(None, b"=\r\n"))
             ):
-                return binascii.a2b_base64(data)
+                return _decode_base64(data)
     decoded = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else None

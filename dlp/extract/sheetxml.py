@@ -12,10 +12,12 @@ way (a prefixed namespace, not UTF-8) is read by ``lxml_rows`` from the start.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 from lxml import etree
@@ -40,19 +42,19 @@ _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["'
 _ROW_START = re.compile(rb"<row[\s/>]")  # not <rowBreaks>
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RowBlock:
     """Consecutive rows of a sheet by columns: ``numbers`` has each row's number (None: not
     given), and cell i, ``texts[i]`` in column ``columns[i]``, is in row ``cell_rows[i]`` (an
     index into ``numbers``; ascending). Lists of strings cost the garbage collector nothing,
     where a tuple per cell and a list per row made it walk the heap again and again.
 
-    The compiled reader also gives ``cell_rows`` and each cell's column by number
-    (``column_numbers``, "A" = 1) as arrays, for the caller to look things up by column or
-    row a whole block at a time."""
+    The compiled reader gives each cell's row (``row_indexes``, then ``cell_rows`` is made
+    from it only when asked for) and column by number (``column_numbers``, "A" = 1) as
+    arrays, for the caller to look things up by column or row a whole block at a time."""
 
     numbers: list[int | None]
-    cell_rows: list[int]
+    listed_rows: list[int] | None  # ``cell_rows`` as given, or None: from ``row_indexes``
     columns: list[str]
     texts: list[str]
     column_numbers: np.ndarray | None = field(default=None, compare=False)
@@ -61,6 +63,26 @@ class RowBlock:
     lengths: np.ndarray | None = field(default=None, compare=False)
     # ``numbers`` as int64s, -1 for None, when the reader had them as an array.
     row_numbers: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def cell_rows(self) -> list[int]:
+        if self.listed_rows is not None:
+            return self.listed_rows
+        assert self.row_indexes is not None
+        rows: list[int] = self.row_indexes.tolist()
+        return rows
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RowBlock):
+            return NotImplemented
+        return (self.numbers, self.cell_rows, self.columns, self.texts) == (
+            other.numbers,
+            other.cell_rows,
+            other.columns,
+            other.texts,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable lists inside, as the dataclass had
 
     def rows(self) -> list[Row]:
         out: list[Row] = [(number, []) for number in self.numbers]
@@ -104,8 +126,16 @@ def sheet_blocks(
     if not plain or root is None:
         yield from _in_blocks(lxml_rows(_Rejoined(head, stream), strings, date_styles))
         return
-    declarations = b"".join(match.group() for match in _XMLNS.finditer(root.group()))
-    yield from fast_blocks(head[root.end() :], stream, strings, date_styles, declarations)
+    yield from fast_blocks(
+        head[root.end() :], stream, strings, date_styles, _declarations(root.group())
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _declarations(root: bytes) -> bytes:
+    """The namespace declarations of a root start tag (``root``): the same few tags start
+    most sheets, and the search took some 13 us a sheet."""
+    return b"".join(match.group() for match in _XMLNS.finditer(root))
 
 
 def _in_blocks(rows: Iterable[Row], size: int = 1000) -> Iterator[RowBlock]:
@@ -181,9 +211,19 @@ def _block_rows(
     if first is None:
         return None
     start = first.start()
+    # The rows run to the last "</sheetData", if any. Looking for it costs a pass over the
+    # block (a third of the kernel's time): the kernel stops at the first one it meets, and
+    # only a block where it did (a sheet's last) is searched for the last one.
+    uncut = block[start:]
+    read = _kernel_read(uncut, strings, date_styles)
+    if read is not None:
+        kernel_block, stopped = read
+        if stopped < 0 or block.rfind(b"</sheetData") == start + stopped:
+            return kernel_block
     stop = block.rfind(b"</sheetData")
-    rows = block[start:] if stop < start else block[start:stop]
-    quick = _quick_block(rows, strings, date_styles)
+    rows = uncut if stop < start else block[start:stop]
+    # The kernel has read these very rows already when there was nothing to cut.
+    quick = _quick_block(rows, strings, date_styles, kernel=rows is not uncut)
     if quick is not None:
         return quick
     return RowBlock.of(list(_fragment_rows(rows, strings, date_styles, declarations)))
@@ -211,15 +251,25 @@ def _quick_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) ->
     return None if block is None else block.rows()
 
 
-def _quick_block(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> RowBlock | None:
-    if rows.isascii():
-        kernel = sheetkernel.compiled()
-        if kernel is not None:
-            records = kernel(rows)
-            if not (len(records) == 1 and records[0] == sheetkernel.NOT_UNDERSTOOD):
-                return _kernel_block(rows, records, strings, date_styles)
+def _quick_block(
+    rows: bytes, strings: list[str], date_styles: frozenset[int], kernel: bool = True
+) -> RowBlock | None:
+    read = _kernel_read(rows, strings, date_styles) if kernel else None
+    if read is not None and read[1] < 0:  # not stopped by an "</sheetData" within the rows
+        return read[0]
     found = _pattern_rows(rows, strings, date_styles)
     return None if found is None else RowBlock.of(found)
+
+
+def _kernel_read(
+    rows: bytes, strings: list[str], date_styles: frozenset[int]
+) -> tuple[RowBlock, int] | None:
+    """The rows read by the kernel, up to the first "</sheetData" in them, and where that
+    is (-1: none); None without numba, or when the kernel gives up."""
+    if not rows.isascii():
+        return None
+    kernel = sheetkernel.compiled()
+    return None if kernel is None else _kernel_block(kernel, rows, strings, date_styles)
 
 
 def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) -> list[Row] | None:
@@ -267,45 +317,43 @@ def _pattern_rows(rows: bytes, strings: list[str], date_styles: frozenset[int]) 
 
 
 def _kernel_block(
-    data: bytes, records: np.ndarray, strings: list[str], date_styles: frozenset[int]
-) -> RowBlock:
-    """``_quick_rows``'s loop over the kernel's records (see `sheetkernel`), by columns: the
-    per-cell work left in Python is one slice for the text and a look-up of the column's
-    letters by number."""
-    table = records.reshape(-1, sheetkernel.FIELDS)
-    tags, letters, styles, kinds, starts, ends, sources, specials = table.T
-    is_row = tags == sheetkernel.ROW
-    inline = kinds == sheetkernel.KIND_INLINE
-    wanted = (
-        ~is_row
-        & (starts < ends)
-        & np.where(inline, sources == sheetkernel.FROM_INLINE, sources == sheetkernel.FROM_V)
-    )
-    row_of = np.cumsum(is_row)[wanted] - 1  # each kept cell's row, counted from 0
-    picked = wanted.nonzero()[0]
-    texts = _gathered_texts(data, starts[picked], ends[picked])
+    kernel: sheetkernel.Kernel, data: bytes, strings: list[str], date_styles: frozenset[int]
+) -> tuple[RowBlock, int] | None:
+    """``_quick_rows``'s loop over what the kernel read (see `sheetkernel`), by columns: the
+    per-cell work left in Python is making its string and a look-up of its column's letters
+    by number. With where the kernel stopped (see `sheetkernel.read`); None when it gives up."""
+    cells, row_numbers, text = _scratch(len(data))
+    count, row_count, written, stopped = kernel(data, cells, row_numbers, text, _dated(date_styles))
+    if count == sheetkernel.NOT_UNDERSTOOD:
+        return None
+    # Copies, so that the block does not keep the arrays' unused room alive.
+    numbered_columns = cells[sheetkernel.COLUMN, :count].copy()
+    row_of = cells[sheetkernel.ROW_INDEX, :count].copy()
+    kind_of = cells[sheetkernel.KIND, :count]
     # An ASCII text as written is as long as its bytes; the cells changed below are measured.
-    lengths = ends[picked] - starts[picked]
-    kind_of = kinds[picked]
-    special_of = specials[picked] != 0
-    changed = special_of | (kind_of == sheetkernel.KIND_S) | (kind_of == sheetkernel.KIND_B)
+    lengths = cells[sheetkernel.LENGTH, :count].copy()
+    row_numbers = row_numbers[:row_count].copy()
+    texts = str(text[:written].data, "ascii").split("<")
+    texts.pop()  # after the last value's "<"
+    special_of = cells[sheetkernel.SPECIAL, :count] != 0
+    shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
+    indexes = cells[sheetkernel.INDEX, :count][shared]
+    # Shared strings looked up by index come with their lengths; the other shared cells
+    # (an index written otherwise, read by int()) are measured.
+    changed = special_of | (kind_of == sheetkernel.KIND_B)
+    changed[shared[indexes < 0]] = True
     # The cells whose text is not their value as written, each fixed in Python.
     for index in special_of.nonzero()[0].tolist():
         texts[index] = _resolved(texts[index])
-    shared = (kind_of == sheetkernel.KIND_S).nonzero()[0]
     if len(shared):
-        texts = _shared(
-            texts, shared, data, starts[picked], ends[picked], specials[picked], strings
-        )
+        texts = _shared(texts, shared, indexes, strings, lengths)
     for index in (kind_of == sheetkernel.KIND_B).nonzero()[0].tolist():
         texts[index] = "TRUE" if texts[index] == "1" else "FALSE"
     numeric = (kind_of == sheetkernel.KIND_NONE) | (kind_of == sheetkernel.KIND_N)
     if date_styles:
-        style_of = styles[picked]
-        dated = numeric & np.isin(style_of, np.fromiter(date_styles, dtype=np.int64))
+        dated = kind_of == sheetkernel.KIND_DATED  # the kernel told them by `_dated`
         for index in dated.nonzero()[0].tolist():
             texts[index] = _date(texts[index])
-        numeric &= ~dated
         changed |= dated
     long_numbers = numeric & (lengths > SHOWN_DIGITS + 1)
     if long_numbers.any():
@@ -314,26 +362,62 @@ def _kernel_block(
             texts[index] = shown_number(texts[index])
         _shown_numbers(texts, plain.nonzero()[0].tolist())
         changed |= long_numbers
-    _measure(lengths, texts, changed.nonzero()[0].tolist())
-    numbered_columns = letters[picked]
-    columns = _column_array(int(numbered_columns.max()) if len(numbered_columns) else 0)[
-        numbered_columns
-    ].tolist()
-    row_numbers = letters[is_row]
+    changed_cells = changed.nonzero()[0].tolist()
+    _measure(lengths, texts, changed_cells)
+    columns = _column_array(int(numbered_columns.max()) if count else 0)[numbered_columns].tolist()
     if (row_numbers >= 0).all():
-        numbers: list[int | None] = row_numbers.tolist()
+        numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
-    if "" in texts:  # a shared string that is empty, or a reference to nothing
+    # Only a changed or looked-up text can be empty (a shared string that is, or a reference
+    # to nothing): a value as written has at least one byte.
+    if any(not texts[index] for index in changed_cells) or not lengths[shared].all():
         kept = [i for i, cell in enumerate(texts) if cell]
         texts = [texts[i] for i in kept]
         columns = [columns[i] for i in kept]
         numbered_columns = numbered_columns[kept]
         row_of = row_of[kept]
         lengths = lengths[kept]
-    return RowBlock(
-        numbers, row_of.tolist(), columns, texts, numbered_columns, row_of, lengths, row_numbers
-    )
+    block = RowBlock(numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers)
+    return block, stopped
+
+
+_SCRATCH = threading.local()
+_DATED: tuple[frozenset[int], np.ndarray] = (frozenset(), np.zeros(0, dtype=np.uint8))
+
+
+def _dated(date_styles: frozenset[int]) -> np.ndarray:
+    """``date_styles`` for the kernel: 1 at each date style's index (the last workbook's
+    kept, as a sheet is read block after block)."""
+    global _DATED
+    held = _DATED
+    if held[0] is date_styles or held[0] == date_styles:
+        return held[1]
+    dated = np.zeros(max(date_styles, default=-1) + 1, dtype=np.uint8)
+    dated[list(date_styles)] = 1
+    _DATED = (date_styles, dated)
+    return dated
+
+
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernel's arrays for a ``size``-byte block: this thread's, kept from one block to
+    the next (fresh ones cost a page fault every 4 KB the kernel writes, a quarter of its
+    time). What the reader keeps of them it copies."""
+    cell_room, row_room, text_room = sheetkernel.capacities(size)
+    held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = getattr(_SCRATCH, "arrays", None)
+    if (
+        held is None
+        or held[0].shape[1] < cell_room
+        or len(held[1]) < row_room
+        or len(held[2]) < text_room
+    ):
+        held = (
+            np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64),
+            np.empty(row_room, dtype=np.int64),
+            np.empty(text_room, dtype=np.uint8),
+        )
+        _SCRATCH.arrays = held
+    return held
 
 
 def _measure(lengths: np.ndarray, texts: list[str], indexes: list[int]) -> None:
@@ -370,32 +454,48 @@ def _shown_numbers(texts: list[str], indexes: list[int]) -> None:
 def _shared(
     texts: list[str],
     shared: np.ndarray,
-    data: bytes,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    specials: np.ndarray,
+    numbers: np.ndarray,
     strings: list[str],
+    lengths: np.ndarray,
 ) -> list[str]:
     """``texts`` with the shared-string cells (at ``shared``) replaced by their strings, as
-    ``strings[int(text)]`` ("" out of range): indexes written as plain digits are read by
-    the compiled kernel and looked up a block at a time; any other is read by ``int`` as
-    before."""
-    kernel = sheetkernel.read_indexes()
-    if kernel is None:
-        numbers = np.full(len(shared), -1, dtype=np.int64)
-    else:
-        numbers = kernel(data, starts[shared], ends[shared])
-        numbers[specials[shared] != 0] = -1  # written with a reference: as before
+    ``strings[int(text)]`` ("" out of range): indexes the kernel read (``numbers``, -1 for
+    any not written as plain digits) are looked up a block at a time, and their lengths set
+    in ``lengths``; any other is read by ``int`` as before."""
     read = numbers >= 0
-    table = _strings_array(strings)
+    table, measured = _lookup(strings)
     out = np.array(texts, dtype=object)
     # An index past the end picks the "" kept after the strings.
-    out[shared[read]] = table[np.minimum(numbers[read], len(strings))]
+    picked = np.minimum(numbers[read], len(strings))
+    out[shared[read]] = table[picked]
+    lengths[shared[read]] = measured[picked]
     texts = out.tolist()
     for index in shared[~read].tolist():
         number = int(texts[index])
         texts[index] = strings[number] if 0 <= number < len(strings) else ""
     return texts
+
+
+_LOOKUP = threading.local()
+
+
+def _lookup(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_strings_array` of ``strings`` and each one's length (0 for the "" after them): made
+    once per workbook rather than once per block, kept by this thread until
+    `forget_strings`."""
+    held: tuple[list[str], np.ndarray, np.ndarray] | None = getattr(_LOOKUP, "held", None)
+    if held is not None and held[0] is strings:
+        return held[1], held[2]
+    table = _strings_array(strings)
+    lengths = np.zeros(len(strings) + 1, dtype=np.int64)
+    lengths[: len(strings)] = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    _LOOKUP.held = (strings, table, lengths)
+    return table, lengths
+
+
+def forget_strings() -> None:
+    """Let go of the shared strings `_lookup` keeps (a workbook's reading is over)."""
+    _LOOKUP.held = None
 
 
 def _strings_array(strings: list[str]) -> np.ndarray:
@@ -405,44 +505,6 @@ def _strings_array(strings: list[str]) -> np.ndarray:
     table[: len(strings)] = strings
     table[len(strings)] = ""
     return table
-
-
-def _gathered_texts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    """``[data[a:b].decode("ascii") for a, b in zip(starts, ends)]`` for ASCII ``data``: the
-    cells' bytes gathered by the compiled kernel (``sheetkernel.gather``) and split into
-    strings by one call; without numba, ``_cell_texts``."""
-    kernel = sheetkernel.gathered()
-    if kernel is None or not len(starts):
-        return _cell_texts(data.decode("ascii"), starts, ends)
-    pieces = kernel(data, starts, ends).tobytes().decode("ascii").split("<")
-    if len(pieces) == len(starts) + 1:
-        pieces.pop()
-        return pieces
-    text = data.decode("ascii")  # a cell with a "<" after all: one by one
-    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
-
-
-def _cell_texts(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    """``[text[a:b] for a, b in zip(starts, ends)]`` for an ASCII ``text``: the cells' characters
-    gathered one after another, each followed by a "<" (no cell's text as written has one: it
-    would have been a tag), and split there, one call making the strings. A cell with a "<"
-    after all gives one piece too many, and the slices are taken one by one."""
-    count = len(starts)
-    if count == 0:
-        return []
-    lengths = ends - starts
-    out_ends = np.cumsum(lengths + 1)
-    source = np.frombuffer(text.encode("ascii") + b"<", dtype=np.uint8)  # a cell may end last
-    wide = "int32" if len(source) + int(out_ends[-1]) < 2**31 else "int64"  # half the bytes
-    index: np.ndarray = np.arange(int(out_ends[-1]), dtype=wide)
-    index += np.repeat((starts - (out_ends - lengths - 1)).astype(wide), lengths + 1)
-    gathered = source[index]
-    gathered[out_ends - 1] = ord("<")
-    pieces = gathered.tobytes().decode("ascii").split("<")
-    if len(pieces) == count + 1:
-        pieces.pop()
-        return pieces
-    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
 
 
 _COLUMN_ARRAY: np.ndarray = np.array([""], dtype=object)

@@ -18,7 +18,7 @@ from itertools import repeat
 
 import numpy as np
 
-from dlp.extract import ooxml
+from dlp.extract import ooxml, sharedstrings
 from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
 from dlp.extract.context import Context, Item
 from dlp.extract.sheetxml import (
@@ -30,6 +30,7 @@ from dlp.extract.sheetxml import (
     _column_names,
     _resolved,
     column_letters,
+    forget_strings,
     sheet_blocks,
 )
 from dlp.extract.sheetxml import cell_text as _cell_text
@@ -61,6 +62,8 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
         # cell by cell.
         yield from table.blocks(final=True)
         raise
+    finally:
+        forget_strings()
     yield from table.blocks(final=True)
     yield from _comments(archive, location, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
@@ -132,16 +135,40 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
     if root is None or _MAIN not in root.group(1):
         return None
     names = _ATTRIBUTE_NAME.findall(root.group(1))
-    if len(names) != len(set(names)) or not _SST_ITEMS.fullmatch(text, root.end()):
+    if len(names) != len(set(names)):
         return None
-    if _NOT_PLAIN_TEXT.search(text, root.end()):
-        return None
-    strings = _SST_TEXT.findall(text, root.end())
-    if strings and max(map(len, strings)) > _LONGEST:
-        return None
+    read = _kernel_strings(data, len(text[: root.end()].encode("utf-8")))
+    if read is not None:
+        strings, longest = read
+        # A text is no longer in characters than in bytes: most parts need no measuring.
+        if longest > _LONGEST and max(map(len, strings)) > _LONGEST:
+            return None
+    else:
+        if not _SST_ITEMS.fullmatch(text, root.end()):
+            return None
+        if _NOT_PLAIN_TEXT.search(text, root.end()):
+            return None
+        strings = _SST_TEXT.findall(text, root.end())
+        if strings and max(map(len, strings)) > _LONGEST:
+            return None
     if "&" in text or "\r" in text:
         strings = [_resolved(string) for string in strings]
     return strings
+
+
+def _kernel_strings(data: bytes, start: int) -> tuple[list[str], int] | None:
+    """The part's strings from byte ``start`` by the compiled reader (`sharedstrings`), and
+    the longest one's bytes; None without numba or where it gives up."""
+    kernel = sharedstrings.compiled()
+    if kernel is None:
+        return None
+    text = np.empty(len(data) + 1, dtype=np.uint8)
+    count, written, longest = kernel(data, start, text)
+    if count == sharedstrings.NOT_UNDERSTOOD:
+        return None
+    strings = str(text[:written].data, "utf-8").split("<")
+    strings.pop()  # after the last text's "<"
+    return strings, longest
 
 
 def _date_styles(archive: zipfile.ZipFile, ctx: Context) -> frozenset[int]:
@@ -199,7 +226,7 @@ def sheet_cells(
             first = 0
             if headers is None:
                 # The first row with any cell names the columns; its own cells have no header.
-                first = bisect_right(block.cell_rows, block.cell_rows[0])
+                first = _first_row_cells(block)
                 headers = dict(zip(columns[:first], cell_texts[:first], strict=True))
                 contexts.extend(repeat("", first))
             texts.extend(cell_texts)
@@ -226,6 +253,14 @@ def sheet_cells(
             if table.full():
                 yield from table.blocks()
             ctx.check_time()
+
+
+def _first_row_cells(block: RowBlock) -> int:
+    """How many of the block's cells are in its first row that has any (rows ascend)."""
+    if block.row_indexes is not None:
+        rows = block.row_indexes
+        return int(np.searchsorted(rows, rows[0], side="right"))
+    return bisect_right(block.cell_rows, block.cell_rows[0])
 
 
 def _row_labels(labels: list[str] | None, block: RowBlock, row_indexes: np.ndarray) -> list[str]:

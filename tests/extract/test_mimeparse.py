@@ -184,6 +184,19 @@ def test_payload_bytes_is_the_stdlib_decoding(
         mimeparse.MIN_RUN_BYTES = old
 
 
+def test_payload_bytes_by_either_decoder_is_the_stdlib_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """binascii's decoder, and pybase64's where it is installed: the same bytes."""
+    import binascii
+
+    monkeypatch.setattr(mimeparse, "_decode_base64", binascii.a2b_base64)
+    test_payload_bytes_is_the_stdlib_decoding()
+    pybase64 = pytest.importorskip("pybase64")
+    monkeypatch.setattr(mimeparse, "_decode_base64", pybase64.b64decode)
+    test_payload_bytes_is_the_stdlib_decoding()
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     raw=st.lists(st.sampled_from([b"QUJD", b"\r", b"\n", b"\r\n", b"="])).map(b"".join),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -104,3 +105,71 @@ def test_plain_parts_are_read_the_quick_way_and_damage_goes_to_lxml(items, damag
     assert (quick is None) == bool(damage)
     if quick is not None:
         assert quick == lxml_strings(data)
+
+
+# Between and after the items: white space of every kind \s takes (non-ASCII too), controls.
+GAPS = st.one_of(
+    st.sampled_from(["", " ", "\r\n", "\t"]),
+    st.sampled_from(["\x0b", "\x1c", "\x85", "\xa0", "\u2003", "x"]),
+)
+PLAIN_ITEMS = st.tuples(st.sampled_from(["<t>", '<t xml:space="preserve">']), TEXT).map(
+    lambda item: f"<si>{item[0]}{item[1]}</t></si>"
+)
+
+
+def _regex_strings(data: bytes) -> list[str] | None:
+    """``plain_shared_strings`` by the regular expressions alone, as before the kernel."""
+    from dlp.extract import sharedstrings
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sharedstrings, "compiled", lambda: None)
+        return xlsx.plain_shared_strings(data)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    HEAD,
+    ROOT,
+    st.lists(st.tuples(GAPS, st.one_of(PLAIN_ITEMS, ITEM)), max_size=8),
+    GAPS,
+    st.sampled_from(["</sst>", "</sst>\n", "</ss>", "</sst><si><t>late</t></si>", ""]),
+    GAPS,
+)
+def test_the_kernel_reads_parts_as_the_regular_expressions_do(head, root, items, gap, end, tail):
+    """Any shape, text, white space or damage: the same strings, or None both ways."""
+    text = head + root + "".join(g + item for g, item in items) + gap + end + tail
+    data = text.encode("utf-8")
+    assert xlsx.plain_shared_strings(data) == _regex_strings(data)
+
+
+def test_the_kernel_reads_the_usual_part():
+    from dlp.extract import sharedstrings
+
+    items = "".join(f"<si><t>{t}</t></si>\r\n" for t in ["Student ID", "a &amp; b", "é☃", ""])
+    data = f'<?xml version="1.0"?>\n<sst xmlns="{NS}" count="4">{items}</sst>'.encode()
+    start = data.index(b"<si>")
+    assert sharedstrings.compiled() is not None
+    assert xlsx._kernel_strings(data, start) == (["Student ID", "a &amp; b", "é☃", ""], 10)
+    assert xlsx.plain_shared_strings(data) == ["Student ID", "a & b", "é☃", ""]
+
+
+DAMAGE = ["]]>", "&bogus;", "&amp", "\x01", "\x1f", "\ufffe", "\uffff", "\x0b", "&#65;", "<b/>"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "", " ", "\r\n", "\t", "\xa0"]), PLAIN_ITEMS), max_size=6
+    ),
+    st.sampled_from(["</sst>", "</sst>\r\n", " </sst>\x0c", "</sst>x"]),
+    st.sampled_from(["", "", *DAMAGE]),
+    st.integers(0, 5),
+)
+def test_the_kernel_reads_plain_parts_as_the_regular_expressions_do(items, end, damage, where):
+    """Parts of the plain shape, with each piece of text the regular expressions refuse."""
+    texts = [gap + item for gap, item in items] or ["<si><t></t></si>"]
+    place = texts[where % len(texts)]
+    texts[where % len(texts)] = place.replace("</t>", damage + "</t>", 1)
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}">'
+    data = (head + "".join(texts) + end).encode("utf-8")
+    assert xlsx.plain_shared_strings(data) == _regex_strings(data)

@@ -192,6 +192,21 @@ def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
         assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
 
 
+def _kernel_read(block: bytes) -> tuple[int, int, int, int]:
+    from dlp.extract import sheetkernel
+
+    kernel = sheetkernel.compiled()
+    assert kernel is not None
+    cell_room, row_room, text_room = sheetkernel.capacities(len(block))
+    return kernel(
+        block,
+        np.empty((sheetkernel.CELL_FIELDS, cell_room), dtype=np.int64),
+        np.empty(row_room, dtype=np.int64),
+        np.empty(text_room, dtype=np.uint8),
+        np.zeros(0, dtype=np.uint8),
+    )
+
+
 def test_the_kernel_takes_the_usual_shapes():
     from dlp.extract import sheetkernel
 
@@ -201,16 +216,13 @@ def test_the_kernel_takes_the_usual_shapes():
         )
         for n in range(1, 30)
     ).encode()
-    kernel = sheetkernel.compiled()
-    assert kernel is not None
-    records = kernel(usual)
-    assert records[0] != sheetkernel.NOT_UNDERSTOOD
-    assert len(records) == sheetkernel.FIELDS * 29 * 17  # a row tag and 16 cells per row
+    # 12 of the 16 shapes have the value their type reads (not K to N)
+    assert _kernel_read(usual)[:2] == (29 * 12, 29)
     rows = sheetxml._quick_rows(usual, STRINGS, DATES)
     assert rows is not None and len(rows) == 29
     assert rows[0][1][0] == ("A", STRINGS[1]) and rows[0][1][3] == ("D", "x < y A")
     for shape in CELL_SHAPES[16:]:
-        assert kernel(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
+        assert _kernel_read(f'<row r="1">{shape.format(n=1)}</row>'.encode())[0] == (
             sheetkernel.NOT_UNDERSTOOD
         ), shape
 
@@ -328,3 +340,226 @@ def test_the_kernel_blocks_lengths_are_their_texts_lengths(rows, index):
     if read is not None and read.lengths is not None:
         assert read.lengths.tolist() == [len(text) for text in read.texts]
         assert read.lengths.dtype == np.int64
+
+
+# Values as a sheet may hold them: any ASCII but "<", with references, carriage returns and
+# digits (shared-string indexes among them, in and out of range, with spaces or a sign).
+VALUE_TEXTS = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127, exclude_characters="<"), max_size=20),
+    st.sampled_from(["&amp;", "a&#13;b", "&lt;&gt;", "x\r\ny", "\r", " 7", "+3", "007", "1_0"]),
+    st.integers(0, 10**20).map(str),
+)
+VALUE_SHAPES = [
+    '<c r="{col}{n}"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="s"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="n"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="b"><v>{v}</v></c>',
+    '<c r="{col}{n}" s="1"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="str"><v>{v}</v></c>',
+    '<c r="{col}{n}" t="inlineStr"><is><t>{v}</t></is></c>',
+    '<c r="{col}{n}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ROW_SHAPES),
+            st.lists(
+                st.tuples(st.sampled_from(VALUE_SHAPES), st.sampled_from(["A", "Z", "AA", "XFD"])),
+                max_size=6,
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(VALUE_TEXTS, min_size=36, max_size=36),
+)
+def test_the_kernel_reads_any_values_as_the_pattern_does(rows, values):
+    """Each value's text, reference, shared index and length as the pattern reader reads it
+    (where a value is one that Python's ``int`` refuses, both raise)."""
+    from dlp.extract import sheetkernel
+
+    texts = iter(values)
+    block = "".join(
+        shape.format(
+            n=n + 1,
+            cells="".join(c.format(n=n + 1, col=col, v=next(texts)) for c, col in cells),
+        )
+        for n, (shape, cells) in enumerate(rows)
+    ).encode()
+
+    def read(kernel: bool):
+        with pytest.MonkeyPatch.context() as patched:
+            if not kernel:
+                patched.setattr(sheetkernel, "compiled", lambda: None)
+            try:
+                found = sheetxml._quick_block(block, STRINGS, DATES)
+            except ValueError as error:
+                return type(error)
+            return None if found is None else (found.rows(), found.lengths)
+
+    fast, slow = read(True), read(False)
+    if isinstance(fast, tuple) and isinstance(slow, tuple):
+        assert fast[0] == slow[0]
+        if fast[1] is not None:
+            assert fast[1].tolist() == [len(text) for _, cells in fast[0] for _, text in cells]
+    else:
+        assert fast == slow
+
+
+def test_the_kernel_has_room_for_the_densest_blocks():
+    from dlp.extract import sheetkernel
+
+    cells = '<c r="A1"><v>1</v></c>' * 50
+    for block in (f"<row>{cells}</row>", "<row>" * 40, "<row/>" * 40, f"<row>{cells}" * 3):
+        count, rows, _, _ = _kernel_read(block.encode())
+        assert count != sheetkernel.NOT_UNDERSTOOD, block
+        assert rows == block.count("<row")
+
+
+# Pieces of a block around the end of the sheet's rows: "</sheetData" where sheets have it,
+# and where they do not (twice, inside an attribute value, before a row).
+ENDINGS = [
+    "</sheetData>",
+    "</sheetData>",
+    '<row r="7" x="</sheetData>"><c r="A7"><v>7</v></c></row>',
+    '<row r="8"><c r="A8" t="inlineStr"><is><t>&lt;/sheetData&gt;</t></is></c></row>',
+    "<!-- a comment -->",
+    '<rowBreaks count="1"><brk id="3"/></rowBreaks>',
+    "<headerFooter><oddHeader>Página</oddHeader></headerFooter>",
+    "</worksheet>",
+]
+
+
+def _old_block_rows(block: bytes):
+    """``_block_rows`` as it was: cut at the last "</sheetData" first (pattern reader)."""
+    from dlp.extract import sheetkernel
+
+    first = sheetxml._ROW_START.search(block)
+    if first is None:
+        return None
+    start = first.start()
+    stop = block.rfind(b"</sheetData")
+    rows = block[start:] if stop < start else block[start:stop]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "compiled", lambda: None)
+        quick = sheetxml._quick_rows(rows, STRINGS, DATES)
+    if quick is not None:
+        return quick
+    try:
+        return list(sheetxml._fragment_rows(rows, STRINGS, DATES, _DECLARATIONS))
+    except Exception as error:  # lxml's refusal of a damaged block: the same either way
+        return type(error)
+
+
+_DECLARATIONS = b' xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.sampled_from(ROW_SHAPES),
+                st.lists(st.sampled_from(CELL_SHAPES[:16]), max_size=3),
+            ).map(
+                lambda row: row[0].format(n=1, cells="".join(c.format(n=1, k=2) for c in row[1]))
+            ),
+            st.sampled_from(ENDINGS),
+        ),
+        max_size=10,
+    )
+)
+def test_blocks_are_cut_at_the_last_sheet_data_end_as_before(pieces):
+    """The kernel's stop at the first "</sheetData" reads every block as the search for the
+    last one and the cut there did."""
+    block = ("<sheetData>" + "".join(pieces)).encode()
+    try:
+        read = sheetxml._block_rows(block, STRINGS, DATES, _DECLARATIONS)
+    except Exception as error:
+        found = type(error)
+    else:
+        found = None if read is None else read.rows()
+    assert found == _old_block_rows(block)
+
+
+def test_readers_taking_turns_keep_their_own_cells(monkeypatch):
+    """The kernel's arrays are one thread's, reused block after block: what a block keeps
+    of them is its own copy, whichever reader runs next."""
+    monkeypatch.setattr(sheetxml, "_BLOCK", 300)
+    monkeypatch.setattr(sheetxml, "_HEAD", 200)
+
+    def sheet(tag: str) -> bytes:
+        return _sheet(
+            "".join(
+                f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{tag} {n}</t></is></c>'
+                f'<c r="C{n}" s="2"><v>{n * 3}.25</v></c><c r="D{n}" t="s"><v>{n % 7}</v></c></row>'
+                for n in range(1, 80)
+            )
+        )
+
+    alone = [list(sheetxml.sheet_blocks(io.BytesIO(sheet(t)), STRINGS, DATES)) for t in "xy"]
+    first = sheetxml.sheet_blocks(io.BytesIO(sheet("x")), STRINGS, DATES)
+    second = sheetxml.sheet_blocks(io.BytesIO(sheet("y")), STRINGS, DATES)
+    together: list[list[sheetxml.RowBlock]] = [[], []]
+    for a, b in zip(first, second, strict=True):
+        together[0].append(a)
+        together[1].append(b)
+    assert len(together[0]) > 3
+    for read_alone, read_together in zip(alone, together, strict=True):
+        for block, other in zip(read_alone, read_together, strict=True):
+            assert block == other
+            assert block.column_numbers is not None and other.column_numbers is not None
+            assert block.column_numbers.tolist() == other.column_numbers.tolist()
+            assert block.row_indexes.tolist() == other.row_indexes.tolist()  # type: ignore[union-attr]
+            assert block.lengths.tolist() == other.lengths.tolist()  # type: ignore[union-attr]
+
+
+def test_the_kernel_rounds_with_the_readers_digits():
+    from dlp.extract import sheetkernel
+
+    assert sheetkernel._SHOWN_DIGITS == sheetxml.SHOWN_DIGITS
+
+
+# Long numbers as sheets hold them: doubles as Python and Excel write them (prices, ratios,
+# measurements), digit strings of every shape around the kernel's limits, and near misses.
+LONG_NUMBERS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(min_value=-1e15, max_value=1e15).map(repr),
+    st.floats(min_value=-1e3, max_value=1e3).map(lambda x: repr(round(x, 2) + x / 3e13)),
+    st.decimals(allow_nan=False, allow_infinity=False, places=18).map(str),
+    st.from_regex(r"-?[0-9]{0,17}\.[0-9]{0,22}", fullmatch=True),
+    st.from_regex(r"-?0\.0{0,6}[1-9][0-9]{14,18}", fullmatch=True),
+    st.from_regex(r"-?[1-9][0-9]{12,15}\.[0-9]{2,6}", fullmatch=True),
+    st.from_regex(r"-?9{1,16}\.9{1,16}[0-9]?", fullmatch=True),
+    st.sampled_from(["0.30000000000000004", "-0.0000000000000000", "+1.00000000000000001"]),
+).filter(lambda value: len(value) > sheetxml.SHOWN_DIGITS + 1)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(LONG_NUMBERS, min_size=1, max_size=8), st.sampled_from(["", ' s="1"', ' s="2"']))
+def test_long_numbers_are_shown_as_the_pattern_shows_them(values, style):
+    """The kernel's rounding of long fractions (``sheetkernel._shown``) against
+    ``shown_number``: every value, in number cells with and without a date style."""
+    from dlp.extract import sheetkernel
+
+    block = "".join(
+        f'<row r="{n}"><c r="A{n}"{style}><v>{v}</v></c><c r="B{n}"{style} t="n"><v>{v}</v></c>'
+        "</row>"
+        for n, v in enumerate(values, start=1)
+    ).encode()
+    dates = frozenset({2})
+    fast = sheetxml._quick_block(block, STRINGS, dates)
+    assert fast is not None
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(sheetkernel, "compiled", lambda: None)
+        slow = sheetxml._quick_block(block, STRINGS, dates)
+    assert slow is not None
+    assert fast.rows() == slow.rows()
+    assert fast.lengths is not None
+    assert fast.lengths.tolist() == [len(text) for text in fast.texts]
+    if style != ' s="2"':
+        expected = [sheetxml.shown_number(v) for v in values for _ in "AB"]
+        assert fast.texts == [t for t in expected if t]
