@@ -27,7 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlp.detect.context import ContextRule, Scorer, TextContext
+from dlp.detect.context import ContextRule, TextContext
 from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.normalize import normalize
 from dlp.detect.text_columns import DELIMITERS, MIN_DELIMITERS, column_header
@@ -287,9 +287,7 @@ class NameFinder:
         found: list[RawMatch] = []
         length = len(text)
         surname_at, possessive_at = _SURNAME.match, _POSSESSIVE.match
-        # Made at the first pair that is scored (in many texts no given name is followed
-        # by a surname).
-        score_of: Scorer | None = None
+        score_of = self.context_rule.scorer(context)
         surnames, leads_only, is_surname = self.lists.surnames, self._leads_only, self._is_surname
         for start, end in given_places:
             if start > 2 and text[start - 2] == ",":
@@ -361,8 +359,6 @@ class NameFinder:
                 and (possessive_at(text, stop) or _ADDRESS_AFTER.match(text, stop))
                 else BASE_SCORE
             )
-            if score_of is None:
-                score_of = self.context_rule.scorer(context)
             score, words = score_of(start, stop, base, 0.0)
             if score < threshold:
                 if not self._record_word_after(context, stop):
