@@ -131,17 +131,6 @@ class Prefilter:
             digit_run(regex, flags) if shared[i] == self._run_id else 0
             for i, (regex, flags, _) in enumerate(patterns)
         )
-        # What decides a pattern's windows from its ends: the digits its runs need (0: no
-        # count past the shared one), its width, whether it is spaceless, its reach.
-        self._shapes = tuple(
-            (
-                digits if digits > DIGIT_RUN else 0,
-                self.refs[pattern_id].width,
-                self._spaceless[pattern_id],
-                self._reach[pattern_id],
-            )
-            for pattern_id, digits in enumerate(self._run_digits)
-        )
         expressions = list(unique)
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
@@ -165,19 +154,8 @@ class Prefilter:
         offsets moved back by the slack: the real end lies at the offset or up to the slack
         after it, and the offset is still inside a match (which is never shorter than the
         slack) or at its end. The end of a digit run is given exactly."""
-        found_by_pattern = {}
-        for group, found in self._reported(text, wanted, ascii_bytes):
-            for pattern_id in group:
-                found_by_pattern[pattern_id] = found
-        return found_by_pattern
-
-    def _reported(
-        self, text: str, wanted: frozenset[int] | None, ascii_bytes: bytes | None
-    ) -> list[tuple[tuple[int, ...], list[int]]]:
-        """``ends``'s work by Hyperscan id: (the wanted patterns that share it, its ends as
-        ``ends`` gives them), for each id that reported any end for a wanted pattern."""
         if self._all is None or not text or (wanted is not None and not wanted):
-            return []
+            return {}
         database = self._all
         if self._core is not None and wanted is not None and wanted <= self._core_ids:
             database = self._core
@@ -190,63 +168,55 @@ class Prefilter:
             ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
-        if not ends:
-            return []
-        groups, late, run_id = self._groups, self._late, self._run_id
-        reported = []
+        groups, late = self._groups, self._late
+        found_by_pattern = {}
         for shared_id, found in ends.items():
-            group = groups[shared_id]
-            if wanted is not None:
-                group = tuple(pattern_id for pattern_id in group if pattern_id in wanted)
-                if not group:
-                    continue
-            if shared_id == run_id:
+            if shared_id == self._run_id:
                 found = _run_ends(text, found)
             elif late[shared_id]:
                 found = [end - late[shared_id] for end in found]
-            reported.append((group, found))
-        return reported
+            for pattern_id in groups[shared_id]:
+                if wanted is None or pattern_id in wanted:
+                    found_by_pattern[pattern_id] = found
+        return found_by_pattern
 
     def windows(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
     ) -> dict[int, list[tuple[int, int]]]:
         """For each pattern id with candidates, the merged windows to run its regex in (see
         `ends` for ``wanted`` and ``ascii_bytes``)."""
-        windows: dict[int, list[tuple[int, int]]] = {}
-        reported = self._reported(text, wanted, ascii_bytes)
-        if not reported:
-            return windows
         length = len(text)
-        shapes = self._shapes
-        for group, found in reported:
-            # Patterns that share a Hyperscan id share its ends: sorted once, and the runs
-            # long enough for a digit count kept once, for all of them (a text dense with
-            # numbers gives the digit-run patterns thousands of ends each); those that also
-            # share a width, a reach and a start rule share their windows.
-            found.sort()  # (the list is this call's own)
-            long_enough: dict[int, list[int]] = {}
-            merged: dict[tuple[int, int, bool, int], list[tuple[int, int]]] = {}
-            for pattern_id in group:
-                shape = shapes[pattern_id]
-                done = merged.get(shape)
-                if done is None:
-                    digits, width, spaceless, reach = shape
-                    hits = found
-                    if digits:
-                        hits = long_enough.get(digits)  # type: ignore[assignment]
-                        if hits is None:
-                            # (``isdigit`` holds for more than ASCII digits: a run it keeps is
-                            # looked at.)
-                            hits = long_enough[digits] = [
-                                end
-                                for end in found
-                                if end >= digits and text[end - digits : end].isdigit()
-                            ]
-                    done = merged[shape] = (
-                        _merge(hits, width, text, length, spaceless, reach) if hits else []
-                    )
-                if done:
-                    windows[pattern_id] = done
+        windows = {}
+        # Patterns that share a Hyperscan id share its list of ends (``ends``): sorted once,
+        # and the runs long enough for a digit count kept once, for all of them (a text dense
+        # with numbers gives the digit-run patterns thousands of ends each).
+        ordered: dict[int, list[int]] = {}
+        long_enough: dict[tuple[int, int], list[int]] = {}
+        for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
+            shared = id(hit_ends)
+            found = ordered.get(shared)
+            if found is None:
+                found = ordered[shared] = sorted(hit_ends)
+            digits = self._run_digits[pattern_id]
+            if digits > DIGIT_RUN:
+                runs = long_enough.get((shared, digits))
+                if runs is None:
+                    # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
+                    # at.)
+                    runs = long_enough[shared, digits] = [
+                        end for end in found if end >= digits and text[end - digits : end].isdigit()
+                    ]
+                if not runs:
+                    continue
+                found = runs
+            windows[pattern_id] = _merge(
+                found,
+                self.refs[pattern_id].width,
+                text,
+                length,
+                self._spaceless[pattern_id],
+                self._reach[pattern_id],
+            )
         return windows
 
 
