@@ -30,9 +30,9 @@ _new_result = RecognizerResult.__new__
 
 def to_recognizer_result(match: RawMatch, recognizer_id: str) -> RecognizerResult:
     """The match as ``RecognizerResult(...)`` makes it: the attributes its ``__init__`` sets,
-    in its order, set here without the call (its keyword arguments cost 2 us a result, a
-    twentieth of ``Scanner.analyze`` on school mail; ``tests/detect/test_presidio_result.py``
-    holds the two to each other)."""
+    in its order, set here without the call (a third of a result's cost, 0.9 -> 0.6 us:
+    ``Scanner.analyze`` makes one per result; ``tests/detect/test_presidio_result.py`` holds
+    the two to each other)."""
     result: RecognizerResult = _new_result(RecognizerResult)
     result.entity_type = match.entity_type
     result.start = match.start
