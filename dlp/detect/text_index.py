@@ -48,7 +48,8 @@ _LOWER_SKELETON = bytes(
 )
 # The same with each control character that ``normalize.fold`` takes out a 0x01 (no key holds
 # one): a text the skeleton shows it in needs folding (``normalize.needs_folding``), told by a
-# look for one byte rather than a pass of its own over the text (a fiftieth of a scan's time).
+# look for one byte rather than an encode and a scan of its own (``index`` of school mail not
+# folded yet, as ``Scanner.analyze`` gives it: 34.9 -> 32.3 ms for 5 MB).
 _LOWER_SKELETON_MARKED = bytes(
     1 if byte in CONTROL_BYTES else target for byte, target in enumerate(_LOWER_SKELETON)
 )
