@@ -45,6 +45,9 @@ _CONTROL_ASCII = rb"[\x00-\x08\x0e-\x1f\x7f]"
 # Under this length the call into Hyperscan costs more than ``re`` reading the text.
 _SHORT = 256
 _CONTROL_SHORT = re.compile(_CONTROL_ASCII.decode("ascii"))
+# The bytes of _CONTROL_ASCII, for a caller that looks for them in a pass of its own
+# (``text_index``'s translate).
+CONTROL_BYTES = bytes(c for c in range(128) if _CONTROL_SHORT.match(chr(c)))
 _SPECIAL_RUN = re.compile(r"[^\x09-\x0d\x20-\x7e]+")
 _QUOTES = {
     "\u2018": "'",

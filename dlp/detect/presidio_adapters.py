@@ -22,23 +22,33 @@ from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.roster import RECOGNIZER_NAME, ROSTER_ENTITIES, from_roster
 from dlp.roster.matcher import RosterMatcher
 
+_NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+_IDENTIFIER_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+_ENHANCED_KEY = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+_new_result = RecognizerResult.__new__
+
 
 def to_recognizer_result(match: RawMatch, recognizer_id: str) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=match.entity_type,
-        start=match.start,
-        end=match.end,
-        score=match.score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: match.recognizer,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer_id,
-            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True,
-            "pattern_name": match.pattern,
-            "context_words": match.context_words,
-            "subject": match.subject,
-            "directory_opt_out": match.directory_opt_out,
-        },
-    )
+    """The match as ``RecognizerResult(...)`` makes it: the attributes its ``__init__`` sets,
+    in its order, set here without the call (a third of a result's cost, 0.9 -> 0.6 us:
+    ``Scanner.analyze`` makes one per result; ``tests/detect/test_presidio_result.py`` holds
+    the two to each other)."""
+    result: RecognizerResult = _new_result(RecognizerResult)
+    result.entity_type = match.entity_type
+    result.start = match.start
+    result.end = match.end
+    result.score = match.score
+    result.analysis_explanation = None  # type: ignore[assignment]  # (as __init__ leaves it)
+    result.recognition_metadata = {
+        _NAME_KEY: match.recognizer,
+        _IDENTIFIER_KEY: recognizer_id,
+        _ENHANCED_KEY: True,
+        "pattern_name": match.pattern,
+        "context_words": match.context_words,
+        "subject": match.subject,
+        "directory_opt_out": match.directory_opt_out,
+    }
+    return result
 
 
 class PresidioPatternRecognizer(PatternRecognizer):

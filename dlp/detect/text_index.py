@@ -32,7 +32,7 @@ import hyperscan
 from dlp.detect import hyperscan_cache
 from dlp.detect.hyperscan_cache import DatabaseSpec
 from dlp.detect.matches import RawMatch
-from dlp.detect.normalize import NormalizedText, needs_folding, normalize
+from dlp.detect.normalize import CONTROL_BYTES, NormalizedText, normalize
 
 MAX_SEPARATOR_RUN = 4
 _MAX_VARIANTS = 4096
@@ -45,6 +45,13 @@ _TO_SPACE = bytes.maketrans(
 # The skeleton of lower-cased ASCII text, from the text as written: one translate.
 _LOWER_SKELETON = bytes(
     ord(chr(c).lower()) if c in _KEPT else 32 if c < 128 else c for c in range(256)
+)
+# The same with each control character that ``normalize.fold`` takes out a 0x01 (no key holds
+# one): a text the skeleton shows it in needs folding (``normalize.needs_folding``), told by a
+# look for one byte rather than an encode and a scan of its own (``index`` of school mail not
+# folded yet, as ``Scanner.analyze`` gives it: 34.9 -> 32.3 ms for 5 MB).
+_LOWER_SKELETON_MARKED = bytes(
+    1 if byte in CONTROL_BYTES else target for byte, target in enumerate(_LOWER_SKELETON)
 )
 _NOT_KEPT = re.compile(r"[^\w#]|_")
 # How far to look for the edges of the token around a match (a URL or a path is shorter).
@@ -413,11 +420,17 @@ class TextIndexer:
         database = self._database
         if database is None:
             self._count_read(len(text))
-        if ascii_bytes is not None and database is not None and (folded or not needs_folding(text)):
+        places: list[int] | None = None
+        if ascii_bytes is not None and database is not None:
+            lowered_skeleton = ascii_bytes.translate(
+                _LOWER_SKELETON if folded else _LOWER_SKELETON_MARKED
+            )
+            if folded or b"\x01" not in lowered_skeleton:  # (else: it needs folding)
+                places = self._scan(database, b" " + lowered_skeleton + b" ")
+        if places is not None:
             # ASCII text with nothing to fold (most of it): the bytes Hyperscan reads are its,
             # lower-cased and reduced to the skeleton by one translate; the lower-cased text
             # is made only if a place needs the address test.
-            places = self._scan(database, b" " + ascii_bytes.translate(_LOWER_SKELETON) + b" ")
             normalized: NormalizedText | None = None
             lowered = text  # read only for spaces and punctuation, which have no case
             identity = True
