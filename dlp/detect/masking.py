@@ -149,15 +149,20 @@ def canonical_value(entity_type: str, value: str) -> str:
     return " ".join(value.lower().split())
 
 
+@lru_cache(maxsize=256)
 def keyed_digester(secret: bytes, entity_type: str) -> Callable[[str], str]:
-    """``keyed_digest(secret, entity_type, value)`` as a function of the value alone, for a
-    caller that digests many values of one type (``Scanner.scan``): the keyed hashes looked
-    up once, not at each value. ``tests/detect/test_safe_form_makers.py`` holds the two."""
+    """``keyed_digest(secret, entity_type, ...)``: HMAC-SHA256 of the entity type and the
+    canonical value under ``secret``, its first 16 bytes in hex, as a function of the value
+    alone. Made from the two hashes with the key (and the entity type) already read: HMAC from
+    the start, per value, cost more than the rest of a finding's safe form; and a caller that
+    digests many values of one type (``Scanner.scan``) looks them up once, not at each value."""
     inner_start, outer_start = _keyed_hashes(secret, entity_type)
     copy_inner, copy_outer = inner_start.copy, outer_start.copy
 
     def digest(value: str) -> str:
         inner = copy_inner()
+        # ``canonical_value(entity_type, value).encode()``, written out: an ASCII value's
+        # digits are hashed as the bytes they were kept in, not decoded to be encoded again.
         if value.isascii():
             digits = value.encode("ascii").translate(None, _NON_DIGIT_BYTES)
             if digits and len(digits) >= len(value) * 0.6:
@@ -175,23 +180,8 @@ def keyed_digester(secret: bytes, entity_type: str) -> Callable[[str], str]:
 
 def keyed_digest(secret: bytes, entity_type: str, value: str) -> str:
     """HMAC-SHA256 of the entity type and the canonical value under ``secret``, its first 16
-    bytes in hex. Made from the two hashes with the key (and the entity type) already read:
-    HMAC from the start, per value, cost more than the rest of a finding's safe form."""
-    inner, outer = _keyed_hashes(secret, entity_type)
-    inner = inner.copy()
-    # ``canonical_value(entity_type, value).encode()``, written out: an ASCII value's digits
-    # are hashed as the bytes they were kept in, not decoded to be encoded again.
-    if value.isascii():
-        digits = value.encode("ascii").translate(None, _NON_DIGIT_BYTES)
-        if digits and len(digits) >= len(value) * 0.6:
-            inner.update(digits)
-        else:
-            inner.update(" ".join(value.lower().split()).encode())
-    else:
-        inner.update(canonical_value(entity_type, value).encode())
-    outer = outer.copy()
-    outer.update(inner.digest())
-    return outer.digest()[:16].hex()
+    bytes in hex (``keyed_digester``'s, for one value)."""
+    return keyed_digester(secret, entity_type)(value)
 
 
 # HMAC's pads (RFC 2104), as ``hmac`` applies them: each key byte XOR 0x36 and XOR 0x5C.
