@@ -38,7 +38,20 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
     equal to nothing, so those go the longer way (``_keyed``), which sets them apart by their
     text as Presidio's results are."""
     given = matches if isinstance(matches, list) else list(matches)
-    ordered = sorted(given, key=_grouping)
+    thinned = _thinned(sorted(given, key=_grouping), True)
+    if thinned is None:
+        return _keyed(given, ranked)
+    kept, zero = thinned
+    if ranked or zero:
+        kept.sort(key=_ranking)
+    return kept
+
+
+def _thinned(ordered: list[RawMatch], numbers_only: bool) -> tuple[list[RawMatch], bool] | None:
+    """The rule on matches sorted by ``_grouping``: those no other of its type contains with
+    a score at least its own, zero scores dropped; and whether there was a zero. None, with
+    ``numbers_only``, at a score that is not a number (equal to nothing, so equal matches
+    would not be dropped as contained: the caller sets those apart first)."""
     kept: list[RawMatch] = []
     active: list[RawMatch] = []
     # The furthest end among ``active`` (or past it): a match that starts beyond it overlaps
@@ -53,8 +66,8 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
         if score == 0:
             zero = True
             continue
-        if score != score:
-            return _keyed(given, ranked)
+        if score != score and numbers_only:
+            return None
         start, end = match.start, match.end
         if reach < start:
             active = [match]
@@ -71,9 +84,7 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
         active.append(match)
         if end > reach:
             reach = end
-    if ranked or zero:
-        kept.sort(key=_ranking)
-    return kept
+    return kept, zero
 
 
 def _keyed(matches: Iterable[RawMatch], ranked: bool) -> list[RawMatch]:
@@ -99,34 +110,9 @@ def _keyed(matches: Iterable[RawMatch], ranked: bool) -> list[RawMatch]:
             key = (match.entity_type, match.start, match.end, str(score))
             unordered = True
         unique.setdefault(key, match)
-    kept: list[RawMatch] = []
-    active: list[RawMatch] = []
-    # The furthest end among ``active`` (or past it): a match that starts beyond it overlaps
-    # none of them, the common case, settled without walking them.
-    reach = -1
-    entity_type = None
-    for match in sorted(unique.values(), key=_grouping):
-        if match.entity_type != entity_type:
-            entity_type, active, reach = match.entity_type, [], -1
-        score = match.score
-        if score == 0:
-            continue
-        start, end = match.start, match.end
-        if reach < start:
-            active = [match]
-            reach = end
-            kept.append(match)
-            continue
-        # Only results that reach this one can contain it.
-        active = [other for other in active if other.end >= start]
-        if any(
-            start >= other.start and end <= other.end and score <= other.score for other in active
-        ):
-            continue
-        kept.append(match)
-        active.append(match)
-        if end > reach:
-            reach = end
+    thinned = _thinned(sorted(unique.values(), key=_grouping), False)
+    assert thinned is not None  # (only a caller asking for numbers only is refused)
+    kept = thinned[0]
     if ranked or unordered:
         kept.sort(key=_ranking)
     return kept
