@@ -5,32 +5,13 @@ Each check runs in a fresh interpreter: this test process has imported everythin
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from dlp.detect.roster import ID_ENTITIES
 from dlp.roster.matcher import ENTITY_TYPES
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _modules_after(code: str) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-    )
-    return set(json.loads(done.stdout.splitlines()[-1]))
+from tests.imported import modules_after
 
 
 def test_a_scan_without_a_roster_imports_no_presidio_spacy_or_numpy() -> None:
-    loaded = _modules_after(
+    loaded = modules_after(
         "from dlp.engine import DetectionConfig, build_scanner\n"
         "from dlp.model import Segment\n"
         "scanner = build_scanner(DetectionConfig(secret=b'0123456789abcdef0123'))\n"
@@ -41,7 +22,7 @@ def test_a_scan_without_a_roster_imports_no_presidio_spacy_or_numpy() -> None:
 
 
 def test_an_email_address_loads_neither_tldextract_nor_presidio() -> None:
-    loaded = _modules_after(
+    loaded = modules_after(
         "from dlp.engine import DetectionConfig, build_scanner\n"
         "from dlp.model import Segment\n"
         "scanner = build_scanner(DetectionConfig(secret=b'0123456789abcdef0123'))\n"
@@ -54,7 +35,7 @@ def test_an_email_address_loads_neither_tldextract_nor_presidio() -> None:
 
 
 def test_commands_register_without_the_scanner_or_the_extractors() -> None:
-    loaded = _modules_after("from dlp.cli import build_parser\nbuild_parser()\n")
+    loaded = modules_after("from dlp.cli import build_parser\nbuild_parser()\n")
     # httpx: only `dlp roster sync` talks HTTP, and importing it cost every command ~60 ms.
     assert (
         not {"dlp.engine", "dlp.extract.dispatch", "presidio_analyzer", "numpy", "httpx"} & loaded
@@ -77,7 +58,7 @@ def test_id_entities_are_the_matchers_names() -> None:
 def test_one_command_registers_alone_and_help_lists_them_all() -> None:
     from dlp.cli import COMMAND_MODULES, build_parser
 
-    loaded = _modules_after("from dlp.cli import build_parser\nbuild_parser(['scan', 'x.eml'])\n")
+    loaded = modules_after("from dlp.cli import build_parser\nbuild_parser(['scan', 'x.eml'])\n")
     assert "dlp.commands.scan" in loaded
     assert not {"dlp.commands.quarantine", "dlp.commands.web", "smtp_gateway.command"} & loaded
     args = build_parser(["scan", "--format", "jsonl", "x.eml"]).parse_args(
@@ -92,7 +73,7 @@ def test_one_command_registers_alone_and_help_lists_them_all() -> None:
 
 
 def test_an_extractor_loads_with_the_first_item_of_its_kind() -> None:
-    loaded = _modules_after(
+    loaded = modules_after(
         "from dlp.extract import extract_bytes\n"
         "from dlp.model import Location\n"
         "raw = b'Subject: hi\\r\\n\\r\\nhello'\n"

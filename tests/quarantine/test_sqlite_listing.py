@@ -9,8 +9,6 @@ import json
 import os
 import secrets
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +25,8 @@ from dlp.quarantine.checkpoints import CheckpointBook
 from dlp.quarantine.records import SORT_KEYS, Filters, Status
 from dlp.quarantine.sqlite_listing import STORE_MAKES, SqliteListing, escaped, sqlite_file
 from dlp.quarantine.store import QuarantineStore
-from tests.quarantine.conftest import KEY, REPO, SAMPLE_POLICY, another
+from tests.imported import modules_after
+from tests.quarantine.conftest import KEY, SAMPLE_POLICY, another
 
 SENDERS = ("teacher@cusd.com", "Coach_Smith@cusd.com", "50%off/deals@cusd.com")
 RECIPIENTS = (
@@ -286,27 +285,15 @@ def test_a_missing_key_is_the_store_paths_error(config, capsys):
     assert "cannot read quarantine key file" in capsys.readouterr().err
 
 
-def _modules_after(code: str) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        cwd=REPO,
-    )
-    return set(json.loads(done.stdout.splitlines()[-1]))
-
-
 def test_cli_imports_no_sqlalchemy():
-    assert not any(name.startswith("sqlalchemy") for name in _modules_after("import dlp.cli"))
+    assert not any(name.startswith("sqlalchemy") for name in modules_after("import dlp.cli"))
 
 
 def test_list_imports_no_sqlalchemy_nor_the_policy(config, policy, scans):
     store = _store(config)
     _fill(store, policy, scans)
     store.close()
-    modules = _modules_after(
+    modules = modules_after(
         f"from dlp.cli import main\nassert main(['quarantine', '--config', {str(config)!r}, "
         "'list']) == 0"
     )
