@@ -17,14 +17,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlp.extract.kernelbytes import _bytes, _literal
 from dlp.jit import LazyKernel
 
 NOT_UNDERSTOOD = -1
 Kernel = Callable[[bytes, int, np.ndarray], tuple[int, int, int]]
-
-
-def _bytes(text: bytes) -> np.ndarray:
-    return np.frombuffer(text, dtype=np.uint8)
 
 
 _ITEM = _bytes(b"<si><t>")
@@ -33,6 +30,8 @@ _ITEM_END = _bytes(b"</t></si>")
 _END = _bytes(b"</sst>")
 _AMP, _LT, _GT = _bytes(b"amp;"), _bytes(b"lt;"), _bytes(b"gt;")
 _QUOT, _APOS = _bytes(b"quot;"), _bytes(b"apos;")
+# (``_literal``: ``kernelbytes``'s, compiled into this module's globals, where numba looks
+# for the helpers of this kernel)
 _HELPERS = ("_literal", "_blank", "_entity")
 
 
@@ -40,15 +39,6 @@ def warm() -> None:
     kernel = compiled()
     if kernel is not None:
         kernel(b"<sst><si><t>a</t></si></sst>", 5, np.empty(8, dtype=np.uint8))
-
-
-def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
-    if at + len(text) > size:
-        return False
-    for offset in range(len(text)):  # noqa: SIM110 (a generator does not compile)
-        if data[at + offset] != text[offset]:
-            return False
-    return True
 
 
 def _blank(data: bytes, at: int, size: int) -> int:

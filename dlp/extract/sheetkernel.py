@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlp.extract.kernelbytes import _bytes, _literal
 from dlp.jit import LazyKernel
 
 NOT_UNDERSTOOD = -1
@@ -45,10 +46,6 @@ FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
 Kernel = Callable[
     [bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int]
 ]
-
-
-def _bytes(text: bytes) -> np.ndarray:
-    return np.frombuffer(text, dtype=np.uint8)
 
 
 # The fixed pieces of the shape, as arrays: numba freezes global arrays into the kernel.
@@ -121,15 +118,6 @@ def _number(data: bytes, start: int, end: int) -> int:
     for at in range(start, end):
         value = value * 10 + (data[at] - 48)
     return value
-
-
-def _literal(data: bytes, at: int, size: int, text: np.ndarray) -> bool:
-    if at + len(text) > size:
-        return False
-    for offset in range(len(text)):  # noqa: SIM110 (a generator does not compile)
-        if data[at + offset] != text[offset]:
-            return False
-    return True
 
 
 def _attribute(data: bytes, at: int, size: int) -> tuple[int, int, int, int, int]:
