@@ -217,7 +217,9 @@ def test_sighup_reload_refuses_a_broken_store_and_reports_age(
         roster.unlink()  # (an import reads the store it replaces: it refuses a broken one)
         store.import_people(NEW, "test")
         running.gateway.reload()
-        _wait(lambda: reload.current.version != first)
+        # The version changes as the swap begins; the count once every process has it.
+        _wait(lambda: _metrics(running).get('dlp_gateway_roster_reloads_total{result="ok"}'))
+        assert reload.current.version != first
         running.send(message(2), "mlopez@cusd.com", ["tutor@gmail.com"])
         assert findings.initials[2] == {"T"}
         metrics = _metrics(running)
