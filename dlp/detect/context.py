@@ -361,11 +361,29 @@ class ContextRule:
         def here() -> TextContext:
             return cast(TextContext, own())  # (a scorer is called by the context's holder)
 
+        # The words a match alone between blank lines gets (see below), by the header phrases
+        # of its cell (None: no cell's): a column's cells share one set of them.
+        alone_words: dict[frozenset[int] | None, tuple[str, ...]] = {}
+
         def score(start: int, end: int, base: float, floor: float) -> tuple[float, tuple[str, ...]]:
+            # A blank line before the match and a line break after it (a packed cell's value:
+            # cells are blank lines apart) leave it no word of its text: one before it ends
+            # across the blank line, one after it on a later line, and neither a phrase nor a
+            # negative word ends or starts with a line break. So it has its cell's header words
+            # only (the same for a column's cells), and it is no pasted table's cell
+            # (``column_and_header_row``: a line break either side).
+            alone = (
+                indexed
+                and (end == length or text[end] == "\n")
+                and (
+                    start == 0
+                    or (text[start - 1] == "\n" and (start == 1 or text[start - 2] == "\n"))
+                )
+            )
             # The characters either side can make the value a table's cell (``column_header``
             # settles the rest): a neighbour that is no edge or padding, or one past a single
             # space, settles that it is not (most values: in prose).
-            if text:
+            if text and not alone:
                 left = text[start - 1] if start else "\n"
                 if left == " " and start > 1:
                     left = text[start - 2]
@@ -379,7 +397,18 @@ class ContextRule:
                             return score_in_column(here(), column[0], start, base, column[1])
             closest: int | None
             words: tuple[str, ...]
-            if not indexed:
+            if alone:
+                own = None
+                if cell_extras:
+                    cell = bisect_right(cell_starts, start) - 1
+                    if cell >= 0:
+                        own = cell_extras[cell]
+                found = alone_words.get(own)
+                if found is None:
+                    extra = extra_all if own is None else extra_all | own
+                    found = alone_words[own] = tuple([phrases[i] for i in sorted(extra & wanted)])
+                words, closest = found, None
+            elif not indexed:
                 words, closest = positive_around(here(), start, end)
             else:
                 # ``_nearest``, inline: each phrase of the rule wholly within ``before``
@@ -445,7 +474,7 @@ class ContextRule:
                 # it): not looked for, the score as it stands (most of an ID pattern's matches
                 # with no label, a tenth of the dense corpus's scores).
                 return base, words
-            if negative is not None:
+            if negative is not None and not alone:
                 if closest is None or closest > AFTER:
                     nearer = negative_nearer(text, start, end, closest)
                 else:
