@@ -12,6 +12,7 @@ second, which a scan does not need.
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse  # the stdlib's own parser: the widths ``re`` itself uses
 from collections.abc import Iterable
 from functools import cached_property
 
@@ -63,6 +64,13 @@ class DataPatternRecognizer:
         )
         self._validate: Rule | None = resolve_rule(spec.validate) if spec.validate else None
         self._invalidate: Rule | None = resolve_rule(spec.invalidate) if spec.invalidate else None
+        # The shortest match of each pattern: ``re`` finds none in less text (it checks the
+        # same number, from the same parse, before it looks), so a window's rest shorter than
+        # that is not searched (after most matches: what a lookahead may read).
+        self._shortest = tuple(
+            int(sre_parse.parse(pattern.pattern, pattern.flags).getwidth()[0])
+            for pattern in self.compiled
+        )
         # Read at every match: each pattern's base score and name, without three lookups.
         self._scores = tuple(p.score for p in spec.patterns)
         self._names = tuple(p.name for p in spec.patterns)
@@ -123,7 +131,14 @@ class DataPatternRecognizer:
         compiled = self.compiled[pattern_index]
         search, finditer = compiled.search, compiled.finditer
         base, name = self._scores[pattern_index], self._names[pattern_index]
+        shortest = self._shortest[pattern_index]
         validate, invalidate = self._validate, self._invalidate
+        # A pattern scored under the floor counts only with context words, which most of its
+        # matches lack (a column of another kind's numbers): its ``invalidate`` rule, which
+        # can only drop a match, is asked only of those that reach the floor.
+        late = invalidate if base < floor else None
+        if late is not None:
+            invalidate = None
         checked = validate is not None or invalidate is not None
         score_in_context = self.context_rule.scorer(context)
         entity_type, recognizer = self._entity_type, self._recognizer
@@ -141,7 +156,7 @@ class DataPatternRecognizer:
                 if rest is not None:
                     match = next(rest, None)
                 elif start != end:
-                    match = search(text, end, window_end)
+                    match = search(text, end, window_end) if window_end - end >= shortest else None
                 else:
                     rest = finditer(text, start, window_end)
                     next(rest)  # (this same empty match)
@@ -160,7 +175,7 @@ class DataPatternRecognizer:
                 if score <= 0.0:
                     continue
                 score, words = score_in_context(start, end, score, floor)
-                if score < floor:
+                if score < floor or (late is not None and late(text[start:end])):
                     continue
                 append(new_raw_match(entity_type, start, end, score, recognizer, name, words))
         return found
