@@ -23,6 +23,10 @@ _NON_DIGITS = re.compile(r"\D")
 _NON_DIGIT_BYTES = bytes(code for code in range(256) if not 48 <= code <= 57)
 _DIGIT_BYTES = b"0123456789"
 _NUMBERS = re.compile(r"\d+")
+# ASCII: each digit kept, all else a space (the numbers of an ASCII date, split at the spaces);
+# and every letter dropped (a date with none has no month name).
+_DIGITS_ELSE_SPACE = bytes(code if 48 <= code <= 57 else 32 for code in range(256))
+_NON_LETTER_BYTES = bytes(code for code in range(256) if not chr(code).isalpha())
 _MONTH_NAME = re.compile(r"[a-z]{3}")
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -91,11 +95,15 @@ def luhn_is_valid(text: str) -> bool:
 
 def date_is_impossible(text: str) -> bool:
     """February 30th, month 13 and the like; also years outside 1900-2099."""
-    lowered = text.lower()
-    numbers = list(map(int, _NUMBERS.findall(lowered)))
-    # An ASCII date with no letter (most: "04/12/2011") has no month name: ``islower`` finds
-    # no cased character in it, where the search would look at each.
-    month_name = None if text.isascii() and not lowered.islower() else _MONTH_NAME.search(lowered)
+    if text.isascii() and not (data := text.encode()).translate(None, _NON_LETTER_BYTES):
+        # An ASCII date with no letter (most: "04/12/2011"), so no month name: its numbers
+        # by two translates of its bytes, not the expression and a lower-cased copy.
+        numbers = list(map(int, data.translate(_DIGITS_ELSE_SPACE).split()))
+        month_name = None
+    else:
+        lowered = text.lower()
+        numbers = list(map(int, _NUMBERS.findall(lowered)))
+        month_name = _MONTH_NAME.search(lowered)
     if month_name:
         month = _MONTHS.get(month_name.group()[:3])
         if month is None or len(numbers) < 2:
