@@ -154,6 +154,19 @@ class Prefilter:
         offsets moved back by the slack: the real end lies at the offset or up to the slack
         after it, and the offset is still inside a match (which is never shorter than the
         slack) or at its end. The end of a digit run is given exactly."""
+        groups = self._groups
+        return {
+            pattern_id: found
+            for shared_id, found in self._shared_ends(text, wanted, ascii_bytes).items()
+            for pattern_id in groups[shared_id]
+            if wanted is None or pattern_id in wanted
+        }
+
+    def _shared_ends(
+        self, text: str, wanted: frozenset[int] | None, ascii_bytes: bytes | None
+    ) -> dict[int, list[int]]:
+        """``ends`` by Hyperscan id (patterns given one form share it), in the order Hyperscan
+        first reported each."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
@@ -168,17 +181,13 @@ class Prefilter:
             ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
-        groups, late = self._groups, self._late
-        found_by_pattern = {}
+        late, run_id = self._late, self._run_id
         for shared_id, found in ends.items():
-            if shared_id == self._run_id:
-                found = _run_ends(text, found)
+            if shared_id == run_id:
+                ends[shared_id] = _run_ends(text, found)
             elif late[shared_id]:
-                found = [end - late[shared_id] for end in found]
-            for pattern_id in groups[shared_id]:
-                if wanted is None or pattern_id in wanted:
-                    found_by_pattern[pattern_id] = found
-        return found_by_pattern
+                ends[shared_id] = [end - late[shared_id] for end in found]
+        return ends
 
     def windows(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -187,36 +196,40 @@ class Prefilter:
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         windows = {}
-        # Patterns that share a Hyperscan id share its list of ends (``ends``): sorted once,
-        # and the runs long enough for a digit count kept once, for all of them (a text dense
-        # with numbers gives the digit-run patterns thousands of ends each).
-        ordered: dict[int, list[int]] = {}
-        long_enough: dict[tuple[int, int], list[int]] = {}
-        for pattern_id, hit_ends in self.ends(text, wanted, ascii_bytes).items():
-            shared = id(hit_ends)
-            found = ordered.get(shared)
-            if found is None:
-                found = ordered[shared] = sorted(hit_ends)
-            digits = self._run_digits[pattern_id]
-            if digits > DIGIT_RUN:
-                runs = long_enough.get((shared, digits))
-                if runs is None:
-                    # (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
-                    # at.)
-                    runs = long_enough[shared, digits] = [
-                        end for end in found if end >= digits and text[end - digits : end].isdigit()
-                    ]
-                if not runs:
+        groups, run_digits, refs = self._groups, self._run_digits, self.refs
+        spaceless, reach = self._spaceless, self._reach
+        for shared_id, found in self._shared_ends(text, wanted, ascii_bytes).items():
+            # Patterns that share a Hyperscan id share its ends: sorted once, and the runs long
+            # enough for a digit count kept once, for all of them (a text dense with numbers
+            # gives the digit-run patterns thousands of ends each).
+            found.sort()
+            long_enough: dict[int, list[int]] = {}
+            for pattern_id in groups[shared_id]:
+                if wanted is not None and pattern_id not in wanted:
                     continue
-                found = runs
-            windows[pattern_id] = _merge(
-                found,
-                self.refs[pattern_id].width,
-                text,
-                length,
-                self._spaceless[pattern_id],
-                self._reach[pattern_id],
-            )
+                hit_ends = found
+                digits = run_digits[pattern_id]
+                if digits > DIGIT_RUN:
+                    runs = long_enough.get(digits)
+                    if runs is None:
+                        # (``isdigit`` holds for more than ASCII digits: a run it keeps is
+                        # looked at.)
+                        runs = long_enough[digits] = [
+                            end
+                            for end in found
+                            if end >= digits and text[end - digits : end].isdigit()
+                        ]
+                    if not runs:
+                        continue
+                    hit_ends = runs
+                windows[pattern_id] = _merge(
+                    hit_ends,
+                    refs[pattern_id].width,
+                    text,
+                    length,
+                    spaceless[pattern_id],
+                    reach[pattern_id],
+                )
         return windows
 
 
