@@ -44,10 +44,8 @@ NOTHING: Held = ()
 Held = tuple[Finding | str, ...]
 # {text: what a cell of that text held}, for one header.
 Column = dict[str, Held]
-# What the cells of an unknown header look up in (nothing), and those that may not be
-# remembered (``usable``): neither is ever written to.
+# What the cells of an unknown header look up in (nothing): never written to.
 _UNKNOWN: Column = {}
-NEVER: Column = {}
 
 
 class CellMemo:
@@ -61,13 +59,10 @@ class CellMemo:
         self._labels = _column_labels(scanner)
         self._labelled: dict[str, bool] = {}
 
-    def columns_of(self, headers: Iterable[str]) -> list[Column]:
-        """Each header's column (``NEVER``'s, later, for a cell that may not be kept)."""
-        return list(map(self.columns.get, headers, repeat(_UNKNOWN)))
-
-    def lookup(self, columns: Iterable[Column], texts: Iterable[str]) -> list[Held | None]:
-        """Each text's findings in its column, None where it is not known."""
-        return list(map(dict.get, columns, texts))
+    def lookup(self, headers: Iterable[str], texts: Iterable[str]) -> list[Held | None]:
+        """Each text's findings under its header, None where it is not known: in one pass,
+        with no list of the columns between (a batch is hundreds of cells, nearly all known)."""
+        return list(map(dict.get, map(self.columns.get, headers, repeat(_UNKNOWN)), texts))
 
     def labelled(self, headers: Iterable[str]) -> bool:
         """Whether any of ``headers`` is a column label (see the module's docstring)."""
@@ -80,24 +75,34 @@ class CellMemo:
                 return True
         return False
 
-    def keep(self, header: str, text: str, findings: Sequence[Finding | str]) -> None:
-        """Remember what a cell held."""
-        if len(text) > MAX_CHARS:
-            return
-        if self.size >= MAX_CELLS:
-            self.columns.clear()
-            self._found.clear()
-            self.size = 0
-        column = self.columns.get(header)
-        if column is None:
-            column = self.columns[header] = {}
-        if text not in column:
-            self.size += 1
-        if findings:
-            column[text] = tuple(findings)
-            self._found.append((header, text))
-        else:
-            column[text] = NOTHING
+    def keep(
+        self,
+        headers: Sequence[str],
+        texts: Sequence[str],
+        held: Iterable[tuple[int, Sequence[Finding | str]]],
+    ) -> None:
+        """Remember what cells held: each (index, findings) is cell ``index`` of ``headers``
+        and ``texts`` (one loop here, rather than a call per cell)."""
+        columns = self.columns
+        for index, findings in held:
+            text = texts[index]
+            if len(text) > MAX_CHARS:
+                continue
+            if self.size >= MAX_CELLS:
+                columns.clear()
+                self._found.clear()
+                self.size = 0
+            header = headers[index]
+            column = columns.get(header)
+            if column is None:
+                column = columns[header] = {}
+            if text not in column:
+                self.size += 1
+            if findings:
+                column[text] = tuple(findings)
+                self._found.append((header, text))
+            else:
+                column[text] = NOTHING
 
     def forget_findings(self) -> None:
         """Drop every remembered cell that held a finding (at the end of each file)."""

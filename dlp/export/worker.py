@@ -35,7 +35,7 @@ from dlp.export.batching import (
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.candidates import CandidateLocations, Owners, PreviewCut, remembered_before
-from dlp.export.cellmemo import NEVER, NOTHING, CellMemo, Column, Held
+from dlp.export.cellmemo import NOTHING, CellMemo, Held
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -50,6 +50,7 @@ from dlp.model import (
     Segment,
     Unscannable,
     UnscannableReason,
+    mask_name,
 )
 from dlp.packing import Run, cut_runs, join_runs
 
@@ -59,6 +60,7 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
 _MEMOS: dict[str, CellMemo | None] = {}
+_LAST_KEY: dict[str, tuple[DetectionConfig, str]] = {}  # (``config_key``)
 # Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
 # path; at most _MAX_FOLDER_NAMES folders.
 _FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
@@ -79,17 +81,17 @@ _MAX_OPEN_ARCHIVES = 4
 
 
 def _distinct(
-    todo: list[int], columns: list[Column], headers: list[str], texts: list[str]
+    todo: list[int], never: set[int], headers: list[str], texts: list[str]
 ) -> tuple[list[int], list[tuple[int, int]]]:
     """The texts to gate and scan: the first of those with the same header and text that the
-    memo may answer for, and the repeats, each as (its index, the first's). A repeat holds
-    what the first one does, exactly as if the memo had been told in between (a first batch
-    of a roster repeats its grades and teachers row after row)."""
+    memo may answer for (all but ``never``), and the repeats, each as (its index, the
+    first's). A repeat holds what the first one does, exactly as if the memo had been told in
+    between (a first batch of a roster repeats its grades and teachers row after row)."""
     firsts: dict[tuple[str, str], int] = {}
     distinct: list[int] = []
     repeats: list[tuple[int, int]] = []
     for index in todo:
-        if columns[index] is NEVER:
+        if index in never:
             distinct.append(index)
             continue
         first = firsts.setdefault((headers[index], texts[index]), index)
@@ -98,6 +100,15 @@ def _distinct(
         else:
             repeats.append((index, first))
     return distinct, repeats
+
+
+class _MaskedNames(dict[str, str]):
+    """Each name's ``mask_name``, made once: a file's previews share its path, sheets and
+    columns. Kept for one file's scan only, since a name can hold a protected value."""
+
+    def __missing__(self, name: str) -> str:
+        masked = self[name] = mask_name(name)
+        return masked
 
 
 class _Batch:
@@ -128,7 +139,15 @@ class _Batch:
 
 
 def config_key(config: DetectionConfig) -> str:
-    return hashlib.sha256(pickle.dumps(config)).hexdigest()
+    """The configuration's digest, remembered for the last object asked about: a worker is
+    given the same one for every task (pickling it for each cost more than a small file's
+    scan's own bookkeeping)."""
+    last = _LAST_KEY.get("config")
+    if last is not None and last[0] is config:
+        return last[1]
+    key = hashlib.sha256(pickle.dumps(config)).hexdigest()
+    _LAST_KEY["config"] = (config, key)
+    return key
 
 
 def content_key(secret: bytes) -> bytes:
@@ -137,8 +156,9 @@ def content_key(secret: bytes) -> bytes:
     return hmac.new(secret, b"k12-dlp/export/content", hashlib.sha256).digest()
 
 
-def scanner_for(config: DetectionConfig) -> Scanner:
-    key = config_key(config)
+def scanner_for(config: DetectionConfig, key: str | None = None) -> Scanner:
+    if key is None:
+        key = config_key(config)
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = build_scanner(config)
@@ -193,8 +213,8 @@ class Task:
 
 def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
     """Never raises for a bad file: every failure becomes an unscannable entry."""
-    scanner = scanner_for(config)
     key = config_key(config)
+    scanner = scanner_for(config, key)
     return _Scan(task, scanner, _GATES[key], limits, _MEMOS[key]).run()
 
 
@@ -227,6 +247,7 @@ class _Scan:
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
         self.names: Names = {}  # names that held findings, masked by them
+        self.mask = _MaskedNames().__getitem__  # for the previews' locations
         self.ocr = OcrBudget()  # what OCR took in this file
         self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
@@ -464,7 +485,7 @@ class _Scan:
         memo = self.memo
         todo: Sequence[int]
         known: list[Held | None] | None = None
-        columns: list[Column] = []
+        never: set[int] = set()
         repeats: list[tuple[int, int]] = []
         every, headers = cut_runs(pieces)
         if memo is None or memo.labelled(headers):
@@ -472,11 +493,16 @@ class _Scan:
             text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
         else:
-            columns = memo.columns_of(headers)
-            owners.hide_unusable(columns)
-            known = memo.lookup(columns, every)
+            known = memo.lookup(headers, every)
+            never = owners.unusable()
+            for index in never:
+                known[index] = None
             todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
-            todo, repeats = _distinct(todo, columns, headers, every)
+            if not todo and not any(known):
+                # Every text known to hold nothing: nothing to gate, scan or record.
+                self.detect += time.perf_counter() - started
+                return
+            todo, repeats = _distinct(todo, never, headers, every)
             if len(todo) == len(known):
                 marks = self._marks_of(every, headers)
             else:
@@ -509,12 +535,24 @@ class _Scan:
             for index, first in repeats:
                 number = number_of.get(first)
                 known[index] = tuple(found[number]) if number is not None else NOTHING
-            for index in compress(todo, map(not_, marks)):
-                if columns[index] is not NEVER:
-                    memo.keep(headers[index], every[index], NOTHING)
-            for number, index in enumerate(candidates):
-                if columns[index] is not NEVER:
-                    memo.keep(headers[index], every[index], found[number])
+            memo.keep(
+                headers,
+                every,
+                (
+                    (index, NOTHING)
+                    for index in compress(todo, map(not_, marks))
+                    if index not in never
+                ),
+            )
+            memo.keep(
+                headers,
+                every,
+                (
+                    (index, found[number])
+                    for number, index in enumerate(candidates)
+                    if index not in never
+                ),
+            )
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _record_in_order(
@@ -619,8 +657,10 @@ class _Scan:
                 take = partial(cut.take_for, number)
                 lists[number] += self.scanner.scan(Segment(text, location, contexts[number]), take)
         else:
-            locations: Sequence[Location] = cut.settled() or cut
-            for finding in self.scanner.scan(packed(texts, contexts, locations), cut.take):
+            settled = cut.settled()
+            locations: Sequence[Location] = settled or cut
+            asked = cut.take if settled is None else cut.take_settled
+            for finding in self.scanner.scan(packed(texts, contexts, locations), asked):
                 lists[cut.owner[id(finding.location)]].append(finding)
         self.detect += time.perf_counter() - started
         return lists
@@ -666,7 +706,7 @@ class _Scan:
                     where = owners.location_of(index)
                 self.findings.append(
                     {
-                        "location": renamed(where, self.names).masked(),
+                        "location": renamed(where, self.names).masked(self.mask),
                         "entity_type": finding.entity_type,
                         "category": finding.category.value,
                         "clauses": list(clauses),
