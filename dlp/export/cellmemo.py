@@ -46,6 +46,9 @@ Held = tuple[Finding | str, ...]
 Column = dict[str, Held]
 # What the cells of an unknown header look up in (nothing): never written to.
 _UNKNOWN: Column = {}
+# What ``lookup`` answers for a text it does not know: never kept, and true where NOTHING is
+# false, so that one ``any`` tells a batch whose every text is known to hold nothing.
+UNKNOWN: Held = ("(not known)",)
 
 
 class CellMemo:
@@ -60,9 +63,11 @@ class CellMemo:
         self._labelled: dict[str, bool] = {}
 
     def lookup(self, headers: Iterable[str], texts: Iterable[str]) -> list[Held | None]:
-        """Each text's findings under its header, None where it is not known: in one pass,
-        with no list of the columns between (a batch is hundreds of cells, nearly all known)."""
-        return list(map(dict.get, map(self.columns.get, headers, repeat(_UNKNOWN)), texts))
+        """Each text's findings under its header, ``UNKNOWN`` where it is not known: in one
+        pass, with no list of the columns between (a batch is hundreds of cells, nearly all
+        known). None is the caller's, for what it has to scan."""
+        columns = map(self.columns.get, headers, repeat(_UNKNOWN))
+        return list(map(dict.get, columns, texts, repeat(UNKNOWN)))
 
     def labelled(self, headers: Iterable[str]) -> bool:
         """Whether any of ``headers`` is a column label (see the module's docstring)."""

@@ -35,7 +35,7 @@ from dlp.export.batching import (
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.candidates import CandidateLocations, Owners, PreviewCut, remembered_before
-from dlp.export.cellmemo import NOTHING, CellMemo, Held
+from dlp.export.cellmemo import NOTHING, UNKNOWN, CellMemo, Held
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
@@ -496,12 +496,15 @@ class _Scan:
             known = memo.lookup(headers, every)
             never = owners.unusable()
             for index in never:
-                known[index] = None
-            todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
-            if not todo and not any(known):
-                # Every text known to hold nothing: nothing to gate, scan or record.
+                known[index] = UNKNOWN
+            if not any(known):
+                # Every text known to hold nothing (most batches): nothing to gate, scan or
+                # record.
                 self.detect += time.perf_counter() - started
                 return
+            todo = list(compress(range(len(known)), map(is_, known, repeat(UNKNOWN))))
+            for index in todo:
+                known[index] = None
             todo, repeats = _distinct(todo, never, headers, every)
             if len(todo) == len(known):
                 marks = self._marks_of(every, headers)
