@@ -608,13 +608,28 @@ class _Scan:
         return self._dense(self.gate.candidates_in(text, starts, ends, headers))
 
     def _marks_of(self, texts: list[str], headers: list[str]) -> list[bool]:
-        """The same for texts apart."""
+        """The same for texts apart; a text under a header whose cells the gate nearly
+        always passes is a candidate without it (``denseheaders``)."""
         if not texts:
             return []
         if self.ungated:
             self.ungated -= 1
             return list(map(bool, texts))
-        return self._dense(self.gate.candidates(texts, headers))
+        gate = self.gate
+        taken = gate.dense.taken(headers)
+        if taken is None:
+            marks = gate.candidates(texts, headers)
+            gate.dense.judged(headers, marks)
+            return self._dense(marks)
+        marks = list(map(bool, texts))
+        rest = list(compress(range(len(texts)), map(not_, taken)))
+        if rest:
+            judged = [headers[index] for index in rest]
+            gated = gate.candidates([texts[index] for index in rest], judged)
+            gate.dense.judged(judged, gated)
+            for index, mark in zip(rest, gated, strict=True):
+                marks[index] = mark
+        return self._dense(marks)
 
     def _dense(self, marks: list[bool]) -> list[bool]:
         if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
