@@ -263,7 +263,8 @@ class CellTable:
 
     def index_of(self, offset: int) -> int:
         """The region containing (or, between regions, preceding) ``offset``."""
-        return max(0, bisect_right(self.starts, offset) - 1)
+        index = bisect_right(self.starts, offset) - 1
+        return index if index > 0 else 0  # (asked once per finding: no call of max)
 
     def header(self, index: int) -> str:
         return self.headers[index] if self.headers else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from bisect import bisect_right
 from itertools import repeat
 
 from hypothesis import HealthCheck, given, settings
@@ -191,3 +192,12 @@ def test_the_config_key_is_its_pickle_digest():
     for config in (first, second, first, DetectionConfig(secret=TEST_SECRET)):
         assert config_key(config) == hashlib.sha256(pickle.dumps(config)).hexdigest()
     assert config_key(first) != config_key(second)
+
+
+@given(
+    starts=st.lists(st.integers(0, 50), max_size=8).map(sorted),
+    offset=st.integers(-2, 60),
+)
+def test_a_finding_is_placed_in_its_cell_as_before(starts, offset):
+    cells = CellTable(Location(), starts, [start + 1 for start in starts])
+    assert cells.index_of(offset) == max(0, bisect_right(starts, offset) - 1)
