@@ -88,6 +88,10 @@ class Owners:
             self.firsts.append(at)
             at += 1 if lo < 0 else hi - lo
 
+    def spans(self, count: int) -> list[tuple[int, int]]:
+        """Each piece's texts as (first, stop), of the batch's ``count``."""
+        return list(zip(self.firsts, [*self.firsts[1:], count], strict=True))
+
     def _piece_of(self, index: int) -> int:
         return bisect_right(self.firsts, index) - 1
 

@@ -5,10 +5,11 @@ remembered masks as ``mask_name`` each time, and the configuration's remembered 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 from bisect import bisect_right
-from itertools import repeat
+from itertools import pairwise, repeat
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,8 +17,11 @@ from hypothesis import strategies as st
 from dlp.engine import DetectionConfig
 from dlp.export import cellmemo
 from dlp.export.candidates import CandidateLocations, Owners, PreviewCut
-from dlp.export.cellmemo import NOTHING, UNKNOWN, CellMemo, usable
-from dlp.export.worker import _MaskedNames, config_key, scanner_for
+from dlp.export.cellmemo import NOTHING, UNKNOWN, CellMemo, row_headers, rows_of, usable
+from dlp.export.files import walk_export
+from dlp.export.metadata import FileMeta
+from dlp.export.worker import _GATES, Task, _MaskedNames, _Scan, config_key, scanner_for
+from dlp.extract import Limits
 from dlp.extract.celltable import packed
 from dlp.identifiers import FILE_NAME
 from dlp.model import CellTable, Location, Segment
@@ -201,3 +205,85 @@ def test_the_config_key_is_its_pickle_digest():
 def test_a_finding_is_placed_in_its_cell_as_before(starts, offset):
     cells = CellTable(Location(), starts, [start + 1 for start in starts])
     assert cells.index_of(offset) == max(0, bisect_right(starts, offset) - 1)
+
+
+ROW = ["", "Room", "Period", "Teacher"]
+
+
+@st.composite
+def _batch(draw: st.DrawFn) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """Headers of tables' cells read row by row (a header row under "", rows, maybe cut, maybe
+    uneven), their texts, and the pieces they come in."""
+    headers: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        width = draw(st.integers(1, 3))
+        if draw(st.booleans()):
+            headers += [""] * width
+        headers += ROW[1 : 1 + width] * draw(st.integers(0, 5))
+        headers = headers[draw(st.integers(0, 2)) :]
+        if draw(st.booleans()):
+            headers.append(draw(st.sampled_from(ROW)))
+    if not headers:
+        headers = [""]
+    texts = [draw(st.sampled_from(["A", "B", "310"])) for _ in headers]
+    cuts = sorted(draw(st.sets(st.integers(1, max(len(headers) - 1, 1)), max_size=2)))
+    bounds = [0, *[cut for cut in cuts if cut < len(headers)], len(headers)]
+    return headers, texts, list(pairwise(bounds))
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=_batch(), known=st.sets(st.tuples(st.sampled_from(ROW), st.sampled_from("AB"))))
+def test_rows_tell_a_batch_known_to_hold_nothing_as_its_cells_do(config, batch, known):
+    headers, texts, spans = batch
+    memo = CellMemo(scanner_for(config))
+    pairs = sorted(known)
+    memo.keep([h for h, _ in pairs], [t for _, t in pairs], ((i, ()) for i in range(len(pairs))))
+    rows = rows_of(headers, spans)
+    if rows is None:
+        return  # (looked up cell by cell)
+    covered = [i for first, _, stop, _ in rows for i in range(first, stop)]
+    assert covered == list(range(len(headers)))
+    for first, lead, stop, row in rows:
+        assert len(set(headers[first:lead])) <= 1
+        assert headers[lead:stop] == [row[i % len(row)] for i in range(stop - lead)]
+    assert set(row_headers(headers, rows)) == set(headers)
+    assert memo.knows_nothing(headers, texts, rows) == all(
+        held is NOTHING for held in memo.lookup(headers, texts)
+    )
+
+
+def test_a_sheet_after_another_in_one_batch_reads_as_rows():
+    # A sheet's last cells from the middle of a row, the next one's header row, its rows.
+    headers = ["Period", "Room", "Period", "", "", *["Room", "Period"] * 3]
+    assert rows_of(headers, [(0, len(headers))]) == [
+        (0, 1, 3, ["Room", "Period"]),
+        (3, 5, 11, ["Room", "Period"]),
+    ]
+    assert rows_of(["Room", "Period", "Room", "Room", "Period", "Period"], [(0, 6)]) is None
+
+
+def test_a_known_workbook_reads_as_one_scanned_cell_by_cell(tmp_path, config):
+    """Batches known whole to hold nothing (a workbook's second reading, sheets after one
+    another and a roster among them) end early: the result is a full scan's."""
+    from tests.export.test_cell_memo import TIMINGS, _Made
+    from tests.extract.makers import xlsx
+
+    rooms = [["Room", "Period", "Course"]] + [
+        [str(100 + n % 9), str(n % 7), "Math"] for n in range(300)
+    ]
+    ids = [["Student ID", "Grade"]] + [[str(4827163950 + n * 7919), "B+"] for n in range(40)]
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    (drive / "a.xlsx").write_bytes(xlsx({"P1": rooms, "P2": rooms[:50], "IDs": ids, "P3": rooms}))
+    (drive / "b.xlsx").write_bytes(xlsx({"P1": rooms, "P2": rooms[:50], "IDs": ids, "P3": rooms}))
+    scanner = scanner_for(config)
+    memo = CellMemo(scanner)
+    gate = _GATES[config_key(config)]
+    for file in sorted(walk_export(drive), key=lambda file: file.key):
+        task = Task(file, FileMeta(), "unknown")
+        remembered = dataclasses.asdict(_Scan(task, scanner, gate, Limits(), memo).run())
+        scanned = dataclasses.asdict(_Made(task, scanner, gate, Limits(), None).run())
+        for field in TIMINGS:
+            del remembered[field], scanned[field]
+        assert remembered == scanned
+        assert remembered["counts"]
