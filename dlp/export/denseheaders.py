@@ -3,9 +3,10 @@
 With the memo (``cellmemo``), what reaches the gate is the cells a worker has not seen: in a
 roster, its student IDs, birth dates and phone numbers, each a candidate. The gate's passes
 cost more per cell than anything else the worker does around the scan, to answer what its
-last thousand answers for that column already said. So a column (a header) whose cells the
-gate found candidates at least ``SHARE`` of the time, over ``SAMPLE`` cells or more, has its
-next ``RUN`` cells taken as candidates without it, then is judged again.
+recent answers for that column already said. So a column (a header) whose cells the gate
+found candidates at least ``SHARE`` of the time, over ``SAMPLE`` cells or more, has its next
+``RUN`` cells taken as candidates without it, then is judged again. Headers are kept across
+files, as the memo and the gate keep them.
 
 Taking a text as a candidate never changes what is found: the scan finds in a text exactly
 what it finds in it alone, and nothing in a text the gate would have left out (the same
@@ -22,7 +23,7 @@ from itertools import compress
 SAMPLE = 64
 SHARE = 0.95
 RUN = 4096
-_MAX_HEADERS = 4096  # headers being judged at once (then it starts over)
+_MAX_HEADERS = 4096  # headers judged, or taken, at once (then it starts over)
 
 
 class DenseHeaders:
@@ -65,4 +66,6 @@ class DenseHeaders:
             if seen >= SAMPLE:
                 del judged[header]
                 if candidates >= SHARE * seen:
+                    if len(self._taken) >= _MAX_HEADERS:
+                        self._taken.clear()
                     self._taken[header] = RUN

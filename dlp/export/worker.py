@@ -503,8 +503,8 @@ class _Scan:
             for index in never:
                 known[index] = UNKNOWN
             if not any(known):
-                # Every text known to hold nothing (most batches): nothing to gate, scan or
-                # record.
+                # Every text known to hold nothing (a batch not read as rows, or with texts
+                # the memo may not answer for): nothing to gate, scan or record.
                 self.detect += time.perf_counter() - started
                 return
             todo = list(compress(range(len(known)), map(is_, known, repeat(UNKNOWN))))

@@ -27,6 +27,8 @@ from dlp.identifiers import FILE_NAME
 from dlp.model import CellTable, Location, Segment
 from dlp.packing import Run
 from tests.conftest import TEST_SECRET
+from tests.export.test_cell_memo import TIMINGS, _Made
+from tests.extract.makers import xlsx
 
 # A piece of a batch: a plain segment (None) or a run of that many cells of a table.
 PIECES = st.lists(st.one_of(st.none(), st.integers(1, 6)), min_size=1, max_size=6)
@@ -265,9 +267,6 @@ def test_a_sheet_after_another_in_one_batch_reads_as_rows():
 def test_a_known_workbook_reads_as_one_scanned_cell_by_cell(tmp_path, config):
     """Batches known whole to hold nothing (a workbook's second reading, sheets after one
     another and a roster among them) end early: the result is a full scan's."""
-    from tests.export.test_cell_memo import TIMINGS, _Made
-    from tests.extract.makers import xlsx
-
     rooms = [["Room", "Period", "Course"]] + [
         [str(100 + n % 9), str(n % 7), "Math"] for n in range(300)
     ]
