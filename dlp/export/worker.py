@@ -35,13 +35,21 @@ from dlp.export.batching import (
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.candidates import CandidateLocations, Owners, PreviewCut, remembered_before
-from dlp.export.cellmemo import NOTHING, UNKNOWN, CellMemo, Held, row_headers, rows_of
+from dlp.export.cellmemo import (
+    NOTHING,
+    UNKNOWN,
+    CellMemo,
+    Held,
+    row_headers,
+    rows_of,
+    usable,
+)
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_totals, packed
+from dlp.extract.celltable import TextCells, cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import (
@@ -481,6 +489,9 @@ class _Scan:
             return
         started = time.perf_counter()
         self.chars += chars
+        if self._known_run(pieces):
+            self.detect += time.perf_counter() - started
+            return
         owners = Owners(pieces)
         memo = self.memo
         todo: Sequence[int]
@@ -562,6 +573,26 @@ class _Scan:
                 ),
             )
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
+
+    def _known_run(self, pieces: list[Run]) -> bool:
+        """Whether the batch is one run of a table's cells that the memo knows to hold
+        nothing, told in the table's own lists (the batch's texts not copied out)."""
+        memo = self.memo
+        if memo is None or len(pieces) != 1:
+            return False
+        segment, lo, hi = pieces[0]
+        cells = segment.cells
+        if lo < 0 or type(cells) is not TextCells or not usable(cells):
+            return False
+        headers, texts = cells.headers, cells.texts
+        if type(headers) is not list or type(texts) is not list or not headers:
+            return False
+        rows = rows_of(headers, [(lo, hi)])
+        return (
+            rows is not None
+            and not memo.labelled(row_headers(headers, rows))
+            and memo.knows_nothing(headers, texts, rows)
+        )
 
     def _record_in_order(
         self,
