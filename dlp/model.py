@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -167,21 +167,26 @@ class Location:
                 pieces.append(f"column {self.column}")
         return " / ".join(pieces) if pieces else "-"
 
-    def masked(self) -> str:
+    def masked(self, mask: Callable[[str], str] | None = None) -> str:
         """``str(self)`` fit to be written down: digit runs and e-mail addresses in names masked.
 
         File, sheet and part names can carry the very value that is protected
         ("536-22-1234.pdf"), and a table without a header row makes its first row the column
         names ("column 536-22-1234"). Every report, log, audit record and notice uses this.
+
+        ``mask``: ``mask_name`` as the caller keeps it (one that masks many locations of one
+        file remembers each name's, which its findings share).
         """
+        if mask is None:
+            mask = mask_name
         return str(
             Location(
-                path=tuple(mask_name(name) for name in self.path),
-                part=mask_name(self.part) if self.part is not None else None,
+                path=tuple(map(mask, self.path)),
+                part=mask(self.part) if self.part is not None else None,
                 page=self.page,
-                sheet=mask_name(self.sheet) if self.sheet is not None else None,
+                sheet=mask(self.sheet) if self.sheet is not None else None,
                 row=self.row,
-                column=mask_name(self.column) if self.column is not None else None,
+                column=mask(self.column) if self.column is not None else None,
                 cell=self.cell,
             )
         )
@@ -258,7 +263,8 @@ class CellTable:
 
     def index_of(self, offset: int) -> int:
         """The region containing (or, between regions, preceding) ``offset``."""
-        return max(0, bisect_right(self.starts, offset) - 1)
+        index = bisect_right(self.starts, offset) - 1
+        return index if index > 0 else 0  # (asked once per finding: no call of max)
 
     def header(self, index: int) -> str:
         return self.headers[index] if self.headers else ""

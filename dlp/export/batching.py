@@ -37,6 +37,7 @@ import numpy as np
 
 from dlp.detect.normalize import needs_folding
 from dlp.engine import Scanner
+from dlp.export.denseheaders import DenseHeaders
 
 SEPARATOR = "\n"
 # Segments longer than this are prose, scanned alone: gating them would only add a pass.
@@ -110,6 +111,8 @@ class CandidateGate:
             for pattern in recognizer.spec.patterns
         )
         self._known: dict[str, frozenset[int]] = {}
+        # Columns whose cells it passes nearly always, which a caller may leave it out for.
+        self.dense = DenseHeaders()
 
     def _phrases(self, text: str, local: dict[str, frozenset[int]]) -> frozenset[int]:
         """Context phrase ids in ``text``, remembered: cells and headers repeat across a

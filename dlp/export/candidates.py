@@ -7,11 +7,11 @@ are and which findings a file still shows.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, repeat
 
-from dlp.export.cellmemo import NEVER, Column, Held, usable
+from dlp.export.cellmemo import Held, usable
 from dlp.extract.celltable import CellLocations, LocationsByIndex
 from dlp.identifiers import FILE_NAME
 from dlp.model import SUBJECT_PART, CellTable, Finding, Location
@@ -74,27 +74,37 @@ def fresh_locations(cells: CellTable) -> bool:
 
 
 class Owners:
-    """Which piece of a batch each of its joined texts comes from, and where that text is."""
+    """Which piece of a batch each of its joined texts comes from, and where that text is:
+    found by bisection in the pieces' first texts (a batch is a few pieces of hundreds of
+    texts, and most batches never ask)."""
 
-    __slots__ = ("firsts", "piece_of", "pieces")
+    __slots__ = ("firsts", "pieces")
 
     def __init__(self, pieces: list[Run]) -> None:
         self.pieces = pieces
-        self.piece_of: list[int] = []
         self.firsts: list[int] = []
-        for number, (_, lo, hi) in enumerate(pieces):
-            self.firsts.append(len(self.piece_of))
-            self.piece_of.extend(repeat(number, 1 if lo < 0 else hi - lo))
+        at = 0
+        for _, lo, hi in pieces:
+            self.firsts.append(at)
+            at += 1 if lo < 0 else hi - lo
 
-    def hide_unusable(self, columns: list[Column]) -> None:
-        """No column for a text the memo may not answer for: a whole segment, or a cell of
-        a table located by OCR, a text position or a name (``cellmemo.usable``)."""
+    def spans(self, count: int) -> list[tuple[int, int]]:
+        """Each piece's texts as (first, stop), of the batch's ``count``."""
+        return list(zip(self.firsts, [*self.firsts[1:], count], strict=True))
+
+    def _piece_of(self, index: int) -> int:
+        return bisect_right(self.firsts, index) - 1
+
+    def unusable(self) -> set[int]:
+        """The texts the memo may not answer for: a whole segment, or a cell of a table
+        located by OCR, a text position or a name (``cellmemo.usable``)."""
+        never: set[int] = set()
         for number, (segment, lo, hi) in enumerate(self.pieces):
             cells = segment.cells
             if lo < 0 or cells is None or not usable(cells):
                 first = self.firsts[number]
-                size = 1 if lo < 0 else hi - lo
-                columns[first : first + size] = repeat(NEVER, size)
+                never.update(range(first, first + (1 if lo < 0 else hi - lo)))
+        return never
 
     def locations(self, indexes: list[int]) -> CandidateLocations:
         """The locations of the texts at ``indexes``, in order (a cell's made when asked
@@ -116,15 +126,17 @@ class Owners:
         runs: list[tuple[int, list[int]]] = []
         at = 0
         while at < len(indexes):
-            number = self.piece_of[indexes[at]]
-            end = self.firsts[number + 1] if number + 1 < len(self.firsts) else len(self.piece_of)
-            stop = bisect_left(indexes, end, at)
+            number = self._piece_of(indexes[at])
+            if number + 1 < len(self.firsts):
+                stop = bisect_left(indexes, self.firsts[number + 1], at)
+            else:
+                stop = len(indexes)
             runs.append((number, indexes[at:stop]))
             at = stop
         return runs
 
     def location_of(self, index: int) -> Location:
-        number = self.piece_of[index]
+        number = self._piece_of(index)
         segment, lo, _ = self.pieces[number]
         cells = segment.cells
         if lo < 0 or cells is None:
@@ -262,6 +274,18 @@ class PreviewCut(LocationsByIndex):
     def take(self, entity_type: str, location: Location) -> bool:
         number = self.owner[id(location)]
         return self.take_for(number, entity_type, location)
+
+    def take_settled(self, entity_type: str, location: Location) -> bool:
+        """``take`` once ``settled``: with no preview left, ``_makes`` holds only for the
+        candidate whose findings are being made (``open``), and the findings counted so far
+        (``counts``) can no longer change that."""
+        number = self.owner[id(location)]
+        if number == self.open or location.part in _NAME_PARTS:
+            self.open = number
+            self.accepted += 1
+            return True
+        self.lists[number].append(entity_type)
+        return False
 
     def take_for(self, number: int, entity_type: str, location: Location) -> bool:
         if self.counts is not None:

@@ -37,6 +37,8 @@ from dlp.model import SUBJECT_PART, CellTable, Finding, Location
 
 MAX_CELLS = 65_536
 MAX_CHARS = 64  # a longer cell is rarely repeated: scanned every time, never kept
+# The longest row ``rows_of`` looks for (a wider table is looked up cell by cell).
+MAX_ROW = 64
 NOTHING: Held = ()
 
 # A cell's findings; once a file's previews are all taken, only their entity types (a name
@@ -44,10 +46,15 @@ NOTHING: Held = ()
 Held = tuple[Finding | str, ...]
 # {text: what a cell of that text held}, for one header.
 Column = dict[str, Held]
-# What the cells of an unknown header look up in (nothing), and those that may not be
-# remembered (``usable``): neither is ever written to.
+# Texts of a batch as tables' rows (``rows_of``), each run of them as (first, lead, stop,
+# row): texts first..lead-1 under one header (a table's header row, under none, or a row's
+# last cells), then texts lead..stop-1 under ``row``'s headers over and over.
+Rows = list[tuple[int, int, int, list[str]]]
+# What the cells of an unknown header look up in (nothing): never written to.
 _UNKNOWN: Column = {}
-NEVER: Column = {}
+# What ``lookup`` answers for a text it does not know: never kept, and true where NOTHING is
+# false, so that one ``any`` tells a batch whose every text is known to hold nothing.
+UNKNOWN: Held = ("(not known)",)
 
 
 class CellMemo:
@@ -56,18 +63,37 @@ class CellMemo:
 
     def __init__(self, scanner: Scanner) -> None:
         self.columns: dict[str, Column] = {}
+        # {header: the texts of its column that held nothing}: the same cells as the columns'
+        # NOTHING entries, as sets, which tell whether a column's cells are all among them
+        # in one C loop (``knows_nothing``).
+        self.nothing: dict[str, set[str]] = {}
         self.size = 0
         self._found: list[tuple[str, str]] = []  # cells with findings, forgotten after a file
         self._labels = _column_labels(scanner)
         self._labelled: dict[str, bool] = {}
 
-    def columns_of(self, headers: Iterable[str]) -> list[Column]:
-        """Each header's column (``NEVER``'s, later, for a cell that may not be kept)."""
-        return list(map(self.columns.get, headers, repeat(_UNKNOWN)))
+    def lookup(self, headers: Iterable[str], texts: Iterable[str]) -> list[Held | None]:
+        """Each text's findings under its header, ``UNKNOWN`` where it is not known: in one
+        pass, with no list of the columns between (a batch is hundreds of cells, nearly all
+        known). None is the caller's, for what it has to scan."""
+        columns = map(self.columns.get, headers, repeat(_UNKNOWN))
+        return list(map(dict.get, columns, texts, repeat(UNKNOWN)))
 
-    def lookup(self, columns: Iterable[Column], texts: Iterable[str]) -> list[Held | None]:
-        """Each text's findings in its column, None where it is not known."""
-        return list(map(dict.get, columns, texts))
+    def knows_nothing(self, headers: list[str], texts: list[str], rows: Rows) -> bool:
+        """Whether every text is known to hold nothing under its header, for texts read as
+        ``rows`` (``rows_of``): column by column, each a slice checked against its set."""
+        nothing = self.nothing
+        for first, lead, stop, row in rows:
+            for index in range(first, lead):
+                held = nothing.get(headers[index])
+                if held is None or texts[index] not in held:
+                    return False
+            width = len(row)
+            for at, header in enumerate(row):
+                held = nothing.get(header)
+                if held is None or not held.issuperset(texts[lead + at : stop : width]):
+                    return False
+        return True
 
     def labelled(self, headers: Iterable[str]) -> bool:
         """Whether any of ``headers`` is a column label (see the module's docstring)."""
@@ -80,24 +106,38 @@ class CellMemo:
                 return True
         return False
 
-    def keep(self, header: str, text: str, findings: Sequence[Finding | str]) -> None:
-        """Remember what a cell held."""
-        if len(text) > MAX_CHARS:
-            return
-        if self.size >= MAX_CELLS:
-            self.columns.clear()
-            self._found.clear()
-            self.size = 0
-        column = self.columns.get(header)
-        if column is None:
-            column = self.columns[header] = {}
-        if text not in column:
-            self.size += 1
-        if findings:
-            column[text] = tuple(findings)
-            self._found.append((header, text))
-        else:
-            column[text] = NOTHING
+    def keep(
+        self,
+        headers: Sequence[str],
+        texts: Sequence[str],
+        held: Iterable[tuple[int, Sequence[Finding | str]]],
+    ) -> None:
+        """Remember what cells held: each (index, findings) is cell ``index`` of ``headers``
+        and ``texts`` (one loop here, rather than a call per cell)."""
+        columns, nothing = self.columns, self.nothing
+        for index, findings in held:
+            text = texts[index]
+            if len(text) > MAX_CHARS:
+                continue
+            if self.size >= MAX_CELLS:
+                columns.clear()
+                nothing.clear()
+                self._found.clear()
+                self.size = 0
+            header = headers[index]
+            column = columns.get(header)
+            if column is None:
+                column = columns[header] = {}
+                nothing[header] = set()
+            if text not in column:
+                self.size += 1
+            if findings:
+                column[text] = tuple(findings)
+                nothing[header].discard(text)
+                self._found.append((header, text))
+            else:
+                column[text] = NOTHING
+                nothing[header].add(text)
 
     def forget_findings(self) -> None:
         """Drop every remembered cell that held a finding (at the end of each file)."""
@@ -107,6 +147,66 @@ class CellMemo:
             if column is not None and column.pop(text, None) is not None:
                 self.size -= 1
         self._found.clear()
+
+
+def rows_of(headers: list[str], spans: Iterable[tuple[int, int]]) -> Rows | None:
+    """Each span (first, stop) of ``headers`` as tables' rows (see ``Rows``); None where
+    one is not (an uneven table, one wider than ``MAX_ROW``)."""
+    rows: Rows = []
+    for first, stop in spans:
+        at = first
+        while at < stop:
+            run = _run(headers, at, stop)
+            if run is None:
+                return None
+            rows.append(run)
+            at = run[2]
+    return rows
+
+
+def _run(headers: list[str], start: int, stop: int) -> tuple[int, int, int, list[str]] | None:
+    """The rows from ``start``: to ``stop``, or to the next table's header row (the next
+    text under no header, after this one's own)."""
+    row = _row(headers, start, stop)
+    if row is not None:
+        return start, start, stop, row
+    head = headers[start]
+    lead = start + 1
+    while lead < stop and lead - start < MAX_ROW and headers[lead] == head:
+        lead += 1
+    try:
+        end = headers.index("", lead, stop)
+    except ValueError:
+        end = stop
+    row = _row(headers, lead, end)
+    return None if row is None else (start, lead, end, row)
+
+
+def row_headers(headers: list[str], rows: Rows) -> list[str]:
+    """Every header of texts read as ``rows``: each lead's one and each row's."""
+    found: list[str] = []
+    for first, lead, _, row in rows:
+        if lead > first:
+            found.append(headers[first])
+        found += row
+    return found
+
+
+def _row(headers: list[str], start: int, stop: int) -> list[str] | None:
+    """The row that ``headers[start:stop]`` repeats ([] for none); None: no such row."""
+    count = stop - start
+    if count <= 0:
+        return []
+    try:
+        width = headers.index(headers[start], start + 1, stop) - start
+    except ValueError:
+        width = count
+    if width > MAX_ROW:
+        return None
+    row = headers[start : start + width]
+    if headers[start:stop] != row * (count // width) + row[: count % width]:
+        return None
+    return row
 
 
 def usable(cells: CellTable) -> bool:

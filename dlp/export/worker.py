@@ -35,13 +35,21 @@ from dlp.export.batching import (
 )
 from dlp.export.batching import SEPARATOR as BATCH_SEPARATOR
 from dlp.export.candidates import CandidateLocations, Owners, PreviewCut, remembered_before
-from dlp.export.cellmemo import NEVER, NOTHING, CellMemo, Column, Held
+from dlp.export.cellmemo import (
+    NOTHING,
+    UNKNOWN,
+    CellMemo,
+    Held,
+    row_headers,
+    rows_of,
+    usable,
+)
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
 from dlp.export.naming import path_digest, shown_path
 from dlp.extract import Limits, extract_stream
-from dlp.extract.celltable import cell, cell_totals, packed
+from dlp.extract.celltable import TextCells, cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import (
@@ -50,6 +58,7 @@ from dlp.model import (
     Segment,
     Unscannable,
     UnscannableReason,
+    mask_name,
 )
 from dlp.packing import Run, cut_runs, join_runs
 
@@ -59,6 +68,7 @@ _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
 _MEMOS: dict[str, CellMemo | None] = {}
+_LAST_KEY: dict[str, tuple[DetectionConfig, str]] = {}  # (``config_key``)
 # Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
 # path; at most _MAX_FOLDER_NAMES folders.
 _FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
@@ -79,17 +89,17 @@ _MAX_OPEN_ARCHIVES = 4
 
 
 def _distinct(
-    todo: list[int], columns: list[Column], headers: list[str], texts: list[str]
+    todo: list[int], never: set[int], headers: list[str], texts: list[str]
 ) -> tuple[list[int], list[tuple[int, int]]]:
     """The texts to gate and scan: the first of those with the same header and text that the
-    memo may answer for, and the repeats, each as (its index, the first's). A repeat holds
-    what the first one does, exactly as if the memo had been told in between (a first batch
-    of a roster repeats its grades and teachers row after row)."""
+    memo may answer for (all but ``never``), and the repeats, each as (its index, the
+    first's). A repeat holds what the first one does, exactly as if the memo had been told in
+    between (a first batch of a roster repeats its grades and teachers row after row)."""
     firsts: dict[tuple[str, str], int] = {}
     distinct: list[int] = []
     repeats: list[tuple[int, int]] = []
     for index in todo:
-        if columns[index] is NEVER:
+        if index in never:
             distinct.append(index)
             continue
         first = firsts.setdefault((headers[index], texts[index]), index)
@@ -98,6 +108,15 @@ def _distinct(
         else:
             repeats.append((index, first))
     return distinct, repeats
+
+
+class _MaskedNames(dict[str, str]):
+    """Each name's ``mask_name``, made once: a file's previews share its path, sheets and
+    columns. Kept for one file's scan only, since a name can hold a protected value."""
+
+    def __missing__(self, name: str) -> str:
+        masked = self[name] = mask_name(name)
+        return masked
 
 
 class _Batch:
@@ -128,7 +147,15 @@ class _Batch:
 
 
 def config_key(config: DetectionConfig) -> str:
-    return hashlib.sha256(pickle.dumps(config)).hexdigest()
+    """The configuration's digest, remembered for the last object asked about: a worker is
+    given the same one for every task (pickling it for each cost more than a small file's
+    scan's own bookkeeping)."""
+    last = _LAST_KEY.get("config")
+    if last is not None and last[0] is config:
+        return last[1]
+    key = hashlib.sha256(pickle.dumps(config)).hexdigest()
+    _LAST_KEY["config"] = (config, key)
+    return key
 
 
 def content_key(secret: bytes) -> bytes:
@@ -137,8 +164,9 @@ def content_key(secret: bytes) -> bytes:
     return hmac.new(secret, b"k12-dlp/export/content", hashlib.sha256).digest()
 
 
-def scanner_for(config: DetectionConfig) -> Scanner:
-    key = config_key(config)
+def scanner_for(config: DetectionConfig, key: str | None = None) -> Scanner:
+    if key is None:
+        key = config_key(config)
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = build_scanner(config)
@@ -193,8 +221,8 @@ class Task:
 
 def scan_task(task: Task, config: DetectionConfig, limits: Limits) -> r.FileResult:
     """Never raises for a bad file: every failure becomes an unscannable entry."""
-    scanner = scanner_for(config)
     key = config_key(config)
+    scanner = scanner_for(config, key)
     return _Scan(task, scanner, _GATES[key], limits, _MEMOS[key]).run()
 
 
@@ -227,6 +255,7 @@ class _Scan:
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
         self.names: Names = {}  # names that held findings, masked by them
+        self.mask = _MaskedNames().__getitem__  # for the previews' locations
         self.ocr = OcrBudget()  # what OCR took in this file
         self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
@@ -460,23 +489,39 @@ class _Scan:
             return
         started = time.perf_counter()
         self.chars += chars
+        if self._known_run(pieces):
+            self.detect += time.perf_counter() - started
+            return
         owners = Owners(pieces)
         memo = self.memo
         todo: Sequence[int]
         known: list[Held | None] | None = None
-        columns: list[Column] = []
+        never: set[int] = set()
         repeats: list[tuple[int, int]] = []
         every, headers = cut_runs(pieces)
-        if memo is None or memo.labelled(headers):
+        rows = rows_of(headers, owners.spans(len(headers))) if memo is not None else None
+        if memo is None or memo.labelled(headers if rows is None else row_headers(headers, rows)):
             todo = range(len(every))
             text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
         else:
-            columns = memo.columns_of(headers)
-            owners.hide_unusable(columns)
-            known = memo.lookup(columns, every)
-            todo = list(compress(range(len(known)), map(is_, known, repeat(None))))
-            todo, repeats = _distinct(todo, columns, headers, every)
+            never = owners.unusable()
+            if rows is not None and not never and memo.knows_nothing(headers, every, rows):
+                # A table's rows known to hold nothing (most batches), told column by column.
+                self.detect += time.perf_counter() - started
+                return
+            known = memo.lookup(headers, every)
+            for index in never:
+                known[index] = UNKNOWN
+            if not any(known):
+                # Every text known to hold nothing (a batch not read as rows, or with texts
+                # the memo may not answer for): nothing to gate, scan or record.
+                self.detect += time.perf_counter() - started
+                return
+            todo = list(compress(range(len(known)), map(is_, known, repeat(UNKNOWN))))
+            for index in todo:
+                known[index] = None
+            todo, repeats = _distinct(todo, never, headers, every)
             if len(todo) == len(known):
                 marks = self._marks_of(every, headers)
             else:
@@ -509,13 +554,45 @@ class _Scan:
             for index, first in repeats:
                 number = number_of.get(first)
                 known[index] = tuple(found[number]) if number is not None else NOTHING
-            for index in compress(todo, map(not_, marks)):
-                if columns[index] is not NEVER:
-                    memo.keep(headers[index], every[index], NOTHING)
-            for number, index in enumerate(candidates):
-                if columns[index] is not NEVER:
-                    memo.keep(headers[index], every[index], found[number])
+            memo.keep(
+                headers,
+                every,
+                (
+                    (index, NOTHING)
+                    for index in compress(todo, map(not_, marks))
+                    if index not in never
+                ),
+            )
+            memo.keep(
+                headers,
+                every,
+                (
+                    (index, found[number])
+                    for number, index in enumerate(candidates)
+                    if index not in never
+                ),
+            )
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
+
+    def _known_run(self, pieces: list[Run]) -> bool:
+        """Whether the batch is one run of a table's cells that the memo knows to hold
+        nothing, told in the table's own lists (the batch's texts not copied out)."""
+        memo = self.memo
+        if memo is None or len(pieces) != 1:
+            return False
+        segment, lo, hi = pieces[0]
+        cells = segment.cells
+        if lo < 0 or type(cells) is not TextCells or not usable(cells):
+            return False
+        headers, texts = cells.headers, cells.texts
+        if type(headers) is not list or type(texts) is not list or not headers:
+            return False
+        rows = rows_of(headers, [(lo, hi)])
+        return (
+            rows is not None
+            and not memo.labelled(row_headers(headers, rows))
+            and memo.knows_nothing(headers, texts, rows)
+        )
 
     def _record_in_order(
         self,
@@ -567,13 +644,28 @@ class _Scan:
         return self._dense(self.gate.candidates_in(text, starts, ends, headers))
 
     def _marks_of(self, texts: list[str], headers: list[str]) -> list[bool]:
-        """The same for texts apart."""
+        """The same for texts apart; a text under a header whose cells the gate nearly
+        always passes is a candidate without it (``denseheaders``)."""
         if not texts:
             return []
         if self.ungated:
             self.ungated -= 1
             return list(map(bool, texts))
-        return self._dense(self.gate.candidates(texts, headers))
+        gate = self.gate
+        taken = gate.dense.taken(headers)
+        if taken is None:
+            marks = gate.candidates(texts, headers)
+            gate.dense.judged(headers, marks)
+            return self._dense(marks)
+        marks = list(map(bool, texts))
+        rest = list(compress(range(len(texts)), map(not_, taken)))
+        if rest:
+            judged = [headers[index] for index in rest]
+            gated = gate.candidates([texts[index] for index in rest], judged)
+            gate.dense.judged(judged, gated)
+            for index, mark in zip(rest, gated, strict=True):
+                marks[index] = mark
+        return self._dense(marks)
 
     def _dense(self, marks: list[bool]) -> list[bool]:
         if len(marks) >= _DENSE_SAMPLE and sum(marks) >= _DENSE_SHARE * len(marks):
@@ -619,8 +711,10 @@ class _Scan:
                 take = partial(cut.take_for, number)
                 lists[number] += self.scanner.scan(Segment(text, location, contexts[number]), take)
         else:
-            locations: Sequence[Location] = cut.settled() or cut
-            for finding in self.scanner.scan(packed(texts, contexts, locations), cut.take):
+            settled = cut.settled()
+            locations: Sequence[Location] = settled or cut
+            asked = cut.take if settled is None else cut.take_settled
+            for finding in self.scanner.scan(packed(texts, contexts, locations), asked):
                 lists[cut.owner[id(finding.location)]].append(finding)
         self.detect += time.perf_counter() - started
         return lists
@@ -666,7 +760,7 @@ class _Scan:
                     where = owners.location_of(index)
                 self.findings.append(
                     {
-                        "location": renamed(where, self.names).masked(),
+                        "location": renamed(where, self.names).masked(self.mask),
                         "entity_type": finding.entity_type,
                         "category": finding.category.value,
                         "clauses": list(clauses),
