@@ -26,31 +26,30 @@ _TAGS = (_TEXT, _DELETED, _PARAGRAPH, _TAB, _BREAK, _CR, _CELL)
 _WHOLE_PART = 4 * 1024 * 1024
 
 # Body first, then the parts around it; location part names what a staff member would look for.
-_PARTS: tuple[tuple[str, str | None], ...] = (
-    (r"word/document\d*\.xml", None),
-    (r"word/header\d*\.xml", "header"),
-    (r"word/footer\d*\.xml", "footer"),
-    (r"word/footnotes\.xml", "footnotes"),
-    (r"word/endnotes\.xml", "endnotes"),
-    (r"word/comments\.xml", "comments"),
+# (Compiled once: looked up by ``re.fullmatch`` for every name of every file, the patterns
+# cost more than the part's reading in a small document.)
+_PARTS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"word/document\d*\.xml"), None),
+    (re.compile(r"word/header\d*\.xml"), "header"),
+    (re.compile(r"word/footer\d*\.xml"), "footer"),
+    (re.compile(r"word/footnotes\.xml"), "footnotes"),
+    (re.compile(r"word/endnotes\.xml"), "endnotes"),
+    (re.compile(r"word/comments\.xml"), "comments"),
 )
+_CHUNK = re.compile(r"word/[^/]+\.(html?|mht|mhtml|rtf|txt)", re.IGNORECASE)
 
 
 def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
     names = sorted(archive.NameToInfo)
     for pattern, part in _PARTS:
         for name in names:
-            if re.fullmatch(pattern, name):
+            if pattern.fullmatch(name):
                 where = location.with_detail(part=part) if part else location
                 yield from part_segments(archive, name, where, ctx)
     yield from ooxml.loose_text(archive, location, ctx)
     yield from ooxml.embedded(archive, location, ctx)
     # "Alternative format chunks": whole HTML/MHT/RTF/text documents merged into the body.
-    chunks = [
-        info
-        for info in archive.infolist()
-        if re.fullmatch(r"word/[^/]+\.(html?|mht|mhtml|rtf|txt)", info.filename, re.IGNORECASE)
-    ]
+    chunks = [info for info in archive.infolist() if _CHUNK.fullmatch(info.filename)]
     yield from extract_members(archive, chunks, location, ctx)
 
 
