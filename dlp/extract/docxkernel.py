@@ -406,8 +406,14 @@ _ROOT_ATTRIBUTE = re.compile(
 # What XML forbids in an attribute's value: control characters, U+FFFE and U+FFFF.
 _FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 # A namespace's name that lxml takes for a URI without a doubt (it refuses, at the end of
-# the part, one it cannot parse: "a b", "%zz").
-_PLAIN_URI = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/#-]*")
+# the part, one it cannot parse: "a b", "%zz", "a:b#c#d", "http://x:y/"): a scheme, then a
+# host and a path, or a path alone, of letters, digits and "._~:-" between slashes.
+_PLAIN_URI = re.compile(
+    rb"[A-Za-z][A-Za-z0-9+.-]*:"
+    rb"(?://[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~:-]*)*|(?!/)[A-Za-z0-9._~:-]+(?:/[A-Za-z0-9._~:-]*)*)"
+)
+# XML's own namespaces, which no prefix of a document may take.
+_RESERVED = frozenset({b"http://www.w3.org/XML/1998/namespace", b"http://www.w3.org/2000/xmlns/"})
 _DECLARING = b"xmlns:"
 _OWN_ENDS = frozenset({b"t", b"delText", b"p", b"tab", b"tc", b"br", b"cr"})
 
@@ -445,7 +451,7 @@ def _namespaces(element: bytes, attributes_text: bytes) -> tuple[bytes, bytes] |
     namespaces = [
         uri for name, uri in attributes if name == b"xmlns" or name.startswith(_DECLARING)
     ]
-    if not all(_PLAIN_URI.fullmatch(uri) for uri in namespaces):
+    if not all(_PLAIN_URI.fullmatch(uri) and uri not in _RESERVED for uri in namespaces):
         return None
     if any(prefix.startswith(b"xml") for prefix in declared):
         return None

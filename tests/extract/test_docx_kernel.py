@@ -85,6 +85,9 @@ ROOT = st.sampled_from(
         f'<w:document xmlns:w="{W}" xmlns:r="">',
         f'<w:document xmlns:w="{W}" xmlns:r="a b" xml:id="1 2">',
         f'<w:document xmlns:w="{W}" xmlns:r="http://x/%zz">',
+        f'<w:document xmlns:w="{W}" xmlns:r="http://www.w3.org/XML/1998/namespace">',
+        f'<w:document xmlns:w="{W}" xmlns="http://www.w3.org/2000/xmlns/">',
+        f'<w:document xmlns:w="{W}" xmlns:r="a:b#c#d" xmlns:a="http://x:y/">',
         f'<w:document xmlns:w="{W}" w:x="1" w:x="2">',
         '<w:document xmlns:w="urn:not-word">',
     ]
@@ -198,3 +201,30 @@ def test_part_segments_read_whole_and_streamed_alike():
         streamed = list(docx._parsed_segments(archive.open("word/document.xml"), location, ctx))
     assert len(whole) > 5
     assert whole == streamed
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "a", "urn", "http", "x+y.z-1", "1a"]),
+    st.sampled_from([":", "", "::"]),
+    st.text(alphabet="ab09:/.#%~-_?@ []!", max_size=16),
+    st.sampled_from(["xmlns:r", "xmlns"]),
+)
+def test_a_namespace_the_kernel_takes_is_one_lxml_takes(scheme, colon, rest, declaration):
+    uri = scheme + colon + rest
+    tag = f'<w:document xmlns:w="{W}" {declaration}="{uri}">'.encode()
+    document = tag + b"<w:p><w:t>x</w:t></w:p></w:document>"
+    if docxkernel.root(document) is not None:
+        assert _lxml(document, 1) == (["x\n"], None)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        b"http://schemas.microsoft.com/office/word/2010/wordml",
+        b"urn:schemas-microsoft-com:office:office",
+        b"http://schemas.openxmlformats.org/markup-compatibility/2006",
+    ],
+)
+def test_the_namespaces_word_declares_are_plain(uri):
+    assert docxkernel._PLAIN_URI.fullmatch(uri)
