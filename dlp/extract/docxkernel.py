@@ -8,12 +8,12 @@ for each tab and table cell; and where a segment ends (a paragraph's end once th
 the last one reach ``limit`` characters).
 
 It reads the part only when it can tell that lxml reads it without an error and to the same
-events: a well-formed document of start and end tags, attributes and text, every namespace
-declared once on the root (`root`), names in ASCII, nothing but the five named entities, no
-comment, processing instruction, CDATA section or
-DOCTYPE, a ``w:t`` with no element inside. Anything else it gives up on (`NOT_UNDERSTOOD`)
-and lxml reads the part as before: a give-up costs time, never a word (``tests/extract/
-test_docx_kernel.py`` holds the two to each other).
+events: a well-formed document of start and end tags, attributes and text; every namespace
+declared once, on the root, with a plain URI (`root`); names in ASCII; no entity but the five
+named ones; no comment, processing instruction, CDATA section or DOCTYPE; no element inside a
+``w:t``. A kept text's line ends are read as XML reads them (CR LF and CR as LF). Anything
+else it gives up on (`NOT_UNDERSTOOD`) and lxml reads the part as before: a give-up costs
+time, never a word (``tests/extract/test_docx_kernel.py`` holds the two to each other).
 """
 
 from __future__ import annotations
