@@ -504,6 +504,9 @@ def read_part(data: bytes, limit: int) -> tuple[list[str], str] | None:
     return segments, rest
 
 
+# Announced under the spreadsheet readers' name: the workers warm the Office readers' kernels
+# together (``sheetkernel.warm``), and a first start says it compiles once for all of them.
+# Without reference counting, as they are (it allocates nothing).
 compiled: Callable[[], Kernel | None] = LazyKernel(
-    read, _HELPERS, name="document", options={"_nrt": False}
+    read, _HELPERS, name="spreadsheet", options={"_nrt": False}
 )
