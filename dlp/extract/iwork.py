@@ -39,6 +39,7 @@ from dlp.model import Location, Unscannable, UnscannableReason
 # Protobuf nests rarely deeper than this in IWA; deeper "messages" are misread strings.
 _MAX_NESTING = 24
 _PACKAGE_FOLDERS = ("Metadata/", "QuickLook/")
+_HISTORY = "uildVersionHistory.plist"
 _IWORK09_INDEXES = frozenset({"index.xml", "index.xml.gz", "index.apxl", "index.apxl.gz"})
 _ZIP_METHODS = frozenset(
     {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
@@ -56,6 +57,10 @@ def is_locked_iwork09(infos: list[zipfile.ZipInfo]) -> bool:
     """A password-protected iWork '09 file (XML inside, before IWA): its encryption garbles
     the main entry's compression method, as Tika also relies on. An unlocked one is a plain
     zip of XML and is read as one."""
+    # The history's name is in the member's path as written wherever it is its name: most
+    # zips are told apart by this look alone, without a path parsed for each member.
+    if not any(_HISTORY in info.filename for info in infos):
+        return False
     names = {PurePosixPath(info.filename).name for info in infos}
     if not names & {"buildVersionHistory.plist", "BuildVersionHistory.plist"}:
         return False

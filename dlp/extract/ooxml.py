@@ -66,8 +66,9 @@ _LOOSE_PARTS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def loose_text(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
+    names = sorted(archive.NameToInfo)
     for pattern, label in _LOOSE_PARTS:
-        for name in sorted(archive.NameToInfo):
+        for name in names:
             if pattern.fullmatch(name):
                 ctx.check_time()
                 lines: list[str] = []

@@ -80,9 +80,12 @@ _HELPERS = (
 
 
 def warm() -> None:
-    from dlp.extract import sharedstrings
+    """Load (or compile) the compiled readers of Office parts: this one, the shared strings'
+    and Word's (the workers warm them all through this one call)."""
+    from dlp.extract import docxkernel, sharedstrings
 
     sharedstrings.warm()
+    docxkernel.warm()
     kernel = compiled()
     if kernel is not None:
         block = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'

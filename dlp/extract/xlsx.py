@@ -44,6 +44,7 @@ __all__ = ["_CELL", "_CELL_REF", "_ROW", "_cell_text", "column_letters", "extrac
 _BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
 _DATE_CODE = re.compile(r"(?<![\\\"])[dmyhs]", re.IGNORECASE)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+_COMMENTS = re.compile(r"xl/comments\d*\.xml")
 
 
 def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:
@@ -298,7 +299,7 @@ def _number_texts(highest: int) -> np.ndarray:
 
 def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
     for name in sorted(archive.NameToInfo):
-        if re.fullmatch(r"xl/comments\d*\.xml", name):
+        if _COMMENTS.fullmatch(name):
             with ooxml.open_part(archive, name, ctx) as stream:
                 for _, element in iterparse(stream, tags=[S + "comment"]):
                     text = ooxml.text_of(element).strip()
