@@ -331,15 +331,12 @@ class ContextRule:
         ``tests/detect/test_match_fast.py`` holds it to them."""
         made = context.scorers.get(id(self))
         if made is None or made[0] is not self:  # (an id can be reused once freed)
-            made = context.scorers[id(self)] = (self, self._make_scorer(context))
+            indexer = context.indexer
+            factory = self._factories.get(id(indexer))
+            if factory is None or factory[0] is not indexer:
+                factory = self._factories[id(indexer)] = (indexer, self._scorer_factory(indexer))
+            made = context.scorers[id(self)] = (self, factory[1](context))
         return made[1]
-
-    def _make_scorer(self, context: TextContext) -> Scorer:
-        indexer = context.indexer
-        entry = self._factories.get(id(indexer))
-        if entry is None or entry[0] is not indexer:  # (an id can be reused once freed)
-            entry = self._factories[id(indexer)] = (indexer, self._scorer_factory(indexer))
-        return entry[1](context)
 
     def _scorer_factory(self, indexer: TextIndexer) -> Callable[[TextContext], Scorer]:
         """What makes ``scorer``'s function for each text: what it reads of the rule is read
