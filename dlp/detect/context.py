@@ -73,7 +73,9 @@ def _ends_line(text: str, left: int, right: int) -> bool:
     return "\n" in text[left:right] or crosses_boundary(text, left, right)
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+# Not frozen: one is made per text, and a frozen one's fields are set by a call each (2.3 us
+# a text against 0.6, 1.2% of the fast path).
+@dataclass(slots=True, weakref_slot=True)
 class TextContext:
     """Everything known about context in one text: the phrase index and the segment context.
 
@@ -160,6 +162,10 @@ class ContextRule:
     # The phrase ids of ``words`` in each indexer asked (by its id): a rule is asked for them
     # at every match, and hashing the word tuple each time showed.
     _ids: dict[int, tuple[TextIndexer, frozenset[int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # ``_scorer_factory`` for each indexer asked (by its id), as ``_ids``.
+    _factories: dict[int, tuple[TextIndexer, Callable[[TextContext], Scorer]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # Negative words are not in the shared index: "room" and "lot" are common words, and
@@ -325,200 +331,219 @@ class ContextRule:
         ``tests/detect/test_match_fast.py`` holds it to them."""
         made = context.scorers.get(id(self))
         if made is None or made[0] is not self:  # (an id can be reused once freed)
-            made = context.scorers[id(self)] = (self, self._make_scorer(context))
+            indexer = context.indexer
+            factory = self._factories.get(id(indexer))
+            if factory is None or factory[0] is not indexer:
+                factory = self._factories[id(indexer)] = (indexer, self._scorer_factory(indexer))
+            made = context.scorers[id(self)] = (self, factory[1](context))
         return made[1]
 
-    def _make_scorer(self, context: TextContext) -> Scorer:
-        text, indexer, index = context.text, context.indexer, context.index
-        length = len(text)
+    def _scorer_factory(self, indexer: TextIndexer) -> Callable[[TextContext], Scorer]:
+        """What makes ``scorer``'s function for each text: what it reads of the rule is read
+        here, once, and shared by the functions of every text (each text's scorers were made
+        with some 35 values bound, a twentieth of the fast path's time with their freeing)."""
         # (a rule whose words are not indexed has none among the text's phrases)
         wanted = self._phrase_ids(indexer) if self.indexed else frozenset()
-        starts, ends, phrases_at = index.starts, index.ends, index.phrases
-        count = len(starts)
         before, after = self.before, self.after
-        extra_all, cell_starts, cell_extras = (
-            context.extra,
-            context.cell_starts,
-            context.cell_extras,
-        )
         phrases = indexer.phrases
         negative, gap_safe, negative_nearer = self._negative, self._gap_safe, self._negative_nearer
         longest, before_limit = self._negative_longest, self.before
         negative_end = self._negative_end.search if self._negative_end is not None else None
-        by_column = bool(self._column_cells and context.cell_headers)
-        columns, score_in_column = context.columns, self._score_in_column
+        has_column_cells = bool(self._column_cells)
+        score_in_column = self._score_in_column
         indexed, positive_around = self.indexed, self._positive_around
         column_label = self.column_label
-        # Whether a negative word can end nearer than a positive one before a match, by the
-        # gap between them (from the word's last character on): a text's labelled values
-        # have a few gaps ("SSN is ", "DOB: "), each settled once. Kept with the text only.
-        gaps: dict[str, bool] = {}
         boost, highest, lowest = CONTEXT_BOOST, 1.0, MIN_SCORE_WITH_CONTEXT
-        # The context keeps its scorers: one that held it back would make a cycle, which only
-        # the collector frees (a text, its index and memos kept past its scan).
-        own = weakref.ref(context)
 
-        def here() -> TextContext:
-            return cast(TextContext, own())  # (a scorer is called by the context's holder)
-
-        # The words a match alone between blank lines gets (see below), by the header phrases
-        # of its cell (None: no cell's): a column's cells share one set of them.
-        alone_words: dict[frozenset[int] | None, tuple[str, ...]] = {}
-
-        def score(start: int, end: int, base: float, floor: float) -> tuple[float, tuple[str, ...]]:
-            # A blank line before the match and a line break after it (a packed cell's value:
-            # cells are blank lines apart) leave it no word of its text: one before it ends
-            # across the blank line, one after it on a later line, and neither a phrase nor a
-            # negative word ends or starts with a line break. So it has its cell's header words
-            # only (the same for a column's cells), and it is no pasted table's cell
-            # (``column_and_header_row``: a line break either side).
-            alone = (
-                indexed
-                and (end == length or text[end] == "\n")
-                and (
-                    start == 0
-                    or (text[start - 1] == "\n" and (start == 1 or text[start - 2] == "\n"))
-                )
+        def make(context: TextContext) -> Scorer:
+            text, index = context.text, context.index
+            length = len(text)
+            starts, ends, phrases_at = index.starts, index.ends, index.phrases
+            count = len(starts)
+            extra_all, cell_starts, cell_extras = (
+                context.extra,
+                context.cell_starts,
+                context.cell_extras,
             )
-            # The characters either side can make the value a table's cell (``column_header``
-            # settles the rest): a neighbour that is no edge or padding, or one past a single
-            # space, settles that it is not (most values: in prose).
-            if text and not alone:
-                left = text[start - 1] if start else "\n"
-                if left == " " and start > 1:
-                    left = text[start - 2]
-                if left in CELL_EDGES:
-                    right = text[end] if end < length else "\n"
-                    if right == " " and end + 1 < length:
-                        right = text[end + 1]
-                    if right in CELL_EDGES:
-                        column = column_and_header_row(text, start, end, columns)
-                        if column is not None:
-                            return score_in_column(here(), column[0], start, base, column[1])
-            closest: int | None
-            words: tuple[str, ...]
-            if alone:
-                own = None
-                if cell_extras:
-                    cell = bisect_right(cell_starts, start) - 1
-                    if cell >= 0:
-                        own = cell_extras[cell]
-                found = alone_words.get(own)
-                if found is None:
-                    extra = extra_all if own is None else extra_all | own
-                    found = alone_words[own] = tuple([phrases[i] for i in sorted(extra & wanted)])
-                words, closest = found, None
-            elif not indexed:
-                words, closest = positive_around(here(), start, end)
-            else:
-                # ``_nearest``, inline: each phrase of the rule wholly within ``before``
-                # characters before the match or ``after`` after it, not across a boundary,
-                # and its distance.
-                near: dict[int, int] = {}
-                position = bisect_left(starts, start - before)
-                limit = end + after
-                # (more than any distance found: ``closest``, kept as they are found)
-                nearest = limit + AFTER
-                # A phrase's end before the match and whether a boundary follows it: phrases
-                # of one place end together ("ssn" and "s s n" in "SSN"), one search for both.
-                searched, crossed = -1, False
-                while position < count and starts[position] < limit:
-                    phrase = phrases_at[position]
-                    phrase_start, phrase_end = starts[position], ends[position]
-                    position += 1
-                    if phrase not in wanted:
-                        continue
-                    if phrase_end <= start:
-                        if phrase_end != searched:
-                            # (``re`` reads an end past the text as the text's end)
-                            searched, crossed = (
-                                phrase_end,
-                                phrase_end < start
-                                and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
-                            )
-                        if crossed:
-                            continue
-                        distance = start - phrase_end
-                    elif phrase_start >= end and phrase_end <= limit:
-                        if _ends_line(text, end, phrase_start):
-                            continue
-                        distance = phrase_start - end + AFTER
-                    else:
-                        continue
-                    if distance < near.get(phrase, distance + 1):
-                        near[phrase] = distance
-                        if distance < nearest:
-                            nearest = distance
-                # (``TextContext.extra_at``)
-                extra = extra_all
-                if cell_extras:
-                    cell = bisect_right(cell_starts, start) - 1
-                    if cell >= 0:
-                        extra = extra_all | cell_extras[cell]
-                if not near:
-                    if not extra:
-                        words, closest = (), None  # most matches: nothing to name
-                    else:
-                        closest = None
-                        words = tuple([phrases[i] for i in sorted(extra & wanted)])
-                else:
-                    closest = nearest
-                    if extra:
-                        ids = list(near)
-                        ids += [i for i in sorted(extra & wanted) if i not in near]
-                        words = tuple([phrases[i] for i in ids])
-                    else:
-                        words = tuple(map(phrases.__getitem__, near))
-            if not words and base < floor and not by_column:
-                # Under the caller's floor with or without a negative word (which only lowers
-                # it): not looked for, the score as it stands (most of an ID pattern's matches
-                # with no label, a tenth of the dense corpus's scores).
-                return base, words
-            if negative is not None and not alone:
-                if closest is None or closest > AFTER:
-                    nearer = negative_nearer(text, start, end, closest)
-                else:
-                    # A positive word before the match: a negative word can be nearer only by
-                    # ending in the gap between them. None can when the gap holds only what
-                    # no negative word ends with, or not the last two characters of one;
-                    # else where one ends there, ``_negative_nearer`` decides.
-                    gap = text[start - closest - 1 : start]
-                    possible = gaps.get(gap)
-                    if possible is None:
-                        possible = gaps[gap] = (
-                            gap[1:].strip(gap_safe) != ""
-                            and negative_end is not None
-                            and negative_end(gap) is not None
-                        )
-                    nearer = (
-                        possible
-                        and bool(
-                            negative.spans(
-                                text, max(0, start - before_limit, start - closest - longest), start
-                            )
-                        )
-                        and negative_nearer(text, start, end, closest)
-                    )
-                if nearer:
-                    return base * NEGATIVE_FACTOR, ()
-            if not words:
-                if by_column:
-                    # A packed spreadsheet cell under a header that counts only in its kind of
-                    # table ("ID" in a gradebook).
-                    at = here()
-                    label = column_label(at.cell_header_at(start), at.header_row(start))
-                    if label is not None:
-                        return boosted(base, (label,)), (label,)
-                return base, words
-            # ``boosted``, inline: ``max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_...)``.
-            raised = base + boost
-            if highest < raised:
-                raised = highest
-            if lowest > raised:
-                raised = lowest
-            return raised, words
+            by_column = has_column_cells and bool(context.cell_headers)
+            columns = context.columns
+            # Whether a negative word can end nearer than a positive one before a match, by
+            # the gap between them (from the word's last character on): a text's labelled
+            # values have a few gaps ("SSN is ", "DOB: "), each settled once. Kept with the
+            # text only.
+            gaps: dict[str, bool] = {}
+            # The context keeps its scorers: one that held it back would make a cycle, which
+            # only the collector frees (a text, its index and memos kept past its scan). (A
+            # scorer is called by the context's holder: ``held()`` is the context.)
+            held = weakref.ref(context)
+            # The words a match alone between blank lines gets (see below), by the header
+            # phrases of its cell (None: no cell's): a column's cells share one set of them.
+            alone_words: dict[frozenset[int] | None, tuple[str, ...]] = {}
 
-        return score
+            def score(
+                start: int, end: int, base: float, floor: float
+            ) -> tuple[float, tuple[str, ...]]:
+                # A blank line before the match and a line break after it (a packed cell's value:
+                # cells are blank lines apart) leave it no word of its text: one before it ends
+                # across the blank line, one after it on a later line, and neither a phrase nor a
+                # negative word ends or starts with a line break. So it has its cell's header words
+                # only (the same for a column's cells), and it is no pasted table's cell
+                # (``column_and_header_row``: a line break either side).
+                alone = (
+                    indexed
+                    and (end == length or text[end] == "\n")
+                    and (
+                        start == 0
+                        or (text[start - 1] == "\n" and (start == 1 or text[start - 2] == "\n"))
+                    )
+                )
+                # The characters either side can make the value a table's cell (``column_header``
+                # settles the rest): a neighbour that is no edge or padding, or one past a single
+                # space, settles that it is not (most values: in prose).
+                if text and not alone:
+                    left = text[start - 1] if start else "\n"
+                    if left == " " and start > 1:
+                        left = text[start - 2]
+                    if left in CELL_EDGES:
+                        right = text[end] if end < length else "\n"
+                        if right == " " and end + 1 < length:
+                            right = text[end + 1]
+                        if right in CELL_EDGES:
+                            column = column_and_header_row(text, start, end, columns)
+                            if column is not None:
+                                return score_in_column(
+                                    cast(TextContext, held()), column[0], start, base, column[1]
+                                )
+                closest: int | None
+                words: tuple[str, ...]
+                if alone:
+                    own = None
+                    if cell_extras:
+                        cell = bisect_right(cell_starts, start) - 1
+                        if cell >= 0:
+                            own = cell_extras[cell]
+                    found = alone_words.get(own)
+                    if found is None:
+                        extra = extra_all if own is None else extra_all | own
+                        found = alone_words[own] = tuple(
+                            [phrases[i] for i in sorted(extra & wanted)]
+                        )
+                    words, closest = found, None
+                elif not indexed:
+                    words, closest = positive_around(cast(TextContext, held()), start, end)
+                else:
+                    # ``_nearest``, inline: each phrase of the rule wholly within ``before``
+                    # characters before the match or ``after`` after it, not across a boundary,
+                    # and its distance.
+                    near: dict[int, int] = {}
+                    position = bisect_left(starts, start - before)
+                    limit = end + after
+                    # (more than any distance found: ``closest``, kept as they are found)
+                    nearest = limit + AFTER
+                    # A phrase's end before the match and whether a boundary follows it: phrases
+                    # of one place end together ("ssn" and "s s n" in "SSN"), one search for both.
+                    searched, crossed = -1, False
+                    while position < count and starts[position] < limit:
+                        phrase = phrases_at[position]
+                        phrase_start, phrase_end = starts[position], ends[position]
+                        position += 1
+                        if phrase not in wanted:
+                            continue
+                        if phrase_end <= start:
+                            if phrase_end != searched:
+                                # (``re`` reads an end past the text as the text's end)
+                                searched, crossed = (
+                                    phrase_end,
+                                    phrase_end < start
+                                    and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
+                                )
+                            if crossed:
+                                continue
+                            distance = start - phrase_end
+                        elif phrase_start >= end and phrase_end <= limit:
+                            if _ends_line(text, end, phrase_start):
+                                continue
+                            distance = phrase_start - end + AFTER
+                        else:
+                            continue
+                        if distance < near.get(phrase, distance + 1):
+                            near[phrase] = distance
+                            if distance < nearest:
+                                nearest = distance
+                    # (``TextContext.extra_at``)
+                    extra = extra_all
+                    if cell_extras:
+                        cell = bisect_right(cell_starts, start) - 1
+                        if cell >= 0:
+                            extra = extra_all | cell_extras[cell]
+                    if not near:
+                        if not extra:
+                            words, closest = (), None  # most matches: nothing to name
+                        else:
+                            closest = None
+                            words = tuple([phrases[i] for i in sorted(extra & wanted)])
+                    else:
+                        closest = nearest
+                        if extra:
+                            ids = list(near)
+                            ids += [i for i in sorted(extra & wanted) if i not in near]
+                            words = tuple([phrases[i] for i in ids])
+                        else:
+                            words = tuple(map(phrases.__getitem__, near))
+                if not words and base < floor and not by_column:
+                    # Under the caller's floor with or without a negative word (which only lowers
+                    # it): not looked for, the score as it stands (most of an ID pattern's matches
+                    # with no label, a tenth of the dense corpus's scores).
+                    return base, words
+                if negative is not None and not alone:
+                    if closest is None or closest > AFTER:
+                        nearer = negative_nearer(text, start, end, closest)
+                    else:
+                        # A positive word before the match: a negative word can be nearer only by
+                        # ending in the gap between them. None can when the gap holds only what
+                        # no negative word ends with, or not the last two characters of one;
+                        # else where one ends there, ``_negative_nearer`` decides.
+                        gap = text[start - closest - 1 : start]
+                        possible = gaps.get(gap)
+                        if possible is None:
+                            possible = gaps[gap] = (
+                                gap[1:].strip(gap_safe) != ""
+                                and negative_end is not None
+                                and negative_end(gap) is not None
+                            )
+                        nearer = (
+                            possible
+                            and bool(
+                                negative.spans(
+                                    text,
+                                    max(0, start - before_limit, start - closest - longest),
+                                    start,
+                                )
+                            )
+                            and negative_nearer(text, start, end, closest)
+                        )
+                    if nearer:
+                        return base * NEGATIVE_FACTOR, ()
+                if not words:
+                    if by_column:
+                        # A packed spreadsheet cell under a header that counts only in its kind of
+                        # table ("ID" in a gradebook).
+                        at = cast(TextContext, held())
+                        label = column_label(at.cell_header_at(start), at.header_row(start))
+                        if label is not None:
+                            return boosted(base, (label,)), (label,)
+                    return base, words
+                # ``boosted``, inline: ``max(min(base + CONTEXT_BOOST, 1.0), MIN_SCORE_...)``.
+                raised = base + boost
+                if highest < raised:
+                    raised = highest
+                if lowest > raised:
+                    raised = lowest
+                return raised, words
+
+            return score
+
+        return make
 
     def _negative_nearer(self, text: str, start: int, end: int, closest: int | None) -> bool:
         """Whether ``_nearest_negative`` is nearer than ``closest`` (a positive word's
