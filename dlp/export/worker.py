@@ -490,7 +490,8 @@ class _Scan:
             return
         started = time.perf_counter()
         self.chars += chars
-        if self._known_run(pieces):
+        told = self._known_run(pieces)
+        if told:
             self.detect += time.perf_counter() - started
             return
         owners = Owners(pieces)
@@ -500,17 +501,22 @@ class _Scan:
         never: set[int] = set()
         repeats: list[tuple[int, int]] = []
         every, headers = cut_runs(pieces)
-        rows = rows_of(headers, owners.spans(len(headers))) if memo is not None else None
-        if memo is None or memo.labelled(headers if rows is None else row_headers(headers, rows)):
+        rows = None
+        if memo is not None and told is None:
+            rows = rows_of(headers, owners.spans(len(headers)))
+        if memo is None or (
+            told is None and memo.labelled(headers if rows is None else row_headers(headers, rows))
+        ):
             todo = range(len(every))
             text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
         else:
-            never = owners.unusable()
-            if rows is not None and not never and memo.knows_nothing(headers, every, rows):
-                # A table's rows known to hold nothing (most batches), told column by column.
-                self.detect += time.perf_counter() - started
-                return
+            if told is None:
+                never = owners.unusable()
+                if rows is not None and not never and memo.knows_nothing(headers, every, rows):
+                    # A table's rows known to hold nothing, told column by column.
+                    self.detect += time.perf_counter() - started
+                    return
             known = memo.lookup(headers, every)
             for index in never:
                 known[index] = UNKNOWN
@@ -575,25 +581,26 @@ class _Scan:
             )
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
-    def _known_run(self, pieces: list[Run]) -> bool:
+    def _known_run(self, pieces: list[Run]) -> bool | None:
         """Whether the batch is one run of a table's cells that the memo knows to hold
-        nothing, told in the table's own lists (the batch's texts not copied out)."""
+        nothing, told in the table's own lists (the batch's texts not copied out). False:
+        such a run, read as rows, of a plainly located table, with no column label, that it
+        does not (then the batch's own lists would tell the same: its texts are only looked
+        up); None: not asked."""
         memo = self.memo
         if memo is None or len(pieces) != 1:
-            return False
+            return None
         segment, lo, hi = pieces[0]
         cells = segment.cells
         if lo < 0 or type(cells) is not TextCells or not usable(cells):
-            return False
+            return None
         headers, texts = cells.headers, cells.texts
         if type(headers) is not list or type(texts) is not list or not headers:
-            return False
+            return None
         rows = rows_of(headers, [(lo, hi)])
-        return (
-            rows is not None
-            and not memo.labelled(row_headers(headers, rows))
-            and memo.knows_nothing(headers, texts, rows)
-        )
+        if rows is None or memo.labelled(row_headers(headers, rows)):
+            return None
+        return memo.knows_nothing(headers, texts, rows)
 
     def _record_in_order(
         self,
