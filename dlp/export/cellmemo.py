@@ -203,10 +203,11 @@ def _row(headers: list[str], start: int, stop: int) -> list[str] | None:
         width = count
     if width > MAX_ROW:
         return None
-    row = headers[start : start + width]
-    if headers[start:stop] != row * (count // width) + row[: count % width]:
+    # The row repeated, each header that of the cell a row before it (no list of the row
+    # over and over made to compare with).
+    if headers[start + width : stop] != headers[start : stop - width]:
         return None
-    return row
+    return headers[start : start + width]
 
 
 def usable(cells: CellTable) -> bool:
