@@ -68,7 +68,9 @@ class CellMemo:
         # in one C loop (``knows_nothing``).
         self.nothing: dict[str, set[str]] = {}
         self.size = 0
-        self._found: list[tuple[str, str]] = []  # cells with findings, forgotten after a file
+        # The cells with findings, forgotten after a file: each one's column and text.
+        self._found_in: list[Column] = []
+        self._found: list[str] = []
         self._labels = _column_labels(scanner)
         self._labelled: dict[str, bool] = {}
 
@@ -122,6 +124,7 @@ class CellMemo:
             if self.size >= MAX_CELLS:
                 columns.clear()
                 nothing.clear()
+                self._found_in.clear()
                 self._found.clear()
                 self.size = 0
             header = headers[index]
@@ -134,18 +137,18 @@ class CellMemo:
             if findings:
                 column[text] = tuple(findings)
                 nothing[header].discard(text)
-                self._found.append((header, text))
+                self._found_in.append(column)
+                self._found.append(text)
             else:
                 column[text] = NOTHING
                 nothing[header].add(text)
 
     def forget_findings(self) -> None:
         """Drop every remembered cell that held a finding (at the end of each file)."""
-        columns = self.columns
-        for header, text in self._found:
-            column = columns.get(header)
-            if column is not None and column.pop(text, None) is not None:
-                self.size -= 1
+        # (in C: a file can hold thousands; a cell kept twice is popped once)
+        popped = list(map(dict.pop, self._found_in, self._found, repeat(None)))
+        self.size -= len(popped) - popped.count(None)
+        self._found_in.clear()
         self._found.clear()
 
 
@@ -203,10 +206,11 @@ def _row(headers: list[str], start: int, stop: int) -> list[str] | None:
         width = count
     if width > MAX_ROW:
         return None
-    row = headers[start : start + width]
-    if headers[start:stop] != row * (count // width) + row[: count % width]:
+    # The row repeated, each header that of the cell a row before it (no list of the row
+    # over and over made to compare with).
+    if headers[start + width : stop] != headers[start : stop - width]:
         return None
-    return row
+    return headers[start : start + width]
 
 
 def usable(cells: CellTable) -> bool:

@@ -47,7 +47,7 @@ from dlp.export.cellmemo import (
 from dlp.export.clauses import clauses_for, risk_score
 from dlp.export.files import ExportFile
 from dlp.export.metadata import FileMeta
-from dlp.export.naming import path_digest, shown_path
+from dlp.export.naming import ShownLocations, path_digest, shown_path
 from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import TextCells, cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
@@ -254,8 +254,9 @@ class _Scan:
         self.chars = 0
         self.read = self.extract = self.detect = 0.0
         self.content_hash = ""
-        self.names: Names = {}  # names that held findings, masked by them
-        self.mask = _MaskedNames().__getitem__  # for the previews' locations
+        # The previews' locations, masked by the names that held findings (``names``).
+        self.shown = ShownLocations(_MaskedNames().__getitem__)
+        self.names: Names = self.shown.names
         self.ocr = OcrBudget()  # what OCR took in this file
         self.ungated = 0  # batches still to scan without the gate (``_scan_batch``)
 
@@ -335,7 +336,7 @@ class _Scan:
                 if len(folders) >= _MAX_FOLDER_NAMES:
                     folders.clear()
                 named = folders[path[: index + 1]] = names_of(self.scanner.scan(segment))
-            self.names.update(named)
+            self.shown.add(named)
 
     def _forget_findings(self) -> None:
         self.counts.clear()
@@ -489,7 +490,8 @@ class _Scan:
             return
         started = time.perf_counter()
         self.chars += chars
-        if self._known_run(pieces):
+        told = self._known_run(pieces)
+        if told:
             self.detect += time.perf_counter() - started
             return
         owners = Owners(pieces)
@@ -499,17 +501,22 @@ class _Scan:
         never: set[int] = set()
         repeats: list[tuple[int, int]] = []
         every, headers = cut_runs(pieces)
-        rows = rows_of(headers, owners.spans(len(headers))) if memo is not None else None
-        if memo is None or memo.labelled(headers if rows is None else row_headers(headers, rows)):
+        rows = None
+        if memo is not None and told is None:
+            rows = rows_of(headers, owners.spans(len(headers)))
+        if memo is None or (
+            told is None and memo.labelled(headers if rows is None else row_headers(headers, rows))
+        ):
             todo = range(len(every))
             text, starts, ends, headers = join_runs(pieces, BATCH_SEPARATOR)
             marks = self._marks(text, starts, ends, headers)
         else:
-            never = owners.unusable()
-            if rows is not None and not never and memo.knows_nothing(headers, every, rows):
-                # A table's rows known to hold nothing (most batches), told column by column.
-                self.detect += time.perf_counter() - started
-                return
+            if told is None:
+                never = owners.unusable()
+                if rows is not None and not never and memo.knows_nothing(headers, every, rows):
+                    # A table's rows known to hold nothing, told column by column.
+                    self.detect += time.perf_counter() - started
+                    return
             known = memo.lookup(headers, every)
             for index in never:
                 known[index] = UNKNOWN
@@ -574,25 +581,26 @@ class _Scan:
             )
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
-    def _known_run(self, pieces: list[Run]) -> bool:
+    def _known_run(self, pieces: list[Run]) -> bool | None:
         """Whether the batch is one run of a table's cells that the memo knows to hold
-        nothing, told in the table's own lists (the batch's texts not copied out)."""
+        nothing, told in the table's own lists (the batch's texts not copied out). False:
+        such a run, read as rows, of a plainly located table, with no column label, that it
+        does not (then the batch's own lists would tell the same: its texts are only looked
+        up); None: not asked."""
         memo = self.memo
         if memo is None or len(pieces) != 1:
-            return False
+            return None
         segment, lo, hi = pieces[0]
         cells = segment.cells
         if lo < 0 or type(cells) is not TextCells or not usable(cells):
-            return False
+            return None
         headers, texts = cells.headers, cells.texts
         if type(headers) is not list or type(texts) is not list or not headers:
-            return False
+            return None
         rows = rows_of(headers, [(lo, hi)])
-        return (
-            rows is not None
-            and not memo.labelled(row_headers(headers, rows))
-            and memo.knows_nothing(headers, texts, rows)
-        )
+        if rows is None or memo.labelled(row_headers(headers, rows)):
+            return None
+        return memo.knows_nothing(headers, texts, rows)
 
     def _record_in_order(
         self,
@@ -616,7 +624,7 @@ class _Scan:
             elif len(self.findings) >= r.MAX_PREVIEWS:
                 counted += [finding.entity_type for finding in findings]  # type: ignore[union-attr]
                 if remembered is None:
-                    self.names.update(names_of(findings))  # type: ignore[arg-type]
+                    self.shown.add(names_of(findings))  # type: ignore[arg-type]
             elif remembered is None:
                 self._record(findings)
             else:
@@ -743,8 +751,9 @@ class _Scan:
         self.found += len(found)
         if owners is None:
             # A member's name comes before what it holds: masked from here on (identifiers).
-            self.names.update(names_of(found))  # type: ignore[arg-type]
+            self.shown.add(names_of(found))  # type: ignore[arg-type]
         where: Location | None = None
+        shown = ""
         for finding in found:
             # (entity types alone are only counted, once every preview is taken)
             assert isinstance(finding, Finding)
@@ -755,12 +764,15 @@ class _Scan:
                 self.clauses[clause] += 1
             if len(self.findings) < r.MAX_PREVIEWS:
                 if owners is None:
-                    where = finding.location
+                    if finding.location is not where:  # (a text's findings share one)
+                        where = finding.location
+                        shown = self.shown(where)
                 elif where is None:
                     where = owners.location_of(index)
+                    shown = self.shown(where)
                 self.findings.append(
                     {
-                        "location": renamed(where, self.names).masked(self.mask),
+                        "location": shown,
                         "entity_type": finding.entity_type,
                         "category": finding.category.value,
                         "clauses": list(clauses),
@@ -780,7 +792,7 @@ class _Scan:
     def _result(self, status: str) -> r.FileResult:
         file, meta = self.file, self.task.meta
         counts = dict(self.counts)
-        shown = shown_path(file.location, file.drive_path, self.names)
+        shown = shown_path(file.location, file.drive_path, self.names, self.shown.mask)
         return r.FileResult(
             key=path_digest(self.secret, file.key),
             drive_key=path_digest(self.secret, file.drive_key),
