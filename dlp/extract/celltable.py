@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import sub
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from dlp.model import CellTable, Location, Segment, names_other_columns
 
@@ -200,12 +200,36 @@ class ChainedLocations(_Locations, LocationsByIndex):
         return f"ChainedLocations({len(self)} cells)"
 
 
+_STARTS = CellTable.__dict__["starts"]
+
+
+def _listed_on_read(slot: Any) -> property:
+    """A ``CellTable`` offsets slot that may hold an int64 array, read as the list of ints
+    it stands for: the list is made on the first read and kept in the slot. A block's
+    offsets are read only where one of its cells is cut out or scanned as part of the
+    block, which the export's worker does for few blocks (its memo answers for most), and
+    ``tolist`` of both arrays cost three times joining the block's text."""
+
+    def read(table: CellTable) -> Sequence[int]:
+        value = slot.__get__(table, CellTable)
+        if type(value) is not list and hasattr(value, "tolist"):
+            value = value.tolist()
+            slot.__set__(table, value)
+        return value
+
+    def write(table: CellTable, value: Sequence[int]) -> None:
+        slot.__set__(table, value)  # (the dataclass's __init__ sets it so)
+
+    return property(read, write)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class TextCells(CellTable):
     """A packed table that also keeps its cells' texts apart, as the reader gathered them:
     a reader of many cells (the export's worker, ``dlp.packing.cut_runs``) takes them as
     they are rather than cutting each out of the joined text again. Equal to the plain table
-    of the same cells: the texts are the joined text's own."""
+    of the same cells: the texts are the joined text's own. ``starts`` and ``ends`` may be
+    given as int64 arrays (``packed``); they read as lists of ints all the same."""
 
     texts: Sequence[str] = ()
     # The texts' lengths as an int64 array (None: not kept), for a reader that sums them.
@@ -221,6 +245,15 @@ class TextCells(CellTable):
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(_STARTS.__get__(self, CellTable))  # (an array's length, not its list)
+
+
+# Set on the class made, since ``dataclass(slots=True)`` drops whatever the class body names
+# as a field, inherited ones included.
+TextCells.starts = _listed_on_read(_STARTS)  # type: ignore[assignment,misc]
+TextCells.ends = _listed_on_read(CellTable.__dict__["ends"])  # type: ignore[assignment,misc]
 
 
 def packed(
@@ -245,8 +278,8 @@ def packed(
     first = locations[0]
     table = TextCells(
         base=first,
-        starts=starts.tolist(),
-        ends=ends.tolist(),
+        starts=starts,
+        ends=ends,  # type: ignore[arg-type]
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,
