@@ -330,6 +330,9 @@ def cell_chars(segment: Segment) -> int:
     cells = segment.cells
     if cells is None or not len(cells):
         return len(segment.text)
+    lengths = getattr(cells, "lengths", None)
+    if lengths is not None:
+        return int(lengths.sum())  # (every packed table is counted: its offsets left unread)
     return cells.ends[-1] - cells.starts[0] - GAP * (len(cells) - 1)
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlp.extract.celltable import GAP, SEPARATOR, TextCells, cells_of, head, packed
+from dlp.extract.celltable import GAP, SEPARATOR, TextCells, cell_chars, cells_of, head, packed
 from dlp.model import CellTable, Location, Segment
 
 TEXTS = st.lists(st.text(max_size=12), min_size=1, max_size=40)
@@ -35,6 +35,8 @@ def test_offsets_read_as_lists_of_ints(texts: list[str]) -> None:
     cells = segment.cells
     assert isinstance(cells, TextCells)
     assert len(cells) == len(texts)  # (told before the lists are made)
+    assert cell_chars(segment) == sum(map(len, texts))
+    assert type(cell_chars(segment)) is int
     starts, ends = _listed(texts)
     assert type(cells.starts) is list and type(cells.ends) is list
     assert cells.starts == starts and cells.ends == ends
