@@ -200,9 +200,6 @@ class ChainedLocations(_Locations, LocationsByIndex):
         return f"ChainedLocations({len(self)} cells)"
 
 
-_STARTS = CellTable.__dict__["starts"]
-
-
 def _listed_on_read(slot: Any) -> property:
     """A ``CellTable`` offsets slot that may hold an int64 array, read as the list of ints
     it stands for: the list is made on the first read and kept in the slot. A block's
@@ -225,11 +222,12 @@ def _listed_on_read(slot: Any) -> property:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TextCells(CellTable):
-    """A packed table that also keeps its cells' texts apart, as the reader gathered them:
-    a reader of many cells (the export's worker, ``dlp.packing.cut_runs``) takes them as
-    they are rather than cutting each out of the joined text again. Equal to the plain table
-    of the same cells: the texts are the joined text's own. ``starts`` and ``ends`` may be
-    given as int64 arrays (``packed``); they read as lists of ints all the same."""
+    """A packed table that also keeps its cells' texts apart (each one's), as the reader
+    gathered them: a reader of many cells (the export's worker, ``dlp.packing.cut_runs``)
+    takes them as they are rather than cutting each out of the joined text again. Equal to
+    the plain table of the same cells: the texts are the joined text's own. ``starts`` and
+    ``ends`` may be given as int64 arrays (``packed``); they read as lists of ints all the
+    same."""
 
     texts: Sequence[str] = ()
     # The texts' lengths as an int64 array (None: not kept), for a reader that sums them.
@@ -247,12 +245,12 @@ class TextCells(CellTable):
     __hash__ = None  # type: ignore[assignment]
 
     def __len__(self) -> int:
-        return len(_STARTS.__get__(self, CellTable))  # (an array's length, not its list)
+        return len(self.texts)  # (the offsets left unread: asked once per finding)
 
 
 # Set on the class made, since ``dataclass(slots=True)`` drops whatever the class body names
 # as a field, inherited ones included.
-TextCells.starts = _listed_on_read(_STARTS)  # type: ignore[assignment,misc]
+TextCells.starts = _listed_on_read(CellTable.__dict__["starts"])  # type: ignore[assignment,misc]
 TextCells.ends = _listed_on_read(CellTable.__dict__["ends"])  # type: ignore[assignment,misc]
 
 
