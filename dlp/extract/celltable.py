@@ -254,16 +254,30 @@ TextCells.starts = _listed_on_read(CellTable.__dict__["starts"])  # type: ignore
 TextCells.ends = _listed_on_read(CellTable.__dict__["ends"])  # type: ignore[assignment,misc]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ListedCells(TextCells):
+    """A ``TextCells`` table made with its offsets as lists, read straight from their slots:
+    a table made to be scanned at once (the export's candidates), whose offsets the scanner
+    reads once per match, where ``TextCells``' look at them cost a function call each."""
+
+
+ListedCells.starts = CellTable.__dict__["starts"]  # type: ignore[misc]
+ListedCells.ends = CellTable.__dict__["ends"]  # type: ignore[misc]
+
+
 def packed(
     texts: Sequence[str],
     headers: Sequence[str],
     locations: Sequence[Location],
     lengths: np.ndarray | None = None,
     header_rows: Sequence[tuple[int, str]] = (),
+    lazy: bool = False,
 ) -> Segment:
     """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
     the texts' lengths when the caller has them already, as an int64 array; ``header_rows``:
-    the header rows of the tables the cells are of, when they are more than these cells)."""
+    the header rows of the tables the cells are of, when they are more than these cells).
+    ``lazy``: a ``TextCells`` whose offsets are made lists only if they are read (a
+    reader's block), else a ``ListedCells``."""
     import numpy as np  # here, not at import: the quarantine's commands read cells without it
 
     if lengths is None:
@@ -274,10 +288,10 @@ def packed(
     ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
     starts = ends - lengths
     first = locations[0]
-    table = TextCells(
+    table = (TextCells if lazy else ListedCells)(
         base=first,
-        starts=starts,
-        ends=ends,  # type: ignore[arg-type]
+        starts=starts if lazy else starts.tolist(),
+        ends=ends if lazy else ends.tolist(),  # type: ignore[arg-type]
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,
@@ -594,6 +608,7 @@ class TablePacker:
             locations,
             lengths[start:stop],
             header_rows,
+            lazy=True,
         )
 
     def _keep(self, start: int, lengths: np.ndarray) -> None:

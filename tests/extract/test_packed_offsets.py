@@ -1,5 +1,6 @@
-"""A packed table's offsets kept as int64 arrays (``celltable.packed``) read exactly as the
-lists of ints they stood for before: same values, same types, same equality, same length."""
+"""A packed table's offsets kept as int64 arrays (``celltable.packed(lazy=True)``, a reader's
+block) read exactly as the lists of ints they stood for before, and as those of a table made
+with lists (``ListedCells``): same values, same types, same equality, same length."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlp.extract.celltable import GAP, SEPARATOR, TextCells, cell_chars, cells_of, head, packed
+from dlp.extract.celltable import (
+    GAP,
+    SEPARATOR,
+    ListedCells,
+    TextCells,
+    cell_chars,
+    cells_of,
+    head,
+    packed,
+)
 from dlp.model import CellTable, Location, Segment
 
 TEXTS = st.lists(st.text(max_size=12), min_size=1, max_size=40)
@@ -24,16 +34,16 @@ def _listed(texts: list[str]) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _segment(texts: list[str]) -> Segment:
+def _segment(texts: list[str], lazy: bool = True) -> Segment:
     locations = [Location(path="a.csv", row=n + 1) for n in range(len(texts))]
-    return packed(texts, ["h"] * len(texts), locations)
+    return packed(texts, ["h"] * len(texts), locations, lazy=lazy)
 
 
-@given(TEXTS)
-def test_offsets_read_as_lists_of_ints(texts: list[str]) -> None:
-    segment = _segment(texts)
+@given(TEXTS, st.booleans())
+def test_offsets_read_as_lists_of_ints(texts: list[str], lazy: bool) -> None:
+    segment = _segment(texts, lazy)
     cells = segment.cells
-    assert isinstance(cells, TextCells)
+    assert type(cells) is (TextCells if lazy else ListedCells)
     assert len(cells) == len(texts)  # (told before the lists are made)
     assert cell_chars(segment) == sum(map(len, texts))
     assert type(cell_chars(segment)) is int
@@ -46,9 +56,9 @@ def test_offsets_read_as_lists_of_ints(texts: list[str]) -> None:
     assert [c.text for c in cells_of(segment)] == texts
 
 
-@given(TEXTS)
-def test_equal_to_the_plain_table_and_replaced_alike(texts: list[str]) -> None:
-    segment = _segment(texts)
+@given(TEXTS, st.booleans())
+def test_equal_to_the_plain_table_and_replaced_alike(texts: list[str], lazy: bool) -> None:
+    segment = _segment(texts, lazy)
     cells = segment.cells
     assert cells is not None
     starts, ends = _listed(texts)
@@ -60,6 +70,7 @@ def test_equal_to_the_plain_table_and_replaced_alike(texts: list[str]) -> None:
         locations=cells.locations,
     )
     assert cells == plain
+    assert cells == _segment(texts, not lazy).cells
     moved = replace(cells, starts=[s + 1 for s in starts])
     assert moved.starts == [s + 1 for s in starts] and moved.ends == ends
     assert cells.index_of(ends[-1]) == plain.index_of(ends[-1])
