@@ -156,10 +156,12 @@ def _split(lines: str, delimiter: str) -> Batch:
         codes = codes[:-1]
     bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
     count = len(bounds) + 1
-    ends = np.empty(count, dtype=np.int64)
-    ends[:-1] = bounds
-    ends[-1] = len(lines)
-    lengths = np.diff(ends, prepend=-1) - 1
+    # Each cell's end (a bound, or the text's end) less its start (0, or one past a bound):
+    # in place, since ``np.diff`` with ``prepend`` copied the array twice more.
+    lengths = np.empty(count, dtype=np.int64)
+    lengths[:-1] = bounds
+    lengths[-1] = len(lines)
+    lengths[1:] -= bounds + 1
     last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
     widths = np.diff(np.append(last, count - 1), prepend=-1)
     cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)
