@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import sub
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from dlp.model import CellTable, Location, Segment, names_other_columns
 
@@ -200,12 +200,34 @@ class ChainedLocations(_Locations, LocationsByIndex):
         return f"ChainedLocations({len(self)} cells)"
 
 
+def _listed_on_read(slot: Any) -> property:
+    """A ``CellTable`` offsets slot that may hold an int64 array, read as the list of ints
+    it stands for: the list is made on the first read and kept in the slot. A block's
+    offsets are read only where one of its cells is cut out or scanned as part of the
+    block, which the export's worker does for few blocks (its memo answers for most), and
+    ``tolist`` of both arrays cost three times joining the block's text."""
+
+    def read(table: CellTable) -> Sequence[int]:
+        value = slot.__get__(table, CellTable)
+        if type(value) is not list and hasattr(value, "tolist"):
+            value = value.tolist()
+            slot.__set__(table, value)
+        return value
+
+    def write(table: CellTable, value: Sequence[int]) -> None:
+        slot.__set__(table, value)  # (the dataclass's __init__ sets it so)
+
+    return property(read, write)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class TextCells(CellTable):
-    """A packed table that also keeps its cells' texts apart, as the reader gathered them:
-    a reader of many cells (the export's worker, ``dlp.packing.cut_runs``) takes them as
-    they are rather than cutting each out of the joined text again. Equal to the plain table
-    of the same cells: the texts are the joined text's own."""
+    """A packed table that also keeps its cells' texts apart (each one's), as the reader
+    gathered them: a reader of many cells (the export's worker, ``dlp.packing.cut_runs``)
+    takes them as they are rather than cutting each out of the joined text again. Equal to
+    the plain table of the same cells: the texts are the joined text's own. ``starts`` and
+    ``ends`` may be given as int64 arrays (``packed``); they read as lists of ints all the
+    same."""
 
     texts: Sequence[str] = ()
     # The texts' lengths as an int64 array (None: not kept), for a reader that sums them.
@@ -222,6 +244,26 @@ class TextCells(CellTable):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __len__(self) -> int:
+        return len(self.texts)  # (the offsets left unread: asked once per finding)
+
+
+# Set on the class made, since ``dataclass(slots=True)`` drops whatever the class body names
+# as a field, inherited ones included.
+TextCells.starts = _listed_on_read(CellTable.__dict__["starts"])  # type: ignore[assignment,misc]
+TextCells.ends = _listed_on_read(CellTable.__dict__["ends"])  # type: ignore[assignment,misc]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ListedCells(TextCells):
+    """A ``TextCells`` table made with its offsets as lists, read straight from their slots:
+    a table made to be scanned at once (the export's candidates), whose offsets the scanner
+    reads once per match, where ``TextCells``' look at them cost a function call each."""
+
+
+ListedCells.starts = CellTable.__dict__["starts"]  # type: ignore[misc]
+ListedCells.ends = CellTable.__dict__["ends"]  # type: ignore[misc]
+
 
 def packed(
     texts: Sequence[str],
@@ -229,10 +271,13 @@ def packed(
     locations: Sequence[Location],
     lengths: np.ndarray | None = None,
     header_rows: Sequence[tuple[int, str]] = (),
+    lazy: bool = False,
 ) -> Segment:
     """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
     the texts' lengths when the caller has them already, as an int64 array; ``header_rows``:
-    the header rows of the tables the cells are of, when they are more than these cells)."""
+    the header rows of the tables the cells are of, when they are more than these cells).
+    ``lazy``: a ``TextCells`` whose offsets are made lists only if they are read (a
+    reader's block), else a ``ListedCells``."""
     import numpy as np  # here, not at import: the quarantine's commands read cells without it
 
     if lengths is None:
@@ -243,10 +288,10 @@ def packed(
     ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
     starts = ends - lengths
     first = locations[0]
-    table = TextCells(
+    table = (TextCells if lazy else ListedCells)(
         base=first,
-        starts=starts.tolist(),
-        ends=ends.tolist(),
+        starts=starts if lazy else starts.tolist(),
+        ends=ends if lazy else ends.tolist(),  # type: ignore[arg-type]
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,
@@ -297,6 +342,9 @@ def cell_chars(segment: Segment) -> int:
     cells = segment.cells
     if cells is None or not len(cells):
         return len(segment.text)
+    lengths = getattr(cells, "lengths", None)
+    if lengths is not None:
+        return int(lengths.sum())  # (every packed table is counted: its offsets left unread)
     return cells.ends[-1] - cells.starts[0] - GAP * (len(cells) - 1)
 
 
@@ -560,6 +608,7 @@ class TablePacker:
             locations,
             lengths[start:stop],
             header_rows,
+            lazy=True,
         )
 
     def _keep(self, start: int, lengths: np.ndarray) -> None:

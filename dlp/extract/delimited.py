@@ -106,9 +106,7 @@ def _unquoted(lines: str, delimiter: str) -> str | None:
     """Complete lines whose quotes only wrap whole cells with no quote, delimiter or line end
     inside (what most exports write): the same lines without the quotes, cut the same by
     ``csv.reader``. Else None."""
-    if "\r" in lines:
-        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
-    codes = _code_points(lines)
+    lines, codes = _line_feeds(lines)
     quotes = np.flatnonzero(codes == 34)
     if len(quotes) % 2:
         return None
@@ -126,6 +124,21 @@ def _unquoted(lines: str, delimiter: str) -> str | None:
     return lines.replace('"', "")
 
 
+def _line_feeds(lines: str) -> tuple[str, np.ndarray]:
+    """``lines`` with every line end ("\r\n", "\r" or "\n") made "\n", and its code points.
+    Where every "\r" is the first half of a "\r\n" (a file written on Windows), the "\r"s
+    are dropped, found in numpy: a third of the cost of replacing each "\r\n"."""
+    codes = _code_points(lines)
+    if "\r" not in lines:
+        return lines, codes
+    after = np.flatnonzero(codes == 13) + 1
+    if after[-1] < len(codes) and bool((codes[after] == 10).all()):
+        lines = lines.replace("\r", "")
+    else:
+        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    return lines, _code_points(lines)
+
+
 def _code_points(lines: str) -> np.ndarray:
     """One code unit a character: bytes for ASCII (the usual file), else UTF-32."""
     if lines.isascii():
@@ -137,17 +150,18 @@ def _split(lines: str, delimiter: str) -> Batch:
     """Complete lines with no quote character, cut as ``csv.reader`` cuts them: at every line
     end ("\r\n", "\r" or "\n") and delimiter. Where the cells end comes from numpy over the
     text's code points, not from a step per line."""
-    if "\r" in lines:
-        lines = lines.replace("\r\n", "\n").replace("\r", "\n")
+    lines, codes = _line_feeds(lines)
     if lines.endswith("\n"):
         lines = lines[:-1]
-    codes = _code_points(lines)
+        codes = codes[:-1]
     bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
     count = len(bounds) + 1
-    ends = np.empty(count, dtype=np.int64)
-    ends[:-1] = bounds
-    ends[-1] = len(lines)
-    lengths = np.diff(ends, prepend=-1) - 1
+    # Each cell's end (a bound, or the text's end) less its start (0, or one past a bound):
+    # in place, since ``np.diff`` with ``prepend`` copied the array twice more.
+    lengths = np.empty(count, dtype=np.int64)
+    lengths[:-1] = bounds
+    lengths[-1] = len(lines)
+    lengths[1:] -= bounds + 1
     last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
     widths = np.diff(np.append(last, count - 1), prepend=-1)
     cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)

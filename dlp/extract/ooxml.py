@@ -6,13 +6,13 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from dlp.extract.context import Context, Item
 from dlp.extract.images import document_images
 from dlp.extract.inflate import open_member
 from dlp.extract.members import check_member, extract_members
-from dlp.extract.xmlparse import iterparse, local, release
+from dlp.extract.xmlparse import iterparse, local, release, small_tree_elements
 from dlp.model import Location, Segment
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -32,17 +32,39 @@ def relationships(archive: zipfile.ZipFile, part: str, ctx: Context) -> dict[str
     if rels_name not in archive.NameToInfo:
         return {}
     targets: dict[str, str] = {}
-    with open_part(archive, rels_name, ctx) as stream:
-        for _, element in iterparse(stream, tags=[PKG_REL]):
-            target = element.get("Target", "")
-            if element.get("TargetMode") != "External" and target:
-                if target.startswith("/"):
-                    resolved = target.lstrip("/")
-                else:
-                    resolved = posixpath.normpath(posixpath.join(folder, target))
-                targets[element.get("Id", "")] = resolved
-            release(element)
+    for element in tagged(archive, rels_name, PKG_REL, ctx):
+        target = element.get("Target", "")
+        if element.get("TargetMode") != "External" and target:
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder, target))
+            targets[element.get("Id", "")] = resolved
     return targets
+
+
+# A part up to this size is parsed whole (``small_tree_elements``), a larger one streamed.
+_SMALL_PART = 64 * 1024
+
+
+def tagged(archive: zipfile.ZipFile, name: str, tag: str, ctx: Context) -> Iterator[Any]:
+    """The elements named ``tag`` of part ``name``, as ``iterparse`` gives them (each
+    released once the caller is done with it), and raising what it raises."""
+    info = archive.getinfo(name)
+    if info.file_size <= _SMALL_PART:
+        with open_part(archive, name, ctx) as stream:
+            try:
+                data = stream.read(_SMALL_PART + 1)
+            except Exception:  # (read again below, to raise as ``iterparse`` raised it)
+                data = b""
+        found = small_tree_elements(data, tag) if 0 < len(data) <= _SMALL_PART else None
+        if found is not None:
+            yield from found
+            return
+    with open_part(archive, name, ctx) as stream:
+        for _, element in iterparse(stream, tags=[tag]):
+            yield element
+            release(element)
 
 
 def embedded(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Item]:

@@ -74,11 +74,10 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
 def _sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:
     rels = ooxml.relationships(archive, "xl/workbook.xml", ctx)
     sheets: list[tuple[str, str]] = []
-    with ooxml.open_part(archive, "xl/workbook.xml", ctx) as stream:
-        for _, element in iterparse(stream, tags=[S + "sheet"]):
-            target = rels.get(element.get(_REL_ID, ""))
-            if target:
-                sheets.append((element.get("name", target), target))
+    for element in ooxml.tagged(archive, "xl/workbook.xml", S + "sheet", ctx):
+        target = rels.get(element.get(_REL_ID, ""))
+        if target:
+            sheets.append((element.get("name", target), target))
     return sheets
 
 
