@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlp.export.cellmemo import CellMemo, usable
-from dlp.export.files import ExportFile, walk_export
+from dlp.export.files import walk_export
 from dlp.export.metadata import FileMeta
 from dlp.export.worker import _GATES, Task, _Scan, config_key, scanner_for
 from dlp.extract import Limits, extract_bytes
 from dlp.extract.celltable import CellLocations
 from dlp.model import CellTable, Location, Segment, Unscannable
+from tests.export.tasks import file_task
 from tests.extract.makers import xlsx
 
 TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
@@ -64,11 +65,6 @@ def _table(headers: list[str], rows: list[list[str]], name: str) -> list[Segment
     return list(extract_bytes(data, name, Location((name,)), Limits()))
 
 
-def _task(name: str, max_findings: int) -> Task:
-    file = ExportFile((name,), (name,), "/nonexistent", None, 0, 0.0)
-    return Task(file, FileMeta(), "unknown", max_findings=max_findings)
-
-
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -92,7 +88,7 @@ def test_remembered_cells_give_what_scanned_ones_do(config, files, max_findings)
     for number, (headers, rows) in enumerate(files):
         name = f"roster{number}.csv"
         items = _table(headers, [row[: len(headers)] for row in rows], name)
-        task = _task(name, max_findings)
+        task = file_task(name, max_findings)
         assert _result(task, config, items, memo) == _result(task, config, items, None)
 
 

@@ -13,11 +13,10 @@ from hypothesis import strategies as st
 from dlp.export import denseheaders, worker
 from dlp.export.cellmemo import CellMemo
 from dlp.export.denseheaders import DenseHeaders
-from dlp.export.files import ExportFile
-from dlp.export.metadata import FileMeta
 from dlp.export.worker import _GATES, Task, _Scan, config_key, scanner_for
 from dlp.extract import Limits, extract_bytes
 from dlp.model import Location, Segment, Unscannable
+from tests.export.tasks import file_task
 
 TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
 HEADERS = ["Student ID", "Name", "DOB", "Notes", ""]
@@ -79,11 +78,6 @@ def _roster(headers: list[str], rows: list[list[str]]) -> list[Segment | Unscann
     return list(extract_bytes(data, "roster.csv", Location(("roster.csv",)), Limits()))
 
 
-def _task(max_findings: int) -> Task:
-    file = ExportFile(("roster.csv",), ("roster.csv",), "/nonexistent", None, 0, 0.0)
-    return Task(file, FileMeta(), "unknown", max_findings=max_findings)
-
-
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -94,7 +88,7 @@ def _task(max_findings: int) -> Task:
 )
 def test_dense_headers_find_what_the_gate_does(config, headers, rows, max_findings):
     items = _roster(headers, rows)
-    task = _task(max_findings)
+    task = file_task("roster.csv", max_findings)
     assert _result(config, items, task, dense=True) == _result(config, items, task, dense=False)
 
 
@@ -105,7 +99,7 @@ def test_a_roster_of_ids_leaves_the_gate_out_and_finds_the_same(config):
         for n in range(2000)
     ]
     items = _roster(headers, rows)
-    task = _task(0)
+    task = file_task("roster.csv", 0)
     _Counting.taken = 0
     dense = _result(config, items, task, dense=True)
     assert _Counting.taken > 1000

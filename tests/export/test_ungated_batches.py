@@ -11,11 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlp.export import worker
-from dlp.export.files import ExportFile
-from dlp.export.metadata import FileMeta
 from dlp.export.worker import _GATES, Task, _Scan, config_key, scanner_for
 from dlp.extract import Limits, extract_bytes
 from dlp.model import Location, Segment, Unscannable
+from tests.export.tasks import file_task
 
 TIMINGS = {"seconds_read", "seconds_extract", "seconds_detect", "seconds_ocr"}
 DENSE = ["4827163950", "Ana Lopez", "03/14/2011", "(559) 327-4410", "536-22-1234"]
@@ -54,11 +53,6 @@ def _roster(rows: list[list[str]]) -> list[Segment | Unscannable]:
     return list(extract_bytes(data, "roster.csv", Location(("roster.csv",)), Limits()))
 
 
-def _task(max_findings: int) -> Task:
-    file = ExportFile(("roster.csv",), ("roster.csv",), "/nonexistent", None, 0, 0.0)
-    return Task(file, FileMeta(), "unknown", max_findings=max_findings)
-
-
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -72,7 +66,7 @@ def _task(max_findings: int) -> Task:
 )
 def test_ungated_batches_find_what_gated_ones_do(config, rows, max_findings):
     items = _roster(rows)
-    task = _task(max_findings)
+    task = file_task("roster.csv", max_findings)
     assert _result(task, config, items, gated=False) == _result(task, config, items, gated=True)
 
 
@@ -83,7 +77,7 @@ def test_a_long_roster_skips_the_gate_and_finds_the_same(config, max_findings):
         for n in range(3000)
     ]
     items = _roster(rows)
-    task = _task(max_findings)
+    task = file_task("roster.csv", max_findings)
     _Counting.skipped = 0
     ungated = _result(task, config, items, gated=False)
     assert _Counting.skipped > 0
