@@ -182,6 +182,7 @@ class Scanner:
             rule = recognizer.context_rule
             self._context_ids.append(self.indexer.phrase_ids((*rule.words, *rule.columns)))
         self._possible: dict[frozenset[int], frozenset[int]] = {}
+        self._by_header: dict[str, frozenset[int]] = {}
         self._presidio: list[EntityRecognizer] | None = None
         self._to_result: Callable[[RawMatch, str], RecognizerResult] | None = None
 
@@ -304,12 +305,21 @@ class Scanner:
         repeat (a column's), so each distinct one is indexed once."""
         if not cells.headers:
             return (), frozenset()
-        by_header = {
-            header: frozenset(self.indexer.phrases_in(header)) for header in set(cells.headers)
-        }
+        by_header = {header: self._header_phrases(header) for header in set(cells.headers)}
         return tuple(map(by_header.__getitem__, cells.headers)), frozenset().union(
             *by_header.values()
         )
+
+    def _header_phrases(self, header: str) -> frozenset[int]:
+        """A column header's context phrases: a sheet's blocks repeat its headers, and a
+        header is a label, not a value, so it may be kept across segments."""
+        phrases = self._by_header.get(header)
+        if phrases is None:
+            phrases = frozenset(self.indexer.phrases_in(header))
+            if len(self._by_header) >= 4096:
+                self._by_header.clear()
+            self._by_header[header] = phrases
+        return phrases
 
     def kept_matches(
         self,
@@ -402,17 +412,20 @@ class Scanner:
         # ``with_paragraphs``'s work, done here when every match becomes a finding (with
         # ``take``, it is asked which do, and places them after).
         place, cell_start = _paragraph_placing(segment, matches, paragraphs and take is None)
-        if take is None and not (cells and original_cells):
+        # Tested once, not per match: a table's truth is a call of its ``__len__``.
+        table = cells if original_cells else None
+        if take is None and table is None:
             findings = self._plain_findings(segment, text, folded, matches, place)
             if not folded.is_identity:
                 findings.sort(key=_text_order)  # (as below: one character can fold to two)
             return findings
         paragraph = None
+        original_starts = original_cells.starts if original_cells is not None else ()
         for match in matches:
             entity_type = match.entity_type
-            if cells and original_cells:
-                cell = cells.index_of(match.start)
-                location, offset = cells.location(cell), original_cells.starts[cell]
+            if table is not None:
+                cell = table.index_of(match.start)
+                location, offset = table.location(cell), original_starts[cell]
             if take is not None and not take(entity_type, location):
                 continue
             if location is not scored_at:
