@@ -44,7 +44,7 @@ _SHOWN_DIGITS = 15
 FROM_V, FROM_INLINE, NO_VALUE = 0, 1, 2
 
 Kernel = Callable[
-    [bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int]
+    [bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int, int, int]
 ]
 
 
@@ -198,12 +198,12 @@ def _kind(data: bytes, start: int, size: int) -> tuple[int, int]:
 
 def read(
     data: bytes, cells: np.ndarray, rows: np.ndarray, text: np.ndarray, dated: np.ndarray
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """The block's kept cells into ``cells`` (one row of ``CELL_FIELDS`` per field), its rows'
     numbers (-1: none) into ``rows`` and the kept cells' values as written into ``text``,
-    each followed by a "<": (cells, rows, bytes of text, where it stopped), or cells =
-    NOT_UNDERSTOOD. It stops at the first "</sheetData" (where = -1: none, read to the end),
-    and what it read up to there is what it reads of the block cut there.
+    each followed by a "<": (cells, rows, bytes of text, where it stopped, cells to fix), or
+    cells = NOT_UNDERSTOOD. It stops at the first "</sheetData" (where = -1: none, read to
+    the end), and what it read up to there is what it reads of the block cut there.
 
     A kept cell has a value and it is the one its type reads (``<v>``, or the inline string
     of an "inlineStr"). A shared string's index read as a number (``INDEX``) has no text
@@ -212,11 +212,17 @@ def read(
     shows it, when `_shown` can tell how; its type is then ``KIND_SHOWN``. A number cell with
     a date style has the type ``KIND_DATED``.
 
+    A cell to fix is one whose text is not its value as written (a shared string, boolean or
+    date, a reference or carriage return, a long number left to round): counted here, where
+    its fields are at hand, so that a block with none skips ``sheetxml._fixed`` without a
+    look at them (numpy's steps for that cost some 30 us a block in a worker).
+
     Nothing is allocated here: the caller sizes the arrays (`capacities`), and the compiled
     code then holds no reference counts, which cost as much as the reading.
     """
     size = len(data)
     kept = 0
+    fixes = 0
     row_count = 0
     written = 0
     open_row = False
@@ -226,9 +232,9 @@ def read(
             at += 1
             continue
         if at + 1 < size and (data[at + 1] == 33 or data[at + 1] == 63):  # "<!", "<?"
-            return NOT_UNDERSTOOD, 0, 0, -1
+            return NOT_UNDERSTOOD, 0, 0, -1, 0
         if at + 1 < size and data[at + 1] == 47 and _literal(data, at, size, _SHEET_DATA_END):
-            return kept, row_count, written, at
+            return kept, row_count, written, at, fixes
         follow = data[at + 4] if at + 4 < size else 0
         if _literal(data, at, size, _ROW_TAG) and (
             _is_space(follow) or follow == 47 or follow == 62
@@ -238,12 +244,12 @@ def read(
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
                 if number < 0 and name_end - name == 1 and data[name] == 114:  # r
                     if value == value_end or _digits(data, value, value_end) != value_end:
-                        return NOT_UNDERSTOOD, 0, 0, -1
+                        return NOT_UNDERSTOOD, 0, 0, -1, 0
                     if value_end - value > 18:
-                        return NOT_UNDERSTOOD, 0, 0, -1
+                        return NOT_UNDERSTOOD, 0, 0, -1, 0
                     number = _number(data, value, value_end)
                 at = after
             empty = False
@@ -253,9 +259,9 @@ def read(
             elif at < size and data[at] == 62:
                 at += 1
             else:
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             if row_count >= len(rows):
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             rows[row_count] = number
             row_count += 1
             open_row = not empty
@@ -266,38 +272,38 @@ def read(
                 at += 2  # "<col", "<cfRule": not a cell
                 continue
             if not open_row or not _literal(data, at, size, _CELL_TAG):
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             letters = at + 6
             letters_end = letters
             while letters_end < size and 65 <= data[letters_end] <= 90:
                 letters_end += 1
             if not 1 <= letters_end - letters <= 3:
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             column = 0  # "A" is 1, "Z" 26, "AA" 27
             for letter in range(letters, letters_end):
                 column = column * 26 + (data[letter] - 64)
             digits_end = _digits(data, letters_end, size)
             if digits_end == letters_end or digits_end >= size or data[digits_end] != 34:
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             at = digits_end + 1
             style = -1
             if _literal(data, at, size, _STYLE):
                 end = _digits(data, at + 4, size)
                 if end == at + 4 or end >= size or data[end] != 34 or end - at - 4 > 18:
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
                 style = _number(data, at + 4, end)
                 at = end + 1
             kind = KIND_NONE
             if _literal(data, at, size, _TYPE):
                 kind, at = _kind(data, at + 4, size)
                 if at < 0:
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
             while at < size and data[at] == 32:
                 name, name_end, value, value_end, after = _attribute(data, at, size)
                 if after < 0:
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
                 if name_end - name == 1 and (data[name] == 115 or data[name] == 116):
-                    return NOT_UNDERSTOOD, 0, 0, -1  # "s" or "t" again, or out of order
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0  # "s" or "t" again, or out of order
                 at = after
             source = NO_VALUE
             value = value_end = 0
@@ -316,22 +322,22 @@ def read(
                     while at < size and data[at] == 32:
                         _, _, _, _, after = _attribute(data, at, size)
                         if after < 0:
-                            return NOT_UNDERSTOOD, 0, 0, -1
+                            return NOT_UNDERSTOOD, 0, 0, -1, 0
                         at = after
                     if _literal(data, at, size, _SELF_CLOSE):
                         at += 2
                     elif at < size and data[at] == 62:
                         at, _ = _text_until_tag(data, at + 1, size)
                         if not _literal(data, at, size, _FORMULA_END):
-                            return NOT_UNDERSTOOD, 0, 0, -1
+                            return NOT_UNDERSTOOD, 0, 0, -1, 0
                         at += 4
                     else:
-                        return NOT_UNDERSTOOD, 0, 0, -1
+                        return NOT_UNDERSTOOD, 0, 0, -1, 0
                 if _literal(data, at, size, _VALUE):
                     value = at + 3
                     value_end, special = _value_until_tag(data, value, size, text, written)
                     if not _literal(data, value_end, size, _VALUE_END):
-                        return NOT_UNDERSTOOD, 0, 0, -1
+                        return NOT_UNDERSTOOD, 0, 0, -1, 0
                     source = FROM_V
                     at = value_end + 4
                 elif _literal(data, at, size, _INLINE) or _literal(
@@ -340,18 +346,18 @@ def read(
                     value = at + (7 if data[at + 6] == 62 else 28)
                     value_end, special = _value_until_tag(data, value, size, text, written)
                     if not _literal(data, value_end, size, _INLINE_END):
-                        return NOT_UNDERSTOOD, 0, 0, -1
+                        return NOT_UNDERSTOOD, 0, 0, -1, 0
                     source = FROM_INLINE
                     at = value_end + 9
                 if not _literal(data, at, size, _CELL_END):
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
                 at += 4
             else:
-                return NOT_UNDERSTOOD, 0, 0, -1
+                return NOT_UNDERSTOOD, 0, 0, -1, 0
             wanted = FROM_INLINE if kind == KIND_INLINE else FROM_V
             if value < value_end and source == wanted:
                 if kept >= cells.shape[1] or written + value_end - value >= len(text):
-                    return NOT_UNDERSTOOD, 0, 0, -1
+                    return NOT_UNDERSTOOD, 0, 0, -1, 0
                 cells[COLUMN, kept] = column
                 cells[ROW_INDEX, kept] = row_count - 1
                 cells[STYLE, kept] = style
@@ -380,10 +386,18 @@ def read(
                     written += value_end - value
                 text[written] = 60  # "<": no value holds one, so one split parts them
                 written += 1
+                stored = cells[KIND, kept]
+                if (
+                    special != 0
+                    or KIND_S <= stored <= KIND_B  # a shared string or a boolean
+                    or stored == KIND_DATED
+                    or (stored <= KIND_N and cells[LENGTH, kept] > _SHOWN_DIGITS + 1)
+                ):
+                    fixes += 1
                 kept += 1
             continue
         at += 1
-    return kept, row_count, written, -1
+    return kept, row_count, written, -1, fixes
 
 
 def _index(data: bytes, start: int, end: int) -> int:

@@ -323,7 +323,9 @@ def _kernel_block(
     per-cell work left in Python is making its string and a look-up of its column's letters
     by number. With where the kernel stopped (see `sheetkernel.read`); None when it gives up."""
     cells, row_numbers, text = _scratch(len(data))
-    count, row_count, written, stopped = kernel(data, cells, row_numbers, text, _dated(date_styles))
+    count, row_count, written, stopped, fixes = kernel(
+        data, cells, row_numbers, text, _dated(date_styles)
+    )
     if count == sheetkernel.NOT_UNDERSTOOD:
         return None
     # Copies, so that the block does not keep the arrays' unused room alive.
@@ -334,7 +336,7 @@ def _kernel_block(
     row_numbers = row_numbers[:row_count].copy()
     texts = str(text[:written].data, "ascii").split("<")
     texts.pop()  # after the last value's "<"
-    if not _plain(cells, count):
+    if fixes:  # else every text is its value as written: ``_fixed`` has nothing to do
         texts, kept = _fixed(texts, cells, count, lengths, strings, date_styles)
         if kept is not None:
             numbered_columns = numbered_columns[kept]
@@ -348,21 +350,6 @@ def _kernel_block(
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
     block = RowBlock(numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers)
     return block, stopped
-
-
-def _plain(cells: np.ndarray, count: int) -> bool:
-    """Whether every text the kernel read is its value as written, none of them empty: no
-    shared string, boolean or date, no reference or carriage return, no long number left
-    to round (a sheet of inline strings and short numbers). Then ``_fixed`` has nothing to
-    do, and its two dozen numpy steps (some 40 us a block) are skipped."""
-    kinds = cells[sheetkernel.KIND, :count]
-    counts = np.bincount(kinds, minlength=sheetkernel.KIND_DATED + 1)
-    if counts[sheetkernel.KIND_S] or counts[sheetkernel.KIND_B] or counts[sheetkernel.KIND_DATED]:
-        return False
-    if cells[sheetkernel.SPECIAL, :count].any():
-        return False
-    numeric = kinds <= sheetkernel.KIND_N  # KIND_NONE or KIND_N
-    return not (numeric & (cells[sheetkernel.LENGTH, :count] > SHOWN_DIGITS + 1)).any()
 
 
 def _fixed(

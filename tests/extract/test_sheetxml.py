@@ -192,7 +192,7 @@ def test_the_kernel_reads_blocks_as_the_pattern_does(rows, index):
         assert sheetxml._quick_rows(block, STRINGS, DATES) == fast
 
 
-def _kernel_read(block: bytes) -> tuple[int, int, int, int]:
+def _kernel_read(block: bytes) -> tuple[int, int, int, int, int]:
     from dlp.extract import sheetkernel
 
     kernel = sheetkernel.compiled()
@@ -414,7 +414,7 @@ def test_the_kernel_has_room_for_the_densest_blocks():
 
     cells = '<c r="A1"><v>1</v></c>' * 50
     for block in (f"<row>{cells}</row>", "<row>" * 40, "<row/>" * 40, f"<row>{cells}" * 3):
-        count, rows, _, _ = _kernel_read(block.encode())
+        count, rows, _, _, _ = _kernel_read(block.encode())
         assert count != sheetkernel.NOT_UNDERSTOOD, block
         assert rows == block.count("<row")
 

@@ -1,14 +1,17 @@
-"""Blocks of inline strings and short numbers skip the kernel reader's fixing step
-(``sheetxml._plain``): they read as the pattern reads them all the same, with their texts'
-lengths, and any cell that needs fixing sends its block the whole way."""
+"""Blocks of inline strings and short numbers skip the kernel reader's fixing step (the
+kernel counts no cell to fix): they read as the pattern reads them all the same, with their
+texts' lengths, and any cell that needs fixing sends its block the whole way. The kernel's
+count is held to the numpy test it replaced (``_plain``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlp.extract import sheetkernel, sheetxml
+from tests.extract import test_sheetxml
 
 STRINGS = ["Student ID", "", "x < y"]
 DATES = frozenset({3})
@@ -43,11 +46,25 @@ def _read(block: bytes) -> tuple[sheetxml.RowBlock, bool]:
     kernel = sheetkernel.compiled()
     assert kernel is not None
     cells, rows, text = sheetxml._scratch(len(block))
-    count, _, _, _ = kernel(block, cells, rows, text, sheetxml._dated(DATES))
-    plain = sheetxml._plain(cells, count)
+    count, _, _, _, fixes = kernel(block, cells, rows, text, sheetxml._dated(DATES))
+    plain = _plain(cells, count)
+    assert plain is (fixes == 0)
     read = sheetxml._kernel_block(kernel, block, STRINGS, DATES)
     assert read is not None
     return read[0], plain
+
+
+def _plain(cells: np.ndarray, count: int) -> bool:
+    """Whether every text the kernel read is its value as written, as ``sheetxml`` told it
+    before the kernel counted the cells to fix."""
+    kinds = cells[sheetkernel.KIND, :count]
+    counts = np.bincount(kinds, minlength=sheetkernel.KIND_DATED + 1)
+    if counts[sheetkernel.KIND_S] or counts[sheetkernel.KIND_B] or counts[sheetkernel.KIND_DATED]:
+        return False
+    if cells[sheetkernel.SPECIAL, :count].any():
+        return False
+    numeric = kinds <= sheetkernel.KIND_N  # KIND_NONE or KIND_N
+    return not (numeric & (cells[sheetkernel.LENGTH, :count] > sheetxml.SHOWN_DIGITS + 1)).any()
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +86,30 @@ def test_plain_blocks_and_the_others_read_as_the_pattern_does(rows, fixed, index
     assert read == sheetxml.RowBlock.of(sheetxml._pattern_rows(block, STRINGS, DATES) or [])
     assert read.lengths is not None
     assert read.lengths.tolist() == [len(text) for text in read.texts]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(test_sheetxml.VALUE_SHAPES),
+            st.one_of(test_sheetxml.VALUE_TEXTS, test_sheetxml.LONG_NUMBERS),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([frozenset(), DATES, frozenset({0, 1})]),
+)
+def test_the_kernel_counts_the_cells_to_fix_as_numpy_told_them(cells, dates):
+    """Any values in any cell shape, with and without date styles: no cell to fix exactly
+    where ``_plain`` found every text as written."""
+    kernel = sheetkernel.compiled()
+    assert kernel is not None
+    block = "".join(
+        f'<row r="{n}">{shape.format(n=n, col="A", v=value)}</row>'
+        for n, (shape, value) in enumerate(cells, start=1)
+    ).encode()
+    fields, rows, text = sheetxml._scratch(len(block))
+    count, _, _, _, fixes = kernel(block, fields, rows, text, sheetxml._dated(dates))
+    if count != sheetkernel.NOT_UNDERSTOOD:
+        assert (fixes == 0) is _plain(fields, count)
