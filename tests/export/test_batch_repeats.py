@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from dlp.export.cellmemo import CellMemo
 from dlp.export.worker import _GATES, _Scan, config_key, scanner_for
 from dlp.extract import Limits
-from tests.export.test_cell_memo import TIMINGS, _table, _task
+from tests.export.tasks import file_task
+from tests.export.test_cell_memo import TIMINGS, _table
 
 # Few values, most of them findings, so that a batch repeats them between its candidates
 # and the file's previews run out inside the first batch.
@@ -41,7 +42,7 @@ def _scanned(task, config, items, memo: CellMemo | None) -> dict:
 )
 def test_repeats_give_what_scanning_each_gives(config, headers, rows, max_findings):
     items = _table(headers, [row[: len(headers)] for row in rows], "roster.csv")
-    task = _task("roster.csv", max_findings)
+    task = file_task("roster.csv", max_findings)
     # A fresh memo: every repeat of the first batch is one of the batch, not remembered.
     assert _scanned(task, config, items, CellMemo(scanner_for(config))) == _scanned(
         task, config, items, None
@@ -51,7 +52,7 @@ def test_repeats_give_what_scanning_each_gives(config, headers, rows, max_findin
 def test_a_first_batch_of_grades_is_scanned_once_per_grade(config):
     rows = [[str(4827163950 + 7919 * n), ["B+", "A", "C-"][n % 3]] for n in range(60)]
     items = _table(["Student ID", "Grade"], rows, "roster.csv")
-    task = _task("roster.csv", 0)
+    task = file_task("roster.csv", 0)
     scanned: list[int] = []
     scan = _Scan(
         task,
