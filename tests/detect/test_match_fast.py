@@ -22,16 +22,10 @@ from dlp.detect.matches import RawMatch
 from dlp.detect.pattern_recognizer import DataPatternRecognizer
 from dlp.detect.text_columns import column_header
 from dlp.detect.text_index import TextIndexer
+from tests.detect.context_rules import LABEL_RULES
 
 RULES = [
-    ContextRule(("ssn", "social security"), 40, 20, ("room", "lot", "order")),
-    ContextRule(("student id", "ssid"), 12, 30, ("room", "invoice", "order #")),
-    ContextRule(("ssn", "phone"), 25, 25, ("room",), indexed=False),
-    ContextRule(("ssn",), 30, 30),
-    ContextRule((), 30, 30, ("room",)),
-    # Negative words that end with what a label's gap holds (":", "."), so that the gap after
-    # "Student ID" is no proof: their last two characters are looked for there.
-    ContextRule(("student id", "ssid"), 40, 20, ("ss:", "ss no.", "salón", "p.o.", "lot #")),
+    *LABEL_RULES,
     # Negative words that run on from a positive one ("id" then "id#"): the gap after the
     # positive word can hold a negative word's end.
     ContextRule(("ssn", "id", "no"), 30, 30, ("p.o.", "no.", "lot #", "apt-", "id#", "ssn -")),

@@ -16,14 +16,10 @@ from dlp.detect.context import NEGATIVE_FACTOR, ContextRule, TextContext, booste
 from dlp.detect.text_columns import column_and_header_row
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.celltable import SEPARATOR
+from tests.detect.context_rules import LABEL_RULES
 
 RULES = [
-    ContextRule(("ssn", "social security"), 40, 20, ("room", "lot", "order")),
-    ContextRule(("student id", "ssid"), 12, 30, ("room", "invoice", "order #")),
-    ContextRule(("ssn", "phone"), 25, 25, ("room",), indexed=False),
-    ContextRule(("ssn",), 30, 30),
-    ContextRule((), 30, 30, ("room",)),
-    ContextRule(("student id", "ssid"), 40, 20, ("ss:", "ss no.", "salón", "p.o.", "lot #")),
+    *LABEL_RULES,
     # A gradebook's "ID" column: a label only in a table whose header row names a score.
     ContextRule(("ssid",), 40, 20, ("room", "order #"), columns=("ID",), columns_with=("score",)),
     ContextRule((), 40, 20, (), columns=("ID", "Grade"), columns_with=("name",)),
