@@ -493,6 +493,8 @@ def main() -> None:
             - cpu_before.children_user
             - cpu_before.children_system
         )
+        # The coordinating process shares the cores with the workers: its time is theirs lost.
+        coordinator = cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system
         members = export_members(export)
         flagged = {members[item.key] for item in outcome_files(outcome)}
         hit = len(builder.planted & flagged)
@@ -515,7 +517,11 @@ def main() -> None:
             f"  worker time {worker:.0f} s: reading {100 * summary.seconds_read / worker:.0f}%,"
             f" extraction {100 * summary.seconds_extract / worker:.0f}%,"
             f" detection {100 * summary.seconds_detect / worker:.0f}%"
-            + (f"; worker CPU {children:.0f} s" if not args.dask else "")
+            + (
+                f"; worker CPU {children:.0f} s, coordinating process CPU {coordinator:.1f} s"
+                if not args.dask
+                else ""
+            )
         )
         print(f"  outcomes: {dict(summary.by_status)}; findings {summary.findings}")
         print(

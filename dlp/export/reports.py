@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 
@@ -72,15 +72,27 @@ class RunInfo:
         return size / 1e9 / (self.seconds / 3600) if self.seconds > 0 else 0.0
 
 
-def write_jsonl(
-    results: Iterable[r.FileResult], summary: Summary, info: RunInfo, path: Path
-) -> None:
-    """One ``file`` record per file (``unchanged`` ones too, so it can be a baseline), then
-    one ``summary`` record."""
-    with open(path, "w", encoding="utf-8") as out:
-        for item in results:
-            out.write(item.to_json() + "\n")
-        out.write(json.dumps(_summary_record(summary, info), sort_keys=True) + "\n")
+def write_reports(stored: Iterable[str], info: RunInfo, out: Path) -> Summary:
+    """Every report, from the results as the state file stores them (``FileResult.to_json``'s
+    text), in one pass: each is decoded once, for the summary and the CSV rows, and goes into
+    the JSON lines as stored. Returns the summary."""
+    summary = Summary()
+    with (
+        open(out / JSONL_NAME, "w", encoding="utf-8") as lines,
+        open(out / FILES_CSV_NAME, "w", newline="", encoding="utf-8") as files_out,
+        open(out / FINDINGS_CSV_NAME, "w", newline="", encoding="utf-8") as findings_out,
+    ):
+        tables = _Tables(files_out, findings_out)
+        for text in stored:
+            item = r.FileResult.from_json(text)
+            summary.add(item)
+            lines.write(text + "\n")
+            tables.add(item)
+        # One ``file`` record per file (``unchanged`` ones too, so it can be a baseline), then
+        # one ``summary`` record.
+        lines.write(json.dumps(_summary_record(summary, info), sort_keys=True) + "\n")
+    write_html(summary, info, out / HTML_NAME)
+    return summary
 
 
 def _summary_record(summary: Summary, info: RunInfo) -> dict[str, Any]:
@@ -106,53 +118,52 @@ def _summary_record(summary: Summary, info: RunInfo) -> dict[str, Any]:
     }
 
 
-def write_csv(results: Iterable[r.FileResult], files_path: Path, findings_path: Path) -> None:
+class _Tables:
     """``files.csv``: one row per reported file; ``findings.csv``: one row per finding shown."""
-    with (
-        open(files_path, "w", newline="", encoding="utf-8") as files_out,
-        open(findings_path, "w", newline="", encoding="utf-8") as findings_out,
-    ):
-        file_rows = csv.writer(files_out)
-        finding_rows = csv.writer(findings_out)
-        file_rows.writerow(FILE_COLUMNS)
-        finding_rows.writerow(FINDING_COLUMNS)
-        for item in results:
-            if item.status == r.UNCHANGED:
-                continue
-            file_rows.writerow(
+
+    def __init__(self, files_out: TextIO, findings_out: TextIO) -> None:
+        self.file_rows = csv.writer(files_out)
+        self.finding_rows = csv.writer(findings_out)
+        self.file_rows.writerow(FILE_COLUMNS)
+        self.finding_rows.writerow(FINDING_COLUMNS)
+
+    def add(self, item: r.FileResult) -> None:
+        if item.status == r.UNCHANGED:
+            return
+        self.file_rows.writerow(
+            (
+                item.location,
+                item.folder,
+                item.owner,
+                " ".join(item.shared_with),
+                item.exposure,
+                item.status,
+                item.risk,
+                item.findings_total,
+                int(item.truncated),
+                item.clauses.get(STUDENT, 0),
+                item.clauses.get(PERSONNEL, 0),
+                " ".join(f"{k}={v}" for k, v in sorted(item.categories.items())),
+                " ".join(item.reasons),
+                item.size,
+                item.content_hash,
+            )
+        )
+        for finding in item.findings:
+            self.finding_rows.writerow(
                 (
                     item.location,
-                    item.folder,
                     item.owner,
-                    " ".join(item.shared_with),
                     item.exposure,
-                    item.status,
-                    item.risk,
-                    item.findings_total,
-                    int(item.truncated),
-                    item.clauses.get(STUDENT, 0),
-                    item.clauses.get(PERSONNEL, 0),
-                    " ".join(f"{k}={v}" for k, v in sorted(item.categories.items())),
-                    " ".join(item.reasons),
-                    item.size,
-                    item.content_hash,
+                    finding["location"],
+                    finding["entity_type"],
+                    finding["category"],
+                    " ".join(finding["clauses"]),
+                    finding["masked"],
+                    finding["score"],
+                    finding["digest"],
                 )
             )
-            for finding in item.findings:
-                finding_rows.writerow(
-                    (
-                        item.location,
-                        item.owner,
-                        item.exposure,
-                        finding["location"],
-                        finding["entity_type"],
-                        finding["category"],
-                        " ".join(finding["clauses"]),
-                        finding["masked"],
-                        finding["score"],
-                        finding["digest"],
-                    )
-                )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Per file, the reports show this many findings and unreadable parts (counts are always full).
 MAX_PREVIEWS = 25
@@ -18,6 +18,20 @@ UNSCANNABLE = "unscannable"
 CLEAN = "clean"
 NOT_SCANNED = "not scanned"
 UNCHANGED = "unchanged"
+
+
+class StoredResult(NamedTuple):
+    """A result as the state file keeps it: the columns it is looked up by, and its JSON
+    (``FileResult.to_json``). Workers send this, encoded where they ran: the process that
+    stores the results shares the cores with them, and had spent a third of a core decoding
+    whole results only to encode them again."""
+
+    key: str
+    drive_key: str
+    size: int
+    mtime: float
+    content_hash: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +85,11 @@ class FileResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    def stored(self) -> StoredResult:
+        return StoredResult(
+            self.key, self.drive_key, self.size, self.mtime, self.content_hash, self.to_json()
+        )
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> FileResult:

@@ -59,20 +59,26 @@ def failed(task: Task, error: BaseException, secret: bytes) -> r.FileResult:
     )
 
 
+def stored_scan(task: Task, config: DetectionConfig, limits: Limits) -> r.StoredResult:
+    """``scan_task``, its result encoded for the state file where it ran (a worker)."""
+    return scan_task(task, config, limits).stored()
+
+
 def run_serial(
     tasks: Iterable[Task], config: DetectionConfig, limits: Limits
-) -> Iterator[r.FileResult]:
+) -> Iterator[r.StoredResult]:
     """In this process, one at a time (one worker, tests, debugging)."""
     for task in tasks:
         try:
-            yield scan_task(task, config, limits)
+            result = scan_task(task, config, limits)
         except Exception as error:
-            yield failed(task, error, config.secret)
+            result = failed(task, error, config.secret)
+        yield result.stored()
 
 
 def run_local(
     tasks: Iterable[Task], config: DetectionConfig, limits: Limits, workers: int
-) -> Iterator[r.FileResult]:
+) -> Iterator[r.StoredResult]:
     if workers <= 1:
         yield from run_serial(tasks, config, limits)
         return
@@ -81,11 +87,11 @@ def run_local(
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=start_worker, initargs=(pickle.dumps(config),)
     )
-    pending: dict[Future[r.FileResult], Task] = {}
+    pending: dict[Future[r.StoredResult], Task] = {}
     source = iter(tasks)
     try:
         for task in source:
-            pending[pool.submit(scan_task, task, config, limits)] = task
+            pending[pool.submit(stored_scan, task, config, limits)] = task
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                 yield from _drain(pending, len(pending) - 1, config.secret)
         yield from _drain(pending, 0, config.secret)
@@ -94,19 +100,19 @@ def run_local(
 
 
 def _drain(
-    pending: dict[Future[r.FileResult], Task], until: int, secret: bytes
-) -> Iterator[r.FileResult]:
+    pending: dict[Future[r.StoredResult], Task], until: int, secret: bytes
+) -> Iterator[r.StoredResult]:
     while len(pending) > until:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             task = pending.pop(future)
             error = future.exception()
-            yield failed(task, error, secret) if error is not None else future.result()
+            yield failed(task, error, secret).stored() if error is not None else future.result()
 
 
 def run_dask(
     tasks: Iterable[Task], config: DetectionConfig, limits: Limits, address: Any
-) -> Iterator[r.FileResult]:
+) -> Iterator[r.StoredResult]:
     """On a Dask distributed cluster; ``address`` is a scheduler address or a ``Client``.
 
     Workers read the export from the same paths, so it must be on storage they share.
@@ -125,7 +131,7 @@ def run_dask(
         source = iter(tasks)
 
         def submit(task: Task) -> None:
-            future = client.submit(scan_task, task, config_future, limits, pure=False)
+            future = client.submit(stored_scan, task, config_future, limits, pure=False)
             owners[future.key] = task
             pending.add(future)
 
@@ -136,7 +142,7 @@ def run_dask(
         for future in pending:
             task = owners.pop(future.key)
             if future.status == "error":
-                yield failed(task, future.exception(), config.secret)
+                yield failed(task, future.exception(), config.secret).stored()
             else:
                 yield future.result()
             future.release()

@@ -98,14 +98,7 @@ def run_scan(scan: ExportScan, stderr: TextIO = sys.stderr) -> Outcome:
             baseline=str(scan.baseline or ""),
             resumed=carried[0],
         )
-        summary = Summary()
-        for item in state.results():
-            summary.add(item)
-        reports.write_jsonl(state.results(), summary, info, scan.out / reports.JSONL_NAME)
-        reports.write_csv(
-            state.results(), scan.out / reports.FILES_CSV_NAME, scan.out / reports.FINDINGS_CSV_NAME
-        )
-        reports.write_html(summary, info, scan.out / reports.HTML_NAME)
+        summary = reports.write_reports(state.results(), info, scan.out)
     finally:
         state.close()
     return Outcome(summary, info, scan.out)
@@ -119,7 +112,7 @@ def _count(
     for file in walk_export(export, skip):
         files += 1
         size += file.size
-        if state.is_done(path_digest(secret, file.key), file.size, file.mtime):
+        if state.resumed and state.is_done(path_digest(secret, file.key), file.size, file.mtime):
             done_files += 1
             done_bytes += file.size
     return files, size, (done_files, done_bytes)
@@ -137,7 +130,7 @@ def _tasks(
 ) -> Iterator[Task]:
     """``baseline`` and the state know files by keyed digests of their paths (`naming`)."""
     for file in walk_export(export, skip):
-        if state.is_done(path_digest(secret, file.key), file.size, file.mtime):
+        if state.resumed and state.is_done(path_digest(secret, file.key), file.size, file.mtime):
             continue
         meta = index.lookup(file.drive_path)
         level = exposure(meta.owner, meta.shared_with, meta.known, internal)

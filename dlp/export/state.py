@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from dlp.export.result import FileResult
+from dlp.export.result import StoredResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,23 +51,17 @@ class ScanState:
             self.db.close()
             raise StateError(f"{path} is the state of a scan of {row[0]}, not of {export}")
         self._last_commit = time.monotonic()
+        # Only a resumed scan's state holds results when it opens: a new one has nothing to
+        # skip, and walking the export need not look each file up (twice: counted, then
+        # scanned).
+        self.resumed = self.count() > 0
 
     def is_done(self, key: str, size: int, mtime: float) -> bool:
         row = self.db.execute("SELECT size, mtime FROM files WHERE key = ?", (key,)).fetchone()
         return row is not None and row[0] == size and row[1] == mtime
 
-    def record(self, result: FileResult) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                result.key,
-                result.drive_key,
-                result.size,
-                result.mtime,
-                result.content_hash,
-                result.to_json(),
-            ),
-        )
+    def record(self, result: StoredResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", result)
         if time.monotonic() - self._last_commit > _COMMIT_SECONDS:
             self.commit()
 
@@ -75,12 +69,12 @@ class ScanState:
         self.db.commit()
         self._last_commit = time.monotonic()
 
-    def results(self) -> Iterator[FileResult]:
-        """Every result, in the export's order (the walk's, by the shown path: the key is a
-        digest), streamed from disk."""
+    def results(self) -> Iterator[str]:
+        """Every result as stored (``FileResult.to_json``'s text), in the export's order (the
+        walk's, by the shown path: the key is a digest), streamed from disk."""
         query = "SELECT result FROM files ORDER BY json_extract(result, '$.location'), key"
         for (text,) in self.db.execute(query):
-            yield FileResult.from_json(text)
+            yield text
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])

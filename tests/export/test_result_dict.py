@@ -1,4 +1,5 @@
-"""A file's result as a record: field by field, equal to ``dataclasses.asdict``'s form."""
+"""A file's result as a record: field by field, equal to ``dataclasses.asdict``'s form, and
+as the state file stores it."""
 
 from __future__ import annotations
 
@@ -65,3 +66,8 @@ def test_record_equals_asdict_form(findings, counts, shared, truncated):
     record["counts"]["X"] = 1  # the record is the caller's: the result stays as it was
     assert "X" not in result.counts
     assert FileResult.from_json(result.to_json()) == result
+    # The reports write a result's stored text as it is, where they wrote the decoded
+    # result encoded again: the two are one text.
+    stored = result.stored()
+    assert stored.text == FileResult.from_json(stored.text).to_json() == result.to_json()
+    assert stored[:5] == (result.key, result.drive_key, result.size, result.mtime, "h")
