@@ -88,6 +88,21 @@ class Texts:
 
 # --- formats, written directly (fast enough for a gigabyte) ---------------------------------
 
+# Every member is stamped with one fixed time: zipfile stamps the current one, and the nested
+# archives' sizes (which steer the mix) then moved with the clock, so that two runs of a seed
+# built different exports.
+_STAMP = (2024, 9, 3, 8, 0, 0)
+
+
+def _put(
+    archive: zipfile.ZipFile, name: str, data: str | bytes, compress: int | None = None
+) -> None:
+    info = zipfile.ZipInfo(name, _STAMP)
+    info.compress_type = archive.compression if compress is None else compress
+    info.external_attr = 0o600 << 16  # (what ``writestr`` gives a member it names)
+    archive.writestr(info, data)
+
+
 _DOCX_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -118,11 +133,11 @@ def docx(text: str, photo: bytes | None) -> bytes:
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _DOCX_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS.format(target="word/document.xml"))
-        archive.writestr("word/document.xml", document)
+        _put(archive, "[Content_Types].xml", _DOCX_TYPES)
+        _put(archive, "_rels/.rels", _ROOT_RELS.format(target="word/document.xml"))
+        _put(archive, "word/document.xml", document)
         if photo is not None:
-            archive.writestr("word/media/image1.jpeg", photo, zipfile.ZIP_STORED)
+            _put(archive, "word/media/image1.jpeg", photo, zipfile.ZIP_STORED)
     return buffer.getvalue()
 
 
@@ -133,7 +148,8 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 def xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
+        _put(
+            archive,
             "[Content_Types].xml",
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.'
             'org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
@@ -142,12 +158,13 @@ def xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
             '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             "</Types>",
         )
-        archive.writestr("_rels/.rels", _ROOT_RELS.format(target="xl/workbook.xml"))
+        _put(archive, "_rels/.rels", _ROOT_RELS.format(target="xl/workbook.xml"))
         entries = "".join(
             f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
             for n, name in enumerate(sheets, 1)
         )
-        archive.writestr(
+        _put(
+            archive,
             "xl/workbook.xml",
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_S}" xmlns:r="{_R}">'
             f"<sheets>{entries}</sheets></workbook>",
@@ -156,7 +173,8 @@ def xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
             f'<Relationship Id="rId{n}" Type="{_R}/worksheet" Target="worksheets/sheet{n}.xml"/>'
             for n in range(1, len(sheets) + 1)
         )
-        archive.writestr(
+        _put(
+            archive,
             "xl/_rels/workbook.xml.rels",
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             f'openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
@@ -171,7 +189,8 @@ def xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
                 + "</row>"
                 for r, row in enumerate(rows, 1)
             )
-            archive.writestr(
+            _put(
+                archive,
                 f"xl/worksheets/sheet{n}.xml",
                 f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_S}">'
                 f"<sheetData>{body}</sheetData></worksheet>",
@@ -306,8 +325,11 @@ class ExportBuilder:
                 name, data, compress, planted = self.make(kind, number)
                 owner = f"{self.rng.choice(FIRST).lower()}.{self.rng.choice(LAST).lower()}@cusd.com"
                 member = f"{owner}/{self.rng.choice(SUBJECTS)}/{name}"
-                parts[number % 2].writestr(
-                    member, data, zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+                _put(
+                    parts[number % 2],
+                    member,
+                    data,
+                    zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED,
                 )
                 if planted:
                     self.planted.add(member)
@@ -378,7 +400,7 @@ class ExportBuilder:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for member, data in members.items():
-                archive.writestr(member, data)
+                _put(archive, member, data)
         return f"Backup_{file_id}.zip", buffer.getvalue(), False, planted
 
     def picture(self, extension: str, planted: bool) -> tuple[bytes, bool]:
