@@ -18,7 +18,7 @@ cell's cost); ``add`` is there for the slower formats.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import sub
@@ -411,6 +411,7 @@ class TablePacker:
         "carry",
         "columns",
         "columns_apart",
+        "header_pool",
         "headers",
         "heads",
         "lengths",
@@ -448,10 +449,14 @@ class TablePacker:
         self.texts: list[str] = []
         self.headers: list[str] = []
         self.columns: list[str] = [] if columns_apart else self.headers
-        self.rows: list[int] = []
+        self.rows: MutableSequence[int] = []  # (or an ``array("q")``: CSV)
         self.refs: list[str] = []
         self.ref_rows: list[str] = []
         self.lengths: list[np.ndarray] = []
+        # Every header a cell of the table may have, when the reader knows them (CSV: its
+        # columns' headers, the list it grows): once a table's header row holds them all,
+        # the cells' headers need not be looked through for new ones.
+        self.header_pool: Sequence[str] = ()
 
     def rebase(self, base: Location) -> None:
         """The cells appended from now on are located from ``base``."""
@@ -554,6 +559,10 @@ class TablePacker:
         hand-over (before it: its blocks' header rows hold every header gathered so far)."""
         headers = self.headers
         count = len(headers)
+        pool = self.header_pool
+        if pool and len(self.heads) == 1 and self.heads[0].keys() >= set(pool):
+            self.noted = count  # (a pool is of a table of one base: CSV)
+            return
         at = self.noted
         froms = [start for start, _ in self.bases]
         index = bisect_right(froms, at) - 1
