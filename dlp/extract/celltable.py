@@ -284,7 +284,7 @@ def packed(
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
     # same in Python iterators made an int object per cell three times over.
-    ends = np.cumsum(lengths)
+    ends = lengths.cumsum()
     ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
     starts = ends - lengths
     first = locations[0]
@@ -512,7 +512,6 @@ class TablePacker:
             or len(self.ref_rows) not in (0, len(self.refs))
         ):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
-        import numpy as np  # here, not at import (see ``packed``)
 
         self._note_headers()
         early = not final and self.threshold < self.regular
@@ -523,7 +522,7 @@ class TablePacker:
         # totals[k] - GAP - before > block: the first cell that would not fit. A block
         # begun in an earlier hand-over started ``carry`` before cell 0, so that even cell 0
         # may not fit.
-        totals = np.cumsum(lengths + GAP)
+        totals = (lengths + GAP).cumsum()
         bigs = (lengths > self.small).nonzero()[0].tolist()
         bigs.append(count)
         start = big = 0
@@ -538,9 +537,7 @@ class TablePacker:
             before = (int(totals[start - 1]) if start else 0) - carry
             # bisect_right(totals, limit, lo, hi), by numpy on its part of the array
             lo = start if carry else start + 1
-            stop = lo + int(
-                np.searchsorted(totals[lo : bigs[big]], before + self.block + GAP, "right")
-            )
+            stop = lo + int(totals[lo : bigs[big]].searchsorted(before + self.block + GAP, "right"))
             if stop == count and not final:
                 if early:
                     yield self._block(start, count, lengths)

@@ -132,7 +132,7 @@ def _line_feeds(lines: str) -> tuple[str, np.ndarray]:
     codes = _code_points(lines)
     if "\r" not in lines:
         return lines, codes
-    after = np.flatnonzero(codes == 13) + 1
+    after = (codes == 13).nonzero()[0] + 1
     if after[-1] < len(codes) and bool((codes[after] == 10).all()):
         if codes.dtype == np.uint8:
             # ASCII: dropped from the bytes, a third of the cost of ``str.replace``.
@@ -159,7 +159,11 @@ def _split(lines: str, delimiter: str) -> Batch:
     if lines.endswith("\n"):
         lines = lines[:-1]
         codes = codes[:-1]
-    bounds = np.flatnonzero((codes == ord(delimiter)) | (codes == 10))
+    # (array methods, not numpy's functions: these run a few times a batch, and the
+    # functions' own Python layer cost as much as the work on a small file's arrays)
+    ends = codes == ord(delimiter)
+    ends |= codes == 10
+    bounds = ends.nonzero()[0]
     count = len(bounds) + 1
     # Each cell's end (a bound, or the text's end) less its start (0, or one past a bound):
     # in place, since ``np.diff`` with ``prepend`` copied the array twice more.
@@ -167,8 +171,12 @@ def _split(lines: str, delimiter: str) -> Batch:
     lengths[:-1] = bounds
     lengths[-1] = len(lines)
     lengths[1:] -= bounds + 1
-    last = np.flatnonzero(codes[bounds] == 10)  # the cells that end a row (and the last)
-    widths = np.diff(np.append(last, count - 1), prepend=-1)
+    last = (codes[bounds] == 10).nonzero()[0]  # the cells that end a row (and the last)
+    widths = np.empty(len(last) + 1, dtype=np.int64)  # each row's cells, told by its last
+    widths[:-1] = last
+    widths[-1] = count - 1
+    widths[1:] -= last
+    widths[0] += 1
     cells = (lines.replace("\n", delimiter) if len(last) else lines).split(delimiter)
     return cells, widths, lengths, _maybe_blank(codes, bounds)
 
@@ -313,7 +321,7 @@ def _add(
     widest = int(widths.max())
     columns.grow(widest)
     count = len(cells)
-    ends = np.cumsum(widths)  # row i's cells: ends[i] - widths[i] .. ends[i]
+    ends = widths.cumsum()  # row i's cells: ends[i] - widths[i] .. ends[i]
     clean = (not count or bool(lengths.min() > 0)) and not (
         maybe_blank and any(map(str.isspace, cells))
     )
@@ -323,20 +331,20 @@ def _add(
         keep = np.fromiter(map(bool, map(str.strip, cells)), dtype=bool, count=count)
         sizes *= keep
     totals = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(sizes, out=totals[1:])
+    sizes.cumsum(out=totals[1:])
     through = totals[ends]  # size of the rows' cells up to each row's end
     uniform = clean and int(widths.min()) == widest
     index: np.ndarray | None = None
     row_of: np.ndarray | None = None
     if not uniform:
         starts = ends - widths
-        index = np.arange(count, dtype=np.int64) - np.repeat(starts, widths)
-        row_of = np.repeat(np.arange(before + 1, before + 1 + len(rows), dtype=np.int64), widths)
+        index = np.arange(count, dtype=np.int64) - starts.repeat(widths)
+        row_of = np.arange(before + 1, before + 1 + len(rows), dtype=np.int64).repeat(widths)
     first = 0
     while first < len(rows):
         at = int(ends[first - 1]) if first else 0
         room = table.threshold - table.size + int(totals[at])
-        last = max(int(np.searchsorted(through, room, "right")), first)
+        last = max(int(through.searchsorted(room, "right")), first)
         if last >= len(rows):
             last = len(rows) - 1
         stop = int(ends[last])
@@ -348,7 +356,7 @@ def _add(
             table.headers.extend(columns.by_index[:widest] * run)
             table.columns.extend(columns.names[:widest] * run)
             run_rows = np.arange(before + 1 + first, before + 2 + last, dtype=np.int64)
-            numbers.frombytes(np.repeat(run_rows, widest).data.cast("B"))
+            numbers.frombytes(run_rows.repeat(widest).data.cast("B"))
         else:
             assert index is not None and row_of is not None
             which = index[at:stop]
