@@ -402,7 +402,9 @@ class TablePacker:
     length of each text plus ``GAP``. ``rebase`` starts a run of cells with another base
     location (the next sheet). A reader that has its texts' lengths as arrays already (CSV)
     may append them to ``lengths`` for every text it appends; then ``blocks`` does not
-    measure the texts again.
+    measure the texts again. A reader that reaches the lists through the packer's attributes
+    every time, never holding one (CSV), may set ``handed_whole``: then a block of every cell
+    gathered takes the lists themselves, and the packer starts new ones.
     """
 
     __slots__ = (
@@ -411,6 +413,7 @@ class TablePacker:
         "carry",
         "columns",
         "columns_apart",
+        "handed_whole",
         "header_pool",
         "headers",
         "heads",
@@ -457,6 +460,7 @@ class TablePacker:
         # columns' headers, the list it grows): once a table's header row holds them all,
         # the cells' headers need not be looked through for new ones.
         self.header_pool: Sequence[str] = ()
+        self.handed_whole = False
 
     def rebase(self, base: Location) -> None:
         """The cells appended from now on are located from ``base``."""
@@ -591,7 +595,8 @@ class TablePacker:
 
     def _block(self, start: int, stop: int, lengths: np.ndarray) -> Segment:
         """Cells start..stop-1 as one segment (one cell: its own plain segment). The block
-        gets copies of the lists, which go on to gather the next cells."""
+        gets copies of the lists, which go on to gather the next cells (or, ``handed_whole``,
+        the lists themselves when it takes every cell)."""
         bases = self.bases
         froms = [at for at, _ in bases]
         first = bisect_right(froms, start) - 1
@@ -600,22 +605,31 @@ class TablePacker:
         refs: Sequence[str] = self.refs[start:stop]
         if self.ref_rows:
             refs = JoinedRefs(refs, self.ref_rows[start:stop])
-        locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
         heads = self.heads
         header_rows = [
             (max(at - start, 0), "\t".join(heads[index]))
             for index, (at, _) in enumerate(bases[first:last], first)
         ]
         if stop - start == 1 and not names_other_columns(header_rows[-1][1], self.headers[start]):
+            locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
             return Segment(self.texts[start], locations[0], self.headers[start])
-        return packed(
-            self.texts[start:stop],
-            self.headers[start:stop],
-            locations,
-            lengths[start:stop],
-            header_rows,
-            lazy=True,
-        )
+        if self.handed_whole and not start and stop == len(self.texts):
+            texts, headers, columns, rows = self._hand_over()
+        else:
+            texts, headers = self.texts[start:stop], self.headers[start:stop]
+            columns, rows = self.columns[start:stop], self.rows[start:stop]
+        locations = CellLocations(runs, columns, rows, refs)
+        return packed(texts, headers, locations, lengths[start:stop], header_rows, lazy=True)
+
+    def _hand_over(self) -> tuple[list[str], list[str], list[str], MutableSequence[int]]:
+        """Every cell's text, header, column and row, for one block: the lists themselves,
+        not copies (copied, then emptied, they cost a tenth of a CSV file's extraction), and
+        new lists in their place."""
+        taken = self.texts, self.headers, self.columns, self.rows
+        self.texts, self.headers = [], []
+        self.columns = [] if self.columns_apart else self.headers
+        self.rows = self.rows[:0]  # (of its own kind: an array stays one)
+        return taken
 
     def _keep(self, start: int, lengths: np.ndarray) -> None:
         """Drop the cells already emitted (in place: the readers hold the lists)."""

@@ -20,7 +20,7 @@ import io
 from array import array
 from collections.abc import Iterator
 from itertools import chain, compress, islice
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 
@@ -264,7 +264,8 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
     )
     # The row numbers as machine integers: filled from numpy in place (no int object made per
     # cell), and read back as ints, one per finding (``CellLocations``).
-    rows = table.rows = array("q")
+    table.rows = array("q")
+    table.handed_whole = True  # (its lists are reached through ``table`` every time)
     columns: _Columns | None = None
     number = 0  # rows read
     try:
@@ -295,7 +296,7 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
                 cells, widths, lengths = cells[at:], widths[start:], lengths[at:]
             if len(widths):
                 batch = (cells, widths, lengths, maybe_blank)
-                yield from _add(table, rows, columns, batch, number + start)
+                yield from _add(table, columns, batch, number + start)
             number += start + len(widths)
             ctx.check_time()
     except csv.Error as error:
@@ -310,12 +311,9 @@ def _rows(batches: Iterator[Batch], location: Location, ctx: Context) -> Iterato
     yield from table.blocks(final=True)
 
 
-def _add(
-    table: TablePacker, numbers: array[int], columns: _Columns, batch: Batch, before: int
-) -> Iterator[Segment]:
-    """Rows numbered from ``before + 1`` on into ``table`` (``numbers``: its ``rows``),
-    handing its blocks over after the same rows as a row at a time would (the first row that
-    leaves it ``full``)."""
+def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> Iterator[Segment]:
+    """Rows numbered from ``before + 1`` on into ``table``, handing its blocks over after the
+    same rows as a row at a time would (the first row that leaves it ``full``)."""
     cells, widths, lengths, maybe_blank = batch
     rows = range(len(widths))
     widest = int(widths.max())
@@ -356,7 +354,7 @@ def _add(
             table.headers.extend(columns.by_index[:widest] * run)
             table.columns.extend(columns.names[:widest] * run)
             run_rows = np.arange(before + 1 + first, before + 2 + last, dtype=np.int64)
-            numbers.frombytes(run_rows.repeat(widest).data.cast("B"))
+            _numbers(table).frombytes(run_rows.repeat(widest).data.cast("B"))
         else:
             assert index is not None and row_of is not None
             which = index[at:stop]
@@ -373,8 +371,14 @@ def _add(
             picked = which.tolist()
             table.headers.extend(map(columns.by_index.__getitem__, picked))
             table.columns.extend(map(columns.names.__getitem__, picked))
-            numbers.frombytes(rowed.data.cast("B"))
+            _numbers(table).frombytes(rowed.data.cast("B"))
         table.size += int(totals[stop] - totals[at])
         if table.full():
             yield from table.blocks()
         first = last + 1
+
+
+def _numbers(table: TablePacker) -> array[int]:
+    """The table's row numbers, the ``array("q")`` ``_rows`` gave it (a new one after each
+    whole hand-over)."""
+    return cast("array[int]", table.rows)
