@@ -198,7 +198,9 @@ def _maybe_blank(codes: np.ndarray, bounds: np.ndarray) -> bool:
         if bool((firsts > 127).any()):
             return True
         firsts = firsts.astype(np.uint8)
-    return bool(_ASCII_SPACE[firsts].any())
+    # ASCII white space is all at most 32: most files' cells all start above it, told by
+    # one comparison, cheaper than a look-up of each first character.
+    return bool((firsts <= 32).any()) and bool(_ASCII_SPACE[firsts].any())
 
 
 def _pieces(
@@ -349,10 +351,10 @@ def _add(table: TablePacker, columns: _Columns, batch: Batch, before: int) -> It
         if uniform:
             run = last - first + 1
             whole = not at and stop == count  # (the batch's lists as they are: no copy)
-            table.texts.extend(cells if whole else cells[at:stop])
+            table.texts = _joined(table.texts, cells if whole else cells[at:stop])
             table.lengths.append(lengths if whole else lengths[at:stop])
-            table.headers.extend(columns.by_index[:widest] * run)
-            table.columns.extend(columns.names[:widest] * run)
+            table.headers = _joined(table.headers, columns.by_index[:widest] * run)
+            table.columns = _joined(table.columns, columns.names[:widest] * run)
             run_rows = np.arange(before + 1 + first, before + 2 + last, dtype=np.int64)
             _numbers(table).frombytes(run_rows.repeat(widest).data.cast("B"))
         else:
@@ -382,3 +384,12 @@ def _numbers(table: TablePacker) -> array[int]:
     """The table's row numbers, the ``array("q")`` ``_rows`` gave it (a new one after each
     whole hand-over)."""
     return cast("array[int]", table.rows)
+
+
+def _joined(held: list[str], fresh: list[str]) -> list[str]:
+    """``fresh`` after ``held``: ``fresh`` itself, not a copy, where ``held`` is empty (the
+    table's lists are its own: ``handed_whole``; ``fresh`` is a list no one else keeps)."""
+    if held:
+        held.extend(fresh)
+        return held
+    return fresh
