@@ -315,11 +315,11 @@ def cell_totals(segment: Segment, small: int) -> tuple[np.ndarray, list[int]]:
     count = len(lengths)
     longest = cells.longest if cells is not None else -1
     if count and (longest if longest >= 0 else int(lengths.max())) > small:
-        bigs = np.flatnonzero(lengths > small).tolist()
+        bigs = (lengths > small).nonzero()[0].tolist()
     else:
         bigs = []
     bigs.append(count)
-    return np.cumsum(lengths), bigs
+    return lengths.cumsum(), bigs
 
 
 def long_cells(lengths: Sequence[int], small: int) -> list[int]:
