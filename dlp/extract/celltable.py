@@ -18,7 +18,7 @@ cell's cost); ``add`` is there for the slower formats.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import accumulate
 from operator import sub
@@ -284,7 +284,7 @@ def packed(
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
     # same in Python iterators made an int object per cell three times over.
-    ends = np.cumsum(lengths)
+    ends = lengths.cumsum()
     ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
     starts = ends - lengths
     first = locations[0]
@@ -315,11 +315,11 @@ def cell_totals(segment: Segment, small: int) -> tuple[np.ndarray, list[int]]:
     count = len(lengths)
     longest = cells.longest if cells is not None else -1
     if count and (longest if longest >= 0 else int(lengths.max())) > small:
-        bigs = np.flatnonzero(lengths > small).tolist()
+        bigs = (lengths > small).nonzero()[0].tolist()
     else:
         bigs = []
     bigs.append(count)
-    return np.cumsum(lengths), bigs
+    return lengths.cumsum(), bigs
 
 
 def long_cells(lengths: Sequence[int], small: int) -> list[int]:
@@ -402,7 +402,9 @@ class TablePacker:
     length of each text plus ``GAP``. ``rebase`` starts a run of cells with another base
     location (the next sheet). A reader that has its texts' lengths as arrays already (CSV)
     may append them to ``lengths`` for every text it appends; then ``blocks`` does not
-    measure the texts again.
+    measure the texts again. A reader that reaches the lists through the packer's attributes
+    every time, never holding one (CSV), may set ``handed_whole``: then a block of every cell
+    gathered takes the lists themselves, and the packer starts new ones.
     """
 
     __slots__ = (
@@ -411,6 +413,8 @@ class TablePacker:
         "carry",
         "columns",
         "columns_apart",
+        "handed_whole",
+        "header_pool",
         "headers",
         "heads",
         "lengths",
@@ -448,10 +452,15 @@ class TablePacker:
         self.texts: list[str] = []
         self.headers: list[str] = []
         self.columns: list[str] = [] if columns_apart else self.headers
-        self.rows: list[int] = []
+        self.rows: MutableSequence[int] = []  # (or an ``array("q")``: CSV)
         self.refs: list[str] = []
         self.ref_rows: list[str] = []
         self.lengths: list[np.ndarray] = []
+        # Every header a cell of the table may have, when the reader knows them (CSV: its
+        # columns' headers, the list it grows): once a table's header row holds them all,
+        # the cells' headers need not be looked through for new ones.
+        self.header_pool: Sequence[str] = ()
+        self.handed_whole = False
 
     def rebase(self, base: Location) -> None:
         """The cells appended from now on are located from ``base``."""
@@ -507,7 +516,6 @@ class TablePacker:
             or len(self.ref_rows) not in (0, len(self.refs))
         ):
             raise ValueError("a table's cells must all have a reference (or a row), or none")
-        import numpy as np  # here, not at import (see ``packed``)
 
         self._note_headers()
         early = not final and self.threshold < self.regular
@@ -518,7 +526,7 @@ class TablePacker:
         # totals[k] - GAP - before > block: the first cell that would not fit. A block
         # begun in an earlier hand-over started ``carry`` before cell 0, so that even cell 0
         # may not fit.
-        totals = np.cumsum(lengths + GAP)
+        totals = (lengths + GAP).cumsum()
         bigs = (lengths > self.small).nonzero()[0].tolist()
         bigs.append(count)
         start = big = 0
@@ -533,9 +541,7 @@ class TablePacker:
             before = (int(totals[start - 1]) if start else 0) - carry
             # bisect_right(totals, limit, lo, hi), by numpy on its part of the array
             lo = start if carry else start + 1
-            stop = lo + int(
-                np.searchsorted(totals[lo : bigs[big]], before + self.block + GAP, "right")
-            )
+            stop = lo + int(totals[lo : bigs[big]].searchsorted(before + self.block + GAP, "right"))
             if stop == count and not final:
                 if early:
                     yield self._block(start, count, lengths)
@@ -554,6 +560,10 @@ class TablePacker:
         hand-over (before it: its blocks' header rows hold every header gathered so far)."""
         headers = self.headers
         count = len(headers)
+        pool = self.header_pool
+        if pool and len(self.heads) == 1 and self.heads[0].keys() >= set(pool):
+            self.noted = count  # (a pool is of a table of one base: CSV)
+            return
         at = self.noted
         froms = [start for start, _ in self.bases]
         index = bisect_right(froms, at) - 1
@@ -585,7 +595,8 @@ class TablePacker:
 
     def _block(self, start: int, stop: int, lengths: np.ndarray) -> Segment:
         """Cells start..stop-1 as one segment (one cell: its own plain segment). The block
-        gets copies of the lists, which go on to gather the next cells."""
+        gets copies of the lists, which go on to gather the next cells (or, ``handed_whole``,
+        the lists themselves when it takes every cell)."""
         bases = self.bases
         froms = [at for at, _ in bases]
         first = bisect_right(froms, start) - 1
@@ -594,22 +605,31 @@ class TablePacker:
         refs: Sequence[str] = self.refs[start:stop]
         if self.ref_rows:
             refs = JoinedRefs(refs, self.ref_rows[start:stop])
-        locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
         heads = self.heads
         header_rows = [
             (max(at - start, 0), "\t".join(heads[index]))
             for index, (at, _) in enumerate(bases[first:last], first)
         ]
         if stop - start == 1 and not names_other_columns(header_rows[-1][1], self.headers[start]):
+            locations = CellLocations(runs, self.columns[start:stop], self.rows[start:stop], refs)
             return Segment(self.texts[start], locations[0], self.headers[start])
-        return packed(
-            self.texts[start:stop],
-            self.headers[start:stop],
-            locations,
-            lengths[start:stop],
-            header_rows,
-            lazy=True,
-        )
+        if self.handed_whole and not start and stop == len(self.texts):
+            texts, headers, columns, rows = self._hand_over()
+        else:
+            texts, headers = self.texts[start:stop], self.headers[start:stop]
+            columns, rows = self.columns[start:stop], self.rows[start:stop]
+        locations = CellLocations(runs, columns, rows, refs)
+        return packed(texts, headers, locations, lengths[start:stop], header_rows, lazy=True)
+
+    def _hand_over(self) -> tuple[list[str], list[str], list[str], MutableSequence[int]]:
+        """Every cell's text, header, column and row, for one block: the lists themselves,
+        not copies (copied, then emptied, they cost a tenth of a CSV file's extraction), and
+        new lists in their place."""
+        taken = self.texts, self.headers, self.columns, self.rows
+        self.texts, self.headers = [], []
+        self.columns = [] if self.columns_apart else self.headers
+        self.rows = self.rows[:0]  # (of its own kind: an array stays one)
+        return taken
 
     def _keep(self, start: int, lengths: np.ndarray) -> None:
         """Drop the cells already emitted (in place: the readers hold the lists)."""

@@ -133,6 +133,9 @@ def plain(items: list[Item]) -> list[tuple]:
                 list(cells.ends),
                 list(cells.headers),
                 [cells.location(i) for i in range(len(cells))],
+                # (each cell's table's header row: context, though not part of equality)
+                list(cells.header_rows),
+                {type(cells.location(i).row) for i in range(len(cells))} - {int, type(None)},
             )
         )
     return out
