@@ -179,17 +179,25 @@ class Location:
         """
         if mask is None:
             mask = mask_name
-        return str(
-            Location(
-                path=tuple(map(mask, self.path)),
-                part=mask(self.part) if self.part is not None else None,
-                page=self.page,
-                sheet=mask(self.sheet) if self.sheet is not None else None,
-                row=self.row,
-                column=mask(self.column) if self.column is not None else None,
-                cell=self.cell,
-            )
-        )
+        # ``str`` of the location with its names masked, written here rather than by making
+        # that location (a file's previews each ask: a new ``Location`` was most of it).
+        pieces = list(map(mask, self.path))
+        if self.part is not None:
+            part = mask(self.part)
+            if part:
+                pieces.append(part)
+        if self.page is not None:
+            pieces.append(f"page {self.page}")
+        if self.sheet is not None:
+            pieces.append(f"sheet {mask(self.sheet)}")
+        if self.cell is not None:
+            pieces.append(self.cell)
+        else:
+            if self.row is not None:
+                pieces.append(f"row {self.row}")
+            if self.column is not None:
+                pieces.append(f"column {mask(self.column)}")
+        return " / ".join(pieces) if pieces else "-"
 
 
 # Runs of four digits or more, with the separators numbers are written with.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, repeat
+from typing import overload
 
 from dlp.export.cellmemo import Held, usable
 from dlp.extract.celltable import CellLocations, LocationsByIndex
@@ -187,6 +188,7 @@ class PreviewCut(LocationsByIndex):
     __slots__ = (
         "accepted",
         "before",
+        "closed",
         "counts",
         "echoed",
         "echoes",
@@ -225,9 +227,37 @@ class PreviewCut(LocationsByIndex):
         self.read = 0  # echoes counted into ``echoed`` so far
         self.echoed = 0
         self.upto = 0
+        # The first candidate found with no preview left for it (``_makes``; past the last
+        # while none was): none after it gets one either, since a later candidate has at
+        # least as many findings before it. Most of a roster's findings come past it, and
+        # are refused here in one call each (``__getitem__``, ``take``).
+        self.closed = len(plain)
+        if plain:
+            stand_in(len(plain) - 1)  # (then ``_STAND_INS[n]`` is there for every candidate)
 
     def __len__(self) -> int:
         return len(self.plain)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | list[Location]:
+        """``location_at`` of a candidate past ``closed`` in one call (the scan asks once
+        per match); any other index as ``LocationsByIndex`` reads it."""
+        if (
+            type(index) is int
+            and index >= self.closed
+            and index != self.open
+            and index < len(self.plain)
+            and self.plain[index]
+        ):
+            location = _STAND_INS[index]
+            self.owner[id(location)] = index
+            return location
+        return LocationsByIndex.__getitem__(self, index)
 
     def location_at(self, index: int) -> Location:
         location = (
@@ -254,8 +284,13 @@ class PreviewCut(LocationsByIndex):
     def _makes(self, number: int) -> bool:
         if number == self.open:
             return True
+        if number >= self.closed:
+            return False
         ahead = self.left - self.before[number] - self.accepted
-        return (ahead - self._echoed(number) if self.echoes else ahead) > 0
+        if (ahead - self._echoed(number) if self.echoes else ahead) > 0:
+            return True
+        self.closed = number
+        return False
 
     def _echoed(self, number: int) -> int:
         """The findings of the repeats before candidate ``number``. The scan asks in the
@@ -273,6 +308,12 @@ class PreviewCut(LocationsByIndex):
 
     def take(self, entity_type: str, location: Location) -> bool:
         number = self.owner[id(location)]
+        if number >= self.closed and number != self.open and location.part not in _NAME_PARTS:
+            # ``take_for``'s refusal, past ``closed`` (``_makes`` is false there).
+            if self.counts is not None:
+                self.counts[number] += 1
+            self.lists[number].append(entity_type)
+            return False
         return self.take_for(number, entity_type, location)
 
     def take_settled(self, entity_type: str, location: Location) -> bool:

@@ -69,6 +69,7 @@ _SCANNERS: dict[str, Scanner] = {}
 _GATES: dict[str, CandidateGate] = {}
 _MEMOS: dict[str, CellMemo | None] = {}
 _LAST_KEY: dict[str, tuple[DetectionConfig, str]] = {}  # (``config_key``)
+_CONTENT_KEYS: dict[bytes, bytes] = {}  # {secret: its ``content_key``}
 # Per scanner, the masked names a folder's name held (``_Scan._scan_names``), by the folder's
 # path; at most _MAX_FOLDER_NAMES folders.
 _FOLDER_NAMES: weakref.WeakKeyDictionary[Scanner, dict[tuple[str, ...], Names]] = (
@@ -160,8 +161,14 @@ def config_key(config: DetectionConfig) -> str:
 
 def content_key(secret: bytes) -> bytes:
     """The key of files' content hashes: keyed, because a small file's plain SHA-256 could be
-    brute-forced back to the one value it holds."""
-    return hmac.new(secret, b"k12-dlp/export/content", hashlib.sha256).digest()
+    brute-forced back to the one value it holds. Derived from the configuration's secret
+    once per process, as the scanner is (it was made again for every file)."""
+    key = _CONTENT_KEYS.get(secret)
+    if key is None:
+        if len(_CONTENT_KEYS) >= 8:
+            _CONTENT_KEYS.clear()
+        key = _CONTENT_KEYS[secret] = hmac.digest(secret, b"k12-dlp/export/content", hashlib.sha256)
+    return key
 
 
 def scanner_for(config: DetectionConfig, key: str | None = None) -> Scanner:

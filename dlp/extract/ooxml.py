@@ -19,9 +19,18 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
+# A part stored in fewer bytes than this is inflated by zipfile alone: setting ISA-L up costs
+# more than it saves on a workbook's or relationships' few hundred bytes (some 3 us a part).
+_SMALL_DEFLATED = 1024
+
+
 def open_part(archive: zipfile.ZipFile, name: str, ctx: Context) -> IO[bytes]:
+    """The part's bytes as a stream, after the member checks (``check_member``); inflated
+    by ISA-L (``open_member``), which reads exactly what zipfile does, unless it is small."""
     info = archive.getinfo(name)
     check_member(info, ctx, ctx.limits.max_file_bytes)
+    if info.compress_size < _SMALL_DEFLATED:
+        return archive.open(info)
     return open_member(archive, info)
 
 

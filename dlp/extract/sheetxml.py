@@ -63,6 +63,8 @@ class RowBlock:
     lengths: np.ndarray | None = field(default=None, compare=False)
     # ``numbers`` as int64s, -1 for None, when the reader had them as an array.
     row_numbers: np.ndarray | None = field(default=None, compare=False)
+    # The highest of ``column_numbers`` (0 for none) when the reader had it (-1: not known).
+    last_column: int = field(default=-1, compare=False)
 
     @property
     def cell_rows(self) -> list[int]:
@@ -348,7 +350,9 @@ def _kernel_block(
         numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
-    block = RowBlock(numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers)
+    block = RowBlock(
+        numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers, last
+    )
     return block, stopped
 
 

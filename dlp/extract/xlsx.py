@@ -234,7 +234,8 @@ def sheet_cells(
             column_numbers, row_indexes = block.column_numbers, block.row_indexes
             if column_numbers is not None and row_indexes is not None:
                 # By column number and row index, a whole block at a time.
-                names = _column_names(int(column_numbers.max()))
+                last = block.last_column
+                names = _column_names(last if last >= 0 else int(column_numbers.max()))
                 by_number = np.array([headers.get(name, "") for name in names], dtype=object)
                 contexts.extend(by_number[column_numbers[first:]].tolist())
                 ref_rows.extend(_row_labels(labels, block, row_indexes))
