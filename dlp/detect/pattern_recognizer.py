@@ -16,7 +16,7 @@ import re._parser as sre_parse  # the stdlib's own parser: the widths ``re`` its
 from collections.abc import Iterable
 from functools import cached_property
 
-from dlp.detect.context import ContextRule, TextContext, context_of
+from dlp.detect.context import ContextRule, Scorer, TextContext, context_of
 from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
@@ -140,7 +140,9 @@ class DataPatternRecognizer:
         if late is not None:
             invalidate = None
         checked = validate is not None or invalidate is not None
-        score_in_context = self.context_rule.scorer(context)
+        # Made at the first match to score: a pattern's windows often hold none (a national
+        # phone number's, beside each formatted one), and a rule's scorer is made per text.
+        score_in_context: Scorer | None = None
         entity_type, recognizer = self._entity_type, self._recognizer
         found: list[RawMatch] = []
         append = found.append
@@ -174,6 +176,8 @@ class DataPatternRecognizer:
                         score = 0.0
                 if score <= 0.0:
                     continue
+                if score_in_context is None:
+                    score_in_context = self.context_rule.scorer(context)
                 score, words = score_in_context(start, end, score, floor)
                 if score < floor or (late is not None and late(text[start:end])):
                     continue

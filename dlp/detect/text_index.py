@@ -426,7 +426,8 @@ class TextIndexer:
                 _LOWER_SKELETON if folded else _LOWER_SKELETON_MARKED
             )
             if folded or b"\x01" not in lowered_skeleton:  # (else: it needs folding)
-                places = self._scan(database, b" " + lowered_skeleton + b" ")
+                # (padded by one format: ``+`` twice copies the text twice)
+                places = self._scan(database, b" %b " % lowered_skeleton)
         if places is not None:
             # ASCII text with nothing to fold (most of it): the bytes Hyperscan reads are its,
             # lower-cased and reduced to the skeleton by one translate; the lower-cased text
