@@ -185,7 +185,15 @@ class Prefilter:
             data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
         ends: defaultdict[int, list[int]] = defaultdict(list)
 
-        def on_match(shared_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
+        # (the dict bound as a default, not closed over: no cell made per text)
+        def on_match(
+            shared_id: int,
+            _from: int,
+            to: int,
+            _flags: int,
+            _context: object,
+            ends: defaultdict[int, list[int]] = ends,
+        ) -> None:
             ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)

@@ -414,7 +414,7 @@ class TextIndexer:
         ``normalize.fold``'s output already, as the scanner passes it; ``ascii_bytes``:
         ``text`` encoded, when the caller has it: an ASCII text)."""
         matches: list[RawMatch] = []
-        context = ContextIndex()
+        context = ContextIndex([], [], [], [])  # (its lists given: no default factories)
         if self._empty or not text:
             return matches, context
         database = self._database
@@ -529,11 +529,18 @@ class TextIndexer:
 
     def _scan(self, database: hyperscan.Database, data: bytes) -> list[int]:
         """``_places`` of a padded skeleton as bytes, by Hyperscan."""
-        count = len(self._keys)
         found: list[int] = []
-        add = found.append
 
-        def on_match(key: int, _from: int, to: int, _flags: int, _context: object) -> None:
+        # (what it reads bound as defaults, not closed over: no cells made per text)
+        def on_match(
+            key: int,
+            _from: int,
+            to: int,
+            _flags: int,
+            _context: object,
+            add: Callable[[int], None] = found.append,
+            count: int = len(self._keys),
+        ) -> None:
             add(to * count + key)
 
         database.scan(data, match_event_handler=on_match)
