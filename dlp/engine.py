@@ -181,6 +181,17 @@ class Scanner:
             # A column label ("ID") lets the pattern run: it can count in a table's column.
             rule = recognizer.context_rule
             self._context_ids.append(self.indexer.phrase_ids((*rule.words, *rule.columns)))
+        # What ``raw_matches`` reads of each pattern it runs, in one look-up a pattern: its
+        # recognizer, its index there, and whether a roster may raise its matches (ID types).
+        self._runs: tuple[tuple[DataPatternRecognizer, int, bool], ...] = tuple(
+            (
+                self.pattern_recognizers[ref.recognizer_index],
+                ref.pattern_index,
+                self.pattern_recognizers[ref.recognizer_index].spec.entity_type
+                in CHECKED_PATTERN_ROLES,
+            )
+            for ref in self.prefilter.refs
+        )
         self._possible: dict[frozenset[int], frozenset[int]] = {}
         self._by_header: dict[str, frozenset[int]] = {}
         self._presidio: list[EntityRecognizer] | None = None
@@ -231,16 +242,27 @@ class Scanner:
         # Encoded once for the Hyperscan passes and the roster's kernel, which read bytes.
         ascii_bytes = text.encode("ascii") if text.isascii() else None
         found, context_index = self.indexer.index(text, folded, ascii_bytes)
-        extra_ids = (
-            frozenset(self.indexer.phrases_in(extra_context)) if extra_context else frozenset()
-        )
-        cell_extras, header_ids = self._cell_extras(cells) if cells else ((), frozenset())
-        present = extra_ids.union(context_index.phrases, header_ids)
+        extra_ids = _NO_PHRASES
+        if extra_context:
+            extra_ids = frozenset(self.indexer.phrases_in(extra_context))
+        if cells:
+            cell_extras, header_ids = self._cell_extras(cells)
+            present = extra_ids.union(context_index.phrases, header_ids)
+        else:
+            # (most texts: no cells, no context of their own; one set made, no union)
+            cell_extras = ()
+            present = (
+                extra_ids.union(context_index.phrases)
+                if extra_ids
+                else frozenset(context_index.phrases)
+            )
         windows_by_pattern = self.prefilter.windows(
             text, self._possible_patterns(present), ascii_bytes
         )
         context = None
         if windows_by_pattern or context_index.given_names:
+            # Every field given, in order (a keyword and three default factories made half
+            # of its cost, 0.50 against 0.27 us a text).
             context = TextContext(
                 self.indexer,
                 context_index,
@@ -250,21 +272,19 @@ class Scanner:
                 text,
                 extra_context,
                 cells.headers if cells else (),
-                header_rows=cells.header_rows if cells else (),
+                cells.header_rows if cells else (),
+                {},
+                {},
+                {},
             )
         if windows_by_pattern and context is not None:
-            roster, threshold = self.roster, self.config.score_threshold
+            roster, threshold, runs = self.roster, self.config.score_threshold, self._runs
             for pattern_id, windows in windows_by_pattern.items():
-                ref = self.prefilter.refs[pattern_id]
-                recognizer = self.pattern_recognizers[ref.recognizer_index]
+                recognizer, pattern_index, id_type = runs[pattern_id]
                 # Matches under the threshold cannot count, unless the roster may raise them.
-                checked = (
-                    roster is not None and recognizer.spec.entity_type in CHECKED_PATTERN_ROLES
-                )
+                checked = roster is not None and id_type
                 floor = 0.0 if checked else threshold
-                matches = recognizer.find_in_windows(
-                    text, ref.pattern_index, windows, context, floor
-                )
+                matches = recognizer.find_in_windows(text, pattern_index, windows, context, floor)
                 if roster is not None and checked:
                     # Only ID patterns' matches are checked against the roster.
                     matches = [
@@ -571,6 +591,8 @@ class Scanner:
         return [finding for segment in segments for finding in self.scan(segment)]
 
 
+# The context phrases of a text with no context of its own (one set, not one made per text).
+_NO_PHRASES: frozenset[int] = frozenset()
 # (start, end, entity_type): the tuple made in C, not by a Python call per match.
 _text_order = attrgetter("start", "end", "entity_type")
 

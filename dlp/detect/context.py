@@ -381,7 +381,27 @@ class ContextRule:
             alone_words: dict[frozenset[int] | None, tuple[str, ...]] = {}
 
             def score(
-                start: int, end: int, base: float, floor: float
+                start: int,
+                end: int,
+                base: float,
+                floor: float,
+                # This text's values, bound as defaults (one tuple made with the function)
+                # rather than closed over (a cell each, made at every text for every rule):
+                # never passed.
+                text: str = text,
+                length: int = length,
+                starts: list[int] = starts,
+                ends: list[int] = ends,
+                phrases_at: list[int] = phrases_at,
+                count: int = count,
+                extra_all: frozenset[int] = extra_all,
+                cell_starts: Sequence[int] = cell_starts,
+                cell_extras: tuple[frozenset[int], ...] = cell_extras,
+                by_column: bool = by_column,
+                columns: ColumnMemo = columns,
+                gaps: dict[str, bool] = gaps,
+                held: weakref.ref[TextContext] = held,
+                alone_words: dict[frozenset[int] | None, tuple[str, ...]] = alone_words,
             ) -> tuple[float, tuple[str, ...]]:
                 # A blank line before the match and a line break after it (a packed cell's value:
                 # cells are blank lines apart) leave it no word of its text: one before it ends

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 import re._parser as sre_parse  # the stdlib's own parser: the widths ``re`` itself uses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 
-from dlp.detect.context import ContextRule, TextContext, context_of
+from dlp.detect.context import ContextRule, Scorer, TextContext, context_of
 from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
@@ -41,6 +41,16 @@ def digit_first(regex: str) -> str:
     behind, low, high = lead.group(1), int(lead.group(2)), lead.group(3)
     count = f"{{{low - 1}}}" if high is None else f"{{{low - 1},{int(high) - 1}}}"
     return rf"\d(?<!{behind}\d)\d{count}{regex[lead.end() :]}"
+
+
+# A pattern's search and finditer, base score, name and shortest match.
+_PatternReads = tuple[
+    Callable[[str, int, int], "re.Match[str] | None"],
+    Callable[[str, int, int], Iterator["re.Match[str]"]],
+    float,
+    str,
+    int,
+]
 
 
 class DataPatternRecognizer:
@@ -75,6 +85,14 @@ class DataPatternRecognizer:
         self._scores = tuple(p.score for p in spec.patterns)
         self._names = tuple(p.name for p in spec.patterns)
         self._entity_type, self._recognizer = spec.entity_type, spec.recognizer
+        # What ``find_in_windows`` reads of a pattern, in one look-up a call (its regex's
+        # bound methods made once, not at each call: a text runs a few patterns).
+        self._reads: tuple[_PatternReads, ...] = tuple(
+            (pattern.search, pattern.finditer, score, name, shortest)
+            for pattern, score, name, shortest in zip(
+                self.compiled, self._scores, self._names, self._shortest, strict=True
+            )
+        )
 
     @cached_property
     def _own_indexer(self) -> TextIndexer:
@@ -128,10 +146,7 @@ class DataPatternRecognizer:
         calls and lookups were a tenth of a finding's cost); ``tests/detect`` holds the two
         to each other. ``floor``: the matches that score under it are left out (a caller's
         threshold: their context is not all weighed, ``ContextRule.scorer``)."""
-        compiled = self.compiled[pattern_index]
-        search, finditer = compiled.search, compiled.finditer
-        base, name = self._scores[pattern_index], self._names[pattern_index]
-        shortest = self._shortest[pattern_index]
+        search, finditer, base, name, shortest = self._reads[pattern_index]
         validate, invalidate = self._validate, self._invalidate
         # A pattern scored under the floor counts only with context words, which most of its
         # matches lack (a column of another kind's numbers): its ``invalidate`` rule, which
@@ -140,7 +155,9 @@ class DataPatternRecognizer:
         if late is not None:
             invalidate = None
         checked = validate is not None or invalidate is not None
-        score_in_context = self.context_rule.scorer(context)
+        # Made at the first match to score: a pattern's windows often hold none (a national
+        # phone number's, beside each formatted one), and a rule's scorer is made per text.
+        score_in_context: Scorer | None = None
         entity_type, recognizer = self._entity_type, self._recognizer
         found: list[RawMatch] = []
         append = found.append
@@ -174,6 +191,8 @@ class DataPatternRecognizer:
                         score = 0.0
                 if score <= 0.0:
                     continue
+                if score_in_context is None:
+                    score_in_context = self.context_rule.scorer(context)
                 score, words = score_in_context(start, end, score, floor)
                 if score < floor or (late is not None and late(text[start:end])):
                     continue

@@ -135,6 +135,9 @@ class Prefilter:
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
         self._core_ids: frozenset[int] = frozenset(core or ())
+        self._by_wanted: dict[
+            frozenset[int] | None, tuple[tuple[tuple[int, int, int, bool, int], ...], ...]
+        ] = {}
         if not patterns:
             return
         self._all = _compile(expressions, range(len(expressions)))
@@ -155,18 +158,23 @@ class Prefilter:
         after it, and the offset is still inside a match (which is never shorter than the
         slack) or at its end. The end of a digit run is given exactly."""
         groups = self._groups
+        moved = {
+            shared_id: self._moved(shared_id, found, text)
+            for shared_id, found in self._reported(text, wanted, ascii_bytes).items()
+        }
         return {
             pattern_id: found
-            for shared_id, found in self._shared_ends(text, wanted, ascii_bytes).items()
+            for shared_id, found in moved.items()
             for pattern_id in groups[shared_id]
             if wanted is None or pattern_id in wanted
         }
 
-    def _shared_ends(
+    def _reported(
         self, text: str, wanted: frozenset[int] | None, ascii_bytes: bytes | None
     ) -> dict[int, list[int]]:
-        """``ends`` by Hyperscan id (patterns given one form share it), in the order Hyperscan
-        first reported each."""
+        """The ends Hyperscan reports, by Hyperscan id (patterns given one form share it),
+        in the order it first reported each, as it reports them (``_moved`` makes them
+        ``ends``'s)."""
         if self._all is None or not text or (wanted is not None and not wanted):
             return {}
         database = self._all
@@ -177,17 +185,55 @@ class Prefilter:
             data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
         ends: defaultdict[int, list[int]] = defaultdict(list)
 
-        def on_match(shared_id: int, _from: int, to: int, _flags: int, _context: object) -> None:
+        # (the dict bound as a default, not closed over: no cell made per text)
+        def on_match(
+            shared_id: int,
+            _from: int,
+            to: int,
+            _flags: int,
+            _context: object,
+            ends: defaultdict[int, list[int]] = ends,
+        ) -> None:
             ends[shared_id].append(to)
 
         database.scan(data, match_event_handler=on_match)
-        late, run_id = self._late, self._run_id
-        for shared_id, found in ends.items():
-            if shared_id == run_id:
-                ends[shared_id] = _run_ends(text, found)
-            elif late[shared_id]:
-                ends[shared_id] = [end - late[shared_id] for end in found]
         return ends
+
+    def _moved(self, shared_id: int, found: list[int], text: str) -> list[int]:
+        """One Hyperscan id's reported ends as ``ends`` gives them: a digit run's its own
+        end, a late form's moved back by its slack."""
+        if shared_id == self._run_id:
+            return _run_ends(text, found)
+        late = self._late[shared_id]
+        return [end - late for end in found] if late else found
+
+    def _plans(
+        self, wanted: frozenset[int] | None
+    ) -> tuple[tuple[tuple[int, int, int, bool, int], ...], ...]:
+        """For each Hyperscan id, what ``windows`` needs of each wanted pattern given it, in
+        the order of its group: (pattern id, digit count, width, spaceless, reach). Made once
+        per set of wanted patterns (a scanner asks for a few), not looked up pattern by
+        pattern in each text (the digit-run id stands for seven patterns)."""
+        plans = self._by_wanted.get(wanted)
+        if plans is None:
+            plans = tuple(
+                tuple(
+                    (
+                        pattern_id,
+                        self._run_digits[pattern_id],
+                        self.refs[pattern_id].width,
+                        self._spaceless[pattern_id],
+                        self._reach[pattern_id],
+                    )
+                    for pattern_id in group
+                    if wanted is None or pattern_id in wanted
+                )
+                for group in self._groups
+            )
+            if len(self._by_wanted) >= 4096:
+                self._by_wanted.clear()
+            self._by_wanted[wanted] = plans
+        return plans
 
     def windows(
         self, text: str, wanted: frozenset[int] | None = None, ascii_bytes: bytes | None = None
@@ -196,19 +242,19 @@ class Prefilter:
         `ends` for ``wanted`` and ``ascii_bytes``)."""
         length = len(text)
         windows = {}
-        groups, run_digits, refs = self._groups, self._run_digits, self.refs
-        spaceless, reach = self._spaceless, self._reach
-        for shared_id, found in self._shared_ends(text, wanted, ascii_bytes).items():
+        plans = self._plans(wanted)
+        for shared_id, reported in self._reported(text, wanted, ascii_bytes).items():
+            plan = plans[shared_id]
+            if not plan:
+                continue  # (an id of the database none of whose patterns is wanted)
             # Patterns that share a Hyperscan id share its ends: sorted once, and the runs long
             # enough for a digit count kept once, for all of them (a text dense with numbers
             # gives the digit-run patterns thousands of ends each).
+            found = self._moved(shared_id, reported, text)
             found.sort()
             long_enough: dict[int, list[int]] = {}
-            for pattern_id in groups[shared_id]:
-                if wanted is not None and pattern_id not in wanted:
-                    continue
+            for pattern_id, digits, width, no_space, reach in plan:
                 hit_ends = found
-                digits = run_digits[pattern_id]
                 if digits > DIGIT_RUN:
                     runs = long_enough.get(digits)
                     if runs is None:
@@ -222,14 +268,7 @@ class Prefilter:
                     if not runs:
                         continue
                     hit_ends = runs
-                windows[pattern_id] = _merge(
-                    hit_ends,
-                    refs[pattern_id].width,
-                    text,
-                    length,
-                    spaceless[pattern_id],
-                    reach[pattern_id],
-                )
+                windows[pattern_id] = _merge(hit_ends, width, text, length, no_space, reach)
         return windows
 
 

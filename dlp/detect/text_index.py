@@ -414,7 +414,7 @@ class TextIndexer:
         ``normalize.fold``'s output already, as the scanner passes it; ``ascii_bytes``:
         ``text`` encoded, when the caller has it: an ASCII text)."""
         matches: list[RawMatch] = []
-        context = ContextIndex()
+        context = ContextIndex([], [], [], [])  # (its lists given: no default factories)
         if self._empty or not text:
             return matches, context
         database = self._database
@@ -426,7 +426,8 @@ class TextIndexer:
                 _LOWER_SKELETON if folded else _LOWER_SKELETON_MARKED
             )
             if folded or b"\x01" not in lowered_skeleton:  # (else: it needs folding)
-                places = self._scan(database, b" " + lowered_skeleton + b" ")
+                # (padded by one format: ``+`` twice copies the text twice)
+                places = self._scan(database, b" %b " % lowered_skeleton)
         if places is not None:
             # ASCII text with nothing to fold (most of it): the bytes Hyperscan reads are its,
             # lower-cased and reduced to the skeleton by one translate; the lower-cased text
@@ -528,11 +529,18 @@ class TextIndexer:
 
     def _scan(self, database: hyperscan.Database, data: bytes) -> list[int]:
         """``_places`` of a padded skeleton as bytes, by Hyperscan."""
-        count = len(self._keys)
         found: list[int] = []
-        add = found.append
 
-        def on_match(key: int, _from: int, to: int, _flags: int, _context: object) -> None:
+        # (what it reads bound as defaults, not closed over: no cells made per text)
+        def on_match(
+            key: int,
+            _from: int,
+            to: int,
+            _flags: int,
+            _context: object,
+            add: Callable[[int], None] = found.append,
+            count: int = len(self._keys),
+        ) -> None:
             add(to * count + key)
 
         database.scan(data, match_event_handler=on_match)
