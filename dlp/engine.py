@@ -10,6 +10,7 @@ Presidio is imported only where a Presidio object is asked for (``Scanner.recogn
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -384,6 +385,7 @@ class Scanner:
         segment: Segment,
         take: Callable[[str, Location], bool] | None = None,
         paragraphs: bool = False,
+        take_cell: Callable[[str, int], Location | None] | None = None,
     ) -> list[Finding]:
         """Findings in one segment; in a packed segment, offsets and location are its cell's.
 
@@ -398,6 +400,12 @@ class Scanner:
 
         ``paragraphs``: the findings as ``dlp.paragraphs.with_paragraphs`` gives them, each
         with its paragraph, given as it is made (a copy of every finding saved).
+
+        ``take_cell``, for a packed segment in place of ``take``: asked for each result's
+        entity type and cell index in the order of the text, it gives the location of the
+        finding to make, or None to refuse it. One call a match where the table's
+        ``location`` and ``take`` were two (a roster's findings past its previews are
+        nearly all refused: ``dlp.export.candidates.PreviewCut``).
         """
         folded = fold(segment.text)
         text = folded.text
@@ -431,21 +439,35 @@ class Scanner:
         safe_forms: dict[tuple[str, str], tuple[str, str]] = {}
         # ``with_paragraphs``'s work, done here when every match becomes a finding (with
         # ``take``, it is asked which do, and places them after).
-        place, cell_start = _paragraph_placing(segment, matches, paragraphs and take is None)
+        asked = take is not None or take_cell is not None
+        place, cell_start = _paragraph_placing(segment, matches, paragraphs and not asked)
         # Tested once, not per match: a table's truth is a call of its ``__len__``.
         table = cells if original_cells else None
-        if take is None and table is None:
+        if take is None and take_cell is None and table is None:
             findings = self._plain_findings(segment, text, folded, matches, place)
             if not folded.is_identity:
                 findings.sort(key=_text_order)  # (as below: one character can fold to two)
             return findings
         paragraph = None
         original_starts = original_cells.starts if original_cells is not None else ()
+        # ``table.index_of``, inline (asked at every match): its starts read once.
+        table_starts = table.starts if table is not None else ()
+        if take_cell is not None and original_cells is None:
+            raise ValueError("take_cell is for a packed segment")
         for match in matches:
             entity_type = match.entity_type
             if table is not None:
-                cell = table.index_of(match.start)
-                location, offset = table.location(cell), original_starts[cell]
+                cell = bisect_right(table_starts, match.start) - 1
+                if cell < 0:
+                    cell = 0
+                if take_cell is not None:
+                    taken = take_cell(entity_type, cell)
+                    if taken is None:
+                        continue
+                    location = taken
+                else:
+                    location = table.location(cell)
+                offset = original_starts[cell]
             if take is not None and not take(entity_type, location):
                 continue
             if location is not scored_at:
@@ -497,7 +519,7 @@ class Scanner:
             # Offsets moved back to each cell's own, or through the folding (one character can
             # fold to two): the text order may have changed. Otherwise it is the matches'.
             findings.sort(key=_text_order)
-        if paragraphs and take is not None:
+        if paragraphs and asked:
             return list(with_paragraphs(segment, findings))
         return findings
 

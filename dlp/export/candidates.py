@@ -192,6 +192,7 @@ class PreviewCut(LocationsByIndex):
         "counts",
         "echoed",
         "echoes",
+        "fixed",
         "left",
         "lists",
         "open",
@@ -232,6 +233,7 @@ class PreviewCut(LocationsByIndex):
         # least as many findings before it. Most of a roster's findings come past it, and
         # are refused here in one call each (``__getitem__``, ``take``).
         self.closed = len(plain)
+        self.fixed: list[Location] = []  # each candidate's location, once ``settled``
         if plain:
             stand_in(len(plain) - 1)  # (then ``_STAND_INS[n]`` is there for every candidate)
 
@@ -279,6 +281,7 @@ class PreviewCut(LocationsByIndex):
             for number, plain in enumerate(self.plain)
         ]
         self.owner = {id(location): number for number, location in enumerate(locations)}
+        self.fixed = locations
         return locations
 
     def _makes(self, number: int) -> bool:
@@ -327,6 +330,30 @@ class PreviewCut(LocationsByIndex):
             return True
         self.lists[number].append(entity_type)
         return False
+
+    def take_cell(self, entity_type: str, number: int) -> Location | None:
+        """``Scanner.scan``'s ``take_cell``: what it did with ``take`` in two calls, the
+        candidate's location (``self[number]``) and then ``take`` of it, in one; the
+        location when the finding is made, else None. (A candidate's location is its own
+        object, so ``take``'s ``owner`` of it is ``number``.)"""
+        location = self[number]
+        if number >= self.closed and number != self.open and location.part not in _NAME_PARTS:
+            # (``take``'s refusal past ``closed``)
+            if self.counts is not None:
+                self.counts[number] += 1
+            self.lists[number].append(entity_type)
+            return None
+        return location if self.take_for(number, entity_type, location) else None
+
+    def take_cell_settled(self, entity_type: str, number: int) -> Location | None:
+        """``take_cell`` once ``settled`` (``take_settled``, on the location it fixed)."""
+        location = self.fixed[number]
+        if number == self.open or location.part in _NAME_PARTS:
+            self.open = number
+            self.accepted += 1
+            return location
+        self.lists[number].append(entity_type)
+        return None
 
     def take_for(self, number: int, entity_type: str, location: Location) -> bool:
         if self.counts is not None:

@@ -728,8 +728,9 @@ class _Scan:
         else:
             settled = cut.settled()
             locations: Sequence[Location] = settled or cut
-            asked = cut.take if settled is None else cut.take_settled
-            for finding in self.scanner.scan(packed(texts, contexts, locations), asked):
+            asked = cut.take_cell if settled is None else cut.take_cell_settled
+            found = self.scanner.scan(packed(texts, contexts, locations), take_cell=asked)
+            for finding in found:
                 lists[cut.owner[id(finding.location)]].append(finding)
         self.detect += time.perf_counter() - started
         return lists
