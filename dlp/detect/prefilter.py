@@ -40,6 +40,7 @@ from dlp.detect.prefilter_regex import (
     DIGIT_RUN,
     DIGIT_RUN_END,
     digit_run,
+    digit_run_most,
     hyperscan_form,
     lookahead_reach,
     spaceless,
@@ -130,6 +131,12 @@ class Prefilter:
         self._run_digits = tuple(
             digit_run(regex, flags) if shared[i] == self._run_id else 0
             for i, (regex, flags, _) in enumerate(patterns)
+        )
+        # The most digits a match of such a pattern can be (0: not bounded so): longer runs
+        # are passed over too (``digit_run_most``).
+        self._run_most = tuple(
+            digit_run_most(regex, flags) if digits else 0
+            for digits, (regex, flags, _) in zip(self._run_digits, patterns, strict=True)
         )
         expressions = list(unique)
         self._all: hyperscan.Database | None = None
@@ -252,24 +259,37 @@ class Prefilter:
             # gives the digit-run patterns thousands of ends each).
             found = self._moved(shared_id, reported, text)
             found.sort()
-            long_enough: dict[int, list[int]] = {}
+            long_enough: dict[tuple[int, int], list[int]] = {}
             for pattern_id, digits, width, no_space, reach in plan:
                 hit_ends = found
-                if digits > DIGIT_RUN:
-                    runs = long_enough.get(digits)
+                most = self._run_most[pattern_id] if digits else 0
+                if digits > DIGIT_RUN or most:
+                    runs = long_enough.get((digits, most))
                     if runs is None:
-                        # (``isdigit`` holds for more than ASCII digits: a run it keeps is
-                        # looked at.)
-                        runs = long_enough[digits] = [
-                            end
-                            for end in found
-                            if end >= digits and text[end - digits : end].isdigit()
-                        ]
+                        runs = long_enough[digits, most] = _fitting_runs(
+                            found, text, digits if digits > DIGIT_RUN else 0, most
+                        )
                     if not runs:
                         continue
                     hit_ends = runs
                 windows[pattern_id] = _merge(hit_ends, width, text, length, no_space, reach)
         return windows
+
+
+def _fitting_runs(ends: list[int], text: str, fewest: int, most: int) -> list[int]:
+    """The ends of the runs of digits that hold at least ``fewest`` (0: any) and at most
+    ``most`` (0: any) ASCII digits. (``isdigit`` holds for more than ASCII digits: a run it
+    keeps is looked at, one it would pass over as too long is checked to be ASCII.)"""
+    if fewest:
+        ends = [end for end in ends if end >= fewest and text[end - fewest : end].isdigit()]
+    if most:
+        reach = most + 1
+        ends = [
+            end
+            for end in ends
+            if end < reach or not ((run := text[end - reach : end]).isdigit() and run.isascii())
+        ]
+    return ends
 
 
 def _run_ends(text: str, reported: list[int]) -> list[int]:

@@ -438,6 +438,30 @@ def digit_run(regex: str, flags: int) -> int:
     return digits if digits >= DIGIT_RUN else 0
 
 
+def digit_run_most(regex: str, flags: int) -> int:
+    """The most digits a match of ``regex`` holds, when it is ``digit_run``'s kind of pattern,
+    consumes only ASCII digits, at most that many, and opens with a negative lookbehind that
+    rejects every digit; otherwise 0. Such a match is the whole run of digits it ends (none
+    before it, none after), so no match ends a longer run: ``Prefilter.windows`` passes over
+    those runs' ends (a 10-digit state ID is no 6-to-9-digit local ID, nor a bare SSN)."""
+    if not digit_run(regex, flags):
+        return 0
+    try:
+        parsed = sre_parse.parse(regex, flags | re.ASCII)
+    except re.error:
+        return 0
+    items = list(parsed)
+    if len(items) < 3 or items[0][0] != _C.ASSERT_NOT:
+        return 0
+    direction, body = items[0][1]
+    if direction != -1 or not _rejects_digits(list(body)):
+        return 0
+    if not _trailing_digits(items[1:-1])[1]:
+        return 0  # (something other than a digit consumed)
+    most = parsed.getwidth()[1]  # (the lookarounds consume nothing)
+    return int(most) if most < _C.MAXREPEAT else 0
+
+
 def _rejects_digits(body: list[tuple[Any, Any]]) -> bool:
     """Whether a negative lookahead with this content fails before any digit: one of its
     alternatives is a single class that holds every digit."""

@@ -334,12 +334,20 @@ def test_the_windows_of_rewritten_forms_hold_every_match(forms_prefilter, text: 
 def test_patterns_that_end_a_run_of_digits_share_one_hyperscan_id(forms_prefilter) -> None:
     _, prefilter = forms_prefilter
     gap = " " * 120  # windows this far apart are not merged
-    text = f"call 4155550123{gap}or 123456{gap}id 1234567890123"
+    text = f"call 4155550123{gap}or 123456{gap}id 1234567890123{gap}ssn 987654321"
     ends = prefilter.ends(text)
-    # One id and one list of ends for all of them; each keeps only runs long enough for it.
+    # One id and one list of ends for all of them; each keeps only runs long enough for it,
+    # and those of its own two patterns (a whole run, of at most 8 and 9 digits) only runs
+    # short enough (``digit_run_most``).
     assert ends[0] is ends[1] is ends[2]
-    six = text.index("123456")
+    assert (prefilter._run_most[0], prefilter._run_most[1], prefilter._run_most[2]) == (8, 9, 0)
+    six, nine = text.index("123456"), text.index("987654321")
     windows = prefilter.windows(text)
+    assert len(windows[0]) == 1
     assert any(start <= six < stop for start, stop in windows[0])
-    assert len(windows[1]) == 2
-    assert not any(start <= six < stop for start, stop in windows[1])
+    assert len(windows[1]) == 1
+    assert any(start <= nine < stop for start, stop in windows[1])
+    # (10 to 12 digits, a "+" before them: no bound read; the 13 digits' run is kept)
+    thirteen = text.index("1234567890123")
+    assert len(windows[2]) == 2
+    assert any(start < thirteen + 13 <= stop for start, stop in windows[2])

@@ -1,7 +1,8 @@
 """``Prefilter.windows`` works from the ends of each Hyperscan id (patterns given one form share
 it), not from ``ends`` by pattern: held here to the windows built from ``ends`` one pattern at
 a time, as they were, with the shipped patterns (the digit-run form shared by patterns of
-different digit counts among them)."""
+different digit counts among them; the runs too short or too long for a pattern passed over).
+``test_digit_run_most`` holds the findings to those of windows that keep the too-long runs."""
 
 from __future__ import annotations
 
@@ -46,11 +47,18 @@ def _reference(prefilter: Prefilter, text: str, wanted: frozenset[int] | None) -
     windows = {}
     for pattern_id, hit_ends in prefilter.ends(text, wanted).items():
         found = sorted(hit_ends)
-        digits = prefilter._run_digits[pattern_id]
+        digits, most = prefilter._run_digits[pattern_id], prefilter._run_most[pattern_id]
         if digits > DIGIT_RUN:
             found = [end for end in found if end >= digits and text[end - digits : end].isdigit()]
-            if not found:
-                continue
+        if most:
+            # (a run of more than ``most`` ASCII digits: ``digit_run_most``)
+            found = [
+                end
+                for end in found
+                if not (end > most and all(c in "0123456789" for c in text[end - most - 1 : end]))
+            ]
+        if (digits > DIGIT_RUN or most) and not found:
+            continue
         windows[pattern_id] = _merge(
             found,
             prefilter.refs[pattern_id].width,
