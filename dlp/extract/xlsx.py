@@ -237,8 +237,10 @@ def sheet_cells(
                 last = block.last_column
                 names = _column_names(last if last >= 0 else int(column_numbers.max()))
                 by_number = np.array([headers.get(name, "") for name in names], dtype=object)
-                contexts.extend(by_number[column_numbers[first:]].tolist())
+                below = column_numbers[first:]
+                contexts.extend(by_number[below].tolist())
                 ref_rows.extend(_row_labels(labels, block, row_indexes))
+                table.tell_headers(_distinct_headers(by_number, below, first), len(cell_texts))
             else:
                 contexts.extend(map(headers.get, columns[first:], repeat("")))
                 if labels is None:
@@ -254,6 +256,17 @@ def sheet_cells(
             if table.full():
                 yield from table.blocks()
             ctx.check_time()
+
+
+def _distinct_headers(by_number: np.ndarray, below: np.ndarray, first: int) -> set[str]:
+    """The distinct headers of a block's cells: those of the columns its cells below the
+    header row are in (``below``, by number; ``by_number``: each number's header), and ""
+    for the header row's own ``first`` cells. Told to the packer by columns, a few, rather
+    than made by it from every cell's header."""
+    distinct: set[str] = set(by_number[np.bincount(below).nonzero()[0]].tolist())
+    if first:
+        distinct.add("")
+    return distinct
 
 
 def _first_row_cells(block: RowBlock) -> int:
