@@ -54,6 +54,9 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
     table = TablePacker(
         Location(path=location.path), first=FIRST if ctx.limits.early_blocks else NEVER_EARLY
     )
+    # A block of every cell gathered takes the lists themselves: ``sheet_cells`` takes the
+    # packer's lists again after each hand-over.
+    table.handed_whole = True
     try:
         for sheet_name, part in _sheets(archive, ctx):
             if part in archive.NameToInfo:
@@ -255,6 +258,8 @@ def sheet_cells(
             table.size += int(lengths.sum()) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
+                # (new lists, when a block took the old ones: ``handed_whole``)
+                texts, contexts = table.texts, table.headers
             ctx.check_time()
 
 
