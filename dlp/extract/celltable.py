@@ -276,8 +276,9 @@ def packed(
     """The cells as one segment, exactly as ``pack`` joins per-cell segments (``lengths``:
     the texts' lengths when the caller has them already, as an int64 array; ``header_rows``:
     the header rows of the tables the cells are of, when they are more than these cells).
-    ``lazy``: a ``TextCells`` whose offsets are made lists only if they are read (a
-    reader's block), else a ``ListedCells``."""
+    ``lazy``: a ``TextCells`` whose offsets are made lists only if they are read, in a
+    ``JoinedLater`` segment whose text is joined only if it is read (a reader's block), else
+    a ``ListedCells``."""
     import numpy as np  # here, not at import: the quarantine's commands read cells without it
 
     if lengths is None:
@@ -299,7 +300,61 @@ def packed(
         texts=texts,
         lengths=lengths,
     )
+    if lazy:
+        return JoinedLater.of(first, table)
     return Segment(SEPARATOR.join(texts), first, "", table)
+
+
+# ``Segment``'s own slot for its text, read and written past ``JoinedLater.text``.
+_TEXT_SLOT: Any = Segment.__dict__["text"]
+
+
+class JoinedLater(Segment):
+    """A reader's block (``packed(lazy=True)``) whose text is joined from its cells' texts
+    when it is first read, and kept. The export's worker reads a block's cells apart
+    (``TextCells.texts``) and, in a drive export, never its joined text: joining every block
+    cost some 1% of a workbook's scan and more of a CSV file's. Equal to, and read as, the
+    ``Segment`` of the same fields."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, location: Location, cells: TextCells) -> JoinedLater:
+        """The block of ``cells``, its text not joined yet (``text`` joins it)."""
+        segment = object.__new__(cls)
+        object.__setattr__(segment, "location", location)
+        object.__setattr__(segment, "context", "")
+        object.__setattr__(segment, "cells", cells)
+        return segment
+
+    @property
+    def text(self) -> str:
+        try:
+            text: str = _TEXT_SLOT.__get__(self, Segment)
+        except AttributeError:  # not joined yet
+            cells = self.cells
+            assert isinstance(cells, TextCells)
+            text = SEPARATOR.join(cells.texts)
+            _TEXT_SLOT.__set__(self, text)
+        return text
+
+    @text.setter
+    def text(self, text: str) -> None:
+        # (``Segment.__init__``, ``dataclasses.replace`` and unpickling set it so)
+        _TEXT_SLOT.__set__(self, text)
+
+    def __eq__(self, other: object) -> bool:
+        # The dataclass's own equality holds only between instances of one class.
+        if not isinstance(other, Segment):
+            return NotImplemented
+        return (self.text, self.location, self.context, self.cells) == (
+            other.text,
+            other.location,
+            other.context,
+            other.cells,
+        )
+
+    __hash__ = Segment.__hash__
 
 
 def cell_totals(segment: Segment, small: int) -> tuple[np.ndarray, list[int]]:
@@ -427,6 +482,8 @@ class TablePacker:
         "small",
         "texts",
         "threshold",
+        "told",
+        "told_cells",
     )
 
     def __init__(
@@ -448,6 +505,10 @@ class TablePacker:
         # table's header row, for every block cut from it (``CellTable.header_rows``).
         self.heads: list[dict[str, None]] = [{}]
         self.noted = 0
+        # The distinct headers of the cells gathered since ``noted``, by the position where
+        # their base starts, as the reader told them (``tell_headers``) for ``told_cells``.
+        self.told: dict[int, set[str]] = {}
+        self.told_cells = 0
         self.size = 0  # characters gathered, a GAP counted after each cell
         self.texts: list[str] = []
         self.headers: list[str] = []
@@ -487,6 +548,21 @@ class TablePacker:
         """The current sheet's column headers, as its reader found them in its header row:
         part of its header row from the first block on, though their cells come later."""
         self.heads[-1].update(dict.fromkeys(headers))
+
+    def tell_headers(self, distinct: set[str], count: int) -> None:
+        """The reader's word that the ``count`` cells it has just appended, all of the
+        current base, have exactly the headers ``distinct`` (a set the packer may keep): the
+        packer then takes them rather than looking through those cells' headers (a set of
+        every cell's header made per hand-over)."""
+        if not count:
+            return
+        at = self.bases[-1][0]
+        told = self.told.get(at)
+        if told is None:
+            self.told[at] = distinct
+        else:
+            told |= distinct
+        self.told_cells += count
 
     def full(self) -> bool:
         """Time for the reader to hand over what it has (``blocks``)."""
@@ -560,6 +636,8 @@ class TablePacker:
         hand-over (before it: its blocks' header rows hold every header gathered so far)."""
         headers = self.headers
         count = len(headers)
+        told = self.told if self.told_cells == count - self.noted else None
+        self.told, self.told_cells = {}, 0
         pool = self.header_pool
         if pool and len(self.heads) == 1 and self.heads[0].keys() >= set(pool):
             self.noted = count  # (a pool is of a table of one base: CSV)
@@ -570,9 +648,13 @@ class TablePacker:
         while at < count:
             end = froms[index + 1] if index + 1 < len(froms) else count
             seen = self.heads[index]
-            # A set first: a column's header repeats in every row, and a set of them is made
-            # at half the cost of a dict; the few new ones join in an order of their own.
-            new = set(headers if at == 0 and end == count else headers[at:end])
+            if told is not None:  # every cell's told (``tell_headers``)
+                new = told.get(froms[index], set())
+            else:
+                # A set first: a column's header repeats in every row, and a set of them is
+                # made at half the cost of a dict; the few new ones join in an order of their
+                # own.
+                new = set(headers if at == 0 and end == count else headers[at:end])
             new.difference_update(seen)
             if new:
                 seen.update(dict.fromkeys(sorted(new)))

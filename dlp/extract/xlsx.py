@@ -54,6 +54,9 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
     table = TablePacker(
         Location(path=location.path), first=FIRST if ctx.limits.early_blocks else NEVER_EARLY
     )
+    # A block of every cell gathered takes the lists themselves: ``sheet_cells`` takes the
+    # packer's lists again after each hand-over.
+    table.handed_whole = True
     try:
         for sheet_name, part in _sheets(archive, ctx):
             if part in archive.NameToInfo:
@@ -237,8 +240,10 @@ def sheet_cells(
                 last = block.last_column
                 names = _column_names(last if last >= 0 else int(column_numbers.max()))
                 by_number = np.array([headers.get(name, "") for name in names], dtype=object)
-                contexts.extend(by_number[column_numbers[first:]].tolist())
+                below = column_numbers[first:]
+                contexts.extend(by_number[below].tolist())
                 ref_rows.extend(_row_labels(labels, block, row_indexes))
+                table.tell_headers(_distinct_headers(by_number, below, first), len(cell_texts))
             else:
                 contexts.extend(map(headers.get, columns[first:], repeat("")))
                 if labels is None:
@@ -253,7 +258,20 @@ def sheet_cells(
             table.size += int(lengths.sum()) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
+                # (new lists, when a block took the old ones: ``handed_whole``)
+                texts, contexts = table.texts, table.headers
             ctx.check_time()
+
+
+def _distinct_headers(by_number: np.ndarray, below: np.ndarray, first: int) -> set[str]:
+    """The distinct headers of a block's cells: those of the columns its cells below the
+    header row are in (``below``, by number; ``by_number``: each number's header), and ""
+    for the header row's own ``first`` cells. Told to the packer by columns, a few, rather
+    than made by it from every cell's header."""
+    distinct: set[str] = set(by_number[np.bincount(below).nonzero()[0]].tolist())
+    if first:
+        distinct.add("")
+    return distinct
 
 
 def _first_row_cells(block: RowBlock) -> int:
