@@ -18,6 +18,7 @@ from functools import cached_property
 
 from dlp.detect.context import ContextRule, Scorer, TextContext, context_of
 from dlp.detect.matches import RawMatch, new_raw_match
+from dlp.detect.prefilter_regex import group_end, top_level_items
 from dlp.detect.rules import Rule, resolve_rule
 from dlp.detect.specs import EntitySpec
 from dlp.detect.text_index import TextIndexer
@@ -48,36 +49,6 @@ def digit_first(regex: str) -> str:
 _PAREN_LEAD = re.compile(r"\(\?<!(\[(?:\\.|[^\]\\])*\])\)\(\?!\\\(")
 
 
-def _group_end(regex: str, at: int) -> int:
-    """Where the group open at ``at`` (after its "(") closes: the index of its ")"; -1 when
-    it does not, or holds alternatives of its own (a "|" not in a group within it). Escapes
-    and character classes are stepped over."""
-    depth, index = 1, at
-    while index < len(regex):
-        char = regex[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "[":
-            index += 1
-            if index < len(regex) and regex[index] == "^":
-                index += 1
-            if index < len(regex) and regex[index] == "]":
-                index += 1  # (a "]" first in a class is one of its characters)
-            while index < len(regex) and regex[index] != "]":
-                index += 2 if regex[index] == "\\" else 1
-        elif char == "(":
-            depth += 1
-        elif char == "|" and depth == 1:
-            return -1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
-
-
 def paren_first(regex: str) -> str:
     r"""``regex`` with its opening "(" read before its lookarounds, when it opens with a
     one-class lookbehind, a negative lookahead that opens with "(", and then "(":
@@ -93,8 +64,14 @@ def paren_first(regex: str) -> str:
     lead = _PAREN_LEAD.match(regex)
     if lead is None:
         return regex
-    close = _group_end(regex, lead.end() - 4)  # (just past the lookahead's "(")
-    if close < 0 or not regex.startswith(r"\(", close + 1):
+    # The lookahead (its "(" five characters before the lead's end) must hold no alternatives
+    # of its own: each would have to open with "(" for the rewrite to hold.
+    close = group_end(regex, lead.end() - 5) - 1
+    if (
+        close < 0
+        or top_level_items(regex[lead.end() - 2 : close]) is None
+        or not regex.startswith(r"\(", close + 1)
+    ):
         return regex
     ahead = regex[lead.end() : close]
     return rf"\((?<!{lead.group(1)}\()(?!{ahead}){regex[close + 3 :]}"

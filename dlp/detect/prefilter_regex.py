@@ -66,7 +66,7 @@ _SPACE_CATEGORIES = {
 }
 
 
-def _group_end(regex: str, start: int) -> int:
+def group_end(regex: str, start: int) -> int:
     """The index just past the group opened at ``regex[start]`` (a "("), or -1."""
     depth, index, in_class = 0, start, False
     while index < len(regex):
@@ -98,7 +98,7 @@ def _negated(single: str) -> str | None:
     """The complement of one character class written alone, or None."""
     if single in _CLASS_SHORTHANDS:
         return _CLASS_SHORTHANDS[single]
-    if single.startswith("[") and single.endswith("]") and _group_end(f"({single})", 0) > 0:
+    if single.startswith("[") and single.endswith("]") and group_end(f"({single})", 0) > 0:
         inner = single[1:-1]
         if inner.startswith("^"):
             return f"[{inner[1:]}]" if inner[1:] else None
@@ -162,7 +162,7 @@ def _consumed(group: str) -> str | None:
         while index < len(inner):
             if inner[index] != "(":
                 return None
-            end = _group_end(inner, index)
+            end = group_end(inner, index)
             if end < 0 or not inner.startswith("(?<=", index):
                 return None
             content = inner[index + 4 : end - 1]
@@ -184,7 +184,7 @@ def consumed_lookbehind(regex: str) -> str:
     single character class); otherwise ``regex`` as it is."""
     if not regex.startswith("(?"):
         return regex
-    end = _group_end(regex, 0)
+    end = group_end(regex, 0)
     if end < 0:
         return regex
     consumed = _consumed(regex[:end])
@@ -231,7 +231,7 @@ def shortened_start(regex: str) -> str:
     result is the match's tail from the repetition's last m characters on."""
     start = 0
     if regex.startswith("(?<"):
-        start = _group_end(regex, 0)
+        start = group_end(regex, 0)
         if start < 0:
             return regex
     end = _class_end(regex, start)
@@ -543,14 +543,14 @@ _QUANTIFIER = re.compile(r"(?:[?*+]|\{\d+(?:,\d*)?\})[?+]?")
 _WORDS = re.compile(r"\((?:\?-?[a-z]*:)?[A-Za-z0-9]{2,}(?:\|[A-Za-z0-9]{2,})*\)")
 
 
-def _items(regex: str) -> list[str] | None:
+def top_level_items(regex: str) -> list[str] | None:
     """The top-level items of ``regex``, each with its quantifier, or None (a top-level
     alternation, or a construct not known here)."""
     items, index = [], 0
     while index < len(regex):
         char = regex[index]
         if char == "(":
-            end = _group_end(regex, index)
+            end = group_end(regex, index)
         elif char == "[":
             end = _class_end(regex, index)
         elif char == "\\":
@@ -572,7 +572,7 @@ def _items(regex: str) -> list[str] | None:
 def _last_class(item: str) -> str | None:
     """The class or escape that every match of one item (from ``_items``) ends with, or None."""
     if item.startswith("("):
-        atom_end = _group_end(item, 0)
+        atom_end = group_end(item, 0)
     elif item.startswith("["):
         atom_end = _class_end(item, 0)
     else:
@@ -592,7 +592,7 @@ def _last_class(item: str) -> str | None:
         return None
     if atom[1:2] == "?" and opening.end() == 1:
         return None  # a lookaround, a named group, a flag group that sets one
-    inner = _items(atom[opening.end() : -1])
+    inner = top_level_items(atom[opening.end() : -1])
     return _last_class(inner[-1]) if inner else None
 
 
@@ -601,11 +601,11 @@ def anchored_tail(regex: str) -> str | None:
     comes before that group, with its closing negative lookahead of one class consumed; when
     what comes before holds a wide repetition (otherwise None). A match of ``regex`` ending at
     ``e`` holds one of the result ending at ``e`` or ``e + 1``."""
-    items = _items(regex)
+    items = top_level_items(regex)
     if items is None or len(items) < 3:
         return None
     *body, last = items
-    if not (last.startswith("(?!") and _group_end(last, 0) == len(last)):
+    if not (last.startswith("(?!") and group_end(last, 0) == len(last)):
         return None
     looked_at = last[3:-1]
     complement = _negated(looked_at) if _sure(looked_at) else None
