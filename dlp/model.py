@@ -151,21 +151,7 @@ class Location:
         return Location(path=self.path, **fields)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
-        pieces = list(self.path)
-        if self.part:
-            pieces.append(self.part)
-        if self.page is not None:
-            pieces.append(f"page {self.page}")
-        if self.sheet is not None:
-            pieces.append(f"sheet {self.sheet}")
-        if self.cell is not None:
-            pieces.append(self.cell)
-        else:
-            if self.row is not None:
-                pieces.append(f"row {self.row}")
-            if self.column is not None:
-                pieces.append(f"column {self.column}")
-        return " / ".join(pieces) if pieces else "-"
+        return self._shown(str)
 
     def masked(self, mask: Callable[[str], str] | None = None) -> str:
         """``str(self)`` fit to be written down: digit runs and e-mail addresses in names masked.
@@ -177,26 +163,29 @@ class Location:
         ``mask``: ``mask_name`` as the caller keeps it (one that masks many locations of one
         file remembers each name's, which its findings share).
         """
-        if mask is None:
-            mask = mask_name
-        # ``str`` of the location with its names masked, written here rather than by making
-        # that location (a file's previews each ask: a new ``Location`` was most of it).
-        pieces = list(map(mask, self.path))
+        # Written with the names masked, rather than by making that location and asking its
+        # ``str`` (a file's previews each ask: a new ``Location`` was most of it).
+        return self._shown(mask_name if mask is None else mask)
+
+    def _shown(self, name: Callable[[str], str]) -> str:
+        """The location as people read it, each name (path, part, sheet, column) given by
+        ``name``: ``str`` for the names as they are."""
+        pieces = list(map(name, self.path))
         if self.part is not None:
-            part = mask(self.part)
+            part = name(self.part)
             if part:
                 pieces.append(part)
         if self.page is not None:
             pieces.append(f"page {self.page}")
         if self.sheet is not None:
-            pieces.append(f"sheet {mask(self.sheet)}")
+            pieces.append(f"sheet {name(self.sheet)}")
         if self.cell is not None:
             pieces.append(self.cell)
         else:
             if self.row is not None:
                 pieces.append(f"row {self.row}")
             if self.column is not None:
-                pieces.append(f"column {mask(self.column)}")
+                pieces.append(f"column {name(self.column)}")
         return " / ".join(pieces) if pieces else "-"
 
 
