@@ -51,6 +51,7 @@ from dlp.export.naming import ShownLocations, path_digest, shown_path
 from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import TextCells, cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
+from dlp.extract.inflate import open_member
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import (
     Finding,
@@ -390,7 +391,8 @@ class _Scan:
             return handle
         spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
-            with _archive(self.file.disk_path).open(self.file.member) as member:
+            archive = _archive(self.file.disk_path)
+            with open_member(archive, archive.getinfo(self.file.member)) as member:
                 while chunk := member.read(_CHUNK):
                     digest.update(chunk)
                     spool.write(chunk)
