@@ -570,24 +570,20 @@ class _Scan:
             for index, first in repeats:
                 number = number_of.get(first)
                 known[index] = tuple(found[number]) if number is not None else NOTHING
-            memo.keep(
-                headers,
-                every,
-                (
-                    (index, NOTHING)
-                    for index in compress(todo, map(not_, marks))
-                    if index not in never
-                ),
-            )
-            memo.keep(
-                headers,
-                every,
-                (
-                    (index, found[number])
-                    for number, index in enumerate(candidates)
-                    if index not in never
-                ),
-            )
+            passed = list(compress(todo, map(not_, marks)))
+            if never:
+                passed = [index for index in passed if index not in never]
+                scanned = [index not in never for index in candidates]
+                memo.keep_cells(headers, every, passed)
+                memo.keep_cells(
+                    headers,
+                    every,
+                    list(compress(candidates, scanned)),
+                    list(compress(found, scanned)),
+                )
+            else:
+                memo.keep_cells(headers, every, passed)
+                memo.keep_cells(headers, every, candidates, found)
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _known_run(self, pieces: list[Run]) -> bool | None:
