@@ -10,6 +10,7 @@ Dates are stored as numbers and shown the way Excel shows its default date forma
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from bisect import bisect_right
@@ -34,7 +35,7 @@ from dlp.extract.sheetxml import (
     sheet_blocks,
 )
 from dlp.extract.sheetxml import cell_text as _cell_text
-from dlp.extract.xmlparse import iterparse, release
+from dlp.extract.xmlparse import iterparse, release, small_tree_elements
 from dlp.model import Location, Segment
 
 _REL_ID = "{" + ooxml.REL_NS + "}id"
@@ -84,7 +85,10 @@ def _sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:
         return _read_sheets(archive, ctx)
     known = _SHEET_LISTS.get(parts)
     if known is None:
-        known = tuple(_read_sheets(archive, ctx))
+        # A workbook not seen before is read from the bytes already read (a drive's own
+        # workbooks rarely repeat: reading the parts twice would cost more than it saves).
+        listed = _parsed_sheets(*parts)
+        known = tuple(listed if listed is not None else _read_sheets(archive, ctx))
         if len(_SHEET_LISTS) >= _MAX_SHEET_LISTS:
             _SHEET_LISTS.clear()
         _SHEET_LISTS[parts] = known
@@ -117,6 +121,32 @@ def _workbook_parts(archive: zipfile.ZipFile, ctx: Context) -> tuple[bytes, byte
             return None
         found.append(data)
     return found[0], found[1]
+
+
+def _parsed_sheets(workbook: bytes, rels: bytes) -> list[tuple[str, str]] | None:
+    """``_read_sheets`` of parts whose bytes were read (``_workbook_parts``), as
+    ``ooxml.relationships`` and ``ooxml.tagged`` read a small part; None where they would
+    read it another way (a part that does not parse whole: ``iterparse`` then)."""
+    relations = small_tree_elements(rels, ooxml.PKG_REL) if rels else None
+    listed = small_tree_elements(workbook, S + "sheet") if workbook else None
+    if relations is None or listed is None:
+        return None
+    folder = posixpath.dirname(_WORKBOOK)
+    targets: dict[str, str] = {}
+    for element in relations:
+        target = element.get("Target", "")
+        if element.get("TargetMode") != "External" and target:
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder, target))
+            targets[element.get("Id", "")] = resolved
+    sheets: list[tuple[str, str]] = []
+    for element in listed:
+        found = targets.get(element.get(_REL_ID, ""))
+        if found:
+            sheets.append((element.get("name", found), found))
+    return sheets
 
 
 def _read_sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:

@@ -87,3 +87,33 @@ def test_memory_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         archive = _workbook([(f"Sheet {n}", 1, "worksheets/sheet1.xml", False)], True)
         assert xlsx._sheets(archive, _ctx()) == [(f"Sheet {n}", "xl/worksheets/sheet1.xml")]
         assert len(xlsx._SHEET_LISTS) <= 3
+
+
+def test_a_workbook_that_does_not_parse_raises_as_before() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", f"<workbook xmlns='{_MAIN}'><sheets>")
+        archive.writestr("xl/_rels/workbook.xml.rels", f"<Relationships xmlns='{_PKG}'/>")
+    archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    with pytest.raises(Exception) as before:
+        xlsx._read_sheets(archive, _ctx())
+    with pytest.raises(Exception) as now:
+        xlsx._sheets(archive, _ctx())
+    assert type(now.value) is type(before.value)
+    assert str(now.value) == str(before.value)
+
+
+def test_each_part_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook not seen before is parsed from the bytes read for its key."""
+    opened: list[str] = []
+    open_part = xlsx.ooxml.open_part
+
+    def counted(archive: zipfile.ZipFile, name: str, ctx: Context) -> object:
+        opened.append(name)
+        return open_part(archive, name, ctx)
+
+    monkeypatch.setattr(xlsx.ooxml, "open_part", counted)
+    monkeypatch.setattr(xlsx, "_SHEET_LISTS", {})
+    archive = _workbook([("Grades", 1, "worksheets/sheet1.xml", False)], True)
+    assert xlsx._sheets(archive, _ctx()) == [("Grades", "xl/worksheets/sheet1.xml")]
+    assert sorted(opened) == ["xl/_rels/workbook.xml.rels", "xl/workbook.xml"]
