@@ -51,6 +51,7 @@ from dlp.export.naming import ShownLocations, path_digest, shown_path
 from dlp.extract import Limits, extract_stream
 from dlp.extract.celltable import TextCells, cell, cell_totals, packed
 from dlp.extract.context import OcrBudget
+from dlp.extract.inflate import open_member
 from dlp.identifiers import FILE_NAME, Names, names_of, renamed
 from dlp.model import (
     Finding,
@@ -390,7 +391,8 @@ class _Scan:
             return handle
         spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
-            with _archive(self.file.disk_path).open(self.file.member) as member:
+            archive = _archive(self.file.disk_path)
+            with open_member(archive, archive.getinfo(self.file.member)) as member:
                 while chunk := member.read(_CHUNK):
                     digest.update(chunk)
                     spool.write(chunk)
@@ -568,24 +570,20 @@ class _Scan:
             for index, first in repeats:
                 number = number_of.get(first)
                 known[index] = tuple(found[number]) if number is not None else NOTHING
-            memo.keep(
-                headers,
-                every,
-                (
-                    (index, NOTHING)
-                    for index in compress(todo, map(not_, marks))
-                    if index not in never
-                ),
-            )
-            memo.keep(
-                headers,
-                every,
-                (
-                    (index, found[number])
-                    for number, index in enumerate(candidates)
-                    if index not in never
-                ),
-            )
+            passed = list(compress(todo, map(not_, marks)))
+            if never:
+                passed = [index for index in passed if index not in never]
+                scanned = [index not in never for index in candidates]
+                memo.keep_cells(headers, every, passed)
+                memo.keep_cells(
+                    headers,
+                    every,
+                    list(compress(candidates, scanned)),
+                    list(compress(found, scanned)),
+                )
+            else:
+                memo.keep_cells(headers, every, passed)
+                memo.keep_cells(headers, every, candidates, found)
         self._record_in_order(known, dict(zip(candidates, found, strict=True)), owners)
 
     def _known_run(self, pieces: list[Run]) -> bool | None:

@@ -90,14 +90,19 @@ def available() -> bool:
 
 
 def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
-    """``archive.open(info)``, inflated by ISA-L where the member is deflated."""
+    """``archive.open(info)``, inflated by ISA-L where the member is deflated, its CRC-32
+    checked by ISA-L where it is deflated or stored."""
     stream = archive.open(info)
-    if (
-        isal_zlib is None
-        or info.compress_type != zipfile.ZIP_DEFLATED
-        or type(stream) is not zipfile.ZipExtFile
-        or not hasattr(stream, _DECOMPRESSOR)
-    ):
+    if isal_zlib is None or type(stream) is not zipfile.ZipExtFile:
+        return stream
+    if info.compress_type == zipfile.ZIP_STORED:
+        # Nothing to inflate (an export's zip stores its files as they are), but the CRC-32
+        # of every byte read is still made, by ISA-L: a tenth of zlib's time, some 10 us
+        # for a 40 KB workbook.
+        if all(hasattr(stream, name) for name in _CRC_STATE):
+            stream.__class__ = _IsalCrcMember
+        return stream
+    if info.compress_type != zipfile.ZIP_DEFLATED or not hasattr(stream, _DECOMPRESSOR):
         return stream
     setattr(stream, _DECOMPRESSOR, _IsalInflater(isal_zlib))
     if all(hasattr(stream, name) for name in _CRC_STATE):

@@ -55,7 +55,9 @@ class RowBlock:
 
     numbers: list[int | None]
     listed_rows: list[int] | None  # ``cell_rows`` as given, or None: from ``row_indexes``
-    columns: list[str]
+    # ``columns`` as given, or None: from ``column_numbers`` (up to ``last_column``), made
+    # only when asked for (a sheet's reader takes the numbers).
+    listed_columns: list[str] | None
     texts: list[str]
     column_numbers: np.ndarray | None = field(default=None, compare=False)
     row_indexes: np.ndarray | None = field(default=None, compare=False)
@@ -65,6 +67,14 @@ class RowBlock:
     row_numbers: np.ndarray | None = field(default=None, compare=False)
     # The highest of ``column_numbers`` (0 for none) when the reader had it (-1: not known).
     last_column: int = field(default=-1, compare=False)
+
+    @property
+    def columns(self) -> list[str]:
+        if self.listed_columns is not None:
+            return self.listed_columns
+        assert self.column_numbers is not None and self.last_column >= 0
+        columns: list[str] = _column_array(self.last_column)[self.column_numbers].tolist()
+        return columns
 
     @property
     def cell_rows(self) -> list[int]:
@@ -345,13 +355,13 @@ def _kernel_block(
             row_of = row_of[kept]
             lengths = lengths[kept]
     last = int(numbered_columns.max()) if len(numbered_columns) else 0
-    columns = _column_array(last)[numbered_columns].tolist()
     if (row_numbers >= 0).all():
         numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
+    # (the columns' letters made only if asked for: ``RowBlock.columns``)
     block = RowBlock(
-        numbers, None, columns, texts, numbered_columns, row_of, lengths, row_numbers, last
+        numbers, None, None, texts, numbered_columns, row_of, lengths, row_numbers, last
     )
     return block, stopped
 

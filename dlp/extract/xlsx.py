@@ -10,6 +10,7 @@ Dates are stored as numbers and shown the way Excel shows its default date forma
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from bisect import bisect_right
@@ -19,7 +20,7 @@ from itertools import repeat
 import numpy as np
 
 from dlp.extract import ooxml, sharedstrings
-from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, TablePacker
+from dlp.extract.celltable import FIRST, GAP, NEVER_EARLY, NumberedRefs, TablePacker
 from dlp.extract.context import Context, Item
 from dlp.extract.sheetxml import (
     _CELL,
@@ -34,7 +35,7 @@ from dlp.extract.sheetxml import (
     sheet_blocks,
 )
 from dlp.extract.sheetxml import cell_text as _cell_text
-from dlp.extract.xmlparse import iterparse, release
+from dlp.extract.xmlparse import iterparse, release, small_tree_elements
 from dlp.model import Location, Segment
 
 _REL_ID = "{" + ooxml.REL_NS + "}id"
@@ -75,6 +76,80 @@ def extract(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Itera
 
 
 def _sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:
+    """Each sheet's name and part, in the workbook's order: remembered by the bytes of the
+    workbook part and its relationships, which the files of one export share by the
+    hundred (one template, one writer), and which alone decide them. Parsing both cost more
+    than reading them, for every file."""
+    parts = _workbook_parts(archive, ctx)
+    if parts is None:
+        return _read_sheets(archive, ctx)
+    known = _SHEET_LISTS.get(parts)
+    if known is None:
+        # A workbook not seen before is read from the bytes already read (a drive's own
+        # workbooks rarely repeat: reading the parts twice would cost more than it saves).
+        listed = _parsed_sheets(*parts)
+        known = tuple(listed if listed is not None else _read_sheets(archive, ctx))
+        if len(_SHEET_LISTS) >= _MAX_SHEET_LISTS:
+            _SHEET_LISTS.clear()
+        _SHEET_LISTS[parts] = known
+    return list(known)
+
+
+_WORKBOOK, _WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+# Workbooks remembered (``_sheets``), each by two parts of at most _REMEMBERED_PART bytes.
+_SHEET_LISTS: dict[tuple[bytes, bytes], tuple[tuple[str, str], ...]] = {}
+_MAX_SHEET_LISTS = 256
+_REMEMBERED_PART = 8 * 1024
+
+
+def _workbook_parts(archive: zipfile.ZipFile, ctx: Context) -> tuple[bytes, bytes] | None:
+    """The workbook part's bytes and its relationships', when both are there and small;
+    None otherwise, or where reading either fails (then ``_read_sheets`` reads them, and
+    raises as it always did)."""
+    infos = archive.NameToInfo
+    found: list[bytes] = []
+    for name in (_WORKBOOK, _WORKBOOK_RELS):
+        info = infos.get(name)
+        if info is None or info.file_size > _REMEMBERED_PART:
+            return None
+        try:
+            with ooxml.open_part(archive, name, ctx) as stream:
+                data = stream.read(_REMEMBERED_PART + 1)
+        except Exception:
+            return None
+        if len(data) > _REMEMBERED_PART:
+            return None
+        found.append(data)
+    return found[0], found[1]
+
+
+def _parsed_sheets(workbook: bytes, rels: bytes) -> list[tuple[str, str]] | None:
+    """``_read_sheets`` of parts whose bytes were read (``_workbook_parts``), as
+    ``ooxml.relationships`` and ``ooxml.tagged`` read a small part; None where they would
+    read it another way (a part that does not parse whole: ``iterparse`` then)."""
+    relations = small_tree_elements(rels, ooxml.PKG_REL) if rels else None
+    listed = small_tree_elements(workbook, S + "sheet") if workbook else None
+    if relations is None or listed is None:
+        return None
+    folder = posixpath.dirname(_WORKBOOK)
+    targets: dict[str, str] = {}
+    for element in relations:
+        target = element.get("Target", "")
+        if element.get("TargetMode") != "External" and target:
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(folder, target))
+            targets[element.get("Id", "")] = resolved
+    sheets: list[tuple[str, str]] = []
+    for element in listed:
+        found = targets.get(element.get(_REL_ID, ""))
+        if found:
+            sheets.append((element.get("name", found), found))
+    return sheets
+
+
+def _read_sheets(archive: zipfile.ZipFile, ctx: Context) -> list[tuple[str, str]]:
     rels = ooxml.relationships(archive, "xl/workbook.xml", ctx)
     sheets: list[tuple[str, str]] = []
     for element in ooxml.tagged(archive, "xl/workbook.xml", S + "sheet", ctx):
@@ -209,46 +284,59 @@ def sheet_cells(
     row's own, or one more than the row before), its context its column's header.
     """
     table.rebase(Location(path=table.bases[0][1].path, sheet=sheet))
-    texts, contexts, refs, ref_rows = table.texts, table.headers, table.refs, table.ref_rows
+    texts, contexts = table.texts, table.headers
+    # Each cell's reference by its column's and row's numbers (``NumberedRefs``).
+    numbered = table.numbered
+    if numbered is None:
+        numbered = table.numbered = NumberedRefs()
     headers: dict[str, str] | None = None
     row_number = 0
     with ooxml.open_part(archive, part, ctx) as stream:
         for block in sheet_blocks(stream, strings, date_styles):
             numbers = block.numbers
-            labels: list[str] | None = None  # each row's label, made only when needed
+            counted: list[int] | None = None  # each row's number, where some row has none
             if None in numbers:
-                labels = []
-                for numbered in numbers:
-                    row_number = numbered if numbered is not None else row_number + 1
-                    labels.append(str(row_number))
+                counted = []
+                for numbered_row in numbers:
+                    row_number = numbered_row if numbered_row is not None else row_number + 1
+                    counted.append(row_number)
             else:
                 row_number = numbers[-1] if numbers else row_number  # type: ignore[assignment]
-            columns, cell_texts = block.columns, block.texts
+            cell_texts = block.texts
             if not cell_texts:
                 continue
+            column_numbers, row_indexes = block.column_numbers, block.row_indexes
+            names: tuple[str, ...] = ()
+            if column_numbers is not None:
+                last = block.last_column
+                names = _column_names(last if last >= 0 else int(column_numbers.max()))
             first = 0
             if headers is None:
                 # The first row with any cell names the columns; its own cells have no header.
                 first = _first_row_cells(block)
-                headers = dict(zip(columns[:first], cell_texts[:first], strict=True))
+                if column_numbers is not None and row_indexes is not None:
+                    named = [names[number] for number in column_numbers[:first].tolist()]
+                else:
+                    named = block.columns[:first]
+                headers = dict(zip(named, cell_texts[:first], strict=True))
                 contexts.extend(repeat("", first))
             texts.extend(cell_texts)
-            refs.extend(columns)  # a reference's column; its row label goes beside it
-            column_numbers, row_indexes = block.column_numbers, block.row_indexes
             if column_numbers is not None and row_indexes is not None:
                 # By column number and row index, a whole block at a time.
-                last = block.last_column
-                names = _column_names(last if last >= 0 else int(column_numbers.max()))
                 by_number = np.array([headers.get(name, "") for name in names], dtype=object)
                 below = column_numbers[first:]
                 contexts.extend(by_number[below].tolist())
-                ref_rows.extend(_row_labels(labels, block, row_indexes))
+                numbered.add(column_numbers, _row_numbers(counted, block)[row_indexes])
                 table.tell_headers(_distinct_headers(by_number, below, first), len(cell_texts))
             else:
+                columns = block.columns
                 contexts.extend(map(headers.get, columns[first:], repeat("")))
-                if labels is None:
-                    labels = list(map(str, numbers))
-                ref_rows.extend(map(labels.__getitem__, block.cell_rows))
+                rows = counted if counted is not None else numbers
+                # (as Python ints: an lxml-read sheet's numbers may be past int64's)
+                numbered.add(
+                    np.array(list(map(_column_number, columns)), dtype=object),
+                    np.array(list(map(rows.__getitem__, block.cell_rows)), dtype=object),
+                )
             # Measured once, here: the packer cuts its blocks by these rather than by
             # measuring every text again.
             lengths = block.lengths
@@ -261,6 +349,26 @@ def sheet_cells(
                 # (new lists, when a block took the old ones: ``handed_whole``)
                 texts, contexts = table.texts, table.headers
             ctx.check_time()
+
+
+def _row_numbers(counted: list[int] | None, block: RowBlock) -> np.ndarray:
+    """Each row's number (int64), by the row's index in the block: ``counted`` when some
+    row had none (one more than the row before), else the numbers the rows gave."""
+    if counted is None and block.row_numbers is not None:
+        return block.row_numbers  # (every one given: none is -1)
+    numbers = counted if counted is not None else block.numbers
+    try:
+        return np.array(numbers, dtype=np.int64)
+    except OverflowError:  # (counted on from a number past int64 an lxml block read)
+        return np.array(numbers, dtype=object)
+
+
+def _column_number(letters: str) -> int:
+    """Column letters' number ("A" = 1, "AA" = 27): ``column_letters`` undone."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _distinct_headers(by_number: np.ndarray, below: np.ndarray, first: int) -> set[str]:
@@ -278,41 +386,9 @@ def _first_row_cells(block: RowBlock) -> int:
     """How many of the block's cells are in its first row that has any (rows ascend)."""
     if block.row_indexes is not None:
         rows = block.row_indexes
-        return int(np.searchsorted(rows, rows[0], side="right"))
+        # (the array's own method: ``np.searchsorted`` costs some 3 us more to dispatch)
+        return int(rows.searchsorted(rows[0], "right"))
     return bisect_right(block.cell_rows, block.cell_rows[0])
-
-
-def _row_labels(labels: list[str] | None, block: RowBlock, row_indexes: np.ndarray) -> list[str]:
-    """Each cell's row label, by its row's index: ``labels`` when the rows needed their own
-    (a row without a number), else the numbers' ``str`` picked from `_number_texts`, made
-    once per process rather than once per row of every sheet."""
-    numbers = block.row_numbers
-    if labels is None and numbers is not None and len(numbers):
-        highest = int(numbers.max())
-        if int(numbers.min()) >= 0 and highest < _MOST_NUMBER_TEXTS:
-            return _number_texts(highest)[numbers[row_indexes]].tolist()
-    if labels is None:
-        labels = list(map(str, block.numbers))
-    return np.array(labels, dtype=object)[row_indexes].tolist()
-
-
-# Row numbers past this are labelled row by row: the texts kept take some 60 bytes each.
-_MOST_NUMBER_TEXTS = 65_536
-_NUMBER_TEXTS: np.ndarray = np.array(["0"], dtype=object)
-
-
-def _number_texts(highest: int) -> np.ndarray:
-    """``str(n)`` at index n, for n up to ``highest`` at least (a new array replaces the old
-    one whole, so a thread reading the old one never sees it half grown)."""
-    global _NUMBER_TEXTS
-    texts = _NUMBER_TEXTS
-    if highest >= len(texts):
-        size = min(max(highest + 1, 2 * len(texts)), _MOST_NUMBER_TEXTS)
-        grown = np.empty(size, dtype=object)
-        grown[: len(texts)] = texts
-        grown[len(texts) :] = [str(number) for number in range(len(texts), size)]
-        texts = _NUMBER_TEXTS = grown
-    return texts
 
 
 def _comments(archive: zipfile.ZipFile, location: Location, ctx: Context) -> Iterator[Segment]:
