@@ -26,6 +26,8 @@ from dlp.model import FILE_NAME_PART, Location, Segment, Unscannable, Unscannabl
 Extractor = Callable[[Source, Location, Context], Iterator[Item]]
 # Frozen, so sharing one default instance is safe.
 DEFAULT_LIMITS = Limits()
+# A seekable stream up to this size is extracted from a copy of its bytes.
+_READ_WHOLE = 1024 * 1024
 
 
 def _media(source: Source, location: Location, ctx: Context) -> Iterator[Item]:
@@ -218,8 +220,8 @@ def extract_stream(
         start = stream.tell()
         size = stream.seek(0, os.SEEK_END) - start
         stream.seek(start)
-        if start:
-            data = stream.read()
+        data = stream.read() if start else _small(stream, size)
+        if data is not None:
             yield from _item(Source.from_bytes(data, name), location, limits, ocr=ocr)
             return
         source = Source(name, spool=stream, size=size, owned=False)
@@ -231,6 +233,19 @@ def extract_stream(
         yield Unscannable(location, stop.reason, stop.detail)
         return
     yield from _item(source, location, limits, ocr=ocr)
+
+
+def _small(stream: IO[bytes], size: int) -> bytes | None:
+    """A stream at its start of up to ``_READ_WHOLE`` bytes, as bytes: a zip's many small
+    reads then go straight to memory, not through the Python reader that keeps a shared spool
+    open. None for a larger one, or one that cannot be read (reported as before)."""
+    if size > _READ_WHOLE:
+        return None
+    try:
+        return stream.read()
+    except OSError:
+        stream.seek(0)
+        return None
 
 
 def extract_message(

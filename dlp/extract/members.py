@@ -15,6 +15,9 @@ from dlp.model import Location, Unscannable, UnscannableReason
 
 T = TypeVar("T")
 
+# Members up to this size are read whole into memory (the spool kept them in memory too).
+_READ_WHOLE = 8 * 1024 * 1024
+
 _METHODS = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 98: "PPMd", 99: "AES"}
 
 
@@ -128,7 +131,14 @@ def _member(
     try:
         check_member(info, ctx, ctx.limits.max_archive_bytes)
         with open_member(archive, info) as stream:
-            source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
+            if info.file_size <= min(ctx.limits.max_file_bytes, _READ_WHOLE):
+                # Passed ``check_member``, it can break neither the spool's size limit nor its
+                # ratio (zipfile stops at the declared size): read in one call, as bytes, it
+                # skips the spool file and the Python reader over it, a fixed cost per member
+                # that was much of a small member's extraction.
+                source = Source.from_bytes(stream.read(), info.filename)
+            else:
+                source = spool(stream, info.filename, ctx.limits, constant(info.compress_size))
     except LimitExceeded as stop:
         yield Unscannable(member, stop.reason, stop.detail)
         return
