@@ -305,7 +305,7 @@ def sheet_cells(
         for block in blocks:
             numbers = block.numbers
             counted: list[int] | None = None  # each row's number, where some row has none
-            if None in numbers:
+            if not block.all_numbered and None in numbers:
                 counted = []
                 for numbered_row in numbers:
                     row_number = numbered_row if numbered_row is not None else row_number + 1
@@ -353,7 +353,8 @@ def sheet_cells(
             if lengths is None:
                 lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
             table.lengths.append(lengths)
-            table.size += int(lengths.sum()) + GAP * len(cell_texts)
+            total = block.total_length
+            table.size += (total if total >= 0 else int(lengths.sum())) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
                 # (new lists, when a block took the old ones: ``handed_whole``)
