@@ -305,6 +305,9 @@ def _listed_on_read(slot: Any) -> property:
 
     def read(table: CellTable) -> Sequence[int]:
         value = slot.__get__(table, CellTable)
+        if value is None:  # (``packed(lazy=True)``: made from the lengths when first read)
+            _offsets_of(table)
+            value = slot.__get__(table, CellTable)
         if type(value) is not list and hasattr(value, "tolist"):
             value = value.tolist()
             slot.__set__(table, value)
@@ -314,6 +317,22 @@ def _listed_on_read(slot: Any) -> property:
         slot.__set__(table, value)  # (the dataclass's __init__ sets it so)
 
     return property(read, write)
+
+
+_STARTS_SLOT: Any = CellTable.__dict__["starts"]
+_ENDS_SLOT: Any = CellTable.__dict__["ends"]
+
+
+def _offsets_of(table: CellTable) -> None:
+    """A lazy table's offsets (int64 arrays) into its slots, from its cells' lengths: cell i
+    ends at the sum of the lengths so far plus i separators (see ``packed``)."""
+    import numpy as np  # here, not at import (see ``packed``)
+
+    lengths = table.lengths  # type: ignore[attr-defined]
+    ends = lengths.cumsum()
+    ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
+    _ENDS_SLOT.__set__(table, ends)
+    _STARTS_SLOT.__set__(table, ends - lengths)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -379,16 +398,22 @@ def packed(
 
     if lengths is None:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
-    # same in Python iterators made an int object per cell three times over.
-    ends = lengths.cumsum()
-    ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
-    starts = ends - lengths
+    starts: Any = None
+    ends: Any = None
+    if not lazy:
+        # Cell i ends at the sum of the lengths so far plus i separators: in numpy, since the
+        # same in Python iterators made an int object per cell three times over.
+        ends = lengths.cumsum()
+        ends += np.arange(0, GAP * len(lengths), GAP, dtype=np.int64)
+        starts = (ends - lengths).tolist()
+        ends = ends.tolist()
+    # (a lazy table's offsets are made from its lengths only if they are read, as few
+    # blocks' are: ``_offsets_of``)
     first = locations[0]
     table = (TextCells if lazy else ListedCells)(
         base=first,
-        starts=starts if lazy else starts.tolist(),
-        ends=ends if lazy else ends.tolist(),  # type: ignore[arg-type]
+        starts=starts,
+        ends=ends,
         headers=headers,
         locations=locations,
         longest=int(lengths.max()) if len(lengths) else 0,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import io
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -67,6 +69,10 @@ class RowBlock:
     row_numbers: np.ndarray | None = field(default=None, compare=False)
     # The highest of ``column_numbers`` (0 for none) when the reader had it (-1: not known).
     last_column: int = field(default=-1, compare=False)
+    # True when the reader knows that every row has its number (no None in ``numbers``).
+    all_numbered: bool = field(default=False, compare=False)
+    # The sum of ``lengths`` when the reader had it without summing them (-1: not known).
+    total_length: int = field(default=-1, compare=False)
 
     @property
     def columns(self) -> list[str]:
@@ -141,6 +147,46 @@ def sheet_blocks(
     yield from fast_blocks(
         head[root.end() :], stream, strings, date_styles, _declarations(root.group())
     )
+
+
+def whole_sheet_blocks(
+    data: bytes, strings: list[str], date_styles: frozenset[int]
+) -> Iterator[RowBlock]:
+    """``sheet_blocks`` of a sheet read whole (``data``): the very blocks it gives, cut from
+    the bytes where it would cut them from its stream's reads, each from its first row on
+    (see ``_block_rows``) and copied once, where the stream's reads, joins and cuts copied
+    every byte four or five times."""
+    if len(data) > _HEAD + _BLOCK:
+        yield from sheet_blocks(io.BytesIO(data), strings, date_styles)
+        return
+    root = _ROOT.search(data, 0, _HEAD)
+    declared = _DECLARED_ENCODING.match(data, 0, _HEAD)
+    plain = (
+        root is not None
+        and _MAIN_NS in root.group()
+        and b'xmlns="' + _MAIN_NS + b'"' in root.group()
+        and (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"))
+        and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    )
+    if not plain or root is None:
+        yield from sheet_blocks(io.BytesIO(data), strings, date_styles)
+        return
+    declarations = _declarations(root.group())
+    start, size = root.end(), len(data)
+    # ``fast_blocks``' cuts: with more than ``_HEAD`` bytes its first read takes the rest
+    # and it cuts after the last "</row>" (if any), then gives what follows; else one block.
+    cuts = [start, size]
+    if size > _HEAD:
+        end = data.rfind(b"</row>", start) + len(b"</row>")
+        if end >= start + len(b"</row>"):
+            cuts = [start, end, size]
+    for lo, hi in itertools.pairwise(cuts):
+        first = _ROW_START.search(data, lo, hi)
+        if first is None:
+            continue  # (``_block_rows`` gives None)
+        rows = _block_rows(data[first.start() : hi], strings, date_styles, declarations)
+        if rows is not None:
+            yield rows
 
 
 @functools.lru_cache(maxsize=64)
@@ -355,15 +401,32 @@ def _kernel_block(
             row_of = row_of[kept]
             lengths = lengths[kept]
     last = int(numbered_columns.max()) if len(numbered_columns) else 0
-    if (row_numbers >= 0).all():
+    # (the ufunc itself: ``.all()`` and ``.min()`` cost a microsecond more to dispatch)
+    numbered = not row_count or int(_LEAST(row_numbers)) >= 0
+    if numbered:
         numbers = cast("list[int | None]", row_numbers.tolist())
     else:
         numbers = [number if number >= 0 else None for number in row_numbers.tolist()]
+    # With nothing fixed every text is its value as written, each followed by one "<".
+    total = written - count if not fixes else -1
     # (the columns' letters made only if asked for: ``RowBlock.columns``)
     block = RowBlock(
-        numbers, None, None, texts, numbered_columns, row_of, lengths, row_numbers, last
+        numbers,
+        None,
+        None,
+        texts,
+        numbered_columns,
+        row_of,
+        lengths,
+        row_numbers,
+        last,
+        numbered,
+        total,
     )
     return block, stopped
+
+
+_LEAST = np.minimum.reduce
 
 
 def _fixed(

@@ -14,7 +14,8 @@ import posixpath
 import re
 import zipfile
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from itertools import repeat
 
 import numpy as np
@@ -33,6 +34,7 @@ from dlp.extract.sheetxml import (
     column_letters,
     forget_strings,
     sheet_blocks,
+    whole_sheet_blocks,
 )
 from dlp.extract.sheetxml import cell_text as _cell_text
 from dlp.extract.xmlparse import iterparse, release, small_tree_elements
@@ -113,8 +115,10 @@ def _workbook_parts(archive: zipfile.ZipFile, ctx: Context) -> tuple[bytes, byte
         if info is None or info.file_size > _REMEMBERED_PART:
             return None
         try:
-            with ooxml.open_part(archive, name, ctx) as stream:
-                data = stream.read(_REMEMBERED_PART + 1)
+            data = ooxml.read_whole(archive, name, ctx, _REMEMBERED_PART)
+            if data is None:
+                with ooxml.open_part(archive, name, ctx) as stream:
+                    data = stream.read(_REMEMBERED_PART + 1)
         except Exception:
             return None
         if len(data) > _REMEMBERED_PART:
@@ -269,6 +273,11 @@ def _date_styles(archive: zipfile.ZipFile, ctx: Context) -> frozenset[int]:
     )
 
 
+# A sheet up to this size is read whole (``ooxml.read_whole``), no more than its reader
+# holds of a streamed sheet at a time (``sheetxml._BLOCK``).
+_WHOLE_SHEET = 1024 * 1024
+
+
 def sheet_cells(
     archive: zipfile.ZipFile,
     part: str,
@@ -291,11 +300,12 @@ def sheet_cells(
         numbered = table.numbered = NumberedRefs()
     headers: dict[str, str] | None = None
     row_number = 0
-    with ooxml.open_part(archive, part, ctx) as stream:
-        for block in sheet_blocks(stream, strings, date_styles):
+    blocks = _sheet_blocks(archive, part, strings, date_styles, ctx)
+    with closing(blocks):
+        for block in blocks:
             numbers = block.numbers
             counted: list[int] | None = None  # each row's number, where some row has none
-            if None in numbers:
+            if not block.all_numbered and None in numbers:
                 counted = []
                 for numbered_row in numbers:
                     row_number = numbered_row if numbered_row is not None else row_number + 1
@@ -343,12 +353,30 @@ def sheet_cells(
             if lengths is None:
                 lengths = np.fromiter(map(len, cell_texts), dtype=np.int64, count=len(cell_texts))
             table.lengths.append(lengths)
-            table.size += int(lengths.sum()) + GAP * len(cell_texts)
+            total = block.total_length
+            table.size += (total if total >= 0 else int(lengths.sum())) + GAP * len(cell_texts)
             if table.full():
                 yield from table.blocks()
                 # (new lists, when a block took the old ones: ``handed_whole``)
                 texts, contexts = table.texts, table.headers
             ctx.check_time()
+
+
+def _sheet_blocks(
+    archive: zipfile.ZipFile,
+    part: str,
+    strings: list[str],
+    date_styles: frozenset[int],
+    ctx: Context,
+) -> Generator[RowBlock, None, None]:
+    """The sheet's blocks of rows: read whole where the part allows (``ooxml.read_whole``),
+    else streamed."""
+    whole = ooxml.read_whole(archive, part, ctx, _WHOLE_SHEET)
+    if whole is not None:
+        yield from whole_sheet_blocks(whole, strings, date_styles)
+        return
+    with ooxml.open_part(archive, part, ctx) as stream:
+        yield from sheet_blocks(stream, strings, date_styles)
 
 
 def _row_numbers(counted: list[int] | None, block: RowBlock) -> np.ndarray:

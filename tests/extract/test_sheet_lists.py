@@ -112,7 +112,16 @@ def test_each_part_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
         opened.append(name)
         return open_part(archive, name, ctx)
 
+    read_whole = xlsx.ooxml.read_whole
+
+    def counted_whole(archive: zipfile.ZipFile, name: str, ctx: Context, most: int) -> object:
+        read = read_whole(archive, name, ctx, most)
+        if read is not None:
+            opened.append(name)
+        return read
+
     monkeypatch.setattr(xlsx.ooxml, "open_part", counted)
+    monkeypatch.setattr(xlsx.ooxml, "read_whole", counted_whole)
     monkeypatch.setattr(xlsx, "_SHEET_LISTS", {})
     archive = _workbook([("Grades", 1, "worksheets/sheet1.xml", False)], True)
     assert xlsx._sheets(archive, _ctx()) == [("Grades", "xl/worksheets/sheet1.xml")]
