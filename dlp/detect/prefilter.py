@@ -62,6 +62,7 @@ _SPACES = frozenset(
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _DIGITS = frozenset("0123456789")
+_ASCII_DIGITS = "0123456789"
 # The barriers, unpacked: ``_merge`` looks each up at every candidate end of a spaceless pattern.
 _SPACE, _NEWLINE = BARRIERS
 MAX_PATTERN_WIDTH = 2048
@@ -153,6 +154,15 @@ class Prefilter:
         self._run_most = tuple(
             digit_run_most(regex, flags) if digits else 0
             for digits, (regex, flags, _) in zip(self._run_digits, patterns, strict=True)
+        )
+        # How far back ``_run_lengths`` counts a run's digits: far enough to settle every
+        # pattern's ``_fitting_runs`` (its digits, and one past its most).
+        self._run_reach = max(
+            (
+                max(digits, most + 1)
+                for digits, most in zip(self._run_digits, self._run_most, strict=True)
+            ),
+            default=0,
         )
         expressions = list(unique)
         self._all: hyperscan.Database | None = None
@@ -277,14 +287,17 @@ class Prefilter:
             found = self._moved(shared_id, reported, text)
             found.sort()
             long_enough: dict[tuple[int, int], list[int]] = {}
+            lengths: list[int] | None = None
             for pattern_id, digits, width, no_space, reach, no_line in plan:
                 hit_ends = found
                 most = self._run_most[pattern_id] if digits else 0
                 if digits > DIGIT_RUN or most:
                     runs = long_enough.get((digits, most))
                     if runs is None:
+                        if lengths is None:
+                            lengths = _run_lengths(found, text, self._run_reach)
                         runs = long_enough[digits, most] = _fitting_runs(
-                            found, text, digits if digits > DIGIT_RUN else 0, most
+                            found, lengths, text, digits if digits > DIGIT_RUN else 0, most
                         )
                     if not runs:
                         continue
@@ -295,20 +308,54 @@ class Prefilter:
         return windows
 
 
-def _fitting_runs(ends: list[int], text: str, fewest: int, most: int) -> list[int]:
+def _run_lengths(ends: list[int], text: str, reach: int) -> list[int]:
+    """How many ASCII digits end at each end, counted up to ``reach`` back: what
+    ``_fitting_runs`` reads of a run, found once for every pattern of the digit-run id (a
+    sheet's ten-digit IDs had the phone, the state and the local ID patterns each slice and
+    test every run again)."""
+    lengths: list[int] = []
+    append = lengths.append
+    for end in ends:
+        run = text[end - reach if end > reach else 0 : end]
+        append(len(run) - len(run.rstrip(_ASCII_DIGITS)))
+    return lengths
+
+
+def _fitting_runs(
+    ends: list[int], lengths: list[int], text: str, fewest: int, most: int
+) -> list[int]:
     """The ends of the runs of digits that hold at least ``fewest`` (0: any) and at most
-    ``most`` (0: any) ASCII digits. (``isdigit`` holds for more than ASCII digits: a run it
-    keeps is looked at, one it would pass over as too long is checked to be ASCII.)"""
-    if fewest:
-        ends = [end for end in ends if end >= fewest and text[end - fewest : end].isdigit()]
-    if most:
-        reach = most + 1
-        ends = [
+    ``most`` (0: any) ASCII digits, from the runs' ``lengths`` (``_run_lengths``, counted far
+    enough for both). (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
+    at, one it would pass over as too long is checked to be ASCII. So a run of fewer ASCII
+    digits than ``fewest`` is still kept when ``isdigit`` holds for the ``fewest`` characters
+    before its end, which only a non-ASCII character before its ASCII digits can make so.)"""
+    if fewest and most:
+        return [
             end
-            for end in ends
-            if end < reach or not ((run := text[end - reach : end]).isdigit() and run.isascii())
+            for end, length in zip(ends, lengths, strict=True)
+            if length <= most and (length >= fewest or _digits_before(text, end, length, fewest))
         ]
+    if fewest:
+        return [
+            end
+            for end, length in zip(ends, lengths, strict=True)
+            if length >= fewest or _digits_before(text, end, length, fewest)
+        ]
+    if most:
+        return [end for end, length in zip(ends, lengths, strict=True) if length <= most]
     return ends
+
+
+def _digits_before(text: str, end: int, length: int, fewest: int) -> bool:
+    """For a run of ``length`` ASCII digits (fewer than ``fewest``) ending at ``end``: whether
+    ``isdigit`` holds for the ``fewest`` characters before ``end`` all the same."""
+    return (
+        length < end
+        and not text[end - length - 1].isascii()
+        and end >= fewest
+        and text[end - fewest : end].isdigit()
+    )
 
 
 def _run_ends(text: str, reported: list[int]) -> list[int]:
