@@ -34,6 +34,7 @@ from dlp.detect.roster import (
     from_roster,
 )
 from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
+from dlp.detect.text_columns import DELIMITERS
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import TRUSTED, ocr_confidence
 from dlp.model import (
@@ -158,6 +159,12 @@ class Scanner:
                 and recognizer.spec.validate is None
                 and recognizer.spec.context_indexed
             )
+        # Patterns whose matches can count only through context words, those words' ids in
+        # full (no column labels: ``ContextRule.columns``): ``_keep_labelled_cells``.
+        self._cell_bound: tuple[bool, ...] = tuple(
+            needs and not self.pattern_recognizers[ref.recognizer_index].context_rule.columns
+            for needs, (_, _, ref) in zip(self._needs_context, refs, strict=True)
+        )
         self._free_patterns = frozenset(
             i for i, needs in enumerate(self._needs_context) if not needs
         )
@@ -246,9 +253,11 @@ class Scanner:
         extra_ids = _NO_PHRASES
         if extra_context:
             extra_ids = frozenset(self.indexer.phrases_in(extra_context))
+        own_ids = _NO_PHRASES
         if cells:
             cell_extras, header_ids = self._cell_extras(cells)
-            present = extra_ids.union(context_index.phrases, header_ids)
+            own_ids = extra_ids.union(context_index.phrases)
+            present = own_ids | header_ids
         else:
             # (most texts: no cells, no context of their own; one set made, no union)
             cell_extras = ()
@@ -260,6 +269,8 @@ class Scanner:
         windows_by_pattern = self.prefilter.windows(
             text, self._possible_patterns(present), ascii_bytes
         )
+        if cell_extras and windows_by_pattern:
+            self._keep_labelled_cells(windows_by_pattern, text, own_ids, cells, cell_extras)
         context = None
         if windows_by_pattern or context_index.given_names:
             # Every field given, in order (a keyword and three default factories made half
@@ -281,6 +292,8 @@ class Scanner:
         if windows_by_pattern and context is not None:
             roster, threshold, runs = self.roster, self.config.score_threshold, self._runs
             for pattern_id, windows in windows_by_pattern.items():
+                if not windows:
+                    continue  # (every window in cells whose header cannot raise it)
                 recognizer, pattern_index, id_type = runs[pattern_id]
                 # Matches under the threshold cannot count, unless the roster may raise them.
                 checked = roster is not None and id_type
@@ -320,6 +333,66 @@ class Scanner:
                     )
                 )
         return found
+
+    def _keep_labelled_cells(
+        self,
+        windows_by_pattern: dict[int, list[tuple[int, int]]],
+        text: str,
+        own_ids: frozenset[int],
+        cells: CellTable | None,
+        cell_extras: tuple[frozenset[int], ...],
+    ) -> None:
+        """Drop, in place, the windows of a pattern that counts only with context which can
+        hold no match that counts: when the text and the segment's context have none of its
+        words, a match's words can only be those of the header of the cell it starts in
+        (``ContextRule.scorer``: its nearest phrases are the text's, its extras the segment's
+        and its cell's), or of a pasted table's column, which needs a delimiter in the text
+        (``text_columns.column_and_header_row``). A window whose cells' headers have none of
+        the words can hold no match that counts (a match starts and ends inside its window).
+        A spreadsheet's "Parent phone" column made the bare phone number run in every ID
+        cell of the sheet, none of which it could count in."""
+        if cells is None or any(map(text.__contains__, DELIMITERS)):
+            return
+        starts = cells.starts
+        count = len(starts)
+        roster, runs = self.roster, self._runs
+        for pattern_id, windows in windows_by_pattern.items():
+            # (an ID pattern's matches under the threshold are kept for the roster to raise)
+            if not self._cell_bound[pattern_id] or (roster is not None and runs[pattern_id][2]):
+                continue
+            wanted = self._context_ids[pattern_id]
+            if not wanted.isdisjoint(own_ids):
+                continue
+            # Whether a cell's header phrases hold one of the words, by the phrases (a
+            # column's cells share them), as they are met.
+            labelled: dict[frozenset[int], bool] = {}
+            kept: list[tuple[int, int]] = []
+            streak = 0
+            for number, window in enumerate(windows):
+                start, end = window
+                cell = bisect_right(starts, start) - 1
+                if cell < 0:
+                    cell = 0
+                # Every cell the window reaches into (most windows: one).
+                while True:
+                    extras = cell_extras[cell]
+                    found = labelled.get(extras)
+                    if found is None:
+                        found = labelled[extras] = not wanted.isdisjoint(extras)
+                    cell += 1
+                    if found or cell == count or starts[cell] >= end:
+                        break
+                if not found:
+                    streak = 0
+                    continue
+                kept.append(window)
+                streak += 1
+                if streak == _KEPT_STREAK:
+                    # (a pattern whose windows are in its own column, a date's under "DOB":
+                    # the rest are kept as they are, rather than each looked at for nothing)
+                    kept += windows[number + 1 :]
+                    break
+            windows_by_pattern[pattern_id] = kept
 
     def _cell_extras(self, cells: CellTable) -> tuple[tuple[frozenset[int], ...], frozenset[int]]:
         """Context phrases of each cell's header, and of all headers together; headers
@@ -613,6 +686,8 @@ class Scanner:
         return [finding for segment in segments for finding in self.scan(segment)]
 
 
+# How many windows in a row ``_keep_labelled_cells`` keeps before it keeps the rest unlooked-at.
+_KEPT_STREAK = 8
 # The context phrases of a text with no context of its own (one set, not one made per text).
 _NO_PHRASES: frozenset[int] = frozenset()
 # (start, end, entity_type): the tuple made in C, not by a Python call per match.

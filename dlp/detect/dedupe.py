@@ -12,8 +12,12 @@ to Presidio's with Hypothesis.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 from dlp.detect.matches import RawMatch
+
+# (entity type, start), made in C: ``_apart``'s order.
+_type_and_start = attrgetter("entity_type", "start")
 
 
 def _grouping(match: RawMatch) -> tuple[str, int, int, float]:
@@ -38,6 +42,14 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
     equal to nothing, so those go the longer way (``_keyed``), which sets them apart by their
     text as Presidio's results are."""
     given = matches if isinstance(matches, list) else list(matches)
+    ordered = sorted(given, key=_type_and_start)
+    if _apart(ordered):
+        # No two of a type overlap, none is empty, every score a number but zero (most texts,
+        # a packed sheet's cells): the rule keeps them all, and this is ``_grouping``'s order
+        # (no two share a type and a start).
+        if ranked:
+            ordered.sort(key=_ranking)
+        return ordered
     thinned = _thinned(sorted(given, key=_grouping), True)
     if thinned is None:
         return _keyed(given, ranked)
@@ -45,6 +57,27 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
     if ranked or zero:
         kept.sort(key=_ranking)
     return kept
+
+
+def _apart(ordered: list[RawMatch]) -> bool:
+    """Whether the matches, sorted by type and start, are each non-empty, with a score that is
+    a number other than zero, and none overlaps another of its type: then no match contains
+    another, none is equal to another, and the rule keeps every one. One look at each, where
+    ``_thinned`` keeps a list of those a match may be inside (and the sort by ``_grouping``
+    calls a function per match)."""
+    entity_type = None
+    reach = 0
+    for match in ordered:
+        score = match.score
+        start = match.start
+        if score != score or score == 0 or start >= match.end:
+            return False
+        if match.entity_type != entity_type:
+            entity_type = match.entity_type
+        elif start < reach:
+            return False
+        reach = match.end
+    return True
 
 
 def _thinned(ordered: list[RawMatch], numbers_only: bool) -> tuple[list[RawMatch], bool] | None:

@@ -42,6 +42,7 @@ from dlp.detect.prefilter_regex import (
     digit_run,
     digit_run_most,
     hyperscan_form,
+    lineless,
     lookahead_reach,
     spaceless,
 )
@@ -52,7 +53,16 @@ from dlp.detect.specs import SpecError
 PAD = 80
 _SNAP_LIMIT = 256
 _WHITESPACE = re.compile(r"\s")
+# Every character ``_WHITESPACE`` matches (``str.isspace``'s; ``tests/detect`` checks them all,
+# as reading every code point here would cost each process's import): a window's end is most
+# often white space already (a packed cell's value is followed by a line break), told by a set
+# look-up rather than a search.
+_SPACES = frozenset(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _DIGITS = frozenset("0123456789")
+_ASCII_DIGITS = "0123456789"
 # The barriers, unpacked: ``_merge`` looks each up at every candidate end of a spaceless pattern.
 _SPACE, _NEWLINE = BARRIERS
 MAX_PATTERN_WIDTH = 2048
@@ -96,6 +106,13 @@ class Prefilter:
         # Patterns that never match a space or a line break: a window starts no further back
         # than the run of non-space characters its end is in (``dlp.detect.prefilter_regex``).
         self._spaceless = tuple(spaceless(regex, flags) for regex, flags, _ in patterns)
+        # Patterns that never match a line break (but may a space): a window starts no further
+        # back than the line its end is on (a formatted phone number's, in a packed sheet whose
+        # cells are lines apart: half of its window was the cells before it).
+        self._lineless = tuple(
+            not no_space and lineless(regex, flags)
+            for no_space, (regex, flags, _) in zip(self._spaceless, patterns, strict=True)
+        )
         # What Hyperscan is given for each pattern. Patterns given the same expression share
         # one Hyperscan id (its ends are theirs), so that it is matched and reported once.
         forms = [_form(regex, flags) for regex, flags, _ in patterns]
@@ -138,12 +155,21 @@ class Prefilter:
             digit_run_most(regex, flags) if digits else 0
             for digits, (regex, flags, _) in zip(self._run_digits, patterns, strict=True)
         )
+        # How far back ``_run_lengths`` counts a run's digits: far enough to settle every
+        # pattern's ``_fitting_runs`` (its digits, and one past its most).
+        self._run_reach = max(
+            (
+                max(digits, most + 1)
+                for digits, most in zip(self._run_digits, self._run_most, strict=True)
+            ),
+            default=0,
+        )
         expressions = list(unique)
         self._all: hyperscan.Database | None = None
         self._core: hyperscan.Database | None = None
         self._core_ids: frozenset[int] = frozenset(core or ())
         self._by_wanted: dict[
-            frozenset[int] | None, tuple[tuple[tuple[int, int, int, bool, int], ...], ...]
+            frozenset[int] | None, tuple[tuple[tuple[int, int, int, bool, int, bool], ...], ...]
         ] = {}
         if not patterns:
             return
@@ -216,11 +242,11 @@ class Prefilter:
 
     def _plans(
         self, wanted: frozenset[int] | None
-    ) -> tuple[tuple[tuple[int, int, int, bool, int], ...], ...]:
+    ) -> tuple[tuple[tuple[int, int, int, bool, int, bool], ...], ...]:
         """For each Hyperscan id, what ``windows`` needs of each wanted pattern given it, in
-        the order of its group: (pattern id, digit count, width, spaceless, reach). Made once
-        per set of wanted patterns (a scanner asks for a few), not looked up pattern by
-        pattern in each text (the digit-run id stands for seven patterns)."""
+        the order of its group: (pattern id, digit count, width, spaceless, reach, lineless).
+        Made once per set of wanted patterns (a scanner asks for a few), not looked up
+        pattern by pattern in each text (the digit-run id stands for seven patterns)."""
         plans = self._by_wanted.get(wanted)
         if plans is None:
             plans = tuple(
@@ -231,6 +257,7 @@ class Prefilter:
                         self.refs[pattern_id].width,
                         self._spaceless[pattern_id],
                         self._reach[pattern_id],
+                        self._lineless[pattern_id],
                     )
                     for pattern_id in group
                     if wanted is None or pattern_id in wanted
@@ -260,36 +287,75 @@ class Prefilter:
             found = self._moved(shared_id, reported, text)
             found.sort()
             long_enough: dict[tuple[int, int], list[int]] = {}
-            for pattern_id, digits, width, no_space, reach in plan:
+            lengths: list[int] | None = None
+            for pattern_id, digits, width, no_space, reach, no_line in plan:
                 hit_ends = found
                 most = self._run_most[pattern_id] if digits else 0
                 if digits > DIGIT_RUN or most:
                     runs = long_enough.get((digits, most))
                     if runs is None:
+                        if lengths is None:
+                            lengths = _run_lengths(found, text, self._run_reach)
                         runs = long_enough[digits, most] = _fitting_runs(
-                            found, text, digits if digits > DIGIT_RUN else 0, most
+                            found, lengths, text, digits if digits > DIGIT_RUN else 0, most
                         )
                     if not runs:
                         continue
                     hit_ends = runs
-                windows[pattern_id] = _merge(hit_ends, width, text, length, no_space, reach)
+                windows[pattern_id] = _merge(
+                    hit_ends, width, text, length, no_space, reach, no_line
+                )
         return windows
 
 
-def _fitting_runs(ends: list[int], text: str, fewest: int, most: int) -> list[int]:
+def _run_lengths(ends: list[int], text: str, reach: int) -> list[int]:
+    """How many ASCII digits end at each end, counted up to ``reach`` back: what
+    ``_fitting_runs`` reads of a run, found once for every pattern of the digit-run id (a
+    sheet's ten-digit IDs had the phone, the state and the local ID patterns each slice and
+    test every run again)."""
+    lengths: list[int] = []
+    append = lengths.append
+    for end in ends:
+        run = text[end - reach if end > reach else 0 : end]
+        append(len(run) - len(run.rstrip(_ASCII_DIGITS)))
+    return lengths
+
+
+def _fitting_runs(
+    ends: list[int], lengths: list[int], text: str, fewest: int, most: int
+) -> list[int]:
     """The ends of the runs of digits that hold at least ``fewest`` (0: any) and at most
-    ``most`` (0: any) ASCII digits. (``isdigit`` holds for more than ASCII digits: a run it
-    keeps is looked at, one it would pass over as too long is checked to be ASCII.)"""
-    if fewest:
-        ends = [end for end in ends if end >= fewest and text[end - fewest : end].isdigit()]
-    if most:
-        reach = most + 1
-        ends = [
+    ``most`` (0: any) ASCII digits, from the runs' ``lengths`` (``_run_lengths``, counted far
+    enough for both). (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
+    at, one it would pass over as too long is checked to be ASCII. So a run of fewer ASCII
+    digits than ``fewest`` is still kept when ``isdigit`` holds for the ``fewest`` characters
+    before its end, which only a non-ASCII character before its ASCII digits can make so.)"""
+    if fewest and most:
+        return [
             end
-            for end in ends
-            if end < reach or not ((run := text[end - reach : end]).isdigit() and run.isascii())
+            for end, length in zip(ends, lengths, strict=True)
+            if length <= most and (length >= fewest or _digits_before(text, end, length, fewest))
         ]
+    if fewest:
+        return [
+            end
+            for end, length in zip(ends, lengths, strict=True)
+            if length >= fewest or _digits_before(text, end, length, fewest)
+        ]
+    if most:
+        return [end for end, length in zip(ends, lengths, strict=True) if length <= most]
     return ends
+
+
+def _digits_before(text: str, end: int, length: int, fewest: int) -> bool:
+    """For a run of ``length`` ASCII digits (fewer than ``fewest``) ending at ``end``: whether
+    ``isdigit`` holds for the ``fewest`` characters before ``end`` all the same."""
+    return (
+        length < end
+        and not text[end - length - 1].isascii()
+        and end >= fewest
+        and text[end - fewest : end].isdigit()
+    )
 
 
 def _run_ends(text: str, reported: list[int]) -> list[int]:
@@ -339,10 +405,12 @@ def _merge(
     length: int,
     spaceless: bool = False,
     reach: int = PAD,
+    lineless: bool = False,
 ) -> list[tuple[int, int]]:
     """Windows around the ends (sorted) ``Prefilter.ends`` gives; a real match is at most
     ``width`` long and ends at one or after it, and what it (with its lookaheads) reads ends
-    at most ``reach`` characters after it.
+    at most ``reach`` characters after it. ``spaceless``: no match holds a space or a line
+    break; ``lineless``: none holds a line break (``dlp.detect.prefilter_regex``).
 
     An end inside the current window only stretches it; one past it opens a window of its
     own unless its start reaches back into the current one. A window's end is moved to the
@@ -369,6 +437,10 @@ def _merge(
                 after = rfind(_NEWLINE, start, end) + 1
                 if after > start:
                     start = after
+            elif lineless and start < end:
+                after = rfind(_NEWLINE, start, end) + 1
+                if after > start:
+                    start = after
             if start > current_end:
                 if current_end >= 0:
                     append((current_start, current_end))
@@ -376,6 +448,8 @@ def _merge(
         # The window now reaches ``stop``, moved on to white space.
         if stop >= length:
             current_end = length
+        elif text[stop] in _SPACES:
+            current_end = stop
         else:
             limit = stop + _SNAP_LIMIT
             if limit > length:

@@ -37,7 +37,9 @@ that every pattern pays for (the Python regex tries every position of a window).
 ``spaceless`` says whether a pattern can never match a space or a line break: then a match
 lies inside the run of non-space characters that holds its last character, and its window
 need not start further back than that run (an e-mail address pattern is hundreds of characters
-wide, its matches a few dozen).
+wide, its matches a few dozen). ``lineless`` says the same of a line break alone (a formatted
+phone number holds spaces, never a line break): its window starts no further back than the
+line its end is on (a packed spreadsheet's cells are lines apart).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ _CLASS_SHORTHANDS = {"\\w": "\\W", "\\W": "\\w", "\\d": "\\D", "\\D": "\\d", "\\
 _CLASS_SHORTHANDS["\\S"] = "\\s"
 # The characters a window's start is moved back to (``spaceless``).
 BARRIERS = (" ", "\n")
+_NEWLINE = BARRIERS[1]
 _C = sre_constants
 # Classes of ASCII characters only under re.ASCII, "?" not among them.
 _ASCII_CATEGORIES = {_C.CATEGORY_DIGIT, _C.CATEGORY_WORD, _C.CATEGORY_SPACE}
@@ -260,6 +263,15 @@ def spaceless(regex: str, flags: int) -> bool:
     return not _can_consume(list(parsed))
 
 
+def lineless(regex: str, flags: int) -> bool:
+    """Whether no match of ``regex`` can hold a line break (it may hold spaces)."""
+    try:
+        parsed = sre_parse.parse(regex, flags)
+    except re.error:
+        return False
+    return not _can_consume(list(parsed), (_NEWLINE,))
+
+
 # What a width is when it has no bound (a repetition without a maximum, a group reference).
 _UNBOUNDED = 1 << 30
 # How far an anchor at a match's end looks: "$" also holds before a final line break, "\b" and
@@ -366,31 +378,32 @@ def _class_holds(items: list[tuple[Any, Any]], char: str) -> bool:
     return hit != negate
 
 
-def _can_consume(items: list[tuple[Any, Any]]) -> bool:
-    """Whether these parsed items can consume a space or a line break."""
+def _can_consume(items: list[tuple[Any, Any]], barriers: tuple[str, ...] = BARRIERS) -> bool:
+    """Whether these parsed items can consume one of ``barriers`` (a space or a line
+    break)."""
     for op, av in items:
         if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
             continue  # zero-width
         if op == _C.LITERAL:
-            if chr(av) in BARRIERS:
+            if chr(av) in barriers:
                 return True
         elif op == _C.NOT_LITERAL:
-            if any(chr(av) != barrier for barrier in BARRIERS):
+            if any(chr(av) != barrier for barrier in barriers):
                 return True
         elif op == _C.IN:
-            if any(_class_holds(av, barrier) for barrier in BARRIERS):
+            if any(_class_holds(av, barrier) for barrier in barriers):
                 return True
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
-            if _can_consume(list(av[2])):
+            if _can_consume(list(av[2]), barriers):
                 return True
         elif op == _C.SUBPATTERN:
-            if _can_consume(list(av[-1])):
+            if _can_consume(list(av[-1]), barriers):
                 return True
         elif op == _C.ATOMIC_GROUP:
-            if _can_consume(list(av)):
+            if _can_consume(list(av), barriers):
                 return True
         elif op == _C.BRANCH:
-            if any(_can_consume(list(branch)) for branch in av[1]):
+            if any(_can_consume(list(branch), barriers) for branch in av[1]):
                 return True
         else:
             return True  # ANY, group references, anything not known here: say it can

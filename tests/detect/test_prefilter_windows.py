@@ -66,6 +66,7 @@ def _reference(prefilter: Prefilter, text: str, wanted: frozenset[int] | None) -
             len(text),
             prefilter._spaceless[pattern_id],
             prefilter._reach[pattern_id],
+            prefilter._lineless[pattern_id],
         )
     return windows
 
