@@ -7,7 +7,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from dlp.extract.context import Context, Item
@@ -112,8 +112,14 @@ def relationships(archive: zipfile.ZipFile, part: str, ctx: Context) -> dict[str
     rels_name = posixpath.join(folder, "_rels", filename + ".rels")
     if rels_name not in archive.NameToInfo:
         return {}
+    return relationship_targets(tagged(archive, rels_name, PKG_REL, ctx), folder)
+
+
+def relationship_targets(elements: Iterable[Any], folder: str) -> dict[str, str]:
+    """Relationship id -> the target part's name in the zip, from a rels part's elements,
+    its part in ``folder`` (external targets left out)."""
     targets: dict[str, str] = {}
-    for element in tagged(archive, rels_name, PKG_REL, ctx):
+    for element in elements:
         target = element.get("Target", "")
         if element.get("TargetMode") != "External" and target:
             if target.startswith("/"):

@@ -135,16 +135,7 @@ def _parsed_sheets(workbook: bytes, rels: bytes) -> list[tuple[str, str]] | None
     listed = small_tree_elements(workbook, S + "sheet") if workbook else None
     if relations is None or listed is None:
         return None
-    folder = posixpath.dirname(_WORKBOOK)
-    targets: dict[str, str] = {}
-    for element in relations:
-        target = element.get("Target", "")
-        if element.get("TargetMode") != "External" and target:
-            if target.startswith("/"):
-                resolved = target.lstrip("/")
-            else:
-                resolved = posixpath.normpath(posixpath.join(folder, target))
-            targets[element.get("Id", "")] = resolved
+    targets = ooxml.relationship_targets(relations, posixpath.dirname(_WORKBOOK))
     sheets: list[tuple[str, str]] = []
     for element in listed:
         found = targets.get(element.get(_REL_ID, ""))
