@@ -132,21 +132,29 @@ def sheet_blocks(
 ) -> Iterator[RowBlock]:
     """The sheet's rows in blocks, by the fast reader where the sheet allows it."""
     head = stream.read(_HEAD)
-    root = _ROOT.search(head)
-    declared = _DECLARED_ENCODING.match(head)
-    plain = (
-        root is not None
-        and _MAIN_NS in root.group()
-        and b'xmlns="' + _MAIN_NS + b'"' in root.group()
-        and (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"))
-        and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
-    )
-    if not plain or root is None:
+    root = _plain_root(head, len(head))
+    if root is None:
         yield from _in_blocks(lxml_rows(_Rejoined(head, stream), strings, date_styles))
         return
     yield from fast_blocks(
         head[root.end() :], stream, strings, date_styles, _declarations(root.group())
     )
+
+
+def _plain_root(data: bytes, end: int) -> re.Match[bytes] | None:
+    """The root element's tag in ``data[:end]`` where the fast reader can read the sheet
+    (the main namespace as the default one, UTF-8, no UTF-16 byte-order mark); None where
+    lxml must."""
+    root = _ROOT.search(data, 0, end)
+    if root is None or _MAIN_NS not in root.group():
+        return None
+    declared = _DECLARED_ENCODING.match(data, 0, end)
+    plain = (
+        b'xmlns="' + _MAIN_NS + b'"' in root.group()
+        and (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"))
+        and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    )
+    return root if plain else None
 
 
 def whole_sheet_blocks(
@@ -159,16 +167,8 @@ def whole_sheet_blocks(
     if len(data) > _HEAD + _BLOCK:
         yield from sheet_blocks(io.BytesIO(data), strings, date_styles)
         return
-    root = _ROOT.search(data, 0, _HEAD)
-    declared = _DECLARED_ENCODING.match(data, 0, _HEAD)
-    plain = (
-        root is not None
-        and _MAIN_NS in root.group()
-        and b'xmlns="' + _MAIN_NS + b'"' in root.group()
-        and (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"))
-        and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    )
-    if not plain or root is None:
+    root = _plain_root(data, _HEAD)
+    if root is None:
         yield from sheet_blocks(io.BytesIO(data), strings, date_styles)
         return
     declarations = _declarations(root.group())
