@@ -288,6 +288,7 @@ class Prefilter:
             found.sort()
             long_enough: dict[tuple[int, int], list[int]] = {}
             lengths: list[int] | None = None
+            plain = False
             for pattern_id, digits, width, no_space, reach, no_line in plan:
                 hit_ends = found
                 most = self._run_most[pattern_id] if digits else 0
@@ -296,8 +297,9 @@ class Prefilter:
                     if runs is None:
                         if lengths is None:
                             lengths = _run_lengths(found, text, self._run_reach)
+                            plain = ascii_bytes is not None or text.isascii()
                         runs = long_enough[digits, most] = _fitting_runs(
-                            found, lengths, text, digits if digits > DIGIT_RUN else 0, most
+                            found, lengths, text, digits if digits > DIGIT_RUN else 0, most, plain
                         )
                     if not runs:
                         continue
@@ -322,14 +324,25 @@ def _run_lengths(ends: list[int], text: str, reach: int) -> list[int]:
 
 
 def _fitting_runs(
-    ends: list[int], lengths: list[int], text: str, fewest: int, most: int
+    ends: list[int], lengths: list[int], text: str, fewest: int, most: int, ascii: bool = False
 ) -> list[int]:
     """The ends of the runs of digits that hold at least ``fewest`` (0: any) and at most
     ``most`` (0: any) ASCII digits, from the runs' ``lengths`` (``_run_lengths``, counted far
     enough for both). (``isdigit`` holds for more than ASCII digits: a run it keeps is looked
     at, one it would pass over as too long is checked to be ASCII. So a run of fewer ASCII
     digits than ``fewest`` is still kept when ``isdigit`` holds for the ``fewest`` characters
-    before its end, which only a non-ASCII character before its ASCII digits can make so.)"""
+    before its end, which only a non-ASCII character before its ASCII digits can make so.)
+
+    ``ascii``: ``text`` is ASCII, so no such character is in it and no run is looked at
+    again (a call of ``_digits_before`` for each run too short: in a text dense with numbers
+    most runs are too short for the ten-digit patterns, and those calls were four fifths of
+    this function's time)."""
+    if ascii and fewest:
+        if most:
+            return [
+                end for end, length in zip(ends, lengths, strict=True) if fewest <= length <= most
+            ]
+        return [end for end, length in zip(ends, lengths, strict=True) if length >= fewest]
     if fewest and most:
         return [
             end
@@ -423,39 +436,41 @@ def _merge(
     current_start = current_end = -1  # no window yet: every start lies past it
     for end in ends:
         stop = end + reach
-        if end <= current_end:
-            # Inside the current window, whatever its start (which is never after it).
-            if stop <= current_end:
-                continue
-        else:
+        if end > current_end:
             start = end - width if end > width else 0
-            if spaceless and start < end:
+            # (a barrier found lies at or after ``start``: one past it is always later)
+            if spaceless:
                 # No match holds a barrier: one ending here starts after the last before it.
                 after = rfind(_SPACE, start, end) + 1
-                if after > start:
+                if after:
                     start = after
                 after = rfind(_NEWLINE, start, end) + 1
-                if after > start:
+                if after:
                     start = after
-            elif lineless and start < end:
+            elif lineless:
                 after = rfind(_NEWLINE, start, end) + 1
-                if after > start:
+                if after:
                     start = after
             if start > current_end:
                 if current_end >= 0:
                     append((current_start, current_end))
                 current_start = start
-        # The window now reaches ``stop``, moved on to white space.
+        elif stop <= current_end:
+            continue  # (inside the current window, whatever its start: never after it)
+        # The window now reaches ``stop``, moved on to white space. (The search is given no
+        # end short of the text's, which it stops at by itself: the limit is worked out only
+        # when it finds none. With the tests made once per window above: 614 -> 592 ns an end
+        # in dense text, 292 -> 286 in sheets.)
         if stop >= length:
             current_end = length
         elif text[stop] in _SPACES:
             current_end = stop
         else:
-            limit = stop + _SNAP_LIMIT
-            if limit > length:
-                limit = length
-            space = search(text, stop, limit)
-            current_end = space.start() if space else limit
+            space = search(text, stop, stop + _SNAP_LIMIT)
+            if space is not None:
+                current_end = space.start()
+            else:
+                current_end = stop + _SNAP_LIMIT if stop + _SNAP_LIMIT < length else length
     if current_end >= 0:
         append((current_start, current_end))
     return windows
