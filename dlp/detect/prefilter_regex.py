@@ -30,6 +30,12 @@ character late, having consumed what the pattern's closing lookahead only looks 
   list on, behind the class that ends what comes before it, with the lookahead consumed: Hyperscan
   finds " Ave." faster than a house number followed by up to four words.
 
+A third does it for fewer reports rather than a faster pass: a pattern whose matches hold no
+space and that closes with a negative lookahead, one of whose alternatives is one class, is given
+that class's complement (or the text's end) in its place (``consumed_lookahead``). Hyperscan
+drops a lookahead in prefilter mode and reported an e-mail address at each letter of its last
+label; consumed, it reports one end a match.
+
 ``lookahead_reach`` says how far past a match's end a pattern can look (its lookaheads and
 its end anchors): a window needs to reach only that far past an end, not a fixed distance
 that every pattern pays for (the Python regex tries every position of a window).
