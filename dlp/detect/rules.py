@@ -49,8 +49,25 @@ def digits(text: str) -> str:
     return _NON_DIGITS.sub("", text)
 
 
+# The shapes an SSN is written in (nine ASCII digits, or 3-2-4 apart by one kind of separator)
+# when none of its area, group and serial is impossible: one match settles such a value (most:
+# what the SSN patterns find), which is then impossible only when advertised or one repeated
+# digit (``_FAKE_SSN_FORMS``). Else ``us_ssn_is_impossible`` decides as it did: the 12 calls
+# of its byte tests cost 0.85 us a value, the match 0.2 (the dense corpus, 27k values).
+_POSSIBLE_SSN = re.compile(
+    r"(?!000|666|9)\d{3}([-. ]?)(?!00)\d\d\1(?!0000)\d{4}", re.ASCII
+).fullmatch
+_FAKE_SSN_FORMS = frozenset(
+    f"{number[:3]}{separator}{number[3:5]}{separator}{number[5:]}"
+    for number in (*_KNOWN_FAKE_SSNS, *(digit * 9 for digit in "0123456789"))
+    for separator in ("", "-", ".", " ")
+)
+
+
 def us_ssn_is_impossible(text: str) -> bool:
     """SSA never issues these: area 000, 666 or 9xx, group 00, serial 0000, advertised numbers."""
+    if _POSSIBLE_SSN(text) is not None:
+        return text in _FAKE_SSN_FORMS
     if text.isascii():
         # The same tests on the value's bytes (nearly every match): no string decoded, no set
         # built (its separators are one kind when the first one's strip takes them all).
@@ -132,9 +149,23 @@ def _before_extension(text: str) -> str:
     return text.lower().split("x")[0].split("ext")[0]
 
 
+# A US number written as most are ("(559) 327-1234", "5593271234", "559-327-1234"): ten ASCII
+# digits, the area code in parentheses or not, each gap a separator or none, with
+# an area code of 2-9 and no N11 area or exchange code, and not one digit repeated (the
+# lookahead). One match settles such a number (``nanp_phone_is_impossible``: possible), where
+# the byte tests made 13 calls (0.25 against 0.75 us a value, the dense corpus's 23k).
+_POSSIBLE_NANP = re.compile(
+    r"(?!\(?(\d)\1\1\)?[-. ]?\1\1\1[-. ]?\1{4}\Z)"
+    r"\(?[2-9](?!11)\d\d\)?[-. ]?\d(?!11)\d\d[-. ]?\d{4}",
+    re.ASCII,
+).fullmatch
+
+
 def nanp_phone_is_impossible(text: str) -> bool:
     """Area codes never start with 0 or 1; N11 area and exchange codes are service codes.
     An international number (``+`` and a country code other than 1) has 8 to 15 digits."""
+    if _POSSIBLE_NANP(text) is not None:
+        return False
     if text.startswith("+") and not text.startswith("+1"):
         number = digits(text)
         return not 8 <= len(number) <= 15 or len(set(number)) == 1
