@@ -58,6 +58,10 @@ _BOUNDARY = re.compile(
 _BOUNDARY_SEARCH = _BOUNDARY.search
 
 
+# ``ContextRule._scorer_factory``'s memo of words found together (bounded all the same).
+_NAMED_MAX = 1024
+
+
 def crosses_boundary(text: str, left: int, right: int) -> bool:
     """Whether the gap ``text[left:right]`` between a context word and a match ends a sentence
     or a paragraph (the character after the gap is looked at: a capital starts a sentence)."""
@@ -187,8 +191,12 @@ class ContextRule:
     _column_cells: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     # The header row words, searched once per table row (no window to find them in).
     _row_words: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    # No words, negative words or column headers: context changes no score (``scorer``).
+    _inert: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not (self.words or self.negative or self.columns):
+            object.__setattr__(self, "_inert", True)
         if self.columns:
             cells = frozenset(" ".join(skeleton_words(word)) for word in self.columns)
             object.__setattr__(self, "_column_cells", cells)
@@ -329,6 +337,11 @@ class ContextRule:
         asked at every match: the common case (a value in prose, an indexed rule) is settled without
         the calls of the general one (``_positive``, ``column_header``);
         ``tests/detect/test_match_fast.py`` holds it to them."""
+        if self._inert:
+            # A rule with no words (an e-mail address, a card number): every path of the
+            # scorer gives the base score and no words. Its matches were scored as any rule's
+            # (1.7 us each, a seventh of the dense corpus's scores), and a scorer made per text.
+            return _unchanged
         made = context.scorers.get(id(self))
         if made is None or made[0] is not self:  # (an id can be reused once freed)
             indexer = context.indexer
@@ -354,6 +367,10 @@ class ContextRule:
         indexed, positive_around = self.indexed, self._positive_around
         column_label = self.column_label
         boost, highest, lowest = CONTEXT_BOOST, 1.0, MIN_SCORE_WITH_CONTEXT
+        # The words of the phrases found near a match (repeats and all, in the order found),
+        # each once: a rule's labels are found in a few orders ("ssn" and "s s n" in "SSN"),
+        # each named once for every text. Only the rule's own words are kept.
+        named: dict[tuple[int, ...], tuple[str, ...]] = {}
 
         def make(context: TextContext) -> Scorer:
             text, index = context.text, context.index
@@ -379,6 +396,8 @@ class ContextRule:
             # The words a match alone between blank lines gets (see below), by the header
             # phrases of its cell (None: no cell's): a column's cells share one set of them.
             alone_words: dict[frozenset[int] | None, tuple[str, ...]] = {}
+            # (no segment context and no cell headers: most texts)
+            has_extra = bool(extra_all) or bool(cell_extras)
 
             def score(
                 start: int,
@@ -397,34 +416,39 @@ class ContextRule:
                 extra_all: frozenset[int] = extra_all,
                 cell_starts: Sequence[int] = cell_starts,
                 cell_extras: tuple[frozenset[int], ...] = cell_extras,
+                has_extra: bool = has_extra,
                 by_column: bool = by_column,
                 columns: ColumnMemo = columns,
                 gaps: dict[str, bool] = gaps,
                 held: weakref.ref[TextContext] = held,
                 alone_words: dict[frozenset[int] | None, tuple[str, ...]] = alone_words,
             ) -> tuple[float, tuple[str, ...]]:
-                # A blank line before the match and a line break after it (a packed cell's value:
-                # cells are blank lines apart) leave it no word of its text: one before it ends
-                # across the blank line, one after it on a later line, and neither a phrase nor a
-                # negative word ends or starts with a line break. So it has its cell's header words
-                # only (the same for a column's cells), and it is no pasted table's cell
-                # (``column_and_header_row``: a line break either side).
-                alone = (
-                    indexed
-                    and (end == length or text[end] == "\n")
-                    and (
-                        start == 0
-                        or (text[start - 1] == "\n" and (start == 1 or text[start - 2] == "\n"))
+                # The character left of the match, past one space. In prose (most matches) it is
+                # no cell's edge, which settles that the value is not alone between blank lines
+                # (a line break is an edge) and is no pasted table's cell: neither is looked at.
+                alone = False
+                left = text[start - 1] if start else "\n"
+                if left == " " and start > 1:
+                    left = text[start - 2]
+                if left in CELL_EDGES:
+                    # A blank line before the match and a line break after it (a packed cell's
+                    # value: cells are blank lines apart) leave it no word of its text: one before
+                    # it ends across the blank line, one after it on a later line, and neither a
+                    # phrase nor a negative word ends or starts with a line break. So it has its
+                    # cell's header words only (the same for a column's cells), and it is no
+                    # pasted table's cell (``column_and_header_row``: a line break either side).
+                    alone = (
+                        indexed
+                        and (end == length or text[end] == "\n")
+                        and (
+                            start == 0
+                            or (text[start - 1] == "\n" and (start == 1 or text[start - 2] == "\n"))
+                        )
                     )
-                )
-                # The characters either side can make the value a table's cell (``column_header``
-                # settles the rest): a neighbour that is no edge or padding, or one past a single
-                # space, settles that it is not (most values: in prose).
-                if text and not alone:
-                    left = text[start - 1] if start else "\n"
-                    if left == " " and start > 1:
-                        left = text[start - 2]
-                    if left in CELL_EDGES:
+                    # The character right of it too can make the value a table's cell
+                    # (``column_header`` settles the rest): one that is no edge or padding, or
+                    # one past a single space, settles that it is not.
+                    if text and not alone:
                         right = text[end] if end < length else "\n"
                         if right == " " and end + 1 < length:
                             right = text[end + 1]
@@ -436,7 +460,79 @@ class ContextRule:
                                 )
                 closest: int | None
                 words: tuple[str, ...]
-                if alone:
+                if indexed and not alone:
+                    # ``_nearest``, inline: each phrase of the rule wholly within ``before``
+                    # characters before the match or ``after`` after it, not across a boundary,
+                    # and the distance of the nearest (``closest``). The phrases are kept in the
+                    # order found, repeats and all (``named`` gives their words, each once): a
+                    # phrase's own distance decides nothing (a dict of them cost a look-up and a
+                    # store at each phrase found).
+                    near: tuple[int, ...] = ()
+                    position = bisect_left(starts, start - before)
+                    limit = end + after
+                    # (more than any distance found)
+                    nearest = limit + AFTER
+                    # A phrase's end before the match and whether a boundary follows it: phrases
+                    # of one place end together ("ssn" and "s s n" in "SSN"), one search for both.
+                    searched, crossed = -1, False
+                    while position < count and starts[position] < limit:
+                        phrase = phrases_at[position]
+                        position += 1
+                        # (most of the index's phrases near a match are other rules')
+                        if phrase not in wanted:
+                            continue
+                        phrase_end = ends[position - 1]
+                        if phrase_end <= start:
+                            if phrase_end != searched:
+                                # (``re`` reads an end past the text as the text's end)
+                                searched, crossed = (
+                                    phrase_end,
+                                    phrase_end < start
+                                    and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
+                                )
+                            if crossed:
+                                continue
+                            distance = start - phrase_end
+                        else:
+                            phrase_start = starts[position - 1]
+                            if (
+                                phrase_start < end
+                                or phrase_end > limit
+                                or _ends_line(text, end, phrase_start)
+                            ):
+                                continue
+                            distance = phrase_start - end + AFTER
+                        near += (phrase,)
+                        if distance < nearest:
+                            nearest = distance
+                    if has_extra:
+                        # (``TextContext.extra_at``)
+                        extra = extra_all
+                        if cell_extras:
+                            cell = bisect_right(cell_starts, start) - 1
+                            if cell >= 0:
+                                extra = extra_all | cell_extras[cell]
+                        if not near:
+                            closest = None
+                            words = tuple([phrases[i] for i in sorted(extra & wanted)])
+                        else:
+                            closest = nearest
+                            ids = list(dict.fromkeys(near))
+                            ids += [i for i in sorted(extra & wanted) if i not in ids]
+                            words = tuple([phrases[i] for i in ids])
+                    elif near:
+                        closest = nearest
+                        found = named.get(near)
+                        if found is None:
+                            if len(named) >= _NAMED_MAX:
+                                named.clear()
+                            found = named[near] = tuple(
+                                map(phrases.__getitem__, dict.fromkeys(near))
+                            )
+                        words = found
+                    else:
+                        words, closest = (), None  # most matches: nothing to name
+                elif alone:
                     own = None
                     if cell_extras:
                         cell = bisect_right(cell_starts, start) - 1
@@ -449,67 +545,8 @@ class ContextRule:
                             [phrases[i] for i in sorted(extra & wanted)]
                         )
                     words, closest = found, None
-                elif not indexed:
-                    words, closest = positive_around(cast(TextContext, held()), start, end)
                 else:
-                    # ``_nearest``, inline: each phrase of the rule wholly within ``before``
-                    # characters before the match or ``after`` after it, not across a boundary,
-                    # and its distance.
-                    near: dict[int, int] = {}
-                    position = bisect_left(starts, start - before)
-                    limit = end + after
-                    # (more than any distance found: ``closest``, kept as they are found)
-                    nearest = limit + AFTER
-                    # A phrase's end before the match and whether a boundary follows it: phrases
-                    # of one place end together ("ssn" and "s s n" in "SSN"), one search for both.
-                    searched, crossed = -1, False
-                    while position < count and starts[position] < limit:
-                        phrase = phrases_at[position]
-                        phrase_start, phrase_end = starts[position], ends[position]
-                        position += 1
-                        if phrase not in wanted:
-                            continue
-                        if phrase_end <= start:
-                            if phrase_end != searched:
-                                # (``re`` reads an end past the text as the text's end)
-                                searched, crossed = (
-                                    phrase_end,
-                                    phrase_end < start
-                                    and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
-                                )
-                            if crossed:
-                                continue
-                            distance = start - phrase_end
-                        elif phrase_start >= end and phrase_end <= limit:
-                            if _ends_line(text, end, phrase_start):
-                                continue
-                            distance = phrase_start - end + AFTER
-                        else:
-                            continue
-                        if distance < near.get(phrase, distance + 1):
-                            near[phrase] = distance
-                            if distance < nearest:
-                                nearest = distance
-                    # (``TextContext.extra_at``)
-                    extra = extra_all
-                    if cell_extras:
-                        cell = bisect_right(cell_starts, start) - 1
-                        if cell >= 0:
-                            extra = extra_all | cell_extras[cell]
-                    if not near:
-                        if not extra:
-                            words, closest = (), None  # most matches: nothing to name
-                        else:
-                            closest = None
-                            words = tuple([phrases[i] for i in sorted(extra & wanted)])
-                    else:
-                        closest = nearest
-                        if extra:
-                            ids = list(near)
-                            ids += [i for i in sorted(extra & wanted) if i not in near]
-                            words = tuple([phrases[i] for i in ids])
-                        else:
-                            words = tuple(map(phrases.__getitem__, near))
+                    words, closest = positive_around(cast(TextContext, held()), start, end)
                 if not words and base < floor and not by_column:
                     # Under the caller's floor with or without a negative word (which only lowers
                     # it): not looked for, the score as it stands (most of an ID pattern's matches
@@ -517,13 +554,14 @@ class ContextRule:
                     return base, words
                 if negative is not None and not alone:
                     if closest is None or closest > AFTER:
-                        nearer = negative_nearer(text, start, end, closest)
-                    else:
+                        if negative_nearer(text, start, end, closest):
+                            return base * NEGATIVE_FACTOR, ()
+                    elif gaps.get(gap := text[start - closest - 1 : start]) is not False:
                         # A positive word before the match: a negative word can be nearer only by
                         # ending in the gap between them. None can when the gap holds only what
-                        # no negative word ends with, or not the last two characters of one;
-                        # else where one ends there, ``_negative_nearer`` decides.
-                        gap = text[start - closest - 1 : start]
+                        # no negative word ends with, or not the last two characters of one
+                        # (most gaps, settled once a text: False); else where one ends there,
+                        # ``_negative_nearer`` decides.
                         possible = gaps.get(gap)
                         if possible is None:
                             possible = gaps[gap] = (
@@ -531,19 +569,16 @@ class ContextRule:
                                 and negative_end is not None
                                 and negative_end(gap) is not None
                             )
-                        nearer = (
+                        if (
                             possible
-                            and bool(
-                                negative.spans(
-                                    text,
-                                    max(0, start - before_limit, start - closest - longest),
-                                    start,
-                                )
+                            and negative.spans(
+                                text,
+                                max(0, start - before_limit, start - closest - longest),
+                                start,
                             )
                             and negative_nearer(text, start, end, closest)
-                        )
-                    if nearer:
-                        return base * NEGATIVE_FACTOR, ()
+                        ):
+                            return base * NEGATIVE_FACTOR, ()
                 if not words:
                     if by_column:
                         # A packed spreadsheet cell under a header that counts only in its kind of
@@ -617,6 +652,11 @@ class ContextRule:
         if not words and self._negative is not None and self._negative.pattern.search(header):
             return base * NEGATIVE_FACTOR, ()
         return boosted(base, words), words
+
+
+def _unchanged(start: int, end: int, base: float, floor: float) -> tuple[float, tuple[str, ...]]:
+    """An inert rule's scorer (``ContextRule.scorer``): the score as it stands, no words."""
+    return base, ()
 
 
 def _no_last_character(words: Sequence[str]) -> str:
