@@ -428,9 +428,8 @@ class ContextRule:
                 # (a line break is an edge) and is no pasted table's cell: neither is looked at.
                 alone = False
                 left = text[start - 1] if start else "\n"
-                if left == " " and start > 1:
-                    left = text[start - 2]
-                if left in CELL_EDGES:
+                edge = text[start - 2] if left == " " and start > 1 else left
+                if edge in CELL_EDGES:
                     # A blank line before the match and a line break after it (a packed cell's
                     # value: cells are blank lines apart) leave it no word of its text: one before
                     # it ends across the blank line, one after it on a later line, and neither a
@@ -484,12 +483,18 @@ class ContextRule:
                         phrase_end = ends[position - 1]
                         if phrase_end <= start:
                             if phrase_end != searched:
-                                # (``re`` reads an end past the text as the text's end)
-                                searched, crossed = (
-                                    phrase_end,
-                                    phrase_end < start
-                                    and _BOUNDARY_SEARCH(text, phrase_end, start + 1) is not None,
-                                )
+                                searched = phrase_end
+                                if phrase_end == start - 1:
+                                    # One character between them (a label's space): the
+                                    # boundary that fits in it and the next is a blank line.
+                                    crossed = left == "\n" and text[start] == "\n"
+                                else:
+                                    # (``re`` reads an end past the text as the text's end)
+                                    crossed = (
+                                        phrase_end < start
+                                        and _BOUNDARY_SEARCH(text, phrase_end, start + 1)
+                                        is not None
+                                    )
                             if crossed:
                                 continue
                             distance = start - phrase_end
@@ -556,6 +561,8 @@ class ContextRule:
                     if closest is None or closest > AFTER:
                         if negative_nearer(text, start, end, closest):
                             return base * NEGATIVE_FACTOR, ()
+                    elif closest == 1 and left == " ":
+                        pass  # (a space: no negative word ends with one, see ``gap_safe``)
                     elif gaps.get(gap := text[start - closest - 1 : start]) is not False:
                         # A positive word before the match: a negative word can be nearer only by
                         # ending in the gap between them. None can when the gap holds only what
