@@ -486,7 +486,9 @@ class ContextRule:
                                 searched = phrase_end
                                 if phrase_end == start - 1:
                                     # One character between them (a label's space): the
-                                    # boundary that fits in it and the next is a blank line.
+                                    # only boundary that fits in it and the match's first
+                                    # character is a blank line (both line breaks); the
+                                    # expression cost 0.1 us a search.
                                     crossed = left == "\n" and text[start] == "\n"
                                 else:
                                     # (``re`` reads an end past the text as the text's end)
