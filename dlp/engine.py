@@ -21,7 +21,7 @@ from dlp.detect.categories import CategoryInfo, load_categories, recognizer_fold
 from dlp.detect.context import TextContext
 from dlp.detect.dedupe import remove_duplicates
 from dlp.detect.keywords import KeywordRecognizer, load_dictionaries, merge_extra_terms
-from dlp.detect.masking import keyed_digest, keyed_digester, masked_preview, masker
+from dlp.detect.masking import safe_former
 from dlp.detect.matches import RawMatch
 from dlp.detect.names import PERSON, NameFinder, NameLists
 from dlp.detect.normalize import NormalizedText, fold
@@ -37,6 +37,7 @@ from dlp.detect.specs import EntitySpec, SpecError, load_entity_specs
 from dlp.detect.text_columns import DELIMITERS
 from dlp.detect.text_index import TextIndexer
 from dlp.extract.ocrmark import TRUSTED, ocr_confidence
+from dlp.frozen import open_twin
 from dlp.model import (
     Category,
     CellTable,
@@ -45,7 +46,6 @@ from dlp.model import (
     Segment,
     TextAt,
     new_finding,
-    new_text_at,
 )
 from dlp.paragraphs import PLACED_ENTITIES, cell_starts, paragraph_of, with_paragraphs
 
@@ -550,10 +550,9 @@ class Scanner:
             value = text[match.start : match.end]
             forms = safe_forms.get((entity_type, value))
             if forms is None:
-                forms = safe_forms[entity_type, value] = (
-                    masked_preview(value, masks.get(entity_type, "last4")),
-                    keyed_digest(secret, entity_type, value),
-                )
+                forms = safe_forms[entity_type, value] = safe_former(
+                    secret, entity_type, masks.get(entity_type, "last4")
+                )(value)
             masked, digest = forms
             start = match.start if identity else to_original(match.start)
             at = None
@@ -616,67 +615,75 @@ class Scanner:
         confidence = ocr_confidence(location)
         if confidence is not None and confidence >= TRUSTED:
             confidence = None
-        safe_forms: dict[tuple[str, str], tuple[str, str]] = {}  # (as in ``scan``)
-        # Each type's ``masked_preview`` and ``keyed_digest``, its style and keyed hashes
-        # looked up once.
-        makers: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
+        # Each type's values' safe forms (as in ``scan``), and its maker of both
+        # (``safe_former``: its style and keyed hashes looked up once, one call a distinct
+        # value). By type, then by value: no (type, value) key made for each match (0.03 us).
+        safe_forms: dict[str, tuple[dict[str, tuple[str, str]], Callable[[str], tuple[str, str]]]]
+        safe_forms = {}
         text_at, original_text = location.text_at, segment.text
-        # Where the previous finding starts in the segment's text and in the file.
-        last_start, at, line, column, offset = 0, text_at, 1, 1, 0
+        # Where the previous finding starts in the segment's text, its line, and where that
+        # line's column 0 is in the text (a column is the offset from it); the text's first
+        # character is at the file's ``offset``.
+        last_start, at, line, line_before, offset = 0, text_at, 1, -1, 0
         if text_at is not None:
-            line, column, offset = text_at.line, text_at.column, text_at.offset
+            line, line_before, offset = text_at.line, -text_at.column, text_at.offset
         contact = Category.CONTACT
         findings: list[Finding] = []
         append = findings.append
+        # Each TextAt and Finding made here as ``new_text_at`` and ``new_finding`` make them
+        # (``dlp.frozen.open_twin``), without the call: 0.05 us a finding of 1.37 (what the
+        # loop costs apart from the safe forms, on a dense text).
+        new, open_at, open_finding = object.__new__, open_twin(TextAt), open_twin(Finding)
         for match in matches:
             entity_type, start, end = match.entity_type, match.start, match.end
             value = text[start:end]
-            forms = safe_forms.get((entity_type, value))
+            of_type = safe_forms.get(entity_type)
+            if of_type is None:
+                of_type = safe_forms[entity_type] = (
+                    {},
+                    safe_former(secret, entity_type, masks.get(entity_type, "last4")),
+                )
+            known, make = of_type
+            forms = known.get(value)
             if forms is None:
-                made = makers.get(entity_type)
-                if made is None:
-                    made = makers[entity_type] = (
-                        masker(masks.get(entity_type, "last4")),
-                        keyed_digester(secret, entity_type),
-                    )
-                forms = safe_forms[entity_type, value] = (made[0](value), made[1](value))
+                forms = known[value] = make(value)
             if not identity:
                 start, end = to_original(start), to_original_end(end)
             if text_at is not None:
                 # ``TextAt.advance`` from the previous finding (the matches are in the text's
                 # order, and so, folding keeping order, are their original offsets)
                 if start < last_start:
-                    line, column, offset = text_at.line, text_at.column, text_at.offset
-                    last_start = 0
+                    line, line_before, last_start = text_at.line, -text_at.column, 0
+                # (the column from where its line starts, the offset from the text's start:
+                # not each carried on from the previous finding's)
                 newlines = original_text.count("\n", last_start, start)
                 if newlines:
                     line += newlines
-                    column = start - original_text.rfind("\n", last_start, start)
-                else:
-                    column += start - last_start
-                offset += start - last_start
+                    line_before = original_text.rfind("\n", last_start, start)
                 last_start = start
-                at = new_text_at(line, column, offset)
+                at = new(open_at)
+                at.line = line
+                at.column = start - line_before
+                at.offset = offset + start
+                at.__class__ = TextAt
             score = match.score
-            append(
-                new_finding(
-                    entity_type,
-                    categories.get(entity_type, contact),
-                    start,
-                    end,
-                    score if confidence is None else score * confidence / TRUSTED,
-                    match.recognizer,
-                    match.pattern,
-                    forms[0],
-                    forms[1],
-                    match.context_words,
-                    location,
-                    match.subject,
-                    match.directory_opt_out,
-                    at,
-                    None if place is None else place(entity_type, start),
-                )
-            )
+            made = new(open_finding)
+            made.entity_type = entity_type
+            made.category = categories.get(entity_type, contact)
+            made.start = start
+            made.end = end
+            made.score = score if confidence is None else score * confidence / TRUSTED
+            made.recognizer = match.recognizer
+            made.pattern = match.pattern
+            made.masked, made.digest = forms
+            made.context_words = match.context_words
+            made.location = location
+            made.subject = match.subject
+            made.directory_opt_out = match.directory_opt_out
+            made.at = at
+            made.paragraph = None if place is None else place(entity_type, start)
+            made.__class__ = Finding
+            append(made)
         return findings
 
     def scan_text(self, text: str) -> list[Finding]:

@@ -377,8 +377,14 @@ class Finding:
                 _SCORES[score] = written
         string = encode_basestring
         start, end, at = self.start, self.end, self.at
-        head = _line_head(masked_location, self.entity_type, self.category)
-        source = _line_source(self.recognizer, self.pattern, self.context_words)
+        head, source = _line_parts(
+            masked_location,
+            self.entity_type,
+            self.category,
+            self.recognizer,
+            self.pattern,
+            self.context_words,
+        )
         if at and not self.subject and not self.directory_opt_out:
             # (a text file's finding, the usual one: the line made in one piece, not added to)
             return (
@@ -414,24 +420,24 @@ _SCORES: dict[float, str] = {}
 # types, recognizers and patterns), each encoded once: escaping them at every line was a fifth
 # of writing it.
 @lru_cache(maxsize=1024)
-def _line_head(masked_location: str, entity_type: str, category: Category) -> str:
-    """Up to the value of "start"."""
-    string = encode_basestring
-    return (
-        f'{{"kind": "finding", "location": {string(masked_location)}, '
-        f'"entity_type": {string(entity_type)}, "category": {string(category.value)}, '
-        '"start": '
-    )
-
-
-@lru_cache(maxsize=1024)
-def _line_source(recognizer: str, pattern: str, context_words: tuple[str, ...]) -> str:
-    """From after the score up to the value of "masked"."""
+def _line_parts(
+    masked_location: str,
+    entity_type: str,
+    category: Category,
+    recognizer: str,
+    pattern: str,
+    context_words: tuple[str, ...],
+) -> tuple[str, str]:
+    """Up to the value of "start", and from after the score up to the value of "masked": one
+    look-up a line (two, of three arguments each, cost 0.04 µs more)."""
     string = encode_basestring
     words = ", ".join(map(string, context_words))
     return (
+        f'{{"kind": "finding", "location": {string(masked_location)}, '
+        f'"entity_type": {string(entity_type)}, "category": {string(category.value)}, '
+        '"start": ',
         f', "recognizer": {string(recognizer)}, "pattern": {string(pattern)}, '
-        f'"context_words": [{words}], "masked": '
+        f'"context_words": [{words}], "masked": ',
     )
 
 

