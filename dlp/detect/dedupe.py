@@ -70,10 +70,16 @@ def _apart(ordered: list[RawMatch]) -> bool:
     for match in ordered:
         score = match.score
         start = match.start
-        if score != score or score == 0 or start >= match.end:
+        # (``not score``: a zero; ``score == 0`` compared a float with an int, the slow way)
+        if score != score or not score or start >= match.end:
             return False
-        if match.entity_type != entity_type:
-            entity_type = match.entity_type
+        # The same type is most often the same object (the recognizers' constants): one
+        # identity test, and the comparison only when they differ.
+        if match.entity_type is not entity_type:
+            if match.entity_type != entity_type:
+                entity_type = match.entity_type
+            elif start < reach:
+                return False
         elif start < reach:
             return False
         reach = match.end

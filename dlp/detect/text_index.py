@@ -31,7 +31,7 @@ import hyperscan
 
 from dlp.detect import hyperscan_cache
 from dlp.detect.hyperscan_cache import DatabaseSpec
-from dlp.detect.matches import RawMatch
+from dlp.detect.matches import RawMatch, new_raw_match
 from dlp.detect.normalize import CONTROL_BYTES, NormalizedText, normalize
 
 MAX_SEPARATOR_RUN = 4
@@ -89,7 +89,9 @@ def _glued_start(text: str, start: int, after_word: bool) -> bool:
     if start == 0:
         return not after_word
     before = text[start - 1]
-    if before.isdigit() or not skeleton(before).strip():
+    # (``not skeleton(before).strip()``, without its calls: the skeleton keeps a character
+    # exactly when it is alphanumeric or "#", as ``_TO_SPACE`` and ``_NOT_KEPT`` say)
+    if before.isdigit() or not (before.isalnum() or before == "#"):
         return not after_word
     return before.islower() and text[start].isupper()
 
@@ -451,6 +453,7 @@ class TextIndexer:
         add_start, add_end = context.starts.append, context.ends.append
         add_phrase, add_name = context.phrases.append, context.given_names.append
         values, count = self._values, len(self._values)
+        add_match, new, recognizer = matches.append, new_raw_match, KEYWORD_RECOGNIZER
         own_before, own_after = _OWN_BEFORE, _OWN_AFTER
         for code in places:
             length, kind, phrases, terms, lone = values[code % count]
@@ -495,12 +498,10 @@ class TextIndexer:
                     add_end(original_end)
                     add_phrase(phrase)
             if terms:
+                # (``new_raw_match``, not ``RawMatch(...)``: 0.27 against 0.45 us a match, and
+                # a text dense with IEP terms makes one at each of its places)
                 for category, score, term_text in terms:
-                    matches.append(
-                        RawMatch(
-                            category, start, original_end, score, KEYWORD_RECOGNIZER, term_text
-                        )
-                    )
+                    add_match(new(category, start, original_end, score, recognizer, term_text))
             if kind > 0:
                 add_name((start, original_end))
         # Out of order only where a glued phrase ends before a longer key that started first:
