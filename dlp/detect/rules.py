@@ -110,8 +110,33 @@ def luhn_is_valid(text: str) -> bool:
     return total % 10 == 0
 
 
+# A date in a numeric shape the date patterns find ("04/12/2011", "4-12-11", "2011-04-12": the
+# month and day, then a year of two digits or 19xx/20xx; or such a year first), with a day
+# the month has: one match settles such a date (``date_is_impossible``: possible), where the
+# translates, the split and the tests cost 0.93 us a value, the match 0.25 (the dense corpus's
+# 13.5k dates). A 29th of February is written out for the leap years (1900 is none; a year of
+# two digits is 19xx or 20xx, a leap year exactly when divisible by 4). Whatever does not
+# match (a month name, a 3-digit year, a day too many) is decided as before.
+_DATE_GAP = "[-/.]"
+_MONTH_DAY = (
+    rf"(?:(?:0?[1-9]|1[0-2]){_DATE_GAP}(?:0?[1-9]|1\d|2[0-8])"
+    rf"|(?:0?[13-9]|1[0-2]){_DATE_GAP}(?:29|30)"
+    rf"|(?:0?[13578]|1[02]){_DATE_GAP}31)"
+)
+_LEAP_YEAR = r"(?!1900)(?:19|20)(?:[02468][048]|[13579][26])"
+_POSSIBLE_DATE = re.compile(
+    rf"{_MONTH_DAY}{_DATE_GAP}(?:(?:19|20)\d\d|\d\d)"
+    rf"|(?:19|20)\d\d{_DATE_GAP}{_MONTH_DAY}"
+    rf"|0?2{_DATE_GAP}29{_DATE_GAP}(?:{_LEAP_YEAR}|[02468][048]|[13579][26])"
+    rf"|{_LEAP_YEAR}{_DATE_GAP}0?2{_DATE_GAP}29",
+    re.ASCII,
+).fullmatch
+
+
 def date_is_impossible(text: str) -> bool:
     """February 30th, month 13 and the like; also years outside 1900-2099."""
+    if _POSSIBLE_DATE(text) is not None:
+        return False
     if text.isascii() and not (data := text.encode()).translate(None, _NON_LETTER_BYTES):
         # An ASCII date with no letter (most: "04/12/2011"), so no month name: its numbers
         # by two translates of its bytes, not the expression and a lower-cased copy.
