@@ -18,6 +18,8 @@ from dlp.detect.matches import RawMatch
 
 # (entity type, start), made in C: ``_apart``'s order.
 _type_and_start = attrgetter("entity_type", "start")
+# The start alone (an int, no tuple made or compared): ``_apart_in_place``'s order.
+_start = attrgetter("start")
 
 
 def _grouping(match: RawMatch) -> tuple[str, int, int, float]:
@@ -29,12 +31,18 @@ def _ranking(match: RawMatch) -> tuple[float, int, int]:
 
 
 def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[RawMatch]:
-    """The matches Presidio's rule keeps, in its order; with ``ranked`` false, in an order of
-    no meaning, for a caller that puts them in its own (``Scanner.scan``: the text's). Ordered
-    by (start, end, type), both give one list: no two kept share a type and span, as a second
-    of the same span has a score no higher than the first's and is contained in it. Only a
-    score that is not a number (no order) can keep two; any such score, or a zero, and the
-    matches are ranked anyway.
+    """The matches Presidio's rule keeps, in its order; with ``ranked`` false, the same set of
+    matches in no particular order, for a caller that puts them in its own (``Scanner.scan``:
+    the text's). Ordered by (start, end, type), both give one list: no two kept share a type
+    and span, as a second of the same span has a score no higher than the first's and is
+    contained in it. Only a score that is not a number (no order) can keep two; any such
+    score, or a zero, and the matches are ranked anyway.
+
+    Unranked, the matches are sorted by their start alone and, when they are apart
+    (``_apart_in_place``), given back so: the caller's sort by (start, end, type) then finds
+    them in its order. Sorted by (type, start) for ``_apart``, then by the text's order by
+    the caller, they cost 0.29 us a match; by start, 0.19 (the dense corpus's 170k matches,
+    whose kept matches never overlap).
 
     Equal matches need no pass of their own when every score is a number: sorted, the first
     of them comes first (the sort is stable) and contains the others with a score as high,
@@ -42,14 +50,24 @@ def remove_duplicates(matches: Iterable[RawMatch], ranked: bool = True) -> list[
     equal to nothing, so those go the longer way (``_keyed``), which sets them apart by their
     text as Presidio's results are."""
     given = matches if isinstance(matches, list) else list(matches)
+    if not ranked:
+        in_place = sorted(given, key=_start)
+        if _apart_in_place(in_place):
+            return in_place
+        # (``_apart`` would say no as well: the same test on each type's matches)
+        return _unapart(given, ranked)
     ordered = sorted(given, key=_type_and_start)
     if _apart(ordered):
         # No two of a type overlap, none is empty, every score a number but zero (most texts,
         # a packed sheet's cells): the rule keeps them all, and this is ``_grouping``'s order
         # (no two share a type and a start).
-        if ranked:
-            ordered.sort(key=_ranking)
+        ordered.sort(key=_ranking)
         return ordered
+    return _unapart(given, ranked)
+
+
+def _unapart(given: list[RawMatch], ranked: bool) -> list[RawMatch]:
+    """``remove_duplicates`` of matches that are not all apart: the rule's full pass."""
     thinned = _thinned(sorted(given, key=_grouping), True)
     if thinned is None:
         return _keyed(given, ranked)
@@ -83,6 +101,41 @@ def _apart(ordered: list[RawMatch]) -> bool:
         elif start < reach:
             return False
         reach = match.end
+    return True
+
+
+def _apart_in_place(ordered: list[RawMatch]) -> bool:
+    """``_apart`` on the matches sorted by start alone (stably: each type's matches are in
+    the order ``_apart`` sees them). While no match overlaps the one before, the one before
+    reaches furthest, and none overlaps another of any type (the dense corpus's matches): one
+    test a match. At the first that does, each type's own reach is followed instead."""
+    reach = 0
+    for match in ordered:
+        score = match.score
+        start = match.start
+        end = match.end
+        # (``not score``: a zero; ``score == 0`` compared a float with an int, the slow way)
+        if score != score or not score or start >= end:
+            return False
+        if start < reach:
+            return _apart_by_type(ordered)
+        reach = end
+    return True
+
+
+def _apart_by_type(ordered: list[RawMatch]) -> bool:
+    """``_apart_in_place`` where matches of two types overlap: each type's furthest reach."""
+    reaches: dict[str, int] = {}
+    for match in ordered:
+        score = match.score
+        start = match.start
+        end = match.end
+        if score != score or not score or start >= end:
+            return False
+        entity_type = match.entity_type
+        if start < reaches.get(entity_type, 0):
+            return False
+        reaches[entity_type] = end
     return True
 
 

@@ -1,8 +1,9 @@
 """``remove_duplicates``'s shortcut for matches none of which overlaps another of its type
-(``dedupe._apart``: every one kept): the same list, in the same order, as the rule's full
-pass, ranked or not, and the same results as Presidio's; on matches mostly apart (spaced
-spans of a few types), with overlaps, empty spans, zeros and scores that are not numbers
-mixed in."""
+(``dedupe._apart``, unranked ``dedupe._apart_in_place``: every one kept): ranked, the same
+list in the same order as the rule's full pass; unranked, the same matches (in no particular
+order), the same list once in the text's order (``Scanner.scan``'s sort); and the same results
+as Presidio's; on matches mostly apart (spaced spans of a few types), with overlaps, empty
+spans, zeros and scores that are not numbers mixed in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from presidio_analyzer import EntityRecognizer
 
-from dlp.detect.dedupe import _grouping, _keyed, _ranking, _thinned, remove_duplicates
+from dlp.detect.dedupe import (
+    _apart,
+    _apart_in_place,
+    _grouping,
+    _keyed,
+    _ranking,
+    _thinned,
+    remove_duplicates,
+)
 from dlp.detect.matches import RawMatch
 from dlp.detect.presidio_adapters import to_recognizer_result
 
@@ -48,15 +57,34 @@ def _full(matches: list[RawMatch], ranked: bool) -> list[RawMatch]:
     return kept
 
 
+def _text_order(match: RawMatch) -> tuple[int, int, str]:
+    """``Scanner.scan``'s order (``engine._text_order``)."""
+    return (match.start, match.end, match.entity_type)
+
+
+def _same(ours: list[RawMatch], theirs: list[RawMatch]) -> bool:
+    return len(ours) == len(theirs) and all(a is b for a, b in zip(ours, theirs, strict=True))
+
+
 @settings(max_examples=600, deadline=None)
 @given(matches=spaced(), ranked=st.booleans())
-def test_the_shortcut_keeps_what_the_full_pass_keeps_in_its_order(
-    matches: list[RawMatch], ranked: bool
-) -> None:
+def test_the_shortcut_keeps_what_the_full_pass_keeps(matches: list[RawMatch], ranked: bool) -> None:
     ours = remove_duplicates(matches, ranked)
     theirs = _full(matches, ranked)
-    assert len(ours) == len(theirs)
-    assert all(a is b for a, b in zip(ours, theirs, strict=True))
+    if ranked:
+        assert _same(ours, theirs)  # (in its order)
+    else:
+        assert sorted(map(id, ours)) == sorted(map(id, theirs))
+        assert _same(sorted(ours, key=_text_order), sorted(theirs, key=_text_order))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(matches=spaced())
+def test_apart_in_place_is_apart(matches: list[RawMatch]) -> None:
+    """Sorted by start alone, or by type and start: the same answer."""
+    by_start = sorted(matches, key=lambda match: match.start)
+    by_type = sorted(matches, key=lambda match: (match.entity_type, match.start))
+    assert _apart_in_place(by_start) == _apart(by_type)
 
 
 @settings(max_examples=300, deadline=None)
@@ -77,6 +105,6 @@ def test_matches_apart_are_all_kept_by_the_shortcut() -> None:
         RawMatch("PHONE_NUMBER", 0, 10, 0.45, "R", "b"),
         RawMatch("US_SSN", 11, 20, 0.5, "R", "b"),  # (touching the first: not inside it)
     ]
-    assert remove_duplicates(matches, ranked=False) == sorted(
-        matches, key=lambda m: (m.entity_type, m.start)
+    assert sorted(remove_duplicates(matches, ranked=False), key=_text_order) == sorted(
+        matches, key=_text_order
     )
