@@ -159,12 +159,8 @@ def quick_new(cls: type[T]) -> Callable[..., T]:
     (``cls(...)`` goes through ``type.__call__`` to ``__init__``, which lends it to the twin
     and takes it back: about 0.45 against 0.27 µs for a ``RawMatch``). Its signature is that
     of ``cls``; a class with no twin yet gets one (the object is only ever seen as ``cls``)."""
-    if cls not in _TWINS:
-        raise TypeError(f"{cls.__name__}: quick_new is for quick_init classes")
+    twin = open_twin(cls)
     names = [item.name for item in fields(cls)]  # type: ignore[arg-type]
-    twin = _TWINS[cls] or _open_twin(cls, names)
-    if twin is None:
-        raise TypeError(f"{cls.__name__}: its objects cannot be lent to an open twin")
     init: Any = cls.__init__
     namespace: dict[str, object] = {
         "_cls": cls,
@@ -207,7 +203,7 @@ def open_twin(cls: type) -> Any:
     object.__new__(twin)``, each field stored, then ``obj.__class__ = cls``. Every field must
     be stored (a slot left empty raises when it is read)."""
     if cls not in _TWINS:
-        raise TypeError(f"{cls.__name__}: open_twin is for quick_init classes")
+        raise TypeError(f"{cls.__name__}: quick_new and open_twin are for quick_init classes")
     names = [item.name for item in fields(cls)]
     twin = _TWINS[cls] or _open_twin(cls, names)
     if twin is None:

@@ -35,7 +35,8 @@ _FORM = bytes(ord("d") if c in _DIGITS else ord("a") if c in _LETTERS else c for
 # kept part has letters (starred too: the longer way). Few forms recur (an SSN's, a phone
 # number's), and a form holds no digit or letter of any value; bounded all the same.
 _LAST4_FORMS: dict[bytes, tuple[str, int]] = {}
-_LAST4_FORMS_MAX = 4096
+# The most forms each of these memos (last4, words) keeps before it starts again.
+_FORMS_MAX = 4096
 # A words value's form: each letter or digit as "a", anything else as itself ("aaaaa aaaaaa",
 # "aaaa-aaa a'aaaa"). Form -> its preview as a %-template (each word's first character a "%s",
 # the rest of the word "*", "%" doubled) and what reads those first characters out of the value.
@@ -82,7 +83,7 @@ def _words(value: str) -> str:
         form = value.encode("ascii").translate(_ALNUM_FORM)
         known = _WORD_FORMS.get(form)
         if known is None:
-            if len(_WORD_FORMS) >= _LAST4_FORMS_MAX:
+            if len(_WORD_FORMS) >= _FORMS_MAX:
                 _WORD_FORMS.clear()
             known = _WORD_FORMS[form] = _words_form(form)
         template, firsts = known
@@ -117,7 +118,7 @@ def _last4(value: str) -> str:
         form = value.encode("ascii").translate(_FORM)
         known = _LAST4_FORMS.get(form)
         if known is None:
-            if len(_LAST4_FORMS) >= _LAST4_FORMS_MAX:
+            if len(_LAST4_FORMS) >= _FORMS_MAX:
                 _LAST4_FORMS.clear()
             known = _LAST4_FORMS[form] = _last4_form(form)
         hidden, kept_from = known
